@@ -1,0 +1,54 @@
+//! `register`, `passwd`, `recover`, and the login every other command starts with.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::crypto::RecoveryKey;
+use crate::vault::{Session, Vault};
+
+use super::secrets::{new_password, secret};
+
+pub fn register(vault: &Vault, user: &str, email: &str) -> anyhow::Result<ExitCode> {
+    crate::vault::validate_username(user)?;
+    crate::vault::validate_email(email)?;
+    let password = new_password("SPG_PASSWORD", &format!("New password for {user}: "))?;
+    let recovery = vault.register(user, email, &password)?;
+    println!("Registered {user} <{email}>");
+    println!("Recovery key: {}", recovery.to_words().as_str());
+    eprintln!(
+        "Write the recovery key down and keep it somewhere safe: it is shown only now, and it is the \
+         only way back in if you forget your password or lose the photo password emails."
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Logs in with SPG_PASSWORD or a prompt.
+pub fn login(vault: &Vault, user: &str) -> anyhow::Result<Session> {
+    let password = secret("SPG_PASSWORD", &format!("Password for {user}: "))?;
+    Ok(vault.login(user, &password)?)
+}
+
+/// Opens the account with SPG_RECOVERY_KEY or a prompt.
+pub fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<Session> {
+    let words = secret("SPG_RECOVERY_KEY", "Recovery key (24 words): ")?;
+    let key = RecoveryKey::parse(&words)
+        .context("that is not a recovery key: it is the 24 words shown at registration, separated by spaces")?;
+    Ok(vault.login_with_recovery(user, key)?)
+}
+
+pub fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+    let session = login(vault, user)?;
+    let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
+    session.change_password(&new)?;
+    println!("Password changed for {}", session.username());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn recover(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+    let session = login_with_recovery(vault, user)?;
+    let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
+    session.change_password(&new)?;
+    println!("Password reset for {}; log in with the new password", session.username());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,142 @@
+//! The command line: the contract in DESIGN.md that scripts and tests rely on.
+//! Synchronous; errors are `anyhow` here and nowhere else in the library.
+
+mod account;
+mod export;
+mod photos;
+mod secrets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::vault::Vault;
+
+/// Secure Photo Gallery: a photo vault in one encrypted file.
+#[derive(Debug, Parser)]
+#[command(name = "secure-photo-gallery", version, about, long_about = None)]
+pub struct Cli {
+    /// The vault file (default: the platform data folder).
+    #[arg(long, global = true, env = "SPG_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an account (password from SPG_PASSWORD or a prompt); prints the recovery key once.
+    Register {
+        /// The user name.
+        #[arg(long)]
+        user: String,
+        /// Where photo passwords are emailed.
+        #[arg(long)]
+        email: String,
+    },
+    /// Import photos: files or whole folders.
+    Import {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// Files or folders to import.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// List the account's photos, newest first.
+    List {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// Print a JSON array instead of tab-separated lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write photos out as their exact original bytes.
+    Export(ExportArgs),
+    /// Delete a photo and its encrypted data.
+    Delete {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// The photo ID, as `list` shows it.
+        #[arg(long)]
+        id: String,
+    },
+    /// Change the login password (SPG_PASSWORD, then SPG_NEW_PASSWORD, or prompts).
+    Passwd {
+        /// The account.
+        #[arg(long)]
+        user: String,
+    },
+    /// Set a new login password with the recovery key (SPG_RECOVERY_KEY, SPG_NEW_PASSWORD).
+    Recover {
+        /// The account.
+        #[arg(long)]
+        user: String,
+    },
+    /// Check that every stored byte of the account's photos is intact.
+    Verify {
+        /// The account.
+        #[arg(long)]
+        user: String,
+    },
+}
+
+/// Options of `export`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all"])))]
+pub struct ExportArgs {
+    /// The account.
+    #[arg(long)]
+    pub user: String,
+    /// One photo, by ID; `--out` is then the file to write.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Every photo; `--out` is then a folder.
+    #[arg(long)]
+    pub all: bool,
+    /// The file (with --id) or folder (with --all) to write.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// A saved password email (.eml) or text with `Photo ID (NAME): PASSWORD` lines.
+    #[arg(long = "passwords-file", value_name = "FILE")]
+    pub passwords_files: Vec<PathBuf>,
+    /// Open photos with the recovery key (SPG_RECOVERY_KEY) instead of their passwords.
+    #[arg(long)]
+    pub use_recovery_key: bool,
+    /// Write the photo's thumbnail (a JPEG) instead of the original; needs only the login.
+    #[arg(long)]
+    pub thumbnail: bool,
+}
+
+/// The default vault location: `vault.redb` in the platform's data folder.
+pub fn default_vault_path() -> anyhow::Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "secure-photo-gallery")
+        .context("cannot find a home folder for the vault; pass --vault PATH or set SPG_VAULT")?;
+    Ok(dirs.data_dir().join("vault.redb"))
+}
+
+/// Runs one command. `Ok(ExitCode::FAILURE)` means it ran but partly failed, having
+/// already said why on stderr.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let path = match cli.vault {
+        Some(p) => p,
+        None => default_vault_path()?,
+    };
+    let vault = Vault::open(&path)?;
+    match cli.command {
+        Command::Register { user, email } => account::register(&vault, &user, &email),
+        Command::Passwd { user } => account::passwd(&vault, &user),
+        Command::Recover { user } => account::recover(&vault, &user),
+        Command::Import { user, paths } => photos::import(&vault, &user, &paths),
+        Command::List { user, json } => photos::list(&vault, &user, json),
+        Command::Delete { user, id } => photos::delete(&vault, &user, &id),
+        Command::Verify { user } => photos::verify(&vault, &user),
+        Command::Export(args) => export::export(&vault, &args),
+    }
+}

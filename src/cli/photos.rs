@@ -1,0 +1,118 @@
+//! `import`, `list`, `delete` and `verify`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+use crate::import::{import_paths, mail_route, ImportEvent};
+use crate::vault::{PhotoId, PhotoInfo, Vault};
+
+use super::account::login;
+
+pub fn import(vault: &Vault, user: &str, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let session = login(vault, user)?;
+    let route = mail_route(&session);
+    if route.is_outbox() {
+        eprintln!(
+            "No SMTP server is set up for {user}: the password email goes to the outbox folder {} \
+             (run `mail --user {user} --smtp-url URL` to send real email).",
+            vault.outbox_dir().display()
+        );
+    }
+    let never = AtomicBool::new(false);
+    let summary = import_paths(&session, &route, paths, &never, &mut |event| match event {
+        ImportEvent::Imported(id, path) => println!("imported {id} {}", path.display()),
+        ImportEvent::Skipped(path, reason) => println!("skipped {}: {reason}", path.display()),
+        ImportEvent::Mailed(whither) => eprintln!("Password email {whither}"),
+        ImportEvent::Found(_) | ImportEvent::Analysed { .. } => {}
+    })?;
+    if summary.failed > 0 {
+        eprintln!(
+            "{} file(s) could not be imported (see the `skipped` lines); fix or remove them and import again",
+            summary.failed
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One photo in `list --json`.
+#[derive(Serialize)]
+struct ListEntry<'a> {
+    id: String,
+    name: &'a str,
+    bytes: u64,
+    width: u32,
+    height: u32,
+    mime: &'a str,
+    taken_at: Option<&'a str>,
+    imported_at: String,
+    camera: Option<&'a str>,
+}
+
+impl<'a> From<&'a PhotoInfo> for ListEntry<'a> {
+    fn from(p: &'a PhotoInfo) -> Self {
+        let imported = time::OffsetDateTime::from_unix_timestamp(p.meta.imported_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        ListEntry {
+            id: p.id.to_string(),
+            name: &p.meta.name,
+            bytes: p.meta.bytes,
+            width: p.meta.width,
+            height: p.meta.height,
+            mime: &p.meta.mime,
+            taken_at: p.meta.taken_at.as_deref(),
+            imported_at: imported.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            camera: p.meta.camera.as_deref(),
+        }
+    }
+}
+
+pub fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let session = login(vault, user)?;
+    let (photos, damaged) = session.list()?;
+    if json {
+        let entries: Vec<ListEntry<'_>> = photos.iter().map(ListEntry::from).collect();
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+    } else {
+        for p in &photos {
+            let m = &p.meta;
+            let taken = m.taken_at.as_deref().unwrap_or("-");
+            println!("{}\t{}\t{}\t{}x{}\t{}", p.id, m.name.replace(['\t', '\n'], " "), m.bytes, m.width, m.height, taken);
+        }
+    }
+    if !damaged.is_empty() {
+        let ids: Vec<String> = damaged.iter().map(PhotoId::to_string).collect();
+        eprintln!("{} photo record(s) could not be read ({}); run `verify` for details", damaged.len(), ids.join(", "));
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn delete(vault: &Vault, user: &str, id: &str) -> anyhow::Result<ExitCode> {
+    let id: PhotoId = id.parse()?;
+    let session = login(vault, user)?;
+    let meta = session.delete(id)?;
+    println!("deleted {id} {}", meta.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+    let session = login(vault, user)?;
+    let problems = session.verify()?;
+    let (photos, _) = session.list()?;
+    let total = photos.len() + problems.iter().filter(|p| p.name.is_none()).count();
+    if problems.is_empty() {
+        println!("verified {total} photos: all intact");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &problems {
+        println!("damaged {} {}: {}", p.id, p.name.as_deref().unwrap_or("(name unreadable)"), p.problem);
+    }
+    eprintln!(
+        "{} problem(s) in {total} photos; export the intact photos and restore the vault file from a backup",
+        problems.len()
+    );
+    Ok(ExitCode::FAILURE)
+}

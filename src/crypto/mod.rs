@@ -1,0 +1,43 @@
+//! Cryptographic building blocks: keys that zeroize, AEAD sealing of small values,
+//! the chunked STREAM encryption of photo bytes, key derivation (Argon2id and HKDF),
+//! per-photo passwords and the recovery key.
+//!
+//! This module knows nothing about storage: the vault composes these pieces, and
+//! `docs/FORMAT.md` writes down the exact bytes they produce.
+
+mod aead;
+mod kdf;
+mod password;
+mod recovery;
+mod secret;
+mod stream;
+
+pub use aead::{open, seal, SEALED_OVERHEAD};
+pub use kdf::{derive_photo_wrap_key, derive_subkey, keyed_hash, password_key, KeyedHasher, KdfParams, Subkey};
+pub use password::{PhotoPassword, PHOTO_PASSWORD_LEN};
+pub use recovery::{RecoveryKey, RecoveryPublicKey, SEALED_TO_RECOVERY_LEN};
+pub use secret::SecretKey;
+pub use stream::{chunk_count, StreamDecryptor, StreamEncryptor, CHUNK_SIZE, NONCE_PREFIX_LEN, TAG_LEN};
+
+/// Any authentication failure: a wrong key, a wrong password, or changed bytes.
+///
+/// Deliberately carries no detail, so a caller cannot tell a wrong password from
+/// tampered data (as age's `DecryptionFailed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("decryption failed: wrong password or key, or the data was changed")]
+pub struct DecryptionFailed;
+
+/// Fills `buf` from the operating system's random number generator.
+///
+/// # Panics
+/// If the OS has no entropy source; nothing secure can be done without one.
+pub fn random_bytes(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random number generator must work");
+}
+
+/// Returns a fresh random array.
+pub fn random_array<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    random_bytes(&mut out);
+    out
+}

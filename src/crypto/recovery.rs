@@ -1,0 +1,150 @@
+//! The recovery key: 256 random bits shown once at registration as 24 BIP39 words.
+//!
+//! It does two things. It wraps the account's master key (symmetric, so `recover` can set
+//! a new login password). And it is the break-glass path to every photo: each photo key is
+//! sealed to an X25519 public key derived from it, so import needs only the public half
+//! while opening needs the words. The login password alone never reaches a photo key.
+
+use bip39::Mnemonic;
+use hkdf::Hkdf;
+use sha2::Sha256;
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::kdf::derive_labelled;
+use super::{open, seal, DecryptionFailed, SecretKey, SEALED_OVERHEAD};
+
+/// Bytes of a photo key sealed to the recovery public key: ephemeral public key,
+/// then the sealed 32-byte key.
+pub const SEALED_TO_RECOVERY_LEN: usize = 32 + SEALED_OVERHEAD + SecretKey::LEN;
+
+/// The recovery key's entropy. Zeroized on drop, never printed by `Debug`.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct RecoveryKey([u8; 32]);
+
+impl RecoveryKey {
+    /// A fresh random recovery key.
+    pub fn generate() -> Self {
+        Self(super::random_array())
+    }
+
+    /// Reads the 24 words (any case, any white space between them).
+    pub fn parse(words: &str) -> Option<Self> {
+        let normalized = Zeroizing::new(words.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase());
+        let mnemonic = Mnemonic::parse_normalized(&normalized).ok()?;
+        let (entropy, len) = mnemonic.to_entropy_array();
+        let key = <[u8; 32]>::try_from(&entropy[..len]).ok().map(Self);
+        let mut entropy = entropy;
+        entropy.zeroize();
+        key
+    }
+
+    /// The 24 words, separated by single spaces.
+    pub fn to_words(&self) -> Zeroizing<String> {
+        let mnemonic = Mnemonic::from_entropy(&self.0).expect("32 bytes is valid BIP39 entropy");
+        Zeroizing::new(mnemonic.to_string())
+    }
+
+    /// The key that wraps the account's master key.
+    pub fn master_wrap_key(&self) -> SecretKey {
+        derive_labelled(&self.0, b"secure-photo-gallery v1 recovery master-wrap")
+    }
+
+    fn x25519_secret(&self) -> StaticSecret {
+        let k = derive_labelled(&self.0, b"secure-photo-gallery v1 recovery x25519");
+        StaticSecret::from(*k.expose())
+    }
+
+    /// The public half that import seals photo keys to.
+    pub fn public_key(&self) -> RecoveryPublicKey {
+        RecoveryPublicKey(PublicKey::from(&self.x25519_secret()).to_bytes())
+    }
+
+    /// Opens a photo key sealed by [`RecoveryPublicKey::seal_photo_key`].
+    pub fn open_photo_key(&self, photo_id: u64, sealed: &[u8]) -> Result<SecretKey, DecryptionFailed> {
+        if sealed.len() != SEALED_TO_RECOVERY_LEN {
+            return Err(DecryptionFailed);
+        }
+        let (eph_pub, rest) = sealed.split_at(32);
+        let eph_pub: [u8; 32] = eph_pub.try_into().expect("split at 32");
+        let shared = self.x25519_secret().diffie_hellman(&PublicKey::from(eph_pub));
+        if !shared.was_contributory() {
+            return Err(DecryptionFailed);
+        }
+        let key = seal_key(shared.as_bytes(), &eph_pub, &self.public_key().0);
+        let plain = Zeroizing::new(open(&key, &photo_id.to_be_bytes(), rest)?);
+        SecretKey::from_slice(&plain).ok_or(DecryptionFailed)
+    }
+}
+
+impl std::fmt::Debug for RecoveryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecoveryKey(<redacted>)")
+    }
+}
+
+/// The X25519 public key derived from a recovery key; stored with the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryPublicKey(pub [u8; 32]);
+
+impl RecoveryPublicKey {
+    /// Seals a photo key so that only the recovery key opens it (ECIES: ephemeral X25519,
+    /// HKDF-SHA256 over the shared secret and both public keys, AES-256-GCM).
+    pub fn seal_photo_key(&self, photo_id: u64, photo_key: &SecretKey) -> Vec<u8> {
+        let eph = StaticSecret::from(super::random_array::<32>());
+        let eph_pub = PublicKey::from(&eph).to_bytes();
+        let shared = eph.diffie_hellman(&PublicKey::from(self.0));
+        let key = seal_key(shared.as_bytes(), &eph_pub, &self.0);
+        let mut out = Vec::with_capacity(SEALED_TO_RECOVERY_LEN);
+        out.extend_from_slice(&eph_pub);
+        out.extend_from_slice(&seal(&key, &photo_id.to_be_bytes(), photo_key.expose()));
+        out
+    }
+}
+
+fn seal_key(shared: &[u8; 32], eph_pub: &[u8; 32], recipient: &[u8; 32]) -> SecretKey {
+    let mut salt = [0u8; 64];
+    salt[..32].copy_from_slice(eph_pub);
+    salt[32..].copy_from_slice(recipient);
+    let mut out = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(Some(&salt), shared)
+        .expand(b"secure-photo-gallery v1 recovery photo-key", out.as_mut())
+        .expect("32 bytes is a valid HKDF output length");
+    SecretKey::from_bytes(*out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip_forgivingly() {
+        let key = RecoveryKey::generate();
+        let words = key.to_words();
+        assert_eq!(words.split(' ').count(), 24);
+        let messy = format!("  {}\n", words.to_uppercase().replace(' ', "\n  "));
+        let parsed = RecoveryKey::parse(&messy).unwrap();
+        assert_eq!(parsed.master_wrap_key(), key.master_wrap_key());
+        assert!(RecoveryKey::parse("abandon abandon").is_none());
+        let mut wrong: Vec<&str> = words.split(' ').collect();
+        wrong.swap(0, 1);
+        // A swapped word almost always breaks the checksum; if not, it is another key.
+        if let Some(other) = RecoveryKey::parse(&wrong.join(" ")) {
+            assert_ne!(other.master_wrap_key(), key.master_wrap_key());
+        }
+    }
+
+    #[test]
+    fn sealed_photo_keys_open_only_with_the_recovery_key_and_id() {
+        let rk = RecoveryKey::generate();
+        let photo_key = SecretKey::random();
+        let sealed = rk.public_key().seal_photo_key(7, &photo_key);
+        assert_eq!(sealed.len(), SEALED_TO_RECOVERY_LEN);
+        assert_eq!(rk.open_photo_key(7, &sealed).unwrap(), photo_key);
+        assert!(rk.open_photo_key(8, &sealed).is_err());
+        assert!(RecoveryKey::generate().open_photo_key(7, &sealed).is_err());
+        let mut bad = sealed.clone();
+        bad[40] ^= 1;
+        assert!(rk.open_photo_key(7, &bad).is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! Small file-system helpers shared by the vault, the outbox and exports: owner-only
+//! folders and files.
+
+use std::path::Path;
+
+/// Creates `dir` (and parents) readable by the owner only, where the platform allows.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes `path` readable and writable by its owner only (Unix); a no-op elsewhere.
+pub fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Writes a new file at `path` through `write`, atomically: the bytes go to a temporary
+/// file beside it, which becomes `path` only when `write` succeeds and the data is on
+/// disk. An existing `path` is never overwritten (`ErrorKind::AlreadyExists`), and on
+/// any error nothing is left behind.
+pub fn write_new_file<T, E: From<std::io::Error>>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, E>,
+) -> Result<T, E> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.exists() {
+        return Err(already_exists(path).into());
+    }
+    let mut temp = tempfile::Builder::new().prefix(".spg-partial-").tempfile_in(dir)?;
+    let value = {
+        let mut out = std::io::BufWriter::new(temp.as_file_mut());
+        let value = write(&mut out)?;
+        out.flush()?;
+        value
+    };
+    temp.as_file().sync_all()?;
+    temp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists { already_exists(path) } else { e.error }
+    })?;
+    Ok(value)
+}
+
+fn already_exists(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("{} already exists; choose another name or remove it first", path.display()),
+    )
+}
+
+/// `dir/name`, or `dir/stem (1).ext`, `dir/stem (2).ext`… when that is taken.
+pub fn unique_path(dir: &Path, name: &str) -> std::path::PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s, format!(".{e}")),
+        _ => (name, String::new()),
+    };
+    (1..)
+        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .find(|p| !p.exists())
+        .expect("some suffix is free")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_files_are_atomic_and_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.jpg");
+        write_new_file(&target, |w| w.write_all(b"first")).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"first");
+        let err = write_new_file(&target, |w| w.write_all(b"second")).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&target).unwrap(), b"first");
+
+        let failed = dir.path().join("b.jpg");
+        let err = write_new_file(&failed, |w| {
+            w.write_all(b"half")?;
+            Err::<(), _>(std::io::Error::other("authentication failed"))
+        });
+        assert!(err.is_err());
+        assert!(!failed.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn clashing_names_get_a_suffix() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(unique_path(dir.path(), "a.jpg"), dir.path().join("a.jpg"));
+        std::fs::write(dir.path().join("a.jpg"), b"").unwrap();
+        std::fs::write(dir.path().join("a (1).jpg"), b"").unwrap();
+        assert_eq!(unique_path(dir.path(), "a.jpg"), dir.path().join("a (2).jpg"));
+        std::fs::write(dir.path().join(".hidden"), b"").unwrap();
+        assert_eq!(unique_path(dir.path(), ".hidden"), dir.path().join(".hidden (1)"));
+    }
+}

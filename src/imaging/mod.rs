@@ -1,0 +1,9 @@
+//! Image understanding: decode a file fully (so broken files are refused before they
+//! are stored), read its EXIF (orientation, date taken, camera, GPS), and make the
+//! JPEG thumbnail the gallery shows. Knows nothing about keys or storage.
+
+mod analyze;
+mod exif;
+
+pub use analyze::{analyze, Analysis, ImageError, THUMBNAIL_MAX_SIDE};
+pub use exif::ExifSummary;

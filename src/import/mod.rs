@@ -1,0 +1,306 @@
+//! Importing files and folders into an account, with mail before commit: every file
+//! is read, checked for duplicates, fully decoded and thumbnailed (on all cores); the
+//! batch's passwords are mailed in one message; only then is each photo stored, one
+//! transaction each. A file that cannot be imported is reported with its reason and
+//! the rest go on.
+
+mod walk;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use zeroize::Zeroizing;
+
+use crate::imaging::{analyze, ImageError};
+use crate::mail::{MailError, MailTransport, PasswordEmail, PasswordEntry};
+use crate::vault::{ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, Session, StorageError, StoreError};
+
+pub use walk::{collect_files, Candidate};
+
+/// Photos per password email. Each batch is mailed before any of it is stored.
+pub const BATCH_SIZE: usize = 500;
+/// Largest file accepted (a photo this size is already unusual).
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024 * 1024;
+
+/// Why one file was not imported.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The same bytes are already in the account (or earlier in this import).
+    #[error("duplicate")]
+    Duplicate,
+    /// Not a decodable image.
+    #[error("{0}")]
+    Image(#[from] ImageError),
+    /// Not a regular file (a FIFO, device, socket), or a link loop.
+    #[error("{0}")]
+    NotAFile(String),
+    /// Reading failed.
+    #[error("cannot read the file: {0}")]
+    Read(String),
+    /// Too big to be a photo.
+    #[error("the file is {0} bytes, larger than the 1 GiB limit")]
+    TooLarge(u64),
+    /// The file changed between reading and storing.
+    #[error("the file changed while it was being imported; import it again")]
+    Changed,
+    /// The vault could not store it.
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+}
+
+impl SkipReason {
+    /// Whether this skip is a failure (a duplicate is not).
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, SkipReason::Duplicate)
+    }
+}
+
+/// What the importer reports as it goes; the caller prints or shows it.
+#[derive(Debug)]
+pub enum ImportEvent<'a> {
+    /// Found this many files to look at.
+    Found(usize),
+    /// One more file was read and analysed (`done` of `total`, `bytes` read so far).
+    Analysed {
+        /// Files analysed so far.
+        done: usize,
+        /// Files in all.
+        total: usize,
+        /// Bytes read so far.
+        bytes: u64,
+    },
+    /// A batch's password email was accepted.
+    Mailed(&'a str),
+    /// A photo was stored.
+    Imported(PhotoId, &'a Path),
+    /// A file was not imported.
+    Skipped(&'a Path, &'a SkipReason),
+}
+
+/// The import could not go on; photos of earlier batches stay imported.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The password email was not accepted, so the batch was not stored.
+    #[error("{source} (no photo of this batch was imported)")]
+    Mail {
+        /// Why delivery failed.
+        #[from]
+        source: MailError,
+    },
+}
+
+/// Counts of what an import did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Photos stored.
+    pub imported: usize,
+    /// Files skipped as duplicates.
+    pub duplicates: usize,
+    /// Files refused for any other reason.
+    pub failed: usize,
+    /// Whether the import was cancelled before the end.
+    pub cancelled: bool,
+}
+
+/// Where an account's password emails go, and from which address.
+#[derive(Debug, Clone)]
+pub struct MailRoute {
+    /// The transport.
+    pub transport: MailTransport,
+    /// The From address.
+    pub from: String,
+}
+
+impl MailRoute {
+    /// Whether mail goes to the local outbox rather than a server.
+    pub fn is_outbox(&self) -> bool {
+        matches!(self.transport, MailTransport::Outbox(_))
+    }
+}
+
+/// The mail route for the session's account: the local outbox beside the vault.
+pub fn mail_route(session: &Session) -> MailRoute {
+    MailRoute {
+        transport: MailTransport::Outbox(session.vault().outbox_dir()),
+        from: format!("Secure Photo Gallery <{}>", session.profile().email),
+    }
+}
+
+/// Imports `paths` (files or folders) into the session's account, mailing each batch's
+/// passwords through `route` before storing it. `cancel` stops it between files.
+pub fn import_paths(
+    session: &Session,
+    route: &MailRoute,
+    paths: &[PathBuf],
+    cancel: &AtomicBool,
+    on_event: &mut dyn FnMut(ImportEvent<'_>),
+) -> Result<ImportSummary, ImportError> {
+    let mut summary = ImportSummary::default();
+    let skip = |summary: &mut ImportSummary, path: &Path, reason: SkipReason, on_event: &mut dyn FnMut(ImportEvent<'_>)| {
+        if reason.is_failure() { summary.failed += 1 } else { summary.duplicates += 1 }
+        on_event(ImportEvent::Skipped(path, &reason));
+    };
+    let mut files = Vec::new();
+    for candidate in collect_files(paths) {
+        match candidate {
+            Candidate::File(path) => files.push(path),
+            Candidate::Refused(path, why) => skip(&mut summary, &path, SkipReason::NotAFile(why), on_event),
+        }
+    }
+    on_event(ImportEvent::Found(files.len()));
+    let mut seen = std::collections::HashSet::new();
+    let total = files.len();
+    let mut done_before = 0;
+    let mut bytes_before = 0;
+    for batch in files.chunks(BATCH_SIZE) {
+        if cancel.load(Ordering::Relaxed) {
+            summary.cancelled = true;
+            break;
+        }
+        let (results, bytes) = analyse_batch(session, batch, cancel, &mut |done, bytes| {
+            on_event(ImportEvent::Analysed { done: done_before + done, total, bytes: bytes_before + bytes })
+        });
+        done_before += batch.len();
+        bytes_before += bytes;
+        if cancel.load(Ordering::Relaxed) {
+            summary.cancelled = true;
+            break;
+        }
+        let mut prepared = Vec::new();
+        for (path, result) in batch.iter().zip(results) {
+            match result {
+                Ok(p) if !seen.insert(p.hash) => skip(&mut summary, path, SkipReason::Duplicate, on_event),
+                Ok(p) => prepared.push((path, p.photo)),
+                Err(reason) => skip(&mut summary, path, reason, on_event),
+            }
+        }
+        if prepared.is_empty() {
+            continue;
+        }
+        let email = PasswordEmail {
+            from: route.from.clone(),
+            to: session.profile().email.clone(),
+            username: session.username().to_string(),
+            entries: prepared
+                .iter()
+                .map(|(_, p)| PasswordEntry {
+                    id: p.id.to_string(),
+                    name: p.meta.name.clone(),
+                    password: Zeroizing::new(p.password.display()),
+                })
+                .collect(),
+        };
+        let delivered = route.transport.send(&email)?;
+        on_event(ImportEvent::Mailed(&delivered));
+        for (path, photo) in &prepared {
+            match store_file(session, path, photo) {
+                Ok(()) => {
+                    summary.imported += 1;
+                    on_event(ImportEvent::Imported(photo.id, path));
+                }
+                Err(reason) => skip(&mut summary, path, reason, on_event),
+            }
+        }
+    }
+    Ok(summary)
+}
+
+struct Analysed {
+    photo: PreparedPhoto,
+    hash: ContentHash,
+}
+
+/// Reads, de-duplicates, decodes and prepares every file of a batch on all cores.
+/// Results come back in the batch's order.
+fn analyse_batch(
+    session: &Session,
+    batch: &[PathBuf],
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, u64),
+) -> (Vec<Result<Analysed, SkipReason>>, u64) {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(batch.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel();
+    let mut results: Vec<Option<Result<Analysed, SkipReason>>> = (0..batch.len()).map(|_| None).collect();
+    let mut bytes = 0;
+    std::thread::scope(|scope| {
+        for n in 0..workers {
+            let tx = tx.clone();
+            let next = &next;
+            std::thread::Builder::new()
+                .name(format!("import-{n}"))
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= batch.len() || cancel.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let result = analyse_file(session, &batch[i]);
+                        if tx.send((i, result)).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .expect("the OS can start an import thread");
+        }
+        drop(tx);
+        for (done, (i, (result, len))) in rx.iter().enumerate() {
+            bytes += len;
+            results[i] = Some(result);
+            progress(done + 1, bytes);
+        }
+    });
+    let results = results.into_iter().map(|r| r.unwrap_or(Err(SkipReason::Read("import cancelled".into())))).collect();
+    (results, bytes)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, SkipReason> {
+    let len = std::fs::metadata(path).map_err(|e| SkipReason::Read(e.to_string()))?.len();
+    if len > MAX_FILE_SIZE {
+        return Err(SkipReason::TooLarge(len));
+    }
+    std::fs::read(path).map_err(|e| SkipReason::Read(e.to_string()))
+}
+
+fn analyse_file(session: &Session, path: &Path) -> (Result<Analysed, SkipReason>, u64) {
+    let bytes = match read_file(path) {
+        Ok(b) => Zeroizing::new(b),
+        Err(e) => return (Err(e), 0),
+    };
+    let len = bytes.len() as u64;
+    let result = (|| {
+        let hash = session.content_hash(&bytes);
+        if session.contains(&hash)? {
+            return Err(SkipReason::Duplicate);
+        }
+        let analysis = analyze(&bytes)?;
+        let meta = PhotoMeta {
+            name: path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            mime: analysis.mime.to_string(),
+            bytes: len,
+            width: analysis.width,
+            height: analysis.height,
+            orientation: analysis.orientation,
+            taken_at: analysis.exif.taken_at,
+            camera: analysis.exif.camera,
+            has_gps: analysis.exif.has_gps,
+            imported_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        let photo = session.prepare(NewPhoto { meta, thumbnail_jpeg: analysis.thumbnail_jpeg, content_hash: hash })?;
+        Ok(Analysed { photo, hash })
+    })();
+    (result, len)
+}
+
+/// Reads the file again and stores it; the content hash proves it is the file analysed.
+fn store_file(session: &Session, path: &Path, photo: &PreparedPhoto) -> Result<(), SkipReason> {
+    let bytes = Zeroizing::new(read_file(path)?);
+    session.store(photo, &bytes).map_err(|e| match e {
+        StoreError::Duplicate => SkipReason::Duplicate,
+        StoreError::Changed => SkipReason::Changed,
+        StoreError::Storage(s) => SkipReason::Storage(s),
+    })
+}

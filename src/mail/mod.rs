@@ -1,0 +1,12 @@
+//! The password email: composing it, delivering it (a local outbox folder, or SMTP),
+//! and reading its `Photo ID (NAME): PASSWORD` lines back from a saved or pasted copy.
+//!
+//! Knows nothing about the vault; the importer hands it plain entries.
+
+mod message;
+mod parse;
+mod transport;
+
+pub use message::{PasswordEmail, PasswordEntry};
+pub use parse::parse_passwords;
+pub use transport::{MailError, MailTransport, OUTBOX_DIR_NAME};

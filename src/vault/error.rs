@@ -1,0 +1,129 @@
+//! Typed errors, one enum per operation. Messages say what happened and what to do.
+
+use std::path::PathBuf;
+
+/// A failure of the storage layer (redb or the file system under it).
+#[derive(Debug, thiserror::Error)]
+#[error("vault storage error: {0}; close other programs using the vault and try again, or restore it from a backup")]
+pub struct StorageError(pub(crate) String);
+
+macro_rules! storage_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StorageError {
+            fn from(e: $t) -> Self { StorageError(e.to_string()) }
+        }
+    )*};
+}
+storage_from!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    postcard::Error
+);
+
+/// Opening or creating a vault file failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// Another process (or window) has the vault open.
+    #[error("the vault {0} is in use by another Secure Photo Gallery window or command; close it and try again")]
+    InUse(PathBuf),
+    /// The vault was written by a newer version of this program.
+    #[error("the vault {path} has format version {found}, newer than this program understands ({supported}); install a newer Secure Photo Gallery")]
+    TooNew {
+        /// The vault path.
+        path: PathBuf,
+        /// The version found in the file.
+        found: u32,
+        /// The newest version this program reads.
+        supported: u32,
+    },
+    /// The file is not a vault, or is damaged beyond opening.
+    #[error("{path} is not a readable vault ({reason}); check the path, or restore the vault from a backup")]
+    Unreadable {
+        /// The vault path.
+        path: PathBuf,
+        /// What redb said.
+        reason: String,
+    },
+    /// The folder for the vault could not be created or used.
+    #[error("cannot create the vault at {path}: {source}")]
+    Io {
+        /// The vault path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Creating an account failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// The user name is already taken (names are case-insensitive).
+    #[error("the user name '{0}' is already taken; choose another one")]
+    UsernameTaken(String),
+    /// The user name has a character or length we do not accept.
+    #[error("'{0}' is not a valid user name: use 1 to 64 letters, digits, '.', '_' or '-'")]
+    InvalidUsername(String),
+    /// The email address does not parse.
+    #[error("'{0}' is not a valid email address; photo passwords are sent there, so check it")]
+    InvalidEmail(String),
+    /// The password is too short.
+    #[error("the password is too short: use at least {0} characters")]
+    WeakPassword(usize),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Logging in (or opening an account with the recovery key) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// Unknown user, wrong password or wrong recovery key: one message for all three.
+    #[error("wrong user name or password; check both and try again")]
+    WrongCredentials,
+    /// The account record is damaged.
+    #[error("the account record is damaged; restore the vault from a backup")]
+    Damaged,
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Opening, exporting, deleting or reading one photo failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhotoError {
+    /// No photo with that ID in this account.
+    #[error("no photo {0} in this account; run `list` to see the IDs")]
+    NotFound(String),
+    /// Wrong photo password, or the photo's stored data was changed: one message for both.
+    #[error("cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo (run `verify` to check the vault)")]
+    Locked(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Writing the output failed.
+    #[error("cannot write the photo: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Storing a prepared photo failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The same bytes are already in this account.
+    #[error("duplicate")]
+    Duplicate,
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The file changed between reading it for the thumbnail and storing it.
+    #[error("the file changed while it was being imported; import it again")]
+    Changed,
+}

@@ -1,0 +1,108 @@
+//! The encrypted vault: one redb file holding accounts, photo records, ciphertext
+//! chunks, sealed thumbnails and the duplicate index. Composes `crypto`; knows nothing
+//! about images, mail or screens.
+//!
+//! Open a [`Vault`], then [`Vault::register`] or [`Vault::login`] to get a [`Session`]:
+//! every photo operation goes through a session, which holds the account's keys and
+//! forgets them when dropped.
+
+mod account;
+mod error;
+mod id;
+mod photos;
+mod records;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, DatabaseError, ReadableDatabase};
+
+use crate::files::{create_private_dir, restrict_to_owner};
+
+pub use account::{validate_email, validate_username, Session, MIN_PASSWORD_LEN};
+pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
+pub use id::{BadPhotoId, PhotoId};
+pub use photos::{ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, VerifyProblem};
+pub use records::{PhotoMeta, Profile, SmtpSettings};
+
+use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER};
+
+/// An open vault file. Cheap to clone; all clones share one database handle.
+#[derive(Clone)]
+pub struct Vault {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault").field("path", &self.path).finish()
+    }
+}
+
+impl Vault {
+    /// Opens the vault at `path`, creating it (and its folder, owner-only) if missing.
+    pub fn open(path: &Path) -> Result<Vault, OpenError> {
+        let io = |source| OpenError::Io { path: path.to_path_buf(), source };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent).map_err(io)?;
+        }
+        let existed = path.exists();
+        let db = Database::create(path).map_err(|e| match e {
+            DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
+            other => OpenError::Unreadable { path: path.to_path_buf(), reason: other.to_string() },
+        })?;
+        if !existed {
+            restrict_to_owner(path).map_err(io)?;
+        }
+        let vault = Vault { db: Arc::new(db), path: path.to_path_buf() };
+        vault.check_or_write_header()?;
+        Ok(vault)
+    }
+
+    /// The vault file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder where password emails go when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.path.parent().unwrap_or(Path::new(".")).join("outbox")
+    }
+
+    fn check_or_write_header(&self) -> Result<(), OpenError> {
+        let unreadable = |e: StorageError| OpenError::Unreadable { path: self.path.clone(), reason: e.0 };
+        let stored = (|| -> Result<Option<u32>, StorageError> {
+            let txn = self.db.begin_read()?;
+            let table = match txn.open_table(HEADER) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let value = table.get(FORMAT_VERSION_KEY)?;
+            Ok(value.and_then(|v| <[u8; 4]>::try_from(v.value()).ok()).map(u32::from_le_bytes))
+        })()
+        .map_err(unreadable)?;
+        match stored {
+            Some(v) if v > FORMAT_VERSION => {
+                Err(OpenError::TooNew { path: self.path.clone(), found: v, supported: FORMAT_VERSION })
+            }
+            Some(_) => Ok(()),
+            None => self.create_tables().map_err(unreadable),
+        }
+    }
+
+    fn create_tables(&self) -> Result<(), StorageError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(HEADER)?.insert(FORMAT_VERSION_KEY, FORMAT_VERSION.to_le_bytes().as_slice())?;
+        txn.open_table(schema::ACCOUNTS)?;
+        txn.open_table(schema::USERNAMES)?;
+        txn.open_table(schema::PHOTOS)?;
+        txn.open_table(schema::CHUNKS)?;
+        txn.open_table(schema::THUMBNAILS)?;
+        txn.open_table(schema::CONTENT_HASHES)?;
+        txn.commit()?;
+        Ok(())
+    }
+}

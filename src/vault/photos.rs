@@ -1,0 +1,392 @@
+//! Photos in a session: prepare (keys, password, sealed metadata and thumbnail), store
+//! (one transaction per photo), list, thumbnail, decrypt, delete and verify.
+
+use std::io::Write;
+
+use redb::{ReadableDatabase, ReadableTable};
+use zeroize::Zeroizing;
+
+use crate::crypto::{
+    derive_photo_wrap_key, derive_subkey, keyed_hash, open, seal, KeyedHasher, PhotoPassword, SecretKey,
+    StreamDecryptor, StreamEncryptor, Subkey, CHUNK_SIZE,
+};
+
+use super::error::{PhotoError, StorageError, StoreError};
+use super::records::{decode, encode, PhotoHeader, PhotoMeta, PhotoRecord, PHOTO_RECORD_VERSION};
+use super::schema::{CHUNKS, CONTENT_HASHES, PHOTOS, THUMBNAILS};
+use super::{PhotoId, Session};
+
+/// A keyed hash of a file's bytes, distinct per account, used to skip duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentHash([u8; 32]);
+
+/// A photo ready to be prepared: what imaging found out about it.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    /// Its metadata (name, size, dimensions, EXIF summary, import time).
+    pub meta: PhotoMeta,
+    /// Its thumbnail JPEG (sealed before storing).
+    pub thumbnail_jpeg: Vec<u8>,
+    /// Its content hash from [`Session::content_hash`].
+    pub content_hash: ContentHash,
+}
+
+/// A photo with its ID, key and password chosen, waiting for its password to be mailed
+/// before [`Session::store`] commits it. Dropping it forgets the key and password.
+pub struct PreparedPhoto {
+    /// The photo's new ID.
+    pub id: PhotoId,
+    /// The photo's password, to be mailed to the owner.
+    pub password: PhotoPassword,
+    /// The metadata that will be stored.
+    pub meta: PhotoMeta,
+    content_hash: ContentHash,
+    key: SecretKey,
+    sealed_thumbnail: Vec<u8>,
+}
+
+impl std::fmt::Debug for PreparedPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedPhoto").field("id", &self.id).field("name", &self.meta.name).finish_non_exhaustive()
+    }
+}
+
+/// One photo of the account, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoInfo {
+    /// Its ID.
+    pub id: PhotoId,
+    /// Its metadata.
+    pub meta: PhotoMeta,
+}
+
+/// How to open a photo's key.
+pub enum PhotoUnlock<'a> {
+    /// With the photo's emailed password (and the session's master key).
+    Password(&'a PhotoPassword),
+    /// With the recovery key the session was opened with.
+    Recovery,
+}
+
+/// A photo whose stored data `verify` found changed, missing or unreadable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyProblem {
+    /// The photo.
+    pub id: PhotoId,
+    /// Its name, when the metadata could still be read.
+    pub name: Option<String>,
+    /// What is wrong, in words.
+    pub problem: String,
+}
+
+fn meta_aad(account: u64, id: u64, header: &[u8]) -> Vec<u8> {
+    [b"secure-photo-gallery v1 metadata".as_slice(), &account.to_be_bytes(), &id.to_be_bytes(), header].concat()
+}
+
+fn thumb_aad(account: u64, id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v1 thumbnail".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
+}
+
+fn key_aad(id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v1 photo-key".as_slice(), &id.to_be_bytes()].concat()
+}
+
+/// The MAC that `verify` checks: over the photo ID and every stored chunk with its index.
+struct ChunkMac(KeyedHasher);
+
+impl ChunkMac {
+    fn new(key: &SecretKey, id: u64) -> Self {
+        let mut h = KeyedHasher::new(key);
+        h.update(&id.to_be_bytes());
+        Self(h)
+    }
+    fn chunk(&mut self, index: u32, chunk: &[u8]) {
+        self.0.update(&index.to_be_bytes());
+        self.0.update(&(chunk.len() as u64).to_be_bytes());
+        self.0.update(chunk);
+    }
+}
+
+impl Session {
+    /// The keyed hash used to find duplicates of `bytes` in this account.
+    pub fn content_hash(&self, bytes: &[u8]) -> ContentHash {
+        ContentHash(keyed_hash(&derive_subkey(&self.master, Subkey::ContentHash), bytes))
+    }
+
+    /// Whether this account already holds a photo with these bytes.
+    pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
+        let txn = self.vault.db.begin_read()?;
+        let table = txn.open_table(CONTENT_HASHES)?;
+        Ok(table.get((self.account_id, &hash.0))?.is_some())
+    }
+
+    /// Chooses an ID, a key and a password for a photo and seals its metadata and
+    /// thumbnail; nothing is written yet.
+    pub fn prepare(&self, new: NewPhoto) -> Result<PreparedPhoto, StorageError> {
+        let txn = self.vault.db.begin_read()?;
+        let thumbs = txn.open_table(THUMBNAILS)?;
+        let id = loop {
+            let id = PhotoId::random();
+            if thumbs.get(id.0)?.is_none() {
+                break id;
+            }
+        };
+        let sealed_thumbnail = seal(
+            &derive_subkey(&self.master, Subkey::Thumbnail),
+            &thumb_aad(self.account_id, id.0),
+            &new.thumbnail_jpeg,
+        );
+        Ok(PreparedPhoto {
+            id,
+            password: PhotoPassword::generate(),
+            meta: new.meta,
+            content_hash: new.content_hash,
+            key: SecretKey::random(),
+            sealed_thumbnail,
+        })
+    }
+
+    /// Encrypts `bytes` (which must be the prepared file's bytes) and stores the photo in
+    /// one transaction: a crash leaves either the whole photo or nothing.
+    pub fn store(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<(), StoreError> {
+        if self.content_hash(bytes) != photo.content_hash || bytes.len() as u64 != photo.meta.bytes {
+            return Err(StoreError::Changed);
+        }
+        let id = photo.id.0;
+        let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
+        {
+            let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
+            if hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?.is_some() {
+                return Err(StoreError::Duplicate);
+            }
+            let mut thumbs = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
+            if thumbs.get(id).map_err(StorageError::from)?.is_some() {
+                return Err(StorageError("photo ID collision; import the file again".into()).into());
+            }
+            let nonce_prefix: [u8; 7] = crate::crypto::random_array();
+            let mut enc = StreamEncryptor::new(&photo.key, nonce_prefix);
+            let mut mac = ChunkMac::new(&derive_subkey(&self.master, Subkey::Verify), id);
+            let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+            let count = crate::crypto::chunk_count(bytes.len() as u64);
+            let mut pieces = bytes.chunks(CHUNK_SIZE);
+            for index in 0..count {
+                let ct = enc.encrypt_chunk(pieces.next().unwrap_or(&[]), index + 1 == count);
+                mac.chunk(index, &ct);
+                chunks.insert((id, index), ct.as_slice()).map_err(StorageError::from)?;
+            }
+            let header = encode(&PhotoHeader {
+                version: PHOTO_RECORD_VERSION,
+                nonce_prefix,
+                size: bytes.len() as u64,
+                chunk_count: count,
+                key_by_password: seal(
+                    &derive_photo_wrap_key(&self.master, id, &photo.password),
+                    &key_aad(id),
+                    photo.key.expose(),
+                ),
+                key_by_recovery: self.recovery_public.seal_photo_key(id, &photo.key),
+                ciphertext_mac: mac.0.finalize(),
+                content_hash: photo.content_hash.0,
+            });
+            let meta_plain = Zeroizing::new(encode(&photo.meta));
+            let meta = seal(
+                &derive_subkey(&self.master, Subkey::Metadata),
+                &meta_aad(self.account_id, id, &header),
+                &meta_plain,
+            );
+            let record = encode(&PhotoRecord { header, meta });
+            txn.open_table(PHOTOS)
+                .map_err(StorageError::from)?
+                .insert((self.account_id, id), record.as_slice())
+                .map_err(StorageError::from)?;
+            thumbs.insert(id, photo.sealed_thumbnail.as_slice()).map_err(StorageError::from)?;
+            hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
+        }
+        txn.commit().map_err(StorageError::from)?;
+        Ok(())
+    }
+
+    /// Opens a stored record: authenticates the header with the metadata and returns both.
+    fn open_record(&self, id: u64, bytes: &[u8]) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
+        let damaged = || StorageError(format!("the record of photo {} is damaged", PhotoId(id)));
+        let record: PhotoRecord = decode(bytes)?;
+        let plain = Zeroizing::new(
+            open(
+                &derive_subkey(&self.master, Subkey::Metadata),
+                &meta_aad(self.account_id, id, &record.header),
+                &record.meta,
+            )
+            .map_err(|_| damaged())?,
+        );
+        Ok((decode(&record.header).map_err(|_| damaged())?, decode(&plain).map_err(|_| damaged())?))
+    }
+
+    /// Every photo of the account, newest first (by date taken, else import time).
+    /// Records that cannot be read are returned apart, by ID, for the caller to report.
+    pub fn list(&self) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
+        let txn = self.vault.db.begin_read()?;
+        let table = txn.open_table(PHOTOS)?;
+        let (mut photos, mut damaged) = (Vec::new(), Vec::new());
+        for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+            let (key, value) = entry?;
+            let id = key.value().1;
+            match self.open_record(id, value.value()) {
+                Ok((_, meta)) => photos.push(PhotoInfo { id: PhotoId(id), meta }),
+                Err(_) => damaged.push(PhotoId(id)),
+            }
+        }
+        photos.sort_by(|a, b| {
+            (b.meta.sort_time().cmp(&a.meta.sort_time())).then_with(|| a.meta.name.cmp(&b.meta.name)).then(a.id.cmp(&b.id))
+        });
+        Ok((photos, damaged))
+    }
+
+    fn record(&self, id: PhotoId) -> Result<(PhotoHeader, PhotoMeta), PhotoError> {
+        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+        let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
+        let guard = table
+            .get((self.account_id, id.0))
+            .map_err(StorageError::from)?
+            .ok_or_else(|| PhotoError::NotFound(id.to_string()))?;
+        self.open_record(id.0, guard.value()).map_err(|_| PhotoError::Locked(id.to_string()))
+    }
+
+    /// The metadata of one photo.
+    pub fn meta(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
+        Ok(self.record(id)?.1)
+    }
+
+    /// The photo's thumbnail JPEG (needs only the login).
+    pub fn thumbnail(&self, id: PhotoId) -> Result<Zeroizing<Vec<u8>>, PhotoError> {
+        self.record(id)?;
+        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+        let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
+        let guard = table.get(id.0).map_err(StorageError::from)?.ok_or_else(|| PhotoError::Locked(id.to_string()))?;
+        let key = derive_subkey(&self.master, Subkey::Thumbnail);
+        open(&key, &thumb_aad(self.account_id, id.0), guard.value())
+            .map(Zeroizing::new)
+            .map_err(|_| PhotoError::Locked(id.to_string()))
+    }
+
+    /// Decrypts the photo's original bytes into `out`, chunk by chunk. Every chunk is
+    /// authenticated before it is written, but a damaged later chunk is only found after
+    /// earlier ones were written: callers that write files write to a temporary file and
+    /// keep it only when this returns `Ok`.
+    pub fn decrypt_to(&self, id: PhotoId, unlock: &PhotoUnlock<'_>, out: &mut dyn Write) -> Result<PhotoMeta, PhotoError> {
+        let locked = || PhotoError::Locked(id.to_string());
+        let (header, meta) = self.record(id)?;
+        let key = match unlock {
+            PhotoUnlock::Password(password) => {
+                let wrap = derive_photo_wrap_key(&self.master, id.0, password);
+                let plain = Zeroizing::new(open(&wrap, &key_aad(id.0), &header.key_by_password).map_err(|_| locked())?);
+                SecretKey::from_slice(&plain).ok_or_else(locked)?
+            }
+            PhotoUnlock::Recovery => {
+                let recovery = self.recovery.as_ref().ok_or_else(locked)?;
+                recovery.open_photo_key(id.0, &header.key_by_recovery).map_err(|_| locked())?
+            }
+        };
+        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+        let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+        let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
+        let mut written = 0u64;
+        for index in 0..header.chunk_count {
+            let guard = chunks.get((id.0, index)).map_err(StorageError::from)?.ok_or_else(locked)?;
+            let plain = Zeroizing::new(dec.decrypt_chunk(guard.value(), index + 1 == header.chunk_count).map_err(|_| locked())?);
+            out.write_all(&plain)?;
+            written += plain.len() as u64;
+        }
+        if header.chunk_count == 0 || written != header.size {
+            return Err(locked());
+        }
+        Ok(meta)
+    }
+
+    /// Decrypts the photo's original bytes into memory (for the viewer).
+    pub fn decrypt(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<(PhotoMeta, Zeroizing<Vec<u8>>), PhotoError> {
+        let mut out = Zeroizing::new(Vec::new());
+        let meta = self.decrypt_to(id, unlock, &mut *out)?;
+        Ok((meta, out))
+    }
+
+    /// Deletes a photo: its record, every chunk, its thumbnail and its duplicate-index
+    /// entry, in one transaction. Returns its metadata.
+    pub fn delete(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
+        let (header, meta) = self.record(id)?;
+        let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
+        {
+            txn.open_table(PHOTOS).map_err(StorageError::from)?.remove((self.account_id, id.0)).map_err(StorageError::from)?;
+            let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+            chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false).map_err(StorageError::from)?;
+            txn.open_table(THUMBNAILS).map_err(StorageError::from)?.remove(id.0).map_err(StorageError::from)?;
+            txn.open_table(CONTENT_HASHES)
+                .map_err(StorageError::from)?
+                .remove((self.account_id, &header.content_hash))
+                .map_err(StorageError::from)?;
+        }
+        txn.commit().map_err(StorageError::from)?;
+        Ok(meta)
+    }
+
+    /// Checks every stored byte of the account's photos using only the login: each
+    /// record authenticates, each chunk is present and matches the stored MAC, and each
+    /// thumbnail opens. Returns the problems found (empty when all is intact).
+    pub fn verify(&self) -> Result<Vec<VerifyProblem>, StorageError> {
+        let txn = self.vault.db.begin_read()?;
+        let photos = txn.open_table(PHOTOS)?;
+        let chunks = txn.open_table(CHUNKS)?;
+        let thumbs = txn.open_table(THUMBNAILS)?;
+        let verify_key = derive_subkey(&self.master, Subkey::Verify);
+        let thumb_key = derive_subkey(&self.master, Subkey::Thumbnail);
+        let mut problems = Vec::new();
+        for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+            let (key, value) = entry?;
+            let id = key.value().1;
+            let problem = |name: Option<&str>, what: &str| VerifyProblem {
+                id: PhotoId(id),
+                name: name.map(str::to_string),
+                problem: what.to_string(),
+            };
+            let (header, meta) = match self.open_record(id, value.value()) {
+                Ok(r) => r,
+                Err(_) => {
+                    problems.push(problem(None, "its record is damaged"));
+                    continue;
+                }
+            };
+            let mut mac = ChunkMac::new(&verify_key, id);
+            let mut missing = false;
+            for index in 0..header.chunk_count {
+                match chunks.get((id, index))? {
+                    Some(c) => mac.chunk(index, c.value()),
+                    None => missing = true,
+                }
+            }
+            let extra = chunks.range((id, header.chunk_count)..=(id, u32::MAX))?.next().is_some();
+            if missing {
+                problems.push(problem(Some(&meta.name), "part of its data is missing"));
+            } else if extra || mac.0.finalize() != header.ciphertext_mac {
+                problems.push(problem(Some(&meta.name), "its data was changed"));
+            }
+            let thumb_ok = thumbs.get(id)?.is_some_and(|t| open(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
+            if !thumb_ok {
+                problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
+            }
+        }
+        Ok(problems)
+    }
+}
+
+impl PhotoMeta {
+    /// Seconds since the epoch to sort by: the date taken (local time read as UTC) when
+    /// known, else the import time.
+    pub fn sort_time(&self) -> i64 {
+        self.taken_at.as_deref().and_then(parse_taken_at).unwrap_or(self.imported_at)
+    }
+}
+
+fn parse_taken_at(iso: &str) -> Option<i64> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let local = time::PrimitiveDateTime::parse(iso.get(..19)?, &fmt).ok()?;
+    Some(local.assume_utc().unix_timestamp())
+}

@@ -1,0 +1,112 @@
+//! What the tables store, as postcard-encoded structs. Field order is the byte order:
+//! `docs/FORMAT.md` lists each field. Every record starts with its own version number.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::KdfParams;
+
+use super::error::StorageError;
+
+pub(crate) const ACCOUNT_RECORD_VERSION: u8 = 1;
+pub(crate) const PHOTO_RECORD_VERSION: u8 = 1;
+
+/// One account: how to unwrap its master key, and its sealed profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AccountRecord {
+    pub version: u8,
+    /// The name as typed at registration (the index holds the lower-cased form).
+    pub username: String,
+    pub kdf: KdfParams,
+    pub salt: [u8; 16],
+    /// Master key sealed under the Argon2id key of the login password.
+    pub master_by_password: Vec<u8>,
+    /// Master key sealed under the recovery key's wrap key.
+    pub master_by_recovery: Vec<u8>,
+    /// X25519 public key that photo keys are sealed to for the break-glass path.
+    pub recovery_public: [u8; 32],
+    /// `Profile`, sealed under the master key's profile subkey.
+    pub profile: Vec<u8>,
+}
+
+/// Account data only the logged-in user may read.
+#[derive(Clone, Serialize, Deserialize, Default)]
+pub struct Profile {
+    /// Where photo passwords are mailed.
+    pub email: String,
+    /// Mail delivery settings; `None` means the local outbox.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// Stored SMTP settings (sealed with the profile).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SmtpSettings {
+    /// The lettre-style URL, credentials included.
+    pub url: String,
+    /// The From address; the account email when `None`.
+    pub from: Option<String>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile").field("email", &self.email).field("smtp", &self.smtp.as_ref().map(|_| "<set>")).finish()
+    }
+}
+
+/// The clear part of a photo record. Authenticated (as associated data of the sealed
+/// metadata), so `verify` detects any change to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PhotoHeader {
+    pub version: u8,
+    pub nonce_prefix: [u8; 7],
+    /// Plaintext length in bytes.
+    pub size: u64,
+    pub chunk_count: u32,
+    /// Photo key sealed under HKDF(master key ‖ photo password).
+    pub key_by_password: Vec<u8>,
+    /// Photo key sealed to the recovery public key.
+    pub key_by_recovery: Vec<u8>,
+    /// HMAC over every stored chunk, under the master key's verify subkey.
+    pub ciphertext_mac: [u8; 32],
+    /// The keyed content hash, so delete can remove the duplicate index entry.
+    pub content_hash: [u8; 32],
+}
+
+/// A photo record as stored: the encoded header and the sealed metadata.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PhotoRecord {
+    pub header: Vec<u8>,
+    pub meta: Vec<u8>,
+}
+
+/// What is known about a photo; readable after login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoMeta {
+    /// Original file name (no folders).
+    pub name: String,
+    /// MIME type, e.g. `image/jpeg`.
+    pub mime: String,
+    /// Size of the original file in bytes.
+    pub bytes: u64,
+    /// Width as displayed (EXIF orientation applied).
+    pub width: u32,
+    /// Height as displayed.
+    pub height: u32,
+    /// EXIF orientation 1-8.
+    pub orientation: u8,
+    /// Date taken, ISO 8601, when the file says.
+    pub taken_at: Option<String>,
+    /// Camera make and model.
+    pub camera: Option<String>,
+    /// Whether the original carries a GPS position.
+    pub has_gps: bool,
+    /// Import time, seconds since the Unix epoch (UTC).
+    pub imported_at: i64,
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_allocvec(value).expect("records serialize into a Vec")
+}
+
+pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, StorageError> {
+    postcard::from_bytes(bytes).map_err(|e| StorageError(format!("damaged record ({e})")))
+}

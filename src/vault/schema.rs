@@ -1,0 +1,24 @@
+//! The storage schema: every redb table, typed, in one place. `docs/FORMAT.md` describes
+//! what the values hold.
+
+use redb::TableDefinition;
+
+/// Vault-wide facts: `format_version` (u32 little-endian bytes).
+pub(crate) const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("header");
+/// Account id → postcard-encoded `AccountRecord`.
+pub(crate) const ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("accounts");
+/// Lower-cased user name → account id.
+pub(crate) const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("usernames");
+/// (account id, photo id) → postcard-encoded `PhotoRecord`.
+pub(crate) const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");
+/// (photo id, chunk index) → one STREAM chunk: ciphertext and tag.
+pub(crate) const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
+/// Photo id → sealed thumbnail JPEG.
+pub(crate) const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
+/// (account id, keyed content hash) → photo id: finds duplicates without revealing them.
+pub(crate) const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
+
+/// The format this program writes. Older versions are read (and upgraded) when the
+/// format changes; a newer vault is refused with a clear message.
+pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION_KEY: &str = "format_version";
