@@ -28,6 +28,11 @@ impl RecoveryKey {
         Self(super::random_array())
     }
 
+    /// Rebuilds a recovery key from its 32 bytes of entropy (the words are their BIP39 form).
+    pub fn from_entropy(entropy: [u8; 32]) -> Self {
+        Self(entropy)
+    }
+
     /// Reads the 24 words (any case, any white space between them).
     pub fn parse(words: &str) -> Option<Self> {
         let normalized = Zeroizing::new(words.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase());
