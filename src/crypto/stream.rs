@@ -10,9 +10,10 @@ use aes_gcm::Aes256Gcm;
 
 use super::{DecryptionFailed, SecretKey};
 
-/// Plaintext bytes in every chunk but the last: 1 MiB − 4 KiB, so a stored chunk
-/// (plus its 16-byte tag) stays under redb's 1 MiB value bucket instead of taking 2 MiB.
-pub const CHUNK_SIZE: usize = 1024 * 1024 - 4096;
+/// Plaintext bytes in every chunk but the last: 64 KiB − 80, so a chunk with its 16-byte
+/// tag is 64 KiB − 64 bytes, which fits redb's 64 KiB allocation exactly (the vault
+/// stores 16 of them together for the bulk of a photo: see `vault::photos`).
+pub const CHUNK_SIZE: usize = 64 * 1024 - 80;
 /// Length of the per-photo random nonce prefix.
 pub const NONCE_PREFIX_LEN: usize = 7;
 /// Length of the GCM tag that follows each chunk's ciphertext.

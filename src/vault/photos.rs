@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{
     derive_photo_wrap_key, derive_subkey, keyed_hash, open, seal, KeyedHasher, PhotoPassword, SecretKey,
-    StreamDecryptor, StreamEncryptor, Subkey, CHUNK_SIZE,
+    StreamDecryptor, StreamEncryptor, Subkey, CHUNK_SIZE, TAG_LEN,
 };
 
 use super::error::{PhotoError, StorageError, StoreError};
@@ -91,7 +91,20 @@ fn key_aad(id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v1 photo-key".as_slice(), &id.to_be_bytes()].concat()
 }
 
-/// The MAC that `verify` checks: over the photo ID and every stored chunk with its index.
+/// Crypto chunks stored together in one redb value for the bulk of a photo.
+const CHUNKS_PER_SEGMENT: u32 = 16;
+
+/// How many STREAM chunks each stored value ("segment") of a photo holds: full segments
+/// of 16 chunks (1 MiB − 1 KiB), then the remaining chunks one per value. redb gives a
+/// large value the next power-of-two allocation, so this layout wastes under 64 KiB per
+/// photo, where one value for the tail wasted up to half of it (see docs/FORMAT.md).
+fn segment_sizes(chunk_count: u32) -> impl Iterator<Item = u32> {
+    let full = chunk_count / CHUNKS_PER_SEGMENT;
+    std::iter::repeat_n(CHUNKS_PER_SEGMENT, full as usize)
+        .chain(std::iter::repeat_n(1, (chunk_count % CHUNKS_PER_SEGMENT) as usize))
+}
+
+/// The MAC that `verify` checks: over the photo ID and every stored segment with its index.
 struct ChunkMac(KeyedHasher);
 
 impl ChunkMac {
@@ -100,7 +113,7 @@ impl ChunkMac {
         h.update(&id.to_be_bytes());
         Self(h)
     }
-    fn chunk(&mut self, index: u32, chunk: &[u8]) {
+    fn segment(&mut self, index: u32, chunk: &[u8]) {
         self.0.update(&index.to_be_bytes());
         self.0.update(&(chunk.len() as u64).to_be_bytes());
         self.0.update(chunk);
@@ -166,13 +179,19 @@ impl Session {
             let nonce_prefix: [u8; 7] = crate::crypto::random_array();
             let mut enc = StreamEncryptor::new(&photo.key, nonce_prefix);
             let mut mac = ChunkMac::new(&derive_subkey(&self.master, Subkey::Verify), id);
-            let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+            let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
             let count = crate::crypto::chunk_count(bytes.len() as u64);
             let mut pieces = bytes.chunks(CHUNK_SIZE);
-            for index in 0..count {
-                let ct = enc.encrypt_chunk(pieces.next().unwrap_or(&[]), index + 1 == count);
-                mac.chunk(index, &ct);
-                chunks.insert((id, index), ct.as_slice()).map_err(StorageError::from)?;
+            let mut chunk_index = 0;
+            for (segment_index, chunks) in segment_sizes(count).enumerate() {
+                let mut segment = Vec::with_capacity(chunks as usize * (CHUNK_SIZE + TAG_LEN));
+                for _ in 0..chunks {
+                    chunk_index += 1;
+                    segment.extend_from_slice(&enc.encrypt_chunk(pieces.next().unwrap_or(&[]), chunk_index == count));
+                }
+                let segment_index = segment_index as u32;
+                mac.segment(segment_index, &segment);
+                table.insert((id, segment_index), segment.as_slice()).map_err(StorageError::from)?;
             }
             let header = encode(&PhotoHeader {
                 version: PHOTO_RECORD_VERSION,
@@ -290,11 +309,19 @@ impl Session {
         let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
         let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
         let mut written = 0u64;
-        for index in 0..header.chunk_count {
-            let guard = chunks.get((id.0, index)).map_err(StorageError::from)?.ok_or_else(locked)?;
-            let plain = Zeroizing::new(dec.decrypt_chunk(guard.value(), index + 1 == header.chunk_count).map_err(|_| locked())?);
-            out.write_all(&plain)?;
-            written += plain.len() as u64;
+        let mut chunk_index = 0;
+        for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
+            let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
+            let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
+            if pieces.len() != expected as usize {
+                return Err(locked());
+            }
+            for piece in pieces {
+                chunk_index += 1;
+                let plain = Zeroizing::new(dec.decrypt_chunk(piece, chunk_index == header.chunk_count).map_err(|_| locked())?);
+                out.write_all(&plain)?;
+                written += plain.len() as u64;
+            }
         }
         if header.chunk_count == 0 || written != header.size {
             return Err(locked());
@@ -356,13 +383,14 @@ impl Session {
             };
             let mut mac = ChunkMac::new(&verify_key, id);
             let mut missing = false;
-            for index in 0..header.chunk_count {
+            let segments = segment_sizes(header.chunk_count).count() as u32;
+            for index in 0..segments {
                 match chunks.get((id, index))? {
-                    Some(c) => mac.chunk(index, c.value()),
+                    Some(c) => mac.segment(index, c.value()),
                     None => missing = true,
                 }
             }
-            let extra = chunks.range((id, header.chunk_count)..=(id, u32::MAX))?.next().is_some();
+            let extra = chunks.range((id, segments)..=(id, u32::MAX))?.next().is_some();
             if missing {
                 problems.push(problem(Some(&meta.name), "part of its data is missing"));
             } else if extra || mac.0.finalize() != header.ciphertext_mac {

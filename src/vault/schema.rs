@@ -11,7 +11,7 @@ pub(crate) const ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("a
 pub(crate) const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("usernames");
 /// (account id, photo id) → postcard-encoded `PhotoRecord`.
 pub(crate) const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");
-/// (photo id, chunk index) → one STREAM chunk: ciphertext and tag.
+/// (photo id, segment index) → one or more consecutive STREAM chunks, each ciphertext ‖ tag.
 pub(crate) const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
 /// Photo id → sealed thumbnail JPEG.
 pub(crate) const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives import serialization
 
-CHUNK_SIZE = 1024 * 1024 - 4096
+CHUNK_SIZE = 64 * 1024 - 80
 
 def hkdf(ikm, info, salt=None):
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)

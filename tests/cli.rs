@@ -1,0 +1,301 @@
+//! The command line, run as a user runs it, on image files encoded by the tests.
+
+mod common;
+
+use common::*;
+use secure_photo_gallery::vault::Vault;
+
+#[test]
+fn register_prints_the_recovery_key_once_and_names_are_unique() {
+    let env = Env::new();
+    let words = env.register("alice");
+    assert_eq!(words.split(' ').count(), 24);
+    let again = env.run(&["register", "--user", "ALICE", "--email", "a2@example.com"], &[]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already taken"), "{}", stderr(&again));
+    let bad = env.run(&["register", "--user", "carol", "--email", "not-an-address"], &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("not a valid email address"));
+    let short = env.run(&["register", "--user", "dave", "--email", "d@example.com"], &[("SPG_PASSWORD", "short")]);
+    assert_eq!(short.status.code(), Some(1));
+    assert!(stderr(&short).contains("at least 8 characters"));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let env = Env::new();
+    assert_eq!(env.run(&["export", "--user", "a", "--out", "x"], &[]).status.code(), Some(2));
+    assert_eq!(env.run(&["frobnicate"], &[]).status.code(), Some(2));
+}
+
+#[test]
+fn import_list_and_export_round_trip_every_format() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("photos");
+    let files = [
+        write(&src, "beach.jpg", &jpeg(640, 480, 1)),
+        write(&src, "diagram.png", &png(300, 200, 2)),
+        write(&src, "loop.gif", &gif(64, 48, 3)),
+        write(&src, "flower.webp", &webp(120, 90, 4)),
+    ];
+    let (out, imported) = env.import("alice", &[&src]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(imported.len(), 4, "{}", stdout(&out));
+    assert!(stderr(&out).contains("outbox"), "the outbox is said plainly: {}", stderr(&out));
+
+    // One email, a distinct password per ID.
+    assert_eq!(env.emails().len(), 1);
+    let passwords = env.passwords();
+    assert_eq!(passwords.len(), 4);
+    let mut distinct: Vec<&String> = passwords.iter().map(|(_, p)| p).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4);
+
+    let listed = env.list_json("alice");
+    assert_eq!(listed.len(), 4);
+    let beach = listed.iter().find(|p| p["name"] == "beach.jpg").unwrap();
+    assert_eq!((beach["width"].as_u64(), beach["height"].as_u64()), (Some(640), Some(480)));
+    assert_eq!(beach["mime"], "image/jpeg");
+    assert_eq!(beach["bytes"].as_u64().unwrap(), std::fs::metadata(&files[0]).unwrap().len());
+    assert!(beach["taken_at"].is_null());
+    assert!(beach["imported_at"].as_str().unwrap().ends_with('Z'));
+    let text = env.ok(&["list", "--user", "alice"], &[]);
+    assert_eq!(text.lines().count(), 4);
+    assert!(text.lines().all(|l| l.split('\t').count() == 5), "{text}");
+
+    for (id, path) in &imported {
+        let out_file = env.path(&format!("out-{id}"));
+        env.ok(
+            &["export", "--user", "alice", "--id", id, "--out", out_file.to_str().unwrap()],
+            &[("SPG_PHOTO_PASSWORD", &env.password_of(id).to_lowercase().replace('-', ""))],
+        );
+        assert_eq!(std::fs::read(&out_file).unwrap(), std::fs::read(path).unwrap(), "{path}");
+        let thumb = env.path(&format!("thumb-{id}.jpg"));
+        env.ok(&["export", "--user", "alice", "--id", id, "--thumbnail", "--out", thumb.to_str().unwrap()], &[]);
+        let t = image::open(&thumb).unwrap();
+        assert!(t.width().max(t.height()) <= 512);
+    }
+}
+
+#[test]
+fn wrong_secrets_and_other_accounts_fail_clearly_and_write_nothing() {
+    let env = Env::new();
+    env.register("alice");
+    env.register("bob");
+    let src = env.path("p");
+    write(&src, "a.jpg", &jpeg(200, 100, 5));
+    write(&src, "b.jpg", &jpeg(200, 100, 6));
+    let (_, imported) = env.import("alice", &[&src]);
+    let (a, b) = (&imported[0].0, &imported[1].0);
+    let (pa, pb) = (env.password_of(a), env.password_of(b));
+    let target = env.path("out.jpg");
+    let t = target.to_str().unwrap();
+    let cases: [(&str, Vec<(&str, &str)>, &str); 5] = [
+        ("alice", vec![("SPG_PHOTO_PASSWORD", "AAAAA-AAAAA-AAAAA-AAAAA")], "wrong photo password"),
+        ("alice", vec![("SPG_PHOTO_PASSWORD", &pb)], "wrong photo password"),
+        ("alice", vec![("SPG_PHOTO_PASSWORD", &pa), ("SPG_PASSWORD", "not the password")], "wrong user name or password"),
+        ("mallory", vec![("SPG_PHOTO_PASSWORD", &pa)], "wrong user name or password"),
+        ("bob", vec![("SPG_PHOTO_PASSWORD", &pa)], "no photo"),
+    ];
+    for (user, envs, message) in cases {
+        let out = env.run(&["export", "--user", user, "--id", a, "--out", t], &envs);
+        assert_eq!(out.status.code(), Some(1), "{user} {envs:?}");
+        assert!(stderr(&out).contains(message), "{user}: {}", stderr(&out));
+        assert!(!target.exists(), "{user} {envs:?} wrote a file");
+    }
+    assert_eq!(std::fs::read_dir(env.dir.path()).unwrap().count(), 2, "no stray temporary files");
+    // The right password works, and an existing file is never overwritten.
+    env.ok(&["export", "--user", "alice", "--id", a, "--out", t], &[("SPG_PHOTO_PASSWORD", &pa)]);
+    let again = env.run(&["export", "--user", "alice", "--id", a, "--out", t], &[("SPG_PHOTO_PASSWORD", &pa)]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already exists"));
+}
+
+#[test]
+fn the_vault_file_holds_no_photo_bytes_and_no_names() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("p");
+    let photos = [
+        write(&src, "holiday-in-lisbon.jpg", &jpeg(800, 600, 7)),
+        write(&src, "passport-scan.png", &png(200, 150, 8)),
+    ];
+    let (out, imported) = env.import("alice", &[&src]);
+    assert_eq!(imported.len(), 2, "{}", stderr(&out));
+    let vault = std::fs::read(&env.vault).unwrap();
+    for photo in &photos {
+        let bytes = std::fs::read(photo).unwrap();
+        assert_eq!(leaks_48_byte_window(&vault, &bytes), None, "{}", photo.display());
+    }
+    for name in ["holiday-in-lisbon", "passport-scan", "alice@example.com"] {
+        assert!(!vault.windows(name.len()).any(|w| w == name.as_bytes()), "{name} is readable in the vault");
+    }
+}
+
+#[test]
+fn passwd_and_recover_keep_photos_openable() {
+    let env = Env::new();
+    let words = env.register("alice");
+    let src = env.path("p");
+    let photo = write(&src, "x.jpg", &jpeg(300, 200, 9));
+    let (_, imported) = env.import("alice", &[&src]);
+    let id = imported[0].0.clone();
+    let pw = env.password_of(&id);
+
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", "a brand new password")]);
+    let old = env.run(&["list", "--user", "alice"], &[]);
+    assert_eq!(old.status.code(), Some(1), "the old password no longer works");
+    let new = [("SPG_PASSWORD", "a brand new password"), ("SPG_PHOTO_PASSWORD", pw.as_str())];
+    let out1 = env.path("after-passwd.jpg");
+    env.ok(&["export", "--user", "alice", "--id", &id, "--out", out1.to_str().unwrap()], &new);
+    assert_eq!(std::fs::read(&out1).unwrap(), std::fs::read(&photo).unwrap());
+
+    let bad = env.run(&["recover", "--user", "alice"], &[("SPG_RECOVERY_KEY", "abandon ability able"), ("SPG_NEW_PASSWORD", "x".repeat(12).as_str())]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("24 words"));
+    env.ok(&["recover", "--user", "alice"], &[("SPG_RECOVERY_KEY", &words), ("SPG_NEW_PASSWORD", "recovered password")]);
+    let recovered = [("SPG_PASSWORD", "recovered password"), ("SPG_PHOTO_PASSWORD", pw.as_str())];
+    let out2 = env.path("after-recover.jpg");
+    env.ok(&["export", "--user", "alice", "--id", &id, "--out", out2.to_str().unwrap()], &recovered);
+    assert_eq!(std::fs::read(&out2).unwrap(), std::fs::read(&photo).unwrap());
+
+    // Break glass: the recovery key alone opens every photo.
+    let dir = env.path("all");
+    let out = env.ok(
+        &["export", "--user", "alice", "--all", "--use-recovery-key", "--out", dir.to_str().unwrap()],
+        &[("SPG_RECOVERY_KEY", &words), ("SPG_PASSWORD", "wrong on purpose")],
+    );
+    assert!(out.contains("exported"), "{out}");
+    assert_eq!(std::fs::read(dir.join("x.jpg")).unwrap(), std::fs::read(&photo).unwrap());
+}
+
+#[test]
+fn broken_files_are_refused_with_reasons_and_the_rest_go_on() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("mixed");
+    let good = jpeg(320, 240, 10);
+    write(&src, "good.jpg", &good);
+    write(&src, "empty.jpg", b"");
+    write(&src, "notes.jpg", b"this is a text file, not a photo");
+    write(&src, "cut.jpg", &good[..good.len() / 2]);
+    let mut fake_png = b"\x89PNG\r\n\x1a\n".to_vec();
+    fake_png.extend((0..2000u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8));
+    write(&src, "random.png", &fake_png);
+    let (out, imported) = env.import("alice", &[&src]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(imported.len(), 1, "{text}");
+    assert!(imported[0].1.ends_with("good.jpg"));
+    for name in ["empty.jpg", "notes.jpg", "cut.jpg", "random.png"] {
+        assert!(text.lines().any(|l| l.starts_with("skipped") && l.contains(name)), "{name}: {text}");
+    }
+    assert_eq!(text.lines().count(), 5, "one line per file: {text}");
+    assert_eq!(env.list_json("alice").len(), 1);
+    assert_eq!(env.passwords().len(), 1, "refused files are not mailed");
+}
+
+#[test]
+fn a_duplicate_is_skipped_and_is_no_failure() {
+    let env = Env::new();
+    env.register("alice");
+    env.register("bob");
+    let photo = write(&env.path("p"), "same.jpg", &jpeg(100, 100, 11));
+    let copy = write(&env.path("q"), "copy.jpg", &std::fs::read(&photo).unwrap());
+    let (out, imported) = env.import("alice", &[&photo, &copy]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(imported.len(), 1);
+    assert!(stdout(&out).contains(&format!("skipped {}: duplicate", copy.display())));
+    let (again, _) = env.import("alice", &[&photo]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(stdout(&again).trim(), format!("skipped {}: duplicate", photo.display()));
+    // Another account may hold the same photo.
+    let (bob, imported) = env.import("bob", &[&photo]);
+    assert_eq!((bob.status.code(), imported.len()), (Some(0), 1));
+}
+
+#[test]
+fn the_vault_stays_within_ten_percent_of_photos_plus_thumbnails() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("p");
+    let mut photo_bytes = 0;
+    for i in 0..6 {
+        // Sizes on both sides of the 1 MiB chunk boundary.
+        photo_bytes += write(&src, &format!("{i}.jpg"), &jpeg(1200 + 100 * i, 900, 20 + i)).metadata().unwrap().len();
+    }
+    let (out, imported) = env.import("alice", &[&src]);
+    assert_eq!(imported.len(), 6, "{}", stderr(&out));
+    let mut thumb_bytes = 0;
+    for (id, _) in &imported {
+        let t = env.path(&format!("{id}.thumb.jpg"));
+        env.ok(&["export", "--user", "alice", "--id", id, "--thumbnail", "--out", t.to_str().unwrap()], &[]);
+        thumb_bytes += t.metadata().unwrap().len();
+    }
+    // Disk space taken, not the apparent length: redb grows a small file by doubling its
+    // length, sparsely, so the length alone says little about the space used (FORMAT.md).
+    let vault = disk_usage(&env.vault);
+    let budget = (photo_bytes + thumb_bytes) as f64 * 1.10;
+    assert!(
+        (vault as f64) <= budget,
+        "vault takes {vault} bytes > 110% of photos {photo_bytes} + thumbnails {thumb_bytes}"
+    );
+}
+
+#[test]
+fn delete_removes_the_photo_and_verify_finds_a_changed_byte() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("p");
+    write(&src, "keep.jpg", &jpeg(400, 300, 30));
+    write(&src, "gone.jpg", &jpeg(400, 300, 31));
+    let (_, imported) = env.import("alice", &[&src]);
+    let gone = imported.iter().find(|(_, p)| p.ends_with("gone.jpg")).unwrap().0.clone();
+    let keep = imported.iter().find(|(_, p)| p.ends_with("keep.jpg")).unwrap().0.clone();
+    assert!(env.ok(&["verify", "--user", "alice"], &[]).contains("verified 2 photos: all intact"));
+
+    let out = env.ok(&["delete", "--user", "alice", "--id", &gone], &[]);
+    assert!(out.contains("deleted") && out.contains("gone.jpg"), "{out}");
+    assert_eq!(env.list_json("alice").len(), 1);
+    let t = env.path("gone-out.jpg");
+    let missing = env.run(&["export", "--user", "alice", "--id", &gone, "--out", t.to_str().unwrap()], &[("SPG_PHOTO_PASSWORD", &env.password_of(&gone))]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no photo"));
+
+    // Change one byte of the kept photo's stored ciphertext, found through redb itself.
+    let chunk_start = {
+        let db = redb::Database::open(&env.vault).unwrap();
+        let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
+        let table = txn.open_table(redb::TableDefinition::<(u64, u32), &[u8]>::new("chunks")).unwrap();
+        let mut first = None;
+        for entry in redb::ReadableTable::iter(&table).unwrap() {
+            let (_, v) = entry.unwrap();
+            first = Some(v.value()[..64].to_vec());
+        }
+        first.expect("one stored chunk")
+    };
+    let mut file = std::fs::read(&env.vault).unwrap();
+    let at = file.windows(64).position(|w| w == chunk_start.as_slice()).expect("the chunk is in the file");
+    file[at + 1000] ^= 0x01;
+    std::fs::write(&env.vault, &file).unwrap();
+
+    let out = env.run(&["verify", "--user", "alice"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains(&format!("damaged {keep} keep.jpg")), "{}", stdout(&out));
+    let t = env.path("keep-out.jpg");
+    let export = env.run(&["export", "--user", "alice", "--id", &keep, "--out", t.to_str().unwrap()], &[("SPG_PHOTO_PASSWORD", &env.password_of(&keep))]);
+    assert_eq!(export.status.code(), Some(1));
+    assert!(!t.exists(), "a damaged photo never produces a file");
+}
+
+#[test]
+fn a_second_process_gets_a_clear_in_use_error() {
+    let env = Env::new();
+    env.register("alice");
+    let _held = Vault::open(&env.vault).unwrap();
+    let out = env.run(&["list", "--user", "alice"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("in use"), "{}", stderr(&out));
+}

@@ -1,0 +1,199 @@
+//! Helpers for the command-line tests: a temporary vault, the binary run as a user runs
+//! it, fixtures encoded on the fly (no test data needs to be checked in).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use image::{ImageEncoder, Rgb, RgbImage};
+use secure_photo_gallery::mail::parse_passwords;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A temporary folder with a vault path inside it.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub vault: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault").join("vault.redb");
+        Env { dir, vault }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs the binary on this vault with `SPG_PASSWORD` set, plus `envs`.
+    pub fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"));
+        cmd.arg("--vault").arg(&self.vault).args(args);
+        for var in ["SPG_VAULT", "SPG_PASSWORD", "SPG_NEW_PASSWORD", "SPG_PHOTO_PASSWORD", "SPG_RECOVERY_KEY", "SPG_SMTP_URL"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("SPG_PASSWORD", PASSWORD);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// Runs and asserts the exit code; returns stdout.
+    pub fn ok(&self, args: &[&str], envs: &[(&str, &str)]) -> String {
+        let out = self.run(args, envs);
+        assert_eq!(out.status.code(), Some(0), "{args:?}\nstdout: {}\nstderr: {}", stdout(&out), stderr(&out));
+        stdout(&out)
+    }
+
+    /// Registers `user` and returns the recovery key words.
+    pub fn register(&self, user: &str) -> String {
+        let out = self.ok(&["register", "--user", user, "--email", &format!("{user}@example.com")], &[]);
+        let line = out.lines().find(|l| l.starts_with("Recovery key: ")).expect("a recovery key line");
+        line["Recovery key: ".len()..].to_string()
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.vault.parent().unwrap().join("outbox")
+    }
+
+    pub fn emails(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(self.outbox()) {
+            Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        };
+        files.sort();
+        files
+    }
+
+    /// Every (ID, password) in every email of the outbox.
+    pub fn passwords(&self) -> Vec<(String, String)> {
+        self.emails()
+            .iter()
+            .flat_map(|f| parse_passwords(&std::fs::read(f).unwrap()))
+            .map(|(id, pw)| (id, pw.display()))
+            .collect()
+    }
+
+    pub fn password_of(&self, id: &str) -> String {
+        self.passwords().into_iter().find(|(i, _)| i == id).map(|(_, p)| p).expect("a password for the ID")
+    }
+
+    /// `import` and the `imported ID PATH` lines as (ID, PATH).
+    pub fn import(&self, user: &str, paths: &[&Path]) -> (Output, Vec<(String, String)>) {
+        let mut args = vec!["import", "--user", user];
+        let strs: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        args.extend(strs.iter().map(String::as_str));
+        let out = self.run(&args, &[]);
+        let imported = stdout(&out)
+            .lines()
+            .filter_map(|l| l.strip_prefix("imported "))
+            .map(|l| {
+                let (id, path) = l.split_once(' ').unwrap();
+                (id.to_string(), path.to_string())
+            })
+            .collect();
+        (out, imported)
+    }
+
+    pub fn list_json(&self, user: &str) -> Vec<serde_json::Value> {
+        serde_json::from_str::<serde_json::Value>(&self.ok(&["list", "--user", user, "--json"], &[]))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A photo-like picture: smooth gradients plus deterministic noise, so its JPEG is
+/// high-entropy like a real photo's.
+pub fn picture(width: u32, height: u32, seed: u32) -> RgbImage {
+    let mut state = seed.wrapping_mul(2654435761).wrapping_add(1);
+    RgbImage::from_fn(width, height, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let n = (state & 0x3F) as u8;
+        Rgb([
+            ((x * 255 / width.max(1)) as u8).wrapping_add(n),
+            ((y * 255 / height.max(1)) as u8).wrapping_add(n / 2),
+            ((seed * 40) as u8).wrapping_add(n),
+        ])
+    })
+}
+
+pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&picture(width, height, seed)).unwrap();
+    out
+}
+
+pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let img = picture(width, height, seed);
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out).write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8).unwrap();
+    out
+}
+
+pub fn gif(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(picture(width, height, seed)).into_rgba8();
+    let mut out = Vec::new();
+    {
+        let mut enc = image::codecs::gif::GifEncoder::new(&mut out);
+        enc.encode_frame(image::Frame::new(img.clone())).unwrap();
+        enc.encode_frame(image::Frame::new(img)).unwrap();
+    }
+    out
+}
+
+pub fn webp(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let img = picture(width, height, seed);
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// Writes `bytes` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// Whether `haystack` contains any 48-byte window of `photo`. Checks every 24-byte
+/// aligned block of the photo that is not low-entropy padding (any 48-byte window holds
+/// one whole aligned block), so the scan is linear in the vault size.
+pub fn leaks_48_byte_window(haystack: &[u8], photo: &[u8]) -> Option<usize> {
+    use std::collections::HashMap;
+    const B: usize = 24;
+    let mut blocks: HashMap<&[u8], usize> = HashMap::new();
+    for (i, block) in photo.chunks_exact(B).enumerate() {
+        let mut distinct = [false; 256];
+        block.iter().for_each(|&b| distinct[b as usize] = true);
+        if distinct.iter().filter(|&&d| d).count() >= 12 {
+            blocks.insert(block, i * B);
+        }
+    }
+    assert!(blocks.len() > photo.len() / B / 2, "fixture must be mostly high-entropy");
+    haystack.windows(B).position(|w| blocks.contains_key(w))
+}
+
+/// Bytes of disk a file takes (its allocated blocks; a sparse file takes less than its length).
+#[cfg(unix)]
+pub fn disk_usage(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().blocks() * 512
+}
