@@ -173,22 +173,59 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-/// Whether `haystack` contains any 48-byte window of `photo`. Checks every 24-byte
-/// aligned block of the photo that is not low-entropy padding (any 48-byte window holds
-/// one whole aligned block), so the scan is linear in the vault size.
-pub fn leaks_48_byte_window(haystack: &[u8], photo: &[u8]) -> Option<usize> {
+/// The first 48-byte window of any of `photos` found in `haystack`, as (photo index,
+/// offset in the photo). Any 48-byte window holds a whole 24-byte block at a multiple
+/// of 24, so it suffices to look for those blocks; blocks of low-entropy padding (runs
+/// of zeros that any file has) are left out. A bit filter on each block's first 8
+/// bytes keeps the scan fast even in a debug build.
+pub fn find_leak(haystack: &[u8], photos: &[&[u8]]) -> Option<(usize, usize)> {
     use std::collections::HashMap;
     const B: usize = 24;
-    let mut blocks: HashMap<&[u8], usize> = HashMap::new();
-    for (i, block) in photo.chunks_exact(B).enumerate() {
-        let mut distinct = [false; 256];
-        block.iter().for_each(|&b| distinct[b as usize] = true);
-        if distinct.iter().filter(|&&d| d).count() >= 12 {
-            blocks.insert(block, i * B);
+    const FILTER_BITS: u32 = 24;
+    let bucket = |w: &[u8]| {
+        let x = u64::from_le_bytes(w[..8].try_into().unwrap());
+        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize
+    };
+    let mut filter = vec![0u64; (1 << FILTER_BITS) / 64];
+    let mut blocks: HashMap<&[u8], (usize, usize)> = HashMap::new();
+    for (p, photo) in photos.iter().enumerate() {
+        for (i, block) in photo.chunks_exact(B).enumerate() {
+            let mut seen = [false; 256];
+            block.iter().for_each(|&b| seen[b as usize] = true);
+            if seen.iter().filter(|&&d| d).count() >= 12 {
+                let h = bucket(block);
+                filter[h / 64] |= 1 << (h % 64);
+                blocks.insert(block, (p, i * B));
+            }
         }
     }
-    assert!(blocks.len() > photo.len() / B / 2, "fixture must be mostly high-entropy");
-    haystack.windows(B).position(|w| blocks.contains_key(w))
+    assert!(!blocks.is_empty(), "nothing to look for");
+    // A plain index loop: iterator adapters are slow in the unoptimised test build.
+    let mut i = 0;
+    while i + B <= haystack.len() {
+        let x = u64::from_le_bytes(haystack[i..i + 8].try_into().unwrap());
+        let h = (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize;
+        if filter[h / 64] & (1 << (h % 64)) != 0 {
+            if let Some(found) = blocks.get(&haystack[i..i + B]) {
+                return Some(*found);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether `needle` occurs in `haystack` (an index loop, fast enough unoptimised).
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let first = needle[0];
+    let mut i = 0;
+    while i + needle.len() <= haystack.len() {
+        if haystack[i] == first && &haystack[i..i + needle.len()] == needle {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Bytes of disk a file takes (its allocated blocks; a sparse file takes less than its length).
