@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. On a fresh Debian machine it first installs what the tests
-# need (as root, or with sudo): nothing beyond the Rust toolchain for now.
+# need (as root, or with sudo): Python's aiosmtpd and cryptography, for the real SMTP
+# server that tests/smtp.rs starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
+/usr/bin/python3 -c 'import aiosmtpd, cryptography' 2>/dev/null || need_pkgs+=(python3 python3-aiosmtpd python3-cryptography)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq

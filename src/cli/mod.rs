@@ -3,6 +3,7 @@
 
 mod account;
 mod export;
+mod mail;
 mod photos;
 mod secrets;
 
@@ -85,6 +86,23 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Choose where password emails go: an SMTP server, or the local outbox folder.
+    #[command(group(clap::ArgGroup::new("route").required(true).args(["smtp_url", "outbox"])))]
+    Mail {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// smtp://USER[:PASSWORD]@HOST:PORT?tls=required (STARTTLS) or smtps://… (TLS);
+        /// without a password in it, SPG_SMTP_PASSWORD or a prompt supplies it.
+        #[arg(long, value_name = "URL")]
+        smtp_url: Option<String>,
+        /// The From address (default: the account's email).
+        #[arg(long, value_name = "ADDR", requires = "smtp_url")]
+        from: Option<String>,
+        /// Save emails as .eml files in the outbox folder beside the vault.
+        #[arg(long)]
+        outbox: bool,
+    },
 }
 
 /// Options of `export`.
@@ -138,5 +156,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Delete { user, id } => photos::delete(&vault, &user, &id),
         Command::Verify { user } => photos::verify(&vault, &user),
         Command::Export(args) => export::export(&vault, &args),
+        Command::Mail { user, smtp_url, from, outbox: _ } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),
     }
 }

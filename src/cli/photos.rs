@@ -6,14 +6,14 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use crate::import::{import_paths, mail_route, ImportEvent};
+use crate::import::{import_paths, mail_route, ImportEvent, MailOverrides};
 use crate::vault::{PhotoId, PhotoInfo, Vault};
 
 use super::account::login;
 
 pub fn import(vault: &Vault, user: &str, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let route = mail_route(&session);
+    let route = mail_route(&session, &MailOverrides::from_env())?;
     if route.is_outbox() {
         eprintln!(
             "No SMTP server is set up for {user}: the password email goes to the outbox folder {} \

@@ -1,19 +1,58 @@
-//! Delivering the password email: the one seam between the importer and lettre.
+//! Delivering the password email: the one seam between the importer and lettre. Either
+//! a local outbox folder of `.eml` files, or an SMTP server with STARTTLS or implicit
+//! TLS (rustls) and AUTH PLAIN/LOGIN.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use lettre::{FileTransport, Transport};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{FileTransport, SmtpTransport, Transport};
+use zeroize::Zeroizing;
 
 use super::PasswordEmail;
 
 /// Name of the outbox folder beside the vault file.
 pub const OUTBOX_DIR_NAME: &str = "outbox";
+/// How long one SMTP connect, read or write may take: a dead or silent server fails an
+/// import well within 30 seconds instead of hanging it.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where password emails go.
 #[derive(Debug, Clone)]
 pub enum MailTransport {
     /// Written as `.eml` files into this folder (no SMTP server configured).
     Outbox(PathBuf),
+    /// Sent through an SMTP server.
+    Smtp(SmtpConfig),
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain connection upgraded with STARTTLS, which is required (`smtp://…?tls=required`).
+    StartTls,
+    /// TLS from the first byte (`smtps://…`).
+    ImplicitTls,
+    /// No encryption (`smtp://host:port`): only to a server on this machine.
+    Plain,
+}
+
+/// A parsed SMTP URL in lettre's form, plus extra trusted roots. `Debug` hides the password.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    host: String,
+    port: u16,
+    security: Security,
+    user: Option<String>,
+    password: Option<Zeroizing<String>>,
+    extra_roots_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
 }
 
 /// Delivery failed; the import that wanted it stores nothing.
@@ -34,6 +73,183 @@ pub enum MailError {
         /// What failed.
         reason: String,
     },
+    /// The SMTP URL is not usable.
+    #[error("{0}")]
+    BadUrl(String),
+    /// The extra CA file could not be used.
+    #[error("cannot use the CA certificate file: {0}; SPG_SMTP_CA_FILE must name a PEM file")]
+    BadCa(String),
+    /// The server refused the user name or password.
+    #[error("SMTP login refused by {server}: check the user name and password in the mail settings")]
+    LoginRefused {
+        /// `host:port`.
+        server: String,
+    },
+    /// The server could not be reached, or did not answer in time.
+    #[error("cannot reach the SMTP server {server} ({reason}): check the host and port, and that the server is running")]
+    Unreachable {
+        /// `host:port`.
+        server: String,
+        /// Refused, timed out, unknown host…
+        reason: String,
+    },
+    /// TLS failed: most often a certificate that is not trusted.
+    #[error("secure connection to {server} failed ({reason}): if the server uses its own certificate, set SPG_SMTP_CA_FILE to its CA certificate (PEM)")]
+    Tls {
+        /// `host:port`.
+        server: String,
+        /// What rustls said.
+        reason: String,
+    },
+    /// The server answered with an error.
+    #[error("the SMTP server {server} refused the message ({reason}): check the From address and the account's email in the mail settings")]
+    Rejected {
+        /// `host:port`.
+        server: String,
+        /// The server's reply.
+        reason: String,
+    },
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+impl SmtpConfig {
+    /// Reads `smtp://user:pass@host:port?tls=required` (STARTTLS), `smtps://user:pass@host:port`
+    /// (implicit TLS) or `smtp://host:port` (plain, only to this machine).
+    pub fn parse(text: &str) -> Result<SmtpConfig, MailError> {
+        let bad = |why: &str| MailError::BadUrl(format!("{why}; use smtp://USER:PASSWORD@HOST:PORT?tls=required or smtps://USER:PASSWORD@HOST:PORT"));
+        let url = url::Url::parse(text.trim()).map_err(|_| bad("the SMTP URL does not parse"))?;
+        let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("the SMTP URL has no host"))?.to_string();
+        let tls_param = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.to_string());
+        let security = match (url.scheme(), tls_param.as_deref()) {
+            ("smtps", _) => Security::ImplicitTls,
+            ("smtp", Some("required")) => Security::StartTls,
+            ("smtp", None) if is_loopback(&host) => Security::Plain,
+            ("smtp", None) => return Err(bad("plain SMTP would send your login and photo passwords unencrypted")),
+            ("smtp", Some(_)) => return Err(bad("only tls=required is accepted (opportunistic TLS can be stripped)")),
+            _ => return Err(bad("the URL must start with smtp:// or smtps://")),
+        };
+        let port = url.port().unwrap_or(match security {
+            Security::ImplicitTls => 465,
+            Security::StartTls => 587,
+            Security::Plain => 25,
+        });
+        let decode = |s: &str| percent_decode(s);
+        let user = (!url.username().is_empty()).then(|| decode(url.username()));
+        let password = url.password().map(|p| Zeroizing::new(decode(p)));
+        Ok(SmtpConfig { host, port, security, user, password, extra_roots_pem: None })
+    }
+
+    /// Trusts the certificates in this PEM data too (a server with its own CA).
+    pub fn with_extra_roots(mut self, pem: Vec<u8>) -> SmtpConfig {
+        self.extra_roots_pem = Some(pem);
+        self
+    }
+
+    /// `host:port`.
+    pub fn server(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// What a person may see: server, security and user, never the password.
+    pub fn describe(&self) -> String {
+        let security = match self.security {
+            Security::StartTls => "STARTTLS",
+            Security::ImplicitTls => "TLS",
+            Security::Plain => "unencrypted, this machine only",
+        };
+        match &self.user {
+            Some(user) => format!("SMTP {} ({security}, user {user})", self.server()),
+            None => format!("SMTP {} ({security})", self.server()),
+        }
+    }
+
+    fn transport(&self) -> Result<SmtpTransport, MailError> {
+        let tls = match self.security {
+            Security::Plain => Tls::None,
+            Security::StartTls | Security::ImplicitTls => {
+                let mut params = TlsParameters::builder(self.host.clone());
+                if let Some(pem) = &self.extra_roots_pem {
+                    params = params.add_root_certificate(Certificate::from_pem(pem).map_err(|e| MailError::BadCa(e.to_string()))?);
+                }
+                let params = params.build_rustls().map_err(|e| MailError::BadCa(e.to_string()))?;
+                if self.security == Security::StartTls { Tls::Required(params) } else { Tls::Wrapper(params) }
+            }
+        };
+        let mut builder = SmtpTransport::builder_dangerous(self.host.as_str())
+            .port(self.port)
+            .tls(tls)
+            .timeout(Some(SMTP_TIMEOUT))
+            .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+        if let Some(user) = &self.user {
+            let password = self.password.as_ref().map_or(String::new(), |p| p.to_string());
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(builder.build())
+    }
+
+    fn classify(&self, e: &lettre::transport::smtp::Error) -> MailError {
+        let server = self.server();
+        let reason = e.to_string();
+        let code = e.status().map(|c| c.to_string());
+        if matches!(code.as_deref(), Some("535" | "534" | "530" | "538")) {
+            return MailError::LoginRefused { server };
+        }
+        if e.is_tls() || reason.contains("certificate") || reason.contains("tls") {
+            return MailError::Tls { server, reason: first_line(&reason) };
+        }
+        if e.is_permanent() || e.is_transient() {
+            return MailError::Rejected { server, reason: first_line(&reason) };
+        }
+        let source = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
+        let io_kind = io_error_kind(e);
+        let timed_out = matches!(io_kind, Some(std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+        let reason = if e.is_timeout() || timed_out {
+            "no answer in time".to_string()
+        } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+            "connection refused".to_string()
+        } else if source.is_empty() {
+            first_line(&reason)
+        } else {
+            first_line(&source)
+        };
+        if source.to_lowercase().contains("certificate") {
+            return MailError::Tls { server, reason };
+        }
+        MailError::Unreachable { server, reason }
+    }
+
+    /// Connects, starts TLS and logs in, then says goodbye: checks the settings.
+    pub fn check(&self) -> Result<(), MailError> {
+        self.transport()?.test_connection().map(|_| ()).map_err(|e| self.classify(&e))
+    }
+}
+
+/// The kind of the I/O error somewhere in `e`'s chain (a socket timeout shows as
+/// `WouldBlock` on Unix).
+fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        next = err.source();
+    }
+    None
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_string()
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 impl MailTransport {
@@ -49,6 +265,36 @@ impl MailTransport {
                 crate::files::restrict_to_owner(&file).map_err(|e| fail(e.to_string()))?;
                 Ok(format!("saved to the outbox: {}", file.display()))
             }
+            MailTransport::Smtp(config) => {
+                config.transport()?.send(&message).map_err(|e| config.classify(&e))?;
+                Ok(format!("sent to {} through {}", email.to, config.describe()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_into_security_modes_and_never_print_the_password() {
+        let c = SmtpConfig::parse("smtp://u%40x:p%2Fss+w@sandbox.smtp.mailtrap.io:2525?tls=required").unwrap();
+        assert_eq!((c.security, c.port, c.user.as_deref()), (Security::StartTls, 2525, Some("u@x")));
+        assert_eq!(c.password.as_deref().map(String::as_str), Some("p/ss+w"));
+        assert!(!format!("{c:?} {}", c.describe()).contains("p/ss"));
+        let c = SmtpConfig::parse("smtps://me:secret@mail.example.com").unwrap();
+        assert_eq!((c.security, c.port), (Security::ImplicitTls, 465));
+        let c = SmtpConfig::parse("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!(c.security, Security::Plain);
+    }
+
+    #[test]
+    fn unsafe_or_broken_urls_are_refused_with_the_right_form() {
+        for url in ["smtp://me:pw@mail.example.com:25", "smtp://h.example?tls=opportunistic", "http://x", "not a url"] {
+            let err = SmtpConfig::parse(url).unwrap_err().to_string();
+            assert!(err.contains("smtp://USER:PASSWORD@HOST:PORT?tls=required"), "{url}: {err}");
+            assert!(!err.contains("pw@"), "{err}");
         }
     }
 }

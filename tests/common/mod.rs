@@ -31,7 +31,7 @@ impl Env {
     pub fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"));
         cmd.arg("--vault").arg(&self.vault).args(args);
-        for var in ["SPG_VAULT", "SPG_PASSWORD", "SPG_NEW_PASSWORD", "SPG_PHOTO_PASSWORD", "SPG_RECOVERY_KEY", "SPG_SMTP_URL"] {
+        for var in ["SPG_VAULT", "SPG_PASSWORD", "SPG_NEW_PASSWORD", "SPG_PHOTO_PASSWORD", "SPG_RECOVERY_KEY", "SPG_SMTP_URL", "SPG_SMTP_CA_FILE", "SPG_SMTP_PASSWORD"] {
             cmd.env_remove(var);
         }
         cmd.env("SPG_PASSWORD", PASSWORD);

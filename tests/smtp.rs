@@ -1,0 +1,231 @@
+//! Mail delivery against a real SMTP server (Python's aiosmtpd, started by each test on
+//! a free loopback port with a certificate made for the test): STARTTLS and implicit TLS
+//! with AUTH, wrong credentials, a server that is down or silent, an untrusted
+//! certificate, and that the message received parses and its passwords open the photos.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A running test SMTP server; stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(mode: &str, auth: Option<(&str, &str)>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
+        let mut cmd = Command::new("/usr/bin/python3");
+        cmd.arg(script).args(["--mode", mode, "--dir"]).arg(dir.path());
+        if let Some((user, password)) = auth {
+            cmd.args(["--user", user, "--password", password]);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (Debian: python3-aiosmtpd; scripts/test.sh installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("PORT ").unwrap_or_else(|| panic!("server did not start: {line:?}")).parse().unwrap();
+        Server { child, port, dir }
+    }
+
+    fn ca(&self) -> String {
+        self.dir.path().join("cert.pem").display().to_string()
+    }
+
+    fn received(&self) -> Vec<(PathBuf, serde_json::Value)> {
+        let mut out = Vec::new();
+        for n in 1.. {
+            let eml = self.dir.path().join(format!("mail-{n}.eml"));
+            if !eml.exists() {
+                break;
+            }
+            let meta = std::fs::read_to_string(self.dir.path().join(format!("mail-{n}.json"))).unwrap();
+            out.push((eml, serde_json::from_str(&meta).unwrap()));
+        }
+        out
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn photos(env: &Env, n: u32) -> PathBuf {
+    let src = env.path("photos");
+    for i in 0..n {
+        write(&src, &format!("photo-{i}.jpg"), &jpeg(160, 120, 100 + i));
+    }
+    src
+}
+
+fn import_with(env: &Env, src: &Path, envs: &[(&str, &str)]) -> std::process::Output {
+    env.run(&["import", "--user", "alice", src.to_str().unwrap()], envs)
+}
+
+#[test]
+fn starttls_with_auth_delivers_one_message_whose_passwords_open_the_photos() {
+    let server = Server::start("starttls", Some(("mailer", "s3cret pass")));
+    let env = Env::new();
+    env.register("alice");
+    let url = format!("smtp://mailer:s3cret%20pass@127.0.0.1:{}?tls=required", server.port);
+    let ca = server.ca();
+    let out = env.ok(&["mail", "--user", "alice", "--smtp-url", &url, "--from", "gallery@example.org"], &[("SPG_SMTP_CA_FILE", &ca)]);
+    assert!(out.contains("STARTTLS") && !out.contains("s3cret"), "{out}");
+
+    let src = photos(&env, 3);
+    let out = import_with(&env, &src, &[("SPG_SMTP_CA_FILE", &ca)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("s3cret") && !stdout(&out).contains("s3cret"));
+    let received = server.received();
+    assert_eq!(received.len(), 1, "exactly one message");
+    let (eml, meta) = &received[0];
+    assert_eq!(meta["authenticated"], true);
+    assert_eq!(meta["tls"], true);
+    assert_eq!(meta["rcpt_tos"], serde_json::json!(["alice@example.com"]));
+    assert_eq!(meta["mail_from"], "gallery@example.org");
+
+    let raw = std::fs::read(eml).unwrap();
+    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert!(message.subject().unwrap().contains("3 photos"));
+    assert!(message.date().is_some() && message.message_id().is_some());
+    assert_eq!(message.text_body.len(), 1);
+    assert_eq!(message.html_body.len(), 1);
+    assert!(message.body_html(0).unwrap().contains("<table"));
+    assert!(env.emails().is_empty(), "the outbox stays empty");
+
+    let saved = env.path("received.eml");
+    std::fs::write(&saved, &raw).unwrap();
+    let out_dir = env.path("restored");
+    env.ok(&["export", "--user", "alice", "--all", "--out", out_dir.to_str().unwrap(), "--passwords-file", saved.to_str().unwrap()], &[]);
+    for i in 0..3 {
+        let name = format!("photo-{i}.jpg");
+        assert_eq!(std::fs::read(out_dir.join(&name)).unwrap(), std::fs::read(src.join(&name)).unwrap());
+    }
+}
+
+#[test]
+fn implicit_tls_works_and_outbox_switches_back() {
+    let server = Server::start("tls", Some(("mailer", "pw")));
+    let env = Env::new();
+    env.register("alice");
+    let ca = server.ca();
+    let url = format!("smtps://mailer:pw@localhost:{}", server.port);
+    env.ok(&["mail", "--user", "alice", "--smtp-url", &url], &[("SPG_SMTP_CA_FILE", &ca)]);
+    let src = photos(&env, 1);
+    let out = import_with(&env, &src, &[("SPG_SMTP_CA_FILE", &ca)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(server.received()[0].1["tls"], true);
+
+    env.ok(&["mail", "--user", "alice", "--outbox"], &[]);
+    let more = env.path("more");
+    write(&more, "another.jpg", &jpeg(90, 90, 7));
+    let out = import_with(&env, &more, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.received().len(), 1, "nothing more went to the server");
+    assert_eq!(env.emails().len(), 1, "the outbox has it");
+}
+
+/// Import through `url` must fail with `message` and leave the vault unchanged.
+fn assert_import_refused(env: &Env, src: &Path, url: &str, ca: Option<&str>, message: &str) {
+    let mut envs = vec![("SPG_SMTP_URL", url)];
+    if let Some(ca) = ca {
+        envs.push(("SPG_SMTP_CA_FILE", ca));
+    }
+    let started = Instant::now();
+    let out = import_with(env, src, &envs);
+    assert!(started.elapsed() < Duration::from_secs(40), "took {:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(1), "{url}");
+    let err = stderr(&out);
+    assert!(err.contains(message), "{url}: {err}");
+    assert!(!err.contains("wrong-pw") && !err.contains("pw@"), "the password is never printed: {err}");
+    assert!(!stdout(&out).contains("imported"), "{}", stdout(&out));
+    assert!(env.list_json("alice").is_empty(), "nothing stored");
+    assert!(env.emails().is_empty());
+}
+
+#[test]
+fn wrong_credentials_a_closed_port_and_an_untrusted_certificate_store_nothing() {
+    let server = Server::start("starttls", Some(("mailer", "right")));
+    let env = Env::new();
+    env.register("alice");
+    let src = photos(&env, 2);
+    let ca = server.ca();
+    let port = server.port;
+    assert_import_refused(
+        &env,
+        &src,
+        &format!("smtp://mailer:wrong-pw@127.0.0.1:{port}?tls=required"),
+        Some(&ca),
+        &format!("SMTP login refused by 127.0.0.1:{port}: check the user name and password"),
+    );
+    assert_import_refused(
+        &env,
+        &src,
+        &format!("smtp://mailer:right@127.0.0.1:{port}?tls=required"),
+        None,
+        "SPG_SMTP_CA_FILE",
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    assert_import_refused(
+        &env,
+        &src,
+        &format!("smtps://mailer:wrong-pw@127.0.0.1:{closed}"),
+        Some(&ca),
+        &format!("cannot reach the SMTP server 127.0.0.1:{closed}"),
+    );
+    assert!(server.received().is_empty());
+    // And with the right settings the same files go in.
+    let out = import_with(&env, &src, &[("SPG_SMTP_URL", &format!("smtp://mailer:right@127.0.0.1:{port}?tls=required")), ("SPG_SMTP_CA_FILE", &ca)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env.list_json("alice").len(), 2);
+}
+
+#[test]
+fn a_silent_server_fails_the_import_in_time() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept connections and never say a word.
+    let _holder = std::thread::spawn(move || {
+        let conns: Vec<_> = listener.incoming().take(2).collect();
+        std::thread::sleep(Duration::from_secs(60));
+        drop(conns);
+    });
+    let env = Env::new();
+    env.register("alice");
+    let src = photos(&env, 1);
+    assert_import_refused(&env, &src, &format!("smtps://u:wrong-pw@127.0.0.1:{port}"), None, "no answer in time");
+}
+
+#[test]
+fn mail_settings_are_checked_before_they_are_saved() {
+    let server = Server::start("starttls", Some(("mailer", "right")));
+    let env = Env::new();
+    env.register("alice");
+    let url = format!("smtp://mailer:wrong-pw@127.0.0.1:{}?tls=required", server.port);
+    let out = env.run(&["mail", "--user", "alice", "--smtp-url", &url], &[("SPG_SMTP_CA_FILE", &server.ca())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("SMTP login refused"), "{}", stderr(&out));
+    // Still the outbox.
+    let src = photos(&env, 1);
+    assert_eq!(import_with(&env, &src, &[]).status.code(), Some(0));
+    assert_eq!(env.emails().len(), 1);
+    // A plain URL to another machine is refused outright.
+    let out = env.run(&["mail", "--user", "alice", "--smtp-url", "smtp://u:p@mail.example.com:25"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unencrypted"), "{}", stderr(&out));
+}
