@@ -170,3 +170,44 @@ fn the_eight_orientations_give_the_same_upright_thumbnail() {
         }
     }
 }
+
+#[test]
+fn stripped_export_of_the_gps_photos_keeps_pixels_and_orientation_only() {
+    let Some(dir) = testdata() else { return };
+    let env = Env::new();
+    env.register("alice");
+    let (out, imported) = env.import("alice", &[&dir.join("camera"), &dir.join("formats/lossy_exif.webp")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let email = env.emails()[0].clone();
+    let out_dir = env.path("stripped");
+    env.ok(
+        &["export", "--user", "alice", "--all", "--strip-metadata", "--out", out_dir.to_str().unwrap(), "--passwords-file", email.to_str().unwrap()],
+        &[],
+    );
+    for (_, path) in &imported {
+        let original_path = Path::new(path);
+        let original = std::fs::read(original_path).unwrap();
+        let stripped = std::fs::read(out_dir.join(original_path.file_name().unwrap())).unwrap();
+        let name = original_path.display();
+        let summary = |bytes: &[u8]| {
+            let mut d = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().unwrap().into_decoder().unwrap();
+            use image::ImageDecoder;
+            let exif = d.exif_metadata().unwrap().map(secure_photo_gallery::imaging::ExifSummary::from_raw).unwrap_or_default();
+            (exif, d.orientation().unwrap().to_exif())
+        };
+        let (before, orientation_before) = summary(&original);
+        let (after, orientation_after) = summary(&stripped);
+        assert!(!after.has_gps && after.camera.is_none() && after.taken_at.is_none(), "{name}: {after:?}");
+        assert_eq!(orientation_after, orientation_before, "{name}");
+        if name.to_string().contains("gps") {
+            assert!(before.has_gps, "{name}: the original has GPS");
+        }
+        for maker in [b"Apple".as_slice(), b"NIKON", b"Canon", b"HMD Global", b"SAMSUNG"] {
+            assert!(!contains(&stripped, maker), "{name} still names {}", String::from_utf8_lossy(maker));
+        }
+        let pixels = |b: &[u8]| image::load_from_memory(b).unwrap().into_rgb8().into_raw();
+        assert!(pixels(&stripped) == pixels(&original), "{name}: pixels changed");
+    }
+    let canon = out_dir.join("canon_sx60hs_orient6.jpg");
+    assert!(canon.exists());
+}

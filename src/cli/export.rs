@@ -9,8 +9,10 @@ use anyhow::{bail, Context as _};
 
 use crate::crypto::PhotoPassword;
 use crate::files::{create_private_dir, unique_path, write_new_file};
+use crate::imaging::strip_metadata;
 use crate::mail::parse_passwords;
-use crate::vault::{PhotoError, PhotoId, PhotoInfo, PhotoUnlock, Session, Vault};
+use crate::vault::{PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session, Vault};
+use zeroize::Zeroizing;
 
 use super::account::{login, login_with_recovery};
 use super::secrets::secret;
@@ -34,7 +36,7 @@ pub fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             } else {
                 Some(Unlock::Password(prompt_photo_password(&session, id)?))
             };
-            let meta = write_one(&session, id, unlock.as_ref(), &args.out)?;
+            let meta = write_one(&session, id, unlock.as_ref(), args.strip_metadata, &args.out)?;
             println!("exported {id} {} -> {}", meta.name, args.out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -86,17 +88,29 @@ fn prompt_photo_password(session: &Session, id: PhotoId) -> anyhow::Result<Photo
     )
 }
 
-/// Writes one photo (or, with no unlock, its thumbnail) to a new file at `out`.
-fn write_one(session: &Session, id: PhotoId, unlock: Option<&Unlock>, out: &Path) -> Result<crate::vault::PhotoMeta, PhotoError> {
-    match unlock {
-        Some(unlock) => write_new_file(out, |w| session.decrypt_to(id, &unlock.as_photo_unlock(), w)),
-        None => {
-            let meta = session.meta(id)?;
-            let thumb = session.thumbnail(id)?;
-            write_new_file(out, |w| w.write_all(&thumb).map_err(PhotoError::from))?;
-            Ok(meta)
+/// Writes one photo (or, with no unlock, its thumbnail) to a new file at `out`;
+/// `strip` removes its metadata on the way.
+fn write_one(
+    session: &Session,
+    id: PhotoId,
+    unlock: Option<&Unlock>,
+    strip: bool,
+    out: &Path,
+) -> anyhow::Result<PhotoMeta> {
+    let (meta, bytes) = match unlock {
+        Some(unlock) if strip => {
+            let (meta, original) = session.decrypt(id, &unlock.as_photo_unlock())?;
+            let stripped = Zeroizing::new(strip_metadata(&original, meta.orientation)?);
+            (meta, stripped)
         }
-    }
+        Some(unlock) => {
+            // Streamed chunk by chunk; the file appears only if every chunk authenticated.
+            return Ok(write_new_file(out, |w| session.decrypt_to(id, &unlock.as_photo_unlock(), w))?);
+        }
+        None => (session.meta(id)?, session.thumbnail(id)?),
+    };
+    write_new_file(out, |w| w.write_all(&bytes).map_err(PhotoError::from))?;
+    Ok(meta)
 }
 
 /// A file name for the photo inside the export folder: its original name, made safe.
@@ -131,10 +145,10 @@ fn export_all(session: &Session, args: &ExportArgs, passwords: &HashMap<PhotoId,
             continue;
         };
         let target = unique_path(&args.out, &file_name_for(photo, args.thumbnail));
-        match write_one(session, photo.id, unlock.as_ref(), &target) {
+        match write_one(session, photo.id, unlock.as_ref(), args.strip_metadata, &target) {
             Ok(_) => println!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
             Err(e) => {
-                println!("failed {} {}: {e}", photo.id, photo.meta.name);
+                println!("failed {} {}: {e:#}", photo.id, photo.meta.name);
                 failed += 1;
             }
         }

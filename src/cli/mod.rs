@@ -128,8 +128,12 @@ pub struct ExportArgs {
     #[arg(long)]
     pub use_recovery_key: bool,
     /// Write the photo's thumbnail (a JPEG) instead of the original; needs only the login.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "strip_metadata")]
     pub thumbnail: bool,
+    /// Remove location (GPS), camera and all other EXIF, XMP, IPTC and comments, keeping
+    /// the orientation; the pixels are not re-encoded.
+    #[arg(long)]
+    pub strip_metadata: bool,
 }
 
 /// The default vault location: `vault.redb` in the platform's data folder.

@@ -1,9 +1,12 @@
 //! Image understanding: decode a file fully (so broken files are refused before they
 //! are stored), read its EXIF (orientation, date taken, camera, GPS), and make the
-//! JPEG thumbnail the gallery shows. Knows nothing about keys or storage.
+//! JPEG thumbnail the gallery shows; and remove metadata from a file for export
+//! without touching its pixels. Knows nothing about keys or storage.
 
 mod analyze;
 mod exif;
+mod strip;
 
 pub use analyze::{analyze, Analysis, ImageError, THUMBNAIL_MAX_SIDE};
 pub use exif::ExifSummary;
+pub use strip::{strip_metadata, StripError};
