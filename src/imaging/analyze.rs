@@ -4,6 +4,7 @@
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
 
 use super::ExifSummary;
@@ -72,30 +73,14 @@ fn mime_of(format: ImageFormat) -> Result<&'static str, ImageError> {
 pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
     let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
     let mime = mime_of(format)?;
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    let corrupt = |e: image::ImageError| ImageError::Corrupt(e.to_string());
-    let mut decoder = reader.into_decoder().map_err(corrupt)?;
-    let (w, h) = decoder.dimensions();
-    if w > MAX_SIDE || h > MAX_SIDE {
-        return Err(ImageError::TooLarge { width: w, height: h });
-    }
-    if w == 0 || h == 0 {
-        return Err(ImageError::Corrupt("zero-sized image".into()));
-    }
-    let exif = decoder.exif_metadata().ok().flatten().map(ExifSummary::from_raw).unwrap_or_default();
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
-        image::ImageError::Limits(_) => ImageError::TooLarge { width: w, height: h },
-        e => corrupt(e),
-    })?;
+    let decoded = match format {
+        ImageFormat::Jpeg => decode_jpeg_scaled(bytes)?.map_or_else(|| decode_full(bytes, format), Ok)?,
+        _ => decode_full(bytes, format)?,
+    };
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
-        return Err(ImageError::Corrupt("the JPEG data ends early: the file is truncated".into()));
+        return Err(truncated());
     }
+    let Decoded { image, width: w, height: h, orientation, exif } = decoded;
     let mut thumb = flatten(image.thumbnail(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE));
     drop(image);
     thumb.apply_orientation(orientation);
@@ -106,6 +91,89 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
         .encode_image(&thumb)
         .expect("encoding an in-memory RGB image into a Vec cannot fail");
     Ok(Analysis { width, height, mime, orientation: orientation.to_exif(), exif, thumbnail_jpeg })
+}
+
+/// A decoded picture (possibly at a reduced scale) and what its header says.
+struct Decoded {
+    image: DynamicImage,
+    /// Stored width, before orientation and scaling.
+    width: u32,
+    /// Stored height.
+    height: u32,
+    orientation: Orientation,
+    exif: ExifSummary,
+}
+
+fn truncated() -> ImageError {
+    ImageError::Corrupt("the JPEG data ends early: the file is truncated".into())
+}
+
+fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ImageError::TooLarge { width, height });
+    }
+    if width == 0 || height == 0 {
+        return Err(ImageError::Corrupt("zero-sized image".into()));
+    }
+    Ok(())
+}
+
+/// Any format, at full size, through the `image` crate's decoders.
+fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let corrupt = |e: image::ImageError| ImageError::Corrupt(e.to_string());
+    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    let (width, height) = decoder.dimensions();
+    check_size(width, height)?;
+    let exif = decoder.exif_metadata().ok().flatten().map(ExifSummary::from_raw).unwrap_or_default();
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
+        e => corrupt(e),
+    })?;
+    Ok(Decoded { image, width, height, orientation, exif })
+}
+
+/// A JPEG decoded at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still gives a
+/// thumbnail-sized picture. Every coefficient is still entropy-decoded, so a damaged
+/// file fails as it would at full size, but the inverse DCT and colour conversion run
+/// on up to 64 times fewer pixels. `None` for the rare pixel formats (CMYK, 16-bit)
+/// left to the full decoder.
+fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<Decoded>, ImageError> {
+    let corrupt = |e: jpeg_decoder::Error| match e {
+        jpeg_decoder::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => truncated(),
+        e => ImageError::Corrupt(e.to_string()),
+    };
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(MAX_ALLOC as usize);
+    decoder.read_info().map_err(corrupt)?;
+    let info = decoder.info().ok_or_else(|| ImageError::Corrupt("no JPEG frame header".into()))?;
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    check_size(width, height)?;
+    let longest = width.max(height);
+    let request = |side: u32| (side * THUMBNAIL_MAX_SIDE).div_ceil(longest).max(1).min(side) as u16;
+    let (sw, sh) = if longest > THUMBNAIL_MAX_SIDE {
+        decoder.scale(request(width), request(height)).map_err(corrupt)?
+    } else {
+        (info.width, info.height)
+    };
+    let raw_exif = decoder.exif_data().map(<[u8]>::to_vec);
+    let pixels = decoder.decode().map_err(corrupt)?;
+    let (sw, sh) = (u32::from(sw), u32::from(sh));
+    let image = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8),
+        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8),
+        jpeg_decoder::PixelFormat::L16 | jpeg_decoder::PixelFormat::CMYK32 => return Ok(None),
+    }
+    .ok_or_else(|| ImageError::Corrupt("JPEG decoder returned a short picture".into()))?;
+    let orientation = raw_exif.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+    let exif = raw_exif.map(ExifSummary::from_raw).unwrap_or_default();
+    Ok(Some(Decoded { image, width, height, orientation, exif }))
 }
 
 /// Whether a JPEG's compressed data ends with its end-of-image marker. The decoder
@@ -206,6 +274,19 @@ mod tests {
         let cut = &jpeg[..jpeg.len() - 40];
         let err = analyze(cut).unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn a_jpeg_whose_header_claims_60000_pixels_is_refused_before_decoding() {
+        let img = image::RgbImage::from_fn(16, 16, |x, y| image::Rgb([x as u8, y as u8, 0]));
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&img).unwrap();
+        let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        jpeg[sof + 5..sof + 7].copy_from_slice(&60000u16.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&60000u16.to_be_bytes());
+        // Refused from the header, before any pixel buffer is allocated.
+        let err = analyze(&jpeg).unwrap_err();
+        assert!(matches!(err, ImageError::TooLarge { width: 60000, height: 60000 }), "{err}");
     }
 
     fn crc32(data: &[u8]) -> u32 {
