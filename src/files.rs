@@ -74,10 +74,7 @@ pub fn unique_path(dir: &Path, name: &str) -> std::path::PathBuf {
         Some((s, e)) if !s.is_empty() => (s, format!(".{e}")),
         _ => (name, String::new()),
     };
-    (1..)
-        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
-        .find(|p| !p.exists())
-        .expect("some suffix is free")
+    (1..).map(|n| dir.join(format!("{stem} ({n}){ext}"))).find(|p| !p.exists()).expect("some suffix is free")
 }
 
 #[cfg(test)]

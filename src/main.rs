@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use secure_photo_gallery::cli::{run, Cli};
+use secure_photo_gallery::cli::{Cli, run};
 
 fn main() -> ExitCode {
     // clap exits with status 2 on bad usage.

@@ -92,10 +92,15 @@ fn wrong_secrets_and_other_accounts_fail_clearly_and_write_nothing() {
     let (pa, pb) = (env.password_of(a), env.password_of(b));
     let target = env.path("out.jpg");
     let t = target.to_str().unwrap();
-    let cases: [(&str, Vec<(&str, &str)>, &str); 5] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case<'_>; 5] = [
         ("alice", vec![("SPG_PHOTO_PASSWORD", "AAAAA-AAAAA-AAAAA-AAAAA")], "wrong photo password"),
         ("alice", vec![("SPG_PHOTO_PASSWORD", &pb)], "wrong photo password"),
-        ("alice", vec![("SPG_PHOTO_PASSWORD", &pa), ("SPG_PASSWORD", "not the password")], "wrong user name or password"),
+        (
+            "alice",
+            vec![("SPG_PHOTO_PASSWORD", &pa), ("SPG_PASSWORD", "not the password")],
+            "wrong user name or password",
+        ),
         ("mallory", vec![("SPG_PHOTO_PASSWORD", &pa)], "wrong user name or password"),
         ("bob", vec![("SPG_PHOTO_PASSWORD", &pa)], "no photo"),
     ];
@@ -118,10 +123,8 @@ fn the_vault_file_holds_no_photo_bytes_and_no_names() {
     let env = Env::new();
     env.register("alice");
     let src = env.path("p");
-    let photos = [
-        write(&src, "holiday-in-lisbon.jpg", &jpeg(800, 600, 7)),
-        write(&src, "passport-scan.png", &png(200, 150, 8)),
-    ];
+    let photos =
+        [write(&src, "holiday-in-lisbon.jpg", &jpeg(800, 600, 7)), write(&src, "passport-scan.png", &png(200, 150, 8))];
     let (out, imported) = env.import("alice", &[&src]);
     assert_eq!(imported.len(), 2, "{}", stderr(&out));
     let vault = std::fs::read(&env.vault).unwrap();
@@ -155,10 +158,16 @@ fn passwd_and_recover_keep_photos_openable() {
     env.ok(&["export", "--user", "alice", "--id", &id, "--out", out1.to_str().unwrap()], &new);
     assert_eq!(std::fs::read(&out1).unwrap(), std::fs::read(&photo).unwrap());
 
-    let bad = env.run(&["recover", "--user", "alice"], &[("SPG_RECOVERY_KEY", "abandon ability able"), ("SPG_NEW_PASSWORD", "x".repeat(12).as_str())]);
+    let bad = env.run(
+        &["recover", "--user", "alice"],
+        &[("SPG_RECOVERY_KEY", "abandon ability able"), ("SPG_NEW_PASSWORD", "x".repeat(12).as_str())],
+    );
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("24 words"));
-    env.ok(&["recover", "--user", "alice"], &[("SPG_RECOVERY_KEY", &words), ("SPG_NEW_PASSWORD", "recovered password")]);
+    env.ok(
+        &["recover", "--user", "alice"],
+        &[("SPG_RECOVERY_KEY", &words), ("SPG_NEW_PASSWORD", "recovered password")],
+    );
     let recovered = [("SPG_PASSWORD", "recovered password"), ("SPG_PHOTO_PASSWORD", pw.as_str())];
     let out2 = env.path("after-recover.jpg");
     env.ok(&["export", "--user", "alice", "--id", &id, "--out", out2.to_str().unwrap()], &recovered);
@@ -263,7 +272,10 @@ fn delete_removes_the_photo_and_verify_finds_a_changed_byte() {
     assert!(out.contains("deleted") && out.contains("gone.jpg"), "{out}");
     assert_eq!(env.list_json("alice").len(), 1);
     let t = env.path("gone-out.jpg");
-    let missing = env.run(&["export", "--user", "alice", "--id", &gone, "--out", t.to_str().unwrap()], &[("SPG_PHOTO_PASSWORD", &env.password_of(&gone))]);
+    let missing = env.run(
+        &["export", "--user", "alice", "--id", &gone, "--out", t.to_str().unwrap()],
+        &[("SPG_PHOTO_PASSWORD", &env.password_of(&gone))],
+    );
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("no photo"));
 
@@ -288,7 +300,10 @@ fn delete_removes_the_photo_and_verify_finds_a_changed_byte() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains(&format!("damaged {keep} keep.jpg")), "{}", stdout(&out));
     let t = env.path("keep-out.jpg");
-    let export = env.run(&["export", "--user", "alice", "--id", &keep, "--out", t.to_str().unwrap()], &[("SPG_PHOTO_PASSWORD", &env.password_of(&keep))]);
+    let export = env.run(
+        &["export", "--user", "alice", "--id", &keep, "--out", t.to_str().unwrap()],
+        &[("SPG_PHOTO_PASSWORD", &env.password_of(&keep))],
+    );
     assert_eq!(export.status.code(), Some(1));
     assert!(!t.exists(), "a damaged photo never produces a file");
 }

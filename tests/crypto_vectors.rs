@@ -3,8 +3,8 @@
 //! the byte layouts in docs/FORMAT.md.
 
 use secure_photo_gallery::crypto::{
-    derive_photo_wrap_key, derive_subkey, keyed_hash, open, password_key, KdfParams, PhotoPassword, RecoveryKey,
-    SecretKey, StreamDecryptor, StreamEncryptor, Subkey, CHUNK_SIZE,
+    CHUNK_SIZE, KdfParams, PhotoPassword, RecoveryKey, SecretKey, StreamDecryptor, StreamEncryptor, Subkey,
+    derive_photo_wrap_key, derive_subkey, keyed_hash, open, password_key,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -36,8 +36,10 @@ fn stream_chunks_match_the_independent_implementation() {
         let prefix: [u8; 7] = hex(&case["prefix"]).try_into().unwrap();
         let n = case["plaintext_len"].as_u64().unwrap() as usize;
         let chunks = StreamEncryptor::encrypt_all(&k, prefix, &pattern(n));
-        let digests: Vec<String> = chunks.iter().map(|c| Sha256::digest(c).iter().map(|b| format!("{b:02x}")).collect()).collect();
-        let expected: Vec<String> = case["chunk_sha256"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect();
+        let digests: Vec<String> =
+            chunks.iter().map(|c| Sha256::digest(c).iter().map(|b| format!("{b:02x}")).collect()).collect();
+        let expected: Vec<String> =
+            case["chunk_sha256"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect();
         assert_eq!(digests, expected, "encrypting {n} bytes");
         if let Some(given) = case.get("chunks") {
             let given: Vec<Vec<u8>> = given.as_array().unwrap().iter().map(hex).collect();

@@ -75,7 +75,11 @@ fn every_good_test_image_imports_lists_and_exports_byte_for_byte() {
     assert!(iphone["taken_at"].as_str().unwrap().starts_with("2015-04-10"), "{iphone}");
     assert!(iphone["camera"].as_str().unwrap().contains("iPhone"), "{iphone}");
     let canon = listed.iter().find(|p| p["name"] == "canon_sx60hs_orient6.jpg").unwrap();
-    assert_eq!((canon["width"].as_u64(), canon["height"].as_u64()), (Some(1536), Some(2048)), "orientation 6 turns it upright");
+    assert_eq!(
+        (canon["width"].as_u64(), canon["height"].as_u64()),
+        (Some(1536), Some(2048)),
+        "orientation 6 turns it upright"
+    );
 
     // Batch export with the saved email restores every file exactly; so does the recovery key.
     let email = env.emails()[0].clone();
@@ -105,7 +109,9 @@ fn every_good_test_image_imports_lists_and_exports_byte_for_byte() {
         let stem = file.file_stem().unwrap().to_string_lossy();
         assert!(!contains(&vault, stem.as_bytes()), "{stem} readable in the vault");
     }
-    assert!(env.ok(&["verify", "--user", "alice"], &[]).contains(&format!("verified {} photos: all intact", files.len())));
+    assert!(
+        env.ok(&["verify", "--user", "alice"], &[]).contains(&format!("verified {} photos: all intact", files.len()))
+    );
 }
 
 #[test]
@@ -163,7 +169,11 @@ fn the_eight_orientations_give_the_same_upright_thumbnail() {
         let expected = if set == "landscape" { (512, 341) } else { (341, 512) };
         for (i, t) in thumbs.iter().enumerate() {
             assert_eq!(t.dimensions(), reference.dimensions(), "{set}_{}", i + 1);
-            assert!(matches!(t.dimensions(), d if d.0.abs_diff(expected.0) <= 1 && d.1.abs_diff(expected.1) <= 1), "{:?}", t.dimensions());
+            assert!(
+                matches!(t.dimensions(), d if d.0.abs_diff(expected.0) <= 1 && d.1.abs_diff(expected.1) <= 1),
+                "{:?}",
+                t.dimensions()
+            );
             let diff: u64 = t.as_raw().iter().zip(reference.as_raw()).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
             let mean = diff as f64 / t.as_raw().len() as f64;
             assert!(mean < 12.0, "{set}_{} differs from {set}_1 by {mean:.1} per channel", i + 1);
@@ -181,7 +191,17 @@ fn stripped_export_of_the_gps_photos_keeps_pixels_and_orientation_only() {
     let email = env.emails()[0].clone();
     let out_dir = env.path("stripped");
     env.ok(
-        &["export", "--user", "alice", "--all", "--strip-metadata", "--out", out_dir.to_str().unwrap(), "--passwords-file", email.to_str().unwrap()],
+        &[
+            "export",
+            "--user",
+            "alice",
+            "--all",
+            "--strip-metadata",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--passwords-file",
+            email.to_str().unwrap(),
+        ],
         &[],
     );
     for (_, path) in &imported {
@@ -190,9 +210,17 @@ fn stripped_export_of_the_gps_photos_keeps_pixels_and_orientation_only() {
         let stripped = std::fs::read(out_dir.join(original_path.file_name().unwrap())).unwrap();
         let name = original_path.display();
         let summary = |bytes: &[u8]| {
-            let mut d = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().unwrap().into_decoder().unwrap();
+            let mut d = image::ImageReader::new(std::io::Cursor::new(bytes))
+                .with_guessed_format()
+                .unwrap()
+                .into_decoder()
+                .unwrap();
             use image::ImageDecoder;
-            let exif = d.exif_metadata().unwrap().map(secure_photo_gallery::imaging::ExifSummary::from_raw).unwrap_or_default();
+            let exif = d
+                .exif_metadata()
+                .unwrap()
+                .map(secure_photo_gallery::imaging::ExifSummary::from_raw)
+                .unwrap_or_default();
             (exif, d.orientation().unwrap().to_exif())
         };
         let (before, orientation_before) = summary(&original);

@@ -35,7 +35,12 @@ impl Server {
             .expect("python3 with aiosmtpd (Debian: python3-aiosmtpd; scripts/test.sh installs it)");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().strip_prefix("PORT ").unwrap_or_else(|| panic!("server did not start: {line:?}")).parse().unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .unwrap_or_else(|| panic!("server did not start: {line:?}"))
+            .parse()
+            .unwrap();
         Server { child, port, dir }
     }
 
@@ -83,7 +88,10 @@ fn starttls_with_auth_delivers_one_message_whose_passwords_open_the_photos() {
     env.register("alice");
     let url = format!("smtp://mailer:s3cret%20pass@127.0.0.1:{}?tls=required", server.port);
     let ca = server.ca();
-    let out = env.ok(&["mail", "--user", "alice", "--smtp-url", &url, "--from", "gallery@example.org"], &[("SPG_SMTP_CA_FILE", &ca)]);
+    let out = env.ok(
+        &["mail", "--user", "alice", "--smtp-url", &url, "--from", "gallery@example.org"],
+        &[("SPG_SMTP_CA_FILE", &ca)],
+    );
     assert!(out.contains("STARTTLS") && !out.contains("s3cret"), "{out}");
 
     let src = photos(&env, 3);
@@ -110,7 +118,19 @@ fn starttls_with_auth_delivers_one_message_whose_passwords_open_the_photos() {
     let saved = env.path("received.eml");
     std::fs::write(&saved, &raw).unwrap();
     let out_dir = env.path("restored");
-    env.ok(&["export", "--user", "alice", "--all", "--out", out_dir.to_str().unwrap(), "--passwords-file", saved.to_str().unwrap()], &[]);
+    env.ok(
+        &[
+            "export",
+            "--user",
+            "alice",
+            "--all",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--passwords-file",
+            saved.to_str().unwrap(),
+        ],
+        &[],
+    );
     for i in 0..3 {
         let name = format!("photo-{i}.jpg");
         assert_eq!(std::fs::read(out_dir.join(&name)).unwrap(), std::fs::read(src.join(&name)).unwrap());
@@ -190,7 +210,11 @@ fn wrong_credentials_a_closed_port_and_an_untrusted_certificate_store_nothing() 
     );
     assert!(server.received().is_empty());
     // And with the right settings the same files go in.
-    let out = import_with(&env, &src, &[("SPG_SMTP_URL", &format!("smtp://mailer:right@127.0.0.1:{port}?tls=required")), ("SPG_SMTP_CA_FILE", &ca)]);
+    let out = import_with(
+        &env,
+        &src,
+        &[("SPG_SMTP_URL", &format!("smtp://mailer:right@127.0.0.1:{port}?tls=required")), ("SPG_SMTP_CA_FILE", &ca)],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env.list_json("alice").len(), 2);
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 
 use crate::crypto::PhotoPassword;
 use crate::files::{create_private_dir, unique_path, write_new_file};
@@ -14,13 +14,14 @@ use crate::mail::parse_passwords;
 use crate::vault::{PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session, Vault};
 use zeroize::Zeroizing;
 
+use super::ExportArgs;
 use super::account::{login, login_with_recovery};
 use super::secrets::secret;
-use super::ExportArgs;
 
 pub fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let passwords = read_password_files(&args.passwords_files)?;
-    let session = if args.use_recovery_key { login_with_recovery(vault, &args.user)? } else { login(vault, &args.user)? };
+    let session =
+        if args.use_recovery_key { login_with_recovery(vault, &args.user)? } else { login(vault, &args.user)? };
     match &args.id {
         Some(id) => {
             let id: PhotoId = id.parse()?;
@@ -83,9 +84,8 @@ fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<P
 fn prompt_photo_password(session: &Session, id: PhotoId) -> anyhow::Result<PhotoPassword> {
     let name = session.meta(id)?.name;
     let typed = secret("SPG_PHOTO_PASSWORD", &format!("Password for photo {id} ({name}): "))?;
-    PhotoPassword::parse(&typed).context(
-        "that is not a photo password: it is four groups of five letters and digits, as in the password email",
-    )
+    PhotoPassword::parse(&typed)
+        .context("that is not a photo password: it is four groups of five letters and digits, as in the password email")
 }
 
 /// Writes one photo (or, with no unlock, its thumbnail) to a new file at `out`;
@@ -115,7 +115,8 @@ fn write_one(
 
 /// A file name for the photo inside the export folder: its original name, made safe.
 fn file_name_for(photo: &PhotoInfo, thumbnail: bool) -> String {
-    let name: String = photo.meta.name.chars().map(|c| if matches!(c, '/' | '\\') || c.is_control() { '_' } else { c }).collect();
+    let name: String =
+        photo.meta.name.chars().map(|c| if matches!(c, '/' | '\\') || c.is_control() { '_' } else { c }).collect();
     let name = if name.is_empty() || name == "." || name == ".." { format!("photo-{}", photo.id) } else { name };
     if thumbnail {
         let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
@@ -125,7 +126,11 @@ fn file_name_for(photo: &PhotoInfo, thumbnail: bool) -> String {
     }
 }
 
-fn export_all(session: &Session, args: &ExportArgs, passwords: &HashMap<PhotoId, PhotoPassword>) -> anyhow::Result<ExitCode> {
+fn export_all(
+    session: &Session,
+    args: &ExportArgs,
+    passwords: &HashMap<PhotoId, PhotoPassword>,
+) -> anyhow::Result<ExitCode> {
     create_private_dir(&args.out).with_context(|| format!("cannot create the folder {}", args.out.display()))?;
     let (photos, damaged) = session.list()?;
     let mut failed = damaged.len();
@@ -154,7 +159,10 @@ fn export_all(session: &Session, args: &ExportArgs, passwords: &HashMap<PhotoId,
         }
     }
     if failed > 0 {
-        eprintln!("{failed} photo(s) were not exported (see the `failed` lines); the others were written to {}", args.out.display());
+        eprintln!(
+            "{failed} photo(s) were not exported (see the `failed` lines); the others were written to {}",
+            args.out.display()
+        );
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -28,7 +28,8 @@ pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str
     }
     // A URL with a user but no password gets it from SPG_SMTP_PASSWORD or a prompt, so
     // the password need not appear in the process list.
-    let mut url = url::Url::parse(url_text).context("the SMTP URL does not parse; use smtp://USER@HOST:PORT?tls=required")?;
+    let mut url =
+        url::Url::parse(url_text).context("the SMTP URL does not parse; use smtp://USER@HOST:PORT?tls=required")?;
     if !url.username().is_empty() && url.password().is_none() {
         let password = secret("SPG_SMTP_PASSWORD", &format!("SMTP password for {}: ", url.username()))?;
         url.set_password(Some(&password)).ok().context("this SMTP URL cannot carry a password")?;

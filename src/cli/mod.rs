@@ -160,6 +160,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Delete { user, id } => photos::delete(&vault, &user, &id),
         Command::Verify { user } => photos::verify(&vault, &user),
         Command::Export(args) => export::export(&vault, &args),
-        Command::Mail { user, smtp_url, from, outbox: _ } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),
+        Command::Mail { user, smtp_url, from, outbox: _ } => {
+            mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref())
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use crate::import::{import_paths, mail_route, ImportEvent, MailOverrides};
+use crate::import::{ImportEvent, MailOverrides, import_paths, mail_route};
 use crate::vault::{PhotoId, PhotoInfo, Vault};
 
 use super::account::login;
@@ -54,7 +54,8 @@ struct ListEntry<'a> {
 
 impl<'a> From<&'a PhotoInfo> for ListEntry<'a> {
     fn from(p: &'a PhotoInfo) -> Self {
-        let imported = time::OffsetDateTime::from_unix_timestamp(p.meta.imported_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let imported =
+            time::OffsetDateTime::from_unix_timestamp(p.meta.imported_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         ListEntry {
             id: p.id.to_string(),
             name: &p.meta.name,
@@ -79,7 +80,15 @@ pub fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
         for p in &photos {
             let m = &p.meta;
             let taken = m.taken_at.as_deref().unwrap_or("-");
-            println!("{}\t{}\t{}\t{}x{}\t{}", p.id, m.name.replace(['\t', '\n'], " "), m.bytes, m.width, m.height, taken);
+            println!(
+                "{}\t{}\t{}\t{}x{}\t{}",
+                p.id,
+                m.name.replace(['\t', '\n'], " "),
+                m.bytes,
+                m.width,
+                m.height,
+                taken
+            );
         }
     }
     if !damaged.is_empty() {

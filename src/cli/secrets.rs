@@ -1,7 +1,7 @@
 //! Secrets come from the environment or a prompt without echo, never from flags
 //! (flags show in the process list).
 
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 use zeroize::Zeroizing;
 
 /// The secret in `var`, else a no-echo prompt on the terminal.

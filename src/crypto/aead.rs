@@ -36,9 +36,7 @@ pub fn open(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, Decry
     let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
     let nonce: [u8; NONCE_LEN] = nonce.try_into().expect("split at NONCE_LEN");
     let cipher = Aes256Gcm::new(key.expose().into());
-    cipher
-        .decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad })
-        .map_err(|_| DecryptionFailed)
+    cipher.decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad }).map_err(|_| DecryptionFailed)
 }
 
 #[cfg(test)]

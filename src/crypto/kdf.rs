@@ -76,9 +76,7 @@ impl Subkey {
 
 fn hkdf(salt: Option<&[u8]>, ikm: &[u8], info: &[u8]) -> SecretKey {
     let mut out = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(salt, ikm)
-        .expand(info, out.as_mut())
-        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    Hkdf::<Sha256>::new(salt, ikm).expand(info, out.as_mut()).expect("32 bytes is a valid HKDF-SHA256 output length");
     SecretKey::from_bytes(*out)
 }
 

@@ -39,7 +39,9 @@ impl PhotoPassword {
             };
             out.push(c);
         }
-        if out.len() == PHOTO_PASSWORD_LEN { Some(Self(out)) } else {
+        if out.len() == PHOTO_PASSWORD_LEN {
+            Some(Self(out))
+        } else {
             out.zeroize();
             None
         }

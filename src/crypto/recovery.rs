@@ -12,7 +12,7 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::kdf::derive_labelled;
-use super::{open, seal, DecryptionFailed, SecretKey, SEALED_OVERHEAD};
+use super::{DecryptionFailed, SEALED_OVERHEAD, SecretKey, open, seal};
 
 /// Bytes of a photo key sealed to the recovery public key: ephemeral public key,
 /// then the sealed 32-byte key.

@@ -5,8 +5,8 @@
 //! truncated or appended chunks therefore fail to decrypt, and memory stays bounded
 //! by one chunk.
 
-use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
 use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
 
 use super::{DecryptionFailed, SecretKey};
 

@@ -48,7 +48,12 @@ fn iso_date(exif_date: &str, offset: Option<&str>) -> Option<String> {
     let b = exif_date.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r.clone()).filter(|s| s.iter().all(u8::is_ascii_digit)).is_some();
     let shape_ok = b.len() >= 19
-        && digits(0..4) && digits(5..7) && digits(8..10) && digits(11..13) && digits(14..16) && digits(17..19);
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..13)
+        && digits(14..16)
+        && digits(17..19);
     if !shape_ok || exif_date.starts_with("0000") {
         return None;
     }
@@ -86,7 +91,10 @@ mod tests {
 
     #[test]
     fn camera_names_do_not_repeat_the_make() {
-        assert_eq!(camera_name(Some("Canon".into()), Some("Canon PowerShot SX60 HS".into())).unwrap(), "Canon PowerShot SX60 HS");
+        assert_eq!(
+            camera_name(Some("Canon".into()), Some("Canon PowerShot SX60 HS".into())).unwrap(),
+            "Canon PowerShot SX60 HS"
+        );
         assert_eq!(camera_name(Some("Apple".into()), Some("iPhone 6".into())).unwrap(), "Apple iPhone 6");
         assert_eq!(camera_name(None, Some("X".into())).unwrap(), "X");
         assert_eq!(camera_name(None, None), None);

@@ -7,6 +7,6 @@ mod analyze;
 mod exif;
 mod strip;
 
-pub use analyze::{analyze, Analysis, ImageError, THUMBNAIL_MAX_SIDE};
+pub use analyze::{Analysis, ImageError, THUMBNAIL_MAX_SIDE, analyze};
 pub use exif::ExifSummary;
-pub use strip::{strip_metadata, StripError};
+pub use strip::{StripError, strip_metadata};

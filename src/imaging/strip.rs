@@ -87,10 +87,10 @@ fn strip_jpeg(b: &[u8], orientation: Option<u8>) -> Result<Vec<u8>, StripError> 
                 return Err(BAD);
             }
             let payload = &b[i + 4..end];
-            if marker != 0xE0 {
-                if let Some(exif) = pending_exif.take() {
-                    out.extend_from_slice(&exif);
-                }
+            if marker != 0xE0
+                && let Some(exif) = pending_exif.take()
+            {
+                out.extend_from_slice(&exif);
             }
             if keep_jpeg_segment(marker, payload) {
                 out.extend_from_slice(&b[i..end]);
@@ -152,8 +152,8 @@ fn strip_png(b: &[u8], orientation: Option<u8>) -> Result<Vec<u8>, StripError> {
         let kind: [u8; 4] = b[i + 4..i + 8].try_into().expect("4 bytes");
         let end = i.checked_add(12 + len).filter(|&e| e <= b.len()).ok_or(BAD)?;
         let critical = kind[0].is_ascii_uppercase();
-        if orientation.is_some() && !wrote_exif && (&kind == b"IDAT" || &kind == b"IEND") {
-            png_chunk(&mut out, b"eXIf", &orientation_exif(orientation.expect("checked")));
+        if let Some(o) = orientation.filter(|_| !wrote_exif && (&kind == b"IDAT" || &kind == b"IEND")) {
+            png_chunk(&mut out, b"eXIf", &orientation_exif(o));
             wrote_exif = true;
         }
         // Critical chunks (IHDR, IDAT, IEND, and any we do not know) are the picture.
@@ -338,12 +338,14 @@ mod tests {
     }
 
     fn orientation_of(bytes: &[u8]) -> u8 {
-        let mut d = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().unwrap().into_decoder().unwrap();
+        let mut d =
+            image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().unwrap().into_decoder().unwrap();
         d.orientation().unwrap().to_exif()
     }
 
     fn exif_of(bytes: &[u8]) -> ExifSummary {
-        let mut d = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().unwrap().into_decoder().unwrap();
+        let mut d =
+            image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().unwrap().into_decoder().unwrap();
         d.exif_metadata().unwrap().map(ExifSummary::from_raw).unwrap_or_default()
     }
 
@@ -393,7 +395,9 @@ mod tests {
     #[test]
     fn webp_loses_exif_and_xmp_and_fixes_its_header() {
         let mut plain = Vec::new();
-        image::codecs::webp::WebPEncoder::new_lossless(&mut plain).encode(sample_rgb().as_raw(), 48, 32, image::ExtendedColorType::Rgb8).unwrap();
+        image::codecs::webp::WebPEncoder::new_lossless(&mut plain)
+            .encode(sample_rgb().as_raw(), 48, 32, image::ExtendedColorType::Rgb8)
+            .unwrap();
         // Rebuild as extended WebP: VP8X (EXIF + XMP flags), the bitstream, EXIF, XMP.
         let bitstream = &plain[12..];
         let mut vp8x = vec![0x08 | 0x04, 0, 0, 0];
@@ -401,7 +405,8 @@ mod tests {
         vp8x.extend_from_slice(&31u32.to_le_bytes()[..3]);
         let exif = camera_exif(1);
         let mut body = b"WEBP".to_vec();
-        for (id, data) in [(b"VP8X", vp8x.as_slice()), (b"EXIF", exif.as_slice()), (b"XMP ", b"SECRET-XMP".as_slice())] {
+        for (id, data) in [(b"VP8X", vp8x.as_slice()), (b"EXIF", exif.as_slice()), (b"XMP ", b"SECRET-XMP".as_slice())]
+        {
             body.extend_from_slice(id);
             body.extend_from_slice(&(data.len() as u32).to_le_bytes());
             body.extend_from_slice(data);

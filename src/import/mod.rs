@@ -12,11 +12,11 @@ use std::sync::mpsc;
 
 use zeroize::Zeroizing;
 
-use crate::imaging::{analyze, ImageError};
+use crate::imaging::{ImageError, analyze};
 use crate::mail::{MailError, MailTransport, PasswordEmail, PasswordEntry, SmtpConfig};
 use crate::vault::{ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, Session, StorageError, StoreError};
 
-pub use walk::{collect_files, Candidate};
+pub use walk::{Candidate, collect_files};
 
 /// Photos per password email. Each batch is mailed before any of it is stored.
 pub const BATCH_SIZE: usize = 500;
@@ -176,10 +176,15 @@ pub fn import_paths(
     on_event: &mut dyn FnMut(ImportEvent<'_>),
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
-    let skip = |summary: &mut ImportSummary, path: &Path, reason: SkipReason, on_event: &mut dyn FnMut(ImportEvent<'_>)| {
-        if reason.is_failure() { summary.failed += 1 } else { summary.duplicates += 1 }
-        on_event(ImportEvent::Skipped(path, &reason));
-    };
+    let skip =
+        |summary: &mut ImportSummary, path: &Path, reason: SkipReason, on_event: &mut dyn FnMut(ImportEvent<'_>)| {
+            if reason.is_failure() {
+                summary.failed += 1
+            } else {
+                summary.duplicates += 1
+            }
+            on_event(ImportEvent::Skipped(path, &reason));
+        };
     let mut files = Vec::new();
     for candidate in collect_files(paths) {
         match candidate {

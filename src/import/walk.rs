@@ -94,10 +94,25 @@ mod tests {
         assert!(status.success());
 
         let found = collect_files(&[root.to_path_buf(), root.join("missing.jpg")]);
-        let files: Vec<_> = found.iter().filter_map(|c| match c { Candidate::File(p) => Some(p.strip_prefix(root).unwrap().to_path_buf()), _ => None }).collect();
+        let files: Vec<_> = found
+            .iter()
+            .filter_map(|c| match c {
+                Candidate::File(p) => Some(p.strip_prefix(root).unwrap().to_path_buf()),
+                _ => None,
+            })
+            .collect();
         assert_eq!(files, [PathBuf::from("a.jpg"), "b.jpg".into(), "sub/c.png".into()]);
-        let refused: Vec<_> = found.iter().filter_map(|c| match c { Candidate::Refused(p, why) => Some((p.clone(), why.clone())), _ => None }).collect();
-        assert!(refused.iter().any(|(p, why)| p.ends_with("pipe.jpg") && why.contains("not a regular file")), "{refused:?}");
+        let refused: Vec<_> = found
+            .iter()
+            .filter_map(|c| match c {
+                Candidate::Refused(p, why) => Some((p.clone(), why.clone())),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            refused.iter().any(|(p, why)| p.ends_with("pipe.jpg") && why.contains("not a regular file")),
+            "{refused:?}"
+        );
         assert!(refused.iter().any(|(p, why)| p.ends_with("loop") && why.contains("loop")), "{refused:?}");
         assert!(refused.iter().any(|(p, why)| p.ends_with("missing.jpg") && why.contains("no such")), "{refused:?}");
     }

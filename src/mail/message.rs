@@ -1,8 +1,8 @@
 //! Composing the password email: a text part with one `Photo ID (NAME): PASSWORD`
 //! line per photo, and an HTML alternative that reads well in a mail client.
 
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
+use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use zeroize::Zeroizing;
 
 use super::MailError;

@@ -28,10 +28,10 @@ pub fn parse_passwords(input: &[u8]) -> Vec<(String, PhotoPassword)> {
 
 fn scan(text: &str, found: &mut Vec<(String, PhotoPassword)>) {
     for line in text.lines() {
-        if let Some((id, password)) = parse_line(line) {
-            if !found.iter().any(|(known, _)| *known == id) {
-                found.push((id, password));
-            }
+        if let Some((id, password)) = parse_line(line)
+            && !found.iter().any(|(known, _)| *known == id)
+        {
+            found.push((id, password));
         }
     }
 }
@@ -94,7 +94,9 @@ mod tests {
 
         use base64_encode as b64;
         let body = b64("Photo ABCD1234 (x.jpg): ABCDE-FGHJK-MNPQR-STVWX\n");
-        let b = format!("From: a@b.c\r\nSubject: x\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n");
+        let b = format!(
+            "From: a@b.c\r\nSubject: x\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n"
+        );
         assert_eq!(parse_passwords(b.as_bytes()).len(), 1);
     }
 
@@ -102,7 +104,9 @@ mod tests {
         const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut out = String::new();
         for c in s.as_bytes().chunks(3) {
-            let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
             for i in 0..4 {
                 if i <= c.len() { out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char) } else { out.push('=') }
             }

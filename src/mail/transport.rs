@@ -66,7 +66,9 @@ pub enum MailError {
     #[error("the password email could not be composed: {0}")]
     Compose(String),
     /// The outbox folder could not be written.
-    #[error("cannot write the password email to the outbox {dir}: {reason}; check that the folder is writable and the disk is not full")]
+    #[error(
+        "cannot write the password email to the outbox {dir}: {reason}; check that the folder is writable and the disk is not full"
+    )]
     Outbox {
         /// The outbox folder.
         dir: PathBuf,
@@ -86,7 +88,9 @@ pub enum MailError {
         server: String,
     },
     /// The server could not be reached, or did not answer in time.
-    #[error("cannot reach the SMTP server {server} ({reason}): check the host and port, and that the server is running")]
+    #[error(
+        "cannot reach the SMTP server {server} ({reason}): check the host and port, and that the server is running"
+    )]
     Unreachable {
         /// `host:port`.
         server: String,
@@ -94,7 +98,9 @@ pub enum MailError {
         reason: String,
     },
     /// TLS failed: most often a certificate that is not trusted.
-    #[error("secure connection to {server} failed ({reason}): if the server uses its own certificate, set SPG_SMTP_CA_FILE to its CA certificate (PEM)")]
+    #[error(
+        "secure connection to {server} failed ({reason}): if the server uses its own certificate, set SPG_SMTP_CA_FILE to its CA certificate (PEM)"
+    )]
     Tls {
         /// `host:port`.
         server: String,
@@ -102,7 +108,9 @@ pub enum MailError {
         reason: String,
     },
     /// The server answered with an error.
-    #[error("the SMTP server {server} refused the message ({reason}): check the From address and the account's email in the mail settings")]
+    #[error(
+        "the SMTP server {server} refused the message ({reason}): check the From address and the account's email in the mail settings"
+    )]
     Rejected {
         /// `host:port`.
         server: String,
@@ -120,7 +128,11 @@ impl SmtpConfig {
     /// Reads `smtp://user:pass@host:port?tls=required` (STARTTLS), `smtps://user:pass@host:port`
     /// (implicit TLS) or `smtp://host:port` (plain, only to this machine).
     pub fn parse(text: &str) -> Result<SmtpConfig, MailError> {
-        let bad = |why: &str| MailError::BadUrl(format!("{why}; use smtp://USER:PASSWORD@HOST:PORT?tls=required or smtps://USER:PASSWORD@HOST:PORT"));
+        let bad = |why: &str| {
+            MailError::BadUrl(format!(
+                "{why}; use smtp://USER:PASSWORD@HOST:PORT?tls=required or smtps://USER:PASSWORD@HOST:PORT"
+            ))
+        };
         let url = url::Url::parse(text.trim()).map_err(|_| bad("the SMTP URL does not parse"))?;
         let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("the SMTP URL has no host"))?.to_string();
         let tls_param = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.to_string());
@@ -173,7 +185,8 @@ impl SmtpConfig {
             Security::StartTls | Security::ImplicitTls => {
                 let mut params = TlsParameters::builder(self.host.clone());
                 if let Some(pem) = &self.extra_roots_pem {
-                    params = params.add_root_certificate(Certificate::from_pem(pem).map_err(|e| MailError::BadCa(e.to_string()))?);
+                    params = params
+                        .add_root_certificate(Certificate::from_pem(pem).map_err(|e| MailError::BadCa(e.to_string()))?);
                 }
                 let params = params.build_rustls().map_err(|e| MailError::BadCa(e.to_string()))?;
                 if self.security == Security::StartTls { Tls::Required(params) } else { Tls::Wrapper(params) }

@@ -5,13 +5,13 @@ use redb::{ReadableDatabase, ReadableTable};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    derive_subkey, open, password_key, seal, KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey,
+    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, derive_subkey, open, password_key, seal,
 };
 
-use super::error::{LoginError, RegisterError, StorageError};
-use super::records::{decode, encode, AccountRecord, Profile, ACCOUNT_RECORD_VERSION};
-use super::schema::{ACCOUNTS, USERNAMES};
 use super::Vault;
+use super::error::{LoginError, RegisterError, StorageError};
+use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Profile, decode, encode};
+use super::schema::{ACCOUNTS, USERNAMES};
 
 /// Shortest login password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -51,7 +51,10 @@ pub fn validate_username(name: &str) -> Result<(), RegisterError> {
 
 /// Checks an email address (RFC 5322 `addr-spec`, as mail servers accept it).
 pub fn validate_email(email: &str) -> Result<(), RegisterError> {
-    let valid = email_address::EmailAddress::parse_with_options(email, email_address::Options::default().without_display_text());
+    let valid = email_address::EmailAddress::parse_with_options(
+        email,
+        email_address::Options::default().without_display_text(),
+    );
     if valid.is_ok() { Ok(()) } else { Err(RegisterError::InvalidEmail(email.to_string())) }
 }
 
@@ -218,7 +221,8 @@ impl Session {
         {
             let mut accounts = txn.open_table(ACCOUNTS)?;
             let mut record: AccountRecord = {
-                let guard = accounts.get(self.account_id)?.ok_or_else(|| StorageError("account record missing".into()))?;
+                let guard =
+                    accounts.get(self.account_id)?.ok_or_else(|| StorageError("account record missing".into()))?;
                 decode(guard.value())?
             };
             change(&mut record);

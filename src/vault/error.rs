@@ -32,7 +32,9 @@ pub enum OpenError {
     #[error("the vault {0} is in use by another Secure Photo Gallery window or command; close it and try again")]
     InUse(PathBuf),
     /// The vault was written by a newer version of this program.
-    #[error("the vault {path} has format version {found}, newer than this program understands ({supported}); install a newer Secure Photo Gallery")]
+    #[error(
+        "the vault {path} has format version {found}, newer than this program understands ({supported}); install a newer Secure Photo Gallery"
+    )]
     TooNew {
         /// The vault path.
         path: PathBuf,
@@ -103,7 +105,9 @@ pub enum PhotoError {
     #[error("no photo {0} in this account; run `list` to see the IDs")]
     NotFound(String),
     /// Wrong photo password, or the photo's stored data was changed: one message for both.
-    #[error("cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo (run `verify` to check the vault)")]
+    #[error(
+        "cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo (run `verify` to check the vault)"
+    )]
     Locked(String),
     /// Storage failed.
     #[error(transparent)]

@@ -20,7 +20,7 @@ use redb::{Database, DatabaseError, ReadableDatabase};
 
 use crate::files::{create_private_dir, restrict_to_owner};
 
-pub use account::{validate_email, validate_username, Session, MIN_PASSWORD_LEN};
+pub use account::{MIN_PASSWORD_LEN, Session, validate_email, validate_username};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
 pub use photos::{ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, VerifyProblem};

@@ -7,12 +7,12 @@ use redb::{ReadableDatabase, ReadableTable};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    derive_photo_wrap_key, derive_subkey, keyed_hash, open, seal, KeyedHasher, PhotoPassword, SecretKey,
-    StreamDecryptor, StreamEncryptor, Subkey, CHUNK_SIZE, TAG_LEN,
+    CHUNK_SIZE, KeyedHasher, PhotoPassword, SecretKey, StreamDecryptor, StreamEncryptor, Subkey, TAG_LEN,
+    derive_photo_wrap_key, derive_subkey, keyed_hash, open, seal,
 };
 
 use super::error::{PhotoError, StorageError, StoreError};
-use super::records::{decode, encode, PhotoHeader, PhotoMeta, PhotoRecord, PHOTO_RECORD_VERSION};
+use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
 use super::schema::{CHUNKS, CONTENT_HASHES, PHOTOS, THUMBNAILS};
 use super::{PhotoId, Session};
 
@@ -255,7 +255,9 @@ impl Session {
             }
         }
         photos.sort_by(|a, b| {
-            (b.meta.sort_time().cmp(&a.meta.sort_time())).then_with(|| a.meta.name.cmp(&b.meta.name)).then(a.id.cmp(&b.id))
+            (b.meta.sort_time().cmp(&a.meta.sort_time()))
+                .then_with(|| a.meta.name.cmp(&b.meta.name))
+                .then(a.id.cmp(&b.id))
         });
         Ok((photos, damaged))
     }
@@ -291,7 +293,12 @@ impl Session {
     /// authenticated before it is written, but a damaged later chunk is only found after
     /// earlier ones were written: callers that write files write to a temporary file and
     /// keep it only when this returns `Ok`.
-    pub fn decrypt_to(&self, id: PhotoId, unlock: &PhotoUnlock<'_>, out: &mut dyn Write) -> Result<PhotoMeta, PhotoError> {
+    pub fn decrypt_to(
+        &self,
+        id: PhotoId,
+        unlock: &PhotoUnlock<'_>,
+        out: &mut dyn Write,
+    ) -> Result<PhotoMeta, PhotoError> {
         let locked = || PhotoError::Locked(id.to_string());
         let (header, meta) = self.record(id)?;
         let key = match unlock {
@@ -318,7 +325,8 @@ impl Session {
             }
             for piece in pieces {
                 chunk_index += 1;
-                let plain = Zeroizing::new(dec.decrypt_chunk(piece, chunk_index == header.chunk_count).map_err(|_| locked())?);
+                let plain =
+                    Zeroizing::new(dec.decrypt_chunk(piece, chunk_index == header.chunk_count).map_err(|_| locked())?);
                 out.write_all(&plain)?;
                 written += plain.len() as u64;
             }
@@ -330,7 +338,11 @@ impl Session {
     }
 
     /// Decrypts the photo's original bytes into memory (for the viewer).
-    pub fn decrypt(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<(PhotoMeta, Zeroizing<Vec<u8>>), PhotoError> {
+    pub fn decrypt(
+        &self,
+        id: PhotoId,
+        unlock: &PhotoUnlock<'_>,
+    ) -> Result<(PhotoMeta, Zeroizing<Vec<u8>>), PhotoError> {
         let mut out = Zeroizing::new(Vec::new());
         let meta = self.decrypt_to(id, unlock, &mut *out)?;
         Ok((meta, out))
@@ -342,7 +354,10 @@ impl Session {
         let (header, meta) = self.record(id)?;
         let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
         {
-            txn.open_table(PHOTOS).map_err(StorageError::from)?.remove((self.account_id, id.0)).map_err(StorageError::from)?;
+            txn.open_table(PHOTOS)
+                .map_err(StorageError::from)?
+                .remove((self.account_id, id.0))
+                .map_err(StorageError::from)?;
             let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
             chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false).map_err(StorageError::from)?;
             txn.open_table(THUMBNAILS).map_err(StorageError::from)?.remove(id.0).map_err(StorageError::from)?;
@@ -396,7 +411,8 @@ impl Session {
             } else if extra || mac.0.finalize() != header.ciphertext_mac {
                 problems.push(problem(Some(&meta.name), "its data was changed"));
             }
-            let thumb_ok = thumbs.get(id)?.is_some_and(|t| open(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
+            let thumb_ok =
+                thumbs.get(id)?.is_some_and(|t| open(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
             if !thumb_ok {
                 problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
             }

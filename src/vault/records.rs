@@ -48,7 +48,10 @@ pub struct SmtpSettings {
 
 impl std::fmt::Debug for Profile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Profile").field("email", &self.email).field("smtp", &self.smtp.as_ref().map(|_| "<set>")).finish()
+        f.debug_struct("Profile")
+            .field("email", &self.email)
+            .field("smtp", &self.smtp.as_ref().map(|_| "<set>"))
+            .finish()
     }
 }
 

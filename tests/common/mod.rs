@@ -31,7 +31,16 @@ impl Env {
     pub fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"));
         cmd.arg("--vault").arg(&self.vault).args(args);
-        for var in ["SPG_VAULT", "SPG_PASSWORD", "SPG_NEW_PASSWORD", "SPG_PHOTO_PASSWORD", "SPG_RECOVERY_KEY", "SPG_SMTP_URL", "SPG_SMTP_CA_FILE", "SPG_SMTP_PASSWORD"] {
+        for var in [
+            "SPG_VAULT",
+            "SPG_PASSWORD",
+            "SPG_NEW_PASSWORD",
+            "SPG_PHOTO_PASSWORD",
+            "SPG_RECOVERY_KEY",
+            "SPG_SMTP_URL",
+            "SPG_SMTP_CA_FILE",
+            "SPG_SMTP_PASSWORD",
+        ] {
             cmd.env_remove(var);
         }
         cmd.env("SPG_PASSWORD", PASSWORD);
@@ -134,14 +143,18 @@ pub fn picture(width: u32, height: u32, seed: u32) -> RgbImage {
 
 pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&picture(width, height, seed)).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&picture(width, height, seed))
+        .unwrap();
     out
 }
 
 pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let img = picture(width, height, seed);
     let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out).write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8).unwrap();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
     out
 }
 
@@ -205,10 +218,10 @@ pub fn find_leak(haystack: &[u8], photos: &[&[u8]]) -> Option<(usize, usize)> {
     while i + B <= haystack.len() {
         let x = u64::from_le_bytes(haystack[i..i + 8].try_into().unwrap());
         let h = (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize;
-        if filter[h / 64] & (1 << (h % 64)) != 0 {
-            if let Some(found) = blocks.get(&haystack[i..i + B]) {
-                return Some(*found);
-            }
+        if filter[h / 64] & (1 << (h % 64)) != 0
+            && let Some(found) = blocks.get(&haystack[i..i + B])
+        {
+            return Some(*found);
         }
         i += 1;
     }
