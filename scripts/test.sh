@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. On a fresh Debian machine it first installs what the tests
 # need (as root, or with sudo): Python's aiosmtpd and cryptography, for the real SMTP
-# server that tests/smtp.rs starts.
+# server that tests/smtp.rs starts; Mesa's software Vulkan (lavapipe), on which the
+# headless UI tests (egui_kittest) render their snapshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
 /usr/bin/python3 -c 'import aiosmtpd, cryptography' 2>/dev/null || need_pkgs+=(python3 python3-aiosmtpd python3-cryptography)
+for pkg in mesa-vulkan-drivers libvulkan1 libxkbcommon-x11-0; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq

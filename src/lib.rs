@@ -7,12 +7,18 @@
 //! - [`imaging`]: decoding, EXIF, thumbnails.
 //! - [`mail`]: the password email: composing, sending (outbox or SMTP), parsing it back.
 //! - [`import`]: files and folders into the vault, mail before commit; uses all of the above.
+//! - [`export`]: one photo out of the vault, atomically (original, stripped or thumbnail).
+//! - [`jobs`]: the desktop app's worker threads (login, list, thumbnails, import, export…).
+//! - [`ui`]: the desktop app (eframe/egui).
 //! - [`cli`]: the command line for scripts.
 
 pub mod cli;
 pub mod crypto;
+pub mod export;
 pub mod files;
 pub mod imaging;
 pub mod import;
+pub mod jobs;
 pub mod mail;
+pub mod ui;
 pub mod vault;

@@ -1,14 +1,21 @@
-//! The `secure-photo-gallery` binary: parse arguments, run, turn errors into exit codes.
+//! The `secure-photo-gallery` binary: parse arguments, open the app or run a command,
+//! turn errors into exit codes.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use secure_photo_gallery::cli::{Cli, run};
+use secure_photo_gallery::cli::{Cli, run, vault_path};
 
 fn main() -> ExitCode {
     // clap exits with status 2 on bad usage.
     let cli = Cli::parse();
-    match run(cli) {
+    let result = vault_path(cli.vault).and_then(|vault| match cli.command {
+        Some(command) => run(vault, command),
+        None => secure_photo_gallery::ui::run(vault)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| anyhow::anyhow!("the window could not be opened ({e}); on Linux it needs a display and the libxkbcommon-x11-0 and Vulkan or OpenGL libraries")),
+    });
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

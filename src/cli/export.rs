@@ -2,17 +2,15 @@
 //! bytes (or the thumbnail), written atomically so a failure leaves no file.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 
 use crate::crypto::PhotoPassword;
-use crate::files::{create_private_dir, unique_path, write_new_file};
-use crate::imaging::strip_metadata;
+use crate::export::{ExportKind, export_photo, path_in_folder};
+use crate::files::create_private_dir;
 use crate::mail::parse_passwords;
-use crate::vault::{PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session, Vault};
-use zeroize::Zeroizing;
+use crate::vault::{PhotoId, PhotoUnlock, Session, Vault};
 
 use super::ExportArgs;
 use super::account::{login, login_with_recovery};
@@ -37,11 +35,27 @@ pub fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             } else {
                 Some(Unlock::Password(prompt_photo_password(&session, id)?))
             };
-            let meta = write_one(&session, id, unlock.as_ref(), args.strip_metadata, &args.out)?;
+            let meta = export_photo(
+                &session,
+                id,
+                unlock.as_ref().map(Unlock::as_photo_unlock).as_ref(),
+                kind(args),
+                &args.out,
+            )?;
             println!("exported {id} {} -> {}", meta.name, args.out.display());
             Ok(ExitCode::SUCCESS)
         }
         None => export_all(&session, args, &passwords),
+    }
+}
+
+fn kind(args: &ExportArgs) -> ExportKind {
+    if args.thumbnail {
+        ExportKind::Thumbnail
+    } else if args.strip_metadata {
+        ExportKind::Stripped
+    } else {
+        ExportKind::Original
     }
 }
 
@@ -88,44 +102,6 @@ fn prompt_photo_password(session: &Session, id: PhotoId) -> anyhow::Result<Photo
         .context("that is not a photo password: it is four groups of five letters and digits, as in the password email")
 }
 
-/// Writes one photo (or, with no unlock, its thumbnail) to a new file at `out`;
-/// `strip` removes its metadata on the way.
-fn write_one(
-    session: &Session,
-    id: PhotoId,
-    unlock: Option<&Unlock>,
-    strip: bool,
-    out: &Path,
-) -> anyhow::Result<PhotoMeta> {
-    let (meta, bytes) = match unlock {
-        Some(unlock) if strip => {
-            let (meta, original) = session.decrypt(id, &unlock.as_photo_unlock())?;
-            let stripped = Zeroizing::new(strip_metadata(&original, meta.orientation)?);
-            (meta, stripped)
-        }
-        Some(unlock) => {
-            // Streamed chunk by chunk; the file appears only if every chunk authenticated.
-            return Ok(write_new_file(out, |w| session.decrypt_to(id, &unlock.as_photo_unlock(), w))?);
-        }
-        None => (session.meta(id)?, session.thumbnail(id)?),
-    };
-    write_new_file(out, |w| w.write_all(&bytes).map_err(PhotoError::from))?;
-    Ok(meta)
-}
-
-/// A file name for the photo inside the export folder: its original name, made safe.
-fn file_name_for(photo: &PhotoInfo, thumbnail: bool) -> String {
-    let name: String =
-        photo.meta.name.chars().map(|c| if matches!(c, '/' | '\\') || c.is_control() { '_' } else { c }).collect();
-    let name = if name.is_empty() || name == "." || name == ".." { format!("photo-{}", photo.id) } else { name };
-    if thumbnail {
-        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-        format!("{stem}.thumbnail.jpg")
-    } else {
-        name
-    }
-}
-
 fn export_all(
     session: &Session,
     args: &ExportArgs,
@@ -149,8 +125,9 @@ fn export_all(
             failed += 1;
             continue;
         };
-        let target = unique_path(&args.out, &file_name_for(photo, args.thumbnail));
-        match write_one(session, photo.id, unlock.as_ref(), args.strip_metadata, &target) {
+        let target = path_in_folder(&args.out, photo, kind(args));
+        let unlock = unlock.as_ref().map(Unlock::as_photo_unlock);
+        match export_photo(session, photo.id, unlock.as_ref(), kind(args), &target) {
             Ok(_) => println!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
             Err(e) => {
                 println!("failed {} {}: {e:#}", photo.id, photo.meta.name);

@@ -11,8 +11,8 @@ use super::account::login;
 use super::secrets::secret;
 
 pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str>) -> anyhow::Result<ExitCode> {
-    let mut session = login(vault, user)?;
-    let mut profile = session.profile().clone();
+    let session = login(vault, user)?;
+    let mut profile = session.profile();
     let Some(url_text) = smtp_url else {
         profile.smtp = None;
         session.set_profile(profile)?;

@@ -22,9 +22,9 @@ pub struct Cli {
     /// The vault file (default: the platform data folder).
     #[arg(long, global = true, env = "SPG_VAULT", value_name = "PATH")]
     pub vault: Option<PathBuf>,
-    /// What to do.
+    /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
@@ -143,15 +143,19 @@ pub fn default_vault_path() -> anyhow::Result<PathBuf> {
     Ok(dirs.data_dir().join("vault.redb"))
 }
 
+/// The vault path: `--vault`/`SPG_VAULT`, else the default.
+pub fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match given {
+        Some(p) => Ok(p),
+        None => default_vault_path(),
+    }
+}
+
 /// Runs one command. `Ok(ExitCode::FAILURE)` means it ran but partly failed, having
 /// already said why on stderr.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let path = match cli.vault {
-        Some(p) => p,
-        None => default_vault_path()?,
-    };
-    let vault = Vault::open(&path)?;
-    match cli.command {
+pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
+    let vault = Vault::open(&vault)?;
+    match command {
         Command::Register { user, email } => account::register(&vault, &user, &email),
         Command::Passwd { user } => account::passwd(&vault, &user),
         Command::Recover { user } => account::recover(&vault, &user),

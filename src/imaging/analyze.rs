@@ -74,7 +74,9 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
     let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
     let mime = mime_of(format)?;
     let decoded = match format {
-        ImageFormat::Jpeg => decode_jpeg_scaled(bytes)?.map_or_else(|| decode_full(bytes, format), Ok)?,
+        ImageFormat::Jpeg => {
+            decode_jpeg_scaled(bytes, THUMBNAIL_MAX_SIDE)?.map_or_else(|| decode_full(bytes, format), Ok)?
+        }
         _ => decode_full(bytes, format)?,
     };
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
@@ -91,6 +93,23 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
         .encode_image(&thumb)
         .expect("encoding an in-memory RGB image into a Vec cannot fail");
     Ok(Analysis { width, height, mime, orientation: orientation.to_exif(), exif, thumbnail_jpeg })
+}
+
+/// Decodes a photo for the screen: upright (EXIF orientation applied), its longest side
+/// at most `max_side` pixels (a JPEG is decoded at a reduced DCT scale when it can be).
+pub fn decode_for_display(bytes: &[u8], max_side: u32) -> Result<image::RgbaImage, ImageError> {
+    let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
+    mime_of(format)?;
+    let decoded = match format {
+        ImageFormat::Jpeg => decode_jpeg_scaled(bytes, max_side)?.map_or_else(|| decode_full(bytes, format), Ok)?,
+        _ => decode_full(bytes, format)?,
+    };
+    let mut image = decoded.image;
+    if image.width().max(image.height()) > max_side {
+        image = image.resize(max_side, max_side, image::imageops::FilterType::Triangle);
+    }
+    image.apply_orientation(decoded.orientation);
+    Ok(image.into_rgba8())
 }
 
 /// A decoded picture (possibly at a reduced scale) and what its header says.
@@ -144,7 +163,7 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
 /// file fails as it would at full size, but the inverse DCT and colour conversion run
 /// on up to 64 times fewer pixels. `None` for the rare pixel formats (CMYK, 16-bit)
 /// left to the full decoder.
-fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<Decoded>, ImageError> {
+fn decode_jpeg_scaled(bytes: &[u8], target: u32) -> Result<Option<Decoded>, ImageError> {
     let corrupt = |e: jpeg_decoder::Error| match e {
         jpeg_decoder::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => truncated(),
         e => ImageError::Corrupt(e.to_string()),
@@ -156,8 +175,8 @@ fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<Decoded>, ImageError> {
     let (width, height) = (u32::from(info.width), u32::from(info.height));
     check_size(width, height)?;
     let longest = width.max(height);
-    let request = |side: u32| (side * THUMBNAIL_MAX_SIDE).div_ceil(longest).max(1).min(side) as u16;
-    let (sw, sh) = if longest > THUMBNAIL_MAX_SIDE {
+    let request = |side: u32| (side * target).div_ceil(longest).max(1).min(side) as u16;
+    let (sw, sh) = if longest > target {
         decoder.scale(request(width), request(height)).map_err(corrupt)?
     } else {
         (info.width, info.height)

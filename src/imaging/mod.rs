@@ -7,6 +7,6 @@ mod analyze;
 mod exif;
 mod strip;
 
-pub use analyze::{Analysis, ImageError, THUMBNAIL_MAX_SIDE, analyze};
+pub use analyze::{Analysis, ImageError, THUMBNAIL_MAX_SIDE, analyze, decode_for_display};
 pub use exif::ExifSummary;
 pub use strip::{StripError, strip_metadata};

@@ -224,7 +224,7 @@ pub fn import_paths(
         }
         let email = PasswordEmail {
             from: route.from.clone(),
-            to: session.profile().email.clone(),
+            to: session.profile().email,
             username: session.username().to_string(),
             entries: prepared
                 .iter()

@@ -235,6 +235,32 @@ impl SmtpConfig {
         MailError::Unreachable { server, reason }
     }
 
+    /// Builds the URL for these parts (user and password percent-encoded).
+    pub fn url_from_parts(
+        security: Security,
+        host: &str,
+        port: u16,
+        user: &str,
+        password: &str,
+    ) -> Result<String, MailError> {
+        let scheme = if security == Security::ImplicitTls { "smtps" } else { "smtp" };
+        let bad = || MailError::BadUrl(format!("'{host}' is not a valid SMTP host name"));
+        let mut url = url::Url::parse(&format!("{scheme}://{}:{port}", host.trim())).map_err(|_| bad())?;
+        if !user.is_empty() {
+            url.set_username(user).map_err(|()| bad())?;
+            url.set_password(Some(password)).map_err(|()| bad())?;
+        }
+        if security == Security::StartTls {
+            url.set_query(Some("tls=required"));
+        }
+        Ok(url.to_string())
+    }
+
+    /// The parts of this configuration that a settings form shows (no password).
+    pub fn parts(&self) -> (Security, String, u16, String) {
+        (self.security, self.host.clone(), self.port, self.user.clone().unwrap_or_default())
+    }
+
     /// Connects, starts TLS and logs in, then says goodbye: checks the settings.
     pub fn check(&self) -> Result<(), MailError> {
         self.transport()?.test_connection().map(|_| ()).map_err(|e| self.classify(&e))
@@ -268,7 +294,22 @@ fn percent_decode(s: &str) -> String {
 impl MailTransport {
     /// Sends `email`, returning a short description of where it went.
     pub fn send(&self, email: &PasswordEmail) -> Result<String, MailError> {
-        let message = email.to_message()?;
+        self.deliver(email.to_message()?, &email.to)
+    }
+
+    /// Sends a short test message from `from` to `to`.
+    pub fn send_test(&self, from: &str, to: &str) -> Result<String, MailError> {
+        let message = lettre::Message::builder()
+            .from(from.parse().map_err(|_| MailError::BadAddress(from.to_string()))?)
+            .to(to.parse().map_err(|_| MailError::BadAddress(to.to_string()))?)
+            .subject("Test from Secure Photo Gallery")
+            .message_id(None)
+            .body("Mail delivery works: photo passwords will arrive like this message.\n".to_string())
+            .map_err(|e| MailError::Compose(e.to_string()))?;
+        self.deliver(message, to)
+    }
+
+    fn deliver(&self, message: lettre::Message, to: &str) -> Result<String, MailError> {
         match self {
             MailTransport::Outbox(dir) => {
                 let fail = |reason: String| MailError::Outbox { dir: dir.clone(), reason };
@@ -280,7 +321,7 @@ impl MailTransport {
             }
             MailTransport::Smtp(config) => {
                 config.transport()?.send(&message).map_err(|e| config.classify(&e))?;
-                Ok(format!("sent to {} through {}", email.to, config.describe()))
+                Ok(format!("sent to {to} through {}", config.describe()))
             }
         }
     }

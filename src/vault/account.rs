@@ -25,7 +25,7 @@ pub struct Session {
     pub(crate) recovery_public: RecoveryPublicKey,
     /// Set when the session was opened with the recovery key (the break-glass path).
     pub(crate) recovery: Option<RecoveryKey>,
-    profile: Profile,
+    profile: std::sync::RwLock<Profile>,
 }
 
 impl std::fmt::Debug for Session {
@@ -154,7 +154,7 @@ impl Vault {
             master,
             recovery_public: RecoveryPublicKey(record.recovery_public),
             recovery,
-            profile,
+            profile: std::sync::RwLock::new(profile),
         })
     }
 }
@@ -175,9 +175,9 @@ impl Session {
         &self.username
     }
 
-    /// The account's email, SMTP settings and other profile data.
-    pub fn profile(&self) -> &Profile {
-        &self.profile
+    /// The account's email, SMTP settings and other profile data (a copy).
+    pub fn profile(&self) -> Profile {
+        self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The vault this session belongs to.
@@ -208,11 +208,11 @@ impl Session {
     }
 
     /// Replaces the profile (email, mail settings) and stores it sealed.
-    pub fn set_profile(&mut self, profile: Profile) -> Result<(), RegisterError> {
+    pub fn set_profile(&self, profile: Profile) -> Result<(), RegisterError> {
         validate_email(&profile.email)?;
         let sealed = seal_profile(&self.master, self.account_id, &profile);
         self.update_record(|record| record.profile = sealed)?;
-        self.profile = profile;
+        *self.profile.write().unwrap_or_else(std::sync::PoisonError::into_inner) = profile;
         Ok(())
     }
 

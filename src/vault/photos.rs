@@ -300,18 +300,7 @@ impl Session {
         out: &mut dyn Write,
     ) -> Result<PhotoMeta, PhotoError> {
         let locked = || PhotoError::Locked(id.to_string());
-        let (header, meta) = self.record(id)?;
-        let key = match unlock {
-            PhotoUnlock::Password(password) => {
-                let wrap = derive_photo_wrap_key(&self.master, id.0, password);
-                let plain = Zeroizing::new(open(&wrap, &key_aad(id.0), &header.key_by_password).map_err(|_| locked())?);
-                SecretKey::from_slice(&plain).ok_or_else(locked)?
-            }
-            PhotoUnlock::Recovery => {
-                let recovery = self.recovery.as_ref().ok_or_else(locked)?;
-                recovery.open_photo_key(id.0, &header.key_by_recovery).map_err(|_| locked())?
-            }
-        };
+        let (header, meta, key) = self.photo_key(id, unlock)?;
         let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
         let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
         let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
@@ -335,6 +324,32 @@ impl Session {
             return Err(locked());
         }
         Ok(meta)
+    }
+
+    /// Checks a photo password without decrypting the photo: whether it opens the key.
+    pub fn check_password(&self, id: PhotoId, password: &PhotoPassword) -> Result<(), PhotoError> {
+        self.photo_key(id, &PhotoUnlock::Password(password)).map(|_| ())
+    }
+
+    fn photo_key(
+        &self,
+        id: PhotoId,
+        unlock: &PhotoUnlock<'_>,
+    ) -> Result<(PhotoHeader, PhotoMeta, SecretKey), PhotoError> {
+        let locked = || PhotoError::Locked(id.to_string());
+        let (header, meta) = self.record(id)?;
+        let key = match unlock {
+            PhotoUnlock::Password(password) => {
+                let wrap = derive_photo_wrap_key(&self.master, id.0, password);
+                let plain = Zeroizing::new(open(&wrap, &key_aad(id.0), &header.key_by_password).map_err(|_| locked())?);
+                SecretKey::from_slice(&plain).ok_or_else(locked)?
+            }
+            PhotoUnlock::Recovery => {
+                let recovery = self.recovery.as_ref().ok_or_else(locked)?;
+                recovery.open_photo_key(id.0, &header.key_by_recovery).map_err(|_| locked())?
+            }
+        };
+        Ok((header, meta, key))
     }
 
     /// Decrypts the photo's original bytes into memory (for the viewer).

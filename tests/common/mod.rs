@@ -149,6 +149,38 @@ pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
     out
 }
 
+/// A JPEG with an EXIF block that records `taken` (`2024:06:15 10:30:00`) as
+/// DateTimeOriginal, inserted after SOI as a camera writes it.
+pub fn jpeg_taken(width: u32, height: u32, seed: u32, taken: &str) -> Vec<u8> {
+    let plain = jpeg(width, height, seed);
+    // Little-endian TIFF: IFD0 with one entry (ExifIFD pointer), Exif IFD with DateTimeOriginal.
+    let mut t = b"II*\0".to_vec();
+    t.extend_from_slice(&8u32.to_le_bytes());
+    let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: u32| {
+        t.extend_from_slice(&tag.to_le_bytes());
+        t.extend_from_slice(&kind.to_le_bytes());
+        t.extend_from_slice(&count.to_le_bytes());
+        t.extend_from_slice(&value.to_le_bytes());
+    };
+    let exif_ifd = 8 + 2 + 12 + 4;
+    let date_at = exif_ifd + 2 + 12 + 4;
+    t.extend_from_slice(&1u16.to_le_bytes());
+    entry(&mut t, 0x8769, 4, 1, exif_ifd as u32);
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t.extend_from_slice(&1u16.to_le_bytes());
+    entry(&mut t, 0x9003, 2, 20, date_at as u32);
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t.extend_from_slice(taken.as_bytes());
+    t.push(0);
+    let payload = [b"Exif\0\0".as_slice(), &t].concat();
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
 pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let img = picture(width, height, seed);
     let mut out = Vec::new();

@@ -1,0 +1,275 @@
+//! Worker threads for the desktop app. Everything slow (Argon2, redb, decoding,
+//! encryption, mail) runs here on named threads; each result comes back as an [`Event`]
+//! on one channel, and the waker (which the app points at `request_repaint`) is called
+//! after every send, so the screen updates at once.
+//!
+//! This module knows no egui types: pictures travel as `image::RgbaImage`.
+
+mod thumbnails;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Instant;
+
+use zeroize::Zeroizing;
+
+use crate::crypto::PhotoPassword;
+use crate::export::{ExportKind, export_photo, path_in_folder};
+use crate::import::{ImportEvent, ImportSummary, MailOverrides, import_paths, mail_route};
+use crate::vault::{PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session, Vault};
+
+pub use thumbnails::ThumbnailLoader;
+
+/// Largest side of a photo decoded for the viewer (a texture of at most 4096², 64 MiB).
+pub const VIEWER_MAX_SIDE: u32 = 4096;
+
+/// Calls back into the UI (to request a repaint) after each event.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// A finished piece of work, or progress of a long one.
+pub enum Event {
+    /// Login finished.
+    LoggedIn(Result<Arc<Session>, String>),
+    /// Registration finished: the user name and the recovery key's words.
+    Registered(Result<(String, Zeroizing<String>), String>),
+    /// The account's photos, newest first.
+    Listed(Result<Vec<PhotoInfo>, String>),
+    /// A thumbnail decoded for the grid.
+    Thumbnail(PhotoId, Result<image::RgbaImage, String>),
+    /// Passwords checked: the ones that opened their photo, and why others did not.
+    Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<String>),
+    /// A photo decrypted and decoded for the viewer.
+    Opened(PhotoId, Result<(PhotoMeta, image::RgbaImage), String>),
+    /// Import progress: files analysed of the total, bytes read, when it started.
+    ImportProgress {
+        /// Files analysed so far.
+        done: usize,
+        /// Files in all.
+        total: usize,
+        /// Bytes read so far.
+        bytes: u64,
+        /// When the import started.
+        started: Instant,
+    },
+    /// One file was imported (`None`) or refused (`Some(reason)`).
+    ImportFile(PathBuf, Option<String>),
+    /// Where the password email went.
+    ImportMailed(String),
+    /// The import ended.
+    ImportFinished(Result<ImportSummary, String>),
+    /// An export ended: a summary line, and the failures.
+    Exported(String, Vec<String>),
+    /// Photos deleted (and failures).
+    Deleted(Vec<PhotoId>, Vec<String>),
+    /// A settings change finished, with a message for the user.
+    SettingsSaved(Result<String, String>),
+    /// The native file dialog closed: what was picked (`None`: cancelled, or no dialog
+    /// service answered, which `answered_at_once` suggests).
+    Picked {
+        /// What the paths are for.
+        purpose: Pick,
+        /// The chosen paths.
+        paths: Option<Vec<PathBuf>>,
+        /// It returned in well under a second: most likely no dialog service exists.
+        answered_at_once: bool,
+    },
+}
+
+/// What a native file dialog is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// Photos to import.
+    ImportFiles,
+    /// A folder to import.
+    ImportFolder,
+}
+
+/// Starts work on named threads and hands back [`Event`]s.
+pub struct Jobs {
+    tx: Sender<Event>,
+    wake: Waker,
+}
+
+impl Jobs {
+    /// A job runner and the receiver the app drains each frame.
+    pub fn new(wake: Waker) -> (Jobs, Receiver<Event>) {
+        let (tx, rx) = channel();
+        (Jobs { tx, wake }, rx)
+    }
+
+    fn sender(&self) -> EventSender {
+        EventSender { tx: self.tx.clone(), wake: self.wake.clone() }
+    }
+
+    fn spawn(&self, name: &str, work: impl FnOnce(&EventSender) + Send + 'static) {
+        let events = self.sender();
+        std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || work(&events))
+            .expect("the OS can start a worker thread");
+    }
+
+    /// A loader for grid thumbnails of this session.
+    pub fn thumbnails(&self, session: Arc<Session>) -> ThumbnailLoader {
+        ThumbnailLoader::start(session, self.sender())
+    }
+
+    /// Logs in (Argon2 runs here).
+    pub fn login(&self, vault: Vault, user: String, password: Zeroizing<String>) {
+        self.spawn("login", move |ev| {
+            ev.send(Event::LoggedIn(vault.login(&user, &password).map(Arc::new).map_err(|e| e.to_string())));
+        });
+    }
+
+    /// Creates an account.
+    pub fn register(&self, vault: Vault, user: String, email: String, password: Zeroizing<String>) {
+        self.spawn("register", move |ev| {
+            let result = vault.register(&user, &email, &password).map(|rk| (user, rk.to_words()));
+            ev.send(Event::Registered(result.map_err(|e| e.to_string())));
+        });
+    }
+
+    /// Lists the account's photos.
+    pub fn list(&self, session: Arc<Session>) {
+        self.spawn("list", move |ev| {
+            let result = session.list().map(|(photos, _damaged)| photos).map_err(|e| e.to_string());
+            ev.send(Event::Listed(result));
+        });
+    }
+
+    /// Checks photo passwords (typed, or every line of a pasted email).
+    pub fn unlock(&self, session: Arc<Session>, candidates: Vec<(PhotoId, PhotoPassword)>) {
+        self.spawn("unlock", move |ev| {
+            let (mut ok, mut failed) = (Vec::new(), Vec::new());
+            for (id, password) in candidates {
+                match session.check_password(id, &password) {
+                    Ok(()) => ok.push((id, password)),
+                    Err(e) => failed.push(e.to_string()),
+                }
+            }
+            ev.send(Event::Unlocked(ok, failed));
+        });
+    }
+
+    /// Decrypts and decodes a photo for the viewer.
+    pub fn open(&self, session: Arc<Session>, id: PhotoId, password: PhotoPassword) {
+        self.spawn("open-photo", move |ev| {
+            let result = session.decrypt(id, &PhotoUnlock::Password(&password)).map_err(|e| e.to_string()).and_then(
+                |(meta, bytes)| {
+                    let picture =
+                        crate::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE).map_err(|e| e.to_string())?;
+                    Ok((meta, picture))
+                },
+            );
+            ev.send(Event::Opened(id, result));
+        });
+    }
+
+    /// Imports files and folders, mailing the passwords first; `cancel` stops it.
+    pub fn import(&self, session: Arc<Session>, paths: Vec<PathBuf>, cancel: Arc<AtomicBool>) {
+        self.spawn("import", move |ev| {
+            let started = Instant::now();
+            let result =
+                mail_route(&session, &MailOverrides::from_env()).map_err(|e| e.to_string()).and_then(|route| {
+                    import_paths(&session, &route, &paths, &cancel, &mut |event| match event {
+                        ImportEvent::Analysed { done, total, bytes } => {
+                            ev.send(Event::ImportProgress { done, total, bytes, started })
+                        }
+                        ImportEvent::Found(total) => {
+                            ev.send(Event::ImportProgress { done: 0, total, bytes: 0, started })
+                        }
+                        ImportEvent::Imported(_, path) => ev.send(Event::ImportFile(path.to_path_buf(), None)),
+                        ImportEvent::Skipped(path, reason) => {
+                            ev.send(Event::ImportFile(path.to_path_buf(), Some(reason.to_string())))
+                        }
+                        ImportEvent::Mailed(whither) => ev.send(Event::ImportMailed(whither.to_string())),
+                    })
+                    .map_err(|e| {
+                        format!("{e}: {}", std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default())
+                    })
+                });
+            ev.send(Event::ImportFinished(result));
+        });
+    }
+
+    /// Exports photos into `folder` (or one photo to the file `folder` when `single`).
+    pub fn export(
+        &self,
+        session: Arc<Session>,
+        photos: Vec<(PhotoInfo, Option<PhotoPassword>)>,
+        target: PathBuf,
+        single: bool,
+        kind: ExportKind,
+    ) {
+        self.spawn("export", move |ev| {
+            let (mut written, mut failed) = (0, Vec::new());
+            if !single && let Err(e) = crate::files::create_private_dir(&target) {
+                ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", target.display())]));
+                return;
+            }
+            for (photo, password) in &photos {
+                let out = if single { target.clone() } else { path_in_folder(&target, photo, kind) };
+                let unlock = password.as_ref().map(PhotoUnlock::Password);
+                match export_photo(&session, photo.id, unlock.as_ref(), kind, &out) {
+                    Ok(_) => written += 1,
+                    Err(e) => failed.push(format!("{}: {e}", photo.meta.name)),
+                }
+            }
+            ev.send(Event::Exported(format!("Exported {written} photo(s) to {}", target.display()), failed));
+        });
+    }
+
+    /// Deletes photos.
+    pub fn delete(&self, session: Arc<Session>, ids: Vec<PhotoId>) {
+        self.spawn("delete", move |ev| {
+            let (mut deleted, mut failed) = (Vec::new(), Vec::new());
+            for id in ids {
+                match session.delete(id) {
+                    Ok(_) => deleted.push(id),
+                    Err(e) => failed.push(e.to_string()),
+                }
+            }
+            ev.send(Event::Deleted(deleted, failed));
+        });
+    }
+
+    /// Shows the native file dialog (through the desktop portal) without blocking the UI.
+    pub fn pick(&self, purpose: Pick) {
+        self.spawn("file-dialog", move |ev| {
+            let started = Instant::now();
+            let dialog = rfd::FileDialog::new();
+            let paths = match purpose {
+                Pick::ImportFiles => dialog
+                    .set_title("Import photos")
+                    .add_filter("Images", &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"])
+                    .pick_files(),
+                Pick::ImportFolder => dialog.set_title("Import a folder").pick_folder().map(|p| vec![p]),
+            };
+            let answered_at_once = started.elapsed() < std::time::Duration::from_millis(500);
+            ev.send(Event::Picked { purpose, paths, answered_at_once });
+        });
+    }
+
+    /// Runs a settings change (password, mail) and reports its message.
+    pub fn settings(&self, work: impl FnOnce() -> Result<String, String> + Send + 'static) {
+        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(work())));
+    }
+}
+
+/// Sends events and wakes the UI.
+#[derive(Clone)]
+pub(crate) struct EventSender {
+    tx: Sender<Event>,
+    wake: Waker,
+}
+
+impl EventSender {
+    pub(crate) fn send(&self, event: Event) {
+        // The app may be gone (window closed); then nobody wants the result.
+        if self.tx.send(event).is_ok() {
+            (self.wake)();
+        }
+    }
+}

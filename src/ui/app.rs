@@ -1,0 +1,198 @@
+//! The app: the current screen, the job runner, and the commands the screens return.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::jobs::{Event, Jobs};
+use crate::vault::Vault;
+
+use super::gallery::GalleryScreen;
+use super::login::{LoginScreen, RegisterScreen};
+use super::prefs::Prefs;
+use super::recovery::RecoveryScreen;
+
+/// What a screen asks the app to do, applied after drawing.
+#[must_use]
+pub enum Cmd {
+    /// Log in.
+    Login { user: String, password: Zeroizing<String> },
+    /// Create an account.
+    Register { user: String, email: String, password: Zeroizing<String> },
+    /// Switch to the registration form.
+    ShowRegister,
+    /// Switch to the login form, with this user name filled in.
+    ShowLogin(String),
+    /// Lock: forget every key, texture and decrypted picture.
+    Lock,
+}
+
+/// Which screen is shown, without its secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenKind {
+    /// The vault cannot be used.
+    Fatal,
+    /// Log in.
+    Login,
+    /// Create an account.
+    Register,
+    /// The recovery key.
+    Recovery,
+    /// The gallery.
+    Gallery {
+        /// Photos listed.
+        photos: usize,
+        /// Thumbnail textures loaded.
+        thumbnails: usize,
+        /// Photos unlocked in this session.
+        unlocked: usize,
+        /// Whether the viewer shows a decoded photo.
+        viewing: bool,
+    },
+}
+
+/// The screens; each owns its state.
+enum Screen {
+    /// The vault cannot be used (in use by another window, unreadable).
+    Fatal(String),
+    /// Log in.
+    Login(LoginScreen),
+    /// Create an account.
+    Register(RegisterScreen),
+    /// The recovery key, shown once after registration.
+    Recovery(RecoveryScreen),
+    /// The photos of a logged-in account.
+    Gallery(Box<GalleryScreen>),
+}
+
+/// The eframe application.
+pub struct GalleryApp {
+    vault: Option<Vault>,
+    jobs: Jobs,
+    events: Receiver<Event>,
+    screen: Screen,
+    prefs: Prefs,
+    last_activity: Instant,
+}
+
+impl GalleryApp {
+    /// Opens the vault (a second window on the same vault gets a clear message).
+    pub fn new(cc: &eframe::CreationContext<'_>, vault_path: &Path) -> GalleryApp {
+        let prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+        let ctx = cc.egui_ctx.clone();
+        let (jobs, events) = Jobs::new(Arc::new(move || ctx.request_repaint()));
+        let (vault, screen) = match Vault::open(vault_path) {
+            Ok(v) => (Some(v), Screen::Login(LoginScreen::new(prefs.last_user.clone()))),
+            Err(e) => (None, Screen::Fatal(e.to_string())),
+        };
+        super::login::apply_theme(&cc.egui_ctx, prefs.dark);
+        GalleryApp { vault, jobs, events, screen, prefs, last_activity: Instant::now() }
+    }
+
+    /// Which screen is shown, with the gallery's counts (for tests and diagnostics).
+    pub fn screen_kind(&self) -> ScreenKind {
+        match &self.screen {
+            Screen::Fatal(_) => ScreenKind::Fatal,
+            Screen::Login(_) => ScreenKind::Login,
+            Screen::Register(_) => ScreenKind::Register,
+            Screen::Recovery(_) => ScreenKind::Recovery,
+            Screen::Gallery(g) => ScreenKind::Gallery {
+                photos: g.photos.len(),
+                thumbnails: g.textures.len(),
+                unlocked: g.unlocked.len(),
+                viewing: g.viewer_shows_photo(),
+            },
+        }
+    }
+
+    fn apply(&mut self, cmd: Cmd) {
+        let Some(vault) = self.vault.clone() else { return };
+        match cmd {
+            Cmd::Login { user, password } => {
+                self.prefs.last_user.clone_from(&user);
+                self.jobs.login(vault, user, password);
+            }
+            Cmd::Register { user, email, password } => self.jobs.register(vault, user, email, password),
+            Cmd::ShowRegister => self.screen = Screen::Register(RegisterScreen::default()),
+            Cmd::ShowLogin(user) => self.screen = Screen::Login(LoginScreen::new(user)),
+            Cmd::Lock => self.lock(),
+        }
+    }
+
+    /// Drops the gallery (session, keys, textures, pictures, unlocked passwords).
+    fn lock(&mut self) {
+        let user = match &self.screen {
+            Screen::Gallery(g) => g.username().to_string(),
+            _ => self.prefs.last_user.clone(),
+        };
+        self.screen = Screen::Login(LoginScreen::new(user));
+    }
+
+    fn handle(&mut self, ctx: &egui::Context, event: Event) {
+        match (&mut self.screen, event) {
+            (Screen::Login(login), Event::LoggedIn(result)) => match result {
+                Ok(session) => {
+                    let gallery = GalleryScreen::new(session, &self.jobs);
+                    self.screen = Screen::Gallery(Box::new(gallery));
+                }
+                Err(e) => login.failed(e),
+            },
+            (Screen::Register(form), Event::Registered(result)) => match result {
+                Ok((user, words)) => self.screen = Screen::Recovery(RecoveryScreen::new(user, words)),
+                Err(e) => form.failed(e),
+            },
+            (Screen::Gallery(gallery), event) => gallery.handle(ctx, event, &self.jobs),
+            // A result for a screen that is gone (locked meanwhile): drop it.
+            _ => {}
+        }
+    }
+
+    fn auto_lock(&mut self, ctx: &egui::Context) {
+        let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down());
+        if active {
+            self.last_activity = Instant::now();
+        }
+        if self.prefs.auto_lock_minutes == 0 || !matches!(self.screen, Screen::Gallery(_)) {
+            return;
+        }
+        let limit = Duration::from_secs(u64::from(self.prefs.auto_lock_minutes) * 60);
+        let idle = self.last_activity.elapsed();
+        if idle >= limit {
+            self.lock();
+        } else {
+            ctx.request_repaint_after(limit - idle);
+        }
+    }
+}
+
+impl eframe::App for GalleryApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        while let Ok(event) = self.events.try_recv() {
+            self.handle(ctx, event);
+        }
+        self.auto_lock(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let commands = match &mut self.screen {
+            Screen::Fatal(message) => {
+                super::login::fatal(ui, message);
+                Vec::new()
+            }
+            Screen::Login(login) => login.ui(ui).into_iter().collect(),
+            Screen::Register(form) => form.ui(ui, &mut self.prefs).into_iter().collect(),
+            Screen::Recovery(screen) => screen.ui(ui).into_iter().collect(),
+            Screen::Gallery(gallery) => gallery.ui(ui, &self.jobs, &mut self.prefs),
+        };
+        for cmd in commands {
+            self.apply(cmd);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+    }
+}

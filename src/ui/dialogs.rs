@@ -1,0 +1,140 @@
+//! Modal dialogs: unlock (a typed photo password, or a whole pasted password email),
+//! confirm delete, and the in-app chooser for import and export.
+
+use zeroize::Zeroizing;
+
+use crate::crypto::PhotoPassword;
+use crate::mail::parse_passwords;
+use crate::vault::{PhotoId, PhotoInfo};
+
+use super::chooser::Chooser;
+use super::gallery::Action;
+
+/// The dialog on top of the gallery, if any.
+pub enum Dialog {
+    /// Ask for a photo's password, or a pasted email.
+    Unlock(UnlockDialog),
+    /// Ask before deleting these photos.
+    ConfirmDelete(Vec<PhotoId>),
+    /// Pick files or a folder inside the app.
+    Chooser(Chooser),
+}
+
+/// The unlock dialog's state.
+pub struct UnlockDialog {
+    /// The photo to open once it unlocks (none: just unlock what the email lists).
+    pub then_open: Option<PhotoId>,
+    text: Zeroizing<String>,
+    busy: bool,
+    error: Option<String>,
+}
+
+impl UnlockDialog {
+    /// A dialog for `then_open` (or for pasting an email).
+    pub fn new(then_open: Option<PhotoId>) -> UnlockDialog {
+        UnlockDialog { then_open, text: Zeroizing::new(String::new()), busy: false, error: None }
+    }
+
+    /// The password did not open anything.
+    pub fn failed(&mut self, why: Option<String>) {
+        self.busy = false;
+        self.error = Some(why.unwrap_or_else(|| "Wrong photo password; check the email for this photo.".into()));
+    }
+}
+
+/// The (photo, password) pairs to try for `text`: every line of a pasted email that names
+/// a photo of this account, else the whole text as the password of `target`.
+pub fn candidates(text: &str, target: Option<PhotoId>, photos: &[PhotoInfo]) -> Vec<(PhotoId, PhotoPassword)> {
+    let from_email: Vec<(PhotoId, PhotoPassword)> = parse_passwords(text.as_bytes())
+        .into_iter()
+        .filter_map(|(id, pw)| Some((id.parse::<PhotoId>().ok()?, pw)))
+        .filter(|(id, _)| photos.iter().any(|p| p.id == *id))
+        .collect();
+    if !from_email.is_empty() {
+        return from_email;
+    }
+    match (target, PhotoPassword::parse(text)) {
+        (Some(id), Some(pw)) => vec![(id, pw)],
+        _ => Vec::new(),
+    }
+}
+
+impl Dialog {
+    /// Draws the dialog.
+    pub fn ui(&mut self, ctx: &egui::Context, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+        let modal = egui::Modal::new(egui::Id::unique("gallery-dialog")).show(ctx, |ui| match self {
+            Dialog::Unlock(d) => unlock_ui(d, ui, photos, actions),
+            Dialog::ConfirmDelete(ids) => delete_ui(ids, ui, photos, actions),
+            Dialog::Chooser(chooser) => chooser.ui(ui, actions),
+        });
+        if modal.should_close() {
+            actions.push(Action::CloseDialog);
+        }
+    }
+}
+
+fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+    ui.set_width(460.0);
+    let name = d.then_open.and_then(|id| photos.iter().find(|p| p.id == id)).map(|p| p.meta.name.as_str());
+    match name {
+        Some(name) => ui.heading(format!("🔒 Unlock {name}")),
+        None => ui.heading("🔑 Unlock photos"),
+    };
+    ui.label("Type the photo's password from its email, or paste the whole email to unlock every photo it lists.");
+    ui.add_space(6.0);
+    let label = ui.label("Photo password or email");
+    // A pasted email is long: it scrolls inside the dialog, which keeps its buttons in view.
+    let field = egui::ScrollArea::vertical()
+        .max_height(140.0)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(&mut *d.text)
+                    .hint_text("XXXXX-XXXXX-XXXXX-XXXXX")
+                    .font(egui::TextStyle::Monospace)
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id)
+        })
+        .inner;
+    if !d.busy && d.text.is_empty() && !field.has_focus() {
+        field.request_focus();
+    }
+    let enter = field.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter) && !i.modifiers.shift);
+    super::login::error_line(ui, d.error.as_deref());
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        let ready = !d.busy && !d.text.trim().is_empty();
+        if (ui.add_enabled(ready, egui::Button::new("Unlock")).clicked() || (enter && ready)) && ready {
+            d.busy = true;
+            d.error = None;
+            actions.push(Action::Unlock { text: Zeroizing::new(d.text.trim().to_string()), then_open: d.then_open });
+        }
+        if ui.button("Cancel").clicked() {
+            actions.push(Action::CloseDialog);
+        }
+        if d.busy {
+            ui.add(egui::Spinner::new());
+        }
+    });
+}
+
+fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+    ui.set_width(400.0);
+    ui.heading(format!("Delete {} photo(s)?", ids.len()));
+    let names: Vec<&str> =
+        photos.iter().filter(|p| ids.contains(&p.id)).take(5).map(|p| p.meta.name.as_str()).collect();
+    ui.label(names.join(", ") + if ids.len() > 5 { ", …" } else { "" });
+    ui.label("Their encrypted data is removed from the vault. This cannot be undone.");
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        let delete = egui::Button::new(egui::RichText::new("Delete").color(egui::Color32::WHITE))
+            .fill(egui::Color32::from_rgb(190, 45, 45));
+        if ui.add(delete).clicked() {
+            actions.push(Action::Delete(ids.to_vec()));
+        }
+        if ui.button("Cancel").clicked() {
+            actions.push(Action::CloseDialog);
+        }
+    });
+}

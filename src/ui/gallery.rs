@@ -1,0 +1,392 @@
+//! The gallery screen: toolbar, the thumbnail grid (or the viewer), the import panel,
+//! the dialogs and the status line. Owns the session while the account is open.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::crypto::PhotoPassword;
+use crate::export::ExportKind;
+use crate::jobs::{Event, Jobs, Pick, ThumbnailLoader};
+use crate::vault::{PhotoId, PhotoInfo, Session};
+
+use super::app::Cmd;
+use super::cache::TextureCache;
+use super::chooser::{Chooser, Purpose};
+use super::dialogs::{Dialog, UnlockDialog};
+use super::import_panel::ImportPanel;
+use super::prefs::Prefs;
+use super::settings::SettingsWindow;
+use super::viewer::Viewer;
+
+/// What the parts of the gallery ask for; applied after drawing.
+pub enum Action {
+    /// Open a photo (asks for its password when locked).
+    Open(PhotoId),
+    /// Import these files and folders.
+    Import(Vec<PathBuf>),
+    /// Show the native dialog to pick what to import.
+    PickImport(Pick),
+    /// Show the in-app chooser.
+    Choose(Purpose),
+    /// Check a typed password or a pasted email; open `then_open` if it unlocks.
+    Unlock { text: Zeroizing<String>, then_open: Option<PhotoId> },
+    /// Ask where to export these photos.
+    AskExport(Vec<PhotoId>),
+    /// Export these photos into a folder.
+    Export { ids: Vec<PhotoId>, folder: PathBuf, kind: ExportKind },
+    /// Ask before deleting.
+    AskDelete(Vec<PhotoId>),
+    /// Delete for good.
+    Delete(Vec<PhotoId>),
+    /// Close the open dialog.
+    CloseDialog,
+    /// Leave the viewer for the grid.
+    CloseViewer,
+    /// Show the settings.
+    Settings,
+    /// Lock the vault.
+    Lock,
+}
+
+/// The logged-in gallery.
+pub struct GalleryScreen {
+    pub(super) session: Arc<Session>,
+    pub(super) photos: Vec<PhotoInfo>,
+    pub(super) listed: bool,
+    pub(super) textures: TextureCache,
+    pub(super) pending: HashSet<PhotoId>,
+    loader: ThumbnailLoader,
+    pub(super) unlocked: HashMap<PhotoId, PhotoPassword>,
+    pub(super) selection: BTreeSet<PhotoId>,
+    pub(super) cursor: Option<usize>,
+    viewer: Option<Viewer>,
+    dialog: Option<Dialog>,
+    import: Option<ImportPanel>,
+    settings: Option<SettingsWindow>,
+    status: Option<(String, bool)>,
+}
+
+impl GalleryScreen {
+    /// The gallery of a fresh session; starts listing its photos.
+    pub fn new(session: Arc<Session>, jobs: &Jobs) -> GalleryScreen {
+        jobs.list(session.clone());
+        GalleryScreen {
+            loader: jobs.thumbnails(session.clone()),
+            session,
+            photos: Vec::new(),
+            listed: false,
+            textures: TextureCache::default(),
+            pending: HashSet::new(),
+            unlocked: HashMap::new(),
+            selection: BTreeSet::new(),
+            cursor: None,
+            viewer: None,
+            dialog: None,
+            import: None,
+            settings: None,
+            status: None,
+        }
+    }
+
+    /// The account's user name.
+    pub fn username(&self) -> &str {
+        self.session.username()
+    }
+
+    /// Whether the viewer shows a decoded photo (for tests).
+    pub fn viewer_shows_photo(&self) -> bool {
+        self.viewer.as_ref().is_some_and(Viewer::has_picture)
+    }
+
+    /// Asks the loader for a thumbnail unless it is cached or on its way.
+    pub(super) fn want_thumbnail(&mut self, id: PhotoId) {
+        if !self.textures.contains(id) && self.pending.insert(id) {
+            self.loader.request(id);
+        }
+    }
+
+    /// Applies a worker's result.
+    pub fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs) {
+        match event {
+            Event::Listed(Ok(photos)) => {
+                self.photos = photos;
+                self.listed = true;
+                let known: HashSet<PhotoId> = self.photos.iter().map(|p| p.id).collect();
+                self.selection.retain(|id| known.contains(id));
+            }
+            Event::Listed(Err(e)) | Event::SettingsSaved(Err(e)) => self.status = Some((e, true)),
+            Event::Thumbnail(id, result) => {
+                if let Ok(picture) = result {
+                    let size = [picture.width() as usize, picture.height() as usize];
+                    let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());
+                    let texture = ctx.load_texture(format!("thumb-{id}"), image, egui::TextureOptions::LINEAR);
+                    self.textures.insert(id, texture);
+                }
+                // A failed thumbnail stays pending, so it is not asked for again and again.
+                if self.textures.contains(id) {
+                    self.pending.remove(&id);
+                }
+            }
+            Event::Unlocked(ok, failed) => {
+                let open_now = match &self.dialog {
+                    Some(Dialog::Unlock(d)) => d.then_open,
+                    _ => None,
+                };
+                let count = ok.len();
+                self.unlocked.extend(ok);
+                if count > 0 {
+                    self.status = Some((format!("Unlocked {count} photo(s) until the vault locks"), false));
+                }
+                match (&mut self.dialog, open_now) {
+                    (_, Some(id)) if self.unlocked.contains_key(&id) => {
+                        self.dialog = None;
+                        self.open(id, jobs);
+                    }
+                    (Some(Dialog::Unlock(d)), _) if count == 0 => d.failed(failed.first().cloned()),
+                    _ => self.dialog = None,
+                }
+            }
+            Event::Opened(id, result) => {
+                if let Some(v) = self.viewer.as_mut().filter(|v| v.id == id) {
+                    v.loaded(ctx, result);
+                }
+            }
+            Event::ImportProgress { .. } | Event::ImportFile(..) | Event::ImportMailed(_) => {
+                if let Some(panel) = self.import.as_mut() {
+                    panel.handle(event);
+                }
+            }
+            Event::ImportFinished(result) => {
+                if let Some(panel) = self.import.as_mut() {
+                    panel.finished(result);
+                }
+                jobs.list(self.session.clone());
+            }
+            Event::Exported(summary, failed) => {
+                self.status = Some(match failed.first() {
+                    None => (summary, false),
+                    Some(first) => (format!("{summary}; {} failed: {first}", failed.len()), true),
+                });
+            }
+            Event::Deleted(ids, failed) => {
+                for id in &ids {
+                    self.textures.remove(*id);
+                    self.unlocked.remove(id);
+                    self.selection.remove(id);
+                }
+                self.photos.retain(|p| !ids.contains(&p.id));
+                if self.viewer.as_ref().is_some_and(|v| ids.contains(&v.id)) {
+                    self.viewer = None;
+                }
+                self.status = Some(match failed.first() {
+                    None => (format!("Deleted {} photo(s)", ids.len()), false),
+                    Some(e) => (e.clone(), true),
+                });
+            }
+            Event::SettingsSaved(Ok(message)) => {
+                if let Some(s) = self.settings.as_mut() {
+                    s.saved(&message);
+                }
+                self.status = Some((message, false));
+            }
+            Event::Picked { purpose: _, paths, answered_at_once } => match paths {
+                Some(paths) => self.apply(Action::Import(paths), jobs, &mut Vec::new()).unwrap_or(()),
+                // No desktop portal answered: use the in-app chooser instead.
+                None if answered_at_once => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Import))),
+                None => {}
+            },
+            Event::LoggedIn(_) | Event::Registered(_) => {}
+        }
+    }
+
+    fn open(&mut self, id: PhotoId, jobs: &Jobs) {
+        let Some(index) = self.photos.iter().position(|p| p.id == id) else { return };
+        match self.unlocked.get(&id) {
+            Some(password) => {
+                jobs.open(self.session.clone(), id, password.clone());
+                self.viewer = Some(Viewer::new(id, index));
+            }
+            None => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
+        }
+    }
+
+    fn apply(&mut self, action: Action, jobs: &Jobs, cmds: &mut Vec<Cmd>) -> Option<()> {
+        match action {
+            Action::Open(id) => self.open(id, jobs),
+            Action::Import(paths) if !paths.is_empty() => {
+                if self.import.as_ref().is_some_and(ImportPanel::running) {
+                    self.status = Some(("An import is already running; wait for it or cancel it".into(), true));
+                    return None;
+                }
+                let panel = ImportPanel::new();
+                jobs.import(self.session.clone(), paths, panel.cancel_flag());
+                self.import = Some(panel);
+                self.dialog = None;
+            }
+            Action::Import(_) => {}
+            Action::PickImport(pick) => jobs.pick(pick),
+            Action::Choose(purpose) => self.dialog = Some(Dialog::Chooser(Chooser::new(purpose))),
+            Action::Unlock { text, then_open } => {
+                let candidates = super::dialogs::candidates(&text, then_open, &self.photos);
+                if candidates.is_empty() {
+                    if let Some(Dialog::Unlock(d)) = self.dialog.as_mut() {
+                        d.failed(Some("That is not a photo password (four groups of five letters and digits) or a password email.".into()));
+                    }
+                } else {
+                    jobs.unlock(self.session.clone(), candidates);
+                }
+            }
+            Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids)))),
+            Action::Export { ids, folder, kind } => {
+                let photos: Vec<_> = self
+                    .photos
+                    .iter()
+                    .filter(|p| ids.contains(&p.id))
+                    .map(|p| (p.clone(), self.unlocked.get(&p.id).cloned()))
+                    .collect();
+                let locked = photos.iter().filter(|(_, pw)| pw.is_none()).count();
+                if kind != ExportKind::Thumbnail && locked > 0 {
+                    self.status = Some((
+                        format!("{locked} selected photo(s) are locked: unlock them first (paste the password email)"),
+                        true,
+                    ));
+                    return None;
+                }
+                jobs.export(self.session.clone(), photos, folder, false, kind);
+                self.dialog = None;
+            }
+            Action::AskDelete(ids) if !ids.is_empty() => self.dialog = Some(Dialog::ConfirmDelete(ids)),
+            Action::AskDelete(_) => {}
+            Action::Delete(ids) => {
+                jobs.delete(self.session.clone(), ids);
+                self.dialog = None;
+            }
+            Action::CloseDialog => self.dialog = None,
+            Action::CloseViewer => self.viewer = None,
+            Action::Settings => self.settings = Some(SettingsWindow::new(&self.session)),
+            Action::Lock => cmds.push(Cmd::Lock),
+        }
+        Some(())
+    }
+
+    /// Draws the screen; returns app-level commands (lock).
+    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, prefs: &mut Prefs) -> Vec<Cmd> {
+        let mut actions = Vec::new();
+        self.textures.next_frame();
+        let dropped: Vec<PathBuf> = ui.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        if !dropped.is_empty() {
+            actions.push(Action::Import(dropped));
+        }
+        self.toolbar(ui, prefs, &mut actions);
+        self.status_line(ui);
+        if let Some(panel) = self.import.as_mut()
+            && !panel.ui(ui)
+        {
+            self.import = None;
+        }
+        match self.viewer.as_mut() {
+            Some(viewer) => viewer.ui(ui, &self.photos, &mut actions),
+            None => super::grid::ui(self, ui, prefs.tile_size, &mut actions),
+        }
+        if let Some(dialog) = self.dialog.as_mut() {
+            dialog.ui(ui.ctx(), &self.photos, &mut actions);
+        }
+        if let Some(settings) = self.settings.as_mut()
+            && !settings.ui(ui.ctx(), &self.session, jobs, prefs)
+        {
+            self.settings = None;
+        }
+        let mut cmds = Vec::new();
+        for action in actions {
+            self.apply(action, jobs, &mut cmds);
+        }
+        cmds
+    }
+
+    fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) {
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new("🔒 Secure Photo Gallery").strong());
+                ui.separator();
+                ui.menu_button("➕ Import", |ui| {
+                    if ui.button("Photos…").clicked() {
+                        actions.push(Action::PickImport(Pick::ImportFiles));
+                        ui.close();
+                    }
+                    if ui.button("A folder…").clicked() {
+                        actions.push(Action::PickImport(Pick::ImportFolder));
+                        ui.close();
+                    }
+                    if ui.button("From a path…").clicked() {
+                        actions.push(Action::Choose(Purpose::Import));
+                        ui.close();
+                    }
+                    ui.label(egui::RichText::new("Or drop files and folders on the window").weak());
+                });
+                let selected: Vec<PhotoId> = self.selection.iter().copied().collect();
+                let any = !selected.is_empty();
+                if ui.add_enabled(any, egui::Button::new("Export…")).clicked() {
+                    actions.push(Action::AskExport(selected.clone()));
+                }
+                if ui.add_enabled(any, egui::Button::new("🗑 Delete…")).clicked() {
+                    actions.push(Action::AskDelete(selected));
+                }
+                if ui.button("🔑 Unlock…").on_hover_text("Type a photo password or paste a password email").clicked()
+                {
+                    self.dialog = Some(Dialog::Unlock(UnlockDialog::new(None)));
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button("🔒 Lock").clicked() {
+                        actions.push(Action::Lock);
+                    }
+                    if ui.button("⚙ Settings").clicked() {
+                        actions.push(Action::Settings);
+                    }
+                    ui.label(format!("👤 {}", self.session.username()));
+                    ui.add(
+                        egui::Slider::new(&mut prefs.tile_size, super::prefs::TILE_SIZES)
+                            .show_value(false)
+                            .text("Tile size"),
+                    );
+                });
+            });
+            ui.add_space(4.0);
+        });
+    }
+
+    fn status_line(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let total: u64 = self.photos.iter().map(|p| p.meta.bytes).sum();
+                let selected: u64 =
+                    self.photos.iter().filter(|p| self.selection.contains(&p.id)).map(|p| p.meta.bytes).sum();
+                ui.label(format!("{} photos, {}", self.photos.len(), human_size(total)));
+                if !self.selection.is_empty() {
+                    ui.separator();
+                    ui.label(format!("{} selected, {}", self.selection.len(), human_size(selected)));
+                }
+                ui.separator();
+                ui.label(format!("{} unlocked", self.unlocked.len()));
+                if let Some((message, error)) = &self.status {
+                    ui.separator();
+                    let color = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
+                    ui.colored_label(color, message);
+                }
+            });
+        });
+    }
+}
+
+/// `1.4 MB`, `820 KB`.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.2} GB", bytes as f64 / 1e9),
+    }
+}

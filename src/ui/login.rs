@@ -1,0 +1,227 @@
+//! Log in and register: the first screens. Focus starts in the user name, Tab moves on,
+//! Enter submits; a spinner shows while Argon2 runs on a worker thread.
+
+use zeroize::Zeroizing;
+
+use super::app::Cmd;
+use super::prefs::Prefs;
+
+/// The login form.
+pub struct LoginScreen {
+    user: String,
+    password: Zeroizing<String>,
+    busy: bool,
+    error: Option<String>,
+    focused: bool,
+}
+
+impl LoginScreen {
+    /// A login form with `user` filled in (empty for none).
+    pub fn new(user: String) -> LoginScreen {
+        LoginScreen { user, password: Zeroizing::new(String::new()), busy: false, error: None, focused: false }
+    }
+
+    /// Login failed: show why, keep the user name, clear the password.
+    pub fn failed(&mut self, error: String) {
+        self.busy = false;
+        self.error = Some(error);
+        self.password = Zeroizing::new(String::new());
+    }
+
+    /// Draws the form.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
+        let mut cmd = None;
+        card(ui, "Unlock your photo vault", |ui| {
+            let user_label = ui.label("User name");
+            let user = ui
+                .add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY))
+                .labelled_by(user_label.id);
+            let pw_label = ui.label("Password");
+            let pw = ui
+                .add(egui::TextEdit::singleline(&mut *self.password).password(true).desired_width(f32::INFINITY))
+                .labelled_by(pw_label.id);
+            if !self.focused {
+                if self.user.is_empty() {
+                    user.request_focus()
+                } else {
+                    pw.request_focus()
+                }
+                self.focused = true;
+            }
+            let enter = pw.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let ready = !self.busy && !self.user.is_empty() && !self.password.is_empty();
+                let login = ui.add_enabled(ready, egui::Button::new("Log in").min_size(egui::vec2(96.0, 30.0)));
+                if self.busy {
+                    ui.add(egui::Spinner::new());
+                    ui.label("Checking…");
+                }
+                if ready && (login.clicked() || enter) {
+                    self.busy = true;
+                    self.error = None;
+                    let password = std::mem::replace(&mut self.password, Zeroizing::new(String::new()));
+                    cmd = Some(Cmd::Login { user: self.user.trim().to_string(), password });
+                }
+            });
+            error_line(ui, self.error.as_deref());
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.label("New here?");
+                if ui.link("Create an account").clicked() {
+                    cmd = Some(Cmd::ShowRegister);
+                }
+            });
+        });
+        cmd
+    }
+}
+
+/// The registration form.
+#[derive(Default)]
+pub struct RegisterScreen {
+    user: String,
+    email: String,
+    password: Zeroizing<String>,
+    repeat: Zeroizing<String>,
+    busy: bool,
+    error: Option<String>,
+}
+
+impl RegisterScreen {
+    /// Registration failed: show why.
+    pub fn failed(&mut self, error: String) {
+        self.busy = false;
+        self.error = Some(error);
+    }
+
+    /// Draws the form.
+    pub fn ui(&mut self, ui: &mut egui::Ui, _prefs: &mut Prefs) -> Option<Cmd> {
+        let mut cmd = None;
+        card(ui, "Create an account", |ui| {
+            for (label, text, hint) in [
+                ("User name", &mut self.user, "letters, digits, . _ -"),
+                ("Email", &mut self.email, "photo passwords are sent here"),
+            ] {
+                let l = ui.label(label);
+                ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(f32::INFINITY)).labelled_by(l.id);
+            }
+            let l = ui.label("Password");
+            ui.add(egui::TextEdit::singleline(&mut *self.password).password(true).desired_width(f32::INFINITY))
+                .labelled_by(l.id);
+            strength_meter(ui, &self.password);
+            let l = ui.label("Repeat password");
+            let repeat = ui
+                .add(egui::TextEdit::singleline(&mut *self.repeat).password(true).desired_width(f32::INFINITY))
+                .labelled_by(l.id);
+            let mismatch = !self.repeat.is_empty() && self.password != self.repeat;
+            if mismatch {
+                ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
+            }
+            let enter = repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let ready = !self.busy
+                    && !self.user.is_empty()
+                    && !self.email.is_empty()
+                    && !self.password.is_empty()
+                    && self.password == self.repeat;
+                let create =
+                    ui.add_enabled(ready, egui::Button::new("Create account").min_size(egui::vec2(120.0, 30.0)));
+                if self.busy {
+                    ui.add(egui::Spinner::new());
+                }
+                if ready && (create.clicked() || enter) {
+                    self.busy = true;
+                    self.error = None;
+                    cmd = Some(Cmd::Register {
+                        user: self.user.trim().to_string(),
+                        email: self.email.trim().to_string(),
+                        password: self.password.clone(),
+                    });
+                }
+                if ui.button("Back to log in").clicked() {
+                    cmd = Some(Cmd::ShowLogin(String::new()));
+                }
+            });
+            error_line(ui, self.error.as_deref());
+        });
+        cmd
+    }
+}
+
+/// A centred card with a title: the frame of the account screens.
+pub fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        // Scrolls when the window is too short for the card, so nothing is out of reach.
+        egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+            let width = 400.0_f32.min(ui.available_width() - 48.0);
+            ui.vertical_centered(|ui| {
+                ui.add_space((ui.available_height() * 0.08).clamp(12.0, 64.0));
+                ui.heading(egui::RichText::new("🔒 Secure Photo Gallery").size(26.0).strong());
+                ui.add_space(16.0);
+                egui::Frame::group(ui.style()).inner_margin(20.0).corner_radius(8.0).show(ui, |ui| {
+                    ui.set_width(width);
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                        ui.label(egui::RichText::new(title).size(18.0).strong());
+                        ui.add_space(8.0);
+                        add(ui);
+                    });
+                });
+                ui.add_space(16.0);
+            });
+        });
+    });
+}
+
+/// An error message under a form, in the theme's error colour.
+pub fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
+    if let Some(e) = error {
+        ui.add_space(4.0);
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+}
+
+/// A rough strength estimate: bits from length and the kinds of characters used.
+fn strength_meter(ui: &mut egui::Ui, password: &str) {
+    if password.is_empty() {
+        return;
+    }
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    let alphabet = [26.0, 26.0, 10.0, 33.0].iter().zip(classes).filter(|(_, used)| *used).map(|(n, _)| n).sum::<f32>();
+    let bits = password.chars().count() as f32 * alphabet.max(2.0).log2();
+    let (label, score, color) = match bits as u32 {
+        0..40 => ("Weak", 0.25, egui::Color32::from_rgb(200, 60, 60)),
+        40..60 => ("Fair", 0.5, egui::Color32::from_rgb(220, 150, 40)),
+        60..80 => ("Good", 0.75, egui::Color32::from_rgb(110, 170, 60)),
+        _ => ("Strong", 1.0, egui::Color32::from_rgb(40, 160, 90)),
+    };
+    let too_short = password.chars().count() < crate::vault::MIN_PASSWORD_LEN;
+    let text = if too_short {
+        format!("Too short: at least {} characters", crate::vault::MIN_PASSWORD_LEN)
+    } else {
+        format!("Strength: {label}")
+    };
+    ui.add(egui::ProgressBar::new(score).fill(color).text(text).desired_height(14.0));
+}
+
+/// Sets the light or dark theme.
+pub fn apply_theme(ctx: &egui::Context, dark: bool) {
+    ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
+}
+
+/// The vault cannot be used: say so, and what to do.
+pub fn fatal(ui: &mut egui::Ui, message: &str) {
+    card(ui, "The vault cannot be opened", |ui| {
+        ui.label(message);
+        ui.add_space(8.0);
+        if ui.button("Quit").clicked() {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    });
+}

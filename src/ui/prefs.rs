@@ -1,0 +1,27 @@
+//! What the app remembers between runs: appearance and layout, never a key, password,
+//! picture or photo name.
+
+use serde::{Deserialize, Serialize};
+
+/// Saved with eframe's storage (a small RON file in the platform config folder).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// Dark theme (else light).
+    pub dark: bool,
+    /// Grid tile size in points.
+    pub tile_size: f32,
+    /// Minutes without input before the session locks; 0 turns auto-lock off.
+    pub auto_lock_minutes: u32,
+    /// The last user name that logged in, to fill the login form.
+    pub last_user: String,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self { dark: true, tile_size: 160.0, auto_lock_minutes: 5, last_user: String::new() }
+    }
+}
+
+/// Smallest and largest tile sizes offered by the slider.
+pub const TILE_SIZES: std::ops::RangeInclusive<f32> = 72.0..=320.0;

@@ -1,0 +1,220 @@
+//! The viewer: one unlocked photo, fit to the window or zoomed (wheel, +/-, double-click)
+//! and panned (drag); previous/next with the arrow keys, Esc back to the grid, and an
+//! info panel. The decoded picture lives only in this texture and goes with the viewer.
+
+use egui::{Key, Rect, Sense, Vec2, pos2};
+
+use crate::vault::{PhotoId, PhotoInfo, PhotoMeta};
+
+use super::gallery::{Action, human_size};
+
+/// The open photo.
+pub struct Viewer {
+    /// Its ID.
+    pub id: PhotoId,
+    index: usize,
+    texture: Option<egui::TextureHandle>,
+    meta: Option<PhotoMeta>,
+    error: Option<String>,
+    /// `None` fits the photo to the window; otherwise screen pixels per photo pixel.
+    zoom: Option<f32>,
+    pan: Vec2,
+    /// The fit-to-window scale of the last frame, where zooming starts from.
+    last_fit: f32,
+    info: bool,
+}
+
+impl Viewer {
+    /// A viewer waiting for photo `id` (at `index` in the list) to be decoded.
+    pub fn new(id: PhotoId, index: usize) -> Viewer {
+        Viewer {
+            id,
+            index,
+            texture: None,
+            meta: None,
+            error: None,
+            zoom: None,
+            pan: Vec2::ZERO,
+            last_fit: 1.0,
+            info: true,
+        }
+    }
+
+    /// Whether the decoded photo is shown.
+    pub fn has_picture(&self) -> bool {
+        self.texture.is_some()
+    }
+
+    /// The worker decoded the photo (or failed).
+    pub fn loaded(&mut self, ctx: &egui::Context, result: Result<(PhotoMeta, image::RgbaImage), String>) {
+        match result {
+            Ok((meta, picture)) => {
+                let size = [picture.width() as usize, picture.height() as usize];
+                let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());
+                self.texture =
+                    Some(ctx.load_texture(format!("photo-{}", self.id), image, egui::TextureOptions::LINEAR));
+                self.meta = Some(meta);
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Draws the viewer.
+    pub fn ui(&mut self, ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+        let index = self.index;
+        let neighbour = |step: isize| photos.get(index.checked_add_signed(step)?).map(|p| p.id);
+        let name = photos.get(self.index).map_or(String::new(), |p| p.meta.name.clone());
+        egui::Panel::top("viewer-bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if ui.button("⬅ Back to photos").clicked() {
+                    actions.push(Action::CloseViewer);
+                }
+                ui.separator();
+                if ui.add_enabled(neighbour(-1).is_some(), egui::Button::new("◀ Previous")).clicked() {
+                    actions.extend(neighbour(-1).map(Action::Open));
+                }
+                if ui.add_enabled(neighbour(1).is_some(), egui::Button::new("Next ▶")).clicked() {
+                    actions.extend(neighbour(1).map(Action::Open));
+                }
+                ui.separator();
+                if ui.button("Fit").clicked() {
+                    self.fit();
+                }
+                if ui.button("100%").clicked() {
+                    self.zoom = Some(1.0);
+                    self.pan = Vec2::ZERO;
+                }
+                if ui.button("➖").on_hover_text("Zoom out (-)").clicked() {
+                    self.zoom_by(1.0 / 1.25);
+                }
+                if ui.button("➕").on_hover_text("Zoom in (+)").clicked() {
+                    self.zoom_by(1.25);
+                }
+                ui.toggle_value(&mut self.info, "ℹ Info");
+                ui.separator();
+                if ui.button("💾 Export photo…").clicked() {
+                    actions.push(Action::AskExport(vec![self.id]));
+                }
+                if ui.button("🗑 Delete photo…").clicked() {
+                    actions.push(Action::AskDelete(vec![self.id]));
+                }
+                ui.label(egui::RichText::new(&name).strong());
+            });
+        });
+        if self.info {
+            egui::Panel::right("viewer-info")
+                .min_size(260.0)
+                .default_size(280.0)
+                .show(ui, |ui| self.info_panel(ui, photos));
+        }
+        egui::CentralPanel::default().show(ui, |ui| self.picture(ui));
+        self.keys(ui, neighbour(-1), neighbour(1), actions);
+    }
+
+    fn fit(&mut self) {
+        self.zoom = None;
+        self.pan = Vec2::ZERO;
+    }
+
+    fn zoom_by(&mut self, factor: f32) {
+        let current = self.zoom.unwrap_or(self.last_fit);
+        self.zoom = Some((current * factor).clamp(0.02, 16.0));
+    }
+
+    fn picture(&mut self, ui: &mut egui::Ui) {
+        let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+        let Some((texture_id, size)) = self.texture.as_ref().map(|t| (t.id(), t.size_vec2())) else {
+            let text = self.error.clone().unwrap_or_else(|| "Decrypting…".into());
+            ui.put(rect, egui::Label::new(text));
+            return;
+        };
+        let fit = (rect.width() / size.x).min(rect.height() / size.y).min(1.0);
+        self.last_fit = fit;
+        if response.double_clicked() {
+            if self.zoom.is_some() { self.fit() } else { self.zoom = Some(1.0) }
+        }
+        if response.hovered() {
+            let scroll = ui.input(|i| i.smooth_scroll_delta.y + (i.zoom_delta() - 1.0) * 200.0);
+            if scroll != 0.0 {
+                self.zoom_by((scroll * 0.002).exp());
+            }
+        }
+        if response.dragged() && self.zoom.is_some() {
+            self.pan += response.drag_delta();
+        }
+        let scale = self.zoom.unwrap_or(fit);
+        let shown = Rect::from_center_size(rect.center() + self.pan, size * scale);
+        ui.painter_at(rect).image(
+            texture_id,
+            shown,
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+            egui::Color32::WHITE,
+        );
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Photo"));
+    }
+
+    fn info_panel(&self, ui: &mut egui::Ui, photos: &[PhotoInfo]) {
+        let Some(meta) = self.meta.as_ref().or_else(|| photos.get(self.index).map(|p| &p.meta)) else { return };
+        ui.heading("Info");
+        egui::Grid::new("photo-info").num_columns(2).spacing([10.0, 6.0]).min_col_width(72.0).show(ui, |ui| {
+            let rows = [
+                ("Name", meta.name.clone()),
+                ("Size", human_size(meta.bytes)),
+                ("Dimensions", format!("{} × {}", meta.width, meta.height)),
+                ("Type", meta.mime.clone()),
+                ("Taken", meta.taken_at.as_deref().map_or_else(|| "unknown".into(), readable_date)),
+                ("Camera", meta.camera.clone().unwrap_or_else(|| "unknown".into())),
+                ("Location", if meta.has_gps { "in the file (GPS)".into() } else { "none".into() }),
+            ];
+            for (label, value) in rows {
+                ui.label(egui::RichText::new(label).weak());
+                ui.add(egui::Label::new(value).wrap());
+                ui.end_row();
+            }
+        });
+    }
+
+    fn keys(&mut self, ui: &egui::Ui, prev: Option<PhotoId>, next: Option<PhotoId>, actions: &mut Vec<Action>) {
+        if ui.ctx().memory(|m| m.focused().is_some()) {
+            return;
+        }
+        ui.input(|i| {
+            if i.key_pressed(Key::Escape) {
+                actions.push(Action::CloseViewer);
+            }
+            if i.key_pressed(Key::ArrowLeft) {
+                actions.extend(prev.map(Action::Open));
+            }
+            if i.key_pressed(Key::ArrowRight) {
+                actions.extend(next.map(Action::Open));
+            }
+        });
+        let (plus, minus, zero) = ui.input(|i| {
+            (
+                i.key_pressed(Key::Plus) || i.key_pressed(Key::Equals),
+                i.key_pressed(Key::Minus),
+                i.key_pressed(Key::Num0),
+            )
+        });
+        if plus {
+            self.zoom_by(1.25);
+        }
+        if minus {
+            self.zoom_by(1.0 / 1.25);
+        }
+        if zero {
+            self.fit();
+        }
+    }
+}
+
+/// `2024-06-15T10:30:00` as `15 June 2024, 10:30` (the offset, if any, is left out).
+fn readable_date(iso: &str) -> String {
+    let part = |r: std::ops::Range<usize>| iso.get(r).and_then(|s| s.parse::<usize>().ok());
+    match (part(0..4), part(5..7), part(8..10), iso.get(11..16)) {
+        (Some(year), Some(month @ 1..=12), Some(day), Some(time)) => {
+            format!("{day} {} {year}, {time}", super::grid::MONTHS[month - 1])
+        }
+        _ => iso.to_string(),
+    }
+}

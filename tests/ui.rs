@@ -1,0 +1,172 @@
+//! The desktop app, driven headless with egui_kittest by accessible labels, as a user
+//! would: register, see the recovery key, log in, import photos (by path), see the
+//! thumbnails, open a locked photo, paste the password email, view it, export it, lock.
+//! Snapshots of the screens are compared with `tests/snapshots/*.png` (rendered by
+//! Mesa's software Vulkan; `UPDATE_SNAPSHOTS=1` rewrites them after a deliberate change).
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::{Harness, SnapshotResults};
+use secure_photo_gallery::ui::{GalleryApp, ScreenKind};
+
+fn screen_kind(app: &GalleryApp) -> ScreenKind {
+    app.screen_kind()
+}
+
+fn harness(vault: &Path) -> Harness<'static, GalleryApp> {
+    let vault = vault.to_path_buf();
+    Harness::builder().with_size([1100.0, 760.0]).wgpu().build_eframe(move |cc| GalleryApp::new(cc, &vault))
+}
+
+/// Steps the app until `done` holds; worker threads answer in their own time. The
+/// limit only keeps a broken build from hanging CI.
+fn wait_for(harness: &mut Harness<'_, GalleryApp>, what: &str, done: impl Fn(&Harness<'_, GalleryApp>) -> bool) {
+    for _ in 0..1500 {
+        harness.step();
+        if done(harness) {
+            harness.run_ok();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-timeout.png");
+    if let Ok(image) = harness.render() {
+        let _ = image.save(&shot);
+    }
+    panic!("timed out waiting for {what}; the screen is in {}", shot.display());
+}
+
+fn has_label(harness: &Harness<'_, GalleryApp>, label: &str) -> bool {
+    harness.query_by_label(label).is_some()
+}
+
+fn type_into(harness: &mut Harness<'_, GalleryApp>, role: Role, label: &str, text: &str) {
+    let field = harness.get_by_role_and_label(role, label);
+    field.focus();
+    harness.run_ok();
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.run_ok();
+}
+
+#[test]
+fn register_login_import_unlock_view_export_and_lock() {
+    let env = Env::new();
+    let photos = env.path("photos");
+    let beach = write(&photos, "beach.jpg", &jpeg_taken(900, 600, 1, "2024:06:15 10:30:00"));
+    write(&photos, "garden.jpg", &jpeg_taken(600, 800, 2, "2024:06:02 09:00:00"));
+    write(&photos, "harbour.jpg", &jpeg_taken(800, 500, 3, "2023:12:24 16:45:00"));
+    write(&photos, "scan.jpg", &jpeg_taken(400, 560, 4, "2023:12:02 08:15:00"));
+    let mut snapshots = SnapshotResults::new();
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    snapshots.add(h.try_snapshot("login"));
+
+    // Register.
+    h.get_by_label("Create an account").click();
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "alice");
+    type_into(&mut h, Role::TextInput, "Email", "alice@example.com");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    type_into(&mut h, Role::PasswordInput, "Repeat password", PASSWORD);
+    snapshots.add(h.try_snapshot("register"));
+    h.get_by_label("Create account").click();
+    wait_for(&mut h, "the recovery key", |h| has_label(h, "I have saved my recovery key"));
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Recovery));
+    assert!(h.get_by_label("Continue to log in").accesskit_node().is_disabled(), "continue waits for the confirmation");
+    h.get_by_label("I have saved my recovery key").click();
+    h.run_ok();
+    assert!(!h.get_by_label("Continue to log in").accesskit_node().is_disabled());
+    h.get_by_label("Continue to log in").click();
+    h.run_ok();
+
+    // Log in: the user name is filled in; type the password and press Enter.
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
+    wait_for(&mut h, "the empty gallery", |h| has_label(h, "No photos yet"));
+
+    // Import the folder by path, through the in-app chooser.
+    h.get_by_label("➕ Import").click();
+    h.run_ok();
+    h.get_by_label("From a path…").click();
+    h.run_ok();
+    let path_field = h.get_by_role_and_label(Role::TextInput, "Path");
+    path_field.focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(Role::TextInput, "Path").type_text(photos.to_str().unwrap());
+    h.run_ok();
+    h.get_by_label("Import").click();
+    wait_for(&mut h, "the import to finish", |h| has_label(h, "Imported 4 photo(s)"));
+    wait_for(&mut h, "every thumbnail", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, thumbnails: 4, .. })
+    });
+    assert!(has_label(&h, "June 2024") && has_label(&h, "December 2023"), "month headings");
+    h.get_by_label("Close").click();
+    h.run_ok();
+    snapshots.add(h.try_snapshot("gallery"));
+
+    // Open a locked photo: select it and press Enter; the unlock dialog asks for its password.
+    h.get_by_label("beach.jpg (locked)").click();
+    h.run_ok();
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    assert!(has_label(&h, "🔒 Unlock beach.jpg"));
+    snapshots.add(h.try_snapshot("unlock"));
+    // A wrong password is refused where it was typed.
+    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", "AAAAA-AAAAA-AAAAA-AAAAA");
+    h.get_by_label("Unlock").click();
+    wait_for(&mut h, "the refusal", |h| {
+        has_label(h, "cannot open photo") || h.query_by_label_contains("wrong photo password").is_some()
+    });
+    // Pasting the whole email unlocks every photo it lists, and opens this one.
+    h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    let email = String::from_utf8(std::fs::read(&env.emails()[0]).unwrap()).unwrap();
+    h.event(egui::Event::Paste(email));
+    h.run_ok();
+    h.get_by_label("Unlock").click();
+    wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 4, .. }));
+    assert!(has_label(&h, "Photo") && has_label(&h, "900 × 600"));
+    snapshots.add(h.try_snapshot("viewer"));
+
+    // Export the open photo to a folder: the exact original bytes.
+    let out = env.path("exported");
+    h.get_by_label("💾 Export photo…").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, "Path").focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(Role::TextInput, "Path").type_text(out.to_str().unwrap());
+    h.run_ok();
+    h.get_by_label("Export here").click();
+    wait_for(&mut h, "the export", |h| h.query_by_label_contains("Exported 1 photo(s)").is_some());
+    assert_eq!(std::fs::read(out.join("beach.jpg")).unwrap(), std::fs::read(&beach).unwrap());
+
+    // Lock: back to the login screen, the session and its keys gone.
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    h.get_by_label("🔒 Lock").click();
+    h.run_ok();
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Login));
+    assert!(has_label(&h, "Log in"));
+    snapshots.unwrap();
+}
+
+#[test]
+fn a_second_window_on_the_same_vault_says_it_is_in_use() {
+    let env = Env::new();
+    let _first = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Fatal));
+    assert!(h.query_by_label_contains("in use by another").is_some());
+}
