@@ -193,6 +193,8 @@ pub fn import_paths(
         }
     }
     on_event(ImportEvent::Found(files.len()));
+    // One import time for the whole run, so its photos sort together, by name.
+    let imported_at = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut seen = std::collections::HashSet::new();
     let total = files.len();
     let mut done_before = 0;
@@ -202,7 +204,7 @@ pub fn import_paths(
             summary.cancelled = true;
             break;
         }
-        let (results, bytes) = analyse_batch(session, batch, cancel, &mut |done, bytes| {
+        let (results, bytes) = analyse_batch(session, batch, imported_at, cancel, &mut |done, bytes| {
             on_event(ImportEvent::Analysed { done: done_before + done, total, bytes: bytes_before + bytes })
         });
         done_before += batch.len();
@@ -260,6 +262,7 @@ struct Analysed {
 fn analyse_batch(
     session: &Session,
     batch: &[PathBuf],
+    imported_at: i64,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, u64),
 ) -> (Vec<Result<Analysed, SkipReason>>, u64) {
@@ -280,7 +283,7 @@ fn analyse_batch(
                         if i >= batch.len() || cancel.load(Ordering::Relaxed) {
                             break;
                         }
-                        let result = analyse_file(session, &batch[i]);
+                        let result = analyse_file(session, &batch[i], imported_at);
                         if tx.send((i, result)).is_err() {
                             break;
                         }
@@ -307,7 +310,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, SkipReason> {
     std::fs::read(path).map_err(|e| SkipReason::Read(e.to_string()))
 }
 
-fn analyse_file(session: &Session, path: &Path) -> (Result<Analysed, SkipReason>, u64) {
+fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Analysed, SkipReason>, u64) {
     let bytes = match read_file(path) {
         Ok(b) => Zeroizing::new(b),
         Err(e) => return (Err(e), 0),
@@ -329,7 +332,7 @@ fn analyse_file(session: &Session, path: &Path) -> (Result<Analysed, SkipReason>
             taken_at: analysis.exif.taken_at,
             camera: analysis.exif.camera,
             has_gps: analysis.exif.has_gps,
-            imported_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+            imported_at,
         };
         let photo = session.prepare(NewPhoto { meta, thumbnail_jpeg: analysis.thumbnail_jpeg, content_hash: hash })?;
         Ok(Analysed { photo, hash })
