@@ -170,3 +170,72 @@ fn a_second_window_on_the_same_vault_says_it_is_in_use() {
     assert!(matches!(screen_kind(h.state()), ScreenKind::Fatal));
     assert!(h.query_by_label_contains("in use by another").is_some());
 }
+
+/// A dropped file as the window system hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn drop_to_import_select_with_keys_delete_and_change_settings() {
+    let env = Env::new();
+    {
+        let vault = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
+        vault.register("bob", "bob@example.com", PASSWORD).unwrap();
+    }
+    let photos = env.path("drop");
+    for (i, name) in ["a.jpg", "b.jpg", "c.jpg"].iter().enumerate() {
+        write(&photos, name, &jpeg_taken(320, 240, 10 + i as u32, &format!("2022:0{}:10 12:00:00", i + 1)));
+    }
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.get_by_label("Log in").click();
+    wait_for(&mut h, "the gallery", |h| has_label(h, "No photos yet"));
+
+    // Drop the folder on the window.
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(photos.clone())));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| has_label(h, "Imported 3 photo(s)"));
+    h.get_by_label("Close").click();
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
+
+    // Arrow keys move and Shift extends the selection; Delete asks first.
+    h.key_press(egui::Key::ArrowRight);
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowRight);
+    h.run_ok();
+    assert!(h.query_by_label_contains("2 selected").is_some());
+    h.key_press(egui::Key::Delete);
+    h.run_ok();
+    assert!(has_label(&h, "Delete 2 photo(s)?"));
+    h.get_by_label("Delete").click();
+    wait_for(&mut h, "the deletion", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+    assert!(h.query_by_label_contains("Deleted 2 photo(s)").is_some());
+
+    // Settings: light theme, and a new password that works after locking.
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    h.get_by_label("Light").click();
+    h.run_ok();
+    assert_eq!(h.ctx.theme(), egui::Theme::Light);
+    type_into(&mut h, Role::PasswordInput, "Current password", PASSWORD);
+    type_into(&mut h, Role::PasswordInput, "New password", "a better passphrase");
+    type_into(&mut h, Role::PasswordInput, "Repeat new password", "a better passphrase");
+    h.get_by_label("Change password").click();
+    wait_for(&mut h, "the password change", |h| h.query_all_by_label_contains("Password changed").next().is_some());
+    h.get_by_label("🔒 Lock").click();
+    h.run_ok();
+    type_into(&mut h, Role::PasswordInput, "Password", "a better passphrase");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the gallery again", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+}

@@ -193,7 +193,7 @@ impl GalleryScreen {
                 self.status = Some((message, false));
             }
             Event::Picked { purpose: _, paths, answered_at_once } => match paths {
-                Some(paths) => self.apply(Action::Import(paths), jobs, &mut Vec::new()).unwrap_or(()),
+                Some(paths) => self.apply(Action::Import(paths), jobs, &mut Vec::new()),
                 // No desktop portal answered: use the in-app chooser instead.
                 None if answered_at_once => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Import))),
                 None => {}
@@ -213,13 +213,13 @@ impl GalleryScreen {
         }
     }
 
-    fn apply(&mut self, action: Action, jobs: &Jobs, cmds: &mut Vec<Cmd>) -> Option<()> {
+    fn apply(&mut self, action: Action, jobs: &Jobs, cmds: &mut Vec<Cmd>) {
         match action {
             Action::Open(id) => self.open(id, jobs),
             Action::Import(paths) if !paths.is_empty() => {
                 if self.import.as_ref().is_some_and(ImportPanel::running) {
                     self.status = Some(("An import is already running; wait for it or cancel it".into(), true));
-                    return None;
+                    return;
                 }
                 let panel = ImportPanel::new();
                 jobs.import(self.session.clone(), paths, panel.cancel_flag());
@@ -253,7 +253,7 @@ impl GalleryScreen {
                         format!("{locked} selected photo(s) are locked: unlock them first (paste the password email)"),
                         true,
                     ));
-                    return None;
+                    return;
                 }
                 jobs.export(self.session.clone(), photos, folder, false, kind);
                 self.dialog = None;
@@ -269,7 +269,6 @@ impl GalleryScreen {
             Action::Settings => self.settings = Some(SettingsWindow::new(&self.session)),
             Action::Lock => cmds.push(Cmd::Lock),
         }
-        Some(())
     }
 
     /// Draws the screen; returns app-level commands (lock).
@@ -378,6 +377,16 @@ impl GalleryScreen {
                 }
             });
         });
+    }
+}
+
+impl Drop for GalleryScreen {
+    /// Locking drops the gallery: a running import stops at the next file, so the
+    /// session's keys are not kept alive by it longer than that.
+    fn drop(&mut self) {
+        if let Some(panel) = &self.import {
+            panel.cancel();
+        }
     }
 }
 

@@ -46,6 +46,11 @@ impl ImportPanel {
         self.cancel.clone()
     }
 
+    /// Asks the import to stop at the next file.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
     /// Whether the import is still going.
     pub fn running(&self) -> bool {
         self.outcome.is_none()
@@ -97,7 +102,7 @@ impl ImportPanel {
             ui.add(egui::Spinner::new());
             ui.label(format!("Importing {} of {} files · {}/s{left}", self.done, self.total, human_size(speed as u64)));
             if ui.button("Cancel").clicked() {
-                self.cancel.store(true, Ordering::Relaxed);
+                self.cancel();
             }
         });
         ui.add(egui::ProgressBar::new(fraction).show_percentage());
