@@ -48,6 +48,9 @@ pub enum SkipReason {
     /// The vault could not store it.
     #[error("{0}")]
     Storage(#[from] StorageError),
+    /// The import stopped before this file, after a storage failure.
+    #[error("not imported: the import stopped after the storage error above")]
+    Stopped,
 }
 
 impl SkipReason {
@@ -199,6 +202,7 @@ pub fn import_paths(
     let total = files.len();
     let mut done_before = 0;
     let mut bytes_before = 0;
+    let mut stopped = false;
     for batch in files.chunks(BATCH_SIZE) {
         if cancel.load(Ordering::Relaxed) {
             summary.cancelled = true;
@@ -240,13 +244,24 @@ pub fn import_paths(
         let delivered = route.transport.send(&email)?;
         on_event(ImportEvent::Mailed(&delivered));
         for (path, photo) in &prepared {
+            if stopped {
+                skip(&mut summary, path, SkipReason::Stopped, on_event);
+                continue;
+            }
             match store_file(session, path, photo) {
                 Ok(()) => {
                     summary.imported += 1;
                     on_event(ImportEvent::Imported(photo.id, path));
                 }
-                Err(reason) => skip(&mut summary, path, reason, on_event),
+                Err(reason) => {
+                    // After a storage failure (a full disk) redb refuses further writes.
+                    stopped = matches!(reason, SkipReason::Storage(_));
+                    skip(&mut summary, path, reason, on_event);
+                }
             }
+        }
+        if stopped {
+            break;
         }
     }
     Ok(summary)

@@ -105,7 +105,8 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         let ready = !d.busy && !d.text.trim().is_empty();
-        if (ui.add_enabled(ready, egui::Button::new("Unlock")).clicked() || (enter && ready)) && ready {
+        let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
+        if ready && (clicked || enter) {
             d.busy = true;
             d.error = None;
             actions.push(Action::Unlock { text: Zeroizing::new(d.text.trim().to_string()), then_open: d.then_open });

@@ -2,15 +2,39 @@
 
 use std::path::PathBuf;
 
-/// A failure of the storage layer (redb or the file system under it).
+/// A failure of the storage layer (redb or the file system under it). The message is a
+/// whole sentence that says what to do.
 #[derive(Debug, thiserror::Error)]
-#[error("vault storage error: {0}; close other programs using the vault and try again, or restore it from a backup")]
+#[error("{0}")]
 pub struct StorageError(pub(crate) String);
+
+impl StorageError {
+    /// Describes a storage failure, with advice that fits its cause.
+    fn describe(e: &(dyn std::error::Error + 'static)) -> StorageError {
+        let text = e.to_string();
+        // ENOSPC, EFBIG, EDQUOT: nothing more can be written. redb's I/O variants do not
+        // always expose the io::Error as a source, so the OS error text is matched too.
+        let full = ["os error 28", "os error 27", "os error 122", "No space left", "File too large", "Disk quota"];
+        if full.iter().any(|f| text.contains(f)) {
+            return StorageError(format!(
+                "the vault could not be written: the disk is full or a size limit was reached ({text}); free some space and try again (nothing half-written was kept)"
+            ));
+        }
+        if text.contains("Previous I/O error") {
+            return StorageError(
+                "an earlier write to the vault failed (is the disk full?); close Secure Photo Gallery, free some space, and open the vault again".into(),
+            );
+        }
+        StorageError(format!(
+            "vault storage error: {text}; close other programs using the vault and try again, or restore it from a backup"
+        ))
+    }
+}
 
 macro_rules! storage_from {
     ($($t:ty),*) => {$(
         impl From<$t> for StorageError {
-            fn from(e: $t) -> Self { StorageError(e.to_string()) }
+            fn from(e: $t) -> Self { StorageError::describe(&e) }
         }
     )*};
 }

@@ -1,0 +1,201 @@
+//! Damage and faults: bytes changed anywhere in the vault file, an import killed at any
+//! moment, and a disk that fills up. Nothing may hand back wrong bytes or lose a photo
+//! the vault lists.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use secure_photo_gallery::crypto::PhotoPassword;
+use secure_photo_gallery::mail::parse_passwords;
+use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Vault};
+
+/// Every (ID → password) in the outbox's emails; later emails win.
+fn all_passwords(env: &Env) -> HashMap<String, PhotoPassword> {
+    env.emails().iter().flat_map(|f| parse_passwords(&std::fs::read(f).unwrap())).collect()
+}
+
+/// The names and bytes of the photos in `dir`.
+fn originals(dir: &Path) -> HashMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+#[test]
+fn changed_bytes_anywhere_in_the_vault_are_harmless_or_detected_never_wrong_bytes() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("p");
+    write(&src, "one.jpg", &jpeg(96, 64, 1));
+    write(&src, "two.png", &png(40, 30, 2));
+    let (out, imported) = env.import("alice", &[&src]);
+    assert_eq!(imported.len(), 2, "{}", stderr(&out));
+    let originals = originals(&src);
+    let passwords = all_passwords(&env);
+    let pristine = std::fs::read(&env.vault).unwrap();
+
+    // Every byte that holds data, sampled evenly (the rest of the file is redb's sparse
+    // growth), plus a few zero bytes.
+    let data: Vec<usize> = (0..pristine.len()).filter(|&i| pristine[i] != 0).collect();
+    let step = (data.len() / 100).max(1);
+    let mut positions: Vec<usize> = data.iter().copied().step_by(step).collect();
+    positions.extend((0..pristine.len()).step_by(pristine.len() / 8));
+    let (mut harmless, mut detected) = (0, 0);
+    for at in positions {
+        let mut damaged = pristine.clone();
+        damaged[at] ^= 0x5A;
+        let path = env.path(&format!("flip-{at}.redb"));
+        std::fs::write(&path, &damaged).unwrap();
+        match check_damaged_copy(&path, &passwords, &originals) {
+            Outcome::Harmless => harmless += 1,
+            Outcome::Detected => detected += 1,
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+    eprintln!("byte flips: {harmless} harmless, {detected} detected");
+    assert!(detected > 0, "flips in the photo data must be detected");
+}
+
+enum Outcome {
+    Harmless,
+    Detected,
+}
+
+/// Opens a damaged copy and checks that every photo either exports exactly or fails,
+/// and that `verify` names every photo that fails.
+fn check_damaged_copy(
+    path: &Path,
+    passwords: &HashMap<String, PhotoPassword>,
+    originals: &HashMap<String, Vec<u8>>,
+) -> Outcome {
+    let Ok(vault) = Vault::open(path) else { return Outcome::Detected };
+    let Ok(session) = vault.login("alice", PASSWORD) else { return Outcome::Detected };
+    let Ok((photos, damaged_records)) = session.list() else { return Outcome::Detected };
+    let Ok(problems) = session.verify() else { return Outcome::Detected };
+    let named: Vec<PhotoId> = problems.iter().map(|p| p.id).collect();
+    let mut failed = damaged_records.clone();
+    for photo in &photos {
+        let pw = &passwords[&photo.id.to_string()];
+        match session.decrypt(photo.id, &PhotoUnlock::Password(pw)) {
+            Ok((meta, bytes)) => {
+                assert_eq!(&*bytes, &originals[&meta.name], "wrong bytes handed back for {}", meta.name)
+            }
+            Err(_) => failed.push(photo.id),
+        }
+    }
+    for id in &failed {
+        assert!(named.contains(id), "photo {id} fails to open but verify did not name it");
+    }
+    if failed.is_empty() && problems.is_empty() && photos.len() == originals.len() {
+        Outcome::Harmless
+    } else {
+        Outcome::Detected
+    }
+}
+
+#[test]
+fn an_import_killed_at_any_moment_leaves_a_vault_that_opens_verifies_and_exports() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("many");
+    for i in 0..30 {
+        write(&src, &format!("photo-{i:02}.jpg"), &jpeg(640, 480, 100 + i));
+    }
+    let originals = originals(&src);
+    for delay_ms in [150, 400, 700, 1000, 1400, 2000] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"))
+            .args(["--vault", env.vault.to_str().unwrap(), "import", "--user", "alice", src.to_str().unwrap()])
+            .env("SPG_PASSWORD", PASSWORD)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        child.wait().unwrap();
+        let verify = env.run(&["verify", "--user", "alice"], &[]);
+        assert_eq!(verify.status.code(), Some(0), "after a kill at {delay_ms} ms: {}", stdout(&verify));
+        assert_every_listed_photo_exports_exactly(&env, &originals, &format!("kill-{delay_ms}"));
+    }
+    // Importing again completes the set; nothing is lost or doubled.
+    let (out, _) = env.import("alice", &[&src]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env.list_json("alice").len(), 30);
+    assert_every_listed_photo_exports_exactly(&env, &originals, "final");
+}
+
+fn assert_every_listed_photo_exports_exactly(env: &Env, originals: &HashMap<String, Vec<u8>>, label: &str) {
+    let listed = env.list_json("alice");
+    if listed.is_empty() {
+        return;
+    }
+    let out_dir = env.path(label);
+    let mut args = vec![
+        "export".to_string(),
+        "--user".into(),
+        "alice".into(),
+        "--all".into(),
+        "--out".into(),
+        out_dir.display().to_string(),
+    ];
+    for email in env.emails() {
+        args.push("--passwords-file".into());
+        args.push(email.display().to_string());
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.ok(&argv, &[]);
+    for photo in &listed {
+        let name = photo["name"].as_str().unwrap();
+        assert_eq!(std::fs::read(out_dir.join(name)).unwrap(), originals[name], "{label}: {name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_fails_the_import_clearly_and_keeps_what_was_stored() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("big");
+    for i in 0..4 {
+        write(&src, &format!("big-{i}.jpg"), &jpeg(1800, 1200, 200 + i));
+    }
+    let before = std::fs::metadata(&env.vault).unwrap().len();
+    // The file-size limit stands in for a full disk: writes past it fail with EFBIG
+    // (the shell ignores SIGXFSZ, so the process sees the error instead of dying).
+    let limit_blocks = (before / 1024 + 1500).to_string();
+    let bin = env!("CARGO_BIN_EXE_secure-photo-gallery");
+    let script = format!(r#"trap '' XFSZ; ulimit -f {limit_blocks}; exec "$0" "$@""#);
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            &script,
+            bin,
+            "--vault",
+            env.vault.to_str().unwrap(),
+            "import",
+            "--user",
+            "alice",
+            src.to_str().unwrap(),
+        ])
+        .env("SPG_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let err = stderr(&out) + &stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the disk is full or a size limit was reached") && err.contains("free some space"),
+        "a clear reason: {err}"
+    );
+    // The vault still opens and verifies; whatever it lists exports exactly.
+    let verify = env.run(&["verify", "--user", "alice"], &[]);
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+    assert_every_listed_photo_exports_exactly(&env, &originals(&src), "after-full-disk");
+    assert!(env.list_json("alice").len() < 4, "the limit stopped the import part way");
+}
