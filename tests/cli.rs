@@ -38,31 +38,37 @@ fn import_list_and_export_round_trip_every_format() {
         write(&src, "diagram.png", &png(300, 200, 2)),
         write(&src, "loop.gif", &gif(64, 48, 3)),
         write(&src, "flower.webp", &webp(120, 90, 4)),
+        write(&src, "old-scan.bmp", &encoded(100, 80, 5, image::ImageFormat::Bmp)),
+        write(&src, "archive.tiff", &encoded(90, 120, 6, image::ImageFormat::Tiff)),
     ];
     let (out, imported) = env.import("alice", &[&src]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(imported.len(), 4, "{}", stdout(&out));
+    assert_eq!(imported.len(), 6, "{}", stdout(&out));
     assert!(stderr(&out).contains("outbox"), "the outbox is said plainly: {}", stderr(&out));
 
     // One email, a distinct password per ID.
     assert_eq!(env.emails().len(), 1);
     let passwords = env.passwords();
-    assert_eq!(passwords.len(), 4);
+    assert_eq!(passwords.len(), 6);
     let mut distinct: Vec<&String> = passwords.iter().map(|(_, p)| p).collect();
     distinct.sort();
     distinct.dedup();
-    assert_eq!(distinct.len(), 4);
+    assert_eq!(distinct.len(), 6);
 
     let listed = env.list_json("alice");
-    assert_eq!(listed.len(), 4);
+    assert_eq!(listed.len(), 6);
     let beach = listed.iter().find(|p| p["name"] == "beach.jpg").unwrap();
     assert_eq!((beach["width"].as_u64(), beach["height"].as_u64()), (Some(640), Some(480)));
     assert_eq!(beach["mime"], "image/jpeg");
     assert_eq!(beach["bytes"].as_u64().unwrap(), std::fs::metadata(&files[0]).unwrap().len());
     assert!(beach["taken_at"].is_null());
     assert!(beach["imported_at"].as_str().unwrap().ends_with('Z'));
+    let mimes: Vec<&str> = listed.iter().map(|p| p["mime"].as_str().unwrap()).collect();
+    for mime in ["image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"] {
+        assert!(mimes.contains(&mime), "{mime} in {mimes:?}");
+    }
     let text = env.ok(&["list", "--user", "alice"], &[]);
-    assert_eq!(text.lines().count(), 4);
+    assert_eq!(text.lines().count(), 6);
     assert!(text.lines().all(|l| l.split('\t').count() == 5), "{text}");
 
     for (id, path) in &imported {

@@ -210,6 +210,13 @@ pub fn webp(width: u32, height: u32, seed: u32) -> Vec<u8> {
     out
 }
 
+/// The picture in any format the `image` crate writes (BMP, TIFF…).
+pub fn encoded(width: u32, height: u32, seed: u32, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture(width, height, seed).write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
 /// Writes `bytes` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
