@@ -323,3 +323,26 @@ fn a_second_process_gets_a_clear_in_use_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("in use"), "{}", stderr(&out));
 }
+
+#[test]
+fn photos_with_odd_names_import_and_export_under_their_names() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("odd names");
+    let names = ["صورة العائلة #1.jpg", "café crème (copy).png", "  spaced  out .jpg", "line\nbreak.jpg"];
+    for (i, name) in names.iter().enumerate() {
+        write(&src, name, &jpeg(80, 60, 40 + i as u32));
+    }
+    let (out, imported) = env.import("alice", &[&src]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(imported.len(), names.len());
+    let email = env.emails()[0].clone();
+    assert_eq!(env.passwords().len(), names.len(), "every line of the email parses back");
+    let out_dir = env.path("restored");
+    env.ok(&["export", "--user", "alice", "--all", "--out", out_dir.to_str().unwrap(), "--passwords-file", email.to_str().unwrap()], &[]);
+    for name in names {
+        // A control character in a name becomes `_` on the way out; all else is kept.
+        let exported: String = name.chars().map(|c| if c.is_control() { '_' } else { c }).collect();
+        assert_eq!(std::fs::read(out_dir.join(&exported)).unwrap(), std::fs::read(src.join(name)).unwrap(), "{name:?}");
+    }
+}
