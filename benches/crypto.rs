@@ -18,7 +18,9 @@ fn stream(c: &mut Criterion) {
 fn kdf(c: &mut Criterion) {
     let mut group = c.benchmark_group("login-kdf");
     group.sample_size(10);
-    group.bench_function("argon2id 64 MiB t=3", |b| b.iter(|| password_key("correct horse battery staple", &[7; 16], KdfParams::default())));
+    group.bench_function("argon2id 64 MiB t=3", |b| {
+        b.iter(|| password_key("correct horse battery staple", &[7; 16], KdfParams::default()))
+    });
     group.finish();
 }
 

@@ -194,30 +194,29 @@ impl Jobs {
         });
     }
 
-    /// Exports photos into `folder` (or one photo to the file `folder` when `single`).
+    /// Exports photos into `folder`, each under its own name (a clash gets a suffix).
     pub fn export(
         &self,
         session: Arc<Session>,
         photos: Vec<(PhotoInfo, Option<PhotoPassword>)>,
-        target: PathBuf,
-        single: bool,
+        folder: PathBuf,
         kind: ExportKind,
     ) {
         self.spawn("export", move |ev| {
             let (mut written, mut failed) = (0, Vec::new());
-            if !single && let Err(e) = crate::files::create_private_dir(&target) {
-                ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", target.display())]));
+            if let Err(e) = crate::files::create_private_dir(&folder) {
+                ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", folder.display())]));
                 return;
             }
             for (photo, password) in &photos {
-                let out = if single { target.clone() } else { path_in_folder(&target, photo, kind) };
+                let out = path_in_folder(&folder, photo, kind);
                 let unlock = password.as_ref().map(PhotoUnlock::Password);
                 match export_photo(&session, photo.id, unlock.as_ref(), kind, &out) {
                     Ok(_) => written += 1,
                     Err(e) => failed.push(format!("{}: {e}", photo.meta.name)),
                 }
             }
-            ev.send(Event::Exported(format!("Exported {written} photo(s) to {}", target.display()), failed));
+            ev.send(Event::Exported(format!("Exported {written} photo(s) to {}", folder.display()), failed));
         });
     }
 

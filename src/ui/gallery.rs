@@ -255,7 +255,7 @@ impl GalleryScreen {
                     ));
                     return;
                 }
-                jobs.export(self.session.clone(), photos, folder, false, kind);
+                jobs.export(self.session.clone(), photos, folder, kind);
                 self.dialog = None;
             }
             Action::AskDelete(ids) if !ids.is_empty() => self.dialog = Some(Dialog::ConfirmDelete(ids)),
