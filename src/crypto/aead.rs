@@ -1,16 +1,19 @@
 //! AES-256-GCM sealing of small values (wrapped keys, metadata, thumbnails) under a
 //! fresh random 96-bit nonce, with associated data that binds the value to its place.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 
 use super::{DecryptionFailed, SecretKey};
 
-const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
 /// Bytes that [`seal`] adds to a plaintext: the nonce in front and the tag behind.
 pub const SEALED_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
+
+/// AES-256-GCM under `key`, from `ring` (the one AES-GCM implementation of the crate).
+pub(crate) fn aes_gcm(key: &SecretKey) -> LessSafeKey {
+    LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key.expose()).expect("a 32-byte key fits AES-256"))
+}
 
 /// Encrypts `plaintext` under `key`, binding `aad`. Output: nonce ‖ ciphertext ‖ tag.
 ///
@@ -18,14 +21,11 @@ pub const SEALED_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
 /// than 2^32 values over a vault's life.
 pub fn seal(key: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let nonce: [u8; NONCE_LEN] = super::random_array();
-    let cipher = Aes256Gcm::new(key.expose().into());
-    let ciphertext = cipher
-        .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad })
+    let mut body = plaintext.to_vec();
+    aes_gcm(key)
+        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut body)
         .expect("AES-GCM encrypts any message below 64 GiB");
-    let mut out = Vec::with_capacity(SEALED_OVERHEAD + plaintext.len());
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ciphertext);
-    out
+    [nonce.as_slice(), &body].concat()
 }
 
 /// Reverses [`seal`]. Any wrong key, wrong `aad` or changed byte gives [`DecryptionFailed`].
@@ -34,9 +34,11 @@ pub fn open(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, Decry
         return Err(DecryptionFailed);
     }
     let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce.try_into().expect("split at NONCE_LEN");
-    let cipher = Aes256Gcm::new(key.expose().into());
-    cipher.decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad }).map_err(|_| DecryptionFailed)
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| DecryptionFailed)?;
+    let mut buf = ciphertext.to_vec();
+    let len = aes_gcm(key).open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| DecryptionFailed)?.len();
+    buf.truncate(len);
+    Ok(buf)
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! truncated or appended chunks therefore fail to decrypt, and memory stays bounded
 //! by one chunk.
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
+use ring::aead::{Aad, LessSafeKey, Nonce};
 
+use super::aead::aes_gcm;
 use super::{DecryptionFailed, SecretKey};
 
 /// Plaintext bytes in every chunk but the last: 64 KiB − 80, so a chunk with its 16-byte
@@ -19,17 +19,18 @@ pub const NONCE_PREFIX_LEN: usize = 7;
 /// Length of the GCM tag that follows each chunk's ciphertext.
 pub const TAG_LEN: usize = 16;
 
-fn nonce(prefix: &[u8; NONCE_PREFIX_LEN], counter: u32, last: bool) -> Nonce<Aes256Gcm> {
+fn nonce(prefix: &[u8; NONCE_PREFIX_LEN], counter: u32, last: bool) -> Nonce {
     let mut n = [0u8; 12];
     n[..NONCE_PREFIX_LEN].copy_from_slice(prefix);
     n[NONCE_PREFIX_LEN..11].copy_from_slice(&counter.to_be_bytes());
     n[11] = u8::from(last);
-    Nonce::<Aes256Gcm>::from(n)
+    // Unique per key: the counter never repeats within a stream, and a key encrypts one stream.
+    Nonce::assume_unique_for_key(n)
 }
 
 /// Encrypts a photo chunk by chunk. Feed every chunk in order; the last with `last = true`.
 pub struct StreamEncryptor {
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     prefix: [u8; NONCE_PREFIX_LEN],
     counter: u32,
     finished: bool,
@@ -38,7 +39,7 @@ pub struct StreamEncryptor {
 impl StreamEncryptor {
     /// Starts a stream under `key` (which must never encrypt another stream) and `prefix`.
     pub fn new(key: &SecretKey, prefix: [u8; NONCE_PREFIX_LEN]) -> Self {
-        Self { cipher: Aes256Gcm::new(key.expose().into()), prefix, counter: 0, finished: false }
+        Self { cipher: aes_gcm(key), prefix, counter: 0, finished: false }
     }
 
     /// Seals the next chunk: `plaintext` must be exactly [`CHUNK_SIZE`] bytes unless
@@ -55,7 +56,7 @@ impl StreamEncryptor {
         let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
         buf.extend_from_slice(plaintext);
         self.cipher
-            .encrypt_in_place(&nonce(&self.prefix, self.counter, last), b"", &mut buf)
+            .seal_in_place_append_tag(nonce(&self.prefix, self.counter, last), Aad::empty(), &mut buf)
             .expect("a chunk is far below AES-GCM's message limit");
         self.counter = self.counter.checked_add(1).expect("STREAM: over 2^32 chunks");
         self.finished = last;
@@ -82,7 +83,7 @@ pub fn chunk_count(len: u64) -> u32 {
 
 /// Decrypts a stream chunk by chunk, checking the position of every chunk.
 pub struct StreamDecryptor {
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     prefix: [u8; NONCE_PREFIX_LEN],
     counter: u32,
     finished: bool,
@@ -91,7 +92,7 @@ pub struct StreamDecryptor {
 impl StreamDecryptor {
     /// Starts decrypting a stream sealed under `key` and `prefix`.
     pub fn new(key: &SecretKey, prefix: [u8; NONCE_PREFIX_LEN]) -> Self {
-        Self { cipher: Aes256Gcm::new(key.expose().into()), prefix, counter: 0, finished: false }
+        Self { cipher: aes_gcm(key), prefix, counter: 0, finished: false }
     }
 
     /// Opens the next chunk. `last` says whether the caller believes this is the final
@@ -106,9 +107,12 @@ impl StreamDecryptor {
             return Err(DecryptionFailed);
         }
         let mut buf = ciphertext.to_vec();
-        self.cipher
-            .decrypt_in_place(&nonce(&self.prefix, self.counter, last), b"", &mut buf)
-            .map_err(|_| DecryptionFailed)?;
+        let plain_len = self
+            .cipher
+            .open_in_place(nonce(&self.prefix, self.counter, last), Aad::empty(), &mut buf)
+            .map_err(|_| DecryptionFailed)?
+            .len();
+        buf.truncate(plain_len);
         self.counter = self.counter.checked_add(1).ok_or(DecryptionFailed)?;
         self.finished = last;
         Ok(buf)
