@@ -9,4 +9,4 @@ mod transport;
 
 pub use message::{PasswordEmail, PasswordEntry};
 pub use parse::parse_passwords;
-pub use transport::{MailError, MailTransport, OUTBOX_DIR_NAME, SMTP_TIMEOUT, Security, SmtpConfig};
+pub use transport::{MailError, MailTransport, SMTP_TIMEOUT, Security, SmtpConfig};

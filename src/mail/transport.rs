@@ -12,8 +12,6 @@ use zeroize::Zeroizing;
 
 use super::PasswordEmail;
 
-/// Name of the outbox folder beside the vault file.
-pub const OUTBOX_DIR_NAME: &str = "outbox";
 /// How long one SMTP connect, read or write may take: a dead or silent server fails an
 /// import well within 30 seconds instead of hanging it.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);

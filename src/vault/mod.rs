@@ -28,6 +28,9 @@ pub use records::{PhotoMeta, Profile, SmtpSettings};
 
 use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER};
 
+/// Name of the folder beside the vault file where password emails go without SMTP.
+pub const OUTBOX_DIR_NAME: &str = "outbox";
+
 /// An open vault file. Cheap to clone; all clones share one database handle.
 #[derive(Clone)]
 pub struct Vault {
@@ -68,7 +71,7 @@ impl Vault {
 
     /// The folder where password emails go when no SMTP server is configured.
     pub fn outbox_dir(&self) -> PathBuf {
-        self.path.parent().unwrap_or(Path::new(".")).join("outbox")
+        self.path.parent().unwrap_or(Path::new(".")).join(OUTBOX_DIR_NAME)
     }
 
     fn check_or_write_header(&self) -> Result<(), OpenError> {
