@@ -339,19 +339,7 @@ fn photos_with_odd_names_import_and_export_under_their_names() {
     let email = env.emails()[0].clone();
     assert_eq!(env.passwords().len(), names.len(), "every line of the email parses back");
     let out_dir = env.path("restored");
-    env.ok(
-        &[
-            "export",
-            "--user",
-            "alice",
-            "--all",
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--passwords-file",
-            email.to_str().unwrap(),
-        ],
-        &[],
-    );
+    env.export_all("alice", &out_dir, &[email]);
     for name in names {
         // A control character in a name becomes `_` on the way out; all else is kept.
         let exported: String = name.chars().map(|c| if c.is_control() { '_' } else { c }).collect();

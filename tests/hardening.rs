@@ -137,20 +137,7 @@ fn assert_every_listed_photo_exports_exactly(env: &Env, originals: &HashMap<Stri
         return;
     }
     let out_dir = env.path(label);
-    let mut args = vec![
-        "export".to_string(),
-        "--user".into(),
-        "alice".into(),
-        "--all".into(),
-        "--out".into(),
-        out_dir.display().to_string(),
-    ];
-    for email in env.emails() {
-        args.push("--passwords-file".into());
-        args.push(email.display().to_string());
-    }
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    env.ok(&argv, &[]);
+    env.export_all("alice", &out_dir, &env.emails());
     for photo in &listed {
         let name = photo["name"].as_str().unwrap();
         assert_eq!(std::fs::read(out_dir.join(name)).unwrap(), originals[name], "{label}: {name}");

@@ -118,19 +118,7 @@ fn starttls_with_auth_delivers_one_message_whose_passwords_open_the_photos() {
     let saved = env.path("received.eml");
     std::fs::write(&saved, &raw).unwrap();
     let out_dir = env.path("restored");
-    env.ok(
-        &[
-            "export",
-            "--user",
-            "alice",
-            "--all",
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--passwords-file",
-            saved.to_str().unwrap(),
-        ],
-        &[],
-    );
+    env.export_all("alice", &out_dir, &[saved]);
     for i in 0..3 {
         let name = format!("photo-{i}.jpg");
         assert_eq!(std::fs::read(out_dir.join(&name)).unwrap(), std::fs::read(src.join(&name)).unwrap());

@@ -107,6 +107,19 @@ impl Env {
         (out, imported)
     }
 
+    /// `export --all` of `user`'s photos into `out_dir`, opened with the password emails
+    /// `emails`; asserts it succeeded.
+    pub fn export_all(&self, user: &str, out_dir: &Path, emails: &[PathBuf]) {
+        let mut args = vec!["export".to_string(), "--user".into(), user.into(), "--all".into(), "--out".into()];
+        args.push(out_dir.display().to_string());
+        for email in emails {
+            args.push("--passwords-file".into());
+            args.push(email.display().to_string());
+        }
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.ok(&argv, &[]);
+    }
+
     pub fn list_json(&self, user: &str) -> Vec<serde_json::Value> {
         serde_json::from_str::<serde_json::Value>(&self.ok(&["list", "--user", user, "--json"], &[]))
             .unwrap()
