@@ -42,25 +42,28 @@ impl StreamEncryptor {
         Self { cipher: aes_gcm(key), prefix, counter: 0, finished: false }
     }
 
-    /// Seals the next chunk: `plaintext` must be exactly [`CHUNK_SIZE`] bytes unless
-    /// `last`, and only the first chunk of an empty photo may be empty.
+    /// Seals the next chunk and appends its ciphertext and tag to `out` (encrypted in
+    /// place there: no allocation when `out` has room). `plaintext` must be exactly
+    /// [`CHUNK_SIZE`] bytes unless `last`, and only the first chunk of an empty photo may
+    /// be empty.
     ///
     /// # Panics
     /// On a misuse of the construction (a short middle chunk, a chunk after the last one,
     /// more than 2^32 chunks): these are programming errors, not input errors.
-    pub fn encrypt_chunk(&mut self, plaintext: &[u8], last: bool) -> Vec<u8> {
+    pub fn encrypt_chunk(&mut self, plaintext: &[u8], last: bool, out: &mut Vec<u8>) {
         assert!(!self.finished, "STREAM: chunk after the last chunk");
         assert!(plaintext.len() <= CHUNK_SIZE, "STREAM: chunk too long");
         assert!(last || plaintext.len() == CHUNK_SIZE, "STREAM: short chunk before the last");
         assert!(!plaintext.is_empty() || self.counter == 0, "STREAM: empty trailing chunk");
-        let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
-        buf.extend_from_slice(plaintext);
-        self.cipher
-            .seal_in_place_append_tag(nonce(&self.prefix, self.counter, last), Aad::empty(), &mut buf)
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        let tag = self
+            .cipher
+            .seal_in_place_separate_tag(nonce(&self.prefix, self.counter, last), Aad::empty(), &mut out[start..])
             .expect("a chunk is far below AES-GCM's message limit");
+        out.extend_from_slice(tag.as_ref());
         self.counter = self.counter.checked_add(1).expect("STREAM: over 2^32 chunks");
         self.finished = last;
-        buf
     }
 
     /// Splits `data` into chunks and encrypts them all (for small inputs and tests).
@@ -71,7 +74,12 @@ impl StreamEncryptor {
         if chunks.is_empty() {
             chunks.push(&[]);
         }
-        chunks.iter().enumerate().map(|(i, c)| enc.encrypt_chunk(c, i + 1 == count)).collect()
+        let seal = |(i, c): (usize, &&[u8])| {
+            let mut out = Vec::with_capacity(c.len() + TAG_LEN);
+            enc.encrypt_chunk(c, i + 1 == count, &mut out);
+            out
+        };
+        chunks.iter().enumerate().map(seal).collect()
     }
 }
 
@@ -95,9 +103,16 @@ impl StreamDecryptor {
         Self { cipher: aes_gcm(key), prefix, counter: 0, finished: false }
     }
 
-    /// Opens the next chunk. `last` says whether the caller believes this is the final
-    /// chunk; a chunk sealed with the other flag, out of order, or changed, fails.
-    pub fn decrypt_chunk(&mut self, ciphertext: &[u8], last: bool) -> Result<Vec<u8>, DecryptionFailed> {
+    /// Opens the next chunk into `buf` (its old contents replaced; no allocation once it
+    /// has grown to a chunk) and returns the plaintext. `last` says whether the caller
+    /// believes this is the final chunk; a chunk sealed with the other flag, out of order,
+    /// or changed, fails.
+    pub fn decrypt_chunk<'b>(
+        &mut self,
+        ciphertext: &[u8],
+        last: bool,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], DecryptionFailed> {
         if self.finished || ciphertext.len() < TAG_LEN || ciphertext.len() > CHUNK_SIZE + TAG_LEN {
             return Err(DecryptionFailed);
         }
@@ -106,16 +121,15 @@ impl StreamDecryptor {
         if (!last && plain_len != CHUNK_SIZE) || (plain_len == 0 && self.counter != 0) {
             return Err(DecryptionFailed);
         }
-        let mut buf = ciphertext.to_vec();
-        let plain_len = self
+        buf.clear();
+        buf.extend_from_slice(ciphertext);
+        let plain = self
             .cipher
-            .open_in_place(nonce(&self.prefix, self.counter, last), Aad::empty(), &mut buf)
-            .map_err(|_| DecryptionFailed)?
-            .len();
-        buf.truncate(plain_len);
+            .open_in_place(nonce(&self.prefix, self.counter, last), Aad::empty(), buf)
+            .map_err(|_| DecryptionFailed)?;
         self.counter = self.counter.checked_add(1).ok_or(DecryptionFailed)?;
         self.finished = last;
-        Ok(buf)
+        Ok(plain)
     }
 
     /// Decrypts a whole list of chunks, the last of which must carry the final flag.
@@ -125,9 +139,9 @@ impl StreamDecryptor {
         chunks: &[Vec<u8>],
     ) -> Result<Vec<u8>, DecryptionFailed> {
         let mut dec = Self::new(key, prefix);
-        let mut out = Vec::new();
+        let (mut out, mut buf) = (Vec::new(), Vec::new());
         for (i, chunk) in chunks.iter().enumerate() {
-            out.extend_from_slice(&dec.decrypt_chunk(chunk, i + 1 == chunks.len())?);
+            out.extend_from_slice(dec.decrypt_chunk(chunk, i + 1 == chunks.len(), &mut buf)?);
         }
         if !dec.finished {
             return Err(DecryptionFailed);

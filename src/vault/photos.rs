@@ -187,7 +187,7 @@ impl Session {
                 let mut segment = Vec::with_capacity(chunks as usize * (CHUNK_SIZE + TAG_LEN));
                 for _ in 0..chunks {
                     chunk_index += 1;
-                    segment.extend_from_slice(&enc.encrypt_chunk(pieces.next().unwrap_or(&[]), chunk_index == count));
+                    enc.encrypt_chunk(pieces.next().unwrap_or(&[]), chunk_index == count, &mut segment);
                 }
                 let segment_index = segment_index as u32;
                 mac.segment(segment_index, &segment);
@@ -304,6 +304,8 @@ impl Session {
         let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
         let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
         let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
+        // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
+        let mut buf = Zeroizing::new(Vec::with_capacity(CHUNK_SIZE + TAG_LEN));
         let mut written = 0u64;
         let mut chunk_index = 0;
         for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
@@ -315,8 +317,8 @@ impl Session {
             for piece in pieces {
                 chunk_index += 1;
                 let plain =
-                    Zeroizing::new(dec.decrypt_chunk(piece, chunk_index == header.chunk_count).map_err(|_| locked())?);
-                out.write_all(&plain)?;
+                    dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
+                out.write_all(plain)?;
                 written += plain.len() as u64;
             }
         }
@@ -358,7 +360,9 @@ impl Session {
         id: PhotoId,
         unlock: &PhotoUnlock<'_>,
     ) -> Result<(PhotoMeta, Zeroizing<Vec<u8>>), PhotoError> {
-        let mut out = Zeroizing::new(Vec::new());
+        // Sized up front: a growing Vec would leave unwiped copies of the photo behind.
+        let size = usize::try_from(self.meta(id)?.bytes).map_err(|_| PhotoError::Locked(id.to_string()))?;
+        let mut out = Zeroizing::new(Vec::with_capacity(size));
         let meta = self.decrypt_to(id, unlock, &mut *out)?;
         Ok((meta, out))
     }
