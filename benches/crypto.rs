@@ -1,9 +1,10 @@
-//! Crypto throughput: the STREAM cipher over a 16 MiB photo, and the login KDF.
+//! Crypto throughput: AES-256-GCM per chunk and as a STREAM over a 16 MiB photo, the keyed
+//! hash (duplicates, verify), and the login KDF.
 //! `cargo bench --bench crypto`; results in docs/BENCHMARKS.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use secure_photo_gallery::crypto::{
-    CHUNK_SIZE, KdfParams, SecretKey, StreamDecryptor, StreamEncryptor, TAG_LEN, password_key,
+    CHUNK_SIZE, KdfParams, SecretKey, StreamDecryptor, StreamEncryptor, TAG_LEN, keyed_hash, password_key,
 };
 
 /// As the vault uses it: chunks sealed in place into one reused buffer, and opened
@@ -37,6 +38,11 @@ fn stream(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(data.len() as u64));
     group.bench_function("encrypt 16 MiB", |b| b.iter(|| seal_all(&key, &data, &mut sealed)));
     group.bench_function("decrypt 16 MiB", |b| b.iter(|| open_all(&key, &sealed, &mut plain, &mut buf)));
+    group.finish();
+
+    let mut group = c.benchmark_group("keyed-hash");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function("keyed BLAKE3 16 MiB", |b| b.iter(|| keyed_hash(&key, &data)));
     group.finish();
 }
 

@@ -1,12 +1,11 @@
 //! Key derivation: Argon2id for the login password, HKDF-SHA256 for every key derived
-//! from a key that is already uniformly random, and HMAC-SHA256 as a keyed hash.
+//! from a key that is already uniformly random, and keyed BLAKE3 as a keyed hash.
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use hkdf::Hkdf;
-use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{PhotoPassword, SecretKey};
 
@@ -100,20 +99,23 @@ pub fn derive_photo_wrap_key(master: &SecretKey, photo_id: u64, password: &Photo
     hkdf(Some(&photo_id.to_be_bytes()), &ikm, b"secure-photo-gallery v1 photo-key-wrap")
 }
 
-/// HMAC-SHA256 of `data` under `key`.
+/// BLAKE3 in keyed mode: `data` hashed under `key`, a PRF and MAC. BLAKE3 rather than
+/// HMAC-SHA256 for speed: an import hashes every photo twice and MACs its ciphertext once,
+/// and on a CPU without SHA extensions HMAC-SHA256 was 30% of an import's CPU time.
 pub fn keyed_hash(key: &SecretKey, data: &[u8]) -> [u8; 32] {
     let mut h = KeyedHasher::new(key);
     h.update(data);
     h.finalize()
 }
 
-/// Incremental HMAC-SHA256, for MACs over data that arrives in pieces.
-pub struct KeyedHasher(Hmac<Sha256>);
+/// Incremental keyed BLAKE3, for MACs over data that arrives in pieces. Its key-derived
+/// state is wiped when it is dropped.
+pub struct KeyedHasher(blake3::Hasher);
 
 impl KeyedHasher {
     /// Starts a MAC under `key`.
     pub fn new(key: &SecretKey) -> Self {
-        Self(Hmac::<Sha256>::new_from_slice(key.expose()).expect("HMAC takes any key length"))
+        Self(blake3::Hasher::new_keyed(key.expose()))
     }
 
     /// Adds `data`.
@@ -123,7 +125,13 @@ impl KeyedHasher {
 
     /// The 32-byte tag.
     pub fn finalize(self) -> [u8; 32] {
-        self.0.finalize().into_bytes().into()
+        *self.0.finalize().as_bytes()
+    }
+}
+
+impl Drop for KeyedHasher {
+    fn drop(&mut self) {
+        self.0.zeroize();
     }
 }
 

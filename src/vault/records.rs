@@ -68,7 +68,7 @@ pub(crate) struct PhotoHeader {
     pub key_by_password: Vec<u8>,
     /// Photo key sealed to the recovery public key.
     pub key_by_recovery: Vec<u8>,
-    /// HMAC over every stored chunk, under the master key's verify subkey.
+    /// Keyed BLAKE3 over every stored chunk, under the master key's verify subkey.
     pub ciphertext_mac: [u8; 32],
     /// The keyed content hash, so delete can remove the duplicate index entry.
     pub content_hash: [u8; 32],

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Known-answer vectors for Secure Photo Gallery's crypto, computed independently of
-the Rust code with the `cryptography` package (pip install 'cryptography>=44').
+the Rust code with the `cryptography` and `blake3` packages
+(pip install 'cryptography>=44' blake3).
 
 Writes crypto.json beside this file. The Rust test tests/crypto_vectors.rs checks the
 implementation against it. Re-run only when docs/FORMAT.md changes on purpose.
 """
-import hashlib, hmac, json, os
+import hashlib, json, os
+from blake3 import blake3
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -53,7 +55,7 @@ for name, label in [("metadata", b"metadata"), ("thumbnail", b"thumbnail"), ("co
 
 vectors["subkeys"] = {k: v.hex() for k, v in vectors["subkeys"].items()}
 vectors["keyed_hash"] = {"key": master.hex(), "data": b"photo bytes".hex(),
-                         "hmac_sha256": hmac.new(master, b"photo bytes", hashlib.sha256).hexdigest()}
+                         "blake3_keyed": blake3(b"photo bytes", key=master).hexdigest()}
 
 for pw, salt in [("correct horse battery staple", bytes([7] * 16)), ("p\u00e4ssw\u00f6rd", bytes(range(16)))]:
     k = Argon2id(salt=salt, length=32, iterations=3, lanes=1, memory_cost=64 * 1024).derive(pw.encode())

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Import and batch export through the real binary, against what a careful user would
+# otherwise script: `vipsthumbnail -s 256` then `age -r` on each file (import), and
+# `age -d` on each file (export). Prints both wall times and their ratio, and our peak
+# resident memory. Targets (issue 6): import ≤ 0.6×, export ≤ 0.6×, import < 400 MB.
+#
+#   bash scripts/bench-compare.sh [PHOTOS]     # default 48 photos of 4000x3000
+#
+# The corpus: the twelve 2560x1600 photographs of Debian's plasma-workspace-wallpapers
+# (downloaded with apt-get, not installed), each cropped to 4:3 at a different place per
+# copy, mirrored every other round, scaled to 4000x3000, given a little Gaussian noise
+# and saved at quality 90 (about 4 MB, like a phone's 12 MP photo). It is built once into
+# target/bench-corpus/. Needs root or sudo the first time (libvips-tools, age, time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-48}
+work=target/bench-compare
+corpus=target/bench-corpus/$count
+
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+need=()
+command -v vipsthumbnail >/dev/null || need+=(libvips-tools)
+command -v age >/dev/null || need+=(age)
+[ -x /usr/bin/time ] || need+=(time)
+command -v bc >/dev/null || need+=(bc)
+if [ ${#need[@]} -gt 0 ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+
+if [ ! -f "$corpus/.done" ]; then
+    echo "building a corpus of $count photos in $corpus …"
+    src=target/bench-corpus/src
+    if [ ! -d "$src" ]; then
+        tmp=$(mktemp -d)
+        (cd "$tmp" && apt-get download plasma-workspace-wallpapers >/dev/null)
+        dpkg-deb -x "$tmp"/plasma-workspace-wallpapers_*.deb "$tmp/x"
+        mkdir -p "$src"
+        for name in Autumn BytheWater ColdRipple ColorfulCups DarkestHour EveningGlow FallenLeaf Grey Kite \
+            OneStandsOut Path summer_1am; do
+            cp "$tmp/x/usr/share/wallpapers/$name/contents/images/2560x1600.jpg" "$src/$name.jpg"
+        done
+        rm -rf "$tmp"
+    fi
+    rm -rf "$corpus" && mkdir -p "$corpus"
+    sources=("$src"/*.jpg)
+    scratch=$(mktemp -d)
+    for ((i = 0; i < count; i++)); do
+        in=${sources[i % ${#sources[@]}]}
+        round=$((i / ${#sources[@]}))
+        left=$(((round * 97) % 427))             # 2560 − 2133 = 427 columns to choose from
+        vips crop "$in" "$scratch/c.v" "$left" 0 2133 1600
+        [ $((round % 2)) -eq 1 ] && vips flip "$scratch/c.v" "$scratch/f.v" horizontal && mv "$scratch/f.v" "$scratch/c.v"
+        vips resize "$scratch/c.v" "$scratch/r.v" 1.8753
+        vips crop "$scratch/r.v" "$scratch/e.v" 0 0 4000 3000
+        vips gaussnoise "$scratch/n.v" 4000 3000 --sigma 4 --mean 0 --seed "$i"
+        vips add "$scratch/e.v" "$scratch/n.v" "$scratch/s.v"
+        vips cast "$scratch/s.v" "$scratch/u.v" uchar
+        vips jpegsave "$scratch/u.v" "$corpus/photo-$(printf %03d "$i").jpg" --Q 90 --strip
+    done 2>&1 | { grep -v -e "EXIF resolution unit" -e "^$" || true; }
+    rm -rf "$scratch"
+    touch "$corpus/.done"
+fi
+files=("$corpus"/*.jpg)
+mb=$(du -cm "${files[@]}" | tail -1 | cut -f1)
+echo "corpus: ${#files[@]} JPEGs, 4000x3000, ${mb} MB in $corpus"
+
+cargo build --release --locked --quiet
+bin=$PWD/target/release/secure-photo-gallery
+
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+rm -rf "$work" && mkdir -p "$work"/{thumbs,age,plain,export}
+sync
+# --- anchors ---
+age-keygen -o "$work/key.txt" 2>/dev/null
+recipient=$(age-keygen -y "$work/key.txt")
+t0=$(now)
+vipsthumbnail "${files[@]}" -s 256 -o "$PWD/$work/thumbs/%s.jpg" 2>/dev/null
+for f in "${files[@]}"; do age -r "$recipient" -o "$work/age/$(basename "$f").age" "$f"; done
+anchor_import=$(since "$t0")
+t0=$(now)
+for f in "$work"/age/*.age; do age -d -i "$work/key.txt" -o "$work/plain/$(basename "$f" .age)" "$f"; done
+anchor_export=$(since "$t0")
+
+# --- ours ---
+export SPG_PASSWORD="bench password that is long enough"
+vault=$work/vault.redb
+"$bin" --vault "$vault" register --user bench --email bench@example.com >/dev/null 2>&1
+t0=$(now)
+/usr/bin/time -f %M -o "$work/import.rss" "$bin" --vault "$vault" import --user bench "${files[@]}" >"$work/import.out"
+ours_import=$(since "$t0")
+emails=()
+for e in "$work"/outbox/*.eml; do emails+=(--passwords-file "$e"); done
+t0=$(now)
+/usr/bin/time -f %M -o "$work/export.rss" "$bin" --vault "$vault" export --user bench --all --out "$work/export" \
+    "${emails[@]}" >/dev/null
+ours_export=$(since "$t0")
+for f in "${files[@]}"; do cmp -s "$f" "$work/export/$(basename "$f")" || { echo "export differs: $f" >&2; exit 1; }; done
+
+n=${#files[@]}
+per() { echo "scale=1; $1 * 1000 / $n" | bc; }
+echo
+printf '%-34s %9s %9s %11s\n' "" "total s" "ms/photo" "peak RSS"
+printf '%-34s %9.2f %9s %11s\n' "vipsthumbnail -s 256 + age -r" "$anchor_import" "$(per "$anchor_import")" ""
+printf '%-34s %9.2f %9s %8s MB\n' "secure-photo-gallery import" "$ours_import" "$(per "$ours_import")" \
+    "$(($(cat "$work/import.rss") / 1024))"
+printf '%-34s %9.2f %9s %11s\n' "age -d" "$anchor_export" "$(per "$anchor_export")" ""
+printf '%-34s %9.2f %9s %8s MB\n' "secure-photo-gallery export --all" "$ours_export" "$(per "$ours_export")" \
+    "$(($(cat "$work/export.rss") / 1024))"
+echo
+echo "import ratio: $(ratio "$ours_import" "$anchor_import")×   (target ≤ 0.6)"
+echo "export ratio: $(ratio "$ours_export" "$anchor_export")×   (target ≤ 0.6)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
