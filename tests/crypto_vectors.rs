@@ -78,7 +78,7 @@ fn argon2id_matches() {
             t: case["t"].as_u64().unwrap() as u32,
             p: case["p"].as_u64().unwrap() as u32,
         };
-        assert_eq!(params, KdfParams::default());
+        assert!(params.is_acceptable());
         let salt: [u8; 16] = hex(&case["salt"]).try_into().unwrap();
         assert_eq!(password_key(case["password"].as_str().unwrap(), &salt, params), key(&case["key"]));
     }

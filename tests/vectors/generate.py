@@ -58,8 +58,10 @@ vectors["keyed_hash"] = {"key": master.hex(), "data": b"photo bytes".hex(),
                          "blake3_keyed": blake3(b"photo bytes", key=master).hexdigest()}
 
 for pw, salt in [("correct horse battery staple", bytes([7] * 16)), ("p\u00e4ssw\u00f6rd", bytes(range(16)))]:
-    k = Argon2id(salt=salt, length=32, iterations=3, lanes=1, memory_cost=64 * 1024).derive(pw.encode())
-    vectors["argon2id"].append({"password": pw, "salt": salt.hex(), "m_kib": 65536, "t": 3, "p": 1, "key": k.hex()})
+    for lanes in (1, 2):
+        k = Argon2id(salt=salt, length=32, iterations=3, lanes=lanes, memory_cost=64 * 1024).derive(pw.encode())
+        vectors["argon2id"].append({"password": pw, "salt": salt.hex(), "m_kib": 65536, "t": 3, "p": lanes,
+                                    "key": k.hex()})
 
 for photo_id, pw in [(0x12345, "ABCDEFGHJKMNPQRSTVWX"), (2**40 - 1, "0123456789ABCDEFGHJK")]:
     k = hkdf(master + pw.encode(), b"secure-photo-gallery v1 photo-key-wrap", salt=photo_id.to_bytes(8, "big"))
