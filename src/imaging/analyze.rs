@@ -222,7 +222,8 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
         }
         let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
         if marker == 0xDA {
-            return bytes[i + 2 + len.min(bytes.len() - i - 2)..].windows(2).any(|w| w == [0xFF, 0xD9]);
+            // Searched from the end, where a whole file has it: no scan of the photo's megabytes.
+            return bytes[i + 2 + len.min(bytes.len() - i - 2)..].windows(2).rev().any(|w| w == [0xFF, 0xD9]);
         }
         i += 2 + len;
     }
