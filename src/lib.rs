@@ -8,6 +8,7 @@
 //! - [`mail`]: the password email: composing, sending (outbox or SMTP), parsing it back.
 //! - [`import`]: files and folders into the vault, mail before commit; uses all of the above.
 //! - [`export`]: one photo out of the vault, atomically (original, stripped or thumbnail).
+//! - [`parallel`]: the worker pool that import and export run on.
 //! - [`jobs`]: the desktop app's worker threads (login, list, thumbnails, import, export…).
 //! - [`ui`]: the desktop app (eframe/egui).
 //! - [`cli`]: the command line for scripts.
@@ -20,5 +21,6 @@ pub mod imaging;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod parallel;
 pub mod ui;
 pub mod vault;

@@ -7,14 +7,15 @@
 mod walk;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use zeroize::Zeroizing;
 
 use crate::imaging::{ImageError, analyze};
 use crate::mail::{MailError, MailTransport, PasswordEmail, PasswordEntry, SmtpConfig};
-use crate::vault::{ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, Session, StorageError, StoreError};
+use crate::vault::{
+    ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, SealedPhoto, Session, StorageError, StoreError,
+};
 
 pub use walk::{Candidate, collect_files};
 
@@ -243,22 +244,32 @@ pub fn import_paths(
         };
         let delivered = route.transport.send(&email)?;
         on_event(ImportEvent::Mailed(&delivered));
-        for (path, photo) in &prepared {
-            if stopped {
-                skip(&mut summary, path, SkipReason::Stopped, on_event);
-                continue;
-            }
-            match store_file(session, path, photo) {
-                Ok(()) => {
-                    summary.imported += 1;
-                    on_event(ImportEvent::Imported(photo.id, path));
+        // Encrypted on all cores, written here one transaction per photo, as they come.
+        let mut written = vec![false; prepared.len()];
+        crate::parallel::for_each_on_all_cores(
+            "encrypt",
+            &prepared,
+            &AtomicBool::new(false),
+            |(path, photo)| seal_file(session, path, photo),
+            |i, sealed| {
+                let (path, photo) = &prepared[i];
+                written[i] = true;
+                match sealed.and_then(|sealed| session.write(sealed).map_err(SkipReason::from)) {
+                    Ok(()) => {
+                        summary.imported += 1;
+                        on_event(ImportEvent::Imported(photo.id, path));
+                    }
+                    Err(reason) => {
+                        // After a storage failure (a full disk) redb refuses further writes.
+                        stopped = matches!(reason, SkipReason::Storage(_));
+                        skip(&mut summary, path, reason, on_event);
+                    }
                 }
-                Err(reason) => {
-                    // After a storage failure (a full disk) redb refuses further writes.
-                    stopped = matches!(reason, SkipReason::Storage(_));
-                    skip(&mut summary, path, reason, on_event);
-                }
-            }
+                !stopped
+            },
+        );
+        for ((path, _), _) in prepared.iter().zip(&written).filter(|(_, w)| !**w) {
+            skip(&mut summary, path, SkipReason::Stopped, on_event);
         }
         if stopped {
             break;
@@ -281,38 +292,20 @@ fn analyse_batch(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, u64),
 ) -> (Vec<Result<Analysed, SkipReason>>, u64) {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(batch.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel();
     let mut results: Vec<Option<Result<Analysed, SkipReason>>> = (0..batch.len()).map(|_| None).collect();
-    let mut bytes = 0;
-    std::thread::scope(|scope| {
-        for n in 0..workers {
-            let tx = tx.clone();
-            let next = &next;
-            std::thread::Builder::new()
-                .name(format!("import-{n}"))
-                .spawn_scoped(scope, move || {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= batch.len() || cancel.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let result = analyse_file(session, &batch[i], imported_at);
-                        if tx.send((i, result)).is_err() {
-                            break;
-                        }
-                    }
-                })
-                .expect("the OS can start an import thread");
-        }
-        drop(tx);
-        for (done, (i, (result, len))) in rx.iter().enumerate() {
-            bytes += len;
+    let (mut bytes, mut done) = (0, 0);
+    crate::parallel::for_each_on_all_cores(
+        "import",
+        batch,
+        cancel,
+        |path| analyse_file(session, path, imported_at),
+        |i, (result, len)| {
+            (bytes, done) = (bytes + len, done + 1);
             results[i] = Some(result);
-            progress(done + 1, bytes);
-        }
-    });
+            progress(done, bytes);
+            true
+        },
+    );
     let results = results.into_iter().map(|r| r.unwrap_or(Err(SkipReason::Read("import cancelled".into())))).collect();
     (results, bytes)
 }
@@ -355,12 +348,18 @@ fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Ana
     (result, len)
 }
 
-/// Reads the file again and stores it; the content hash proves it is the file analysed.
-fn store_file(session: &Session, path: &Path, photo: &PreparedPhoto) -> Result<(), SkipReason> {
+/// Reads the file again and encrypts it; the content hash proves it is the file analysed.
+fn seal_file(session: &Session, path: &Path, photo: &PreparedPhoto) -> Result<SealedPhoto, SkipReason> {
     let bytes = Zeroizing::new(read_file(path)?);
-    session.store(photo, &bytes).map_err(|e| match e {
-        StoreError::Duplicate => SkipReason::Duplicate,
-        StoreError::Changed => SkipReason::Changed,
-        StoreError::Storage(s) => SkipReason::Storage(s),
-    })
+    Ok(session.seal(photo, &bytes)?)
+}
+
+impl From<StoreError> for SkipReason {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate => SkipReason::Duplicate,
+            StoreError::Changed => SkipReason::Changed,
+            StoreError::Storage(s) => SkipReason::Storage(s),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use crate::crypto::{
 };
 
 use super::Vault;
-use super::error::{LoginError, RegisterError, StorageError};
+use super::error::{LoginError, RegisterError, StorageError, guard};
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Profile, decode, encode};
 use super::schema::{ACCOUNTS, USERNAMES};
 
@@ -61,43 +61,45 @@ pub fn validate_email(email: &str) -> Result<(), RegisterError> {
 impl Vault {
     /// Creates an account and returns its recovery key, which is shown once and never stored.
     pub fn register(&self, username: &str, email: &str, password: &str) -> Result<RecoveryKey, RegisterError> {
-        validate_username(username)?;
-        validate_email(email)?;
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(RegisterError::WeakPassword(MIN_PASSWORD_LEN));
-        }
-        let key = username.to_lowercase();
-        // Argon2 before the write transaction, so the single writer is not held for it.
-        let kdf = KdfParams::default();
-        let salt: [u8; 16] = crate::crypto::random_array();
-        let password_key = password_key(password, &salt, kdf);
-        let master = SecretKey::random();
-        let recovery = RecoveryKey::generate();
-
-        let txn = self.db.begin_write().map_err(StorageError::from)?;
-        {
-            let mut names = txn.open_table(USERNAMES).map_err(StorageError::from)?;
-            if names.get(key.as_str()).map_err(StorageError::from)?.is_some() {
-                return Err(RegisterError::UsernameTaken(username.to_string()));
+        guard(|| {
+            validate_username(username)?;
+            validate_email(email)?;
+            if password.chars().count() < MIN_PASSWORD_LEN {
+                return Err(RegisterError::WeakPassword(MIN_PASSWORD_LEN));
             }
-            let mut accounts = txn.open_table(ACCOUNTS).map_err(StorageError::from)?;
-            let account_id = accounts.last().map_err(StorageError::from)?.map_or(1, |(k, _)| k.value() + 1);
-            let profile = Profile { email: email.to_string(), smtp: None };
-            let record = AccountRecord {
-                version: ACCOUNT_RECORD_VERSION,
-                username: username.to_string(),
-                kdf,
-                salt,
-                master_by_password: seal(&password_key, &master_aad(account_id), master.expose()),
-                master_by_recovery: seal(&recovery.master_wrap_key(), &master_aad(account_id), master.expose()),
-                recovery_public: recovery.public_key().0,
-                profile: seal_profile(&master, account_id, &profile),
-            };
-            accounts.insert(account_id, encode(&record).as_slice()).map_err(StorageError::from)?;
-            names.insert(key.as_str(), account_id).map_err(StorageError::from)?;
-        }
-        txn.commit().map_err(StorageError::from)?;
-        Ok(recovery)
+            let key = username.to_lowercase();
+            // Argon2 before the write transaction, so the single writer is not held for it.
+            let kdf = KdfParams::default();
+            let salt: [u8; 16] = crate::crypto::random_array();
+            let password_key = password_key(password, &salt, kdf);
+            let master = SecretKey::random();
+            let recovery = RecoveryKey::generate();
+
+            let txn = self.db.begin_write().map_err(StorageError::from)?;
+            {
+                let mut names = txn.open_table(USERNAMES).map_err(StorageError::from)?;
+                if names.get(key.as_str()).map_err(StorageError::from)?.is_some() {
+                    return Err(RegisterError::UsernameTaken(username.to_string()));
+                }
+                let mut accounts = txn.open_table(ACCOUNTS).map_err(StorageError::from)?;
+                let account_id = accounts.last().map_err(StorageError::from)?.map_or(1, |(k, _)| k.value() + 1);
+                let profile = Profile { email: email.to_string(), smtp: None };
+                let record = AccountRecord {
+                    version: ACCOUNT_RECORD_VERSION,
+                    username: username.to_string(),
+                    kdf,
+                    salt,
+                    master_by_password: seal(&password_key, &master_aad(account_id), master.expose()),
+                    master_by_recovery: seal(&recovery.master_wrap_key(), &master_aad(account_id), master.expose()),
+                    recovery_public: recovery.public_key().0,
+                    profile: seal_profile(&master, account_id, &profile),
+                };
+                accounts.insert(account_id, encode(&record).as_slice()).map_err(StorageError::from)?;
+                names.insert(key.as_str(), account_id).map_err(StorageError::from)?;
+            }
+            txn.commit().map_err(StorageError::from)?;
+            Ok(recovery)
+        })
     }
 
     fn find_account(&self, username: &str) -> Result<Option<(u64, AccountRecord)>, StorageError> {
@@ -114,25 +116,29 @@ impl Vault {
     /// Logs in with the login password. An unknown user costs the same Argon2 work and
     /// gives the same error as a wrong password.
     pub fn login(&self, username: &str, password: &str) -> Result<Session, LoginError> {
-        let Some((id, record)) = self.find_account(username)? else {
-            let _ = password_key(password, &[0; 16], KdfParams::default());
-            return Err(LoginError::WrongCredentials);
-        };
-        if !record.kdf.is_acceptable() {
-            return Err(LoginError::Damaged);
-        }
-        let key = password_key(password, &record.salt, record.kdf);
-        let master = unwrap_master(&key, id, &record.master_by_password)?;
-        self.session(id, record, master, None)
+        guard(|| {
+            let Some((id, record)) = self.find_account(username)? else {
+                let _ = password_key(password, &[0; 16], KdfParams::default());
+                return Err(LoginError::WrongCredentials);
+            };
+            if !record.kdf.is_acceptable() {
+                return Err(LoginError::Damaged);
+            }
+            let key = password_key(password, &record.salt, record.kdf);
+            let master = unwrap_master(&key, id, &record.master_by_password)?;
+            self.session(id, record, master, None)
+        })
     }
 
     /// Opens an account with its recovery key instead of the password (break glass).
     pub fn login_with_recovery(&self, username: &str, recovery: RecoveryKey) -> Result<Session, LoginError> {
-        let Some((id, record)) = self.find_account(username)? else {
-            return Err(LoginError::WrongCredentials);
-        };
-        let master = unwrap_master(&recovery.master_wrap_key(), id, &record.master_by_recovery)?;
-        self.session(id, record, master, Some(recovery))
+        guard(|| {
+            let Some((id, record)) = self.find_account(username)? else {
+                return Err(LoginError::WrongCredentials);
+            };
+            let master = unwrap_master(&recovery.master_wrap_key(), id, &record.master_by_recovery)?;
+            self.session(id, record, master, Some(recovery))
+        })
     }
 
     fn session(
@@ -193,27 +199,31 @@ impl Session {
     /// Sets a new login password. Only the master key is re-wrapped: instant, and no
     /// photo is touched.
     pub fn change_password(&self, new_password: &str) -> Result<(), RegisterError> {
-        if new_password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(RegisterError::WeakPassword(MIN_PASSWORD_LEN));
-        }
-        let salt: [u8; 16] = crate::crypto::random_array();
-        let kdf = KdfParams::default();
-        let key = password_key(new_password, &salt, kdf);
-        self.update_record(|record| {
-            record.kdf = kdf;
-            record.salt = salt;
-            record.master_by_password = seal(&key, &master_aad(self.account_id), self.master.expose());
-        })?;
-        Ok(())
+        guard(|| {
+            if new_password.chars().count() < MIN_PASSWORD_LEN {
+                return Err(RegisterError::WeakPassword(MIN_PASSWORD_LEN));
+            }
+            let salt: [u8; 16] = crate::crypto::random_array();
+            let kdf = KdfParams::default();
+            let key = password_key(new_password, &salt, kdf);
+            self.update_record(|record| {
+                record.kdf = kdf;
+                record.salt = salt;
+                record.master_by_password = seal(&key, &master_aad(self.account_id), self.master.expose());
+            })?;
+            Ok(())
+        })
     }
 
     /// Replaces the profile (email, mail settings) and stores it sealed.
     pub fn set_profile(&self, profile: Profile) -> Result<(), RegisterError> {
-        validate_email(&profile.email)?;
-        let sealed = seal_profile(&self.master, self.account_id, &profile);
-        self.update_record(|record| record.profile = sealed)?;
-        *self.profile.write().unwrap_or_else(std::sync::PoisonError::into_inner) = profile;
-        Ok(())
+        guard(|| {
+            validate_email(&profile.email)?;
+            let sealed = seal_profile(&self.master, self.account_id, &profile);
+            self.update_record(|record| record.profile = sealed)?;
+            *self.profile.write().unwrap_or_else(std::sync::PoisonError::into_inner) = profile;
+            Ok(())
+        })
     }
 
     fn update_record(&self, change: impl FnOnce(&mut AccountRecord)) -> Result<(), StorageError> {

@@ -31,6 +31,44 @@ impl StorageError {
     }
 }
 
+/// What a panic inside redb becomes: redb trusts its own page structure, and some
+/// damaged bytes there make it panic instead of returning an error.
+fn damaged_structure() -> StorageError {
+    StorageError(
+        "the vault file is damaged: part of its internal structure cannot be read; restore the vault from a backup (photos you exported stay safe)".into(),
+    )
+}
+
+thread_local! {
+    /// How many [`guard`]s this thread is inside: their panics are reported as errors, so
+    /// the panic hook stays quiet for them.
+    static GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f`, returning `None` if it panicked. Used around every use of the database, so
+/// that a damaged vault is reported as damage, never as a crash; the panic message that
+/// Rust would print is kept off the screen.
+pub(crate) fn catch_panic<R>(f: impl FnOnce() -> R) -> Option<R> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDED.with(|g| g.get()) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(g.get() + 1));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(g.get() - 1));
+    result.ok()
+}
+
+/// [`catch_panic`] for the operations that fail with a [`StorageError`].
+pub(crate) fn guard<T, E: From<StorageError>>(f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    catch_panic(f).unwrap_or_else(|| Err(damaged_structure().into()))
+}
+
 macro_rules! storage_from {
     ($($t:ty),*) => {$(
         impl From<$t> for StorageError {

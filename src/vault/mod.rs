@@ -23,7 +23,7 @@ use crate::files::{create_private_dir, restrict_to_owner};
 pub use account::{MIN_PASSWORD_LEN, Session, validate_email, validate_username};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
-pub use photos::{ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, VerifyProblem};
+pub use photos::{ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, VerifyProblem};
 pub use records::{PhotoMeta, Profile, SmtpSettings};
 
 use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER};
@@ -34,8 +34,27 @@ pub const OUTBOX_DIR_NAME: &str = "outbox";
 /// An open vault file. Cheap to clone; all clones share one database handle.
 #[derive(Clone)]
 pub struct Vault {
-    db: Arc<Database>,
+    db: Arc<Db>,
     path: PathBuf,
+}
+
+/// The redb database, closed under [`error::catch_panic`]: closing writes to the file, and
+/// redb can panic there on a damaged one, which must not crash the program.
+struct Db(Option<Database>);
+
+impl std::ops::Deref for Db {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        self.0.as_ref().expect("the database is only taken when dropped")
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(db) = self.0.take() {
+            error::catch_panic(move || drop(db));
+        }
+    }
 }
 
 impl std::fmt::Debug for Vault {
@@ -52,15 +71,20 @@ impl Vault {
             create_private_dir(parent).map_err(io)?;
         }
         let existed = path.exists();
-        let db = Database::create(path).map_err(|e| match e {
-            DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
-            other => OpenError::Unreadable { path: path.to_path_buf(), reason: other.to_string() },
-        })?;
+        let unreadable = |reason: String| OpenError::Unreadable { path: path.to_path_buf(), reason };
+        let opened = error::catch_panic(|| {
+            let db = Database::create(path).map_err(|e| match e {
+                DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
+                other => unreadable(other.to_string()),
+            })?;
+            let vault = Vault { db: Arc::new(Db(Some(db))), path: path.to_path_buf() };
+            vault.check_or_write_header()?;
+            Ok(vault)
+        });
+        let vault = opened.unwrap_or_else(|| Err(unreadable("its internal structure is damaged".into())))?;
         if !existed {
             restrict_to_owner(path).map_err(io)?;
         }
-        let vault = Vault { db: Arc::new(db), path: path.to_path_buf() };
-        vault.check_or_write_header()?;
         Ok(vault)
     }
 

@@ -11,7 +11,7 @@ use crate::crypto::{
     derive_photo_wrap_key, derive_subkey, keyed_hash, open, seal,
 };
 
-use super::error::{PhotoError, StorageError, StoreError};
+use super::error::{PhotoError, StorageError, StoreError, guard};
 use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
 use super::schema::{CHUNKS, CONTENT_HASHES, PHOTOS, THUMBNAILS};
 use super::{PhotoId, Session};
@@ -43,6 +43,16 @@ pub struct PreparedPhoto {
     content_hash: ContentHash,
     key: SecretKey,
     sealed_thumbnail: Vec<u8>,
+}
+
+/// A photo encrypted and ready to be written by [`Session::write`]: nothing in it is
+/// readable without the account's keys.
+pub struct SealedPhoto {
+    id: u64,
+    content_hash: ContentHash,
+    record: Vec<u8>,
+    thumbnail: Vec<u8>,
+    segments: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for PreparedPhoto {
@@ -128,101 +138,125 @@ impl Session {
 
     /// Whether this account already holds a photo with these bytes.
     pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
-        let txn = self.vault.db.begin_read()?;
-        let table = txn.open_table(CONTENT_HASHES)?;
-        Ok(table.get((self.account_id, &hash.0))?.is_some())
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let table = txn.open_table(CONTENT_HASHES)?;
+            Ok(table.get((self.account_id, &hash.0))?.is_some())
+        })
     }
 
     /// Chooses an ID, a key and a password for a photo and seals its metadata and
     /// thumbnail; nothing is written yet.
     pub fn prepare(&self, new: NewPhoto) -> Result<PreparedPhoto, StorageError> {
-        let txn = self.vault.db.begin_read()?;
-        let thumbs = txn.open_table(THUMBNAILS)?;
-        let id = loop {
-            let id = PhotoId::random();
-            if thumbs.get(id.0)?.is_none() {
-                break id;
-            }
-        };
-        let sealed_thumbnail = seal(
-            &derive_subkey(&self.master, Subkey::Thumbnail),
-            &thumb_aad(self.account_id, id.0),
-            &new.thumbnail_jpeg,
-        );
-        Ok(PreparedPhoto {
-            id,
-            password: PhotoPassword::generate(),
-            meta: new.meta,
-            content_hash: new.content_hash,
-            key: SecretKey::random(),
-            sealed_thumbnail,
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let thumbs = txn.open_table(THUMBNAILS)?;
+            let id = loop {
+                let id = PhotoId::random();
+                if thumbs.get(id.0)?.is_none() {
+                    break id;
+                }
+            };
+            let sealed_thumbnail = seal(
+                &derive_subkey(&self.master, Subkey::Thumbnail),
+                &thumb_aad(self.account_id, id.0),
+                &new.thumbnail_jpeg,
+            );
+            Ok(PreparedPhoto {
+                id,
+                password: PhotoPassword::generate(),
+                meta: new.meta,
+                content_hash: new.content_hash,
+                key: SecretKey::random(),
+                sealed_thumbnail,
+            })
         })
     }
 
     /// Encrypts `bytes` (which must be the prepared file's bytes) and stores the photo in
     /// one transaction: a crash leaves either the whole photo or nothing.
     pub fn store(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<(), StoreError> {
+        self.write(self.seal(photo, bytes)?)
+    }
+
+    /// The CPU half of [`Session::store`], which may run on any thread: checks that `bytes`
+    /// are the prepared file's, and encrypts them and the photo's records.
+    pub fn seal(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<SealedPhoto, StoreError> {
         if self.content_hash(bytes) != photo.content_hash || bytes.len() as u64 != photo.meta.bytes {
             return Err(StoreError::Changed);
         }
         let id = photo.id.0;
-        let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
-        {
-            let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
-            if hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?.is_some() {
-                return Err(StoreError::Duplicate);
+        let nonce_prefix: [u8; 7] = crate::crypto::random_array();
+        let mut enc = StreamEncryptor::new(&photo.key, nonce_prefix);
+        let mut mac = ChunkMac::new(&derive_subkey(&self.master, Subkey::Verify), id);
+        let count = crate::crypto::chunk_count(bytes.len() as u64);
+        let mut pieces = bytes.chunks(CHUNK_SIZE);
+        let mut chunk_index = 0;
+        let mut segments = Vec::new();
+        for (segment_index, chunks) in segment_sizes(count).enumerate() {
+            let mut segment = Vec::with_capacity(chunks as usize * (CHUNK_SIZE + TAG_LEN));
+            for _ in 0..chunks {
+                chunk_index += 1;
+                enc.encrypt_chunk(pieces.next().unwrap_or(&[]), chunk_index == count, &mut segment);
             }
-            let mut thumbs = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
-            if thumbs.get(id).map_err(StorageError::from)?.is_some() {
-                return Err(StorageError("photo ID collision; import the file again".into()).into());
-            }
-            let nonce_prefix: [u8; 7] = crate::crypto::random_array();
-            let mut enc = StreamEncryptor::new(&photo.key, nonce_prefix);
-            let mut mac = ChunkMac::new(&derive_subkey(&self.master, Subkey::Verify), id);
-            let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-            let count = crate::crypto::chunk_count(bytes.len() as u64);
-            let mut pieces = bytes.chunks(CHUNK_SIZE);
-            let mut chunk_index = 0;
-            for (segment_index, chunks) in segment_sizes(count).enumerate() {
-                let mut segment = Vec::with_capacity(chunks as usize * (CHUNK_SIZE + TAG_LEN));
-                for _ in 0..chunks {
-                    chunk_index += 1;
-                    enc.encrypt_chunk(pieces.next().unwrap_or(&[]), chunk_index == count, &mut segment);
-                }
-                let segment_index = segment_index as u32;
-                mac.segment(segment_index, &segment);
-                table.insert((id, segment_index), segment.as_slice()).map_err(StorageError::from)?;
-            }
-            let header = encode(&PhotoHeader {
-                version: PHOTO_RECORD_VERSION,
-                nonce_prefix,
-                size: bytes.len() as u64,
-                chunk_count: count,
-                key_by_password: seal(
-                    &derive_photo_wrap_key(&self.master, id, &photo.password),
-                    &key_aad(id),
-                    photo.key.expose(),
-                ),
-                key_by_recovery: self.recovery_public.seal_photo_key(id, &photo.key),
-                ciphertext_mac: mac.0.finalize(),
-                content_hash: photo.content_hash.0,
-            });
-            let meta_plain = Zeroizing::new(encode(&photo.meta));
-            let meta = seal(
-                &derive_subkey(&self.master, Subkey::Metadata),
-                &meta_aad(self.account_id, id, &header),
-                &meta_plain,
-            );
-            let record = encode(&PhotoRecord { header, meta });
-            txn.open_table(PHOTOS)
-                .map_err(StorageError::from)?
-                .insert((self.account_id, id), record.as_slice())
-                .map_err(StorageError::from)?;
-            thumbs.insert(id, photo.sealed_thumbnail.as_slice()).map_err(StorageError::from)?;
-            hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
+            mac.segment(segment_index as u32, &segment);
+            segments.push(segment);
         }
-        txn.commit().map_err(StorageError::from)?;
-        Ok(())
+        let header = encode(&PhotoHeader {
+            version: PHOTO_RECORD_VERSION,
+            nonce_prefix,
+            size: bytes.len() as u64,
+            chunk_count: count,
+            key_by_password: seal(
+                &derive_photo_wrap_key(&self.master, id, &photo.password),
+                &key_aad(id),
+                photo.key.expose(),
+            ),
+            key_by_recovery: self.recovery_public.seal_photo_key(id, &photo.key),
+            ciphertext_mac: mac.0.finalize(),
+            content_hash: photo.content_hash.0,
+        });
+        let meta_plain = Zeroizing::new(encode(&photo.meta));
+        let meta =
+            seal(&derive_subkey(&self.master, Subkey::Metadata), &meta_aad(self.account_id, id, &header), &meta_plain);
+        Ok(SealedPhoto {
+            id,
+            content_hash: photo.content_hash,
+            record: encode(&PhotoRecord { header, meta }),
+            thumbnail: photo.sealed_thumbnail.clone(),
+            segments,
+        })
+    }
+
+    /// The storage half of [`Session::store`]: writes a sealed photo in one transaction,
+    /// unless the account already holds the same bytes.
+    pub fn write(&self, photo: SealedPhoto) -> Result<(), StoreError> {
+        guard(|| {
+            let id = photo.id;
+            let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
+            {
+                let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
+                if hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?.is_some() {
+                    return Err(StoreError::Duplicate);
+                }
+                let mut thumbs = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
+                if thumbs.get(id).map_err(StorageError::from)?.is_some() {
+                    return Err(StorageError("photo ID collision; import the file again".into()).into());
+                }
+                let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+                for (segment_index, segment) in photo.segments.iter().enumerate() {
+                    table.insert((id, segment_index as u32), segment.as_slice()).map_err(StorageError::from)?;
+                }
+                txn.open_table(PHOTOS)
+                    .map_err(StorageError::from)?
+                    .insert((self.account_id, id), photo.record.as_slice())
+                    .map_err(StorageError::from)?;
+                thumbs.insert(id, photo.thumbnail.as_slice()).map_err(StorageError::from)?;
+                hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
+            }
+            txn.commit().map_err(StorageError::from)?;
+            Ok(())
+        })
     }
 
     /// Opens a stored record: authenticates the header with the metadata and returns both.
@@ -243,33 +277,37 @@ impl Session {
     /// Every photo of the account, newest first (by date taken, else import time).
     /// Records that cannot be read are returned apart, by ID, for the caller to report.
     pub fn list(&self) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
-        let txn = self.vault.db.begin_read()?;
-        let table = txn.open_table(PHOTOS)?;
-        let (mut photos, mut damaged) = (Vec::new(), Vec::new());
-        for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
-            let (key, value) = entry?;
-            let id = key.value().1;
-            match self.open_record(id, value.value()) {
-                Ok((_, meta)) => photos.push(PhotoInfo { id: PhotoId(id), meta }),
-                Err(_) => damaged.push(PhotoId(id)),
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let table = txn.open_table(PHOTOS)?;
+            let (mut photos, mut damaged) = (Vec::new(), Vec::new());
+            for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                let (key, value) = entry?;
+                let id = key.value().1;
+                match self.open_record(id, value.value()) {
+                    Ok((_, meta)) => photos.push(PhotoInfo { id: PhotoId(id), meta }),
+                    Err(_) => damaged.push(PhotoId(id)),
+                }
             }
-        }
-        photos.sort_by(|a, b| {
-            (b.meta.sort_time().cmp(&a.meta.sort_time()))
-                .then_with(|| a.meta.name.cmp(&b.meta.name))
-                .then(a.id.cmp(&b.id))
-        });
-        Ok((photos, damaged))
+            photos.sort_by(|a, b| {
+                (b.meta.sort_time().cmp(&a.meta.sort_time()))
+                    .then_with(|| a.meta.name.cmp(&b.meta.name))
+                    .then(a.id.cmp(&b.id))
+            });
+            Ok((photos, damaged))
+        })
     }
 
     fn record(&self, id: PhotoId) -> Result<(PhotoHeader, PhotoMeta), PhotoError> {
-        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
-        let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
-        let guard = table
-            .get((self.account_id, id.0))
-            .map_err(StorageError::from)?
-            .ok_or_else(|| PhotoError::NotFound(id.to_string()))?;
-        self.open_record(id.0, guard.value()).map_err(|_| PhotoError::Locked(id.to_string()))
+        guard(|| {
+            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+            let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
+            let guard = table
+                .get((self.account_id, id.0))
+                .map_err(StorageError::from)?
+                .ok_or_else(|| PhotoError::NotFound(id.to_string()))?;
+            self.open_record(id.0, guard.value()).map_err(|_| PhotoError::Locked(id.to_string()))
+        })
     }
 
     /// The metadata of one photo.
@@ -279,14 +317,17 @@ impl Session {
 
     /// The photo's thumbnail JPEG (needs only the login).
     pub fn thumbnail(&self, id: PhotoId) -> Result<Zeroizing<Vec<u8>>, PhotoError> {
-        self.record(id)?;
-        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
-        let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
-        let guard = table.get(id.0).map_err(StorageError::from)?.ok_or_else(|| PhotoError::Locked(id.to_string()))?;
-        let key = derive_subkey(&self.master, Subkey::Thumbnail);
-        open(&key, &thumb_aad(self.account_id, id.0), guard.value())
-            .map(Zeroizing::new)
-            .map_err(|_| PhotoError::Locked(id.to_string()))
+        guard(|| {
+            self.record(id)?;
+            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+            let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
+            let guard =
+                table.get(id.0).map_err(StorageError::from)?.ok_or_else(|| PhotoError::Locked(id.to_string()))?;
+            let key = derive_subkey(&self.master, Subkey::Thumbnail);
+            open(&key, &thumb_aad(self.account_id, id.0), guard.value())
+                .map(Zeroizing::new)
+                .map_err(|_| PhotoError::Locked(id.to_string()))
+        })
     }
 
     /// Decrypts the photo's original bytes into `out`, chunk by chunk. Every chunk is
@@ -299,33 +340,35 @@ impl Session {
         unlock: &PhotoUnlock<'_>,
         out: &mut dyn Write,
     ) -> Result<PhotoMeta, PhotoError> {
-        let locked = || PhotoError::Locked(id.to_string());
-        let (header, meta, key) = self.photo_key(id, unlock)?;
-        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
-        let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-        let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
-        // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
-        let mut buf = Zeroizing::new(Vec::with_capacity(CHUNK_SIZE + TAG_LEN));
-        let mut written = 0u64;
-        let mut chunk_index = 0;
-        for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
-            let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
-            let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
-            if pieces.len() != expected as usize {
+        guard(|| {
+            let locked = || PhotoError::Locked(id.to_string());
+            let (header, meta, key) = self.photo_key(id, unlock)?;
+            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+            let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+            let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
+            // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
+            let mut buf = Zeroizing::new(Vec::with_capacity(CHUNK_SIZE + TAG_LEN));
+            let mut written = 0u64;
+            let mut chunk_index = 0;
+            for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
+                let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
+                let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
+                if pieces.len() != expected as usize {
+                    return Err(locked());
+                }
+                for piece in pieces {
+                    chunk_index += 1;
+                    let plain =
+                        dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
+                    out.write_all(plain)?;
+                    written += plain.len() as u64;
+                }
+            }
+            if header.chunk_count == 0 || written != header.size {
                 return Err(locked());
             }
-            for piece in pieces {
-                chunk_index += 1;
-                let plain =
-                    dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
-                out.write_all(plain)?;
-                written += plain.len() as u64;
-            }
-        }
-        if header.chunk_count == 0 || written != header.size {
-            return Err(locked());
-        }
-        Ok(meta)
+            Ok(meta)
+        })
     }
 
     /// Checks a photo password without decrypting the photo: whether it opens the key.
@@ -370,73 +413,78 @@ impl Session {
     /// Deletes a photo: its record, every chunk, its thumbnail and its duplicate-index
     /// entry, in one transaction. Returns its metadata.
     pub fn delete(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
-        let (header, meta) = self.record(id)?;
-        let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
-        {
-            txn.open_table(PHOTOS)
-                .map_err(StorageError::from)?
-                .remove((self.account_id, id.0))
-                .map_err(StorageError::from)?;
-            let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-            chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false).map_err(StorageError::from)?;
-            txn.open_table(THUMBNAILS).map_err(StorageError::from)?.remove(id.0).map_err(StorageError::from)?;
-            txn.open_table(CONTENT_HASHES)
-                .map_err(StorageError::from)?
-                .remove((self.account_id, &header.content_hash))
-                .map_err(StorageError::from)?;
-        }
-        txn.commit().map_err(StorageError::from)?;
-        Ok(meta)
+        guard(|| {
+            let (header, meta) = self.record(id)?;
+            let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
+            {
+                txn.open_table(PHOTOS)
+                    .map_err(StorageError::from)?
+                    .remove((self.account_id, id.0))
+                    .map_err(StorageError::from)?;
+                let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+                chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false).map_err(StorageError::from)?;
+                txn.open_table(THUMBNAILS).map_err(StorageError::from)?.remove(id.0).map_err(StorageError::from)?;
+                txn.open_table(CONTENT_HASHES)
+                    .map_err(StorageError::from)?
+                    .remove((self.account_id, &header.content_hash))
+                    .map_err(StorageError::from)?;
+            }
+            txn.commit().map_err(StorageError::from)?;
+            Ok(meta)
+        })
     }
 
     /// Checks every stored byte of the account's photos using only the login: each
     /// record authenticates, each chunk is present and matches the stored MAC, and each
     /// thumbnail opens. Returns the problems found (empty when all is intact).
     pub fn verify(&self) -> Result<Vec<VerifyProblem>, StorageError> {
-        let txn = self.vault.db.begin_read()?;
-        let photos = txn.open_table(PHOTOS)?;
-        let chunks = txn.open_table(CHUNKS)?;
-        let thumbs = txn.open_table(THUMBNAILS)?;
-        let verify_key = derive_subkey(&self.master, Subkey::Verify);
-        let thumb_key = derive_subkey(&self.master, Subkey::Thumbnail);
-        let mut problems = Vec::new();
-        for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
-            let (key, value) = entry?;
-            let id = key.value().1;
-            let problem = |name: Option<&str>, what: &str| VerifyProblem {
-                id: PhotoId(id),
-                name: name.map(str::to_string),
-                problem: what.to_string(),
-            };
-            let (header, meta) = match self.open_record(id, value.value()) {
-                Ok(r) => r,
-                Err(_) => {
-                    problems.push(problem(None, "its record is damaged"));
-                    continue;
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let photos = txn.open_table(PHOTOS)?;
+            let chunks = txn.open_table(CHUNKS)?;
+            let thumbs = txn.open_table(THUMBNAILS)?;
+            let verify_key = derive_subkey(&self.master, Subkey::Verify);
+            let thumb_key = derive_subkey(&self.master, Subkey::Thumbnail);
+            let mut problems = Vec::new();
+            for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                let (key, value) = entry?;
+                let id = key.value().1;
+                let problem = |name: Option<&str>, what: &str| VerifyProblem {
+                    id: PhotoId(id),
+                    name: name.map(str::to_string),
+                    problem: what.to_string(),
+                };
+                let (header, meta) = match self.open_record(id, value.value()) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        problems.push(problem(None, "its record is damaged"));
+                        continue;
+                    }
+                };
+                let mut mac = ChunkMac::new(&verify_key, id);
+                let mut missing = false;
+                let segments = segment_sizes(header.chunk_count).count() as u32;
+                for index in 0..segments {
+                    match chunks.get((id, index))? {
+                        Some(c) => mac.segment(index, c.value()),
+                        None => missing = true,
+                    }
                 }
-            };
-            let mut mac = ChunkMac::new(&verify_key, id);
-            let mut missing = false;
-            let segments = segment_sizes(header.chunk_count).count() as u32;
-            for index in 0..segments {
-                match chunks.get((id, index))? {
-                    Some(c) => mac.segment(index, c.value()),
-                    None => missing = true,
+                let extra = chunks.range((id, segments)..=(id, u32::MAX))?.next().is_some();
+                if missing {
+                    problems.push(problem(Some(&meta.name), "part of its data is missing"));
+                } else if extra || mac.0.finalize() != header.ciphertext_mac {
+                    problems.push(problem(Some(&meta.name), "its data was changed"));
+                }
+                let thumb_ok = thumbs
+                    .get(id)?
+                    .is_some_and(|t| open(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
+                if !thumb_ok {
+                    problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
                 }
             }
-            let extra = chunks.range((id, segments)..=(id, u32::MAX))?.next().is_some();
-            if missing {
-                problems.push(problem(Some(&meta.name), "part of its data is missing"));
-            } else if extra || mac.0.finalize() != header.ciphertext_mac {
-                problems.push(problem(Some(&meta.name), "its data was changed"));
-            }
-            let thumb_ok =
-                thumbs.get(id)?.is_some_and(|t| open(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
-            if !thumb_ok {
-                problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
-            }
-        }
-        Ok(problems)
+            Ok(problems)
+        })
     }
 }
 
