@@ -2,7 +2,9 @@
 //! or its thumbnail) to a new file, atomically, so a failure leaves no file behind. The
 //! command line and the desktop app both export through here.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use zeroize::Zeroizing;
 
@@ -66,9 +68,49 @@ pub fn export_photo(
     Ok(meta)
 }
 
+/// One photo of a batch export, and what opens it (`None` for thumbnails).
+pub struct ExportItem<'a> {
+    /// The photo.
+    pub photo: &'a PhotoInfo,
+    /// Its password, or the session's recovery key.
+    pub unlock: Option<PhotoUnlock<'a>>,
+}
+
+/// Exports `items` into the existing folder `folder`, each under its own name (a clash
+/// with a file there or another photo of the batch gets ` (1)`, ` (2)`…), on all cores.
+/// `on_done` hears of each photo as it finishes: the file written, or why none was.
+pub fn export_to_folder(
+    session: &Session,
+    items: &[ExportItem<'_>],
+    kind: ExportKind,
+    folder: &Path,
+    on_done: &mut dyn FnMut(&PhotoInfo, Result<PathBuf, ExportError>),
+) {
+    let mut reserved = HashSet::new();
+    let targets: Vec<PathBuf> = items
+        .iter()
+        .map(|item| {
+            let path = path_in_folder(folder, item.photo, kind, &reserved);
+            reserved.insert(path.clone());
+            path
+        })
+        .collect();
+    let indices: Vec<usize> = (0..items.len()).collect();
+    crate::parallel::for_each_on_all_cores(
+        "export",
+        &indices,
+        &AtomicBool::new(false),
+        |&i| export_photo(session, items[i].photo.id, items[i].unlock.as_ref(), kind, &targets[i]),
+        |i, result| {
+            on_done(items[i].photo, result.map(|_| targets[i].clone()));
+            true
+        },
+    );
+}
+
 /// A free path in `dir` for the photo: its original name made safe (a thumbnail gets
-/// `.thumbnail.jpg`), with ` (1)`, ` (2)`… when the name is taken.
-pub fn path_in_folder(dir: &Path, photo: &PhotoInfo, kind: ExportKind) -> PathBuf {
+/// `.thumbnail.jpg`), with ` (1)`, ` (2)`… when the name is taken on disk or `reserved`.
+fn path_in_folder(dir: &Path, photo: &PhotoInfo, kind: ExportKind, reserved: &HashSet<PathBuf>) -> PathBuf {
     let name: String =
         photo.meta.name.chars().map(|c| if matches!(c, '/' | '\\') || c.is_control() { '_' } else { c }).collect();
     let name = if name.is_empty() || name == "." || name == ".." { format!("photo-{}", photo.id) } else { name };
@@ -76,5 +118,5 @@ pub fn path_in_folder(dir: &Path, photo: &PhotoInfo, kind: ExportKind) -> PathBu
         ExportKind::Thumbnail => format!("{}.thumbnail.jpg", name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s)),
         _ => name,
     };
-    unique_path(dir, &name)
+    unique_path(dir, &name, reserved)
 }

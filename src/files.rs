@@ -1,7 +1,8 @@
 //! Small file-system helpers shared by the vault, the outbox and exports: owner-only
 //! folders and files.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 /// Creates `dir` (and parents) readable by the owner only, where the platform allows.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -64,17 +65,19 @@ fn already_exists(path: &Path) -> std::io::Error {
     )
 }
 
-/// `dir/name`, or `dir/stem (1).ext`, `dir/stem (2).ext`… when that is taken.
-pub fn unique_path(dir: &Path, name: &str) -> std::path::PathBuf {
+/// `dir/name`, or `dir/stem (1).ext`, `dir/stem (2).ext`… when that is taken, on disk
+/// or in `reserved` (names already given to other files of the same batch).
+pub fn unique_path(dir: &Path, name: &str, reserved: &HashSet<PathBuf>) -> PathBuf {
+    let free = |p: &PathBuf| !p.exists() && !reserved.contains(p);
     let first = dir.join(name);
-    if !first.exists() {
+    if free(&first) {
         return first;
     }
     let (stem, ext) = match name.rsplit_once('.') {
         Some((s, e)) if !s.is_empty() => (s, format!(".{e}")),
         _ => (name, String::new()),
     };
-    (1..).map(|n| dir.join(format!("{stem} ({n}){ext}"))).find(|p| !p.exists()).expect("some suffix is free")
+    (1..).map(|n| dir.join(format!("{stem} ({n}){ext}"))).find(free).expect("some suffix is free")
 }
 
 #[cfg(test)]
@@ -104,11 +107,14 @@ mod tests {
     #[test]
     fn clashing_names_get_a_suffix() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(unique_path(dir.path(), "a.jpg"), dir.path().join("a.jpg"));
+        let none = HashSet::new();
+        assert_eq!(unique_path(dir.path(), "a.jpg", &none), dir.path().join("a.jpg"));
         std::fs::write(dir.path().join("a.jpg"), b"").unwrap();
         std::fs::write(dir.path().join("a (1).jpg"), b"").unwrap();
-        assert_eq!(unique_path(dir.path(), "a.jpg"), dir.path().join("a (2).jpg"));
+        assert_eq!(unique_path(dir.path(), "a.jpg", &none), dir.path().join("a (2).jpg"));
+        let reserved = HashSet::from([dir.path().join("a (2).jpg")]);
+        assert_eq!(unique_path(dir.path(), "a.jpg", &reserved), dir.path().join("a (3).jpg"));
         std::fs::write(dir.path().join(".hidden"), b"").unwrap();
-        assert_eq!(unique_path(dir.path(), ".hidden"), dir.path().join(".hidden (1)"));
+        assert_eq!(unique_path(dir.path(), ".hidden", &none), dir.path().join(".hidden (1)"));
     }
 }

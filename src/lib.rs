@@ -17,10 +17,14 @@ pub mod cli;
 pub mod crypto;
 pub mod export;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod imaging;
 pub mod import;
+#[cfg(feature = "desktop")]
 pub mod jobs;
 pub mod mail;
 pub mod parallel;
+#[cfg(feature = "desktop")]
 pub mod ui;
 pub mod vault;

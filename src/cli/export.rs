@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use crate::crypto::PhotoPassword;
-use crate::export::{ExportKind, export_photo, path_in_folder};
+use crate::export::{ExportItem, ExportKind, export_photo, export_to_folder};
 use crate::files::create_private_dir;
 use crate::mail::parse_passwords;
 use crate::vault::{PhotoId, PhotoUnlock, Session, Vault};
@@ -113,28 +113,28 @@ fn export_all(
     for id in &damaged {
         println!("failed {id}: its record is damaged (run `verify`)");
     }
+    let mut items = Vec::new();
     for photo in &photos {
         let unlock = if args.thumbnail {
             None
         } else if args.use_recovery_key {
-            Some(Unlock::Recovery)
+            Some(PhotoUnlock::Recovery)
         } else if let Some(pw) = passwords.get(&photo.id) {
-            Some(Unlock::Password(pw.clone()))
+            Some(PhotoUnlock::Password(pw))
         } else {
             println!("failed {} {}: no password for it in the passwords files", photo.id, photo.meta.name);
             failed += 1;
             continue;
         };
-        let target = path_in_folder(&args.out, photo, kind(args));
-        let unlock = unlock.as_ref().map(Unlock::as_photo_unlock);
-        match export_photo(session, photo.id, unlock.as_ref(), kind(args), &target) {
-            Ok(_) => println!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
-            Err(e) => {
-                println!("failed {} {}: {e:#}", photo.id, photo.meta.name);
-                failed += 1;
-            }
-        }
+        items.push(ExportItem { photo, unlock });
     }
+    export_to_folder(session, &items, kind(args), &args.out, &mut |photo, result| match result {
+        Ok(target) => println!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
+        Err(e) => {
+            println!("failed {} {}: {e:#}", photo.id, photo.meta.name);
+            failed += 1;
+        }
+    });
     if failed > 0 {
         eprintln!(
             "{failed} photo(s) were not exported (see the `failed` lines); the others were written to {}",

@@ -16,7 +16,7 @@ use std::time::Instant;
 use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
-use crate::export::{ExportKind, export_photo, path_in_folder};
+use crate::export::{ExportItem, ExportKind, export_to_folder};
 use crate::import::{ImportEvent, ImportSummary, MailOverrides, import_paths, mail_route};
 use crate::vault::{PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session, Vault};
 
@@ -208,14 +208,14 @@ impl Jobs {
                 ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", folder.display())]));
                 return;
             }
-            for (photo, password) in &photos {
-                let out = path_in_folder(&folder, photo, kind);
-                let unlock = password.as_ref().map(PhotoUnlock::Password);
-                match export_photo(&session, photo.id, unlock.as_ref(), kind, &out) {
-                    Ok(_) => written += 1,
-                    Err(e) => failed.push(format!("{}: {e}", photo.meta.name)),
-                }
-            }
+            let items: Vec<ExportItem<'_>> = photos
+                .iter()
+                .map(|(photo, password)| ExportItem { photo, unlock: password.as_ref().map(PhotoUnlock::Password) })
+                .collect();
+            export_to_folder(&session, &items, kind, &folder, &mut |photo, result| match result {
+                Ok(_) => written += 1,
+                Err(e) => failed.push(format!("{}: {e}", photo.meta.name)),
+            });
             ev.send(Event::Exported(format!("Exported {written} photo(s) to {}", folder.display()), failed));
         });
     }

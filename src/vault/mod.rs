@@ -11,6 +11,8 @@ mod error;
 mod id;
 mod photos;
 mod records;
+
+pub(crate) use records::{decode_every_record, sample_records};
 mod schema;
 
 use std::path::{Path, PathBuf};

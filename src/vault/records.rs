@@ -113,3 +113,55 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, StorageError> {
     postcard::from_bytes(bytes).map_err(|e| StorageError(format!("damaged record ({e})")))
 }
+
+/// Decodes `bytes` as every kind of stored record, for the fuzz target `records`:
+/// damaged bytes must give an error, never a panic or a runaway allocation.
+pub(crate) fn decode_every_record(bytes: &[u8]) {
+    let _ = decode::<AccountRecord>(bytes);
+    let _ = decode::<Profile>(bytes);
+    let _ = decode::<PhotoRecord>(bytes);
+    let _ = decode::<PhotoHeader>(bytes);
+    let _ = decode::<PhotoMeta>(bytes);
+}
+
+/// One stored record of each kind, as seeds for that fuzz target.
+pub(crate) fn sample_records() -> Vec<Vec<u8>> {
+    let meta = PhotoMeta {
+        name: "IMG_0001.jpg".into(),
+        mime: "image/jpeg".into(),
+        bytes: 3_500_000,
+        width: 4000,
+        height: 3000,
+        orientation: 6,
+        taken_at: Some("2024-06-01T12:00:00+02:00".into()),
+        camera: Some("Example Camera".into()),
+        has_gps: true,
+        imported_at: 1_700_000_000,
+    };
+    let profile = Profile {
+        email: "alice@example.com".into(),
+        smtp: Some(SmtpSettings { url: "smtps://user@mail.example.com".into(), from: None }),
+    };
+    let header = PhotoHeader {
+        version: PHOTO_RECORD_VERSION,
+        nonce_prefix: [1; 7],
+        size: 3_500_000,
+        chunk_count: 54,
+        key_by_password: vec![2; 60],
+        key_by_recovery: vec![3; 92],
+        ciphertext_mac: [4; 32],
+        content_hash: [5; 32],
+    };
+    let record = PhotoRecord { header: encode(&header), meta: vec![6; 120] };
+    let account = AccountRecord {
+        version: ACCOUNT_RECORD_VERSION,
+        username: "Alice".into(),
+        kdf: crate::crypto::KdfParams::default(),
+        salt: [7; 16],
+        master_by_password: vec![8; 60],
+        master_by_recovery: vec![9; 60],
+        recovery_public: [10; 32],
+        profile: vec![11; 80],
+    };
+    vec![encode(&meta), encode(&profile), encode(&header), encode(&record), encode(&account)]
+}
