@@ -1,0 +1,96 @@
+//! The gallery grid of a vault with 10,000 photos, in the real app driven headless by
+//! egui_kittest: the time of one frame while scrolling (egui's work for the frame: the
+//! visible rows laid out, thumbnail textures taken in as they arrive, the accessibility
+//! tree; not the GPU's drawing), its 99th percentile and worst case over a scroll through
+//! the whole grid, and the process's resident memory after that scroll.
+//! `cargo bench --bench grid`; results in docs/BENCHMARKS.md.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{PASSWORD, vault_with_photos};
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use secure_photo_gallery::ui::{GalleryApp, ScreenKind};
+
+const PHOTOS: usize = 10_000;
+
+fn wheel(dy: f32) -> egui::Event {
+    egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    }
+}
+
+fn resident_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb =
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().split(' ').next()?.parse().ok());
+    kb.unwrap_or(0) / 1024
+}
+
+fn grid(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = vault_with_photos(dir.path(), PHOTOS);
+    let mut h = Harness::builder().with_size([1280.0, 800.0]).wgpu().build_eframe(|cc| GalleryApp::new(cc, &vault));
+    h.run_ok();
+    let password = h.get_by_role_and_label(Role::PasswordInput, "Password");
+    password.focus();
+    h.run_ok();
+    h.get_by_role_and_label(Role::PasswordInput, "Password").type_text(PASSWORD);
+    h.key_press(egui::Key::Enter);
+    let started = Instant::now();
+    while !matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: PHOTOS, thumbnails: 1.., .. }) {
+        assert!(started.elapsed() < Duration::from_secs(60), "the gallery did not open");
+        h.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    eprintln!("login to first thumbnails: {:.0} ms (includes the login KDF)", started.elapsed().as_secs_f64() * 1e3);
+    h.hover_at(egui::pos2(640.0, 420.0));
+
+    // Down the whole grid and back up, a wheel notch (120 points) per frame: 3,000 notches
+    // cover the ~1,700 rows and 180 month headings of 10,000 photos in this window.
+    let mut frames = Vec::new();
+    for dy in [-120.0, 120.0] {
+        for _ in 0..3000 {
+            h.event(wheel(dy));
+            let t = Instant::now();
+            h.step();
+            frames.push(t.elapsed());
+        }
+    }
+    frames.sort();
+    let pct = |p: f64| frames[((frames.len() - 1) as f64 * p) as usize].as_secs_f64() * 1e3;
+    eprintln!(
+        "scroll through {PHOTOS} photos: {} frames, median {:.2} ms, p99 {:.2} ms, worst {:.2} ms; resident {} MB",
+        frames.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        resident_mb()
+    );
+
+    let mut group = c.benchmark_group("grid-10k");
+    let mut down = true;
+    let mut n = 0;
+    group.bench_function("frame while scrolling", |b| {
+        b.iter(|| {
+            n += 1;
+            if n % 500 == 0 {
+                down = !down;
+            }
+            h.event(wheel(if down { -120.0 } else { 120.0 }));
+            h.step();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, grid);
+criterion_main!(benches);
