@@ -40,6 +40,12 @@ pub struct Vault {
     path: PathBuf,
 }
 
+/// redb's page cache. Its default, 1 GiB, fills with every photo read or written: an
+/// export of 100 photos grew to 316 MB resident and scrolling 10,000 thumbnails past 1 GB.
+/// Photos are read once and thumbnails are cached as textures, so a small cache loses
+/// nothing measurable (listing 10,000 records reads about 3 MB).
+const CACHE_SIZE: usize = 32 * 1024 * 1024;
+
 /// The redb database, closed under [`error::catch_panic`]: closing writes to the file, and
 /// redb can panic there on a damaged one, which must not crash the program.
 struct Db(Option<Database>);
@@ -75,7 +81,7 @@ impl Vault {
         let existed = path.exists();
         let unreadable = |reason: String| OpenError::Unreadable { path: path.to_path_buf(), reason };
         let opened = error::catch_panic(|| {
-            let db = Database::create(path).map_err(|e| match e {
+            let db = Database::builder().set_cache_size(CACHE_SIZE).create(path).map_err(|e| match e {
                 DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
                 other => unreadable(other.to_string()),
             })?;
