@@ -30,7 +30,7 @@ sleep 2
 xdotool windowfocus --sync "$win" 2>/dev/null || true
 xdotool key --window "$win" ctrl+a
 xdotool type --delay 40 alice
-xdotool key Tab
+sleep 0.3; xdotool key Tab; sleep 0.3
 xdotool type --delay 40 'correct horse battery staple'
 xdotool key Return
 sleep 8
