@@ -95,12 +95,11 @@ pub fn export_to_folder(
             path
         })
         .collect();
-    let indices: Vec<usize> = (0..items.len()).collect();
     crate::parallel::for_each_on_all_cores(
         "export",
-        &indices,
+        items,
         &AtomicBool::new(false),
-        |&i| export_photo(session, items[i].photo.id, items[i].unlock.as_ref(), kind, &targets[i]),
+        |i, item| export_photo(session, item.photo.id, item.unlock.as_ref(), kind, &targets[i]),
         |i, result| {
             on_done(items[i].photo, result.map(|_| targets[i].clone()));
             true

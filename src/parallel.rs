@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-/// Runs `work` on every item of `items` on up to one thread per core (named
+/// Runs `work` on every item of `items` (with its index) on up to one thread per core (named
 /// `{name}-{n}`), and gives each result with its item's index to `on_result` on the
 /// calling thread, in the order they finish. No new item starts once `cancel` is set or
 /// `on_result` returns `false`; the indices never handed back are the items not done.
@@ -16,7 +16,7 @@ pub fn for_each_on_all_cores<T: Sync, R: Send>(
     name: &str,
     items: &[T],
     cancel: &AtomicBool,
-    work: impl Fn(&T) -> R + Sync,
+    work: impl Fn(usize, &T) -> R + Sync,
     mut on_result: impl FnMut(usize, R) -> bool,
 ) {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len());
@@ -38,7 +38,7 @@ pub fn for_each_on_all_cores<T: Sync, R: Send>(
                         }
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(i) else { break };
-                        if tx.send((i, work(item))).is_err() {
+                        if tx.send((i, work(i, item))).is_err() {
                             break;
                         }
                     }
@@ -70,7 +70,7 @@ mod tests {
             "t",
             &items,
             &AtomicBool::new(false),
-            |x| x * 2,
+            |_, x| x * 2,
             |i, r| {
                 assert_eq!(r, items[i] * 2);
                 seen[i] += 1;
@@ -84,7 +84,7 @@ mod tests {
             "t",
             &items,
             &AtomicBool::new(false),
-            |x| *x,
+            |_, x| *x,
             |_, _| {
                 got += 1;
                 got < 5
@@ -97,7 +97,7 @@ mod tests {
             "t",
             &items,
             &AtomicBool::new(true),
-            |x| *x,
+            |_, x| *x,
             |_, _| {
                 any = true;
                 true

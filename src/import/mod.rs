@@ -250,7 +250,7 @@ pub fn import_paths(
             "encrypt",
             &prepared,
             &AtomicBool::new(false),
-            |(path, photo)| seal_file(session, path, photo),
+            |_, (path, photo)| seal_file(session, path, photo),
             |i, sealed| {
                 let (path, photo) = &prepared[i];
                 written[i] = true;
@@ -298,7 +298,7 @@ fn analyse_batch(
         "import",
         batch,
         cancel,
-        |path| analyse_file(session, path, imported_at),
+        |_, path| analyse_file(session, path, imported_at),
         |i, (result, len)| {
             (bytes, done) = (bytes + len, done + 1);
             results[i] = Some(result);
