@@ -3,7 +3,6 @@
 
 use std::io::Cursor;
 
-use image::codecs::jpeg::JpegEncoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
 
@@ -97,10 +96,13 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
     thumb.apply_orientation(orientation);
     let quarter_turn = matches!(orientation.to_exif(), 5..=8);
     let (width, height) = if quarter_turn { (h, w) } else { (w, h) };
+    let thumb = thumb.into_rgb8();
     let mut thumbnail_jpeg = Vec::new();
-    JpegEncoder::new_with_quality(&mut thumbnail_jpeg, THUMBNAIL_QUALITY)
-        .encode_image(&thumb)
-        .expect("encoding an in-memory RGB image into a Vec cannot fail");
+    // `jpeg-encoder` (AVX2 chosen at run time) takes 2.2 ms for a 500x375 thumbnail here,
+    // the `image` crate's encoder 7.3 ms: a tenth of an import's CPU time.
+    jpeg_encoder::Encoder::new(&mut thumbnail_jpeg, THUMBNAIL_QUALITY)
+        .encode(thumb.as_raw(), thumb.width() as u16, thumb.height() as u16, jpeg_encoder::ColorType::Rgb)
+        .expect("a thumbnail of at most 512 pixels encodes into a Vec");
     Ok(Analysis { width, height, mime, orientation: orientation.to_exif(), exif, thumbnail_jpeg })
 }
 
@@ -253,6 +255,7 @@ fn flatten(image: DynamicImage) -> DynamicImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::codecs::jpeg::JpegEncoder;
     use image::{ImageEncoder, RgbaImage};
 
     fn png(width: u32, height: u32) -> Vec<u8> {
