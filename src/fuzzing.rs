@@ -5,8 +5,11 @@
 
 use crate::crypto::{CHUNK_SIZE, PhotoPassword, SecretKey, StreamDecryptor, StreamEncryptor, TAG_LEN};
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by name: (name, body).
-pub const TARGETS: [(&str, fn(&[u8])); 4] =
+pub const TARGETS: [(&str, Target); 4] =
     [("records", records), ("chunks", chunks), ("password_email", password_email), ("image_import", image_import)];
 
 /// Stored records (accounts, profiles, photo headers and metadata) from damaged bytes.
