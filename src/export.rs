@@ -6,8 +6,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use zeroize::Zeroizing;
-
+use crate::crypto::SecretBytes;
 use crate::files::{unique_path, write_new_file};
 use crate::imaging::{StripError, strip_metadata};
 use crate::vault::{PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session};
@@ -59,7 +58,7 @@ pub fn export_photo(
         }
         ExportKind::Stripped => {
             let (meta, original) = session.decrypt(id, unlock.ok_or_else(locked)?)?;
-            let stripped = Zeroizing::new(strip_metadata(&original, meta.orientation)?);
+            let stripped = SecretBytes::from(strip_metadata(&original, meta.orientation)?);
             (meta, stripped)
         }
         ExportKind::Thumbnail => (session.meta(id)?, session.thumbnail(id)?),

@@ -76,7 +76,7 @@ impl Unlock {
 fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<PhotoId, PhotoPassword>> {
     let mut out = HashMap::new();
     for file in files {
-        let bytes = zeroize::Zeroizing::new(
+        let bytes = crate::crypto::SecretBytes::from(
             std::fs::read(file).with_context(|| format!("cannot read the passwords file {}", file.display()))?,
         );
         let found = parse_passwords(&bytes);

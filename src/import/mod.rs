@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use zeroize::Zeroizing;
 
+use crate::crypto::SecretBytes;
 use crate::imaging::{ImageError, analyze};
 use crate::mail::{MailError, MailTransport, PasswordEmail, PasswordEntry, SmtpConfig};
 use crate::vault::{
@@ -320,7 +321,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, SkipReason> {
 
 fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Analysed, SkipReason>, u64) {
     let bytes = match read_file(path) {
-        Ok(b) => Zeroizing::new(b),
+        Ok(b) => SecretBytes::from(b),
         Err(e) => return (Err(e), 0),
     };
     let len = bytes.len() as u64;
@@ -350,7 +351,7 @@ fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Ana
 
 /// Reads the file again and encrypts it; the content hash proves it is the file analysed.
 fn seal_file(session: &Session, path: &Path, photo: &PreparedPhoto) -> Result<SealedPhoto, SkipReason> {
-    let bytes = Zeroizing::new(read_file(path)?);
+    let bytes = SecretBytes::from(read_file(path)?);
     Ok(session.seal(photo, &bytes)?)
 }
 

@@ -7,7 +7,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    CHUNK_SIZE, KeyedHasher, PhotoPassword, SecretKey, StreamDecryptor, StreamEncryptor, Subkey, TAG_LEN,
+    CHUNK_SIZE, KeyedHasher, PhotoPassword, SecretBytes, SecretKey, StreamDecryptor, StreamEncryptor, Subkey, TAG_LEN,
     derive_photo_wrap_key, derive_subkey, keyed_hash, open, seal,
 };
 
@@ -316,7 +316,7 @@ impl Session {
     }
 
     /// The photo's thumbnail JPEG (needs only the login).
-    pub fn thumbnail(&self, id: PhotoId) -> Result<Zeroizing<Vec<u8>>, PhotoError> {
+    pub fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
         guard(|| {
             self.record(id)?;
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
@@ -325,7 +325,7 @@ impl Session {
                 table.get(id.0).map_err(StorageError::from)?.ok_or_else(|| PhotoError::Locked(id.to_string()))?;
             let key = derive_subkey(&self.master, Subkey::Thumbnail);
             open(&key, &thumb_aad(self.account_id, id.0), guard.value())
-                .map(Zeroizing::new)
+                .map(SecretBytes::from)
                 .map_err(|_| PhotoError::Locked(id.to_string()))
         })
     }
@@ -347,7 +347,7 @@ impl Session {
             let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
             let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
             // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
-            let mut buf = Zeroizing::new(Vec::with_capacity(CHUNK_SIZE + TAG_LEN));
+            let mut buf = SecretBytes::with_capacity(CHUNK_SIZE + TAG_LEN);
             let mut written = 0u64;
             let mut chunk_index = 0;
             for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
@@ -398,14 +398,10 @@ impl Session {
     }
 
     /// Decrypts the photo's original bytes into memory (for the viewer).
-    pub fn decrypt(
-        &self,
-        id: PhotoId,
-        unlock: &PhotoUnlock<'_>,
-    ) -> Result<(PhotoMeta, Zeroizing<Vec<u8>>), PhotoError> {
+    pub fn decrypt(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<(PhotoMeta, SecretBytes), PhotoError> {
         // Sized up front: a growing Vec would leave unwiped copies of the photo behind.
         let size = usize::try_from(self.meta(id)?.bytes).map_err(|_| PhotoError::Locked(id.to_string()))?;
-        let mut out = Zeroizing::new(Vec::with_capacity(size));
+        let mut out = SecretBytes::with_capacity(size);
         let meta = self.decrypt_to(id, unlock, &mut *out)?;
         Ok((meta, out))
     }
