@@ -36,8 +36,8 @@ pub enum Event {
     Registered(Result<(String, Zeroizing<String>), String>),
     /// The account's photos, newest first.
     Listed(Result<Vec<PhotoInfo>, String>),
-    /// A thumbnail decoded for the grid.
-    Thumbnail(PhotoId, Result<image::RgbaImage, String>),
+    /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
+    Thumbnail(PhotoId, u32, Result<image::RgbaImage, String>),
     /// Passwords checked: the ones that opened their photo, and why others did not.
     Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<String>),
     /// A photo decrypted and decoded for the viewer.

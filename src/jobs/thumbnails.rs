@@ -1,9 +1,11 @@
 //! The grid's thumbnail loader: one named thread per session that decrypts and decodes
-//! the thumbnails the grid asks for, newest request first, so the rows on screen come
-//! before the ones scrolled past.
+//! the thumbnails the grid asks for, at the size its tiles need, newest request first so
+//! the rows on screen come before the ones scrolled past. A request for a tile that left
+//! the screen before its turn is forgotten, so a fast scroll through thousands of photos
+//! decodes and uploads only what stays in view.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Sender, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
 use crate::vault::{PhotoId, Session};
 
@@ -11,44 +13,97 @@ use super::{Event, EventSender};
 
 /// Asks for thumbnails; the thread stops when this is dropped (on lock).
 pub struct ThumbnailLoader {
-    requests: Sender<PhotoId>,
+    requests: Sender<Request>,
+}
+
+enum Request {
+    /// Load this photo's thumbnail with its longest side at most this many pixels.
+    Load(PhotoId, u32),
+    /// It is no longer needed.
+    Forget(PhotoId),
+}
+
+/// The requests waiting, oldest first.
+#[derive(Default)]
+struct Queue(Vec<(PhotoId, u32)>);
+
+impl Queue {
+    fn apply(&mut self, request: Request) {
+        match request {
+            Request::Load(id, side) => {
+                self.0.retain(|(queued, _)| *queued != id);
+                self.0.push((id, side));
+            }
+            Request::Forget(id) => self.0.retain(|(queued, _)| *queued != id),
+        }
+    }
+
+    /// Takes every request that waits in `rx`, blocking for one only when there is no
+    /// work; `None` once the sender is gone.
+    fn refill(&mut self, rx: &Receiver<Request>) -> Option<()> {
+        if self.0.is_empty() {
+            self.apply(rx.recv().ok()?);
+        }
+        loop {
+            match rx.try_recv() {
+                Ok(request) => self.apply(request),
+                Err(TryRecvError::Empty) => return Some(()),
+                Err(TryRecvError::Disconnected) => return None,
+            }
+        }
+    }
 }
 
 impl ThumbnailLoader {
     pub(super) fn start(session: Arc<Session>, events: EventSender) -> ThumbnailLoader {
-        let (requests, rx) = channel::<PhotoId>();
+        let (requests, rx) = channel();
         std::thread::Builder::new()
             .name("thumbnails".into())
             .spawn(move || {
-                let mut queue: Vec<PhotoId> = Vec::new();
-                loop {
-                    // Block for work only when the queue is empty; then take all that waits.
-                    if queue.is_empty() {
-                        match rx.recv() {
-                            Ok(id) => queue.push(id),
-                            Err(_) => return,
-                        }
-                    }
-                    loop {
-                        match rx.try_recv() {
-                            Ok(id) => queue.push(id),
-                            Err(TryRecvError::Empty) => break,
-                            Err(TryRecvError::Disconnected) => return,
-                        }
-                    }
-                    let id = queue.pop().expect("the queue is not empty");
-                    let result = session.thumbnail(id).map_err(|e| e.to_string()).and_then(|jpeg| {
-                        image::load_from_memory(&jpeg).map(|i| i.into_rgba8()).map_err(|e| e.to_string())
-                    });
-                    events.send(Event::Thumbnail(id, result));
+                let mut queue = Queue::default();
+                while queue.refill(&rx).is_some() {
+                    let Some((id, side)) = queue.0.pop() else { continue };
+                    let result = session
+                        .thumbnail(id)
+                        .map_err(|e| e.to_string())
+                        .and_then(|jpeg| crate::imaging::decode_for_display(&jpeg, side).map_err(|e| e.to_string()));
+                    events.send(Event::Thumbnail(id, side, result));
                 }
             })
             .expect("the OS can start the thumbnail thread");
         ThumbnailLoader { requests }
     }
 
-    /// Asks for one thumbnail; it arrives as [`Event::Thumbnail`].
-    pub fn request(&self, id: PhotoId) {
-        let _ = self.requests.send(id);
+    /// Asks for one thumbnail, its longest side at most `side` pixels; it arrives as
+    /// [`Event::Thumbnail`] unless forgotten first.
+    pub fn request(&self, id: PhotoId, side: u32) {
+        let _ = self.requests.send(Request::Load(id, side));
+    }
+
+    /// Withdraws a request that has not been served yet.
+    pub fn forget(&self, id: PhotoId) {
+        let _ = self.requests.send(Request::Forget(id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newest_request_first_and_forgotten_ones_never() {
+        let (tx, rx) = channel();
+        let mut queue = Queue::default();
+        for n in 1..=4 {
+            tx.send(Request::Load(PhotoId(n), 256)).unwrap();
+        }
+        tx.send(Request::Forget(PhotoId(3))).unwrap();
+        // Asked again at another size: moves to the front with the new size.
+        tx.send(Request::Load(PhotoId(1), 512)).unwrap();
+        assert_eq!(queue.refill(&rx), Some(()));
+        let order: Vec<_> = std::iter::from_fn(|| queue.0.pop()).collect();
+        assert_eq!(order, [(PhotoId(1), 512), (PhotoId(4), 256), (PhotoId(2), 256)]);
+        drop(tx);
+        assert_eq!(queue.refill(&rx), None);
     }
 }

@@ -1,5 +1,6 @@
 //! A bounded cache of thumbnail textures keyed by photo ID: each picture is uploaded
-//! once, the least recently drawn is evicted first, and the whole cache goes on lock.
+//! once at the size its tile needs, the least recently drawn is evicted first, and the
+//! whole cache goes on lock.
 
 use std::collections::HashMap;
 
@@ -7,18 +8,36 @@ use egui::TextureHandle;
 
 use crate::vault::PhotoId;
 
-/// Enough for three screens of the smallest tiles. A thumbnail texture of up to 512
-/// pixels takes up to 1 MB, so this bounds the grid's textures to about 160 MB.
-pub const CAPACITY: usize = 160;
+/// Texture bytes kept: several screens of tiles. A texture is loaded at its tile's size
+/// in pixels rounded up to a power of two, so this holds about 340 thumbnails of the
+/// default 160-point tiles on a 1x display (256 pixels, 192 KB each), 85 on a 2x display.
+pub const BUDGET: usize = 64 * 1024 * 1024;
 
-/// Textures by photo ID, with the frame each was last drawn in.
-#[derive(Default)]
+/// Textures by photo ID, with the size each was loaded for (longest side in pixels) and
+/// the frame it was last drawn in.
 pub struct TextureCache {
-    entries: HashMap<PhotoId, (TextureHandle, u64)>,
+    entries: HashMap<PhotoId, (TextureHandle, u32, u64)>,
+    bytes: usize,
+    budget: usize,
     frame: u64,
 }
 
+impl Default for TextureCache {
+    fn default() -> Self {
+        Self::with_budget(BUDGET)
+    }
+}
+
+fn bytes_of(texture: &TextureHandle) -> usize {
+    let [w, h] = texture.size();
+    w * h * 4
+}
+
 impl TextureCache {
+    fn with_budget(budget: usize) -> Self {
+        Self { entries: HashMap::new(), bytes: 0, budget, frame: 0 }
+    }
+
     /// Starts a new frame (for recency).
     pub fn next_frame(&mut self) {
         self.frame += 1;
@@ -27,26 +46,30 @@ impl TextureCache {
     /// The texture for `id`, marked as used now.
     pub fn get(&mut self, id: PhotoId) -> Option<&TextureHandle> {
         let frame = self.frame;
-        self.entries.get_mut(&id).map(|(t, used)| {
+        self.entries.get_mut(&id).map(|(t, _, used)| {
             *used = frame;
             &*t
         })
     }
 
-    /// Whether `id` is cached.
-    pub fn contains(&self, id: PhotoId) -> bool {
-        self.entries.contains_key(&id)
+    /// The size `id`'s texture was loaded for, if it is cached.
+    pub fn side(&self, id: PhotoId) -> Option<u32> {
+        self.entries.get(&id).map(|(_, side, _)| *side)
     }
 
-    /// Adds a texture, evicting the least recently used ones beyond [`CAPACITY`]; never
+    /// Adds a texture, evicting the least recently used ones beyond the [`BUDGET`]; never
     /// one drawn in this frame or the last, so a screen with more tiles than that (small
     /// tiles on a large display) keeps them all instead of reloading them every frame.
-    pub fn insert(&mut self, id: PhotoId, texture: TextureHandle) {
-        self.entries.insert(id, (texture, self.frame));
-        while self.entries.len() > CAPACITY {
-            let oldest = self.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(id, (_, used))| (*id, *used));
+    pub fn insert(&mut self, id: PhotoId, texture: TextureHandle, side: u32) {
+        self.bytes += bytes_of(&texture);
+        if let Some((old, _, _)) = self.entries.insert(id, (texture, side, self.frame)) {
+            self.bytes -= bytes_of(&old);
+        }
+        while self.bytes > self.budget {
+            let oldest =
+                self.entries.iter().min_by_key(|(_, (_, _, used))| *used).map(|(id, (_, _, used))| (*id, *used));
             match oldest {
-                Some((id, used)) if used + 1 < self.frame => self.entries.remove(&id),
+                Some((id, used)) if used + 1 < self.frame => self.remove(id),
                 _ => break,
             };
         }
@@ -54,7 +77,9 @@ impl TextureCache {
 
     /// Forgets one photo's texture (after delete).
     pub fn remove(&mut self, id: PhotoId) {
-        self.entries.remove(&id);
+        if let Some((texture, _, _)) = self.entries.remove(&id) {
+            self.bytes -= bytes_of(&texture);
+        }
     }
 
     /// Number of textures held.
@@ -70,22 +95,32 @@ mod tests {
     #[test]
     fn evicts_the_least_recently_drawn_but_never_what_is_on_screen() {
         let ctx = egui::Context::default();
-        let texture = |n: u64| ctx.load_texture(format!("t{n}"), egui::ColorImage::example(), Default::default());
-        let mut cache = TextureCache::default();
-        // More tiles on one screen than the capacity: all kept.
-        for n in 0..CAPACITY as u64 + 20 {
-            cache.insert(PhotoId(n), texture(n));
+        // 16 KB each; room for 100.
+        let texture = |n: u64| {
+            ctx.load_texture(
+                format!("t{n}"),
+                egui::ColorImage::filled([64, 64], egui::Color32::RED),
+                Default::default(),
+            )
+        };
+        let mut cache = TextureCache::with_budget(100 * 64 * 64 * 4);
+        // More tiles on one screen than the budget holds: all kept.
+        for n in 0..120 {
+            cache.insert(PhotoId(n), texture(n), 256);
         }
-        assert_eq!(cache.len(), CAPACITY + 20);
+        assert_eq!(cache.len(), 120);
         // Two frames later, with only the last ten drawn, undrawn ones go first.
         cache.next_frame();
         cache.next_frame();
-        for n in CAPACITY as u64 + 10..CAPACITY as u64 + 20 {
+        for n in 110..120 {
             assert!(cache.get(PhotoId(n)).is_some());
         }
-        cache.insert(PhotoId(9999), texture(9999));
-        assert_eq!(cache.len(), CAPACITY);
-        assert!(cache.contains(PhotoId(9999)));
-        assert!((CAPACITY as u64 + 10..CAPACITY as u64 + 20).all(|n| cache.contains(PhotoId(n))));
+        cache.insert(PhotoId(9999), texture(9999), 512);
+        assert_eq!(cache.len(), 100);
+        assert_eq!(cache.side(PhotoId(9999)), Some(512));
+        assert!((110..120).all(|n| cache.side(PhotoId(n)).is_some()));
+        // Replacing a texture (a larger size for the same photo) counts it once.
+        cache.insert(PhotoId(9999), texture(10_000), 512);
+        assert_eq!((cache.len(), cache.bytes), (100, 100 * 64 * 64 * 4));
     }
 }

@@ -57,7 +57,10 @@ pub struct GalleryScreen {
     pub(super) photos: Vec<PhotoInfo>,
     pub(super) listed: bool,
     pub(super) textures: TextureCache,
-    pub(super) pending: HashSet<PhotoId>,
+    /// Thumbnails asked for and not yet arrived (or failed), with the size asked for.
+    pending: HashMap<PhotoId, u32>,
+    /// Tiles drawn this frame: a pending thumbnail of any other is forgotten.
+    drawn: HashSet<PhotoId>,
     loader: ThumbnailLoader,
     pub(super) unlocked: HashMap<PhotoId, PhotoPassword>,
     pub(super) selection: BTreeSet<PhotoId>,
@@ -79,7 +82,8 @@ impl GalleryScreen {
             photos: Vec::new(),
             listed: false,
             textures: TextureCache::default(),
-            pending: HashSet::new(),
+            pending: HashMap::new(),
+            drawn: HashSet::new(),
             unlocked: HashMap::new(),
             selection: BTreeSet::new(),
             cursor: None,
@@ -101,11 +105,28 @@ impl GalleryScreen {
         self.viewer.as_ref().is_some_and(Viewer::has_picture)
     }
 
-    /// Asks the loader for a thumbnail unless it is cached or on its way.
-    pub(super) fn want_thumbnail(&mut self, id: PhotoId) {
-        if !self.textures.contains(id) && self.pending.insert(id) {
-            self.loader.request(id);
+    /// A tile is drawn for `id` and needs its thumbnail `side` pixels large: asks the
+    /// loader unless one that large is cached or on its way.
+    pub(super) fn want_thumbnail(&mut self, id: PhotoId, side: u32) {
+        self.drawn.insert(id);
+        let have = self.textures.side(id).max(self.pending.get(&id).copied()).unwrap_or(0);
+        if have < side {
+            self.pending.insert(id, side);
+            self.loader.request(id, side);
         }
+    }
+
+    /// Withdraws the requests of tiles not drawn this frame (scrolled away, or behind the
+    /// viewer), so they cost no decode and no texture.
+    fn forget_hidden_thumbnails(&mut self) {
+        let (drawn, loader) = (&self.drawn, &self.loader);
+        self.pending.retain(|id, _| {
+            drawn.contains(id) || {
+                loader.forget(*id);
+                false
+            }
+        });
+        self.drawn.clear();
     }
 
     /// Applies a worker's result.
@@ -118,17 +139,19 @@ impl GalleryScreen {
                 self.selection.retain(|id| known.contains(id));
             }
             Event::Listed(Err(e)) | Event::SettingsSaved(Err(e)) => self.status = Some((e, true)),
-            Event::Thumbnail(id, result) => {
+            Event::Thumbnail(id, side, result) => {
                 if let Ok(picture) = result {
                     let size = [picture.width() as usize, picture.height() as usize];
                     let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());
                     let texture = ctx.load_texture(format!("thumb-{id}"), image, egui::TextureOptions::LINEAR);
-                    self.textures.insert(id, texture);
+                    self.textures.insert(id, texture, side);
+                    // Unless a larger one was asked for since (the tiles grew).
+                    if self.pending.get(&id).is_some_and(|asked| *asked <= side) {
+                        self.pending.remove(&id);
+                    }
                 }
-                // A failed thumbnail stays pending, so it is not asked for again and again.
-                if self.textures.contains(id) {
-                    self.pending.remove(&id);
-                }
+                // A failed thumbnail stays pending while its tile is on screen, so it is
+                // not asked for again every frame.
             }
             Event::Unlocked(ok, failed) => {
                 let open_now = match &self.dialog {
@@ -290,6 +313,7 @@ impl GalleryScreen {
             Some(viewer) => viewer.ui(ui, &self.photos, &mut actions),
             None => super::grid::ui(self, ui, prefs.tile_size, &mut actions),
         }
+        self.forget_hidden_thumbnails();
         if let Some(dialog) = self.dialog.as_mut() {
             dialog.ui(ui.ctx(), &self.photos, &mut actions);
         }

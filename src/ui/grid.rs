@@ -4,6 +4,7 @@
 
 use egui::{Align2, Color32, FontId, Key, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
+use crate::imaging::THUMBNAIL_MAX_SIDE;
 use crate::vault::PhotoId;
 
 use super::gallery::{Action, GalleryScreen};
@@ -112,6 +113,13 @@ fn empty_state(ui: &mut egui::Ui, listed: bool) {
     });
 }
 
+/// The thumbnail size to load for a tile `pixels` wide: the next power of two, so
+/// changing the tile size reloads thumbnails only when it crosses one; at most the
+/// stored thumbnail's size.
+fn thumbnail_side(pixels: f32) -> u32 {
+    (pixels.ceil() as u32).next_power_of_two().clamp(64, THUMBNAIL_MAX_SIDE)
+}
+
 fn draw_tile(screen: &mut GalleryScreen, ui: &mut egui::Ui, index: usize, rect: Rect, actions: &mut Vec<Action>) {
     let photo = &screen.photos[index];
     let id = photo.id;
@@ -124,7 +132,7 @@ fn draw_tile(screen: &mut GalleryScreen, ui: &mut egui::Ui, index: usize, rect: 
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
     painter.rect_filled(rect, 6.0, visuals.faint_bg_color);
-    screen.want_thumbnail(id);
+    screen.want_thumbnail(id, thumbnail_side(rect.width() * ui.ctx().pixels_per_point()));
     match screen.textures.get(id) {
         Some(texture) => {
             let size = texture.size_vec2();
@@ -246,5 +254,18 @@ fn keyboard(screen: &mut GalleryScreen, ui: &egui::Ui, columns: usize, actions: 
     }
     if escape {
         screen.selection.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbnails_load_at_the_tile_size_rounded_up_to_a_power_of_two() {
+        // 72- and 160-point tiles on a 1x display, 160 on 2x, 320 on 1x and 2x.
+        for (pixels, side) in [(72.0, 128), (160.0, 256), (320.0, 512), (640.0, 512), (20.0, 64)] {
+            assert_eq!(thumbnail_side(pixels), side, "{pixels}");
+        }
     }
 }
