@@ -8,10 +8,13 @@ use egui::TextureHandle;
 
 use crate::vault::PhotoId;
 
-/// Texture bytes kept: several screens of tiles. A texture is loaded at its tile's size
-/// in pixels rounded up to a power of two, so this holds about 340 thumbnails of the
-/// default 160-point tiles on a 1x display (256 pixels, 192 KB each), 85 on a 2x display.
-pub const BUDGET: usize = 64 * 1024 * 1024;
+/// Texture bytes kept. A texture is loaded at its tile's size in pixels rounded up to a
+/// power of two, so this holds about 170 thumbnails of the default 160-point tiles on a
+/// 1x display (256 pixels, 192 KB each: five screens of 1280x800), 42 on a 2x display.
+/// The renderer's own memory for a texture is a multiple of its bytes: measured with
+/// Mesa's software renderer, 64 MiB here put the app at 345 MB while scrolling, 32 MiB
+/// at 250 MB (`scripts/bench-window.sh`).
+pub const BUDGET: usize = 32 * 1024 * 1024;
 
 /// Textures by photo ID, with the size each was loaded for (longest side in pixels) and
 /// the frame it was last drawn in.
