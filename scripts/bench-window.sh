@@ -9,6 +9,7 @@
 # Usage: scripts/bench-window.sh [PHOTOS] (default 10000; the vault is cached in target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/window.sh
 photos=${1:-10000}
 missing=()
 for tool in Xvfb:xvfb xdotool:xdotool vipsthumbnail:libvips-tools; do
@@ -46,26 +47,11 @@ unset SPG_PASSWORD
 tmp=$(mktemp -d)
 app="" xvfb=""
 trap 'kill $app $xvfb 2>/dev/null || true; rm -rf "$tmp"' EXIT
-export DISPLAY=:78 XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
-Xvfb $DISPLAY -screen 0 1280x800x24 >/dev/null 2>&1 & xvfb=$!
-sleep 1
-"$bin" --vault "$vault" > "$tmp/app.log" 2>&1 & app=$!
+export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
+start_window :78 "$bin" "$vault" "$tmp/app.log"
 rss() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$app/status"; }
-win=""
-for _ in $(seq 1 60); do
-    win=$(xdotool search --name "Secure Photo Gallery" 2>/dev/null | head -1 || true)
-    [ -n "$win" ] && break
-    sleep 0.5
-done
-[ -n "$win" ] || { echo "no window appeared"; cat "$tmp/app.log"; exit 1; }
-sleep 2
-xdotool windowfocus --sync "$win" 2>/dev/null || true
 before=$(rss)
-xdotool key --window "$win" ctrl+a
-xdotool type --delay 40 bench
-sleep 0.3; xdotool key Tab; sleep 0.3
-xdotool type --delay 40 "bench password that is long enough"
-xdotool key Return
+type_login bench "bench password that is long enough"
 sleep 8
 after_login=$(rss)
 # Down and back up, five wheel notches at a time, 20 times a second, sampling memory.
