@@ -47,7 +47,6 @@ impl std::fmt::Debug for SecretKey {
 /// photo here, where this wipes it in one pass in 0.1 ms (an import wipes each photo
 /// twice, an export once). Like any `Vec`, it cannot wipe a copy left behind by growing
 /// it: size it up front with [`SecretBytes::with_capacity`].
-#[derive(Default)]
 pub struct SecretBytes(Vec<u8>);
 
 impl SecretBytes {

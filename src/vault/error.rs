@@ -39,34 +39,74 @@ fn damaged_structure() -> StorageError {
     )
 }
 
-thread_local! {
-    /// How many [`guard`]s this thread is inside: their panics are reported as errors, so
-    /// the panic hook stays quiet for them.
-    static GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+/// A panic caught by [`catch_panic`].
+#[derive(Debug)]
+pub(crate) struct Panic {
+    /// Where it was raised, `file:line`.
+    location: String,
+    /// Its message.
+    message: String,
 }
 
-/// Runs `f`, returning `None` if it panicked. Used around every use of the database, so
-/// that a damaged vault is reported as damage, never as a crash; the panic message that
-/// Rust would print is kept off the screen.
-pub(crate) fn catch_panic<R>(f: impl FnOnce() -> R) -> Option<R> {
+impl Panic {
+    /// Whether the panic was raised in this crate's own code: a bug of ours, not damage
+    /// that redb (or a decoder under it) tripped over. Our files are named relative to the
+    /// crate (`src/…`); those of dependencies by their absolute registry path.
+    fn is_ours(&self) -> bool {
+        self.location.starts_with("src/") || self.location.starts_with("src\\")
+    }
+
+    /// The error a storage operation reports for this panic.
+    fn into_storage_error(self) -> StorageError {
+        if !self.is_ours() {
+            return damaged_structure();
+        }
+        StorageError(format!(
+            "internal error at {}: {}; this is a bug in Secure Photo Gallery, please report it (the operation was cancelled and nothing was saved)",
+            self.location, self.message
+        ))
+    }
+}
+
+thread_local! {
+    /// How many [`catch_panic`]s this thread is inside: their panics are reported as
+    /// errors, so the panic hook stays quiet for them and only records them here.
+    static GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static CAUGHT: std::cell::RefCell<Option<Panic>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, returning the panic if it panicked. Used around every use of the database,
+/// so that a damaged vault is reported as damage, never as a crash; the panic message
+/// that Rust would print is kept off the screen.
+pub(crate) fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, Panic> {
     static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
     QUIET_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if GUARDED.with(|g| g.get()) == 0 {
-                previous(info);
+                return previous(info);
             }
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+            CAUGHT.with(|c| *c.borrow_mut() = Some(Panic { location, message }));
         }));
     });
     GUARDED.with(|g| g.set(g.get() + 1));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     GUARDED.with(|g| g.set(g.get() - 1));
-    result.ok()
+    result.map_err(|_| {
+        CAUGHT.with(|c| c.borrow_mut().take()).unwrap_or(Panic { location: String::new(), message: "panic".into() })
+    })
 }
 
 /// [`catch_panic`] for the operations that fail with a [`StorageError`].
 pub(crate) fn guard<T, E: From<StorageError>>(f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-    catch_panic(f).unwrap_or_else(|| Err(damaged_structure().into()))
+    catch_panic(f).unwrap_or_else(|panic| Err(panic.into_storage_error().into()))
 }
 
 macro_rules! storage_from {
@@ -192,4 +232,37 @@ pub enum StoreError {
     /// The file changed between reading it for the thumbnail and storing it.
     #[error("the file changed while it was being imported; import it again")]
     Changed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_our_code_is_reported_as_a_bug_not_as_damage() {
+        let err = guard::<(), StorageError>(|| {
+            let records: Vec<u8> = Vec::new();
+            let _ = records[3];
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.0.contains("this is a bug"), "{err}");
+        assert!(err.0.contains("src/vault/error.rs:"), "{err}");
+        assert!(err.0.contains("index out of bounds"), "{err}");
+        // The hook recorded nothing that a later, clean call could mistake for its own.
+        assert!(CAUGHT.with(|c| c.borrow().is_none()));
+        assert_eq!(guard::<u8, StorageError>(|| Ok(7)).unwrap(), 7);
+    }
+
+    #[test]
+    fn a_panic_inside_redb_is_reported_as_damage() {
+        let panic = Panic {
+            location:
+                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/redb-4.6.0/src/tree_store/btree_base.rs:120"
+                    .into(),
+            message: "range end index 9000 out of range for slice of length 4096".into(),
+        };
+        assert!(!panic.is_ours());
+        assert!(panic.into_storage_error().0.starts_with("the vault file is damaged"));
+    }
 }

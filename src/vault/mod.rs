@@ -60,7 +60,7 @@ impl std::ops::Deref for Db {
 impl Drop for Db {
     fn drop(&mut self) {
         if let Some(db) = self.0.take() {
-            error::catch_panic(move || drop(db));
+            let _ = error::catch_panic(move || drop(db));
         }
     }
 }
@@ -89,7 +89,7 @@ impl Vault {
             vault.check_or_write_header()?;
             Ok(vault)
         });
-        let vault = opened.unwrap_or_else(|| Err(unreadable("its internal structure is damaged".into())))?;
+        let vault = opened.unwrap_or_else(|_| Err(unreadable("its internal structure is damaged".into())))?;
         if !existed {
             restrict_to_owner(path).map_err(io)?;
         }
