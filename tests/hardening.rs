@@ -1,5 +1,5 @@
 //! Damage and faults: bytes changed anywhere in the vault file, an import killed at any
-//! moment, and a disk that fills up. Nothing may hand back wrong bytes or lose a photo
+//! moment, a crash after an import, and a disk that fills up. Nothing may hand back wrong bytes or lose a photo
 //! the vault lists.
 
 mod common;
@@ -135,6 +135,92 @@ fn an_import_killed_at_any_moment_leaves_a_vault_that_opens_verifies_and_exports
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env.list_json("alice").len(), 30);
     assert_every_listed_photo_exports_exactly(&env, &originals, "final");
+}
+
+/// How a [`crash_child`] writes photos before it is killed.
+const CRASH_MODE: &str = "SPG_TEST_CRASH_MODE";
+
+/// Not a test on its own: [`a_crash_after_an_import_reopens_the_vault_without_a_repair`]
+/// runs this test binary again with [`CRASH_MODE`] set, so that this writes photos into
+/// the vault in `SPG_VAULT`, says `written`, and waits to be killed with the vault open,
+/// as the app does after an import.
+#[test]
+fn crash_child() {
+    let Ok(mode) = std::env::var(CRASH_MODE) else { return };
+    let vault = Vault::open(Path::new(&std::env::var("SPG_VAULT").unwrap())).unwrap();
+    let session = vault.login("alice", PASSWORD).unwrap();
+    let src = Path::new(&std::env::var("SPG_TEST_PHOTOS").unwrap()).to_path_buf();
+    match mode.as_str() {
+        // The app's and the command's import.
+        "import" => {
+            use secure_photo_gallery::import::{MailOverrides, import_paths, mail_route};
+            let route = mail_route(&session, &MailOverrides::default()).unwrap();
+            let summary =
+                import_paths(&session, &route, &[src], &std::sync::atomic::AtomicBool::new(false), &mut |_| {})
+                    .unwrap();
+            assert_eq!(summary.imported, 3);
+        }
+        // The bare writes, without the checkpoint an import ends with.
+        "writes" => {
+            for (i, path) in std::fs::read_dir(&src).unwrap().enumerate() {
+                let bytes = std::fs::read(path.unwrap().path()).unwrap();
+                let analysed = secure_photo_gallery::imaging::analyze(&bytes).unwrap();
+                let meta = secure_photo_gallery::vault::PhotoMeta {
+                    name: format!("{i}.jpg"),
+                    mime: "image/jpeg".into(),
+                    bytes: bytes.len() as u64,
+                    width: analysed.width,
+                    height: analysed.height,
+                    orientation: 1,
+                    taken_at: None,
+                    camera: None,
+                    has_gps: false,
+                    imported_at: 0,
+                };
+                let new = secure_photo_gallery::vault::NewPhoto {
+                    meta,
+                    thumbnail_jpeg: analysed.thumbnail_jpeg,
+                    content_hash: session.content_hash(&bytes),
+                };
+                session.store(&session.prepare(new).unwrap(), &bytes).unwrap();
+            }
+        }
+        other => panic!("unknown {CRASH_MODE} {other}"),
+    }
+    println!("crash child: written");
+    std::thread::sleep(Duration::from_secs(120));
+}
+
+#[test]
+fn a_crash_after_an_import_reopens_the_vault_without_a_repair() {
+    use std::io::BufRead as _;
+    for (mode, repair_expected) in [("writes", true), ("import", false)] {
+        let env = Env::new();
+        env.register("alice");
+        let src = env.path("photos");
+        for i in 0..3 {
+            write(&src, &format!("p{i}.jpg"), &jpeg(320, 240, 300 + i));
+        }
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env(CRASH_MODE, mode)
+            .env("SPG_VAULT", &env.vault)
+            .env("SPG_TEST_PHOTOS", &src)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let written = lines.map_while(Result::ok).any(|line| line.ends_with("crash child: written"));
+        let _ = child.kill(); // SIGKILL with the vault open, as a crash or power cut would
+        child.wait().unwrap();
+        assert!(written, "{mode}: the child process failed before writing");
+        // A repair reads the whole file (seconds for a large vault): the command says why
+        // it takes long. Without the import's checkpoint there is one; with it, none.
+        let out = env.run(&["list", "--user", "alice"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", stderr(&out));
+        assert_eq!(stderr(&out).contains("was not closed properly"), repair_expected, "{mode}: {}", stderr(&out));
+        assert_eq!(stdout(&out).lines().count(), 3, "{mode}: every photo written before the crash is kept");
+    }
 }
 
 fn assert_every_listed_photo_exports_exactly(env: &Env, originals: &HashMap<String, Vec<u8>>, label: &str) {

@@ -154,7 +154,18 @@ pub fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 /// Runs one command. `Ok(ExitCode::FAILURE)` means it ran but partly failed, having
 /// already said why on stderr.
 pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
-    let vault = Vault::open(&vault)?;
+    let repairing = std::rc::Rc::new(std::cell::Cell::new(false));
+    let notice = repairing.clone();
+    let vault = Vault::open_reporting_repair(&vault, move |_| {
+        if !notice.replace(true) {
+            eprintln!(
+                "The vault was not closed properly (a crash or power cut during an import); checking the whole file before use, which can take a minute for a large vault..."
+            );
+        }
+    })?;
+    if repairing.get() {
+        eprintln!("The vault is checked and ready.");
+    }
     match command {
         Command::Register { user, email } => account::register(&vault, &user, &email),
         Command::Passwd { user } => account::passwd(&vault, &user),

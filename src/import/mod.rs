@@ -205,6 +205,7 @@ pub fn import_paths(
     let mut done_before = 0;
     let mut bytes_before = 0;
     let mut stopped = false;
+    let _checkpoint = Checkpoint(session);
     for batch in files.chunks(BATCH_SIZE) {
         if cancel.load(Ordering::Relaxed) {
             summary.cancelled = true;
@@ -277,6 +278,17 @@ pub fn import_paths(
         }
     }
     Ok(summary)
+}
+
+/// Ends a run of photo writes, however the run ends, with [`Session::checkpoint`]. If it
+/// fails (a full disk) the run has already said why; the vault only reopens slower after
+/// a crash.
+struct Checkpoint<'a>(&'a Session);
+
+impl Drop for Checkpoint<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.checkpoint();
+    }
 }
 
 struct Analysed {

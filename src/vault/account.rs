@@ -75,7 +75,7 @@ impl Vault {
             let master = SecretKey::random();
             let recovery = RecoveryKey::generate();
 
-            let txn = self.db.begin_write().map_err(StorageError::from)?;
+            let txn = self.begin_write().map_err(StorageError::from)?;
             {
                 let mut names = txn.open_table(USERNAMES).map_err(StorageError::from)?;
                 if names.get(key.as_str()).map_err(StorageError::from)?.is_some() {
@@ -227,7 +227,7 @@ impl Session {
     }
 
     fn update_record(&self, change: impl FnOnce(&mut AccountRecord)) -> Result<(), StorageError> {
-        let txn = self.vault.db.begin_write()?;
+        let txn = self.vault.begin_write()?;
         {
             let mut accounts = txn.open_table(ACCOUNTS)?;
             let mut record: AccountRecord = {

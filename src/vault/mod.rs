@@ -18,7 +18,7 @@ mod schema;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{Database, DatabaseError, ReadableDatabase};
+use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 
 use crate::files::{create_private_dir, restrict_to_owner};
 
@@ -74,6 +74,13 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     /// Opens the vault at `path`, creating it (and its folder, owner-only) if missing.
     pub fn open(path: &Path) -> Result<Vault, OpenError> {
+        Vault::open_reporting_repair(path, |_| {})
+    }
+
+    /// [`Vault::open`], calling `on_repair` with the progress (0 to 1) while redb repairs
+    /// a vault that was not closed properly (a crash or power cut in the middle of an
+    /// import): it then reads the whole file, about 1.3 s per GB here.
+    pub fn open_reporting_repair(path: &Path, on_repair: impl Fn(f64) + 'static) -> Result<Vault, OpenError> {
         let io = |source| OpenError::Io { path: path.to_path_buf(), source };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent).map_err(io)?;
@@ -81,7 +88,9 @@ impl Vault {
         let existed = path.exists();
         let unreadable = |reason: String| OpenError::Unreadable { path: path.to_path_buf(), reason };
         let opened = error::catch_panic(|| {
-            let db = Database::builder().set_cache_size(CACHE_SIZE).create(path).map_err(|e| match e {
+            let mut builder = Database::builder();
+            builder.set_cache_size(CACHE_SIZE).set_repair_callback(move |repair| on_repair(repair.progress()));
+            let db = builder.create(path).map_err(|e| match e {
                 DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
                 other => unreadable(other.to_string()),
             })?;
@@ -128,8 +137,18 @@ impl Vault {
         }
     }
 
+    /// A write transaction whose commit also records redb's allocator state, so that
+    /// after a crash the vault reopens at once instead of after reading the whole file
+    /// (8-12 s for 10,000 photos here). It costs a few milliseconds per commit, so the
+    /// one-per-photo writes of an import skip it and end with a [`Session::checkpoint`].
+    fn begin_write(&self) -> Result<WriteTransaction, redb::TransactionError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_quick_repair(true);
+        Ok(txn)
+    }
+
     fn create_tables(&self) -> Result<(), StorageError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.begin_write()?;
         txn.open_table(HEADER)?.insert(FORMAT_VERSION_KEY, FORMAT_VERSION.to_le_bytes().as_slice())?;
         txn.open_table(schema::ACCOUNTS)?;
         txn.open_table(schema::USERNAMES)?;
