@@ -41,6 +41,10 @@ fn grid(c: &mut Criterion) {
     let vault = vault_with_photos(dir.path(), PHOTOS);
     let before_app = resident_mb();
     let mut h = Harness::builder().with_size([1280.0, 800.0]).wgpu().build_eframe(|cc| GalleryApp::new(cc, &vault));
+    while h.state().screen_kind() == ScreenKind::Opening {
+        h.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
     h.run_ok();
     for (role, label, text) in [(Role::TextInput, "User name", USER), (Role::PasswordInput, "Password", PASSWORD)] {
         h.get_by_role_and_label(role, label).focus();

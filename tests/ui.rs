@@ -19,9 +19,13 @@ fn screen_kind(app: &GalleryApp) -> ScreenKind {
     app.screen_kind()
 }
 
+/// The app on `vault`, once it has opened it (on a worker thread).
 fn harness(vault: &Path) -> Harness<'static, GalleryApp> {
     let vault = vault.to_path_buf();
-    Harness::builder().with_size([1100.0, 760.0]).wgpu().build_eframe(move |cc| GalleryApp::new(cc, &vault))
+    let mut h =
+        Harness::builder().with_size([1100.0, 760.0]).wgpu().build_eframe(move |cc| GalleryApp::new(cc, &vault));
+    wait_for(&mut h, "the vault to open", |h| screen_kind(h.state()) != ScreenKind::Opening);
+    h
 }
 
 /// Steps the app until `done` holds; worker threads answer in their own time. The
@@ -169,6 +173,36 @@ fn a_second_window_on_the_same_vault_says_it_is_in_use() {
     h.run_ok();
     assert!(matches!(screen_kind(h.state()), ScreenKind::Fatal));
     assert!(h.query_by_label_contains("in use by another").is_some());
+}
+
+#[test]
+fn a_vault_left_open_by_a_crash_is_checked_and_the_login_says_so() {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+    let env = Env::new();
+    env.register("alice");
+    let photos = env.path("photos");
+    for i in 0..12 {
+        write(&photos, &format!("p{i}.jpg"), &jpeg(640, 480, 400 + i));
+    }
+    // An import killed just after it stored its first photo, before it ended: redb must
+    // repair the vault when it is next opened.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"))
+        .args(["--vault", env.vault.to_str().unwrap(), "import", "--user", "alice", photos.to_str().unwrap()])
+        .env("SPG_PASSWORD", PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let stored = lines.map_while(Result::ok).any(|line| line.starts_with("imported "));
+    let _ = child.kill();
+    child.wait().unwrap();
+    assert!(stored, "the import stored nothing before it was killed");
+
+    let h = harness(&env.vault);
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Login));
+    assert!(h.query_by_label_contains("was not closed properly").is_some(), "the login says the vault was checked");
 }
 
 /// A dropped file as the window system hands it over.

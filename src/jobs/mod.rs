@@ -30,6 +30,10 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// A finished piece of work, or progress of a long one.
 pub enum Event {
+    /// redb is repairing the vault (it was not closed properly): the progress, 0 to 1.
+    VaultRepair(f64),
+    /// The vault is open, or cannot be used (in use by another window, unreadable).
+    VaultOpened(Result<Vault, String>),
     /// Login finished.
     LoggedIn(Result<Arc<Session>, String>),
     /// Registration finished: the user name and the recovery key's words.
@@ -114,6 +118,15 @@ impl Jobs {
     /// A loader for grid thumbnails of this session.
     pub fn thumbnails(&self, session: Arc<Session>) -> ThumbnailLoader {
         ThumbnailLoader::start(session, self.sender())
+    }
+
+    /// Opens the vault: quick, unless redb must first repair it after a crash.
+    pub fn open_vault(&self, path: PathBuf) {
+        self.spawn("open", move |ev| {
+            let repair = ev.clone();
+            let opened = Vault::open_reporting_repair(&path, move |p| repair.send(Event::VaultRepair(p)));
+            ev.send(Event::VaultOpened(opened.map_err(|e| e.to_string())));
+        });
     }
 
     /// Logs in (Argon2 runs here).

@@ -15,6 +15,10 @@ use super::login::{LoginScreen, RegisterScreen};
 use super::prefs::Prefs;
 use super::recovery::RecoveryScreen;
 
+/// Said on the login screen after redb repaired the vault.
+const REPAIRED: &str = "✔ The vault was checked after Secure Photo Gallery was not closed properly. \
+                        Photos whose import had finished are kept; import the others again.";
+
 /// What a screen asks the app to do, applied after drawing.
 #[must_use]
 pub enum Cmd {
@@ -33,6 +37,8 @@ pub enum Cmd {
 /// Which screen is shown, without its secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScreenKind {
+    /// The vault is being opened.
+    Opening,
     /// The vault cannot be used.
     Fatal,
     /// Log in.
@@ -56,6 +62,8 @@ pub enum ScreenKind {
 
 /// The screens; each owns its state.
 enum Screen {
+    /// The vault is being opened; the progress of its repair, if it needs one.
+    Opening(Option<f64>),
     /// The vault cannot be used (in use by another window, unreadable).
     Fatal(String),
     /// Log in.
@@ -79,22 +87,21 @@ pub struct GalleryApp {
 }
 
 impl GalleryApp {
-    /// Opens the vault (a second window on the same vault gets a clear message).
+    /// Starts opening the vault on a worker thread (a second window on the same vault
+    /// gets a clear message; a vault that needs a repair shows its progress).
     pub fn new(cc: &eframe::CreationContext<'_>, vault_path: &Path) -> GalleryApp {
         let prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         let (jobs, events) = Jobs::new(Arc::new(move || ctx.request_repaint()));
-        let (vault, screen) = match Vault::open(vault_path) {
-            Ok(v) => (Some(v), Screen::Login(LoginScreen::new(prefs.last_user.clone()))),
-            Err(e) => (None, Screen::Fatal(e.to_string())),
-        };
+        jobs.open_vault(vault_path.to_path_buf());
         super::login::apply_theme(&cc.egui_ctx, prefs.dark);
-        GalleryApp { vault, jobs, events, screen, prefs, last_activity: Instant::now() }
+        GalleryApp { vault: None, jobs, events, screen: Screen::Opening(None), prefs, last_activity: Instant::now() }
     }
 
     /// Which screen is shown, with the gallery's counts (for tests and diagnostics).
     pub fn screen_kind(&self) -> ScreenKind {
         match &self.screen {
+            Screen::Opening(_) => ScreenKind::Opening,
             Screen::Fatal(_) => ScreenKind::Fatal,
             Screen::Login(_) => ScreenKind::Login,
             Screen::Register(_) => ScreenKind::Register,
@@ -133,6 +140,18 @@ impl GalleryApp {
 
     fn handle(&mut self, ctx: &egui::Context, event: Event) {
         match (&mut self.screen, event) {
+            (Screen::Opening(progress), Event::VaultRepair(p)) => *progress = Some(p),
+            (Screen::Opening(repair), Event::VaultOpened(result)) => match result {
+                Ok(vault) => {
+                    let mut login = LoginScreen::new(self.prefs.last_user.clone());
+                    if repair.is_some() {
+                        login = login.with_notice(REPAIRED);
+                    }
+                    self.vault = Some(vault);
+                    self.screen = Screen::Login(login);
+                }
+                Err(e) => self.screen = Screen::Fatal(e),
+            },
             (Screen::Login(login), Event::LoggedIn(result)) => match result {
                 Ok(session) => {
                     let gallery = GalleryScreen::new(session, &self.jobs);
@@ -178,6 +197,10 @@ impl eframe::App for GalleryApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let commands = match &mut self.screen {
+            Screen::Opening(progress) => {
+                super::login::opening(ui, *progress);
+                Vec::new()
+            }
             Screen::Fatal(message) => {
                 super::login::fatal(ui, message);
                 Vec::new()

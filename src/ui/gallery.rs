@@ -221,7 +221,7 @@ impl GalleryScreen {
                 None if answered_at_once => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Import))),
                 None => {}
             },
-            Event::LoggedIn(_) | Event::Registered(_) => {}
+            Event::VaultRepair(_) | Event::VaultOpened(_) | Event::LoggedIn(_) | Event::Registered(_) => {}
         }
     }
 

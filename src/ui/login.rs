@@ -12,13 +12,26 @@ pub struct LoginScreen {
     password: Zeroizing<String>,
     busy: bool,
     error: Option<String>,
+    notice: Option<&'static str>,
     focused: bool,
 }
 
 impl LoginScreen {
     /// A login form with `user` filled in (empty for none).
     pub fn new(user: String) -> LoginScreen {
-        LoginScreen { user, password: Zeroizing::new(String::new()), busy: false, error: None, focused: false }
+        LoginScreen {
+            user,
+            password: Zeroizing::new(String::new()),
+            busy: false,
+            error: None,
+            notice: None,
+            focused: false,
+        }
+    }
+
+    /// The form with a line of news above it.
+    pub fn with_notice(self, notice: &'static str) -> LoginScreen {
+        LoginScreen { notice: Some(notice), ..self }
     }
 
     /// Login failed: show why, keep the user name, clear the password.
@@ -32,6 +45,10 @@ impl LoginScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
         let mut cmd = None;
         card(ui, "Unlock your photo vault", |ui| {
+            if let Some(notice) = self.notice {
+                ui.label(notice);
+                ui.add_space(8.0);
+            }
             let user_label = ui.label("User name");
             let user = ui
                 .add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY))
@@ -216,6 +233,24 @@ pub fn apply_theme(ctx: &egui::Context, dark: bool) {
 }
 
 /// The vault cannot be used: say so, and what to do.
+/// While the vault opens: a spinner, or the progress of the repair redb makes after a
+/// crash (it reads the whole file: seconds for a large vault).
+pub fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
+    match repair {
+        None => card(ui, "Opening the vault…", |ui| {
+            ui.spinner();
+        }),
+        Some(progress) => card(ui, "Checking the vault", |ui| {
+            ui.label(
+                "Secure Photo Gallery was not closed properly last time (a crash or a power cut during an import). \
+                 The whole vault is checked before use; this can take a minute for a large vault.",
+            );
+            ui.add_space(8.0);
+            ui.add(egui::ProgressBar::new(progress as f32).show_percentage());
+        }),
+    }
+}
+
 pub fn fatal(ui: &mut egui::Ui, message: &str) {
     card(ui, "The vault cannot be opened", |ui| {
         ui.label(message);
