@@ -272,4 +272,25 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     type_into(&mut h, Role::PasswordInput, "Password", "a better passphrase");
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the gallery again", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+
+    // Auto-lock after one minute without input (typed over the default five). Time here
+    // is egui's clock, which kittest moves 0.25 s a frame.
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    type_into(&mut h, Role::SpinButton, "Lock after", "1");
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    let idle_frames = |h: &mut Harness<'_, GalleryApp>, seconds: u32| {
+        for _ in 0..seconds * 4 {
+            h.step();
+        }
+    };
+    idle_frames(&mut h, 55);
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }), "locked before the minute was up");
+    h.hover_at(egui::pos2(300.0, 300.0)); // input restarts the count
+    h.run_ok();
+    idle_frames(&mut h, 55);
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }), "input did not restart the count");
+    idle_frames(&mut h, 10);
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Login), "not locked after a minute without input");
 }

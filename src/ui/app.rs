@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -83,7 +83,8 @@ pub struct GalleryApp {
     events: Receiver<Event>,
     screen: Screen,
     prefs: Prefs,
-    last_activity: Instant,
+    /// egui's clock (seconds) at the last input: real time in a window, simulated in tests.
+    last_activity: f64,
 }
 
 impl GalleryApp {
@@ -95,7 +96,7 @@ impl GalleryApp {
         let (jobs, events) = Jobs::new(Arc::new(move || ctx.request_repaint()));
         jobs.open_vault(vault_path.to_path_buf());
         super::login::apply_theme(&cc.egui_ctx, prefs.dark);
-        GalleryApp { vault: None, jobs, events, screen: Screen::Opening(None), prefs, last_activity: Instant::now() }
+        GalleryApp { vault: None, jobs, events, screen: Screen::Opening(None), prefs, last_activity: 0.0 }
     }
 
     /// Which screen is shown, with the gallery's counts (for tests and diagnostics).
@@ -170,19 +171,20 @@ impl GalleryApp {
     }
 
     fn auto_lock(&mut self, ctx: &egui::Context) {
-        let active = ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down());
+        let (now, active) =
+            ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down()));
         if active {
-            self.last_activity = Instant::now();
+            self.last_activity = now;
         }
         if self.prefs.auto_lock_minutes == 0 || !matches!(self.screen, Screen::Gallery(_)) {
             return;
         }
-        let limit = Duration::from_secs(u64::from(self.prefs.auto_lock_minutes) * 60);
-        let idle = self.last_activity.elapsed();
+        let limit = f64::from(self.prefs.auto_lock_minutes) * 60.0;
+        let idle = now - self.last_activity;
         if idle >= limit {
             self.lock();
         } else {
-            ctx.request_repaint_after(limit - idle);
+            ctx.request_repaint_after(Duration::from_secs_f64(limit - idle));
         }
     }
 }

@@ -74,8 +74,9 @@ impl SettingsWindow {
                     }
                 });
                 ui.horizontal(|ui| {
-                    ui.label("Lock after");
-                    ui.add(egui::DragValue::new(&mut prefs.auto_lock_minutes).range(0..=240).suffix(" min"));
+                    let label = ui.label("Lock after");
+                    ui.add(egui::DragValue::new(&mut prefs.auto_lock_minutes).range(0..=240).suffix(" min"))
+                        .labelled_by(label.id);
                     ui.label("without input (0: never)");
                 });
                 ui.separator();
