@@ -116,13 +116,7 @@ fn an_import_killed_at_any_moment_leaves_a_vault_that_opens_verifies_and_exports
     }
     let originals = originals(&src);
     for delay_ms in [150, 400, 700, 1000, 1400, 2000] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"))
-            .args(["--vault", env.vault.to_str().unwrap(), "import", "--user", "alice", src.to_str().unwrap()])
-            .env("SPG_PASSWORD", PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = env.spawn(&["import", "--user", "alice", src.to_str().unwrap()]);
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL: no chance to clean up
         child.wait().unwrap();

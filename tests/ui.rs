@@ -178,7 +178,6 @@ fn a_second_window_on_the_same_vault_says_it_is_in_use() {
 #[test]
 fn a_vault_left_open_by_a_crash_is_checked_and_the_login_says_so() {
     use std::io::BufRead as _;
-    use std::process::{Command, Stdio};
     let env = Env::new();
     env.register("alice");
     let photos = env.path("photos");
@@ -187,13 +186,7 @@ fn a_vault_left_open_by_a_crash_is_checked_and_the_login_says_so() {
     }
     // An import killed just after it stored its first photo, before it ended: redb must
     // repair the vault when it is next opened.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"))
-        .args(["--vault", env.vault.to_str().unwrap(), "import", "--user", "alice", photos.to_str().unwrap()])
-        .env("SPG_PASSWORD", PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn(&["import", "--user", "alice", photos.to_str().unwrap()]);
     let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let stored = lines.map_while(Result::ok).any(|line| line.starts_with("imported "));
     let _ = child.kill();

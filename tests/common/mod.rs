@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use image::{ImageEncoder, Rgb, RgbImage};
 use secure_photo_gallery::mail::parse_passwords;
@@ -29,6 +29,16 @@ impl Env {
 
     /// Runs the binary on this vault with `SPG_PASSWORD` set, plus `envs`.
     pub fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
+        self.command(args, envs).output().unwrap()
+    }
+
+    /// Starts the binary as [`Env::run`] does, its output lines readable from
+    /// `stdout`, its errors discarded: for tests that kill it midway.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args, &[]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap()
+    }
+
+    fn command(&self, args: &[&str], envs: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"));
         cmd.arg("--vault").arg(&self.vault).args(args);
         for var in [
@@ -47,7 +57,7 @@ impl Env {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        cmd.output().unwrap()
+        cmd
     }
 
     /// Runs and asserts the exit code; returns stdout.
