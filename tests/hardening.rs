@@ -1,6 +1,6 @@
 //! Damage and faults: bytes changed anywhere in the vault file, an import killed at any
-//! moment, a crash after an import, and a disk that fills up. Nothing may hand back wrong bytes or lose a photo
-//! the vault lists.
+//! moment, a crash after an import, and a disk that fills up. Nothing may hand back wrong
+//! bytes or lose a photo the vault lists.
 
 mod common;
 
@@ -136,7 +136,7 @@ const CRASH_MODE: &str = "SPG_TEST_CRASH_MODE";
 
 /// Not a test on its own: [`a_crash_after_an_import_reopens_the_vault_without_a_repair`]
 /// runs this test binary again with [`CRASH_MODE`] set, so that this writes photos into
-/// the vault in `SPG_VAULT`, says `written`, and waits to be killed with the vault open,
+/// the vault in `SPG_VAULT`, says `crash child: written`, and waits to be killed with the vault open,
 /// as the app does after an import.
 #[test]
 fn crash_child() {
@@ -161,11 +161,11 @@ fn crash_child() {
                 let analysed = secure_photo_gallery::imaging::analyze(&bytes).unwrap();
                 let meta = secure_photo_gallery::vault::PhotoMeta {
                     name: format!("{i}.jpg"),
-                    mime: "image/jpeg".into(),
+                    mime: analysed.mime.into(),
                     bytes: bytes.len() as u64,
                     width: analysed.width,
                     height: analysed.height,
-                    orientation: 1,
+                    orientation: analysed.orientation,
                     taken_at: None,
                     camera: None,
                     has_gps: false,

@@ -232,7 +232,6 @@ pub fn apply_theme(ctx: &egui::Context, dark: bool) {
     ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
 }
 
-/// The vault cannot be used: say so, and what to do.
 /// While the vault opens: a spinner, or the progress of the repair redb makes after a
 /// crash (it reads the whole file: seconds for a large vault).
 pub fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
@@ -251,6 +250,7 @@ pub fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
     }
 }
 
+/// The vault cannot be used: say so, and what to do.
 pub fn fatal(ui: &mut egui::Ui, message: &str) {
     card(ui, "The vault cannot be opened", |ui| {
         ui.label(message);
