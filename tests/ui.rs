@@ -46,6 +46,12 @@ fn wait_for(harness: &mut Harness<'_, GalleryApp>, what: &str, done: impl Fn(&Ha
     panic!("timed out waiting for {what}; the screen is in {}", shot.display());
 }
 
+/// The viewer's scale, as shown beside its zoom buttons.
+fn zoom_shown(harness: &Harness<'_, GalleryApp>) -> String {
+    let mut labels = harness.query_all_by_role(Role::Label).filter_map(|n| n.accesskit_node().value());
+    labels.find(|text| text.ends_with('%')).unwrap_or_default()
+}
+
 fn has_label(harness: &Harness<'_, GalleryApp>, label: &str) -> bool {
     harness.query_by_label(label).is_some()
 }
@@ -141,6 +147,33 @@ fn register_login_import_unlock_view_export_and_lock() {
     assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 4, .. }));
     assert!(has_label(&h, "Photo") && has_label(&h, "900 × 600"));
     snapshots.add(h.try_snapshot("viewer"));
+    // Zoom: the 100% button, the keys (+, -, 0 back to fit), and a double-click (100%,
+    // then fit again); the scale is shown beside the zoom buttons.
+    assert!(zoom_shown(&h).starts_with("Fit · "), "{}", zoom_shown(&h));
+    h.get_by_role_and_label(Role::Button, "100%").click();
+    h.run_ok();
+    assert_eq!(zoom_shown(&h), "100%");
+    for (key, shown) in [(egui::Key::Plus, "125%"), (egui::Key::Minus, "100%"), (egui::Key::Minus, "80%")] {
+        h.key_press(key);
+        h.run_ok();
+        assert_eq!(zoom_shown(&h), shown, "after {key:?}");
+    }
+    h.key_press(egui::Key::Num0);
+    h.run_ok();
+    assert!(zoom_shown(&h).starts_with("Fit · "), "{}", zoom_shown(&h));
+    let at = h.get_by_label("Photo").rect().center();
+    for shown in ["100%", "Fit · "] {
+        // Both clicks in one frame: kittest gives each queued event a frame of its own,
+        // 0.25 s apart, too slow for a double-click.
+        h.input_mut().events.push(egui::Event::PointerMoved(at));
+        for pressed in [true, false, true, false] {
+            let button = egui::PointerButton::Primary;
+            let modifiers = egui::Modifiers::NONE;
+            h.input_mut().events.push(egui::Event::PointerButton { pos: at, button, pressed, modifiers });
+        }
+        h.run_ok();
+        assert!(zoom_shown(&h).starts_with(shown), "a double-click: {}", zoom_shown(&h));
+    }
 
     // Export the open photo to a folder: the exact original bytes.
     let out = env.path("exported");

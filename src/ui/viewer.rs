@@ -90,6 +90,7 @@ impl Viewer {
                 if ui.button("➕").on_hover_text("Zoom in (+)").clicked() {
                     self.zoom_by(1.25);
                 }
+                ui.label(self.zoom_text()).on_hover_text("0: fit to the window");
                 ui.toggle_value(&mut self.info, "ℹ Info");
                 ui.separator();
                 if ui.button("💾 Export photo…").clicked() {
@@ -114,6 +115,14 @@ impl Viewer {
     fn fit(&mut self) {
         self.zoom = None;
         self.pan = Vec2::ZERO;
+    }
+
+    /// The scale shown: `Fit · 42%` while the photo fits the window, else `125%`.
+    fn zoom_text(&self) -> String {
+        match self.zoom {
+            None => format!("Fit · {:.0}%", self.last_fit * 100.0),
+            Some(zoom) => format!("{:.0}%", zoom * 100.0),
+        }
     }
 
     fn zoom_by(&mut self, factor: f32) {
