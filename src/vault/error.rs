@@ -56,15 +56,19 @@ impl Panic {
         self.location.starts_with("src/") || self.location.starts_with("src\\")
     }
 
+    /// A bug of ours, said as such; `None` for damage.
+    pub(crate) fn bug(&self) -> Option<String> {
+        self.is_ours().then(|| {
+            format!(
+                "internal error at {}: {}; this is a bug in Secure Photo Gallery, please report it (the operation was cancelled and nothing was saved)",
+                self.location, self.message
+            )
+        })
+    }
+
     /// The error a storage operation reports for this panic.
     fn into_storage_error(self) -> StorageError {
-        if !self.is_ours() {
-            return damaged_structure();
-        }
-        StorageError(format!(
-            "internal error at {}: {}; this is a bug in Secure Photo Gallery, please report it (the operation was cancelled and nothing was saved)",
-            self.location, self.message
-        ))
+        self.bug().map_or_else(damaged_structure, StorageError)
     }
 }
 
@@ -153,6 +157,9 @@ pub enum OpenError {
         /// What redb said.
         reason: String,
     },
+    /// A bug of ours stopped the open (a panic in our code, not damage).
+    #[error("{0}")]
+    Internal(String),
     /// The folder for the vault could not be created or used.
     #[error("cannot create the vault at {path}: {source}")]
     Io {

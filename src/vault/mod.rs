@@ -98,7 +98,9 @@ impl Vault {
             vault.check_or_write_header()?;
             Ok(vault)
         });
-        let vault = opened.unwrap_or_else(|_| Err(unreadable("its internal structure is damaged".into())))?;
+        let vault = opened.unwrap_or_else(|panic| {
+            Err(panic.bug().map_or_else(|| unreadable("its internal structure is damaged".into()), OpenError::Internal))
+        })?;
         if !existed {
             restrict_to_owner(path).map_err(io)?;
         }
