@@ -231,6 +231,40 @@ fn a_vault_left_open_by_a_crash_is_checked_and_the_login_says_so() {
     assert!(h.query_by_label_contains("was not closed properly").is_some(), "the login says the vault was checked");
 }
 
+#[test]
+fn a_password_manager_typing_user_tab_password_enter_in_one_go_logs_in() {
+    let env = Env::new();
+    env.register("carol");
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    // Auto-type sends every key at once: they arrive in one frame. egui moves the focus
+    // on Tab only at the end of a frame; the app holds back what follows a Tab.
+    let key = |key, pressed| egui::Event::Key {
+        key,
+        physical_key: None,
+        pressed,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    };
+    let events = vec![
+        egui::Event::Text("carol".into()),
+        key(egui::Key::Tab, true),
+        key(egui::Key::Tab, false),
+        egui::Event::Text(PASSWORD.into()),
+        key(egui::Key::Enter, true),
+        key(egui::Key::Enter, false),
+    ];
+    h.input_mut().events.extend(events);
+    for _ in 0..4 {
+        // What eframe does with the window's input before each frame.
+        let (ctx, mut input) = (h.ctx.clone(), std::mem::take(h.input_mut()));
+        eframe::App::raw_input_hook(h.state_mut(), &ctx, &mut input);
+        *h.input_mut() = input;
+        h.step();
+    }
+    wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
+}
+
 /// A dropped file as the window system hands it over.
 #[derive(Debug)]
 struct Dropped(std::path::PathBuf);

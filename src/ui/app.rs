@@ -85,6 +85,8 @@ pub struct GalleryApp {
     prefs: Prefs,
     /// egui's clock (seconds) at the last input: real time in a window, simulated in tests.
     last_activity: f64,
+    /// Input that came after a Tab in the same frame, held for the next frame.
+    held_input: Vec<egui::Event>,
 }
 
 impl GalleryApp {
@@ -96,7 +98,15 @@ impl GalleryApp {
         let (jobs, events) = Jobs::new(Arc::new(move || ctx.request_repaint()));
         jobs.open_vault(vault_path.to_path_buf());
         super::login::apply_theme(&cc.egui_ctx, prefs.dark);
-        GalleryApp { vault: None, jobs, events, screen: Screen::Opening(None), prefs, last_activity: 0.0 }
+        GalleryApp {
+            vault: None,
+            jobs,
+            events,
+            screen: Screen::Opening(None),
+            prefs,
+            last_activity: 0.0,
+            held_input: Vec::new(),
+        }
     }
 
     /// Which screen is shown, with the gallery's counts (for tests and diagnostics).
@@ -215,6 +225,23 @@ impl eframe::App for GalleryApp {
         for cmd in commands {
             self.apply(cmd);
         }
+    }
+
+    /// egui moves the focus on Tab only at the end of a frame, so what is typed after a
+    /// Tab in the same frame lands in the field being left: a password manager's auto-type
+    /// (user name, Tab, password, Enter, all at once) put the password, readable, into the
+    /// user name field. Everything after a Tab waits for the next frame.
+    fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        let mut events = std::mem::take(&mut self.held_input);
+        events.append(&mut raw_input.events);
+        let tab = events.iter().position(|e| matches!(e, egui::Event::Key { key: egui::Key::Tab, pressed: true, .. }));
+        if let Some(tab) = tab {
+            self.held_input = events.split_off(tab + 1);
+            if !self.held_input.is_empty() {
+                ctx.request_repaint();
+            }
+        }
+        raw_input.events = events;
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
