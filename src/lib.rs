@@ -24,6 +24,7 @@ pub mod import;
 #[cfg(feature = "desktop")]
 pub mod jobs;
 pub mod mail;
+mod panic_guard;
 pub mod parallel;
 #[cfg(feature = "desktop")]
 pub mod ui;

@@ -216,6 +216,33 @@ fn broken_files_are_refused_with_reasons_and_the_rest_go_on() {
 }
 
 #[test]
+fn a_file_that_trips_a_decoder_never_stops_the_import() {
+    use secure_photo_gallery::fuzzing::{TiffLayout, tiff};
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("mixed");
+    write(&src, "a first.jpg", &jpeg(320, 240, 21));
+    // Tiled TIFFs with separate colour planes (8-bit, 16-bit RGB, 16-bit RGBA) made the
+    // `tiff` crate panic inside the decoder; in the middle of a folder, between two photos.
+    let planar = |sixteen_bit, alpha| TiffLayout { tiled: true, planar: true, sixteen_bit, alpha };
+    write(&src, "b planar.tif", &tiff(64, 40, planar(false, false)));
+    write(&src, "c planar16.tif", &tiff(64, 40, planar(true, false)));
+    write(&src, "d planar16 alpha.tif", &tiff(64, 40, planar(true, true)));
+    write(&src, "e last.jpg", &jpeg(320, 240, 22));
+    let (out, imported) = env.import("alice", &[&src]);
+    let (text, errors) = (stdout(&out), stderr(&out));
+    assert!(!errors.contains("panicked") && !errors.contains("RUST_BACKTRACE"), "{errors}");
+    assert_eq!(text.lines().count(), 5, "one line per file: {text}");
+    assert_eq!(imported.len(), 5, "every file a viewer opens imports: {text}");
+    assert_eq!(out.status.code(), Some(0), "{text}{errors}");
+    let listed = env.list_json("alice");
+    for name in ["b planar.tif", "c planar16.tif", "d planar16 alpha.tif"] {
+        let photo = listed.iter().find(|p| p["name"] == name).expect(name);
+        assert_eq!((photo["width"].as_u64(), photo["height"].as_u64()), (Some(64), Some(40)), "{name}");
+    }
+}
+
+#[test]
 fn a_duplicate_is_skipped_and_is_no_failure() {
     let env = Env::new();
     env.register("alice");

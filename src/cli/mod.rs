@@ -47,6 +47,9 @@ pub enum Command {
         /// Files or folders to import.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Also print what the image decoder said about each refused file.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// List the account's photos, newest first.
     List {
@@ -170,7 +173,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
         Command::Register { user, email } => account::register(&vault, &user, &email),
         Command::Passwd { user } => account::passwd(&vault, &user),
         Command::Recover { user } => account::recover(&vault, &user),
-        Command::Import { user, paths } => photos::import(&vault, &user, &paths),
+        Command::Import { user, paths, verbose } => photos::import(&vault, &user, &paths, verbose),
         Command::List { user, json } => photos::list(&vault, &user, json),
         Command::Delete { user, id } => photos::delete(&vault, &user, &id),
         Command::Verify { user } => photos::verify(&vault, &user),

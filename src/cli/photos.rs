@@ -11,7 +11,7 @@ use crate::vault::{PhotoId, PhotoInfo, Vault};
 
 use super::account::login;
 
-pub fn import(vault: &Vault, user: &str, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let route = mail_route(&session, &MailOverrides::from_env())?;
     if route.is_outbox() {
@@ -24,7 +24,12 @@ pub fn import(vault: &Vault, user: &str, paths: &[PathBuf]) -> anyhow::Result<Ex
     let never = AtomicBool::new(false);
     let summary = import_paths(&session, &route, paths, &never, &mut |event| match event {
         ImportEvent::Imported(id, path) => println!("imported {id} {}", path.display()),
-        ImportEvent::Skipped(path, reason) => println!("skipped {}: {reason}", path.display()),
+        ImportEvent::Skipped(path, reason) => {
+            println!("skipped {}: {reason}", path.display());
+            if let Some(detail) = reason.detail().filter(|_| verbose) {
+                eprintln!("  the decoder said: {detail}");
+            }
+        }
         ImportEvent::Mailed(whither) => eprintln!("Password email {whither}"),
         ImportEvent::Found(_) | ImportEvent::Analysed { .. } => {}
     })?;

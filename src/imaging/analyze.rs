@@ -39,7 +39,9 @@ pub struct Analysis {
     pub thumbnail_jpeg: Vec<u8>,
 }
 
-/// Why a file was refused. Each message says what the file is and what to do.
+/// Why a file was refused. Each message is one plain sentence that says what the file is
+/// and what to do; what the decoder said, which means something only to a developer, is
+/// kept apart in [`ImageError::detail`] (shown by `import --verbose`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImageError {
@@ -57,9 +59,66 @@ pub enum ImageError {
         /// Declared height.
         height: u32,
     },
-    /// Decoding failed part way: truncated, corrupt, or it would need too much memory.
-    #[error("damaged or unreadable image ({0}); re-export it from the original source")]
-    Corrupt(String),
+    /// Decoding would need more memory than any photo should.
+    #[error("decoding this image would need more than 512 MiB of memory; it is not a photo this gallery can hold")]
+    NeedsTooMuchMemory,
+    /// The data ends before the picture is complete.
+    #[error(
+        "this {format} file is truncated: its data ends before the picture is complete; copy it again from the original source"
+    )]
+    Truncated {
+        /// The format's name, e.g. `JPEG`.
+        format: &'static str,
+    },
+    /// The decoder found data it cannot read.
+    #[error("not a valid {format} image: the data is damaged; re-export it from the original source")]
+    Damaged {
+        /// The format's name, e.g. `PNG`.
+        format: &'static str,
+        /// What the decoder said.
+        detail: String,
+    },
+    /// The decoder itself failed (it panicked) on this file: caught, so that one file
+    /// never ends an import.
+    #[error("the image decoder failed on this {format} file; convert it to JPEG or PNG and import that")]
+    DecoderFailed {
+        /// The format's name.
+        format: &'static str,
+        /// Where and why the decoder stopped.
+        detail: String,
+    },
+}
+
+impl ImageError {
+    /// What the decoder said, for a log or `--verbose`: not meant for the user.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            ImageError::Damaged { detail, .. } | ImageError::DecoderFailed { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+}
+
+/// The name people know a format by: `JPEG`, `PNG`, `TIFF`…
+pub(crate) fn format_name(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Jpeg => "JPEG",
+        ImageFormat::Png => "PNG",
+        ImageFormat::WebP => "WebP",
+        ImageFormat::Gif => "GIF",
+        ImageFormat::Bmp => "BMP",
+        ImageFormat::Tiff => "TIFF",
+        other => other.extensions_str().first().copied().unwrap_or("this"),
+    }
+}
+
+/// Runs a decoder on one file's bytes with a panic caught: a panic inside a decoder or a
+/// parser becomes [`ImageError::DecoderFailed`] for that file, and the import goes on.
+fn catching_panics<T>(bytes: &[u8], decode: impl FnOnce() -> Result<T, ImageError>) -> Result<T, ImageError> {
+    crate::panic_guard::catch_panic(decode).unwrap_or_else(|panic| {
+        let format = image::guess_format(bytes).map_or("image", format_name);
+        Err(ImageError::DecoderFailed { format, detail: panic.to_string() })
+    })
 }
 
 fn mime_of(format: ImageFormat) -> Result<&'static str, ImageError> {
@@ -70,12 +129,17 @@ fn mime_of(format: ImageFormat) -> Result<&'static str, ImageError> {
         ImageFormat::Gif => "image/gif",
         ImageFormat::Bmp => "image/bmp",
         ImageFormat::Tiff => "image/tiff",
-        other => return Err(ImageError::Unsupported(format!("{other:?}"))),
+        other => return Err(ImageError::Unsupported(format_name(other).to_uppercase())),
     })
 }
 
-/// Decodes `bytes` completely and builds the thumbnail and metadata.
+/// Decodes `bytes` completely and builds the thumbnail and metadata. A panic in a decoder
+/// is caught and reported as [`ImageError::DecoderFailed`].
 pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
+    catching_panics(bytes, || analyze_unguarded(bytes))
+}
+
+fn analyze_unguarded(bytes: &[u8]) -> Result<Analysis, ImageError> {
     let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
     let mime = mime_of(format)?;
     let decoded = match format {
@@ -84,7 +148,7 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
         }
         _ => decode_full(bytes, format)?,
     };
-    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+    if format == ImageFormat::Jpeg && !super::jpeg::is_complete(bytes) {
         return Err(truncated());
     }
     let Decoded { image, width: w, height: h, orientation, exif } = decoded;
@@ -109,6 +173,10 @@ pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
 /// Decodes a photo for the screen: upright (EXIF orientation applied), its longest side
 /// at most `max_side` pixels (a JPEG is decoded at a reduced DCT scale when it can be).
 pub fn decode_for_display(bytes: &[u8], max_side: u32) -> Result<image::RgbaImage, ImageError> {
+    catching_panics(bytes, || decode_for_display_unguarded(bytes, max_side))
+}
+
+fn decode_for_display_unguarded(bytes: &[u8], max_side: u32) -> Result<image::RgbaImage, ImageError> {
     let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
     mime_of(format)?;
     let decoded = match format {
@@ -135,7 +203,7 @@ struct Decoded {
 }
 
 fn truncated() -> ImageError {
-    ImageError::Corrupt("the JPEG data ends early: the file is truncated".into())
+    ImageError::Truncated { format: "JPEG" }
 }
 
 fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
@@ -143,20 +211,34 @@ fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
         return Err(ImageError::TooLarge { width, height });
     }
     if width == 0 || height == 0 {
-        return Err(ImageError::Corrupt("zero-sized image".into()));
+        return Err(ImageError::Damaged { format: "image", detail: "zero-sized image".into() });
     }
     Ok(())
 }
 
-/// Any format, at full size, through the `image` crate's decoders.
+/// Any format, at full size, through the `image` crate's decoders (a TIFF with separate
+/// colour planes through `planar_tiff`).
 fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError> {
+    if format == ImageFormat::Tiff && super::planar_tiff::is_planar(bytes) {
+        let (image, orientation) = super::planar_tiff::decode(bytes, MAX_ALLOC)?;
+        let (width, height) = (image.width(), image.height());
+        check_size(width, height)?;
+        return Ok(Decoded { image, width, height, orientation, exif: ExifSummary::default() });
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let corrupt = |e: image::ImageError| ImageError::Corrupt(e.to_string());
+    let name = format_name(format);
+    let corrupt = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => ImageError::NeedsTooMuchMemory,
+        image::ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ImageError::Truncated { format: name }
+        }
+        e => ImageError::Damaged { format: name, detail: e.to_string() },
+    };
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
     check_size(width, height)?;
@@ -167,9 +249,9 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
     }
     let exif = decoder.exif_metadata().ok().flatten().map(ExifSummary::from_raw).unwrap_or_default();
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
-        image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
-        e => corrupt(e),
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| match corrupt(e) {
+        ImageError::NeedsTooMuchMemory => ImageError::TooLarge { width, height },
+        e => e,
     })?;
     Ok(Decoded { image, width, height, orientation, exif })
 }
@@ -182,12 +264,13 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
 fn decode_jpeg_scaled(bytes: &[u8], target: u32) -> Result<Option<Decoded>, ImageError> {
     let corrupt = |e: jpeg_decoder::Error| match e {
         jpeg_decoder::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => truncated(),
-        e => ImageError::Corrupt(e.to_string()),
+        e => ImageError::Damaged { format: "JPEG", detail: e.to_string() },
     };
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder.set_max_decoding_buffer_size(MAX_ALLOC as usize);
     decoder.read_info().map_err(corrupt)?;
-    let info = decoder.info().ok_or_else(|| ImageError::Corrupt("no JPEG frame header".into()))?;
+    let info =
+        decoder.info().ok_or_else(|| ImageError::Damaged { format: "JPEG", detail: "no frame header".into() })?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
     check_size(width, height)?;
     let longest = width.max(height);
@@ -205,36 +288,10 @@ fn decode_jpeg_scaled(bytes: &[u8], target: u32) -> Result<Option<Decoded>, Imag
         jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8),
         jpeg_decoder::PixelFormat::L16 | jpeg_decoder::PixelFormat::CMYK32 => return Ok(None),
     }
-    .ok_or_else(|| ImageError::Corrupt("JPEG decoder returned a short picture".into()))?;
+    .ok_or_else(|| ImageError::Damaged { format: "JPEG", detail: "the decoder returned a short picture".into() })?;
     let orientation = raw_exif.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
     let exif = raw_exif.map(ExifSummary::from_raw).unwrap_or_default();
     Ok(Some(Decoded { image, width, height, orientation, exif }))
-}
-
-/// Whether a JPEG's compressed data ends with its end-of-image marker. The decoder
-/// fills a truncated file with grey instead of failing (as libjpeg only warns), so a
-/// cut-off download would otherwise be stored as if it were whole.
-fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    // Walk the marker segments from SOI to the first SOS; after it, FF D9 can only be
-    // the EOI marker, since a literal FF in entropy-coded data is stuffed as FF 00.
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return false;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1; // fill byte
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        if marker == 0xDA {
-            // Searched from the end, where a whole file has it: no scan of the photo's megabytes.
-            return bytes[i + 2 + len.min(bytes.len() - i - 2)..].windows(2).rev().any(|w| w == [0xFF, 0xD9]);
-        }
-        i += 2 + len;
-    }
-    false
 }
 
 /// JPEG has no alpha: composite transparent pixels onto white, as viewers show them.
@@ -307,8 +364,10 @@ mod tests {
         let mut cut = png(64, 64);
         cut.truncate(cut.len() / 2);
         let err = analyze(&cut).unwrap_err();
-        assert!(matches!(err, ImageError::Corrupt(_)), "{err}");
-        assert!(err.to_string().contains("damaged"));
+        assert!(
+            matches!(err, ImageError::Damaged { format: "PNG", .. } | ImageError::Truncated { format: "PNG" }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -320,7 +379,10 @@ mod tests {
         let crc = crc32(&bytes[12..29]);
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
         let err = analyze(&bytes).unwrap_err();
-        assert!(matches!(err, ImageError::TooLarge { width: 40000, height: 40000 } | ImageError::Corrupt(_)), "{err}");
+        assert!(
+            matches!(err, ImageError::TooLarge { width: 40000, height: 40000 } | ImageError::NeedsTooMuchMemory),
+            "{err}"
+        );
     }
 
     #[test]
@@ -356,6 +418,100 @@ mod tests {
         // Refused from the header, before any pixel buffer is allocated.
         let err = analyze(&jpeg).unwrap_err();
         assert!(matches!(err, ImageError::TooLarge { width: 60000, height: 60000 }), "{err}");
+    }
+
+    fn jpeg_64x48() -> Vec<u8> {
+        let img = RgbImage::from_fn(64, 48, |x, y| Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&img).unwrap();
+        jpeg
+    }
+
+    /// `jpeg` with `insert` put in just after its first segment (JFIF's APP0).
+    fn after_app0(jpeg: &[u8], insert: &[u8]) -> Vec<u8> {
+        assert_eq!(jpeg[2..4], [0xFF, 0xE0]);
+        let end = 4 + usize::from(u16::from_be_bytes([jpeg[4], jpeg[5]]));
+        [&jpeg[..end], insert, &jpeg[end..]].concat()
+    }
+
+    /// Each case was checked with libjpeg-turbo's `djpeg` (which decodes it, with at most a
+    /// "extraneous bytes before marker" warning) and Pillow 13 (which opens it).
+    #[test]
+    fn jpegs_that_libjpeg_opens_with_a_warning_import() {
+        let jpeg = jpeg_64x48();
+        // Photoshop's APP13 whose declared length ends inside its resource block: the rest
+        // of the block is junk before the next marker.
+        let mut app13 = vec![0xFF, 0xED, 0x00, 0x12];
+        app13.extend_from_slice(b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x12\x34\x56\x1c\x02");
+        let cases = [
+            ("junk before a marker", after_app0(&jpeg, b"\x00\x11junk\x22")),
+            ("an APP14 segment cut short of Adobe's 12 bytes", after_app0(&jpeg, b"\xFF\xEE\x00\x09Adobe\x00\x64")),
+            ("a damaged Photoshop resource block", after_app0(&jpeg, &app13)),
+            ("fill bytes before a marker", after_app0(&jpeg, b"\xFF\xFF\xFF")),
+            ("bytes after the end-of-image marker", [&jpeg[..], b"\0\0\xFF\xD8 a preview"].concat()),
+        ];
+        for (what, bytes) in cases {
+            let a = analyze(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!((a.width, a.height), (64, 48), "{what}");
+        }
+    }
+
+    #[test]
+    fn every_refusal_is_one_plain_sentence() {
+        let jpeg = jpeg_64x48();
+        let mut png_bad_chunk = png(8, 8);
+        png_bad_chunk[12..16].copy_from_slice(&[0xF4, 0xA8, 0x81, 0xE1]); // IHDR's type mangled
+        let mut bad_huffman = jpeg.clone();
+        let sos = bad_huffman.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
+        for b in &mut bad_huffman[sos + 20..sos + 60] {
+            *b = 0xFF;
+        }
+        let inputs: Vec<Vec<u8>> = vec![
+            b"hello".to_vec(),
+            png_bad_chunk,
+            png(8, 8)[..60].to_vec(),
+            jpeg[..jpeg.len() / 2].to_vec(),
+            bad_huffman,
+            b"GIF89a\x01\x00\x01\x00broken".to_vec(),
+            b"RIFF\x10\x00\x00\x00WEBPVP8 broken".to_vec(),
+            b"BM\x10\x00\x00\x00broken bitmap".to_vec(),
+            b"II*\x00\x08\x00\x00\x00\x01\x00\x00\x01".to_vec(),
+            b"\x00\x00\x00\x0cjP  \r\n\x87\n".to_vec(),
+        ];
+        for input in inputs {
+            let Err(err) = analyze(&input) else { continue };
+            let text = err.to_string();
+            for bad in ["{", "\\u{", "::", "Error", "ChunkType", "Some(", "\"", "\n"] {
+                assert!(!text.contains(bad), "{text:?} contains {bad:?}");
+            }
+            assert!(text.ends_with(|c: char| c.is_ascii_alphanumeric() || c == ')'), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_tiff_layout_imports_or_is_refused_without_a_panic() {
+        for layout in crate::fuzzing::TiffLayout::all() {
+            let tiff = crate::fuzzing::tiff(40, 24, layout);
+            match analyze(&tiff) {
+                Ok(a) => assert_eq!((a.width, a.height, a.mime), (40, 24, "image/tiff"), "{layout:?}"),
+                Err(e) => panic!("{layout:?}: {e} ({:?})", e.detail()),
+            }
+            // Separate planes give the very pixels of the same picture stored interleaved.
+            let chunky = crate::fuzzing::tiff(40, 24, crate::fuzzing::TiffLayout { planar: false, ..layout });
+            assert_eq!(decode_for_display(&tiff, 64).unwrap(), decode_for_display(&chunky, 64).unwrap(), "{layout:?}");
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_a_decoder_is_this_file_s_refusal() {
+        let err = catching_panics(b"II*\0rest of a tiff", || -> Result<(), ImageError> { panic!("assertion failed") })
+            .unwrap_err();
+        assert!(matches!(err, ImageError::DecoderFailed { format: "TIFF", .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the image decoder failed on this TIFF file; convert it to JPEG or PNG and import that"
+        );
+        assert!(err.detail().is_some_and(|d| d.contains("assertion failed")));
     }
 
     fn crc32(data: &[u8]) -> u32 {

@@ -5,6 +5,8 @@
 
 mod analyze;
 mod exif;
+mod jpeg;
+mod planar_tiff;
 mod strip;
 
 pub use analyze::{Analysis, ImageError, THUMBNAIL_MAX_SIDE, analyze, decode_for_display};

@@ -7,6 +7,8 @@
 //! picture (and its colour profile) are kept, so metadata in a part we do not know is
 //! dropped rather than leaked.
 
+use super::jpeg::{EOI, Markers, SOS, is_standalone};
+
 /// Why a file could not be stripped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -28,7 +30,7 @@ pub fn strip_metadata(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripErr
         Ok(image::ImageFormat::WebP) => strip_webp(bytes, keep_orientation),
         Ok(image::ImageFormat::Gif) => strip_gif(bytes),
         Ok(image::ImageFormat::Bmp) => Ok(bytes.to_vec()), // BMP carries no metadata
-        Ok(other) => Err(StripError::Unsupported(format!("{other:?}"))),
+        Ok(other) => Err(StripError::Unsupported(super::analyze::format_name(other).to_string())),
         Err(_) => Err(StripError::Unsupported("unknown".into())),
     }
 }
@@ -63,51 +65,28 @@ fn strip_jpeg(b: &[u8], orientation: Option<u8>) -> Result<Vec<u8>, StripError> 
         segment.extend_from_slice(&payload);
         segment
     });
-    let mut i = 2;
+    let mut markers = Markers::new(b).ok_or(BAD)?;
     loop {
-        // At a marker: skip fill bytes.
-        if b.get(i) != Some(&0xFF) {
-            return Err(BAD);
-        }
-        while b.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        let marker = *b.get(i + 1).ok_or(BAD)?;
-        if marker == 0xD9 {
-            out.extend_from_slice(&[0xFF, 0xD9]);
+        // Junk between segments is dropped, as libjpeg skips it (see `jpeg`).
+        let segment = markers.next_segment().ok_or(BAD)?;
+        let marker = segment.marker;
+        if marker == EOI {
+            out.extend_from_slice(segment.bytes);
             return Ok(out); // anything after EOI (maker previews, depth maps) is dropped
         }
-        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
-            out.extend_from_slice(&b[i..i + 2]);
-            i += 2;
-        } else {
-            let len = usize::from(u16::from_be_bytes([*b.get(i + 2).ok_or(BAD)?, *b.get(i + 3).ok_or(BAD)?]));
-            let end = i + 2 + len;
-            if len < 2 || end > b.len() {
-                return Err(BAD);
-            }
-            let payload = &b[i + 4..end];
+        if !is_standalone(marker) {
             if marker != 0xE0
                 && let Some(exif) = pending_exif.take()
             {
                 out.extend_from_slice(&exif);
             }
-            if keep_jpeg_segment(marker, payload) {
-                out.extend_from_slice(&b[i..end]);
+            if !keep_jpeg_segment(marker, segment.payload) {
+                continue;
             }
-            i = end;
         }
-        if marker == 0xDA || (0xD0..=0xD7).contains(&marker) {
-            // Entropy-coded data runs to the next marker that is not a stuffed FF 00
-            // or a restart marker.
-            let start = i;
-            while i + 1 < b.len() && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(0xD0..=0xD7).contains(&b[i + 1])) {
-                i += 1;
-            }
-            if i + 1 >= b.len() {
-                return Err(BAD);
-            }
-            out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(segment.bytes);
+        if marker == SOS || (0xD0..=0xD7).contains(&marker) {
+            out.extend_from_slice(markers.entropy_coded_data().ok_or(BAD)?);
         }
     }
 }

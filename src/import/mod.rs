@@ -56,6 +56,15 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// What a decoder said about the file, for `--verbose` or a log; the reason itself is
+    /// the plain sentence for the user.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            SkipReason::Image(e) => e.detail(),
+            _ => None,
+        }
+    }
+
     /// Whether this skip is a failure (a duplicate is not).
     pub fn is_failure(&self) -> bool {
         !matches!(self, SkipReason::Duplicate)

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+pub(crate) use crate::panic_guard::{Panic, catch_panic};
+
 /// A failure of the storage layer (redb or the file system under it). The message is a
 /// whole sentence that says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -39,73 +41,11 @@ fn damaged_structure() -> StorageError {
     )
 }
 
-/// A panic caught by [`catch_panic`].
-#[derive(Debug)]
-pub(crate) struct Panic {
-    /// Where it was raised, `file:line`.
-    location: String,
-    /// Its message.
-    message: String,
-}
-
 impl Panic {
-    /// Whether the panic was raised in this crate's own code: a bug of ours, not damage
-    /// that redb (or a decoder under it) tripped over. Our files are named relative to the
-    /// crate (`src/…`); those of dependencies by their absolute registry path.
-    fn is_ours(&self) -> bool {
-        self.location.starts_with("src/") || self.location.starts_with("src\\")
-    }
-
-    /// A bug of ours, said as such; `None` for damage.
-    pub(crate) fn bug(&self) -> Option<String> {
-        self.is_ours().then(|| {
-            format!(
-                "internal error at {}: {}; this is a bug in Secure Photo Gallery, please report it (the operation was cancelled and nothing was saved)",
-                self.location, self.message
-            )
-        })
-    }
-
     /// The error a storage operation reports for this panic.
     fn into_storage_error(self) -> StorageError {
         self.bug().map_or_else(damaged_structure, StorageError)
     }
-}
-
-thread_local! {
-    /// How many [`catch_panic`]s this thread is inside: their panics are reported as
-    /// errors, so the panic hook stays quiet for them and only records them here.
-    static GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-    static CAUGHT: std::cell::RefCell<Option<Panic>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `f`, returning the panic if it panicked. Used around every use of the database,
-/// so that a damaged vault is reported as damage, never as a crash; the panic message
-/// that Rust would print is kept off the screen.
-pub(crate) fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, Panic> {
-    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
-    QUIET_HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if GUARDED.with(|g| g.get()) == 0 {
-                return previous(info);
-            }
-            let payload = info.payload();
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".into());
-            let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
-            CAUGHT.with(|c| *c.borrow_mut() = Some(Panic { location, message }));
-        }));
-    });
-    GUARDED.with(|g| g.set(g.get() + 1));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    GUARDED.with(|g| g.set(g.get() - 1));
-    result.map_err(|_| {
-        CAUGHT.with(|c| c.borrow_mut().take()).unwrap_or(Panic { location: String::new(), message: "panic".into() })
-    })
 }
 
 /// [`catch_panic`] for the operations that fail with a [`StorageError`].
@@ -256,20 +196,16 @@ mod tests {
         assert!(err.0.contains("this is a bug"), "{err}");
         assert!(err.0.contains("src/vault/error.rs:"), "{err}");
         assert!(err.0.contains("index out of bounds"), "{err}");
-        // The hook recorded nothing that a later, clean call could mistake for its own.
-        assert!(CAUGHT.with(|c| c.borrow().is_none()));
         assert_eq!(guard::<u8, StorageError>(|| Ok(7)).unwrap(), 7);
     }
 
     #[test]
     fn a_panic_inside_redb_is_reported_as_damage() {
-        let panic = Panic {
-            location:
-                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/redb-4.6.0/src/tree_store/btree_base.rs:120"
-                    .into(),
-            message: "range end index 9000 out of range for slice of length 4096".into(),
-        };
-        assert!(!panic.is_ours());
+        let panic = Panic::new(
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/redb-4.6.0/src/tree_store/btree_base.rs:120",
+            "range end index 9000 out of range for slice of length 4096",
+        );
+        assert!(panic.bug().is_none());
         assert!(panic.into_storage_error().0.starts_with("the vault file is damaged"));
     }
 }
