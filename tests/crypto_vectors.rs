@@ -58,6 +58,7 @@ fn derived_keys_match() {
         ("content-hash", Subkey::ContentHash),
         ("verify", Subkey::Verify),
         ("profile", Subkey::Profile),
+        ("manifest", Subkey::Manifest),
     ] {
         assert_eq!(derive_subkey(&master, purpose), key(&v["subkeys"][name]), "{name}");
     }

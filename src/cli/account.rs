@@ -26,7 +26,7 @@ pub fn register(vault: &Vault, user: &str, email: &str) -> anyhow::Result<ExitCo
 /// Logs in with SPG_PASSWORD or a prompt.
 pub fn login(vault: &Vault, user: &str) -> anyhow::Result<Session> {
     let password = secret("SPG_PASSWORD", &format!("Password for {user}: "))?;
-    Ok(vault.login(user, &password)?)
+    Ok(warn_of_changes(vault.login(user, &password)?))
 }
 
 /// Opens the account with SPG_RECOVERY_KEY or a prompt.
@@ -34,7 +34,20 @@ pub fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<Session>
     let words = secret("SPG_RECOVERY_KEY", "Recovery key (24 words): ")?;
     let key = RecoveryKey::parse(&words)
         .context("that is not a recovery key: it is the 24 words shown at registration, separated by spaces")?;
-    Ok(vault.login_with_recovery(user, key)?)
+    Ok(warn_of_changes(vault.login_with_recovery(user, key)?))
+}
+
+/// Says on stderr what the login found changed in the vault file: photos missing or put
+/// back behind the account's back, or a vault older than one opened here before. The
+/// command goes on (the photos that are there are the account's own); `verify` fails.
+fn warn_of_changes(session: Session) -> Session {
+    for problem in session.manifest_problems() {
+        eprintln!("warning: {problem}; run `verify` and restore the vault from a backup if you did not do this");
+    }
+    if let Some(rollback) = session.rollback() {
+        eprintln!("warning: {rollback}");
+    }
+    session
 }
 
 pub fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {

@@ -169,6 +169,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     if repairing.get() {
         eprintln!("The vault is checked and ready.");
     }
+    let vault = vault.remember_counters_in(crate::vault::default_state_dir());
     match command {
         Command::Register { user, email } => account::register(&vault, &user, &email),
         Command::Passwd { user } => account::passwd(&vault, &user),

@@ -1,10 +1,16 @@
-//! AES-256-GCM sealing of small values (wrapped keys, metadata, thumbnails) under a
-//! fresh random 96-bit nonce, with associated data that binds the value to its place.
+//! Sealing of small values (wrapped keys, metadata, thumbnails, the profile, the
+//! manifest) with XChaCha20-Poly1305 under a fresh random 192-bit nonce, with associated
+//! data that binds each value to its place; and the Padmé padding that hides their exact
+//! lengths. Photo bytes use AES-256-GCM in the STREAM construction (`stream`); `ring`'s
+//! AES-GCM for it lives here too, the crate's one AES-GCM.
 
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use ring::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
 
 use super::{DecryptionFailed, SecretKey};
 
+const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 
 /// Bytes that [`seal`] adds to a plaintext: the nonce in front and the tag behind.
@@ -15,16 +21,20 @@ pub(crate) fn aes_gcm(key: &SecretKey) -> LessSafeKey {
     LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key.expose()).expect("a 32-byte key fits AES-256"))
 }
 
+fn xchacha(key: &SecretKey) -> XChaCha20Poly1305 {
+    XChaCha20Poly1305::new(key.expose().into())
+}
+
 /// Encrypts `plaintext` under `key`, binding `aad`. Output: nonce ‖ ciphertext ‖ tag.
 ///
-/// Random nonces are safe here: each key derived for this purpose seals far fewer
-/// than 2^32 values over a vault's life.
+/// XChaCha20-Poly1305's 192-bit random nonces never collide in practice, however many
+/// values one key seals over a vault's life (a 96-bit random nonce would be safe only to
+/// about 2^32 values per key).
 pub fn seal(key: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let nonce: [u8; NONCE_LEN] = super::random_array();
-    let mut body = plaintext.to_vec();
-    aes_gcm(key)
-        .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut body)
-        .expect("AES-GCM encrypts any message below 64 GiB");
+    let body = xchacha(key)
+        .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad })
+        .expect("XChaCha20-Poly1305 encrypts any message that fits in memory");
     [nonce.as_slice(), &body].concat()
 }
 
@@ -33,12 +43,59 @@ pub fn open(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, Decry
     if sealed.len() < SEALED_OVERHEAD {
         return Err(DecryptionFailed);
     }
-    let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| DecryptionFailed)?;
-    let mut buf = ciphertext.to_vec();
-    let len = aes_gcm(key).open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| DecryptionFailed)?.len();
-    buf.truncate(len);
-    Ok(buf)
+    let (nonce, ciphertext) = sealed.split_first_chunk::<NONCE_LEN>().ok_or(DecryptionFailed)?;
+    xchacha(key).decrypt(&XNonce::from(*nonce), Payload { msg: ciphertext, aad }).map_err(|_| DecryptionFailed)
+}
+
+/// The Padmé length for `len` bytes (Nikitin et al., "Reducing Metadata Leakage from
+/// Encrypted Files and Communication with PURBs", 2019): the low bits of `len` are rounded
+/// up so that only the top `floor(log2(E)) + 1` bits of its bit length `E + 1` remain free.
+/// At most 12% overhead; a padded length leaks O(log log n) bits instead of log n.
+pub fn padme(len: u64) -> u64 {
+    if len < 2 {
+        return len;
+    }
+    let e = 63 - u64::from(len.leading_zeros()); // floor(log2(len))
+    let s = 64 - u64::from(e.leading_zeros()); // floor(log2(e)) + 1
+    let last_bits = e - s;
+    let mask = (1u64 << last_bits) - 1;
+    (len + mask) & !mask
+}
+
+/// `be32(len) ‖ plaintext ‖ zeros`, `padme(4 + len)` bytes in all: what [`seal_padded`] seals.
+pub fn pad(plaintext: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(plaintext.len()).expect("padded records are far below 4 GiB");
+    let total = padme(4 + u64::from(len)) as usize;
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(plaintext);
+    out.resize(total, 0);
+    out
+}
+
+/// Reverses [`pad`]: the plaintext, or `DecryptionFailed` when the length or the zero fill
+/// is not what [`pad`] writes (only a holder of the key can produce such bytes).
+pub fn unpad(padded: &[u8]) -> Result<&[u8], DecryptionFailed> {
+    let (len, rest) = padded.split_first_chunk::<4>().ok_or(DecryptionFailed)?;
+    let len = u32::from_be_bytes(*len) as usize;
+    let (plain, fill) = rest.split_at_checked(len).ok_or(DecryptionFailed)?;
+    let expected = padme(4 + len as u64) as usize;
+    if padded.len() != expected || fill.iter().any(|&b| b != 0) {
+        return Err(DecryptionFailed);
+    }
+    Ok(plain)
+}
+
+/// [`seal`] of [`pad`]`(plaintext)`: the stored length reveals only the Padmé bucket.
+pub fn seal_padded(key: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let padded = zeroize::Zeroizing::new(pad(plaintext));
+    seal(key, aad, &padded)
+}
+
+/// Reverses [`seal_padded`].
+pub fn open_padded(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, DecryptionFailed> {
+    let padded = zeroize::Zeroizing::new(open(key, aad, sealed)?);
+    Ok(unpad(&padded)?.to_vec())
 }
 
 #[cfg(test)]
@@ -66,5 +123,37 @@ mod tests {
     fn nonces_are_fresh() {
         let key = SecretKey::random();
         assert_ne!(seal(&key, b"", b"x"), seal(&key, b"", b"x"));
+    }
+
+    #[test]
+    fn padme_matches_the_paper_and_stays_within_12_percent() {
+        // From the PURBs paper's table and its definition.
+        for (len, padded) in [(0, 0), (1, 1), (2, 2), (7, 7), (8, 8), (9, 10), (100, 104), (1000, 1024), (1025, 1088)] {
+            assert_eq!(padme(len), padded, "{len}");
+        }
+        assert_eq!(padme(3_500_000), 3_538_944);
+        for len in (2..2_000_000u64).step_by(997) {
+            let p = padme(len);
+            assert!(p >= len && (p - len) * 100 <= len * 12, "{len} -> {p}");
+            assert_eq!(padme(p), p, "a padded length is its own bucket");
+        }
+    }
+
+    #[test]
+    fn padded_values_hide_their_length_and_round_trip() {
+        let key = SecretKey::random();
+        let a = seal_padded(&key, b"t", &[1; 1000]);
+        let b = seal_padded(&key, b"t", &[1; 1001]);
+        assert_eq!(a.len(), b.len());
+        assert_eq!(open_padded(&key, b"t", &a).unwrap(), vec![1; 1000]);
+        assert_eq!(open_padded(&key, b"t", &seal_padded(&key, b"t", b"")).unwrap(), b"");
+        let mut wrong_fill = pad(b"abc");
+        wrong_fill.push(0);
+        assert!(unpad(&wrong_fill).is_err());
+        let mut nonzero = pad(&[5; 5]);
+        assert_eq!(nonzero.len(), 10, "4 + 5 bytes pad to 10");
+        nonzero[9] = 1;
+        assert!(unpad(&nonzero).is_err());
+        assert!(unpad(&[0, 0, 0, 9, 1]).is_err());
     }
 }

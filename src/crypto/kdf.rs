@@ -30,20 +30,47 @@ impl Default for KdfParams {
 }
 
 impl KdfParams {
-    /// Whether these are strong enough to accept from a stored account (a vault edited to
-    /// weaken them would otherwise make offline guessing cheap).
+    /// Lowest memory accepted from a stored account: 64 MiB.
+    pub const MIN_M_KIB: u32 = 64 * 1024;
+    /// Highest memory accepted: 2 GiB, more than any laptop should give one login.
+    pub const MAX_M_KIB: u32 = 2 * 1024 * 1024;
+    /// Passes accepted: 3 to 16 (16 passes of 2 GiB take about a minute here).
+    pub const T_RANGE: std::ops::RangeInclusive<u32> = 3..=16;
+    /// Lanes accepted.
+    pub const P_RANGE: std::ops::RangeInclusive<u32> = 1..=16;
+
+    /// Whether these may be used for a stored account: strong enough (a vault edited to
+    /// weaken them would make offline guessing cheap) and not absurd (a vault edited to
+    /// ask for terabytes or millions of passes would hang or abort every login).
     pub fn is_acceptable(&self) -> bool {
-        self.m_kib >= 64 * 1024 && self.t >= 3 && (1..=16).contains(&self.p) && self.m_kib <= 4 * 1024 * 1024
+        (Self::MIN_M_KIB..=Self::MAX_M_KIB).contains(&self.m_kib)
+            && Self::T_RANGE.contains(&self.t)
+            && Self::P_RANGE.contains(&self.p)
+    }
+
+    /// The stronger of two costs, parameter by parameter: a password change keeps a cost
+    /// that was raised above the default.
+    pub fn strongest(self, other: KdfParams) -> KdfParams {
+        KdfParams { m_kib: self.m_kib.max(other.m_kib), t: self.t.max(other.t), p: self.p.max(other.p) }
     }
 }
 
-/// Derives the key that wraps an account's master key from its login password.
+/// A login password as it is fed to Argon2id: Unicode NFC, so that "é" typed as one
+/// code point or as "e" and a combining accent (keyboards and platforms differ) is the
+/// same password.
+pub fn normalize_password(password: &str) -> Zeroizing<String> {
+    use unicode_normalization::UnicodeNormalization;
+    Zeroizing::new(password.nfc().collect())
+}
+
+/// Derives the key that wraps an account's master key from its login password (in NFC,
+/// see [`normalize_password`]).
 pub fn password_key(password: &str, salt: &[u8; 16], params: KdfParams) -> SecretKey {
     let params = Params::new(params.m_kib, params.t, params.p, Some(SecretKey::LEN))
         .expect("KdfParams are validated before use");
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(password.as_bytes(), salt, out.as_mut())
+        .hash_password_into(normalize_password(password).as_bytes(), salt, out.as_mut())
         .expect("a 16-byte salt and 32-byte output are within Argon2's limits");
     SecretKey::from_bytes(*out)
 }
@@ -61,6 +88,8 @@ pub enum Subkey {
     Verify,
     /// Seals the account's profile and settings (email, mail transport).
     Profile,
+    /// Seals and keys the account's manifest (the set of its photos and a counter).
+    Manifest,
 }
 
 impl Subkey {
@@ -71,6 +100,7 @@ impl Subkey {
             Subkey::ContentHash => b"secure-photo-gallery v1 content-hash",
             Subkey::Verify => b"secure-photo-gallery v1 verify",
             Subkey::Profile => b"secure-photo-gallery v1 profile",
+            Subkey::Manifest => b"secure-photo-gallery v1 manifest",
         }
     }
 }
@@ -158,6 +188,19 @@ mod tests {
         assert!(KdfParams::default().is_acceptable());
         assert!(!KdfParams { m_kib: 1024, t: 3, p: 1 }.is_acceptable());
         assert!(!KdfParams { m_kib: 65536, t: 1, p: 1 }.is_acceptable());
+        assert!(!KdfParams { m_kib: u32::MAX, t: 3, p: 1 }.is_acceptable(), "absurd memory");
+        assert!(!KdfParams { m_kib: 65536, t: 1_000_000, p: 1 }.is_acceptable(), "absurd passes");
+        assert!(!KdfParams { m_kib: 65536, t: 3, p: 0 }.is_acceptable());
+        let raised = KdfParams { m_kib: 256 * 1024, t: 4, p: 1 };
+        assert_eq!(KdfParams::default().strongest(raised), KdfParams { m_kib: 256 * 1024, t: 4, p: 2 });
+    }
+
+    #[test]
+    fn passwords_are_normalised_to_nfc() {
+        let params = KdfParams::default();
+        let composed = password_key("caf\u{e9} au lait", &[1; 16], params);
+        assert_eq!(composed, password_key("cafe\u{301} au lait", &[1; 16], params));
+        assert_ne!(composed, password_key("cafe au lait", &[1; 16], params));
     }
 
     #[test]
@@ -174,7 +217,14 @@ mod tests {
     #[test]
     fn subkeys_are_distinct() {
         let master = SecretKey::random();
-        let all = [Subkey::Metadata, Subkey::Thumbnail, Subkey::ContentHash, Subkey::Verify, Subkey::Profile];
+        let all = [
+            Subkey::Metadata,
+            Subkey::Thumbnail,
+            Subkey::ContentHash,
+            Subkey::Verify,
+            Subkey::Profile,
+            Subkey::Manifest,
+        ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(derive_subkey(&master, *a), derive_subkey(&master, *b));

@@ -12,10 +12,12 @@ mod recovery;
 mod secret;
 mod stream;
 
-pub use aead::{SEALED_OVERHEAD, open, seal};
-pub use kdf::{KdfParams, KeyedHasher, Subkey, derive_photo_wrap_key, derive_subkey, keyed_hash, password_key};
+pub use aead::{SEALED_OVERHEAD, open, open_padded, pad, padme, seal, seal_padded, unpad};
+pub use kdf::{
+    KdfParams, KeyedHasher, Subkey, derive_photo_wrap_key, derive_subkey, keyed_hash, normalize_password, password_key,
+};
 pub use password::{PHOTO_PASSWORD_LEN, PhotoPassword};
-pub use recovery::{RecoveryKey, RecoveryPublicKey, SEALED_TO_RECOVERY_LEN};
+pub use recovery::{LowOrderKey, RecoveryKey, RecoveryPublicKey, SEALED_TO_RECOVERY_LEN};
 pub use secret::{SecretBytes, SecretKey};
 pub use stream::{CHUNK_SIZE, NONCE_PREFIX_LEN, StreamDecryptor, StreamEncryptor, TAG_LEN, chunk_count};
 

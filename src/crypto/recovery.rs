@@ -92,18 +92,28 @@ impl std::fmt::Debug for RecoveryKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecoveryPublicKey(pub [u8; 32]);
 
+/// The recovery public key is a low-order point: the shared secret would be one that
+/// anyone can compute, so nothing may be sealed to it. Only a changed vault holds one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the stored recovery key is not a valid public key")]
+pub struct LowOrderKey;
+
 impl RecoveryPublicKey {
     /// Seals a photo key so that only the recovery key opens it (ECIES: ephemeral X25519,
-    /// HKDF-SHA256 over the shared secret and both public keys, AES-256-GCM).
-    pub fn seal_photo_key(&self, photo_id: u64, photo_key: &SecretKey) -> Vec<u8> {
+    /// HKDF-SHA256 over the shared secret and both public keys, XChaCha20-Poly1305).
+    /// Refuses a public key whose shared secret is not contributory (a low-order point).
+    pub fn seal_photo_key(&self, photo_id: u64, photo_key: &SecretKey) -> Result<Vec<u8>, LowOrderKey> {
         let eph = StaticSecret::from(super::random_array::<32>());
         let eph_pub = PublicKey::from(&eph).to_bytes();
         let shared = eph.diffie_hellman(&PublicKey::from(self.0));
+        if !shared.was_contributory() {
+            return Err(LowOrderKey);
+        }
         let key = seal_key(shared.as_bytes(), &eph_pub, &self.0);
         let mut out = Vec::with_capacity(SEALED_TO_RECOVERY_LEN);
         out.extend_from_slice(&eph_pub);
         out.extend_from_slice(&seal(&key, &photo_id.to_be_bytes(), photo_key.expose()));
-        out
+        Ok(out)
     }
 }
 
@@ -143,7 +153,7 @@ mod tests {
     fn sealed_photo_keys_open_only_with_the_recovery_key_and_id() {
         let rk = RecoveryKey::generate();
         let photo_key = SecretKey::random();
-        let sealed = rk.public_key().seal_photo_key(7, &photo_key);
+        let sealed = rk.public_key().seal_photo_key(7, &photo_key).unwrap();
         assert_eq!(sealed.len(), SEALED_TO_RECOVERY_LEN);
         assert_eq!(rk.open_photo_key(7, &sealed).unwrap(), photo_key);
         assert!(rk.open_photo_key(8, &sealed).is_err());
@@ -151,5 +161,16 @@ mod tests {
         let mut bad = sealed.clone();
         bad[40] ^= 1;
         assert!(rk.open_photo_key(7, &bad).is_err());
+    }
+
+    #[test]
+    fn nothing_is_sealed_to_a_low_order_point() {
+        for point in [[0u8; 32], {
+            let mut one = [0u8; 32];
+            one[0] = 1;
+            one
+        }] {
+            assert_eq!(RecoveryPublicKey(point).seal_photo_key(7, &SecretKey::random()), Err(LowOrderKey));
+        }
     }
 }

@@ -124,7 +124,8 @@ impl Jobs {
     pub fn open_vault(&self, path: PathBuf) {
         self.spawn("open", move |ev| {
             let repair = ev.clone();
-            let opened = Vault::open_reporting_repair(&path, move |p| repair.send(Event::VaultRepair(p)));
+            let opened = Vault::open_reporting_repair(&path, move |p| repair.send(Event::VaultRepair(p)))
+                .map(|vault| vault.remember_counters_in(crate::vault::default_state_dir()));
             ev.send(Event::VaultOpened(opened.map_err(|e| e.to_string())));
         });
     }

@@ -1,17 +1,22 @@
 //! Accounts: register, log in (with the password or the recovery key), change the
 //! password, and the [`Session`] that holds an account's keys while it is open.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use redb::{ReadableDatabase, ReadableTable};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, derive_subkey, open, password_key, seal,
+    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, derive_subkey, open, open_padded, password_key, seal,
+    seal_padded,
 };
 
 use super::Vault;
 use super::error::{LoginError, RegisterError, StorageError, guard};
+use super::manifest::{Change, ManifestError, ManifestKey, ManifestProblem};
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Profile, decode, encode};
-use super::schema::{ACCOUNTS, USERNAMES};
+use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
+use super::seen::{self, Rollback};
 
 /// Shortest login password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -26,6 +31,12 @@ pub struct Session {
     /// Set when the session was opened with the recovery key (the break-glass path).
     pub(crate) recovery: Option<RecoveryKey>,
     profile: std::sync::RwLock<Profile>,
+    /// The manifest's counter after the last write of this session.
+    counter: AtomicU64,
+    /// What the manifest said at login that the file does not match.
+    problems: Vec<ManifestProblem>,
+    /// Set when the vault is older than one this computer has opened.
+    rollback: Option<Rollback>,
 }
 
 impl std::fmt::Debug for Session {
@@ -84,7 +95,7 @@ impl Vault {
                 let mut accounts = txn.open_table(ACCOUNTS).map_err(StorageError::from)?;
                 let account_id = accounts.last().map_err(StorageError::from)?.map_or(1, |(k, _)| k.value() + 1);
                 let profile = Profile { email: email.to_string(), smtp: None };
-                let record = AccountRecord {
+                let record = encode(&AccountRecord {
                     version: ACCOUNT_RECORD_VERSION,
                     username: username.to_string(),
                     kdf,
@@ -93,16 +104,22 @@ impl Vault {
                     master_by_recovery: seal(&recovery.master_wrap_key(), &master_aad(account_id), master.expose()),
                     recovery_public: recovery.public_key().0,
                     profile: seal_profile(&master, account_id, &profile),
-                };
-                accounts.insert(account_id, encode(&record).as_slice()).map_err(StorageError::from)?;
+                });
+                accounts.insert(account_id, record.as_slice()).map_err(StorageError::from)?;
                 names.insert(key.as_str(), account_id).map_err(StorageError::from)?;
+                let head = ManifestKey::new(&master, self.id, account_id).first_head(&record);
+                txn.open_table(MANIFESTS)
+                    .map_err(StorageError::from)?
+                    .insert(account_id, head.as_slice())
+                    .map_err(StorageError::from)?;
             }
             txn.commit().map_err(StorageError::from)?;
             Ok(recovery)
         })
     }
 
-    fn find_account(&self, username: &str) -> Result<Option<(u64, AccountRecord)>, StorageError> {
+    /// The account's id, its record and the record's stored bytes (which the manifest pins).
+    fn find_account(&self, username: &str) -> Result<Option<(u64, AccountRecord, Vec<u8>)>, StorageError> {
         let txn = self.db.begin_read()?;
         let names = txn.open_table(USERNAMES)?;
         let Some(id) = names.get(username.to_lowercase().as_str())?.map(|g| g.value()) else {
@@ -110,49 +127,70 @@ impl Vault {
         };
         let accounts = txn.open_table(ACCOUNTS)?;
         let Some(bytes) = accounts.get(id)? else { return Ok(None) };
-        Ok(Some((id, decode(bytes.value())?)))
+        let bytes = bytes.value().to_vec();
+        Ok(Some((id, decode(&bytes)?, bytes)))
     }
 
     /// Logs in with the login password. An unknown user costs the same Argon2 work and
     /// gives the same error as a wrong password.
     pub fn login(&self, username: &str, password: &str) -> Result<Session, LoginError> {
         guard(|| {
-            let Some((id, record)) = self.find_account(username)? else {
+            let Some((id, record, stored)) = self.find_account(username)? else {
                 let _ = password_key(password, &[0; 16], KdfParams::default());
                 return Err(LoginError::WrongCredentials);
             };
-            if !record.kdf.is_acceptable() {
-                return Err(LoginError::Damaged);
+            let kdf = record.kdf;
+            if !kdf.is_acceptable() {
+                return Err(LoginError::UnsupportedCost { m_mib: kdf.m_kib / 1024, t: kdf.t, p: kdf.p });
             }
-            let key = password_key(password, &record.salt, record.kdf);
+            let key = password_key(password, &record.salt, kdf);
             let master = unwrap_master(&key, id, &record.master_by_password)?;
-            self.session(id, record, master, None)
+            self.session(id, record, &stored, master, None)
         })
     }
 
     /// Opens an account with its recovery key instead of the password (break glass).
     pub fn login_with_recovery(&self, username: &str, recovery: RecoveryKey) -> Result<Session, LoginError> {
         guard(|| {
-            let Some((id, record)) = self.find_account(username)? else {
+            let Some((id, record, stored)) = self.find_account(username)? else {
                 return Err(LoginError::WrongCredentials);
             };
             let master = unwrap_master(&recovery.master_wrap_key(), id, &record.master_by_recovery)?;
-            self.session(id, record, master, Some(recovery))
+            self.session(id, record, &stored, master, Some(recovery))
         })
     }
 
+    /// Opens the session once the master key is unwrapped: the manifest must open and pin
+    /// this very account record (so the recovery public key that import seals to, the
+    /// password wrap and the profile are the account's own), a recovery key must be the
+    /// one the account was made with, and the photo records are compared with the
+    /// manifest.
     fn session(
         &self,
         account_id: u64,
         record: AccountRecord,
+        stored: &[u8],
         master: SecretKey,
         recovery: Option<RecoveryKey>,
     ) -> Result<Session, LoginError> {
+        let manifest = ManifestKey::new(&master, self.id, account_id);
+        let txn = self.db.begin_read().map_err(StorageError::from)?;
+        let read = |e: ManifestError| match e {
+            ManifestError::Tampered(t) => LoginError::Tampered(t.0.to_string()),
+            ManifestError::Storage(s) => LoginError::Storage(s),
+        };
+        let head = manifest.read_head(&txn, stored).map_err(read)?;
+        if recovery.as_ref().is_some_and(|r| r.public_key().0 != record.recovery_public) {
+            return Err(LoginError::Tampered("the account's recovery key was replaced".into()));
+        }
+        let problems = manifest.problems(&txn, &head).map_err(read)?;
         let profile_key = derive_subkey(&master, Subkey::Profile);
         let plain = Zeroizing::new(
-            open(&profile_key, &profile_aad(account_id), &record.profile).map_err(|_| LoginError::Damaged)?,
+            open_padded(&profile_key, &profile_aad(account_id), &record.profile).map_err(|_| LoginError::Damaged)?,
         );
         let profile: Profile = decode(&plain).map_err(|_| LoginError::Damaged)?;
+        let rollback =
+            self.state_dir.as_ref().and_then(|dir| seen::check_and_record(dir, &self.id, account_id, head.counter));
         Ok(Session {
             vault: self.clone(),
             account_id,
@@ -161,6 +199,9 @@ impl Vault {
             recovery_public: RecoveryPublicKey(record.recovery_public),
             recovery,
             profile: std::sync::RwLock::new(profile),
+            counter: AtomicU64::new(head.counter),
+            problems,
+            rollback,
         })
     }
 }
@@ -172,7 +213,7 @@ fn unwrap_master(key: &SecretKey, account_id: u64, sealed: &[u8]) -> Result<Secr
 
 fn seal_profile(master: &SecretKey, account_id: u64, profile: &Profile) -> Vec<u8> {
     let plain = Zeroizing::new(encode(profile));
-    seal(&derive_subkey(master, Subkey::Profile), &profile_aad(account_id), &plain)
+    seal_padded(&derive_subkey(master, Subkey::Profile), &profile_aad(account_id), &plain)
 }
 
 impl Session {
@@ -196,6 +237,28 @@ impl Session {
         self.recovery.is_some()
     }
 
+    /// What the account's manifest said at login that the vault file does not match: a
+    /// photo whose records were removed, or one that was deleted and put back. Empty for
+    /// an untouched vault; `verify` checks again.
+    pub fn manifest_problems(&self) -> &[ManifestProblem] {
+        &self.problems
+    }
+
+    /// Set when this vault is older than one this computer has opened (a replaced file).
+    pub fn rollback(&self) -> Option<Rollback> {
+        self.rollback
+    }
+
+    /// The manifest key of this account.
+    pub(crate) fn manifest_key(&self) -> ManifestKey {
+        ManifestKey::new(&self.master, self.vault.id, self.account_id)
+    }
+
+    /// Records a write's new manifest counter.
+    pub(crate) fn wrote(&self, counter: u64) {
+        self.counter.fetch_max(counter, Ordering::Relaxed);
+    }
+
     /// Sets a new login password. Only the master key is re-wrapped: instant, and no
     /// photo is touched.
     pub fn change_password(&self, new_password: &str) -> Result<(), RegisterError> {
@@ -204,7 +267,10 @@ impl Session {
                 return Err(RegisterError::WeakPassword(MIN_PASSWORD_LEN));
             }
             let salt: [u8; 16] = crate::crypto::random_array();
-            let kdf = KdfParams::default();
+            // A cost raised above the default is kept, never lowered back.
+            let stored = self.stored_record()?.kdf;
+            let kdf =
+                KdfParams::default().strongest(if stored.is_acceptable() { stored } else { KdfParams::default() });
             let key = password_key(new_password, &salt, kdf);
             self.update_record(|record| {
                 record.kdf = kdf;
@@ -226,19 +292,41 @@ impl Session {
         })
     }
 
+    fn stored_record(&self) -> Result<AccountRecord, StorageError> {
+        let txn = self.vault.db.begin_read()?;
+        let accounts = txn.open_table(ACCOUNTS)?;
+        let stored =
+            accounts.get(self.account_id)?.ok_or_else(|| StorageError::tampered("the account record is missing"))?;
+        decode(stored.value())
+    }
+
+    /// Rewrites the account record, and the manifest that pins it, in one transaction.
     fn update_record(&self, change: impl FnOnce(&mut AccountRecord)) -> Result<(), StorageError> {
         let txn = self.vault.begin_write()?;
         {
             let mut accounts = txn.open_table(ACCOUNTS)?;
-            let mut record: AccountRecord = {
-                let guard =
-                    accounts.get(self.account_id)?.ok_or_else(|| StorageError("account record missing".into()))?;
-                decode(guard.value())?
-            };
+            let previous = accounts
+                .get(self.account_id)?
+                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
+                .value()
+                .to_vec();
+            let mut record: AccountRecord = decode(&previous)?;
             change(&mut record);
-            accounts.insert(self.account_id, encode(&record).as_slice())?;
+            let new = encode(&record);
+            accounts.insert(self.account_id, new.as_slice())?;
+            self.wrote(self.manifest_key().apply(&txn, Change::Account { previous: &previous, new: &new })?);
         }
         txn.commit()?;
         Ok(())
+    }
+}
+
+impl Drop for Session {
+    /// Remembers the counter this session's writes reached, so that a copy of the vault
+    /// from before them is noticed at the next login on this computer.
+    fn drop(&mut self) {
+        if let Some(dir) = &self.vault.state_dir {
+            let _ = seen::check_and_record(dir, &self.vault.id, self.account_id, *self.counter.get_mut());
+        }
     }
 }

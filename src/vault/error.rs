@@ -11,6 +11,18 @@ pub(crate) use crate::panic_guard::{Panic, catch_panic};
 pub struct StorageError(pub(crate) String);
 
 impl StorageError {
+    /// A stored record does not decode.
+    pub(crate) fn damaged_record() -> StorageError {
+        StorageError("a record in the vault is damaged; run verify to see which photos it concerns, or restore the vault from a backup".into())
+    }
+
+    /// The vault file was changed by someone without the keys: `what` says what.
+    pub(crate) fn tampered(what: &str) -> StorageError {
+        StorageError(format!(
+            "the vault file was changed outside Secure Photo Gallery: {what}; nothing was written. Restore the vault from a backup"
+        ))
+    }
+
     /// Describes a storage failure, with advice that fits its cause.
     fn describe(e: &(dyn std::error::Error + 'static)) -> StorageError {
         let text = e.to_string();
@@ -89,6 +101,17 @@ pub enum OpenError {
         /// The newest version this program reads.
         supported: u32,
     },
+    /// The vault was made by a development build before the first release (an older
+    /// format that is not migrated).
+    #[error(
+        "the vault {path} was made by an older development version of Secure Photo Gallery (format {found}), which this version cannot read; export its photos with the version that made it, then import them into a new vault"
+    )]
+    FromDevelopmentVersion {
+        /// The vault path.
+        path: PathBuf,
+        /// The version found in the file.
+        found: u32,
+    },
     /// The file is not a vault, or is damaged beyond opening.
     #[error("{path} is not a readable vault ({reason}); check the path, or restore the vault from a backup")]
     Unreadable {
@@ -141,6 +164,24 @@ pub enum LoginError {
     /// The account record is damaged.
     #[error("the account record is damaged; restore the vault from a backup")]
     Damaged,
+    /// The vault file was changed by someone without the keys (the account record, its
+    /// manifest, or the recovery key it holds): nothing is opened with the changed data.
+    #[error(
+        "the account's data in the vault file is damaged or was changed outside Secure Photo Gallery ({0}); nothing was opened or written. Restore the vault from a backup"
+    )]
+    Tampered(String),
+    /// The stored key-derivation cost is outside the accepted range: the file was edited.
+    #[error(
+        "the account's stored password cost ({m_mib} MiB, {t} passes, {p} lanes) is outside what Secure Photo Gallery accepts, so the vault file was changed; restore it from a backup"
+    )]
+    UnsupportedCost {
+        /// Memory in MiB.
+        m_mib: u32,
+        /// Passes.
+        t: u32,
+        /// Lanes.
+        p: u32,
+    },
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -9,8 +9,10 @@
 mod account;
 mod error;
 mod id;
+mod manifest;
 mod photos;
 mod records;
+mod seen;
 
 pub(crate) use records::{decode_every_record, sample_records};
 mod schema;
@@ -20,15 +22,17 @@ use std::sync::Arc;
 
 use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 
-use crate::files::{create_private_dir, restrict_to_owner};
+use crate::files::create_private_dir;
 
 pub use account::{MIN_PASSWORD_LEN, Session, validate_email, validate_username};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
+pub use manifest::ManifestProblem;
 pub use photos::{ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, VerifyProblem};
 pub use records::{PhotoMeta, Profile, SmtpSettings};
+pub use seen::{Rollback, default_state_dir};
 
-use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER};
+use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER, VAULT_ID_KEY};
 
 /// Name of the folder beside the vault file where password emails go without SMTP.
 pub const OUTBOX_DIR_NAME: &str = "outbox";
@@ -38,6 +42,10 @@ pub const OUTBOX_DIR_NAME: &str = "outbox";
 pub struct Vault {
     db: Arc<Db>,
     path: PathBuf,
+    /// Random, made with the vault; bound into every manifest.
+    id: [u8; 16],
+    /// Where the highest manifest counter seen is remembered (see `seen`); `None` to not.
+    state_dir: Option<Arc<PathBuf>>,
 }
 
 /// redb's page cache. Its default, 1 GiB, fills with every photo read or written: an
@@ -85,7 +93,9 @@ impl Vault {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent).map_err(io)?;
         }
-        let existed = path.exists();
+        if !path.exists() {
+            create_owner_only(path).map_err(io)?;
+        }
         let unreadable = |reason: String| OpenError::Unreadable { path: path.to_path_buf(), reason };
         let opened = error::catch_panic(|| {
             let mut builder = Database::builder();
@@ -94,17 +104,22 @@ impl Vault {
                 DatabaseError::DatabaseAlreadyOpen => OpenError::InUse(path.to_path_buf()),
                 other => unreadable(other.to_string()),
             })?;
-            let vault = Vault { db: Arc::new(Db(Some(db))), path: path.to_path_buf() };
-            vault.check_or_write_header()?;
-            Ok(vault)
+            let db = Arc::new(Db(Some(db)));
+            let id = check_or_write_header(&db, path)?;
+            Ok(Vault { db, path: path.to_path_buf(), id, state_dir: None })
         });
-        let vault = opened.unwrap_or_else(|panic| {
+        opened.unwrap_or_else(|panic| {
             Err(panic.bug().map_or_else(|| unreadable("its internal structure is damaged".into()), OpenError::Internal))
-        })?;
-        if !existed {
-            restrict_to_owner(path).map_err(io)?;
-        }
-        Ok(vault)
+        })
+    }
+
+    /// The same vault, remembering in `dir` the highest manifest counter seen for each of
+    /// its accounts, so that a login notices a vault replaced by an older copy
+    /// ([`Session::rollback`]). The front ends pass [`default_state_dir`]; `None` remembers
+    /// nothing.
+    pub fn remember_counters_in(mut self, dir: Option<PathBuf>) -> Vault {
+        self.state_dir = dir.map(Arc::new);
+        self
     }
 
     /// The vault file's path.
@@ -117,28 +132,6 @@ impl Vault {
         self.path.parent().unwrap_or(Path::new(".")).join(OUTBOX_DIR_NAME)
     }
 
-    fn check_or_write_header(&self) -> Result<(), OpenError> {
-        let unreadable = |e: StorageError| OpenError::Unreadable { path: self.path.clone(), reason: e.0 };
-        let stored = (|| -> Result<Option<u32>, StorageError> {
-            let txn = self.db.begin_read()?;
-            let table = match txn.open_table(HEADER) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-                Err(e) => return Err(e.into()),
-            };
-            let value = table.get(FORMAT_VERSION_KEY)?;
-            Ok(value.and_then(|v| <[u8; 4]>::try_from(v.value()).ok()).map(u32::from_le_bytes))
-        })()
-        .map_err(unreadable)?;
-        match stored {
-            Some(v) if v > FORMAT_VERSION => {
-                Err(OpenError::TooNew { path: self.path.clone(), found: v, supported: FORMAT_VERSION })
-            }
-            Some(_) => Ok(()),
-            None => self.create_tables().map_err(unreadable),
-        }
-    }
-
     /// A write transaction whose commit also records redb's allocator state, so that
     /// after a crash the vault reopens at once instead of after reading the whole file
     /// (8-12 s for 10,000 photos here). It costs a few milliseconds per commit, so the
@@ -148,17 +141,67 @@ impl Vault {
         txn.set_quick_repair(true);
         Ok(txn)
     }
+}
 
-    fn create_tables(&self) -> Result<(), StorageError> {
-        let txn = self.begin_write()?;
-        txn.open_table(HEADER)?.insert(FORMAT_VERSION_KEY, FORMAT_VERSION.to_le_bytes().as_slice())?;
-        txn.open_table(schema::ACCOUNTS)?;
-        txn.open_table(schema::USERNAMES)?;
-        txn.open_table(schema::PHOTOS)?;
-        txn.open_table(schema::CHUNKS)?;
-        txn.open_table(schema::THUMBNAILS)?;
-        txn.open_table(schema::CONTENT_HASHES)?;
-        txn.commit()?;
-        Ok(())
+/// Creates an empty vault file readable by its owner only, from its first byte (redb
+/// fills an empty file in): a vault is never readable by others, even for a moment.
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
     }
+}
+
+/// Checks the format version of an opened vault and returns its id; a new (empty) vault
+/// gets its tables, its format version and a random id.
+fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenError> {
+    let unreadable = |e: StorageError| OpenError::Unreadable { path: path.to_path_buf(), reason: e.0 };
+    let stored = (|| -> Result<Option<(Option<u32>, Option<Vec<u8>>)>, StorageError> {
+        let txn = db.begin_read()?;
+        let table = match txn.open_table(HEADER) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let version = table.get(FORMAT_VERSION_KEY)?.and_then(|v| <[u8; 4]>::try_from(v.value()).ok());
+        let id = table.get(VAULT_ID_KEY)?.map(|v| v.value().to_vec());
+        Ok(Some((version.map(u32::from_le_bytes), id)))
+    })()
+    .map_err(unreadable)?;
+    let Some((version, id)) = stored else { return create_tables(db).map_err(unreadable) };
+    match version {
+        Some(v) if v > FORMAT_VERSION => {
+            Err(OpenError::TooNew { path: path.to_path_buf(), found: v, supported: FORMAT_VERSION })
+        }
+        Some(v) if v < FORMAT_VERSION => Err(OpenError::FromDevelopmentVersion { path: path.to_path_buf(), found: v }),
+        Some(_) => id
+            .and_then(|id| <[u8; 16]>::try_from(id).ok())
+            .ok_or_else(|| unreadable(StorageError("its vault id is missing or damaged".into()))),
+        None => Err(unreadable(StorageError("its format version is missing or damaged".into()))),
+    }
+}
+
+fn create_tables(db: &Database) -> Result<[u8; 16], StorageError> {
+    let id: [u8; 16] = crate::crypto::random_array();
+    let mut txn = db.begin_write()?;
+    txn.set_quick_repair(true);
+    {
+        let mut header = txn.open_table(HEADER)?;
+        header.insert(FORMAT_VERSION_KEY, FORMAT_VERSION.to_le_bytes().as_slice())?;
+        header.insert(VAULT_ID_KEY, id.as_slice())?;
+    }
+    txn.open_table(schema::ACCOUNTS)?;
+    txn.open_table(schema::USERNAMES)?;
+    txn.open_table(schema::PHOTOS)?;
+    txn.open_table(schema::CHUNKS)?;
+    txn.open_table(schema::THUMBNAILS)?;
+    txn.open_table(schema::CONTENT_HASHES)?;
+    txn.open_table(schema::MANIFESTS)?;
+    txn.open_table(schema::MANIFEST_BUCKETS)?;
+    txn.commit()?;
+    Ok(id)
 }

@@ -8,12 +8,13 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{
     CHUNK_SIZE, KeyedHasher, PhotoPassword, SecretBytes, SecretKey, StreamDecryptor, StreamEncryptor, Subkey, TAG_LEN,
-    derive_photo_wrap_key, derive_subkey, keyed_hash, open, seal,
+    derive_photo_wrap_key, derive_subkey, keyed_hash, open, open_padded, padme, seal, seal_padded,
 };
 
 use super::error::{PhotoError, StorageError, StoreError, guard};
+use super::manifest::{Change, ManifestError, ManifestProblem};
 use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
-use super::schema::{CHUNKS, CONTENT_HASHES, PHOTOS, THUMBNAILS};
+use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, THUMBNAILS};
 use super::{PhotoId, Session};
 
 /// A keyed hash of a file's bytes, distinct per account, used to skip duplicates.
@@ -157,7 +158,7 @@ impl Session {
                     break id;
                 }
             };
-            let sealed_thumbnail = seal(
+            let sealed_thumbnail = seal_padded(
                 &derive_subkey(&self.master, Subkey::Thumbnail),
                 &thumb_aad(self.account_id, id.0),
                 &new.thumbnail_jpeg,
@@ -196,36 +197,56 @@ impl Session {
         let nonce_prefix: [u8; 7] = crate::crypto::random_array();
         let mut enc = StreamEncryptor::new(&photo.key, nonce_prefix);
         let mut mac = ChunkMac::new(&derive_subkey(&self.master, Subkey::Verify), id);
-        let count = crate::crypto::chunk_count(bytes.len() as u64);
-        let mut pieces = bytes.chunks(CHUNK_SIZE);
+        // The stream holds the photo and zeros up to its Padmé length, so the stored size
+        // reveals only a bucket; the exact size is in the sealed metadata.
+        let padded = padme(bytes.len() as u64);
+        let count = crate::crypto::chunk_count(padded);
+        let mut tail = SecretBytes::with_capacity(CHUNK_SIZE);
         let mut chunk_index = 0;
         let mut segments = Vec::new();
         for (segment_index, chunks) in segment_sizes(count).enumerate() {
             let mut segment = Vec::with_capacity(chunks as usize * (CHUNK_SIZE + TAG_LEN));
             for _ in 0..chunks {
+                let start = chunk_index as usize * CHUNK_SIZE;
+                let end = (start + CHUNK_SIZE).min(padded as usize);
                 chunk_index += 1;
-                enc.encrypt_chunk(pieces.next().unwrap_or(&[]), chunk_index == count, &mut segment);
+                let piece = if end <= bytes.len() {
+                    &bytes[start..end]
+                } else {
+                    // The chunk where the photo ends and the zeros begin.
+                    tail.clear();
+                    tail.extend_from_slice(&bytes[start.min(bytes.len())..]);
+                    tail.resize(end - start, 0);
+                    &tail[..]
+                };
+                enc.encrypt_chunk(piece, chunk_index == count, &mut segment);
             }
             mac.segment(segment_index as u32, &segment);
             segments.push(segment);
         }
+        let key_by_recovery = self
+            .recovery_public
+            .seal_photo_key(id, &photo.key)
+            .map_err(|_| StorageError::tampered("the account's recovery key is not a valid public key"))?;
         let header = encode(&PhotoHeader {
             version: PHOTO_RECORD_VERSION,
             nonce_prefix,
-            size: bytes.len() as u64,
             chunk_count: count,
             key_by_password: seal(
                 &derive_photo_wrap_key(&self.master, id, &photo.password),
                 &key_aad(id),
                 photo.key.expose(),
             ),
-            key_by_recovery: self.recovery_public.seal_photo_key(id, &photo.key),
+            key_by_recovery,
             ciphertext_mac: mac.0.finalize(),
             content_hash: photo.content_hash.0,
         });
         let meta_plain = Zeroizing::new(encode(&photo.meta));
-        let meta =
-            seal(&derive_subkey(&self.master, Subkey::Metadata), &meta_aad(self.account_id, id, &header), &meta_plain);
+        let meta = seal_padded(
+            &derive_subkey(&self.master, Subkey::Metadata),
+            &meta_aad(self.account_id, id, &header),
+            &meta_plain,
+        );
         Ok(SealedPhoto {
             id,
             content_hash: photo.content_hash,
@@ -263,6 +284,7 @@ impl Session {
                     .map_err(StorageError::from)?;
                 thumbs.insert(id, photo.thumbnail.as_slice()).map_err(StorageError::from)?;
                 hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
+                self.wrote(self.manifest_key().apply(&txn, Change::Add(id))?);
             }
             txn.commit().map_err(StorageError::from)?;
             Ok(())
@@ -274,7 +296,7 @@ impl Session {
         let damaged = || StorageError(format!("the record of photo {} is damaged", PhotoId(id)));
         let record: PhotoRecord = decode(bytes)?;
         let plain = Zeroizing::new(
-            open(
+            open_padded(
                 &derive_subkey(&self.master, Subkey::Metadata),
                 &meta_aad(self.account_id, id, &record.header),
                 &record.meta,
@@ -334,7 +356,7 @@ impl Session {
             let guard =
                 table.get(id.0).map_err(StorageError::from)?.ok_or_else(|| PhotoError::Locked(id.to_string()))?;
             let key = derive_subkey(&self.master, Subkey::Thumbnail);
-            open(&key, &thumb_aad(self.account_id, id.0), guard.value())
+            open_padded(&key, &thumb_aad(self.account_id, id.0), guard.value())
                 .map(SecretBytes::from)
                 .map_err(|_| PhotoError::Locked(id.to_string()))
         })
@@ -353,12 +375,15 @@ impl Session {
         guard(|| {
             let locked = || PhotoError::Locked(id.to_string());
             let (header, meta, key) = self.photo_key(id, unlock)?;
+            if header.chunk_count != crate::crypto::chunk_count(padme(meta.bytes)) {
+                return Err(locked());
+            }
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
             let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
             let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
             // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
             let mut buf = SecretBytes::with_capacity(CHUNK_SIZE + TAG_LEN);
-            let mut written = 0u64;
+            let (mut read, mut written) = (0u64, 0u64);
             let mut chunk_index = 0;
             for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
                 let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
@@ -370,11 +395,18 @@ impl Session {
                     chunk_index += 1;
                     let plain =
                         dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
-                    out.write_all(plain)?;
-                    written += plain.len() as u64;
+                    read += plain.len() as u64;
+                    // The photo, then the zeros that pad it to its Padmé length.
+                    let photo_part = plain.len().min((meta.bytes - written) as usize);
+                    let (photo, padding) = plain.split_at(photo_part);
+                    if padding.iter().any(|&b| b != 0) {
+                        return Err(locked());
+                    }
+                    out.write_all(photo)?;
+                    written += photo.len() as u64;
                 }
             }
-            if header.chunk_count == 0 || written != header.size {
+            if header.chunk_count == 0 || written != meta.bytes || read != padme(meta.bytes) {
                 return Err(locked());
             }
             Ok(meta)
@@ -434,6 +466,7 @@ impl Session {
                     .map_err(StorageError::from)?
                     .remove((self.account_id, &header.content_hash))
                     .map_err(StorageError::from)?;
+                self.wrote(self.manifest_key().apply(&txn, Change::Remove(id.0))?);
             }
             txn.commit().map_err(StorageError::from)?;
             Ok(meta)
@@ -484,10 +517,30 @@ impl Session {
                 }
                 let thumb_ok = thumbs
                     .get(id)?
-                    .is_some_and(|t| open(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
+                    .is_some_and(|t| open_padded(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
                 if !thumb_ok {
                     problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
                 }
+            }
+            // The set of photos against the manifest, which must still pin this account.
+            let stored = txn
+                .open_table(ACCOUNTS)?
+                .get(self.account_id)?
+                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
+                .value()
+                .to_vec();
+            let manifest = self.manifest_key();
+            let found = manifest.read_head(&txn, &stored).and_then(|head| manifest.problems(&txn, &head));
+            for p in found.map_err(|e| match e {
+                ManifestError::Tampered(t) => StorageError::tampered(t.0),
+                ManifestError::Storage(s) => s,
+            })? {
+                let (id, what) = match p {
+                    ManifestProblem::Missing(id) => (id, "its records were removed from the vault file"),
+                    ManifestProblem::Unexpected(id) => (id, "it was deleted, and its records were put back"),
+                };
+                let name = photos.get((self.account_id, id.0))?.and_then(|r| self.open_record(id.0, r.value()).ok());
+                problems.push(VerifyProblem { id, name: name.map(|(_, m)| m.name), problem: what.to_string() });
             }
             Ok(problems)
         })

@@ -7,8 +7,9 @@ use crate::crypto::KdfParams;
 
 use super::error::StorageError;
 
-pub(crate) const ACCOUNT_RECORD_VERSION: u8 = 1;
-pub(crate) const PHOTO_RECORD_VERSION: u8 = 1;
+pub(crate) const ACCOUNT_RECORD_VERSION: u8 = 2;
+pub(crate) const PHOTO_RECORD_VERSION: u8 = 2;
+pub(crate) const MANIFEST_VERSION: u8 = 2;
 
 /// One account: how to unwrap its master key, and its sealed profile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,7 +23,8 @@ pub(crate) struct AccountRecord {
     pub master_by_password: Vec<u8>,
     /// Master key sealed under the recovery key's wrap key.
     pub master_by_recovery: Vec<u8>,
-    /// X25519 public key that photo keys are sealed to for the break-glass path.
+    /// X25519 public key that photo keys are sealed to for the break-glass path. Stored in
+    /// clear, authenticated by the manifest's `account_digest` (checked at every login).
     pub recovery_public: [u8; 32],
     /// `Profile`, sealed under the master key's profile subkey.
     pub profile: Vec<u8>,
@@ -61,8 +63,7 @@ impl std::fmt::Debug for Profile {
 pub(crate) struct PhotoHeader {
     pub version: u8,
     pub nonce_prefix: [u8; 7],
-    /// Plaintext length in bytes.
-    pub size: u64,
+    /// Chunks of the padded plaintext (the original's exact size is in the sealed metadata).
     pub chunk_count: u32,
     /// Photo key sealed under HKDF(master key ‖ photo password).
     pub key_by_password: Vec<u8>,
@@ -72,6 +73,22 @@ pub(crate) struct PhotoHeader {
     pub ciphertext_mac: [u8; 32],
     /// The keyed content hash, so delete can remove the duplicate index entry.
     pub content_hash: [u8; 32],
+}
+
+/// The sealed head of an account's manifest: what pins the account's state, so that a
+/// photo removed or brought back, or an account record replaced, is noticed at login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ManifestHead {
+    pub version: u8,
+    /// Raised by one with every write to the account.
+    pub counter: u64,
+    /// Keyed BLAKE3 of the account record's stored bytes.
+    pub account_digest: [u8; 32],
+    /// How many photos the account holds.
+    pub photo_count: u64,
+    /// For each bucket of photo ids (`id mod 256`), the counter at which it was last
+    /// written; 0 for a bucket never written (no record).
+    pub bucket_versions: Vec<u64>,
 }
 
 /// A photo record as stored: the encoded header and the sealed metadata.
@@ -111,7 +128,7 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, StorageError> {
-    postcard::from_bytes(bytes).map_err(|e| StorageError(format!("damaged record ({e})")))
+    postcard::from_bytes(bytes).map_err(|_| StorageError::damaged_record())
 }
 
 /// Decodes `bytes` as every kind of stored record, for the fuzz target `records`:
@@ -122,6 +139,8 @@ pub(crate) fn decode_every_record(bytes: &[u8]) {
     let _ = decode::<PhotoRecord>(bytes);
     let _ = decode::<PhotoHeader>(bytes);
     let _ = decode::<PhotoMeta>(bytes);
+    let _ = decode::<ManifestHead>(bytes);
+    let _ = decode::<Vec<u64>>(bytes);
 }
 
 /// One stored record of each kind, as seeds for that fuzz target.
@@ -145,8 +164,7 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
     let header = PhotoHeader {
         version: PHOTO_RECORD_VERSION,
         nonce_prefix: [1; 7],
-        size: 3_500_000,
-        chunk_count: 54,
+        chunk_count: 55,
         key_by_password: vec![2; 60],
         key_by_recovery: vec![3; 92],
         ciphertext_mac: [4; 32],
@@ -163,5 +181,21 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
         recovery_public: [10; 32],
         profile: vec![11; 80],
     };
-    vec![encode(&meta), encode(&profile), encode(&header), encode(&record), encode(&account)]
+    let head = ManifestHead {
+        version: MANIFEST_VERSION,
+        counter: 12,
+        account_digest: [12; 32],
+        photo_count: 2,
+        bucket_versions: (0..256).map(|b| if b == 3 || b == 200 { 11 } else { 0 }).collect(),
+    };
+    let bucket: Vec<u64> = vec![0x1203, 0xA5_0003];
+    vec![
+        encode(&meta),
+        encode(&profile),
+        encode(&header),
+        encode(&record),
+        encode(&account),
+        encode(&head),
+        encode(&bucket),
+    ]
 }

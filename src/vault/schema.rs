@@ -3,7 +3,8 @@
 
 use redb::TableDefinition;
 
-/// Vault-wide facts: `format_version` (u32 little-endian bytes).
+/// Vault-wide facts: `format_version` (u32 little-endian bytes) and `vault_id` (16 random
+/// bytes, bound into every manifest).
 pub(crate) const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("header");
 /// Account id → postcard-encoded `AccountRecord`.
 pub(crate) const ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("accounts");
@@ -18,7 +19,14 @@ pub(crate) const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new(
 /// (account id, keyed content hash) → photo id: finds duplicates without revealing them.
 pub(crate) const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
 
-/// The format this program writes. Older versions are read (and upgraded) when the
-/// format changes; a newer vault is refused with a clear message.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// Account id → the sealed `ManifestHead`.
+pub(crate) const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("manifests");
+/// (account id, bucket = photo id mod 256) → the sealed, sorted ids of that bucket.
+pub(crate) const MANIFEST_BUCKETS: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("manifest_buckets");
+
+/// The format this program writes and reads. A newer vault is refused with a clear
+/// message; so is one from the development builds before the first release (format 1),
+/// which nothing needs to migrate.
+pub(crate) const FORMAT_VERSION: u32 = 2;
 pub(crate) const FORMAT_VERSION_KEY: &str = "format_version";
+pub(crate) const VAULT_ID_KEY: &str = "vault_id";

@@ -14,13 +14,16 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub vault: PathBuf,
+    /// The configuration folder (`XDG_CONFIG_HOME`) the binary runs with: what it keeps
+    /// outside the vault goes there, not into the home folder.
+    pub config: tempfile::TempDir,
 }
 
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let vault = dir.path().join("vault").join("vault.redb");
-        Env { dir, vault }
+        Env { dir, vault, config: tempfile::tempdir().unwrap() }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -54,6 +57,8 @@ impl Env {
             cmd.env_remove(var);
         }
         cmd.env("SPG_PASSWORD", PASSWORD);
+        // The counters remembered outside the vault go to this test's folder, not the home's.
+        cmd.env("XDG_CONFIG_HOME", self.config.path());
         for (k, v) in envs {
             cmd.env(k, v);
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Known-answer vectors for Secure Photo Gallery's crypto, computed independently of
-the Rust code with the `cryptography` and `blake3` packages
-(pip install 'cryptography>=44' blake3).
+the Rust code with the `cryptography`, `pycryptodome` (XChaCha20-Poly1305) and `blake3`
+packages (pip install 'cryptography>=44' pycryptodome blake3).
 
 Writes crypto.json beside this file. The Rust test tests/crypto_vectors.rs checks the
 implementation against it. Re-run only when docs/FORMAT.md changes on purpose.
@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives import serialization
+from Crypto.Cipher import ChaCha20_Poly1305
 
 CHUNK_SIZE = 64 * 1024 - 80
 
@@ -31,6 +32,13 @@ def stream_encrypt(key, prefix, data):
         nonce = prefix + i.to_bytes(4, "big") + bytes([last])
         out.append(AESGCM(key).encrypt(nonce, c, b""))
     return out
+
+def xchacha_seal(key, nonce, plaintext, aad):
+    """Seal(K, AAD, P) of FORMAT.md: nonce (24 bytes) || XChaCha20-Poly1305 ciphertext || tag."""
+    c = ChaCha20_Poly1305.new(key=key, nonce=nonce)
+    c.update(aad)
+    ct, tag = c.encrypt_and_digest(plaintext)
+    return nonce + ct + tag
 
 def raw_pub(priv):
     return priv.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -50,7 +58,7 @@ for n in [0, 1, 100, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE 
 master = bytes(range(100, 132))
 vectors["master"] = master.hex()
 for name, label in [("metadata", b"metadata"), ("thumbnail", b"thumbnail"), ("content-hash", b"content-hash"),
-                    ("verify", b"verify"), ("profile", b"profile")]:
+                    ("verify", b"verify"), ("profile", b"profile"), ("manifest", b"manifest")]:
     vectors["subkeys"][name] = hkdf(master, b"secure-photo-gallery v1 " + label)
 
 vectors["subkeys"] = {k: v.hex() for k, v in vectors["subkeys"].items()}
@@ -67,9 +75,9 @@ for photo_id, pw in [(0x12345, "ABCDEFGHJKMNPQRSTVWX"), (2**40 - 1, "0123456789A
     k = hkdf(master + pw.encode(), b"secure-photo-gallery v1 photo-key-wrap", salt=photo_id.to_bytes(8, "big"))
     vectors["photo_wrap"].append({"photo_id": photo_id, "password": pw, "key": k.hex()})
 
-nonce = bytes(range(12))
+nonce = bytes(range(24))
 aad = b"secure-photo-gallery v1 photo-key" + (0x12345).to_bytes(8, "big")
-sealed = nonce + AESGCM(key).encrypt(nonce, master, aad)
+sealed = xchacha_seal(key, nonce, master, aad)
 vectors["seal"].append({"key": key.hex(), "aad": aad.hex(), "plaintext": master.hex(), "sealed": sealed.hex()})
 
 entropy = bytes(range(200, 232))
@@ -81,7 +89,7 @@ shared = eph.exchange(recipient.public_key())
 seal_key = hkdf(shared, b"secure-photo-gallery v1 recovery photo-key", salt=eph_pub + rec_pub)
 photo_key = bytes(range(1, 33))
 photo_id = 0xABCDE
-sealed = eph_pub + nonce + AESGCM(seal_key).encrypt(nonce, photo_key, photo_id.to_bytes(8, "big"))
+sealed = eph_pub + xchacha_seal(seal_key, nonce, photo_key, photo_id.to_bytes(8, "big"))
 vectors["recovery"].append({
     "entropy": entropy.hex(), "master_wrap_key": hkdf(entropy, b"secure-photo-gallery v1 recovery master-wrap").hex(),
     "public_key": rec_pub.hex(), "photo_id": photo_id, "photo_key": photo_key.hex(), "sealed": sealed.hex()})
