@@ -100,3 +100,214 @@ fn a_file_writer_who_replaces_the_recovery_key_gets_no_photo_key() {
         }
     }
 }
+
+const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
+const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
+const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
+
+/// Every stored row of one photo of account 1, as a file writer can copy them.
+#[derive(Default)]
+struct PhotoRows {
+    record: Vec<u8>,
+    chunks: Vec<(u32, Vec<u8>)>,
+    thumbnail: Vec<u8>,
+    hashes: Vec<[u8; 32]>,
+}
+
+fn take_rows(vault: &std::path::Path, id: u64, remove: bool) -> PhotoRows {
+    let db = redb::Database::create(vault).unwrap();
+    let txn = db.begin_write().unwrap();
+    let mut rows = PhotoRows::default();
+    {
+        let mut photos = txn.open_table(PHOTOS).unwrap();
+        rows.record = photos.get((1, id)).unwrap().unwrap().value().to_vec();
+        let mut chunks = txn.open_table(CHUNKS).unwrap();
+        for entry in chunks.range((id, 0)..=(id, u32::MAX)).unwrap() {
+            let (k, v) = entry.unwrap();
+            rows.chunks.push((k.value().1, v.value().to_vec()));
+        }
+        let mut thumbs = txn.open_table(THUMBNAILS).unwrap();
+        rows.thumbnail = thumbs.get(id).unwrap().unwrap().value().to_vec();
+        let mut hashes = txn.open_table(CONTENT_HASHES).unwrap();
+        for entry in hashes.iter().unwrap() {
+            let (k, v) = entry.unwrap();
+            if v.value() == id {
+                rows.hashes.push(*k.value().1);
+            }
+        }
+        if remove {
+            photos.remove((1, id)).unwrap();
+            chunks.retain_in((id, 0)..=(id, u32::MAX), |_, _| false).unwrap();
+            thumbs.remove(id).unwrap();
+            for h in &rows.hashes {
+                hashes.remove((1, h)).unwrap();
+            }
+        }
+    }
+    txn.commit().unwrap();
+    rows
+}
+
+fn put_rows(vault: &std::path::Path, id: u64, rows: &PhotoRows) {
+    let db = redb::Database::create(vault).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        txn.open_table(PHOTOS).unwrap().insert((1, id), rows.record.as_slice()).unwrap();
+        let mut chunks = txn.open_table(CHUNKS).unwrap();
+        for (segment, bytes) in &rows.chunks {
+            chunks.insert((id, *segment), bytes.as_slice()).unwrap();
+        }
+        txn.open_table(THUMBNAILS).unwrap().insert(id, rows.thumbnail.as_slice()).unwrap();
+        let mut hashes = txn.open_table(CONTENT_HASHES).unwrap();
+        for h in &rows.hashes {
+            hashes.insert((1, h), id).unwrap();
+        }
+    }
+    txn.commit().unwrap();
+}
+
+fn account_record(vault: &std::path::Path) -> Vec<u8> {
+    let db = redb::Database::open(vault).unwrap();
+    let txn = db.begin_read().unwrap();
+    txn.open_table(ACCOUNTS).unwrap().get(1).unwrap().unwrap().value().to_vec()
+}
+
+fn put_account_record(vault: &std::path::Path, bytes: &[u8]) {
+    let db = redb::Database::create(vault).unwrap();
+    let txn = db.begin_write().unwrap();
+    txn.open_table(ACCOUNTS).unwrap().insert(1, bytes).unwrap();
+    txn.commit().unwrap();
+}
+
+/// A vault of alice with three photos; their ids.
+fn three_photos(env: &Env) -> Vec<String> {
+    env.register("alice");
+    let paths: Vec<_> = (0..3).map(|i| write(&env.path("in"), &format!("p{i}.jpg"), &jpeg(64, 48, 10 + i))).collect();
+    let (out, imported) = env.import("alice", &paths.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0));
+    imported.into_iter().map(|(id, _)| id).collect()
+}
+
+fn id_number(id: &str) -> u64 {
+    id.parse::<secure_photo_gallery::vault::PhotoId>().unwrap().as_u64()
+}
+
+/// `verify` fails and names `id` with `what`; a login (`list`) warns of it too.
+fn named_by_verify_and_login(env: &Env, id: &str, what: &str) {
+    let verify = env.run(&["verify", "--user", "alice"], &[]);
+    assert_eq!(verify.status.code(), Some(1), "{}", stdout(&verify));
+    assert!(stdout(&verify).lines().any(|l| l.contains(id) && l.contains(what)), "{}", stdout(&verify));
+    let list = env.run(&["list", "--user", "alice"], &[]);
+    assert!(stderr(&list).contains(id) && stderr(&list).contains("warning"), "{}", stderr(&list));
+}
+
+#[test]
+fn a_photo_whose_records_were_removed_is_named() {
+    let env = Env::new();
+    let ids = three_photos(&env);
+    take_rows(&env.vault, id_number(&ids[1]), true);
+    named_by_verify_and_login(&env, &ids[1], "removed");
+}
+
+#[test]
+fn a_deleted_photo_put_back_is_named() {
+    let env = Env::new();
+    let ids = three_photos(&env);
+    let rows = take_rows(&env.vault, id_number(&ids[0]), false);
+    env.ok(&["delete", "--user", "alice", "--id", &ids[0]], &[]);
+    put_rows(&env.vault, id_number(&ids[0]), &rows);
+    named_by_verify_and_login(&env, &ids[0], "put back");
+}
+
+#[test]
+fn an_older_password_wrap_or_profile_put_back_is_refused() {
+    let env = Env::new();
+    three_photos(&env);
+    let before = account_record(&env.vault);
+    env.ok(&["mail", "--user", "alice", "--outbox"], &[]); // the profile is sealed anew
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", "a new and much longer password")]);
+    let after = account_record(&env.vault);
+    // The whole old record: the old password would open the account again.
+    put_account_record(&env.vault, &before);
+    let old = env.run(&["list", "--user", "alice"], &[]);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(stderr(&old).contains("changed"), "{}", stderr(&old));
+    // The new record back: the new password works.
+    let new_password = [("SPG_PASSWORD", "a new and much longer password")];
+    put_account_record(&env.vault, &after);
+    env.ok(&["list", "--user", "alice"], &new_password);
+    // Only the older profile, inside the current record.
+    let mut mixed: AccountRecord = postcard::from_bytes(&after).unwrap();
+    mixed.profile = postcard::from_bytes::<AccountRecord>(&before).unwrap().profile;
+    assert_ne!(postcard::to_allocvec(&mixed).unwrap(), after);
+    put_account_record(&env.vault, &postcard::to_allocvec(&mixed).unwrap());
+    let old_profile = env.run(&["list", "--user", "alice"], &new_password);
+    assert_eq!(old_profile.status.code(), Some(1));
+    assert!(stderr(&old_profile).contains("changed"), "{}", stderr(&old_profile));
+}
+
+#[test]
+fn a_vault_replaced_by_an_older_copy_of_itself_is_warned_of() {
+    let env = Env::new();
+    three_photos(&env);
+    let copy = env.path("old-copy.redb");
+    std::fs::copy(&env.vault, &copy).unwrap();
+    let more = write(&env.path("in"), "later.jpg", &jpeg(64, 48, 40));
+    assert_eq!(env.import("alice", &[&more]).0.status.code(), Some(0));
+    std::fs::copy(&copy, &env.vault).unwrap();
+    let list = env.run(&["list", "--user", "alice"], &[]);
+    assert_eq!(list.status.code(), Some(0), "the photos that are there still open");
+    assert!(stderr(&list).contains("older than the copy last opened"), "{}", stderr(&list));
+}
+
+/// Bytes a thief sees stored for each photo of account 1: record, chunks, thumbnail.
+fn stored_sizes(vault: &std::path::Path) -> Vec<(usize, usize, usize)> {
+    let db = redb::Database::open(vault).unwrap();
+    let txn = db.begin_read().unwrap();
+    let (photos, chunks, thumbs) =
+        (txn.open_table(PHOTOS).unwrap(), txn.open_table(CHUNKS).unwrap(), txn.open_table(THUMBNAILS).unwrap());
+    let mut out = Vec::new();
+    for entry in photos.iter().unwrap() {
+        let (key, record) = entry.unwrap();
+        let id = key.value().1;
+        let data: usize = chunks.range((id, 0)..=(id, u32::MAX)).unwrap().map(|c| c.unwrap().1.value().len()).sum();
+        out.push((record.value().len(), data, thumbs.get(id).unwrap().unwrap().value().len()));
+    }
+    out
+}
+
+#[test]
+fn two_photos_that_differ_in_size_by_one_byte_are_stored_at_the_same_size() {
+    let env = Env::new();
+    env.register("alice");
+    // 99,999 and 100,000 bytes: one Padmé bucket (100,352).
+    let mut a = jpeg(120, 90, 50);
+    a.resize(99_999, 0);
+    let mut b = a.clone();
+    b.push(0);
+    let (pa, pb) = (write(&env.path("in"), "a.jpg", &a), write(&env.path("in"), "b.jpg", &b));
+    assert_eq!(env.import("alice", &[&pa, &pb]).1.len(), 2);
+    let sizes = stored_sizes(&env.vault);
+    assert_eq!(sizes.len(), 2);
+    assert_eq!(sizes[0], sizes[1], "a thief can tell the photos apart by their stored sizes");
+    // And each still exports to its exact bytes.
+    let out = env.path("out");
+    env.export_all("alice", &out, &env.emails());
+    assert_eq!(std::fs::read(out.join("a.jpg")).unwrap(), a);
+    assert_eq!(std::fs::read(out.join("b.jpg")).unwrap(), b);
+}
+
+#[test]
+fn absurd_stored_argon2_costs_are_refused_with_a_clear_message() {
+    let env = Env::new();
+    env.register("alice");
+    let stored = account_record(&env.vault);
+    for kdf in [(4_000_000_000, 3, 2), (65_536, 1_000_000, 2), (65_536, 3, 0), (1024, 1, 1)] {
+        let mut record: AccountRecord = postcard::from_bytes(&stored).unwrap();
+        record.kdf = kdf;
+        put_account_record(&env.vault, &postcard::to_allocvec(&record).unwrap());
+        let out = env.run(&["list", "--user", "alice"], &[]);
+        assert_eq!(out.status.code(), Some(1), "{kdf:?}");
+        assert!(stderr(&out).contains("outside what Secure Photo Gallery accepts"), "{kdf:?}: {}", stderr(&out));
+    }
+}

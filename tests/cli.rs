@@ -341,6 +341,29 @@ fn delete_removes_the_photo_and_verify_finds_a_changed_byte() {
     assert!(!t.exists(), "a damaged photo never produces a file");
 }
 
+#[cfg(unix)]
+#[test]
+fn the_vault_is_owner_only_from_its_first_byte() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    // A permissive umask: the file must still be created 0600, not chmod-ed afterwards.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 000 && exec '{}' --vault '{}' register --user alice --email alice@example.com",
+            env!("CARGO_BIN_EXE_secure-photo-gallery"),
+            env.vault.display()
+        ))
+        .env("SPG_PASSWORD", common::PASSWORD)
+        .env("XDG_CONFIG_HOME", env.config.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&env.vault), 0o600);
+    assert_eq!(mode(env.vault.parent().unwrap()), 0o700);
+}
+
 #[test]
 fn a_second_process_gets_a_clear_in_use_error() {
     let env = Env::new();
