@@ -146,6 +146,30 @@ fn implicit_tls_works_and_outbox_switches_back() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(server.received().len(), 1, "nothing more went to the server");
     assert_eq!(env.emails().len(), 1, "the outbox has it");
+    let queued = std::fs::read(&env.emails()[0]).unwrap();
+
+    // Back to the server: the queued email is offered, then sent and deleted from disk.
+    let back = env.ok(&["mail", "--user", "alice", "--smtp-url", &url], &[("SPG_SMTP_CA_FILE", &ca)]);
+    assert!(back.contains("1 password email(s) of alice wait in the outbox"), "{back}");
+    let sent = env.ok(&["mail", "--user", "alice", "--send-outbox"], &[("SPG_SMTP_CA_FILE", &ca)]);
+    assert!(sent.starts_with("sent "), "{sent}");
+    assert!(env.emails().is_empty(), "a sent email is deleted from the outbox");
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    let photo_line =
+        |m: &[u8]| String::from_utf8_lossy(m).lines().find(|l| l.starts_with("Photo ")).map(str::to_string).unwrap();
+    assert_eq!(photo_line(&std::fs::read(&received[1].0).unwrap()), photo_line(&queued), "the very email that waited");
+    let again = env.ok(&["mail", "--user", "alice", "--send-outbox"], &[("SPG_SMTP_CA_FILE", &ca)]);
+    assert!(again.contains("holds no email"), "{again}");
+}
+
+#[test]
+fn the_outbox_cannot_be_sent_without_a_server() {
+    let env = Env::new();
+    env.register("alice");
+    let out = env.run(&["mail", "--user", "alice", "--send-outbox"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no SMTP server is set up"), "{}", stderr(&out));
 }
 
 /// Import through `url` must fail with `message` and leave the vault unchanged.

@@ -100,6 +100,11 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
     wait_for(&mut h, "the empty gallery", |h| has_label(h, "No photos yet"));
+    // No SMTP server yet: the gallery says plainly where the password emails go.
+    let notice =
+        h.query_all_by_role(Role::Label).filter_map(|n| n.accesskit_node().value()).find(|t| t.contains("outbox"));
+    assert!(notice.is_some_and(|t| t.contains("beside the vault")), "the outbox notice");
+    assert!(has_label(&h, "Set up email…"));
 
     // Import the folder by path, through the in-app chooser.
     h.get_by_label("➕ Import").click();

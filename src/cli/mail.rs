@@ -44,5 +44,38 @@ pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str
         session.username(),
         config.describe()
     );
+    let waiting = crate::mail::queued(&vault.outbox_dir(), session.username()).len();
+    if waiting > 0 {
+        println!(
+            "{waiting} password email(s) of {user} wait in the outbox beside the vault; send them (and delete them from disk) with `mail --user {user} --send-outbox`"
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `mail --send-outbox`: the account's queued emails go out through its SMTP server; each
+/// one the server accepted is deleted from the outbox.
+pub fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+    let session = login(vault, user)?;
+    let route = crate::import::mail_route(&session, &MailOverrides::from_env())?;
+    let crate::mail::MailTransport::Smtp(smtp) = &route.transport else {
+        anyhow::bail!(
+            "no SMTP server is set up for {user}, so the outbox cannot be sent; set one up with `mail --user {user} --smtp-url URL` first"
+        );
+    };
+    let sent = crate::mail::send_queued(&vault.outbox_dir(), session.username(), smtp);
+    let mut failed = false;
+    for item in &sent {
+        match &item.result {
+            Ok(()) => println!("sent {}", item.path.display()),
+            Err(e) => {
+                eprintln!("not sent {}: {e}; it stays in the outbox, try again later", item.path.display());
+                failed = true;
+            }
+        }
+    }
+    if sent.is_empty() {
+        println!("the outbox holds no email of {user}");
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -90,7 +90,7 @@ pub enum Command {
         user: String,
     },
     /// Choose where password emails go: an SMTP server, or the local outbox folder.
-    #[command(group(clap::ArgGroup::new("route").required(true).args(["smtp_url", "outbox"])))]
+    #[command(group(clap::ArgGroup::new("route").required(true).args(["smtp_url", "outbox", "send_outbox"])))]
     Mail {
         /// The account.
         #[arg(long)]
@@ -105,6 +105,10 @@ pub enum Command {
         /// Save emails as .eml files in the outbox folder beside the vault.
         #[arg(long)]
         outbox: bool,
+        /// Send the account's emails waiting in the outbox through its SMTP server, and
+        /// delete each one the server accepted.
+        #[arg(long)]
+        send_outbox: bool,
     },
 }
 
@@ -179,8 +183,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
         Command::Delete { user, id } => photos::delete(&vault, &user, &id),
         Command::Verify { user } => photos::verify(&vault, &user),
         Command::Export(args) => export::export(&vault, &args),
-        Command::Mail { user, smtp_url, from, outbox: _ } => {
-            mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref())
-        }
+        Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),
+        Command::Mail { user, smtp_url, from, .. } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),
     }
 }

@@ -4,9 +4,11 @@
 //! Knows nothing about the vault; the importer hands it plain entries.
 
 mod message;
+mod outbox;
 mod parse;
 mod transport;
 
 pub use message::{PasswordEmail, PasswordEntry};
+pub use outbox::{Sent, queued, send_queued};
 pub use parse::parse_passwords;
 pub use transport::{MailError, MailTransport, SMTP_TIMEOUT, Security, SmtpConfig};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{FileTransport, SmtpTransport, Transport};
+use lettre::{SmtpTransport, Transport};
 use zeroize::Zeroizing;
 
 use super::PasswordEmail;
@@ -259,6 +259,21 @@ impl SmtpConfig {
         (self.security, self.host.clone(), self.port, self.user.clone().unwrap_or_default())
     }
 
+    /// Sends a message saved in the outbox, as it is (its envelope from its From and To).
+    pub(crate) fn send_raw(&self, message: &[u8]) -> Result<(), MailError> {
+        let parsed = mail_parser::MessageParser::default()
+            .parse_headers(message)
+            .ok_or_else(|| MailError::Compose("a saved email in the outbox is not an email".into()))?;
+        let address = |list: Option<&mail_parser::Address<'_>>| {
+            list.and_then(|a| a.first()).and_then(|a| a.address()).and_then(|a| a.parse::<lettre::Address>().ok())
+        };
+        let from = address(parsed.from());
+        let to = address(parsed.to())
+            .ok_or_else(|| MailError::Compose("a saved email in the outbox has no recipient".into()))?;
+        let envelope = lettre::address::Envelope::new(from, vec![to]).map_err(|e| MailError::Compose(e.to_string()))?;
+        self.transport()?.send_raw(&envelope, message).map(|_| ()).map_err(|e| self.classify(&e))
+    }
+
     /// Connects, starts TLS and logs in, then says goodbye: checks the settings.
     pub fn check(&self) -> Result<(), MailError> {
         self.transport()?.test_connection().map(|_| ()).map_err(|e| self.classify(&e))
@@ -292,7 +307,8 @@ fn percent_decode(s: &str) -> String {
 impl MailTransport {
     /// Sends `email`, returning a short description of where it went.
     pub fn send(&self, email: &PasswordEmail) -> Result<String, MailError> {
-        self.deliver(email.to_message()?, &email.to)
+        let label = super::outbox::password_email_label(&email.username, email.entries.len());
+        self.deliver(email.to_message()?, &email.to, &label)
     }
 
     /// Sends a short test message from `from` to `to`.
@@ -304,17 +320,14 @@ impl MailTransport {
             .message_id(None)
             .body("Mail delivery works: photo passwords will arrive like this message.\n".to_string())
             .map_err(|e| MailError::Compose(e.to_string()))?;
-        self.deliver(message, to)
+        self.deliver(message, to, "test message")
     }
 
-    fn deliver(&self, message: lettre::Message, to: &str) -> Result<String, MailError> {
+    /// `label` names the file when the message goes to the outbox.
+    fn deliver(&self, message: lettre::Message, to: &str, label: &str) -> Result<String, MailError> {
         match self {
             MailTransport::Outbox(dir) => {
-                let fail = |reason: String| MailError::Outbox { dir: dir.clone(), reason };
-                crate::files::create_private_dir(dir).map_err(|e| fail(e.to_string()))?;
-                let id = FileTransport::new(dir).send(&message).map_err(|e| fail(e.to_string()))?;
-                let file = dir.join(format!("{id}.eml"));
-                crate::files::restrict_to_owner(&file).map_err(|e| fail(e.to_string()))?;
+                let file = super::outbox::save(dir, label, &message.formatted())?;
                 Ok(format!("saved to the outbox: {}", file.display()))
             }
             MailTransport::Smtp(config) => {

@@ -211,7 +211,7 @@ impl GalleryScreen {
             }
             Event::SettingsSaved(Ok(message)) => {
                 if let Some(s) = self.settings.as_mut() {
-                    s.saved(&message);
+                    s.saved(&message, &self.session);
                 }
                 self.status = Some((message, false));
             }
@@ -303,6 +303,7 @@ impl GalleryScreen {
             actions.push(Action::Import(dropped));
         }
         self.toolbar(ui, prefs, &mut actions);
+        self.notices(ui, &mut actions);
         self.status_line(ui);
         if let Some(panel) = self.import.as_mut()
             && !panel.ui(ui)
@@ -378,6 +379,41 @@ impl GalleryScreen {
                 });
             });
             ui.add_space(4.0);
+        });
+    }
+
+    /// What the user must know about this vault, under the toolbar: that the password
+    /// emails sit beside the vault (the outbox), and what the login found changed in the
+    /// vault file behind the account's back.
+    fn notices(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let warnings: Vec<String> = self
+            .session
+            .manifest_problems()
+            .iter()
+            .map(|p| format!("{p}."))
+            .chain(self.session.rollback().map(|r| format!("{r}.")))
+            .collect();
+        let outbox = self.session.profile().smtp.is_none();
+        if warnings.is_empty() && !outbox {
+            return;
+        }
+        egui::Panel::top("notices").show(ui, |ui| {
+            ui.add_space(2.0);
+            for warning in &warnings {
+                ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {warning}"));
+            }
+            if outbox {
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "✉ Photo passwords are saved on this computer, in the outbox folder beside the vault: a copy of that folder holds both the vault and every photo's password.",
+                    );
+                    if ui.button("Set up email…").clicked() {
+                        actions.push(Action::Settings);
+                    }
+                });
+            }
+            ui.add_space(2.0);
         });
     }
 

@@ -54,9 +54,7 @@ impl LoginScreen {
                 .add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY))
                 .labelled_by(user_label.id);
             let pw_label = ui.label("Password");
-            let pw = ui
-                .add(egui::TextEdit::singleline(&mut *self.password).password(true).desired_width(f32::INFINITY))
-                .labelled_by(pw_label.id);
+            let pw = secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(pw_label.id);
             if !self.focused {
                 if self.user.is_empty() {
                     user.request_focus()
@@ -124,13 +122,10 @@ impl RegisterScreen {
                 ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(f32::INFINITY)).labelled_by(l.id);
             }
             let l = ui.label("Password");
-            ui.add(egui::TextEdit::singleline(&mut *self.password).password(true).desired_width(f32::INFINITY))
-                .labelled_by(l.id);
+            secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(l.id);
             strength_meter(ui, &self.password);
             let l = ui.label("Repeat password");
-            let repeat = ui
-                .add(egui::TextEdit::singleline(&mut *self.repeat).password(true).desired_width(f32::INFINITY))
-                .labelled_by(l.id);
+            let repeat = secret_field(ui, &mut self.repeat, f32::INFINITY).labelled_by(l.id);
             let mismatch = !self.repeat.is_empty() && self.password != self.repeat;
             if mismatch {
                 ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
@@ -189,6 +184,18 @@ pub fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
             });
         });
     });
+}
+
+/// A one-line field for a secret (a password): masked, and without egui's undo history,
+/// which would otherwise keep earlier copies of what was typed in memory for as long as
+/// the field's state lives.
+pub fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::Response {
+    let output = egui::TextEdit::singleline(text).password(true).desired_width(width).show(ui);
+    let response = output.response.response;
+    let mut state = output.state;
+    state.clear_undoer();
+    state.store(ui.ctx(), response.id);
+    response
 }
 
 /// An error message under a form, in the theme's error colour.

@@ -14,6 +14,9 @@ use super::prefs::Prefs;
 
 /// The settings window's form state.
 pub struct SettingsWindow {
+    /// Password emails of this account waiting in the outbox (counted when the window opens
+    /// and after each change).
+    queued: usize,
     security: Option<Security>,
     host: String,
     port: u16,
@@ -37,6 +40,7 @@ impl SettingsWindow {
             None => (None, String::new(), 587, String::new()),
         };
         SettingsWindow {
+            queued: crate::mail::queued(&session.vault().outbox_dir(), session.username()).len(),
             security,
             host,
             port,
@@ -51,7 +55,8 @@ impl SettingsWindow {
     }
 
     /// A change was saved.
-    pub fn saved(&mut self, message: &str) {
+    pub fn saved(&mut self, message: &str, session: &Session) {
+        self.queued = crate::mail::queued(&session.vault().outbox_dir(), session.username()).len();
         self.message = Some(message.to_string());
         self.password = Zeroizing::new(String::new());
         self.current = Zeroizing::new(String::new());
@@ -101,6 +106,12 @@ impl SettingsWindow {
         });
         let Some(security) = self.security else {
             ui.label(format!("Emails are saved as .eml files in {}", session.vault().outbox_dir().display()));
+            ui.label(
+                egui::RichText::new(
+                    "They sit beside the vault, in clear: whoever copies the vault folder gets every photo's password with it. Set up email so they are sent instead.",
+                )
+                .color(ui.visuals().warn_fg_color),
+            );
             if ui.button("Use the outbox").clicked() {
                 let session = session.clone();
                 jobs.settings(move || {
@@ -120,7 +131,11 @@ impl SettingsWindow {
                 ("From", &mut self.from, false),
             ] {
                 let l = ui.label(label);
-                ui.add(egui::TextEdit::singleline(text).password(password).desired_width(260.0)).labelled_by(l.id);
+                if password {
+                    super::login::secret_field(ui, text, 260.0).labelled_by(l.id);
+                } else {
+                    ui.add(egui::TextEdit::singleline(text).desired_width(260.0)).labelled_by(l.id);
+                }
                 ui.end_row();
             }
             ui.label("Port");
@@ -158,6 +173,28 @@ impl SettingsWindow {
                 });
             }
         });
+        let saved = session.profile().smtp;
+        if let Some(saved) = saved.filter(|_| self.queued > 0) {
+            let waiting = match self.queued {
+                1 => "1 password email waits in the outbox on this computer.".to_string(),
+                n => format!("{n} password emails wait in the outbox on this computer."),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(waiting);
+                if ui.button("Send them now").on_hover_text("Each one sent is deleted from this computer").clicked() {
+                    let session = session.clone();
+                    jobs.settings(move || {
+                        let config = MailOverrides::default().smtp_config(&saved.url).map_err(|e| e.to_string())?;
+                        let sent = crate::mail::send_queued(&session.vault().outbox_dir(), session.username(), &config);
+                        let done = sent.iter().filter(|s| s.result.is_ok()).count();
+                        match sent.iter().find_map(|s| s.result.as_ref().err()) {
+                            Some(e) => Err(format!("Sent {done}, then: {e}")),
+                            None => Ok(format!("Sent {done} queued email(s) and deleted them from this computer")),
+                        }
+                    });
+                }
+            });
+        }
     }
 
     fn password_ui(&mut self, ui: &mut egui::Ui, session: &Arc<Session>, jobs: &Jobs) {
@@ -169,7 +206,7 @@ impl SettingsWindow {
                 ("Repeat new password", &mut self.repeat),
             ] {
                 let l = ui.label(label);
-                ui.add(egui::TextEdit::singleline(&mut **text).password(true).desired_width(220.0)).labelled_by(l.id);
+                super::login::secret_field(ui, text, 220.0).labelled_by(l.id);
                 ui.end_row();
             }
         });
