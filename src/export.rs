@@ -50,6 +50,10 @@ pub fn export_photo(
     out: &Path,
 ) -> Result<PhotoMeta, ExportError> {
     let locked = || ExportError::Photo(PhotoError::Locked(id.to_string()));
+    if let Some(state) = session.vault().state_dir() {
+        let folder = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        crate::files::note_export_folder(state, &std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf()));
+    }
     let (meta, bytes) = match kind {
         // Streamed chunk by chunk; the file appears only if every chunk authenticated.
         ExportKind::Original => {

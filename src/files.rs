@@ -41,6 +41,66 @@ pub fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// How the temporary file of [`write_new_file`] is named, until it becomes the file.
+const PARTIAL_PREFIX: &str = ".spg-partial-";
+/// The file in the state folder that lists the folders written into by [`write_new_file`]
+/// for exports, so that a crash's leftovers there can be found at the next start.
+const JOURNAL: &str = "export-folders";
+/// A temporary file older than this is a crash's leftover, not a write under way.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Notes in `state_dir` that photos are being written into `dir` (once per folder), so
+/// that [`remove_leftovers`] looks there after a crash.
+pub fn note_export_folder(state_dir: &Path, dir: &Path) {
+    let journal = state_dir.join(JOURNAL);
+    let line = dir.display().to_string();
+    let listed = std::fs::read_to_string(&journal).unwrap_or_default();
+    if listed.lines().any(|l| l == line) || line.contains('\n') {
+        return;
+    }
+    // Best effort: the export itself must not fail for want of a journal line.
+    let _ = create_private_dir(state_dir).and_then(|()| {
+        use std::io::Write as _;
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&journal)?;
+        writeln!(file, "{line}")
+    });
+}
+
+/// Removes what a crash (a kill or power cut during an export or an outbox write) left
+/// behind: the plaintext temporary files of [`write_new_file`], in the folders of the
+/// journal in `state_dir` and in `also` (the outbox). Files younger than an hour are left
+/// alone, as another export may be writing them. Returns the files removed.
+pub fn remove_leftovers(state_dir: &Path, also: &[&Path]) -> Vec<PathBuf> {
+    let journal = state_dir.join(JOURNAL);
+    let listed = std::fs::read_to_string(&journal).unwrap_or_default();
+    let folders = listed.lines().map(PathBuf::from).chain(also.iter().map(|p| p.to_path_buf()));
+    let (mut removed, mut still) = (Vec::new(), String::new());
+    for dir in folders {
+        let mut left = false;
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if !entry.file_name().to_string_lossy().starts_with(PARTIAL_PREFIX) {
+                continue;
+            }
+            let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if age.is_some_and(|a| a >= LEFTOVER_AGE) && std::fs::remove_file(entry.path()).is_ok() {
+                removed.push(entry.path());
+            } else {
+                left = true;
+            }
+        }
+        if left && listed.lines().any(|l| Path::new(l) == dir) {
+            still.push_str(&format!("{}\n", dir.display()));
+        }
+    }
+    // Folders with nothing left are forgotten; the others are looked at again next time.
+    if still.is_empty() {
+        let _ = std::fs::remove_file(&journal);
+    } else if still != listed {
+        let _ = std::fs::write(&journal, still);
+    }
+    removed
+}
+
 /// Writes a new file at `path` through `write`, atomically: the bytes go to a temporary
 /// file beside it, which becomes `path` only when `write` succeeds and the data is on
 /// disk. An existing `path` is never overwritten (`ErrorKind::AlreadyExists`), and on
@@ -57,7 +117,7 @@ pub fn write_new_file<T, E: From<std::io::Error>>(
     if path.exists() {
         return Err(already_exists(path).into());
     }
-    let mut temp = tempfile::Builder::new().prefix(".spg-partial-").tempfile_in(dir)?;
+    let mut temp = tempfile::Builder::new().prefix(PARTIAL_PREFIX).tempfile_in(dir)?;
     let value = {
         let mut out = std::io::BufWriter::new(temp.as_file_mut());
         let value = write(&mut out)?;

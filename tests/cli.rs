@@ -341,6 +341,40 @@ fn delete_removes_the_photo_and_verify_finds_a_changed_byte() {
     assert!(!t.exists(), "a damaged photo never produces a file");
 }
 
+#[test]
+fn plaintext_left_by_a_crashed_export_is_removed_at_the_next_start() {
+    let env = Env::new();
+    env.register("alice");
+    let photo = write(&env.path("in"), "p.jpg", &jpeg(64, 48, 30));
+    let (_, imported) = env.import("alice", &[&photo]);
+    let id = &imported[0].0;
+    let out = env.path("exports");
+    std::fs::create_dir_all(&out).unwrap();
+    env.ok(
+        &["export", "--user", "alice", "--id", id, "--out", out.join("p.jpg").to_str().unwrap()],
+        &[("SPG_PHOTO_PASSWORD", &env.password_of(id))],
+    );
+    // What a kill in the middle of an export (or of an outbox write) leaves: the temporary
+    // file, hours old by the next start; and one still being written by another export.
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    let leftover = |dir: &std::path::Path, name: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, b"decrypted photo bytes").unwrap();
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(two_hours_ago).unwrap();
+        path
+    };
+    let old = leftover(&out, ".spg-partial-a1b2c3");
+    let old_mail = leftover(&env.outbox(), ".spg-partial-d4e5f6");
+    let fresh = out.join(".spg-partial-g7h8i9");
+    std::fs::write(&fresh, b"being written").unwrap();
+    let list = env.run(&["list", "--user", "alice"], &[]);
+    assert_eq!(list.status.code(), Some(0));
+    assert!(!old.exists() && !old_mail.exists(), "{}", stderr(&list));
+    assert!(stderr(&list).contains("left by an export or email that a crash interrupted"), "{}", stderr(&list));
+    assert!(fresh.exists(), "a write under way is left alone");
+    assert!(out.join("p.jpg").exists());
+}
+
 #[cfg(unix)]
 #[test]
 fn the_vault_is_owner_only_from_its_first_byte() {

@@ -158,6 +158,15 @@ pub fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// Removes the plaintext a crash left behind in export folders and the outbox, saying so.
+fn remove_leftovers(vault: &Vault) {
+    if let Some(state) = vault.state_dir() {
+        for file in crate::files::remove_leftovers(state, &[&vault.outbox_dir()]) {
+            eprintln!("Removed {}, left by an export or email that a crash interrupted", file.display());
+        }
+    }
+}
+
 /// Runs one command. `Ok(ExitCode::FAILURE)` means it ran but partly failed, having
 /// already said why on stderr.
 pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
@@ -174,6 +183,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
         eprintln!("The vault is checked and ready.");
     }
     let vault = vault.remember_counters_in(crate::vault::default_state_dir());
+    remove_leftovers(&vault);
     match command {
         Command::Register { user, email } => account::register(&vault, &user, &email),
         Command::Passwd { user } => account::passwd(&vault, &user),

@@ -124,8 +124,14 @@ impl Jobs {
     pub fn open_vault(&self, path: PathBuf) {
         self.spawn("open", move |ev| {
             let repair = ev.clone();
-            let opened = Vault::open_reporting_repair(&path, move |p| repair.send(Event::VaultRepair(p)))
-                .map(|vault| vault.remember_counters_in(crate::vault::default_state_dir()));
+            let opened =
+                Vault::open_reporting_repair(&path, move |p| repair.send(Event::VaultRepair(p))).map(|vault| {
+                    let vault = vault.remember_counters_in(crate::vault::default_state_dir());
+                    if let Some(state) = vault.state_dir() {
+                        crate::files::remove_leftovers(state, &[&vault.outbox_dir()]);
+                    }
+                    vault
+                });
             ev.send(Event::VaultOpened(opened.map_err(|e| e.to_string())));
         });
     }
@@ -269,6 +275,22 @@ impl Jobs {
     pub fn settings(&self, work: impl FnOnce() -> Result<String, String> + Send + 'static) {
         self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(work())));
     }
+}
+
+/// How long copied recovery words may stay on the clipboard.
+pub const CLIPBOARD_SECONDS: u64 = 60;
+
+/// Clears the system clipboard after [`CLIPBOARD_SECONDS`] if it still holds `text` (the
+/// user may have copied something else since, which is left alone), on a thread of its own.
+/// Where there is no clipboard to reach (no display), nothing happens.
+pub fn clear_clipboard_later(text: Zeroizing<String>) {
+    let _ = std::thread::Builder::new().name("clipboard".into()).spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(CLIPBOARD_SECONDS));
+        let Ok(mut clipboard) = arboard::Clipboard::new() else { return };
+        if clipboard.get_text().is_ok_and(|now| Zeroizing::new(now).as_str() == text.as_str()) {
+            let _ = clipboard.clear();
+        }
+    });
 }
 
 /// Sends events and wakes the UI.

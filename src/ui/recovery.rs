@@ -37,8 +37,10 @@ impl RecoveryScreen {
                 }
             });
             ui.add_space(8.0);
-            if ui.button("📋 Copy the words").clicked() {
+            if ui.button("📋 Copy the words").on_hover_text("The clipboard is cleared again after a minute").clicked()
+            {
                 ui.ctx().copy_text(self.words.to_string());
+                crate::jobs::clear_clipboard_later(self.words.clone());
             }
             ui.checkbox(&mut self.saved, "I have saved my recovery key");
             ui.add_space(4.0);

@@ -122,6 +122,11 @@ impl Vault {
         self
     }
 
+    /// Where this program keeps what it remembers outside the vault, if anywhere.
+    pub fn state_dir(&self) -> Option<&Path> {
+        self.state_dir.as_deref().map(PathBuf::as_path)
+    }
+
     /// The vault file's path.
     pub fn path(&self) -> &Path {
         &self.path
