@@ -41,7 +41,8 @@ impl From<std::io::Error> for ExportError {
 }
 
 /// Writes photo `id` to the new file `out` (never overwriting). `unlock` is needed for
-/// the original or stripped bytes, not for the thumbnail.
+/// the original or stripped bytes; for the thumbnail it gives the sharp one when the
+/// account's previews are blurred or hidden.
 pub fn export_photo(
     session: &Session,
     id: PhotoId,
@@ -65,7 +66,13 @@ pub fn export_photo(
             let stripped = SecretBytes::from(strip_metadata(&original, meta.orientation)?);
             (meta, stripped)
         }
-        ExportKind::Thumbnail => (session.meta(id)?, session.thumbnail(id)?),
+        ExportKind::Thumbnail => {
+            let thumbnail = match unlock {
+                Some(unlock) => session.unlocked_thumbnail(id, unlock)?,
+                None => session.thumbnail(id)?,
+            };
+            (session.meta(id)?, thumbnail)
+        }
     };
     write_new_file(out, |w| w.write_all(&bytes).map_err(ExportError::from))?;
     Ok(meta)

@@ -243,6 +243,27 @@ fn a_file_that_trips_a_decoder_never_stops_the_import() {
 }
 
 #[test]
+fn blurred_and_hidden_previews_need_the_photo_password_for_the_thumbnail() {
+    for (previews, without_password) in [("blurred", Some(24)), ("hidden", None)] {
+        let env = Env::new();
+        env.ok(&["register", "--user", "alice", "--email", "alice@example.com", "--previews", previews], &[]);
+        let photo = write(&env.path("in"), "letter.jpg", &jpeg(1600, 1200, 60));
+        let (_, imported) = env.import("alice", &[&photo]);
+        let id = imported[0].0.clone();
+        let thumb = |name: &str, envs: &[(&str, &str)]| {
+            let out = env.path(name);
+            let run = env
+                .run(&["export", "--user", "alice", "--id", &id, "--thumbnail", "--out", out.to_str().unwrap()], envs);
+            (run.status.code() == Some(0)).then(|| image::open(&out).unwrap()).map(|p| p.width().max(p.height()))
+        };
+        assert_eq!(thumb("login-only.jpg", &[]), without_password, "{previews}");
+        let password = env.password_of(&id);
+        assert_eq!(thumb("unlocked.jpg", &[("SPG_PHOTO_PASSWORD", &password)]), Some(512), "{previews}");
+        env.ok(&["verify", "--user", "alice"], &[]);
+    }
+}
+
+#[test]
 fn a_duplicate_is_skipped_and_is_no_failure() {
     let env = Env::new();
     env.register("alice");

@@ -159,23 +159,9 @@ fn crash_child() {
             for (i, path) in std::fs::read_dir(&src).unwrap().enumerate() {
                 let bytes = std::fs::read(path.unwrap().path()).unwrap();
                 let analysed = secure_photo_gallery::imaging::analyze(&bytes).unwrap();
-                let meta = secure_photo_gallery::vault::PhotoMeta {
-                    name: format!("{i}.jpg"),
-                    mime: analysed.mime.into(),
-                    bytes: bytes.len() as u64,
-                    width: analysed.width,
-                    height: analysed.height,
-                    orientation: analysed.orientation,
-                    taken_at: None,
-                    camera: None,
-                    has_gps: false,
-                    imported_at: 0,
-                };
-                let new = secure_photo_gallery::vault::NewPhoto {
-                    meta,
-                    thumbnail_jpeg: analysed.thumbnail_jpeg,
-                    content_hash: session.content_hash(&bytes),
-                };
+                let hash = session.content_hash(&bytes);
+                let new =
+                    secure_photo_gallery::import::new_photo(analysed, format!("{i}.jpg"), bytes.len() as u64, 0, hash);
                 session.store(&session.prepare(new).unwrap(), &bytes).unwrap();
             }
         }

@@ -288,7 +288,7 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     let env = Env::new();
     {
         let vault = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
-        vault.register("bob", "bob@example.com", PASSWORD).unwrap();
+        vault.register("bob", "bob@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();
     }
     let photos = env.path("drop");
     for (i, name) in ["a.jpg", "b.jpg", "c.jpg"].iter().enumerate() {

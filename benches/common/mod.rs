@@ -29,9 +29,9 @@ pub fn camera_jpeg() -> Vec<u8> {
 pub fn vault_with_photos(dir: &Path, count: usize) -> PathBuf {
     let path = dir.join("vault.redb");
     let vault = Vault::open(&path).unwrap();
-    vault.register(USER, "bench@example.com", PASSWORD).unwrap();
+    vault.register(USER, "bench@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();
     let session = vault.login(USER, PASSWORD).unwrap();
-    let thumb = analyze(&camera_jpeg()).unwrap().thumbnail_jpeg;
+    let analysis = analyze(&camera_jpeg()).unwrap();
     let started = Instant::now();
     for i in 0..count {
         let bytes = format!("photo {i}").into_bytes();
@@ -48,7 +48,13 @@ pub fn vault_with_photos(dir: &Path, count: usize) -> PathBuf {
             imported_at: 1_700_000_000 + i as i64,
         };
         let hash = session.content_hash(&bytes);
-        let prepared = session.prepare(NewPhoto { meta, thumbnail_jpeg: thumb.clone(), content_hash: hash }).unwrap();
+        let new = NewPhoto {
+            meta,
+            thumbnail_jpeg: analysis.thumbnail_jpeg.clone(),
+            placeholder_jpeg: analysis.placeholder_jpeg.clone(),
+            content_hash: hash,
+        };
+        let prepared = session.prepare(new).unwrap();
         session.store(&prepared, &bytes).unwrap();
     }
     eprintln!("set-up: {count} photos stored in {:.1} s", started.elapsed().as_secs_f64());

@@ -9,11 +9,11 @@ use crate::vault::{Session, Vault};
 
 use super::secrets::{new_password, secret};
 
-pub fn register(vault: &Vault, user: &str, email: &str) -> anyhow::Result<ExitCode> {
+pub fn register(vault: &Vault, user: &str, email: &str, previews: crate::vault::Previews) -> anyhow::Result<ExitCode> {
     crate::vault::validate_username(user)?;
     crate::vault::validate_email(email)?;
     let password = new_password("SPG_PASSWORD", &format!("New password for {user}: "))?;
-    let recovery = vault.register(user, email, &password)?;
+    let recovery = vault.register(user, email, &password, previews)?;
     println!("Registered {user} <{email}>");
     println!("Recovery key: {}", recovery.to_words().as_str());
     eprintln!(

@@ -26,12 +26,15 @@ pub fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             if args.out.exists() {
                 bail!("{} already exists; choose another name or remove it first", args.out.display());
             }
-            let unlock = if args.thumbnail {
-                None
-            } else if args.use_recovery_key {
+            // A thumbnail needs only the login; given the photo's password (or the
+            // recovery key) it is the sharp one whatever the account's previews.
+            let given = std::env::var("SPG_PHOTO_PASSWORD").ok().and_then(|p| PhotoPassword::parse(&p));
+            let unlock = if args.use_recovery_key {
                 Some(Unlock::Recovery)
-            } else if let Some(pw) = passwords.get(&id) {
-                Some(Unlock::Password(pw.clone()))
+            } else if let Some(pw) = passwords.get(&id).cloned().or(given.filter(|_| args.thumbnail)) {
+                Some(Unlock::Password(pw))
+            } else if args.thumbnail {
+                None
             } else {
                 Some(Unlock::Password(prompt_photo_password(&session, id)?))
             };
@@ -115,12 +118,12 @@ fn export_all(
     }
     let mut items = Vec::new();
     for photo in &photos {
-        let unlock = if args.thumbnail {
-            None
-        } else if args.use_recovery_key {
+        let unlock = if args.use_recovery_key {
             Some(PhotoUnlock::Recovery)
         } else if let Some(pw) = passwords.get(&photo.id) {
             Some(PhotoUnlock::Password(pw))
+        } else if args.thumbnail {
+            None
         } else {
             println!("failed {} {}: no password for it in the passwords files", photo.id, photo.meta.name);
             failed += 1;

@@ -38,6 +38,10 @@ pub enum Command {
         /// Where photo passwords are emailed.
         #[arg(long)]
         email: String,
+        /// How locked photos look after login: sharp thumbnails, a blurred placeholder,
+        /// or nothing until the photo's password is given.
+        #[arg(long, value_enum, default_value_t = PreviewsArg::Sharp)]
+        previews: PreviewsArg,
     },
     /// Import photos: files or whole folders.
     Import {
@@ -110,6 +114,27 @@ pub enum Command {
         #[arg(long)]
         send_outbox: bool,
     },
+}
+
+/// `--previews`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreviewsArg {
+    /// The thumbnail.
+    Sharp,
+    /// A tiny blurred placeholder.
+    Blurred,
+    /// Nothing.
+    Hidden,
+}
+
+impl From<PreviewsArg> for crate::vault::Previews {
+    fn from(p: PreviewsArg) -> Self {
+        match p {
+            PreviewsArg::Sharp => Self::Sharp,
+            PreviewsArg::Blurred => Self::Blurred,
+            PreviewsArg::Hidden => Self::Hidden,
+        }
+    }
 }
 
 /// Options of `export`.
@@ -185,7 +210,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     let vault = vault.remember_counters_in(crate::vault::default_state_dir());
     remove_leftovers(&vault);
     match command {
-        Command::Register { user, email } => account::register(&vault, &user, &email),
+        Command::Register { user, email, previews } => account::register(&vault, &user, &email, previews.into()),
         Command::Passwd { user } => account::passwd(&vault, &user),
         Command::Recover { user } => account::recover(&vault, &user),
         Command::Import { user, paths, verbose } => photos::import(&vault, &user, &paths, verbose),

@@ -131,6 +131,12 @@ pub fn derive_photo_wrap_key(master: &SecretKey, photo_id: u64, password: &Photo
     hkdf(Some(&photo_id.to_be_bytes()), &ikm, b"secure-photo-gallery v1 photo-key-wrap")
 }
 
+/// The key that seals a photo's sharp thumbnail when the account's previews are blurred or
+/// hidden: derived from the photo key, so it needs what the photo needs.
+pub fn derive_private_thumbnail_key(photo_key: &SecretKey) -> SecretKey {
+    hkdf(None, photo_key.expose(), b"secure-photo-gallery v2 private thumbnail")
+}
+
 /// BLAKE3 in keyed mode: `data` hashed under `key`, a PRF and MAC. BLAKE3 rather than
 /// HMAC-SHA256 for speed: an import hashes every photo twice and MACs its ciphertext once,
 /// and on a CPU without SHA extensions HMAC-SHA256 was 30% of an import's CPU time.

@@ -37,7 +37,14 @@ pub struct Analysis {
     pub exif: ExifSummary,
     /// The thumbnail, a JPEG whose longest side is at most [`THUMBNAIL_MAX_SIDE`].
     pub thumbnail_jpeg: Vec<u8>,
+    /// A blurred placeholder of at most [`PLACEHOLDER_MAX_SIDE`] pixels, as a JPEG: what an
+    /// account with blurred previews shows of a locked photo.
+    pub placeholder_jpeg: Vec<u8>,
 }
+
+/// Longest side of a blurred placeholder: enough to tell a beach from a document, too
+/// little to read a word or recognise a face.
+pub const PLACEHOLDER_MAX_SIDE: u32 = 24;
 
 /// Why a file was refused. Each message is one plain sentence that says what the file is
 /// and what to do; what the decoder said, which means something only to a developer, is
@@ -161,13 +168,44 @@ fn analyze_unguarded(bytes: &[u8]) -> Result<Analysis, ImageError> {
     let quarter_turn = matches!(orientation.to_exif(), 5..=8);
     let (width, height) = if quarter_turn { (h, w) } else { (w, h) };
     let thumb = thumb.into_rgb8();
-    let mut thumbnail_jpeg = Vec::new();
-    // `jpeg-encoder` (AVX2 chosen at run time) takes 2.2 ms for a 500x375 thumbnail here,
-    // the `image` crate's encoder 7.3 ms: a tenth of an import's CPU time.
-    jpeg_encoder::Encoder::new(&mut thumbnail_jpeg, THUMBNAIL_QUALITY)
-        .encode(thumb.as_raw(), thumb.width() as u16, thumb.height() as u16, jpeg_encoder::ColorType::Rgb)
-        .expect("a thumbnail of at most 512 pixels encodes into a Vec");
-    Ok(Analysis { width, height, mime, orientation: orientation.to_exif(), exif, thumbnail_jpeg })
+    let placeholder_jpeg = placeholder_of(&thumb);
+    Ok(Analysis {
+        width,
+        height,
+        mime,
+        orientation: orientation.to_exif(),
+        exif,
+        thumbnail_jpeg: encode_jpeg(&thumb, THUMBNAIL_QUALITY),
+        placeholder_jpeg,
+    })
+}
+
+/// `jpeg-encoder` (AVX2 chosen at run time) takes 2.2 ms for a 500x375 thumbnail here, the
+/// `image` crate's encoder 7.3 ms: a tenth of an import's CPU time.
+fn encode_jpeg(picture: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, quality)
+        .encode(picture.as_raw(), picture.width() as u16, picture.height() as u16, jpeg_encoder::ColorType::Rgb)
+        .expect("a picture of at most 512 pixels encodes into a Vec");
+    out
+}
+
+/// The blurred placeholder of an upright thumbnail.
+fn placeholder_of(thumb: &RgbImage) -> Vec<u8> {
+    let small = DynamicImage::ImageRgb8(thumb.clone()).resize(
+        PLACEHOLDER_MAX_SIDE,
+        PLACEHOLDER_MAX_SIDE,
+        image::imageops::FilterType::Triangle,
+    );
+    let blurred = image::imageops::blur(&small.into_rgb8(), 1.5);
+    encode_jpeg(&blurred, 60)
+}
+
+/// The blurred placeholder of a thumbnail JPEG (made by [`analyze`]): for photos whose
+/// previews change from sharp to blurred after import.
+pub fn placeholder_jpeg(thumbnail_jpeg: &[u8]) -> Result<Vec<u8>, ImageError> {
+    let thumb = decode_for_display(thumbnail_jpeg, THUMBNAIL_MAX_SIDE)?;
+    Ok(placeholder_of(&DynamicImage::ImageRgba8(thumb).into_rgb8()))
 }
 
 /// Decodes a photo for the screen: upright (EXIF orientation applied), its longest side
@@ -331,6 +369,15 @@ mod tests {
         let thumb = image::load_from_memory(&a.thumbnail_jpeg).unwrap();
         assert_eq!(image::guess_format(&a.thumbnail_jpeg).unwrap(), ImageFormat::Jpeg);
         assert_eq!((thumb.width(), thumb.height()), (512, 128));
+    }
+
+    #[test]
+    fn the_placeholder_is_tiny_and_blurred() {
+        let a = analyze(&png(1200, 300)).unwrap();
+        let placeholder = image::load_from_memory(&a.placeholder_jpeg).unwrap();
+        assert_eq!((placeholder.width(), placeholder.height()), (24, 6));
+        let again = image::load_from_memory(&placeholder_jpeg(&a.thumbnail_jpeg).unwrap()).unwrap();
+        assert_eq!((again.width(), again.height()), (24, 6));
     }
 
     #[test]

@@ -9,6 +9,8 @@ mod jpeg;
 mod planar_tiff;
 mod strip;
 
-pub use analyze::{Analysis, ImageError, THUMBNAIL_MAX_SIDE, analyze, decode_for_display};
+pub use analyze::{
+    Analysis, ImageError, PLACEHOLDER_MAX_SIDE, THUMBNAIL_MAX_SIDE, analyze, decode_for_display, placeholder_jpeg,
+};
 pub use exif::ExifSummary;
 pub use strip::{StripError, strip_metadata};

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use zeroize::Zeroizing;
 
 use crate::crypto::SecretBytes;
-use crate::imaging::{ImageError, analyze};
+use crate::imaging::{Analysis, ImageError, analyze};
 use crate::mail::{MailError, MailTransport, PasswordEmail, PasswordEntry, SmtpConfig};
 use crate::vault::{
     ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, SealedPhoto, Session, StorageError, StoreError,
@@ -351,11 +351,26 @@ fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Ana
         if session.contains(&hash)? {
             return Err(SkipReason::Duplicate);
         }
-        let analysis = analyze(&bytes)?;
-        let meta = PhotoMeta {
-            name: path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let photo = session.prepare(new_photo(analyze(&bytes)?, name, len, imported_at, hash))?;
+        Ok(Analysed { photo, hash })
+    })();
+    (result, len)
+}
+
+/// What the vault stores of an analysed file: its metadata and previews.
+pub fn new_photo(
+    analysis: Analysis,
+    name: String,
+    bytes: u64,
+    imported_at: i64,
+    content_hash: ContentHash,
+) -> NewPhoto {
+    NewPhoto {
+        meta: PhotoMeta {
+            name,
             mime: analysis.mime.to_string(),
-            bytes: len,
+            bytes,
             width: analysis.width,
             height: analysis.height,
             orientation: analysis.orientation,
@@ -363,11 +378,11 @@ fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Ana
             camera: analysis.exif.camera,
             has_gps: analysis.exif.has_gps,
             imported_at,
-        };
-        let photo = session.prepare(NewPhoto { meta, thumbnail_jpeg: analysis.thumbnail_jpeg, content_hash: hash })?;
-        Ok(Analysed { photo, hash })
-    })();
-    (result, len)
+        },
+        thumbnail_jpeg: analysis.thumbnail_jpeg,
+        placeholder_jpeg: analysis.placeholder_jpeg,
+        content_hash,
+    }
 }
 
 /// Reads the file again and encrypts it; the content hash proves it is the file analysed.

@@ -144,9 +144,16 @@ impl Jobs {
     }
 
     /// Creates an account.
-    pub fn register(&self, vault: Vault, user: String, email: String, password: Zeroizing<String>) {
+    pub fn register(
+        &self,
+        vault: Vault,
+        user: String,
+        email: String,
+        password: Zeroizing<String>,
+        previews: crate::vault::Previews,
+    ) {
         self.spawn("register", move |ev| {
-            let result = vault.register(&user, &email, &password).map(|rk| (user, rk.to_words()));
+            let result = vault.register(&user, &email, &password, previews).map(|rk| (user, rk.to_words()));
             ev.send(Event::Registered(result.map_err(|e| e.to_string())));
         });
     }

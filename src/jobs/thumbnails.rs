@@ -7,7 +7,8 @@
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
-use crate::vault::{PhotoId, Session};
+use crate::crypto::PhotoPassword;
+use crate::vault::{PhotoId, PhotoUnlock, Session};
 
 use super::{Event, EventSender};
 
@@ -17,24 +18,25 @@ pub struct ThumbnailLoader {
 }
 
 enum Request {
-    /// Load this photo's thumbnail with its longest side at most this many pixels.
-    Load(PhotoId, u32),
+    /// Load this photo's thumbnail with its longest side at most this many pixels; with
+    /// its password when it is unlocked (the sharp one, whatever the account's previews).
+    Load(PhotoId, u32, Option<PhotoPassword>),
     /// It is no longer needed.
     Forget(PhotoId),
 }
 
 /// The requests waiting, oldest first.
 #[derive(Default)]
-struct Queue(Vec<(PhotoId, u32)>);
+struct Queue(Vec<(PhotoId, u32, Option<PhotoPassword>)>);
 
 impl Queue {
     fn apply(&mut self, request: Request) {
         match request {
-            Request::Load(id, side) => {
-                self.0.retain(|(queued, _)| *queued != id);
-                self.0.push((id, side));
+            Request::Load(id, side, password) => {
+                self.0.retain(|(queued, ..)| *queued != id);
+                self.0.push((id, side, password));
             }
-            Request::Forget(id) => self.0.retain(|(queued, _)| *queued != id),
+            Request::Forget(id) => self.0.retain(|(queued, ..)| *queued != id),
         }
     }
 
@@ -62,9 +64,12 @@ impl ThumbnailLoader {
             .spawn(move || {
                 let mut queue = Queue::default();
                 while queue.refill(&rx).is_some() {
-                    let Some((id, side)) = queue.0.pop() else { continue };
-                    let result = session
-                        .thumbnail(id)
+                    let Some((id, side, password)) = queue.0.pop() else { continue };
+                    let thumbnail = match &password {
+                        Some(password) => session.unlocked_thumbnail(id, &PhotoUnlock::Password(password)),
+                        None => session.thumbnail(id),
+                    };
+                    let result = thumbnail
                         .map_err(|e| e.to_string())
                         .and_then(|jpeg| crate::imaging::decode_for_display(&jpeg, side).map_err(|e| e.to_string()));
                     events.send(Event::Thumbnail(id, side, result));
@@ -76,8 +81,8 @@ impl ThumbnailLoader {
 
     /// Asks for one thumbnail, its longest side at most `side` pixels; it arrives as
     /// [`Event::Thumbnail`] unless forgotten first.
-    pub fn request(&self, id: PhotoId, side: u32) {
-        let _ = self.requests.send(Request::Load(id, side));
+    pub fn request(&self, id: PhotoId, side: u32, password: Option<PhotoPassword>) {
+        let _ = self.requests.send(Request::Load(id, side, password));
     }
 
     /// Withdraws a request that has not been served yet.
@@ -95,13 +100,13 @@ mod tests {
         let (tx, rx) = channel();
         let mut queue = Queue::default();
         for n in 1..=4 {
-            tx.send(Request::Load(PhotoId(n), 256)).unwrap();
+            tx.send(Request::Load(PhotoId(n), 256, None)).unwrap();
         }
         tx.send(Request::Forget(PhotoId(3))).unwrap();
         // Asked again at another size: moves to the front with the new size.
-        tx.send(Request::Load(PhotoId(1), 512)).unwrap();
+        tx.send(Request::Load(PhotoId(1), 512, None)).unwrap();
         assert_eq!(queue.refill(&rx), Some(()));
-        let order: Vec<_> = std::iter::from_fn(|| queue.0.pop()).collect();
+        let order: Vec<_> = std::iter::from_fn(|| queue.0.pop()).map(|(id, side, _)| (id, side)).collect();
         assert_eq!(order, [(PhotoId(1), 512), (PhotoId(4), 256), (PhotoId(2), 256)]);
         drop(tx);
         assert_eq!(queue.refill(&rx), None);

@@ -25,7 +25,7 @@ pub enum Cmd {
     /// Log in.
     Login { user: String, password: Zeroizing<String> },
     /// Create an account.
-    Register { user: String, email: String, password: Zeroizing<String> },
+    Register { user: String, email: String, password: Zeroizing<String>, previews: crate::vault::Previews },
     /// Switch to the registration form.
     ShowRegister,
     /// Switch to the login form, with this user name filled in.
@@ -133,7 +133,9 @@ impl GalleryApp {
                 self.prefs.last_user.clone_from(&user);
                 self.jobs.login(vault, user, password);
             }
-            Cmd::Register { user, email, password } => self.jobs.register(vault, user, email, password),
+            Cmd::Register { user, email, password, previews } => {
+                self.jobs.register(vault, user, email, password, previews)
+            }
             Cmd::ShowRegister => self.screen = Screen::Register(RegisterScreen::default()),
             Cmd::ShowLogin(user) => self.screen = Screen::Login(LoginScreen::new(user)),
             Cmd::Lock => self.lock(),

@@ -112,7 +112,7 @@ impl GalleryScreen {
         let have = self.textures.side(id).max(self.pending.get(&id).copied()).unwrap_or(0);
         if have < side {
             self.pending.insert(id, side);
-            self.loader.request(id, side);
+            self.loader.request(id, side, self.unlocked.get(&id).cloned());
         }
     }
 
@@ -159,6 +159,11 @@ impl GalleryScreen {
                     _ => None,
                 };
                 let count = ok.len();
+                // Reloaded with the password: the sharp thumbnail replaces a placeholder.
+                for (id, _) in &ok {
+                    self.textures.remove(*id);
+                    self.pending.remove(id);
+                }
                 self.unlocked.extend(ok);
                 if count > 0 {
                     self.status = Some((format!("Unlocked {count} photo(s) until the vault locks"), false));

@@ -3,6 +3,8 @@
 
 use zeroize::Zeroizing;
 
+use crate::vault::Previews;
+
 use super::app::Cmd;
 use super::prefs::Prefs;
 
@@ -99,6 +101,7 @@ pub struct RegisterScreen {
     email: String,
     password: Zeroizing<String>,
     repeat: Zeroizing<String>,
+    previews: Previews,
     busy: bool,
     error: Option<String>,
 }
@@ -131,6 +134,8 @@ impl RegisterScreen {
                 ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
             }
             let enter = repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.add_space(6.0);
+            previews_choice(ui, &mut self.previews);
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 let ready = !self.busy
@@ -150,6 +155,7 @@ impl RegisterScreen {
                         user: self.user.trim().to_string(),
                         email: self.email.trim().to_string(),
                         password: self.password.clone(),
+                        previews: self.previews,
                     });
                 }
                 if ui.button("Back to log in").clicked() {
@@ -196,6 +202,26 @@ pub fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::R
     state.clear_undoer();
     state.store(ui.ctx(), response.id);
     response
+}
+
+/// The choice of how locked photos look after login, with what each choice means: on the
+/// registration form and in the settings.
+pub fn previews_choice(ui: &mut egui::Ui, previews: &mut Previews) -> bool {
+    let mut changed = false;
+    ui.label("Previews of locked photos");
+    ui.horizontal(|ui| {
+        for (value, label) in [(Previews::Sharp, "Sharp"), (Previews::Blurred, "Blurred"), (Previews::Hidden, "Hidden")]
+        {
+            changed |= ui.radio_value(previews, value, label).changed();
+        }
+    });
+    let explanation = match previews {
+        Previews::Sharp => "Anyone with your login sees every photo at thumbnail size.",
+        Previews::Blurred => "Your login shows only a blur; a photo's password shows its preview.",
+        Previews::Hidden => "Your login shows nothing of a photo until its password is given.",
+    };
+    ui.label(egui::RichText::new(explanation).weak());
+    changed
 }
 
 /// An error message under a form, in the theme's error colour.

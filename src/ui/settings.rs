@@ -14,6 +14,8 @@ use super::prefs::Prefs;
 
 /// The settings window's form state.
 pub struct SettingsWindow {
+    /// How locked photos look after login, as chosen in the form.
+    previews: crate::vault::Previews,
     /// Password emails of this account waiting in the outbox (counted when the window opens
     /// and after each change).
     queued: usize,
@@ -40,6 +42,7 @@ impl SettingsWindow {
             None => (None, String::new(), 587, String::new()),
         };
         SettingsWindow {
+            previews: profile.previews,
             queued: crate::mail::queued(&session.vault().outbox_dir(), session.username()).len(),
             security,
             host,
@@ -84,6 +87,17 @@ impl SettingsWindow {
                         .labelled_by(label.id);
                     ui.label("without input (0: never)");
                 });
+                ui.separator();
+                ui.heading("Privacy");
+                if super::login::previews_choice(ui, &mut self.previews) {
+                    let (session, previews) = (session.clone(), self.previews);
+                    jobs.settings(move || {
+                        let mut profile = session.profile();
+                        profile.previews = previews;
+                        session.set_profile(profile).map_err(|e| e.to_string())?;
+                        Ok("Saved: photos already imported change when they are next unlocked".into())
+                    });
+                }
                 ui.separator();
                 self.mail_ui(ui, session, jobs);
                 ui.separator();

@@ -14,7 +14,7 @@ use crate::crypto::{
 use super::Vault;
 use super::error::{LoginError, RegisterError, StorageError, guard};
 use super::manifest::{Change, ManifestError, ManifestKey, ManifestProblem};
-use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Profile, decode, encode};
+use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, encode};
 use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
 use super::seen::{self, Rollback};
 
@@ -71,7 +71,14 @@ pub fn validate_email(email: &str) -> Result<(), RegisterError> {
 
 impl Vault {
     /// Creates an account and returns its recovery key, which is shown once and never stored.
-    pub fn register(&self, username: &str, email: &str, password: &str) -> Result<RecoveryKey, RegisterError> {
+    /// `previews` says how its locked photos will look after login.
+    pub fn register(
+        &self,
+        username: &str,
+        email: &str,
+        password: &str,
+        previews: Previews,
+    ) -> Result<RecoveryKey, RegisterError> {
         guard(|| {
             validate_username(username)?;
             validate_email(email)?;
@@ -94,7 +101,7 @@ impl Vault {
                 }
                 let mut accounts = txn.open_table(ACCOUNTS).map_err(StorageError::from)?;
                 let account_id = accounts.last().map_err(StorageError::from)?.map_or(1, |(k, _)| k.value() + 1);
-                let profile = Profile { email: email.to_string(), smtp: None };
+                let profile = Profile { email: email.to_string(), smtp: None, previews };
                 let record = encode(&AccountRecord {
                     version: ACCOUNT_RECORD_VERSION,
                     username: username.to_string(),
@@ -128,7 +135,11 @@ impl Vault {
         let accounts = txn.open_table(ACCOUNTS)?;
         let Some(bytes) = accounts.get(id)? else { return Ok(None) };
         let bytes = bytes.value().to_vec();
-        Ok(Some((id, decode(&bytes)?, bytes)))
+        let record: AccountRecord = decode(&bytes)?;
+        if record.version != ACCOUNT_RECORD_VERSION {
+            return Err(StorageError::damaged_record());
+        }
+        Ok(Some((id, record, bytes)))
     }
 
     /// Logs in with the login password. An unknown user costs the same Argon2 work and

@@ -29,7 +29,7 @@ pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, 
 pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;
 pub use photos::{ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, VerifyProblem};
-pub use records::{PhotoMeta, Profile, SmtpSettings};
+pub use records::{PhotoMeta, Previews, Profile, SmtpSettings};
 pub use seen::{Rollback, default_state_dir};
 
 use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER, VAULT_ID_KEY};
@@ -204,6 +204,7 @@ fn create_tables(db: &Database) -> Result<[u8; 16], StorageError> {
     txn.open_table(schema::PHOTOS)?;
     txn.open_table(schema::CHUNKS)?;
     txn.open_table(schema::THUMBNAILS)?;
+    txn.open_table(schema::PRIVATE_THUMBNAILS)?;
     txn.open_table(schema::CONTENT_HASHES)?;
     txn.open_table(schema::MANIFESTS)?;
     txn.open_table(schema::MANIFEST_BUCKETS)?;

@@ -8,13 +8,15 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{
     CHUNK_SIZE, KeyedHasher, PhotoPassword, SecretBytes, SecretKey, StreamDecryptor, StreamEncryptor, Subkey, TAG_LEN,
-    derive_photo_wrap_key, derive_subkey, keyed_hash, open, open_padded, padme, seal, seal_padded,
+    derive_photo_wrap_key, derive_private_thumbnail_key, derive_subkey, keyed_hash, open, open_padded, padme, seal,
+    seal_padded,
 };
 
 use super::error::{PhotoError, StorageError, StoreError, guard};
 use super::manifest::{Change, ManifestError, ManifestProblem};
+use super::records::Previews;
 use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
-use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, THUMBNAILS};
+use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};
 use super::{PhotoId, Session};
 
 /// A keyed hash of a file's bytes, distinct per account, used to skip duplicates.
@@ -28,6 +30,8 @@ pub struct NewPhoto {
     pub meta: PhotoMeta,
     /// Its thumbnail JPEG (sealed before storing).
     pub thumbnail_jpeg: Vec<u8>,
+    /// Its blurred placeholder JPEG, shown instead when the account's previews are blurred.
+    pub placeholder_jpeg: Vec<u8>,
     /// Its content hash from [`Session::content_hash`].
     pub content_hash: ContentHash,
 }
@@ -43,7 +47,15 @@ pub struct PreparedPhoto {
     pub meta: PhotoMeta,
     content_hash: ContentHash,
     key: SecretKey,
-    sealed_thumbnail: Vec<u8>,
+    thumbnails: SealedThumbnails,
+}
+
+/// A photo's previews as stored: what the login shows (`thumbnails`), and the thumbnail
+/// behind the photo key (`private_thumbnails`), per the account's [`Previews`].
+#[derive(Clone)]
+struct SealedThumbnails {
+    public: Option<Vec<u8>>,
+    private: Option<Vec<u8>>,
 }
 
 /// A photo encrypted and ready to be written by [`Session::write`]: nothing in it is
@@ -52,7 +64,7 @@ pub struct SealedPhoto {
     id: u64,
     content_hash: ContentHash,
     record: Vec<u8>,
-    thumbnail: Vec<u8>,
+    thumbnails: SealedThumbnails,
     segments: Vec<Vec<u8>>,
 }
 
@@ -96,6 +108,10 @@ fn meta_aad(account: u64, id: u64, header: &[u8]) -> Vec<u8> {
 
 fn thumb_aad(account: u64, id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v1 thumbnail".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
+}
+
+fn private_thumb_aad(account: u64, id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v2 private thumbnail".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
 }
 
 fn key_aad(id: u64) -> Vec<u8> {
@@ -147,31 +163,43 @@ impl Session {
     }
 
     /// Chooses an ID, a key and a password for a photo and seals its metadata and
-    /// thumbnail; nothing is written yet.
+    /// thumbnails; nothing is written yet.
     pub fn prepare(&self, new: NewPhoto) -> Result<PreparedPhoto, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let thumbs = txn.open_table(THUMBNAILS)?;
+            // Every photo of every account has its first segment: an id in use has one.
+            let chunks = txn.open_table(CHUNKS)?;
             let id = loop {
                 let id = PhotoId::random();
-                if thumbs.get(id.0)?.is_none() {
+                if chunks.get((id.0, 0))?.is_none() {
                     break id;
                 }
             };
-            let sealed_thumbnail = seal_padded(
-                &derive_subkey(&self.master, Subkey::Thumbnail),
-                &thumb_aad(self.account_id, id.0),
-                &new.thumbnail_jpeg,
-            );
+            let key = SecretKey::random();
+            let thumbnails = self.seal_thumbnails(id.0, &key, &new.thumbnail_jpeg, &new.placeholder_jpeg);
             Ok(PreparedPhoto {
                 id,
                 password: PhotoPassword::generate(),
                 meta: new.meta,
                 content_hash: new.content_hash,
-                key: SecretKey::random(),
-                sealed_thumbnail,
+                key,
+                thumbnails,
             })
         })
+    }
+
+    /// The stored forms of a photo's previews under the account's current choice.
+    fn seal_thumbnails(&self, id: u64, key: &SecretKey, thumbnail: &[u8], placeholder: &[u8]) -> SealedThumbnails {
+        let public = |jpeg: &[u8]| {
+            seal_padded(&derive_subkey(&self.master, Subkey::Thumbnail), &thumb_aad(self.account_id, id), jpeg)
+        };
+        let private =
+            || seal_padded(&derive_private_thumbnail_key(key), &private_thumb_aad(self.account_id, id), thumbnail);
+        match self.profile().previews {
+            Previews::Sharp => SealedThumbnails { public: Some(public(thumbnail)), private: None },
+            Previews::Blurred => SealedThumbnails { public: Some(public(placeholder)), private: Some(private()) },
+            Previews::Hidden => SealedThumbnails { public: None, private: Some(private()) },
+        }
     }
 
     /// Encrypts `bytes` (which must be the prepared file's bytes) and stores the photo in
@@ -251,7 +279,7 @@ impl Session {
             id,
             content_hash: photo.content_hash,
             record: encode(&PhotoRecord { header, meta }),
-            thumbnail: photo.sealed_thumbnail.clone(),
+            thumbnails: photo.thumbnails.clone(),
             segments,
         })
     }
@@ -270,11 +298,10 @@ impl Session {
                 if hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?.is_some() {
                     return Err(StoreError::Duplicate);
                 }
-                let mut thumbs = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
-                if thumbs.get(id).map_err(StorageError::from)?.is_some() {
+                let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+                if table.get((id, 0)).map_err(StorageError::from)?.is_some() {
                     return Err(StorageError("photo ID collision; import the file again".into()).into());
                 }
-                let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
                 for (segment_index, segment) in photo.segments.iter().enumerate() {
                     table.insert((id, segment_index as u32), segment.as_slice()).map_err(StorageError::from)?;
                 }
@@ -282,7 +309,7 @@ impl Session {
                     .map_err(StorageError::from)?
                     .insert((self.account_id, id), photo.record.as_slice())
                     .map_err(StorageError::from)?;
-                thumbs.insert(id, photo.thumbnail.as_slice()).map_err(StorageError::from)?;
+                self.write_thumbnails(&txn, id, &photo.thumbnails)?;
                 hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
                 self.wrote(self.manifest_key().apply(&txn, Change::Add(id))?);
             }
@@ -291,10 +318,30 @@ impl Session {
         })
     }
 
+    /// Writes (or removes) a photo's preview rows to match `thumbnails`.
+    fn write_thumbnails(
+        &self,
+        txn: &redb::WriteTransaction,
+        id: u64,
+        thumbnails: &SealedThumbnails,
+    ) -> Result<(), StorageError> {
+        for (table, value) in [(THUMBNAILS, &thumbnails.public), (PRIVATE_THUMBNAILS, &thumbnails.private)] {
+            let mut table = txn.open_table(table)?;
+            match value {
+                Some(sealed) => table.insert(id, sealed.as_slice())?,
+                None => table.remove(id)?,
+            };
+        }
+        Ok(())
+    }
+
     /// Opens a stored record: authenticates the header with the metadata and returns both.
     fn open_record(&self, id: u64, bytes: &[u8]) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
         let damaged = || StorageError(format!("the record of photo {} is damaged", PhotoId(id)));
         let record: PhotoRecord = decode(bytes)?;
+        if record.header.first() != Some(&PHOTO_RECORD_VERSION) {
+            return Err(damaged());
+        }
         let plain = Zeroizing::new(
             open_padded(
                 &derive_subkey(&self.master, Subkey::Metadata),
@@ -347,19 +394,66 @@ impl Session {
         Ok(self.record(id)?.1)
     }
 
-    /// The photo's thumbnail JPEG (needs only the login).
+    /// What the login shows of a photo: its thumbnail JPEG, or its blurred placeholder when
+    /// the account's previews are blurred. [`PhotoError::PreviewHidden`] when there is
+    /// none (hidden previews): then only [`Session::unlocked_thumbnail`] has one.
     pub fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
         guard(|| {
             self.record(id)?;
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
             let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
-            let guard =
-                table.get(id.0).map_err(StorageError::from)?.ok_or_else(|| PhotoError::Locked(id.to_string()))?;
+            let Some(guard) = table.get(id.0).map_err(StorageError::from)? else {
+                let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
+                return Err(match private.get(id.0).map_err(StorageError::from)? {
+                    Some(_) => PhotoError::PreviewHidden(id),
+                    None => PhotoError::Locked(id.to_string()),
+                });
+            };
             let key = derive_subkey(&self.master, Subkey::Thumbnail);
             open_padded(&key, &thumb_aad(self.account_id, id.0), guard.value())
                 .map(SecretBytes::from)
                 .map_err(|_| PhotoError::Locked(id.to_string()))
         })
+    }
+
+    /// The photo's sharp thumbnail, opened with the photo's key (its password, or the
+    /// recovery key): whatever the account's previews. A photo whose stored previews do
+    /// not match the account's current choice is converted to it here, in one transaction.
+    pub fn unlocked_thumbnail(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<SecretBytes, PhotoError> {
+        guard(|| {
+            let (_, _, key) = self.photo_key(id, unlock)?;
+            let locked = || PhotoError::Locked(id.to_string());
+            let private = {
+                let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+                let table = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
+                table.get(id.0).map_err(StorageError::from)?.map(|g| g.value().to_vec())
+            };
+            let thumbnail = match &private {
+                Some(sealed) => SecretBytes::from(
+                    open_padded(
+                        &derive_private_thumbnail_key(&key),
+                        &private_thumb_aad(self.account_id, id.0),
+                        &sealed,
+                    )
+                    .map_err(|_| locked())?,
+                ),
+                None => self.thumbnail(id)?,
+            };
+            let previews = self.profile().previews;
+            if needs_conversion(previews, private.is_some(), self.has_public_thumbnail(id)?) {
+                let placeholder = crate::imaging::placeholder_jpeg(&thumbnail).map_err(|_| locked())?;
+                let wanted = self.seal_thumbnails(id.0, &key, &thumbnail, &placeholder);
+                let txn = self.vault.begin_write().map_err(StorageError::from)?;
+                self.write_thumbnails(&txn, id.0, &wanted)?;
+                txn.commit().map_err(StorageError::from)?;
+            }
+            Ok(thumbnail)
+        })
+    }
+
+    fn has_public_thumbnail(&self, id: PhotoId) -> Result<bool, StorageError> {
+        let txn = self.vault.db.begin_read()?;
+        Ok(txn.open_table(THUMBNAILS)?.get(id.0)?.is_some())
     }
 
     /// Decrypts the photo's original bytes into `out`, chunk by chunk. Every chunk is
@@ -462,6 +556,10 @@ impl Session {
                 let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
                 chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false).map_err(StorageError::from)?;
                 txn.open_table(THUMBNAILS).map_err(StorageError::from)?.remove(id.0).map_err(StorageError::from)?;
+                txn.open_table(PRIVATE_THUMBNAILS)
+                    .map_err(StorageError::from)?
+                    .remove(id.0)
+                    .map_err(StorageError::from)?;
                 txn.open_table(CONTENT_HASHES)
                     .map_err(StorageError::from)?
                     .remove((self.account_id, &header.content_hash))
@@ -482,6 +580,7 @@ impl Session {
             let photos = txn.open_table(PHOTOS)?;
             let chunks = txn.open_table(CHUNKS)?;
             let thumbs = txn.open_table(THUMBNAILS)?;
+            let private_thumbs = txn.open_table(PRIVATE_THUMBNAILS)?;
             let verify_key = derive_subkey(&self.master, Subkey::Verify);
             let thumb_key = derive_subkey(&self.master, Subkey::Thumbnail);
             let mut problems = Vec::new();
@@ -515,9 +614,12 @@ impl Session {
                 } else if extra || mac.0.finalize() != header.ciphertext_mac {
                     problems.push(problem(Some(&meta.name), "its data was changed"));
                 }
-                let thumb_ok = thumbs
-                    .get(id)?
-                    .is_some_and(|t| open_padded(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok());
+                // A photo with hidden previews has only the private thumbnail, which needs
+                // the photo's key: its presence is all the login can check.
+                let thumb_ok = match thumbs.get(id)? {
+                    Some(t) => open_padded(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok(),
+                    None => private_thumbs.get(id)?.is_some(),
+                };
                 if !thumb_ok {
                     problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
                 }
@@ -547,6 +649,15 @@ impl Session {
     }
 }
 
+/// Whether a photo stored with (`private`, `public`) rows must be rewritten for `previews`.
+fn needs_conversion(previews: Previews, private: bool, public: bool) -> bool {
+    match previews {
+        Previews::Sharp => private || !public,
+        Previews::Blurred => !private || !public,
+        Previews::Hidden => !private || public,
+    }
+}
+
 impl PhotoMeta {
     /// Seconds since the epoch to sort by: the date taken (local time read as UTC) when
     /// known, else the import time.
@@ -559,4 +670,107 @@ fn parse_taken_at(iso: &str) -> Option<i64> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let local = time::PrimitiveDateTime::parse(iso.get(..19)?, &fmt).ok()?;
     Some(local.assume_utc().unix_timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::Vault;
+
+    /// A vault with one account using `previews`, and one stored photo (800x600).
+    fn one_photo(previews: Previews) -> (tempfile::TempDir, Session, PhotoId, PhotoPassword, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
+        vault.register("alice", "alice@example.com", "correct horse battery staple", previews).unwrap();
+        let session = vault.login("alice", "correct horse battery staple").unwrap();
+        let picture = image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([(x / 4) as u8, (y / 3) as u8, 77]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
+        let analysis = crate::imaging::analyze(&bytes).unwrap();
+        let sharp = analysis.thumbnail_jpeg.clone();
+        let hash = session.content_hash(&bytes);
+        let new = crate::import::new_photo(analysis, "scan.jpg".into(), bytes.len() as u64, 0, hash);
+        let prepared = session.prepare(new).unwrap();
+        session.store(&prepared, &bytes).unwrap();
+        (dir, session, prepared.id, prepared.password.clone(), sharp)
+    }
+
+    fn side(jpeg: &[u8]) -> u32 {
+        let picture = image::load_from_memory(jpeg).unwrap();
+        picture.width().max(picture.height())
+    }
+
+    /// Every stored preview row of the photo, as the file holds them.
+    fn preview_rows(session: &Session, id: PhotoId) -> Vec<Vec<u8>> {
+        let txn = session.vault.db.begin_read().unwrap();
+        [THUMBNAILS, PRIVATE_THUMBNAILS]
+            .into_iter()
+            .filter_map(|t| txn.open_table(t).unwrap().get(id.0).unwrap().map(|g| g.value().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn with_blurred_previews_the_login_alone_opens_nothing_but_the_placeholder() {
+        let (_dir, session, id, password, sharp) = one_photo(Previews::Blurred);
+        assert!(side(&session.thumbnail(id).unwrap()) <= crate::imaging::PLACEHOLDER_MAX_SIDE);
+        // Every key the master key gives, under every preview's associated data: no row
+        // opens to more than the placeholder.
+        let subkeys = [
+            Subkey::Metadata,
+            Subkey::Thumbnail,
+            Subkey::ContentHash,
+            Subkey::Verify,
+            Subkey::Profile,
+            Subkey::Manifest,
+        ];
+        let aads = [thumb_aad(session.account_id, id.0), private_thumb_aad(session.account_id, id.0)];
+        let mut opened = Vec::new();
+        for row in preview_rows(&session, id) {
+            for key in subkeys.iter().map(|s| derive_subkey(&session.master, *s)).chain([session.master.clone()]) {
+                for aad in &aads {
+                    if let Ok(plain) = open_padded(&key, aad, &row) {
+                        opened.push(plain);
+                    }
+                }
+            }
+        }
+        assert_eq!(opened.len(), 1, "only the placeholder opens with the login");
+        assert!(side(&opened[0]) <= crate::imaging::PLACEHOLDER_MAX_SIDE);
+        // The photo's password shows the sharp one.
+        let unlocked = session.unlocked_thumbnail(id, &PhotoUnlock::Password(&password)).unwrap();
+        assert_eq!(&unlocked[..], &sharp[..]);
+        assert!(session.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn hidden_previews_show_nothing_until_unlocked() {
+        let (_dir, session, id, password, sharp) = one_photo(Previews::Hidden);
+        assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(i)) if i == id));
+        assert_eq!(&session.unlocked_thumbnail(id, &PhotoUnlock::Password(&password)).unwrap()[..], &sharp[..]);
+        assert!(session.unlocked_thumbnail(id, &PhotoUnlock::Password(&PhotoPassword::generate())).is_err());
+        assert!(session.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_photo_converts_to_the_account_s_previews_when_next_unlocked() {
+        let (_dir, session, id, password, sharp) = one_photo(Previews::Sharp);
+        let unlock = PhotoUnlock::Password(&password);
+        let set = |previews| {
+            let mut profile = session.profile();
+            profile.previews = previews;
+            session.set_profile(profile).unwrap();
+        };
+        set(Previews::Blurred);
+        assert_eq!(side(&session.thumbnail(id).unwrap()), side(&sharp), "unchanged until unlocked");
+        assert_eq!(&session.unlocked_thumbnail(id, &unlock).unwrap()[..], &sharp[..]);
+        assert!(side(&session.thumbnail(id).unwrap()) <= crate::imaging::PLACEHOLDER_MAX_SIDE, "now blurred");
+        set(Previews::Hidden);
+        session.unlocked_thumbnail(id, &unlock).unwrap();
+        assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(_))));
+        set(Previews::Sharp);
+        assert_eq!(&session.unlocked_thumbnail(id, &unlock).unwrap()[..], &sharp[..]);
+        assert_eq!(&session.thumbnail(id).unwrap()[..], &sharp[..], "sharp again, for the login");
+        assert_eq!(preview_rows(&session, id).len(), 1, "no private copy is left behind");
+        assert!(session.verify().unwrap().is_empty());
+    }
 }

@@ -37,6 +37,20 @@ pub struct Profile {
     pub email: String,
     /// Mail delivery settings; `None` means the local outbox.
     pub smtp: Option<SmtpSettings>,
+    /// How locked photos look after login.
+    pub previews: Previews,
+}
+
+/// How an account's locked photos look after login (the login alone opens these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Previews {
+    /// The thumbnail (512 px): a scanned letter is readable in it.
+    #[default]
+    Sharp,
+    /// A tiny blurred placeholder; the thumbnail needs the photo's password.
+    Blurred,
+    /// Nothing; the thumbnail needs the photo's password.
+    Hidden,
 }
 
 /// Stored SMTP settings (sealed with the profile).
@@ -53,6 +67,7 @@ impl std::fmt::Debug for Profile {
         f.debug_struct("Profile")
             .field("email", &self.email)
             .field("smtp", &self.smtp.as_ref().map(|_| "<set>"))
+            .field("previews", &self.previews)
             .finish()
     }
 }
@@ -160,6 +175,7 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
     let profile = Profile {
         email: "alice@example.com".into(),
         smtp: Some(SmtpSettings { url: "smtps://user@mail.example.com".into(), from: None }),
+        previews: Previews::Blurred,
     };
     let header = PhotoHeader {
         version: PHOTO_RECORD_VERSION,

@@ -14,8 +14,10 @@ pub(crate) const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("u
 pub(crate) const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");
 /// (photo id, segment index) → one or more consecutive STREAM chunks, each ciphertext ‖ tag.
 pub(crate) const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
-/// Photo id → sealed thumbnail JPEG.
+/// Photo id → the sealed JPEG the login shows: the thumbnail or a blurred placeholder.
 pub(crate) const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
+/// Photo id → the thumbnail sealed under a key from the photo key (blurred or hidden previews).
+pub(crate) const PRIVATE_THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("private_thumbnails");
 /// (account id, keyed content hash) → photo id: finds duplicates without revealing them.
 pub(crate) const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
 
