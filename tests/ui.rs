@@ -284,6 +284,52 @@ impl egui::DroppedFile for Dropped {
 }
 
 #[test]
+fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_rest() {
+    use secure_photo_gallery::fuzzing::{TiffLayout, tiff};
+    let env = Env::new();
+    {
+        let vault = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
+        vault.register("bob", "bob@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();
+    }
+    let folder = env.path("mixed");
+    write(&folder, "good.jpg", &jpeg(320, 240, 70));
+    // Made the tiff crate panic inside import; now decoded plane by plane.
+    write(
+        &folder,
+        "planar.tif",
+        &tiff(64, 40, TiffLayout { tiled: true, planar: true, sixteen_bit: true, alpha: true }),
+    );
+    // Junk before a marker: libjpeg only warns.
+    let mut junk = jpeg(200, 150, 71);
+    let app0_end = 4 + usize::from(u16::from_be_bytes([junk[4], junk[5]]));
+    junk.splice(app0_end..app0_end, *b"\x00junk");
+    write(&folder, "junk.jpg", &junk);
+    write(&folder, "notes.jpg", b"not a photo at all");
+    write(&folder, "cut.png", &png(64, 64, 72)[..80]);
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.get_by_label("Log in").click();
+    wait_for(&mut h, "the gallery", |h| has_label(h, "No photos yet"));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(folder.clone())));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| h.query_by_label_contains("Imported 3 photo(s), refused 2").is_some());
+    assert!(has_label(&h, "2 file(s) not imported"));
+    let reasons: Vec<String> = h
+        .query_all_by_role(Role::Label)
+        .filter_map(|n| n.accesskit_node().value())
+        .filter(|t| t.contains(": "))
+        .collect();
+    for name in ["notes.jpg", "cut.png"] {
+        let line = reasons.iter().find(|r| r.contains(name)).unwrap_or_else(|| panic!("{name} in {reasons:?}"));
+        assert!(!line.contains('{') && !line.contains("Error"), "{line}");
+    }
+    h.get_by_label("Close").click();
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
+}
+
+#[test]
 fn drop_to_import_select_with_keys_delete_and_change_settings() {
     let env = Env::new();
     {
