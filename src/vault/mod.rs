@@ -165,7 +165,12 @@ fn create_owner_only(path: &Path) -> std::io::Result<()> {
 /// gets its tables, its format version and a random id.
 fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenError> {
     let unreadable = |e: StorageError| OpenError::Unreadable { path: path.to_path_buf(), reason: e.0 };
-    let stored = (|| -> Result<Option<(Option<u32>, Option<Vec<u8>>)>, StorageError> {
+    /// The header's two values, as stored (either may be missing or malformed).
+    struct Stored {
+        version: Option<u32>,
+        id: Option<Vec<u8>>,
+    }
+    let stored = (|| -> Result<Option<Stored>, StorageError> {
         let txn = db.begin_read()?;
         let table = match txn.open_table(HEADER) {
             Ok(t) => t,
@@ -174,10 +179,10 @@ fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenErr
         };
         let version = table.get(FORMAT_VERSION_KEY)?.and_then(|v| <[u8; 4]>::try_from(v.value()).ok());
         let id = table.get(VAULT_ID_KEY)?.map(|v| v.value().to_vec());
-        Ok(Some((version.map(u32::from_le_bytes), id)))
+        Ok(Some(Stored { version: version.map(u32::from_le_bytes), id }))
     })()
     .map_err(unreadable)?;
-    let Some((version, id)) = stored else { return create_tables(db).map_err(unreadable) };
+    let Some(Stored { version, id }) = stored else { return create_tables(db).map_err(unreadable) };
     match version {
         Some(v) if v > FORMAT_VERSION => {
             Err(OpenError::TooNew { path: path.to_path_buf(), found: v, supported: FORMAT_VERSION })

@@ -433,7 +433,7 @@ impl Session {
                     open_padded(
                         &derive_private_thumbnail_key(&key),
                         &private_thumb_aad(self.account_id, id.0),
-                        &sealed,
+                        sealed,
                     )
                     .map_err(|_| locked())?,
                 ),

@@ -99,3 +99,316 @@ with open(path, "w") as f:
     json.dump(vectors, f, indent=1)
     f.write("\n")
 print("wrote", path)
+
+
+# ---------------------------------------------------------------------------------------
+# vault.json: a whole small vault (format 2), written from docs/FORMAT.md alone. Every
+# "random" value comes from `rnd` below, so the output is the same on every run. The Rust
+# test tests/vault_vectors.rs inserts the rows into a fresh redb file and opens it with
+# the crate's public API.
+# ---------------------------------------------------------------------------------------
+import unicodedata
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SEGMENT_CHUNKS = 16
+SEALED_CHUNK = CHUNK_SIZE + 16
+
+
+def rnd(label, n):
+    """The vectors' fixed stand-in for the OS random generator."""
+    return hashlib.shake_256(b"spg vault vectors: " + label.encode()).digest(n)
+
+
+def be64(x):
+    return x.to_bytes(8, "big")
+
+
+def be32(x):
+    return x.to_bytes(4, "big")
+
+
+def padme(L):
+    if L < 2:
+        return L
+    E = L.bit_length() - 1            # floor(log2 L)
+    S = E.bit_length()                # floor(log2 E) + 1
+    z = E - S
+    mask = (1 << z) - 1
+    return (L + mask) & ~mask
+
+
+assert [padme(x) for x in (100, 1000, 1025, 99_999)] == [104, 1024, 1088, 100_352]
+
+
+def pad(p):
+    total = padme(4 + len(p))
+    return be32(len(p)) + p + bytes(total - 4 - len(p))
+
+
+def seal(k, aad, p, label):
+    return xchacha_seal(k, rnd("nonce " + label, 24), p, aad)
+
+
+def seal_padded(k, aad, p, label):
+    return seal(k, aad, pad(p), label)
+
+
+def mac(k, m):
+    return blake3(m, key=k).digest()
+
+
+def subkey(m, purpose):
+    return hkdf(m, b"secure-photo-gallery v1 " + purpose.encode())
+
+
+# postcard 1.x, as FORMAT.md "Records (postcard)" describes it
+def varint(n):
+    assert n >= 0
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def pc_u8(n):
+    return bytes([n])
+
+
+def pc_bool(b):
+    return bytes([1 if b else 0])
+
+
+def pc_i64(n):
+    return varint(((n << 1) ^ (n >> 63)) & (2**64 - 1))
+
+
+def pc_bytes(b):
+    return varint(len(b)) + b
+
+
+def pc_str(s):
+    return pc_bytes(s.encode())
+
+
+def pc_opt(v, enc):
+    return b"\x00" if v is None else b"\x01" + enc(v)
+
+
+def pc_vec(items, enc):
+    return varint(len(items)) + b"".join(enc(i) for i in items)
+
+
+def photo_id_text(i):
+    assert 0 <= i < 2**40
+    return "".join(CROCKFORD[(i >> (35 - 5 * k)) & 31] for k in range(8))
+
+
+def password_symbols(label):
+    bits = int.from_bytes(rnd("photo password " + label, 13), "big") >> 4   # 100 bits
+    return "".join(CROCKFORD[(bits >> (95 - 5 * k)) & 31] for k in range(20))
+
+
+def display_password(pw):
+    return "-".join(pw[i:i + 5] for i in range(0, 20, 5))
+
+
+def x25519_pub(secret):
+    return raw_pub(X25519PrivateKey.from_private_bytes(secret))
+
+
+class VaultWriter:
+    def __init__(self):
+        self.vault_id = rnd("vault_id", 16)
+        self.rows = {name: [] for name in TABLES}
+        self.row("header", "format_version", (2).to_bytes(4, "little"))
+        self.row("header", "vault_id", self.vault_id)
+        self.accounts = {}
+        self.out_accounts = []
+
+    def row(self, table, key, value):
+        self.rows[table].append((key, value))
+
+    def register(self, account, username, password, email, previews, kdf=(65536, 3, 2)):
+        m = rnd(f"master {account}", 32)
+        salt = rnd(f"salt {account}", 16)
+        m_kib, t, p = kdf
+        kp = Argon2id(salt=salt, length=32, iterations=t, lanes=p, memory_cost=m_kib).derive(
+            unicodedata.normalize("NFC", password).encode())
+        r = rnd(f"recovery entropy {account}", 32)
+        kr = hkdf(r, b"secure-photo-gallery v1 recovery master-wrap")
+        xr = x25519_pub(hkdf(r, b"secure-photo-gallery v1 recovery x25519"))
+        a = b"secure-photo-gallery v1 master" + be64(account)
+        profile = pc_str(email) + pc_opt(None, None) + pc_u8(previews)
+        record = (pc_u8(2) + pc_str(username) + varint(m_kib) + varint(t) + varint(p) + salt
+                  + pc_bytes(seal(kp, a, m, f"master_by_password {account}"))
+                  + pc_bytes(seal(kr, a, m, f"master_by_recovery {account}"))
+                  + xr
+                  + pc_bytes(seal_padded(subkey(m, "profile"), b"secure-photo-gallery v1 profile" + be64(account),
+                                         profile, f"profile {account}")))
+        self.row("accounts", account, record)
+        self.row("usernames", username.lower(), account)
+        acc = {"id": account, "m": m, "xr": xr, "record": record, "counter": 1, "buckets": {},
+               "bucket_versions": [0] * 256, "photos": []}
+        self.accounts[account] = acc
+        self.out_accounts.append({
+            "id": account, "username": username, "login_password": password, "email": email,
+            "previews": previews, "kdf": {"m_kib": m_kib, "t": t, "p": p}, "salt": salt.hex(),
+            "master_key": m.hex(), "recovery_entropy": r.hex(), "recovery_public": xr.hex(),
+            "profile_postcard": profile.hex(), "photos": []})
+
+    def store_photo(self, account, photo_id, data, meta, thumbnail, placeholder=None):
+        """Stores a photo as one write: rows of the photo plus the manifest update."""
+        acc = self.accounts[account]
+        m = acc["m"]
+        label = f"photo {photo_id}"
+        kf = rnd("photo key " + label, 32)
+        pw = password_symbols(label)
+        prefix = rnd("nonce prefix " + label, 7)
+        # Photo bytes: padded to Padmé(size), cut into chunks, STREAM-encrypted.
+        padded = data + bytes(padme(len(data)) - len(data))
+        chunks = stream_encrypt(kf, prefix, padded)
+        assert len(chunks) == max(1, -(-len(padded) // CHUNK_SIZE))
+        # Segments: groups of 16 chunks while they fit, then one chunk each.
+        n = len(chunks)
+        groups = [chunks[i:i + SEGMENT_CHUNKS] for i in range(0, n - n % SEGMENT_CHUNKS, SEGMENT_CHUNKS)]
+        groups += [[c] for c in chunks[n - n % SEGMENT_CHUNKS:]]
+        segments = [b"".join(g) for g in groups]
+        assert len(segments) == n // 16 + n % 16
+        ciphertext_mac = mac(subkey(m, "verify"),
+                             be64(photo_id) + b"".join(be32(s) + be64(len(seg)) + seg for s, seg in enumerate(segments)))
+        content_hash = mac(subkey(m, "content-hash"), data)
+        # Photo key, sealed for the photo password and for the recovery key.
+        kw = hkdf(m + pw.encode(), b"secure-photo-gallery v1 photo-key-wrap", salt=be64(photo_id))
+        key_by_password = seal(kw, b"secure-photo-gallery v1 photo-key" + be64(photo_id), kf, "key_by_password " + label)
+        e = X25519PrivateKey.from_private_bytes(rnd("ephemeral " + label, 32))
+        e_pub = raw_pub(e)
+        shared = e.exchange(X25519PublicKey.from_public_bytes(acc["xr"]))
+        assert shared != bytes(32)
+        k = hkdf(shared, b"secure-photo-gallery v1 recovery photo-key", salt=e_pub + acc["xr"])
+        key_by_recovery = e_pub + seal(k, be64(photo_id), kf, "key_by_recovery " + label)
+        assert len(key_by_password) == 72 and len(key_by_recovery) == 104
+        header = (pc_u8(2) + prefix + varint(len(chunks)) + pc_bytes(key_by_password) + pc_bytes(key_by_recovery)
+                  + ciphertext_mac + content_hash)
+        meta_pc = (pc_str(meta["name"]) + pc_str(meta["mime"]) + varint(len(data)) + varint(meta["width"])
+                   + varint(meta["height"]) + pc_u8(meta["orientation"]) + pc_opt(meta["taken_at"], pc_str)
+                   + pc_opt(meta["camera"], pc_str) + pc_bool(meta["has_gps"]) + pc_i64(meta["imported_at"]))
+        sealed_meta = seal_padded(subkey(m, "metadata"),
+                                  b"secure-photo-gallery v1 metadata" + be64(account) + be64(photo_id) + header,
+                                  meta_pc, "metadata " + label)
+        self.row("photos", [account, photo_id], pc_bytes(header) + pc_bytes(sealed_meta))
+        for s, seg in enumerate(segments):
+            self.row("chunks", [photo_id, s], seg)
+        login_thumbnail = thumbnail if placeholder is None else placeholder
+        self.row("thumbnails", photo_id,
+                 seal_padded(subkey(m, "thumbnail"),
+                             b"secure-photo-gallery v1 thumbnail" + be64(account) + be64(photo_id),
+                             login_thumbnail, "thumbnail " + label))
+        if placeholder is not None:
+            kt = hkdf(kf, b"secure-photo-gallery v2 private thumbnail")
+            self.row("private_thumbnails", photo_id,
+                     seal_padded(kt, b"secure-photo-gallery v2 private thumbnail" + be64(account) + be64(photo_id),
+                                 thumbnail, "private thumbnail " + label))
+        self.row("content_hashes", [account, content_hash.hex()], photo_id)
+        # The write's manifest update.
+        acc["counter"] += 1
+        b = photo_id % 256
+        acc["buckets"].setdefault(b, []).append(photo_id)
+        acc["bucket_versions"][b] = acc["counter"]
+        acc["photos"].append(photo_id)
+        out = next(a for a in self.out_accounts if a["id"] == account)
+        out["photos"].append({
+            "id": photo_id, "id_text": photo_id_text(photo_id), "password": display_password(pw),
+            "password_canonical": pw, "photo_key": kf.hex(), "nonce_prefix": prefix.hex(),
+            "bytes": len(data), "padded_bytes": len(padded), "chunk_count": len(chunks), "segments": len(segments),
+            "sha256": hashlib.sha256(data).hexdigest(), "pattern": meta.pop("_pattern"), "meta": meta,
+            "thumbnail": thumbnail.hex(),
+            "login_thumbnail": login_thumbnail.hex(), "unlocked_thumbnail": thumbnail.hex(),
+            "content_hash": content_hash.hex(), "ciphertext_mac": ciphertext_mac.hex(),
+            "header_postcard": header.hex(), "meta_postcard": meta_pc.hex()})
+
+    def finish(self):
+        """Writes each account's manifest head and bucket rows as of its last write."""
+        for account, acc in self.accounts.items():
+            km = subkey(acc["m"], "manifest")
+            for b, ids in sorted(acc["buckets"].items()):
+                v = acc["bucket_versions"][b]
+                ba = (b"secure-photo-gallery v2 manifest bucket" + self.vault_id + be64(account) + bytes([b])
+                      + be64(v))
+                self.row("manifest_buckets", [account, b],
+                         seal(km, ba, pc_vec(sorted(ids), varint), f"bucket {account} {b}"))
+            digest = mac(km, b"secure-photo-gallery v2 account record" + acc["record"])
+            head = (pc_u8(2) + varint(acc["counter"]) + digest + varint(sum(len(i) for i in acc["buckets"].values()))
+                    + pc_vec(acc["bucket_versions"], varint))
+            ha = b"secure-photo-gallery v2 manifest" + self.vault_id + be64(account)
+            self.row("manifests", account, seal(km, ha, head, f"manifest {account}"))
+            out = next(a for a in self.out_accounts if a["id"] == account)
+            out["manifest"] = {"counter": acc["counter"], "photo_count": len(acc["photos"]),
+                               "account_digest": digest.hex(),
+                               "bucket_versions": {str(b): v for b, v in enumerate(acc["bucket_versions"]) if v},
+                               "head_postcard": head.hex()}
+
+
+# table: (redb key type, redb value type), as in FORMAT.md's "Tables"
+TABLES = {
+    "header": ("&str", "&[u8]"),
+    "accounts": ("u64", "&[u8]"),
+    "usernames": ("&str", "u64"),
+    "manifests": ("u64", "&[u8]"),
+    "manifest_buckets": ("(u64, u8)", "&[u8]"),
+    "photos": ("(u64, u64)", "&[u8]"),
+    "chunks": ("(u64, u32)", "&[u8]"),
+    "thumbnails": ("u64", "&[u8]"),
+    "private_thumbnails": ("u64", "&[u8]"),
+    "content_hashes": ("(u64, &[u8; 32])", "u64"),
+}
+
+
+def make_vault():
+    w = VaultWriter()
+    # alice: sharp previews (0); two photos.
+    w.register(1, "alice", "correct horse battery staple", "alice@example.com", previews=0)
+    # bob: blurred previews (1); the login password is stored NFC ("ü" composed) and is
+    # typed decomposed ("u" + U+0308) by the test, which NFC makes the same password.
+    w.register(2, "bob", "gr\u00fcn tea at n\u00efne", "bob@example.com", previews=1)
+    a_id, b_id, c_id = 0x3A_5C96_0E11, 0x07_D2B4_41A2, 0xF1_0000_2BC3
+    w.store_photo(1, a_id, pattern(70_000), {
+        "name": "IMG_0001 (A).jpg", "mime": "image/jpeg", "width": 4032, "height": 3024, "orientation": 1,
+        "taken_at": "2024-06-15T10:30:00", "camera": "Python Vectors Cam", "has_gps": True,
+        "imported_at": 1_718_447_400, "_pattern": "pattern(70000)"}, b"thumbnail of A")
+    w.store_photo(1, b_id, bytes((i * 7 + 3) % 256 for i in range(100)), {
+        "name": "b\u00e9b\u00e9.png", "mime": "image/png", "width": 48, "height": 64, "orientation": 6,
+        "taken_at": None, "camera": None, "has_gps": False, "imported_at": -86_400,
+        "_pattern": "(i * 7 + 3) % 256 for i in range(100)"}, b"thumbnail of B")
+    w.store_photo(2, c_id, bytes((i * 13) % 256 for i in range(1000)), {
+        "name": "C.webp", "mime": "image/webp", "width": 640, "height": 480, "orientation": 1,
+        "taken_at": "2023-01-02T03:04:05", "camera": None, "has_gps": False, "imported_at": 1_700_000_000,
+        "_pattern": "(i * 13) % 256 for i in range(1000)"},
+        b"sharp thumbnail of C " * 30, placeholder=b"blurred placeholder of C")
+    w.finish()
+
+    def row_json(table, k, v):
+        return {"key": k, "value": v.hex() if isinstance(v, bytes) else v}
+
+    return {
+        "format_version": 2,
+        "vault_id": w.vault_id.hex(),
+        "note": "Rows written from docs/FORMAT.md by tests/vectors/generate.py. Keys: &str as a string, "
+                "u64 as a number, tuples as arrays, [u8; 32] as hex; &[u8] values as hex, u64 values as numbers.",
+        "accounts": w.out_accounts,
+        "tables": {name: {"key_type": kt, "value_type": vt,
+                          "rows": [row_json(name, k, v) for k, v in w.rows[name]]}
+                   for name, (kt, vt) in TABLES.items() if w.rows[name]},
+    }
+
+
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vault.json")
+with open(path, "w") as f:
+    json.dump(make_vault(), f, indent=1)
+    f.write("\n")
+print("wrote", path)
