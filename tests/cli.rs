@@ -264,6 +264,27 @@ fn blurred_and_hidden_previews_need_the_photo_password_for_the_thumbnail() {
 }
 
 #[test]
+fn a_reader_that_closes_the_pipe_early_is_a_normal_end() {
+    let env = Env::new();
+    env.register("alice");
+    let photos: Vec<_> = (0..3).map(|i| write(&env.path("in"), &format!("{i}.jpg"), &jpeg(64, 48, 80 + i))).collect();
+    // As `import … | head -1` and `list … | head -1`: the reader is gone before the first
+    // line is written (the login's Argon2 alone takes longer than closing the pipe).
+    let closed_early = |args: &[&str]| {
+        let mut child = env.command_for_pipe(args);
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    };
+    let mut import = vec!["import", "--user", "alice"];
+    import.extend(photos.iter().map(|p| p.to_str().unwrap()));
+    closed_early(&import);
+    assert_eq!(env.list_json("alice").len(), 3, "the import stored every photo all the same");
+    closed_early(&["list", "--user", "alice"]);
+}
+
+#[test]
 fn a_duplicate_is_skipped_and_is_no_failure() {
     let env = Env::new();
     env.register("alice");

@@ -14,8 +14,8 @@ pub fn register(vault: &Vault, user: &str, email: &str, previews: crate::vault::
     crate::vault::validate_email(email)?;
     let password = new_password("SPG_PASSWORD", &format!("New password for {user}: "))?;
     let recovery = vault.register(user, email, &password, previews)?;
-    println!("Registered {user} <{email}>");
-    println!("Recovery key: {}", recovery.to_words().as_str());
+    say!("Registered {user} <{email}>");
+    say!("Recovery key: {}", recovery.to_words().as_str());
     eprintln!(
         "Write the recovery key down and keep it somewhere safe: it is shown only now, and it is the \
          only way back in if you forget your password or lose the photo password emails."
@@ -54,7 +54,7 @@ pub fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
     session.change_password(&new)?;
-    println!("Password changed for {}", session.username());
+    say!("Password changed for {}", session.username());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -62,6 +62,6 @@ pub fn recover(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login_with_recovery(vault, user)?;
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
     session.change_password(&new)?;
-    println!("Password reset for {}; log in with the new password", session.username());
+    say!("Password reset for {}; log in with the new password", session.username());
     Ok(ExitCode::SUCCESS)
 }

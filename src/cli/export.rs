@@ -45,7 +45,7 @@ pub fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
                 kind(args),
                 &args.out,
             )?;
-            println!("exported {id} {} -> {}", meta.name, args.out.display());
+            say!("exported {id} {} -> {}", meta.name, args.out.display());
             Ok(ExitCode::SUCCESS)
         }
         None => export_all(&session, args, &passwords),
@@ -114,7 +114,7 @@ fn export_all(
     let (photos, damaged) = session.list()?;
     let mut failed = damaged.len();
     for id in &damaged {
-        println!("failed {id}: its record is damaged (run `verify`)");
+        say!("failed {id}: its record is damaged (run `verify`)");
     }
     let mut items = Vec::new();
     for photo in &photos {
@@ -125,16 +125,16 @@ fn export_all(
         } else if args.thumbnail {
             None
         } else {
-            println!("failed {} {}: no password for it in the passwords files", photo.id, photo.meta.name);
+            say!("failed {} {}: no password for it in the passwords files", photo.id, photo.meta.name);
             failed += 1;
             continue;
         };
         items.push(ExportItem { photo, unlock });
     }
     export_to_folder(session, &items, kind(args), &args.out, &mut |photo, result| match result {
-        Ok(target) => println!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
+        Ok(target) => say!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
         Err(e) => {
-            println!("failed {} {}: {e:#}", photo.id, photo.meta.name);
+            say!("failed {} {}: {e:#}", photo.id, photo.meta.name);
             failed += 1;
         }
     });

@@ -16,11 +16,7 @@ pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str
     let Some(url_text) = smtp_url else {
         profile.smtp = None;
         session.set_profile(profile)?;
-        println!(
-            "Password emails for {} now go to the outbox folder {}",
-            session.username(),
-            vault.outbox_dir().display()
-        );
+        say!("Password emails for {} now go to the outbox folder {}", session.username(), vault.outbox_dir().display());
         return Ok(ExitCode::SUCCESS);
     };
     if let Some(from) = from {
@@ -39,14 +35,14 @@ pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str
     config.check()?;
     profile.smtp = Some(SmtpSettings { url: url.to_string(), from: from.map(str::to_string) });
     session.set_profile(profile)?;
-    println!(
+    say!(
         "Password emails for {} now go through {}; the server accepted the login",
         session.username(),
         config.describe()
     );
     let waiting = crate::mail::queued(&vault.outbox_dir(), session.username()).len();
     if waiting > 0 {
-        println!(
+        say!(
             "{waiting} password email(s) of {user} wait in the outbox beside the vault; send them (and delete them from disk) with `mail --user {user} --send-outbox`"
         );
     }
@@ -67,7 +63,7 @@ pub fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for item in &sent {
         match &item.result {
-            Ok(()) => println!("sent {}", item.path.display()),
+            Ok(()) => say!("sent {}", item.path.display()),
             Err(e) => {
                 eprintln!("not sent {}: {e}; it stays in the outbox, try again later", item.path.display());
                 failed = true;
@@ -75,7 +71,7 @@ pub fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
         }
     }
     if sent.is_empty() {
-        println!("the outbox holds no email of {user}");
+        say!("the outbox holds no email of {user}");
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -1,9 +1,15 @@
 //! The command line: the contract in DESIGN.md that scripts and tests rely on.
 //! Synchronous; errors are `anyhow` here and nowhere else in the library.
 
+/// `println!` for standard output, where a closed pipe is a normal end (see `output`).
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cli::output::line(format_args!($($arg)*)) };
+}
+
 mod account;
 mod export;
 mod mail;
+pub(crate) mod output;
 mod photos;
 mod secrets;
 
@@ -209,7 +215,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     }
     let vault = vault.remember_counters_in(crate::vault::default_state_dir());
     remove_leftovers(&vault);
-    match command {
+    let result = match command {
         Command::Register { user, email, previews } => account::register(&vault, &user, &email, previews.into()),
         Command::Passwd { user } => account::passwd(&vault, &user),
         Command::Recover { user } => account::recover(&vault, &user),
@@ -220,5 +226,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::export(&vault, &args),
         Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),
         Command::Mail { user, smtp_url, from, .. } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),
-    }
+    };
+    output::finish()?;
+    result
 }

@@ -23,9 +23,9 @@ pub fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool) -> an
     }
     let never = AtomicBool::new(false);
     let summary = import_paths(&session, &route, paths, &never, &mut |event| match event {
-        ImportEvent::Imported(id, path) => println!("imported {id} {}", path.display()),
+        ImportEvent::Imported(id, path) => say!("imported {id} {}", path.display()),
         ImportEvent::Skipped(path, reason) => {
-            println!("skipped {}: {reason}", path.display());
+            say!("skipped {}: {reason}", path.display());
             if let Some(detail) = reason.detail().filter(|_| verbose) {
                 eprintln!("  the decoder said: {detail}");
             }
@@ -80,20 +80,12 @@ pub fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
     let (photos, damaged) = session.list()?;
     if json {
         let entries: Vec<ListEntry<'_>> = photos.iter().map(ListEntry::from).collect();
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        say!("{}", serde_json::to_string_pretty(&entries)?);
     } else {
         for p in &photos {
             let m = &p.meta;
             let taken = m.taken_at.as_deref().unwrap_or("-");
-            println!(
-                "{}\t{}\t{}\t{}x{}\t{}",
-                p.id,
-                m.name.replace(['\t', '\n'], " "),
-                m.bytes,
-                m.width,
-                m.height,
-                taken
-            );
+            say!("{}\t{}\t{}\t{}x{}\t{}", p.id, m.name.replace(['\t', '\n'], " "), m.bytes, m.width, m.height, taken);
         }
     }
     if !damaged.is_empty() {
@@ -108,7 +100,7 @@ pub fn delete(vault: &Vault, user: &str, id: &str) -> anyhow::Result<ExitCode> {
     let id: PhotoId = id.parse()?;
     let session = login(vault, user)?;
     let meta = session.delete(id)?;
-    println!("deleted {id} {}", meta.name);
+    say!("deleted {id} {}", meta.name);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,11 +110,11 @@ pub fn verify(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let (photos, _) = session.list()?;
     let total = photos.len() + problems.iter().filter(|p| p.name.is_none()).count();
     if problems.is_empty() {
-        println!("verified {total} photos: all intact");
+        say!("verified {total} photos: all intact");
         return Ok(ExitCode::SUCCESS);
     }
     for p in &problems {
-        println!("damaged {} {}: {}", p.id, p.name.as_deref().unwrap_or("(name unreadable)"), p.problem);
+        say!("damaged {} {}: {}", p.id, p.name.as_deref().unwrap_or("(name unreadable)"), p.problem);
     }
     eprintln!(
         "{} problem(s) in {total} photos; export the intact photos and restore the vault file from a backup",

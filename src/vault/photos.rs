@@ -430,12 +430,8 @@ impl Session {
             };
             let thumbnail = match &private {
                 Some(sealed) => SecretBytes::from(
-                    open_padded(
-                        &derive_private_thumbnail_key(&key),
-                        &private_thumb_aad(self.account_id, id.0),
-                        sealed,
-                    )
-                    .map_err(|_| locked())?,
+                    open_padded(&derive_private_thumbnail_key(&key), &private_thumb_aad(self.account_id, id.0), sealed)
+                        .map_err(|_| locked())?,
                 ),
                 None => self.thumbnail(id)?,
             };

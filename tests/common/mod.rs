@@ -41,6 +41,12 @@ impl Env {
         self.command(args, &[]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap()
     }
 
+    /// Starts the binary with its standard output and error piped (for a test that closes
+    /// the output early).
+    pub fn command_for_pipe(&self, args: &[&str]) -> Child {
+        self.command(args, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    }
+
     fn command(&self, args: &[&str], envs: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"));
         cmd.arg("--vault").arg(&self.vault).args(args);

@@ -1,0 +1,42 @@
+//! Standard output of the command line. A reader that closes the pipe early (`list | head
+//! -1`) is a normal end, as in ripgrep: the command goes on (an import still stores every
+//! photo) and exits as it would have, without the panic that `println!` raises on a closed
+//! pipe. Any other failure to write (a full disk under `list > file`) fails the command.
+
+use std::io::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once a write failed: nothing more is written.
+static STOPPED: AtomicBool = AtomicBool::new(false);
+/// A failure other than a closed pipe, reported by [`finish`].
+static FAILED: Mutex<Option<String>> = Mutex::new(None);
+
+/// Writes one line to standard output (the `say!` macro of `cli`).
+pub(crate) fn line(args: std::fmt::Arguments<'_>) {
+    if STOPPED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        STOPPED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            *FAILED.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());
+        }
+    }
+}
+
+/// After a command: flushes standard output, and fails if it could not be written (other
+/// than by a closed pipe).
+pub(crate) fn finish() -> anyhow::Result<()> {
+    if !STOPPED.load(Ordering::Relaxed)
+        && let Err(e) = std::io::stdout().flush()
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        anyhow::bail!("cannot write the output: {e}");
+    }
+    match FAILED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
+        Some(e) => anyhow::bail!("cannot write the output: {e}; check the disk or the pipe it goes to"),
+        None => Ok(()),
+    }
+}
