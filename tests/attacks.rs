@@ -311,3 +311,100 @@ fn absurd_stored_argon2_costs_are_refused_with_a_clear_message() {
         assert!(stderr(&out).contains("outside what Secure Photo Gallery accepts"), "{kdf:?}: {}", stderr(&out));
     }
 }
+
+const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("manifests");
+const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("header");
+
+/// `ManifestHead` as FORMAT.md lays it out.
+#[derive(Serialize, Deserialize)]
+struct ManifestHead {
+    version: u8,
+    counter: u64,
+    account_digest: [u8; 32],
+    photo_count: u64,
+    bucket_versions: Vec<u64>,
+    recent_heads: Vec<[u8; 32]>,
+}
+
+/// What anyone who once knew the login password gets from any copy of the file: the
+/// account's master key (FORMAT.md: Argon2id, then `master_by_password`).
+fn master_key(vault: &std::path::Path, password: &str) -> secure_photo_gallery::crypto::SecretKey {
+    use secure_photo_gallery::crypto::{KdfParams, SecretKey, open, password_key};
+    let record: AccountRecord = postcard::from_bytes(&account_record(vault)).unwrap();
+    let (m_kib, t, p) = record.kdf;
+    let key = password_key(password, &record.salt, KdfParams { m_kib, t, p });
+    let aad = [b"secure-photo-gallery v1 master".as_slice(), &1u64.to_be_bytes()].concat();
+    SecretKey::from_slice(&open(&key, &aad, &record.master_by_password).unwrap()).unwrap()
+}
+
+#[test]
+fn a_former_login_holder_who_can_write_the_file_cannot_repoint_the_recovery_key() {
+    use secure_photo_gallery::crypto::{Subkey, derive_subkey, keyed_hash, open, seal};
+    let env = Env::new();
+    env.register("alice");
+    let first = write(&env.path("in"), "first.jpg", &jpeg(64, 48, 90));
+    assert_eq!(env.import("alice", &[&first]).0.status.code(), Some(0));
+    // The login leaks once; the owner changes the password (the master key stays).
+    let master = master_key(&env.vault, common::PASSWORD);
+    let new_password = [("SPG_PASSWORD", "a brand new password nobody knows")];
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", new_password[0].1)]);
+    // With write access only, the attacker points the recovery key at their own and
+    // re-seals the manifest head around the changed record, with the master key.
+    let attacker = RecoveryKey::generate();
+    {
+        let db = redb::Database::create(&env.vault).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let vault_id = txn.open_table(HEADER).unwrap().get("vault_id").unwrap().unwrap().value().to_vec();
+            let key = derive_subkey(&master, Subkey::Manifest);
+            let aad = [b"secure-photo-gallery v2 manifest".as_slice(), &vault_id, &1u64.to_be_bytes()].concat();
+            let mut accounts = txn.open_table(ACCOUNTS).unwrap();
+            let mut record: AccountRecord = postcard::from_bytes(accounts.get(1).unwrap().unwrap().value()).unwrap();
+            record.recovery_public = attacker.public_key().0;
+            let bytes = postcard::to_allocvec(&record).unwrap();
+            accounts.insert(1, bytes.as_slice()).unwrap();
+            let mut heads = txn.open_table(MANIFESTS).unwrap();
+            let sealed = heads.get(1).unwrap().unwrap().value().to_vec();
+            let mut head: ManifestHead = postcard::from_bytes(&open(&key, &aad, &sealed).unwrap()).unwrap();
+            head.account_digest =
+                keyed_hash(&key, &[b"secure-photo-gallery v2 account record".as_slice(), &bytes].concat());
+            heads.insert(1, seal(&key, &aad, &postcard::to_allocvec(&head).unwrap()).as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    // The owner's next import, on the computer that knew the account, stops at the login.
+    let later = write(&env.path("in"), "later.jpg", &jpeg(64, 48, 91));
+    let args = ["import", "--user", "alice", later.to_str().unwrap()];
+    let out = env.run(&args, &new_password);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("recovery key is not the one this computer knew"), "{}", stderr(&out));
+    for (id, sealed) in keys_by_recovery(&env.vault) {
+        assert!(attacker.open_photo_key(id, &sealed).is_err(), "photo {id} is sealed to the attacker");
+    }
+}
+
+#[test]
+fn a_vault_forked_elsewhere_and_put_back_is_warned_of_and_fails_verify() {
+    let env = Env::new();
+    three_photos(&env);
+    // Another computer (its own vault folder and configuration folder) gets a copy.
+    let elsewhere = Env::new();
+    std::fs::create_dir_all(elsewhere.vault.parent().unwrap()).unwrap();
+    std::fs::copy(&env.vault, &elsewhere.vault).unwrap();
+    // This computer goes on: one more photo; the other one works on its copy just as much.
+    let here = write(&env.path("in"), "here.jpg", &jpeg(64, 48, 92));
+    assert_eq!(env.import("alice", &[&here]).0.status.code(), Some(0));
+    let there = write(&env.path("in"), "there.jpg", &jpeg(64, 48, 93));
+    assert_eq!(elsewhere.import("alice", &[&there]).0.status.code(), Some(0));
+    // The sync service hands that copy back: same counter, another history.
+    std::fs::copy(&elsewhere.vault, &env.vault).unwrap();
+    let list = env.run(&["list", "--user", "alice"], &[]);
+    assert!(stderr(&list).contains("not the copy last opened on this computer"), "{}", stderr(&list));
+    let verify = env.run(&["verify", "--user", "alice"], &[]);
+    assert_eq!(verify.status.code(), Some(1), "{}", stdout(&verify));
+    // A write does not make the warning go away.
+    let more = write(&env.path("in"), "more.jpg", &jpeg(64, 48, 94));
+    assert_eq!(env.import("alice", &[&more]).0.status.code(), Some(0));
+    let again = env.run(&["list", "--user", "alice"], &[]);
+    assert!(stderr(&again).contains("not the copy last opened on this computer"), "{}", stderr(&again));
+}

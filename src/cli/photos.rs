@@ -109,16 +109,24 @@ pub fn verify(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let problems = session.verify()?;
     let (photos, _) = session.list()?;
     let total = photos.len() + problems.iter().filter(|p| p.name.is_none()).count();
-    if problems.is_empty() {
+    // An older or forked copy of the vault is intact in itself: the login said so on
+    // stderr, and verify fails on it.
+    let replaced = session.rollback().is_some();
+    if problems.is_empty() && !replaced {
         say!("verified {total} photos: all intact");
         return Ok(ExitCode::SUCCESS);
     }
     for p in &problems {
         say!("damaged {} {}: {}", p.id, p.name.as_deref().unwrap_or("(name unreadable)"), p.problem);
     }
-    eprintln!(
-        "{} problem(s) in {total} photos; export the intact photos and restore the vault file from a backup",
-        problems.len()
-    );
+    if replaced {
+        eprintln!("the vault file is not the one last opened on this computer (see the warning above)");
+    }
+    if !problems.is_empty() {
+        eprintln!(
+            "{} problem(s) in {total} photos; export the intact photos and restore the vault file from a backup",
+            problems.len()
+        );
+    }
     Ok(ExitCode::FAILURE)
 }

@@ -1,8 +1,6 @@
 //! Accounts: register, log in (with the password or the recovery key), change the
 //! password, and the [`Session`] that holds an account's keys while it is open.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use redb::{ReadableDatabase, ReadableTable};
 use zeroize::Zeroizing;
 
@@ -13,10 +11,11 @@ use crate::crypto::{
 
 use super::Vault;
 use super::error::{LoginError, RegisterError, StorageError, guard};
+use super::manifest::fingerprint;
 use super::manifest::{Change, ManifestError, ManifestKey, ManifestProblem};
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, encode};
 use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
-use super::seen::{self, Rollback};
+use super::seen::{self, Rollback, Seen, Verdict};
 
 /// Shortest login password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -31,8 +30,9 @@ pub struct Session {
     /// Set when the session was opened with the recovery key (the break-glass path).
     pub(crate) recovery: Option<RecoveryKey>,
     profile: std::sync::RwLock<Profile>,
-    /// The manifest's counter after the last write of this session.
-    counter: AtomicU64,
+    /// The manifest's state after the last write of this session (or at login): what this
+    /// computer remembers of the vault when the session ends.
+    latest: std::sync::Mutex<Seen>,
     /// What the manifest said at login that the file does not match.
     problems: Vec<ManifestProblem>,
     /// Set when the vault is older than one this computer has opened.
@@ -190,9 +190,24 @@ impl Vault {
             ManifestError::Tampered(t) => LoginError::Tampered(t.0.to_string()),
             ManifestError::Storage(s) => LoginError::Storage(s),
         };
-        let head = manifest.read_head(&txn, stored).map_err(read)?;
+        let (head, head_print) = manifest.read_head(&txn, stored).map_err(read)?;
         if recovery.as_ref().is_some_and(|r| r.public_key().0 != record.recovery_public) {
             return Err(LoginError::Tampered("the account's recovery key was replaced".into()));
+        }
+        let now = Seen { counter: head.counter, head: head_print, recovery: fingerprint(&record.recovery_public) };
+        let mut rollback = None;
+        if let Some(dir) = &self.state_dir {
+            match seen::check(dir, &self.id, account_id, &now, &head.recent_heads) {
+                Verdict::Fine => seen::record(dir, &self.id, account_id, &now),
+                Verdict::Rollback(r) => rollback = Some(r),
+                // The recovery words prove the key they give (checked above): a new pin.
+                Verdict::RecoveryKeyChanged if recovery.is_some() => seen::record(dir, &self.id, account_id, &now),
+                Verdict::RecoveryKeyChanged => {
+                    return Err(LoginError::Tampered(
+                        "the account's recovery key is not the one this computer knew; if you did not change it, someone who once had your login replaced it".into(),
+                    ));
+                }
+            }
         }
         let problems = manifest.problems(&txn, &head).map_err(read)?;
         let profile_key = derive_subkey(&master, Subkey::Profile);
@@ -200,8 +215,6 @@ impl Vault {
             open_padded(&profile_key, &profile_aad(account_id), &record.profile).map_err(|_| LoginError::Damaged)?,
         );
         let profile: Profile = decode(&plain).map_err(|_| LoginError::Damaged)?;
-        let rollback =
-            self.state_dir.as_ref().and_then(|dir| seen::check_and_record(dir, &self.id, account_id, head.counter));
         Ok(Session {
             vault: self.clone(),
             account_id,
@@ -210,7 +223,7 @@ impl Vault {
             recovery_public: RecoveryPublicKey(record.recovery_public),
             recovery,
             profile: std::sync::RwLock::new(profile),
-            counter: AtomicU64::new(head.counter),
+            latest: std::sync::Mutex::new(now),
             problems,
             rollback,
         })
@@ -265,9 +278,12 @@ impl Session {
         ManifestKey::new(&self.master, self.vault.id, self.account_id)
     }
 
-    /// Records a write's new manifest counter.
-    pub(crate) fn wrote(&self, counter: u64) {
-        self.counter.fetch_max(counter, Ordering::Relaxed);
+    /// Records a write's new manifest state (counter and head fingerprint).
+    pub(crate) fn wrote(&self, (counter, head): (u64, [u8; 32])) {
+        let mut latest = self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if counter > latest.counter {
+            (latest.counter, latest.head) = (counter, head);
+        }
     }
 
     /// Sets a new login password. Only the master key is re-wrapped: instant, and no
@@ -333,11 +349,13 @@ impl Session {
 }
 
 impl Drop for Session {
-    /// Remembers the counter this session's writes reached, so that a copy of the vault
-    /// from before them is noticed at the next login on this computer.
+    /// Remembers the state this session's writes reached, so that a copy of the vault from
+    /// before them is noticed at the next login on this computer. After a rollback or a
+    /// fork was found, what was seen before stays remembered, so the warning stays too.
     fn drop(&mut self) {
-        if let Some(dir) = &self.vault.state_dir {
-            let _ = seen::check_and_record(dir, &self.vault.id, self.account_id, *self.counter.get_mut());
+        if let (Some(dir), None) = (&self.vault.state_dir, self.rollback) {
+            let latest = *self.latest.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+            seen::record(dir, &self.vault.id, self.account_id, &latest);
         }
     }
 }

@@ -27,6 +27,14 @@ use super::schema::{MANIFEST_BUCKETS, MANIFESTS, PHOTOS};
 
 /// Buckets of photo ids, by `id mod BUCKETS`.
 pub(crate) const BUCKETS: usize = 256;
+/// How many earlier heads a head lists (see `ManifestHead::recent_heads`).
+pub(crate) const RECENT_HEADS: usize = 32;
+
+/// The fingerprint of a head as stored (its sealed bytes), or of a recovery public key:
+/// what the computer remembers outside the vault (`seen`).
+pub(crate) fn fingerprint(bytes: &[u8]) -> [u8; 32] {
+    *blake3::hash(bytes).as_bytes()
+}
 
 /// Which bucket holds a photo id.
 pub(crate) fn bucket_of(id: u64) -> u8 {
@@ -109,6 +117,7 @@ impl ManifestKey {
             account_digest: self.account_digest(record),
             photo_count: 0,
             bucket_versions: vec![0; BUCKETS],
+            recent_heads: Vec::new(),
         })
     }
 
@@ -121,7 +130,10 @@ impl ManifestKey {
         let plain =
             open(&self.key, &self.head_aad(), sealed).map_err(|_| Tampered("the account's manifest was changed"))?;
         let head: ManifestHead = decode(&plain).map_err(|_| Tampered("the account's manifest was changed"))?;
-        if head.version != MANIFEST_VERSION || head.bucket_versions.len() != BUCKETS {
+        if head.version != MANIFEST_VERSION
+            || head.bucket_versions.len() != BUCKETS
+            || head.recent_heads.len() > RECENT_HEADS
+        {
             return Err(Tampered("the account's manifest was changed"));
         }
         Ok(head)
@@ -139,14 +151,21 @@ impl ManifestKey {
         }
     }
 
-    /// Reads and checks the head against the account record's stored bytes.
-    pub(crate) fn read_head(&self, txn: &ReadTransaction, record: &[u8]) -> Result<ManifestHead, ManifestError> {
+    /// Reads and checks the head against the account record's stored bytes; returns it
+    /// with its fingerprint.
+    pub(crate) fn read_head(
+        &self,
+        txn: &ReadTransaction,
+        record: &[u8],
+    ) -> Result<(ManifestHead, [u8; 32]), ManifestError> {
         let table = txn.open_table(MANIFESTS)?;
-        let head = self.open_head(table.get(self.account)?.as_ref().map(|g| g.value()))?;
+        let stored = table.get(self.account)?;
+        let sealed = stored.as_ref().map(|g| g.value());
+        let head = self.open_head(sealed)?;
         if head.account_digest != self.account_digest(record) {
             return Err(Tampered("the account record was changed or replaced by an older copy").into());
         }
-        Ok(head)
+        Ok((head, fingerprint(sealed.unwrap_or_default())))
     }
 
     /// Every photo id the manifest lists, each bucket checked against the head.
@@ -183,12 +202,18 @@ impl ManifestKey {
     }
 
     /// Records `change` in the manifest within `txn`, the transaction that makes it:
-    /// the counter goes up by one. Returns the new counter.
-    pub(crate) fn apply(&self, txn: &WriteTransaction, change: Change<'_>) -> Result<u64, StorageError> {
+    /// the counter goes up by one. Returns the new counter and the new head's fingerprint.
+    pub(crate) fn apply(&self, txn: &WriteTransaction, change: Change<'_>) -> Result<(u64, [u8; 32]), StorageError> {
         let tampered = |t: Tampered| StorageError::tampered(t.0);
         let mut heads = txn.open_table(MANIFESTS)?;
-        let mut head = self.open_head(heads.get(self.account)?.as_ref().map(|g| g.value())).map_err(tampered)?;
+        let (mut head, previous) = {
+            let stored = heads.get(self.account)?;
+            let sealed = stored.as_ref().map(|g| g.value());
+            (self.open_head(sealed).map_err(tampered)?, fingerprint(sealed.unwrap_or_default()))
+        };
         head.counter += 1;
+        head.recent_heads.insert(0, previous);
+        head.recent_heads.truncate(RECENT_HEADS);
         match change {
             Change::Account { previous, new } => {
                 if head.account_digest != self.account_digest(previous) {
@@ -223,8 +248,9 @@ impl ManifestKey {
                 buckets.insert((self.account, bucket), sealed.as_slice())?;
             }
         }
-        heads.insert(self.account, self.seal_head(&head).as_slice())?;
-        Ok(head.counter)
+        let sealed = self.seal_head(&head);
+        heads.insert(self.account, sealed.as_slice())?;
+        Ok((head.counter, fingerprint(&sealed)))
     }
 }
 

@@ -628,7 +628,7 @@ impl Session {
                 .value()
                 .to_vec();
             let manifest = self.manifest_key();
-            let found = manifest.read_head(&txn, &stored).and_then(|head| manifest.problems(&txn, &head));
+            let found = manifest.read_head(&txn, &stored).and_then(|(head, _)| manifest.problems(&txn, &head));
             for p in found.map_err(|e| match e {
                 ManifestError::Tampered(t) => StorageError::tampered(t.0),
                 ManifestError::Storage(s) => s,

@@ -104,6 +104,9 @@ pub(crate) struct ManifestHead {
     /// For each bucket of photo ids (`id mod 256`), the counter at which it was last
     /// written; 0 for a bucket never written (no record).
     pub bucket_versions: Vec<u64>,
+    /// Fingerprints of the heads before this one, newest first (at most 32): a computer
+    /// that saw one of them tells a continuation from a fork.
+    pub recent_heads: Vec<[u8; 32]>,
 }
 
 /// A photo record as stored: the encoded header and the sealed metadata.
@@ -203,6 +206,7 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
         account_digest: [12; 32],
         photo_count: 2,
         bucket_versions: (0..256).map(|b| if b == 3 || b == 200 { 11 } else { 0 }).collect(),
+        recent_heads: vec![[13; 32], [14; 32]],
     };
     let bucket: Vec<u64> = vec![0x1203, 0xA5_0003];
     vec![

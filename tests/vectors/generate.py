@@ -4,7 +4,10 @@ the Rust code with the `cryptography`, `pycryptodome` (XChaCha20-Poly1305) and `
 packages (pip install 'cryptography>=44' pycryptodome blake3).
 
 Writes crypto.json beside this file. The Rust test tests/crypto_vectors.rs checks the
-implementation against it. Re-run only when docs/FORMAT.md changes on purpose.
+implementation against it. Also writes vault.json: every row of a small vault (two
+accounts, four photos) made from docs/FORMAT.md alone, which tests/vault_vectors.rs puts
+into a redb file and opens with the crate's public API. Re-run only when docs/FORMAT.md
+changes on purpose.
 """
 import hashlib, json, os
 from blake3 import blake3
@@ -112,7 +115,6 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SEGMENT_CHUNKS = 16
-SEALED_CHUNK = CHUNK_SIZE + 16
 
 
 def rnd(label, n):
@@ -209,6 +211,35 @@ def photo_id_text(i):
     return "".join(CROCKFORD[(i >> (35 - 5 * k)) & 31] for k in range(8))
 
 
+def pattern_bytes(pat):
+    """A photo's bytes: given as bytes, or (n, mul, add, mod) for bytes (i * mul + add) % mod, i < n."""
+    if isinstance(pat, bytes):
+        return pat
+    n, mul, add, mod = pat
+    return bytes((i * mul + add) % mod for i in range(n))
+
+
+def bmp_4x4():
+    """A real 4 x 4 24-bit BMP (102 bytes), so the test can import the same file again and
+    see the program find it by its content hash."""
+    pixels = bytes((x * 60 + y * 5 + c * 90) % 256 for y in range(4) for x in range(4) for c in range(3))
+    dib = (40).to_bytes(4, "little") + (4).to_bytes(4, "little") + (4).to_bytes(4, "little") \
+        + (1).to_bytes(2, "little") + (24).to_bytes(2, "little") + bytes(4) + len(pixels).to_bytes(4, "little") \
+        + (2835).to_bytes(4, "little") * 2 + bytes(8)
+    size = 14 + len(dib) + len(pixels)
+    return b"BM" + size.to_bytes(4, "little") + bytes(4) + (14 + len(dib)).to_bytes(4, "little") + dib + pixels
+
+
+# An 8 x 6 grey JPEG (166 bytes, made once with Pillow): a sharp thumbnail the program can
+# decode, for the photo it converts from the blurred form when it is unlocked.
+TINY_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300100b0c0e0c0a100e0d0e1211101318281a1816"
+    "16183123251d283a333d3c3933383740485c4e404457453738506d51575f626768673e4d71797064785c6567"
+    "63ffc0000b080006000801011100ffc40014000100000000000000000000000000000003ffc4001810000203"
+    "000000000000000000000000000001030623ffda0008010100003f003a6c2b33ffd9")
+assert len(TINY_JPEG) == 166
+
+
 def password_symbols(label):
     bits = int.from_bytes(rnd("photo password " + label, 13), "big") >> 4   # 100 bits
     return "".join(CROCKFORD[(bits >> (95 - 5 * k)) & 31] for k in range(20))
@@ -230,6 +261,7 @@ class VaultWriter:
         self.row("header", "vault_id", self.vault_id)
         self.accounts = {}
         self.out_accounts = []
+        self.by_digest = set()
 
     def row(self, table, key, value):
         self.rows[table].append((key, value))
@@ -262,9 +294,20 @@ class VaultWriter:
             "master_key": m.hex(), "recovery_entropy": r.hex(), "recovery_public": xr.hex(),
             "profile_postcard": profile.hex(), "photos": []})
 
-    def store_photo(self, account, photo_id, data, meta, thumbnail, placeholder=None):
-        """Stores a photo as one write: rows of the photo plus the manifest update."""
+    def store_photo(self, account, photo_id, pat, meta, thumbnail, placeholder=None, inline_chunks=True):
+        """Stores a photo as one write: rows of the photo plus the manifest update. The file
+        bytes are `pattern_bytes(pat)`. With inline_chunks False the chunk rows are given in
+        the JSON by length and SHA-256 only (the test re-creates them from the photo key)."""
+        data = pattern_bytes(pat)
         acc = self.accounts[account]
+        out = next(a for a in self.out_accounts if a["id"] == account)
+        # Two forms are written here: sharp (a `thumbnails` row only) in a sharp account, and
+        # blurred (placeholder in `thumbnails`, thumbnail in `private_thumbnails`) in any
+        # account. A photo whose form differs from the account's is converted when it is
+        # unlocked, and the program decodes the thumbnail then: such a photo needs a real
+        # JPEG (TINY_JPEG), and a sharp photo in a blurred account would need a placeholder
+        # made from it, which is left out.
+        assert placeholder is not None or out["previews"] == 0
         m = acc["m"]
         label = f"photo {photo_id}"
         kf = rnd("photo key " + label, 32)
@@ -304,6 +347,8 @@ class VaultWriter:
         self.row("photos", [account, photo_id], pc_bytes(header) + pc_bytes(sealed_meta))
         for s, seg in enumerate(segments):
             self.row("chunks", [photo_id, s], seg)
+            if not inline_chunks:
+                self.by_digest.add(("chunks", photo_id, s))
         login_thumbnail = thumbnail if placeholder is None else placeholder
         self.row("thumbnails", photo_id,
                  seal_padded(subkey(m, "thumbnail"),
@@ -321,14 +366,19 @@ class VaultWriter:
         acc["buckets"].setdefault(b, []).append(photo_id)
         acc["bucket_versions"][b] = acc["counter"]
         acc["photos"].append(photo_id)
-        out = next(a for a in self.out_accounts if a["id"] == account)
         out["photos"].append({
             "id": photo_id, "id_text": photo_id_text(photo_id), "password": display_password(pw),
             "password_canonical": pw, "photo_key": kf.hex(), "nonce_prefix": prefix.hex(),
             "bytes": len(data), "padded_bytes": len(padded), "chunk_count": len(chunks), "segments": len(segments),
-            "sha256": hashlib.sha256(data).hexdigest(), "pattern": meta.pop("_pattern"), "meta": meta,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "pattern": None if isinstance(pat, bytes) else dict(zip(("n", "mul", "add", "mod"), pat)),
+            "file": data.hex() if isinstance(pat, bytes) else None,
+            "chunks_inline": inline_chunks, "meta": meta,
             "thumbnail": thumbnail.hex(),
             "login_thumbnail": login_thumbnail.hex(), "unlocked_thumbnail": thumbnail.hex(),
+            "stored_previews": 0 if placeholder is None else 1,
+            # What the login shows once the photo was unlocked: converted to the account's mode.
+            "login_thumbnail_after_unlock": (thumbnail if out["previews"] == 0 else login_thumbnail).hex(),
             "content_hash": content_hash.hex(), "ciphertext_mac": ciphertext_mac.hex(),
             "header_postcard": header.hex(), "meta_postcard": meta_pc.hex()})
 
@@ -344,7 +394,10 @@ class VaultWriter:
                          seal(km, ba, pc_vec(sorted(ids), varint), f"bucket {account} {b}"))
             digest = mac(km, b"secure-photo-gallery v2 account record" + acc["record"])
             head = (pc_u8(2) + varint(acc["counter"]) + digest + varint(sum(len(i) for i in acc["buckets"].values()))
-                    + pc_vec(acc["bucket_versions"], varint))
+                    + pc_vec(acc["bucket_versions"], varint)
+                    # recent_heads: the fingerprints of earlier heads (none are written here, so
+                    # none are listed; a reader cannot then tell a fork, which is allowed).
+                    + varint(0))
             ha = b"secure-photo-gallery v2 manifest" + self.vault_id + be64(account)
             self.row("manifests", account, seal(km, ha, head, f"manifest {account}"))
             out = next(a for a in self.out_accounts if a["id"] == account)
@@ -371,35 +424,45 @@ TABLES = {
 
 def make_vault():
     w = VaultWriter()
-    # alice: sharp previews (0); two photos.
+    # alice: sharp previews (0); photos A, B and D.
     w.register(1, "alice", "correct horse battery staple", "alice@example.com", previews=0)
     # bob: blurred previews (1); the login password is stored NFC ("ü" composed) and is
-    # typed decomposed ("u" + U+0308) by the test, which NFC makes the same password.
+    # typed decomposed ("u" + U+0308) by the test, which NFC makes the same password. Photo C.
     w.register(2, "bob", "gr\u00fcn tea at n\u00efne", "bob@example.com", previews=1)
-    a_id, b_id, c_id = 0x3A_5C96_0E11, 0x07_D2B4_41A2, 0xF1_0000_2BC3
-    w.store_photo(1, a_id, pattern(70_000), {
+    # A: 2 chunks (2 segments); D: 17 chunks (one segment of 16, then one of 1), in the
+    # same manifest bucket as A (0x11) with a smaller id, so the bucket lists [D, A]. D is
+    # stored in the blurred form although alice's previews are sharp (as if she changed
+    # the setting after storing it): the program converts it when it is next unlocked.
+    a_id, b_id, c_id, d_id = 0x3A_5C96_0E11, 0x07_D2B4_41A2, 0xF1_0000_2BC3, 0x00_1234_5611
+    w.store_photo(1, a_id, (70_000, 31, 0, 251), {
         "name": "IMG_0001 (A).jpg", "mime": "image/jpeg", "width": 4032, "height": 3024, "orientation": 1,
         "taken_at": "2024-06-15T10:30:00", "camera": "Python Vectors Cam", "has_gps": True,
-        "imported_at": 1_718_447_400, "_pattern": "pattern(70000)"}, b"thumbnail of A")
-    w.store_photo(1, b_id, bytes((i * 7 + 3) % 256 for i in range(100)), {
-        "name": "b\u00e9b\u00e9.png", "mime": "image/png", "width": 48, "height": 64, "orientation": 6,
-        "taken_at": None, "camera": None, "has_gps": False, "imported_at": -86_400,
-        "_pattern": "(i * 7 + 3) % 256 for i in range(100)"}, b"thumbnail of B")
-    w.store_photo(2, c_id, bytes((i * 13) % 256 for i in range(1000)), {
+        "imported_at": 1_718_447_400}, b"thumbnail of A")
+    w.store_photo(1, b_id, bmp_4x4(), {
+        "name": "b\u00e9b\u00e9.bmp", "mime": "image/bmp", "width": 4, "height": 4, "orientation": 6,
+        "taken_at": None, "camera": None, "has_gps": False, "imported_at": -86_400}, b"thumbnail of B")
+    w.store_photo(2, c_id, (1000, 13, 0, 256), {
         "name": "C.webp", "mime": "image/webp", "width": 640, "height": 480, "orientation": 1,
-        "taken_at": "2023-01-02T03:04:05", "camera": None, "has_gps": False, "imported_at": 1_700_000_000,
-        "_pattern": "(i * 13) % 256 for i in range(1000)"},
+        "taken_at": "2023-01-02T03:04:05", "camera": None, "has_gps": False, "imported_at": 1_700_000_000},
         b"sharp thumbnail of C " * 30, placeholder=b"blurred placeholder of C")
+    w.store_photo(1, d_id, (1_050_000, 37, 11, 253), {
+        "name": "D.tif", "mime": "image/tiff", "width": 1, "height": 1, "orientation": 1,
+        "taken_at": None, "camera": None, "has_gps": False, "imported_at": 1_718_447_401},
+        TINY_JPEG, placeholder=b"blurred placeholder of D", inline_chunks=False)
     w.finish()
 
     def row_json(table, k, v):
+        if table == "chunks" and (table, *k) in w.by_digest:
+            return {"key": k, "value_len": len(v), "value_sha256": hashlib.sha256(v).hexdigest()}
         return {"key": k, "value": v.hex() if isinstance(v, bytes) else v}
 
     return {
         "format_version": 2,
         "vault_id": w.vault_id.hex(),
         "note": "Rows written from docs/FORMAT.md by tests/vectors/generate.py. Keys: &str as a string, "
-                "u64 as a number, tuples as arrays, [u8; 32] as hex; &[u8] values as hex, u64 values as numbers.",
+                "u64 as a number, tuples as arrays, [u8; 32] as hex; &[u8] values as hex, u64 values as numbers. "
+                "Chunk rows of a photo with chunks_inline false have value_len and value_sha256 instead of value: "
+                "re-create them from the photo's pattern, photo_key and nonce_prefix.",
         "accounts": w.out_accounts,
         "tables": {name: {"key_type": kt, "value_type": vt,
                           "rows": [row_json(name, k, v) for k, v in w.rows[name]]}
