@@ -68,7 +68,7 @@ pub fn export_photo(
         }
         ExportKind::Thumbnail => {
             let thumbnail = match unlock {
-                Some(unlock) => session.unlocked_thumbnail(id, unlock)?,
+                Some(unlock) => crate::service::unlocked_thumbnail(session, id, unlock)?,
                 None => session.thumbnail(id)?,
             };
             (session.meta(id)?, thumbnail)

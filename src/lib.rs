@@ -9,6 +9,7 @@
 //! - [`import`]: files and folders into the vault, mail before commit; uses all of the above.
 //! - [`export`]: one photo out of the vault, atomically (original, stripped or thumbnail).
 //! - [`parallel`]: the worker pool that import and export run on.
+//! - [`service`]: use cases that compose the layers, for both front ends (previews so far).
 //! - [`jobs`]: the desktop app's worker threads (login, list, thumbnails, import, export…).
 //! - [`ui`]: the desktop app (eframe/egui).
 //! - [`cli`]: the command line for scripts.
@@ -26,6 +27,7 @@ pub mod jobs;
 pub mod mail;
 mod panic_guard;
 pub mod parallel;
+pub mod service;
 #[cfg(feature = "desktop")]
 pub mod ui;
 pub mod vault;

@@ -408,3 +408,25 @@ fn a_vault_forked_elsewhere_and_put_back_is_warned_of_and_fails_verify() {
     let again = env.run(&["list", "--user", "alice"], &[]);
     assert!(stderr(&again).contains("not the copy last opened on this computer"), "{}", stderr(&again));
 }
+
+#[test]
+fn a_put_back_duplicate_index_entry_does_not_block_importing_the_photo_again() {
+    let env = Env::new();
+    env.register("alice");
+    let photo = write(&env.path("in"), "p.jpg", &jpeg(64, 48, 95));
+    let (_, imported) = env.import("alice", &[&photo]);
+    let id = imported[0].0.clone();
+    let rows = take_rows(&env.vault, id_number(&id), false);
+    env.ok(&["delete", "--user", "alice", "--id", &id], &[]);
+    // Only the duplicate-index entry is put back.
+    {
+        let db = redb::Database::create(&env.vault).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(CONTENT_HASHES).unwrap().insert((1, &rows.hashes[0]), id_number(&id)).unwrap();
+        txn.commit().unwrap();
+    }
+    let (out, again) = env.import("alice", &[&photo]);
+    assert_eq!(again.len(), 1, "the photo was taken for a duplicate: {}", stdout(&out));
+    assert_eq!(env.list_json("alice").len(), 1);
+    env.ok(&["verify", "--user", "alice"], &[]);
+}

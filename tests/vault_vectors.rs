@@ -375,7 +375,13 @@ fn check_preview_rows(path: &Path, v: &Value) {
             let pid = u(&photo["id"]);
             let text = photo["id_text"].as_str().unwrap();
             let sealed = thumbnails.get(pid).unwrap().expect("a thumbnails row").value().to_vec();
-            let aad = [b"secure-photo-gallery v1 thumbnail".as_slice(), &be64(aid), &be64(pid)].concat();
+            // The login's preview: the thumbnail (sharp), or a placeholder under its own label.
+            let label: &[u8] = if account["previews"] == 0 {
+                b"secure-photo-gallery v1 thumbnail"
+            } else {
+                b"secure-photo-gallery v2 placeholder"
+            };
+            let aad = [label, &be64(aid), &be64(pid)].concat();
             let padded = open(&derive_subkey(&master, Subkey::Thumbnail), &aad, &sealed).unwrap();
             assert_eq!(unpad(&padded), hex(&photo["login_thumbnail_after_unlock"]), "{text}: thumbnails row");
             let has_private = private.get(pid).unwrap().is_some();
@@ -474,7 +480,9 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                 assert_eq!(sha256_hex(&bytes), photo["sha256"].as_str().unwrap(), "{text}");
                 assert_eq!(&bytes[..], original(photo).as_slice(), "{text}");
 
-                let unlocked = session.unlocked_thumbnail(id, &PhotoUnlock::Password(&pw)).unwrap();
+                let unlocked =
+                    secure_photo_gallery::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw))
+                        .unwrap();
                 assert_eq!(&unlocked[..], hex(&photo["unlocked_thumbnail"]).as_slice(), "{text}: unlocked thumbnail");
 
                 // A wrong (well-formed) photo password opens nothing.
@@ -487,7 +495,8 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                     "{text}: wrong password opened it"
                 );
                 assert!(
-                    session.unlocked_thumbnail(id, &PhotoUnlock::Password(&wrong)).is_err(),
+                    secure_photo_gallery::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&wrong))
+                        .is_err(),
                     "{text}: wrong password opened the private thumbnail"
                 );
             }

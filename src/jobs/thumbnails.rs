@@ -66,7 +66,9 @@ impl ThumbnailLoader {
                 while queue.refill(&rx).is_some() {
                     let Some((id, side, password)) = queue.0.pop() else { continue };
                     let thumbnail = match &password {
-                        Some(password) => session.unlocked_thumbnail(id, &PhotoUnlock::Password(password)),
+                        Some(password) => {
+                            crate::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(password))
+                        }
                         None => session.thumbnail(id),
                     };
                     let result = thumbnail

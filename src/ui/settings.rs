@@ -92,10 +92,8 @@ impl SettingsWindow {
                 if super::login::previews_choice(ui, &mut self.previews) {
                     let (session, previews) = (session.clone(), self.previews);
                     jobs.settings(move || {
-                        let mut profile = session.profile();
-                        profile.previews = previews;
-                        session.set_profile(profile).map_err(|e| e.to_string())?;
-                        Ok("Saved: photos already imported change when they are next unlocked".into())
+                        crate::service::set_previews(&session, previews).map_err(|e| e.to_string())?;
+                        Ok("Saved: previews of locked photos changed".into())
                     });
                 }
                 ui.separator();

@@ -100,7 +100,16 @@ impl Vault {
                     return Err(RegisterError::UsernameTaken(username.to_string()));
                 }
                 let mut accounts = txn.open_table(ACCOUNTS).map_err(StorageError::from)?;
-                let account_id = accounts.last().map_err(StorageError::from)?.map_or(1, |(k, _)| k.value() + 1);
+                // After the last id ever used: an account whose record was removed from the
+                // file still has its manifest, and its id is not given out again.
+                let last = |t: Option<(redb::AccessGuard<'_, u64>, redb::AccessGuard<'_, &[u8]>)>| {
+                    t.map_or(0, |(k, _)| k.value())
+                };
+                let used = last(accounts.last().map_err(StorageError::from)?).max(last(
+                    txn.open_table(MANIFESTS).map_err(StorageError::from)?.last().map_err(StorageError::from)?,
+                ));
+                let account_id =
+                    used.checked_add(1).ok_or_else(|| StorageError::tampered("the account ids are exhausted"))?;
                 let profile = Profile { email: email.to_string(), smtp: None, previews };
                 let record = encode(&AccountRecord {
                     version: ACCOUNT_RECORD_VERSION,
@@ -138,6 +147,9 @@ impl Vault {
         let record: AccountRecord = decode(&bytes)?;
         if record.version != ACCOUNT_RECORD_VERSION {
             return Err(StorageError::damaged_record());
+        }
+        if record.username.to_lowercase() != username.to_lowercase() {
+            return Err(StorageError::tampered("the index of user names points at another account"));
         }
         Ok(Some((id, record, bytes)))
     }

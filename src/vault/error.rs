@@ -199,6 +199,9 @@ pub enum PhotoError {
         "cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo (run `verify` to check the vault)"
     )]
     Locked(String),
+    /// No preview could be made of the photo (its original no longer decodes).
+    #[error("no preview can be made of photo {0}; export it to see it")]
+    PreviewUnavailable(crate::vault::PhotoId),
     /// The account hides previews of locked photos, and this one was not unlocked.
     #[error(
         "photo {0} is locked and this account hides the previews of locked photos; unlock it with its password to see it"

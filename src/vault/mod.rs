@@ -17,6 +17,19 @@ mod seen;
 pub(crate) use records::{decode_every_record, sample_records};
 mod schema;
 
+/// Fixtures for the tests of layers above the vault.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::photos::tests::one_photo;
+
+    /// Removes a photo's private thumbnail row, as a file writer could.
+    pub(crate) fn remove_private_thumbnail(session: &super::Session, id: super::PhotoId) {
+        let txn = session.vault.db.begin_write().unwrap();
+        txn.open_table(super::schema::PRIVATE_THUMBNAILS).unwrap().remove(id.as_u64()).unwrap();
+        txn.commit().unwrap();
+    }
+}
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,7 +41,9 @@ pub use account::{MIN_PASSWORD_LEN, Session, validate_email, validate_username};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;
-pub use photos::{ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, VerifyProblem};
+pub use photos::{
+    ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews, VerifyProblem,
+};
 pub use records::{PhotoMeta, Previews, Profile, SmtpSettings};
 pub use seen::{Rollback, default_state_dir};
 

@@ -50,6 +50,21 @@ pub struct PreparedPhoto {
     thumbnails: SealedThumbnails,
 }
 
+/// A photo's login-visible preview, by the form its associated data proves.
+enum LoginPreview {
+    Thumbnail(SecretBytes),
+    Placeholder(SecretBytes),
+}
+
+/// A photo's previews as found with its key ([`Session::stored_previews`]).
+pub struct StoredPreviews {
+    /// The sharp thumbnail, unless none is stored any more (previews changed from sharp
+    /// since, or its row was removed): then it is to be made again from the original.
+    pub thumbnail: Option<SecretBytes>,
+    /// Whether the stored form is the account's current choice of previews.
+    pub current: bool,
+}
+
 /// A photo's previews as stored: what the login shows (`thumbnails`), and the thumbnail
 /// behind the photo key (`private_thumbnails`), per the account's [`Previews`].
 #[derive(Clone)]
@@ -110,6 +125,10 @@ fn thumb_aad(account: u64, id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v1 thumbnail".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
 }
 
+fn placeholder_aad(account: u64, id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v2 placeholder".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
+}
+
 fn private_thumb_aad(account: u64, id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v2 private thumbnail".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
 }
@@ -153,12 +172,15 @@ impl Session {
         ContentHash(keyed_hash(&derive_subkey(&self.master, Subkey::ContentHash), bytes))
     }
 
-    /// Whether this account already holds a photo with these bytes.
+    /// Whether this account already holds a photo with these bytes. An index entry whose
+    /// photo is not in the account (put back into the file after the photo was deleted)
+    /// does not count: the photo is imported again, and the entry replaced.
     pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let table = txn.open_table(CONTENT_HASHES)?;
-            Ok(table.get((self.account_id, &hash.0))?.is_some())
+            let Some(id) = table.get((self.account_id, &hash.0))?.map(|g| g.value()) else { return Ok(false) };
+            Ok(txn.open_table(PHOTOS)?.get((self.account_id, id))?.is_some())
         })
     }
 
@@ -188,16 +210,22 @@ impl Session {
         })
     }
 
-    /// The stored forms of a photo's previews under the account's current choice.
+    /// The stored forms of a photo's previews under the account's current choice. The
+    /// placeholder is sealed with associated data of its own, so that the stored form is
+    /// authenticated: a placeholder is never taken for the thumbnail.
     fn seal_thumbnails(&self, id: u64, key: &SecretKey, thumbnail: &[u8], placeholder: &[u8]) -> SealedThumbnails {
-        let public = |jpeg: &[u8]| {
-            seal_padded(&derive_subkey(&self.master, Subkey::Thumbnail), &thumb_aad(self.account_id, id), jpeg)
-        };
+        let public_key = derive_subkey(&self.master, Subkey::Thumbnail);
         let private =
             || seal_padded(&derive_private_thumbnail_key(key), &private_thumb_aad(self.account_id, id), thumbnail);
         match self.profile().previews {
-            Previews::Sharp => SealedThumbnails { public: Some(public(thumbnail)), private: None },
-            Previews::Blurred => SealedThumbnails { public: Some(public(placeholder)), private: Some(private()) },
+            Previews::Sharp => SealedThumbnails {
+                public: Some(seal_padded(&public_key, &thumb_aad(self.account_id, id), thumbnail)),
+                private: None,
+            },
+            Previews::Blurred => SealedThumbnails {
+                public: Some(seal_padded(&public_key, &placeholder_aad(self.account_id, id), placeholder)),
+                private: Some(private()),
+            },
             Previews::Hidden => SealedThumbnails { public: None, private: Some(private()) },
         }
     }
@@ -295,7 +323,15 @@ impl Session {
             let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
             {
                 let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
-                if hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?.is_some() {
+                let indexed = hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?;
+                if let Some(other) = indexed.map(|g| g.value())
+                    && txn
+                        .open_table(PHOTOS)
+                        .map_err(StorageError::from)?
+                        .get((self.account_id, other))
+                        .map_err(StorageError::from)?
+                        .is_some()
+                {
                     return Err(StoreError::Duplicate);
                 }
                 let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
@@ -396,60 +432,128 @@ impl Session {
 
     /// What the login shows of a photo: its thumbnail JPEG, or its blurred placeholder when
     /// the account's previews are blurred. [`PhotoError::PreviewHidden`] when there is
-    /// none (hidden previews): then only [`Session::unlocked_thumbnail`] has one.
+    /// none (hidden previews): then only its key opens its thumbnail.
     pub fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
         guard(|| {
             self.record(id)?;
-            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
-            let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
-            let Some(guard) = table.get(id.0).map_err(StorageError::from)? else {
-                let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
-                return Err(match private.get(id.0).map_err(StorageError::from)? {
-                    Some(_) => PhotoError::PreviewHidden(id),
-                    None => PhotoError::Locked(id.to_string()),
-                });
-            };
-            let key = derive_subkey(&self.master, Subkey::Thumbnail);
-            open_padded(&key, &thumb_aad(self.account_id, id.0), guard.value())
-                .map(SecretBytes::from)
-                .map_err(|_| PhotoError::Locked(id.to_string()))
+            match self.login_preview(id)? {
+                Some(LoginPreview::Thumbnail(jpeg) | LoginPreview::Placeholder(jpeg)) => Ok(jpeg),
+                None => {
+                    let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+                    let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
+                    Err(match private.get(id.0).map_err(StorageError::from)? {
+                        Some(_) => PhotoError::PreviewHidden(id),
+                        None => PhotoError::Locked(id.to_string()),
+                    })
+                }
+            }
         })
     }
 
-    /// The photo's sharp thumbnail, opened with the photo's key (its password, or the
-    /// recovery key): whatever the account's previews. A photo whose stored previews do
-    /// not match the account's current choice is converted to it here, in one transaction.
-    pub fn unlocked_thumbnail(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<SecretBytes, PhotoError> {
+    /// The login-visible preview row of a photo, opened, with its authenticated form.
+    fn login_preview(&self, id: PhotoId) -> Result<Option<LoginPreview>, PhotoError> {
+        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+        let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
+        let Some(row) = table.get(id.0).map_err(StorageError::from)? else { return Ok(None) };
+        let key = derive_subkey(&self.master, Subkey::Thumbnail);
+        if let Ok(jpeg) = open_padded(&key, &thumb_aad(self.account_id, id.0), row.value()) {
+            return Ok(Some(LoginPreview::Thumbnail(SecretBytes::from(jpeg))));
+        }
+        let jpeg = open_padded(&key, &placeholder_aad(self.account_id, id.0), row.value())
+            .map_err(|_| PhotoError::Locked(id.to_string()))?;
+        Ok(Some(LoginPreview::Placeholder(SecretBytes::from(jpeg))))
+    }
+
+    /// The photo's previews as stored, opened with the photo's key (its password, or the
+    /// recovery key): the sharp thumbnail, when one is stored (in the private row, or as
+    /// the login's preview), and whether the stored form is the account's current choice.
+    pub fn stored_previews(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<StoredPreviews, PhotoError> {
         guard(|| {
             let (_, _, key) = self.photo_key(id, unlock)?;
-            let locked = || PhotoError::Locked(id.to_string());
             let private = {
                 let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
                 let table = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
                 table.get(id.0).map_err(StorageError::from)?.map(|g| g.value().to_vec())
             };
-            let thumbnail = match &private {
-                Some(sealed) => SecretBytes::from(
+            let private = match &private {
+                Some(sealed) => Some(SecretBytes::from(
                     open_padded(&derive_private_thumbnail_key(&key), &private_thumb_aad(self.account_id, id.0), sealed)
-                        .map_err(|_| locked())?,
-                ),
-                None => self.thumbnail(id)?,
+                        .map_err(|_| PhotoError::Locked(id.to_string()))?,
+                )),
+                None => None,
             };
-            let previews = self.profile().previews;
-            if needs_conversion(previews, private.is_some(), self.has_public_thumbnail(id)?) {
-                let placeholder = crate::imaging::placeholder_jpeg(&thumbnail).map_err(|_| locked())?;
-                let wanted = self.seal_thumbnails(id.0, &key, &thumbnail, &placeholder);
-                let txn = self.vault.begin_write().map_err(StorageError::from)?;
-                self.write_thumbnails(&txn, id.0, &wanted)?;
-                txn.commit().map_err(StorageError::from)?;
-            }
-            Ok(thumbnail)
+            let login = self.login_preview(id)?;
+            let current = match (self.profile().previews, &login, &private) {
+                (Previews::Sharp, Some(LoginPreview::Thumbnail(_)), None)
+                | (Previews::Blurred, Some(LoginPreview::Placeholder(_)), Some(_))
+                | (Previews::Hidden, None, Some(_)) => true,
+                _ => false,
+            };
+            let thumbnail = private.or(match login {
+                Some(LoginPreview::Thumbnail(jpeg)) => Some(jpeg),
+                _ => None,
+            });
+            Ok(StoredPreviews { thumbnail, current })
         })
     }
 
-    fn has_public_thumbnail(&self, id: PhotoId) -> Result<bool, StorageError> {
-        let txn = self.vault.db.begin_read()?;
-        Ok(txn.open_table(THUMBNAILS)?.get(id.0)?.is_some())
+    /// Stores a photo's previews in the form of the account's current choice (opened with
+    /// its key, which seals the private thumbnail), replacing what was there.
+    pub fn store_previews(
+        &self,
+        id: PhotoId,
+        unlock: &PhotoUnlock<'_>,
+        thumbnail: &[u8],
+        placeholder: &[u8],
+    ) -> Result<(), PhotoError> {
+        guard(|| {
+            let (_, _, key) = self.photo_key(id, unlock)?;
+            let wanted = self.seal_thumbnails(id.0, &key, thumbnail, placeholder);
+            let txn = self.vault.begin_write().map_err(StorageError::from)?;
+            self.write_thumbnails(&txn, id.0, &wanted)?;
+            txn.commit().map_err(StorageError::from)?;
+            Ok(())
+        })
+    }
+
+    /// Puts the login-visible previews of every photo in the form of the account's current
+    /// choice as far as the login alone can: a sharp preview becomes `placeholder(sharp)`
+    /// (blurred) or goes (hidden), at once, rather than at each photo's next unlock (which
+    /// then rebuilds the private thumbnail from the original). Returns how many changed.
+    pub fn hide_sharp_previews(&self, placeholder: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Result<usize, StorageError> {
+        guard(|| {
+            let previews = self.profile().previews;
+            if previews == Previews::Sharp {
+                return Ok(0);
+            }
+            let (photos, _) = self.list()?;
+            let key = derive_subkey(&self.master, Subkey::Thumbnail);
+            let mut changed = 0;
+            let txn = self.vault.begin_write()?;
+            {
+                let mut table = txn.open_table(THUMBNAILS)?;
+                for photo in &photos {
+                    let id = photo.id.0;
+                    let sharp = match table.get(id)? {
+                        Some(row) => open_padded(&key, &thumb_aad(self.account_id, id), row.value()).ok(),
+                        None => None,
+                    };
+                    let Some(sharp) = sharp.map(SecretBytes::from) else { continue };
+                    match (previews, placeholder(&sharp)) {
+                        (Previews::Blurred, Some(blur)) => {
+                            let sealed = seal_padded(&key, &placeholder_aad(self.account_id, id), &blur);
+                            table.insert(id, sealed.as_slice())?;
+                        }
+                        _ => {
+                            table.remove(id)?;
+                        }
+                    }
+                    changed += 1;
+                }
+            }
+            txn.commit()?;
+            Ok(changed)
+        })
     }
 
     /// Decrypts the photo's original bytes into `out`, chunk by chunk. Every chunk is
@@ -613,7 +717,9 @@ impl Session {
                 // A photo with hidden previews has only the private thumbnail, which needs
                 // the photo's key: its presence is all the login can check.
                 let thumb_ok = match thumbs.get(id)? {
-                    Some(t) => open_padded(&thumb_key, &thumb_aad(self.account_id, id), t.value()).is_ok(),
+                    Some(t) => [thumb_aad(self.account_id, id), placeholder_aad(self.account_id, id)]
+                        .iter()
+                        .any(|aad| open_padded(&thumb_key, aad, t.value()).is_ok()),
                     None => private_thumbs.get(id)?.is_some(),
                 };
                 if !thumb_ok {
@@ -645,15 +751,6 @@ impl Session {
     }
 }
 
-/// Whether a photo stored with (`private`, `public`) rows must be rewritten for `previews`.
-fn needs_conversion(previews: Previews, private: bool, public: bool) -> bool {
-    match previews {
-        Previews::Sharp => private || !public,
-        Previews::Blurred => !private || !public,
-        Previews::Hidden => !private || public,
-    }
-}
-
 impl PhotoMeta {
     /// Seconds since the epoch to sort by: the date taken (local time read as UTC) when
     /// known, else the import time.
@@ -669,12 +766,12 @@ fn parse_taken_at(iso: &str) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::vault::Vault;
 
     /// A vault with one account using `previews`, and one stored photo (800x600).
-    fn one_photo(previews: Previews) -> (tempfile::TempDir, Session, PhotoId, PhotoPassword, Vec<u8>) {
+    pub(crate) fn one_photo(previews: Previews) -> (tempfile::TempDir, Session, PhotoId, PhotoPassword, Vec<u8>) {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
         vault.register("alice", "alice@example.com", "correct horse battery staple", previews).unwrap();
@@ -719,7 +816,11 @@ mod tests {
             Subkey::Profile,
             Subkey::Manifest,
         ];
-        let aads = [thumb_aad(session.account_id, id.0), private_thumb_aad(session.account_id, id.0)];
+        let aads = [
+            thumb_aad(session.account_id, id.0),
+            placeholder_aad(session.account_id, id.0),
+            private_thumb_aad(session.account_id, id.0),
+        ];
         let mut opened = Vec::new();
         for row in preview_rows(&session, id) {
             for key in subkeys.iter().map(|s| derive_subkey(&session.master, *s)).chain([session.master.clone()]) {
@@ -733,8 +834,9 @@ mod tests {
         assert_eq!(opened.len(), 1, "only the placeholder opens with the login");
         assert!(side(&opened[0]) <= crate::imaging::PLACEHOLDER_MAX_SIDE);
         // The photo's password shows the sharp one.
-        let unlocked = session.unlocked_thumbnail(id, &PhotoUnlock::Password(&password)).unwrap();
-        assert_eq!(&unlocked[..], &sharp[..]);
+        let stored = session.stored_previews(id, &PhotoUnlock::Password(&password)).unwrap();
+        assert_eq!(stored.thumbnail.as_deref().map(|t| &t[..]), Some(&sharp[..]));
+        assert!(stored.current);
         assert!(session.verify().unwrap().is_empty());
     }
 
@@ -742,31 +844,9 @@ mod tests {
     fn hidden_previews_show_nothing_until_unlocked() {
         let (_dir, session, id, password, sharp) = one_photo(Previews::Hidden);
         assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(i)) if i == id));
-        assert_eq!(&session.unlocked_thumbnail(id, &PhotoUnlock::Password(&password)).unwrap()[..], &sharp[..]);
-        assert!(session.unlocked_thumbnail(id, &PhotoUnlock::Password(&PhotoPassword::generate())).is_err());
-        assert!(session.verify().unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_photo_converts_to_the_account_s_previews_when_next_unlocked() {
-        let (_dir, session, id, password, sharp) = one_photo(Previews::Sharp);
-        let unlock = PhotoUnlock::Password(&password);
-        let set = |previews| {
-            let mut profile = session.profile();
-            profile.previews = previews;
-            session.set_profile(profile).unwrap();
-        };
-        set(Previews::Blurred);
-        assert_eq!(side(&session.thumbnail(id).unwrap()), side(&sharp), "unchanged until unlocked");
-        assert_eq!(&session.unlocked_thumbnail(id, &unlock).unwrap()[..], &sharp[..]);
-        assert!(side(&session.thumbnail(id).unwrap()) <= crate::imaging::PLACEHOLDER_MAX_SIDE, "now blurred");
-        set(Previews::Hidden);
-        session.unlocked_thumbnail(id, &unlock).unwrap();
-        assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(_))));
-        set(Previews::Sharp);
-        assert_eq!(&session.unlocked_thumbnail(id, &unlock).unwrap()[..], &sharp[..]);
-        assert_eq!(&session.thumbnail(id).unwrap()[..], &sharp[..], "sharp again, for the login");
-        assert_eq!(preview_rows(&session, id).len(), 1, "no private copy is left behind");
+        let stored = session.stored_previews(id, &PhotoUnlock::Password(&password)).unwrap();
+        assert_eq!(stored.thumbnail.as_deref().map(|t| &t[..]), Some(&sharp[..]));
+        assert!(session.stored_previews(id, &PhotoUnlock::Password(&PhotoPassword::generate())).is_err());
         assert!(session.verify().unwrap().is_empty());
     }
 }

@@ -350,10 +350,11 @@ class VaultWriter:
             if not inline_chunks:
                 self.by_digest.add(("chunks", photo_id, s))
         login_thumbnail = thumbnail if placeholder is None else placeholder
+        # The login's preview: the thumbnail, or a placeholder under its own associated data.
+        login_aad = (b"secure-photo-gallery v1 thumbnail" if placeholder is None
+                     else b"secure-photo-gallery v2 placeholder") + be64(account) + be64(photo_id)
         self.row("thumbnails", photo_id,
-                 seal_padded(subkey(m, "thumbnail"),
-                             b"secure-photo-gallery v1 thumbnail" + be64(account) + be64(photo_id),
-                             login_thumbnail, "thumbnail " + label))
+                 seal_padded(subkey(m, "thumbnail"), login_aad, login_thumbnail, "thumbnail " + label))
         if placeholder is not None:
             kt = hkdf(kf, b"secure-photo-gallery v2 private thumbnail")
             self.row("private_thumbnails", photo_id,

@@ -1,0 +1,86 @@
+//! Previews of locked photos: an account's choice (sharp, blurred, hidden) and the
+//! conversions it asks for. The vault stores and opens the rows; making a thumbnail or a
+//! placeholder is imaging's; this decides when each is needed.
+
+use crate::crypto::SecretBytes;
+use crate::vault::{PhotoError, PhotoId, PhotoUnlock, Previews, RegisterError, Session};
+
+/// The photo's sharp thumbnail, opened with its key (its password, or the recovery key)
+/// whatever the account's previews. A photo whose stored previews are not in the form of
+/// the account's current choice is converted to it; when no sharp thumbnail is stored any
+/// more (the previews changed from sharp since, or its row is gone), it is made again
+/// from the original, never from what the login shows.
+pub fn unlocked_thumbnail(session: &Session, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<SecretBytes, PhotoError> {
+    let stored = session.stored_previews(id, unlock)?;
+    let (thumbnail, placeholder) = match stored.thumbnail {
+        Some(thumbnail) if stored.current => return Ok(thumbnail),
+        Some(thumbnail) => {
+            let placeholder =
+                crate::imaging::placeholder_jpeg(&thumbnail).map_err(|_| PhotoError::PreviewUnavailable(id))?;
+            (thumbnail, placeholder)
+        }
+        None => {
+            let (_, original) = session.decrypt(id, unlock)?;
+            let analysis = crate::imaging::analyze(&original).map_err(|_| PhotoError::PreviewUnavailable(id))?;
+            (SecretBytes::from(analysis.thumbnail_jpeg), analysis.placeholder_jpeg)
+        }
+    };
+    session.store_previews(id, unlock, &thumbnail, &placeholder)?;
+    Ok(thumbnail)
+}
+
+/// Sets how the account's locked photos look after login. Going to blurred or hidden
+/// previews takes every sharp preview out of the login's reach at once (a placeholder
+/// made from it, or nothing); each photo's sharp thumbnail comes back, sealed under its
+/// key, the next time it is unlocked. Returns how many previews changed now.
+pub fn set_previews(session: &Session, previews: Previews) -> Result<usize, RegisterError> {
+    let mut profile = session.profile();
+    profile.previews = previews;
+    session.set_profile(profile)?;
+    Ok(session.hide_sharp_previews(&|sharp| crate::imaging::placeholder_jpeg(sharp).ok())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::tests_support::one_photo;
+
+    fn side(jpeg: &[u8]) -> u32 {
+        let picture = image::load_from_memory(jpeg).unwrap();
+        picture.width().max(picture.height())
+    }
+
+    const PLACEHOLDER: u32 = crate::imaging::PLACEHOLDER_MAX_SIDE;
+
+    #[test]
+    fn going_blurred_hides_every_sharp_preview_at_once_and_unlocking_brings_the_thumbnail_back() {
+        let (_dir, session, id, password, sharp) = one_photo(Previews::Sharp);
+        assert_eq!(set_previews(&session, Previews::Blurred).unwrap(), 1);
+        assert!(side(&session.thumbnail(id).unwrap()) <= PLACEHOLDER, "blurred at once, before any unlock");
+        // No sharp thumbnail is stored now: it is made again from the original.
+        let unlock = PhotoUnlock::Password(&password);
+        assert!(session.stored_previews(id, &unlock).unwrap().thumbnail.is_none());
+        assert_eq!(&unlocked_thumbnail(&session, id, &unlock).unwrap()[..], &sharp[..]);
+        let stored = session.stored_previews(id, &unlock).unwrap();
+        assert!(stored.current && stored.thumbnail.is_some_and(|t| t[..] == sharp[..]));
+        assert!(side(&session.thumbnail(id).unwrap()) <= PLACEHOLDER);
+
+        assert_eq!(set_previews(&session, Previews::Hidden).unwrap(), 0, "no sharp preview left to hide");
+        unlocked_thumbnail(&session, id, &unlock).unwrap();
+        assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(_))));
+
+        set_previews(&session, Previews::Sharp).unwrap();
+        assert_eq!(&unlocked_thumbnail(&session, id, &unlock).unwrap()[..], &sharp[..]);
+        assert_eq!(&session.thumbnail(id).unwrap()[..], &sharp[..], "sharp again, for the login");
+        assert!(session.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_lost_private_thumbnail_is_made_again_from_the_original_not_from_the_placeholder() {
+        let (_dir, session, id, password, sharp) = one_photo(Previews::Blurred);
+        crate::vault::tests_support::remove_private_thumbnail(&session, id);
+        let unlock = PhotoUnlock::Password(&password);
+        assert_eq!(&unlocked_thumbnail(&session, id, &unlock).unwrap()[..], &sharp[..]);
+        assert!(side(&session.thumbnail(id).unwrap()) <= PLACEHOLDER);
+    }
+}
