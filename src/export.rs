@@ -50,7 +50,7 @@ pub fn export_photo(
     kind: ExportKind,
     out: &Path,
 ) -> Result<PhotoMeta, ExportError> {
-    let locked = || ExportError::Photo(PhotoError::Locked(id.to_string()));
+    let locked = || ExportError::Photo(PhotoError::Locked(id));
     if let Some(state) = session.vault().state_dir() {
         let folder = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         crate::files::note_export_folder(state, &std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf()));

@@ -147,7 +147,8 @@ fn crash_child() {
     match mode.as_str() {
         // The app's and the command's import.
         "import" => {
-            use secure_photo_gallery::import::{MailOverrides, import_paths, mail_route};
+            use secure_photo_gallery::import::import_paths;
+            use secure_photo_gallery::service::{MailOverrides, mail_route};
             let route = mail_route(&session, &MailOverrides::default()).unwrap();
             let summary =
                 import_paths(&session, &route, &[src], &std::sync::atomic::AtomicBool::new(false), &mut |_| {})

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::import::MailOverrides;
+use crate::service::MailOverrides;
 use crate::vault::{SmtpSettings, Vault};
 
 use super::account::login;
@@ -31,7 +31,7 @@ pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str
         url.set_password(Some(&password)).ok().context("this SMTP URL cannot carry a password")?;
     }
     let url = zeroize::Zeroizing::new(url.to_string());
-    let config = MailOverrides::from_env().smtp_config(&url)?;
+    let config = overrides_from_env().smtp_config(&url)?;
     config.check()?;
     profile.smtp = Some(SmtpSettings { url: url.to_string(), from: from.map(str::to_string) });
     session.set_profile(profile)?;
@@ -53,7 +53,7 @@ pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str
 /// one the server accepted is deleted from the outbox.
 pub fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let route = crate::import::mail_route(&session, &MailOverrides::from_env())?;
+    let route = crate::service::mail_route(&session, &overrides_from_env())?;
     let crate::mail::MailTransport::Smtp(smtp) = &route.transport else {
         anyhow::bail!(
             "no SMTP server is set up for {user}, so the outbox cannot be sent; set one up with `mail --user {user} --smtp-url URL` first"
@@ -74,4 +74,13 @@ pub fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
         say!("the outbox holds no email of {user}");
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// `SPG_SMTP_URL` and `SPG_SMTP_CA_FILE`: the command line's overrides of an account's mail
+/// settings for one run. The app reads no environment variable.
+pub fn overrides_from_env() -> MailOverrides {
+    MailOverrides {
+        smtp_url: std::env::var("SPG_SMTP_URL").ok().filter(|s| !s.is_empty()).map(zeroize::Zeroizing::new),
+        ca_file: std::env::var_os("SPG_SMTP_CA_FILE").filter(|s| !s.is_empty()).map(std::path::PathBuf::from),
+    }
 }

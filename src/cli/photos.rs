@@ -6,14 +6,15 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use crate::import::{ImportEvent, MailOverrides, import_paths, mail_route};
+use crate::import::{ImportEvent, import_paths};
+use crate::service::mail_route;
 use crate::vault::{PhotoId, PhotoInfo, Vault};
 
 use super::account::login;
 
 pub fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let route = mail_route(&session, &MailOverrides::from_env())?;
+    let route = mail_route(&session, &super::mail::overrides_from_env())?;
     if route.is_outbox() {
         eprintln!(
             "No SMTP server is set up for {user}: the password email goes to the outbox folder {} \

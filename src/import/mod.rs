@@ -13,7 +13,8 @@ use zeroize::Zeroizing;
 
 use crate::crypto::SecretBytes;
 use crate::imaging::{Analysis, ImageError, analyze};
-use crate::mail::{MailError, MailTransport, PasswordEmail, PasswordEntry, SmtpConfig};
+use crate::mail::{MailError, PasswordEmail, PasswordEntry};
+use crate::service::MailRoute;
 use crate::vault::{
     ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, SealedPhoto, Session, StorageError, StoreError,
 };
@@ -117,67 +118,6 @@ pub struct ImportSummary {
     pub failed: usize,
     /// Whether the import was cancelled before the end.
     pub cancelled: bool,
-}
-
-/// Where an account's password emails go, and from which address.
-#[derive(Debug, Clone)]
-pub struct MailRoute {
-    /// The transport.
-    pub transport: MailTransport,
-    /// The From address.
-    pub from: String,
-}
-
-impl MailRoute {
-    /// Whether mail goes to the local outbox rather than a server.
-    pub fn is_outbox(&self) -> bool {
-        matches!(self.transport, MailTransport::Outbox(_))
-    }
-}
-
-/// Mail settings that override the account's for one run.
-#[derive(Debug, Clone, Default)]
-pub struct MailOverrides {
-    /// An SMTP URL to use instead of the stored setting (`SPG_SMTP_URL`).
-    pub smtp_url: Option<Zeroizing<String>>,
-    /// A PEM file of extra trusted roots, for a server with its own CA (`SPG_SMTP_CA_FILE`).
-    pub ca_file: Option<PathBuf>,
-}
-
-impl MailOverrides {
-    /// Reads `SPG_SMTP_URL` and `SPG_SMTP_CA_FILE`.
-    pub fn from_env() -> MailOverrides {
-        MailOverrides {
-            smtp_url: std::env::var("SPG_SMTP_URL").ok().filter(|s| !s.is_empty()).map(Zeroizing::new),
-            ca_file: std::env::var_os("SPG_SMTP_CA_FILE").filter(|s| !s.is_empty()).map(PathBuf::from),
-        }
-    }
-
-    /// The SMTP configuration for `url`, with the extra roots if any.
-    pub fn smtp_config(&self, url: &str) -> Result<SmtpConfig, MailError> {
-        let config = SmtpConfig::parse(url)?;
-        match &self.ca_file {
-            Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| MailError::BadCa(format!("{}: {e}", path.display())))?;
-                Ok(config.with_extra_roots(pem))
-            }
-            None => Ok(config),
-        }
-    }
-}
-
-/// The mail route for the session's account: its SMTP server when one is set (or given
-/// in `overrides`), else the local outbox beside the vault.
-pub fn mail_route(session: &Session, overrides: &MailOverrides) -> Result<MailRoute, MailError> {
-    let profile = session.profile();
-    let from_addr = profile.smtp.as_ref().and_then(|s| s.from.clone()).unwrap_or_else(|| profile.email.clone());
-    let from = format!("Secure Photo Gallery <{from_addr}>");
-    let url = overrides.smtp_url.as_deref().map(String::as_str).or(profile.smtp.as_ref().map(|s| s.url.as_str()));
-    let transport = match url {
-        Some(url) => MailTransport::Smtp(overrides.smtp_config(url)?),
-        None => MailTransport::Outbox(session.vault().outbox_dir()),
-    };
-    Ok(MailRoute { transport, from })
 }
 
 /// Imports `paths` (files or folders) into the session's account, mailing each batch's

@@ -17,7 +17,8 @@ use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
 use crate::export::{ExportItem, ExportKind, export_to_folder};
-use crate::import::{ImportEvent, ImportSummary, MailOverrides, import_paths, mail_route};
+use crate::import::{ImportEvent, ImportSummary, import_paths};
+use crate::service::{MailOverrides, mail_route};
 use crate::vault::{PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session, Vault};
 
 pub use thumbnails::ThumbnailLoader;
@@ -198,25 +199,22 @@ impl Jobs {
     pub fn import(&self, session: Arc<Session>, paths: Vec<PathBuf>, cancel: Arc<AtomicBool>) {
         self.spawn("import", move |ev| {
             let started = Instant::now();
-            let result =
-                mail_route(&session, &MailOverrides::from_env()).map_err(|e| e.to_string()).and_then(|route| {
-                    import_paths(&session, &route, &paths, &cancel, &mut |event| match event {
-                        ImportEvent::Analysed { done, total, bytes } => {
-                            ev.send(Event::ImportProgress { done, total, bytes, started })
-                        }
-                        ImportEvent::Found(total) => {
-                            ev.send(Event::ImportProgress { done: 0, total, bytes: 0, started })
-                        }
-                        ImportEvent::Imported(_, path) => ev.send(Event::ImportFile(path.to_path_buf(), None)),
-                        ImportEvent::Skipped(path, reason) => {
-                            ev.send(Event::ImportFile(path.to_path_buf(), Some(reason.to_string())))
-                        }
-                        ImportEvent::Mailed(whither) => ev.send(Event::ImportMailed(whither.to_string())),
-                    })
-                    .map_err(|e| {
-                        format!("{e}: {}", std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default())
-                    })
-                });
+            let result = mail_route(&session, &MailOverrides::default()).map_err(|e| e.to_string()).and_then(|route| {
+                import_paths(&session, &route, &paths, &cancel, &mut |event| match event {
+                    ImportEvent::Analysed { done, total, bytes } => {
+                        ev.send(Event::ImportProgress { done, total, bytes, started })
+                    }
+                    ImportEvent::Found(total) => ev.send(Event::ImportProgress { done: 0, total, bytes: 0, started }),
+                    ImportEvent::Imported(_, path) => ev.send(Event::ImportFile(path.to_path_buf(), None)),
+                    ImportEvent::Skipped(path, reason) => {
+                        ev.send(Event::ImportFile(path.to_path_buf(), Some(reason.to_string())))
+                    }
+                    ImportEvent::Mailed(whither) => ev.send(Event::ImportMailed(whither.to_string())),
+                })
+                .map_err(|e| {
+                    format!("{e}: {}", std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default())
+                })
+            });
             ev.send(Event::ImportFinished(result));
         });
     }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::import::MailOverrides;
 use crate::jobs::Jobs;
 use crate::mail::{MailTransport, Security, SmtpConfig};
+use crate::service::MailOverrides;
 use crate::vault::{Session, SmtpSettings};
 
 use super::prefs::Prefs;
@@ -164,7 +164,7 @@ impl SettingsWindow {
                 let url = url.clone();
                 let (from, to) = (from.clone(), to.clone());
                 jobs.settings(move || {
-                    let config = MailOverrides::from_env().smtp_config(&url?).map_err(|e| e.to_string())?;
+                    let config = MailOverrides::default().smtp_config(&url?).map_err(|e| e.to_string())?;
                     MailTransport::Smtp(config)
                         .send_test(&from, &to)
                         .map(|w| format!("Test email {w}"))
@@ -176,7 +176,7 @@ impl SettingsWindow {
                 let from = (!self.from.trim().is_empty()).then(|| self.from.trim().to_string());
                 jobs.settings(move || {
                     let url = url?;
-                    let config = MailOverrides::from_env().smtp_config(&url).map_err(|e| e.to_string())?;
+                    let config = MailOverrides::default().smtp_config(&url).map_err(|e| e.to_string())?;
                     config.check().map_err(|e| e.to_string())?;
                     let mut profile = session.profile();
                     profile.smtp = Some(SmtpSettings { url: url.to_string(), from });

@@ -4,59 +4,96 @@ use std::path::PathBuf;
 
 pub(crate) use crate::panic_guard::{Panic, catch_panic};
 
-/// A failure of the storage layer (redb or the file system under it). The message is a
-/// whole sentence that says what to do.
+/// A failure of the storage layer (redb or the file system under it), with its source
+/// kept. Each message is a whole sentence that says what to do.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StorageError(pub(crate) String);
+#[non_exhaustive]
+pub enum StorageError {
+    /// The disk is full, or a file size or quota limit was reached (ENOSPC, EFBIG, EDQUOT).
+    #[error(
+        "the vault could not be written: the disk is full or a size limit was reached ({0}); free some space and try again (nothing half-written was kept)"
+    )]
+    DiskFull(#[source] std::io::Error),
+    /// An earlier write failed, and redb refuses every write until the vault is reopened.
+    #[error(
+        "an earlier write to the vault failed (is the disk full?); close Secure Photo Gallery, free some space, and open the vault again"
+    )]
+    PreviousIo,
+    /// Reading or writing the file failed otherwise.
+    #[error("the vault file could not be read or written ({0}); check the disk, and try again")]
+    Io(#[source] std::io::Error),
+    /// Anything else redb reports.
+    #[error(
+        "vault storage error: {0}; close other programs using the vault and try again, or restore it from a backup"
+    )]
+    Database(#[source] redb::Error),
+    /// The file's internal structure is damaged (redb panicked on it).
+    #[error(
+        "the vault file is damaged: part of its internal structure cannot be read; restore the vault from a backup (photos you exported stay safe)"
+    )]
+    Damaged,
+    /// A stored record does not decode.
+    #[error(
+        "a record in the vault is damaged; run verify to see which photos it concerns, or restore the vault from a backup"
+    )]
+    DamagedRecord,
+    /// One photo's record does not open.
+    #[error("the record of photo {0} is damaged")]
+    DamagedPhoto(crate::vault::PhotoId),
+    /// The vault file was changed by someone without the keys: what was changed.
+    #[error(
+        "the vault file was changed outside Secure Photo Gallery: {0}; nothing was written. Restore the vault from a backup"
+    )]
+    Tampered(&'static str),
+    /// Two photos drew the same random id (once in a trillion imports).
+    #[error("photo ID collision; import the file again")]
+    IdCollision,
+    /// A bug of ours stopped the operation (a panic in our code, not damage).
+    #[error("{0}")]
+    Bug(String),
+}
 
 impl StorageError {
     /// A stored record does not decode.
     pub(crate) fn damaged_record() -> StorageError {
-        StorageError("a record in the vault is damaged; run verify to see which photos it concerns, or restore the vault from a backup".into())
+        StorageError::DamagedRecord
     }
 
     /// The vault file was changed by someone without the keys: `what` says what.
-    pub(crate) fn tampered(what: &str) -> StorageError {
-        StorageError(format!(
-            "the vault file was changed outside Secure Photo Gallery: {what}; nothing was written. Restore the vault from a backup"
-        ))
+    pub(crate) fn tampered(what: &'static str) -> StorageError {
+        StorageError::Tampered(what)
     }
 
-    /// Describes a storage failure, with advice that fits its cause.
-    fn describe(e: &(dyn std::error::Error + 'static)) -> StorageError {
-        let text = e.to_string();
-        // ENOSPC, EFBIG, EDQUOT: nothing more can be written. redb's I/O variants do not
-        // always expose the io::Error as a source, so the OS error text is matched too.
-        let full = ["os error 28", "os error 27", "os error 122", "No space left", "File too large", "Disk quota"];
-        if full.iter().any(|f| text.contains(f)) {
-            return StorageError(format!(
-                "the vault could not be written: the disk is full or a size limit was reached ({text}); free some space and try again (nothing half-written was kept)"
-            ));
-        }
-        if text.contains("Previous I/O error") {
-            return StorageError(
-                "an earlier write to the vault failed (is the disk full?); close Secure Photo Gallery, free some space, and open the vault again".into(),
-            );
-        }
-        StorageError(format!(
-            "vault storage error: {text}; close other programs using the vault and try again, or restore it from a backup"
-        ))
+    /// Whether nothing more can be written until space is freed (the import stops).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StorageError::DiskFull(_) | StorageError::PreviousIo)
     }
 }
 
-/// What a panic inside redb becomes: redb trusts its own page structure, and some
-/// damaged bytes there make it panic instead of returning an error.
-fn damaged_structure() -> StorageError {
-    StorageError(
-        "the vault file is damaged: part of its internal structure cannot be read; restore the vault from a backup (photos you exported stay safe)".into(),
-    )
+impl From<redb::Error> for StorageError {
+    fn from(e: redb::Error) -> Self {
+        match e {
+            redb::Error::Io(io) if is_full(&io) => StorageError::DiskFull(io),
+            redb::Error::Io(io) => StorageError::Io(io),
+            redb::Error::PreviousIo => StorageError::PreviousIo,
+            other => StorageError::Database(other),
+        }
+    }
+}
+
+/// ENOSPC, EFBIG, EDQUOT: nothing more can be written.
+fn is_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::FileTooLarge | std::io::ErrorKind::QuotaExceeded
+    ) || matches!(e.raw_os_error(), Some(28 | 27 | 122))
 }
 
 impl Panic {
-    /// The error a storage operation reports for this panic.
+    /// The error a storage operation reports for this panic: redb trusts its own page
+    /// structure, and some damaged bytes there make it panic instead of returning an error.
     fn into_storage_error(self) -> StorageError {
-        self.bug().map_or_else(damaged_structure, StorageError)
+        self.bug().map_or(StorageError::Damaged, StorageError::Bug)
     }
 }
 
@@ -68,19 +105,17 @@ pub(crate) fn guard<T, E: From<StorageError>>(f: impl FnOnce() -> Result<T, E>) 
 macro_rules! storage_from {
     ($($t:ty),*) => {$(
         impl From<$t> for StorageError {
-            fn from(e: $t) -> Self { StorageError::describe(&e) }
+            fn from(e: $t) -> Self { redb::Error::from(e).into() }
         }
     )*};
 }
-storage_from!(
-    redb::Error,
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    postcard::Error
-);
+storage_from!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+impl From<postcard::Error> for StorageError {
+    fn from(_: postcard::Error) -> Self {
+        StorageError::DamagedRecord
+    }
+}
 
 /// Opening or creating a vault file failed.
 #[derive(Debug, thiserror::Error)]
@@ -193,12 +228,12 @@ pub enum LoginError {
 pub enum PhotoError {
     /// No photo with that ID in this account.
     #[error("no photo {0} in this account; run `list` to see the IDs")]
-    NotFound(String),
+    NotFound(crate::vault::PhotoId),
     /// Wrong photo password, or the photo's stored data was changed: one message for both.
     #[error(
         "cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo (run `verify` to check the vault)"
     )]
-    Locked(String),
+    Locked(crate::vault::PhotoId),
     /// No preview could be made of the photo (its original no longer decodes).
     #[error("no preview can be made of photo {0}; export it to see it")]
     PreviewUnavailable(crate::vault::PhotoId),
@@ -242,9 +277,10 @@ mod tests {
             Ok(())
         })
         .unwrap_err();
-        assert!(err.0.contains("this is a bug"), "{err}");
-        assert!(err.0.contains("src/vault/error.rs:"), "{err}");
-        assert!(err.0.contains("index out of bounds"), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("this is a bug"), "{err}");
+        assert!(text.contains("src/vault/error.rs:"), "{err}");
+        assert!(text.contains("index out of bounds"), "{err}");
         assert_eq!(guard::<u8, StorageError>(|| Ok(7)).unwrap(), 7);
     }
 
@@ -255,6 +291,6 @@ mod tests {
             "range end index 9000 out of range for slice of length 4096",
         );
         assert!(panic.bug().is_none());
-        assert!(panic.into_storage_error().0.starts_with("the vault file is damaged"));
+        assert!(matches!(panic.into_storage_error(), StorageError::Damaged));
     }
 }

@@ -179,7 +179,7 @@ fn create_owner_only(path: &Path) -> std::io::Result<()> {
 /// Checks the format version of an opened vault and returns its id; a new (empty) vault
 /// gets its tables, its format version and a random id.
 fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenError> {
-    let unreadable = |e: StorageError| OpenError::Unreadable { path: path.to_path_buf(), reason: e.0 };
+    let unreadable = |e: StorageError| OpenError::Unreadable { path: path.to_path_buf(), reason: e.to_string() };
     /// The header's two values, as stored (either may be missing or malformed).
     struct Stored {
         version: Option<u32>,
@@ -205,8 +205,8 @@ fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenErr
         Some(v) if v < FORMAT_VERSION => Err(OpenError::FromDevelopmentVersion { path: path.to_path_buf(), found: v }),
         Some(_) => id
             .and_then(|id| <[u8; 16]>::try_from(id).ok())
-            .ok_or_else(|| unreadable(StorageError("its vault id is missing or damaged".into()))),
-        None => Err(unreadable(StorageError("its format version is missing or damaged".into()))),
+            .ok_or_else(|| unreadable(StorageError::Tampered("its vault id is missing or damaged"))),
+        None => Err(unreadable(StorageError::Tampered("its format version is missing or damaged"))),
     }
 }
 

@@ -336,7 +336,7 @@ impl Session {
                 }
                 let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
                 if table.get((id, 0)).map_err(StorageError::from)?.is_some() {
-                    return Err(StorageError("photo ID collision; import the file again".into()).into());
+                    return Err(StorageError::IdCollision.into());
                 }
                 for (segment_index, segment) in photo.segments.iter().enumerate() {
                     table.insert((id, segment_index as u32), segment.as_slice()).map_err(StorageError::from)?;
@@ -373,7 +373,7 @@ impl Session {
 
     /// Opens a stored record: authenticates the header with the metadata and returns both.
     fn open_record(&self, id: u64, bytes: &[u8]) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
-        let damaged = || StorageError(format!("the record of photo {} is damaged", PhotoId(id)));
+        let damaged = || StorageError::DamagedPhoto(PhotoId(id));
         let record: PhotoRecord = decode(bytes)?;
         if record.header.first() != Some(&PHOTO_RECORD_VERSION) {
             return Err(damaged());
@@ -420,8 +420,8 @@ impl Session {
             let guard = table
                 .get((self.account_id, id.0))
                 .map_err(StorageError::from)?
-                .ok_or_else(|| PhotoError::NotFound(id.to_string()))?;
-            self.open_record(id.0, guard.value()).map_err(|_| PhotoError::Locked(id.to_string()))
+                .ok_or_else(|| PhotoError::NotFound(id))?;
+            self.open_record(id.0, guard.value()).map_err(|_| PhotoError::Locked(id))
         })
     }
 
@@ -443,7 +443,7 @@ impl Session {
                     let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
                     Err(match private.get(id.0).map_err(StorageError::from)? {
                         Some(_) => PhotoError::PreviewHidden(id),
-                        None => PhotoError::Locked(id.to_string()),
+                        None => PhotoError::Locked(id),
                     })
                 }
             }
@@ -460,7 +460,7 @@ impl Session {
             return Ok(Some(LoginPreview::Thumbnail(SecretBytes::from(jpeg))));
         }
         let jpeg = open_padded(&key, &placeholder_aad(self.account_id, id.0), row.value())
-            .map_err(|_| PhotoError::Locked(id.to_string()))?;
+            .map_err(|_| PhotoError::Locked(id))?;
         Ok(Some(LoginPreview::Placeholder(SecretBytes::from(jpeg))))
     }
 
@@ -478,7 +478,7 @@ impl Session {
             let private = match &private {
                 Some(sealed) => Some(SecretBytes::from(
                     open_padded(&derive_private_thumbnail_key(&key), &private_thumb_aad(self.account_id, id.0), sealed)
-                        .map_err(|_| PhotoError::Locked(id.to_string()))?,
+                        .map_err(|_| PhotoError::Locked(id))?,
                 )),
                 None => None,
             };
@@ -567,7 +567,7 @@ impl Session {
         out: &mut dyn Write,
     ) -> Result<PhotoMeta, PhotoError> {
         guard(|| {
-            let locked = || PhotoError::Locked(id.to_string());
+            let locked = || PhotoError::Locked(id);
             let (header, meta, key) = self.photo_key(id, unlock)?;
             if header.chunk_count != crate::crypto::chunk_count(padme(meta.bytes)) {
                 return Err(locked());
@@ -617,7 +617,7 @@ impl Session {
         id: PhotoId,
         unlock: &PhotoUnlock<'_>,
     ) -> Result<(PhotoHeader, PhotoMeta, SecretKey), PhotoError> {
-        let locked = || PhotoError::Locked(id.to_string());
+        let locked = || PhotoError::Locked(id);
         let (header, meta) = self.record(id)?;
         let key = match unlock {
             PhotoUnlock::Password(password) => {
@@ -636,7 +636,7 @@ impl Session {
     /// Decrypts the photo's original bytes into memory (for the viewer).
     pub fn decrypt(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<(PhotoMeta, SecretBytes), PhotoError> {
         // Sized up front: a growing Vec would leave unwiped copies of the photo behind.
-        let size = usize::try_from(self.meta(id)?.bytes).map_err(|_| PhotoError::Locked(id.to_string()))?;
+        let size = usize::try_from(self.meta(id)?.bytes).map_err(|_| PhotoError::Locked(id))?;
         let mut out = SecretBytes::with_capacity(size);
         let meta = self.decrypt_to(id, unlock, &mut *out)?;
         Ok((meta, out))
