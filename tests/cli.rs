@@ -417,6 +417,22 @@ fn plaintext_left_by_a_crashed_export_is_removed_at_the_next_start() {
     assert!(out.join("p.jpg").exists());
 }
 
+#[test]
+fn a_vault_of_the_old_development_format_is_refused_with_a_clear_message() {
+    let env = Env::new();
+    env.register("alice");
+    {
+        let db = redb::Database::create(&env.vault).unwrap();
+        let txn = db.begin_write().unwrap();
+        let header: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("header");
+        txn.open_table(header).unwrap().insert("format_version", 1u32.to_le_bytes().as_slice()).unwrap();
+        txn.commit().unwrap();
+    }
+    let out = env.run(&["list", "--user", "alice"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("made by an older development version"), "{}", stderr(&out));
+}
+
 #[cfg(unix)]
 #[test]
 fn the_vault_is_owner_only_from_its_first_byte() {

@@ -371,3 +371,31 @@ impl Drop for Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_change_keeps_a_stored_cost_raised_above_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
+        vault.register("alice", "alice@example.com", "first password here", Previews::Sharp).unwrap();
+        let session = vault.login("alice", "first password here").unwrap();
+        // The account's cost raised (as a later version could): 96 MiB, 4 passes, 1 lane.
+        let strong = KdfParams { m_kib: 96 * 1024, t: 4, p: 1 };
+        let salt: [u8; 16] = crate::crypto::random_array();
+        let key = password_key("first password here", &salt, strong);
+        session
+            .update_record(|r| {
+                (r.kdf, r.salt) = (strong, salt);
+                r.master_by_password = seal(&key, &master_aad(session.account_id), session.master.expose());
+            })
+            .unwrap();
+        drop(session);
+        let session = vault.login("alice", "first password here").unwrap();
+        session.change_password("second password here").unwrap();
+        assert_eq!(session.stored_record().unwrap().kdf, KdfParams { m_kib: 96 * 1024, t: 4, p: 2 });
+        vault.login("alice", "second password here").unwrap();
+    }
+}
