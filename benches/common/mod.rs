@@ -6,11 +6,11 @@ use std::time::Instant;
 use secure_photo_gallery::imaging::analyze;
 use secure_photo_gallery::vault::{NewPhoto, PhotoMeta, Vault};
 
-pub const USER: &str = "bench";
-pub const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const USER: &str = "bench";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A 4000x3000 JPEG at quality 90 with photo-like texture (gradients and noise).
-pub fn camera_jpeg() -> Vec<u8> {
+pub(crate) fn camera_jpeg() -> Vec<u8> {
     let mut state = 12345u32;
     let img = image::RgbImage::from_fn(4000, 3000, |x, y| {
         state ^= state << 13;
@@ -26,7 +26,7 @@ pub fn camera_jpeg() -> Vec<u8> {
 
 /// A vault in `dir` with `count` photos of one account ([`USER`], [`PASSWORD`]): tiny
 /// originals, each with a real 12 MP photo's thumbnail and a date spread over 15 years.
-pub fn vault_with_photos(dir: &Path, count: usize) -> PathBuf {
+pub(crate) fn vault_with_photos(dir: &Path, count: usize) -> PathBuf {
     let path = dir.join("vault.redb");
     let vault = Vault::open(&path).unwrap();
     vault.register(USER, "bench@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();

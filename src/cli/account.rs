@@ -9,7 +9,12 @@ use crate::vault::{Session, Vault};
 
 use super::secrets::{new_password, secret};
 
-pub fn register(vault: &Vault, user: &str, email: &str, previews: crate::vault::Previews) -> anyhow::Result<ExitCode> {
+pub(super) fn register(
+    vault: &Vault,
+    user: &str,
+    email: &str,
+    previews: crate::vault::Previews,
+) -> anyhow::Result<ExitCode> {
     crate::vault::validate_username(user)?;
     crate::vault::validate_email(email)?;
     let password = new_password("SPG_PASSWORD", &format!("New password for {user}: "))?;
@@ -24,13 +29,13 @@ pub fn register(vault: &Vault, user: &str, email: &str, previews: crate::vault::
 }
 
 /// Logs in with SPG_PASSWORD or a prompt.
-pub fn login(vault: &Vault, user: &str) -> anyhow::Result<Session> {
+pub(super) fn login(vault: &Vault, user: &str) -> anyhow::Result<Session> {
     let password = secret("SPG_PASSWORD", &format!("Password for {user}: "))?;
     Ok(warn_of_changes(vault.login(user, &password)?))
 }
 
 /// Opens the account with SPG_RECOVERY_KEY or a prompt.
-pub fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<Session> {
+pub(super) fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<Session> {
     let words = secret("SPG_RECOVERY_KEY", "Recovery key (24 words): ")?;
     let key = RecoveryKey::parse(&words)
         .context("that is not a recovery key: it is the 24 words shown at registration, separated by spaces")?;
@@ -50,7 +55,7 @@ fn warn_of_changes(session: Session) -> Session {
     session
 }
 
-pub fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
     session.change_password(&new)?;
@@ -58,7 +63,7 @@ pub fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn recover(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn recover(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login_with_recovery(vault, user)?;
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
     session.change_password(&new)?;

@@ -16,7 +16,7 @@ use super::ExportArgs;
 use super::account::{login, login_with_recovery};
 use super::secrets::secret;
 
-pub fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let passwords = read_password_files(&args.passwords_files)?;
     let session =
         if args.use_recovery_key { login_with_recovery(vault, &args.user)? } else { login(vault, &args.user)? };

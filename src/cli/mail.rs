@@ -10,7 +10,7 @@ use crate::vault::{SmtpSettings, Vault};
 use super::account::login;
 use super::secrets::secret;
 
-pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str>) -> anyhow::Result<ExitCode> {
+pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str>) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let mut profile = session.profile();
     let Some(url_text) = smtp_url else {
@@ -51,7 +51,7 @@ pub fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str
 
 /// `mail --send-outbox`: the account's queued emails go out through its SMTP server; each
 /// one the server accepted is deleted from the outbox.
-pub fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let route = crate::service::mail_route(&session, &overrides_from_env())?;
     let crate::mail::MailTransport::Smtp(smtp) = &route.transport else {
@@ -78,7 +78,7 @@ pub fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
 
 /// `SPG_SMTP_URL` and `SPG_SMTP_CA_FILE`: the command line's overrides of an account's mail
 /// settings for one run. The app reads no environment variable.
-pub fn overrides_from_env() -> MailOverrides {
+pub(super) fn overrides_from_env() -> MailOverrides {
     MailOverrides {
         smtp_url: std::env::var("SPG_SMTP_URL").ok().filter(|s| !s.is_empty()).map(zeroize::Zeroizing::new),
         ca_file: std::env::var_os("SPG_SMTP_CA_FILE").filter(|s| !s.is_empty()).map(std::path::PathBuf::from),

@@ -12,7 +12,7 @@ use crate::vault::{PhotoId, PhotoInfo, Vault};
 
 use super::account::login;
 
-pub fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let route = mail_route(&session, &super::mail::overrides_from_env())?;
     if route.is_outbox() {
@@ -76,7 +76,7 @@ impl<'a> From<&'a PhotoInfo> for ListEntry<'a> {
     }
 }
 
-pub fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let (photos, damaged) = session.list()?;
     if json {
@@ -97,7 +97,7 @@ pub fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn delete(vault: &Vault, user: &str, id: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn delete(vault: &Vault, user: &str, id: &str) -> anyhow::Result<ExitCode> {
     let id: PhotoId = id.parse()?;
     let session = login(vault, user)?;
     let meta = session.delete(id)?;
@@ -105,7 +105,7 @@ pub fn delete(vault: &Vault, user: &str, id: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn verify(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn verify(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let problems = session.verify()?;
     let (photos, _) = session.list()?;

@@ -5,7 +5,7 @@ use anyhow::{Context as _, bail};
 use zeroize::Zeroizing;
 
 /// The secret in `var`, else a no-echo prompt on the terminal.
-pub fn secret(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+pub(super) fn secret(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     if let Ok(value) = std::env::var(var) {
         return Ok(Zeroizing::new(value));
     }
@@ -15,7 +15,7 @@ pub fn secret(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
 }
 
 /// A new password: from `var`, else prompted twice and compared.
-pub fn new_password(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+pub(super) fn new_password(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     if let Ok(value) = std::env::var(var) {
         return Ok(Zeroizing::new(value));
     }

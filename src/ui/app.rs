@@ -21,7 +21,7 @@ const REPAIRED: &str = "✔ The vault was checked after Secure Photo Gallery was
 
 /// What a screen asks the app to do, applied after drawing.
 #[must_use]
-pub enum Cmd {
+pub(super) enum Cmd {
     /// Log in.
     Login { user: String, password: Zeroizing<String> },
     /// Create an account.

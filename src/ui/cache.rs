@@ -14,11 +14,11 @@ use crate::vault::PhotoId;
 /// The renderer's own memory for a texture is a multiple of its bytes: measured with
 /// Mesa's software renderer, 64 MiB here put the app at 345 MB while scrolling, 32 MiB
 /// at 250 MB (`scripts/bench-window.sh`).
-pub const BUDGET: usize = 32 * 1024 * 1024;
+pub(super) const BUDGET: usize = 32 * 1024 * 1024;
 
 /// Textures by photo ID, with the size each was loaded for (longest side in pixels) and
 /// the frame it was last drawn in.
-pub struct TextureCache {
+pub(super) struct TextureCache {
     entries: HashMap<PhotoId, (TextureHandle, u32, u64)>,
     bytes: usize,
     budget: usize,
@@ -42,12 +42,12 @@ impl TextureCache {
     }
 
     /// Starts a new frame (for recency).
-    pub fn next_frame(&mut self) {
+    pub(super) fn next_frame(&mut self) {
         self.frame += 1;
     }
 
     /// The texture for `id`, marked as used now.
-    pub fn get(&mut self, id: PhotoId) -> Option<&TextureHandle> {
+    pub(super) fn get(&mut self, id: PhotoId) -> Option<&TextureHandle> {
         let frame = self.frame;
         self.entries.get_mut(&id).map(|(t, _, used)| {
             *used = frame;
@@ -56,14 +56,14 @@ impl TextureCache {
     }
 
     /// The size `id`'s texture was loaded for, if it is cached.
-    pub fn side(&self, id: PhotoId) -> Option<u32> {
+    pub(super) fn side(&self, id: PhotoId) -> Option<u32> {
         self.entries.get(&id).map(|(_, side, _)| *side)
     }
 
     /// Adds a texture, evicting the least recently used ones beyond the [`BUDGET`]; never
     /// one drawn in this frame or the last, so a screen with more tiles than that (small
     /// tiles on a large display) keeps them all instead of reloading them every frame.
-    pub fn insert(&mut self, id: PhotoId, texture: TextureHandle, side: u32) {
+    pub(super) fn insert(&mut self, id: PhotoId, texture: TextureHandle, side: u32) {
         self.bytes += bytes_of(&texture);
         if let Some((old, _, _)) = self.entries.insert(id, (texture, side, self.frame)) {
             self.bytes -= bytes_of(&old);
@@ -79,14 +79,14 @@ impl TextureCache {
     }
 
     /// Forgets one photo's texture (after delete).
-    pub fn remove(&mut self, id: PhotoId) {
+    pub(super) fn remove(&mut self, id: PhotoId) {
         if let Some((texture, _, _)) = self.entries.remove(&id) {
             self.bytes -= bytes_of(&texture);
         }
     }
 
     /// Number of textures held.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.entries.len()
     }
 }

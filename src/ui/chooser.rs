@@ -11,7 +11,7 @@ use super::gallery::Action;
 
 /// What the chooser picks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Purpose {
+pub(super) enum Purpose {
     /// Files or folders to import.
     Import,
     /// A folder to export these photos into.
@@ -19,7 +19,7 @@ pub enum Purpose {
 }
 
 /// The chooser's state.
-pub struct Chooser {
+pub(super) struct Chooser {
     purpose: Purpose,
     dir: PathBuf,
     path_text: String,
@@ -31,7 +31,7 @@ pub struct Chooser {
 
 impl Chooser {
     /// A chooser starting in the home folder.
-    pub fn new(purpose: Purpose) -> Chooser {
+    pub(super) fn new(purpose: Purpose) -> Chooser {
         let start =
             directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from("/"));
         let mut chooser = Chooser {
@@ -67,7 +67,7 @@ impl Chooser {
     }
 
     /// Draws the chooser inside a dialog.
-    pub fn ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         ui.set_width(520.0);
         match &self.purpose {
             Purpose::Import => ui.heading("Import photos"),

@@ -11,7 +11,7 @@ use super::chooser::Chooser;
 use super::gallery::Action;
 
 /// The dialog on top of the gallery, if any.
-pub enum Dialog {
+pub(super) enum Dialog {
     /// Ask for a photo's password, or a pasted email.
     Unlock(UnlockDialog),
     /// Ask before deleting these photos.
@@ -21,7 +21,7 @@ pub enum Dialog {
 }
 
 /// The unlock dialog's state.
-pub struct UnlockDialog {
+pub(super) struct UnlockDialog {
     /// The photo to open once it unlocks (none: just unlock what the email lists).
     pub then_open: Option<PhotoId>,
     text: Zeroizing<String>,
@@ -31,12 +31,12 @@ pub struct UnlockDialog {
 
 impl UnlockDialog {
     /// A dialog for `then_open` (or for pasting an email).
-    pub fn new(then_open: Option<PhotoId>) -> UnlockDialog {
+    pub(super) fn new(then_open: Option<PhotoId>) -> UnlockDialog {
         UnlockDialog { then_open, text: Zeroizing::new(String::new()), busy: false, error: None }
     }
 
     /// The password did not open anything.
-    pub fn failed(&mut self, why: Option<String>) {
+    pub(super) fn failed(&mut self, why: Option<String>) {
         self.busy = false;
         self.error = Some(why.unwrap_or_else(|| "Wrong photo password; check the email for this photo.".into()));
     }
@@ -44,7 +44,7 @@ impl UnlockDialog {
 
 /// The (photo, password) pairs to try for `text`: every line of a pasted email that names
 /// a photo of this account, else the whole text as the password of `target`.
-pub fn candidates(text: &str, target: Option<PhotoId>, photos: &[PhotoInfo]) -> Vec<(PhotoId, PhotoPassword)> {
+pub(super) fn candidates(text: &str, target: Option<PhotoId>, photos: &[PhotoInfo]) -> Vec<(PhotoId, PhotoPassword)> {
     let from_email: Vec<(PhotoId, PhotoPassword)> = parse_passwords(text.as_bytes())
         .into_iter()
         .filter_map(|(id, pw)| Some((id.parse::<PhotoId>().ok()?, pw)))
@@ -61,7 +61,7 @@ pub fn candidates(text: &str, target: Option<PhotoId>, photos: &[PhotoInfo]) -> 
 
 impl Dialog {
     /// Draws the dialog.
-    pub fn ui(&mut self, ctx: &egui::Context, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+    pub(super) fn ui(&mut self, ctx: &egui::Context, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
         let modal = egui::Modal::new(egui::Id::unique("gallery-dialog")).show(ctx, |ui| match self {
             Dialog::Unlock(d) => unlock_ui(d, ui, photos, actions),
             Dialog::ConfirmDelete(ids) => delete_ui(ids, ui, photos, actions),

@@ -22,7 +22,7 @@ use super::settings::SettingsWindow;
 use super::viewer::Viewer;
 
 /// What the parts of the gallery ask for; applied after drawing.
-pub enum Action {
+pub(super) enum Action {
     /// Open a photo (asks for its password when locked).
     Open(PhotoId),
     /// Import these files and folders.
@@ -52,7 +52,7 @@ pub enum Action {
 }
 
 /// The logged-in gallery.
-pub struct GalleryScreen {
+pub(super) struct GalleryScreen {
     pub(super) session: Arc<Session>,
     pub(super) photos: Vec<PhotoInfo>,
     pub(super) listed: bool,
@@ -74,7 +74,7 @@ pub struct GalleryScreen {
 
 impl GalleryScreen {
     /// The gallery of a fresh session; starts listing its photos.
-    pub fn new(session: Arc<Session>, jobs: &Jobs) -> GalleryScreen {
+    pub(super) fn new(session: Arc<Session>, jobs: &Jobs) -> GalleryScreen {
         jobs.list(session.clone());
         GalleryScreen {
             loader: jobs.thumbnails(session.clone()),
@@ -96,12 +96,12 @@ impl GalleryScreen {
     }
 
     /// The account's user name.
-    pub fn username(&self) -> &str {
+    pub(super) fn username(&self) -> &str {
         self.session.username()
     }
 
     /// Whether the viewer shows a decoded photo (for tests).
-    pub fn viewer_shows_photo(&self) -> bool {
+    pub(super) fn viewer_shows_photo(&self) -> bool {
         self.viewer.as_ref().is_some_and(Viewer::has_picture)
     }
 
@@ -130,7 +130,7 @@ impl GalleryScreen {
     }
 
     /// Applies a worker's result.
-    pub fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs) {
+    pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs) {
         match event {
             Event::Listed(Ok(photos)) => {
                 self.photos = photos;
@@ -300,7 +300,7 @@ impl GalleryScreen {
     }
 
     /// Draws the screen; returns app-level commands (lock).
-    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, prefs: &mut Prefs) -> Vec<Cmd> {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, prefs: &mut Prefs) -> Vec<Cmd> {
         let mut actions = Vec::new();
         self.textures.next_frame();
         let dropped: Vec<PathBuf> = ui.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
@@ -456,7 +456,7 @@ impl Drop for GalleryScreen {
 }
 
 /// `1.4 MB`, `820 KB`.
-pub fn human_size(bytes: u64) -> String {
+pub(super) fn human_size(bytes: u64) -> String {
     match bytes {
         0..1_000 => format!("{bytes} B"),
         1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),

@@ -64,7 +64,7 @@ fn layout(screen: &GalleryScreen, columns: usize, tile: f32) -> (Vec<(f32, f32, 
 }
 
 /// Draws the grid into the remaining space.
-pub fn ui(screen: &mut GalleryScreen, ui: &mut egui::Ui, tile: f32, actions: &mut Vec<Action>) {
+pub(super) fn ui(screen: &mut GalleryScreen, ui: &mut egui::Ui, tile: f32, actions: &mut Vec<Action>) {
     egui::CentralPanel::default().show(ui, |ui| {
         if screen.photos.is_empty() {
             empty_state(ui, screen.listed);

@@ -13,7 +13,7 @@ use crate::jobs::Event;
 use super::gallery::human_size;
 
 /// One import's progress and outcome.
-pub struct ImportPanel {
+pub(super) struct ImportPanel {
     cancel: Arc<AtomicBool>,
     done: usize,
     total: usize,
@@ -27,7 +27,7 @@ pub struct ImportPanel {
 
 impl ImportPanel {
     /// A panel for an import about to start.
-    pub fn new() -> ImportPanel {
+    pub(super) fn new() -> ImportPanel {
         ImportPanel {
             cancel: Arc::new(AtomicBool::new(false)),
             done: 0,
@@ -42,22 +42,22 @@ impl ImportPanel {
     }
 
     /// The flag the import checks between files.
-    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+    pub(super) fn cancel_flag(&self) -> Arc<AtomicBool> {
         self.cancel.clone()
     }
 
     /// Asks the import to stop at the next file.
-    pub fn cancel(&self) {
+    pub(super) fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
     }
 
     /// Whether the import is still going.
-    pub fn running(&self) -> bool {
+    pub(super) fn running(&self) -> bool {
         self.outcome.is_none()
     }
 
     /// Applies a progress event.
-    pub fn handle(&mut self, event: Event) {
+    pub(super) fn handle(&mut self, event: Event) {
         match event {
             Event::ImportProgress { done, total, bytes, started } => {
                 (self.done, self.total, self.bytes, self.started) = (done, total, bytes, Some(started));
@@ -70,12 +70,12 @@ impl ImportPanel {
     }
 
     /// The import ended.
-    pub fn finished(&mut self, outcome: Result<ImportSummary, String>) {
+    pub(super) fn finished(&mut self, outcome: Result<ImportSummary, String>) {
         self.outcome = Some(outcome);
     }
 
     /// Draws the panel; `false` once the user closed it.
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> bool {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui) -> bool {
         let mut keep = true;
         egui::Panel::bottom("import-panel").show(ui, |ui| {
             ui.add_space(6.0);

@@ -9,7 +9,7 @@ use super::app::Cmd;
 use super::prefs::Prefs;
 
 /// The login form.
-pub struct LoginScreen {
+pub(super) struct LoginScreen {
     user: String,
     password: Zeroizing<String>,
     busy: bool,
@@ -20,7 +20,7 @@ pub struct LoginScreen {
 
 impl LoginScreen {
     /// A login form with `user` filled in (empty for none).
-    pub fn new(user: String) -> LoginScreen {
+    pub(super) fn new(user: String) -> LoginScreen {
         LoginScreen {
             user,
             password: Zeroizing::new(String::new()),
@@ -32,19 +32,19 @@ impl LoginScreen {
     }
 
     /// The form with a line of news above it.
-    pub fn with_notice(self, notice: &'static str) -> LoginScreen {
+    pub(super) fn with_notice(self, notice: &'static str) -> LoginScreen {
         LoginScreen { notice: Some(notice), ..self }
     }
 
     /// Login failed: show why, keep the user name, clear the password.
-    pub fn failed(&mut self, error: String) {
+    pub(super) fn failed(&mut self, error: String) {
         self.busy = false;
         self.error = Some(error);
         self.password = Zeroizing::new(String::new());
     }
 
     /// Draws the form.
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
         let mut cmd = None;
         card(ui, "Unlock your photo vault", |ui| {
             if let Some(notice) = self.notice {
@@ -96,7 +96,7 @@ impl LoginScreen {
 
 /// The registration form.
 #[derive(Default)]
-pub struct RegisterScreen {
+pub(super) struct RegisterScreen {
     user: String,
     email: String,
     password: Zeroizing<String>,
@@ -108,13 +108,13 @@ pub struct RegisterScreen {
 
 impl RegisterScreen {
     /// Registration failed: show why.
-    pub fn failed(&mut self, error: String) {
+    pub(super) fn failed(&mut self, error: String) {
         self.busy = false;
         self.error = Some(error);
     }
 
     /// Draws the form.
-    pub fn ui(&mut self, ui: &mut egui::Ui, _prefs: &mut Prefs) -> Option<Cmd> {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, _prefs: &mut Prefs) -> Option<Cmd> {
         let mut cmd = None;
         card(ui, "Create an account", |ui| {
             for (label, text, hint) in [
@@ -169,7 +169,7 @@ impl RegisterScreen {
 }
 
 /// A centred card with a title: the frame of the account screens.
-pub fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
+pub(super) fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
     egui::CentralPanel::default().show(ui, |ui| {
         // Scrolls when the window is too short for the card, so nothing is out of reach.
         egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
@@ -195,7 +195,7 @@ pub fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
 /// A one-line field for a secret (a password): masked, and without egui's undo history,
 /// which would otherwise keep earlier copies of what was typed in memory for as long as
 /// the field's state lives.
-pub fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::Response {
+pub(super) fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::Response {
     let output = egui::TextEdit::singleline(text).password(true).desired_width(width).show(ui);
     let response = output.response.response;
     let mut state = output.state;
@@ -206,7 +206,7 @@ pub fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::R
 
 /// The choice of how locked photos look after login, with what each choice means: on the
 /// registration form and in the settings.
-pub fn previews_choice(ui: &mut egui::Ui, previews: &mut Previews) -> bool {
+pub(super) fn previews_choice(ui: &mut egui::Ui, previews: &mut Previews) -> bool {
     let mut changed = false;
     ui.label("Previews of locked photos");
     ui.horizontal(|ui| {
@@ -225,7 +225,7 @@ pub fn previews_choice(ui: &mut egui::Ui, previews: &mut Previews) -> bool {
 }
 
 /// An error message under a form, in the theme's error colour.
-pub fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
+pub(super) fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
     if let Some(e) = error {
         ui.add_space(4.0);
         ui.colored_label(ui.visuals().error_fg_color, e);
@@ -261,13 +261,13 @@ fn strength_meter(ui: &mut egui::Ui, password: &str) {
 }
 
 /// Sets the light or dark theme.
-pub fn apply_theme(ctx: &egui::Context, dark: bool) {
+pub(super) fn apply_theme(ctx: &egui::Context, dark: bool) {
     ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
 }
 
 /// While the vault opens: a spinner, or the progress of the repair redb makes after a
 /// crash (it reads the whole file: seconds for a large vault).
-pub fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
+pub(super) fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
     match repair {
         None => card(ui, "Opening the vault…", |ui| {
             ui.spinner();
@@ -284,7 +284,7 @@ pub fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
 }
 
 /// The vault cannot be used: say so, and what to do.
-pub fn fatal(ui: &mut egui::Ui, message: &str) {
+pub(super) fn fatal(ui: &mut egui::Ui, message: &str) {
     card(ui, "The vault cannot be opened", |ui| {
         ui.label(message);
         ui.add_space(8.0);

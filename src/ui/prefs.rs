@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Saved with eframe's storage (a small RON file in the platform config folder).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Prefs {
+pub(super) struct Prefs {
     /// Dark theme (else light).
     pub dark: bool,
     /// Grid tile size in points.
@@ -24,4 +24,4 @@ impl Default for Prefs {
 }
 
 /// Smallest and largest tile sizes offered by the slider.
-pub const TILE_SIZES: std::ops::RangeInclusive<f32> = 72.0..=320.0;
+pub(super) const TILE_SIZES: std::ops::RangeInclusive<f32> = 72.0..=320.0;

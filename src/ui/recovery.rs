@@ -7,7 +7,7 @@ use super::app::Cmd;
 use super::login::card;
 
 /// Shows the words; they are forgotten when the screen goes.
-pub struct RecoveryScreen {
+pub(super) struct RecoveryScreen {
     user: String,
     words: Zeroizing<String>,
     saved: bool,
@@ -15,12 +15,12 @@ pub struct RecoveryScreen {
 
 impl RecoveryScreen {
     /// The screen for `user`'s new recovery key.
-    pub fn new(user: String, words: Zeroizing<String>) -> RecoveryScreen {
+    pub(super) fn new(user: String, words: Zeroizing<String>) -> RecoveryScreen {
         RecoveryScreen { user, words, saved: false }
     }
 
     /// Draws it.
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
         let mut cmd = None;
         card(ui, "Your recovery key", |ui| {
             ui.label(

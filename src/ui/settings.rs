@@ -13,7 +13,7 @@ use crate::vault::{Session, SmtpSettings};
 use super::prefs::Prefs;
 
 /// The settings window's form state.
-pub struct SettingsWindow {
+pub(super) struct SettingsWindow {
     /// How locked photos look after login, as chosen in the form.
     previews: crate::vault::Previews,
     /// Password emails of this account waiting in the outbox (counted when the window opens
@@ -33,7 +33,7 @@ pub struct SettingsWindow {
 
 impl SettingsWindow {
     /// The form, filled from the account's mail settings (never showing the password).
-    pub fn new(session: &Session) -> SettingsWindow {
+    pub(super) fn new(session: &Session) -> SettingsWindow {
         let profile = session.profile();
         let smtp = profile.smtp.as_ref();
         let config = smtp.and_then(|s| SmtpConfig::parse(&s.url).ok());
@@ -58,7 +58,7 @@ impl SettingsWindow {
     }
 
     /// A change was saved.
-    pub fn saved(&mut self, message: &str, session: &Session) {
+    pub(super) fn saved(&mut self, message: &str, session: &Session) {
         self.queued = crate::mail::queued(&session.vault().outbox_dir(), session.username()).len();
         self.message = Some(message.to_string());
         self.password = Zeroizing::new(String::new());
@@ -68,7 +68,7 @@ impl SettingsWindow {
     }
 
     /// Draws the window; `false` once closed.
-    pub fn ui(&mut self, ctx: &egui::Context, session: &Arc<Session>, jobs: &Jobs, prefs: &mut Prefs) -> bool {
+    pub(super) fn ui(&mut self, ctx: &egui::Context, session: &Arc<Session>, jobs: &Jobs, prefs: &mut Prefs) -> bool {
         let mut open = true;
         egui::Window::new("Settings").open(&mut open).collapsible(false).resizable(false).default_width(440.0).show(
             ctx,

@@ -9,7 +9,7 @@ use crate::vault::{PhotoId, PhotoInfo, PhotoMeta};
 use super::gallery::{Action, human_size};
 
 /// The open photo.
-pub struct Viewer {
+pub(super) struct Viewer {
     /// Its ID.
     pub id: PhotoId,
     index: usize,
@@ -26,7 +26,7 @@ pub struct Viewer {
 
 impl Viewer {
     /// A viewer waiting for photo `id` (at `index` in the list) to be decoded.
-    pub fn new(id: PhotoId, index: usize) -> Viewer {
+    pub(super) fn new(id: PhotoId, index: usize) -> Viewer {
         Viewer {
             id,
             index,
@@ -41,12 +41,12 @@ impl Viewer {
     }
 
     /// Whether the decoded photo is shown.
-    pub fn has_picture(&self) -> bool {
+    pub(super) fn has_picture(&self) -> bool {
         self.texture.is_some()
     }
 
     /// The worker decoded the photo (or failed).
-    pub fn loaded(&mut self, ctx: &egui::Context, result: Result<(PhotoMeta, image::RgbaImage), String>) {
+    pub(super) fn loaded(&mut self, ctx: &egui::Context, result: Result<(PhotoMeta, image::RgbaImage), String>) {
         match result {
             Ok((meta, picture)) => {
                 let size = [picture.width() as usize, picture.height() as usize];
@@ -60,7 +60,7 @@ impl Viewer {
     }
 
     /// Draws the viewer.
-    pub fn ui(&mut self, ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
         let index = self.index;
         let neighbour = |step: isize| photos.get(index.checked_add_signed(step)?).map(|p| p.id);
         let name = photos.get(self.index).map_or(String::new(), |p| p.meta.name.clone());

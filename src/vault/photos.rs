@@ -483,12 +483,12 @@ impl Session {
                 None => None,
             };
             let login = self.login_preview(id)?;
-            let current = match (self.profile().previews, &login, &private) {
+            let current = matches!(
+                (self.profile().previews, &login, &private),
                 (Previews::Sharp, Some(LoginPreview::Thumbnail(_)), None)
-                | (Previews::Blurred, Some(LoginPreview::Placeholder(_)), Some(_))
-                | (Previews::Hidden, None, Some(_)) => true,
-                _ => false,
-            };
+                    | (Previews::Blurred, Some(LoginPreview::Placeholder(_)), Some(_))
+                    | (Previews::Hidden, None, Some(_))
+            );
             let thumbnail = private.or(match login {
                 Some(LoginPreview::Thumbnail(jpeg)) => Some(jpeg),
                 _ => None,

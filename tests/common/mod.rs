@@ -8,10 +8,10 @@ use std::process::{Child, Command, Output, Stdio};
 use image::{ImageEncoder, Rgb, RgbImage};
 use secure_photo_gallery::mail::parse_passwords;
 
-pub const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A temporary folder with a vault path inside it.
-pub struct Env {
+pub(crate) struct Env {
     pub dir: tempfile::TempDir,
     pub vault: PathBuf,
     /// The configuration folder (`XDG_CONFIG_HOME`) the binary runs with: what it keeps
@@ -20,30 +20,30 @@ pub struct Env {
 }
 
 impl Env {
-    pub fn new() -> Env {
+    pub(crate) fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let vault = dir.path().join("vault").join("vault.redb");
         Env { dir, vault, config: tempfile::tempdir().unwrap() }
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// Runs the binary on this vault with `SPG_PASSWORD` set, plus `envs`.
-    pub fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    pub(crate) fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
         self.command(args, envs).output().unwrap()
     }
 
     /// Starts the binary as [`Env::run`] does, its output lines readable from
     /// `stdout`, its errors discarded: for tests that kill it midway.
-    pub fn spawn(&self, args: &[&str]) -> Child {
+    pub(crate) fn spawn(&self, args: &[&str]) -> Child {
         self.command(args, &[]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap()
     }
 
     /// Starts the binary with its standard output and error piped (for a test that closes
     /// the output early).
-    pub fn command_for_pipe(&self, args: &[&str]) -> Child {
+    pub(crate) fn command_for_pipe(&self, args: &[&str]) -> Child {
         self.command(args, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
     }
 
@@ -72,24 +72,24 @@ impl Env {
     }
 
     /// Runs and asserts the exit code; returns stdout.
-    pub fn ok(&self, args: &[&str], envs: &[(&str, &str)]) -> String {
+    pub(crate) fn ok(&self, args: &[&str], envs: &[(&str, &str)]) -> String {
         let out = self.run(args, envs);
         assert_eq!(out.status.code(), Some(0), "{args:?}\nstdout: {}\nstderr: {}", stdout(&out), stderr(&out));
         stdout(&out)
     }
 
     /// Registers `user` and returns the recovery key words.
-    pub fn register(&self, user: &str) -> String {
+    pub(crate) fn register(&self, user: &str) -> String {
         let out = self.ok(&["register", "--user", user, "--email", &format!("{user}@example.com")], &[]);
         let line = out.lines().find(|l| l.starts_with("Recovery key: ")).expect("a recovery key line");
         line["Recovery key: ".len()..].to_string()
     }
 
-    pub fn outbox(&self) -> PathBuf {
+    pub(crate) fn outbox(&self) -> PathBuf {
         self.vault.parent().unwrap().join("outbox")
     }
 
-    pub fn emails(&self) -> Vec<PathBuf> {
+    pub(crate) fn emails(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = match std::fs::read_dir(self.outbox()) {
             Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
             Err(_) => Vec::new(),
@@ -99,7 +99,7 @@ impl Env {
     }
 
     /// Every (ID, password) in every email of the outbox.
-    pub fn passwords(&self) -> Vec<(String, String)> {
+    pub(crate) fn passwords(&self) -> Vec<(String, String)> {
         self.emails()
             .iter()
             .flat_map(|f| parse_passwords(&std::fs::read(f).unwrap()))
@@ -107,12 +107,12 @@ impl Env {
             .collect()
     }
 
-    pub fn password_of(&self, id: &str) -> String {
+    pub(crate) fn password_of(&self, id: &str) -> String {
         self.passwords().into_iter().find(|(i, _)| i == id).map(|(_, p)| p).expect("a password for the ID")
     }
 
     /// `import` and the `imported ID PATH` lines as (ID, PATH).
-    pub fn import(&self, user: &str, paths: &[&Path]) -> (Output, Vec<(String, String)>) {
+    pub(crate) fn import(&self, user: &str, paths: &[&Path]) -> (Output, Vec<(String, String)>) {
         let mut args = vec!["import", "--user", user];
         let strs: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         args.extend(strs.iter().map(String::as_str));
@@ -130,7 +130,7 @@ impl Env {
 
     /// `export --all` of `user`'s photos into `out_dir`, opened with the password emails
     /// `emails`; asserts it succeeded.
-    pub fn export_all(&self, user: &str, out_dir: &Path, emails: &[PathBuf]) {
+    pub(crate) fn export_all(&self, user: &str, out_dir: &Path, emails: &[PathBuf]) {
         let mut args = vec!["export".to_string(), "--user".into(), user.into(), "--all".into(), "--out".into()];
         args.push(out_dir.display().to_string());
         for email in emails {
@@ -141,7 +141,7 @@ impl Env {
         self.ok(&argv, &[]);
     }
 
-    pub fn list_json(&self, user: &str) -> Vec<serde_json::Value> {
+    pub(crate) fn list_json(&self, user: &str) -> Vec<serde_json::Value> {
         serde_json::from_str::<serde_json::Value>(&self.ok(&["list", "--user", user, "--json"], &[]))
             .unwrap()
             .as_array()
@@ -150,17 +150,17 @@ impl Env {
     }
 }
 
-pub fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A photo-like picture: smooth gradients plus deterministic noise, so its JPEG is
 /// high-entropy like a real photo's.
-pub fn picture(width: u32, height: u32, seed: u32) -> RgbImage {
+pub(crate) fn picture(width: u32, height: u32, seed: u32) -> RgbImage {
     let mut state = seed.wrapping_mul(2654435761).wrapping_add(1);
     RgbImage::from_fn(width, height, |x, y| {
         state ^= state << 13;
@@ -175,7 +175,7 @@ pub fn picture(width: u32, height: u32, seed: u32) -> RgbImage {
     })
 }
 
-pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
+pub(crate) fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
         .encode_image(&picture(width, height, seed))
@@ -185,7 +185,7 @@ pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
 
 /// A JPEG with an EXIF block that records `taken` (`2024:06:15 10:30:00`) as
 /// DateTimeOriginal, inserted after SOI as a camera writes it.
-pub fn jpeg_taken(width: u32, height: u32, seed: u32, taken: &str) -> Vec<u8> {
+pub(crate) fn jpeg_taken(width: u32, height: u32, seed: u32, taken: &str) -> Vec<u8> {
     let plain = jpeg(width, height, seed);
     // Little-endian TIFF: IFD0 with one entry (ExifIFD pointer), Exif IFD with DateTimeOriginal.
     let mut t = b"II*\0".to_vec();
@@ -215,7 +215,7 @@ pub fn jpeg_taken(width: u32, height: u32, seed: u32, taken: &str) -> Vec<u8> {
     out
 }
 
-pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let img = picture(width, height, seed);
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
@@ -224,7 +224,7 @@ pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
     out
 }
 
-pub fn gif(width: u32, height: u32, seed: u32) -> Vec<u8> {
+pub(crate) fn gif(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let img = image::DynamicImage::ImageRgb8(picture(width, height, seed)).into_rgba8();
     let mut out = Vec::new();
     {
@@ -235,7 +235,7 @@ pub fn gif(width: u32, height: u32, seed: u32) -> Vec<u8> {
     out
 }
 
-pub fn webp(width: u32, height: u32, seed: u32) -> Vec<u8> {
+pub(crate) fn webp(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let img = picture(width, height, seed);
     let mut out = Vec::new();
     image::codecs::webp::WebPEncoder::new_lossless(&mut out)
@@ -245,14 +245,14 @@ pub fn webp(width: u32, height: u32, seed: u32) -> Vec<u8> {
 }
 
 /// The picture in any format the `image` crate writes (BMP, TIFF…).
-pub fn encoded(width: u32, height: u32, seed: u32, format: image::ImageFormat) -> Vec<u8> {
+pub(crate) fn encoded(width: u32, height: u32, seed: u32, format: image::ImageFormat) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     picture(width, height, seed).write_to(&mut out, format).unwrap();
     out.into_inner()
 }
 
 /// Writes `bytes` to `dir/name` and returns the path.
-pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -264,7 +264,7 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// of 24, so it suffices to look for those blocks; blocks of low-entropy padding (runs
 /// of zeros that any file has) are left out. A bit filter on each block's first 8
 /// bytes keeps the scan fast even in a debug build.
-pub fn find_leak(haystack: &[u8], photos: &[&[u8]]) -> Option<(usize, usize)> {
+pub(crate) fn find_leak(haystack: &[u8], photos: &[&[u8]]) -> Option<(usize, usize)> {
     use std::collections::HashMap;
     const B: usize = 24;
     const FILTER_BITS: u32 = 24;
@@ -302,7 +302,7 @@ pub fn find_leak(haystack: &[u8], photos: &[&[u8]]) -> Option<(usize, usize)> {
 }
 
 /// Whether `needle` occurs in `haystack` (an index loop, fast enough unoptimised).
-pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     let first = needle[0];
     let mut i = 0;
     while i + needle.len() <= haystack.len() {
@@ -316,7 +316,7 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Bytes of disk a file takes (its allocated blocks; a sparse file takes less than its length).
 #[cfg(unix)]
-pub fn disk_usage(path: &Path) -> u64 {
+pub(crate) fn disk_usage(path: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).unwrap().blocks() * 512
 }
