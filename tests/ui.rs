@@ -283,14 +283,25 @@ impl egui::DroppedFile for Dropped {
     }
 }
 
+/// The app on `env`'s vault with an account "bob" (made through the library), logged in
+/// through the window, in the empty gallery.
+fn bob_in_an_empty_gallery(env: &Env) -> Harness<'static, GalleryApp> {
+    let vault = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
+    vault.register("bob", "bob@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();
+    drop(vault);
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.get_by_label("Log in").click();
+    wait_for(&mut h, "the gallery", |h| has_label(h, "No photos yet"));
+    h
+}
+
 #[test]
 fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_rest() {
     use secure_photo_gallery::fuzzing::{TiffLayout, tiff};
     let env = Env::new();
-    {
-        let vault = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
-        vault.register("bob", "bob@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();
-    }
     let folder = env.path("mixed");
     write(&folder, "good.jpg", &jpeg(320, 240, 70));
     // Made the tiff crate panic inside import; now decoded plane by plane.
@@ -306,12 +317,7 @@ fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_res
     write(&folder, "junk.jpg", &junk);
     write(&folder, "notes.jpg", b"not a photo at all");
     write(&folder, "cut.png", &png(64, 64, 72)[..80]);
-    let mut h = harness(&env.vault);
-    h.run_ok();
-    type_into(&mut h, Role::TextInput, "User name", "bob");
-    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-    h.get_by_label("Log in").click();
-    wait_for(&mut h, "the gallery", |h| has_label(h, "No photos yet"));
+    let mut h = bob_in_an_empty_gallery(&env);
     h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(folder.clone())));
     h.run_ok();
     wait_for(&mut h, "the import", |h| h.query_by_label_contains("Imported 3 photo(s), refused 2").is_some());
@@ -332,20 +338,11 @@ fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_res
 #[test]
 fn drop_to_import_select_with_keys_delete_and_change_settings() {
     let env = Env::new();
-    {
-        let vault = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
-        vault.register("bob", "bob@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();
-    }
     let photos = env.path("drop");
     for (i, name) in ["a.jpg", "b.jpg", "c.jpg"].iter().enumerate() {
         write(&photos, name, &jpeg_taken(320, 240, 10 + i as u32, &format!("2022:0{}:10 12:00:00", i + 1)));
     }
-    let mut h = harness(&env.vault);
-    h.run_ok();
-    type_into(&mut h, Role::TextInput, "User name", "bob");
-    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-    h.get_by_label("Log in").click();
-    wait_for(&mut h, "the gallery", |h| has_label(h, "No photos yet"));
+    let mut h = bob_in_an_empty_gallery(&env);
 
     // Drop the folder on the window.
     h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(photos.clone())));

@@ -93,6 +93,10 @@ pub enum Subkey {
 }
 
 impl Subkey {
+    /// Every purpose.
+    pub const ALL: [Subkey; 6] =
+        [Subkey::Metadata, Subkey::Thumbnail, Subkey::ContentHash, Subkey::Verify, Subkey::Profile, Subkey::Manifest];
+
     fn label(self) -> &'static [u8] {
         match self {
             Subkey::Metadata => b"secure-photo-gallery v1 metadata",
@@ -223,14 +227,7 @@ mod tests {
     #[test]
     fn subkeys_are_distinct() {
         let master = SecretKey::random();
-        let all = [
-            Subkey::Metadata,
-            Subkey::Thumbnail,
-            Subkey::ContentHash,
-            Subkey::Verify,
-            Subkey::Profile,
-            Subkey::Manifest,
-        ];
+        let all = Subkey::ALL;
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(derive_subkey(&master, *a), derive_subkey(&master, *b));

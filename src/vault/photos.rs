@@ -808,14 +808,6 @@ pub(crate) mod tests {
         assert!(side(&session.thumbnail(id).unwrap()) <= crate::imaging::PLACEHOLDER_MAX_SIDE);
         // Every key the master key gives, under every preview's associated data: no row
         // opens to more than the placeholder.
-        let subkeys = [
-            Subkey::Metadata,
-            Subkey::Thumbnail,
-            Subkey::ContentHash,
-            Subkey::Verify,
-            Subkey::Profile,
-            Subkey::Manifest,
-        ];
         let aads = [
             thumb_aad(session.account_id, id.0),
             placeholder_aad(session.account_id, id.0),
@@ -823,7 +815,7 @@ pub(crate) mod tests {
         ];
         let mut opened = Vec::new();
         for row in preview_rows(&session, id) {
-            for key in subkeys.iter().map(|s| derive_subkey(&session.master, *s)).chain([session.master.clone()]) {
+            for key in Subkey::ALL.iter().map(|s| derive_subkey(&session.master, *s)).chain([session.master.clone()]) {
                 for aad in &aads {
                     if let Ok(plain) = open_padded(&key, aad, &row) {
                         opened.push(plain);
