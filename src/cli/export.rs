@@ -9,7 +9,6 @@ use anyhow::{Context as _, bail};
 use crate::crypto::PhotoPassword;
 use crate::export::{ExportItem, ExportKind, export_photo, export_to_folder};
 use crate::files::create_private_dir;
-use crate::mail::parse_passwords;
 use crate::vault::{PhotoId, PhotoUnlock, Session, Vault};
 
 use super::ExportArgs;
@@ -82,18 +81,14 @@ fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<P
         let bytes = crate::crypto::SecretBytes::from(
             std::fs::read(file).with_context(|| format!("cannot read the passwords file {}", file.display()))?,
         );
-        let found = parse_passwords(&bytes);
+        let found = crate::service::photo_passwords(&bytes);
         if found.is_empty() {
             bail!(
                 "{} holds no `Photo ID (NAME): PASSWORD` lines; pass the saved password email (.eml) or a text copy of it",
                 file.display()
             );
         }
-        for (id, pw) in found {
-            if let Ok(id) = id.parse::<PhotoId>() {
-                out.insert(id, pw);
-            }
-        }
+        out.extend(found);
     }
     Ok(out)
 }

@@ -5,23 +5,18 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::service::MailOverrides;
-use crate::vault::{SmtpSettings, Vault};
+use crate::vault::Vault;
 
 use super::account::login;
 use super::secrets::secret;
 
 pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str>) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let mut profile = session.profile();
     let Some(url_text) = smtp_url else {
-        profile.smtp = None;
-        session.set_profile(profile)?;
+        crate::service::use_outbox(&session)?;
         say!("Password emails for {} now go to the outbox folder {}", session.username(), vault.outbox_dir().display());
         return Ok(ExitCode::SUCCESS);
     };
-    if let Some(from) = from {
-        crate::vault::validate_email(from)?;
-    }
     // A URL with a user but no password gets it from SPG_SMTP_PASSWORD or a prompt, so
     // the password need not appear in the process list.
     let mut url =
@@ -31,10 +26,7 @@ pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Opti
         url.set_password(Some(&password)).ok().context("this SMTP URL cannot carry a password")?;
     }
     let url = zeroize::Zeroizing::new(url.to_string());
-    let config = overrides_from_env().smtp_config(&url)?;
-    config.check()?;
-    profile.smtp = Some(SmtpSettings { url: url.to_string(), from: from.map(str::to_string) });
-    session.set_profile(profile)?;
+    let config = crate::service::use_smtp(&session, &url, from.map(str::to_string), &overrides_from_env())?;
     say!(
         "Password emails for {} now go through {}; the server accepted the login",
         session.username(),

@@ -60,3 +60,42 @@ pub fn mail_route(session: &Session, overrides: &MailOverrides) -> Result<MailRo
     };
     Ok(MailRoute { transport, from })
 }
+
+/// Setting up an account's mail failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MailSetupError {
+    /// The server, the address or the URL was refused.
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    /// The settings could not be stored.
+    #[error(transparent)]
+    Account(#[from] crate::vault::RegisterError),
+}
+
+/// Sends the account's password emails through the SMTP server at `url` from now on (from
+/// `from`, else the account's email): the server is checked first (connect, TLS, login),
+/// and nothing is stored unless it accepted. Returns the configuration, for a message.
+pub fn use_smtp(
+    session: &Session,
+    url: &str,
+    from: Option<String>,
+    overrides: &MailOverrides,
+) -> Result<SmtpConfig, MailSetupError> {
+    if let Some(from) = &from {
+        crate::vault::validate_email(from)?;
+    }
+    let config = overrides.smtp_config(url)?;
+    config.check()?;
+    let mut profile = session.profile();
+    profile.smtp = Some(crate::vault::SmtpSettings { url: url.to_string(), from });
+    session.set_profile(profile)?;
+    Ok(config)
+}
+
+/// Saves the account's password emails in the outbox beside the vault from now on.
+pub fn use_outbox(session: &Session) -> Result<(), crate::vault::RegisterError> {
+    let mut profile = session.profile();
+    profile.smtp = None;
+    session.set_profile(profile)
+}

@@ -2,12 +2,15 @@
 //! app and the command line do, each rule in one place. Both front ends call these rather
 //! than composing the layers themselves.
 //!
-//! What is here so far: where an account's mail goes (`mail`) and the previews of locked
+//! What is here so far: changing the password and reading a password email (`account`),
+//! where an account's mail goes and setting it up (`mail`), and the previews of locked
 //! photos (`previews`). docs/ARCHITECTURE.md
 //! says where the rest is headed.
 
+mod account;
 mod mail;
 mod previews;
 
-pub use mail::{MailOverrides, MailRoute, mail_route};
+pub use account::{PasswordChangeError, change_password, photo_passwords};
+pub use mail::{MailOverrides, MailRoute, MailSetupError, mail_route, use_outbox, use_smtp};
 pub use previews::{set_previews, unlocked_thumbnail};

@@ -4,7 +4,6 @@
 use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
-use crate::mail::parse_passwords;
 use crate::vault::{PhotoId, PhotoInfo};
 
 use super::chooser::Chooser;
@@ -45,9 +44,8 @@ impl UnlockDialog {
 /// The (photo, password) pairs to try for `text`: every line of a pasted email that names
 /// a photo of this account, else the whole text as the password of `target`.
 pub(super) fn candidates(text: &str, target: Option<PhotoId>, photos: &[PhotoInfo]) -> Vec<(PhotoId, PhotoPassword)> {
-    let from_email: Vec<(PhotoId, PhotoPassword)> = parse_passwords(text.as_bytes())
+    let from_email: Vec<(PhotoId, PhotoPassword)> = crate::service::photo_passwords(text.as_bytes())
         .into_iter()
-        .filter_map(|(id, pw)| Some((id.parse::<PhotoId>().ok()?, pw)))
         .filter(|(id, _)| photos.iter().any(|p| p.id == *id))
         .collect();
     if !from_email.is_empty() {

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 use crate::jobs::Jobs;
 use crate::mail::{MailTransport, Security, SmtpConfig};
 use crate::service::MailOverrides;
-use crate::vault::{Session, SmtpSettings};
+use crate::vault::Session;
 
 use super::prefs::Prefs;
 
@@ -127,9 +127,7 @@ impl SettingsWindow {
             if ui.button("Use the outbox").clicked() {
                 let session = session.clone();
                 jobs.settings(move || {
-                    let mut profile = session.profile();
-                    profile.smtp = None;
-                    session.set_profile(profile).map_err(|e| e.to_string())?;
+                    crate::service::use_outbox(&session).map_err(|e| e.to_string())?;
                     Ok("Password emails now go to the outbox folder".into())
                 });
             }
@@ -175,12 +173,8 @@ impl SettingsWindow {
                 let session = session.clone();
                 let from = (!self.from.trim().is_empty()).then(|| self.from.trim().to_string());
                 jobs.settings(move || {
-                    let url = url?;
-                    let config = MailOverrides::default().smtp_config(&url).map_err(|e| e.to_string())?;
-                    config.check().map_err(|e| e.to_string())?;
-                    let mut profile = session.profile();
-                    profile.smtp = Some(SmtpSettings { url: url.to_string(), from });
-                    session.set_profile(profile).map_err(|e| e.to_string())?;
+                    let config = crate::service::use_smtp(&session, &url?, from, &MailOverrides::default())
+                        .map_err(|e| e.to_string())?;
                     Ok(format!("Password emails now go through {}", config.describe()))
                 });
             }
