@@ -32,7 +32,7 @@ pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Opti
         session.username(),
         config.describe()
     );
-    let waiting = crate::mail::queued(&vault.outbox_dir(), session.username()).len();
+    let waiting = crate::service::queued_emails(&session);
     if waiting > 0 {
         say!(
             "{waiting} password email(s) of {user} wait in the outbox beside the vault; send them (and delete them from disk) with `mail --user {user} --send-outbox`"
@@ -45,13 +45,12 @@ pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Opti
 /// one the server accepted is deleted from the outbox.
 pub(super) fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let route = crate::service::mail_route(&session, &overrides_from_env())?;
-    let crate::mail::MailTransport::Smtp(smtp) = &route.transport else {
-        anyhow::bail!(
+    let sent = match crate::service::send_outbox(&session, &overrides_from_env()) {
+        Err(crate::service::MailSetupError::NoServer) => anyhow::bail!(
             "no SMTP server is set up for {user}, so the outbox cannot be sent; set one up with `mail --user {user} --smtp-url URL` first"
-        );
+        ),
+        other => other?,
     };
-    let sent = crate::mail::send_queued(&vault.outbox_dir(), session.username(), smtp);
     let mut failed = false;
     for item in &sent {
         match &item.result {

@@ -71,6 +71,9 @@ pub enum MailSetupError {
     /// The settings could not be stored.
     #[error(transparent)]
     Account(#[from] crate::vault::RegisterError),
+    /// The account has no SMTP server to send through.
+    #[error("no SMTP server is set up for this account, so the outbox cannot be sent; set one up first")]
+    NoServer,
 }
 
 /// Sends the account's password emails through the SMTP server at `url` from now on (from
@@ -98,4 +101,17 @@ pub fn use_outbox(session: &Session) -> Result<(), crate::vault::RegisterError> 
     let mut profile = session.profile();
     profile.smtp = None;
     session.set_profile(profile)
+}
+
+/// The account's password emails waiting in the outbox beside the vault.
+pub fn queued_emails(session: &Session) -> usize {
+    crate::mail::queued(&session.vault().outbox_dir(), session.username()).len()
+}
+
+/// Sends the account's queued password emails through its SMTP server, oldest first, and
+/// deletes each one the server accepted (see [`crate::mail::send_queued`]).
+pub fn send_outbox(session: &Session, overrides: &MailOverrides) -> Result<Vec<crate::mail::Sent>, MailSetupError> {
+    let route = mail_route(session, overrides)?;
+    let MailTransport::Smtp(smtp) = &route.transport else { return Err(MailSetupError::NoServer) };
+    Ok(crate::mail::send_queued(&session.vault().outbox_dir(), session.username(), smtp))
 }

@@ -12,5 +12,7 @@ mod mail;
 mod previews;
 
 pub use account::{PasswordChangeError, change_password, photo_passwords};
-pub use mail::{MailOverrides, MailRoute, MailSetupError, mail_route, use_outbox, use_smtp};
+pub use mail::{
+    MailOverrides, MailRoute, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp,
+};
 pub use previews::{set_previews, unlocked_thumbnail};

@@ -43,7 +43,7 @@ impl SettingsWindow {
         };
         SettingsWindow {
             previews: profile.previews,
-            queued: crate::mail::queued(&session.vault().outbox_dir(), session.username()).len(),
+            queued: crate::service::queued_emails(session),
             security,
             host,
             port,
@@ -59,7 +59,7 @@ impl SettingsWindow {
 
     /// A change was saved.
     pub(super) fn saved(&mut self, message: &str, session: &Session) {
-        self.queued = crate::mail::queued(&session.vault().outbox_dir(), session.username()).len();
+        self.queued = crate::service::queued_emails(session);
         self.message = Some(message.to_string());
         self.password = Zeroizing::new(String::new());
         self.current = Zeroizing::new(String::new());
@@ -179,8 +179,7 @@ impl SettingsWindow {
                 });
             }
         });
-        let saved = session.profile().smtp;
-        if let Some(saved) = saved.filter(|_| self.queued > 0) {
+        if session.profile().smtp.is_some() && self.queued > 0 {
             let waiting = match self.queued {
                 1 => "1 password email waits in the outbox on this computer.".to_string(),
                 n => format!("{n} password emails wait in the outbox on this computer."),
@@ -190,8 +189,8 @@ impl SettingsWindow {
                 if ui.button("Send them now").on_hover_text("Each one sent is deleted from this computer").clicked() {
                     let session = session.clone();
                     jobs.settings(move || {
-                        let config = MailOverrides::default().smtp_config(&saved.url).map_err(|e| e.to_string())?;
-                        let sent = crate::mail::send_queued(&session.vault().outbox_dir(), session.username(), &config);
+                        let sent = crate::service::send_outbox(&session, &MailOverrides::default())
+                            .map_err(|e| e.to_string())?;
                         let done = sent.iter().filter(|s| s.result.is_ok()).count();
                         match sent.iter().find_map(|s| s.result.as_ref().err()) {
                             Some(e) => Err(format!("Sent {done}, then: {e}")),
@@ -223,9 +222,7 @@ impl SettingsWindow {
         if ui.add_enabled(ready, egui::Button::new("Change password")).clicked() {
             let (session, current, new) = (session.clone(), self.current.clone(), self.new.clone());
             jobs.settings(move || {
-                // Re-check the current password (Argon2) before replacing it.
-                session.vault().login(session.username(), &current).map_err(|e| e.to_string())?;
-                session.change_password(&new).map_err(|e| e.to_string())?;
+                crate::service::change_password(&session, &current, &new).map_err(|e| e.to_string())?;
                 Ok("Password changed; photos need no re-encryption".into())
             });
         }
