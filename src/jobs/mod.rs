@@ -18,8 +18,8 @@ use zeroize::Zeroizing;
 use crate::crypto::PhotoPassword;
 use crate::export::{ExportItem, ExportKind, export_to_folder};
 use crate::import::{ImportEvent, ImportSummary, import_paths};
-use crate::service::{MailOverrides, mail_route};
-use crate::vault::{PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session, Vault};
+use crate::service::{Account, MailOverrides, mail_route};
+use crate::vault::{PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Previews, Vault};
 
 pub use thumbnails::ThumbnailLoader;
 
@@ -36,7 +36,7 @@ pub enum Event {
     /// The vault is open, or cannot be used (in use by another window, unreadable).
     VaultOpened(Result<Vault, String>),
     /// Login finished.
-    LoggedIn(Result<Arc<Session>, String>),
+    LoggedIn(Result<Account, String>),
     /// Registration finished: the user name and the recovery key's words.
     Registered(Result<(String, Zeroizing<String>), String>),
     /// The account's photos, newest first.
@@ -82,6 +82,78 @@ pub enum Event {
     },
 }
 
+/// A change asked for in the settings, applied on a worker thread by its use case.
+pub enum SettingsChange {
+    /// Password emails go to the outbox beside the vault.
+    UseOutbox,
+    /// Password emails go through this SMTP server (checked first), from this address.
+    UseSmtp {
+        /// The lettre-style URL, credentials included.
+        url: Zeroizing<String>,
+        /// The From address; the account's email when `None`.
+        from: Option<String>,
+    },
+    /// A test email through this server, from and to these addresses.
+    SendTestEmail {
+        /// The server's URL.
+        url: Zeroizing<String>,
+        /// The sender.
+        from: String,
+        /// The recipient.
+        to: String,
+    },
+    /// The account's queued emails go out through its server, and are deleted once sent.
+    SendOutbox,
+    /// How locked photos look after login.
+    SetPreviews(Previews),
+    /// A new login password, once the current one is confirmed.
+    ChangePassword {
+        /// The current password.
+        current: Zeroizing<String>,
+        /// The new one.
+        new: Zeroizing<String>,
+    },
+}
+
+impl SettingsChange {
+    /// Runs the change's use case: a message for the user, or why it failed.
+    fn apply(self, session: &crate::vault::Session) -> Result<String, String> {
+        let text = |e: &dyn std::fmt::Display| e.to_string();
+        let none = MailOverrides::default();
+        match self {
+            SettingsChange::UseOutbox => {
+                crate::service::use_outbox(session).map_err(|e| text(&e))?;
+                Ok("Password emails now go to the outbox folder".into())
+            }
+            SettingsChange::UseSmtp { url, from } => {
+                let config = crate::service::use_smtp(session, &url, from, &none).map_err(|e| text(&e))?;
+                Ok(format!("Password emails now go through {}", config.describe()))
+            }
+            SettingsChange::SendTestEmail { url, from, to } => {
+                let config = none.smtp_config(&url).map_err(|e| text(&e))?;
+                let whither = crate::mail::MailTransport::Smtp(config).send_test(&from, &to).map_err(|e| text(&e))?;
+                Ok(format!("Test email {whither}"))
+            }
+            SettingsChange::SendOutbox => {
+                let sent = crate::service::send_outbox(session, &none).map_err(|e| text(&e))?;
+                let done = sent.iter().filter(|s| s.result.is_ok()).count();
+                match sent.iter().find_map(|s| s.result.as_ref().err()) {
+                    Some(e) => Err(format!("Sent {done}, then: {e}")),
+                    None => Ok(format!("Sent {done} queued email(s) and deleted them from this computer")),
+                }
+            }
+            SettingsChange::SetPreviews(previews) => {
+                crate::service::set_previews(session, previews).map_err(|e| text(&e))?;
+                Ok("Saved: previews of locked photos changed".into())
+            }
+            SettingsChange::ChangePassword { current, new } => {
+                crate::service::change_password(session, &current, &new).map_err(|e| text(&e))?;
+                Ok("Password changed; photos need no re-encryption".into())
+            }
+        }
+    }
+}
+
 /// What a native file dialog is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {
@@ -117,8 +189,8 @@ impl Jobs {
     }
 
     /// A loader for grid thumbnails of this session.
-    pub fn thumbnails(&self, session: Arc<Session>) -> ThumbnailLoader {
-        ThumbnailLoader::start(session, self.sender())
+    pub fn thumbnails(&self, account: Account) -> ThumbnailLoader {
+        ThumbnailLoader::start(account, self.sender())
     }
 
     /// Opens the vault: quick, unless redb must first repair it after a crash.
@@ -140,19 +212,12 @@ impl Jobs {
     /// Logs in (Argon2 runs here).
     pub fn login(&self, vault: Vault, user: String, password: Zeroizing<String>) {
         self.spawn("login", move |ev| {
-            ev.send(Event::LoggedIn(vault.login(&user, &password).map(Arc::new).map_err(|e| e.to_string())));
+            ev.send(Event::LoggedIn(vault.login(&user, &password).map(Account::new).map_err(|e| e.to_string())));
         });
     }
 
     /// Creates an account.
-    pub fn register(
-        &self,
-        vault: Vault,
-        user: String,
-        email: String,
-        password: Zeroizing<String>,
-        previews: crate::vault::Previews,
-    ) {
+    pub fn register(&self, vault: Vault, user: String, email: String, password: Zeroizing<String>, previews: Previews) {
         self.spawn("register", move |ev| {
             let result = vault.register(&user, &email, &password, previews).map(|rk| (user, rk.to_words()));
             ev.send(Event::Registered(result.map_err(|e| e.to_string())));
@@ -160,16 +225,18 @@ impl Jobs {
     }
 
     /// Lists the account's photos.
-    pub fn list(&self, session: Arc<Session>) {
+    pub fn list(&self, account: Account) {
         self.spawn("list", move |ev| {
+            let session = account.session();
             let result = session.list().map(|(photos, _damaged)| photos).map_err(|e| e.to_string());
             ev.send(Event::Listed(result));
         });
     }
 
     /// Checks photo passwords (typed, or every line of a pasted email).
-    pub fn unlock(&self, session: Arc<Session>, candidates: Vec<(PhotoId, PhotoPassword)>) {
+    pub fn unlock(&self, account: Account, candidates: Vec<(PhotoId, PhotoPassword)>) {
         self.spawn("unlock", move |ev| {
+            let session = account.session();
             let (mut ok, mut failed) = (Vec::new(), Vec::new());
             for (id, password) in candidates {
                 match session.check_password(id, &password) {
@@ -182,8 +249,9 @@ impl Jobs {
     }
 
     /// Decrypts and decodes a photo for the viewer.
-    pub fn open(&self, session: Arc<Session>, id: PhotoId, password: PhotoPassword) {
+    pub fn open(&self, account: Account, id: PhotoId, password: PhotoPassword) {
         self.spawn("open-photo", move |ev| {
+            let session = account.session();
             let result = session.decrypt(id, &PhotoUnlock::Password(&password)).map_err(|e| e.to_string()).and_then(
                 |(meta, bytes)| {
                     let picture =
@@ -196,11 +264,12 @@ impl Jobs {
     }
 
     /// Imports files and folders, mailing the passwords first; `cancel` stops it.
-    pub fn import(&self, session: Arc<Session>, paths: Vec<PathBuf>, cancel: Arc<AtomicBool>) {
+    pub fn import(&self, account: Account, paths: Vec<PathBuf>, cancel: Arc<AtomicBool>) {
         self.spawn("import", move |ev| {
+            let session = account.session();
             let started = Instant::now();
-            let result = mail_route(&session, &MailOverrides::default()).map_err(|e| e.to_string()).and_then(|route| {
-                import_paths(&session, &route, &paths, &cancel, &mut |event| match event {
+            let result = mail_route(session, &MailOverrides::default()).map_err(|e| e.to_string()).and_then(|route| {
+                import_paths(session, &route, &paths, &cancel, &mut |event| match event {
                     ImportEvent::Analysed { done, total, bytes } => {
                         ev.send(Event::ImportProgress { done, total, bytes, started })
                     }
@@ -222,12 +291,13 @@ impl Jobs {
     /// Exports photos into `folder`, each under its own name (a clash gets a suffix).
     pub fn export(
         &self,
-        session: Arc<Session>,
+        account: Account,
         photos: Vec<(PhotoInfo, Option<PhotoPassword>)>,
         folder: PathBuf,
         kind: ExportKind,
     ) {
         self.spawn("export", move |ev| {
+            let session = account.session();
             let (mut written, mut failed) = (0, Vec::new());
             if let Err(e) = crate::files::create_private_dir(&folder) {
                 ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", folder.display())]));
@@ -237,7 +307,7 @@ impl Jobs {
                 .iter()
                 .map(|(photo, password)| ExportItem { photo, unlock: password.as_ref().map(PhotoUnlock::Password) })
                 .collect();
-            export_to_folder(&session, &items, kind, &folder, &mut |photo, result| match result {
+            export_to_folder(session, &items, kind, &folder, &mut |photo, result| match result {
                 Ok(_) => written += 1,
                 Err(e) => failed.push(format!("{}: {e}", photo.meta.name)),
             });
@@ -246,8 +316,9 @@ impl Jobs {
     }
 
     /// Deletes photos.
-    pub fn delete(&self, session: Arc<Session>, ids: Vec<PhotoId>) {
+    pub fn delete(&self, account: Account, ids: Vec<PhotoId>) {
         self.spawn("delete", move |ev| {
+            let session = account.session();
             let (mut deleted, mut failed) = (Vec::new(), Vec::new());
             for id in ids {
                 match session.delete(id) {
@@ -277,8 +348,8 @@ impl Jobs {
     }
 
     /// Runs a settings change (password, mail) and reports its message.
-    pub fn settings(&self, work: impl FnOnce() -> Result<String, String> + Send + 'static) {
-        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(work())));
+    pub fn settings(&self, account: Account, change: SettingsChange) {
+        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session()))));
     }
 }
 

@@ -4,11 +4,11 @@
 //! the screen before its turn is forgotten, so a fast scroll through thousands of photos
 //! decodes and uploads only what stays in view.
 
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
 use crate::crypto::PhotoPassword;
-use crate::vault::{PhotoId, PhotoUnlock, Session};
+use crate::service::Account;
+use crate::vault::{PhotoId, PhotoUnlock};
 
 use super::{Event, EventSender};
 
@@ -57,17 +57,18 @@ impl Queue {
 }
 
 impl ThumbnailLoader {
-    pub(super) fn start(session: Arc<Session>, events: EventSender) -> ThumbnailLoader {
+    pub(super) fn start(account: Account, events: EventSender) -> ThumbnailLoader {
         let (requests, rx) = channel();
         std::thread::Builder::new()
             .name("thumbnails".into())
             .spawn(move || {
+                let session = account.session();
                 let mut queue = Queue::default();
                 while queue.refill(&rx).is_some() {
                     let Some((id, side, password)) = queue.0.pop() else { continue };
                     let thumbnail = match &password {
                         Some(password) => {
-                            crate::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(password))
+                            crate::service::unlocked_thumbnail(session, id, &PhotoUnlock::Password(password))
                         }
                         None => session.thumbnail(id),
                     };

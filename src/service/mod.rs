@@ -8,10 +8,12 @@
 //! says where the rest is headed.
 
 mod account;
+mod handle;
 mod mail;
 mod previews;
 
 pub use account::{PasswordChangeError, change_password, photo_passwords};
+pub use handle::Account;
 pub use mail::{
     MailOverrides, MailRoute, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp,
 };

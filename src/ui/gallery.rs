@@ -1,16 +1,16 @@
 //! The gallery screen: toolbar, the thumbnail grid (or the viewer), the import panel,
-//! the dialogs and the status line. Owns the session while the account is open.
+//! the dialogs and the status line. Holds the account's handle while it is open.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
 use crate::export::ExportKind;
 use crate::jobs::{Event, Jobs, Pick, ThumbnailLoader};
-use crate::vault::{PhotoId, PhotoInfo, Session};
+use crate::service::Account;
+use crate::vault::{PhotoId, PhotoInfo};
 
 use super::app::Cmd;
 use super::cache::TextureCache;
@@ -53,7 +53,7 @@ pub(super) enum Action {
 
 /// The logged-in gallery.
 pub(super) struct GalleryScreen {
-    pub(super) session: Arc<Session>,
+    pub(super) account: Account,
     pub(super) photos: Vec<PhotoInfo>,
     pub(super) listed: bool,
     pub(super) textures: TextureCache,
@@ -74,11 +74,11 @@ pub(super) struct GalleryScreen {
 
 impl GalleryScreen {
     /// The gallery of a fresh session; starts listing its photos.
-    pub(super) fn new(session: Arc<Session>, jobs: &Jobs) -> GalleryScreen {
-        jobs.list(session.clone());
+    pub(super) fn new(account: Account, jobs: &Jobs) -> GalleryScreen {
+        jobs.list(account.clone());
         GalleryScreen {
-            loader: jobs.thumbnails(session.clone()),
-            session,
+            loader: jobs.thumbnails(account.clone()),
+            account,
             photos: Vec::new(),
             listed: false,
             textures: TextureCache::default(),
@@ -97,7 +97,7 @@ impl GalleryScreen {
 
     /// The account's user name.
     pub(super) fn username(&self) -> &str {
-        self.session.username()
+        self.account.username()
     }
 
     /// Whether the viewer shows a decoded photo (for tests).
@@ -191,7 +191,7 @@ impl GalleryScreen {
                 if let Some(panel) = self.import.as_mut() {
                     panel.finished(result);
                 }
-                jobs.list(self.session.clone());
+                jobs.list(self.account.clone());
             }
             Event::Exported(summary, failed) => {
                 self.status = Some(match failed.first() {
@@ -216,7 +216,7 @@ impl GalleryScreen {
             }
             Event::SettingsSaved(Ok(message)) => {
                 if let Some(s) = self.settings.as_mut() {
-                    s.saved(&message, &self.session);
+                    s.saved(&message, &self.account);
                 }
                 self.status = Some((message, false));
             }
@@ -234,7 +234,7 @@ impl GalleryScreen {
         let Some(index) = self.photos.iter().position(|p| p.id == id) else { return };
         match self.unlocked.get(&id) {
             Some(password) => {
-                jobs.open(self.session.clone(), id, password.clone());
+                jobs.open(self.account.clone(), id, password.clone());
                 self.viewer = Some(Viewer::new(id, index));
             }
             None => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
@@ -250,7 +250,7 @@ impl GalleryScreen {
                     return;
                 }
                 let panel = ImportPanel::new();
-                jobs.import(self.session.clone(), paths, panel.cancel_flag());
+                jobs.import(self.account.clone(), paths, panel.cancel_flag());
                 self.import = Some(panel);
                 self.dialog = None;
             }
@@ -264,7 +264,7 @@ impl GalleryScreen {
                         d.failed(Some("That is not a photo password (four groups of five letters and digits) or a password email.".into()));
                     }
                 } else {
-                    jobs.unlock(self.session.clone(), candidates);
+                    jobs.unlock(self.account.clone(), candidates);
                 }
             }
             Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids)))),
@@ -283,18 +283,18 @@ impl GalleryScreen {
                     ));
                     return;
                 }
-                jobs.export(self.session.clone(), photos, folder, kind);
+                jobs.export(self.account.clone(), photos, folder, kind);
                 self.dialog = None;
             }
             Action::AskDelete(ids) if !ids.is_empty() => self.dialog = Some(Dialog::ConfirmDelete(ids)),
             Action::AskDelete(_) => {}
             Action::Delete(ids) => {
-                jobs.delete(self.session.clone(), ids);
+                jobs.delete(self.account.clone(), ids);
                 self.dialog = None;
             }
             Action::CloseDialog => self.dialog = None,
             Action::CloseViewer => self.viewer = None,
-            Action::Settings => self.settings = Some(SettingsWindow::new(&self.session)),
+            Action::Settings => self.settings = Some(SettingsWindow::new(&self.account)),
             Action::Lock => cmds.push(Cmd::Lock),
         }
     }
@@ -324,7 +324,7 @@ impl GalleryScreen {
             dialog.ui(ui.ctx(), &self.photos, &mut actions);
         }
         if let Some(settings) = self.settings.as_mut()
-            && !settings.ui(ui.ctx(), &self.session, jobs, prefs)
+            && !settings.ui(ui.ctx(), &self.account, jobs, prefs)
         {
             self.settings = None;
         }
@@ -375,7 +375,7 @@ impl GalleryScreen {
                     if ui.button("⚙ Settings").clicked() {
                         actions.push(Action::Settings);
                     }
-                    ui.label(format!("👤 {}", self.session.username()));
+                    ui.label(format!("👤 {}", self.account.username()));
                     ui.add(
                         egui::Slider::new(&mut prefs.tile_size, super::prefs::TILE_SIZES)
                             .show_value(false)
@@ -392,13 +392,13 @@ impl GalleryScreen {
     /// vault file behind the account's back.
     fn notices(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let warnings: Vec<String> = self
-            .session
+            .account
             .manifest_problems()
             .iter()
             .map(|p| format!("{p}."))
-            .chain(self.session.rollback().map(|r| format!("{r}.")))
+            .chain(self.account.rollback().map(|r| format!("{r}.")))
             .collect();
-        let outbox = self.session.profile().smtp.is_none();
+        let outbox = self.account.profile().smtp.is_none();
         if warnings.is_empty() && !outbox {
             return;
         }

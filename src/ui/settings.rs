@@ -1,14 +1,12 @@
 //! Settings: appearance, auto-lock, mail delivery (SMTP with a test email, or the
 //! outbox) and the login password. Slow parts (SMTP, Argon2) run on a worker.
 
-use std::sync::Arc;
-
 use zeroize::Zeroizing;
 
 use crate::jobs::Jobs;
-use crate::mail::{MailTransport, Security, SmtpConfig};
-use crate::service::MailOverrides;
-use crate::vault::Session;
+use crate::jobs::SettingsChange;
+use crate::mail::{Security, SmtpConfig};
+use crate::service::Account;
 
 use super::prefs::Prefs;
 
@@ -33,8 +31,8 @@ pub(super) struct SettingsWindow {
 
 impl SettingsWindow {
     /// The form, filled from the account's mail settings (never showing the password).
-    pub(super) fn new(session: &Session) -> SettingsWindow {
-        let profile = session.profile();
+    pub(super) fn new(account: &Account) -> SettingsWindow {
+        let profile = account.profile();
         let smtp = profile.smtp.as_ref();
         let config = smtp.and_then(|s| SmtpConfig::parse(&s.url).ok());
         let (security, host, port, user) = match config.map(|c| c.parts()) {
@@ -43,7 +41,7 @@ impl SettingsWindow {
         };
         SettingsWindow {
             previews: profile.previews,
-            queued: crate::service::queued_emails(session),
+            queued: account.queued_emails(),
             security,
             host,
             port,
@@ -58,8 +56,8 @@ impl SettingsWindow {
     }
 
     /// A change was saved.
-    pub(super) fn saved(&mut self, message: &str, session: &Session) {
-        self.queued = crate::service::queued_emails(session);
+    pub(super) fn saved(&mut self, message: &str, account: &Account) {
+        self.queued = account.queued_emails();
         self.message = Some(message.to_string());
         self.password = Zeroizing::new(String::new());
         self.current = Zeroizing::new(String::new());
@@ -68,7 +66,7 @@ impl SettingsWindow {
     }
 
     /// Draws the window; `false` once closed.
-    pub(super) fn ui(&mut self, ctx: &egui::Context, session: &Arc<Session>, jobs: &Jobs, prefs: &mut Prefs) -> bool {
+    pub(super) fn ui(&mut self, ctx: &egui::Context, account: &Account, jobs: &Jobs, prefs: &mut Prefs) -> bool {
         let mut open = true;
         egui::Window::new("Settings").open(&mut open).collapsible(false).resizable(false).default_width(440.0).show(
             ctx,
@@ -90,16 +88,12 @@ impl SettingsWindow {
                 ui.separator();
                 ui.heading("Privacy");
                 if super::login::previews_choice(ui, &mut self.previews) {
-                    let (session, previews) = (session.clone(), self.previews);
-                    jobs.settings(move || {
-                        crate::service::set_previews(&session, previews).map_err(|e| e.to_string())?;
-                        Ok("Saved: previews of locked photos changed".into())
-                    });
+                    jobs.settings(account.clone(), SettingsChange::SetPreviews(self.previews));
                 }
                 ui.separator();
-                self.mail_ui(ui, session, jobs);
+                self.mail_ui(ui, account, jobs);
                 ui.separator();
-                self.password_ui(ui, session, jobs);
+                self.password_ui(ui, account, jobs);
                 if let Some(message) = &self.message {
                     ui.separator();
                     ui.label(message);
@@ -109,7 +103,7 @@ impl SettingsWindow {
         open
     }
 
-    fn mail_ui(&mut self, ui: &mut egui::Ui, session: &Arc<Session>, jobs: &Jobs) {
+    fn mail_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
         ui.heading("Mail for photo passwords");
         ui.horizontal(|ui| {
             ui.radio_value(&mut self.security, None, "Outbox folder");
@@ -117,7 +111,7 @@ impl SettingsWindow {
             ui.radio_value(&mut self.security, Some(Security::ImplicitTls), "SMTP (TLS)");
         });
         let Some(security) = self.security else {
-            ui.label(format!("Emails are saved as .eml files in {}", session.vault().outbox_dir().display()));
+            ui.label(format!("Emails are saved as .eml files in {}", account.outbox_dir().display()));
             ui.label(
                 egui::RichText::new(
                     "They sit beside the vault, in clear: whoever copies the vault folder gets every photo's password with it. Set up email so they are sent instead.",
@@ -125,11 +119,7 @@ impl SettingsWindow {
                 .color(ui.visuals().warn_fg_color),
             );
             if ui.button("Use the outbox").clicked() {
-                let session = session.clone();
-                jobs.settings(move || {
-                    crate::service::use_outbox(&session).map_err(|e| e.to_string())?;
-                    Ok("Password emails now go to the outbox folder".into())
-                });
+                jobs.settings(account.clone(), SettingsChange::UseOutbox);
             }
             return;
         };
@@ -155,31 +145,25 @@ impl SettingsWindow {
         let url = SmtpConfig::url_from_parts(security, &self.host, self.port, &self.user, &self.password)
             .map(Zeroizing::new)
             .map_err(|e| e.to_string());
+        let mut change = None;
         ui.horizontal(|ui| {
-            let to = session.profile().email;
-            let from = if self.from.trim().is_empty() { to.clone() } else { self.from.trim().to_string() };
+            let to = account.profile().email;
+            let from = self.from.trim().to_string();
             if ui.button("Send test email").clicked() {
-                let url = url.clone();
-                let (from, to) = (from.clone(), to.clone());
-                jobs.settings(move || {
-                    let config = MailOverrides::default().smtp_config(&url?).map_err(|e| e.to_string())?;
-                    MailTransport::Smtp(config)
-                        .send_test(&from, &to)
-                        .map(|w| format!("Test email {w}"))
-                        .map_err(|e| e.to_string())
-                });
+                let from = if from.is_empty() { to.clone() } else { from.clone() };
+                change = Some(url.clone().map(|url| SettingsChange::SendTestEmail { url, from, to }));
             }
             if ui.button("Save mail settings").clicked() {
-                let session = session.clone();
-                let from = (!self.from.trim().is_empty()).then(|| self.from.trim().to_string());
-                jobs.settings(move || {
-                    let config = crate::service::use_smtp(&session, &url?, from, &MailOverrides::default())
-                        .map_err(|e| e.to_string())?;
-                    Ok(format!("Password emails now go through {}", config.describe()))
-                });
+                let from = (!from.is_empty()).then_some(from);
+                change = Some(url.clone().map(|url| SettingsChange::UseSmtp { url, from }));
             }
         });
-        if session.profile().smtp.is_some() && self.queued > 0 {
+        match change {
+            Some(Ok(change)) => jobs.settings(account.clone(), change),
+            Some(Err(bad_url)) => self.message = Some(bad_url),
+            None => {}
+        }
+        if account.profile().smtp.is_some() && self.queued > 0 {
             let waiting = match self.queued {
                 1 => "1 password email waits in the outbox on this computer.".to_string(),
                 n => format!("{n} password emails wait in the outbox on this computer."),
@@ -187,22 +171,13 @@ impl SettingsWindow {
             ui.horizontal_wrapped(|ui| {
                 ui.label(waiting);
                 if ui.button("Send them now").on_hover_text("Each one sent is deleted from this computer").clicked() {
-                    let session = session.clone();
-                    jobs.settings(move || {
-                        let sent = crate::service::send_outbox(&session, &MailOverrides::default())
-                            .map_err(|e| e.to_string())?;
-                        let done = sent.iter().filter(|s| s.result.is_ok()).count();
-                        match sent.iter().find_map(|s| s.result.as_ref().err()) {
-                            Some(e) => Err(format!("Sent {done}, then: {e}")),
-                            None => Ok(format!("Sent {done} queued email(s) and deleted them from this computer")),
-                        }
-                    });
+                    jobs.settings(account.clone(), SettingsChange::SendOutbox);
                 }
             });
         }
     }
 
-    fn password_ui(&mut self, ui: &mut egui::Ui, session: &Arc<Session>, jobs: &Jobs) {
+    fn password_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
         ui.heading("Login password");
         egui::Grid::new("password").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             for (label, text) in [
@@ -220,11 +195,8 @@ impl SettingsWindow {
             ui.colored_label(ui.visuals().warn_fg_color, "The new passwords differ.");
         }
         if ui.add_enabled(ready, egui::Button::new("Change password")).clicked() {
-            let (session, current, new) = (session.clone(), self.current.clone(), self.new.clone());
-            jobs.settings(move || {
-                crate::service::change_password(&session, &current, &new).map_err(|e| e.to_string())?;
-                Ok("Password changed; photos need no re-encryption".into())
-            });
+            let (current, new) = (self.current.clone(), self.new.clone());
+            jobs.settings(account.clone(), SettingsChange::ChangePassword { current, new });
         }
     }
 }
