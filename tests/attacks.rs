@@ -407,6 +407,10 @@ fn a_vault_forked_elsewhere_and_put_back_is_warned_of_and_fails_verify() {
     assert_eq!(env.import("alice", &[&more]).0.status.code(), Some(0));
     let again = env.run(&["list", "--user", "alice"], &[]);
     assert!(stderr(&again).contains("not the copy last opened on this computer"), "{}", stderr(&again));
+    // The owner who restored this copy on purpose accepts it; the warning is gone.
+    env.ok(&["verify", "--user", "alice", "--accept-this-copy"], &[]);
+    let accepted = env.run(&["list", "--user", "alice"], &[]);
+    assert!(!stderr(&accepted).contains("warning"), "{}", stderr(&accepted));
 }
 
 #[test]

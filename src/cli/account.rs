@@ -50,7 +50,10 @@ fn warn_of_changes(session: Session) -> Session {
         eprintln!("warning: {problem}; run `verify` and restore the vault from a backup if you did not do this");
     }
     if let Some(rollback) = session.rollback() {
-        eprintln!("warning: {rollback}");
+        eprintln!(
+            "warning: {rollback}. If you restored this copy yourself, accept it with `verify --user {} --accept-this-copy`.",
+            session.username()
+        );
     }
     session
 }

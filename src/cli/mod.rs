@@ -98,6 +98,10 @@ pub enum Command {
         /// The account.
         #[arg(long)]
         user: String,
+        /// After a warning that the vault is older than, or forked from, the copy last
+        /// opened on this computer: accept this copy (a backup you restored on purpose).
+        #[arg(long)]
+        accept_this_copy: bool,
     },
     /// Choose where password emails go: an SMTP server, or the local outbox folder.
     #[command(group(clap::ArgGroup::new("route").required(true).args(["smtp_url", "outbox", "send_outbox"])))]
@@ -222,7 +226,7 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
         Command::Import { user, paths, verbose } => photos::import(&vault, &user, &paths, verbose),
         Command::List { user, json } => photos::list(&vault, &user, json),
         Command::Delete { user, id } => photos::delete(&vault, &user, &id),
-        Command::Verify { user } => photos::verify(&vault, &user),
+        Command::Verify { user, accept_this_copy } => photos::verify(&vault, &user, accept_this_copy),
         Command::Export(args) => export::export(&vault, &args),
         Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),
         Command::Mail { user, smtp_url, from, .. } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),

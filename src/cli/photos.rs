@@ -105,14 +105,19 @@ pub(super) fn delete(vault: &Vault, user: &str, id: &str) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn verify(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn verify(vault: &Vault, user: &str, accept_this_copy: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let problems = session.verify()?;
     let (photos, _) = session.list()?;
     let total = photos.len() + problems.iter().filter(|p| p.name.is_none()).count();
     // An older or forked copy of the vault is intact in itself: the login said so on
-    // stderr, and verify fails on it.
-    let replaced = session.rollback().is_some();
+    // stderr, and verify fails on it, unless the owner accepts this copy.
+    let mut replaced = session.rollback().is_some();
+    if replaced && accept_this_copy {
+        session.accept_this_copy();
+        eprintln!("This copy of the vault is now the one this computer knows.");
+        replaced = false;
+    }
     if problems.is_empty() && !replaced {
         say!("verified {total} photos: all intact");
         return Ok(ExitCode::SUCCESS);

@@ -106,6 +106,8 @@ pub enum SettingsChange {
     SendOutbox,
     /// How locked photos look after login.
     SetPreviews(Previews),
+    /// This copy of the vault is the one this computer knows (a backup restored on purpose).
+    AcceptThisCopy,
     /// A new login password, once the current one is confirmed.
     ChangePassword {
         /// The current password.
@@ -145,6 +147,10 @@ impl SettingsChange {
             SettingsChange::SetPreviews(previews) => {
                 crate::service::set_previews(session, previews).map_err(|e| text(&e))?;
                 Ok("Saved: previews of locked photos changed".into())
+            }
+            SettingsChange::AcceptThisCopy => {
+                session.accept_this_copy();
+                Ok("This copy of the vault is now the one this computer knows".into())
             }
             SettingsChange::ChangePassword { current, new } => {
                 crate::service::change_password(session, &current, &new).map_err(|e| text(&e))?;

@@ -166,8 +166,8 @@ impl GalleryApp {
                 Err(e) => self.screen = Screen::Fatal(e),
             },
             (Screen::Login(login), Event::LoggedIn(result)) => match result {
-                Ok(session) => {
-                    let gallery = GalleryScreen::new(session, &self.jobs);
+                Ok(account) => {
+                    let gallery = GalleryScreen::new(account, &self.jobs);
                     self.screen = Screen::Gallery(Box::new(gallery));
                 }
                 Err(e) => login.failed(e),

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
 use crate::export::ExportKind;
+use crate::jobs::SettingsChange;
 use crate::jobs::{Event, Jobs, Pick, ThumbnailLoader};
 use crate::service::Account;
 use crate::vault::{PhotoId, PhotoInfo};
@@ -47,6 +48,8 @@ pub(super) enum Action {
     CloseViewer,
     /// Show the settings.
     Settings,
+    /// The owner accepts this copy of the vault after a rollback or fork warning.
+    AcceptThisCopy,
     /// Lock the vault.
     Lock,
 }
@@ -295,6 +298,7 @@ impl GalleryScreen {
             Action::CloseDialog => self.dialog = None,
             Action::CloseViewer => self.viewer = None,
             Action::Settings => self.settings = Some(SettingsWindow::new(&self.account)),
+            Action::AcceptThisCopy => jobs.settings(self.account.clone(), SettingsChange::AcceptThisCopy),
             Action::Lock => cmds.push(Cmd::Lock),
         }
     }
@@ -406,6 +410,14 @@ impl GalleryScreen {
             ui.add_space(2.0);
             for warning in &warnings {
                 ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {warning}"));
+            }
+            if self.account.rollback().is_some()
+                && ui
+                    .button("I restored this copy myself")
+                    .on_hover_text("Make this copy of the vault the one this computer knows")
+                    .clicked()
+            {
+                actions.push(Action::AcceptThisCopy);
             }
             if outbox {
                 ui.horizontal_wrapped(|ui| {

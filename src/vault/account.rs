@@ -285,6 +285,15 @@ impl Session {
         self.rollback
     }
 
+    /// Makes this copy of the vault the one this computer knows, after a rollback or fork
+    /// was reported: the owner restored a backup on purpose. Later logins compare with it.
+    pub fn accept_this_copy(&self) {
+        if let Some(dir) = &self.vault.state_dir {
+            let latest = *self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            seen::accept(dir, &self.vault.id, self.account_id, &latest);
+        }
+    }
+
     /// The manifest key of this account.
     pub(crate) fn manifest_key(&self) -> ManifestKey {
         ManifestKey::new(&self.master, self.vault.id, self.account_id)
@@ -342,7 +351,7 @@ impl Session {
     /// Rewrites the account record, and the manifest that pins it, in one transaction.
     fn update_record(&self, change: impl FnOnce(&mut AccountRecord)) -> Result<(), StorageError> {
         let txn = self.vault.begin_write()?;
-        {
+        let state = {
             let mut accounts = txn.open_table(ACCOUNTS)?;
             let previous = accounts
                 .get(self.account_id)?
@@ -353,9 +362,12 @@ impl Session {
             change(&mut record);
             let new = encode(&record);
             accounts.insert(self.account_id, new.as_slice())?;
-            self.wrote(self.manifest_key().apply(&txn, Change::Account { previous: &previous, new: &new })?);
-        }
+            self.manifest_key().apply(&txn, Change::Account { previous: &previous, new: &new })?
+        };
         txn.commit()?;
+        // Only a committed state is what this computer remembers (a failed commit, a full
+        // disk, leaves the vault as it was).
+        self.wrote(state);
         Ok(())
     }
 }

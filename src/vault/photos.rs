@@ -321,7 +321,7 @@ impl Session {
             // A plain commit: recording the allocator state with every photo would cost an
             // import ~7% of its time; the checkpoint after the run records it once.
             let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
-            {
+            let state = {
                 let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
                 let indexed = hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?;
                 if let Some(other) = indexed.map(|g| g.value())
@@ -347,9 +347,10 @@ impl Session {
                     .map_err(StorageError::from)?;
                 self.write_thumbnails(&txn, id, &photo.thumbnails)?;
                 hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
-                self.wrote(self.manifest_key().apply(&txn, Change::Add(id))?);
-            }
+                self.manifest_key().apply(&txn, Change::Add(id))?
+            };
             txn.commit().map_err(StorageError::from)?;
+            self.wrote(state);
             Ok(())
         })
     }
@@ -648,7 +649,7 @@ impl Session {
         guard(|| {
             let (header, meta) = self.record(id)?;
             let txn = self.vault.begin_write().map_err(StorageError::from)?;
-            {
+            let state = {
                 txn.open_table(PHOTOS)
                     .map_err(StorageError::from)?
                     .remove((self.account_id, id.0))
@@ -664,9 +665,10 @@ impl Session {
                     .map_err(StorageError::from)?
                     .remove((self.account_id, &header.content_hash))
                     .map_err(StorageError::from)?;
-                self.wrote(self.manifest_key().apply(&txn, Change::Remove(id.0))?);
-            }
+                self.manifest_key().apply(&txn, Change::Remove(id.0))?
+            };
             txn.commit().map_err(StorageError::from)?;
+            self.wrote(state);
             Ok(meta)
         })
     }

@@ -118,9 +118,20 @@ pub(crate) fn check(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen, r
     if continues { Verdict::Fine } else { Verdict::Rollback(Rollback::Forked) }
 }
 
-/// Remembers `now` as what this computer saw of (`vault_id`, `account`) in `dir`. Best
-/// effort: a read-only home folder must not stop anyone from opening photos.
+/// Remembers `now` as what this computer saw of (`vault_id`, `account`) in `dir`, unless it
+/// already remembers a later state (a session that ends after a newer one must not take
+/// the memory back). Best effort: a read-only home folder must not stop anyone from
+/// opening photos.
 pub(crate) fn record(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
+    if seen(dir, vault_id, account).is_some_and(|seen| seen.counter > now.counter && seen.recovery == now.recovery) {
+        return;
+    }
+    accept(dir, vault_id, account, now);
+}
+
+/// Remembers `now` whatever was remembered: the owner accepts this copy of the vault (a
+/// backup restored on purpose) as the one this computer knows.
+pub(crate) fn accept(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
     let path = dir.join(FILE_NAME);
     let vault = hex(vault_id);
     let mut entries = read(&path);
@@ -159,6 +170,8 @@ mod tests {
         record(dir.path(), &v, 1, &state(5, 50));
         assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "the same");
         assert_eq!(check(dir.path(), &v, 1, &state(5, 51), &[]), Verdict::Rollback(Rollback::Forked), "same counter");
+        record(dir.path(), &v, 1, &state(4, 40));
+        assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "an older session never takes it back");
         assert_eq!(
             check(dir.path(), &v, 1, &state(3, 30), &[]),
             Verdict::Rollback(Rollback::Older { seen: 5, found: 3 })
@@ -169,6 +182,8 @@ mod tests {
         assert_eq!(check(dir.path(), &v, 1, &state(99, 9), &[[1; 32]]), Verdict::Fine, "beyond what the head lists");
         let rekeyed = Seen { recovery: [8; 32], ..state(6, 60) };
         assert_eq!(check(dir.path(), &v, 1, &rekeyed, &[[50; 32]]), Verdict::RecoveryKeyChanged);
+        accept(dir.path(), &v, 1, &state(3, 30));
+        assert_eq!(check(dir.path(), &v, 1, &state(3, 30), &[]), Verdict::Fine, "an accepted copy");
         assert_eq!(check(dir.path(), &v, 2, &state(1, 1), &[]), Verdict::Fine, "another account");
         assert_eq!(check(dir.path(), &other, 1, &state(1, 1), &[]), Verdict::Fine, "another vault");
     }
