@@ -61,7 +61,11 @@ pub fn note_export_folder(state_dir: &Path, dir: &Path) {
     // Best effort: the export itself must not fail for want of a journal line.
     let _ = create_private_dir(state_dir).and_then(|()| {
         use std::io::Write as _;
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&journal)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&journal)?;
         writeln!(file, "{line}")
     });
 }

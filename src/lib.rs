@@ -6,27 +6,24 @@
 //! - [`vault`]: the redb file, accounts and photos; uses `crypto`.
 //! - [`imaging`]: decoding, EXIF, thumbnails.
 //! - [`mail`]: the password email: composing, sending (outbox or SMTP), parsing it back.
-//! - [`import`]: files and folders into the vault, mail before commit; uses all of the above.
-//! - [`export`]: one photo out of the vault, atomically (original, stripped or thumbnail).
-//! - [`parallel`]: the worker pool that import and export run on.
-//! - [`service`]: use cases that compose the layers, for both front ends (previews so far).
+//! - [`service`]: the use cases that compose the layers, for both front ends: import
+//!   (files and folders into the vault, mail before commit), export (one photo out,
+//!   atomically), the account's mail, previews, password changes; and the worker pool
+//!   (`service::parallel`) import and export run on.
 //! - [`jobs`]: the desktop app's worker threads (login, list, thumbnails, import, export…).
 //! - [`ui`]: the desktop app (eframe/egui).
 //! - [`cli`]: the command line for scripts.
 
 pub mod cli;
 pub mod crypto;
-pub mod export;
 pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod imaging;
-pub mod import;
 #[cfg(feature = "desktop")]
 pub mod jobs;
 pub mod mail;
 mod panic_guard;
-pub mod parallel;
 pub mod service;
 #[cfg(feature = "desktop")]
 pub mod ui;

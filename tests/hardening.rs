@@ -147,7 +147,7 @@ fn crash_child() {
     match mode.as_str() {
         // The app's and the command's import.
         "import" => {
-            use secure_photo_gallery::import::import_paths;
+            use secure_photo_gallery::service::import::import_paths;
             use secure_photo_gallery::service::{MailOverrides, mail_route};
             let route = mail_route(&session, &MailOverrides::default()).unwrap();
             let summary =
@@ -161,8 +161,13 @@ fn crash_child() {
                 let bytes = std::fs::read(path.unwrap().path()).unwrap();
                 let analysed = secure_photo_gallery::imaging::analyze(&bytes).unwrap();
                 let hash = session.content_hash(&bytes);
-                let new =
-                    secure_photo_gallery::import::new_photo(analysed, format!("{i}.jpg"), bytes.len() as u64, 0, hash);
+                let new = secure_photo_gallery::service::import::new_photo(
+                    analysed,
+                    format!("{i}.jpg"),
+                    bytes.len() as u64,
+                    0,
+                    hash,
+                );
                 session.store(&session.prepare(new).unwrap(), &bytes).unwrap();
             }
         }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use crate::crypto::PhotoPassword;
-use crate::export::{ExportItem, ExportKind, export_photo, export_to_folder};
 use crate::files::create_private_dir;
+use crate::service::export::{ExportItem, ExportKind, export_photo, export_to_folder};
 use crate::vault::{PhotoId, PhotoUnlock, Session, Vault};
 
 use super::ExportArgs;
@@ -25,17 +25,14 @@ pub(super) fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCod
             if args.out.exists() {
                 bail!("{} already exists; choose another name or remove it first", args.out.display());
             }
-            // A thumbnail needs only the login; given the photo's password (or the
-            // recovery key) it is the sharp one whatever the account's previews.
-            let given = std::env::var("SPG_PHOTO_PASSWORD").ok().and_then(|p| PhotoPassword::parse(&p));
+            // A thumbnail needs only the login (no prompt); given the photo's password (or
+            // the recovery key) it is the sharp one whatever the account's previews.
             let unlock = if args.use_recovery_key {
                 Some(Unlock::Recovery)
-            } else if let Some(pw) = passwords.get(&id).cloned().or(given.filter(|_| args.thumbnail)) {
-                Some(Unlock::Password(pw))
-            } else if args.thumbnail {
-                None
+            } else if let Some(pw) = passwords.get(&id) {
+                Some(Unlock::Password(pw.clone()))
             } else {
-                Some(Unlock::Password(prompt_photo_password(&session, id)?))
+                photo_password(&session, id, !args.thumbnail)?.map(Unlock::Password)
             };
             let meta = export_photo(
                 &session,
@@ -93,10 +90,16 @@ fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<P
     Ok(out)
 }
 
-fn prompt_photo_password(session: &Session, id: PhotoId) -> anyhow::Result<PhotoPassword> {
-    let name = session.meta(id)?.name;
-    let typed = secret("SPG_PHOTO_PASSWORD", &format!("Password for photo {id} ({name}): "))?;
+/// The photo's password from `SPG_PHOTO_PASSWORD`, else (when `ask`) a prompt; `None` when
+/// neither gives one.
+fn photo_password(session: &Session, id: PhotoId, ask: bool) -> anyhow::Result<Option<PhotoPassword>> {
+    let typed = match std::env::var("SPG_PHOTO_PASSWORD") {
+        Ok(value) => zeroize::Zeroizing::new(value),
+        Err(_) if !ask => return Ok(None),
+        Err(_) => secret("SPG_PHOTO_PASSWORD", &format!("Password for photo {id} ({}): ", session.meta(id)?.name))?,
+    };
     PhotoPassword::parse(&typed)
+        .map(Some)
         .context("that is not a photo password: it is four groups of five letters and digits, as in the password email")
 }
 

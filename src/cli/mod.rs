@@ -19,8 +19,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::vault::Vault;
-
 /// Secure Photo Gallery: a photo vault in one encrypted file.
 #[derive(Debug, Parser)]
 #[command(name = "secure-photo-gallery", version, about, long_about = None)]
@@ -193,21 +191,12 @@ pub fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// Removes the plaintext a crash left behind in export folders and the outbox, saying so.
-fn remove_leftovers(vault: &Vault) {
-    if let Some(state) = vault.state_dir() {
-        for file in crate::files::remove_leftovers(state, &[&vault.outbox_dir()]) {
-            eprintln!("Removed {}, left by an export or email that a crash interrupted", file.display());
-        }
-    }
-}
-
 /// Runs one command. `Ok(ExitCode::FAILURE)` means it ran but partly failed, having
 /// already said why on stderr.
 pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     let repairing = std::rc::Rc::new(std::cell::Cell::new(false));
     let notice = repairing.clone();
-    let vault = Vault::open_reporting_repair(&vault, move |_| {
+    let (vault, removed) = crate::service::open_vault(&vault, move |_| {
         if !notice.replace(true) {
             eprintln!(
                 "The vault was not closed properly (a crash or power cut during an import); checking the whole file before use, which can take a minute for a large vault..."
@@ -217,8 +206,9 @@ pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     if repairing.get() {
         eprintln!("The vault is checked and ready.");
     }
-    let vault = vault.remember_counters_in(crate::vault::default_state_dir());
-    remove_leftovers(&vault);
+    for file in removed {
+        eprintln!("Removed {}, left by an export or email that a crash interrupted", file.display());
+    }
     let result = match command {
         Command::Register { user, email, previews } => account::register(&vault, &user, &email, previews.into()),
         Command::Passwd { user } => account::passwd(&vault, &user),

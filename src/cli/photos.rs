@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use crate::import::{ImportEvent, import_paths};
+use crate::service::import::{ImportEvent, import_paths};
 use crate::service::mail_route;
 use crate::vault::{PhotoId, PhotoInfo, Vault};
 

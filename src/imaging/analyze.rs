@@ -66,6 +66,9 @@ pub enum ImageError {
         /// Declared height.
         height: u32,
     },
+    /// The picture has no pixels (a width or height of zero).
+    #[error("the image has no pixels (its width or height is zero); it is damaged")]
+    Empty,
     /// Decoding would need more memory than any photo should.
     #[error("decoding this image would need more than 512 MiB of memory; it is not a photo this gallery can hold")]
     NeedsTooMuchMemory,
@@ -124,6 +127,7 @@ pub(crate) fn format_name(format: ImageFormat) -> &'static str {
 fn catching_panics<T>(bytes: &[u8], decode: impl FnOnce() -> Result<T, ImageError>) -> Result<T, ImageError> {
     crate::panic_guard::catch_panic(decode).unwrap_or_else(|panic| {
         let format = image::guess_format(bytes).map_or("image", format_name);
+        // "the image decoder failed on this image file" reads well enough for no format.
         Err(ImageError::DecoderFailed { format, detail: panic.to_string() })
     })
 }
@@ -244,12 +248,12 @@ fn truncated() -> ImageError {
     ImageError::Truncated { format: "JPEG" }
 }
 
-fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
+pub(super) fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(ImageError::TooLarge { width, height });
     }
     if width == 0 || height == 0 {
-        return Err(ImageError::Damaged { format: "image", detail: "zero-sized image".into() });
+        return Err(ImageError::Empty);
     }
     Ok(())
 }

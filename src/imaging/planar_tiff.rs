@@ -14,6 +14,7 @@ use tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
 use tiff::tags::{PlanarConfiguration, Tag};
 
 use super::ImageError;
+use super::analyze::check_size;
 
 /// Whether `bytes` is a TIFF with separate planes, which [`decode`] reads.
 pub(crate) fn is_planar(bytes: &[u8]) -> bool {
@@ -49,7 +50,8 @@ pub(crate) fn decode(bytes: &[u8], max_alloc: u64) -> Result<(DynamicImage, Orie
     if depth != 8 && depth != 16 {
         return Err(ImageError::Damaged { format: "TIFF", detail: format!("{depth}-bit planes are not supported") });
     }
-    let pixels = u64::from(width) * u64::from(height) * samples as u64;
+    check_size(width, height)?;
+    let pixels = u64::from(width) * u64::from(height) * samples as u64; // at most 30,000² x 4: no overflow
     if pixels * 2 > max_alloc {
         return Err(ImageError::TooLarge { width, height });
     }

@@ -16,8 +16,8 @@ use std::time::Instant;
 use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
-use crate::export::{ExportItem, ExportKind, export_to_folder};
-use crate::import::{ImportEvent, ImportSummary, import_paths};
+use crate::service::export::{ExportItem, ExportKind, export_to_folder};
+use crate::service::import::{ImportEvent, ImportSummary, import_paths};
 use crate::service::{Account, MailOverrides, mail_route};
 use crate::vault::{PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Previews, Vault};
 
@@ -203,14 +203,8 @@ impl Jobs {
     pub fn open_vault(&self, path: PathBuf) {
         self.spawn("open", move |ev| {
             let repair = ev.clone();
-            let opened =
-                Vault::open_reporting_repair(&path, move |p| repair.send(Event::VaultRepair(p))).map(|vault| {
-                    let vault = vault.remember_counters_in(crate::vault::default_state_dir());
-                    if let Some(state) = vault.state_dir() {
-                        crate::files::remove_leftovers(state, &[&vault.outbox_dir()]);
-                    }
-                    vault
-                });
+            let opened = crate::service::open_vault(&path, move |p| repair.send(Event::VaultRepair(p)))
+                .map(|(vault, _removed)| vault);
             ev.send(Event::VaultOpened(opened.map_err(|e| e.to_string())));
         });
     }

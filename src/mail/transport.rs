@@ -25,6 +25,22 @@ pub enum MailTransport {
     Smtp(SmtpConfig),
 }
 
+/// Where an account's password emails go, and from which address.
+#[derive(Debug, Clone)]
+pub struct MailRoute {
+    /// The transport.
+    pub transport: MailTransport,
+    /// The From address.
+    pub from: String,
+}
+
+impl MailRoute {
+    /// Whether mail goes to the local outbox rather than a server.
+    pub fn is_outbox(&self) -> bool {
+        matches!(self.transport, MailTransport::Outbox(_))
+    }
+}
+
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {

@@ -34,6 +34,12 @@ impl Account {
         self.0.profile()
     }
 
+    /// Whether the account sends its password emails through an SMTP server (else they wait
+    /// in the outbox). Reads without copying the profile, which holds the SMTP password.
+    pub fn uses_smtp(&self) -> bool {
+        self.0.uses_smtp()
+    }
+
     /// The folder where password emails wait without SMTP.
     pub fn outbox_dir(&self) -> PathBuf {
         self.0.vault().outbox_dir()

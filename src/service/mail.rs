@@ -4,24 +4,8 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::mail::{MailError, MailTransport, SmtpConfig};
+use crate::mail::{MailError, MailRoute, MailTransport, SmtpConfig};
 use crate::vault::Session;
-
-/// Where an account's password emails go, and from which address.
-#[derive(Debug, Clone)]
-pub struct MailRoute {
-    /// The transport.
-    pub transport: MailTransport,
-    /// The From address.
-    pub from: String,
-}
-
-impl MailRoute {
-    /// Whether mail goes to the local outbox rather than a server.
-    pub fn is_outbox(&self) -> bool {
-        matches!(self.transport, MailTransport::Outbox(_))
-    }
-}
 
 /// Mail settings that override the account's for one run (the command line reads them
 /// from `SPG_SMTP_URL` and `SPG_SMTP_CA_FILE`; the app uses none).

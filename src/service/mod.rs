@@ -8,13 +8,16 @@
 //! says where the rest is headed.
 
 mod account;
+pub mod export;
 mod handle;
+pub mod import;
 mod mail;
+mod open;
+pub mod parallel;
 mod previews;
 
 pub use account::{PasswordChangeError, change_password, photo_passwords};
 pub use handle::Account;
-pub use mail::{
-    MailOverrides, MailRoute, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp,
-};
+pub use mail::{MailOverrides, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp};
+pub use open::open_vault;
 pub use previews::{set_previews, unlocked_thumbnail};

@@ -29,15 +29,22 @@ pub fn unlocked_thumbnail(session: &Session, id: PhotoId, unlock: &PhotoUnlock<'
     Ok(thumbnail)
 }
 
-/// Sets how the account's locked photos look after login. Going to blurred or hidden
-/// previews takes every sharp preview out of the login's reach at once (a placeholder
-/// made from it, or nothing); each photo's sharp thumbnail comes back, sealed under its
-/// key, the next time it is unlocked. Returns how many previews changed now.
+/// Sets how the account's locked photos look after login, in one transaction with taking
+/// every sharp preview out of the login's reach (blurred: a placeholder made from it;
+/// hidden: every login preview goes). The placeholders are made first, outside the
+/// transaction, so imports and deletes are not held up by the decoding. Each photo's sharp
+/// thumbnail comes back, sealed under its key, the next time it is unlocked. Returns how
+/// many sharp previews were taken away.
 pub fn set_previews(session: &Session, previews: Previews) -> Result<usize, RegisterError> {
-    let mut profile = session.profile();
-    profile.previews = previews;
-    session.set_profile(profile)?;
-    Ok(session.hide_sharp_previews(&|sharp| crate::imaging::placeholder_jpeg(sharp).ok())?)
+    let sharp = if previews == Previews::Sharp { Vec::new() } else { session.sharp_previews()? };
+    let placeholders: Vec<(PhotoId, Option<Vec<u8>>)> = match previews {
+        Previews::Blurred => {
+            sharp.iter().map(|(id, jpeg)| (*id, crate::imaging::placeholder_jpeg(jpeg).ok())).collect()
+        }
+        _ => Vec::new(),
+    };
+    session.set_previews(previews, &placeholders)?;
+    Ok(sharp.len())
 }
 
 #[cfg(test)]
@@ -65,7 +72,8 @@ mod tests {
         assert!(stored.current && stored.thumbnail.is_some_and(|t| t[..] == sharp[..]));
         assert!(side(&session.thumbnail(id).unwrap()) <= PLACEHOLDER);
 
-        assert_eq!(set_previews(&session, Previews::Hidden).unwrap(), 0, "no sharp preview left to hide");
+        assert_eq!(set_previews(&session, Previews::Hidden).unwrap(), 0, "no sharp preview left to take");
+        assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(_))), "not even the blur, at once");
         unlocked_thumbnail(&session, id, &unlock).unwrap();
         assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(_))));
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::export::ExportKind;
+use crate::service::export::ExportKind;
 use crate::vault::PhotoId;
 
 use super::gallery::Action;

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
-use crate::export::ExportKind;
 use crate::jobs::SettingsChange;
 use crate::jobs::{Event, Jobs, Pick, ThumbnailLoader};
 use crate::service::Account;
+use crate::service::export::ExportKind;
 use crate::vault::{PhotoId, PhotoInfo};
 
 use super::app::Cmd;
@@ -218,6 +218,9 @@ impl GalleryScreen {
                 });
             }
             Event::SettingsSaved(Ok(message)) => {
+                // The previews may have changed: what is on screen is loaded again.
+                self.textures = TextureCache::default();
+                self.pending.clear();
                 if let Some(s) = self.settings.as_mut() {
                     s.saved(&message, &self.account);
                 }
@@ -402,7 +405,7 @@ impl GalleryScreen {
             .map(|p| format!("{p}."))
             .chain(self.account.rollback().map(|r| format!("{r}.")))
             .collect();
-        let outbox = self.account.profile().smtp.is_none();
+        let outbox = !self.account.uses_smtp();
         if warnings.is_empty() && !outbox {
             return;
         }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::import::ImportSummary;
 use crate::jobs::Event;
+use crate::service::import::ImportSummary;
 
 use super::gallery::human_size;
 

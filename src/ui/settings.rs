@@ -163,7 +163,7 @@ impl SettingsWindow {
             Some(Err(bad_url)) => self.message = Some(bad_url),
             None => {}
         }
-        if account.profile().smtp.is_some() && self.queued > 0 {
+        if account.uses_smtp() && self.queued > 0 {
             let waiting = match self.queued {
                 1 => "1 password email waits in the outbox on this computer.".to_string(),
                 n => format!("{n} password emails wait in the outbox on this computer."),

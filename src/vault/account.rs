@@ -263,6 +263,11 @@ impl Session {
         self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
+    /// Whether the profile names an SMTP server (without copying the profile).
+    pub fn uses_smtp(&self) -> bool {
+        self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).smtp.is_some()
+    }
+
     /// The vault this session belongs to.
     pub fn vault(&self) -> &Vault {
         &self.vault
@@ -331,13 +336,20 @@ impl Session {
 
     /// Replaces the profile (email, mail settings) and stores it sealed.
     pub fn set_profile(&self, profile: Profile) -> Result<(), RegisterError> {
-        guard(|| {
-            validate_email(&profile.email)?;
-            let sealed = seal_profile(&self.master, self.account_id, &profile);
-            self.update_record(|record| record.profile = sealed)?;
-            *self.profile.write().unwrap_or_else(std::sync::PoisonError::into_inner) = profile;
-            Ok(())
-        })
+        guard(|| self.update_profile(profile, |_| Ok(())))
+    }
+
+    /// Stores `profile`, and whatever `also` writes, in one transaction.
+    pub(crate) fn update_profile(
+        &self,
+        profile: Profile,
+        also: impl FnOnce(&redb::WriteTransaction) -> Result<(), StorageError>,
+    ) -> Result<(), RegisterError> {
+        validate_email(&profile.email)?;
+        let sealed = seal_profile(&self.master, self.account_id, &profile);
+        self.update_record_with(|record| record.profile = sealed, also)?;
+        *self.profile.write().unwrap_or_else(std::sync::PoisonError::into_inner) = profile;
+        Ok(())
     }
 
     fn stored_record(&self) -> Result<AccountRecord, StorageError> {
@@ -350,6 +362,15 @@ impl Session {
 
     /// Rewrites the account record, and the manifest that pins it, in one transaction.
     fn update_record(&self, change: impl FnOnce(&mut AccountRecord)) -> Result<(), StorageError> {
+        self.update_record_with(change, |_| Ok(()))
+    }
+
+    /// [`Session::update_record`], with more writes in the same transaction.
+    fn update_record_with(
+        &self,
+        change: impl FnOnce(&mut AccountRecord),
+        also: impl FnOnce(&redb::WriteTransaction) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
         let txn = self.vault.begin_write()?;
         let state = {
             let mut accounts = txn.open_table(ACCOUNTS)?;
@@ -364,6 +385,7 @@ impl Session {
             accounts.insert(self.account_id, new.as_slice())?;
             self.manifest_key().apply(&txn, Change::Account { previous: &previous, new: &new })?
         };
+        also(&txn)?;
         txn.commit()?;
         // Only a committed state is what this computer remembers (a failed commit, a full
         // disk, leaves the vault as it was).

@@ -11,7 +11,7 @@ pub(crate) use crate::panic_guard::{Panic, catch_panic};
 pub enum StorageError {
     /// The disk is full, or a file size or quota limit was reached (ENOSPC, EFBIG, EDQUOT).
     #[error(
-        "the vault could not be written: the disk is full or a size limit was reached ({0}); free some space and try again (nothing half-written was kept)"
+        "the vault could not be written: the disk is full or a size limit was reached; free some space and try again (nothing half-written was kept)"
     )]
     DiskFull(#[source] std::io::Error),
     /// An earlier write failed, and redb refuses every write until the vault is reopened.
@@ -20,7 +20,7 @@ pub enum StorageError {
     )]
     PreviousIo,
     /// Reading or writing the file failed otherwise.
-    #[error("the vault file could not be read or written ({0}); check the disk, and try again")]
+    #[error("the vault file could not be read or written; check the disk, and try again")]
     Io(#[source] std::io::Error),
     /// Anything else redb reports.
     #[error(

@@ -12,7 +12,7 @@ use crate::crypto::{
     seal_padded,
 };
 
-use super::error::{PhotoError, StorageError, StoreError, guard};
+use super::error::{PhotoError, RegisterError, StorageError, StoreError, guard};
 use super::manifest::{Change, ManifestError, ManifestProblem};
 use super::records::Previews;
 use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
@@ -178,10 +178,20 @@ impl Session {
     pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let table = txn.open_table(CONTENT_HASHES)?;
-            let Some(id) = table.get((self.account_id, &hash.0))?.map(|g| g.value()) else { return Ok(false) };
-            Ok(txn.open_table(PHOTOS)?.get((self.account_id, id))?.is_some())
+            self.holds(&txn.open_table(CONTENT_HASHES)?, &txn.open_table(PHOTOS)?, hash)
         })
+    }
+
+    /// Whether the index holds `hash` for a photo that is in the account: the one rule of
+    /// [`Session::contains`] and of the duplicate check in [`Session::write`].
+    fn holds(
+        &self,
+        hashes: &impl ReadableTable<(u64, &'static [u8; 32]), u64>,
+        photos: &impl ReadableTable<(u64, u64), &'static [u8]>,
+        hash: &ContentHash,
+    ) -> Result<bool, StorageError> {
+        let Some(id) = hashes.get((self.account_id, &hash.0))?.map(|g| g.value()) else { return Ok(false) };
+        Ok(photos.get((self.account_id, id))?.is_some())
     }
 
     /// Chooses an ID, a key and a password for a photo and seals its metadata and
@@ -323,15 +333,7 @@ impl Session {
             let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
             let state = {
                 let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
-                let indexed = hashes.get((self.account_id, &photo.content_hash.0)).map_err(StorageError::from)?;
-                if let Some(other) = indexed.map(|g| g.value())
-                    && txn
-                        .open_table(PHOTOS)
-                        .map_err(StorageError::from)?
-                        .get((self.account_id, other))
-                        .map_err(StorageError::from)?
-                        .is_some()
-                {
+                if self.holds(&hashes, &txn.open_table(PHOTOS).map_err(StorageError::from)?, &photo.content_hash)? {
                     return Err(StoreError::Duplicate);
                 }
                 let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
@@ -476,13 +478,13 @@ impl Session {
                 let table = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
                 table.get(id.0).map_err(StorageError::from)?.map(|g| g.value().to_vec())
             };
-            let private = match &private {
-                Some(sealed) => Some(SecretBytes::from(
-                    open_padded(&derive_private_thumbnail_key(&key), &private_thumb_aad(self.account_id, id.0), sealed)
-                        .map_err(|_| PhotoError::Locked(id))?,
-                )),
-                None => None,
-            };
+            // The key opened (a wrong password failed above): a private row that does not
+            // open with it is damaged, and is made again like a missing one.
+            let private = private.and_then(|sealed| {
+                open_padded(&derive_private_thumbnail_key(&key), &private_thumb_aad(self.account_id, id.0), &sealed)
+                    .ok()
+                    .map(SecretBytes::from)
+            });
             let login = self.login_preview(id)?;
             let current = matches!(
                 (self.profile().previews, &login, &private),
@@ -517,43 +519,67 @@ impl Session {
         })
     }
 
-    /// Puts the login-visible previews of every photo in the form of the account's current
-    /// choice as far as the login alone can: a sharp preview becomes `placeholder(sharp)`
-    /// (blurred) or goes (hidden), at once, rather than at each photo's next unlock (which
-    /// then rebuilds the private thumbnail from the original). Returns how many changed.
-    pub fn hide_sharp_previews(&self, placeholder: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Result<usize, StorageError> {
+    /// The sharp previews the login can read (photos stored while previews were sharp),
+    /// for [`Session::set_previews`] to make placeholders from, outside its transaction.
+    pub fn sharp_previews(&self) -> Result<Vec<(PhotoId, SecretBytes)>, StorageError> {
         guard(|| {
-            let previews = self.profile().previews;
-            if previews == Previews::Sharp {
-                return Ok(0);
-            }
-            let (photos, _) = self.list()?;
+            let txn = self.vault.db.begin_read()?;
+            let table = txn.open_table(THUMBNAILS)?;
+            let photos = txn.open_table(PHOTOS)?;
             let key = derive_subkey(&self.master, Subkey::Thumbnail);
-            let mut changed = 0;
-            let txn = self.vault.begin_write()?;
-            {
-                let mut table = txn.open_table(THUMBNAILS)?;
-                for photo in &photos {
-                    let id = photo.id.0;
-                    let sharp = match table.get(id)? {
-                        Some(row) => open_padded(&key, &thumb_aad(self.account_id, id), row.value()).ok(),
-                        None => None,
-                    };
-                    let Some(sharp) = sharp.map(SecretBytes::from) else { continue };
-                    match (previews, placeholder(&sharp)) {
-                        (Previews::Blurred, Some(blur)) => {
-                            let sealed = seal_padded(&key, &placeholder_aad(self.account_id, id), &blur);
-                            table.insert(id, sealed.as_slice())?;
-                        }
-                        _ => {
-                            table.remove(id)?;
-                        }
-                    }
-                    changed += 1;
+            let mut out = Vec::new();
+            for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                let id = entry?.0.value().1;
+                if let Some(row) = table.get(id)?
+                    && let Ok(jpeg) = open_padded(&key, &thumb_aad(self.account_id, id), row.value())
+                {
+                    out.push((PhotoId(id), SecretBytes::from(jpeg)));
                 }
             }
-            txn.commit()?;
-            Ok(changed)
+            Ok(out)
+        })
+    }
+
+    /// Sets how the account's locked photos look after login, and in the same transaction
+    /// takes what the login could see out of its reach as far as the login alone can:
+    /// going blurred, each sharp preview is replaced by its placeholder from `placeholders`
+    /// (made from [`Session::sharp_previews`]; none: the preview goes); going hidden, every
+    /// login preview goes.
+    /// Each photo's sharp thumbnail comes back, sealed under its key, when it is next
+    /// unlocked.
+    pub fn set_previews(
+        &self,
+        previews: Previews,
+        placeholders: &[(PhotoId, Option<Vec<u8>>)],
+    ) -> Result<(), RegisterError> {
+        guard(|| {
+            let mut profile = self.profile();
+            profile.previews = previews;
+            let key = derive_subkey(&self.master, Subkey::Thumbnail);
+            let (photos, _) = self.list()?;
+            self.update_profile(profile, |txn| {
+                let mut table = txn.open_table(THUMBNAILS)?;
+                match previews {
+                    Previews::Sharp => {}
+                    Previews::Blurred => {
+                        for (id, placeholder) in placeholders {
+                            match placeholder {
+                                Some(jpeg) => {
+                                    let sealed = seal_padded(&key, &placeholder_aad(self.account_id, id.0), jpeg);
+                                    table.insert(id.0, sealed.as_slice())?
+                                }
+                                None => table.remove(id.0)?,
+                            };
+                        }
+                    }
+                    Previews::Hidden => {
+                        for photo in &photos {
+                            table.remove(photo.id.0)?;
+                        }
+                    }
+                }
+                Ok(())
+            })
         })
     }
 
@@ -784,7 +810,7 @@ pub(crate) mod tests {
         let analysis = crate::imaging::analyze(&bytes).unwrap();
         let sharp = analysis.thumbnail_jpeg.clone();
         let hash = session.content_hash(&bytes);
-        let new = crate::import::new_photo(analysis, "scan.jpg".into(), bytes.len() as u64, 0, hash);
+        let new = crate::service::import::new_photo(analysis, "scan.jpg".into(), bytes.len() as u64, 0, hash);
         let prepared = session.prepare(new).unwrap();
         session.store(&prepared, &bytes).unwrap();
         (dir, session, prepared.id, prepared.password.clone(), sharp)

@@ -13,8 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::SecretBytes;
 use crate::imaging::{Analysis, ImageError, analyze};
-use crate::mail::{MailError, PasswordEmail, PasswordEntry};
-use crate::service::MailRoute;
+use crate::mail::{MailError, MailRoute, PasswordEmail, PasswordEntry};
 use crate::vault::{
     ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, SealedPhoto, Session, StorageError, StoreError,
 };
@@ -197,7 +196,7 @@ pub fn import_paths(
         on_event(ImportEvent::Mailed(&delivered));
         // Encrypted on all cores, written here one transaction per photo, as they come.
         let mut written = vec![false; prepared.len()];
-        crate::parallel::for_each_on_all_cores(
+        crate::service::parallel::for_each_on_all_cores(
             "encrypt",
             &prepared,
             &AtomicBool::new(false),
@@ -256,7 +255,7 @@ fn analyse_batch(
 ) -> (Vec<Result<Analysed, SkipReason>>, u64) {
     let mut results: Vec<Option<Result<Analysed, SkipReason>>> = (0..batch.len()).map(|_| None).collect();
     let (mut bytes, mut done) = (0, 0);
-    crate::parallel::for_each_on_all_cores(
+    crate::service::parallel::for_each_on_all_cores(
         "import",
         batch,
         cancel,

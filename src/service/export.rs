@@ -50,11 +50,27 @@ pub fn export_photo(
     kind: ExportKind,
     out: &Path,
 ) -> Result<PhotoMeta, ExportError> {
-    let locked = || ExportError::Photo(PhotoError::Locked(id));
+    note_folder(session, out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")));
+    write_photo(session, id, unlock, kind, out)
+}
+
+/// Notes the folder exported into, so that a crash's temporary file there is removed at
+/// the next start (`files::remove_leftovers`).
+fn note_folder(session: &Session, folder: &Path) {
     if let Some(state) = session.vault().state_dir() {
-        let folder = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         crate::files::note_export_folder(state, &std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf()));
     }
+}
+
+/// [`export_photo`] once its folder is noted.
+fn write_photo(
+    session: &Session,
+    id: PhotoId,
+    unlock: Option<&PhotoUnlock<'_>>,
+    kind: ExportKind,
+    out: &Path,
+) -> Result<PhotoMeta, ExportError> {
+    let locked = || ExportError::Photo(PhotoError::Locked(id));
     let (meta, bytes) = match kind {
         // Streamed chunk by chunk; the file appears only if every chunk authenticated.
         ExportKind::Original => {
@@ -96,6 +112,7 @@ pub fn export_to_folder(
     folder: &Path,
     on_done: &mut dyn FnMut(&PhotoInfo, Result<PathBuf, ExportError>),
 ) {
+    note_folder(session, folder);
     let mut reserved = HashSet::new();
     let targets: Vec<PathBuf> = items
         .iter()
@@ -105,11 +122,11 @@ pub fn export_to_folder(
             path
         })
         .collect();
-    crate::parallel::for_each_on_all_cores(
+    crate::service::parallel::for_each_on_all_cores(
         "export",
         items,
         &AtomicBool::new(false),
-        |i, item| export_photo(session, item.photo.id, item.unlock.as_ref(), kind, &targets[i]),
+        |i, item| write_photo(session, item.photo.id, item.unlock.as_ref(), kind, &targets[i]),
         |i, result| {
             on_done(items[i].photo, result.map(|_| targets[i].clone()));
             true
