@@ -95,6 +95,7 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
             .labelled_by(label.id)
         })
         .inner;
+    super::login::forget_undo(ui.ctx(), field.id);
     if !d.busy && d.text.is_empty() && !field.has_focus() {
         field.request_focus();
     }

@@ -196,12 +196,18 @@ pub(super) fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::U
 /// which would otherwise keep earlier copies of what was typed in memory for as long as
 /// the field's state lives.
 pub(super) fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::Response {
-    let output = egui::TextEdit::singleline(text).password(true).desired_width(width).show(ui);
-    let response = output.response.response;
-    let mut state = output.state;
-    state.clear_undoer();
-    state.store(ui.ctx(), response.id);
+    let response = ui.add(egui::TextEdit::singleline(text).password(true).desired_width(width));
+    forget_undo(ui.ctx(), response.id);
     response
+}
+
+/// Drops the undo history egui keeps for the text field `id` (copies of earlier text),
+/// for fields that hold secrets: passwords, a pasted password email.
+pub(super) fn forget_undo(ctx: &egui::Context, id: egui::Id) {
+    if let Some(mut state) = egui::TextEdit::load_state(ctx, id) {
+        state.clear_undoer();
+        state.store(ctx, id);
+    }
 }
 
 /// The choice of how locked photos look after login, with what each choice means: on the
