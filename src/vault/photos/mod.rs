@@ -1,0 +1,264 @@
+//! Photos in a session: prepare (keys, password, sealed metadata and thumbnail), store
+//! (one transaction per photo), list, thumbnail, decrypt, delete and verify.
+
+use std::io::Write;
+
+use redb::{ReadableDatabase, ReadableTable};
+use zeroize::Zeroizing;
+
+use crate::crypto::{
+    CHUNK_SIZE, KeyedHasher, PhotoPassword, SecretBytes, SecretKey, StreamDecryptor, StreamEncryptor, Subkey, TAG_LEN,
+    derive_photo_wrap_key, derive_private_thumbnail_key, derive_subkey, keyed_hash, open, open_padded, padme, seal,
+    seal_padded,
+};
+
+use super::error::{PhotoError, RegisterError, StorageError, StoreError, guard};
+use super::manifest::{Change, ManifestError, ManifestProblem};
+use super::records::Previews;
+use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
+use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};
+use super::{PhotoId, Session};
+
+mod previews;
+mod read;
+mod verify;
+mod write;
+
+/// A keyed hash of a file's bytes, distinct per account, used to skip duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentHash([u8; 32]);
+
+/// A photo ready to be prepared: what imaging found out about it.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    /// Its metadata (name, size, dimensions, EXIF summary, import time).
+    pub meta: PhotoMeta,
+    /// Its thumbnail JPEG (sealed before storing).
+    pub thumbnail_jpeg: Vec<u8>,
+    /// Its blurred placeholder JPEG, shown instead when the account's previews are blurred.
+    pub placeholder_jpeg: Vec<u8>,
+    /// Its content hash from [`Session::content_hash`].
+    pub content_hash: ContentHash,
+}
+
+/// A photo with its ID, key and password chosen, waiting for its password to be mailed
+/// before [`Session::store`] commits it. Dropping it forgets the key and password.
+pub struct PreparedPhoto {
+    /// The photo's new ID.
+    pub id: PhotoId,
+    /// The photo's password, to be mailed to the owner.
+    pub password: PhotoPassword,
+    /// The metadata that will be stored.
+    pub meta: PhotoMeta,
+    content_hash: ContentHash,
+    key: SecretKey,
+    thumbnails: SealedThumbnails,
+}
+
+/// A photo's login-visible preview, by the form its associated data proves.
+enum LoginPreview {
+    Thumbnail(SecretBytes),
+    Placeholder(SecretBytes),
+}
+
+/// A photo's previews as found with its key ([`Session::stored_previews`]).
+pub struct StoredPreviews {
+    /// The sharp thumbnail, unless none is stored any more (previews changed from sharp
+    /// since, or its row was removed): then it is to be made again from the original.
+    pub thumbnail: Option<SecretBytes>,
+    /// Whether the stored form is the account's current choice of previews.
+    pub current: bool,
+}
+
+/// A photo's previews as stored: what the login shows (`thumbnails`), and the thumbnail
+/// behind the photo key (`private_thumbnails`), per the account's [`Previews`].
+#[derive(Clone)]
+struct SealedThumbnails {
+    public: Option<Vec<u8>>,
+    private: Option<Vec<u8>>,
+}
+
+/// A photo encrypted and ready to be written by [`Session::write`]: nothing in it is
+/// readable without the account's keys.
+pub struct SealedPhoto {
+    id: u64,
+    content_hash: ContentHash,
+    record: Vec<u8>,
+    thumbnails: SealedThumbnails,
+    segments: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PreparedPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedPhoto").field("id", &self.id).field("name", &self.meta.name).finish_non_exhaustive()
+    }
+}
+
+/// One photo of the account, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoInfo {
+    /// Its ID.
+    pub id: PhotoId,
+    /// Its metadata.
+    pub meta: PhotoMeta,
+}
+
+/// How to open a photo's key.
+pub enum PhotoUnlock<'a> {
+    /// With the photo's emailed password (and the session's master key).
+    Password(&'a PhotoPassword),
+    /// With the recovery key the session was opened with.
+    Recovery,
+}
+
+/// A photo whose stored data `verify` found changed, missing or unreadable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyProblem {
+    /// The photo.
+    pub id: PhotoId,
+    /// Its name, when the metadata could still be read.
+    pub name: Option<String>,
+    /// What is wrong, in words.
+    pub problem: String,
+}
+
+fn meta_aad(account: u64, id: u64, header: &[u8]) -> Vec<u8> {
+    [b"secure-photo-gallery v1 metadata".as_slice(), &account.to_be_bytes(), &id.to_be_bytes(), header].concat()
+}
+
+fn thumb_aad(account: u64, id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v1 thumbnail".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
+}
+
+fn placeholder_aad(account: u64, id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v2 placeholder".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
+}
+
+fn private_thumb_aad(account: u64, id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v2 private thumbnail".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
+}
+
+fn key_aad(id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v1 photo-key".as_slice(), &id.to_be_bytes()].concat()
+}
+
+/// Crypto chunks stored together in one redb value for the bulk of a photo.
+const CHUNKS_PER_SEGMENT: u32 = 16;
+
+/// How many STREAM chunks each stored value ("segment") of a photo holds: full segments
+/// of 16 chunks (1 MiB − 1 KiB), then the remaining chunks one per value. redb gives a
+/// large value the next power-of-two allocation, so this layout wastes under 64 KiB per
+/// photo, where one value for the tail wasted up to half of it (see docs/FORMAT.md).
+fn segment_sizes(chunk_count: u32) -> impl Iterator<Item = u32> {
+    let full = chunk_count / CHUNKS_PER_SEGMENT;
+    std::iter::repeat_n(CHUNKS_PER_SEGMENT, full as usize)
+        .chain(std::iter::repeat_n(1, (chunk_count % CHUNKS_PER_SEGMENT) as usize))
+}
+
+/// The MAC that `verify` checks: over the photo ID and every stored segment with its index.
+struct ChunkMac(KeyedHasher);
+
+impl ChunkMac {
+    fn new(key: &SecretKey, id: u64) -> Self {
+        let mut h = KeyedHasher::new(key);
+        h.update(&id.to_be_bytes());
+        Self(h)
+    }
+    fn segment(&mut self, index: u32, chunk: &[u8]) {
+        self.0.update(&index.to_be_bytes());
+        self.0.update(&(chunk.len() as u64).to_be_bytes());
+        self.0.update(chunk);
+    }
+}
+
+impl PhotoMeta {
+    /// Seconds since the epoch to sort by: the date taken (local time read as UTC) when
+    /// known, else the import time.
+    pub fn sort_time(&self) -> i64 {
+        self.taken_at.as_deref().and_then(parse_taken_at).unwrap_or(self.imported_at)
+    }
+}
+
+fn parse_taken_at(iso: &str) -> Option<i64> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let local = time::PrimitiveDateTime::parse(iso.get(..19)?, &fmt).ok()?;
+    Some(local.assume_utc().unix_timestamp())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::vault::Vault;
+
+    /// A vault with one account using `previews`, and one stored photo (800x600).
+    pub(crate) fn one_photo(previews: Previews) -> (tempfile::TempDir, Session, PhotoId, PhotoPassword, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
+        vault.register("alice", "alice@example.com", "correct horse battery staple", previews).unwrap();
+        let session = vault.login("alice", "correct horse battery staple").unwrap();
+        let picture = image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([(x / 4) as u8, (y / 3) as u8, 77]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
+        let analysis = crate::imaging::analyze(&bytes).unwrap();
+        let sharp = analysis.thumbnail_jpeg.clone();
+        let hash = session.content_hash(&bytes);
+        let new = crate::service::import::new_photo(analysis, "scan.jpg".into(), bytes.len() as u64, 0, hash);
+        let prepared = session.prepare(new).unwrap();
+        session.store(&prepared, &bytes).unwrap();
+        (dir, session, prepared.id, prepared.password.clone(), sharp)
+    }
+
+    fn side(jpeg: &[u8]) -> u32 {
+        let picture = image::load_from_memory(jpeg).unwrap();
+        picture.width().max(picture.height())
+    }
+
+    /// Every stored preview row of the photo, as the file holds them.
+    fn preview_rows(session: &Session, id: PhotoId) -> Vec<Vec<u8>> {
+        let txn = session.vault.db.begin_read().unwrap();
+        [THUMBNAILS, PRIVATE_THUMBNAILS]
+            .into_iter()
+            .filter_map(|t| txn.open_table(t).unwrap().get(id.0).unwrap().map(|g| g.value().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn with_blurred_previews_the_login_alone_opens_nothing_but_the_placeholder() {
+        let (_dir, session, id, password, sharp) = one_photo(Previews::Blurred);
+        assert!(side(&session.thumbnail(id).unwrap()) <= crate::imaging::PLACEHOLDER_MAX_SIDE);
+        // Every key the master key gives, under every preview's associated data: no row
+        // opens to more than the placeholder.
+        let aads = [
+            thumb_aad(session.account_id, id.0),
+            placeholder_aad(session.account_id, id.0),
+            private_thumb_aad(session.account_id, id.0),
+        ];
+        let mut opened = Vec::new();
+        for row in preview_rows(&session, id) {
+            for key in Subkey::ALL.iter().map(|s| derive_subkey(&session.master, *s)).chain([session.master.clone()]) {
+                for aad in &aads {
+                    if let Ok(plain) = open_padded(&key, aad, &row) {
+                        opened.push(plain);
+                    }
+                }
+            }
+        }
+        assert_eq!(opened.len(), 1, "only the placeholder opens with the login");
+        assert!(side(&opened[0]) <= crate::imaging::PLACEHOLDER_MAX_SIDE);
+        // The photo's password shows the sharp one.
+        let stored = session.stored_previews(id, &PhotoUnlock::Password(&password)).unwrap();
+        assert_eq!(stored.thumbnail.as_deref().map(|t| &t[..]), Some(&sharp[..]));
+        assert!(stored.current);
+        assert!(session.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn hidden_previews_show_nothing_until_unlocked() {
+        let (_dir, session, id, password, sharp) = one_photo(Previews::Hidden);
+        assert!(matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(i)) if i == id));
+        let stored = session.stored_previews(id, &PhotoUnlock::Password(&password)).unwrap();
+        assert_eq!(stored.thumbnail.as_deref().map(|t| &t[..]), Some(&sharp[..]));
+        assert!(session.stored_previews(id, &PhotoUnlock::Password(&PhotoPassword::generate())).is_err());
+        assert!(session.verify().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,150 @@
+//! Reading photos: their records, the list, and their bytes (decrypted chunk by chunk).
+
+use super::*;
+
+impl Session {
+    /// Opens a stored record: authenticates the header with the metadata and returns both.
+    pub(super) fn open_record(&self, id: u64, bytes: &[u8]) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
+        let damaged = || StorageError::DamagedPhoto(PhotoId(id));
+        let record: PhotoRecord = decode(bytes)?;
+        if record.header.first() != Some(&PHOTO_RECORD_VERSION) {
+            return Err(damaged());
+        }
+        let plain = Zeroizing::new(
+            open_padded(
+                &derive_subkey(&self.master, Subkey::Metadata),
+                &meta_aad(self.account_id, id, &record.header),
+                &record.meta,
+            )
+            .map_err(|_| damaged())?,
+        );
+        Ok((decode(&record.header).map_err(|_| damaged())?, decode(&plain).map_err(|_| damaged())?))
+    }
+
+    /// Every photo of the account, newest first (by date taken, else import time).
+    /// Records that cannot be read are returned apart, by ID, for the caller to report.
+    pub fn list(&self) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let table = txn.open_table(PHOTOS)?;
+            let (mut photos, mut damaged) = (Vec::new(), Vec::new());
+            for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                let (key, value) = entry?;
+                let id = key.value().1;
+                match self.open_record(id, value.value()) {
+                    Ok((_, meta)) => photos.push(PhotoInfo { id: PhotoId(id), meta }),
+                    Err(_) => damaged.push(PhotoId(id)),
+                }
+            }
+            photos.sort_by(|a, b| {
+                (b.meta.sort_time().cmp(&a.meta.sort_time()))
+                    .then_with(|| a.meta.name.cmp(&b.meta.name))
+                    .then(a.id.cmp(&b.id))
+            });
+            Ok((photos, damaged))
+        })
+    }
+
+    pub(super) fn record(&self, id: PhotoId) -> Result<(PhotoHeader, PhotoMeta), PhotoError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+            let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
+            let guard = table
+                .get((self.account_id, id.0))
+                .map_err(StorageError::from)?
+                .ok_or_else(|| PhotoError::NotFound(id))?;
+            self.open_record(id.0, guard.value()).map_err(|_| PhotoError::Locked(id))
+        })
+    }
+
+    /// The metadata of one photo.
+    pub fn meta(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
+        Ok(self.record(id)?.1)
+    }
+
+    /// Decrypts the photo's original bytes into `out`, chunk by chunk. Every chunk is
+    /// authenticated before it is written, but a damaged later chunk is only found after
+    /// earlier ones were written: callers that write files write to a temporary file and
+    /// keep it only when this returns `Ok`.
+    pub fn decrypt_to(
+        &self,
+        id: PhotoId,
+        unlock: &PhotoUnlock<'_>,
+        out: &mut dyn Write,
+    ) -> Result<PhotoMeta, PhotoError> {
+        guard(|| {
+            let locked = || PhotoError::Locked(id);
+            let (header, meta, key) = self.photo_key(id, unlock)?;
+            if header.chunk_count != crate::crypto::chunk_count(padme(meta.bytes)) {
+                return Err(locked());
+            }
+            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+            let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+            let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
+            // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
+            let mut buf = SecretBytes::with_capacity(CHUNK_SIZE + TAG_LEN);
+            let (mut read, mut written) = (0u64, 0u64);
+            let mut chunk_index = 0;
+            for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
+                let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
+                let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
+                if pieces.len() != expected as usize {
+                    return Err(locked());
+                }
+                for piece in pieces {
+                    chunk_index += 1;
+                    let plain =
+                        dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
+                    read += plain.len() as u64;
+                    // The photo, then the zeros that pad it to its Padmé length.
+                    let photo_part = plain.len().min((meta.bytes - written) as usize);
+                    let (photo, padding) = plain.split_at(photo_part);
+                    if padding.iter().any(|&b| b != 0) {
+                        return Err(locked());
+                    }
+                    out.write_all(photo)?;
+                    written += photo.len() as u64;
+                }
+            }
+            if header.chunk_count == 0 || written != meta.bytes || read != padme(meta.bytes) {
+                return Err(locked());
+            }
+            Ok(meta)
+        })
+    }
+
+    /// Checks a photo password without decrypting the photo: whether it opens the key.
+    pub fn check_password(&self, id: PhotoId, password: &PhotoPassword) -> Result<(), PhotoError> {
+        self.photo_key(id, &PhotoUnlock::Password(password)).map(|_| ())
+    }
+
+    pub(super) fn photo_key(
+        &self,
+        id: PhotoId,
+        unlock: &PhotoUnlock<'_>,
+    ) -> Result<(PhotoHeader, PhotoMeta, SecretKey), PhotoError> {
+        let locked = || PhotoError::Locked(id);
+        let (header, meta) = self.record(id)?;
+        let key = match unlock {
+            PhotoUnlock::Password(password) => {
+                let wrap = derive_photo_wrap_key(&self.master, id.0, password);
+                let plain = Zeroizing::new(open(&wrap, &key_aad(id.0), &header.key_by_password).map_err(|_| locked())?);
+                SecretKey::from_slice(&plain).ok_or_else(locked)?
+            }
+            PhotoUnlock::Recovery => {
+                let recovery = self.recovery.as_ref().ok_or_else(locked)?;
+                recovery.open_photo_key(id.0, &header.key_by_recovery).map_err(|_| locked())?
+            }
+        };
+        Ok((header, meta, key))
+    }
+
+    /// Decrypts the photo's original bytes into memory (for the viewer).
+    pub fn decrypt(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<(PhotoMeta, SecretBytes), PhotoError> {
+        // Sized up front: a growing Vec would leave unwiped copies of the photo behind.
+        let size = usize::try_from(self.meta(id)?.bytes).map_err(|_| PhotoError::Locked(id))?;
+        let mut out = SecretBytes::with_capacity(size);
+        let meta = self.decrypt_to(id, unlock, &mut *out)?;
+        Ok((meta, out))
+    }
+}

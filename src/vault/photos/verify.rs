@@ -1,0 +1,84 @@
+//! Checking every stored byte of an account with the login alone.
+
+use super::*;
+
+impl Session {
+    /// Checks every stored byte of the account's photos using only the login: each
+    /// record authenticates, each chunk is present and matches the stored MAC, and each
+    /// thumbnail opens. Returns the problems found (empty when all is intact).
+    pub fn verify(&self) -> Result<Vec<VerifyProblem>, StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let photos = txn.open_table(PHOTOS)?;
+            let chunks = txn.open_table(CHUNKS)?;
+            let thumbs = txn.open_table(THUMBNAILS)?;
+            let private_thumbs = txn.open_table(PRIVATE_THUMBNAILS)?;
+            let verify_key = derive_subkey(&self.master, Subkey::Verify);
+            let thumb_key = derive_subkey(&self.master, Subkey::Thumbnail);
+            let mut problems = Vec::new();
+            for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                let (key, value) = entry?;
+                let id = key.value().1;
+                let problem = |name: Option<&str>, what: &str| VerifyProblem {
+                    id: PhotoId(id),
+                    name: name.map(str::to_string),
+                    problem: what.to_string(),
+                };
+                let (header, meta) = match self.open_record(id, value.value()) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        problems.push(problem(None, "its record is damaged"));
+                        continue;
+                    }
+                };
+                let mut mac = ChunkMac::new(&verify_key, id);
+                let mut missing = false;
+                let segments = segment_sizes(header.chunk_count).count() as u32;
+                for index in 0..segments {
+                    match chunks.get((id, index))? {
+                        Some(c) => mac.segment(index, c.value()),
+                        None => missing = true,
+                    }
+                }
+                let extra = chunks.range((id, segments)..=(id, u32::MAX))?.next().is_some();
+                if missing {
+                    problems.push(problem(Some(&meta.name), "part of its data is missing"));
+                } else if extra || mac.0.finalize() != header.ciphertext_mac {
+                    problems.push(problem(Some(&meta.name), "its data was changed"));
+                }
+                // A photo with hidden previews has only the private thumbnail, which needs
+                // the photo's key: its presence is all the login can check.
+                let thumb_ok = match thumbs.get(id)? {
+                    Some(t) => [thumb_aad(self.account_id, id), placeholder_aad(self.account_id, id)]
+                        .iter()
+                        .any(|aad| open_padded(&thumb_key, aad, t.value()).is_ok()),
+                    None => private_thumbs.get(id)?.is_some(),
+                };
+                if !thumb_ok {
+                    problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
+                }
+            }
+            // The set of photos against the manifest, which must still pin this account.
+            let stored = txn
+                .open_table(ACCOUNTS)?
+                .get(self.account_id)?
+                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
+                .value()
+                .to_vec();
+            let manifest = self.manifest_key();
+            let found = manifest.read_head(&txn, &stored).and_then(|(head, _)| manifest.problems(&txn, &head));
+            for p in found.map_err(|e| match e {
+                ManifestError::Tampered(t) => StorageError::tampered(t.0),
+                ManifestError::Storage(s) => s,
+            })? {
+                let (id, what) = match p {
+                    ManifestProblem::Missing(id) => (id, "its records were removed from the vault file"),
+                    ManifestProblem::Unexpected(id) => (id, "it was deleted, and its records were put back"),
+                };
+                let name = photos.get((self.account_id, id.0))?.and_then(|r| self.open_record(id.0, r.value()).ok());
+                problems.push(VerifyProblem { id, name: name.map(|(_, m)| m.name), problem: what.to_string() });
+            }
+            Ok(problems)
+        })
+    }
+}

@@ -1,0 +1,249 @@
+//! Storing photos: content hashes, preparing, sealing and writing a photo (one transaction
+//! each, with its manifest update), and deleting one.
+
+use super::*;
+
+impl Session {
+    /// The keyed hash used to find duplicates of `bytes` in this account.
+    pub fn content_hash(&self, bytes: &[u8]) -> ContentHash {
+        ContentHash(keyed_hash(&derive_subkey(&self.master, Subkey::ContentHash), bytes))
+    }
+
+    /// Whether this account already holds a photo with these bytes. An index entry whose
+    /// photo is not in the account (put back into the file after the photo was deleted)
+    /// does not count: the photo is imported again, and the entry replaced.
+    pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            self.holds(&txn.open_table(CONTENT_HASHES)?, &txn.open_table(PHOTOS)?, hash)
+        })
+    }
+
+    /// Whether the index holds `hash` for a photo that is in the account: the one rule of
+    /// [`Session::contains`] and of the duplicate check in [`Session::write`].
+    pub(super) fn holds(
+        &self,
+        hashes: &impl ReadableTable<(u64, &'static [u8; 32]), u64>,
+        photos: &impl ReadableTable<(u64, u64), &'static [u8]>,
+        hash: &ContentHash,
+    ) -> Result<bool, StorageError> {
+        let Some(id) = hashes.get((self.account_id, &hash.0))?.map(|g| g.value()) else { return Ok(false) };
+        Ok(photos.get((self.account_id, id))?.is_some())
+    }
+
+    /// Chooses an ID, a key and a password for a photo and seals its metadata and
+    /// thumbnails; nothing is written yet.
+    pub fn prepare(&self, new: NewPhoto) -> Result<PreparedPhoto, StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            // Every photo of every account has its first segment: an id in use has one.
+            let chunks = txn.open_table(CHUNKS)?;
+            let id = loop {
+                let id = PhotoId::random();
+                if chunks.get((id.0, 0))?.is_none() {
+                    break id;
+                }
+            };
+            let key = SecretKey::random();
+            let thumbnails = self.seal_thumbnails(id.0, &key, &new.thumbnail_jpeg, &new.placeholder_jpeg);
+            Ok(PreparedPhoto {
+                id,
+                password: PhotoPassword::generate(),
+                meta: new.meta,
+                content_hash: new.content_hash,
+                key,
+                thumbnails,
+            })
+        })
+    }
+
+    /// The stored forms of a photo's previews under the account's current choice. The
+    /// placeholder is sealed with associated data of its own, so that the stored form is
+    /// authenticated: a placeholder is never taken for the thumbnail.
+    pub(super) fn seal_thumbnails(
+        &self,
+        id: u64,
+        key: &SecretKey,
+        thumbnail: &[u8],
+        placeholder: &[u8],
+    ) -> SealedThumbnails {
+        let public_key = derive_subkey(&self.master, Subkey::Thumbnail);
+        let private =
+            || seal_padded(&derive_private_thumbnail_key(key), &private_thumb_aad(self.account_id, id), thumbnail);
+        match self.profile().previews {
+            Previews::Sharp => SealedThumbnails {
+                public: Some(seal_padded(&public_key, &thumb_aad(self.account_id, id), thumbnail)),
+                private: None,
+            },
+            Previews::Blurred => SealedThumbnails {
+                public: Some(seal_padded(&public_key, &placeholder_aad(self.account_id, id), placeholder)),
+                private: Some(private()),
+            },
+            Previews::Hidden => SealedThumbnails { public: None, private: Some(private()) },
+        }
+    }
+
+    /// Encrypts `bytes` (which must be the prepared file's bytes) and stores the photo in
+    /// one transaction: a crash leaves either the whole photo or nothing.
+    pub fn store(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<(), StoreError> {
+        self.write(self.seal(photo, bytes)?)
+    }
+
+    /// Records redb's allocator state after a run of [`Session::write`]s, so that a crash
+    /// later (the app stays open for hours after an import) reopens the vault at once
+    /// instead of after reading the whole file.
+    pub fn checkpoint(&self) -> Result<(), StorageError> {
+        guard(|| Ok(self.vault.begin_write()?.commit()?))
+    }
+
+    /// The CPU half of [`Session::store`], which may run on any thread: checks that `bytes`
+    /// are the prepared file's, and encrypts them and the photo's records.
+    pub fn seal(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<SealedPhoto, StoreError> {
+        if self.content_hash(bytes) != photo.content_hash || bytes.len() as u64 != photo.meta.bytes {
+            return Err(StoreError::Changed);
+        }
+        let id = photo.id.0;
+        let nonce_prefix: [u8; 7] = crate::crypto::random_array();
+        let mut enc = StreamEncryptor::new(&photo.key, nonce_prefix);
+        let mut mac = ChunkMac::new(&derive_subkey(&self.master, Subkey::Verify), id);
+        // The stream holds the photo and zeros up to its Padmé length, so the stored size
+        // reveals only a bucket; the exact size is in the sealed metadata.
+        let padded = padme(bytes.len() as u64);
+        let count = crate::crypto::chunk_count(padded);
+        let mut tail = SecretBytes::with_capacity(CHUNK_SIZE);
+        let mut chunk_index = 0;
+        let mut segments = Vec::new();
+        for (segment_index, chunks) in segment_sizes(count).enumerate() {
+            let mut segment = Vec::with_capacity(chunks as usize * (CHUNK_SIZE + TAG_LEN));
+            for _ in 0..chunks {
+                let start = chunk_index as usize * CHUNK_SIZE;
+                let end = (start + CHUNK_SIZE).min(padded as usize);
+                chunk_index += 1;
+                let piece = if end <= bytes.len() {
+                    &bytes[start..end]
+                } else {
+                    // The chunk where the photo ends and the zeros begin.
+                    tail.clear();
+                    tail.extend_from_slice(&bytes[start.min(bytes.len())..]);
+                    tail.resize(end - start, 0);
+                    &tail[..]
+                };
+                enc.encrypt_chunk(piece, chunk_index == count, &mut segment);
+            }
+            mac.segment(segment_index as u32, &segment);
+            segments.push(segment);
+        }
+        let key_by_recovery = self
+            .recovery_public
+            .seal_photo_key(id, &photo.key)
+            .map_err(|_| StorageError::tampered("the account's recovery key is not a valid public key"))?;
+        let header = encode(&PhotoHeader {
+            version: PHOTO_RECORD_VERSION,
+            nonce_prefix,
+            chunk_count: count,
+            key_by_password: seal(
+                &derive_photo_wrap_key(&self.master, id, &photo.password),
+                &key_aad(id),
+                photo.key.expose(),
+            ),
+            key_by_recovery,
+            ciphertext_mac: mac.0.finalize(),
+            content_hash: photo.content_hash.0,
+        });
+        let meta_plain = Zeroizing::new(encode(&photo.meta));
+        let meta = seal_padded(
+            &derive_subkey(&self.master, Subkey::Metadata),
+            &meta_aad(self.account_id, id, &header),
+            &meta_plain,
+        );
+        Ok(SealedPhoto {
+            id,
+            content_hash: photo.content_hash,
+            record: encode(&PhotoRecord { header, meta }),
+            thumbnails: photo.thumbnails.clone(),
+            segments,
+        })
+    }
+
+    /// The storage half of [`Session::store`]: writes a sealed photo in one transaction,
+    /// unless the account already holds the same bytes. Call [`Session::checkpoint`] after
+    /// a run of writes.
+    pub fn write(&self, photo: SealedPhoto) -> Result<(), StoreError> {
+        guard(|| {
+            let id = photo.id;
+            // A plain commit: recording the allocator state with every photo would cost an
+            // import ~7% of its time; the checkpoint after the run records it once.
+            let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
+            let state = {
+                let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
+                if self.holds(&hashes, &txn.open_table(PHOTOS).map_err(StorageError::from)?, &photo.content_hash)? {
+                    return Err(StoreError::Duplicate);
+                }
+                let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+                if table.get((id, 0)).map_err(StorageError::from)?.is_some() {
+                    return Err(StorageError::IdCollision.into());
+                }
+                for (segment_index, segment) in photo.segments.iter().enumerate() {
+                    table.insert((id, segment_index as u32), segment.as_slice()).map_err(StorageError::from)?;
+                }
+                txn.open_table(PHOTOS)
+                    .map_err(StorageError::from)?
+                    .insert((self.account_id, id), photo.record.as_slice())
+                    .map_err(StorageError::from)?;
+                self.write_thumbnails(&txn, id, &photo.thumbnails)?;
+                hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
+                self.manifest_key().apply(&txn, Change::Add(id))?
+            };
+            txn.commit().map_err(StorageError::from)?;
+            self.wrote(state);
+            Ok(())
+        })
+    }
+
+    /// Writes (or removes) a photo's preview rows to match `thumbnails`.
+    pub(super) fn write_thumbnails(
+        &self,
+        txn: &redb::WriteTransaction,
+        id: u64,
+        thumbnails: &SealedThumbnails,
+    ) -> Result<(), StorageError> {
+        for (table, value) in [(THUMBNAILS, &thumbnails.public), (PRIVATE_THUMBNAILS, &thumbnails.private)] {
+            let mut table = txn.open_table(table)?;
+            match value {
+                Some(sealed) => table.insert(id, sealed.as_slice())?,
+                None => table.remove(id)?,
+            };
+        }
+        Ok(())
+    }
+
+    /// Deletes a photo: its record, every chunk, its thumbnail and its duplicate-index
+    /// entry, in one transaction. Returns its metadata.
+    pub fn delete(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
+        guard(|| {
+            let (header, meta) = self.record(id)?;
+            let txn = self.vault.begin_write().map_err(StorageError::from)?;
+            let state = {
+                txn.open_table(PHOTOS)
+                    .map_err(StorageError::from)?
+                    .remove((self.account_id, id.0))
+                    .map_err(StorageError::from)?;
+                let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+                chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false).map_err(StorageError::from)?;
+                txn.open_table(THUMBNAILS).map_err(StorageError::from)?.remove(id.0).map_err(StorageError::from)?;
+                txn.open_table(PRIVATE_THUMBNAILS)
+                    .map_err(StorageError::from)?
+                    .remove(id.0)
+                    .map_err(StorageError::from)?;
+                txn.open_table(CONTENT_HASHES)
+                    .map_err(StorageError::from)?
+                    .remove((self.account_id, &header.content_hash))
+                    .map_err(StorageError::from)?;
+                self.manifest_key().apply(&txn, Change::Remove(id.0))?
+            };
+            txn.commit().map_err(StorageError::from)?;
+            self.wrote(state);
+            Ok(meta)
+        })
+    }
+}
