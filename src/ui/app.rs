@@ -5,11 +5,10 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use zeroize::Zeroizing;
-
 use crate::jobs::{Event, Jobs};
 use crate::vault::Vault;
 
+use super::action::Cmd;
 use super::gallery::GalleryScreen;
 use super::login::{LoginScreen, RegisterScreen};
 use super::prefs::Prefs;
@@ -18,21 +17,6 @@ use super::recovery::RecoveryScreen;
 /// Said on the login screen after redb repaired the vault.
 const REPAIRED: &str = "✔ The vault was checked after Secure Photo Gallery was not closed properly. \
                         Photos whose import had finished are kept; import the others again.";
-
-/// What a screen asks the app to do, applied after drawing.
-#[must_use]
-pub(super) enum Cmd {
-    /// Log in.
-    Login { user: String, password: Zeroizing<String> },
-    /// Create an account.
-    Register { user: String, email: String, password: Zeroizing<String>, previews: crate::vault::Previews },
-    /// Switch to the registration form.
-    ShowRegister,
-    /// Switch to the login form, with this user name filled in.
-    ShowLogin(String),
-    /// Lock: forget every key, texture and decrypted picture.
-    Lock,
-}
 
 /// Which screen is shown, without its secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +81,7 @@ impl GalleryApp {
         let ctx = cc.egui_ctx.clone();
         let (jobs, events) = Jobs::new(Arc::new(move || ctx.request_repaint()));
         jobs.open_vault(vault_path.to_path_buf());
-        super::login::apply_theme(&cc.egui_ctx, prefs.dark);
+        super::widgets::apply_theme(&cc.egui_ctx, prefs.dark);
         GalleryApp {
             vault: None,
             jobs,
@@ -212,11 +196,11 @@ impl eframe::App for GalleryApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let commands = match &mut self.screen {
             Screen::Opening(progress) => {
-                super::login::opening(ui, *progress);
+                super::widgets::opening(ui, *progress);
                 Vec::new()
             }
             Screen::Fatal(message) => {
-                super::login::fatal(ui, message);
+                super::widgets::fatal(ui, message);
                 Vec::new()
             }
             Screen::Login(login) => login.ui(ui).into_iter().collect(),

@@ -5,18 +5,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::service::export::ExportKind;
-use crate::vault::PhotoId;
 
-use super::gallery::Action;
-
-/// What the chooser picks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Purpose {
-    /// Files or folders to import.
-    Import,
-    /// A folder to export these photos into.
-    Export(Vec<PhotoId>),
-}
+use super::action::{Action, Purpose};
 
 /// The chooser's state.
 pub(super) struct Chooser {
@@ -117,7 +107,7 @@ impl Chooser {
         if let Some(dir) = enter {
             self.enter(dir);
         }
-        super::login::error_line(ui, self.error.as_deref());
+        super::widgets::error_line(ui, self.error.as_deref());
         ui.add_space(6.0);
         self.buttons(ui, typed, actions);
     }

@@ -6,8 +6,8 @@ use zeroize::Zeroizing;
 use crate::crypto::PhotoPassword;
 use crate::vault::{PhotoId, PhotoInfo};
 
+use super::action::Action;
 use super::chooser::Chooser;
-use super::gallery::Action;
 
 /// The dialog on top of the gallery, if any.
 pub(super) enum Dialog {
@@ -95,12 +95,12 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
             .labelled_by(label.id)
         })
         .inner;
-    super::login::forget_undo(ui.ctx(), field.id);
+    super::widgets::forget_undo(ui.ctx(), field.id);
     if !d.busy && d.text.is_empty() && !field.has_focus() {
         field.request_focus();
     }
     let enter = field.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter) && !i.modifiers.shift);
-    super::login::error_line(ui, d.error.as_deref());
+    super::widgets::error_line(ui, d.error.as_deref());
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         let ready = !d.busy && !d.text.trim().is_empty();

@@ -4,8 +4,6 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
-use zeroize::Zeroizing;
-
 use crate::crypto::PhotoPassword;
 use crate::jobs::SettingsChange;
 use crate::jobs::{Event, Jobs, Pick, ThumbnailLoader};
@@ -13,46 +11,16 @@ use crate::service::Account;
 use crate::service::export::ExportKind;
 use crate::vault::{PhotoId, PhotoInfo};
 
-use super::app::Cmd;
+use super::action::Cmd;
+use super::action::Purpose;
+use super::action::{Action, human_size};
 use super::cache::TextureCache;
-use super::chooser::{Chooser, Purpose};
+use super::chooser::Chooser;
 use super::dialogs::{Dialog, UnlockDialog};
 use super::import_panel::ImportPanel;
 use super::prefs::Prefs;
 use super::settings::SettingsWindow;
 use super::viewer::Viewer;
-
-/// What the parts of the gallery ask for; applied after drawing.
-pub(super) enum Action {
-    /// Open a photo (asks for its password when locked).
-    Open(PhotoId),
-    /// Import these files and folders.
-    Import(Vec<PathBuf>),
-    /// Show the native dialog to pick what to import.
-    PickImport(Pick),
-    /// Show the in-app chooser.
-    Choose(Purpose),
-    /// Check a typed password or a pasted email; open `then_open` if it unlocks.
-    Unlock { text: Zeroizing<String>, then_open: Option<PhotoId> },
-    /// Ask where to export these photos.
-    AskExport(Vec<PhotoId>),
-    /// Export these photos into a folder.
-    Export { ids: Vec<PhotoId>, folder: PathBuf, kind: ExportKind },
-    /// Ask before deleting.
-    AskDelete(Vec<PhotoId>),
-    /// Delete for good.
-    Delete(Vec<PhotoId>),
-    /// Close the open dialog.
-    CloseDialog,
-    /// Leave the viewer for the grid.
-    CloseViewer,
-    /// Show the settings.
-    Settings,
-    /// The owner accepts this copy of the vault after a rollback or fork warning.
-    AcceptThisCopy,
-    /// Lock the vault.
-    Lock,
-}
 
 /// The logged-in gallery.
 pub(super) struct GalleryScreen {
@@ -467,15 +435,5 @@ impl Drop for GalleryScreen {
         if let Some(panel) = &self.import {
             panel.cancel();
         }
-    }
-}
-
-/// `1.4 MB`, `820 KB`.
-pub(super) fn human_size(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
-        _ => format!("{:.2} GB", bytes as f64 / 1e9),
     }
 }

@@ -7,7 +7,8 @@ use egui::{Align2, Color32, FontId, Key, Rect, Sense, Stroke, StrokeKind, Vec2, 
 use crate::imaging::THUMBNAIL_MAX_SIDE;
 use crate::vault::PhotoId;
 
-use super::gallery::{Action, GalleryScreen};
+use super::action::Action;
+use super::gallery::GalleryScreen;
 
 const HEADING: f32 = 34.0;
 const GAP: f32 = 6.0;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::jobs::Event;
 use crate::service::import::ImportSummary;
 
-use super::gallery::human_size;
+use super::action::human_size;
 
 /// One import's progress and outcome.
 pub(super) struct ImportPanel {

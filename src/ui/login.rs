@@ -5,8 +5,9 @@ use zeroize::Zeroizing;
 
 use crate::vault::Previews;
 
-use super::app::Cmd;
+use super::action::Cmd;
 use super::prefs::Prefs;
+use super::widgets::{card, error_line, previews_choice, secret_field, strength_meter};
 
 /// The login form.
 pub(super) struct LoginScreen {
@@ -166,136 +167,4 @@ impl RegisterScreen {
         });
         cmd
     }
-}
-
-/// A centred card with a title: the frame of the account screens.
-pub(super) fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
-    egui::CentralPanel::default().show(ui, |ui| {
-        // Scrolls when the window is too short for the card, so nothing is out of reach.
-        egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
-            let width = 400.0_f32.min(ui.available_width() - 48.0);
-            ui.vertical_centered(|ui| {
-                ui.add_space((ui.available_height() * 0.08).clamp(12.0, 64.0));
-                ui.heading(egui::RichText::new("🔒 Secure Photo Gallery").size(26.0).strong());
-                ui.add_space(16.0);
-                egui::Frame::group(ui.style()).inner_margin(20.0).corner_radius(8.0).show(ui, |ui| {
-                    ui.set_width(width);
-                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                        ui.label(egui::RichText::new(title).size(18.0).strong());
-                        ui.add_space(8.0);
-                        add(ui);
-                    });
-                });
-                ui.add_space(16.0);
-            });
-        });
-    });
-}
-
-/// A one-line field for a secret (a password): masked, and without egui's undo history,
-/// which would otherwise keep earlier copies of what was typed in memory for as long as
-/// the field's state lives.
-pub(super) fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::Response {
-    let response = ui.add(egui::TextEdit::singleline(text).password(true).desired_width(width));
-    forget_undo(ui.ctx(), response.id);
-    response
-}
-
-/// Drops the undo history egui keeps for the text field `id` (copies of earlier text),
-/// for fields that hold secrets: passwords, a pasted password email.
-pub(super) fn forget_undo(ctx: &egui::Context, id: egui::Id) {
-    if let Some(mut state) = egui::TextEdit::load_state(ctx, id) {
-        state.clear_undoer();
-        state.store(ctx, id);
-    }
-}
-
-/// The choice of how locked photos look after login, with what each choice means: on the
-/// registration form and in the settings.
-pub(super) fn previews_choice(ui: &mut egui::Ui, previews: &mut Previews) -> bool {
-    let mut changed = false;
-    ui.label("Previews of locked photos");
-    ui.horizontal(|ui| {
-        for (value, label) in [(Previews::Sharp, "Sharp"), (Previews::Blurred, "Blurred"), (Previews::Hidden, "Hidden")]
-        {
-            changed |= ui.radio_value(previews, value, label).changed();
-        }
-    });
-    let explanation = match previews {
-        Previews::Sharp => "Anyone with your login sees every photo at thumbnail size.",
-        Previews::Blurred => "Your login shows only a blur; a photo's password shows its preview.",
-        Previews::Hidden => "Your login shows nothing of a photo until its password is given.",
-    };
-    ui.label(egui::RichText::new(explanation).weak());
-    changed
-}
-
-/// An error message under a form, in the theme's error colour.
-pub(super) fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
-    if let Some(e) = error {
-        ui.add_space(4.0);
-        ui.colored_label(ui.visuals().error_fg_color, e);
-    }
-}
-
-/// A rough strength estimate: bits from length and the kinds of characters used.
-fn strength_meter(ui: &mut egui::Ui, password: &str) {
-    if password.is_empty() {
-        return;
-    }
-    let classes = [
-        password.chars().any(|c| c.is_ascii_lowercase()),
-        password.chars().any(|c| c.is_ascii_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ];
-    let alphabet = [26.0, 26.0, 10.0, 33.0].iter().zip(classes).filter(|(_, used)| *used).map(|(n, _)| n).sum::<f32>();
-    let bits = password.chars().count() as f32 * alphabet.max(2.0).log2();
-    let (label, score, color) = match bits as u32 {
-        0..40 => ("Weak", 0.25, egui::Color32::from_rgb(200, 60, 60)),
-        40..60 => ("Fair", 0.5, egui::Color32::from_rgb(220, 150, 40)),
-        60..80 => ("Good", 0.75, egui::Color32::from_rgb(110, 170, 60)),
-        _ => ("Strong", 1.0, egui::Color32::from_rgb(40, 160, 90)),
-    };
-    let too_short = password.chars().count() < crate::vault::MIN_PASSWORD_LEN;
-    let text = if too_short {
-        format!("Too short: at least {} characters", crate::vault::MIN_PASSWORD_LEN)
-    } else {
-        format!("Strength: {label}")
-    };
-    ui.add(egui::ProgressBar::new(score).fill(color).text(text).desired_height(14.0));
-}
-
-/// Sets the light or dark theme.
-pub(super) fn apply_theme(ctx: &egui::Context, dark: bool) {
-    ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
-}
-
-/// While the vault opens: a spinner, or the progress of the repair redb makes after a
-/// crash (it reads the whole file: seconds for a large vault).
-pub(super) fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
-    match repair {
-        None => card(ui, "Opening the vault…", |ui| {
-            ui.spinner();
-        }),
-        Some(progress) => card(ui, "Checking the vault", |ui| {
-            ui.label(
-                "Secure Photo Gallery was not closed properly last time (a crash or a power cut during an import). \
-                 The whole vault is checked before use; this can take a minute for a large vault.",
-            );
-            ui.add_space(8.0);
-            ui.add(egui::ProgressBar::new(progress as f32).show_percentage());
-        }),
-    }
-}
-
-/// The vault cannot be used: say so, and what to do.
-pub(super) fn fatal(ui: &mut egui::Ui, message: &str) {
-    card(ui, "The vault cannot be opened", |ui| {
-        ui.label(message);
-        ui.add_space(8.0);
-        if ui.button("Quit").clicked() {
-            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-        }
-    });
 }

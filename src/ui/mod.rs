@@ -2,6 +2,7 @@
 //! widgets return commands that the app applies after drawing; everything slow runs on
 //! the worker threads of [`crate::jobs`]. Knows no redb or lettre types.
 
+mod action;
 mod app;
 mod cache;
 mod chooser;
@@ -14,6 +15,7 @@ mod prefs;
 mod recovery;
 mod settings;
 mod viewer;
+mod widgets;
 
 use std::path::PathBuf;
 

@@ -3,8 +3,8 @@
 
 use zeroize::Zeroizing;
 
-use super::app::Cmd;
-use super::login::card;
+use super::action::Cmd;
+use super::widgets::card;
 
 /// Shows the words; they are forgotten when the screen goes.
 pub(super) struct RecoveryScreen {

@@ -76,7 +76,7 @@ impl SettingsWindow {
                     if ui.radio_value(&mut prefs.dark, true, "Dark").changed()
                         || ui.radio_value(&mut prefs.dark, false, "Light").changed()
                     {
-                        super::login::apply_theme(ui.ctx(), prefs.dark);
+                        super::widgets::apply_theme(ui.ctx(), prefs.dark);
                     }
                 });
                 ui.horizontal(|ui| {
@@ -87,7 +87,7 @@ impl SettingsWindow {
                 });
                 ui.separator();
                 ui.heading("Privacy");
-                if super::login::previews_choice(ui, &mut self.previews) {
+                if super::widgets::previews_choice(ui, &mut self.previews) {
                     jobs.settings(account.clone(), SettingsChange::SetPreviews(self.previews));
                 }
                 ui.separator();
@@ -132,7 +132,7 @@ impl SettingsWindow {
             ] {
                 let l = ui.label(label);
                 if password {
-                    super::login::secret_field(ui, text, 260.0).labelled_by(l.id);
+                    super::widgets::secret_field(ui, text, 260.0).labelled_by(l.id);
                 } else {
                     ui.add(egui::TextEdit::singleline(text).desired_width(260.0)).labelled_by(l.id);
                 }
@@ -186,7 +186,7 @@ impl SettingsWindow {
                 ("Repeat new password", &mut self.repeat),
             ] {
                 let l = ui.label(label);
-                super::login::secret_field(ui, text, 220.0).labelled_by(l.id);
+                super::widgets::secret_field(ui, text, 220.0).labelled_by(l.id);
                 ui.end_row();
             }
         });

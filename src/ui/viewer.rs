@@ -6,7 +6,7 @@ use egui::{Key, Rect, Sense, Vec2, pos2};
 
 use crate::vault::{PhotoId, PhotoInfo, PhotoMeta};
 
-use super::gallery::{Action, human_size};
+use super::action::{Action, human_size};
 
 /// The open photo.
 pub(super) struct Viewer {
