@@ -1,7 +1,8 @@
 //! The product tried on real photos: `../shared/testdata/images` (orientation 1-8,
 //! camera JPEGs with EXIF and GPS, PNG suite, WebP, GIF, broken files). These files are
 //! not part of the repository; the suite runs where the folder exists (CI has it) and
-//! says that it skipped otherwise. Set SPG_TESTDATA to point elsewhere.
+//! says that it skipped otherwise (and fails on CI, where `CI` is set). Set SPG_TESTDATA
+//! to point elsewhere.
 
 mod common;
 
@@ -16,6 +17,8 @@ fn testdata() -> Option<PathBuf> {
     if dir.join("orientation").is_dir() {
         Some(dir)
     } else {
+        // CI has the images: there, their absence is a failure, never a silent skip.
+        assert!(std::env::var_os("CI").is_none(), "no test images at {} on CI", dir.display());
         eprintln!("real-photo suite skipped: no test images at {}", dir.display());
         None
     }

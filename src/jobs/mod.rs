@@ -58,8 +58,8 @@ pub enum Event {
         /// When the import started.
         started: Instant,
     },
-    /// One file was imported (`None`) or refused (`Some(reason)`).
-    ImportFile(PathBuf, Option<String>),
+    /// What became of one file of an import.
+    ImportFile(PathBuf, FileOutcome),
     /// Where the password email went.
     ImportMailed(String),
     /// The import ended.
@@ -158,6 +158,17 @@ impl SettingsChange {
             }
         }
     }
+}
+
+/// What became of one file of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// Stored.
+    Imported,
+    /// The account already holds the same bytes: no failure.
+    Duplicate,
+    /// Not imported, for this reason (one plain sentence).
+    Refused(String),
 }
 
 /// What a native file dialog is asked for.
@@ -274,9 +285,16 @@ impl Jobs {
                         ev.send(Event::ImportProgress { done, total, bytes, started })
                     }
                     ImportEvent::Found(total) => ev.send(Event::ImportProgress { done: 0, total, bytes: 0, started }),
-                    ImportEvent::Imported(_, path) => ev.send(Event::ImportFile(path.to_path_buf(), None)),
+                    ImportEvent::Imported(_, path) => {
+                        ev.send(Event::ImportFile(path.to_path_buf(), FileOutcome::Imported))
+                    }
                     ImportEvent::Skipped(path, reason) => {
-                        ev.send(Event::ImportFile(path.to_path_buf(), Some(reason.to_string())))
+                        let outcome = if reason.is_failure() {
+                            FileOutcome::Refused(reason.to_string())
+                        } else {
+                            FileOutcome::Duplicate
+                        };
+                        ev.send(Event::ImportFile(path.to_path_buf(), outcome))
                     }
                     ImportEvent::Mailed(whither) => ev.send(Event::ImportMailed(whither.to_string())),
                 })

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::jobs::Event;
+use crate::jobs::{Event, FileOutcome};
 use crate::service::import::ImportSummary;
 
 use super::action::human_size;
@@ -62,8 +62,9 @@ impl ImportPanel {
             Event::ImportProgress { done, total, bytes, started } => {
                 (self.done, self.total, self.bytes, self.started) = (done, total, bytes, Some(started));
             }
-            Event::ImportFile(_, None) => self.imported += 1,
-            Event::ImportFile(path, Some(reason)) => self.refused.push((path, reason)),
+            Event::ImportFile(_, FileOutcome::Imported) => self.imported += 1,
+            Event::ImportFile(_, FileOutcome::Duplicate) => {}
+            Event::ImportFile(path, FileOutcome::Refused(reason)) => self.refused.push((path, reason)),
             Event::ImportMailed(whither) => self.mailed = Some(whither),
             _ => {}
         }
@@ -136,7 +137,7 @@ impl ImportPanel {
         if let Some(mailed) = &self.mailed {
             ui.label(format!("📧 Password email {mailed}"));
         }
-        let refused: Vec<_> = self.refused.iter().filter(|(_, r)| r != "duplicate").collect();
+        let refused = &self.refused;
         if !refused.is_empty() {
             egui::CollapsingHeader::new(format!("{} file(s) not imported", refused.len())).default_open(true).show(
                 ui,
