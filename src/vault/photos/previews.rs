@@ -9,7 +9,7 @@ impl Session {
     /// none (hidden previews): then only its key opens its thumbnail.
     pub fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
         guard(|| {
-            self.record(id)?;
+            self.ensure_held(id)?;
             match self.login_preview(id)? {
                 Some(LoginPreview::Thumbnail(jpeg) | LoginPreview::Placeholder(jpeg)) => Ok(jpeg),
                 None => {

@@ -73,44 +73,58 @@ impl Session {
         out: &mut dyn Write,
     ) -> Result<PhotoMeta, PhotoError> {
         guard(|| {
-            let locked = || PhotoError::Locked(id);
             let (header, meta, key) = self.photo_key(id, unlock)?;
-            if header.chunk_count != crate::crypto::chunk_count(padme(meta.bytes)) {
-                return Err(locked());
-            }
-            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
-            let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-            let mut dec = StreamDecryptor::new(&key, header.nonce_prefix);
-            // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
-            let mut buf = SecretBytes::with_capacity(CHUNK_SIZE + TAG_LEN);
-            let (mut read, mut written) = (0u64, 0u64);
-            let mut chunk_index = 0;
-            for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
-                let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
-                let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
-                if pieces.len() != expected as usize {
-                    return Err(locked());
-                }
-                for piece in pieces {
-                    chunk_index += 1;
-                    let plain =
-                        dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
-                    read += plain.len() as u64;
-                    // The photo, then the zeros that pad it to its Padmé length.
-                    let photo_part = plain.len().min((meta.bytes - written) as usize);
-                    let (photo, padding) = plain.split_at(photo_part);
-                    if padding.iter().any(|&b| b != 0) {
-                        return Err(locked());
-                    }
-                    out.write_all(photo)?;
-                    written += photo.len() as u64;
-                }
-            }
-            if header.chunk_count == 0 || written != meta.bytes || read != padme(meta.bytes) {
-                return Err(locked());
-            }
+            self.stream(id, &header, &meta, &key, out)?;
             Ok(meta)
         })
+    }
+
+    /// The chunks of a photo whose key is open, decrypted into `out` (see
+    /// [`Session::decrypt_to`]).
+    fn stream(
+        &self,
+        id: PhotoId,
+        header: &PhotoHeader,
+        meta: &PhotoMeta,
+        key: &SecretKey,
+        out: &mut dyn Write,
+    ) -> Result<(), PhotoError> {
+        let locked = || PhotoError::Locked(id);
+        if header.chunk_count != crate::crypto::chunk_count(padme(meta.bytes)) {
+            return Err(locked());
+        }
+        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+        let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+        let mut dec = StreamDecryptor::new(key, header.nonce_prefix);
+        // One chunk-sized buffer for every chunk: never reallocated, so never left behind unwiped.
+        let mut buf = SecretBytes::with_capacity(CHUNK_SIZE + TAG_LEN);
+        let (mut read, mut written) = (0u64, 0u64);
+        let mut chunk_index = 0;
+        for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
+            let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
+            let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
+            if pieces.len() != expected as usize {
+                return Err(locked());
+            }
+            for piece in pieces {
+                chunk_index += 1;
+                let plain =
+                    dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
+                read += plain.len() as u64;
+                // The photo, then the zeros that pad it to its Padmé length.
+                let photo_part = plain.len().min((meta.bytes - written) as usize);
+                let (photo, padding) = plain.split_at(photo_part);
+                if padding.iter().any(|&b| b != 0) {
+                    return Err(locked());
+                }
+                out.write_all(photo)?;
+                written += photo.len() as u64;
+            }
+        }
+        if header.chunk_count == 0 || written != meta.bytes || read != padme(meta.bytes) {
+            return Err(locked());
+        }
+        Ok(())
     }
 
     /// Checks a photo password without decrypting the photo: whether it opens the key.
@@ -141,10 +155,24 @@ impl Session {
 
     /// Decrypts the photo's original bytes into memory (for the viewer).
     pub fn decrypt(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<(PhotoMeta, SecretBytes), PhotoError> {
-        // Sized up front: a growing Vec would leave unwiped copies of the photo behind.
-        let size = usize::try_from(self.meta(id)?.bytes).map_err(|_| PhotoError::Locked(id))?;
-        let mut out = SecretBytes::with_capacity(size);
-        let meta = self.decrypt_to(id, unlock, &mut *out)?;
-        Ok((meta, out))
+        guard(|| {
+            // The record is opened once; the buffer is sized up front, as a growing Vec
+            // would leave unwiped copies of the photo behind.
+            let (header, meta, key) = self.photo_key(id, unlock)?;
+            let size = usize::try_from(meta.bytes).map_err(|_| PhotoError::Locked(id))?;
+            let mut out = SecretBytes::with_capacity(size);
+            self.stream(id, &header, &meta, &key, &mut *out)?;
+            Ok((meta, out))
+        })
+    }
+
+    /// Whether the account holds photo `id` (its record is not opened).
+    pub(super) fn ensure_held(&self, id: PhotoId) -> Result<(), PhotoError> {
+        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+        let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
+        match table.get((self.account_id, id.0)).map_err(StorageError::from)? {
+            Some(_) => Ok(()),
+            None => Err(PhotoError::NotFound(id)),
+        }
     }
 }
