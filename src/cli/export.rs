@@ -132,7 +132,10 @@ fn export_all(
     export_to_folder(session, &items, kind(args), &args.out, &mut |photo, result| match result {
         Ok(target) => say!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
         Err(e) => {
-            say!("failed {} {}: {e:#}", photo.id, photo.meta.name);
+            match super::hint(&e) {
+                Some(hint) => say!("failed {} {}: {e:#} ({hint})", photo.id, photo.meta.name),
+                None => say!("failed {} {}: {e:#}", photo.id, photo.meta.name),
+            }
             failed += 1;
         }
     });

@@ -8,8 +8,11 @@ macro_rules! say {
 
 mod account;
 mod export;
+mod hints;
 mod mail;
 pub(crate) mod output;
+
+pub use hints::hint;
 mod photos;
 mod secrets;
 

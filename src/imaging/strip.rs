@@ -14,7 +14,7 @@ use super::jpeg::{EOI, Markers, SOS, is_standalone};
 #[non_exhaustive]
 pub enum StripError {
     /// The format has no stripping support.
-    #[error("removing metadata from {0} files is not supported; export this photo without --strip-metadata")]
+    #[error("removing metadata from {0} files is not supported; export the original instead")]
     Unsupported(String),
     /// The file's structure could not be followed.
     #[error("the {0} file's structure is damaged, so its metadata cannot be removed safely")]
@@ -442,6 +442,6 @@ mod tests {
         )
         .unwrap();
         let err = strip_metadata(&tiff, 1).unwrap_err();
-        assert!(err.to_string().contains("without --strip-metadata"), "{err}");
+        assert!(err.to_string().contains("export the original instead"), "{err}");
     }
 }

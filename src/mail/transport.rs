@@ -113,7 +113,7 @@ pub enum MailError {
     },
     /// TLS failed: most often a certificate that is not trusted.
     #[error(
-        "secure connection to {server} failed ({reason}): if the server uses its own certificate, set SPG_SMTP_CA_FILE to its CA certificate (PEM)"
+        "secure connection to {server} failed ({reason}): if the server uses its own certificate, its CA certificate must be trusted"
     )]
     Tls {
         /// `host:port`.

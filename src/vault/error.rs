@@ -34,7 +34,7 @@ pub enum StorageError {
     Damaged,
     /// A stored record does not decode.
     #[error(
-        "a record in the vault is damaged; run verify to see which photos it concerns, or restore the vault from a backup"
+        "a record in the vault is damaged; check the vault to see which photos it concerns, or restore it from a backup"
     )]
     DamagedRecord,
     /// One photo's record does not open.
@@ -227,11 +227,11 @@ pub enum LoginError {
 #[non_exhaustive]
 pub enum PhotoError {
     /// No photo with that ID in this account.
-    #[error("no photo {0} in this account; run `list` to see the IDs")]
+    #[error("no photo {0} in this account")]
     NotFound(crate::vault::PhotoId),
     /// Wrong photo password, or the photo's stored data was changed: one message for both.
     #[error(
-        "cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo (run `verify` to check the vault)"
+        "cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo"
     )]
     Locked(crate::vault::PhotoId),
     /// No preview could be made of the photo (its original no longer decodes).
