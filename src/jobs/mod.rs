@@ -19,7 +19,9 @@ use crate::crypto::PhotoPassword;
 use crate::service::export::{ExportItem, ExportKind, export_to_folder};
 use crate::service::import::{ImportEvent, ImportSummary, import_paths};
 use crate::service::{Account, MailOverrides, mail_route};
-use crate::vault::{PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Previews, Vault};
+use crate::vault::{
+    LoginError, OpenError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Previews, RegisterError, StorageError, Vault,
+};
 
 pub use thumbnails::ThumbnailLoader;
 
@@ -34,13 +36,13 @@ pub enum Event {
     /// redb is repairing the vault (it was not closed properly): the progress, 0 to 1.
     VaultRepair(f64),
     /// The vault is open, or cannot be used (in use by another window, unreadable).
-    VaultOpened(Result<Vault, String>),
+    VaultOpened(Result<Vault, OpenError>),
     /// Login finished.
-    LoggedIn(Result<Account, String>),
+    LoggedIn(Result<Account, LoginError>),
     /// Registration finished: the user name and the recovery key's words.
-    Registered(Result<(String, Zeroizing<String>), String>),
+    Registered(Result<(String, Zeroizing<String>), RegisterError>),
     /// The account's photos, newest first.
-    Listed(Result<Vec<PhotoInfo>, String>),
+    Listed(Result<Vec<PhotoInfo>, StorageError>),
     /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
     Thumbnail(PhotoId, u32, Result<image::RgbaImage, String>),
     /// Passwords checked: the ones that opened their photo, and why others did not.
@@ -63,7 +65,7 @@ pub enum Event {
     /// Where the password email went.
     ImportMailed(String),
     /// The import ended.
-    ImportFinished(Result<ImportSummary, String>),
+    ImportFinished(Result<ImportSummary, ImportFailed>),
     /// An export ended: a summary line, and the failures.
     Exported(String, Vec<String>),
     /// Photos deleted (and failures).
@@ -160,6 +162,27 @@ impl SettingsChange {
     }
 }
 
+/// An import of the app could not go on (photos of earlier batches stay imported).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportFailed {
+    /// The account's mail settings are not usable.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    /// The password email was not delivered, so its batch was not stored (with why).
+    #[error("{error}: {}", why(error))]
+    Import {
+        /// What stopped the import.
+        #[from]
+        error: crate::service::import::ImportError,
+    },
+}
+
+/// The reason under an error, for a message that says both.
+fn why(e: &dyn std::error::Error) -> String {
+    e.source().map(ToString::to_string).unwrap_or_default()
+}
+
 /// What became of one file of an import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileOutcome {
@@ -216,14 +239,14 @@ impl Jobs {
             let repair = ev.clone();
             let opened = crate::service::open_vault(&path, move |p| repair.send(Event::VaultRepair(p)))
                 .map(|(vault, _removed)| vault);
-            ev.send(Event::VaultOpened(opened.map_err(|e| e.to_string())));
+            ev.send(Event::VaultOpened(opened));
         });
     }
 
     /// Logs in (Argon2 runs here).
     pub fn login(&self, vault: Vault, user: String, password: Zeroizing<String>) {
         self.spawn("login", move |ev| {
-            ev.send(Event::LoggedIn(vault.login(&user, &password).map(Account::new).map_err(|e| e.to_string())));
+            ev.send(Event::LoggedIn(vault.login(&user, &password).map(Account::new)));
         });
     }
 
@@ -231,7 +254,7 @@ impl Jobs {
     pub fn register(&self, vault: Vault, user: String, email: String, password: Zeroizing<String>, previews: Previews) {
         self.spawn("register", move |ev| {
             let result = vault.register(&user, &email, &password, previews).map(|rk| (user, rk.to_words()));
-            ev.send(Event::Registered(result.map_err(|e| e.to_string())));
+            ev.send(Event::Registered(result));
         });
     }
 
@@ -239,7 +262,7 @@ impl Jobs {
     pub fn list(&self, account: Account) {
         self.spawn("list", move |ev| {
             let session = account.session();
-            let result = session.list().map(|(photos, _damaged)| photos).map_err(|e| e.to_string());
+            let result = session.list().map(|(photos, _damaged)| photos);
             ev.send(Event::Listed(result));
         });
     }
@@ -279,7 +302,7 @@ impl Jobs {
         self.spawn("import", move |ev| {
             let session = account.session();
             let started = Instant::now();
-            let result = mail_route(session, &MailOverrides::default()).map_err(|e| e.to_string()).and_then(|route| {
+            let result = mail_route(session, &MailOverrides::default()).map_err(ImportFailed::Mail).and_then(|route| {
                 import_paths(session, &route, &paths, &cancel, &mut |event| match event {
                     ImportEvent::Analysed { done, total, bytes } => {
                         ev.send(Event::ImportProgress { done, total, bytes, started })
@@ -298,9 +321,7 @@ impl Jobs {
                     }
                     ImportEvent::Mailed(whither) => ev.send(Event::ImportMailed(whither.to_string())),
                 })
-                .map_err(|e| {
-                    format!("{e}: {}", std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default())
-                })
+                .map_err(|error| ImportFailed::Import { error })
             });
             ev.send(Event::ImportFinished(result));
         });

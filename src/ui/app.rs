@@ -147,18 +147,18 @@ impl GalleryApp {
                     self.vault = Some(vault);
                     self.screen = Screen::Login(login);
                 }
-                Err(e) => self.screen = Screen::Fatal(e),
+                Err(e) => self.screen = Screen::Fatal(e.to_string()),
             },
             (Screen::Login(login), Event::LoggedIn(result)) => match result {
                 Ok(account) => {
                     let gallery = GalleryScreen::new(account, &self.jobs);
                     self.screen = Screen::Gallery(Box::new(gallery));
                 }
-                Err(e) => login.failed(e),
+                Err(e) => login.failed(e.to_string()),
             },
             (Screen::Register(form), Event::Registered(result)) => match result {
                 Ok((user, words)) => self.screen = Screen::Recovery(RecoveryScreen::new(user, words)),
-                Err(e) => form.failed(e),
+                Err(e) => form.failed(e.to_string()),
             },
             (Screen::Gallery(gallery), event) => gallery.handle(ctx, event, &self.jobs),
             // A result for a screen that is gone (locked meanwhile): drop it.

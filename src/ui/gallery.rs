@@ -109,7 +109,8 @@ impl GalleryScreen {
                 let known: HashSet<PhotoId> = self.photos.iter().map(|p| p.id).collect();
                 self.selection.retain(|id| known.contains(id));
             }
-            Event::Listed(Err(e)) | Event::SettingsSaved(Err(e)) => self.status = Some((e, true)),
+            Event::Listed(Err(e)) => self.status = Some((e.to_string(), true)),
+            Event::SettingsSaved(Err(e)) => self.status = Some((e, true)),
             Event::Thumbnail(id, side, result) => {
                 if let Ok(picture) = result {
                     let size = [picture.width() as usize, picture.height() as usize];
@@ -160,7 +161,7 @@ impl GalleryScreen {
             }
             Event::ImportFinished(result) => {
                 if let Some(panel) = self.import.as_mut() {
-                    panel.finished(result);
+                    panel.finished(result.map_err(|e| e.to_string()));
                 }
                 jobs.list(self.account.clone());
             }
