@@ -42,13 +42,11 @@ pub(super) fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<S
     Ok(warn_of_changes(vault.login_with_recovery(user, key)?))
 }
 
-/// Says on stderr what the login found changed in the vault file: photos missing or put
-/// back behind the account's back, or a vault older than one opened here before. The
-/// command goes on (the photos that are there are the account's own); `verify` fails.
+/// Says on stderr what the login found: a vault older than, or forked from, the copy last
+/// opened here. The command goes on (the photos that are there are the account's own);
+/// `verify` fails. (Photos removed or put back are found by `list`, see
+/// [`warn_of_photo_changes`].)
 fn warn_of_changes(session: Session) -> Session {
-    for problem in session.manifest_problems() {
-        eprintln!("warning: {problem}; run `verify` and restore the vault from a backup if you did not do this");
-    }
     if let Some(rollback) = session.rollback() {
         eprintln!(
             "warning: {rollback}. If you restored this copy yourself, accept it with `verify --user {} --accept-this-copy`.",
@@ -56,6 +54,14 @@ fn warn_of_changes(session: Session) -> Session {
         );
     }
     session
+}
+
+/// Says on stderr what a list found changed in the vault file: photos whose records were
+/// removed, or deleted and put back.
+pub(super) fn warn_of_photo_changes(session: &Session) {
+    for problem in session.manifest_problems() {
+        eprintln!("warning: {problem}; run `verify` and restore the vault from a backup if you did not do this");
+    }
 }
 
 pub(super) fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {

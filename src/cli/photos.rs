@@ -79,6 +79,7 @@ impl<'a> From<&'a PhotoInfo> for ListEntry<'a> {
 pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let (photos, damaged) = session.list()?;
+    super::account::warn_of_photo_changes(&session);
     if json {
         let entries: Vec<ListEntry<'_>> = photos.iter().map(ListEntry::from).collect();
         say!("{}", serde_json::to_string_pretty(&entries)?);

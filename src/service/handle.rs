@@ -45,8 +45,9 @@ impl Account {
         self.0.vault().outbox_dir()
     }
 
-    /// What the login found changed in the vault file (see [`Session::manifest_problems`]).
-    pub fn manifest_problems(&self) -> &[ManifestProblem] {
+    /// What the last list found changed in the vault file (see
+    /// [`Session::manifest_problems`]).
+    pub fn manifest_problems(&self) -> Vec<ManifestProblem> {
         self.0.manifest_problems()
     }
 

@@ -33,8 +33,8 @@ pub struct Session {
     /// The manifest's state after the last write of this session (or at login): what this
     /// computer remembers of the vault when the session ends.
     latest: std::sync::Mutex<Seen>,
-    /// What the manifest said at login that the file does not match.
-    problems: Vec<ManifestProblem>,
+    /// What the manifest says that the file does not match, as the last list found it.
+    problems: std::sync::Mutex<Vec<ManifestProblem>>,
     /// Set when the vault is older than one this computer has opened.
     rollback: Option<Rollback>,
 }
@@ -221,7 +221,6 @@ impl Vault {
                 }
             }
         }
-        let problems = manifest.problems(&txn, &head).map_err(read)?;
         let profile_key = derive_subkey(&master, Subkey::Profile);
         let plain = Zeroizing::new(
             open_padded(&profile_key, &profile_aad(account_id), &record.profile).map_err(|_| LoginError::Damaged)?,
@@ -236,7 +235,7 @@ impl Vault {
             recovery,
             profile: std::sync::RwLock::new(profile),
             latest: std::sync::Mutex::new(now),
-            problems,
+            problems: std::sync::Mutex::new(Vec::new()),
             rollback,
         })
     }
@@ -278,11 +277,18 @@ impl Session {
         self.recovery.is_some()
     }
 
-    /// What the account's manifest said at login that the vault file does not match: a
-    /// photo whose records were removed, or one that was deleted and put back. Empty for
-    /// an untouched vault; `verify` checks again.
-    pub fn manifest_problems(&self) -> &[ManifestProblem] {
-        &self.problems
+    /// What the account's manifest says that the vault file does not match: a photo whose
+    /// records were removed, or one that was deleted and put back. Found by
+    /// [`Session::list`], which reads every record anyway (the login reads only the
+    /// manifest's head, so that opening one photo of a million stays quick); empty before
+    /// the first list and for an untouched vault. `verify` checks again.
+    pub fn manifest_problems(&self) -> Vec<ManifestProblem> {
+        self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Records what a list found.
+    pub(crate) fn found_problems(&self, problems: Vec<ManifestProblem>) {
+        *self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = problems;
     }
 
     /// Set when this vault is older than one this computer has opened (a replaced file).

@@ -55,6 +55,13 @@ pub enum ManifestProblem {
     Unexpected(PhotoId),
 }
 
+/// What differs between the ids the manifest lists and the ids of the photo records.
+pub(crate) fn compare(listed: &BTreeSet<u64>, stored: &BTreeSet<u64>) -> Vec<ManifestProblem> {
+    let missing = listed.difference(stored).map(|&id| ManifestProblem::Missing(PhotoId(id)));
+    let unexpected = stored.difference(listed).map(|&id| ManifestProblem::Unexpected(PhotoId(id)));
+    missing.chain(unexpected).collect()
+}
+
 /// The manifest cannot be trusted: missing, changed, or older than the account record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -196,9 +203,7 @@ impl ManifestKey {
         for entry in photos.range((self.account, 0)..=(self.account, u64::MAX))? {
             stored.insert(entry?.0.value().1);
         }
-        let missing = listed.difference(&stored).map(|&id| ManifestProblem::Missing(PhotoId(id)));
-        let unexpected = stored.difference(&listed).map(|&id| ManifestProblem::Unexpected(PhotoId(id)));
-        Ok(missing.chain(unexpected).collect())
+        Ok(compare(&listed, &stored))
     }
 
     /// Records `change` in the manifest within `txn`, the transaction that makes it:
