@@ -23,7 +23,7 @@ use crate::crypto::{SecretKey, Subkey, derive_subkey, keyed_hash, open, seal};
 use super::PhotoId;
 use super::error::StorageError;
 use super::records::{MANIFEST_VERSION, ManifestHead, decode, encode};
-use super::schema::{MANIFEST_BUCKETS, MANIFESTS, PHOTOS};
+use super::schema::{MANIFEST_BUCKETS, MANIFESTS};
 
 /// Buckets of photo ids, by `id mod BUCKETS`.
 pub(crate) const BUCKETS: usize = 256;
@@ -188,22 +188,6 @@ impl ManifestKey {
             return Err(Tampered("the list of the account's photos was changed").into());
         }
         Ok(ids)
-    }
-
-    /// Compares the manifest with the photo records in the file: what is missing, what
-    /// should not be there.
-    pub(crate) fn problems(
-        &self,
-        txn: &ReadTransaction,
-        head: &ManifestHead,
-    ) -> Result<Vec<ManifestProblem>, ManifestError> {
-        let listed = self.read_ids(txn, head)?;
-        let photos = txn.open_table(PHOTOS)?;
-        let mut stored = BTreeSet::new();
-        for entry in photos.range((self.account, 0)..=(self.account, u64::MAX))? {
-            stored.insert(entry?.0.value().1);
-        }
-        Ok(compare(&listed, &stored))
     }
 
     /// Records `change` in the manifest within `txn`, the transaction that makes it:

@@ -1,6 +1,7 @@
 //! Photos in a session: prepare (keys, password, sealed metadata and thumbnail), store
 //! (one transaction per photo), list, thumbnail, decrypt, delete and verify.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use redb::{ReadableDatabase, ReadableTable};
@@ -13,7 +14,7 @@ use crate::crypto::{
 };
 
 use super::error::{PhotoError, RegisterError, StorageError, StoreError, guard};
-use super::manifest::{Change, ManifestError, ManifestProblem};
+use super::manifest::{Change, ManifestError, ManifestProblem, compare};
 use super::records::Previews;
 use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
 use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};

@@ -28,7 +28,7 @@ impl Session {
             let txn = self.vault.db.begin_read()?;
             let table = txn.open_table(PHOTOS)?;
             let (mut photos, mut damaged) = (Vec::new(), Vec::new());
-            let mut stored = std::collections::BTreeSet::new();
+            let mut stored = BTreeSet::new();
             for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
                 let (key, value) = entry?;
                 let id = key.value().1;
@@ -39,19 +39,7 @@ impl Session {
                 }
             }
             // Every record was read: compare their ids with the manifest's.
-            let record = txn
-                .open_table(ACCOUNTS)?
-                .get(self.account_id)?
-                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
-                .value()
-                .to_vec();
-            let manifest = self.manifest_key();
-            let listed = manifest.read_head(&txn, &record).and_then(|(head, _)| manifest.read_ids(&txn, &head));
-            let listed = listed.map_err(|e| match e {
-                ManifestError::Tampered(t) => StorageError::tampered(t.0),
-                ManifestError::Storage(s) => s,
-            })?;
-            self.found_problems(crate::vault::manifest::compare(&listed, &stored));
+            self.found_problems(compare(&self.manifest_ids(&txn)?, &stored));
             photos.sort_by(|a, b| {
                 (b.meta.sort_time().cmp(&a.meta.sort_time()))
                     .then_with(|| a.meta.name.cmp(&b.meta.name))
@@ -179,6 +167,23 @@ impl Session {
             let mut out = SecretBytes::with_capacity(size);
             self.stream(id, &header, &meta, &key, &mut *out)?;
             Ok((meta, out))
+        })
+    }
+
+    /// The photo ids the account's manifest lists, its head checked against the account
+    /// record as stored now.
+    pub(super) fn manifest_ids(&self, txn: &redb::ReadTransaction) -> Result<BTreeSet<u64>, StorageError> {
+        let record = txn
+            .open_table(ACCOUNTS)?
+            .get(self.account_id)?
+            .ok_or_else(|| StorageError::tampered("the account record is missing"))?
+            .value()
+            .to_vec();
+        let manifest = self.manifest_key();
+        let listed = manifest.read_head(txn, &record).and_then(|(head, _)| manifest.read_ids(txn, &head));
+        listed.map_err(|e| match e {
+            ManifestError::Tampered(t) => StorageError::tampered(t.0),
+            ManifestError::Storage(s) => s,
         })
     }
 

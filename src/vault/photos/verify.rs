@@ -16,9 +16,11 @@ impl Session {
             let verify_key = derive_subkey(&self.master, Subkey::Verify);
             let thumb_key = derive_subkey(&self.master, Subkey::Thumbnail);
             let mut problems = Vec::new();
+            let mut stored = BTreeSet::new();
             for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
                 let (key, value) = entry?;
                 let id = key.value().1;
+                stored.insert(id);
                 let problem = |name: Option<&str>, what: &str| VerifyProblem {
                     id: PhotoId(id),
                     name: name.map(str::to_string),
@@ -59,18 +61,7 @@ impl Session {
                 }
             }
             // The set of photos against the manifest, which must still pin this account.
-            let stored = txn
-                .open_table(ACCOUNTS)?
-                .get(self.account_id)?
-                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
-                .value()
-                .to_vec();
-            let manifest = self.manifest_key();
-            let found = manifest.read_head(&txn, &stored).and_then(|(head, _)| manifest.problems(&txn, &head));
-            for p in found.map_err(|e| match e {
-                ManifestError::Tampered(t) => StorageError::tampered(t.0),
-                ManifestError::Storage(s) => s,
-            })? {
+            for p in compare(&self.manifest_ids(&txn)?, &stored) {
                 let (id, what) = match p {
                     ManifestProblem::Missing(id) => (id, "its records were removed from the vault file"),
                     ManifestProblem::Unexpected(id) => (id, "it was deleted, and its records were put back"),
