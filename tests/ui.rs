@@ -336,6 +336,37 @@ fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_res
 }
 
 #[test]
+fn a_password_typed_into_the_toolbar_s_unlock_dialog_opens_the_selected_photo() {
+    let env = Env::new();
+    let folder = env.path("one");
+    write(&folder, "letter.jpg", &jpeg(320, 240, 80));
+    let mut h = bob_in_an_empty_gallery(&env);
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(folder.clone())));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo(s)"));
+    h.get_by_label("Close").click();
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+    let (_, password) = env.passwords().pop().expect("the password email");
+    // Nothing selected: a bare password cannot know its photo, and says so.
+    h.get_by_label("🔑 Unlock…").click();
+    h.run_ok();
+    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", &password);
+    h.get_by_label("Unlock").click();
+    h.run_ok();
+    assert!(h.query_by_label_contains("Select the photo this password is for").is_some());
+    h.get_by_label("Cancel").click();
+    h.run_ok();
+    // The photo selected, as the email says: its password opens it.
+    h.get_by_label("letter.jpg (locked)").click();
+    h.run_ok();
+    h.get_by_label("🔑 Unlock…").click();
+    h.run_ok();
+    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", &password);
+    h.get_by_label("Unlock").click();
+    wait_for(&mut h, "the unlock", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 1, .. }));
+}
+
+#[test]
 fn drop_to_import_select_with_keys_delete_and_change_settings() {
     let env = Env::new();
     let photos = env.path("drop");

@@ -44,7 +44,7 @@ pub enum Event {
     /// The account's photos, newest first.
     Listed(Result<Vec<PhotoInfo>, StorageError>),
     /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
-    Thumbnail(PhotoId, u32, Result<image::RgbaImage, String>),
+    Thumbnail(PhotoId, u32, Result<image::RgbaImage, NoThumbnail>),
     /// Passwords checked: the ones that opened their photo, and why others did not.
     Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<String>),
     /// A photo decrypted and decoded for the viewer.
@@ -148,7 +148,14 @@ impl SettingsChange {
             }
             SettingsChange::SetPreviews(previews) => {
                 crate::service::set_previews(session, previews).map_err(|e| text(&e))?;
-                Ok("Saved: previews of locked photos changed".into())
+                Ok(match previews {
+                    Previews::Sharp => "Saved. A blurred or hidden preview becomes sharp when its photo is next unlocked",
+                    Previews::Blurred => {
+                        "Saved. Sharp previews are blurred now; a hidden one comes back blurred when its photo is next unlocked"
+                    }
+                    Previews::Hidden => "Saved. Every preview is hidden now; a photo shows again once it is unlocked",
+                }
+                .into())
             }
             SettingsChange::AcceptThisCopy => {
                 session.accept_this_copy();
@@ -176,6 +183,15 @@ pub enum ImportFailed {
         #[from]
         error: crate::service::import::ImportError,
     },
+}
+
+/// Why a tile has no thumbnail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoThumbnail {
+    /// The account hides the previews of locked photos.
+    Hidden,
+    /// It could not be read or decoded.
+    Failed(String),
 }
 
 /// The reason under an error, for a message that says both.

@@ -10,7 +10,7 @@ use crate::crypto::PhotoPassword;
 use crate::service::Account;
 use crate::vault::{PhotoId, PhotoUnlock};
 
-use super::{Event, EventSender};
+use super::{Event, EventSender, NoThumbnail};
 
 /// Asks for thumbnails; the thread stops when this is dropped (on lock).
 pub struct ThumbnailLoader {
@@ -73,8 +73,14 @@ impl ThumbnailLoader {
                         None => session.thumbnail(id),
                     };
                     let result = thumbnail
-                        .map_err(|e| e.to_string())
-                        .and_then(|jpeg| crate::imaging::decode_for_display(&jpeg, side).map_err(|e| e.to_string()));
+                        .map_err(|e| match e {
+                            crate::vault::PhotoError::PreviewHidden(_) => NoThumbnail::Hidden,
+                            e => NoThumbnail::Failed(e.to_string()),
+                        })
+                        .and_then(|jpeg| {
+                            crate::imaging::decode_for_display(&jpeg, side)
+                                .map_err(|e| NoThumbnail::Failed(e.to_string()))
+                        });
                     events.send(Event::Thumbnail(id, side, result));
                 }
             })

@@ -5,8 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::crypto::PhotoPassword;
-use crate::jobs::SettingsChange;
-use crate::jobs::{Event, Jobs, Pick, ThumbnailLoader};
+use crate::jobs::{Event, Jobs, NoThumbnail, Pick, SettingsChange, ThumbnailLoader};
 use crate::service::Account;
 use crate::service::export::ExportKind;
 use crate::vault::{PhotoId, PhotoInfo};
@@ -34,6 +33,8 @@ pub(super) struct GalleryScreen {
     drawn: HashSet<PhotoId>,
     loader: ThumbnailLoader,
     pub(super) unlocked: HashMap<PhotoId, PhotoPassword>,
+    /// Photos whose preview the account hides until they are unlocked.
+    pub(super) hidden_previews: HashSet<PhotoId>,
     pub(super) selection: BTreeSet<PhotoId>,
     pub(super) cursor: Option<usize>,
     viewer: Option<Viewer>,
@@ -56,6 +57,7 @@ impl GalleryScreen {
             pending: HashMap::new(),
             drawn: HashSet::new(),
             unlocked: HashMap::new(),
+            hidden_previews: HashSet::new(),
             selection: BTreeSet::new(),
             cursor: None,
             viewer: None,
@@ -112,7 +114,9 @@ impl GalleryScreen {
             Event::Listed(Err(e)) => self.status = Some((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => self.status = Some((e, true)),
             Event::Thumbnail(id, side, result) => {
+                let result_kind = result.as_ref().map(|_| ()).map_err(Clone::clone);
                 if let Ok(picture) = result {
+                    self.hidden_previews.remove(&id);
                     let size = [picture.width() as usize, picture.height() as usize];
                     let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());
                     let texture = ctx.load_texture(format!("thumb-{id}"), image, egui::TextureOptions::LINEAR);
@@ -124,6 +128,9 @@ impl GalleryScreen {
                 }
                 // A failed thumbnail stays pending while its tile is on screen, so it is
                 // not asked for again every frame.
+                if let Err(NoThumbnail::Hidden) = result_kind {
+                    self.hidden_previews.insert(id);
+                }
             }
             Event::Unlocked(ok, failed) => {
                 let open_now = match &self.dialog {
@@ -190,6 +197,7 @@ impl GalleryScreen {
                 // The previews may have changed: what is on screen is loaded again.
                 self.textures = TextureCache::default();
                 self.pending.clear();
+                self.hidden_previews.clear();
                 if let Some(s) = self.settings.as_mut() {
                     s.saved(&message, &self.account);
                 }
@@ -235,8 +243,13 @@ impl GalleryScreen {
             Action::Unlock { text, then_open } => {
                 let candidates = super::dialogs::candidates(&text, then_open, &self.photos);
                 if candidates.is_empty() {
+                    let why = if then_open.is_none() && crate::crypto::PhotoPassword::parse(&text).is_some() {
+                        "Select the photo this password is for, then try again (or paste the whole email)."
+                    } else {
+                        "That is not a photo password (four groups of five letters and digits) or a password email."
+                    };
                     if let Some(Dialog::Unlock(d)) = self.dialog.as_mut() {
-                        d.failed(Some("That is not a photo password (four groups of five letters and digits) or a password email.".into()));
+                        d.failed(Some(why.into()));
                     }
                 } else {
                     jobs.unlock(self.account.clone(), candidates);
@@ -342,7 +355,9 @@ impl GalleryScreen {
                 }
                 if ui.button("🔑 Unlock…").on_hover_text("Type a photo password or paste a password email").clicked()
                 {
-                    self.dialog = Some(Dialog::Unlock(UnlockDialog::new(None)));
+                    // A typed password is for the one photo selected, as the email says.
+                    let single = (self.selection.len() == 1).then(|| self.selection.iter().next().copied()).flatten();
+                    self.dialog = Some(Dialog::Unlock(UnlockDialog::new(single)));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button("🔒 Lock").clicked() {

@@ -142,11 +142,14 @@ fn draw_tile(screen: &mut GalleryScreen, ui: &mut egui::Ui, index: usize, rect: 
             painter.image(texture.id(), shown, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
         }
         None => {
+            // A hidden preview says so; anything else is still on its way.
+            let (text, size) =
+                if screen.hidden_previews.contains(&id) { ("Preview hidden", 13.0) } else { ("…", 18.0) };
             painter.text(
                 rect.center(),
                 Align2::CENTER_CENTER,
-                "…",
-                FontId::proportional(18.0),
+                text,
+                FontId::proportional(size),
                 visuals.weak_text_color(),
             );
         }

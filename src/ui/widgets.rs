@@ -60,7 +60,9 @@ pub(super) fn previews_choice(ui: &mut egui::Ui, previews: &mut Previews) -> boo
     let explanation = match previews {
         Previews::Sharp => "Anyone with your login sees every photo at thumbnail size.",
         Previews::Blurred => "Your login shows only a blur; a photo's password shows its preview.",
-        Previews::Hidden => "Your login shows nothing of a photo until its password is given.",
+        Previews::Hidden => {
+            "Your login shows nothing of a photo until its password is given; a preview shows again only once its photo is unlocked."
+        }
     };
     ui.label(egui::RichText::new(explanation).weak());
     changed
