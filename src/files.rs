@@ -29,18 +29,6 @@ pub fn make_private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Makes `path` readable and writable by its owner only (Unix); a no-op elsewhere.
-pub fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
 /// How the temporary file of [`write_new_file`] is named, until it becomes the file.
 const PARTIAL_PREFIX: &str = ".spg-partial-";
 /// The file in the state folder that lists the folders written into by [`write_new_file`]

@@ -267,6 +267,12 @@ impl Session {
         self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).smtp.is_some()
     }
 
+    /// How the account's locked photos look after login (without copying the profile,
+    /// which holds the SMTP password; read for every photo an import prepares).
+    pub fn previews(&self) -> Previews {
+        self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).previews
+    }
+
     /// The vault this session belongs to.
     pub fn vault(&self) -> &Vault {
         &self.vault

@@ -58,7 +58,7 @@ impl Session {
             });
             let login = self.login_preview(id)?;
             let current = matches!(
-                (self.profile().previews, &login, &private),
+                (self.previews(), &login, &private),
                 (Previews::Sharp, Some(LoginPreview::Thumbnail(_)), None)
                     | (Previews::Blurred, Some(LoginPreview::Placeholder(_)), Some(_))
                     | (Previews::Hidden, None, Some(_))
@@ -127,7 +127,6 @@ impl Session {
             let mut profile = self.profile();
             profile.previews = previews;
             let key = derive_subkey(&self.master, Subkey::Thumbnail);
-            let (photos, _) = self.list()?;
             self.update_profile(profile, |txn| {
                 let mut table = txn.open_table(THUMBNAILS)?;
                 match previews {
@@ -144,8 +143,15 @@ impl Session {
                         }
                     }
                     Previews::Hidden => {
-                        for photo in &photos {
-                            table.remove(photo.id.0)?;
+                        // Every photo of the account, read in this transaction (no record
+                        // needs opening, and one whose record is damaged goes too).
+                        let ids: Vec<u64> = txn
+                            .open_table(PHOTOS)?
+                            .range((self.account_id, 0)..=(self.account_id, u64::MAX))?
+                            .map(|entry| entry.map(|(key, _)| key.value().1))
+                            .collect::<Result<_, _>>()?;
+                        for id in ids {
+                            table.remove(id)?;
                         }
                     }
                 }

@@ -70,7 +70,7 @@ impl Session {
         let public_key = derive_subkey(&self.master, Subkey::Thumbnail);
         let private =
             || seal_padded(&derive_private_thumbnail_key(key), &private_thumb_aad(self.account_id, id), thumbnail);
-        match self.profile().previews {
+        match self.previews() {
             Previews::Sharp => SealedThumbnails {
                 public: Some(seal_padded(&public_key, &thumb_aad(self.account_id, id), thumbnail)),
                 private: None,
