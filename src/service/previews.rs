@@ -14,6 +14,8 @@ pub fn unlocked_thumbnail(session: &Session, id: PhotoId, unlock: &PhotoUnlock<'
     let stored = session.stored_previews(id, unlock)?;
     let (thumbnail, placeholder) = match stored.thumbnail {
         Some(thumbnail) if stored.current => return Ok(thumbnail),
+        // Only blurred previews store a placeholder: none is made for the others.
+        Some(thumbnail) if session.previews() != Previews::Blurred => (thumbnail, Vec::new()),
         Some(thumbnail) => {
             let placeholder =
                 crate::imaging::placeholder_jpeg(&thumbnail).map_err(|_| PhotoError::PreviewUnavailable(id))?;
