@@ -2,6 +2,7 @@
 //! emailed to the owner.
 //!
 //! The parts, with dependencies running one way (see `docs/ARCHITECTURE.md`):
+//! - `platform`: owner-only files written atomically, and panics caught (used by all).
 //! - [`crypto`]: keys, AEAD, the chunked STREAM cipher, KDFs, photo passwords, recovery key.
 //! - [`vault`]: the redb file, accounts and photos; uses `crypto`.
 //! - [`imaging`]: decoding, EXIF, thumbnails.
@@ -12,18 +13,17 @@
 //!   (`service::parallel`) import and export run on.
 //! - [`jobs`]: the desktop app's worker threads (login, list, thumbnails, import, export…).
 //! - [`ui`]: the desktop app (eframe/egui).
-//! - [`cli`]: the command line for scripts.
+//!
+//! The command line for scripts (`src/cli/`) is part of the binary, not of the library.
 
-pub mod cli;
 pub mod crypto;
-pub mod files;
-#[doc(hidden)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod imaging;
 #[cfg(feature = "desktop")]
 pub mod jobs;
 pub mod mail;
-mod panic_guard;
+mod platform;
 pub mod service;
 #[cfg(feature = "desktop")]
 pub mod ui;

@@ -3,8 +3,10 @@
 
 use std::process::ExitCode;
 
+mod cli;
+
 use clap::Parser;
-use secure_photo_gallery::cli::{Cli, run, vault_path};
+use cli::{Cli, run, vault_path};
 
 #[cfg(feature = "desktop")]
 fn open_window(vault: std::path::PathBuf) -> anyhow::Result<ExitCode> {
@@ -31,7 +33,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if let Some(hint) = e.chain().find_map(secure_photo_gallery::cli::hint) {
+            if let Some(hint) = e.chain().find_map(cli::hint) {
                 eprintln!("hint: {hint}");
             }
             ExitCode::FAILURE

@@ -217,7 +217,7 @@ fn broken_files_are_refused_with_reasons_and_the_rest_go_on() {
 
 #[test]
 fn a_file_that_trips_a_decoder_never_stops_the_import() {
-    use secure_photo_gallery::fuzzing::{TiffLayout, tiff};
+    use secure_photo_gallery::fuzzing::fixtures::{TiffLayout, tiff};
     let env = Env::new();
     env.register("alice");
     let src = env.path("mixed");

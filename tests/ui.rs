@@ -300,7 +300,7 @@ fn bob_in_an_empty_gallery(env: &Env) -> Harness<'static, GalleryApp> {
 
 #[test]
 fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_rest() {
-    use secure_photo_gallery::fuzzing::{TiffLayout, tiff};
+    use secure_photo_gallery::fuzzing::fixtures::{TiffLayout, tiff};
     let env = Env::new();
     let folder = env.path("mixed");
     write(&folder, "good.jpg", &jpeg(320, 240, 70));

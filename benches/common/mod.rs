@@ -11,14 +11,7 @@ pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A 4000x3000 JPEG at quality 90 with photo-like texture (gradients and noise).
 pub(crate) fn camera_jpeg() -> Vec<u8> {
-    let mut state = 12345u32;
-    let img = image::RgbImage::from_fn(4000, 3000, |x, y| {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        let n = (state & 0x1F) as u8;
-        image::Rgb([(x / 16) as u8 ^ n, (y / 12) as u8 ^ n, ((x + y) / 28) as u8])
-    });
+    let img = secure_photo_gallery::fuzzing::fixtures::picture(4000, 3000, 12345, 5);
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
     out

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::crypto::RecoveryKey;
-use crate::vault::{Session, Vault};
+use secure_photo_gallery::crypto::RecoveryKey;
+use secure_photo_gallery::vault::{Session, Vault};
 
 use super::secrets::{new_password, secret};
 
@@ -13,10 +13,10 @@ pub(super) fn register(
     vault: &Vault,
     user: &str,
     email: &str,
-    previews: crate::vault::Previews,
+    previews: secure_photo_gallery::vault::Previews,
 ) -> anyhow::Result<ExitCode> {
-    crate::vault::validate_username(user)?;
-    crate::vault::validate_email(email)?;
+    secure_photo_gallery::vault::validate_username(user)?;
+    secure_photo_gallery::vault::validate_email(email)?;
     let password = new_password("SPG_PASSWORD", &format!("New password for {user}: "))?;
     let recovery = vault.register(user, email, &password, previews)?;
     say!("Registered {user} <{email}>");

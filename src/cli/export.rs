@@ -6,10 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 
-use crate::crypto::PhotoPassword;
-use crate::files::create_private_dir;
-use crate::service::export::{ExportItem, ExportKind, export_photo, export_to_folder};
-use crate::vault::{PhotoId, PhotoUnlock, Session, Vault};
+use secure_photo_gallery::crypto::PhotoPassword;
+use secure_photo_gallery::service::export::{ExportItem, ExportKind, export_photo, export_to_folder};
+use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Session, Vault};
 
 use super::ExportArgs;
 use super::account::{login, login_with_recovery};
@@ -75,10 +74,10 @@ impl Unlock {
 fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<PhotoId, PhotoPassword>> {
     let mut out = HashMap::new();
     for file in files {
-        let bytes = crate::crypto::SecretBytes::from(
+        let bytes = secure_photo_gallery::crypto::SecretBytes::from(
             std::fs::read(file).with_context(|| format!("cannot read the passwords file {}", file.display()))?,
         );
-        let found = crate::service::photo_passwords(&bytes);
+        let found = secure_photo_gallery::service::photo_passwords(&bytes);
         if found.is_empty() {
             bail!(
                 "{} holds no `Photo ID (NAME): PASSWORD` lines; pass the saved password email (.eml) or a text copy of it",
@@ -108,7 +107,6 @@ fn export_all(
     args: &ExportArgs,
     passwords: &HashMap<PhotoId, PhotoPassword>,
 ) -> anyhow::Result<ExitCode> {
-    create_private_dir(&args.out).with_context(|| format!("cannot create the folder {}", args.out.display()))?;
     let (photos, damaged) = session.list()?;
     let mut failed = damaged.len();
     for id in &damaged {
@@ -138,7 +136,8 @@ fn export_all(
             }
             failed += 1;
         }
-    });
+    })
+    .with_context(|| format!("cannot create the folder {}", args.out.display()))?;
     if failed > 0 {
         eprintln!(
             "{failed} photo(s) were not exported (see the `failed` lines); the others were written to {}",

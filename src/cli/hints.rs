@@ -1,12 +1,12 @@
 //! What to do next, in the command line's terms: the library's messages suit both front
 //! ends, and the command line adds the flag, variable or command that helps here.
 
-use crate::imaging::StripError;
-use crate::mail::MailError;
-use crate::vault::{PhotoError, StorageError};
+use secure_photo_gallery::imaging::StripError;
+use secure_photo_gallery::mail::MailError;
+use secure_photo_gallery::vault::{PhotoError, StorageError};
 
 /// The command-line advice for an error, found anywhere in its chain of sources.
-pub fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+pub(crate) fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
     let mut next = Some(error);
     while let Some(e) = next {
         let found = if let Some(mail) = e.downcast_ref::<MailError>() {

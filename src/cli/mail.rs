@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::service::MailOverrides;
-use crate::vault::Vault;
+use secure_photo_gallery::service::MailOverrides;
+use secure_photo_gallery::vault::Vault;
 
 use super::account::login;
 use super::secrets::secret;
@@ -13,7 +13,7 @@ use super::secrets::secret;
 pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str>) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let Some(url_text) = smtp_url else {
-        crate::service::use_outbox(&session)?;
+        secure_photo_gallery::service::use_outbox(&session)?;
         say!("Password emails for {} now go to the outbox folder {}", session.username(), vault.outbox_dir().display());
         return Ok(ExitCode::SUCCESS);
     };
@@ -26,13 +26,14 @@ pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Opti
         url.set_password(Some(&password)).ok().context("this SMTP URL cannot carry a password")?;
     }
     let url = zeroize::Zeroizing::new(url.to_string());
-    let config = crate::service::use_smtp(&session, &url, from.map(str::to_string), &overrides_from_env())?;
+    let config =
+        secure_photo_gallery::service::use_smtp(&session, &url, from.map(str::to_string), &overrides_from_env())?;
     say!(
         "Password emails for {} now go through {}; the server accepted the login",
         session.username(),
         config.describe()
     );
-    let waiting = crate::service::queued_emails(&session);
+    let waiting = secure_photo_gallery::service::queued_emails(&session);
     if waiting > 0 {
         say!(
             "{waiting} password email(s) of {user} wait in the outbox beside the vault; send them (and delete them from disk) with `mail --user {user} --send-outbox`"
@@ -45,8 +46,8 @@ pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Opti
 /// one the server accepted is deleted from the outbox.
 pub(super) fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let sent = match crate::service::send_outbox(&session, &overrides_from_env()) {
-        Err(crate::service::MailSetupError::NoServer) => anyhow::bail!(
+    let sent = match secure_photo_gallery::service::send_outbox(&session, &overrides_from_env()) {
+        Err(secure_photo_gallery::service::MailSetupError::NoServer) => anyhow::bail!(
             "no SMTP server is set up for {user}, so the outbox cannot be sent; set one up with `mail --user {user} --smtp-url URL` first"
         ),
         other => other?,

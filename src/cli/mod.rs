@@ -12,7 +12,7 @@ mod hints;
 mod mail;
 pub(crate) mod output;
 
-pub use hints::hint;
+pub(crate) use hints::hint;
 mod photos;
 mod secrets;
 
@@ -25,18 +25,18 @@ use clap::{Args, Parser, Subcommand};
 /// Secure Photo Gallery: a photo vault in one encrypted file.
 #[derive(Debug, Parser)]
 #[command(name = "secure-photo-gallery", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The vault file (default: the platform data folder).
     #[arg(long, global = true, env = "SPG_VAULT", value_name = "PATH")]
-    pub vault: Option<PathBuf>,
+    pub(crate) vault: Option<PathBuf>,
     /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create an account (password from SPG_PASSWORD or a prompt); prints the recovery key once.
     Register {
         /// The user name.
@@ -129,7 +129,7 @@ pub enum Command {
 
 /// `--previews`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PreviewsArg {
+pub(crate) enum PreviewsArg {
     /// The thumbnail.
     Sharp,
     /// A tiny blurred placeholder.
@@ -138,7 +138,7 @@ pub enum PreviewsArg {
     Hidden,
 }
 
-impl From<PreviewsArg> for crate::vault::Previews {
+impl From<PreviewsArg> for secure_photo_gallery::vault::Previews {
     fn from(p: PreviewsArg) -> Self {
         match p {
             PreviewsArg::Sharp => Self::Sharp,
@@ -151,43 +151,43 @@ impl From<PreviewsArg> for crate::vault::Previews {
 /// Options of `export`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all"])))]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The account.
     #[arg(long)]
-    pub user: String,
+    pub(crate) user: String,
     /// One photo, by ID; `--out` is then the file to write.
     #[arg(long)]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// Every photo; `--out` is then a folder.
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// The file (with --id) or folder (with --all) to write.
     #[arg(long, value_name = "PATH")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// A saved password email (.eml) or text with `Photo ID (NAME): PASSWORD` lines.
     #[arg(long = "passwords-file", value_name = "FILE")]
-    pub passwords_files: Vec<PathBuf>,
+    pub(crate) passwords_files: Vec<PathBuf>,
     /// Open photos with the recovery key (SPG_RECOVERY_KEY) instead of their passwords.
     #[arg(long)]
-    pub use_recovery_key: bool,
+    pub(crate) use_recovery_key: bool,
     /// Write the photo's thumbnail (a JPEG) instead of the original; needs only the login.
     #[arg(long, conflicts_with = "strip_metadata")]
-    pub thumbnail: bool,
+    pub(crate) thumbnail: bool,
     /// Remove location (GPS), camera and all other EXIF, XMP, IPTC and comments, keeping
     /// the orientation; the pixels are not re-encoded.
     #[arg(long)]
-    pub strip_metadata: bool,
+    pub(crate) strip_metadata: bool,
 }
 
 /// The default vault location: `vault.redb` in the platform's data folder.
-pub fn default_vault_path() -> anyhow::Result<PathBuf> {
+pub(crate) fn default_vault_path() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "secure-photo-gallery")
         .context("cannot find a home folder for the vault; pass --vault PATH or set SPG_VAULT")?;
     Ok(dirs.data_dir().join("vault.redb"))
 }
 
 /// The vault path: `--vault`/`SPG_VAULT`, else the default.
-pub fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+pub(crate) fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match given {
         Some(p) => Ok(p),
         None => default_vault_path(),
@@ -196,10 +196,10 @@ pub fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 /// Runs one command. `Ok(ExitCode::FAILURE)` means it ran but partly failed, having
 /// already said why on stderr.
-pub fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     let repairing = std::rc::Rc::new(std::cell::Cell::new(false));
     let notice = repairing.clone();
-    let (vault, removed) = crate::service::open_vault(&vault, move |_| {
+    let (vault, removed) = secure_photo_gallery::service::open_vault(&vault, move |_| {
         if !notice.replace(true) {
             eprintln!(
                 "The vault was not closed properly (a crash or power cut during an import); checking the whole file before use, which can take a minute for a large vault..."

@@ -6,9 +6,9 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use crate::service::import::{ImportEvent, import_paths};
-use crate::service::mail_route;
-use crate::vault::{PhotoId, PhotoInfo, Vault};
+use secure_photo_gallery::service::import::{ImportEvent, import_paths};
+use secure_photo_gallery::service::mail_route;
+use secure_photo_gallery::vault::{PhotoId, PhotoInfo, Vault};
 
 use super::account::login;
 

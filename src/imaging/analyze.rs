@@ -125,7 +125,7 @@ pub(crate) fn format_name(format: ImageFormat) -> &'static str {
 /// Runs a decoder on one file's bytes with a panic caught: a panic inside a decoder or a
 /// parser becomes [`ImageError::DecoderFailed`] for that file, and the import goes on.
 fn catching_panics<T>(bytes: &[u8], decode: impl FnOnce() -> Result<T, ImageError>) -> Result<T, ImageError> {
-    crate::panic_guard::catch_panic(decode).unwrap_or_else(|panic| {
+    crate::platform::panic_guard::catch_panic(decode).unwrap_or_else(|panic| {
         let format = image::guess_format(bytes).map_or("image", format_name);
         // "the image decoder failed on this image file" reads well enough for no format.
         Err(ImageError::DecoderFailed { format, detail: panic.to_string() })
@@ -541,14 +541,18 @@ mod tests {
 
     #[test]
     fn every_tiff_layout_imports_or_is_refused_without_a_panic() {
-        for layout in crate::fuzzing::TiffLayout::all() {
-            let tiff = crate::fuzzing::tiff(40, 24, layout);
+        for layout in crate::fuzzing::fixtures::TiffLayout::all() {
+            let tiff = crate::fuzzing::fixtures::tiff(40, 24, layout);
             match analyze(&tiff) {
                 Ok(a) => assert_eq!((a.width, a.height, a.mime), (40, 24, "image/tiff"), "{layout:?}"),
                 Err(e) => panic!("{layout:?}: {e} ({:?})", e.detail()),
             }
             // Separate planes give the very pixels of the same picture stored interleaved.
-            let chunky = crate::fuzzing::tiff(40, 24, crate::fuzzing::TiffLayout { planar: false, ..layout });
+            let chunky = crate::fuzzing::fixtures::tiff(
+                40,
+                24,
+                crate::fuzzing::fixtures::TiffLayout { planar: false, ..layout },
+            );
             assert_eq!(decode_for_display(&tiff, 64).unwrap(), decode_for_display(&chunky, 64).unwrap(), "{layout:?}");
         }
     }

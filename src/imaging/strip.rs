@@ -247,6 +247,7 @@ fn strip_gif(b: &[u8]) -> Result<Vec<u8>, StripError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzing::fixtures::{exif_segment, ifd_entry, jpeg_segment, jpeg_with_segments};
     use crate::imaging::ExifSummary;
     use image::ImageDecoder;
 
@@ -262,24 +263,18 @@ mod tests {
         let make = b"SnoopCam\0";
         let model = b"SnoopCam X100\0";
         let gps_at = data_at + make.len() + model.len();
-        let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: u32| {
-            t.extend_from_slice(&tag.to_le_bytes());
-            t.extend_from_slice(&kind.to_le_bytes());
-            t.extend_from_slice(&count.to_le_bytes());
-            t.extend_from_slice(&value.to_le_bytes());
-        };
         t.extend_from_slice(&ifd0_entries.to_le_bytes());
-        entry(&mut t, 0x010F, 2, make.len() as u32, data_at as u32);
-        entry(&mut t, 0x0110, 2, model.len() as u32, (data_at + make.len()) as u32);
-        entry(&mut t, 0x0112, 3, 1, u32::from(orientation));
-        entry(&mut t, 0x8825, 4, 1, gps_at as u32);
+        ifd_entry(&mut t, 0x010F, 2, make.len() as u32, data_at as u32);
+        ifd_entry(&mut t, 0x0110, 2, model.len() as u32, (data_at + make.len()) as u32);
+        ifd_entry(&mut t, 0x0112, 3, 1, u32::from(orientation));
+        ifd_entry(&mut t, 0x8825, 4, 1, gps_at as u32);
         t.extend_from_slice(&0u32.to_le_bytes());
         t.extend_from_slice(make);
         t.extend_from_slice(model);
         let rational_at = gps_at + 2 + 12 * 2 + 4;
         t.extend_from_slice(&2u16.to_le_bytes());
-        entry(&mut t, 0x0001, 2, 2, u32::from_le_bytes(*b"N\0\0\0"));
-        entry(&mut t, 0x0002, 5, 3, rational_at as u32);
+        ifd_entry(&mut t, 0x0001, 2, 2, u32::from_le_bytes(*b"N\0\0\0"));
+        ifd_entry(&mut t, 0x0002, 5, 3, rational_at as u32);
         t.extend_from_slice(&0u32.to_le_bytes());
         for (n, d) in [(40u32, 1u32), (26, 1), (4600, 100)] {
             t.extend_from_slice(&n.to_le_bytes());
@@ -296,18 +291,15 @@ mod tests {
     fn loaded_jpeg(orientation: u16) -> Vec<u8> {
         let mut plain = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90).encode_image(&sample_rgb()).unwrap();
-        let segment = |marker: u8, payload: &[u8]| {
-            let mut s = vec![0xFF, marker];
-            s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-            s.extend_from_slice(payload);
-            s
-        };
-        let mut out = plain[..2].to_vec();
-        out.extend(segment(0xE1, &[b"Exif\0\0".as_slice(), &camera_exif(orientation)].concat()));
-        out.extend(segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>SECRET-XMP</x:xmpmeta>"));
-        out.extend(segment(0xED, b"Photoshop 3.0\08BIM SECRET-IPTC"));
-        out.extend(segment(0xFE, b"SECRET-COMMENT"));
-        out.extend_from_slice(&plain[2..]);
+        let mut out = jpeg_with_segments(
+            &plain,
+            &[
+                exif_segment(&camera_exif(orientation)),
+                jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>SECRET-XMP</x:xmpmeta>"),
+                jpeg_segment(0xED, b"Photoshop 3.0\08BIM SECRET-IPTC"),
+                jpeg_segment(0xFE, b"SECRET-COMMENT"),
+            ],
+        );
         out.extend_from_slice(b"\xFF\xD8 SECRET-TRAILING-PREVIEW \xFF\xD9");
         out
     }

@@ -354,18 +354,18 @@ impl Jobs {
         self.spawn("export", move |ev| {
             let session = account.session();
             let (mut written, mut failed) = (0, Vec::new());
-            if let Err(e) = crate::files::create_private_dir(&folder) {
-                ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", folder.display())]));
-                return;
-            }
             let items: Vec<ExportItem<'_>> = photos
                 .iter()
                 .map(|(photo, password)| ExportItem { photo, unlock: password.as_ref().map(PhotoUnlock::Password) })
                 .collect();
-            export_to_folder(session, &items, kind, &folder, &mut |photo, result| match result {
+            let made = export_to_folder(session, &items, kind, &folder, &mut |photo, result| match result {
                 Ok(_) => written += 1,
                 Err(e) => failed.push(format!("{}: {e}", photo.meta.name)),
             });
+            if let Err(e) = made {
+                ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", folder.display())]));
+                return;
+            }
             ev.send(Event::Exported(format!("Exported {written} photo(s) to {}", folder.display()), failed));
         });
     }

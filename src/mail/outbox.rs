@@ -31,10 +31,10 @@ pub(crate) fn password_email_label(username: &str, photos: usize) -> String {
 /// Saves `message` in the outbox `dir` under a new name made from `what`; returns its path.
 pub(crate) fn save(dir: &Path, what: &str, message: &[u8]) -> Result<PathBuf, MailError> {
     let fail = |e: std::io::Error| MailError::Outbox { dir: dir.to_path_buf(), reason: e.to_string() };
-    crate::files::create_private_dir(dir).map_err(fail)?;
-    crate::files::make_private_dir(dir).map_err(fail)?;
-    let path = crate::files::unique_path(dir, &file_name(what), &HashSet::new());
-    crate::files::write_new_file(&path, |out| out.write_all(message)).map_err(fail)?;
+    crate::platform::files::create_private_dir(dir).map_err(fail)?;
+    crate::platform::files::make_private_dir(dir).map_err(fail)?;
+    let path = crate::platform::files::unique_path(dir, &file_name(what), &HashSet::new());
+    crate::platform::files::write_new_file(&path, |out| out.write_all(message)).map_err(fail)?;
     Ok(path)
 }
 

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use crate::crypto::SecretBytes;
-use crate::files::{unique_path, write_new_file};
 use crate::imaging::{StripError, strip_metadata};
+use crate::platform::files::{create_private_dir, unique_path, write_new_file};
 use crate::vault::{PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session};
 
 /// What to write.
@@ -55,10 +55,13 @@ pub fn export_photo(
 }
 
 /// Notes the folder exported into, so that a crash's temporary file there is removed at
-/// the next start (`files::remove_leftovers`).
+/// the next start (`leftovers::remove_leftovers`).
 fn note_folder(session: &Session, folder: &Path) {
     if let Some(state) = session.vault().state_dir() {
-        crate::files::note_export_folder(state, &std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf()));
+        super::leftovers::note_export_folder(
+            state,
+            &std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf()),
+        );
     }
 }
 
@@ -102,16 +105,18 @@ pub struct ExportItem<'a> {
     pub unlock: Option<PhotoUnlock<'a>>,
 }
 
-/// Exports `items` into the existing folder `folder`, each under its own name (a clash
-/// with a file there or another photo of the batch gets ` (1)`, ` (2)`…), on all cores.
-/// `on_done` hears of each photo as it finishes: the file written, or why none was.
+/// Exports `items` into `folder` (created, owner-only, if it is missing), each under its
+/// own name (a clash with a file there or another photo of the batch gets ` (1)`,
+/// ` (2)`…), on all cores. `on_done` hears of each photo as it finishes: the file
+/// written, or why none was. Fails only when the folder cannot be made.
 pub fn export_to_folder(
     session: &Session,
     items: &[ExportItem<'_>],
     kind: ExportKind,
     folder: &Path,
     on_done: &mut dyn FnMut(&PhotoInfo, Result<PathBuf, ExportError>),
-) {
+) -> std::io::Result<()> {
+    create_private_dir(folder)?;
     note_folder(session, folder);
     let mut reserved = HashSet::new();
     let targets: Vec<PathBuf> = items
@@ -132,6 +137,7 @@ pub fn export_to_folder(
             true
         },
     );
+    Ok(())
 }
 
 /// A free path in `dir` for the photo: its original name made safe (a thumbnail gets

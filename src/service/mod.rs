@@ -11,6 +11,7 @@ mod account;
 pub mod export;
 mod handle;
 pub mod import;
+mod leftovers;
 mod mail;
 mod open;
 pub mod parallel;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::leftovers;
 use crate::vault::{OpenError, Vault};
 
 /// Opens (or creates) the vault at `path`, calling `on_repair` with the progress while
@@ -12,7 +13,7 @@ use crate::vault::{OpenError, Vault};
 pub fn open_vault(path: &Path, on_repair: impl Fn(f64) + 'static) -> Result<(Vault, Vec<PathBuf>), OpenError> {
     let vault = Vault::open_reporting_repair(path, on_repair)?.remember_counters_in(crate::vault::default_state_dir());
     let removed = match vault.state_dir() {
-        Some(state) => crate::files::remove_leftovers(state, &[&vault.outbox_dir()]),
+        Some(state) => leftovers::remove_leftovers(state, &[&vault.outbox_dir()]),
         None => Vec::new(),
     };
     Ok((vault, removed))

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-pub(crate) use crate::panic_guard::{Panic, catch_panic};
+pub(crate) use crate::platform::panic_guard::{Panic, catch_panic};
 
 /// A failure of the storage layer (redb or the file system under it), with its source
 /// kept. Each message is a whole sentence that says what to do.

@@ -14,6 +14,7 @@ mod photos;
 mod records;
 mod seen;
 
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use records::{decode_every_record, sample_records};
 mod schema;
 
@@ -35,7 +36,7 @@ use std::sync::Arc;
 
 use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 
-use crate::files::create_private_dir;
+use crate::platform::files::create_private_dir;
 
 pub use account::{MIN_PASSWORD_LEN, Session, validate_email, validate_username};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};

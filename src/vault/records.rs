@@ -151,6 +151,7 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Stora
 
 /// Decodes `bytes` as every kind of stored record, for the fuzz target `records`:
 /// damaged bytes must give an error, never a panic or a runaway allocation.
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn decode_every_record(bytes: &[u8]) {
     let _ = decode::<AccountRecord>(bytes);
     let _ = decode::<Profile>(bytes);
@@ -162,6 +163,7 @@ pub(crate) fn decode_every_record(bytes: &[u8]) {
 }
 
 /// One stored record of each kind, as seeds for that fuzz target.
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn sample_records() -> Vec<Vec<u8>> {
     let meta = PhotoMeta {
         name: "IMG_0001.jpg".into(),

@@ -146,7 +146,7 @@ pub(crate) fn accept(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) 
 
 fn write_replacing(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    crate::files::create_private_dir(dir)?;
+    crate::platform::files::create_private_dir(dir)?;
     let mut temp = tempfile::Builder::new().prefix(".seen-").tempfile_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;

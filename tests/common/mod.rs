@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use image::{ImageEncoder, Rgb, RgbImage};
+use image::{ImageEncoder, RgbImage};
+use secure_photo_gallery::fuzzing::fixtures;
 use secure_photo_gallery::mail::parse_passwords;
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
@@ -161,18 +162,7 @@ pub(crate) fn stderr(out: &Output) -> String {
 /// A photo-like picture: smooth gradients plus deterministic noise, so its JPEG is
 /// high-entropy like a real photo's.
 pub(crate) fn picture(width: u32, height: u32, seed: u32) -> RgbImage {
-    let mut state = seed.wrapping_mul(2654435761).wrapping_add(1);
-    RgbImage::from_fn(width, height, |x, y| {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        let n = (state & 0x3F) as u8;
-        Rgb([
-            ((x * 255 / width.max(1)) as u8).wrapping_add(n),
-            ((y * 255 / height.max(1)) as u8).wrapping_add(n / 2),
-            ((seed * 40) as u8).wrapping_add(n),
-        ])
-    })
+    fixtures::picture(width, height, seed, 6)
 }
 
 pub(crate) fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
@@ -186,33 +176,20 @@ pub(crate) fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
 /// A JPEG with an EXIF block that records `taken` (`2024:06:15 10:30:00`) as
 /// DateTimeOriginal, inserted after SOI as a camera writes it.
 pub(crate) fn jpeg_taken(width: u32, height: u32, seed: u32, taken: &str) -> Vec<u8> {
-    let plain = jpeg(width, height, seed);
     // Little-endian TIFF: IFD0 with one entry (ExifIFD pointer), Exif IFD with DateTimeOriginal.
     let mut t = b"II*\0".to_vec();
     t.extend_from_slice(&8u32.to_le_bytes());
-    let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: u32| {
-        t.extend_from_slice(&tag.to_le_bytes());
-        t.extend_from_slice(&kind.to_le_bytes());
-        t.extend_from_slice(&count.to_le_bytes());
-        t.extend_from_slice(&value.to_le_bytes());
-    };
     let exif_ifd = 8 + 2 + 12 + 4;
     let date_at = exif_ifd + 2 + 12 + 4;
     t.extend_from_slice(&1u16.to_le_bytes());
-    entry(&mut t, 0x8769, 4, 1, exif_ifd as u32);
+    fixtures::ifd_entry(&mut t, 0x8769, 4, 1, exif_ifd as u32);
     t.extend_from_slice(&0u32.to_le_bytes());
     t.extend_from_slice(&1u16.to_le_bytes());
-    entry(&mut t, 0x9003, 2, 20, date_at as u32);
+    fixtures::ifd_entry(&mut t, 0x9003, 2, 20, date_at as u32);
     t.extend_from_slice(&0u32.to_le_bytes());
     t.extend_from_slice(taken.as_bytes());
     t.push(0);
-    let payload = [b"Exif\0\0".as_slice(), &t].concat();
-    let mut out = plain[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&payload);
-    out.extend_from_slice(&plain[2..]);
-    out
+    fixtures::jpeg_with_segments(&jpeg(width, height, seed), &[fixtures::exif_segment(&t)])
 }
 
 pub(crate) fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {

@@ -1,72 +1,56 @@
-//! The bodies of the fuzz targets in `tests/fuzz` (cargo-fuzz, run by `scripts/fuzz.sh`),
-//! and their seeds. They live here so that `tests/fuzz_seeds.rs` runs the very same code
-//! on stable Rust in every test run. Each takes any bytes, must never panic, and asserts
-//! what has to hold for them.
+//! Synthetic image files for the tests, the benches and the fuzz seeds, written byte by
+//! byte where no encoder writes them: one place for each builder.
 
-use crate::crypto::{CHUNK_SIZE, PhotoPassword, SecretKey, StreamDecryptor, StreamEncryptor, TAG_LEN};
-
-/// A fuzz target's body.
-pub type Target = fn(&[u8]);
-
-/// The fuzz targets, by name: (name, body).
-pub const TARGETS: [(&str, Target); 4] =
-    [("records", records), ("chunks", chunks), ("password_email", password_email), ("image_import", image_import)];
-
-/// Stored records (accounts, profiles, photo headers and metadata) from damaged bytes.
-pub fn records(data: &[u8]) {
-    crate::vault::decode_every_record(data);
+/// A photo-like picture: smooth gradients plus deterministic noise (xorshift from
+/// `seed`), so that its JPEG is high-entropy like a real photo's. `noise_bits` sets how
+/// strong the noise is (5 or 6 look like a camera's).
+pub fn picture(width: u32, height: u32, seed: u32, noise_bits: u32) -> image::RgbImage {
+    let mut state = seed.wrapping_mul(2654435761).wrapping_add(1);
+    let mask = (1u32 << noise_bits) - 1;
+    image::RgbImage::from_fn(width, height, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let n = (state & mask) as u8;
+        image::Rgb([
+            ((x * 255 / width.max(1)) as u8).wrapping_add(n),
+            ((y * 255 / height.max(1)) as u8).wrapping_add(n / 2),
+            ((seed * 40) as u8).wrapping_add(n),
+        ])
+    })
 }
 
-/// Chunk decryption. Arbitrary bytes read as a stream's chunks are never accepted; and a
-/// real stream of the input, changed at one place the input picks, never opens.
-pub fn chunks(data: &[u8]) {
-    let key = SecretKey::from_bytes([7; 32]);
-    let pieces: Vec<Vec<u8>> = data.chunks(CHUNK_SIZE + TAG_LEN).map(<[u8]>::to_vec).collect();
-    assert!(StreamDecryptor::decrypt_all(&key, [1; 7], &pieces).is_err(), "forged chunks were accepted");
-
-    let Some((at, plaintext)) = data.split_first_chunk::<4>() else { return };
-    let mut sealed = StreamEncryptor::encrypt_all(&key, [1; 7], plaintext);
-    assert_eq!(StreamDecryptor::decrypt_all(&key, [1; 7], &sealed).as_deref(), Ok(plaintext));
-    let at = u32::from_le_bytes(*at) as usize;
-    let total: usize = sealed.iter().map(Vec::len).sum();
-    let (mut chunk, mut offset) = (0, at % total);
-    while offset >= sealed[chunk].len() {
-        offset -= sealed[chunk].len();
-        chunk += 1;
-    }
-    match at >> 30 {
-        0 => sealed[chunk][offset] ^= 1 << (at % 8),
-        1 => sealed[chunk].truncate(offset),
-        2 if sealed.len() > 1 => {
-            let other = (chunk + 1) % sealed.len();
-            sealed.swap(chunk, other);
-        }
-        _ => sealed[chunk].insert(offset, (at >> 8) as u8),
-    }
-    assert!(StreamDecryptor::decrypt_all(&key, [1; 7], &sealed).is_err(), "a changed stream opened");
+/// Appends one 12-byte little-endian IFD entry: tag, type (2 ASCII, 3 SHORT, 4 LONG,
+/// 5 RATIONAL), count, and the value or the offset of the values.
+pub fn ifd_entry(out: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: u32) {
+    out.extend_from_slice(&tag.to_le_bytes());
+    out.extend_from_slice(&kind.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&value.to_le_bytes());
 }
 
-/// The password-email parser (pasted text or a saved `.eml`). Every password it finds is
-/// a well-formed photo password.
-pub fn password_email(data: &[u8]) {
-    for (id, password) in crate::mail::parse_passwords(data) {
-        assert!(!id.is_empty());
-        assert!(PhotoPassword::parse(&password.display()).as_ref() == Some(&password));
-    }
+/// A JPEG marker segment: `FF marker`, the length, the payload.
+pub fn jpeg_segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    s.extend_from_slice(payload);
+    s
 }
 
-/// Image import: analysis (decode under limits, EXIF, thumbnail) and metadata stripping.
-/// A file that is accepted has a decodable thumbnail within bounds, and its stripped copy
-/// is accepted too, at the same size.
-pub fn image_import(data: &[u8]) {
-    let Ok(analysis) = crate::imaging::analyze(data) else { return };
-    let thumb = image::load_from_memory(&analysis.thumbnail_jpeg).expect("our thumbnail decodes");
-    let max = crate::imaging::THUMBNAIL_MAX_SIDE;
-    assert!(thumb.width() <= max && thumb.height() <= max);
-    if let Ok(stripped) = crate::imaging::strip_metadata(data, analysis.orientation) {
-        let again = crate::imaging::analyze(&stripped).expect("a stripped photo still imports");
-        assert_eq!((again.width, again.height), (analysis.width, analysis.height));
+/// `jpeg` with `segments` inserted right after its SOI marker, where a camera writes its
+/// APP1 (EXIF) block.
+pub fn jpeg_with_segments(jpeg: &[u8], segments: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    for segment in segments {
+        out.extend_from_slice(segment);
     }
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// The APP1 segment that carries the EXIF block `tiff` (a little-endian TIFF structure).
+pub fn exif_segment(tiff: &[u8]) -> Vec<u8> {
+    jpeg_segment(0xE1, &[b"Exif\0\0".as_slice(), tiff].concat())
 }
 
 /// How a TIFF made by [`tiff`] lays out its pixels.
@@ -194,38 +178,5 @@ pub fn tiff(width: u32, height: u32, layout: TiffLayout) -> Vec<u8> {
         }
     }
     out.extend_from_slice(&0u32.to_le_bytes());
-    out
-}
-
-/// Seed inputs for each target: small valid files of every kind it reads.
-pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
-    use image::{ImageFormat, RgbImage};
-    let mut out: Vec<(&str, Vec<u8>)> = crate::vault::sample_records().into_iter().map(|r| ("records", r)).collect();
-
-    let img = RgbImage::from_fn(24, 16, |x, y| image::Rgb([(x * 10) as u8, (y * 15) as u8, 128]));
-    for format in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Gif, ImageFormat::WebP, ImageFormat::Bmp] {
-        let mut bytes = std::io::Cursor::new(Vec::new());
-        image::DynamicImage::ImageRgb8(img.clone()).write_to(&mut bytes, format).expect("encodes in memory");
-        out.push(("image_import", bytes.into_inner()));
-    }
-    out.extend(TiffLayout::all().map(|layout| ("image_import", tiff(40, 24, layout))));
-
-    let email = crate::mail::PasswordEmail {
-        from: "Secure Photo Gallery <alice@example.com>".into(),
-        to: "alice@example.com".into(),
-        username: "alice".into(),
-        entries: (0..3)
-            .map(|i| crate::mail::PasswordEntry {
-                id: format!("0000000{i}"),
-                name: format!("photo {i}.jpg"),
-                password: zeroize::Zeroizing::new(PhotoPassword::generate().display()),
-            })
-            .collect(),
-    };
-    out.push(("password_email", email.text().as_bytes().to_vec()));
-    out.push(("password_email", email.to_message().expect("a valid message").formatted()));
-
-    out.push(("chunks", b"\x05\x00\x00\x00a short photo".to_vec()));
-    out.push(("chunks", [&[0xff, 0xff, 0x00, 0x80][..], &vec![0x42; CHUNK_SIZE + 10]].concat()));
     out
 }
