@@ -102,9 +102,9 @@ impl GalleryApp {
             Screen::Register(_) => ScreenKind::Register,
             Screen::Recovery(_) => ScreenKind::Recovery,
             Screen::Gallery(g) => ScreenKind::Gallery {
-                photos: g.photos.len(),
-                thumbnails: g.textures.len(),
-                unlocked: g.unlocked.len(),
+                photos: g.library.photos.len(),
+                thumbnails: g.thumbnails.textures_held(),
+                unlocked: g.library.unlocked.len(),
                 viewing: g.viewer_shows_photo(),
             },
         }

@@ -1,42 +1,30 @@
 //! The gallery screen: toolbar, the thumbnail grid (or the viewer), the import panel,
 //! the dialogs and the status line. Holds the account's handle while it is open.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::crypto::PhotoPassword;
-use crate::jobs::{Event, Jobs, NoThumbnail, Pick, SettingsChange, ThumbnailLoader};
+use crate::jobs::{Event, Jobs, Pick, SettingsChange};
 use crate::service::Account;
 use crate::service::export::ExportKind;
-use crate::vault::{PhotoId, PhotoInfo};
+use crate::vault::PhotoId;
 
 use super::action::Cmd;
 use super::action::Purpose;
 use super::action::{Action, human_size};
-use super::cache::TextureCache;
 use super::chooser::Chooser;
 use super::dialogs::{Dialog, UnlockDialog};
 use super::import_panel::ImportPanel;
+use super::library::Library;
 use super::prefs::Prefs;
 use super::settings::SettingsWindow;
+use super::thumbnails::Thumbnails;
 use super::viewer::Viewer;
 
 /// The logged-in gallery.
 pub(super) struct GalleryScreen {
     pub(super) account: Account,
-    pub(super) photos: Vec<PhotoInfo>,
-    pub(super) listed: bool,
-    pub(super) textures: TextureCache,
-    /// Thumbnails asked for and not yet arrived (or failed), with the size asked for.
-    pending: HashMap<PhotoId, u32>,
-    /// Tiles drawn this frame: a pending thumbnail of any other is forgotten.
-    drawn: HashSet<PhotoId>,
-    loader: ThumbnailLoader,
-    pub(super) unlocked: HashMap<PhotoId, PhotoPassword>,
-    /// Photos whose preview the account hides until they are unlocked.
-    pub(super) hidden_previews: HashSet<PhotoId>,
-    pub(super) selection: BTreeSet<PhotoId>,
-    pub(super) cursor: Option<usize>,
+    pub(super) library: Library,
+    pub(super) thumbnails: Thumbnails,
     viewer: Option<Viewer>,
     dialog: Option<Dialog>,
     import: Option<ImportPanel>,
@@ -49,17 +37,9 @@ impl GalleryScreen {
     pub(super) fn new(account: Account, jobs: &Jobs) -> GalleryScreen {
         jobs.list(account.clone());
         GalleryScreen {
-            loader: jobs.thumbnails(account.clone()),
+            thumbnails: Thumbnails::new(account.clone(), jobs),
             account,
-            photos: Vec::new(),
-            listed: false,
-            textures: TextureCache::default(),
-            pending: HashMap::new(),
-            drawn: HashSet::new(),
-            unlocked: HashMap::new(),
-            hidden_previews: HashSet::new(),
-            selection: BTreeSet::new(),
-            cursor: None,
+            library: Library::default(),
             viewer: None,
             dialog: None,
             import: None,
@@ -78,60 +58,13 @@ impl GalleryScreen {
         self.viewer.as_ref().is_some_and(Viewer::has_picture)
     }
 
-    /// A tile is drawn for `id` and needs its thumbnail `side` pixels large: asks the
-    /// loader unless one that large is cached or on its way.
-    pub(super) fn want_thumbnail(&mut self, id: PhotoId, side: u32) {
-        self.drawn.insert(id);
-        let have = self.textures.side(id).max(self.pending.get(&id).copied()).unwrap_or(0);
-        if have < side {
-            self.pending.insert(id, side);
-            self.loader.request(id, side, self.unlocked.get(&id).cloned());
-        }
-    }
-
-    /// Withdraws the requests of tiles not drawn this frame (scrolled away, or behind the
-    /// viewer), so they cost no decode and no texture.
-    fn forget_hidden_thumbnails(&mut self) {
-        let (drawn, loader) = (&self.drawn, &self.loader);
-        self.pending.retain(|id, _| {
-            drawn.contains(id) || {
-                loader.forget(*id);
-                false
-            }
-        });
-        self.drawn.clear();
-    }
-
     /// Applies a worker's result.
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs) {
         match event {
-            Event::Listed(Ok(photos)) => {
-                self.photos = photos;
-                self.listed = true;
-                let known: HashSet<PhotoId> = self.photos.iter().map(|p| p.id).collect();
-                self.selection.retain(|id| known.contains(id));
-            }
+            Event::Listed(Ok(photos)) => self.library.listed(photos),
             Event::Listed(Err(e)) => self.status = Some((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => self.status = Some((e, true)),
-            Event::Thumbnail(id, side, result) => {
-                let result_kind = result.as_ref().map(|_| ()).map_err(Clone::clone);
-                if let Ok(picture) = result {
-                    self.hidden_previews.remove(&id);
-                    let size = [picture.width() as usize, picture.height() as usize];
-                    let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());
-                    let texture = ctx.load_texture(format!("thumb-{id}"), image, egui::TextureOptions::LINEAR);
-                    self.textures.insert(id, texture, side);
-                    // Unless a larger one was asked for since (the tiles grew).
-                    if self.pending.get(&id).is_some_and(|asked| *asked <= side) {
-                        self.pending.remove(&id);
-                    }
-                }
-                // A failed thumbnail stays pending while its tile is on screen, so it is
-                // not asked for again every frame.
-                if let Err(NoThumbnail::Hidden) = result_kind {
-                    self.hidden_previews.insert(id);
-                }
-            }
+            Event::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
             Event::Unlocked(ok, failed) => {
                 let open_now = match &self.dialog {
                     Some(Dialog::Unlock(d)) => d.then_open,
@@ -140,15 +73,14 @@ impl GalleryScreen {
                 let count = ok.len();
                 // Reloaded with the password: the sharp thumbnail replaces a placeholder.
                 for (id, _) in &ok {
-                    self.textures.remove(*id);
-                    self.pending.remove(id);
+                    self.thumbnails.forget(*id);
                 }
-                self.unlocked.extend(ok);
+                self.library.unlocked.extend(ok);
                 if count > 0 {
                     self.status = Some((format!("Unlocked {count} photo(s) until the vault locks"), false));
                 }
                 match (&mut self.dialog, open_now) {
-                    (_, Some(id)) if self.unlocked.contains_key(&id) => {
+                    (_, Some(id)) if !self.library.is_locked(id) => {
                         self.dialog = None;
                         self.open(id, jobs);
                     }
@@ -180,11 +112,9 @@ impl GalleryScreen {
             }
             Event::Deleted(ids, failed) => {
                 for id in &ids {
-                    self.textures.remove(*id);
-                    self.unlocked.remove(id);
-                    self.selection.remove(id);
+                    self.thumbnails.forget(*id);
                 }
-                self.photos.retain(|p| !ids.contains(&p.id));
+                self.library.removed(&ids);
                 if self.viewer.as_ref().is_some_and(|v| ids.contains(&v.id)) {
                     self.viewer = None;
                 }
@@ -195,9 +125,7 @@ impl GalleryScreen {
             }
             Event::SettingsSaved(Ok(message)) => {
                 // The previews may have changed: what is on screen is loaded again.
-                self.textures = TextureCache::default();
-                self.pending.clear();
-                self.hidden_previews.clear();
+                self.thumbnails.reload_all();
                 if let Some(s) = self.settings.as_mut() {
                     s.saved(&message, &self.account);
                 }
@@ -214,8 +142,9 @@ impl GalleryScreen {
     }
 
     fn open(&mut self, id: PhotoId, jobs: &Jobs) {
-        let Some(index) = self.photos.iter().position(|p| p.id == id) else { return };
-        match self.unlocked.get(&id) {
+        let Some(index) = self.library.index_of(id) else { return };
+        self.library.follow(id);
+        match self.library.unlocked.get(&id) {
             Some(password) => {
                 jobs.open(self.account.clone(), id, password.clone());
                 self.viewer = Some(Viewer::new(id, index));
@@ -241,7 +170,7 @@ impl GalleryScreen {
             Action::PickImport(pick) => jobs.pick(pick),
             Action::Choose(purpose) => self.dialog = Some(Dialog::Chooser(Chooser::new(purpose))),
             Action::Unlock { text, then_open } => {
-                let candidates = super::dialogs::candidates(&text, then_open, &self.photos);
+                let candidates = super::dialogs::candidates(&text, then_open, &self.library.photos);
                 if candidates.is_empty() {
                     let why = if then_open.is_none() && crate::crypto::PhotoPassword::parse(&text).is_some() {
                         "Select the photo this password is for, then try again (or paste the whole email)."
@@ -258,10 +187,11 @@ impl GalleryScreen {
             Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids)))),
             Action::Export { ids, folder, kind } => {
                 let photos: Vec<_> = self
+                    .library
                     .photos
                     .iter()
                     .filter(|p| ids.contains(&p.id))
-                    .map(|p| (p.clone(), self.unlocked.get(&p.id).cloned()))
+                    .map(|p| (p.clone(), self.library.unlocked.get(&p.id).cloned()))
                     .collect();
                 let locked = photos.iter().filter(|(_, pw)| pw.is_none()).count();
                 if kind != ExportKind::Thumbnail && locked > 0 {
@@ -281,7 +211,10 @@ impl GalleryScreen {
                 self.dialog = None;
             }
             Action::CloseDialog => self.dialog = None,
-            Action::CloseViewer => self.viewer = None,
+            Action::CloseViewer => {
+                self.viewer = None;
+                self.library.reveal = true;
+            }
             Action::Settings => self.settings = Some(SettingsWindow::new(&self.account)),
             Action::AcceptThisCopy => jobs.settings(self.account.clone(), SettingsChange::AcceptThisCopy),
             Action::Lock => cmds.push(Cmd::Lock),
@@ -291,7 +224,7 @@ impl GalleryScreen {
     /// Draws the screen; returns app-level commands (lock).
     pub(super) fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, prefs: &mut Prefs) -> Vec<Cmd> {
         let mut actions = Vec::new();
-        self.textures.next_frame();
+        self.thumbnails.next_frame();
         let dropped: Vec<PathBuf> = ui.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
         if !dropped.is_empty() {
             actions.push(Action::Import(dropped));
@@ -305,12 +238,12 @@ impl GalleryScreen {
             self.import = None;
         }
         match self.viewer.as_mut() {
-            Some(viewer) => viewer.ui(ui, &self.photos, &mut actions),
-            None => super::grid::ui(self, ui, prefs.tile_size, &mut actions),
+            Some(viewer) => viewer.ui(ui, &self.library.photos, &mut actions),
+            None => super::grid::ui(&mut self.library, &mut self.thumbnails, ui, prefs.tile_size, &mut actions),
         }
-        self.forget_hidden_thumbnails();
+        self.thumbnails.forget_undrawn();
         if let Some(dialog) = self.dialog.as_mut() {
-            dialog.ui(ui.ctx(), &self.photos, &mut actions);
+            dialog.ui(ui.ctx(), &self.library.photos, &mut actions);
         }
         if let Some(settings) = self.settings.as_mut()
             && !settings.ui(ui.ctx(), &self.account, jobs, prefs)
@@ -345,7 +278,7 @@ impl GalleryScreen {
                     }
                     ui.label(egui::RichText::new("Or drop files and folders on the window").weak());
                 });
-                let selected: Vec<PhotoId> = self.selection.iter().copied().collect();
+                let selected = self.library.selected();
                 let any = !selected.is_empty();
                 if ui.add_enabled(any, egui::Button::new("Export…")).clicked() {
                     actions.push(Action::AskExport(selected.clone()));
@@ -356,8 +289,7 @@ impl GalleryScreen {
                 if ui.button("🔑 Unlock…").on_hover_text("Type a photo password or paste a password email").clicked()
                 {
                     // A typed password is for the one photo selected, as the email says.
-                    let single = (self.selection.len() == 1).then(|| self.selection.iter().next().copied()).flatten();
-                    self.dialog = Some(Dialog::Unlock(UnlockDialog::new(single)));
+                    self.dialog = Some(Dialog::Unlock(UnlockDialog::new(self.library.single_selected())));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button("🔒 Lock").clicked() {
@@ -424,16 +356,15 @@ impl GalleryScreen {
     fn status_line(&mut self, ui: &mut egui::Ui) {
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
-                let total: u64 = self.photos.iter().map(|p| p.meta.bytes).sum();
-                let selected: u64 =
-                    self.photos.iter().filter(|p| self.selection.contains(&p.id)).map(|p| p.meta.bytes).sum();
-                ui.label(format!("{} photos, {}", self.photos.len(), human_size(total)));
-                if !self.selection.is_empty() {
+                let library = &self.library;
+                let (total, selected) = library.sizes();
+                ui.label(format!("{} photos, {}", library.photos.len(), human_size(total)));
+                if !library.selection.is_empty() {
                     ui.separator();
-                    ui.label(format!("{} selected, {}", self.selection.len(), human_size(selected)));
+                    ui.label(format!("{} selected, {}", library.selection.len(), human_size(selected)));
                 }
                 ui.separator();
-                ui.label(format!("{} unlocked", self.unlocked.len()));
+                ui.label(format!("{} unlocked", library.unlocked.len()));
                 if let Some((message, error)) = &self.status {
                     ui.separator();
                     let color = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };

@@ -5,10 +5,11 @@
 use egui::{Align2, Color32, FontId, Key, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
 use crate::imaging::THUMBNAIL_MAX_SIDE;
-use crate::vault::PhotoId;
+use crate::vault::PhotoInfo;
 
 use super::action::Action;
-use super::gallery::GalleryScreen;
+use super::library::Library;
+use super::thumbnails::Thumbnails;
 
 const HEADING: f32 = 34.0;
 const GAP: f32 = 6.0;
@@ -40,16 +41,14 @@ fn month_of(seconds: i64) -> (i32, u8) {
 }
 
 /// Rows for `columns` tiles per row, with each row's top offset and height.
-fn layout(screen: &GalleryScreen, columns: usize, tile: f32) -> (Vec<(f32, f32, Row)>, f32) {
+fn layout(photos: &[PhotoInfo], columns: usize, tile: f32) -> (Vec<(f32, f32, Row)>, f32) {
     let mut rows = Vec::new();
     let mut y = 0.0;
     let mut i = 0;
-    while i < screen.photos.len() {
-        let month = month_of(screen.photos[i].meta.sort_time());
-        let end = screen.photos[i..]
-            .iter()
-            .position(|p| month_of(p.meta.sort_time()) != month)
-            .map_or(screen.photos.len(), |n| i + n);
+    while i < photos.len() {
+        let month = month_of(photos[i].meta.sort_time());
+        let end =
+            photos[i..].iter().position(|p| month_of(p.meta.sort_time()) != month).map_or(photos.len(), |n| i + n);
         rows.push((y, HEADING, Row::Heading(format!("{} {}", MONTHS[usize::from(month.1 - 1)], month.0))));
         y += HEADING;
         let mut start = i;
@@ -64,19 +63,42 @@ fn layout(screen: &GalleryScreen, columns: usize, tile: f32) -> (Vec<(f32, f32, 
     (rows, y)
 }
 
+/// How many tiles fit across `width` at the preferred size `preferred`, and the tile size
+/// that fills the row exactly (rows are justified: no empty strip on the right).
+fn columns_and_tile(width: f32, preferred: f32) -> (usize, f32) {
+    let columns = ((width + GAP) / (preferred + GAP)).floor().max(1.0);
+    (columns as usize, ((width + GAP) / columns - GAP).max(16.0))
+}
+
 /// Draws the grid into the remaining space.
-pub(super) fn ui(screen: &mut GalleryScreen, ui: &mut egui::Ui, tile: f32, actions: &mut Vec<Action>) {
+pub(super) fn ui(
+    library: &mut Library,
+    thumbnails: &mut Thumbnails,
+    ui: &mut egui::Ui,
+    preferred_tile: f32,
+    actions: &mut Vec<Action>,
+) {
     egui::CentralPanel::default().show(ui, |ui| {
-        if screen.photos.is_empty() {
-            empty_state(ui, screen.listed);
+        if library.photos.is_empty() {
+            empty_state(ui, library.listed);
             return;
         }
-        let columns = (((ui.available_width() - 16.0) + GAP) / (tile + GAP)).floor().max(1.0) as usize;
-        keyboard(screen, ui, columns, actions);
-        let (rows, height) = layout(screen, columns, tile);
+        // The scroll bar's room is kept, so that rows do not reflow when it appears.
+        let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, preferred_tile);
+        let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
+        keyboard(library, ui, columns, page_rows, actions);
+        let (rows, height) = layout(&library.photos, columns, tile);
         egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
             ui.set_height(height);
             let origin = ui.max_rect().min;
+            if std::mem::take(&mut library.reveal)
+                && let Some(cursor) = library.cursor
+                && let Some((top, row_height, _)) =
+                    rows.iter().find(|(_, _, r)| matches!(r, Row::Tiles(a, b) if (*a..*b).contains(&cursor)))
+            {
+                let rect = Rect::from_min_size(pos2(origin.x, origin.y + top), vec2(1.0, *row_height));
+                ui.scroll_to_rect(rect, None);
+            }
             for (top, row_height, row) in &rows {
                 if *top + row_height < viewport.min.y || *top > viewport.max.y {
                     continue;
@@ -93,7 +115,8 @@ pub(super) fn ui(screen: &mut GalleryScreen, ui: &mut egui::Ui, tile: f32, actio
                     Row::Tiles(start, end) => {
                         for (col, index) in (*start..*end).enumerate() {
                             let min = pos2(origin.x + col as f32 * (tile + GAP), y);
-                            draw_tile(screen, ui, index, Rect::from_min_size(min, Vec2::splat(tile)), actions);
+                            let rect = Rect::from_min_size(min, Vec2::splat(tile));
+                            draw_tile(library, thumbnails, ui, index, rect, actions);
                         }
                     }
                 }
@@ -121,20 +144,39 @@ fn thumbnail_side(pixels: f32) -> u32 {
     (pixels.ceil() as u32).next_power_of_two().clamp(64, THUMBNAIL_MAX_SIDE)
 }
 
-fn draw_tile(screen: &mut GalleryScreen, ui: &mut egui::Ui, index: usize, rect: Rect, actions: &mut Vec<Action>) {
-    let photo = &screen.photos[index];
+/// The side of a tile's badges (padlock, check mark): a sixth of the tile, within limits.
+fn badge_side(tile: f32) -> f32 {
+    (tile / 6.0).clamp(12.0, 24.0)
+}
+
+fn draw_tile(
+    library: &mut Library,
+    thumbnails: &mut Thumbnails,
+    ui: &mut egui::Ui,
+    index: usize,
+    rect: Rect,
+    actions: &mut Vec<Action>,
+) {
+    let photo = &library.photos[index];
     let id = photo.id;
     let name = photo.meta.name.clone();
     let response = ui.interact(rect, ui.scope_id().with(("tile", id)), Sense::click());
-    let locked = !screen.unlocked.contains_key(&id);
+    let locked = library.is_locked(id);
+    let selected = library.selection.contains(&id);
     response.widget_info(|| {
-        egui::WidgetInfo::labeled(egui::Role::Button, true, format!("{name}{}", if locked { " (locked)" } else { "" }))
+        let mut label = name.clone();
+        if locked {
+            label.push_str(" (locked)");
+        }
+        let mut info = egui::WidgetInfo::labeled(egui::Role::Button, true, label);
+        info.selected = Some(selected);
+        info
     });
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
     painter.rect_filled(rect, 6.0, visuals.faint_bg_color);
-    screen.want_thumbnail(id, thumbnail_side(rect.width() * ui.ctx().pixels_per_point()));
-    match screen.textures.get(id) {
+    let side = thumbnail_side(rect.width() * ui.ctx().pixels_per_point());
+    match thumbnails.want(id, side, library.unlocked.get(&id)) {
         Some(texture) => {
             let size = texture.size_vec2();
             let scale = (rect.width() / size.x).min(rect.height() / size.y);
@@ -143,8 +185,7 @@ fn draw_tile(screen: &mut GalleryScreen, ui: &mut egui::Ui, index: usize, rect: 
         }
         None => {
             // A hidden preview says so; anything else is still on its way.
-            let (text, size) =
-                if screen.hidden_previews.contains(&id) { ("Preview hidden", 13.0) } else { ("…", 18.0) };
+            let (text, size) = if thumbnails.is_hidden(id) { ("Preview hidden", 13.0) } else { ("…", 18.0) };
             painter.text(
                 rect.center(),
                 Align2::CENTER_CENTER,
@@ -154,15 +195,20 @@ fn draw_tile(screen: &mut GalleryScreen, ui: &mut egui::Ui, index: usize, rect: 
             );
         }
     }
+    let badge = badge_side(rect.width());
+    let inset = badge / 4.0;
     if locked {
-        lock_badge(&painter, Rect::from_min_size(rect.right_top() + vec2(-28.0, 6.0), vec2(22.0, 22.0)));
+        let at = rect.right_top() + vec2(-badge - inset, inset);
+        lock_badge(&painter, Rect::from_min_size(at, Vec2::splat(badge)));
     }
-    let selected = screen.selection.contains(&id);
-    if selected || screen.cursor == Some(index) {
-        let stroke =
-            if selected { Stroke::new(3.0, visuals.selection.bg_fill) } else { Stroke::new(1.5, visuals.text_color()) };
-        painter.rect_stroke(rect.shrink(1.5), 6.0, stroke, StrokeKind::Inside);
-    } else if response.hovered() {
+    let accent = visuals.hyperlink_color;
+    if selected {
+        painter.rect_stroke(rect.shrink(1.5), 6.0, Stroke::new(3.0, accent), StrokeKind::Inside);
+        check_badge(&painter, Rect::from_min_size(rect.left_top() + Vec2::splat(inset), Vec2::splat(badge)), accent);
+    }
+    if library.cursor == Some(index) && !selected {
+        painter.rect_stroke(rect.shrink(1.5), 6.0, Stroke::new(1.5, visuals.text_color()), StrokeKind::Inside);
+    } else if response.hovered() && !selected {
         painter.rect_stroke(rect, 6.0, visuals.widgets.hovered.bg_stroke, StrokeKind::Inside);
     }
     let response = response.on_hover_text(&name);
@@ -170,74 +216,61 @@ fn draw_tile(screen: &mut GalleryScreen, ui: &mut egui::Ui, index: usize, rect: 
         actions.push(Action::Open(id));
     } else if response.clicked() {
         let modifiers = ui.input(|i| i.modifiers);
-        click(screen, index, modifiers);
+        library.click(index, modifiers);
     }
 }
 
-/// A small padlock drawn with shapes (crisp at any size, in any font).
+/// A small padlock drawn with shapes (crisp at any size, in any font), in a dark disc
+/// `badge` wide.
 fn lock_badge(painter: &egui::Painter, badge: Rect) {
     painter.circle_filled(badge.center(), badge.width() / 2.0, Color32::from_black_alpha(160));
+    let u = badge.width() / 22.0; // the drawing's unit: 1 at the largest badge
     let c = badge.center();
-    let body = Rect::from_center_size(c + vec2(0.0, 2.5), vec2(10.0, 7.5));
-    painter.rect_filled(body, 1.5, Color32::WHITE);
-    let shackle = [
-        c + vec2(-3.0, -1.0),
-        c + vec2(-3.0, -4.5),
-        c + vec2(-1.5, -6.0),
-        c + vec2(1.5, -6.0),
-        c + vec2(3.0, -4.5),
-        c + vec2(3.0, -1.0),
-    ];
-    painter.line(shackle.to_vec(), Stroke::new(1.6, Color32::WHITE));
+    let body = Rect::from_center_size(c + vec2(0.0, 2.5 * u), vec2(10.0 * u, 7.5 * u));
+    painter.rect_filled(body, 1.5 * u, Color32::WHITE);
+    let shackle = [(-3.0, -1.0), (-3.0, -4.5), (-1.5, -6.0), (1.5, -6.0), (3.0, -4.5), (3.0, -1.0)]
+        .map(|(x, y)| c + vec2(x * u, y * u));
+    painter.line(shackle.to_vec(), Stroke::new(1.6 * u, Color32::WHITE));
 }
 
-/// Click selects one; Ctrl-click toggles one; Shift-click selects a range (double-click
-/// or Enter opens).
-fn click(screen: &mut GalleryScreen, index: usize, modifiers: egui::Modifiers) {
-    let id = screen.photos[index].id;
-    if modifiers.shift {
-        let anchor = screen.cursor.unwrap_or(index);
-        let (a, b) = (anchor.min(index), anchor.max(index));
-        screen.selection.extend(screen.photos[a..=b].iter().map(|p| p.id));
-    } else if modifiers.command {
-        if !screen.selection.remove(&id) {
-            screen.selection.insert(id);
-        }
-    } else {
-        screen.selection.clear();
-        screen.selection.insert(id);
-    }
-    screen.cursor = Some(index);
+/// A check mark in an accent-coloured disc: the tile is selected.
+fn check_badge(painter: &egui::Painter, badge: Rect, accent: Color32) {
+    let c = badge.center();
+    let r = badge.width() / 2.0;
+    painter.circle(c, r, accent, Stroke::new(1.5, Color32::WHITE));
+    let u = badge.width() / 22.0;
+    let tick = [c + vec2(-5.0 * u, 0.0), c + vec2(-1.5 * u, 3.5 * u), c + vec2(5.0 * u, -4.0 * u)];
+    painter.line(tick.to_vec(), Stroke::new(2.2 * u, Color32::WHITE));
 }
 
-/// Arrow keys move the cursor (Shift extends the selection), Enter opens, Ctrl+A
-/// selects all, Delete asks to delete, Esc clears the selection.
-fn keyboard(screen: &mut GalleryScreen, ui: &egui::Ui, columns: usize, actions: &mut Vec<Action>) {
-    if ui.ctx().memory(|m| m.focused().is_some()) || screen.photos.is_empty() {
+/// Arrow keys move the cursor, Page Up/Down by a screenful, Home/End to the ends (Shift
+/// extends the selection); Enter opens, Ctrl+A selects all, Delete asks to delete, Esc
+/// clears the selection. Keys typed into a field, or meant for a dialog, are not ours.
+fn keyboard(library: &mut Library, ui: &egui::Ui, columns: usize, page_rows: usize, actions: &mut Vec<Action>) {
+    if ui.ctx().memory(|m| m.focused().is_some()) || library.photos.is_empty() {
         return;
     }
-    let last = screen.photos.len() - 1;
+    let last = library.photos.len() - 1;
+    let cur = library.cursor.unwrap_or(0);
+    let page = columns * page_rows;
     let (moved, shift) = ui.input(|i| {
-        let cur = screen.cursor.unwrap_or(0);
-        let to = if i.key_pressed(Key::ArrowRight) {
-            Some((cur + 1).min(last))
-        } else if i.key_pressed(Key::ArrowLeft) {
-            Some(cur.saturating_sub(1))
-        } else if i.key_pressed(Key::ArrowDown) {
-            Some((cur + columns).min(last))
-        } else if i.key_pressed(Key::ArrowUp) {
-            Some(cur.saturating_sub(columns))
-        } else {
-            None
-        };
+        let to = [
+            (Key::ArrowRight, (cur + 1).min(last)),
+            (Key::ArrowLeft, cur.saturating_sub(1)),
+            (Key::ArrowDown, (cur + columns).min(last)),
+            (Key::ArrowUp, cur.saturating_sub(columns)),
+            (Key::PageDown, (cur + page).min(last)),
+            (Key::PageUp, cur.saturating_sub(page)),
+            (Key::Home, 0),
+            (Key::End, last),
+        ]
+        .into_iter()
+        .find(|(key, _)| i.key_pressed(*key))
+        .map(|(_, to)| to);
         (to, i.modifiers.shift)
     });
     if let Some(to) = moved {
-        if !shift {
-            screen.selection.clear();
-        }
-        screen.selection.insert(screen.photos[to].id);
-        screen.cursor = Some(to);
+        library.move_to(to, shift);
     }
     let (enter, all, delete, escape) = ui.input(|i| {
         (
@@ -247,23 +280,32 @@ fn keyboard(screen: &mut GalleryScreen, ui: &egui::Ui, columns: usize, actions: 
             i.key_pressed(Key::Escape),
         )
     });
-    if enter && let Some(index) = screen.cursor {
-        actions.push(Action::Open(screen.photos[index].id));
+    if enter && let Some(index) = library.cursor {
+        actions.push(Action::Open(library.photos[index].id));
     }
     if all {
-        screen.selection = screen.photos.iter().map(|p| p.id).collect();
+        library.select_all();
     }
-    if delete {
-        actions.push(Action::AskDelete(screen.selection.iter().copied().collect::<Vec<PhotoId>>()));
+    if delete && !library.selection.is_empty() {
+        actions.push(Action::AskDelete(library.selected()));
     }
     if escape {
-        screen.selection.clear();
+        library.selection.clear();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_justified_and_never_narrower_than_one_tile() {
+        let (columns, tile) = columns_and_tile(1000.0, 160.0);
+        assert_eq!(columns, 6);
+        assert!((columns as f32 * (tile + GAP) - GAP - 1000.0).abs() < 0.01, "the row fills the width");
+        assert!(tile >= 160.0);
+        assert_eq!(columns_and_tile(100.0, 160.0).0, 1);
+    }
 
     #[test]
     fn thumbnails_load_at_the_tile_size_rounded_up_to_a_power_of_two() {

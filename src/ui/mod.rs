@@ -4,16 +4,17 @@
 
 mod action;
 mod app;
-mod cache;
 mod chooser;
 mod dialogs;
 mod gallery;
 mod grid;
 mod import_panel;
+mod library;
 mod login;
 mod prefs;
 mod recovery;
 mod settings;
+mod thumbnails;
 mod viewer;
 mod widgets;
 
