@@ -18,9 +18,10 @@ use zeroize::Zeroizing;
 use crate::crypto::PhotoPassword;
 use crate::service::export::{ExportItem, ExportKind, export_to_folder};
 use crate::service::import::{ImportEvent, ImportSummary, import_paths};
-use crate::service::{Account, MailOverrides, mail_route};
+use crate::service::{Account, MailOverrides, MailSetupError, PasswordChangeError, mail_route};
 use crate::vault::{
-    LoginError, OpenError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Previews, RegisterError, StorageError, Vault,
+    LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Previews, RegisterError,
+    StorageError, Vault,
 };
 
 pub use thumbnails::ThumbnailLoader;
@@ -46,9 +47,9 @@ pub enum Event {
     /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
     Thumbnail(PhotoId, u32, Result<image::RgbaImage, NoThumbnail>),
     /// Passwords checked: the ones that opened their photo, and why others did not.
-    Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<String>),
+    Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<PhotoError>),
     /// A photo decrypted and decoded for the viewer.
-    Opened(PhotoId, Result<(PhotoMeta, image::RgbaImage), String>),
+    Opened(PhotoId, Result<(PhotoMeta, image::RgbaImage), OpenPhotoError>),
     /// Import progress: files analysed of the total, bytes read, when it started.
     ImportProgress {
         /// Files analysed so far.
@@ -66,12 +67,12 @@ pub enum Event {
     ImportMailed(String),
     /// The import ended.
     ImportFinished(Result<ImportSummary, ImportFailed>),
-    /// An export ended: a summary line, and the failures.
-    Exported(String, Vec<String>),
-    /// Photos deleted (and failures).
-    Deleted(Vec<PhotoId>, Vec<String>),
-    /// A settings change finished, with a message for the user.
-    SettingsSaved(Result<String, String>),
+    /// An export ended.
+    Exported(ExportReport),
+    /// Photos deleted, and why others were not.
+    Deleted(Vec<PhotoId>, Vec<PhotoError>),
+    /// A settings change finished: what was done, or why it was not.
+    SettingsSaved(Result<SettingsDone, SettingsError>),
     /// The native file dialog closed: what was picked (`None`: cancelled, or no dialog
     /// service answered, which `answered_at_once` suggests).
     Picked {
@@ -119,54 +120,116 @@ pub enum SettingsChange {
     },
 }
 
+/// What a settings change did, for the screen to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsDone {
+    /// Password emails go to the outbox from now on.
+    UsingOutbox,
+    /// Password emails go through this server (described: host, port, security, user).
+    UsingSmtp(String),
+    /// The test email went out (where to, as the transport says it).
+    TestEmailSent(String),
+    /// This many queued emails were sent and deleted.
+    OutboxSent(usize),
+    /// The previews choice was saved.
+    Previews(Previews),
+    /// This copy of the vault is the one this computer knows now.
+    AcceptedThisCopy,
+    /// The login password changed.
+    PasswordChanged,
+}
+
+/// Why a settings change did nothing (or, for sending the outbox, stopped part way).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// The SMTP settings were refused (the server did not accept, or bad input).
+    #[error(transparent)]
+    MailSetup(#[from] MailSetupError),
+    /// A mail could not be sent.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    /// The account's settings could not be stored.
+    #[error(transparent)]
+    Account(#[from] RegisterError),
+    /// The password was not changed.
+    #[error(transparent)]
+    Password(#[from] PasswordChangeError),
+    /// Sending the outbox stopped at a refused email, after `sent` went out.
+    #[error("sent {sent} email(s), then: {error}")]
+    OutboxStopped {
+        /// Emails sent (and deleted) before the failure.
+        sent: usize,
+        /// The failure; that email and the later ones stay queued.
+        error: crate::mail::MailError,
+    },
+}
+
 impl SettingsChange {
-    /// Runs the change's use case: a message for the user, or why it failed.
-    fn apply(self, session: &crate::vault::Session) -> Result<String, String> {
-        let text = |e: &dyn std::fmt::Display| e.to_string();
+    /// Runs the change's use case.
+    fn apply(self, session: &crate::vault::Session) -> Result<SettingsDone, SettingsError> {
         let none = MailOverrides::default();
-        match self {
+        Ok(match self {
             SettingsChange::UseOutbox => {
-                crate::service::use_outbox(session).map_err(|e| text(&e))?;
-                Ok("Password emails now go to the outbox folder".into())
+                crate::service::use_outbox(session)?;
+                SettingsDone::UsingOutbox
             }
             SettingsChange::UseSmtp { url, from } => {
-                let config = crate::service::use_smtp(session, &url, from, &none).map_err(|e| text(&e))?;
-                Ok(format!("Password emails now go through {}", config.describe()))
+                SettingsDone::UsingSmtp(crate::service::use_smtp(session, &url, from, &none)?.describe())
             }
             SettingsChange::SendTestEmail { url, from, to } => {
-                let config = none.smtp_config(&url).map_err(|e| text(&e))?;
-                let whither = crate::mail::MailTransport::Smtp(config).send_test(&from, &to).map_err(|e| text(&e))?;
-                Ok(format!("Test email {whither}"))
+                let config = none.smtp_config(&url)?;
+                SettingsDone::TestEmailSent(crate::mail::MailTransport::Smtp(config).send_test(&from, &to)?)
             }
             SettingsChange::SendOutbox => {
-                let sent = crate::service::send_outbox(session, &none).map_err(|e| text(&e))?;
+                let sent = crate::service::send_outbox(session, &none)?;
                 let done = sent.iter().filter(|s| s.result.is_ok()).count();
-                match sent.iter().find_map(|s| s.result.as_ref().err()) {
-                    Some(e) => Err(format!("Sent {done}, then: {e}")),
-                    None => Ok(format!("Sent {done} queued email(s) and deleted them from this computer")),
+                if let Some(error) = sent.into_iter().find_map(|s| s.result.err()) {
+                    return Err(SettingsError::OutboxStopped { sent: done, error });
                 }
+                SettingsDone::OutboxSent(done)
             }
             SettingsChange::SetPreviews(previews) => {
-                crate::service::set_previews(session, previews).map_err(|e| text(&e))?;
-                Ok(match previews {
-                    Previews::Sharp => "Saved. A blurred or hidden preview becomes sharp when its photo is next unlocked",
-                    Previews::Blurred => {
-                        "Saved. Sharp previews are blurred now; a hidden one comes back blurred when its photo is next unlocked"
-                    }
-                    Previews::Hidden => "Saved. Every preview is hidden now; a photo shows again once it is unlocked",
-                }
-                .into())
+                crate::service::set_previews(session, previews)?;
+                SettingsDone::Previews(previews)
             }
             SettingsChange::AcceptThisCopy => {
                 session.accept_this_copy();
-                Ok("This copy of the vault is now the one this computer knows".into())
+                SettingsDone::AcceptedThisCopy
             }
             SettingsChange::ChangePassword { current, new } => {
-                crate::service::change_password(session, &current, &new).map_err(|e| text(&e))?;
-                Ok("Password changed; photos need no re-encryption".into())
+                crate::service::change_password(session, &current, &new)?;
+                SettingsDone::PasswordChanged
             }
-        }
+        })
     }
+}
+
+/// Why a photo could not be shown in the viewer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenPhotoError {
+    /// It could not be read or decrypted.
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+    /// Its bytes do not decode as a picture.
+    #[error(transparent)]
+    Decode(#[from] crate::imaging::ImageError),
+}
+
+/// How an export went.
+#[derive(Debug)]
+pub struct ExportReport {
+    /// The folder written into.
+    pub folder: PathBuf,
+    /// What was written.
+    pub kind: ExportKind,
+    /// Photos written.
+    pub written: usize,
+    /// Photos not written (their names), and why.
+    pub failed: Vec<(String, crate::service::export::ExportError)>,
+    /// The folder could not be made: nothing was written.
+    pub no_folder: Option<std::io::Error>,
 }
 
 /// An import of the app could not go on (photos of earlier batches stay imported).
@@ -291,7 +354,7 @@ impl Jobs {
             for (id, password) in candidates {
                 match session.check_password(id, &password) {
                     Ok(()) => ok.push((id, password)),
-                    Err(e) => failed.push(e.to_string()),
+                    Err(e) => failed.push(e),
                 }
             }
             ev.send(Event::Unlocked(ok, failed));
@@ -302,13 +365,10 @@ impl Jobs {
     pub fn open(&self, account: Account, id: PhotoId, password: PhotoPassword) {
         self.spawn("open-photo", move |ev| {
             let session = account.session();
-            let result = session.decrypt(id, &PhotoUnlock::Password(&password)).map_err(|e| e.to_string()).and_then(
-                |(meta, bytes)| {
-                    let picture =
-                        crate::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE).map_err(|e| e.to_string())?;
-                    Ok((meta, picture))
-                },
-            );
+            let result = session
+                .decrypt(id, &PhotoUnlock::Password(&password))
+                .map_err(OpenPhotoError::from)
+                .and_then(|(meta, bytes)| Ok((meta, crate::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?)));
             ev.send(Event::Opened(id, result));
         });
     }
@@ -353,20 +413,18 @@ impl Jobs {
     ) {
         self.spawn("export", move |ev| {
             let session = account.session();
-            let (mut written, mut failed) = (0, Vec::new());
+            let mut report =
+                ExportReport { folder: folder.clone(), kind, written: 0, failed: Vec::new(), no_folder: None };
             let items: Vec<ExportItem<'_>> = photos
                 .iter()
                 .map(|(photo, password)| ExportItem { photo, unlock: password.as_ref().map(PhotoUnlock::Password) })
                 .collect();
             let made = export_to_folder(session, &items, kind, &folder, &mut |photo, result| match result {
-                Ok(_) => written += 1,
-                Err(e) => failed.push(format!("{}: {e}", photo.meta.name)),
+                Ok(_) => report.written += 1,
+                Err(e) => report.failed.push((photo.meta.name.clone(), e)),
             });
-            if let Err(e) = made {
-                ev.send(Event::Exported(String::new(), vec![format!("cannot create {}: {e}", folder.display())]));
-                return;
-            }
-            ev.send(Event::Exported(format!("Exported {written} photo(s) to {}", folder.display()), failed));
+            report.no_folder = made.err();
+            ev.send(Event::Exported(report));
         });
     }
 
@@ -378,7 +436,7 @@ impl Jobs {
             for id in ids {
                 match session.delete(id) {
                     Ok(_) => deleted.push(id),
-                    Err(e) => failed.push(e.to_string()),
+                    Err(e) => failed.push(e),
                 }
             }
             ev.send(Event::Deleted(deleted, failed));

@@ -61,7 +61,7 @@ impl Chooser {
         ui.set_width(520.0);
         match &self.purpose {
             Purpose::Import => ui.heading("Import photos"),
-            Purpose::Export(ids) => ui.heading(format!("Export {} photo(s) to a folder", ids.len())),
+            Purpose::Export(ids) => ui.heading(format!("Export {} to a folder", super::wording::photos(ids.len()))),
         };
         let label = ui.label("Path");
         let mut go = false;

@@ -121,7 +121,7 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
 
 fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
     ui.set_width(400.0);
-    ui.heading(format!("Delete {} photo(s)?", ids.len()));
+    ui.heading(format!("Delete {}?", super::wording::photos(ids.len())));
     let names: Vec<&str> =
         photos.iter().filter(|p| ids.contains(&p.id)).take(5).map(|p| p.meta.name.as_str()).collect();
     ui.label(names.join(", ") + if ids.len() > 5 { ", …" } else { "" });

@@ -19,6 +19,7 @@ use super::prefs::Prefs;
 use super::settings::SettingsWindow;
 use super::thumbnails::Thumbnails;
 use super::viewer::Viewer;
+use super::wording;
 
 /// The logged-in gallery.
 pub(super) struct GalleryScreen {
@@ -63,7 +64,13 @@ impl GalleryScreen {
         match event {
             Event::Listed(Ok(photos)) => self.library.listed(photos),
             Event::Listed(Err(e)) => self.status = Some((e.to_string(), true)),
-            Event::SettingsSaved(Err(e)) => self.status = Some((e, true)),
+            Event::SettingsSaved(Err(e)) => {
+                let message = e.to_string();
+                if let Some(s) = self.settings.as_mut() {
+                    s.failed(&message);
+                }
+                self.status = Some((message, true));
+            }
             Event::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
             Event::Unlocked(ok, failed) => {
                 let open_now = match &self.dialog {
@@ -77,14 +84,14 @@ impl GalleryScreen {
                 }
                 self.library.unlocked.extend(ok);
                 if count > 0 {
-                    self.status = Some((format!("Unlocked {count} photo(s) until the vault locks"), false));
+                    self.status = Some((format!("Unlocked {} until the vault locks", wording::photos(count)), false));
                 }
                 match (&mut self.dialog, open_now) {
                     (_, Some(id)) if !self.library.is_locked(id) => {
                         self.dialog = None;
                         self.open(id, jobs);
                     }
-                    (Some(Dialog::Unlock(d)), _) if count == 0 => d.failed(failed.first().cloned()),
+                    (Some(Dialog::Unlock(d)), _) if count == 0 => d.failed(failed.first().map(ToString::to_string)),
                     _ => self.dialog = None,
                 }
             }
@@ -104,12 +111,7 @@ impl GalleryScreen {
                 }
                 jobs.list(self.account.clone());
             }
-            Event::Exported(summary, failed) => {
-                self.status = Some(match failed.first() {
-                    None => (summary, false),
-                    Some(first) => (format!("{summary}; {} failed: {first}", failed.len()), true),
-                });
-            }
+            Event::Exported(report) => self.status = Some(wording::export_done(&report)),
             Event::Deleted(ids, failed) => {
                 for id in &ids {
                     self.thumbnails.forget(*id);
@@ -119,11 +121,12 @@ impl GalleryScreen {
                     self.viewer = None;
                 }
                 self.status = Some(match failed.first() {
-                    None => (format!("Deleted {} photo(s)", ids.len()), false),
-                    Some(e) => (e.clone(), true),
+                    None => (format!("Deleted {}", wording::photos(ids.len())), false),
+                    Some(e) => (e.to_string(), true),
                 });
             }
-            Event::SettingsSaved(Ok(message)) => {
+            Event::SettingsSaved(Ok(done)) => {
+                let message = wording::settings_done(&done);
                 // The previews may have changed: what is on screen is loaded again.
                 self.thumbnails.reload_all();
                 if let Some(s) = self.settings.as_mut() {
@@ -196,7 +199,13 @@ impl GalleryScreen {
                 let locked = photos.iter().filter(|(_, pw)| pw.is_none()).count();
                 if kind != ExportKind::Thumbnail && locked > 0 {
                     self.status = Some((
-                        format!("{locked} selected photo(s) are locked: unlock them first (paste the password email)"),
+                        match locked {
+                            1 => "1 selected photo is locked: unlock it first (Unlock…, then paste its password email)"
+                                .into(),
+                            n => format!(
+                                "{n} selected photos are locked: unlock them first (Unlock…, then paste their password emails)"
+                            ),
+                        },
                         true,
                     ));
                     return;

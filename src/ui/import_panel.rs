@@ -114,9 +114,10 @@ impl ImportPanel {
         ui.horizontal(|ui| {
             match &outcome {
                 Ok(s) => {
-                    let mut text = format!("Imported {} photo(s)", s.imported);
+                    let mut text = format!("Imported {}", super::wording::photos(s.imported));
                     if s.duplicates > 0 {
-                        text += &format!(", skipped {} duplicate(s)", s.duplicates);
+                        text +=
+                            &format!(", skipped {}", super::wording::count(s.duplicates, "duplicate", "duplicates"));
                     }
                     if s.failed > 0 {
                         text += &format!(", refused {}", s.failed);
@@ -139,16 +140,18 @@ impl ImportPanel {
         }
         let refused = &self.refused;
         if !refused.is_empty() {
-            egui::CollapsingHeader::new(format!("{} file(s) not imported", refused.len())).default_open(true).show(
-                ui,
-                |ui| {
-                    egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
-                        for (path, reason) in refused {
-                            ui.label(format!("{}: {reason}", path.display()));
-                        }
-                    });
-                },
-            );
+            egui::CollapsingHeader::new(format!(
+                "{} not imported",
+                super::wording::count(refused.len(), "file", "files")
+            ))
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
+                    for (path, reason) in refused {
+                        ui.label(format!("{}: {reason}", path.display()));
+                    }
+                });
+            });
         }
         keep
     }

@@ -17,6 +17,7 @@ mod settings;
 mod thumbnails;
 mod viewer;
 mod widgets;
+mod wording;
 
 use std::path::PathBuf;
 

@@ -65,6 +65,11 @@ impl SettingsWindow {
         self.repeat = Zeroizing::new(String::new());
     }
 
+    /// A change failed: the reason shows in the window.
+    pub(super) fn failed(&mut self, why: &str) {
+        self.message = Some(why.to_string());
+    }
+
     /// Draws the window; `false` once closed.
     pub(super) fn ui(&mut self, ctx: &egui::Context, account: &Account, jobs: &Jobs, prefs: &mut Prefs) -> bool {
         let mut open = true;

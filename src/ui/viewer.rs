@@ -46,7 +46,11 @@ impl Viewer {
     }
 
     /// The worker decoded the photo (or failed).
-    pub(super) fn loaded(&mut self, ctx: &egui::Context, result: Result<(PhotoMeta, image::RgbaImage), String>) {
+    pub(super) fn loaded(
+        &mut self,
+        ctx: &egui::Context,
+        result: Result<(PhotoMeta, image::RgbaImage), crate::jobs::OpenPhotoError>,
+    ) {
         match result {
             Ok((meta, picture)) => {
                 let size = [picture.width() as usize, picture.height() as usize];
@@ -55,7 +59,7 @@ impl Viewer {
                     Some(ctx.load_texture(format!("photo-{}", self.id), image, egui::TextureOptions::LINEAR));
                 self.meta = Some(meta);
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 

@@ -1,0 +1,69 @@
+//! How the app says what happened: counts with real plurals, and the typed results of
+//! the workers in the app's words (buttons, not command-line flags).
+
+use crate::jobs::{ExportReport, SettingsDone};
+use crate::service::export::ExportKind;
+use crate::vault::Previews;
+
+/// `1 photo`, `3 photos`.
+pub(super) fn photos(n: usize) -> String {
+    count(n, "photo", "photos")
+}
+
+/// `n` and the noun in its singular or plural.
+pub(super) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What a settings change did.
+pub(super) fn settings_done(done: &SettingsDone) -> String {
+    match done {
+        SettingsDone::UsingOutbox => "Password emails are now saved in the outbox folder.".into(),
+        SettingsDone::UsingSmtp(server) => format!("Saved. Password emails now go through {server}."),
+        SettingsDone::TestEmailSent(whither) => format!("Test email {whither}."),
+        SettingsDone::OutboxSent(n) => {
+            format!("Sent {} and deleted them from this computer.", count(*n, "queued email", "queued emails"))
+        }
+        SettingsDone::Previews(Previews::Sharp) => {
+            "Saved. A blurred or hidden preview becomes sharp when its photo is next unlocked.".into()
+        }
+        SettingsDone::Previews(Previews::Blurred) => {
+            "Saved. Sharp previews are blurred now; a hidden one comes back blurred when its photo is next unlocked."
+                .into()
+        }
+        SettingsDone::Previews(Previews::Hidden) => {
+            "Saved. Every preview is hidden now; a photo shows again once it is unlocked.".into()
+        }
+        SettingsDone::AcceptedThisCopy => "This copy of the vault is now the one this computer knows.".into(),
+        SettingsDone::PasswordChanged => "Password changed. Your photos did not need to be encrypted again.".into(),
+    }
+}
+
+/// How an export went: the line for the status bar, and whether it is an error.
+pub(super) fn export_done(report: &ExportReport) -> (String, bool) {
+    if let Some(e) = &report.no_folder {
+        return (format!("Nothing was exported: the folder {} cannot be made ({e}).", report.folder.display()), true);
+    }
+    let what = match report.kind {
+        ExportKind::Original => photos(report.written),
+        ExportKind::Stripped => format!("{} without location and camera data", photos(report.written)),
+        ExportKind::Thumbnail => count(report.written, "thumbnail", "thumbnails"),
+    };
+    let done = format!("Exported {what} to {}", report.folder.display());
+    match report.failed.first() {
+        None => (format!("{done}."), false),
+        Some((name, e)) => (format!("{done}; {} not exported: {name}: {e}", photos(report.failed.len())), true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_say_one_and_many() {
+        assert_eq!(photos(1), "1 photo");
+        assert_eq!(photos(0), "0 photos");
+        assert_eq!(photos(31), "31 photos");
+    }
+}
