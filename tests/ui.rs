@@ -65,6 +65,7 @@ fn type_into(harness: &mut Harness<'_, GalleryApp>, role: Role, label: &str, tex
 }
 
 #[test]
+#[allow(clippy::too_many_lines, reason = "one user's journey, told in order")]
 fn register_login_import_unlock_view_export_and_lock() {
     let env = Env::new();
     let photos = env.path("photos");
