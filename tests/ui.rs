@@ -76,11 +76,36 @@ fn register_login_import_unlock_view_export_and_lock() {
     let mut snapshots = SnapshotResults::new();
     let mut h = harness(&env.vault);
     h.run_ok();
-    snapshots.add(h.try_snapshot("login"));
+
+    // A new vault starts on registration, the cursor in the user name.
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Register));
+    assert!(has_label(&h, "Welcome: create your account"));
+    assert!(h.query_by_label("Back to log in").is_none(), "nothing to go back to in a new vault");
+    // A guessable password is refused, with the reason, before anything is sent.
+    type_into(&mut h, Role::TextInput, "User name", "alice");
+    type_into(&mut h, Role::TextInput, "Email", "alice@example.com");
+    type_into(&mut h, Role::PasswordInput, "Password", "password");
+    type_into(&mut h, Role::PasswordInput, "Repeat password", "password");
+    assert!(h.query_by_label_contains("too easy to guess").is_some(), "the meter says why");
+    assert!(h.get_by_label("Create account").accesskit_node().is_disabled());
+    for field in ["Password", "Repeat password"] {
+        h.get_by_role_and_label(Role::PasswordInput, field).focus();
+        h.run_ok();
+        h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+        h.key_press(egui::Key::Backspace);
+        h.run_ok();
+    }
+    h.get_by_role_and_label(Role::TextInput, "User name").focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.key_press(egui::Key::Backspace);
+    h.get_by_role_and_label(Role::TextInput, "Email").focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.key_press(egui::Key::Backspace);
+    h.run_ok();
 
     // Register.
-    h.get_by_label("Create an account").click();
-    h.run_ok();
     type_into(&mut h, Role::TextInput, "User name", "alice");
     type_into(&mut h, Role::TextInput, "Email", "alice@example.com");
     type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
@@ -89,16 +114,16 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.get_by_label("Create account").click();
     wait_for(&mut h, "the recovery key", |h| has_label(h, "I have saved my recovery key"));
     assert!(matches!(screen_kind(h.state()), ScreenKind::Recovery));
-    assert!(h.get_by_label("Continue to log in").accesskit_node().is_disabled(), "continue waits for the confirmation");
+    let next = "Continue to my photos";
+    assert!(h.get_by_label(next).accesskit_node().is_disabled(), "continue waits for the confirmation");
+    h.get_by_label("📋 Copy the words").click();
+    h.run_ok();
+    assert!(has_label(&h, "✔ Copied"), "copying says so");
     h.get_by_label("I have saved my recovery key").click();
     h.run_ok();
-    assert!(!h.get_by_label("Continue to log in").accesskit_node().is_disabled());
-    h.get_by_label("Continue to log in").click();
-    h.run_ok();
-
-    // Log in: the user name is filled in; type the password and press Enter.
-    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-    h.key_press(egui::Key::Enter);
+    assert!(!h.get_by_label(next).accesskit_node().is_disabled());
+    // Straight into the new account: no second typing of the password.
+    h.get_by_label(next).click();
     wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
     wait_for(&mut h, "the empty gallery", |h| has_label(h, "No photos yet"));
     // No SMTP server yet: the gallery says plainly where the password emails go.
@@ -200,7 +225,16 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.get_by_label("🔒 Lock").click();
     h.run_ok();
     assert!(matches!(screen_kind(h.state()), ScreenKind::Login));
-    assert!(has_label(&h, "Log in"));
+    snapshots.add(h.try_snapshot("login"));
+
+    // Log in again: the user name is filled in, the cursor is in the password; a wrong
+    // one keeps the cursor there to type again, and Enter logs in.
+    h.get_by_role_and_label(Role::PasswordInput, "Password").type_text("not my password at all");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the refusal", |h| h.query_by_label_contains("wrong user name or password").is_some());
+    h.get_by_role_and_label(Role::PasswordInput, "Password").type_text(PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, .. }));
     snapshots.unwrap();
 }
 
@@ -433,4 +467,49 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }), "input did not restart the count");
     idle_frames(&mut h, 10);
     assert!(matches!(screen_kind(h.state()), ScreenKind::Login), "not locked after a minute without input");
+}
+
+#[test]
+fn a_forgotten_password_is_replaced_with_the_recovery_words_and_every_photo_opens() {
+    let env = Env::new();
+    let words = env.register("dora");
+    let photos = env.path("photos");
+    write(&photos, "passport.jpg", &jpeg(300, 200, 7));
+    env.import("dora", &[&photos]);
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    h.get_by_label("Forgot your password? Use your recovery key").click();
+    h.run_ok();
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Recover));
+    type_into(&mut h, Role::TextInput, "User name", "dora");
+    // The words are checked as they come: a misspelt one is named at once.
+    type_into(&mut h, Role::MultilineTextInput, "Recovery key", "abandon abandonn ");
+    assert!(h.query_by_label_contains("Word 2, \"abandonn\", is not a recovery word").is_some());
+    h.get_by_role_and_label(Role::MultilineTextInput, "Recovery key").focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    // Pasted as written down from the screen: numbered, one per line.
+    let numbered: String = words.split(' ').enumerate().map(|(i, w)| format!("{}. {w}\n", i + 1)).collect();
+    h.event(egui::Event::Paste(numbered));
+    h.run_ok();
+    assert!(has_label(&h, "✔ 24 words: a valid recovery key"));
+    type_into(&mut h, Role::PasswordInput, "New password", "a brand new password nobody knows");
+    type_into(&mut h, Role::PasswordInput, "Repeat new password", "a brand new password nobody knows");
+    h.get_by_label("Recover and log in").click();
+    wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+    assert!(h.query_by_label_contains("Opened with your recovery key").is_some());
+    // No password email needed: the photo opens at once.
+    h.get_by_label("passport.jpg").click();
+    h.run_ok();
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
+    // The new password is the login now, and the photo is locked again without the words.
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    h.get_by_label("🔒 Lock").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::PasswordInput, "Password").type_text("a brand new password nobody knows");
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+    assert!(has_label(&h, "passport.jpg (locked)"));
 }

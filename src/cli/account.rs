@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 
 use secure_photo_gallery::crypto::RecoveryKey;
 use secure_photo_gallery::vault::{Session, Vault};
@@ -73,9 +73,12 @@ pub(super) fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn recover(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
-    let session = login_with_recovery(vault, user)?;
+    let words = secret("SPG_RECOVERY_KEY", "Recovery key (24 words): ")?;
+    if RecoveryKey::parse(&words).is_none() {
+        bail!("that is not a recovery key: it is the 24 words shown at registration, separated by spaces");
+    }
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
-    session.change_password(&new)?;
+    let session = warn_of_changes(secure_photo_gallery::service::recover(vault, user, &words, &new)?);
     say!("Password reset for {}; log in with the new password", session.username());
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use secure_photo_gallery::crypto::PhotoPassword;
+use secure_photo_gallery::service::Unlock;
 use secure_photo_gallery::service::export::{ExportItem, ExportKind, export_photo, export_to_folder};
 use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Session, Vault};
 
@@ -54,20 +55,6 @@ fn kind(args: &ExportArgs) -> ExportKind {
         ExportKind::Stripped
     } else {
         ExportKind::Original
-    }
-}
-
-enum Unlock {
-    Password(PhotoPassword),
-    Recovery,
-}
-
-impl Unlock {
-    fn as_photo_unlock(&self) -> PhotoUnlock<'_> {
-        match self {
-            Unlock::Password(pw) => PhotoUnlock::Password(pw),
-            Unlock::Recovery => PhotoUnlock::Recovery,
-        }
     }
 }
 

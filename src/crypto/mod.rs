@@ -18,7 +18,7 @@ pub use kdf::{
     normalize_password, password_key,
 };
 pub use password::{PHOTO_PASSWORD_LEN, PhotoPassword};
-pub use recovery::{LowOrderKey, RecoveryKey, RecoveryPublicKey, SEALED_TO_RECOVERY_LEN};
+pub use recovery::{LowOrderKey, RECOVERY_WORDS, RecoveryKey, RecoveryPublicKey, SEALED_TO_RECOVERY_LEN, WordsCheck};
 pub use secret::{SecretBytes, SecretKey};
 pub use stream::{CHUNK_SIZE, NONCE_PREFIX_LEN, StreamDecryptor, StreamEncryptor, TAG_LEN, chunk_count};
 

@@ -18,6 +18,39 @@ use super::{DecryptionFailed, SEALED_OVERHEAD, SecretKey, open, seal};
 /// then the sealed 32-byte key.
 pub const SEALED_TO_RECOVERY_LEN: usize = 32 + SEALED_OVERHEAD + SecretKey::LEN;
 
+/// How many words a recovery key has.
+pub const RECOVERY_WORDS: usize = 24;
+
+/// What [`RecoveryKey::check`] found in a text that should hold the 24 words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WordsCheck {
+    /// Fewer than 24 words so far (this many), all of them recovery words.
+    Incomplete(usize),
+    /// A word that is not on the list of recovery words (BIP39 English), at this place.
+    UnknownWord {
+        /// 1 for the first word.
+        position: usize,
+        /// The word as typed.
+        word: String,
+    },
+    /// More than 24 words.
+    TooMany(usize),
+    /// 24 recovery words, but not a recovery key: a word is wrong or two are swapped.
+    BadChecksum,
+    /// A recovery key.
+    Valid,
+}
+
+/// The words of `text`, lower-cased, without the numbers a written-down copy may have
+/// (`1.`, `2)`, `3:`), which are not words.
+fn recovery_words(text: &str) -> Vec<Zeroizing<String>> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .map(|w| w.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')' | ':')))
+        .filter(|w| !w.is_empty())
+        .map(|w| Zeroizing::new(w.to_lowercase()))
+        .collect()
+}
+
 /// The recovery key's entropy. Zeroized on drop, never printed by `Debug`.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct RecoveryKey([u8; 32]);
@@ -33,15 +66,38 @@ impl RecoveryKey {
         Self(entropy)
     }
 
-    /// Reads the 24 words (any case, any white space between them).
+    /// Reads the 24 words (any case, any white space between them, numbered or not as they
+    /// were written down: `1. abandon 2. ability …`).
     pub fn parse(words: &str) -> Option<Self> {
-        let normalized = Zeroizing::new(words.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase());
+        let words = recovery_words(words);
+        let normalized = Zeroizing::new(words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" "));
         let mnemonic = Mnemonic::parse_normalized(&normalized).ok()?;
         let (entropy, len) = mnemonic.to_entropy_array();
         let key = <[u8; 32]>::try_from(&entropy[..len]).ok().map(Self);
         let mut entropy = entropy;
         entropy.zeroize();
         key
+    }
+
+    /// How far `text` is from being a recovery key, as it is typed or pasted.
+    pub fn check(text: &str) -> WordsCheck {
+        let words = recovery_words(text);
+        if let Some((at, word)) =
+            words.iter().enumerate().find(|(_, w)| bip39::Language::English.find_word(w).is_none())
+        {
+            // The word being typed may be a prefix of a real one: only a finished word counts.
+            let typing = at + 1 == words.len() && !text.ends_with(char::is_whitespace);
+            let could_grow = typing && !bip39::Language::English.words_by_prefix(word).is_empty();
+            if !could_grow {
+                return WordsCheck::UnknownWord { position: at + 1, word: word.to_string() };
+            }
+        }
+        match words.len() {
+            n if n < RECOVERY_WORDS => WordsCheck::Incomplete(n),
+            n if n > RECOVERY_WORDS => WordsCheck::TooMany(n),
+            _ if Self::parse(text).is_none() => WordsCheck::BadChecksum,
+            _ => WordsCheck::Valid,
+        }
     }
 
     /// The 24 words, separated by single spaces.
@@ -131,6 +187,28 @@ fn seal_key(shared: &[u8; 32], eph_pub: &[u8; 32], recipient: &[u8; 32]) -> Secr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_checked_as_they_are_typed() {
+        let words = RecoveryKey::from_entropy([7; 32]).to_words();
+        let list: Vec<&str> = words.split(' ').collect();
+        assert_eq!(RecoveryKey::check(""), WordsCheck::Incomplete(0));
+        assert_eq!(RecoveryKey::check(&list[..3].join(" ")), WordsCheck::Incomplete(3));
+        // A word being typed is not wrong yet; once finished, it is.
+        let typing = format!("{} aban", list[0]);
+        assert_eq!(RecoveryKey::check(&typing), WordsCheck::Incomplete(2));
+        let unknown = format!("{} abandonx ", list[0]);
+        assert_eq!(RecoveryKey::check(&unknown), WordsCheck::UnknownWord { position: 2, word: "abandonx".into() });
+        // Numbered as written down from the screen.
+        let numbered: String = list.iter().enumerate().map(|(i, w)| format!("{}. {w}\n", i + 1)).collect();
+        assert_eq!(RecoveryKey::check(&numbered), WordsCheck::Valid);
+        assert!(RecoveryKey::parse(&numbered).is_some());
+        let mut swapped = list.clone();
+        swapped.swap(0, 5);
+        assert_ne!(swapped, list);
+        assert_eq!(RecoveryKey::check(&swapped.join(" ")), WordsCheck::BadChecksum);
+        assert_eq!(RecoveryKey::check(&format!("{} abandon", words.as_str())), WordsCheck::TooMany(25));
+    }
 
     #[test]
     fn words_round_trip_forgivingly() {

@@ -18,10 +18,9 @@ use zeroize::Zeroizing;
 use crate::crypto::PhotoPassword;
 use crate::service::export::{ExportItem, ExportKind, export_to_folder};
 use crate::service::import::{ImportEvent, ImportSummary, import_paths};
-use crate::service::{Account, MailOverrides, MailSetupError, PasswordChangeError, mail_route};
+use crate::service::{Account, MailOverrides, MailSetupError, PasswordChangeError, RecoverError, Unlock, mail_route};
 use crate::vault::{
-    LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Previews, RegisterError,
-    StorageError, Vault,
+    LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, Previews, RegisterError, StorageError, Vault,
 };
 
 pub use thumbnails::ThumbnailLoader;
@@ -36,12 +35,15 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 pub enum Event {
     /// redb is repairing the vault (it was not closed properly): the progress, 0 to 1.
     VaultRepair(f64),
-    /// The vault is open, or cannot be used (in use by another window, unreadable).
-    VaultOpened(Result<Vault, OpenError>),
+    /// The vault is open (and whether it has an account yet), or cannot be used (in use by
+    /// another window, unreadable).
+    VaultOpened(Result<(Vault, bool), OpenError>),
     /// Login finished.
     LoggedIn(Result<Account, LoginError>),
-    /// Registration finished: the user name and the recovery key's words.
-    Registered(Result<(String, Zeroizing<String>), RegisterError>),
+    /// Registration finished.
+    Registered(Result<Registration, RegisterError>),
+    /// Recovery finished: the account, opened with its recovery key under a new password.
+    Recovered(Result<Account, RecoverError>),
     /// The account's photos, newest first.
     Listed(Result<Vec<PhotoInfo>, StorageError>),
     /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
@@ -73,6 +75,8 @@ pub enum Event {
     Deleted(Vec<PhotoId>, Vec<PhotoError>),
     /// A settings change finished: what was done, or why it was not.
     SettingsSaved(Result<SettingsDone, SettingsError>),
+    /// The recovery key's words were saved to this file (`None`: the dialog was cancelled).
+    WordsSaved(Result<Option<PathBuf>, std::io::Error>),
     /// The native file dialog closed: what was picked (`None`: cancelled, or no dialog
     /// service answered, which `answered_at_once` suggests).
     Picked {
@@ -83,6 +87,17 @@ pub enum Event {
         /// It returned in well under a second: most likely no dialog service exists.
         answered_at_once: bool,
     },
+}
+
+/// A new account: its recovery key's words, shown once, and the account logged in.
+pub struct Registration {
+    /// The user name.
+    pub user: String,
+    /// The recovery key's 24 words.
+    pub words: Zeroizing<String>,
+    /// The account, logged in with the new password (an error only if the vault failed
+    /// between the two steps: then the login screen follows).
+    pub account: Result<Account, LoginError>,
 }
 
 /// A change asked for in the settings, applied on a worker thread by its use case.
@@ -316,8 +331,14 @@ impl Jobs {
     pub fn open_vault(&self, path: PathBuf) {
         self.spawn("open", move |ev| {
             let repair = ev.clone();
-            let opened = crate::service::open_vault(&path, move |p| repair.send(Event::VaultRepair(p)))
-                .map(|(vault, _removed)| vault);
+            let opened = crate::service::open_vault(&path, move |p| repair.send(Event::VaultRepair(p))).and_then(
+                |(vault, _)| {
+                    let has_accounts = vault
+                        .has_accounts()
+                        .map_err(|e| OpenError::Unreadable { path: path.clone(), reason: e.to_string() })?;
+                    Ok((vault, has_accounts))
+                },
+            );
             ev.send(Event::VaultOpened(opened));
         });
     }
@@ -332,8 +353,19 @@ impl Jobs {
     /// Creates an account.
     pub fn register(&self, vault: Vault, user: String, email: String, password: Zeroizing<String>, previews: Previews) {
         self.spawn("register", move |ev| {
-            let result = vault.register(&user, &email, &password, previews).map(|rk| (user, rk.to_words()));
+            let result = vault.register(&user, &email, &password, previews).map(|recovery| {
+                let account = vault.login(&user, &password).map(Account::new);
+                Registration { user, words: recovery.to_words(), account }
+            });
             ev.send(Event::Registered(result));
+        });
+    }
+
+    /// Recovers an account with its recovery key's words and a new password.
+    pub fn recover(&self, vault: Vault, user: String, words: Zeroizing<String>, password: Zeroizing<String>) {
+        self.spawn("recover", move |ev| {
+            let result = crate::service::recover(&vault, &user, &words, &password).map(Account::new);
+            ev.send(Event::Recovered(result));
         });
     }
 
@@ -362,11 +394,11 @@ impl Jobs {
     }
 
     /// Decrypts and decodes a photo for the viewer.
-    pub fn open(&self, account: Account, id: PhotoId, password: PhotoPassword) {
+    pub fn open(&self, account: Account, id: PhotoId, unlock: Unlock) {
         self.spawn("open-photo", move |ev| {
             let session = account.session();
             let result = session
-                .decrypt(id, &PhotoUnlock::Password(&password))
+                .decrypt(id, &unlock.as_photo_unlock())
                 .map_err(OpenPhotoError::from)
                 .and_then(|(meta, bytes)| Ok((meta, crate::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?)));
             ev.send(Event::Opened(id, result));
@@ -407,7 +439,7 @@ impl Jobs {
     pub fn export(
         &self,
         account: Account,
-        photos: Vec<(PhotoInfo, Option<PhotoPassword>)>,
+        photos: Vec<(PhotoInfo, Option<Unlock>)>,
         folder: PathBuf,
         kind: ExportKind,
     ) {
@@ -417,7 +449,7 @@ impl Jobs {
                 ExportReport { folder: folder.clone(), kind, written: 0, failed: Vec::new(), no_folder: None };
             let items: Vec<ExportItem<'_>> = photos
                 .iter()
-                .map(|(photo, password)| ExportItem { photo, unlock: password.as_ref().map(PhotoUnlock::Password) })
+                .map(|(photo, unlock)| ExportItem { photo, unlock: unlock.as_ref().map(Unlock::as_photo_unlock) })
                 .collect();
             let made = export_to_folder(session, &items, kind, &folder, &mut |photo, result| match result {
                 Ok(_) => report.written += 1,
@@ -443,6 +475,25 @@ impl Jobs {
         });
     }
 
+    /// Asks where to save the recovery key's words (the native save dialog) and writes
+    /// them there, readable by the owner only.
+    pub fn save_recovery_words(&self, user: String, words: Zeroizing<String>) {
+        self.spawn("file-dialog", move |ev| {
+            let chosen = rfd::FileDialog::new()
+                .set_title("Save the recovery key")
+                .set_file_name(format!("Secure Photo Gallery recovery key ({user}).txt"))
+                .save_file();
+            let result = chosen
+                .map(|path| {
+                    let text =
+                        Zeroizing::new(format!("Secure Photo Gallery recovery key for {user}\n\n{}\n", words.as_str()));
+                    write_private(&path, text.as_bytes()).map(|()| path)
+                })
+                .transpose();
+            ev.send(Event::WordsSaved(result));
+        });
+    }
+
     /// Shows the native file dialog (through the desktop portal) without blocking the UI.
     pub fn pick(&self, purpose: Pick) {
         self.spawn("file-dialog", move |ev| {
@@ -464,6 +515,19 @@ impl Jobs {
     pub fn settings(&self, account: Account, change: SettingsChange) {
         self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session()))));
     }
+}
+
+/// Writes `bytes` to `path` (replacing it: the user chose it in a save dialog), readable
+/// by the owner only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// How long copied recovery words may stay on the clipboard.

@@ -6,9 +6,9 @@
 
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
-use crate::crypto::PhotoPassword;
 use crate::service::Account;
-use crate::vault::{PhotoId, PhotoUnlock};
+use crate::service::Unlock;
+use crate::vault::PhotoId;
 
 use super::{Event, EventSender, NoThumbnail};
 
@@ -20,14 +20,14 @@ pub struct ThumbnailLoader {
 enum Request {
     /// Load this photo's thumbnail with its longest side at most this many pixels; with
     /// its password when it is unlocked (the sharp one, whatever the account's previews).
-    Load(PhotoId, u32, Option<PhotoPassword>),
+    Load(PhotoId, u32, Option<Unlock>),
     /// It is no longer needed.
     Forget(PhotoId),
 }
 
 /// The requests waiting, oldest first.
 #[derive(Default)]
-struct Queue(Vec<(PhotoId, u32, Option<PhotoPassword>)>);
+struct Queue(Vec<(PhotoId, u32, Option<Unlock>)>);
 
 impl Queue {
     fn apply(&mut self, request: Request) {
@@ -67,9 +67,7 @@ impl ThumbnailLoader {
                 while queue.refill(&rx).is_some() {
                     let Some((id, side, password)) = queue.0.pop() else { continue };
                     let thumbnail = match &password {
-                        Some(password) => {
-                            crate::service::unlocked_thumbnail(session, id, &PhotoUnlock::Password(password))
-                        }
+                        Some(unlock) => crate::service::unlocked_thumbnail(session, id, &unlock.as_photo_unlock()),
                         None => session.thumbnail(id),
                     };
                     let result = thumbnail
@@ -90,7 +88,7 @@ impl ThumbnailLoader {
 
     /// Asks for one thumbnail, its longest side at most `side` pixels; it arrives as
     /// [`Event::Thumbnail`] unless forgotten first.
-    pub fn request(&self, id: PhotoId, side: u32, password: Option<PhotoPassword>) {
+    pub fn request(&self, id: PhotoId, side: u32, password: Option<Unlock>) {
         let _ = self.requests.send(Request::Load(id, side, password));
     }
 

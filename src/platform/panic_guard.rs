@@ -89,7 +89,11 @@ mod tests {
             records[3]
         })
         .unwrap_err();
-        assert!(panic.bug().is_some_and(|b| b.contains("src/platform/panic_guard.rs:") && b.contains("index out of bounds")));
+        assert!(
+            panic
+                .bug()
+                .is_some_and(|b| b.contains("src/platform/panic_guard.rs:") && b.contains("index out of bounds"))
+        );
         // The hook recorded nothing that a later, clean call could mistake for its own.
         assert!(CAUGHT.with(|c| c.borrow().is_none()));
         assert_eq!(catch_panic(|| 7).unwrap(), 7);

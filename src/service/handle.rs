@@ -25,6 +25,11 @@ impl Account {
         &self.0
     }
 
+    /// Whether the account was opened with its recovery key: every photo opens with it.
+    pub fn is_recovery(&self) -> bool {
+        self.0.is_recovery()
+    }
+
     /// The user name as registered.
     pub fn username(&self) -> &str {
         self.0.username()

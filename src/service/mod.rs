@@ -17,7 +17,7 @@ mod open;
 pub mod parallel;
 mod previews;
 
-pub use account::{PasswordChangeError, change_password, photo_passwords};
+pub use account::{PasswordChangeError, RecoverError, Unlock, change_password, photo_passwords, recover};
 pub use handle::Account;
 pub use mail::{MailOverrides, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp};
 pub use open::open_vault;

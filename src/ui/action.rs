@@ -17,10 +17,17 @@ pub(super) enum Cmd {
     Login { user: String, password: Zeroizing<String> },
     /// Create an account.
     Register { user: String, email: String, password: Zeroizing<String>, previews: crate::vault::Previews },
-    /// Switch to the registration form.
-    ShowRegister,
+    /// Recover an account with its recovery key, under a new password.
+    Recover { user: String, words: Zeroizing<String>, password: Zeroizing<String> },
+    /// Switch to the registration form, with this user name filled in.
+    ShowRegister(String),
     /// Switch to the login form, with this user name filled in.
     ShowLogin(String),
+    /// Switch to the recovery form, with this user name filled in.
+    ShowRecover(String),
+    /// Go into the gallery of an account already logged in (after its recovery key was
+    /// shown).
+    Enter(crate::service::Account),
     /// Lock: forget every key, texture and decrypted picture.
     Lock,
 }

@@ -10,7 +10,7 @@ use crate::vault::Vault;
 
 use super::action::Cmd;
 use super::gallery::GalleryScreen;
-use super::login::{LoginScreen, RegisterScreen};
+use super::login::{LoginScreen, RecoverScreen, RegisterScreen};
 use super::prefs::Prefs;
 use super::recovery::RecoveryScreen;
 
@@ -31,6 +31,8 @@ pub enum ScreenKind {
     Register,
     /// The recovery key.
     Recovery,
+    /// Recover an account with its recovery key.
+    Recover,
     /// The gallery.
     Gallery {
         /// Photos listed.
@@ -56,6 +58,8 @@ enum Screen {
     Register(RegisterScreen),
     /// The recovery key, shown once after registration.
     Recovery(RecoveryScreen),
+    /// Recover an account with its recovery key.
+    Recover(RecoverScreen),
     /// The photos of a logged-in account.
     Gallery(Box<GalleryScreen>),
 }
@@ -101,6 +105,7 @@ impl GalleryApp {
             Screen::Login(_) => ScreenKind::Login,
             Screen::Register(_) => ScreenKind::Register,
             Screen::Recovery(_) => ScreenKind::Recovery,
+            Screen::Recover(_) => ScreenKind::Recover,
             Screen::Gallery(g) => ScreenKind::Gallery {
                 photos: g.library.photos.len(),
                 thumbnails: g.thumbnails.textures_held(),
@@ -120,26 +125,45 @@ impl GalleryApp {
             Cmd::Register { user, email, password, previews } => {
                 self.jobs.register(vault, user, email, password, previews)
             }
-            Cmd::ShowRegister => self.screen = Screen::Register(RegisterScreen::default()),
+            Cmd::Recover { user, words, password } => self.jobs.recover(vault, user, words, password),
+            Cmd::ShowRegister(user) => self.screen = Screen::Register(RegisterScreen::new(user, false)),
             Cmd::ShowLogin(user) => self.screen = Screen::Login(LoginScreen::new(user)),
-            Cmd::Lock => self.lock(),
+            Cmd::ShowRecover(user) => self.screen = Screen::Recover(RecoverScreen::new(user)),
+            Cmd::Enter(account) => self.enter(account),
+            Cmd::Lock => self.lock(None),
         }
     }
 
-    /// Drops the gallery (session, keys, textures, pictures, unlocked passwords).
-    fn lock(&mut self) {
+    /// Opens the gallery of a logged-in account.
+    fn enter(&mut self, account: crate::service::Account) {
+        self.prefs.last_user = account.username().to_string();
+        self.screen = Screen::Gallery(Box::new(GalleryScreen::new(account, &self.jobs)));
+    }
+
+    /// Drops the gallery (session, keys, textures, pictures, unlocked passwords); `why`
+    /// is said on the login screen.
+    fn lock(&mut self, why: Option<String>) {
         let user = match &self.screen {
             Screen::Gallery(g) => g.username().to_string(),
             _ => self.prefs.last_user.clone(),
         };
-        self.screen = Screen::Login(LoginScreen::new(user));
+        let login = LoginScreen::new(user);
+        self.screen = Screen::Login(match why {
+            Some(why) => login.with_notice(why),
+            None => login,
+        });
     }
 
     fn handle(&mut self, ctx: &egui::Context, event: Event) {
         match (&mut self.screen, event) {
             (Screen::Opening(progress), Event::VaultRepair(p)) => *progress = Some(p),
             (Screen::Opening(repair), Event::VaultOpened(result)) => match result {
-                Ok(vault) => {
+                // A new vault starts on registration.
+                Ok((vault, false)) => {
+                    self.vault = Some(vault);
+                    self.screen = Screen::Register(RegisterScreen::new(String::new(), true));
+                }
+                Ok((vault, true)) => {
                     let mut login = LoginScreen::new(self.prefs.last_user.clone());
                     if repair.is_some() {
                         login = login.with_notice(REPAIRED);
@@ -150,16 +174,20 @@ impl GalleryApp {
                 Err(e) => self.screen = Screen::Fatal(e.to_string()),
             },
             (Screen::Login(login), Event::LoggedIn(result)) => match result {
-                Ok(account) => {
-                    let gallery = GalleryScreen::new(account, &self.jobs);
-                    self.screen = Screen::Gallery(Box::new(gallery));
-                }
+                Ok(account) => self.enter(account),
                 Err(e) => login.failed(e.to_string()),
             },
             (Screen::Register(form), Event::Registered(result)) => match result {
-                Ok((user, words)) => self.screen = Screen::Recovery(RecoveryScreen::new(user, words)),
+                Ok(done) => {
+                    self.screen = Screen::Recovery(RecoveryScreen::new(done.user, done.words, done.account.ok()));
+                }
                 Err(e) => form.failed(e.to_string()),
             },
+            (Screen::Recover(form), Event::Recovered(result)) => match result {
+                Ok(account) => self.enter(account),
+                Err(e) => form.failed(e.to_string()),
+            },
+            (Screen::Recovery(screen), Event::WordsSaved(result)) => screen.saved_to(result),
             (Screen::Gallery(gallery), event) => gallery.handle(ctx, event, &self.jobs),
             // A result for a screen that is gone (locked meanwhile): drop it.
             _ => {}
@@ -178,7 +206,9 @@ impl GalleryApp {
         let limit = f64::from(self.prefs.auto_lock_minutes) * 60.0;
         let idle = now - self.last_activity;
         if idle >= limit {
-            self.lock();
+            let minutes = self.prefs.auto_lock_minutes;
+            let after = if minutes == 1 { "1 minute".to_string() } else { format!("{minutes} minutes") };
+            self.lock(Some(format!("🔒 Locked after {after} without use.")));
         } else {
             ctx.request_repaint_after(Duration::from_secs_f64(limit - idle));
         }
@@ -205,7 +235,8 @@ impl eframe::App for GalleryApp {
             }
             Screen::Login(login) => login.ui(ui).into_iter().collect(),
             Screen::Register(form) => form.ui(ui, &mut self.prefs).into_iter().collect(),
-            Screen::Recovery(screen) => screen.ui(ui).into_iter().collect(),
+            Screen::Recovery(screen) => screen.ui(ui, &self.jobs).into_iter().collect(),
+            Screen::Recover(form) => form.ui(ui).into_iter().collect(),
             Screen::Gallery(gallery) => gallery.ui(ui, &self.jobs, &mut self.prefs),
         };
         for cmd in commands {

@@ -39,8 +39,8 @@ impl GalleryScreen {
         jobs.list(account.clone());
         GalleryScreen {
             thumbnails: Thumbnails::new(account.clone(), jobs),
+            library: Library { recovery: account.is_recovery(), ..Library::default() },
             account,
-            library: Library::default(),
             viewer: None,
             dialog: None,
             import: None,
@@ -140,16 +140,21 @@ impl GalleryScreen {
                 None if answered_at_once => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Import))),
                 None => {}
             },
-            Event::VaultRepair(_) | Event::VaultOpened(_) | Event::LoggedIn(_) | Event::Registered(_) => {}
+            Event::VaultRepair(_)
+            | Event::VaultOpened(_)
+            | Event::LoggedIn(_)
+            | Event::Registered(_)
+            | Event::Recovered(_)
+            | Event::WordsSaved(_) => {}
         }
     }
 
     fn open(&mut self, id: PhotoId, jobs: &Jobs) {
         let Some(index) = self.library.index_of(id) else { return };
         self.library.follow(id);
-        match self.library.unlocked.get(&id) {
-            Some(password) => {
-                jobs.open(self.account.clone(), id, password.clone());
+        match self.library.unlock_of(id) {
+            Some(unlock) => {
+                jobs.open(self.account.clone(), id, unlock);
                 self.viewer = Some(Viewer::new(id, index));
             }
             None => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
@@ -194,7 +199,7 @@ impl GalleryScreen {
                     .photos
                     .iter()
                     .filter(|p| ids.contains(&p.id))
-                    .map(|p| (p.clone(), self.library.unlocked.get(&p.id).cloned()))
+                    .map(|p| (p.clone(), self.library.unlock_of(p.id)))
                     .collect();
                 let locked = photos.iter().filter(|(_, pw)| pw.is_none()).count();
                 if kind != ExportKind::Thumbnail && locked > 0 {
@@ -331,11 +336,15 @@ impl GalleryScreen {
             .chain(self.account.rollback().map(|r| format!("{r}.")))
             .collect();
         let outbox = !self.account.uses_smtp();
-        if warnings.is_empty() && !outbox {
+        let recovery = self.library.recovery;
+        if warnings.is_empty() && !outbox && !recovery {
             return;
         }
         egui::Panel::top("notices").show(ui, |ui| {
             ui.add_space(2.0);
+            if recovery {
+                ui.label("🔑 Opened with your recovery key: every photo opens without its password until you lock.");
+            }
             for warning in &warnings {
                 ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {warning}"));
             }

@@ -176,7 +176,7 @@ fn draw_tile(
     let visuals = ui.visuals();
     painter.rect_filled(rect, 6.0, visuals.faint_bg_color);
     let side = thumbnail_side(rect.width() * ui.ctx().pixels_per_point());
-    match thumbnails.want(id, side, library.unlocked.get(&id)) {
+    match thumbnails.want(id, side, library.unlock_of(id)) {
         Some(texture) => {
             let size = texture.size_vec2();
             let scale = (rect.width() / size.x).min(rect.height() / size.y);

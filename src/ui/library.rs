@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::crypto::PhotoPassword;
+use crate::service::Unlock;
 use crate::vault::{PhotoId, PhotoInfo};
 
 /// The photos, newest first, and what the user did with them.
@@ -16,6 +17,8 @@ pub(super) struct Library {
     pub(super) listed: bool,
     /// The passwords of the photos unlocked until the vault locks.
     pub(super) unlocked: HashMap<PhotoId, PhotoPassword>,
+    /// The account was opened with its recovery key: every photo opens with it.
+    pub(super) recovery: bool,
     /// The selected photos.
     pub(super) selection: BTreeSet<PhotoId>,
     /// The index of the photo the keyboard is on.
@@ -60,7 +63,15 @@ impl Library {
 
     /// Whether photo `id` still needs its password.
     pub(super) fn is_locked(&self, id: PhotoId) -> bool {
-        !self.unlocked.contains_key(&id)
+        !self.recovery && !self.unlocked.contains_key(&id)
+    }
+
+    /// What opens photo `id`, if anything does yet: its password, or the recovery key.
+    pub(super) fn unlock_of(&self, id: PhotoId) -> Option<Unlock> {
+        match self.unlocked.get(&id) {
+            Some(password) => Some(Unlock::Password(password.clone())),
+            None => self.recovery.then_some(Unlock::Recovery),
+        }
     }
 
     /// The selected photos' IDs, in list order of their IDs.

@@ -1,13 +1,15 @@
-//! Log in and register: the first screens. Focus starts in the user name, Tab moves on,
-//! Enter submits; a spinner shows while Argon2 runs on a worker thread.
+//! The account screens before the gallery: log in, create an account, and recover an
+//! account with its recovery key. Focus starts in the first empty field, Enter moves on
+//! and submits; a spinner shows while Argon2 runs on a worker thread.
 
 use zeroize::Zeroizing;
 
+use crate::crypto::{RECOVERY_WORDS, RecoveryKey, WordsCheck};
 use crate::vault::Previews;
 
 use super::action::Cmd;
 use super::prefs::Prefs;
-use super::widgets::{card, error_line, previews_choice, secret_field, strength_meter};
+use super::widgets::{card, error_line, forget_undo, previews_choice, secret_field, strength_meter};
 
 /// The login form.
 pub(super) struct LoginScreen {
@@ -15,7 +17,8 @@ pub(super) struct LoginScreen {
     password: Zeroizing<String>,
     busy: bool,
     error: Option<String>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
+    /// Whether the first field was given the focus (once, and again after a failure).
     focused: bool,
 }
 
@@ -32,23 +35,25 @@ impl LoginScreen {
         }
     }
 
-    /// The form with a line of news above it.
-    pub(super) fn with_notice(self, notice: &'static str) -> LoginScreen {
-        LoginScreen { notice: Some(notice), ..self }
+    /// The form with a line of news above it (why the vault locked, a repair).
+    pub(super) fn with_notice(self, notice: impl Into<String>) -> LoginScreen {
+        LoginScreen { notice: Some(notice.into()), ..self }
     }
 
-    /// Login failed: show why, keep the user name, clear the password.
+    /// Login failed: show why, keep the user name, clear the password and put the cursor
+    /// back in it to type again.
     pub(super) fn failed(&mut self, error: String) {
         self.busy = false;
         self.error = Some(error);
         self.password = Zeroizing::new(String::new());
+        self.focused = false;
     }
 
     /// Draws the form.
     pub(super) fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
         let mut cmd = None;
         card(ui, "Unlock your photo vault", |ui| {
-            if let Some(notice) = self.notice {
+            if let Some(notice) = &self.notice {
                 ui.label(notice);
                 ui.add_space(8.0);
             }
@@ -66,16 +71,21 @@ impl LoginScreen {
                 }
                 self.focused = true;
             }
-            let enter = pw.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+            // Enter in the user name moves on to the password (a password manager's Tab and
+            // Enter in one frame make both fields lose the focus: that is a submit).
+            if enter && user.lost_focus() && !pw.lost_focus() && !self.user.trim().is_empty() {
+                pw.request_focus();
+            }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let ready = !self.busy && !self.user.is_empty() && !self.password.is_empty();
+                let ready = !self.busy && !self.user.trim().is_empty() && !self.password.is_empty();
                 let login = ui.add_enabled(ready, egui::Button::new("Log in").min_size(egui::vec2(96.0, 30.0)));
                 if self.busy {
                     ui.add(egui::Spinner::new());
                     ui.label("Checking…");
                 }
-                if ready && (login.clicked() || enter) {
+                if ready && (login.clicked() || (enter && pw.lost_focus())) {
                     self.busy = true;
                     self.error = None;
                     let password = std::mem::replace(&mut self.password, Zeroizing::new(String::new()));
@@ -83,11 +93,15 @@ impl LoginScreen {
                 }
             });
             error_line(ui, self.error.as_deref());
+            ui.add_space(4.0);
+            if ui.link("Forgot your password? Use your recovery key").clicked() {
+                cmd = Some(Cmd::ShowRecover(self.user.trim().to_string()));
+            }
             ui.separator();
             ui.horizontal(|ui| {
                 ui.label("New here?");
                 if ui.link("Create an account").clicked() {
-                    cmd = Some(Cmd::ShowRegister);
+                    cmd = Some(Cmd::ShowRegister(self.user.trim().to_string()));
                 }
             });
         });
@@ -96,7 +110,6 @@ impl LoginScreen {
 }
 
 /// The registration form.
-#[derive(Default)]
 pub(super) struct RegisterScreen {
     user: String,
     email: String,
@@ -105,9 +118,27 @@ pub(super) struct RegisterScreen {
     previews: Previews,
     busy: bool,
     error: Option<String>,
+    focused: bool,
+    /// The vault has no account yet: this is the first screen, with nothing to go back to.
+    first: bool,
 }
 
 impl RegisterScreen {
+    /// The form, with `user` filled in; `first` when the vault has no account yet.
+    pub(super) fn new(user: String, first: bool) -> RegisterScreen {
+        RegisterScreen {
+            user,
+            email: String::new(),
+            password: Zeroizing::new(String::new()),
+            repeat: Zeroizing::new(String::new()),
+            previews: Previews::default(),
+            busy: false,
+            error: None,
+            focused: false,
+            first,
+        }
+    }
+
     /// Registration failed: show why.
     pub(super) fn failed(&mut self, error: String) {
         self.busy = false;
@@ -117,39 +148,58 @@ impl RegisterScreen {
     /// Draws the form.
     pub(super) fn ui(&mut self, ui: &mut egui::Ui, _prefs: &mut Prefs) -> Option<Cmd> {
         let mut cmd = None;
-        card(ui, "Create an account", |ui| {
+        let title = if self.first { "Welcome: create your account" } else { "Create an account" };
+        card(ui, title, |ui| {
+            if self.first {
+                ui.label("Your photos are encrypted in one file on this computer. Start with an account.");
+                ui.add_space(6.0);
+            }
+            let mut fields = Vec::new();
             for (label, text, hint) in [
                 ("User name", &mut self.user, "letters, digits, . _ -"),
                 ("Email", &mut self.email, "photo passwords are sent here"),
             ] {
                 let l = ui.label(label);
-                ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(f32::INFINITY)).labelled_by(l.id);
+                let field = ui
+                    .add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(f32::INFINITY))
+                    .labelled_by(l.id);
+                fields.push(field);
             }
             let l = ui.label("Password");
-            secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(l.id);
-            strength_meter(ui, &self.password);
+            let password = secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(l.id);
+            let strong = strength_meter(ui, &self.password, &[self.user.trim(), self.email.trim()]);
             let l = ui.label("Repeat password");
             let repeat = secret_field(ui, &mut self.repeat, f32::INFINITY).labelled_by(l.id);
+            fields.extend([password, repeat]);
+            if !self.focused {
+                fields[0].request_focus();
+                self.focused = true;
+            }
             let mismatch = !self.repeat.is_empty() && self.password != self.repeat;
             if mismatch {
                 ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
             }
-            let enter = repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+            // Enter moves to the next field; in the last one it submits.
+            if enter && let Some(at) = fields[..3].iter().position(egui::Response::lost_focus) {
+                fields[at + 1].request_focus();
+            }
+            let submit = enter && fields[3].lost_focus();
             ui.add_space(6.0);
             previews_choice(ui, &mut self.previews);
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 let ready = !self.busy
-                    && !self.user.is_empty()
-                    && !self.email.is_empty()
-                    && !self.password.is_empty()
+                    && !self.user.trim().is_empty()
+                    && !self.email.trim().is_empty()
+                    && strong
                     && self.password == self.repeat;
                 let create =
                     ui.add_enabled(ready, egui::Button::new("Create account").min_size(egui::vec2(120.0, 30.0)));
                 if self.busy {
                     ui.add(egui::Spinner::new());
                 }
-                if ready && (create.clicked() || enter) {
+                if ready && (create.clicked() || submit) {
                     self.busy = true;
                     self.error = None;
                     cmd = Some(Cmd::Register {
@@ -159,12 +209,150 @@ impl RegisterScreen {
                         previews: self.previews,
                     });
                 }
-                if ui.button("Back to log in").clicked() {
-                    cmd = Some(Cmd::ShowLogin(String::new()));
+                if !self.first && ui.button("Back to log in").clicked() {
+                    cmd = Some(Cmd::ShowLogin(self.user.trim().to_string()));
                 }
             });
             error_line(ui, self.error.as_deref());
         });
         cmd
     }
+}
+
+/// Recovery: the 24 words instead of the password, and a new password.
+pub(super) struct RecoverScreen {
+    user: String,
+    words: Zeroizing<String>,
+    password: Zeroizing<String>,
+    repeat: Zeroizing<String>,
+    busy: bool,
+    error: Option<String>,
+    focused: bool,
+}
+
+impl RecoverScreen {
+    /// The form, with `user` filled in.
+    pub(super) fn new(user: String) -> RecoverScreen {
+        RecoverScreen {
+            user,
+            words: Zeroizing::new(String::new()),
+            password: Zeroizing::new(String::new()),
+            repeat: Zeroizing::new(String::new()),
+            busy: false,
+            error: None,
+            focused: false,
+        }
+    }
+
+    /// Recovery failed: show why.
+    pub(super) fn failed(&mut self, error: String) {
+        self.busy = false;
+        self.error = Some(error);
+    }
+
+    /// Draws the form.
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
+        let mut cmd = None;
+        card(ui, "Recover your account", |ui| {
+            ui.label(
+                "Type or paste the 24 words of your recovery key, and choose a new password. \
+                 Until the vault locks, every photo then opens without its password email.",
+            );
+            ui.add_space(6.0);
+            let l = ui.label("User name");
+            let user =
+                ui.add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY)).labelled_by(l.id);
+            let l = ui.label("Recovery key");
+            // A pasted list (one word a line, numbered) scrolls in the field rather than
+            // pushing the form off the screen; once it is a valid key it is shown tidied.
+            let words = egui::ScrollArea::vertical()
+                .id_salt("recovery-words")
+                .max_height(96.0)
+                .show(ui, |ui| {
+                    ui.add(
+                        egui::TextEdit::multiline(&mut *self.words)
+                            .hint_text("24 words, in order")
+                            .desired_rows(3)
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(l.id)
+                })
+                .inner;
+            forget_undo(ui.ctx(), words.id);
+            if words.changed()
+                && let Some(key) = RecoveryKey::parse(&self.words)
+            {
+                self.words = key.to_words();
+            }
+            if !self.focused {
+                if self.user.is_empty() {
+                    user.request_focus()
+                } else {
+                    words.request_focus()
+                }
+                self.focused = true;
+            }
+            let check = RecoveryKey::check(&self.words);
+            words_check_line(ui, &check);
+            let l = ui.label("New password");
+            secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(l.id);
+            let strong = strength_meter(ui, &self.password, &[self.user.trim()]);
+            let l = ui.label("Repeat new password");
+            let repeat = secret_field(ui, &mut self.repeat, f32::INFINITY).labelled_by(l.id);
+            if !self.repeat.is_empty() && self.password != self.repeat {
+                ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
+            }
+            let submit = repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let ready = !self.busy
+                    && !self.user.trim().is_empty()
+                    && check == WordsCheck::Valid
+                    && strong
+                    && self.password == self.repeat;
+                let go =
+                    ui.add_enabled(ready, egui::Button::new("Recover and log in").min_size(egui::vec2(140.0, 30.0)));
+                if self.busy {
+                    ui.add(egui::Spinner::new());
+                }
+                if ready && (go.clicked() || submit) {
+                    self.busy = true;
+                    self.error = None;
+                    cmd = Some(Cmd::Recover {
+                        user: self.user.trim().to_string(),
+                        words: self.words.clone(),
+                        password: self.password.clone(),
+                    });
+                }
+                if ui.button("Back to log in").clicked() {
+                    cmd = Some(Cmd::ShowLogin(self.user.trim().to_string()));
+                }
+            });
+            error_line(ui, self.error.as_deref());
+        });
+        cmd
+    }
+}
+
+/// What the words typed so far make, under the field.
+fn words_check_line(ui: &mut egui::Ui, check: &WordsCheck) {
+    let (text, good) = match check {
+        WordsCheck::Incomplete(0) => return,
+        WordsCheck::Incomplete(n) => (format!("{n} of {RECOVERY_WORDS} words"), None),
+        WordsCheck::UnknownWord { position, word } => {
+            (format!("Word {position}, \"{word}\", is not a recovery word: check its spelling"), Some(false))
+        }
+        WordsCheck::TooMany(n) => (format!("{n} words: a recovery key has {RECOVERY_WORDS}"), Some(false)),
+        WordsCheck::BadChecksum => (
+            format!("These {RECOVERY_WORDS} words are not a recovery key: a word is wrong, or two are swapped"),
+            Some(false),
+        ),
+        WordsCheck::Valid => (format!("✔ {RECOVERY_WORDS} words: a valid recovery key"), Some(true)),
+    };
+    let color = match good {
+        Some(true) => egui::Color32::from_rgb(40, 160, 90),
+        Some(false) => ui.visuals().error_fg_color,
+        None => ui.visuals().weak_text_color(),
+    };
+    ui.colored_label(color, text);
 }

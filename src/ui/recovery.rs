@@ -1,7 +1,13 @@
-//! The recovery key, shown once after registration, with a copy button and an
-//! "I have saved it" confirmation before going on.
+//! The recovery key, shown once after registration: copy it (the clipboard is cleared
+//! after a minute) or save it as a text file, confirm it is kept, and go on into the new
+//! account.
+
+use std::path::PathBuf;
 
 use zeroize::Zeroizing;
+
+use crate::jobs::{CLIPBOARD_SECONDS, Jobs};
+use crate::service::Account;
 
 use super::action::Cmd;
 use super::widgets::card;
@@ -10,17 +16,35 @@ use super::widgets::card;
 pub(super) struct RecoveryScreen {
     user: String,
     words: Zeroizing<String>,
+    /// The account, logged in already; `None` sends the user to the login screen.
+    account: Option<Account>,
     saved: bool,
+    /// What became of the last copy or save, for the line under the buttons.
+    kept: Option<(String, bool)>,
+    /// When the words were copied (egui's clock), for the "Copied" feedback.
+    copied_at: Option<f64>,
 }
 
 impl RecoveryScreen {
     /// The screen for `user`'s new recovery key.
-    pub(super) fn new(user: String, words: Zeroizing<String>) -> RecoveryScreen {
-        RecoveryScreen { user, words, saved: false }
+    pub(super) fn new(user: String, words: Zeroizing<String>, account: Option<Account>) -> RecoveryScreen {
+        RecoveryScreen { user, words, account, saved: false, kept: None, copied_at: None }
+    }
+
+    /// The save dialog closed: where the words were written, or why not.
+    pub(super) fn saved_to(&mut self, result: Result<Option<PathBuf>, std::io::Error>) {
+        self.kept = match result {
+            Ok(Some(path)) => Some((
+                format!("Saved to {}. Keep that file offline, or print it and delete it.", path.display()),
+                false,
+            )),
+            Ok(None) => None,
+            Err(e) => Some((format!("The file could not be written: {e}"), true)),
+        };
     }
 
     /// Draws it.
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui) -> Option<Cmd> {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs) -> Option<Cmd> {
         let mut cmd = None;
         card(ui, "Your recovery key", |ui| {
             ui.label(
@@ -37,15 +61,41 @@ impl RecoveryScreen {
                 }
             });
             ui.add_space(8.0);
-            if ui.button("📋 Copy the words").on_hover_text("The clipboard is cleared again after a minute").clicked()
-            {
-                ui.ctx().copy_text(self.words.to_string());
-                crate::jobs::clear_clipboard_later(self.words.clone());
+            let now = ui.input(|i| i.time);
+            ui.horizontal(|ui| {
+                let hover = format!("The clipboard is cleared again after {CLIPBOARD_SECONDS} seconds");
+                if ui.button("📋 Copy the words").on_hover_text(hover).clicked() {
+                    ui.ctx().copy_text(self.words.to_string());
+                    crate::jobs::clear_clipboard_later(self.words.clone());
+                    self.copied_at = Some(now);
+                }
+                if ui.button("💾 Save as text file…").clicked() {
+                    jobs.save_recovery_words(self.user.clone(), self.words.clone());
+                }
+            });
+            // "Copied" for a few seconds, then the reminder that it will be cleared.
+            if let Some(at) = self.copied_at {
+                let text = if now - at < 4.0 {
+                    ui.ctx().request_repaint_after(std::time::Duration::from_secs(4));
+                    "✔ Copied".to_string()
+                } else {
+                    format!("Copied; the clipboard is cleared {CLIPBOARD_SECONDS} seconds after copying.")
+                };
+                ui.label(text);
             }
+            if let Some((text, error)) = &self.kept {
+                let color = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
+                ui.colored_label(color, text);
+            }
+            ui.add_space(4.0);
             ui.checkbox(&mut self.saved, "I have saved my recovery key");
             ui.add_space(4.0);
-            if ui.add_enabled(self.saved, egui::Button::new("Continue to log in")).clicked() {
-                cmd = Some(Cmd::ShowLogin(self.user.clone()));
+            let label = if self.account.is_some() { "Continue to my photos" } else { "Continue to log in" };
+            if ui.add_enabled(self.saved, egui::Button::new(label)).clicked() {
+                cmd = Some(match self.account.take() {
+                    Some(account) => Cmd::Enter(account),
+                    None => Cmd::ShowLogin(self.user.clone()),
+                });
             }
         });
         cmd

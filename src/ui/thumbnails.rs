@@ -7,9 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use egui::TextureHandle;
 
-use crate::crypto::PhotoPassword;
 use crate::jobs::{Jobs, NoThumbnail, ThumbnailLoader};
-use crate::service::Account;
+use crate::service::{Account, Unlock};
 use crate::vault::PhotoId;
 
 /// The account's thumbnails as the screen needs them.
@@ -44,12 +43,12 @@ impl Thumbnails {
     /// A tile is drawn for `id` and needs its thumbnail `side` pixels large: asks the
     /// loader (with the photo's password, for a sharp one where previews are blurred)
     /// unless one that large is cached or on its way. Returns the texture to draw now.
-    pub(super) fn want(&mut self, id: PhotoId, side: u32, password: Option<&PhotoPassword>) -> Option<&TextureHandle> {
+    pub(super) fn want(&mut self, id: PhotoId, side: u32, unlock: Option<Unlock>) -> Option<&TextureHandle> {
         self.drawn.insert(id);
         let have = self.textures.side(id).max(self.pending.get(&id).copied()).unwrap_or(0);
         if have < side {
             self.pending.insert(id, side);
-            self.loader.request(id, side, password.cloned());
+            self.loader.request(id, side, unlock);
         }
         self.textures.get(id)
     }

@@ -76,32 +76,29 @@ pub(super) fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
     }
 }
 
-/// A rough strength estimate: bits from length and the kinds of characters used.
-pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str) {
+/// The strength meter under a new password: the vault's own rule
+/// ([`crate::vault::password_strength`]) as the user types, with why a password would be
+/// refused and what to do. Returns whether the rule accepts the password.
+pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str, names: &[&str]) -> bool {
+    let strength = crate::vault::password_strength(password, names);
     if password.is_empty() {
-        return;
+        return false;
     }
-    let classes = [
-        password.chars().any(|c| c.is_ascii_lowercase()),
-        password.chars().any(|c| c.is_ascii_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ];
-    let alphabet = [26.0, 26.0, 10.0, 33.0].iter().zip(classes).filter(|(_, used)| *used).map(|(n, _)| n).sum::<f32>();
-    let bits = password.chars().count() as f32 * alphabet.max(2.0).log2();
-    let (label, score, color) = match bits as u32 {
-        0..40 => ("Weak", 0.25, egui::Color32::from_rgb(200, 60, 60)),
-        40..60 => ("Fair", 0.5, egui::Color32::from_rgb(220, 150, 40)),
-        60..80 => ("Good", 0.75, egui::Color32::from_rgb(110, 170, 60)),
-        _ => ("Strong", 1.0, egui::Color32::from_rgb(40, 160, 90)),
+    let color = match strength.score {
+        0 | 1 => egui::Color32::from_rgb(200, 60, 60),
+        2 => egui::Color32::from_rgb(220, 150, 40),
+        3 => egui::Color32::from_rgb(110, 170, 60),
+        _ => egui::Color32::from_rgb(40, 160, 90),
     };
-    let too_short = password.chars().count() < crate::vault::MIN_PASSWORD_LEN;
-    let text = if too_short {
-        format!("Too short: at least {} characters", crate::vault::MIN_PASSWORD_LEN)
-    } else {
-        format!("Strength: {label}")
-    };
-    ui.add(egui::ProgressBar::new(score).fill(color).text(text).desired_height(14.0));
+    let fill = (f32::from(strength.score) + 1.0) / 5.0;
+    let text = format!("Strength: {}", strength.label());
+    ui.add(egui::ProgressBar::new(fill).fill(color).text(text).desired_height(14.0));
+    if let Some(refusal) = strength.refusal() {
+        let mut chars = refusal.chars();
+        let sentence: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        ui.colored_label(ui.visuals().warn_fg_color, sentence);
+    }
+    strength.acceptable()
 }
 
 /// Sets the light or dark theme.

@@ -1,7 +1,7 @@
 //! Accounts: register, log in (with the password or the recovery key), change the
 //! password, and the [`Session`] that holds an account's keys while it is open.
 
-use redb::{ReadableDatabase, ReadableTable};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
@@ -16,9 +16,6 @@ use super::manifest::{Change, ManifestError, ManifestKey, ManifestProblem};
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, encode};
 use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
 use super::seen::{self, Rollback, Seen, Verdict};
-
-/// Shortest login password accepted.
-pub const MIN_PASSWORD_LEN: usize = 8;
 
 /// An open account: its id, name, profile and keys. Keys zeroize when it drops.
 pub struct Session {
@@ -82,9 +79,7 @@ impl Vault {
         guard(|| {
             validate_username(username)?;
             validate_email(email)?;
-            if password.chars().count() < MIN_PASSWORD_LEN {
-                return Err(RegisterError::WeakPassword(MIN_PASSWORD_LEN));
-            }
+            super::password::check_new_password(password, &[username, email])?;
             let key = username.to_lowercase();
             // Argon2 before the write transaction, so the single writer is not held for it.
             let kdf = KdfParams::default();
@@ -152,6 +147,15 @@ impl Vault {
             return Err(StorageError::tampered("the index of user names points at another account"));
         }
         Ok(Some((id, record, bytes)))
+    }
+
+    /// Whether any account exists (a new vault has none: the app starts on registration).
+    pub fn has_accounts(&self) -> Result<bool, StorageError> {
+        guard(|| {
+            let txn = self.db.begin_read()?;
+            let names = txn.open_table(USERNAMES)?;
+            Ok(!names.is_empty()?)
+        })
     }
 
     /// Logs in with the login password. An unknown user costs the same Argon2 work and
@@ -328,9 +332,8 @@ impl Session {
     /// photo is touched.
     pub fn change_password(&self, new_password: &str) -> Result<(), RegisterError> {
         guard(|| {
-            if new_password.chars().count() < MIN_PASSWORD_LEN {
-                return Err(RegisterError::WeakPassword(MIN_PASSWORD_LEN));
-            }
+            let profile = self.profile();
+            super::password::check_new_password(new_password, &[self.username(), &profile.email])?;
             let salt: [u8; 16] = crate::crypto::random_array();
             // A cost raised above the default is kept, never lowered back.
             let stored = self.stored_record()?.kdf;

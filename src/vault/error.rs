@@ -181,9 +181,10 @@ pub enum RegisterError {
     /// The email address does not parse.
     #[error("'{0}' is not a valid email address; photo passwords are sent there, so check it")]
     InvalidEmail(String),
-    /// The password is too short.
-    #[error("the password is too short: use at least {0} characters")]
-    WeakPassword(usize),
+    /// The password is refused by the password rule (too short, or easy to guess): why,
+    /// and what to do.
+    #[error("{0}")]
+    WeakPassword(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -10,6 +10,7 @@ mod account;
 mod error;
 mod id;
 mod manifest;
+mod password;
 mod photos;
 mod records;
 mod seen;
@@ -38,10 +39,11 @@ use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 
 use crate::platform::files::create_private_dir;
 
-pub use account::{MIN_PASSWORD_LEN, Session, validate_email, validate_username};
+pub use account::{Session, validate_email, validate_username};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;
+pub use password::{MIN_PASSWORD_LEN, PasswordStrength, password_strength};
 pub use photos::{
     ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews, VerifyProblem,
 };

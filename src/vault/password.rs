@@ -1,0 +1,107 @@
+//! The one rule for a new login password, for registration, a password change and a
+//! recovery alike, on the command line and in the app: at least [`MIN_PASSWORD_LEN`]
+//! characters, and not guessable, as the zxcvbn estimator judges it (score 3 of 4 or
+//! more: about 10⁸ guesses, which Argon2id turns into years on one machine). The app's
+//! meter shows the same estimate as the user types.
+
+/// Shortest login password accepted.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// The lowest zxcvbn score accepted (0 to 4).
+const MIN_SCORE: u8 = 3;
+
+/// Only the first characters are judged: zxcvbn's time grows with the length, and a
+/// password this long is not weak for its tail.
+const JUDGED_CHARS: usize = 100;
+
+/// How guessable a password is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordStrength {
+    /// zxcvbn's score: 0 (guessed at once) to 4 (very unlikely to be guessed).
+    pub score: u8,
+    /// Why it is weak, when it is ("This is a top-10 common password").
+    pub warning: Option<String>,
+    /// What would make it stronger.
+    pub hint: Option<String>,
+    /// Whether it is long enough.
+    pub long_enough: bool,
+}
+
+impl PasswordStrength {
+    /// Whether the rule accepts it.
+    pub fn acceptable(&self) -> bool {
+        self.long_enough && self.score >= MIN_SCORE
+    }
+
+    /// A word for the score: Very weak, Weak, Fair, Good, Strong.
+    pub fn label(&self) -> &'static str {
+        ["Very weak", "Weak", "Fair", "Good", "Strong"][usize::from(self.score.min(4))]
+    }
+
+    /// Why it is refused, in one sentence with what to do; `None` when it is accepted.
+    pub fn refusal(&self) -> Option<String> {
+        if !self.long_enough {
+            return Some(format!("the password is too short: use at least {MIN_PASSWORD_LEN} characters"));
+        }
+        if self.acceptable() {
+            return None;
+        }
+        let why = self.warning.as_deref().map(|w| w.trim_end_matches('.')).unwrap_or("it would be guessed quickly");
+        let hint = self.hint.as_deref().unwrap_or("Add another word or two. Uncommon words are better.");
+        Some(format!("the password is too easy to guess: {}. {hint}", lower_first(why)))
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// How guessable `password` is for an account with these names (the user name and the
+/// email: a password made of them is weak).
+pub fn password_strength(password: &str, names: &[&str]) -> PasswordStrength {
+    let long_enough = password.chars().count() >= MIN_PASSWORD_LEN;
+    if password.is_empty() {
+        return PasswordStrength { score: 0, warning: None, hint: None, long_enough };
+    }
+    let judged: String = password.chars().take(JUDGED_CHARS).collect();
+    let entropy = zxcvbn::zxcvbn(&judged, names);
+    let feedback = entropy.feedback();
+    PasswordStrength {
+        score: u8::from(entropy.score()),
+        warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+        hint: feedback.and_then(|f| f.suggestions().first()).map(|s| s.to_string()),
+        long_enough,
+    }
+}
+
+/// The rule: `Err` with the refusal when `password` is not accepted.
+pub(crate) fn check_new_password(password: &str, names: &[&str]) -> Result<(), super::RegisterError> {
+    match password_strength(password, names).refusal() {
+        Some(why) => Err(super::RegisterError::WeakPassword(why)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_short_and_name_based_passwords_are_refused_with_a_reason() {
+        let refusal = password_strength("password", &[]).refusal().unwrap();
+        assert!(refusal.contains("too easy to guess") && refusal.contains("common password"), "{refusal}");
+        assert!(password_strength("hunter2hunter2", &[]).refusal().is_some());
+        assert!(password_strength("short", &[]).refusal().unwrap().contains("too short"));
+        assert!(password_strength("alice2024!", &["alice", "alice@example.com"]).refusal().is_some());
+    }
+
+    #[test]
+    fn passphrases_are_accepted() {
+        for good in ["correct horse battery staple", "a brand new password nobody knows", "Tr0ub4dor&3 moon"] {
+            let strength = password_strength(good, &["alice"]);
+            assert!(strength.acceptable(), "{good}: {strength:?}");
+            assert_eq!(strength.refusal(), None);
+        }
+    }
+}
