@@ -19,6 +19,12 @@ fn register_prints_the_recovery_key_once_and_names_are_unique() {
     let short = env.run(&["register", "--user", "dave", "--email", "d@example.com"], &[("SPG_PASSWORD", "short")]);
     assert_eq!(short.status.code(), Some(1));
     assert!(stderr(&short).contains("at least 8 characters"));
+    // Long enough but guessable: the same rule as the app's, with the reason and a hint.
+    for weak in ["password", "d@example.com1"] {
+        let out = env.run(&["register", "--user", "dave", "--email", "d@example.com"], &[("SPG_PASSWORD", weak)]);
+        assert_eq!(out.status.code(), Some(1), "{weak}");
+        assert!(stderr(&out).contains("too easy to guess"), "{weak}: {}", stderr(&out));
+    }
 }
 
 #[test]
