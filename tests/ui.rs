@@ -426,6 +426,22 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     h.key_press(egui::Key::Delete);
     h.run_ok();
     assert!(has_label(&h, "Delete 2 photos?"));
+    // Keys belong to the dialog: Enter takes the safe choice, Cancel, and opens nothing
+    // behind it; Esc closes the dialog alone.
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    assert!(!has_label(&h, "Delete 2 photos?"), "Enter cancelled");
+    assert!(!has_label(&h, "🔒 Unlock b.jpg") && h.query_by_label_contains("Unlock a.jpg").is_none(), "nothing opened");
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
+    h.key_press(egui::Key::Delete);
+    h.run_ok();
+    assert!(has_label(&h, "Delete 2 photos?"));
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    assert!(!has_label(&h, "Delete 2 photos?"));
+    assert!(h.query_by_label_contains("2 selected").is_some(), "Esc closed the dialog, not the selection");
+    h.key_press(egui::Key::Delete);
+    h.run_ok();
     h.get_by_label("Delete").click();
     wait_for(&mut h, "the deletion", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
     assert!(h.query_by_label_contains("Deleted 2 photos").is_some());

@@ -133,7 +133,12 @@ fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, photos: &[PhotoInfo], actions: 
         if ui.add(delete).clicked() {
             actions.push(Action::Delete(ids.to_vec()));
         }
-        if ui.button("Cancel").clicked() {
+        // The safe choice has the focus: Enter or Space cancels.
+        let cancel = ui.button("Cancel");
+        if ui.ctx().memory(|m| m.focused().is_none()) {
+            cancel.request_focus();
+        }
+        if cancel.clicked() {
             actions.push(Action::CloseDialog);
         }
     });

@@ -243,6 +243,8 @@ impl GalleryScreen {
         if !dropped.is_empty() {
             actions.push(Action::Import(dropped));
         }
+        // A dialog is modal for the keyboard too: keys go to it, never to what is behind.
+        let keys = self.dialog.is_none();
         self.toolbar(ui, prefs, &mut actions);
         self.notices(ui, &mut actions);
         self.status_line(ui);
@@ -252,8 +254,8 @@ impl GalleryScreen {
             self.import = None;
         }
         match self.viewer.as_mut() {
-            Some(viewer) => viewer.ui(ui, &self.library.photos, &mut actions),
-            None => super::grid::ui(&mut self.library, &mut self.thumbnails, ui, prefs.tile_size, &mut actions),
+            Some(viewer) => viewer.ui(ui, &self.library.photos, keys, &mut actions),
+            None => super::grid::ui(&mut self.library, &mut self.thumbnails, ui, prefs.tile_size, keys, &mut actions),
         }
         self.thumbnails.forget_undrawn();
         if let Some(dialog) = self.dialog.as_mut() {

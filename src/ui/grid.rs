@@ -76,6 +76,7 @@ pub(super) fn ui(
     thumbnails: &mut Thumbnails,
     ui: &mut egui::Ui,
     preferred_tile: f32,
+    keys: bool,
     actions: &mut Vec<Action>,
 ) {
     egui::CentralPanel::default().show(ui, |ui| {
@@ -86,7 +87,9 @@ pub(super) fn ui(
         // The scroll bar's room is kept, so that rows do not reflow when it appears.
         let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, preferred_tile);
         let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
-        keyboard(library, ui, columns, page_rows, actions);
+        if keys {
+            keyboard(library, ui, columns, page_rows, actions);
+        }
         let (rows, height) = layout(&library.photos, columns, tile);
         egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
             ui.set_height(height);

@@ -64,7 +64,7 @@ impl Viewer {
     }
 
     /// Draws the viewer.
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, photos: &[PhotoInfo], keys: bool, actions: &mut Vec<Action>) {
         let index = self.index;
         let neighbour = |step: isize| photos.get(index.checked_add_signed(step)?).map(|p| p.id);
         let name = photos.get(self.index).map_or(String::new(), |p| p.meta.name.clone());
@@ -113,7 +113,9 @@ impl Viewer {
                 .show(ui, |ui| self.info_panel(ui, photos));
         }
         egui::CentralPanel::default().show(ui, |ui| self.picture(ui));
-        self.keys(ui, neighbour(-1), neighbour(1), actions);
+        if keys {
+            self.keys(ui, neighbour(-1), neighbour(1), actions);
+        }
     }
 
     fn fit(&mut self) {
