@@ -21,9 +21,13 @@ fn screen_kind(app: &GalleryApp) -> ScreenKind {
 
 /// The app on `vault`, once it has opened it (on a worker thread).
 fn harness(vault: &Path) -> Harness<'static, GalleryApp> {
+    harness_sized(vault, [1100.0, 760.0])
+}
+
+/// [`harness`] in a window of `size` points.
+fn harness_sized(vault: &Path, size: [f32; 2]) -> Harness<'static, GalleryApp> {
     let vault = vault.to_path_buf();
-    let mut h =
-        Harness::builder().with_size([1100.0, 760.0]).wgpu().build_eframe(move |cc| GalleryApp::new(cc, &vault));
+    let mut h = Harness::builder().with_size(size).wgpu().build_eframe(move |cc| GalleryApp::new(cc, &vault));
     wait_for(&mut h, "the vault to open", |h| screen_kind(h.state()) != ScreenKind::Opening);
     h
 }
@@ -44,6 +48,18 @@ fn wait_for(harness: &mut Harness<'_, GalleryApp>, what: &str, done: impl Fn(&Ha
         let _ = image.save(&shot);
     }
     panic!("timed out waiting for {what}; the screen is in {}", shot.display());
+}
+
+/// Waits until no one holds `vault` open (a closed window's worker threads end on their
+/// own time).
+fn wait_until_free(vault: &Path) {
+    for _ in 0..500 {
+        if secure_photo_gallery::vault::Vault::open(vault).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the vault stayed in use");
 }
 
 /// The viewer's scale, as shown beside its zoom buttons.
@@ -143,7 +159,7 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
     h.get_by_role_and_label(Role::TextInput, "Path").type_text(photos.to_str().unwrap());
     h.run_ok();
-    h.get_by_label("Import").click();
+    h.get_by_label("Import this folder").click();
     wait_for(&mut h, "the import to finish", |h| has_label(h, "Imported 4 photos"));
     wait_for(&mut h, "every thumbnail", |h| {
         matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, thumbnails: 4, .. })
@@ -528,4 +544,100 @@ fn a_forgotten_password_is_replaced_with_the_recovery_words_and_every_photo_open
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
     assert!(has_label(&h, "passport.jpg (locked)"));
+}
+
+#[test]
+fn toolbars_fit_at_1280_800_and_640_points_wide() {
+    let env = Env::new();
+    env.register("erin");
+    let photos = env.path("photos");
+    for (i, (w, h)) in [(900, 600), (600, 800), (800, 500), (640, 640), (500, 700), (700, 450)].iter().enumerate() {
+        let taken = format!("2024:0{}:1{} 10:00:00", 1 + i / 3, i);
+        write(&photos, &format!("photo {i}.jpg"), &jpeg_taken(*w, *h, 20 + i as u32, &taken));
+    }
+    env.import("erin", &[&photos]);
+    let email = String::from_utf8(std::fs::read(&env.emails()[0]).unwrap()).unwrap();
+    let mut snapshots = SnapshotResults::new();
+    for (width, height) in [(1280.0, 800.0), (800.0, 600.0), (640.0, 480.0)] {
+        let mut h = harness_sized(&env.vault, [width, height]);
+        h.run_ok();
+        type_into(&mut h, Role::TextInput, "User name", "erin");
+        type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+        h.key_press(egui::Key::Enter);
+        wait_for(&mut h, "every thumbnail", |h| {
+            matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 6, thumbnails: 6, .. })
+        });
+        // Every toolbar button is there, whole, and inside the window, at every width.
+        h.key_press(egui::Key::ArrowRight);
+        h.run_ok();
+        for label in ["➕ Import", "💾 Export…", "🗑 Delete…", "🔑 Unlock…", "🔒 Lock"] {
+            let rect = h.get_by_label(label).rect();
+            assert!(rect.max.x <= width && rect.min.x >= 0.0, "{label} at {width}: {rect:?}");
+        }
+        let buttons: Vec<egui::Rect> =
+            ["➕ Import", "💾 Export…", "🗑 Delete…", "🔑 Unlock…"].iter().map(|l| h.get_by_label(l).rect()).collect();
+        assert!(buttons.windows(2).all(|w| w[0].max.x <= w[1].min.x), "no overlap at {width}: {buttons:?}");
+        snapshots.add(h.try_snapshot(format!("gallery-{width}")));
+
+        // The viewer's toolbar too: unlock by pasting the email, then Enter opens.
+        h.get_by_label("🔑 Unlock…").click();
+        h.run_ok();
+        h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
+        h.run_ok();
+        h.event(egui::Event::Paste(email.clone()));
+        h.run_ok();
+        h.get_by_label("Unlock").click();
+        wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
+        for label in ["⬅ Back to photos", "◀ Previous", "▶ Next", "➖", "➕"] {
+            let rect = h.get_by_label(label).rect();
+            assert!(rect.max.x <= width && rect.min.x >= 0.0, "{label} at {width}: {rect:?}");
+        }
+        // The status line names the photo on screen.
+        assert!(h.query_by_label_contains("of 6").is_some(), "the viewer's status line");
+        snapshots.add(h.try_snapshot(format!("viewer-{width}")));
+        // Lock and close the window; its worker threads let go of the vault soon after.
+        h.key_press(egui::Key::Escape);
+        h.run_ok();
+        h.get_by_label("🔒 Lock").click();
+        h.run_ok();
+        drop(h);
+        wait_until_free(&env.vault);
+    }
+    snapshots.unwrap();
+}
+
+#[test]
+fn a_saved_password_email_file_unlocks_its_photos() {
+    let env = Env::new();
+    env.register("fred");
+    let photos = env.path("photos");
+    for i in 0..3 {
+        write(&photos, &format!("scan {i}.jpg"), &jpeg(200, 150, 40 + i));
+    }
+    env.import("fred", &[&photos]);
+    let email = env.emails().remove(0);
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "fred");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
+    assert!(has_label(&h, "📂 Open outbox folder"), "the outbox can be shown in the file manager");
+    h.get_by_label("🔑 Unlock…").click();
+    h.run_ok();
+    h.get_by_label("📂 Open email files…").click();
+    // No file-dialog service here: the in-app chooser opens, in the outbox.
+    wait_for(&mut h, "the chooser", |h| has_label(h, "Unlock from password emails"));
+    assert!(has_label(&h, "✉ Outbox"));
+    let path = h.get_by_role_and_label(Role::TextInput, "Path");
+    path.focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(Role::TextInput, "Path").type_text(email.to_str().unwrap());
+    h.run_ok();
+    h.get_by_label("Unlock").click();
+    wait_for(&mut h, "the photos to unlock", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 3, .. })
+    });
+    assert!(h.query_by_label_contains("Unlocked 3 photos").is_some());
 }

@@ -49,7 +49,7 @@ pub enum Event {
     /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
     Thumbnail(PhotoId, u32, Result<image::RgbaImage, NoThumbnail>),
     /// Passwords checked: the ones that opened their photo, and why others did not.
-    Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<PhotoError>),
+    Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<UnlockFailure>),
     /// A photo decrypted and decoded for the viewer.
     Opened(PhotoId, Result<(PhotoMeta, image::RgbaImage), OpenPhotoError>),
     /// Import progress: files analysed of the total, bytes read, when it started.
@@ -295,7 +295,32 @@ pub enum Pick {
     ImportFiles,
     /// A folder to import.
     ImportFolder,
+    /// Password email files, starting in this folder (the outbox).
+    EmailFiles(Option<PathBuf>),
 }
+
+/// Why a password did not unlock, or a file gave none.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnlockFailure {
+    /// The password does not open the photo (or the photo is not this account's).
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+    /// A password email file could not be read.
+    #[error("cannot read {}: {error}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The files hold no photo passwords.
+    #[error("those files hold no photo passwords: choose the password emails (.eml files, or text copies of them)")]
+    NoPasswords,
+}
+
+/// The largest password email file read: an email of 10,000 photos is about 1 MB.
+const EMAIL_FILE_MAX: u64 = 8 * 1024 * 1024;
 
 /// Starts work on named threads and hands back [`Event`]s.
 pub struct Jobs {
@@ -386,7 +411,37 @@ impl Jobs {
             for (id, password) in candidates {
                 match session.check_password(id, &password) {
                     Ok(()) => ok.push((id, password)),
-                    Err(e) => failed.push(e),
+                    Err(e) => failed.push(e.into()),
+                }
+            }
+            ev.send(Event::Unlocked(ok, failed));
+        });
+    }
+
+    /// Checks the passwords in password email files (saved `.eml` files or text copies).
+    pub fn unlock_files(&self, account: Account, paths: Vec<PathBuf>) {
+        self.spawn("unlock", move |ev| {
+            let session = account.session();
+            let (mut ok, mut failed) = (Vec::new(), Vec::new());
+            let mut found = Vec::new();
+            for path in paths {
+                let read = std::fs::File::open(&path).and_then(|file| {
+                    let mut bytes = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::Read::take(file, EMAIL_FILE_MAX), &mut bytes)?;
+                    Ok(crate::crypto::SecretBytes::from(bytes))
+                });
+                match read {
+                    Ok(bytes) => found.extend(crate::service::photo_passwords(&bytes)),
+                    Err(error) => failed.push(UnlockFailure::File { path, error }),
+                }
+            }
+            if found.is_empty() && failed.is_empty() {
+                failed.push(UnlockFailure::NoPasswords);
+            }
+            for (id, password) in found {
+                match session.check_password(id, &password) {
+                    Ok(()) => ok.push((id, password)),
+                    Err(e) => failed.push(e.into()),
                 }
             }
             ev.send(Event::Unlocked(ok, failed));
@@ -505,6 +560,14 @@ impl Jobs {
                     .add_filter("Images", &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"])
                     .pick_files(),
                 Pick::ImportFolder => dialog.set_title("Import a folder").pick_folder().map(|p| vec![p]),
+                Pick::EmailFiles(ref outbox) => {
+                    let dialog = dialog.set_title("Unlock from password emails").add_filter("Emails", &["eml", "txt"]);
+                    match outbox.as_ref().filter(|d| d.is_dir()) {
+                        Some(dir) => dialog.set_directory(dir),
+                        None => dialog,
+                    }
+                    .pick_files()
+                }
             };
             let answered_at_once = started.elapsed() < std::time::Duration::from_millis(500);
             ev.send(Event::Picked { purpose, paths, answered_at_once });

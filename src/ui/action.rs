@@ -39,6 +39,8 @@ pub(super) enum Purpose {
     Import,
     /// A folder to export these photos into.
     Export(Vec<PhotoId>),
+    /// Password email files to unlock photos from (the outbox folder, where there is one).
+    EmailFiles(Option<PathBuf>),
 }
 
 /// What the parts of the gallery ask for; applied after drawing.
@@ -53,6 +55,12 @@ pub(super) enum Action {
     Choose(Purpose),
     /// Check a typed password or a pasted email; open `then_open` if it unlocks.
     Unlock { text: Zeroizing<String>, then_open: Option<PhotoId> },
+    /// Unlock the photos listed in these password email files (`.eml` or text).
+    UnlockFiles(Vec<PathBuf>),
+    /// Ask which password email files to unlock from.
+    PickEmailFiles,
+    /// Show a folder in the system's file manager.
+    ShowFolder(PathBuf),
     /// Ask where to export these photos.
     AskExport(Vec<PhotoId>),
     /// Export these photos into a folder.

@@ -1,5 +1,7 @@
 //! The in-app file and folder chooser: used where the desktop has no file-dialog
-//! service (no xdg portal), for export targets, and for typing a path directly.
+//! service (no xdg portal), for export targets, for password email files, and for typing
+//! a path directly. It starts in Pictures (emails: the outbox), with shortcuts to the
+//! usual folders, and its list keeps one height.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -19,11 +21,39 @@ pub(super) struct Chooser {
     error: Option<String>,
 }
 
+/// The height of the list of files, whatever the folder holds.
+const LIST_HEIGHT: f32 = 260.0;
+
+/// The usual folders, by name, that exist here: Home, Pictures, Desktop, Downloads.
+fn shortcuts() -> Vec<(&'static str, PathBuf)> {
+    let Some(dirs) = directories::UserDirs::new() else { return Vec::new() };
+    let mut out = vec![("🏠 Home", dirs.home_dir().to_path_buf())];
+    for (name, dir) in
+        [("🖼 Pictures", dirs.picture_dir()), ("🖥 Desktop", dirs.desktop_dir()), ("⬇ Downloads", dirs.download_dir())]
+    {
+        if let Some(dir) = dir.filter(|d| d.is_dir()) {
+            out.push((name, dir.to_path_buf()));
+        }
+    }
+    out
+}
+
+/// Whether a file name looks like a photo the import takes.
+fn is_photo(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    matches!(ext.as_str(), "jpg" | "jpeg" | "png" | "webp" | "gif" | "bmp" | "tif" | "tiff")
+}
+
 impl Chooser {
-    /// A chooser starting in the home folder.
-    pub(super) fn new(purpose: Purpose) -> Chooser {
-        let start =
-            directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from("/"));
+    /// A chooser for `purpose`, starting in `start` when it is a folder, else in Pictures
+    /// (else the home folder).
+    pub(super) fn new(purpose: Purpose, start: Option<PathBuf>) -> Chooser {
+        let dirs = directories::UserDirs::new();
+        let start = start
+            .filter(|d| d.is_dir())
+            .or_else(|| dirs.as_ref().and_then(|d| d.picture_dir()).filter(|d| d.is_dir()).map(PathBuf::from))
+            .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"));
         let mut chooser = Chooser {
             purpose,
             dir: PathBuf::new(),
@@ -62,7 +92,21 @@ impl Chooser {
         match &self.purpose {
             Purpose::Import => ui.heading("Import photos"),
             Purpose::Export(ids) => ui.heading(format!("Export {} to a folder", super::wording::photos(ids.len()))),
+            Purpose::EmailFiles(_) => ui.heading("Unlock from password emails"),
         };
+        let mut enter = None;
+        ui.horizontal_wrapped(|ui| {
+            if let Purpose::EmailFiles(Some(outbox)) = &self.purpose
+                && ui.button("✉ Outbox").clicked()
+            {
+                enter = Some(outbox.clone());
+            }
+            for (name, dir) in shortcuts() {
+                if ui.selectable_label(self.dir == dir, name).clicked() {
+                    enter = Some(dir);
+                }
+            }
+        });
         let label = ui.label("Path");
         let mut go = false;
         ui.horizontal(|ui| {
@@ -80,30 +124,38 @@ impl Chooser {
         if go && typed.is_dir() {
             self.enter(typed.clone());
         }
-        let mut enter = None;
-        egui::ScrollArea::vertical().max_height(260.0).auto_shrink([false, true]).show(ui, |ui| {
-            for (name, is_dir) in &self.entries {
-                ui.horizontal(|ui| {
-                    if self.purpose == Purpose::Import {
-                        let mut on = self.checked.contains(name);
-                        if ui.checkbox(&mut on, "").on_hover_text("Select for import").changed() {
-                            if on {
-                                self.checked.insert(name.clone())
-                            } else {
-                                self.checked.remove(name)
-                            };
+        let ticks = !matches!(self.purpose, Purpose::Export(_));
+        egui::ScrollArea::vertical().min_scrolled_height(LIST_HEIGHT).max_height(LIST_HEIGHT).auto_shrink(false).show(
+            ui,
+            |ui| {
+                if self.entries.is_empty() {
+                    ui.label(egui::RichText::new("This folder is empty.").weak());
+                }
+                for (name, is_dir) in &self.entries {
+                    ui.horizontal(|ui| {
+                        if ticks {
+                            let mut on = self.checked.contains(name);
+                            if ui.checkbox(&mut on, "").on_hover_text("Select for import").changed() {
+                                if on {
+                                    self.checked.insert(name.clone())
+                                } else {
+                                    self.checked.remove(name)
+                                };
+                            }
                         }
-                    }
-                    if *is_dir {
-                        if ui.link(format!("📁 {name}")).clicked() {
-                            enter = Some(self.dir.join(name));
+                        if *is_dir {
+                            if ui.link(format!("📁 {name}")).clicked() {
+                                enter = Some(self.dir.join(name));
+                            }
+                        } else if is_photo(name) {
+                            ui.label(format!("🖼 {name}"));
+                        } else {
+                            ui.label(egui::RichText::new(format!("🗋 {name}")).weak());
                         }
-                    } else {
-                        ui.label(format!("🖼 {name}"));
-                    }
-                });
-            }
-        });
+                    });
+                }
+            },
+        );
         if let Some(dir) = enter {
             self.enter(dir);
         }
@@ -116,15 +168,16 @@ impl Chooser {
         match &self.purpose {
             Purpose::Import => {
                 ui.horizontal(|ui| {
+                    // Said as it is: with nothing ticked, the folder shown (and all inside it).
+                    let label = match self.checked.len() {
+                        0 if typed.is_dir() => "Import this folder".to_string(),
+                        0 => "Import this file".to_string(),
+                        n => format!("Import {n} selected"),
+                    };
                     let paths: Vec<PathBuf> = if self.checked.is_empty() {
                         vec![typed]
                     } else {
                         self.checked.iter().map(|n| self.dir.join(n)).collect()
-                    };
-                    let label = if self.checked.is_empty() {
-                        "Import".to_string()
-                    } else {
-                        format!("Import {} selected", self.checked.len())
                     };
                     if ui.button(label).clicked() {
                         if paths.iter().all(|p| p.exists()) {
@@ -132,6 +185,25 @@ impl Chooser {
                         } else {
                             self.error = Some("That path does not exist; check it or pick from the list.".into());
                         }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        actions.push(Action::CloseDialog);
+                    }
+                });
+            }
+            Purpose::EmailFiles(_) => {
+                ui.horizontal(|ui| {
+                    let paths: Vec<PathBuf> = if self.checked.is_empty() && typed.is_file() {
+                        vec![typed]
+                    } else {
+                        self.checked.iter().map(|n| self.dir.join(n)).filter(|p| p.is_file()).collect()
+                    };
+                    let label = match paths.len() {
+                        0 | 1 => "Unlock".to_string(),
+                        n => format!("Unlock from {n} files"),
+                    };
+                    if ui.add_enabled(!paths.is_empty(), egui::Button::new(label)).clicked() {
+                        actions.push(Action::UnlockFiles(paths));
                     }
                     if ui.button("Cancel").clicked() {
                         actions.push(Action::CloseDialog);

@@ -34,6 +34,11 @@ impl UnlockDialog {
         UnlockDialog { then_open, text: Zeroizing::new(String::new()), busy: false, error: None }
     }
 
+    /// A dialog already waiting for passwords read from email files.
+    pub(super) fn reading_files(then_open: Option<PhotoId>) -> UnlockDialog {
+        UnlockDialog { busy: true, ..UnlockDialog::new(then_open) }
+    }
+
     /// The password did not open anything.
     pub(super) fn failed(&mut self, why: Option<String>) {
         self.busy = false;
@@ -82,6 +87,8 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
     ui.add_space(6.0);
     let label = ui.label("Photo password or email");
     // A pasted email is long: it scrolls inside the dialog, which keeps its buttons in view.
+    // The field has one height whatever it holds, so the dialog never moves under the
+    // pointer when text is pasted.
     let field = egui::ScrollArea::vertical()
         .max_height(140.0)
         .show(ui, |ui| {
@@ -89,7 +96,7 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
                 egui::TextEdit::multiline(&mut *d.text)
                     .hint_text("XXXXX-XXXXX-XXXXX-XXXXX")
                     .font(egui::TextStyle::Monospace)
-                    .desired_rows(3)
+                    .min_size(egui::vec2(0.0, 140.0))
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(label.id)
@@ -116,6 +123,12 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
         if d.busy {
             ui.add(egui::Spinner::new());
         }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let open = ui.add_enabled(!d.busy, egui::Button::new("📂 Open email files…"));
+            if open.on_hover_text("The saved password emails (.eml), or text copies of them").clicked() {
+                actions.push(Action::PickEmailFiles);
+            }
+        });
     });
 }
 

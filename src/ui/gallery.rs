@@ -19,6 +19,7 @@ use super::prefs::Prefs;
 use super::settings::SettingsWindow;
 use super::thumbnails::Thumbnails;
 use super::viewer::Viewer;
+use super::widgets::{Room, tool_button};
 use super::wording;
 
 /// The logged-in gallery.
@@ -30,8 +31,15 @@ pub(super) struct GalleryScreen {
     dialog: Option<Dialog>,
     import: Option<ImportPanel>,
     settings: Option<SettingsWindow>,
+    /// The last message, and whether it is an error.
     status: Option<(String, bool)>,
+    /// The message as last drawn, and since when (egui's clock): news goes after
+    /// [`STATUS_SECONDS`].
+    status_drawn: Option<((String, bool), f64)>,
 }
+
+/// How long a message that is not an error stays in the status line.
+const STATUS_SECONDS: f64 = 8.0;
 
 impl GalleryScreen {
     /// The gallery of a fresh session; starts listing its photos.
@@ -46,6 +54,7 @@ impl GalleryScreen {
             import: None,
             settings: None,
             status: None,
+            status_drawn: None,
         }
     }
 
@@ -134,12 +143,22 @@ impl GalleryScreen {
                 }
                 self.status = Some((message, false));
             }
-            Event::Picked { purpose: _, paths, answered_at_once } => match paths {
-                Some(paths) => self.apply(Action::Import(paths), jobs, &mut Vec::new()),
-                // No desktop portal answered: use the in-app chooser instead.
-                None if answered_at_once => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Import))),
-                None => {}
-            },
+            Event::Picked { purpose, paths, answered_at_once } => {
+                let emails = matches!(purpose, Pick::EmailFiles(_));
+                match paths {
+                    Some(paths) if emails => self.apply(Action::UnlockFiles(paths), jobs, &mut Vec::new()),
+                    Some(paths) => self.apply(Action::Import(paths), jobs, &mut Vec::new()),
+                    // No desktop portal answered: use the in-app chooser instead.
+                    None if answered_at_once => {
+                        let purpose = match purpose {
+                            Pick::EmailFiles(outbox) => Purpose::EmailFiles(outbox),
+                            Pick::ImportFiles | Pick::ImportFolder => Purpose::Import,
+                        };
+                        self.dialog = Some(Dialog::Chooser(Chooser::new(purpose, None)));
+                    }
+                    None => {}
+                }
+            }
             Event::VaultRepair(_)
             | Event::VaultOpened(_)
             | Event::LoggedIn(_)
@@ -176,7 +195,21 @@ impl GalleryScreen {
             }
             Action::Import(_) => {}
             Action::PickImport(pick) => jobs.pick(pick),
-            Action::Choose(purpose) => self.dialog = Some(Dialog::Chooser(Chooser::new(purpose))),
+            Action::Choose(purpose) => self.dialog = Some(Dialog::Chooser(Chooser::new(purpose, None))),
+            Action::PickEmailFiles => jobs.pick(Pick::EmailFiles(Some(self.account.outbox_dir()))),
+            Action::UnlockFiles(paths) => {
+                let then_open = match &self.dialog {
+                    Some(Dialog::Unlock(d)) => d.then_open,
+                    _ => None,
+                };
+                jobs.unlock_files(self.account.clone(), paths);
+                self.dialog = Some(Dialog::Unlock(UnlockDialog::reading_files(then_open)));
+            }
+            Action::ShowFolder(folder) => {
+                if let Err(e) = open::that_detached(&folder) {
+                    self.status = Some((format!("Cannot show {}: {e}", folder.display()), true));
+                }
+            }
             Action::Unlock { text, then_open } => {
                 let candidates = super::dialogs::candidates(&text, then_open, &self.library.photos);
                 if candidates.is_empty() {
@@ -192,7 +225,7 @@ impl GalleryScreen {
                     jobs.unlock(self.account.clone(), candidates);
                 }
             }
-            Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids)))),
+            Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids), None))),
             Action::Export { ids, folder, kind } => {
                 let photos: Vec<_> = self
                     .library
@@ -276,54 +309,80 @@ impl GalleryScreen {
     fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) {
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
+            let room = Room::of(ui);
             ui.horizontal(|ui| {
-                ui.label(egui::RichText::new("🔒 Secure Photo Gallery").strong());
-                ui.separator();
-                ui.menu_button("➕ Import", |ui| {
-                    if ui.button("Photos…").clicked() {
-                        actions.push(Action::PickImport(Pick::ImportFiles));
-                        ui.close();
-                    }
-                    if ui.button("A folder…").clicked() {
-                        actions.push(Action::PickImport(Pick::ImportFolder));
-                        ui.close();
-                    }
-                    if ui.button("From a path…").clicked() {
-                        actions.push(Action::Choose(Purpose::Import));
-                        ui.close();
-                    }
-                    ui.label(egui::RichText::new("Or drop files and folders on the window").weak());
-                });
+                if room == Room::Wide {
+                    ui.label(egui::RichText::new("🔒 Secure Photo Gallery").strong());
+                    ui.separator();
+                }
+                self.import_menu(ui, room, actions);
                 let selected = self.library.selected();
                 let any = !selected.is_empty();
-                if ui.add_enabled(any, egui::Button::new("Export…")).clicked() {
+                if tool_button(ui, room, "💾", "Export…", any).clicked() {
                     actions.push(Action::AskExport(selected.clone()));
                 }
-                if ui.add_enabled(any, egui::Button::new("🗑 Delete…")).clicked() {
+                if tool_button(ui, room, "🗑", "Delete…", any).clicked() {
                     actions.push(Action::AskDelete(selected));
                 }
-                if ui.button("🔑 Unlock…").on_hover_text("Type a photo password or paste a password email").clicked()
+                let unlock = tool_button(ui, room, "🔑", "Unlock…", true);
+                if unlock
+                    .on_hover_text("Type a photo password, paste a password email, or open an email file")
+                    .clicked()
                 {
                     // A typed password is for the one photo selected, as the email says.
                     self.dialog = Some(Dialog::Unlock(UnlockDialog::new(self.library.single_selected())));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.button("🔒 Lock").clicked() {
+                    if tool_button(ui, room, "🔒", "Lock", true).clicked() {
                         actions.push(Action::Lock);
+                    }
+                    if room == Room::Narrow {
+                        // What does not fit goes into the overflow menu.
+                        ui.menu_button("…", |ui| {
+                            ui.label(format!("👤 {}", self.account.username()));
+                            if ui.button("⚙ Settings").clicked() {
+                                actions.push(Action::Settings);
+                                ui.close();
+                            }
+                            tile_size(ui, prefs, true);
+                        })
+                        .response
+                        .on_hover_text("More");
+                        return;
                     }
                     if ui.button("⚙ Settings").clicked() {
                         actions.push(Action::Settings);
                     }
-                    ui.label(format!("👤 {}", self.account.username()));
-                    ui.add(
-                        egui::Slider::new(&mut prefs.tile_size, super::prefs::TILE_SIZES)
-                            .show_value(false)
-                            .text("Tile size"),
-                    );
+                    if room == Room::Wide {
+                        ui.label(format!("👤 {}", self.account.username()));
+                    }
+                    tile_size(ui, prefs, room == Room::Wide);
                 });
             });
             ui.add_space(4.0);
         });
+    }
+
+    fn import_menu(&mut self, ui: &mut egui::Ui, room: Room, actions: &mut Vec<Action>) {
+        let title = if room == Room::Narrow { "➕" } else { "➕ Import" };
+        let menu = ui.menu_button(title, |ui| {
+            if ui.button("Photos…").clicked() {
+                actions.push(Action::PickImport(Pick::ImportFiles));
+                ui.close();
+            }
+            if ui.button("A folder…").clicked() {
+                actions.push(Action::PickImport(Pick::ImportFolder));
+                ui.close();
+            }
+            if ui.button("From a path…").clicked() {
+                actions.push(Action::Choose(Purpose::Import));
+                ui.close();
+            }
+            ui.label(egui::RichText::new("Or drop files and folders on the window").weak());
+        });
+        if room == Room::Narrow {
+            menu.response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "➕ Import"));
+        }
     }
 
     /// What the user must know about this vault, under the toolbar: that the password
@@ -367,28 +426,71 @@ impl GalleryScreen {
                     if ui.button("Set up email…").clicked() {
                         actions.push(Action::Settings);
                     }
+                    if ui.button("📂 Open outbox folder").clicked() {
+                        actions.push(Action::ShowFolder(self.account.outbox_dir()));
+                    }
                 });
             }
             ui.add_space(2.0);
         });
     }
 
+    /// The bottom line: the photo on screen in the viewer, else the counts and the
+    /// selection; then the last message. A message that is news goes after a few
+    /// seconds; an error stays until it is dismissed or replaced.
     fn status_line(&mut self, ui: &mut egui::Ui) {
+        let now = ui.input(|i| i.time);
+        if self.status != self.status_drawn.as_ref().map(|(s, _)| s.clone()) {
+            self.status_drawn = self.status.clone().map(|s| (s, now));
+        }
+        if let Some(((_, false), since)) = &self.status_drawn {
+            let left = STATUS_SECONDS - (now - since);
+            if left <= 0.0 {
+                self.status = None;
+                self.status_drawn = None;
+            } else {
+                ui.ctx().request_repaint_after(std::time::Duration::from_secs_f64(left));
+            }
+        }
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
                 let library = &self.library;
-                let (total, selected) = library.sizes();
-                ui.label(format!("{} photos, {}", library.photos.len(), human_size(total)));
-                if !library.selection.is_empty() {
-                    ui.separator();
-                    ui.label(format!("{} selected, {}", library.selection.len(), human_size(selected)));
+                match self.viewer.as_ref().and_then(|v| library.photos.get(v.index()).map(|p| (v, p))) {
+                    Some((viewer, photo)) => {
+                        ui.label(egui::RichText::new(&photo.meta.name).strong());
+                        ui.separator();
+                        ui.label(format!("{} of {}", viewer.index() + 1, library.photos.len()));
+                        ui.separator();
+                        ui.label(format!(
+                            "{} × {}, {}",
+                            photo.meta.width,
+                            photo.meta.height,
+                            human_size(photo.meta.bytes)
+                        ));
+                    }
+                    None if !library.listed => {
+                        ui.label("Loading your photos…");
+                    }
+                    None => {
+                        let (total, selected) = library.sizes();
+                        ui.label(format!("{}, {}", wording::photos(library.photos.len()), human_size(total)));
+                        if !library.selection.is_empty() {
+                            ui.separator();
+                            ui.label(format!("{} selected, {}", library.selection.len(), human_size(selected)));
+                        }
+                        if !library.recovery {
+                            ui.separator();
+                            ui.label(format!("{} unlocked", library.unlocked.len()));
+                        }
+                    }
                 }
-                ui.separator();
-                ui.label(format!("{} unlocked", library.unlocked.len()));
                 if let Some((message, error)) = &self.status {
                     ui.separator();
                     let color = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
-                    ui.colored_label(color, message);
+                    ui.add(egui::Label::new(egui::RichText::new(message).color(color)).truncate());
+                    if *error && ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                        self.status = None;
+                    }
                 }
             });
         });
@@ -402,5 +504,15 @@ impl Drop for GalleryScreen {
         if let Some(panel) = &self.import {
             panel.cancel();
         }
+    }
+}
+
+/// The tile size slider, with its name beside it when `named`, else as its tooltip.
+fn tile_size(ui: &mut egui::Ui, prefs: &mut Prefs, named: bool) {
+    let slider = egui::Slider::new(&mut prefs.tile_size, super::prefs::TILE_SIZES).show_value(false);
+    if named {
+        ui.add(slider.text("Tile size"));
+    } else {
+        ui.add(slider).on_hover_text("Tile size");
     }
 }

@@ -7,6 +7,7 @@ use egui::{Key, Rect, Sense, Vec2, pos2};
 use crate::vault::{PhotoId, PhotoInfo, PhotoMeta};
 
 use super::action::{Action, human_size};
+use super::widgets::{Room, tool_button};
 
 /// The open photo.
 pub(super) struct Viewer {
@@ -40,6 +41,11 @@ impl Viewer {
         }
     }
 
+    /// Where the photo is in the list.
+    pub(super) fn index(&self) -> usize {
+        self.index
+    }
+
     /// Whether the decoded photo is shown.
     pub(super) fn has_picture(&self) -> bool {
         self.texture.is_some()
@@ -69,24 +75,37 @@ impl Viewer {
         let neighbour = |step: isize| photos.get(index.checked_add_signed(step)?).map(|p| p.id);
         let name = photos.get(self.index).map_or(String::new(), |p| p.meta.name.clone());
         egui::Panel::top("viewer-bar").show(ui, |ui| {
+            let room = Room::of(ui);
+            let wide = room == Room::Wide;
             ui.horizontal(|ui| {
-                if ui.button("⬅ Back to photos").clicked() {
+                let back = if room == Room::Narrow {
+                    "⬅"
+                } else if wide {
+                    "⬅ Back to photos"
+                } else {
+                    "⬅ Back"
+                };
+                let back = ui.button(back).on_hover_text("Back to the photos (Esc)");
+                back.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "⬅ Back to photos"));
+                if back.clicked() {
                     actions.push(Action::CloseViewer);
                 }
                 ui.separator();
-                if ui.add_enabled(neighbour(-1).is_some(), egui::Button::new("◀ Previous")).clicked() {
+                let step = if wide { Room::Wide } else { Room::Narrow };
+                if tool_button(ui, step, "◀", "Previous", neighbour(-1).is_some()).clicked() {
                     actions.extend(neighbour(-1).map(Action::Open));
                 }
-                if ui.add_enabled(neighbour(1).is_some(), egui::Button::new("Next ▶")).clicked() {
+                if tool_button(ui, step, "▶", "Next", neighbour(1).is_some()).clicked() {
                     actions.extend(neighbour(1).map(Action::Open));
                 }
                 ui.separator();
-                if ui.button("Fit").clicked() {
-                    self.fit();
-                }
-                if ui.button("100%").clicked() {
-                    self.zoom = Some(1.0);
-                    self.pan = Vec2::ZERO;
+                if room != Room::Narrow {
+                    if ui.button("Fit").on_hover_text("Fit to the window (0)").clicked() {
+                        self.fit();
+                    }
+                    if ui.button("100%").clicked() {
+                        self.actual_size();
+                    }
                 }
                 if ui.button("➖").on_hover_text("Zoom out (-)").clicked() {
                     self.zoom_by(1.0 / 1.25);
@@ -95,15 +114,47 @@ impl Viewer {
                     self.zoom_by(1.25);
                 }
                 ui.label(self.zoom_text()).on_hover_text("0: fit to the window");
-                ui.toggle_value(&mut self.info, "ℹ Info");
+                let info = if wide { "ℹ Info" } else { "ℹ" };
+                ui.toggle_value(&mut self.info, info).on_hover_text("Details of the photo");
                 ui.separator();
-                if ui.button("💾 Export photo…").clicked() {
+                if room == Room::Narrow {
+                    ui.menu_button("…", |ui| {
+                        if ui.button("Fit to the window").clicked() {
+                            self.fit();
+                            ui.close();
+                        }
+                        if ui.button("100%").clicked() {
+                            self.actual_size();
+                            ui.close();
+                        }
+                        if ui.button("💾 Export photo…").clicked() {
+                            actions.push(Action::AskExport(vec![self.id]));
+                            ui.close();
+                        }
+                        if ui.button("🗑 Delete photo…").clicked() {
+                            actions.push(Action::AskDelete(vec![self.id]));
+                            ui.close();
+                        }
+                    })
+                    .response
+                    .on_hover_text("More");
+                    return;
+                }
+                let (export, delete) =
+                    if wide { ("Export photo…", "Delete photo…") } else { ("Export…", "Delete…") };
+                let export = ui.button(format!("💾 {export}"));
+                export.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "💾 Export photo…"));
+                if export.clicked() {
                     actions.push(Action::AskExport(vec![self.id]));
                 }
-                if ui.button("🗑 Delete photo…").clicked() {
+                let delete = ui.button(format!("🗑 {delete}"));
+                delete.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "🗑 Delete photo…"));
+                if delete.clicked() {
                     actions.push(Action::AskDelete(vec![self.id]));
                 }
-                ui.label(egui::RichText::new(&name).strong());
+                if wide {
+                    ui.add(egui::Label::new(egui::RichText::new(&name).strong()).truncate());
+                }
             });
         });
         if self.info {
@@ -116,6 +167,11 @@ impl Viewer {
         if keys {
             self.keys(ui, neighbour(-1), neighbour(1), actions);
         }
+    }
+
+    fn actual_size(&mut self) {
+        self.zoom = Some(1.0);
+        self.pan = Vec2::ZERO;
     }
 
     fn fit(&mut self) {

@@ -101,6 +101,41 @@ pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str, names: &[&str]) 
     strength.acceptable()
 }
 
+/// How much room a toolbar has: the toolbars drop words, then move things into a menu,
+/// as the window narrows (tried at 1280, 800 and 640 points wide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Room {
+    /// Icons only; the rest in an overflow menu (below 760 points).
+    Narrow,
+    /// Icons with short words (760 to 1020 points).
+    Medium,
+    /// Everything, with full words.
+    Wide,
+}
+
+impl Room {
+    /// The room left in `ui` across.
+    pub(super) fn of(ui: &egui::Ui) -> Room {
+        match ui.available_width() {
+            w if w >= 1020.0 => Room::Wide,
+            w if w >= 760.0 => Room::Medium,
+            _ => Room::Narrow,
+        }
+    }
+}
+
+/// A toolbar button: `icon` and `text` when there is room, the icon alone when not (then
+/// `text` is its tooltip and the name screen readers and tests know it by).
+pub(super) fn tool_button(ui: &mut egui::Ui, room: Room, icon: &str, text: &str, enabled: bool) -> egui::Response {
+    if room == Room::Narrow {
+        let response = ui.add_enabled(enabled, egui::Button::new(icon)).on_hover_text(text);
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, format!("{icon} {text}")));
+        response
+    } else {
+        ui.add_enabled(enabled, egui::Button::new(format!("{icon} {text}")))
+    }
+}
+
 /// Sets the light or dark theme.
 pub(super) fn apply_theme(ctx: &egui::Context, dark: bool) {
     ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
