@@ -66,7 +66,7 @@ pub enum Event {
     /// What became of one file of an import.
     ImportFile(PathBuf, FileOutcome),
     /// Where the password email went.
-    ImportMailed(String),
+    ImportMailed(crate::mail::Delivered),
     /// The import ended.
     ImportFinished(Result<ImportSummary, ImportFailed>),
     /// An export ended.
@@ -194,7 +194,7 @@ impl SettingsChange {
             }
             SettingsChange::SendTestEmail { url, from, to } => {
                 let config = none.smtp_config(&url)?;
-                SettingsDone::TestEmailSent(crate::mail::MailTransport::Smtp(config).send_test(&from, &to)?)
+                SettingsDone::TestEmailSent(crate::mail::MailTransport::Smtp(config).send_test(&from, &to)?.to_string())
             }
             SettingsChange::SendOutbox => {
                 let sent = crate::service::send_outbox(session, &none)?;
@@ -482,7 +482,7 @@ impl Jobs {
                         };
                         ev.send(Event::ImportFile(path.to_path_buf(), outcome))
                     }
-                    ImportEvent::Mailed(whither) => ev.send(Event::ImportMailed(whither.to_string())),
+                    ImportEvent::Mailed(whither) => ev.send(Event::ImportMailed(whither.clone())),
                 })
                 .map_err(|error| ImportFailed::Import { error })
             });

@@ -11,4 +11,4 @@ mod transport;
 pub use message::{PasswordEmail, PasswordEntry};
 pub use outbox::{Sent, queued, send_queued};
 pub use parse::parse_passwords;
-pub use transport::{MailError, MailRoute, MailTransport, SMTP_TIMEOUT, Security, SmtpConfig};
+pub use transport::{Delivered, MailError, MailRoute, MailTransport, SMTP_TIMEOUT, Security, SmtpConfig};

@@ -322,13 +322,13 @@ fn percent_decode(s: &str) -> String {
 
 impl MailTransport {
     /// Sends `email`, returning a short description of where it went.
-    pub fn send(&self, email: &PasswordEmail) -> Result<String, MailError> {
+    pub fn send(&self, email: &PasswordEmail) -> Result<Delivered, MailError> {
         let label = super::outbox::password_email_label(&email.username, email.entries.len());
         self.deliver(email.to_message()?, &email.to, &label)
     }
 
     /// Sends a short test message from `from` to `to`.
-    pub fn send_test(&self, from: &str, to: &str) -> Result<String, MailError> {
+    pub fn send_test(&self, from: &str, to: &str) -> Result<Delivered, MailError> {
         let message = lettre::Message::builder()
             .from(from.parse().map_err(|_| MailError::BadAddress(from.to_string()))?)
             .to(to.parse().map_err(|_| MailError::BadAddress(to.to_string()))?)
@@ -340,16 +340,36 @@ impl MailTransport {
     }
 
     /// `label` names the file when the message goes to the outbox.
-    fn deliver(&self, message: lettre::Message, to: &str, label: &str) -> Result<String, MailError> {
+    fn deliver(&self, message: lettre::Message, to: &str, label: &str) -> Result<Delivered, MailError> {
         match self {
-            MailTransport::Outbox(dir) => {
-                let file = super::outbox::save(dir, label, &message.formatted())?;
-                Ok(format!("saved to the outbox: {}", file.display()))
-            }
+            MailTransport::Outbox(dir) => Ok(Delivered::Saved(super::outbox::save(dir, label, &message.formatted())?)),
             MailTransport::Smtp(config) => {
                 config.transport()?.send(&message).map_err(|e| config.classify(&e))?;
-                Ok(format!("sent to {to} through {}", config.describe()))
+                Ok(Delivered::Sent { to: to.to_string(), server: config.describe() })
             }
+        }
+    }
+}
+
+/// Where an email went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Saved as this file in the outbox.
+    Saved(std::path::PathBuf),
+    /// Accepted by the SMTP server for this address.
+    Sent {
+        /// The recipient.
+        to: String,
+        /// The server, described (host, port, security, user).
+        server: String,
+    },
+}
+
+impl std::fmt::Display for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Delivered::Saved(file) => write!(f, "saved to the outbox: {}", file.display()),
+            Delivered::Sent { to, server } => write!(f, "sent to {to} through {server}"),
         }
     }
 }

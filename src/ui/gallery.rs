@@ -282,7 +282,7 @@ impl GalleryScreen {
         self.notices(ui, &mut actions);
         self.status_line(ui);
         if let Some(panel) = self.import.as_mut()
-            && !panel.ui(ui)
+            && !panel.ui(ui, &mut actions)
         {
             self.import = None;
         }

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::jobs::{Event, FileOutcome};
+use crate::mail::Delivered;
 use crate::service::import::ImportSummary;
 
-use super::action::human_size;
+use super::action::{Action, human_size};
 
 /// One import's progress and outcome.
 pub(super) struct ImportPanel {
@@ -21,7 +22,7 @@ pub(super) struct ImportPanel {
     started: Option<Instant>,
     imported: usize,
     refused: Vec<(PathBuf, String)>,
-    mailed: Option<String>,
+    mailed: Option<Delivered>,
     outcome: Option<Result<ImportSummary, String>>,
 }
 
@@ -75,84 +76,133 @@ impl ImportPanel {
         self.outcome = Some(outcome);
     }
 
-    /// Draws the panel; `false` once the user closed it.
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui) -> bool {
+    /// Draws the panel; `false` once the user closed it. It keeps one layout from start to
+    /// end: a line of text with Cancel (then Close) at the right edge, where the pointer
+    /// finds it, and a second line (the progress bar, then where the password email went);
+    /// refusals wait, folded, under that.
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
         let mut keep = true;
         egui::Panel::bottom("import-panel").show(ui, |ui| {
-            ui.add_space(6.0);
-            match &self.outcome {
-                None => self.progress(ui),
-                Some(outcome) => keep = self.summary(ui, outcome.clone()),
-            }
-            ui.add_space(6.0);
-        });
-        keep
-    }
-
-    fn progress(&self, ui: &mut egui::Ui) {
-        let elapsed = self.started.map_or(0.0, |s| s.elapsed().as_secs_f32()).max(0.001);
-        let fraction = if self.total == 0 { 0.0 } else { self.done as f32 / self.total as f32 };
-        let speed = self.bytes as f64 / f64::from(elapsed);
-        let left = if self.done == 0 {
-            String::new()
-        } else {
-            let secs = elapsed / self.done as f32 * (self.total - self.done) as f32;
-            format!(" · about {secs:.0} s left")
-        };
-        ui.horizontal(|ui| {
-            ui.add(egui::Spinner::new());
-            ui.label(format!("Importing {} of {} files · {}/s{left}", self.done, self.total, human_size(speed as u64)));
-            if ui.button("Cancel").clicked() {
-                self.cancel();
-            }
-        });
-        ui.add(egui::ProgressBar::new(fraction).show_percentage());
-    }
-
-    fn summary(&self, ui: &mut egui::Ui, outcome: Result<ImportSummary, String>) -> bool {
-        let mut keep = true;
-        ui.horizontal(|ui| {
-            match &outcome {
-                Ok(s) => {
-                    let mut text = format!("Imported {}", super::wording::photos(s.imported));
-                    if s.duplicates > 0 {
-                        text +=
-                            &format!(", skipped {}", super::wording::count(s.duplicates, "duplicate", "duplicates"));
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    match &self.outcome {
+                        None => {
+                            if ui.button("Cancel").clicked() {
+                                self.cancel();
+                            }
+                        }
+                        Some(_) => keep = !ui.button("Close").clicked(),
                     }
-                    if s.failed > 0 {
-                        text += &format!(", refused {}", s.failed);
-                    }
-                    if s.cancelled {
-                        text += " (cancelled)";
-                    }
-                    ui.label(egui::RichText::new(text).strong());
-                }
-                Err(e) => {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("Import failed: {e}"));
-                }
-            }
-            if ui.button("Close").clicked() {
-                keep = false;
-            }
-        });
-        if let Some(mailed) = &self.mailed {
-            ui.label(format!("📧 Password email {mailed}"));
-        }
-        let refused = &self.refused;
-        if !refused.is_empty() {
-            egui::CollapsingHeader::new(format!(
-                "{} not imported",
-                super::wording::count(refused.len(), "file", "files")
-            ))
-            .default_open(true)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
-                    for (path, reason) in refused {
-                        ui.label(format!("{}: {reason}", path.display()));
-                    }
+                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| match &self.outcome {
+                        None => {
+                            ui.add(egui::Spinner::new().size(14.0));
+                            ui.add(egui::Label::new(self.progress_text()).truncate());
+                        }
+                        Some(Ok(summary)) => {
+                            ui.add(egui::Label::new(egui::RichText::new(summary_text(summary)).strong()).truncate());
+                        }
+                        Some(Err(e)) => {
+                            let text =
+                                egui::RichText::new(format!("Import failed: {e}")).color(ui.visuals().error_fg_color);
+                            ui.add(egui::Label::new(text).truncate());
+                        }
+                    });
                 });
             });
-        }
+            match (&self.outcome, &self.mailed) {
+                (None, _) => {
+                    let fraction = if self.total == 0 { 0.0 } else { self.done as f32 / self.total as f32 };
+                    ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_height(16.0));
+                }
+                (Some(_), Some(Delivered::Saved(file))) => {
+                    ui.horizontal(|ui| {
+                        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        ui.add(
+                            egui::Label::new(format!("📧 Password email saved in the outbox as “{name}”")).truncate(),
+                        );
+                        if let Some(folder) = file.parent()
+                            && ui.small_button("📂 Show").on_hover_text("Open the outbox folder").clicked()
+                        {
+                            actions.push(Action::ShowFolder(folder.to_path_buf()));
+                        }
+                    });
+                }
+                (Some(_), Some(Delivered::Sent { to, .. })) => {
+                    ui.label(format!("📧 Password email sent to {to}"));
+                }
+                (Some(_), None) => {}
+            }
+            if self.outcome.is_some() && !self.refused.is_empty() {
+                let title = format!("{} not imported", super::wording::count(self.refused.len(), "file", "files"));
+                egui::CollapsingHeader::new(title).default_open(false).show(ui, |ui| {
+                    egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
+                        for (path, reason) in &self.refused {
+                            ui.label(format!("{}: {reason}", path.display()));
+                        }
+                    });
+                });
+            }
+            ui.add_space(4.0);
+        });
         keep
+    }
+
+    /// `Importing 12 of 40 files · 8.1 MB/s · about 20 s left`: the time left only once it
+    /// can be told (two seconds in, a tenth done), from the bytes still to read.
+    fn progress_text(&self) -> String {
+        let elapsed = self.started.map_or(0.0, |s| s.elapsed().as_secs_f64());
+        let speed = if elapsed > 0.0 { self.bytes as f64 / elapsed } else { 0.0 };
+        let mut text = format!("Importing {} of {} files", self.done, self.total);
+        if elapsed >= 1.0 {
+            text += &format!(" · {}/s", human_size(speed as u64));
+        }
+        if let Some(left) = time_left(elapsed, self.done, self.total) {
+            text += &format!(" · {left}");
+        }
+        text
+    }
+}
+
+/// What is left to wait, said roughly, once `done` of `total` took `elapsed` seconds;
+/// `None` while too little is known to say.
+fn time_left(elapsed: f64, done: usize, total: usize) -> Option<String> {
+    if done == 0 || total == 0 || elapsed < 2.0 || (done as f64) < total as f64 / 10.0 {
+        return None;
+    }
+    let secs = elapsed / done as f64 * (total - done) as f64;
+    Some(match secs {
+        s if s < 10.0 => "a few seconds left".into(),
+        s if s < 60.0 => format!("about {} s left", (s / 5.0).ceil() * 5.0),
+        s => format!("about {} min left", (s / 60.0).ceil()),
+    })
+}
+
+/// `Imported 3 photos, skipped 1 duplicate, refused 2 (cancelled)`.
+fn summary_text(s: &ImportSummary) -> String {
+    let mut text = format!("Imported {}", super::wording::photos(s.imported));
+    if s.duplicates > 0 {
+        text += &format!(", skipped {}", super::wording::count(s.duplicates, "duplicate", "duplicates"));
+    }
+    if s.failed > 0 {
+        text += &format!(", refused {}", s.failed);
+    }
+    if s.cancelled {
+        text += " (cancelled)";
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_is_said_only_when_it_can_be_told_and_never_as_zero() {
+        assert_eq!(time_left(1.0, 5, 10), None, "too early");
+        assert_eq!(time_left(30.0, 1, 100), None, "too little done");
+        assert_eq!(time_left(10.0, 43, 100).as_deref(), Some("about 15 s left"));
+        assert_eq!(time_left(10.0, 99, 100).as_deref(), Some("a few seconds left"));
+        assert_eq!(time_left(60.0, 20, 100).as_deref(), Some("about 4 min left"));
     }
 }

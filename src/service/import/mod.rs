@@ -86,7 +86,7 @@ pub enum ImportEvent<'a> {
         bytes: u64,
     },
     /// A batch's password email was accepted.
-    Mailed(&'a str),
+    Mailed(&'a crate::mail::Delivered),
     /// A photo was stored.
     Imported(PhotoId, &'a Path),
     /// A file was not imported.
