@@ -470,6 +470,24 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     h.get_by_label("Light").click();
     h.run_ok();
     assert_eq!(h.ctx.theme(), egui::Theme::Light);
+    // The window sits under the toolbar, which stays usable.
+    let settings_top = h.get_by_label("Appearance").rect().top();
+    assert!(h.get_by_label("🔒 Lock").rect().bottom() < settings_top, "the toolbar is not covered");
+    // A server that does not answer: the check runs with a spinner, and the refusal is
+    // said in red inside the window.
+    h.get_by_label("SMTP (STARTTLS)").click();
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "Host", "127.0.0.1");
+    h.get_by_label("Save mail settings").click();
+    h.run_ok();
+    assert!(
+        has_label(&h, "Checking the server…") || h.query_by_label_contains("⚠").is_some(),
+        "the check is shown under way"
+    );
+    wait_for(&mut h, "the refusal", |h| h.query_by_label_contains("⚠").is_some());
+    h.snapshot("settings");
+    h.get_by_label("Outbox folder").click();
+    h.run_ok();
     type_into(&mut h, Role::PasswordInput, "Current password", PASSWORD);
     type_into(&mut h, Role::PasswordInput, "New password", "a better passphrase");
     type_into(&mut h, Role::PasswordInput, "Repeat new password", "a better passphrase");
@@ -485,8 +503,11 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     // is egui's clock, which kittest moves 0.25 s a frame.
     h.get_by_label("⚙ Settings").click();
     h.run_ok();
-    type_into(&mut h, Role::SpinButton, "Lock after", "1");
-    h.key_press(egui::Key::Enter);
+    h.get_by_label("Lock after").click();
+    h.run_ok();
+    h.get_by_label("1 minute").click();
+    h.run_ok();
+    h.get_by_label("Close window").click();
     h.run_ok();
     let idle_frames = |h: &mut Harness<'_, GalleryApp>, seconds: u32| {
         for _ in 0..seconds * 4 {

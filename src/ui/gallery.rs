@@ -74,11 +74,12 @@ impl GalleryScreen {
             Event::Listed(Ok(photos)) => self.library.listed(photos),
             Event::Listed(Err(e)) => self.status = Some((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => {
+                // Said in the settings window when it is open, else in the status line.
                 let message = e.to_string();
-                if let Some(s) = self.settings.as_mut() {
-                    s.failed(&message);
+                match self.settings.as_mut() {
+                    Some(s) => s.failed(&message),
+                    None => self.status = Some((message, true)),
                 }
-                self.status = Some((message, true));
             }
             Event::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
             Event::Unlocked(ok, failed) => {
@@ -138,10 +139,10 @@ impl GalleryScreen {
                 let message = wording::settings_done(&done);
                 // The previews may have changed: what is on screen is loaded again.
                 self.thumbnails.reload_all();
-                if let Some(s) = self.settings.as_mut() {
-                    s.saved(&message, &self.account);
+                match self.settings.as_mut() {
+                    Some(s) => s.saved(&message, &self.account),
+                    None => self.status = Some((message, false)),
                 }
-                self.status = Some((message, false));
             }
             Event::Picked { purpose, paths, answered_at_once } => {
                 let emails = matches!(purpose, Pick::EmailFiles(_));
@@ -278,7 +279,7 @@ impl GalleryScreen {
         }
         // A dialog is modal for the keyboard too: keys go to it, never to what is behind.
         let keys = self.dialog.is_none();
-        self.toolbar(ui, prefs, &mut actions);
+        let toolbar_bottom = self.toolbar(ui, prefs, &mut actions);
         self.notices(ui, &mut actions);
         self.status_line(ui);
         if let Some(panel) = self.import.as_mut()
@@ -295,7 +296,7 @@ impl GalleryScreen {
             dialog.ui(ui.ctx(), &self.library.photos, &mut actions);
         }
         if let Some(settings) = self.settings.as_mut()
-            && !settings.ui(ui.ctx(), &self.account, jobs, prefs)
+            && !settings.ui(ui.ctx(), toolbar_bottom, &self.account, jobs, prefs)
         {
             self.settings = None;
         }
@@ -306,8 +307,9 @@ impl GalleryScreen {
         cmds
     }
 
-    fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) {
-        egui::Panel::top("toolbar").show(ui, |ui| {
+    /// Draws the toolbar; returns its bottom edge.
+    fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) -> f32 {
+        let panel = egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             let room = Room::of(ui);
             ui.horizontal(|ui| {
@@ -361,6 +363,7 @@ impl GalleryScreen {
             });
             ui.add_space(4.0);
         });
+        panel.response.rect.bottom()
     }
 
     fn import_menu(&mut self, ui: &mut egui::Ui, room: Room, actions: &mut Vec<Action>) {

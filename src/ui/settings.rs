@@ -1,5 +1,8 @@
-//! Settings: appearance, auto-lock, mail delivery (SMTP with a test email, or the
-//! outbox) and the login password. Slow parts (SMTP, Argon2) run on a worker.
+//! Settings: appearance; security (auto-lock, the previews of locked photos, the login
+//! password); mail delivery (SMTP with a test email, or the outbox). Slow parts (SMTP,
+//! Argon2) run on a worker, with a spinner here until they answer; what they answer is
+//! said inside the window, errors in red. The window sits under the toolbar, never over
+//! it, and scrolls when the app's window is short.
 
 use zeroize::Zeroizing;
 
@@ -9,6 +12,9 @@ use crate::mail::{Security, SmtpConfig};
 use crate::service::Account;
 
 use super::prefs::Prefs;
+
+/// The auto-lock choices, in minutes (0: never).
+const LOCK_AFTER: [u32; 8] = [1, 2, 5, 10, 15, 30, 60, 0];
 
 /// The settings window's form state.
 pub(super) struct SettingsWindow {
@@ -26,7 +32,10 @@ pub(super) struct SettingsWindow {
     current: Zeroizing<String>,
     new: Zeroizing<String>,
     repeat: Zeroizing<String>,
-    message: Option<String>,
+    /// The last answer, and whether it is an error.
+    message: Option<(String, bool)>,
+    /// A change is on its way to the worker (an SMTP check takes up to 15 s).
+    busy: Option<&'static str>,
 }
 
 impl SettingsWindow {
@@ -52,13 +61,22 @@ impl SettingsWindow {
             new: Zeroizing::new(String::new()),
             repeat: Zeroizing::new(String::new()),
             message: None,
+            busy: None,
         }
+    }
+
+    /// Sends `change` to the worker, saying what is under way meanwhile.
+    fn send(&mut self, change: SettingsChange, doing: &'static str, account: &Account, jobs: &Jobs) {
+        self.message = None;
+        self.busy = Some(doing);
+        jobs.settings(account.clone(), change);
     }
 
     /// A change was saved.
     pub(super) fn saved(&mut self, message: &str, account: &Account) {
         self.queued = account.queued_emails();
-        self.message = Some(message.to_string());
+        self.busy = None;
+        self.message = Some((message.to_string(), false));
         self.password = Zeroizing::new(String::new());
         self.current = Zeroizing::new(String::new());
         self.new = Zeroizing::new(String::new());
@@ -67,15 +85,32 @@ impl SettingsWindow {
 
     /// A change failed: the reason shows in the window.
     pub(super) fn failed(&mut self, why: &str) {
-        self.message = Some(why.to_string());
+        self.busy = None;
+        self.message = Some((why.to_string(), true));
     }
 
-    /// Draws the window; `false` once closed.
-    pub(super) fn ui(&mut self, ctx: &egui::Context, account: &Account, jobs: &Jobs, prefs: &mut Prefs) -> bool {
+    /// Draws the window below `top` (the toolbar's bottom edge); `false` once closed.
+    pub(super) fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        top: f32,
+        account: &Account,
+        jobs: &Jobs,
+        prefs: &mut Prefs,
+    ) -> bool {
         let mut open = true;
-        egui::Window::new("Settings").open(&mut open).collapsible(false).resizable(false).default_width(440.0).show(
-            ctx,
-            |ui| {
+        let room = ctx.content_rect().height() - top - 16.0;
+        egui::Window::new("Settings")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .default_width(440.0)
+            .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-8.0, top + 8.0))
+            .default_height(room.max(160.0))
+            .max_height(room.max(160.0))
+            .vscroll(true)
+            .show(ctx, |ui| {
+                self.answer(ui);
                 ui.heading("Appearance");
                 ui.horizontal(|ui| {
                     if ui.radio_value(&mut prefs.dark, true, "Dark").changed()
@@ -84,28 +119,52 @@ impl SettingsWindow {
                         super::widgets::apply_theme(ui.ctx(), prefs.dark);
                     }
                 });
+                ui.separator();
+                ui.heading("Security");
                 ui.horizontal(|ui| {
                     let label = ui.label("Lock after");
-                    ui.add(egui::DragValue::new(&mut prefs.auto_lock_minutes).range(0..=240).suffix(" min"))
+                    let said = |m: u32| match m {
+                        0 => "Never".to_string(),
+                        1 => "1 minute".to_string(),
+                        m => format!("{m} minutes"),
+                    };
+                    egui::ComboBox::from_id_salt("lock-after")
+                        .selected_text(said(prefs.auto_lock_minutes))
+                        .show_ui(ui, |ui| {
+                            for m in LOCK_AFTER {
+                                ui.selectable_value(&mut prefs.auto_lock_minutes, m, said(m));
+                            }
+                        })
+                        .response
                         .labelled_by(label.id);
-                    ui.label("without input (0: never)");
+                    ui.label(egui::RichText::new("without use").weak());
                 });
-                ui.separator();
-                ui.heading("Privacy");
+                ui.add_space(4.0);
                 if super::widgets::previews_choice(ui, &mut self.previews) {
-                    jobs.settings(account.clone(), SettingsChange::SetPreviews(self.previews));
+                    self.send(SettingsChange::SetPreviews(self.previews), "Saving…", account, jobs);
                 }
+                ui.add_space(4.0);
+                self.password_ui(ui, account, jobs);
                 ui.separator();
                 self.mail_ui(ui, account, jobs);
-                ui.separator();
-                self.password_ui(ui, account, jobs);
-                if let Some(message) = &self.message {
-                    ui.separator();
-                    ui.label(message);
-                }
-            },
-        );
+            });
         open
+    }
+
+    /// What is under way, or the last answer: at the top of the window, where it is seen.
+    fn answer(&mut self, ui: &mut egui::Ui) {
+        if let Some(doing) = self.busy {
+            ui.horizontal(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.label(doing);
+            });
+            ui.separator();
+        } else if let Some((message, error)) = &self.message {
+            let color = if *error { ui.visuals().error_fg_color } else { egui::Color32::from_rgb(40, 160, 90) };
+            let mark = if *error { "⚠" } else { "✔" };
+            ui.colored_label(color, format!("{mark} {message}"));
+            ui.separator();
+        }
     }
 
     fn mail_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
@@ -115,6 +174,12 @@ impl SettingsWindow {
             ui.radio_value(&mut self.security, Some(Security::StartTls), "SMTP (STARTTLS)");
             ui.radio_value(&mut self.security, Some(Security::ImplicitTls), "SMTP (TLS)");
         });
+        // The usual port goes with the security chosen, unless another was typed.
+        match self.security {
+            Some(Security::ImplicitTls) if self.port == 587 => self.port = 465,
+            Some(Security::StartTls) if self.port == 465 => self.port = 587,
+            _ => {}
+        }
         let Some(security) = self.security else {
             ui.label(format!("Emails are saved as .eml files in {}", account.outbox_dir().display()));
             ui.label(
@@ -123,49 +188,66 @@ impl SettingsWindow {
                 )
                 .color(ui.visuals().warn_fg_color),
             );
-            if ui.button("Use the outbox").clicked() {
-                jobs.settings(account.clone(), SettingsChange::UseOutbox);
-            }
+            ui.horizontal(|ui| {
+                if ui.add_enabled(self.busy.is_none(), egui::Button::new("Use the outbox")).clicked() {
+                    self.send(SettingsChange::UseOutbox, "Saving…", account, jobs);
+                }
+                if ui.button("📂 Open outbox folder").clicked()
+                    && let Err(e) = open::that_detached(account.outbox_dir())
+                {
+                    self.message = Some((format!("Cannot open the outbox folder: {e}"), true));
+                }
+            });
             return;
         };
+        ui.label(
+            egui::RichText::new(
+                "Examples: Gmail: smtp.gmail.com, SMTP (STARTTLS), port 587, your address and an app password. \
+                 Fastmail: smtp.fastmail.com, SMTP (TLS), port 465.",
+            )
+            .weak(),
+        );
         egui::Grid::new("smtp").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-            for (label, text, password) in [
-                ("Host", &mut self.host, false),
-                ("User", &mut self.user, false),
-                ("Password", &mut *self.password, true),
-                ("From", &mut self.from, false),
+            for (label, text, password, hint) in [
+                ("Host", &mut self.host, false, "smtp.example.com"),
+                ("User", &mut self.user, false, "you@example.com"),
+                ("Password", &mut *self.password, true, ""),
+                ("From", &mut self.from, false, "optional: Photos <you@example.com>"),
             ] {
                 let l = ui.label(label);
                 if password {
                     super::widgets::secret_field(ui, text, 260.0).labelled_by(l.id);
                 } else {
-                    ui.add(egui::TextEdit::singleline(text).desired_width(260.0)).labelled_by(l.id);
+                    ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(260.0)).labelled_by(l.id);
                 }
                 ui.end_row();
             }
-            ui.label("Port");
-            ui.add(egui::DragValue::new(&mut self.port).range(1..=65535));
+            let l = ui.label("Port");
+            ui.add(egui::DragValue::new(&mut self.port).range(1..=65535)).labelled_by(l.id);
             ui.end_row();
         });
         let url = SmtpConfig::url_from_parts(security, &self.host, self.port, &self.user, &self.password)
             .map(Zeroizing::new)
             .map_err(|e| e.to_string());
         let mut change = None;
+        let free = self.busy.is_none();
         ui.horizontal(|ui| {
             let to = account.profile().email;
             let from = self.from.trim().to_string();
-            if ui.button("Send test email").clicked() {
+            if ui.add_enabled(free, egui::Button::new("Send test email")).clicked() {
                 let from = if from.is_empty() { to.clone() } else { from.clone() };
-                change = Some(url.clone().map(|url| SettingsChange::SendTestEmail { url, from, to }));
+                change = Some(
+                    url.clone().map(|url| (SettingsChange::SendTestEmail { url, from, to }, "Sending a test email…")),
+                );
             }
-            if ui.button("Save mail settings").clicked() {
+            if ui.add_enabled(free, egui::Button::new("Save mail settings")).clicked() {
                 let from = (!from.is_empty()).then_some(from);
-                change = Some(url.clone().map(|url| SettingsChange::UseSmtp { url, from }));
+                change = Some(url.clone().map(|url| (SettingsChange::UseSmtp { url, from }, "Checking the server…")));
             }
         });
         match change {
-            Some(Ok(change)) => jobs.settings(account.clone(), change),
-            Some(Err(bad_url)) => self.message = Some(bad_url),
+            Some(Ok((change, doing))) => self.send(change, doing, account, jobs),
+            Some(Err(bad_url)) => self.message = Some((bad_url, true)),
             None => {}
         }
         if account.uses_smtp() && self.queued > 0 {
@@ -175,15 +257,16 @@ impl SettingsWindow {
             };
             ui.horizontal_wrapped(|ui| {
                 ui.label(waiting);
-                if ui.button("Send them now").on_hover_text("Each one sent is deleted from this computer").clicked() {
-                    jobs.settings(account.clone(), SettingsChange::SendOutbox);
+                let send = ui.add_enabled(free, egui::Button::new("Send them now"));
+                if send.on_hover_text("Each one sent is deleted from this computer").clicked() {
+                    self.send(SettingsChange::SendOutbox, "Sending the queued emails…", account, jobs);
                 }
             });
         }
     }
 
     fn password_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
-        ui.heading("Login password");
+        ui.label(egui::RichText::new("Login password").strong());
         egui::Grid::new("password").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             for (label, text) in [
                 ("Current password", &mut self.current),
@@ -195,13 +278,15 @@ impl SettingsWindow {
                 ui.end_row();
             }
         });
-        let ready = !self.current.is_empty() && !self.new.is_empty() && self.new == self.repeat;
+        let profile = account.profile();
+        let strong = super::widgets::strength_meter(ui, &self.new, &[account.username(), &profile.email]);
+        let ready = self.busy.is_none() && !self.current.is_empty() && strong && self.new == self.repeat;
         if !self.repeat.is_empty() && self.new != self.repeat {
             ui.colored_label(ui.visuals().warn_fg_color, "The new passwords differ.");
         }
         if ui.add_enabled(ready, egui::Button::new("Change password")).clicked() {
             let (current, new) = (self.current.clone(), self.new.clone());
-            jobs.settings(account.clone(), SettingsChange::ChangePassword { current, new });
+            self.send(SettingsChange::ChangePassword { current, new }, "Checking the current password…", account, jobs);
         }
     }
 }
