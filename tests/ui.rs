@@ -664,3 +664,44 @@ fn a_saved_password_email_file_unlocks_its_photos() {
     });
     assert!(h.query_by_label_contains("Unlocked 3 photos").is_some());
 }
+
+#[test]
+fn the_viewer_shows_where_and_how_a_photo_was_taken_and_plays_an_animation() {
+    use secure_photo_gallery::fuzzing::fixtures::{exif_segment, jpeg_with_segments, shooting_exif};
+    let env = Env::new();
+    env.register("gina");
+    let photos = env.path("photos");
+    write(&photos, "eiffel.jpg", &jpeg_with_segments(&jpeg(400, 300, 90), &[exif_segment(&shooting_exif())]));
+    write(&photos, "wave.gif", &gif(120, 90, 91));
+    env.import("gina", &[&photos]);
+    let email = String::from_utf8(std::fs::read(&env.emails()[0]).unwrap()).unwrap();
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "gina");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, .. }));
+    h.get_by_label("eiffel.jpg (locked)").click();
+    h.run_ok();
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
+    h.run_ok();
+    h.event(egui::Event::Paste(email));
+    h.run_ok();
+    h.get_by_label("Unlock").click();
+    wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
+    // The position, with a link that opens a map only when clicked, and the exposure.
+    assert!(has_label(&h, "48.85822° N, 2.29450° E"));
+    assert!(has_label(&h, "🗺 Open in map"));
+    for shown in ["f/1.8", "1/250 s", "200", "4.2 mm"] {
+        assert!(has_label(&h, shown), "{shown}");
+    }
+    // The GIF (two frames) plays.
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    h.get_by_label("wave.gif").click();
+    h.run_ok();
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the animation", |h| has_label(h, "2 frames"));
+}

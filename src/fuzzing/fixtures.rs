@@ -180,3 +180,42 @@ pub fn tiff(width: u32, height: u32, layout: TiffLayout) -> Vec<u8> {
     out.extend_from_slice(&0u32.to_le_bytes());
     out
 }
+
+/// An EXIF block (little-endian TIFF) as a phone writes one: exposure 1/250 s, f/1.8,
+/// ISO 200, 4.2 mm, and the position 48° 51' 29.6" N, 2° 17' 40.2" E.
+pub fn shooting_exif() -> Vec<u8> {
+    // IFD0: ExifIFD pointer and GPS pointer; Exif IFD: exposure, f-number, ISO, focal
+    // length; GPS IFD: 48° 51' 29.6" N, 2° 17' 40.2" E.
+    let mut t = b"II*\0".to_vec();
+    t.extend_from_slice(&8u32.to_le_bytes());
+    let exif_at = 8 + 2 + 2 * 12 + 4;
+    let exif_len = 2 + 4 * 12 + 4;
+    let gps_at = exif_at + exif_len;
+    let gps_len = 2 + 4 * 12 + 4;
+    let data = gps_at + gps_len;
+    t.extend_from_slice(&2u16.to_le_bytes());
+    ifd_entry(&mut t, 0x8769, 4, 1, exif_at as u32);
+    ifd_entry(&mut t, 0x8825, 4, 1, gps_at as u32);
+    t.extend_from_slice(&0u32.to_le_bytes());
+    // Rationals after the IFDs: exposure 1/250, f 1.8, focal 4.2, lat (3), lon (3).
+    let rationals: [(u32, u32); 9] =
+        [(1, 250), (18, 10), (42, 10), (48, 1), (51, 1), (296, 10), (2, 1), (17, 1), (402, 10)];
+    let at = |i: usize| (data + 8 * i) as u32;
+    t.extend_from_slice(&4u16.to_le_bytes());
+    ifd_entry(&mut t, 0x829A, 5, 1, at(0));
+    ifd_entry(&mut t, 0x829D, 5, 1, at(1));
+    ifd_entry(&mut t, 0x8827, 3, 1, 200);
+    ifd_entry(&mut t, 0x920A, 5, 1, at(2));
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t.extend_from_slice(&4u16.to_le_bytes());
+    ifd_entry(&mut t, 0x0001, 2, 2, u32::from_le_bytes(*b"N\0\0\0"));
+    ifd_entry(&mut t, 0x0002, 5, 3, at(3));
+    ifd_entry(&mut t, 0x0003, 2, 2, u32::from_le_bytes(*b"E\0\0\0"));
+    ifd_entry(&mut t, 0x0004, 5, 3, at(6));
+    t.extend_from_slice(&0u32.to_le_bytes());
+    for (n, d) in rationals {
+        t.extend_from_slice(&n.to_le_bytes());
+        t.extend_from_slice(&d.to_le_bytes());
+    }
+    t
+}

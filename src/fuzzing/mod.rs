@@ -71,6 +71,10 @@ pub fn image_import(data: &[u8]) {
     let thumb = image::load_from_memory(&analysis.thumbnail_jpeg).expect("our thumbnail decodes");
     let max = crate::imaging::THUMBNAIL_MAX_SIDE;
     assert!(thumb.width() <= max && thumb.height() <= max);
+    let _ = crate::imaging::photo_details(data);
+    if let Some(frames) = crate::imaging::animation_frames(data, 256) {
+        assert!(frames.iter().all(|(f, _)| f.width() <= 256 && f.height() <= 256));
+    }
     if let Ok(stripped) = crate::imaging::strip_metadata(data, analysis.orientation) {
         let again = crate::imaging::analyze(&stripped).expect("a stripped photo still imports");
         assert_eq!((again.width, again.height), (analysis.width, analysis.height));

@@ -124,7 +124,10 @@ pub(crate) fn format_name(format: ImageFormat) -> &'static str {
 
 /// Runs a decoder on one file's bytes with a panic caught: a panic inside a decoder or a
 /// parser becomes [`ImageError::DecoderFailed`] for that file, and the import goes on.
-fn catching_panics<T>(bytes: &[u8], decode: impl FnOnce() -> Result<T, ImageError>) -> Result<T, ImageError> {
+pub(super) fn catching_panics<T>(
+    bytes: &[u8],
+    decode: impl FnOnce() -> Result<T, ImageError>,
+) -> Result<T, ImageError> {
     crate::platform::panic_guard::catch_panic(decode).unwrap_or_else(|panic| {
         let format = image::guess_format(bytes).map_or("image", format_name);
         // "the image decoder failed on this image file" reads well enough for no format.

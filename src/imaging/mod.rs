@@ -4,6 +4,7 @@
 //! without touching its pixels. Knows nothing about keys or storage.
 
 mod analyze;
+mod details;
 mod exif;
 mod jpeg;
 mod planar_tiff;
@@ -12,5 +13,6 @@ mod strip;
 pub use analyze::{
     Analysis, ImageError, PLACEHOLDER_MAX_SIDE, THUMBNAIL_MAX_SIDE, analyze, decode_for_display, placeholder_jpeg,
 };
+pub use details::{PhotoDetails, animation_frames, photo_details};
 pub use exif::ExifSummary;
 pub use strip::{StripError, strip_metadata};

@@ -51,7 +51,7 @@ pub enum Event {
     /// Passwords checked: the ones that opened their photo, and why others did not.
     Unlocked(Vec<(PhotoId, PhotoPassword)>, Vec<UnlockFailure>),
     /// A photo decrypted and decoded for the viewer.
-    Opened(PhotoId, Result<(PhotoMeta, image::RgbaImage), OpenPhotoError>),
+    Opened(PhotoId, Result<OpenedPhoto, OpenPhotoError>),
     /// Import progress: files analysed of the total, bytes read, when it started.
     ImportProgress {
         /// Files analysed so far.
@@ -219,6 +219,21 @@ impl SettingsChange {
         })
     }
 }
+
+/// A photo decrypted and decoded for the viewer.
+pub struct OpenedPhoto {
+    /// Its stored metadata.
+    pub meta: PhotoMeta,
+    /// The picture, upright, at most [`VIEWER_MAX_SIDE`] pixels a side.
+    pub picture: image::RgbaImage,
+    /// An animation's frames and how long each shows (`None`: a still picture).
+    pub frames: Option<Vec<(image::RgbaImage, std::time::Duration)>>,
+    /// Where and how it was taken, from its EXIF.
+    pub details: crate::imaging::PhotoDetails,
+}
+
+/// The largest side of an animation's frames in the viewer (all are kept in memory).
+const ANIMATION_MAX_SIDE: u32 = 1024;
 
 /// Why a photo could not be shown in the viewer.
 #[derive(Debug, thiserror::Error)]
@@ -452,10 +467,16 @@ impl Jobs {
     pub fn open(&self, account: Account, id: PhotoId, unlock: Unlock) {
         self.spawn("open-photo", move |ev| {
             let session = account.session();
-            let result = session
-                .decrypt(id, &unlock.as_photo_unlock())
-                .map_err(OpenPhotoError::from)
-                .and_then(|(meta, bytes)| Ok((meta, crate::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?)));
+            let result = session.decrypt(id, &unlock.as_photo_unlock()).map_err(OpenPhotoError::from).and_then(
+                |(meta, bytes)| {
+                    Ok(OpenedPhoto {
+                        picture: crate::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?,
+                        frames: crate::imaging::animation_frames(&bytes, ANIMATION_MAX_SIDE),
+                        details: crate::imaging::photo_details(&bytes),
+                        meta,
+                    })
+                },
+            );
             ev.send(Event::Opened(id, result));
         });
     }

@@ -6,6 +6,9 @@ use egui::{Key, Rect, Sense, Vec2, pos2};
 
 use crate::vault::{PhotoId, PhotoInfo, PhotoMeta};
 
+use crate::imaging::PhotoDetails;
+use crate::jobs::OpenedPhoto;
+
 use super::action::{Action, human_size};
 use super::widgets::{Room, tool_button};
 
@@ -15,7 +18,11 @@ pub(super) struct Viewer {
     pub id: PhotoId,
     index: usize,
     texture: Option<egui::TextureHandle>,
+    /// An animation's frames, with how long each shows, and when it started (egui's clock).
+    frames: Vec<(egui::TextureHandle, f64)>,
+    started: Option<f64>,
     meta: Option<PhotoMeta>,
+    details: PhotoDetails,
     error: Option<String>,
     /// `None` fits the photo to the window; otherwise screen pixels per photo pixel.
     zoom: Option<f32>,
@@ -32,7 +39,10 @@ impl Viewer {
             id,
             index,
             texture: None,
+            frames: Vec::new(),
+            started: None,
             meta: None,
+            details: PhotoDetails::default(),
             error: None,
             zoom: None,
             pan: Vec2::ZERO,
@@ -52,18 +62,24 @@ impl Viewer {
     }
 
     /// The worker decoded the photo (or failed).
-    pub(super) fn loaded(
-        &mut self,
-        ctx: &egui::Context,
-        result: Result<(PhotoMeta, image::RgbaImage), crate::jobs::OpenPhotoError>,
-    ) {
+    pub(super) fn loaded(&mut self, ctx: &egui::Context, result: Result<OpenedPhoto, crate::jobs::OpenPhotoError>) {
+        let texture = |name: String, picture: &image::RgbaImage| {
+            let size = [picture.width() as usize, picture.height() as usize];
+            let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());
+            ctx.load_texture(name, image, egui::TextureOptions::LINEAR)
+        };
         match result {
-            Ok((meta, picture)) => {
-                let size = [picture.width() as usize, picture.height() as usize];
-                let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());
-                self.texture =
-                    Some(ctx.load_texture(format!("photo-{}", self.id), image, egui::TextureOptions::LINEAR));
-                self.meta = Some(meta);
+            Ok(opened) => {
+                self.texture = Some(texture(format!("photo-{}", self.id), &opened.picture));
+                self.frames = opened
+                    .frames
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (frame, delay))| (texture(format!("photo-{}-{i}", self.id), frame), delay.as_secs_f64()))
+                    .collect();
+                self.meta = Some(opened.meta);
+                self.details = opened.details;
             }
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -194,7 +210,7 @@ impl Viewer {
 
     fn picture(&mut self, ui: &mut egui::Ui) {
         let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
-        let Some((texture_id, size)) = self.texture.as_ref().map(|t| (t.id(), t.size_vec2())) else {
+        let Some((texture_id, size)) = self.shown_texture(ui).map(|t| (t.id(), t.size_vec2())) else {
             let text = self.error.clone().unwrap_or_else(|| "Decrypting…".into());
             ui.put(rect, egui::Label::new(text));
             return;
@@ -224,6 +240,26 @@ impl Viewer {
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Photo"));
     }
 
+    /// The texture to draw now: the still picture, or the animation's frame for this
+    /// moment (asking for a repaint when the next one is due).
+    fn shown_texture(&mut self, ui: &egui::Ui) -> Option<&egui::TextureHandle> {
+        if self.frames.is_empty() {
+            return self.texture.as_ref();
+        }
+        let now = ui.input(|i| i.time);
+        let started = *self.started.get_or_insert(now);
+        let total: f64 = self.frames.iter().map(|(_, d)| d).sum();
+        let mut at = (now - started) % total.max(0.01);
+        for (texture, delay) in &self.frames {
+            if at < *delay {
+                ui.ctx().request_repaint_after(std::time::Duration::from_secs_f64(delay - at));
+                return Some(texture);
+            }
+            at -= delay;
+        }
+        self.frames.last().map(|(t, _)| t)
+    }
+
     fn info_panel(&self, ui: &mut egui::Ui, photos: &[PhotoInfo]) {
         let Some(meta) = self.meta.as_ref().or_else(|| photos.get(self.index).map(|p| &p.meta)) else { return };
         ui.heading("Info");
@@ -235,11 +271,44 @@ impl Viewer {
                 ("Type", meta.mime.clone()),
                 ("Taken", meta.taken_at.as_deref().map_or_else(|| "unknown".into(), readable_date)),
                 ("Camera", meta.camera.clone().unwrap_or_else(|| "unknown".into())),
-                ("Location", if meta.has_gps { "in the file (GPS)".into() } else { "none".into() }),
             ];
+            let d = &self.details;
+            let exposure = [
+                ("Lens", d.lens.clone()),
+                ("Aperture", d.f_number.map(|f| format!("f/{f:.1}"))),
+                ("Shutter", d.exposure_text()),
+                ("ISO", d.iso.map(|iso| iso.to_string())),
+                ("Focal length", d.focal_length.map(|mm| format!("{mm:.1} mm"))),
+            ];
+            let rows = rows.into_iter().chain(exposure.into_iter().filter_map(|(l, v)| Some((l, v?))));
             for (label, value) in rows {
                 ui.label(egui::RichText::new(label).weak());
                 ui.add(egui::Label::new(value).wrap());
+                ui.end_row();
+            }
+            ui.label(egui::RichText::new("Location").weak());
+            match (d.position, meta.has_gps) {
+                (Some((lat, lon)), _) => {
+                    ui.vertical(|ui| {
+                        ui.label(format!("{}, {}", coordinate(lat, 'N', 'S'), coordinate(lon, 'E', 'W')));
+                        // Nothing is sent anywhere unless this is clicked.
+                        let map = format!(
+                            "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=16/{lat:.6}/{lon:.6}"
+                        );
+                        ui.hyperlink_to("🗺 Open in map", map).on_hover_text("Opens OpenStreetMap in your web browser");
+                    });
+                }
+                (None, true) if self.meta.is_none() => {
+                    ui.label("in the file (GPS)");
+                }
+                (None, _) => {
+                    ui.label("none");
+                }
+            }
+            ui.end_row();
+            if self.frames.len() > 1 {
+                ui.label(egui::RichText::new("Animation").weak());
+                ui.label(format!("{} frames", self.frames.len()));
                 ui.end_row();
             }
         });
@@ -288,4 +357,9 @@ fn readable_date(iso: &str) -> String {
         }
         _ => iso.to_string(),
     }
+}
+
+/// `48.85822° N`.
+fn coordinate(value: f64, positive: char, negative: char) -> String {
+    format!("{:.5}° {}", value.abs(), if value < 0.0 { negative } else { positive })
 }
