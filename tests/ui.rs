@@ -470,6 +470,12 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     h.get_by_label("Light").click();
     h.run_ok();
     assert_eq!(h.ctx.theme(), egui::Theme::Light);
+    // File names on the tiles, when asked for.
+    let names = |h: &Harness<'_, GalleryApp>| h.query_all_by_label_contains(".jpg").count();
+    let before = names(&h);
+    h.get_by_label("Show file names on the photos").click();
+    h.run_ok();
+    assert_eq!(names(&h), before + 1, "the one tile has its caption");
     // The window sits under the toolbar, which stays usable.
     let settings_top = h.get_by_label("Appearance").rect().top();
     assert!(h.get_by_label("🔒 Lock").rect().bottom() < settings_top, "the toolbar is not covered");

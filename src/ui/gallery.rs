@@ -289,7 +289,10 @@ impl GalleryScreen {
         }
         match self.viewer.as_mut() {
             Some(viewer) => viewer.ui(ui, &self.library.photos, keys, &mut actions),
-            None => super::grid::ui(&mut self.library, &mut self.thumbnails, ui, prefs.tile_size, keys, &mut actions),
+            None => {
+                let look = super::grid::Look { tile: prefs.tile_size, captions: prefs.captions, keys };
+                super::grid::ui(&mut self.library, &mut self.thumbnails, ui, look, &mut actions)
+            }
         }
         self.thumbnails.forget_undrawn();
         if let Some(dialog) = self.dialog.as_mut() {

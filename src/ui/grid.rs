@@ -70,13 +70,22 @@ fn columns_and_tile(width: f32, preferred: f32) -> (usize, f32) {
     (columns as usize, ((width + GAP) / columns - GAP).max(16.0))
 }
 
+/// How the grid is drawn this frame.
+pub(super) struct Look {
+    /// The preferred tile size in points (rows are justified around it).
+    pub(super) tile: f32,
+    /// File names on the tiles.
+    pub(super) captions: bool,
+    /// Whether the grid takes keys (not while a dialog is open).
+    pub(super) keys: bool,
+}
+
 /// Draws the grid into the remaining space.
 pub(super) fn ui(
     library: &mut Library,
     thumbnails: &mut Thumbnails,
     ui: &mut egui::Ui,
-    preferred_tile: f32,
-    keys: bool,
+    look: Look,
     actions: &mut Vec<Action>,
 ) {
     egui::CentralPanel::default().show(ui, |ui| {
@@ -85,9 +94,9 @@ pub(super) fn ui(
             return;
         }
         // The scroll bar's room is kept, so that rows do not reflow when it appears.
-        let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, preferred_tile);
+        let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, look.tile);
         let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
-        if keys {
+        if look.keys {
             keyboard(library, ui, columns, page_rows, actions);
         }
         let (rows, height) = layout(&library.photos, columns, tile);
@@ -119,7 +128,7 @@ pub(super) fn ui(
                         for (col, index) in (*start..*end).enumerate() {
                             let min = pos2(origin.x + col as f32 * (tile + GAP), y);
                             let rect = Rect::from_min_size(min, Vec2::splat(tile));
-                            draw_tile(library, thumbnails, ui, index, rect, actions);
+                            draw_tile(library, thumbnails, ui, index, rect, look.captions, actions);
                         }
                     }
                 }
@@ -158,6 +167,7 @@ fn draw_tile(
     ui: &mut egui::Ui,
     index: usize,
     rect: Rect,
+    caption: bool,
     actions: &mut Vec<Action>,
 ) {
     let photo = &library.photos[index];
@@ -176,7 +186,7 @@ fn draw_tile(
         info
     });
     let painter = ui.painter_at(rect);
-    let visuals = ui.visuals();
+    let visuals = ui.visuals().clone();
     painter.rect_filled(rect, 6.0, visuals.faint_bg_color);
     let side = thumbnail_side(rect.width() * ui.ctx().pixels_per_point());
     match thumbnails.want(id, side, library.unlock_of(id)) {
@@ -197,6 +207,19 @@ fn draw_tile(
                 visuals.weak_text_color(),
             );
         }
+    }
+    if caption {
+        let band = Rect::from_min_max(pos2(rect.left(), rect.bottom() - 22.0), rect.right_bottom());
+        painter.rect_filled(
+            band,
+            egui::CornerRadius { sw: 6, se: 6, ..Default::default() },
+            Color32::from_black_alpha(150),
+        );
+        let inside = band.shrink2(vec2(6.0, 0.0));
+        let layout = egui::Layout::left_to_right(egui::Align::Center);
+        let mut label = ui.new_child(egui::UiBuilder::new().max_rect(inside).layout(layout));
+        let text = egui::RichText::new(&name).size(12.0).color(Color32::WHITE);
+        label.add(egui::Label::new(text).truncate().selectable(false).sense(Sense::hover()));
     }
     let badge = badge_side(rect.width());
     let inset = badge / 4.0;

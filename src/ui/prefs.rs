@@ -15,11 +15,13 @@ pub(super) struct Prefs {
     pub auto_lock_minutes: u32,
     /// The last user name that logged in, to fill the login form.
     pub last_user: String,
+    /// File names shown on the tiles of the grid.
+    pub captions: bool,
 }
 
 impl Default for Prefs {
     fn default() -> Self {
-        Self { dark: true, tile_size: 160.0, auto_lock_minutes: 5, last_user: String::new() }
+        Self { dark: true, tile_size: 160.0, auto_lock_minutes: 5, last_user: String::new(), captions: false }
     }
 }
 

@@ -119,6 +119,7 @@ impl SettingsWindow {
                         super::widgets::apply_theme(ui.ctx(), prefs.dark);
                     }
                 });
+                ui.checkbox(&mut prefs.captions, "Show file names on the photos");
                 ui.separator();
                 ui.heading("Security");
                 ui.horizontal(|ui| {
