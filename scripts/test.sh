@@ -2,13 +2,14 @@
 # Runs the whole test suite. On a fresh Debian machine it first installs what the tests
 # need (as root, or with sudo): Python's aiosmtpd and cryptography, for the real SMTP
 # server that tests/smtp.rs starts; Mesa's software Vulkan (lavapipe), on which the
-# headless UI tests (egui_kittest) render their snapshots.
+# headless UI tests (egui_kittest) render their snapshots; desktop-file-utils and
+# appstream, which validate the desktop entry and the AppStream metainfo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
 /usr/bin/python3 -c 'import aiosmtpd, cryptography' 2>/dev/null || need_pkgs+=(python3 python3-aiosmtpd python3-cryptography)
-for pkg in mesa-vulkan-drivers libvulkan1 libxkbcommon-x11-0; do
+for pkg in mesa-vulkan-drivers libvulkan1 libxkbcommon-x11-0 desktop-file-utils appstream; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -26,3 +27,5 @@ fi
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked "$@"
+# The desktop entry, metainfo and icons (tests/desktop/check.sh --build also checks the .deb).
+bash tests/desktop/check.sh

@@ -25,6 +25,16 @@ fn open_window(_vault: std::path::PathBuf) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     // clap exits with status 2 on bad usage.
     let cli = Cli::parse();
+    if cli.install_desktop_entry {
+        if cli.command.is_some() {
+            eprintln!("error: --install-desktop-entry takes no command; run it on its own");
+            return ExitCode::from(2);
+        }
+        return cli::install_desktop_entry().unwrap_or_else(|e| {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        });
+    }
     let result = vault_path(cli.vault).and_then(|vault| match cli.command {
         Some(command) => run(vault, command),
         None => open_window(vault),

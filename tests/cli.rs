@@ -494,3 +494,31 @@ fn photos_with_odd_names_import_and_export_under_their_names() {
         assert_eq!(std::fs::read(out_dir.join(&exported)).unwrap(), std::fs::read(src.join(name)).unwrap(), "{name:?}");
     }
 }
+
+#[test]
+fn install_desktop_entry_puts_the_menu_entry_and_icons_in_the_users_data_folder() {
+    let env = Env::new();
+    let data = env.path("data");
+    let out = env.run(&["--install-desktop-entry"], &[("XDG_DATA_HOME", data.to_str().unwrap())]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entry = std::fs::read_to_string(data.join("applications/secure-photo-gallery.desktop")).unwrap();
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_secure-photo-gallery")).unwrap();
+    assert!(entry.contains(&format!("Exec=\"{}\"", exe.display())), "{entry}");
+    for size in [16, 24, 32, 48, 64, 128, 256, 512] {
+        let png = data.join(format!("icons/hicolor/{size}x{size}/apps/secure-photo-gallery.png"));
+        let dimensions = image::image_dimensions(&png).unwrap();
+        assert_eq!(dimensions, (size, size), "{}", png.display());
+    }
+    assert!(data.join("icons/hicolor/scalable/apps/secure-photo-gallery.svg").is_file());
+    // Valid as the desktop sees it, where the validator is installed (scripts/test.sh
+    // installs it; CI has it).
+    match std::process::Command::new("desktop-file-validate")
+        .arg(data.join("applications/secure-photo-gallery.desktop"))
+        .output()
+    {
+        Ok(check) => {
+            assert!(check.status.success() && check.stdout.is_empty(), "{}", String::from_utf8_lossy(&check.stdout))
+        }
+        Err(_) => assert!(std::env::var_os("CI").is_none(), "desktop-file-validate is missing on CI"),
+    }
+}

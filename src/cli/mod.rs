@@ -29,6 +29,10 @@ pub(crate) struct Cli {
     /// The vault file (default: the platform data folder).
     #[arg(long, global = true, env = "SPG_VAULT", value_name = "PATH")]
     pub(crate) vault: Option<PathBuf>,
+    /// Add the app to your applications menu, with its icon (for `cargo install` users;
+    /// the .deb package does this for everyone): writes under ~/.local/share.
+    #[arg(long)]
+    pub(crate) install_desktop_entry: bool,
     /// What to do; without a command the desktop app opens.
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
@@ -184,6 +188,25 @@ pub(crate) fn default_vault_path() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "secure-photo-gallery")
         .context("cannot find a home folder for the vault; pass --vault PATH or set SPG_VAULT")?;
     Ok(dirs.data_dir().join("vault.redb"))
+}
+
+/// `--install-desktop-entry`: the menu entry and icons for this user, for this binary.
+pub(crate) fn install_desktop_entry() -> anyhow::Result<ExitCode> {
+    let data_home = directories::BaseDirs::new()
+        .map(|d| d.data_dir().to_path_buf())
+        .context("no home folder to install the desktop entry into")?;
+    let exe = std::env::current_exe().and_then(std::fs::canonicalize).context("cannot tell where this program is")?;
+    let written = secure_photo_gallery::service::desktop::install_desktop_entry(&data_home, &exe)
+        .with_context(|| format!("cannot write the desktop entry under {}", data_home.display()))?;
+    for file in &written {
+        say!("{}", file.display());
+    }
+    eprintln!(
+        "Secure Photo Gallery is in your applications menu now (it starts {}); if the menu does not show it yet, log out and in again.",
+        exe.display()
+    );
+    output::finish()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The vault path: `--vault`/`SPG_VAULT`, else the default.
