@@ -711,3 +711,81 @@ fn the_viewer_shows_where_and_how_a_photo_was_taken_and_plays_an_animation() {
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the animation", |h| has_label(h, "2 frames"));
 }
+
+#[test]
+fn the_details_table_sorts_searches_filters_and_takes_the_grids_keys() {
+    let env = Env::new();
+    env.register("hana");
+    let photos = env.path("photos");
+    write(&photos, "beach.jpg", &jpeg_taken(900, 600, 1, "2024:06:15 10:30:00"));
+    write(&photos, "garden.jpg", &jpeg_taken(600, 800, 2, "2022:06:02 09:00:00"));
+    write(&photos, "harbour.jpg", &jpeg_taken(800, 500, 3, "2023:12:24 16:45:00"));
+    env.import("hana", &[&photos]);
+    let mut h = harness(&env.vault);
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "hana");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "every thumbnail", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, thumbnails: 3, .. })
+    });
+    h.get_by_label("Details").click();
+    h.run_ok();
+    // Rows top to bottom, by the names' places on the screen.
+    let rows = |h: &Harness<'_, GalleryApp>| {
+        let mut names: Vec<(f32, String)> = ["beach.jpg", "garden.jpg", "harbour.jpg"]
+            .iter()
+            .filter_map(|n| h.query_by_label(n).map(|node| (node.rect().top(), n.to_string())))
+            .collect();
+        names.sort_by(|a, b| a.0.total_cmp(&b.0));
+        names.into_iter().map(|(_, n)| n).collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&h), ["beach.jpg", "harbour.jpg", "garden.jpg"], "newest first, as the grid");
+    wait_for(&mut h, "the small thumbnails", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { thumbnails: 3, .. })
+    });
+    h.snapshot("details");
+    h.get_by_label("Name").click();
+    h.run_ok();
+    assert_eq!(rows(&h), ["beach.jpg", "garden.jpg", "harbour.jpg"], "by name");
+    h.get_by_label("Name ⬆").click();
+    h.run_ok();
+    assert_eq!(rows(&h), ["harbour.jpg", "garden.jpg", "beach.jpg"], "by name, reversed");
+    h.get_by_label("Size").click();
+    h.run_ok();
+    assert!(has_label(&h, "Size ⬇"), "largest first");
+    // The grid's keys: Home, Down, Enter opens the photo on the second row.
+    h.get_by_label("Name").click();
+    h.run_ok();
+    h.key_press(egui::Key::Home);
+    h.run_ok();
+    h.key_press(egui::Key::ArrowDown);
+    h.run_ok();
+    assert!(h.query_by_label_contains("1 selected").is_some());
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    assert!(has_label(&h, "🔒 Unlock garden.jpg"), "Enter opened the selected row's photo");
+    h.get_by_label("Cancel").click();
+    h.run_ok();
+    // Search: by name and by year; the count says how many of all are shown.
+    type_into(&mut h, Role::SearchInput, "Search", "harb");
+    assert_eq!(rows(&h), ["harbour.jpg"]);
+    assert!(has_label(&h, "1 of 3 photos"));
+    h.get_by_label("× Clear").click();
+    h.run_ok();
+    type_into(&mut h, Role::SearchInput, "Search", "2024");
+    assert_eq!(rows(&h), ["beach.jpg"]);
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    assert_eq!(rows(&h).len(), 3, "Esc in the search clears it");
+    // The filter: nothing is unlocked yet.
+    h.get_by_label("Show").click();
+    h.run_ok();
+    h.get_by_label("Unlocked").click();
+    h.run_ok();
+    assert!(has_label(&h, "No photos match"));
+    // The grid shows the same result.
+    h.get_by_label("Grid").click();
+    h.run_ok();
+    assert!(has_label(&h, "No photos match") && has_label(&h, "0 of 3 photos"));
+}

@@ -15,8 +15,10 @@ use super::chooser::Chooser;
 use super::dialogs::{Dialog, UnlockDialog};
 use super::import_panel::ImportPanel;
 use super::library::Library;
+use super::library::Show;
 use super::prefs::Prefs;
 use super::settings::SettingsWindow;
+use super::table::TableView;
 use super::thumbnails::Thumbnails;
 use super::viewer::Viewer;
 use super::widgets::{Room, tool_button};
@@ -27,6 +29,7 @@ pub(super) struct GalleryScreen {
     pub(super) account: Account,
     pub(super) library: Library,
     pub(super) thumbnails: Thumbnails,
+    table: TableView,
     viewer: Option<Viewer>,
     dialog: Option<Dialog>,
     import: Option<ImportPanel>,
@@ -47,6 +50,7 @@ impl GalleryScreen {
         jobs.list(account.clone());
         GalleryScreen {
             thumbnails: Thumbnails::new(account.clone(), jobs),
+            table: TableView::default(),
             library: Library { recovery: account.is_recovery(), ..Library::default() },
             account,
             viewer: None,
@@ -93,6 +97,9 @@ impl GalleryScreen {
                     self.thumbnails.forget(*id);
                 }
                 self.library.unlocked.extend(ok);
+                if self.library.show != Show::All {
+                    self.library.refilter();
+                }
                 if count > 0 {
                     self.status = Some((format!("Unlocked {} until the vault locks", wording::photos(count)), false));
                 }
@@ -212,7 +219,7 @@ impl GalleryScreen {
                 }
             }
             Action::Unlock { text, then_open } => {
-                let candidates = super::dialogs::candidates(&text, then_open, &self.library.photos);
+                let candidates = super::dialogs::candidates(&text, then_open, &self.library.all);
                 if candidates.is_empty() {
                     let why = if then_open.is_none() && crate::crypto::PhotoPassword::parse(&text).is_some() {
                         "Select the photo this password is for, then try again (or paste the whole email)."
@@ -280,6 +287,7 @@ impl GalleryScreen {
         // A dialog is modal for the keyboard too: keys go to it, never to what is behind.
         let keys = self.dialog.is_none();
         let toolbar_bottom = self.toolbar(ui, prefs, &mut actions);
+        self.filter_bar(ui, prefs);
         self.notices(ui, &mut actions);
         self.status_line(ui);
         if let Some(panel) = self.import.as_mut()
@@ -289,6 +297,7 @@ impl GalleryScreen {
         }
         match self.viewer.as_mut() {
             Some(viewer) => viewer.ui(ui, &self.library.photos, keys, &mut actions),
+            None if prefs.details => self.table.ui(&mut self.library, &mut self.thumbnails, ui, keys, &mut actions),
             None => {
                 let look = super::grid::Look { tile: prefs.tile_size, captions: prefs.captions, keys };
                 super::grid::ui(&mut self.library, &mut self.thumbnails, ui, look, &mut actions)
@@ -389,6 +398,73 @@ impl GalleryScreen {
         if room == Room::Narrow {
             menu.response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "➕ Import"));
         }
+    }
+
+    /// Search, the lock filter and the count, and the choice of grid or details table.
+    fn filter_bar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs) {
+        egui::Panel::top("filter").show(ui, |ui| {
+            ui.add_space(2.0);
+            ui.horizontal(|ui| {
+                let library = &mut self.library;
+                let label = ui.label("🔍");
+                let width = (ui.available_width() * 0.35).clamp(120.0, 280.0);
+                let field = egui::TextEdit::singleline(&mut library.query)
+                    .hint_text("Search names, cameras, dates")
+                    .desired_width(width);
+                let search = ui.add(field).labelled_by(label.id);
+                search.widget_info(|| egui::WidgetInfo::labeled(egui::Role::SearchInput, true, "Search"));
+                if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
+                    search.request_focus();
+                }
+                let mut changed = search.changed();
+                if (search.has_focus() || search.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                    library.query.clear();
+                    search.surrender_focus();
+                    changed = true;
+                }
+                let said = |show: Show| match show {
+                    Show::All => "All photos",
+                    Show::Locked => "Locked",
+                    Show::Unlocked => "Unlocked",
+                };
+                let before = library.show;
+                let show_label = ui.label("Show");
+                egui::ComboBox::from_id_salt("show")
+                    .selected_text(said(library.show))
+                    .show_ui(ui, |ui| {
+                        for show in [Show::All, Show::Locked, Show::Unlocked] {
+                            ui.selectable_value(&mut library.show, show, said(show));
+                        }
+                    })
+                    .response
+                    .labelled_by(show_label.id)
+                    .on_hover_text("Show all photos, or only the locked or unlocked ones");
+                if changed || library.show != before {
+                    library.refilter();
+                }
+                if library.is_filtered() && library.listed {
+                    ui.label(format!("{} of {}", library.photos.len(), wording::photos(library.all.len())));
+                    if ui.small_button("× Clear").on_hover_text("Show every photo").clicked() {
+                        library.query.clear();
+                        library.show = Show::All;
+                        library.refilter();
+                    }
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let details = ui.selectable_label(prefs.details, "Details").on_hover_text("A table you can sort");
+                    if details.clicked() {
+                        prefs.details = true;
+                        self.library.reveal = true;
+                    }
+                    let grid = ui.selectable_label(!prefs.details, "Grid").on_hover_text("Thumbnails by month");
+                    if grid.clicked() {
+                        prefs.details = false;
+                        self.library.reveal = true;
+                    }
+                });
+            });
+            ui.add_space(2.0);
+        });
     }
 
     /// What the user must know about this vault, under the toolbar: that the password
@@ -494,7 +570,7 @@ impl GalleryScreen {
                     ui.separator();
                     let color = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
                     ui.add(egui::Label::new(egui::RichText::new(message).color(color)).truncate());
-                    if *error && ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                    if *error && ui.small_button("×").on_hover_text("Dismiss").clicked() {
                         self.status = None;
                     }
                 }

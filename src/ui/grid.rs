@@ -2,7 +2,7 @@
 //! rows and virtualized: only the rows in view are drawn and have their thumbnails
 //! loaded, so tens of thousands of photos scroll smoothly.
 
-use egui::{Align2, Color32, FontId, Key, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
+use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
 use crate::imaging::THUMBNAIL_MAX_SIDE;
 use crate::vault::PhotoInfo;
@@ -90,14 +90,14 @@ pub(super) fn ui(
 ) {
     egui::CentralPanel::default().show(ui, |ui| {
         if library.photos.is_empty() {
-            empty_state(ui, library.listed);
+            empty_state(ui, library);
             return;
         }
         // The scroll bar's room is kept, so that rows do not reflow when it appears.
         let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, look.tile);
         let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
         if look.keys {
-            keyboard(library, ui, columns, page_rows, actions);
+            super::keys::browse(library, ui, super::keys::Layout { columns, page_rows, order: None }, actions);
         }
         let (rows, height) = layout(&library.photos, columns, tile);
         egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
@@ -137,14 +137,19 @@ pub(super) fn ui(
     });
 }
 
-fn empty_state(ui: &mut egui::Ui, listed: bool) {
+/// What shows where there are no photos: a spinner until the list arrives, then a word
+/// on how to import, or that the search found nothing.
+pub(super) fn empty_state(ui: &mut egui::Ui, library: &Library) {
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.3);
-        if listed {
+        if !library.listed {
+            ui.add(egui::Spinner::new());
+        } else if library.all.is_empty() {
             ui.heading("No photos yet");
             ui.label("Import photos with the buttons above, or drop files and folders on this window.");
         } else {
-            ui.add(egui::Spinner::new());
+            ui.heading("No photos match");
+            ui.label("Change the search or the filter above to see more.");
         }
     });
 }
@@ -152,7 +157,7 @@ fn empty_state(ui: &mut egui::Ui, listed: bool) {
 /// The thumbnail size to load for a tile `pixels` wide: the next power of two, so
 /// changing the tile size reloads thumbnails only when it crosses one; at most the
 /// stored thumbnail's size.
-fn thumbnail_side(pixels: f32) -> u32 {
+pub(super) fn thumbnail_side(pixels: f32) -> u32 {
     (pixels.ceil() as u32).next_power_of_two().clamp(64, THUMBNAIL_MAX_SIDE)
 }
 
@@ -267,57 +272,6 @@ fn check_badge(painter: &egui::Painter, badge: Rect, accent: Color32) {
     let u = badge.width() / 22.0;
     let tick = [c + vec2(-5.0 * u, 0.0), c + vec2(-1.5 * u, 3.5 * u), c + vec2(5.0 * u, -4.0 * u)];
     painter.line(tick.to_vec(), Stroke::new(2.2 * u, Color32::WHITE));
-}
-
-/// Arrow keys move the cursor, Page Up/Down by a screenful, Home/End to the ends (Shift
-/// extends the selection); Enter opens, Ctrl+A selects all, Delete asks to delete, Esc
-/// clears the selection. Keys typed into a field, or meant for a dialog, are not ours.
-fn keyboard(library: &mut Library, ui: &egui::Ui, columns: usize, page_rows: usize, actions: &mut Vec<Action>) {
-    if ui.ctx().memory(|m| m.focused().is_some()) || library.photos.is_empty() {
-        return;
-    }
-    let last = library.photos.len() - 1;
-    let cur = library.cursor.unwrap_or(0);
-    let page = columns * page_rows;
-    let (moved, shift) = ui.input(|i| {
-        let to = [
-            (Key::ArrowRight, (cur + 1).min(last)),
-            (Key::ArrowLeft, cur.saturating_sub(1)),
-            (Key::ArrowDown, (cur + columns).min(last)),
-            (Key::ArrowUp, cur.saturating_sub(columns)),
-            (Key::PageDown, (cur + page).min(last)),
-            (Key::PageUp, cur.saturating_sub(page)),
-            (Key::Home, 0),
-            (Key::End, last),
-        ]
-        .into_iter()
-        .find(|(key, _)| i.key_pressed(*key))
-        .map(|(_, to)| to);
-        (to, i.modifiers.shift)
-    });
-    if let Some(to) = moved {
-        library.move_to(to, shift);
-    }
-    let (enter, all, delete, escape) = ui.input(|i| {
-        (
-            i.key_pressed(Key::Enter),
-            i.modifiers.command && i.key_pressed(Key::A),
-            i.key_pressed(Key::Delete),
-            i.key_pressed(Key::Escape),
-        )
-    });
-    if enter && let Some(index) = library.cursor {
-        actions.push(Action::Open(library.photos[index].id));
-    }
-    if all {
-        library.select_all();
-    }
-    if delete && !library.selection.is_empty() {
-        actions.push(Action::AskDelete(library.selected()));
-    }
-    if escape {
-        library.selection.clear();
-    }
 }
 
 #[cfg(test)]

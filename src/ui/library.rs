@@ -1,6 +1,7 @@
-//! The account's photos as the screens know them: the list, which are unlocked, the
-//! selection and the cursor (the photo the keyboard is on). The grid, the viewer and the
-//! dialogs all work on this one state.
+//! The account's photos as the screens know them: the list, the search and filter that
+//! narrow it to the photos shown, which are unlocked, the selection and the cursor (the
+//! photo the keyboard is on). The grid, the details table, the viewer and the dialogs all
+//! work on this one state. Searching reads only the decrypted metadata already in memory.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -8,11 +9,31 @@ use crate::crypto::PhotoPassword;
 use crate::service::Unlock;
 use crate::vault::{PhotoId, PhotoInfo};
 
+/// Which photos are shown by their lock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum Show {
+    /// Every photo.
+    #[default]
+    All,
+    /// Those that still need their password.
+    Locked,
+    /// Those unlocked in this session.
+    Unlocked,
+}
+
 /// The photos, newest first, and what the user did with them.
 #[derive(Default)]
 pub(super) struct Library {
-    /// Every photo of the account, in the order shown.
+    /// Every photo of the account, newest first.
+    pub(super) all: Vec<PhotoInfo>,
+    /// The photos shown: those of `all` that the search and the filter let through.
     pub(super) photos: Vec<PhotoInfo>,
+    /// The search text: every word must be in the name, the camera or the date.
+    pub(super) query: String,
+    /// The lock filter.
+    pub(super) show: Show,
+    /// Counts the changes of `photos`, for views that keep an order of their own.
+    pub(super) generation: u64,
     /// Whether the list has arrived (an empty list before that is not "no photos").
     pub(super) listed: bool,
     /// The passwords of the photos unlocked until the vault locks.
@@ -31,29 +52,51 @@ impl Library {
     /// The list arrived (again): the selection keeps the photos still there, the cursor
     /// stays on its photo.
     pub(super) fn listed(&mut self, photos: Vec<PhotoInfo>) {
-        let on = self.cursor.and_then(|i| self.photos.get(i)).map(|p| p.id);
-        self.photos = photos;
+        self.all = photos;
         self.listed = true;
-        let known: HashSet<PhotoId> = self.photos.iter().map(|p| p.id).collect();
-        self.selection.retain(|id| known.contains(id));
-        self.cursor = on.and_then(|id| self.index_of(id));
+        self.refilter();
     }
 
     /// Photos were deleted.
     pub(super) fn removed(&mut self, ids: &[PhotoId]) {
         for id in ids {
             self.unlocked.remove(id);
-            self.selection.remove(id);
         }
+        let at = self.cursor;
+        self.all.retain(|p| !ids.contains(&p.id));
+        self.refilter();
+        // The cursor on a deleted photo moves to the one that took its place.
+        if self.cursor.is_none() && !self.photos.is_empty() {
+            self.cursor = at.map(|i| i.min(self.photos.len() - 1));
+        }
+    }
+
+    /// Shows the photos of `all` that the search and the filter let through; the
+    /// selection keeps only photos still shown, the cursor stays on its photo.
+    pub(super) fn refilter(&mut self) {
         let on = self.cursor.and_then(|i| self.photos.get(i)).map(|p| p.id);
-        self.photos.retain(|p| !ids.contains(&p.id));
-        self.cursor = match on {
-            Some(id) if !ids.contains(&id) => self.index_of(id),
-            Some(_) => {
-                self.cursor.map(|i| i.min(self.photos.len().saturating_sub(1))).filter(|_| !self.photos.is_empty())
-            }
-            None => None,
-        };
+        let terms: Vec<String> = self.query.split_whitespace().map(str::to_lowercase).collect();
+        let shown: Vec<PhotoInfo> = self
+            .all
+            .iter()
+            .filter(|p| match self.show {
+                Show::All => true,
+                Show::Locked => self.is_locked(p.id),
+                Show::Unlocked => !self.is_locked(p.id),
+            })
+            .filter(|p| terms.is_empty() || matches(p, &terms))
+            .cloned()
+            .collect();
+        self.photos = shown;
+        let known: HashSet<PhotoId> = self.photos.iter().map(|p| p.id).collect();
+        self.selection.retain(|id| known.contains(id));
+        self.cursor = on.and_then(|id| self.index_of(id));
+        self.generation += 1;
+    }
+
+    /// Whether a search or a filter hides some photos.
+    pub(super) fn is_filtered(&self) -> bool {
+        !self.query.trim().is_empty() || self.show != Show::All
     }
 
     /// Where photo `id` is in the list.
@@ -132,5 +175,74 @@ impl Library {
         let total = self.photos.iter().map(|p| p.meta.bytes).sum();
         let selected = self.photos.iter().filter(|p| self.selection.contains(&p.id)).map(|p| p.meta.bytes).sum();
         (total, selected)
+    }
+}
+
+/// Whether every search term is in the photo's name, camera or date (`2023`, `june`,
+/// `2023-06-15`), ignoring case.
+fn matches(photo: &PhotoInfo, terms: &[String]) -> bool {
+    let meta = &photo.meta;
+    let t = time::OffsetDateTime::from_unix_timestamp(meta.sort_time()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let month = super::grid::MONTHS[usize::from(u8::from(t.month()) - 1)];
+    let date = format!("{:04}-{:02}-{:02} {month}", t.year(), u8::from(t.month()), t.day());
+    let haystack = format!("{} {} {date}", meta.name, meta.camera.as_deref().unwrap_or_default()).to_lowercase();
+    terms.iter().all(|term| haystack.contains(term.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::PhotoMeta;
+
+    fn photo(id: u64, name: &str, camera: Option<&str>, taken: &str) -> PhotoInfo {
+        PhotoInfo {
+            id: PhotoId(id),
+            meta: PhotoMeta {
+                name: name.into(),
+                mime: "image/jpeg".into(),
+                bytes: 1000,
+                width: 10,
+                height: 10,
+                orientation: 1,
+                taken_at: Some(taken.into()),
+                camera: camera.map(Into::into),
+                has_gps: false,
+                imported_at: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn search_finds_by_name_camera_and_date_and_the_filter_by_lock() {
+        let mut library = Library::default();
+        library.listed(vec![
+            photo(1, "passport scan.jpg", None, "2023-06-15T10:00:00"),
+            photo(2, "IMG_0001.jpg", Some("Apple iPhone 12"), "2023-01-02T10:00:00"),
+            photo(3, "beach.jpg", Some("Canon EOS"), "2021-06-01T10:00:00"),
+        ]);
+        let shown = |l: &Library| l.photos.iter().map(|p| p.id.0).collect::<Vec<_>>();
+        let cases = [
+            ("passport", vec![1]),
+            ("iphone", vec![2]),
+            ("2023", vec![1, 2]),
+            ("june", vec![1, 3]),
+            ("june 2023", vec![1]),
+            ("", vec![1, 2, 3]),
+        ];
+        for (query, expected) in cases {
+            library.query = query.into();
+            library.refilter();
+            assert_eq!(shown(&library), expected, "{query}");
+        }
+        library.query.clear();
+        library.selection.insert(PhotoId(3));
+        library.unlocked.insert(PhotoId(3), crate::crypto::PhotoPassword::generate());
+        library.show = Show::Locked;
+        library.refilter();
+        assert_eq!(shown(&library), vec![1, 2]);
+        assert!(library.selection.is_empty(), "a hidden photo is not selected");
+        library.show = Show::Unlocked;
+        library.refilter();
+        assert_eq!(shown(&library), vec![3]);
     }
 }

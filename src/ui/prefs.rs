@@ -17,11 +17,20 @@ pub(super) struct Prefs {
     pub last_user: String,
     /// File names shown on the tiles of the grid.
     pub captions: bool,
+    /// The details table instead of the thumbnail grid.
+    pub details: bool,
 }
 
 impl Default for Prefs {
     fn default() -> Self {
-        Self { dark: true, tile_size: 160.0, auto_lock_minutes: 5, last_user: String::new(), captions: false }
+        Self {
+            dark: true,
+            tile_size: 160.0,
+            auto_lock_minutes: 5,
+            last_user: String::new(),
+            captions: false,
+            details: false,
+        }
     }
 }
 

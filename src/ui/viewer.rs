@@ -349,7 +349,7 @@ impl Viewer {
 }
 
 /// `2024-06-15T10:30:00` as `15 June 2024, 10:30` (the offset, if any, is left out).
-fn readable_date(iso: &str) -> String {
+pub(super) fn readable_date(iso: &str) -> String {
     let part = |r: std::ops::Range<usize>| iso.get(r).and_then(|s| s.parse::<usize>().ok());
     match (part(0..4), part(5..7), part(8..10), iso.get(11..16)) {
         (Some(year), Some(month @ 1..=12), Some(day), Some(time)) => {
