@@ -789,3 +789,72 @@ fn the_details_table_sorts_searches_filters_and_takes_the_grids_keys() {
     h.run_ok();
     assert!(has_label(&h, "No photos match") && has_label(&h, "0 of 3 photos"));
 }
+
+#[test]
+fn the_grid_keeps_the_cursor_in_view_and_follows_the_viewer() {
+    let env = Env::new();
+    env.register("ivan");
+    let photos = env.path("photos");
+    for i in 0..48u32 {
+        let taken = format!("2020:01:{:02} {:02}:00:00", 1 + i / 24, i % 24);
+        write(&photos, &format!("p{i:02}.jpg"), &jpeg_taken(64, 48, 100 + i, &taken));
+    }
+    env.import("ivan", &[&photos]);
+    let email = String::from_utf8(std::fs::read(&env.emails()[0]).unwrap()).unwrap();
+    let mut h = harness_sized(&env.vault, [800.0, 600.0]);
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "ivan");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 48, .. }));
+    let on_screen = |h: &Harness<'_, GalleryApp>, name: &str| {
+        h.query_by_label(&format!("{name} (locked)"))
+            .or_else(|| h.query_by_label(name))
+            .is_some_and(|n| n.rect().top() >= 0.0 && n.rect().bottom() <= 600.0)
+    };
+    let selected = |h: &Harness<'_, GalleryApp>, name: &str| {
+        h.query_by_label(&format!("{name} (locked)")).or_else(|| h.query_by_label(name)).is_some_and(|n| {
+            // egui says "selected" to screen readers as toggled.
+            n.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+        })
+    };
+    // Newest first: p47 is the first tile, p00 the last.
+    assert!(on_screen(&h, "p47.jpg") && !on_screen(&h, "p00.jpg"));
+    h.key_press(egui::Key::End);
+    for _ in 0..3 {
+        h.run_ok();
+    }
+    assert!(on_screen(&h, "p00.jpg") && selected(&h, "p00.jpg"), "End went to the last photo, and the grid followed");
+    h.key_press(egui::Key::Home);
+    for _ in 0..3 {
+        h.run_ok();
+    }
+    assert!(on_screen(&h, "p47.jpg") && selected(&h, "p47.jpg"));
+    h.key_press(egui::Key::PageDown);
+    for _ in 0..3 {
+        h.run_ok();
+    }
+    assert!(!selected(&h, "p47.jpg") && h.query_by_label_contains("1 selected").is_some(), "a page down");
+    // Unlock all, open the first photo, step three photos on in the viewer, and go back:
+    // the grid's selection is the photo last seen, in view.
+    h.key_press(egui::Key::Home);
+    h.run_ok();
+    h.get_by_label("🔑 Unlock…").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
+    h.run_ok();
+    h.event(egui::Event::Paste(email));
+    h.run_ok();
+    h.get_by_label("Unlock").click();
+    wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
+    for _ in 0..3 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run_ok();
+    }
+    h.key_press(egui::Key::Escape);
+    for _ in 0..3 {
+        h.run_ok();
+    }
+    assert!(selected(&h, "p44.jpg") && on_screen(&h, "p44.jpg"), "the grid follows the viewer");
+    assert!(!selected(&h, "p47.jpg"));
+}
