@@ -50,6 +50,22 @@ fn wait_for(harness: &mut Harness<'_, GalleryApp>, what: &str, done: impl Fn(&Ha
     panic!("timed out waiting for {what}; the screen is in {}", shot.display());
 }
 
+/// Types `user` and the test password into the login form and presses Enter.
+fn log_in(h: &mut Harness<'_, GalleryApp>, user: &str) {
+    type_into(h, Role::TextInput, "User name", user);
+    type_into(h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+}
+
+/// Pastes a password email into the open unlock dialog and clicks Unlock.
+fn paste_and_unlock(h: &mut Harness<'_, GalleryApp>, email: &str) {
+    h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
+    h.run_ok();
+    h.event(egui::Event::Paste(email.to_string()));
+    h.run_ok();
+    h.get_by_label("Unlock").click();
+}
+
 /// Waits until no one holds `vault` open (a closed window's worker threads end on their
 /// own time).
 fn wait_until_free(vault: &Path) {
@@ -590,9 +606,7 @@ fn toolbars_fit_at_1280_800_and_640_points_wide() {
     for (width, height) in [(1280.0, 800.0), (800.0, 600.0), (640.0, 480.0)] {
         let mut h = harness_sized(&env.vault, [width, height]);
         h.run_ok();
-        type_into(&mut h, Role::TextInput, "User name", "erin");
-        type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-        h.key_press(egui::Key::Enter);
+        log_in(&mut h, "erin");
         wait_for(&mut h, "every thumbnail", |h| {
             matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 6, thumbnails: 6, .. })
         });
@@ -611,11 +625,7 @@ fn toolbars_fit_at_1280_800_and_640_points_wide() {
         // The viewer's toolbar too: unlock by pasting the email, then Enter opens.
         h.get_by_label("🔑 Unlock…").click();
         h.run_ok();
-        h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
-        h.run_ok();
-        h.event(egui::Event::Paste(email.clone()));
-        h.run_ok();
-        h.get_by_label("Unlock").click();
+        paste_and_unlock(&mut h, &email);
         wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
         for label in ["⬅ Back to photos", "◀ Previous", "▶ Next", "➖", "➕"] {
             let rect = h.get_by_label(label).rect();
@@ -647,9 +657,7 @@ fn a_saved_password_email_file_unlocks_its_photos() {
     let email = env.emails().remove(0);
     let mut h = harness(&env.vault);
     h.run_ok();
-    type_into(&mut h, Role::TextInput, "User name", "fred");
-    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-    h.key_press(egui::Key::Enter);
+    log_in(&mut h, "fred");
     wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
     assert!(has_label(&h, "📂 Open outbox folder"), "the outbox can be shown in the file manager");
     h.get_by_label("🔑 Unlock…").click();
@@ -683,19 +691,13 @@ fn the_viewer_shows_where_and_how_a_photo_was_taken_and_plays_an_animation() {
     let email = String::from_utf8(std::fs::read(&env.emails()[0]).unwrap()).unwrap();
     let mut h = harness(&env.vault);
     h.run_ok();
-    type_into(&mut h, Role::TextInput, "User name", "gina");
-    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-    h.key_press(egui::Key::Enter);
+    log_in(&mut h, "gina");
     wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, .. }));
     h.get_by_label("eiffel.jpg (locked)").click();
     h.run_ok();
     h.key_press(egui::Key::Enter);
     h.run_ok();
-    h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
-    h.run_ok();
-    h.event(egui::Event::Paste(email));
-    h.run_ok();
-    h.get_by_label("Unlock").click();
+    paste_and_unlock(&mut h, &email);
     wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
     // The position, with a link that opens a map only when clicked, and the exposure.
     assert!(has_label(&h, "48.85822° N, 2.29450° E"));
@@ -723,9 +725,7 @@ fn the_details_table_sorts_searches_filters_and_takes_the_grids_keys() {
     env.import("hana", &[&photos]);
     let mut h = harness(&env.vault);
     h.run_ok();
-    type_into(&mut h, Role::TextInput, "User name", "hana");
-    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-    h.key_press(egui::Key::Enter);
+    log_in(&mut h, "hana");
     wait_for(&mut h, "every thumbnail", |h| {
         matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, thumbnails: 3, .. })
     });
@@ -803,9 +803,7 @@ fn the_grid_keeps_the_cursor_in_view_and_follows_the_viewer() {
     let email = String::from_utf8(std::fs::read(&env.emails()[0]).unwrap()).unwrap();
     let mut h = harness_sized(&env.vault, [800.0, 600.0]);
     h.run_ok();
-    type_into(&mut h, Role::TextInput, "User name", "ivan");
-    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
-    h.key_press(egui::Key::Enter);
+    log_in(&mut h, "ivan");
     wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 48, .. }));
     let on_screen = |h: &Harness<'_, GalleryApp>, name: &str| {
         h.query_by_label(&format!("{name} (locked)"))
@@ -841,11 +839,7 @@ fn the_grid_keeps_the_cursor_in_view_and_follows_the_viewer() {
     h.run_ok();
     h.get_by_label("🔑 Unlock…").click();
     h.run_ok();
-    h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
-    h.run_ok();
-    h.event(egui::Event::Paste(email));
-    h.run_ok();
-    h.get_by_label("Unlock").click();
+    paste_and_unlock(&mut h, &email);
     wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
     for _ in 0..3 {
         h.key_press(egui::Key::ArrowRight);

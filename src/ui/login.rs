@@ -9,14 +9,13 @@ use crate::vault::Previews;
 
 use super::action::Cmd;
 use super::prefs::Prefs;
-use super::widgets::{card, error_line, forget_undo, previews_choice, secret_field, strength_meter};
+use super::widgets::{FormState, card, forget_undo, previews_choice, secret_field, strength_meter};
 
 /// The login form.
 pub(super) struct LoginScreen {
     user: String,
     password: Zeroizing<String>,
-    busy: bool,
-    error: Option<String>,
+    form: FormState,
     notice: Option<String>,
     /// Whether the first field was given the focus (once, and again after a failure).
     focused: bool,
@@ -28,8 +27,7 @@ impl LoginScreen {
         LoginScreen {
             user,
             password: Zeroizing::new(String::new()),
-            busy: false,
-            error: None,
+            form: FormState::default(),
             notice: None,
             focused: false,
         }
@@ -43,8 +41,7 @@ impl LoginScreen {
     /// Login failed: show why, keep the user name, clear the password and put the cursor
     /// back in it to type again.
     pub(super) fn failed(&mut self, error: String) {
-        self.busy = false;
-        self.error = Some(error);
+        self.form.failed(error);
         self.password = Zeroizing::new(String::new());
         self.focused = false;
     }
@@ -79,20 +76,13 @@ impl LoginScreen {
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let ready = !self.busy && !self.user.trim().is_empty() && !self.password.is_empty();
-                let login = ui.add_enabled(ready, egui::Button::new("Log in").min_size(egui::vec2(96.0, 30.0)));
-                if self.busy {
-                    ui.add(egui::Spinner::new());
-                    ui.label("Checking…");
-                }
-                if ready && (login.clicked() || (enter && pw.lost_focus())) {
-                    self.busy = true;
-                    self.error = None;
+                let ready = !self.user.trim().is_empty() && !self.password.is_empty();
+                if self.form.submit(ui, "Log in", ready, enter && pw.lost_focus()) {
                     let password = std::mem::replace(&mut self.password, Zeroizing::new(String::new()));
                     cmd = Some(Cmd::Login { user: self.user.trim().to_string(), password });
                 }
             });
-            error_line(ui, self.error.as_deref());
+            self.form.error_line(ui);
             ui.add_space(4.0);
             if ui.link("Forgot your password? Use your recovery key").clicked() {
                 cmd = Some(Cmd::ShowRecover(self.user.trim().to_string()));
@@ -116,8 +106,7 @@ pub(super) struct RegisterScreen {
     password: Zeroizing<String>,
     repeat: Zeroizing<String>,
     previews: Previews,
-    busy: bool,
-    error: Option<String>,
+    form: FormState,
     focused: bool,
     /// The vault has no account yet: this is the first screen, with nothing to go back to.
     first: bool,
@@ -132,8 +121,7 @@ impl RegisterScreen {
             password: Zeroizing::new(String::new()),
             repeat: Zeroizing::new(String::new()),
             previews: Previews::default(),
-            busy: false,
-            error: None,
+            form: FormState::default(),
             focused: false,
             first,
         }
@@ -141,8 +129,7 @@ impl RegisterScreen {
 
     /// Registration failed: show why.
     pub(super) fn failed(&mut self, error: String) {
-        self.busy = false;
-        self.error = Some(error);
+        self.form.failed(error);
     }
 
     /// Draws the form.
@@ -189,19 +176,11 @@ impl RegisterScreen {
             previews_choice(ui, &mut self.previews);
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let ready = !self.busy
-                    && !self.user.trim().is_empty()
+                let ready = !self.user.trim().is_empty()
                     && !self.email.trim().is_empty()
                     && strong
                     && self.password == self.repeat;
-                let create =
-                    ui.add_enabled(ready, egui::Button::new("Create account").min_size(egui::vec2(120.0, 30.0)));
-                if self.busy {
-                    ui.add(egui::Spinner::new());
-                }
-                if ready && (create.clicked() || submit) {
-                    self.busy = true;
-                    self.error = None;
+                if self.form.submit(ui, "Create account", ready, submit) {
                     cmd = Some(Cmd::Register {
                         user: self.user.trim().to_string(),
                         email: self.email.trim().to_string(),
@@ -213,7 +192,7 @@ impl RegisterScreen {
                     cmd = Some(Cmd::ShowLogin(self.user.trim().to_string()));
                 }
             });
-            error_line(ui, self.error.as_deref());
+            self.form.error_line(ui);
         });
         cmd
     }
@@ -225,8 +204,7 @@ pub(super) struct RecoverScreen {
     words: Zeroizing<String>,
     password: Zeroizing<String>,
     repeat: Zeroizing<String>,
-    busy: bool,
-    error: Option<String>,
+    form: FormState,
     focused: bool,
 }
 
@@ -238,16 +216,14 @@ impl RecoverScreen {
             words: Zeroizing::new(String::new()),
             password: Zeroizing::new(String::new()),
             repeat: Zeroizing::new(String::new()),
-            busy: false,
-            error: None,
+            form: FormState::default(),
             focused: false,
         }
     }
 
     /// Recovery failed: show why.
     pub(super) fn failed(&mut self, error: String) {
-        self.busy = false;
-        self.error = Some(error);
+        self.form.failed(error);
     }
 
     /// Draws the form.
@@ -305,19 +281,11 @@ impl RecoverScreen {
             let submit = repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let ready = !self.busy
-                    && !self.user.trim().is_empty()
+                let ready = !self.user.trim().is_empty()
                     && check == WordsCheck::Valid
                     && strong
                     && self.password == self.repeat;
-                let go =
-                    ui.add_enabled(ready, egui::Button::new("Recover and log in").min_size(egui::vec2(140.0, 30.0)));
-                if self.busy {
-                    ui.add(egui::Spinner::new());
-                }
-                if ready && (go.clicked() || submit) {
-                    self.busy = true;
-                    self.error = None;
+                if self.form.submit(ui, "Recover and log in", ready, submit) {
                     cmd = Some(Cmd::Recover {
                         user: self.user.trim().to_string(),
                         words: self.words.clone(),
@@ -328,7 +296,7 @@ impl RecoverScreen {
                     cmd = Some(Cmd::ShowLogin(self.user.trim().to_string()));
                 }
             });
-            error_line(ui, self.error.as_deref());
+            self.form.error_line(ui);
         });
         cmd
     }

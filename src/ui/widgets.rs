@@ -68,6 +68,46 @@ pub(super) fn previews_choice(ui: &mut egui::Ui, previews: &mut Previews) -> boo
     changed
 }
 
+/// What every account form shares: waiting for the worker (Argon2 runs there), and the
+/// last refusal.
+#[derive(Default)]
+pub(super) struct FormState {
+    /// Sent, and waiting for the answer.
+    pub(super) busy: bool,
+    /// Why the last try was refused.
+    pub(super) error: Option<String>,
+}
+
+impl FormState {
+    /// The form's main button, with a spinner beside it while the worker runs. True when
+    /// the form is `ready` and the button was clicked or Enter pressed in its last field
+    /// (`enter`): the form is busy from then on.
+    pub(super) fn submit(&mut self, ui: &mut egui::Ui, label: &str, ready: bool, enter: bool) -> bool {
+        let ready = ready && !self.busy;
+        let button = ui.add_enabled(ready, egui::Button::new(label).min_size(egui::vec2(110.0, 30.0)));
+        if self.busy {
+            ui.add(egui::Spinner::new());
+        }
+        let go = ready && (button.clicked() || enter);
+        if go {
+            self.busy = true;
+            self.error = None;
+        }
+        go
+    }
+
+    /// The worker refused: say why, and let the user try again.
+    pub(super) fn failed(&mut self, error: String) {
+        self.busy = false;
+        self.error = Some(error);
+    }
+
+    /// The refusal, under the form.
+    pub(super) fn error_line(&self, ui: &mut egui::Ui) {
+        error_line(ui, self.error.as_deref());
+    }
+}
+
 /// An error message under a form, in the theme's error colour.
 pub(super) fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
     if let Some(e) = error {
