@@ -522,3 +522,68 @@ fn install_desktop_entry_puts_the_menu_entry_and_icons_in_the_users_data_folder(
         Err(_) => assert!(std::env::var_os("CI").is_none(), "desktop-file-validate is missing on CI"),
     }
 }
+
+#[test]
+fn delete_takes_many_ids_with_one_login_and_from_standard_input() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("p");
+    for i in 0..5 {
+        write(&src, &format!("p{i}.jpg"), &jpeg(120, 90, 500 + i));
+    }
+    let (_, imported) = env.import("alice", &[&src]);
+    let ids: Vec<String> = imported.iter().map(|(id, _)| id.clone()).collect();
+    let out = env.ok(&["delete", "--user", "alice", "--id", &ids[0], "--id", &ids[1]], &[]);
+    assert_eq!(out.lines().filter(|l| l.starts_with("deleted ")).count(), 2, "{out}");
+    // The rest from standard input, one per line, with one that is already gone.
+    let input = format!("{}\n{}\n{}\n{}\n", ids[2], ids[3], ids[4], ids[0]);
+    let out = env.run_with_input(&["delete", "--user", "alice", "--id", "-"], &input);
+    assert_eq!(out.status.code(), Some(1), "one was not there");
+    assert_eq!(stdout(&out).lines().filter(|l| l.starts_with("deleted ")).count(), 3, "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("failed {}: no photo", ids[0])), "{}", stdout(&out));
+    assert!(env.list_json("alice").is_empty());
+    // A malformed ID stops everything before the login: nothing is deleted.
+    let bad = env.run(&["delete", "--user", "alice", "--id", "not-an-id"], &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("is not a photo ID"));
+}
+
+#[test]
+fn compact_gives_back_the_space_of_deleted_photos_and_a_kill_midway_loses_nothing() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("p");
+    for i in 0..40 {
+        write(&src, &format!("p{i:02}.jpg"), &jpeg(1024, 768, 600 + i));
+    }
+    let (_, imported) = env.import("alice", &[&src]);
+    let (gone, kept) = imported.split_at(20);
+    let input: String = gone.iter().map(|(id, _)| format!("{id}\n")).collect();
+    assert!(env.run_with_input(&["delete", "--user", "alice", "--id", "-"], &input).status.success());
+    let full = std::fs::metadata(&env.vault).unwrap().len();
+    // Killed at different moments: whatever the moment, every kept photo is intact after.
+    for delay in [1, 3, 10, 30, 100] {
+        let mut child = env.spawn(&["compact"]);
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = env.ok(&["verify", "--user", "alice"], &[]);
+        assert!(out.contains("verified 20 photos: all intact"), "after a kill at {delay} ms: {out}");
+    }
+    let out = env.ok(&["compact"], &[]);
+    assert!(out.starts_with("compacted "), "{out}");
+    let compacted = std::fs::metadata(&env.vault).unwrap().len();
+    assert!(compacted < full * 3 / 4, "{full} -> {compacted}");
+    // Every photo left exports byte for byte.
+    let out_dir = env.path("out");
+    env.export_all("alice", &out_dir, &env.emails());
+    for (_, path) in kept {
+        let name = std::path::Path::new(path).file_name().unwrap();
+        assert_eq!(std::fs::read(out_dir.join(name)).unwrap(), std::fs::read(path).unwrap(), "{path}");
+    }
+    // A second window (or command) holding the vault: compact says so and changes nothing.
+    let _open = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
+    let busy = env.run(&["compact"], &[]);
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(stderr(&busy).contains("in use"), "{}", stderr(&busy));
+}

@@ -82,10 +82,13 @@ pub(crate) enum Command {
         /// The account.
         #[arg(long)]
         user: String,
-        /// The photo ID, as `list` shows it.
-        #[arg(long)]
-        id: String,
+        /// The photo IDs, as `list` shows them: `--id A --id B`, or `--id -` to read them
+        /// from standard input (one login for all).
+        #[arg(long = "id", required = true)]
+        ids: Vec<String>,
     },
+    /// Give back the space of deleted photos (a kill midway loses nothing).
+    Compact,
     /// Change the login password (SPG_PASSWORD, then SPG_NEW_PASSWORD, or prompts).
     Passwd {
         /// The account.
@@ -241,7 +244,8 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         Command::Recover { user } => account::recover(&vault, &user),
         Command::Import { user, paths, verbose } => photos::import(&vault, &user, &paths, verbose),
         Command::List { user, json } => photos::list(&vault, &user, json),
-        Command::Delete { user, id } => photos::delete(&vault, &user, &id),
+        Command::Delete { user, ids } => photos::delete(&vault, &user, &ids),
+        Command::Compact => photos::compact(vault),
         Command::Verify { user, accept_this_copy } => photos::verify(&vault, &user, accept_this_copy),
         Command::Export(args) => export::export(&vault, &args),
         Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
+use anyhow::Context as _;
 use serde::Serialize;
 
 use secure_photo_gallery::service::import::{ImportEvent, import_paths};
@@ -98,11 +99,51 @@ pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn delete(vault: &Vault, user: &str, id: &str) -> anyhow::Result<ExitCode> {
-    let id: PhotoId = id.parse()?;
+/// Deletes every photo named, with one login; `-` reads IDs from standard input (white
+/// space between them). Every ID is checked before anything is deleted; a photo that
+/// cannot be deleted is said, and the others go on.
+pub(super) fn delete(vault: &Vault, user: &str, given: &[String]) -> anyhow::Result<ExitCode> {
+    let mut words = Vec::new();
+    for id in given {
+        if id == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read IDs from standard input")?;
+            words.extend(text.split_whitespace().map(str::to_string));
+        } else {
+            words.push(id.clone());
+        }
+    }
+    let mut ids = Vec::new();
+    for word in &words {
+        let id: PhotoId = word.parse()?;
+        // The same ID twice is deleted once, not refused the second time.
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
     let session = login(vault, user)?;
-    let meta = session.delete(id)?;
-    say!("deleted {id} {}", meta.name);
+    let mut failed = 0;
+    for id in ids {
+        match session.delete(id) {
+            Ok(meta) => say!("deleted {id} {}", meta.name),
+            Err(e) => {
+                say!("failed {id}: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} photo(s) were not deleted (see the `failed` lines)");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn compact(mut vault: Vault) -> anyhow::Result<ExitCode> {
+    let (before, after) = vault.compact()?;
+    let mb = |b: u64| b as f64 / 1e6;
+    say!("compacted {}: {:.1} MB -> {:.1} MB", vault.path().display(), mb(before), mb(after));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -48,6 +48,9 @@ pub enum StorageError {
     /// Two photos drew the same random id (once in a trillion imports).
     #[error("photo ID collision; import the file again")]
     IdCollision,
+    /// The operation needs the vault to itself, and it is in use (a session is open).
+    #[error("the vault is in use; close the other windows and commands using it, and try again")]
+    Busy,
     /// A bug of ours stopped the operation (a panic in our code, not damage).
     #[error("{0}")]
     Bug(String),
@@ -109,7 +112,14 @@ macro_rules! storage_from {
         }
     )*};
 }
-storage_from!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+storage_from!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::CompactionError
+);
 
 impl From<postcard::Error> for StorageError {
     fn from(_: postcard::Error) -> Self {

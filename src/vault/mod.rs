@@ -131,6 +131,19 @@ impl Vault {
         })
     }
 
+    /// Gives back the space of deleted photos: redb moves the pages in use to the front of
+    /// the file and cuts the rest off. It is a series of committed transactions (two-phase
+    /// commit), so a kill or a power cut midway loses nothing: the next open repairs the
+    /// file, as after any crash. Needs the vault to itself (no session open on it).
+    /// Returns the file's size before and after.
+    pub fn compact(&mut self) -> Result<(u64, u64), StorageError> {
+        let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).map_err(StorageError::Io);
+        let before = size(&self.path)?;
+        let db = Arc::get_mut(&mut self.db).and_then(|db| db.0.as_mut()).ok_or(StorageError::Busy)?;
+        error::guard(|| db.compact().map(|_| ()).map_err(StorageError::from))?;
+        Ok((before, size(&self.path)?))
+    }
+
     /// The same vault, remembering in `dir` the highest manifest counter seen for each of
     /// its accounts, so that a login notices a vault replaced by an older copy
     /// ([`Session::rollback`]). The front ends pass [`default_state_dir`]; `None` remembers

@@ -72,6 +72,20 @@ impl Env {
         cmd
     }
 
+    /// Runs the binary with `input` on its standard input.
+    pub(crate) fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write as _;
+        let mut child = self
+            .command(args, &[])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// Runs and asserts the exit code; returns stdout.
     pub(crate) fn ok(&self, args: &[&str], envs: &[(&str, &str)]) -> String {
         let out = self.run(args, envs);
