@@ -492,9 +492,10 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     h.get_by_label("Show file names on the photos").click();
     h.run_ok();
     assert_eq!(names(&h), before + 1, "the one tile has its caption");
-    // The window sits under the toolbar, which stays usable.
+    // The window sits under the toolbar and the search bar, which stay usable.
     let settings_top = h.get_by_label("Appearance").rect().top();
     assert!(h.get_by_label("🔒 Lock").rect().bottom() < settings_top, "the toolbar is not covered");
+    assert!(h.get_by_label("Details").rect().bottom() < settings_top, "the view switch is not covered");
     // A server that does not answer: the check runs with a spinner, and the refusal is
     // said in red inside the window.
     h.get_by_label("SMTP (STARTTLS)").click();
@@ -544,6 +545,7 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }), "input did not restart the count");
     idle_frames(&mut h, 10);
     assert!(matches!(screen_kind(h.state()), ScreenKind::Login), "not locked after a minute without input");
+    assert!(has_label(&h, "🔒 Locked after 1 minute without use."), "the login says why");
 }
 
 #[test]

@@ -61,10 +61,8 @@ fn kind(args: &ExportArgs) -> ExportKind {
 fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<PhotoId, PhotoPassword>> {
     let mut out = HashMap::new();
     for file in files {
-        let bytes = secure_photo_gallery::crypto::SecretBytes::from(
-            std::fs::read(file).with_context(|| format!("cannot read the passwords file {}", file.display()))?,
-        );
-        let found = secure_photo_gallery::service::photo_passwords(&bytes);
+        let found = secure_photo_gallery::service::passwords_in_file(file)
+            .with_context(|| format!("cannot read the passwords file {}", file.display()))?;
         if found.is_empty() {
             bail!(
                 "{} holds no `Photo ID (NAME): PASSWORD` lines; pass the saved password email (.eml) or a text copy of it",

@@ -85,8 +85,9 @@ fn details_unguarded(bytes: &[u8]) -> PhotoDetails {
 const MAX_FRAMES: usize = 500;
 /// The largest canvas of an animation played (64 MiB: 4096 x 4096 pixels).
 const MAX_CANVAS_BYTES: u64 = 64 * 1024 * 1024;
-/// At most this many bytes of decoded frames are kept for one animation.
-const MAX_FRAME_BYTES: usize = 256 * 1024 * 1024;
+/// At most this many bytes of decoded frames are kept for one animation (the textures
+/// made of them cost as much again).
+const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 
 /// The frames of an animated GIF or WebP, each at most `max_side` pixels on its longest
 /// side, with how long it shows; `None` for a still picture (or an animation that does not
@@ -102,10 +103,15 @@ fn frames_unguarded(bytes: &[u8], max_side: u32) -> Option<Vec<(image::RgbaImage
     let fits = |(w, h): (u32, u32)| u64::from(w) * u64::from(h) * 4 <= MAX_CANVAS_BYTES;
     let frames = match image::guess_format(bytes).ok()? {
         ImageFormat::Gif => {
-            let decoder = image::codecs::gif::GifDecoder::new(Cursor::new(bytes)).ok()?;
+            let mut decoder = image::codecs::gif::GifDecoder::new(Cursor::new(bytes)).ok()?;
             if !fits(decoder.dimensions()) {
                 return None;
             }
+            // A frame's own header may claim far more than the canvas (65535 x 65535):
+            // the limit makes the frame reader refuse it instead of allocating it.
+            let mut limits = image::Limits::default();
+            limits.max_alloc = Some(3 * MAX_CANVAS_BYTES);
+            decoder.set_limits(limits).ok()?;
             decoder.into_frames()
         }
         ImageFormat::WebP => {
@@ -185,5 +191,24 @@ mod tests {
         image::codecs::gif::GifEncoder::new(&mut still).encode_frame(frame(1, 100)).unwrap();
         assert!(animation_frames(&still, 100).is_none());
         assert!(animation_frames(b"GIF89a and nothing", 100).is_none());
+    }
+
+    #[test]
+    fn a_frame_claiming_more_than_the_canvas_is_refused_not_allocated() {
+        let frame = |v: u8| image::Frame::new(image::RgbaImage::from_pixel(2, 2, image::Rgba([v, 0, 0, 255])));
+        let mut gif = Vec::new();
+        image::codecs::gif::GifEncoder::new(&mut gif).encode_frames([frame(1), frame(2)]).unwrap();
+        // The second frame's image descriptor (after its graphic control extension) now
+        // claims 65535 x 65535 pixels: 17 GB to decode.
+        let at = gif
+            .windows(9)
+            .enumerate()
+            .filter(|(_, w)| w[0] == 0x21 && w[1] == 0xF9 && w[2] == 4 && w[8] == 0x2C)
+            .map(|(i, _)| i + 8)
+            .nth(1)
+            .expect("two frames");
+        gif[at + 5..at + 9].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
+        let frames = animation_frames(&gif, 100);
+        assert!(frames.is_none_or(|f| f.len() <= 1), "the huge frame is not decoded");
     }
 }

@@ -334,9 +334,6 @@ pub enum UnlockFailure {
     NoPasswords,
 }
 
-/// The largest password email file read: an email of 10,000 photos is about 1 MB.
-const EMAIL_FILE_MAX: u64 = 8 * 1024 * 1024;
-
 /// Starts work on named threads and hands back [`Event`]s.
 pub struct Jobs {
     tx: Sender<Event>,
@@ -440,13 +437,8 @@ impl Jobs {
             let (mut ok, mut failed) = (Vec::new(), Vec::new());
             let mut found = Vec::new();
             for path in paths {
-                let read = std::fs::File::open(&path).and_then(|file| {
-                    let mut bytes = Vec::new();
-                    std::io::Read::read_to_end(&mut std::io::Read::take(file, EMAIL_FILE_MAX), &mut bytes)?;
-                    Ok(crate::crypto::SecretBytes::from(bytes))
-                });
-                match read {
-                    Ok(bytes) => found.extend(crate::service::photo_passwords(&bytes)),
+                match crate::service::passwords_in_file(&path) {
+                    Ok(passwords) => found.extend(passwords),
                     Err(error) => failed.push(UnlockFailure::File { path, error }),
                 }
             }
@@ -563,7 +555,7 @@ impl Jobs {
                 .map(|path| {
                     let text =
                         Zeroizing::new(format!("Secure Photo Gallery recovery key for {user}\n\n{}\n", words.as_str()));
-                    write_private(&path, text.as_bytes()).map(|()| path)
+                    crate::platform::files::write_private(&path, text.as_bytes()).map(|()| path)
                 })
                 .transpose();
             ev.send(Event::WordsSaved(result));
@@ -599,19 +591,6 @@ impl Jobs {
     pub fn settings(&self, account: Account, change: SettingsChange) {
         self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session()))));
     }
-}
-
-/// Writes `bytes` to `path` (replacing it: the user chose it in a save dialog), readable
-/// by the owner only.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// How long copied recovery words may stay on the clipboard.

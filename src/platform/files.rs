@@ -68,6 +68,21 @@ fn already_exists(path: &Path) -> std::io::Error {
     )
 }
 
+/// Writes `bytes` to `path`, replacing what is there (the user chose it in a save
+/// dialog), readable by the owner only: a file that existed keeps no wider permissions.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 /// `dir/name`, or `dir/stem (1).ext`, `dir/stem (2).ext`… when that is taken, on disk
 /// or in `reserved` (names already given to other files of the same batch).
 pub(crate) fn unique_path(dir: &Path, name: &str, reserved: &HashSet<PathBuf>) -> PathBuf {

@@ -23,6 +23,23 @@ pub fn change_password(session: &Session, current: &str, new: &str) -> Result<()
     Ok(())
 }
 
+/// The largest password email file read: an email listing 10,000 photos is about 1 MB.
+const EMAIL_FILE_MAX: u64 = 8 * 1024 * 1024;
+
+/// The `(photo, password)` pairs in a password email file (a saved `.eml`, or a text copy
+/// of it), read into memory that is wiped after; files over 8 MB are not password emails.
+pub fn passwords_in_file(path: &std::path::Path) -> std::io::Result<Vec<(PhotoId, PhotoPassword)>> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > EMAIL_FILE_MAX {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "too large to be a password email"));
+    }
+    // Sized once, so that no copy of the passwords is left behind by a growing buffer.
+    let mut bytes = crate::crypto::SecretBytes::from(Vec::with_capacity(size as usize + 1));
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, EMAIL_FILE_MAX), &mut bytes)?;
+    Ok(photo_passwords(&bytes))
+}
+
 /// The `(photo, password)` pairs in a password email (a saved `.eml`, a pasted email, or
 /// any text with its `Photo ID (NAME): PASSWORD` lines), in order, without repeats.
 pub fn photo_passwords(text: &[u8]) -> Vec<(PhotoId, PhotoPassword)> {

@@ -38,7 +38,7 @@ pub fn install_desktop_entry(data_home: &Path, exe: &Path) -> std::io::Result<Ve
         Ok(())
     };
     let applications = data_home.join("applications");
-    put(applications.join(format!("{APP_ID}.desktop")), desktop_entry(exe).as_bytes())?;
+    put(applications.join(format!("{APP_ID}.desktop")), desktop_entry(exe)?.as_bytes())?;
     let icons = data_home.join("icons/hicolor");
     for (size, png) in ICONS {
         put(icons.join(format!("{size}x{size}/apps/{APP_ID}.png")), png)?;
@@ -58,18 +58,33 @@ pub fn install_desktop_entry(data_home: &Path, exe: &Path) -> std::io::Result<Ve
 }
 
 /// The desktop entry of `assets/`, starting the binary at `exe` by its full path (the
-/// folder `cargo install` puts it in is often not on the desktop's search path).
-fn desktop_entry(exe: &Path) -> String {
-    // The desktop entry spec: an argument with spaces is quoted, and `"`, `` ` ``, `$`
-    // and `\` are escaped inside the quotes.
-    let path = exe.display().to_string();
-    let escaped: String =
+/// folder `cargo install` puts it in is often not on the desktop's search path). A path
+/// that an entry cannot hold (not UTF-8, a control character such as a newline, an `=`)
+/// is refused.
+fn desktop_entry(exe: &Path) -> std::io::Result<String> {
+    let refuse = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{} cannot be written into a desktop entry; install the program under a plainer path",
+                exe.display()
+            ),
+        )
+    };
+    let path = exe.to_str().ok_or_else(refuse)?;
+    if path.chars().any(|c| c.is_control() || c == '=') {
+        return Err(refuse());
+    }
+    // The desktop entry spec: inside the quotes, `"`, `` ` ``, `$` and `\` are escaped with a
+    // backslash; then the string rule escapes every backslash again (a literal `$` is
+    // `\\$`), and `%` is doubled.
+    let quoted: String =
         path.chars().flat_map(|c| if matches!(c, '"' | '`' | '$' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
-    let exec = format!("Exec=\"{}\"", escaped.replace('%', "%%"));
-    DESKTOP_ENTRY
+    let exec = format!("Exec=\"{}\"", quoted.replace('\\', "\\\\").replace('%', "%%"));
+    Ok(DESKTOP_ENTRY
         .lines()
         .map(|line| if line.starts_with("Exec=") { exec.clone() } else { line.to_string() } + "\n")
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -78,11 +93,15 @@ mod tests {
 
     #[test]
     fn the_entry_starts_this_binary_by_its_full_path_quoted() {
-        let entry = desktop_entry(Path::new("/home/a b/.cargo/bin/secure-photo-gallery"));
+        let entry = desktop_entry(Path::new("/home/a b/.cargo/bin/secure-photo-gallery")).unwrap();
         assert!(entry.contains("\nExec=\"/home/a b/.cargo/bin/secure-photo-gallery\"\n"), "{entry}");
         assert!(entry.contains("Icon=secure-photo-gallery"));
         assert_eq!(entry.matches("Exec=").count(), 1);
-        let odd = desktop_entry(Path::new("/opt/$x/100%/spg"));
-        assert!(odd.contains("Exec=\"/opt/\\$x/100%%/spg\""), "{odd}");
+        // `$` is `\\$` and a backslash four of them in the file (the spec's own examples).
+        let odd = desktop_entry(Path::new("/opt/$x/100%/a\\b")).unwrap();
+        assert!(odd.contains(r#"Exec="/opt/\\$x/100%%/a\\\\b""#), "{odd}");
+        for bad in ["/opt/a\nExec=evil", "/opt/a=b"] {
+            assert!(desktop_entry(Path::new(bad)).is_err(), "{bad:?}");
+        }
     }
 }

@@ -18,7 +18,9 @@ mod open;
 pub mod parallel;
 mod previews;
 
-pub use account::{PasswordChangeError, RecoverError, Unlock, change_password, photo_passwords, recover};
+pub use account::{
+    PasswordChangeError, RecoverError, Unlock, change_password, passwords_in_file, photo_passwords, recover,
+};
 pub use handle::Account;
 pub use mail::{MailOverrides, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp};
 pub use open::open_vault;

@@ -200,7 +200,8 @@ impl GalleryApp {
         if active {
             self.last_activity = now;
         }
-        if self.prefs.auto_lock_minutes == 0 || !matches!(self.screen, Screen::Gallery(_)) {
+        // The recovery key's screen holds the new account, logged in: it locks too.
+        if self.prefs.auto_lock_minutes == 0 || !matches!(self.screen, Screen::Gallery(_) | Screen::Recovery(_)) {
             return;
         }
         let limit = f64::from(self.prefs.auto_lock_minutes) * 60.0;

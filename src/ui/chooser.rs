@@ -135,7 +135,9 @@ impl Chooser {
                     ui.horizontal(|ui| {
                         if ticks {
                             let mut on = self.checked.contains(name);
-                            if ui.checkbox(&mut on, "").on_hover_text("Select for import").changed() {
+                            let tip =
+                                if self.purpose == Purpose::Import { "Select for import" } else { "Select this email" };
+                            if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
                                 if on {
                                     self.checked.insert(name.clone())
                                 } else {

@@ -36,9 +36,9 @@ pub(super) struct GalleryScreen {
     settings: Option<SettingsWindow>,
     /// The last message, and whether it is an error.
     status: Option<(String, bool)>,
-    /// The message as last drawn, and since when (egui's clock): news goes after
-    /// [`STATUS_SECONDS`].
-    status_drawn: Option<((String, bool), f64)>,
+    /// Whether the message is an error, and since when it shows (egui's clock): news goes
+    /// after [`STATUS_SECONDS`].
+    status_drawn: Option<(bool, f64)>,
 }
 
 /// How long a message that is not an error stays in the status line.
@@ -76,13 +76,13 @@ impl GalleryScreen {
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs) {
         match event {
             Event::Listed(Ok(photos)) => self.library.listed(photos),
-            Event::Listed(Err(e)) => self.status = Some((e.to_string(), true)),
+            Event::Listed(Err(e)) => self.say((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => {
                 // Said in the settings window when it is open, else in the status line.
                 let message = e.to_string();
                 match self.settings.as_mut() {
                     Some(s) => s.failed(&message),
-                    None => self.status = Some((message, true)),
+                    None => self.say((message, true)),
                 }
             }
             Event::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
@@ -96,12 +96,11 @@ impl GalleryScreen {
                 for (id, _) in &ok {
                     self.thumbnails.forget(*id);
                 }
+                // The lock filter is applied again when it is next chosen, not under the user's
+                // hands: a photo unlocked from the "Locked" list opens instead of vanishing.
                 self.library.unlocked.extend(ok);
-                if self.library.show != Show::All {
-                    self.library.refilter();
-                }
                 if count > 0 {
-                    self.status = Some((format!("Unlocked {} until the vault locks", wording::photos(count)), false));
+                    self.say((format!("Unlocked {} until the vault locks", wording::photos(count)), false));
                 }
                 match (&mut self.dialog, open_now) {
                     (_, Some(id)) if !self.library.is_locked(id) => {
@@ -128,7 +127,7 @@ impl GalleryScreen {
                 }
                 jobs.list(self.account.clone());
             }
-            Event::Exported(report) => self.status = Some(wording::export_done(&report)),
+            Event::Exported(report) => self.say(wording::export_done(&report)),
             Event::Deleted(ids, failed) => {
                 for id in &ids {
                     self.thumbnails.forget(*id);
@@ -137,18 +136,20 @@ impl GalleryScreen {
                 if self.viewer.as_ref().is_some_and(|v| ids.contains(&v.id)) {
                     self.viewer = None;
                 }
-                self.status = Some(match failed.first() {
+                self.say(match failed.first() {
                     None => (format!("Deleted {}", wording::photos(ids.len())), false),
                     Some(e) => (e.to_string(), true),
                 });
             }
             Event::SettingsSaved(Ok(done)) => {
                 let message = wording::settings_done(&done);
-                // The previews may have changed: what is on screen is loaded again.
-                self.thumbnails.reload_all();
+                // The previews changed: what is on screen is loaded again.
+                if matches!(done, crate::jobs::SettingsDone::Previews(_)) {
+                    self.thumbnails.reload_all();
+                }
                 match self.settings.as_mut() {
                     Some(s) => s.saved(&message, &self.account),
-                    None => self.status = Some((message, false)),
+                    None => self.say((message, false)),
                 }
             }
             Event::Picked { purpose, paths, answered_at_once } => {
@@ -177,12 +178,14 @@ impl GalleryScreen {
     }
 
     fn open(&mut self, id: PhotoId, jobs: &Jobs) {
-        let Some(index) = self.library.index_of(id) else { return };
+        if self.library.index_of(id).is_none() {
+            return;
+        }
         self.library.follow(id);
         match self.library.unlock_of(id) {
             Some(unlock) => {
                 jobs.open(self.account.clone(), id, unlock);
-                self.viewer = Some(Viewer::new(id, index));
+                self.viewer = Some(Viewer::new(id));
             }
             None => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
         }
@@ -193,7 +196,7 @@ impl GalleryScreen {
             Action::Open(id) => self.open(id, jobs),
             Action::Import(paths) if !paths.is_empty() => {
                 if self.import.as_ref().is_some_and(ImportPanel::running) {
-                    self.status = Some(("An import is already running; wait for it or cancel it".into(), true));
+                    self.say(("An import is already running; wait for it or cancel it".into(), true));
                     return;
                 }
                 let panel = ImportPanel::new();
@@ -215,7 +218,7 @@ impl GalleryScreen {
             }
             Action::ShowFolder(folder) => {
                 if let Err(e) = open::that_detached(&folder) {
-                    self.status = Some((format!("Cannot show {}: {e}", folder.display()), true));
+                    self.say((format!("Cannot show {}: {e}", folder.display()), true));
                 }
             }
             Action::Unlock { text, then_open } => {
@@ -244,7 +247,7 @@ impl GalleryScreen {
                     .collect();
                 let locked = photos.iter().filter(|(_, pw)| pw.is_none()).count();
                 if kind != ExportKind::Thumbnail && locked > 0 {
-                    self.status = Some((
+                    self.say((
                         match locked {
                             1 => "1 selected photo is locked: unlock it first (Unlock…, then paste its password email)"
                                 .into(),
@@ -286,8 +289,8 @@ impl GalleryScreen {
         }
         // A dialog is modal for the keyboard too: keys go to it, never to what is behind.
         let keys = self.dialog.is_none();
-        let toolbar_bottom = self.toolbar(ui, prefs, &mut actions);
-        self.filter_bar(ui, prefs);
+        self.toolbar(ui, prefs, &mut actions);
+        let bars_bottom = self.filter_bar(ui, prefs);
         self.notices(ui, &mut actions);
         self.status_line(ui);
         if let Some(panel) = self.import.as_mut()
@@ -308,7 +311,7 @@ impl GalleryScreen {
             dialog.ui(ui.ctx(), &self.library.photos, &mut actions);
         }
         if let Some(settings) = self.settings.as_mut()
-            && !settings.ui(ui.ctx(), toolbar_bottom, &self.account, jobs, prefs)
+            && !settings.ui(ui.ctx(), bars_bottom, &self.account, jobs, prefs)
         {
             self.settings = None;
         }
@@ -319,9 +322,8 @@ impl GalleryScreen {
         cmds
     }
 
-    /// Draws the toolbar; returns its bottom edge.
-    fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) -> f32 {
-        let panel = egui::Panel::top("toolbar").show(ui, |ui| {
+    fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) {
+        egui::Panel::top("toolbar").show(ui, |ui| {
             ui.add_space(4.0);
             let room = Room::of(ui);
             ui.horizontal(|ui| {
@@ -375,7 +377,6 @@ impl GalleryScreen {
             });
             ui.add_space(4.0);
         });
-        panel.response.rect.bottom()
     }
 
     fn import_menu(&mut self, ui: &mut egui::Ui, room: Room, actions: &mut Vec<Action>) {
@@ -400,9 +401,10 @@ impl GalleryScreen {
         }
     }
 
-    /// Search, the lock filter and the count, and the choice of grid or details table.
-    fn filter_bar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs) {
-        egui::Panel::top("filter").show(ui, |ui| {
+    /// Search, the lock filter and the count, and the choice of grid or details table;
+    /// returns the bar's bottom edge (the settings window opens below it).
+    fn filter_bar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs) -> f32 {
+        let panel = egui::Panel::top("filter").show(ui, |ui| {
             ui.add_space(2.0);
             ui.horizontal(|ui| {
                 let library = &mut self.library;
@@ -465,6 +467,7 @@ impl GalleryScreen {
             });
             ui.add_space(2.0);
         });
+        panel.response.rect.bottom()
     }
 
     /// What the user must know about this vault, under the toolbar: that the password
@@ -517,15 +520,24 @@ impl GalleryScreen {
         });
     }
 
+    /// Puts a message in the status line (text, and whether it is an error); a message
+    /// said again counts its seconds again.
+    fn say(&mut self, message: (String, bool)) {
+        self.status = Some(message);
+        self.status_drawn = None;
+    }
+
     /// The bottom line: the photo on screen in the viewer, else the counts and the
     /// selection; then the last message. A message that is news goes after a few
     /// seconds; an error stays until it is dismissed or replaced.
     fn status_line(&mut self, ui: &mut egui::Ui) {
         let now = ui.input(|i| i.time);
-        if self.status != self.status_drawn.as_ref().map(|(s, _)| s.clone()) {
-            self.status_drawn = self.status.clone().map(|s| (s, now));
+        if self.status_drawn.is_none()
+            && let Some((_, error)) = &self.status
+        {
+            self.status_drawn = Some((*error, now));
         }
-        if let Some(((_, false), since)) = &self.status_drawn {
+        if let Some((false, since)) = &self.status_drawn {
             let left = STATUS_SECONDS - (now - since);
             if left <= 0.0 {
                 self.status = None;
@@ -537,11 +549,12 @@ impl GalleryScreen {
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
                 let library = &self.library;
-                match self.viewer.as_ref().and_then(|v| library.photos.get(v.index()).map(|p| (v, p))) {
-                    Some((viewer, photo)) => {
+                let on_screen = self.viewer.as_ref().and_then(|v| v.index_in(&library.photos));
+                match on_screen.map(|i| (i, &library.photos[i])) {
+                    Some((index, photo)) => {
                         ui.label(egui::RichText::new(&photo.meta.name).strong());
                         ui.separator();
-                        ui.label(format!("{} of {}", viewer.index() + 1, library.photos.len()));
+                        ui.label(format!("{} of {}", index + 1, library.photos.len()));
                         ui.separator();
                         ui.label(format!(
                             "{} × {}, {}",

@@ -149,7 +149,7 @@ impl ImportPanel {
     }
 
     /// `Importing 12 of 40 files · 8.1 MB/s · about 20 s left`: the time left only once it
-    /// can be told (two seconds in, a tenth done), from the bytes still to read.
+    /// can be told (two seconds in, a tenth of the files read), from the files still to read.
     fn progress_text(&self) -> String {
         let elapsed = self.started.map_or(0.0, |s| s.elapsed().as_secs_f64());
         let speed = if elapsed > 0.0 { self.bytes as f64 / elapsed } else { 0.0 };

@@ -35,9 +35,17 @@ pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, a
         return;
     }
     let last = library.photos.len() - 1;
-    let here = library.cursor.map_or(0, |i| layout.place_of(i));
+    let here = library.cursor.map(|i| layout.place_of(i));
     let (columns, page) = (layout.columns, layout.columns * layout.page_rows);
     let (moved, shift) = ui.input(|i| {
+        // With no cursor yet, the first key lands on the first photo.
+        let Some(here) = here else {
+            let any =
+                [Key::ArrowRight, Key::ArrowLeft, Key::ArrowDown, Key::ArrowUp, Key::PageDown, Key::PageUp, Key::Home]
+                    .into_iter()
+                    .any(|key| i.key_pressed(key));
+            return (if i.key_pressed(Key::End) { Some(last) } else { any.then_some(0) }, i.modifiers.shift);
+        };
         let to = [
             (Key::ArrowRight, (here + 1).min(last)),
             (Key::ArrowLeft, here.saturating_sub(1)),
@@ -53,8 +61,14 @@ pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, a
         .map(|(_, to)| to);
         (to, i.modifiers.shift)
     });
-    if let Some(to) = moved {
-        library.move_to(layout.index_at(to), shift);
+    match (moved, here) {
+        // Shift extends the selection over every photo between, in the view's order.
+        (Some(to), Some(here)) if shift => {
+            let (a, b) = (here.min(to), here.max(to));
+            library.select_range((a..=b).map(|place| layout.index_at(place)), layout.index_at(to));
+        }
+        (Some(to), _) => library.move_to(layout.index_at(to)),
+        (None, _) => {}
     }
     let (enter, all, delete, escape) = ui.input(|i| {
         (

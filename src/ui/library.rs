@@ -145,23 +145,30 @@ impl Library {
         self.cursor = Some(index);
     }
 
-    /// The keyboard moves the cursor to `index` (clamped), selecting that photo alone, or
-    /// adding it to the selection when `extend` (Shift); the view follows.
-    pub(super) fn move_to(&mut self, index: usize, extend: bool) {
+    /// The keyboard moves the cursor to `index` (clamped), selecting that photo alone; the
+    /// view follows.
+    pub(super) fn move_to(&mut self, index: usize) {
         let Some(last) = self.photos.len().checked_sub(1) else { return };
         let index = index.min(last);
-        if !extend {
-            self.selection.clear();
-        }
+        self.selection.clear();
         self.selection.insert(self.photos[index].id);
         self.cursor = Some(index);
+        self.reveal = true;
+    }
+
+    /// Adds the photos at `indices` to the selection and puts the cursor on `cursor`; the
+    /// view follows.
+    pub(super) fn select_range(&mut self, indices: impl Iterator<Item = usize>, cursor: usize) {
+        let ids: Vec<PhotoId> = indices.filter_map(|i| self.photos.get(i)).map(|p| p.id).collect();
+        self.selection.extend(ids);
+        self.cursor = Some(cursor);
         self.reveal = true;
     }
 
     /// The viewer shows photo `id`: the grid's cursor and selection follow it.
     pub(super) fn follow(&mut self, id: PhotoId) {
         if let Some(index) = self.index_of(id) {
-            self.move_to(index, false);
+            self.move_to(index);
         }
     }
 

@@ -18,6 +18,9 @@ const LOCK_AFTER: [u32; 8] = [1, 2, 5, 10, 15, 30, 60, 0];
 
 /// The settings window's form state.
 pub(super) struct SettingsWindow {
+    /// The account's user name and email (for the strength meter and the test email),
+    /// read once: the profile also holds the SMTP password, and is not copied per frame.
+    names: (String, String),
     /// How locked photos look after login, as chosen in the form.
     previews: crate::vault::Previews,
     /// Password emails of this account waiting in the outbox (counted when the window opens
@@ -49,6 +52,7 @@ impl SettingsWindow {
             None => (None, String::new(), 587, String::new()),
         };
         SettingsWindow {
+            names: (account.username().to_string(), profile.email.clone()),
             previews: profile.previews,
             queued: account.queued_emails(),
             security,
@@ -233,7 +237,7 @@ impl SettingsWindow {
         let mut change = None;
         let free = self.busy.is_none();
         ui.horizontal(|ui| {
-            let to = account.profile().email;
+            let to = self.names.1.clone();
             let from = self.from.trim().to_string();
             if ui.add_enabled(free, egui::Button::new("Send test email")).clicked() {
                 let from = if from.is_empty() { to.clone() } else { from.clone() };
@@ -279,8 +283,7 @@ impl SettingsWindow {
                 ui.end_row();
             }
         });
-        let profile = account.profile();
-        let strong = super::widgets::strength_meter(ui, &self.new, &[account.username(), &profile.email]);
+        let strong = super::widgets::strength_meter(ui, &self.new, &[&self.names.0, &self.names.1]);
         let ready = self.busy.is_none() && !self.current.is_empty() && strong && self.new == self.repeat;
         if !self.repeat.is_empty() && self.new != self.repeat {
             ui.colored_label(ui.visuals().warn_fg_color, "The new passwords differ.");

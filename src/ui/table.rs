@@ -157,7 +157,7 @@ impl TableView {
                 .body(|body| {
                     body.rows(ROW, self.order.len(), |mut row| {
                         let index = self.order[row.index()];
-                        draw_row(&mut row, library, thumbnails, index, actions);
+                        draw_row(&mut row, library, thumbnails, index, &self.order, actions);
                     });
                 });
             if let Some(column) = clicked_heading {
@@ -173,6 +173,7 @@ fn draw_row(
     library: &mut Library,
     thumbnails: &mut Thumbnails,
     index: usize,
+    order: &[usize],
     actions: &mut Vec<Action>,
 ) {
     let photo = &library.photos[index];
@@ -191,7 +192,7 @@ fn draw_row(
         ui.add(egui::Label::new(&photo.meta.name).truncate().selectable(false));
     });
     row.col(|ui| {
-        let taken = photo.meta.taken_at.as_deref().map_or_else(|| "—".into(), super::viewer::readable_date);
+        let taken = photo.meta.taken_at.as_deref().map_or_else(|| "—".into(), super::wording::readable_date);
         ui.add(egui::Label::new(taken).selectable(false));
     });
     row.col(|ui| {
@@ -212,6 +213,14 @@ fn draw_row(
         actions.push(Action::Open(id));
     } else if response.clicked() {
         let modifiers = response.ctx.input(|i| i.modifiers);
-        library.click(index, modifiers);
+        // Shift-click takes the rows between, as the table shows them.
+        let place = |i: usize| order.iter().position(|o| *o == i);
+        match (modifiers.shift, library.cursor.and_then(place), place(index)) {
+            (true, Some(anchor), Some(here)) => {
+                let (a, b) = (anchor.min(here), anchor.max(here));
+                library.select_range(order[a..=b].iter().copied(), index);
+            }
+            _ => library.click(index, modifiers),
+        }
     }
 }

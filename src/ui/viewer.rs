@@ -16,7 +16,6 @@ use super::widgets::{Room, tool_button};
 pub(super) struct Viewer {
     /// Its ID.
     pub id: PhotoId,
-    index: usize,
     texture: Option<egui::TextureHandle>,
     /// An animation's frames, with how long each shows, and when it started (egui's clock).
     frames: Vec<(egui::TextureHandle, f64)>,
@@ -34,10 +33,9 @@ pub(super) struct Viewer {
 
 impl Viewer {
     /// A viewer waiting for photo `id` (at `index` in the list) to be decoded.
-    pub(super) fn new(id: PhotoId, index: usize) -> Viewer {
+    pub(super) fn new(id: PhotoId) -> Viewer {
         Viewer {
             id,
-            index,
             texture: None,
             frames: Vec::new(),
             started: None,
@@ -51,9 +49,9 @@ impl Viewer {
         }
     }
 
-    /// Where the photo is in the list.
-    pub(super) fn index(&self) -> usize {
-        self.index
+    /// Where the photo is in the list shown (`None`: a search or a filter hides it now).
+    pub(super) fn index_in(&self, photos: &[PhotoInfo]) -> Option<usize> {
+        photos.iter().position(|p| p.id == self.id)
     }
 
     /// Whether the decoded photo is shown.
@@ -87,9 +85,10 @@ impl Viewer {
 
     /// Draws the viewer.
     pub(super) fn ui(&mut self, ui: &mut egui::Ui, photos: &[PhotoInfo], keys: bool, actions: &mut Vec<Action>) {
-        let index = self.index;
-        let neighbour = |step: isize| photos.get(index.checked_add_signed(step)?).map(|p| p.id);
-        let name = photos.get(self.index).map_or(String::new(), |p| p.meta.name.clone());
+        // Looked up each frame: the list may change under the viewer (an import, a search).
+        let index = self.index_in(photos);
+        let neighbour = |step: isize| photos.get(index?.checked_add_signed(step)?).map(|p| p.id);
+        let name = self.meta.as_ref().map_or(String::new(), |m| m.name.clone());
         egui::Panel::top("viewer-bar").show(ui, |ui| {
             let room = Room::of(ui);
             let wide = room == Room::Wide;
@@ -261,7 +260,8 @@ impl Viewer {
     }
 
     fn info_panel(&self, ui: &mut egui::Ui, photos: &[PhotoInfo]) {
-        let Some(meta) = self.meta.as_ref().or_else(|| photos.get(self.index).map(|p| &p.meta)) else { return };
+        let listed = self.index_in(photos).map(|i| &photos[i].meta);
+        let Some(meta) = self.meta.as_ref().or(listed) else { return };
         ui.heading("Info");
         egui::Grid::new("photo-info").num_columns(2).spacing([10.0, 6.0]).min_col_width(72.0).show(ui, |ui| {
             let rows = [
@@ -269,7 +269,7 @@ impl Viewer {
                 ("Size", human_size(meta.bytes)),
                 ("Dimensions", format!("{} × {}", meta.width, meta.height)),
                 ("Type", meta.mime.clone()),
-                ("Taken", meta.taken_at.as_deref().map_or_else(|| "unknown".into(), readable_date)),
+                ("Taken", meta.taken_at.as_deref().map_or_else(|| "unknown".into(), super::wording::readable_date)),
                 ("Camera", meta.camera.clone().unwrap_or_else(|| "unknown".into())),
             ];
             let d = &self.details;
@@ -300,6 +300,10 @@ impl Viewer {
                 }
                 (None, true) if self.meta.is_none() => {
                     ui.label("in the file (GPS)");
+                }
+                // Recorded, but not as a position this viewer can read: never "none".
+                (None, true) => {
+                    ui.label("in the file (GPS), unreadable");
                 }
                 (None, _) => {
                     ui.label("none");
@@ -345,17 +349,6 @@ impl Viewer {
         if zero {
             self.fit();
         }
-    }
-}
-
-/// `2024-06-15T10:30:00` as `15 June 2024, 10:30` (the offset, if any, is left out).
-pub(super) fn readable_date(iso: &str) -> String {
-    let part = |r: std::ops::Range<usize>| iso.get(r).and_then(|s| s.parse::<usize>().ok());
-    match (part(0..4), part(5..7), part(8..10), iso.get(11..16)) {
-        (Some(year), Some(month @ 1..=12), Some(day), Some(time)) => {
-            format!("{day} {} {year}, {time}", super::grid::MONTHS[month - 1])
-        }
-        _ => iso.to_string(),
     }
 }
 

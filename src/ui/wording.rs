@@ -15,6 +15,17 @@ pub(super) fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `2024-06-15T10:30:00` as `15 June 2024, 10:30` (the offset, if any, is left out).
+pub(super) fn readable_date(iso: &str) -> String {
+    let part = |r: std::ops::Range<usize>| iso.get(r).and_then(|s| s.parse::<usize>().ok());
+    match (part(0..4), part(5..7), part(8..10), iso.get(11..16)) {
+        (Some(year), Some(month @ 1..=12), Some(day), Some(time)) => {
+            format!("{day} {} {year}, {time}", super::grid::MONTHS[month - 1])
+        }
+        _ => iso.to_string(),
+    }
+}
+
 /// What a settings change did.
 pub(super) fn settings_done(done: &SettingsDone) -> String {
     match done {
@@ -59,6 +70,25 @@ pub(super) fn export_done(report: &ExportReport) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stripped_export_says_what_was_removed() {
+        let report = |kind, written| ExportReport {
+            folder: "/tmp/out".into(),
+            kind,
+            written,
+            failed: Vec::new(),
+            no_folder: None,
+        };
+        assert_eq!(
+            export_done(&report(ExportKind::Stripped, 2)),
+            ("Exported 2 photos without location and camera data to /tmp/out.".to_string(), false)
+        );
+        assert_eq!(export_done(&report(ExportKind::Original, 1)).0, "Exported 1 photo to /tmp/out.");
+        let none =
+            ExportReport { no_folder: Some(std::io::Error::other("read-only")), ..report(ExportKind::Original, 0) };
+        assert!(export_done(&none).1, "no folder is an error");
+    }
 
     #[test]
     fn counts_say_one_and_many() {
