@@ -21,6 +21,8 @@ pub(super) struct ImportPanel {
     bytes: u64,
     started: Option<Instant>,
     imported: usize,
+    /// Files that will not be stored (duplicates and refusals), known while reading.
+    skipped: usize,
     refused: Vec<(PathBuf, String)>,
     mailed: Option<Delivered>,
     outcome: Option<Result<ImportSummary, String>>,
@@ -36,6 +38,7 @@ impl ImportPanel {
             bytes: 0,
             started: None,
             imported: 0,
+            skipped: 0,
             refused: Vec::new(),
             mailed: None,
             outcome: None,
@@ -64,8 +67,11 @@ impl ImportPanel {
                 (self.done, self.total, self.bytes, self.started) = (done, total, bytes, Some(started));
             }
             Event::ImportFile(_, FileOutcome::Imported) => self.imported += 1,
-            Event::ImportFile(_, FileOutcome::Duplicate) => {}
-            Event::ImportFile(path, FileOutcome::Refused(reason)) => self.refused.push((path, reason)),
+            Event::ImportFile(_, FileOutcome::Duplicate) => self.skipped += 1,
+            Event::ImportFile(path, FileOutcome::Refused(reason)) => {
+                self.skipped += 1;
+                self.refused.push((path, reason));
+            }
             Event::ImportMailed(whither) => self.mailed = Some(whither),
             _ => {}
         }
@@ -112,7 +118,8 @@ impl ImportPanel {
             });
             match (&self.outcome, &self.mailed) {
                 (None, _) => {
-                    let fraction = if self.total == 0 { 0.0 } else { self.done as f32 / self.total as f32 };
+                    let (done, steps) = self.steps();
+                    let fraction = if steps == 0 { 0.0 } else { done as f32 / steps as f32 };
                     ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_height(16.0));
                 }
                 (Some(_), Some(Delivered::Saved(file))) => {
@@ -148,16 +155,27 @@ impl ImportPanel {
         keep
     }
 
-    /// `Importing 12 of 40 files · 8.1 MB/s · about 20 s left`: the time left only once it
-    /// can be told (two seconds in, a tenth of the files read), from the files still to read.
+    /// Each file is handled twice: read and checked, then (unless it is skipped) encrypted
+    /// and stored. The steps done and the steps in all.
+    fn steps(&self) -> (usize, usize) {
+        (self.done + self.imported, self.total + self.total.saturating_sub(self.skipped))
+    }
+
+    /// `Reading 12 of 40 files · 8.1 MB/s · about 20 s left`, then `Storing 3 of 38
+    /// photos`: the time left only once it can be told (two seconds in, a tenth done).
     fn progress_text(&self) -> String {
         let elapsed = self.started.map_or(0.0, |s| s.elapsed().as_secs_f64());
         let speed = if elapsed > 0.0 { self.bytes as f64 / elapsed } else { 0.0 };
-        let mut text = format!("Importing {} of {} files", self.done, self.total);
-        if elapsed >= 1.0 {
+        let mut text = if self.done < self.total || self.total == 0 {
+            format!("Reading {} of {} files", self.done, self.total)
+        } else {
+            format!("Storing {} of {}", self.imported, super::wording::photos(self.total - self.skipped))
+        };
+        if elapsed >= 1.0 && self.done < self.total {
             text += &format!(" · {}/s", human_size(speed as u64));
         }
-        if let Some(left) = time_left(elapsed, self.done, self.total) {
+        let (done, steps) = self.steps();
+        if let Some(left) = time_left(elapsed, done, steps) {
             text += &format!(" · {left}");
         }
         text
