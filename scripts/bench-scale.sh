@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# How every cost grows with the number of photos (issue 17): imports small distinct JPEGs
+# (96x64, one picture with a different comment in each file, so none is a duplicate) in
+# runs of 10,000 through the command line, and at each checkpoint measures, warm (file in
+# the page cache) and cold (page cache dropped, as after a reboot; needs root): `list
+# --json`, `verify`, exporting one photo, deleting one photo; and the vault's apparent and
+# allocated size. Prints one Markdown row per checkpoint and every import run's time.
+# Needs: python3 (the JPEG comment is spliced in by a few lines of Python).
+# Usage: scripts/bench-scale.sh [CHECKPOINT...]   (default: 10000 100000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+checkpoints=("${@:-10000 100000}")
+read -r -a checkpoints <<< "${checkpoints[*]}"
+run=10000
+cargo build --release --locked --quiet
+bin=$PWD/target/release/secure-photo-gallery
+work=target/bench-scale
+rm -rf "$work" && mkdir -p "$work"
+export SPG_VAULT=$PWD/$work/vault.redb SPG_PASSWORD="bench password that is long enough"
+export XDG_CONFIG_HOME=$PWD/$work/config
+"$bin" register --user bench --email bench@example.com >/dev/null 2>&1
+
+# The picture: a 96x64 PNG written by Python's standard library, turned into a JPEG by
+# the program itself (imported, and its thumbnail exported). Each file of a run is that
+# JPEG with a comment segment "photo N" after its start marker.
+python3 - "$work/base.jpg" <<'PY'
+import struct, sys, zlib
+# A 96x64 PNG of a gradient with noise, written by hand (no imaging library needed).
+w, h = 96, 64
+rows = b"".join(b"\0" + bytes((x * 2 + (y * 7 + x * 13) % 17) % 256 for x in range(w) for _ in range(3)) for y in range(h))
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+open(sys.argv[1] + ".png", "wb").write(png)
+PY
+# The PNG becomes a JPEG through the vault itself: import it, export its thumbnail.
+"$bin" register --user seed --email seed@example.com >/dev/null 2>&1
+"$bin" import --user seed "$work/base.jpg.png" >/dev/null 2>&1
+seed_id=$("$bin" list --user seed | awk '{print $1; exit}')
+"$bin" export --user seed --id "$seed_id" --thumbnail --out "$work/base.jpg" >/dev/null
+"$bin" delete --user seed --id "$seed_id" >/dev/null
+
+make_run() { # make_run FIRST COUNT DIR: COUNT files numbered from FIRST
+    python3 - "$work/base.jpg" "$1" "$2" "$3" <<'PY'
+import os, sys
+base = open(sys.argv[1], "rb").read()
+first, count, out = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+os.makedirs(out, exist_ok=True)
+for n in range(first, first + count):
+    comment = b"photo %d" % n
+    seg = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+    open(os.path.join(out, "IMG_%07d.jpg" % n), "wb").write(base[:2] + seg + base[2:])
+PY
+}
+
+seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; echo "$(date +%s.%N) - $s" | bc; }
+cold() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "(cannot drop the page cache: not root)" >&2; }
+mb() { echo "scale=1; $1 / 1000000" | bc; }
+
+echo "| photos | import of the last 10,000 | list --json warm / cold | verify warm / cold | export one warm / cold | delete one | vault apparent / allocated |"
+echo "|---|---|---|---|---|---|---|"
+total=0
+for target in "${checkpoints[@]}"; do
+    last=""
+    while [ "$total" -lt "$target" ]; do
+        make_run "$total" "$run" "$work/run"
+        last=$(seconds "$bin" import --user bench "$work/run")
+        echo "import $total..$((total + run)): $last s" >&2
+        rm -rf "$work/run"
+        total=$((total + run))
+    done
+    id=$("$bin" list --user bench | awk 'NR == 2 {print $1}')
+    pw=$(grep -h -o "$id ([^)]*): [A-Z0-9-]*" "$(dirname "$SPG_VAULT")"/outbox/*.eml | head -1 | awk '{print $NF}')
+    list_warm=$(seconds "$bin" list --user bench --json); cold; list_cold=$(seconds "$bin" list --user bench --json)
+    verify_warm=$(seconds "$bin" verify --user bench); cold; verify_cold=$(seconds "$bin" verify --user bench)
+    rm -f "$work/one.jpg"; export_warm=$(SPG_PHOTO_PASSWORD=$pw seconds "$bin" export --user bench --id "$id" --out "$work/one.jpg")
+    rm -f "$work/one.jpg"; cold; export_cold=$(SPG_PHOTO_PASSWORD=$pw seconds "$bin" export --user bench --id "$id" --out "$work/one.jpg")
+    victim=$("$bin" list --user bench | awk 'NR == 3 {print $1}')
+    delete=$(seconds "$bin" delete --user bench --id "$victim")
+    apparent=$(stat -c %s "$SPG_VAULT"); allocated=$(( $(stat -c %b "$SPG_VAULT") * 512 ))
+    printf '| %s | %.1f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f s | %s / %s MB |\n' \
+        "$target" "$last" "$list_warm" "$list_cold" "$verify_warm" "$verify_cold" "$export_warm" "$export_cold" \
+        "$delete" "$(mb "$apparent")" "$(mb "$allocated")"
+done
