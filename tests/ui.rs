@@ -820,10 +820,18 @@ fn the_grid_keeps_the_cursor_in_view_and_follows_the_viewer() {
     };
     // Newest first: p47 is the first tile, p00 the last.
     assert!(on_screen(&h, "p47.jpg") && !on_screen(&h, "p00.jpg"));
+    // A long jump shows the month beside the scroll bar for a moment, frame by frame.
     h.key_press(egui::Key::End);
+    let mut bubble = false;
+    for _ in 0..4 {
+        h.step();
+        bubble |= has_label(&h, "Scrolled to January 2020");
+    }
+    assert!(bubble, "the month bubble");
     for _ in 0..3 {
         h.run_ok();
     }
+    assert!(!has_label(&h, "Scrolled to January 2020"), "the bubble goes");
     assert!(on_screen(&h, "p00.jpg") && selected(&h, "p00.jpg"), "End went to the last photo, and the grid followed");
     h.key_press(egui::Key::Home);
     for _ in 0..3 {

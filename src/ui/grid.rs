@@ -100,7 +100,8 @@ pub(super) fn ui(
             super::keys::browse(library, ui, super::keys::Layout { columns, page_rows, order: None }, actions);
         }
         let (rows, height) = layout(&library.photos, columns, tile);
-        egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
+        let panel = ui.max_rect();
+        let scrolled = egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
             ui.set_height(height);
             let origin = ui.max_rect().min;
             if std::mem::take(&mut library.reveal)
@@ -133,8 +134,59 @@ pub(super) fn ui(
                     }
                 }
             }
+            viewport
         });
+        month_bubble(ui, panel, &rows, height, scrolled.inner);
     });
+}
+
+/// How long the month stays shown after a long jump (a dragged scroll bar, Page Down,
+/// Home, End), in seconds.
+const BUBBLE_SECONDS: f64 = 1.0;
+
+/// While the scroll bar is dragged, or the grid jumps far (more than half a screen in a
+/// frame: Page Down, Home, End), the month at the top of the view shows beside the scroll bar, as
+/// photo apps do, so a million photos can be crossed by date.
+fn month_bubble(ui: &egui::Ui, panel: Rect, rows: &[(f32, f32, Row)], height: f32, viewport: Rect) {
+    let id = ui.scope_id().with("month-bubble");
+    let now = ui.input(|i| i.time);
+    let (last_top, until) = ui.ctx().data_mut(|d| *d.get_temp_mut_or_insert_with(id, || (viewport.min.y, 0.0)));
+    // A drag that started on the scroll bar (the panel's right edge) counts too.
+    let on_bar = ui.input(|i| {
+        i.pointer.primary_down()
+            && i.pointer.press_origin().is_some_and(|p| panel.contains(p) && p.x > panel.right() - 16.0)
+    });
+    let jumped = on_bar || (viewport.min.y - last_top).abs() > viewport.height() / 2.0;
+    let until = if jumped { now + BUBBLE_SECONDS } else { until };
+    ui.ctx().data_mut(|d| d.insert_temp(id, (viewport.min.y, until)));
+    if now >= until {
+        return;
+    }
+    ui.ctx().request_repaint_after(std::time::Duration::from_secs_f64(until - now));
+    let month = rows
+        .iter()
+        .take_while(|(top, _, _)| *top <= viewport.min.y + 1.0)
+        .filter_map(|(_, _, row)| match row {
+            Row::Heading(text) => Some(text.as_str()),
+            Row::Tiles(..) => None,
+        })
+        .last()
+        .or_else(|| rows.iter().find_map(|(_, _, r)| if let Row::Heading(t) = r { Some(t.as_str()) } else { None }));
+    let Some(month) = month else { return };
+    let travel = (height - viewport.height()).max(1.0);
+    let fraction = (viewport.min.y / travel).clamp(0.0, 1.0);
+    let y = panel.top() + fraction * (panel.height() - 32.0);
+    egui::Area::new(id)
+        .order(egui::Order::Foreground)
+        .fixed_pos(pos2(panel.right() - 170.0, y))
+        .interactable(false)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                let label = ui.label(egui::RichText::new(month).strong());
+                label
+                    .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, format!("Scrolled to {month}")));
+            });
+        });
 }
 
 /// What shows where there are no photos: a spinner until the list arrives, then a word
