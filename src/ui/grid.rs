@@ -96,10 +96,15 @@ pub(super) fn ui(
         // The scroll bar's room is kept, so that rows do not reflow when it appears.
         let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, look.tile);
         let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
-        if look.keys {
-            super::keys::browse(library, ui, super::keys::Layout { columns, page_rows, order: None }, actions);
-        }
         let (rows, height) = layout(&library.photos, columns, tile);
+        if look.keys {
+            let tile_rows: Vec<(usize, usize)> = rows
+                .iter()
+                .filter_map(|(_, _, r)| if let Row::Tiles(a, b) = r { Some((*a, *b)) } else { None })
+                .collect();
+            let layout = super::keys::Layout { columns, page_rows, order: None, rows: Some(&tile_rows) };
+            super::keys::browse(library, ui, layout, actions);
+        }
         let panel = ui.max_rect();
         let scrolled = egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
             ui.set_height(height);

@@ -17,6 +17,9 @@ pub(super) struct Layout<'a> {
     /// The photo shown at each place, when the view sorts them its own way (`None`: in
     /// the library's order).
     pub(super) order: Option<&'a [usize]>,
+    /// The rows as drawn, `start..end` places each, when they are not all `columns` long
+    /// (the grid's months end in short rows): Up and Down keep the column across them.
+    pub(super) rows: Option<&'a [(usize, usize)]>,
 }
 
 impl Layout<'_> {
@@ -27,6 +30,20 @@ impl Layout<'_> {
     fn place_of(&self, index: usize) -> usize {
         self.order.map_or(index, |order| order.iter().position(|i| *i == index).unwrap_or(0))
     }
+
+    /// The place `rows` rows below `here` (above when negative), in the same column where
+    /// that row is long enough, else its last place.
+    fn vertical(&self, here: usize, rows: isize, last: usize) -> usize {
+        let Some(all) = self.rows.filter(|r| !r.is_empty()) else {
+            let step = self.columns.saturating_mul(rows.unsigned_abs());
+            return if rows < 0 { here.saturating_sub(step) } else { (here + step).min(last) };
+        };
+        let row = all.iter().position(|(a, b)| (*a..*b).contains(&here)).unwrap_or(0);
+        let column = here - all[row].0;
+        let to = row.saturating_add_signed(rows).min(all.len() - 1);
+        let (start, end) = all[to];
+        (start + column).min(end - 1)
+    }
 }
 
 /// Applies this frame's keys to `library`.
@@ -36,7 +53,7 @@ pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, a
     }
     let last = library.photos.len() - 1;
     let here = library.cursor.map(|i| layout.place_of(i));
-    let (columns, page) = (layout.columns, layout.columns * layout.page_rows);
+    let page = layout.page_rows as isize;
     let (moved, shift) = ui.input(|i| {
         // With no cursor yet, the first key lands on the first photo.
         let Some(here) = here else {
@@ -49,10 +66,10 @@ pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, a
         let to = [
             (Key::ArrowRight, (here + 1).min(last)),
             (Key::ArrowLeft, here.saturating_sub(1)),
-            (Key::ArrowDown, (here + columns).min(last)),
-            (Key::ArrowUp, here.saturating_sub(columns)),
-            (Key::PageDown, (here + page).min(last)),
-            (Key::PageUp, here.saturating_sub(page)),
+            (Key::ArrowDown, layout.vertical(here, 1, last)),
+            (Key::ArrowUp, layout.vertical(here, -1, last)),
+            (Key::PageDown, layout.vertical(here, page, last)),
+            (Key::PageUp, layout.vertical(here, -page, last)),
             (Key::Home, 0),
             (Key::End, last),
         ]
@@ -89,5 +106,24 @@ pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, a
     }
     if escape {
         library.selection.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn up_and_down_keep_the_column_across_short_rows() {
+        // Two months: 0..5 in rows of 4 (0..4, 4..5), then 5..9 (5..9).
+        let rows = [(0, 4), (4, 5), (5, 9)];
+        let layout = Layout { columns: 4, page_rows: 2, order: None, rows: Some(&rows) };
+        assert_eq!(layout.vertical(2, 1, 8), 4, "the short row's last place");
+        assert_eq!(layout.vertical(4, 1, 8), 5, "column 0 of the next month");
+        assert_eq!(layout.vertical(7, -1, 8), 4, "up into the short row");
+        assert_eq!(layout.vertical(7, -2, 8), 2, "and its column above");
+        assert_eq!(layout.vertical(1, 5, 8), 6, "a page down stops at the last row");
+        let flat = Layout { columns: 4, page_rows: 2, order: None, rows: None };
+        assert_eq!((flat.vertical(1, 1, 8), flat.vertical(1, -1, 8)), (5, 0));
     }
 }

@@ -103,7 +103,7 @@ impl TableView {
             self.sort_order(library);
             if keys {
                 let page_rows = (ui.available_height() / ROW).floor().max(1.0) as usize;
-                let layout = super::keys::Layout { columns: 1, page_rows, order: Some(&self.order) };
+                let layout = super::keys::Layout { columns: 1, page_rows, order: Some(&self.order), rows: None };
                 super::keys::browse(library, ui, layout, actions);
             }
             let reveal = std::mem::take(&mut library.reveal)
