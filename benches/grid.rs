@@ -1,10 +1,11 @@
-//! The gallery grid of a vault with 10,000 photos, in the real app driven headless by
-//! egui_kittest: the time of one frame while scrolling (egui's work for the frame: the
-//! visible rows laid out, thumbnail textures taken in as they arrive, the accessibility
-//! tree; not the GPU's drawing), its 99th percentile and worst case over a scroll through
+//! The gallery grid of a vault with 10,000 photos (`SPG_BENCH_PHOTOS` for another count),
+//! in the real app driven headless by egui_kittest: the time of one frame while scrolling
+//! (egui's work for the frame: the visible rows laid out, thumbnail textures taken in as
+//! they arrive, the accessibility tree; not the GPU's drawing), its 99th percentile and worst case over a scroll through
 //! the whole grid, and the process's resident memory after that scroll (which includes
 //! the 10,000-photo set-up's leftovers and Mesa's software renderer: an upper bound).
-//! `cargo bench --bench grid`; results in docs/BENCHMARKS.md.
+//! `cargo bench --bench grid` (`SPG_BENCH_PHOTOS=100000 cargo bench --bench grid` for the
+//! scale of issue 17); results in docs/BENCHMARKS.md.
 
 mod common;
 
@@ -17,6 +18,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use secure_photo_gallery::ui::{GalleryApp, ScreenKind};
 
+/// Photos in the vault, unless `SPG_BENCH_PHOTOS` says otherwise.
 const PHOTOS: usize = 10_000;
 
 fn wheel(dy: f32) -> egui::Event {
@@ -37,8 +39,9 @@ fn resident_mb() -> u64 {
 }
 
 fn grid(c: &mut Criterion) {
+    let photos = std::env::var("SPG_BENCH_PHOTOS").ok().and_then(|n| n.parse().ok()).unwrap_or(PHOTOS);
     let dir = tempfile::tempdir().unwrap();
-    let vault = vault_with_photos(dir.path(), PHOTOS);
+    let vault = vault_with_photos(dir.path(), photos);
     let before_app = resident_mb();
     let mut h = Harness::builder().with_size([1280.0, 800.0]).wgpu().build_eframe(|cc| GalleryApp::new(cc, &vault));
     while h.state().screen_kind() == ScreenKind::Opening {
@@ -54,7 +57,7 @@ fn grid(c: &mut Criterion) {
     }
     h.key_press(egui::Key::Enter);
     let started = Instant::now();
-    while !matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: PHOTOS, thumbnails: 1.., .. }) {
+    while !matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: p, thumbnails: 1.., .. } if p == photos) {
         assert!(started.elapsed() < Duration::from_secs(60), "the gallery did not open");
         h.step();
         std::thread::sleep(Duration::from_millis(2));
@@ -67,9 +70,10 @@ fn grid(c: &mut Criterion) {
 
     // Down the whole grid and back up, a wheel notch (120 points) per frame: 3,000 notches
     // cover the ~1,700 rows and 180 month headings of 10,000 photos in this window.
+    let notches = 3000 * photos.div_ceil(10_000);
     let mut frames = Vec::new();
     for dy in [-120.0, 120.0] {
-        for n in 0..3000 {
+        for n in 0..notches {
             h.event(wheel(dy));
             let t = Instant::now();
             h.step();
@@ -84,7 +88,7 @@ fn grid(c: &mut Criterion) {
     frames.sort();
     let pct = |p: f64| frames[((frames.len() - 1) as f64 * p) as usize].as_secs_f64() * 1e3;
     eprintln!(
-        "scroll through {PHOTOS} photos: {} frames, median {:.2} ms, p99 {:.2} ms, worst {:.2} ms",
+        "scroll through {photos} photos: {} frames, median {:.2} ms, p99 {:.2} ms, worst {:.2} ms",
         frames.len(),
         pct(0.5),
         pct(0.99),
@@ -95,7 +99,7 @@ fn grid(c: &mut Criterion) {
         resident_mb()
     );
 
-    let mut group = c.benchmark_group("grid-10k");
+    let mut group = c.benchmark_group(format!("grid-{}k", photos / 1000));
     let mut down = true;
     let mut n = 0;
     group.bench_function("frame while scrolling", |b| {

@@ -516,6 +516,8 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     type_into(&mut h, Role::PasswordInput, "Repeat new password", "a better passphrase");
     h.get_by_label("Change password").click();
     wait_for(&mut h, "the password change", |h| h.query_all_by_label_contains("Password changed").next().is_some());
+    // Locking tidies the vault (a compaction when worth it, tested in the vault); a login
+    // typed meanwhile waits for it.
     h.get_by_label("🔒 Lock").click();
     h.run_ok();
     type_into(&mut h, Role::PasswordInput, "Password", "a better passphrase");

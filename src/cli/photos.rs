@@ -100,8 +100,8 @@ pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<Exit
 }
 
 /// Deletes every photo named, with one login; `-` reads IDs from standard input (white
-/// space between them). Every ID is checked before anything is deleted; a photo that
-/// cannot be deleted is said, and the others go on.
+/// space between them). Every ID is checked before anything is deleted, and all are
+/// deleted in one transaction; a photo that cannot be deleted is said, and the others go on.
 pub(super) fn delete(vault: &Vault, user: &str, given: &[String]) -> anyhow::Result<ExitCode> {
     let mut words = Vec::new();
     for id in given {
@@ -114,18 +114,12 @@ pub(super) fn delete(vault: &Vault, user: &str, given: &[String]) -> anyhow::Res
             words.push(id.clone());
         }
     }
-    let mut ids = Vec::new();
-    for word in &words {
-        let id: PhotoId = word.parse()?;
-        // The same ID twice is deleted once, not refused the second time.
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
+    let ids = words.iter().map(|word| word.parse()).collect::<Result<Vec<PhotoId>, _>>()?;
     let session = login(vault, user)?;
     let mut failed = 0;
-    for id in ids {
-        match session.delete(id) {
+    // One transaction for all (the same ID twice is deleted once, not refused the second time).
+    for (id, result) in session.delete_many(&ids)? {
+        match result {
             Ok(meta) => say!("deleted {id} {}", meta.name),
             Err(e) => {
                 say!("failed {id}: {e}");

@@ -38,6 +38,9 @@ pub enum Event {
     /// The vault is open (and whether it has an account yet), or cannot be used (in use by
     /// another window, unreadable).
     VaultOpened(Result<(Vault, bool), OpenError>),
+    /// The vault is back from being tidied after a lock: the space given back (the file's
+    /// size before and after), none when it was not worth it, or why it could not be.
+    Tidied(Vault, Result<Option<(u64, u64)>, StorageError>),
     /// Login finished.
     LoggedIn(Result<Account, LoginError>),
     /// Registration finished.
@@ -380,6 +383,14 @@ impl Jobs {
         });
     }
 
+    /// Tidies the vault once nothing uses it (`service::tidy_vault`), and hands it back.
+    pub fn tidy(&self, mut vault: Vault) {
+        self.spawn("tidy", move |ev| {
+            let result = crate::service::tidy_vault(&mut vault);
+            ev.send(Event::Tidied(vault, result));
+        });
+    }
+
     /// Logs in (Argon2 runs here).
     pub fn login(&self, vault: Vault, user: String, password: Zeroizing<String>) {
         self.spawn("login", move |ev| {
@@ -533,11 +544,16 @@ impl Jobs {
         self.spawn("delete", move |ev| {
             let session = account.session();
             let (mut deleted, mut failed) = (Vec::new(), Vec::new());
-            for id in ids {
-                match session.delete(id) {
-                    Ok(_) => deleted.push(id),
-                    Err(e) => failed.push(e),
+            match session.delete_many(&ids) {
+                Ok(answers) => {
+                    for (id, result) in answers {
+                        match result {
+                            Ok(_) => deleted.push(id),
+                            Err(e) => failed.push(e),
+                        }
+                    }
                 }
+                Err(e) => failed.push(e.into()),
             }
             ev.send(Event::Deleted(deleted, failed));
         });

@@ -23,5 +23,5 @@ pub use account::{
 };
 pub use handle::Account;
 pub use mail::{MailOverrides, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp};
-pub use open::open_vault;
+pub use open::{open_vault, tidy_vault};
 pub use previews::{set_previews, unlocked_thumbnail};

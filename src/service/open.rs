@@ -18,3 +18,23 @@ pub fn open_vault(path: &Path, on_repair: impl Fn(f64) + 'static) -> Result<(Vau
     };
     Ok((vault, removed))
 }
+
+/// How long [`tidy_vault`] waits for the last session to close (a thumbnail or export job
+/// still finishing after the app locked).
+const TIDY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Gives back the space of deleted photos when that is worth it
+/// ([`Vault::compact_if_worth_it`]), once no session uses the vault any more: what the app
+/// does when it locks. Returns the file's size before and after, or `None` when there was
+/// nothing worth giving back.
+pub fn tidy_vault(vault: &mut Vault) -> Result<Option<(u64, u64)>, crate::vault::StorageError> {
+    let start = std::time::Instant::now();
+    loop {
+        match vault.compact_if_worth_it() {
+            Err(crate::vault::StorageError::Busy) if start.elapsed() < TIDY_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            done => return done,
+        }
+    }
+}

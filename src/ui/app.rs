@@ -66,7 +66,10 @@ enum Screen {
 
 /// The eframe application.
 pub struct GalleryApp {
+    /// The vault; `None` while it is being opened, or tidied after a lock.
     vault: Option<Vault>,
+    /// A login, registration or recovery asked for while the vault was being tidied.
+    waiting: Option<Cmd>,
     jobs: Jobs,
     events: Receiver<Event>,
     screen: Screen,
@@ -88,6 +91,7 @@ impl GalleryApp {
         super::widgets::apply_theme(&cc.egui_ctx, prefs.dark);
         GalleryApp {
             vault: None,
+            waiting: None,
             jobs,
             events,
             screen: Screen::Opening(None),
@@ -116,7 +120,20 @@ impl GalleryApp {
     }
 
     fn apply(&mut self, cmd: Cmd) {
-        let Some(vault) = self.vault.clone() else { return };
+        match cmd {
+            Cmd::ShowRegister(user) => self.screen = Screen::Register(RegisterScreen::new(user, false)),
+            Cmd::ShowLogin(user) => self.screen = Screen::Login(LoginScreen::new(user)),
+            Cmd::ShowRecover(user) => self.screen = Screen::Recover(RecoverScreen::new(user)),
+            Cmd::Enter(account) => self.enter(account),
+            Cmd::Lock => self.lock(None),
+            Cmd::Login { .. } | Cmd::Register { .. } | Cmd::Recover { .. } => self.with_vault(cmd),
+        }
+    }
+
+    /// The commands that need the vault; while it is being tidied after a lock, the one
+    /// asked for waits for it (its form stays busy).
+    fn with_vault(&mut self, cmd: Cmd) {
+        let Some(vault) = self.vault.clone() else { return self.waiting = Some(cmd) };
         match cmd {
             Cmd::Login { user, password } => {
                 self.prefs.last_user.clone_from(&user);
@@ -126,11 +143,7 @@ impl GalleryApp {
                 self.jobs.register(vault, user, email, password, previews)
             }
             Cmd::Recover { user, words, password } => self.jobs.recover(vault, user, words, password),
-            Cmd::ShowRegister(user) => self.screen = Screen::Register(RegisterScreen::new(user, false)),
-            Cmd::ShowLogin(user) => self.screen = Screen::Login(LoginScreen::new(user)),
-            Cmd::ShowRecover(user) => self.screen = Screen::Recover(RecoverScreen::new(user)),
-            Cmd::Enter(account) => self.enter(account),
-            Cmd::Lock => self.lock(None),
+            _ => {}
         }
     }
 
@@ -148,13 +161,22 @@ impl GalleryApp {
             _ => self.prefs.last_user.clone(),
         };
         let login = LoginScreen::new(user);
+        let was_open = matches!(self.screen, Screen::Gallery(_) | Screen::Recovery(_));
         self.screen = Screen::Login(match why {
             Some(why) => login.with_notice(why),
             None => login,
         });
+        // With the account closed, give back the space of deleted photos if it is worth it.
+        if was_open && let Some(vault) = self.vault.take() {
+            self.jobs.tidy(vault);
+        }
     }
 
     fn handle(&mut self, ctx: &egui::Context, event: Event) {
+        let event = match event {
+            Event::Tidied(vault, result) => return self.tidied(vault, result),
+            event => event,
+        };
         match (&mut self.screen, event) {
             (Screen::Opening(progress), Event::VaultRepair(p)) => *progress = Some(p),
             (Screen::Opening(repair), Event::VaultOpened(result)) => match result {
@@ -191,6 +213,18 @@ impl GalleryApp {
             (Screen::Gallery(gallery), event) => gallery.handle(ctx, event, &self.jobs),
             // A result for a screen that is gone (locked meanwhile): drop it.
             _ => {}
+        }
+    }
+
+    /// The vault is back from tidying: what waited for it goes on; a failure is said (it
+    /// loses nothing: compaction is crash-safe).
+    fn tidied(&mut self, vault: Vault, result: Result<Option<(u64, u64)>, crate::vault::StorageError>) {
+        self.vault = Some(vault);
+        if let (Err(e), Screen::Login(login)) = (&result, &mut self.screen) {
+            login.notify(format!("The space of deleted photos could not be given back ({e}); nothing was lost."));
+        }
+        if let Some(cmd) = self.waiting.take() {
+            self.apply(cmd);
         }
     }
 

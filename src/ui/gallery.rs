@@ -169,6 +169,7 @@ impl GalleryScreen {
                 }
             }
             Event::VaultRepair(_)
+            | Event::Tidied(..)
             | Event::VaultOpened(_)
             | Event::LoggedIn(_)
             | Event::Registered(_)

@@ -34,8 +34,14 @@ impl LoginScreen {
     }
 
     /// The form with a line of news above it (why the vault locked, a repair).
-    pub(super) fn with_notice(self, notice: impl Into<String>) -> LoginScreen {
-        LoginScreen { notice: Some(notice.into()), ..self }
+    pub(super) fn with_notice(mut self, notice: impl Into<String>) -> LoginScreen {
+        self.notify(notice);
+        self
+    }
+
+    /// Says something above the form.
+    pub(super) fn notify(&mut self, notice: impl Into<String>) {
+        self.notice = Some(notice.into());
     }
 
     /// Login failed: show why, keep the user name, clear the password and put the cursor

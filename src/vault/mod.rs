@@ -72,6 +72,9 @@ pub struct Vault {
 /// nothing measurable (listing 10,000 records reads about 3 MB).
 const CACHE_SIZE: usize = 32 * 1024 * 1024;
 
+/// [`Vault::compact_if_worth_it`] leaves less free space than this alone.
+const COMPACT_AT_LEAST: u64 = 1024 * 1024;
+
 /// The redb database, closed under [`error::catch_panic`]: closing writes to the file, and
 /// redb can panic there on a damaged one, which must not crash the program.
 struct Db(Option<Database>);
@@ -142,6 +145,29 @@ impl Vault {
         let db = Arc::get_mut(&mut self.db).and_then(|db| db.0.as_mut()).ok_or(StorageError::Busy)?;
         error::guard(|| db.compact().map(|_| ()).map_err(StorageError::from))?;
         Ok((before, size(&self.path)?))
+    }
+
+    /// How many bytes of the file hold nothing: the space of deleted photos, and what redb
+    /// added ahead of need when the file grew (it doubles the file until it reaches 4 GiB).
+    pub fn reclaimable(&self) -> Result<u64, StorageError> {
+        error::guard(|| {
+            let len = std::fs::metadata(&self.path).map_err(StorageError::Io)?.len();
+            let txn = self.db.begin_write()?;
+            let stats = txn.stats()?;
+            txn.abort()?;
+            Ok(len.saturating_sub(stats.allocated_pages() * stats.page_size() as u64))
+        })
+    }
+
+    /// [`Vault::compact`], when it gives back at least a tenth of the file and 1 MiB: the
+    /// rule by which the app tidies the vault when it locks. `None` when it was not worth it.
+    pub fn compact_if_worth_it(&mut self) -> Result<Option<(u64, u64)>, StorageError> {
+        let len = std::fs::metadata(&self.path).map_err(StorageError::Io)?.len();
+        let free = self.reclaimable()?;
+        if free < COMPACT_AT_LEAST || free < len / 10 {
+            return Ok(None);
+        }
+        self.compact().map(Some)
     }
 
     /// The same vault, remembering in `dir` the highest manifest counter seen for each of

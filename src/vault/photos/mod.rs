@@ -209,6 +209,80 @@ pub(crate) mod tests {
         (dir, session, prepared.id, prepared.password.clone(), sharp)
     }
 
+    #[test]
+    fn many_photos_are_deleted_in_one_call_each_once_and_a_missing_one_is_answered() {
+        let (_dir, session, first, _, _) = one_photo(Previews::Sharp);
+        let mut ids = vec![first];
+        for shade in [10u8, 200] {
+            let picture = image::RgbImage::from_fn(64, 48, |x, _| image::Rgb([x as u8, shade, 0]));
+            let mut bytes = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
+            let analysis = crate::imaging::analyze(&bytes).unwrap();
+            let new = crate::service::import::new_photo(
+                analysis,
+                format!("{shade}.jpg"),
+                bytes.len() as u64,
+                0,
+                session.content_hash(&bytes),
+            );
+            let prepared = session.prepare(new).unwrap();
+            session.store(&prepared, &bytes).unwrap();
+            ids.push(prepared.id);
+        }
+        let missing = PhotoId(ids.iter().map(|id| id.0).max().unwrap() + 1);
+        let answers = session.delete_many(&[ids[0], missing, ids[2], ids[0]]).unwrap();
+        let said: Vec<_> = answers.iter().map(|(id, r)| (*id, r.is_ok())).collect();
+        assert_eq!(said, [(ids[0], true), (missing, false), (ids[2], true)], "in order, each once");
+        assert!(matches!(answers[1].1, Err(PhotoError::NotFound(id)) if id == missing));
+        let (left, damaged) = session.list().unwrap();
+        assert_eq!((left.iter().map(|p| p.id).collect::<Vec<_>>(), damaged), (vec![ids[1]], vec![]));
+        // The manifest took every removal: nothing is reported, and a new login agrees.
+        assert!(session.verify().unwrap().is_empty());
+        let again = session.vault().login("alice", "correct horse battery staple").unwrap();
+        assert!(again.manifest_problems().is_empty());
+        // Deleting the deleted again changes nothing and says so.
+        let answers = session.delete_many(&[ids[0]]).unwrap();
+        assert!(matches!(answers[0].1, Err(PhotoError::NotFound(_))));
+    }
+
+    #[test]
+    fn compaction_runs_only_when_worth_it_and_keeps_every_photo() {
+        let (_dir, session, first, password, _) = one_photo(Previews::Sharp);
+        let mut big = Vec::new();
+        for n in 0..6u8 {
+            let bytes: Vec<u8> =
+                crate::crypto::random_array::<32>().repeat(64 * 1024).into_iter().map(|b| b ^ n).collect();
+            let analysis = crate::imaging::analyze(&session_jpeg()).unwrap();
+            let new = crate::service::import::new_photo(
+                analysis,
+                format!("{n}.bin"),
+                bytes.len() as u64,
+                0,
+                session.content_hash(&bytes),
+            );
+            let prepared = session.prepare(new).unwrap();
+            session.store(&prepared, &bytes).unwrap();
+            big.push(prepared.id);
+        }
+        let mut vault = session.vault().clone();
+        assert!(matches!(vault.compact_if_worth_it(), Err(StorageError::Busy)), "a session is open");
+        session.delete_many(&big).unwrap();
+        drop(session);
+        let (before, after) = vault.compact_if_worth_it().unwrap().expect("12 MiB deleted is worth it");
+        assert!(after < before / 2, "{before} -> {after}");
+        assert_eq!(vault.compact_if_worth_it().unwrap(), None, "nothing left to give back");
+        let session = vault.login("alice", "correct horse battery staple").unwrap();
+        let (_, bytes) = session.decrypt(first, &PhotoUnlock::Password(&password)).unwrap();
+        assert!(image::load_from_memory(&bytes).is_ok(), "the kept photo opens");
+        assert!(session.verify().unwrap().is_empty());
+    }
+
+    fn session_jpeg() -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&image::RgbImage::new(8, 8)).unwrap();
+        bytes
+    }
+
     fn side(jpeg: &[u8]) -> u32 {
         let picture = image::load_from_memory(jpeg).unwrap();
         picture.width().max(picture.height())

@@ -217,33 +217,54 @@ impl Session {
         Ok(())
     }
 
-    /// Deletes a photo: its record, every chunk, its thumbnail and its duplicate-index
+    /// Deletes a photo: its record, every chunk, its thumbnails and its duplicate-index
     /// entry, in one transaction. Returns its metadata.
     pub fn delete(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
-        guard(|| {
-            let (header, meta) = self.record(id)?;
-            let txn = self.vault.begin_write().map_err(StorageError::from)?;
+        let (_, result) = self.delete_many(&[id])?.pop().ok_or(PhotoError::NotFound(id))?;
+        result
+    }
+
+    /// Deletes many photos in one transaction (one manifest write each, as FORMAT.md
+    /// counts them). An ID that is not in the account, or whose record cannot be read, is
+    /// answered with its error and the others are deleted; if the transaction itself fails
+    /// (a full disk), nothing is deleted and that is the error. The answers come in the
+    /// order of `ids`, each ID once.
+    #[allow(clippy::type_complexity)]
+    pub fn delete_many(&self, ids: &[PhotoId]) -> Result<Vec<(PhotoId, Result<PhotoMeta, PhotoError>)>, StorageError> {
+        let mut seen = std::collections::HashSet::new();
+        let answers: Vec<(PhotoId, Result<(PhotoHeader, PhotoMeta), PhotoError>)> =
+            ids.iter().filter(|id| seen.insert(**id)).map(|&id| (id, self.record(id))).collect();
+        guard(|| -> Result<(), StorageError> {
+            let found: Vec<(PhotoId, &PhotoHeader)> =
+                answers.iter().filter_map(|(id, r)| r.as_ref().ok().map(|(h, _)| (*id, h))).collect();
+            if found.is_empty() {
+                return Ok(());
+            }
+            let txn = self.vault.begin_write()?;
             let state = {
-                txn.open_table(PHOTOS)
-                    .map_err(StorageError::from)?
-                    .remove((self.account_id, id.0))
-                    .map_err(StorageError::from)?;
-                let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-                chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false).map_err(StorageError::from)?;
-                txn.open_table(THUMBNAILS).map_err(StorageError::from)?.remove(id.0).map_err(StorageError::from)?;
-                txn.open_table(PRIVATE_THUMBNAILS)
-                    .map_err(StorageError::from)?
-                    .remove(id.0)
-                    .map_err(StorageError::from)?;
-                txn.open_table(CONTENT_HASHES)
-                    .map_err(StorageError::from)?
-                    .remove((self.account_id, &header.content_hash))
-                    .map_err(StorageError::from)?;
-                self.manifest_key().apply(&txn, Change::Remove(id.0))?
+                let mut photos = txn.open_table(PHOTOS)?;
+                let mut chunks = txn.open_table(CHUNKS)?;
+                let mut thumbnails = txn.open_table(THUMBNAILS)?;
+                let mut private_thumbnails = txn.open_table(PRIVATE_THUMBNAILS)?;
+                let mut hashes = txn.open_table(CONTENT_HASHES)?;
+                let manifest = self.manifest_key();
+                let mut state = None;
+                for (id, header) in found {
+                    photos.remove((self.account_id, id.0))?;
+                    chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false)?;
+                    thumbnails.remove(id.0)?;
+                    private_thumbnails.remove(id.0)?;
+                    hashes.remove((self.account_id, &header.content_hash))?;
+                    state = Some(manifest.apply(&txn, Change::Remove(id.0))?);
+                }
+                state
             };
-            txn.commit().map_err(StorageError::from)?;
-            self.wrote(state);
-            Ok(meta)
-        })
+            txn.commit()?;
+            if let Some(state) = state {
+                self.wrote(state);
+            }
+            Ok(())
+        })?;
+        Ok(answers.into_iter().map(|(id, result)| (id, result.map(|(_, meta)| meta))).collect())
     }
 }
