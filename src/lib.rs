@@ -7,6 +7,7 @@
 //! - [`vault`]: the redb file, accounts and photos; uses `crypto`.
 //! - [`imaging`]: decoding, EXIF, thumbnails.
 //! - [`mail`]: the password email: composing, sending (outbox or SMTP), parsing it back.
+//! - [`remote`]: S3-compatible object storage, where sealed backups go.
 //! - [`service`]: the use cases that compose the layers, for both front ends: import
 //!   (files and folders into the vault, mail before commit), export (one photo out,
 //!   atomically), the account's mail, previews, password changes; and the worker pool
@@ -24,6 +25,7 @@ pub mod imaging;
 pub mod jobs;
 pub mod mail;
 mod platform;
+pub mod remote;
 pub mod service;
 #[cfg(feature = "desktop")]
 pub mod ui;

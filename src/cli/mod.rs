@@ -7,6 +7,7 @@ macro_rules! say {
 }
 
 mod account;
+mod backup;
 mod export;
 mod hints;
 mod mail;
@@ -132,6 +133,52 @@ pub(crate) enum Command {
         #[arg(long)]
         send_outbox: bool,
     },
+    /// Back the account up to S3-compatible storage: sends what the bucket lacks, sealed
+    /// (secret key from SPG_S3_SECRET_KEY or a prompt). The settings given are kept, sealed,
+    /// in the account, so a later `backup --user NAME` needs none.
+    Backup {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// Where: s3://BUCKET/FOLDER.
+        #[arg(long, value_name = "s3://BUCKET/FOLDER")]
+        to: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Also remove from the bucket the photos deleted here (never done otherwise).
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Restore an account from a backup into the vault (a new file, or one without that
+    /// user), with its login password (SPG_PASSWORD) or its recovery key (SPG_RECOVERY_KEY).
+    Restore {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// The backup: s3://BUCKET/FOLDER.
+        #[arg(long, value_name = "s3://BUCKET/FOLDER")]
+        from: String,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Open the backup with the recovery key instead of the login password.
+        #[arg(long)]
+        use_recovery_key: bool,
+    },
+}
+
+/// The storage server of `backup` and `restore`.
+#[derive(Debug, Args)]
+pub(crate) struct ServerArgs {
+    /// The S3 endpoint, e.g. https://s3.eu-central-003.backblazeb2.com (default: AWS's for
+    /// the region). Plain http:// only to this machine (127.0.0.1, localhost).
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// The region (default: us-east-1).
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    /// The access key ID (the secret key comes from SPG_S3_SECRET_KEY or a prompt).
+    #[arg(long, value_name = "ID")]
+    pub(crate) access_key: Option<String>,
 }
 
 /// `--previews`.
@@ -250,6 +297,10 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         Command::Export(args) => export::export(&vault, &args),
         Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),
         Command::Mail { user, smtp_url, from, .. } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),
+        Command::Backup { user, to, server, prune } => backup::backup(&vault, &user, to.as_deref(), &server, prune),
+        Command::Restore { user, from, server, use_recovery_key } => {
+            backup::restore(&vault, &user, &from, &server, use_recovery_key)
+        }
     };
     output::finish()?;
     result

@@ -90,12 +90,24 @@ pub enum Subkey {
     Profile,
     /// Seals and keys the account's manifest (the set of its photos and a counter).
     Manifest,
+    /// Seals what a backup puts in a bucket (the account snapshot and each photo's object).
+    Backup,
+    /// Keys the names of a backup's photo objects (so a name says nothing of the photo id).
+    BackupNames,
 }
 
 impl Subkey {
     /// Every purpose.
-    pub const ALL: [Subkey; 6] =
-        [Subkey::Metadata, Subkey::Thumbnail, Subkey::ContentHash, Subkey::Verify, Subkey::Profile, Subkey::Manifest];
+    pub const ALL: [Subkey; 8] = [
+        Subkey::Metadata,
+        Subkey::Thumbnail,
+        Subkey::ContentHash,
+        Subkey::Verify,
+        Subkey::Profile,
+        Subkey::Manifest,
+        Subkey::Backup,
+        Subkey::BackupNames,
+    ];
 
     fn label(self) -> &'static [u8] {
         match self {
@@ -105,6 +117,8 @@ impl Subkey {
             Subkey::Verify => b"secure-photo-gallery v1 verify",
             Subkey::Profile => b"secure-photo-gallery v1 profile",
             Subkey::Manifest => b"secure-photo-gallery v1 manifest",
+            Subkey::Backup => b"secure-photo-gallery v2 backup",
+            Subkey::BackupNames => b"secure-photo-gallery v2 backup names",
         }
     }
 }

@@ -8,6 +8,7 @@
 //! says where the rest is headed.
 
 mod account;
+pub mod backup;
 pub mod desktop;
 pub mod export;
 mod handle;

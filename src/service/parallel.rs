@@ -1,6 +1,6 @@
-//! The one worker pool of the crate: a slice of items processed on all cores by named
-//! threads, results handed back to the calling thread as they finish. Import (analysis,
-//! then encryption) and batch export use it.
+//! The one worker pool of the crate: a slice of items processed on all cores (or a given
+//! number of threads) by named threads, results handed back to the calling thread as they
+//! finish. Import (analysis, then encryption), batch export, backup and restore use it.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -17,9 +17,23 @@ pub fn for_each_on_all_cores<T: Sync, R: Send>(
     items: &[T],
     cancel: &AtomicBool,
     work: impl Fn(usize, &T) -> R + Sync,
+    on_result: impl FnMut(usize, R) -> bool,
+) {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    for_each_on(name, cores, items, cancel, work, on_result);
+}
+
+/// [`for_each_on_all_cores`] on `threads` threads: for work that waits (on the network)
+/// more than it computes.
+pub fn for_each_on<T: Sync, R: Send>(
+    name: &str,
+    threads: usize,
+    items: &[T],
+    cancel: &AtomicBool,
+    work: impl Fn(usize, &T) -> R + Sync,
     mut on_result: impl FnMut(usize, R) -> bool,
 ) {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len());
+    let workers = threads.min(items.len());
     if workers == 0 {
         return;
     }

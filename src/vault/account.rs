@@ -13,7 +13,7 @@ use super::Vault;
 use super::error::{LoginError, RegisterError, StorageError, guard};
 use super::manifest::fingerprint;
 use super::manifest::{Change, ManifestError, ManifestKey, ManifestProblem};
-use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, encode};
+use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, decode_profile, encode};
 use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
 use super::seen::{self, Rollback, Seen, Verdict};
 
@@ -105,7 +105,7 @@ impl Vault {
                 ));
                 let account_id =
                     used.checked_add(1).ok_or_else(|| StorageError::tampered("the account ids are exhausted"))?;
-                let profile = Profile { email: email.to_string(), smtp: None, previews };
+                let profile = Profile { email: email.to_string(), smtp: None, previews, backup: None };
                 let record = encode(&AccountRecord {
                     version: ACCOUNT_RECORD_VERSION,
                     username: username.to_string(),
@@ -229,7 +229,7 @@ impl Vault {
         let plain = Zeroizing::new(
             open_padded(&profile_key, &profile_aad(account_id), &record.profile).map_err(|_| LoginError::Damaged)?,
         );
-        let profile: Profile = decode(&plain).map_err(|_| LoginError::Damaged)?;
+        let profile = decode_profile(&plain).map_err(|_| LoginError::Damaged)?;
         Ok(Session {
             vault: self.clone(),
             account_id,

@@ -128,6 +128,38 @@ impl ManifestKey {
         })
     }
 
+    /// The manifest of an account restored from a backup, written in the transaction that
+    /// stores its record: counter 1 (one write, the restore), each bucket that holds ids
+    /// written at version 1.
+    pub(crate) fn write_restored(
+        &self,
+        txn: &WriteTransaction,
+        record: &[u8],
+        ids: &BTreeSet<u64>,
+    ) -> Result<(), StorageError> {
+        let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); BUCKETS];
+        for &id in ids {
+            buckets[usize::from(bucket_of(id))].push(id);
+        }
+        let mut table = txn.open_table(MANIFEST_BUCKETS)?;
+        let mut versions = vec![0; BUCKETS];
+        for (bucket, ids) in buckets.iter().enumerate().filter(|(_, ids)| !ids.is_empty()) {
+            versions[bucket] = 1;
+            let sealed = seal(&self.key, &self.bucket_aad(bucket as u8, 1), &encode(ids));
+            table.insert((self.account, bucket as u8), sealed.as_slice())?;
+        }
+        let head = self.seal_head(&ManifestHead {
+            version: MANIFEST_VERSION,
+            counter: 1,
+            account_digest: self.account_digest(record),
+            photo_count: ids.len() as u64,
+            bucket_versions: versions,
+            recent_heads: Vec::new(),
+        });
+        txn.open_table(MANIFESTS)?.insert(self.account, head.as_slice())?;
+        Ok(())
+    }
+
     fn seal_head(&self, head: &ManifestHead) -> Vec<u8> {
         seal(&self.key, &self.head_aad(), &encode(head))
     }

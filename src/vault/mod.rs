@@ -7,6 +7,7 @@
 //! forgets them when dropped.
 
 mod account;
+mod backup;
 mod error;
 mod id;
 mod manifest;
@@ -40,6 +41,7 @@ use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 use crate::platform::files::create_private_dir;
 
 pub use account::{Session, validate_email, validate_username};
+pub use backup::{BackupCredentials, OpenedBackup, PHOTOS_FOLDER, RestoreError, RestoredPhoto, SNAPSHOT, open_backup};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;
@@ -47,7 +49,7 @@ pub use password::{MIN_PASSWORD_LEN, PasswordStrength, password_strength};
 pub use photos::{
     ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews, VerifyProblem,
 };
-pub use records::{PhotoMeta, Previews, Profile, SmtpSettings};
+pub use records::{BackupSettings, PhotoMeta, Previews, Profile, SmtpSettings};
 pub use seen::{Rollback, default_state_dir};
 
 use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER, VAULT_ID_KEY};

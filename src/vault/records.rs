@@ -39,6 +39,53 @@ pub struct Profile {
     pub smtp: Option<SmtpSettings>,
     /// How locked photos look after login.
     pub previews: Previews,
+    /// Where backups go (`backup` with no flags uses these). Absent from profiles written
+    /// before backups existed: see [`decode_profile`].
+    pub backup: Option<BackupSettings>,
+}
+
+/// Stored backup settings (sealed with the profile): an S3-compatible bucket and folder.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupSettings {
+    /// The server, e.g. `https://s3.eu-central-003.backblazeb2.com`.
+    pub endpoint: String,
+    /// The region the server expects in signatures.
+    pub region: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The folder in the bucket (no slash at either end; may be empty).
+    pub prefix: String,
+    /// The access key ID.
+    pub access_key: String,
+    /// The secret access key.
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for BackupSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{} at {}", self.bucket, self.prefix, self.endpoint)
+    }
+}
+
+impl Drop for BackupSettings {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.secret_key);
+    }
+}
+
+/// Decodes a profile; one written before backups existed ends after `previews` and has
+/// none.
+pub(crate) fn decode_profile(bytes: &[u8]) -> Result<Profile, StorageError> {
+    #[derive(Deserialize)]
+    struct Before {
+        email: String,
+        smtp: Option<SmtpSettings>,
+        previews: Previews,
+    }
+    decode::<Profile>(bytes).or_else(|_| {
+        let before: Before = decode(bytes)?;
+        Ok(Profile { email: before.email, smtp: before.smtp, previews: before.previews, backup: None })
+    })
 }
 
 /// How an account's locked photos look after login (the login alone opens these).
@@ -68,6 +115,7 @@ impl std::fmt::Debug for Profile {
             .field("email", &self.email)
             .field("smtp", &self.smtp.as_ref().map(|_| "<set>"))
             .field("previews", &self.previews)
+            .field("backup", &self.backup)
             .finish()
     }
 }
@@ -154,7 +202,7 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Stora
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn decode_every_record(bytes: &[u8]) {
     let _ = decode::<AccountRecord>(bytes);
-    let _ = decode::<Profile>(bytes);
+    let _ = decode_profile(bytes);
     let _ = decode::<PhotoRecord>(bytes);
     let _ = decode::<PhotoHeader>(bytes);
     let _ = decode::<PhotoMeta>(bytes);
@@ -181,6 +229,14 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
         email: "alice@example.com".into(),
         smtp: Some(SmtpSettings { url: "smtps://user@mail.example.com".into(), from: None }),
         previews: Previews::Blurred,
+        backup: Some(BackupSettings {
+            endpoint: "https://s3.example.com".into(),
+            region: "us-east-1".into(),
+            bucket: "photos".into(),
+            prefix: "alice".into(),
+            access_key: "AKIA".into(),
+            secret_key: "secret".into(),
+        }),
     };
     let header = PhotoHeader {
         version: PHOTO_RECORD_VERSION,

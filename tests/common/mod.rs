@@ -60,6 +60,7 @@ impl Env {
             "SPG_SMTP_URL",
             "SPG_SMTP_CA_FILE",
             "SPG_SMTP_PASSWORD",
+            "SPG_S3_SECRET_KEY",
         ] {
             cmd.env_remove(var);
         }

@@ -23,6 +23,8 @@ use super::{PhotoId, Session};
 mod previews;
 mod read;
 mod verify;
+
+pub(crate) use read::check_rows;
 mod write;
 
 /// A keyed hash of a file's bytes, distinct per account, used to skip duplicates.

@@ -2,23 +2,53 @@
 
 use super::*;
 
+/// Opens a stored record of `account` with its master key: authenticates the header with
+/// the metadata and returns both.
+fn open_record(
+    master: &SecretKey,
+    account: u64,
+    id: u64,
+    bytes: &[u8],
+) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
+    let damaged = || StorageError::DamagedPhoto(PhotoId(id));
+    let record: PhotoRecord = decode(bytes)?;
+    if record.header.first() != Some(&PHOTO_RECORD_VERSION) {
+        return Err(damaged());
+    }
+    let plain = Zeroizing::new(
+        open_padded(&derive_subkey(master, Subkey::Metadata), &meta_aad(account, id, &record.header), &record.meta)
+            .map_err(|_| damaged())?,
+    );
+    Ok((decode(&record.header).map_err(|_| damaged())?, decode(&plain).map_err(|_| damaged())?))
+}
+
+/// Checks a photo's rows as `verify` does, with the master key alone: the record opens,
+/// and the segments are the ones its MAC was made over, all of them and no more.
+pub(crate) fn check_rows<'a>(
+    master: &SecretKey,
+    account: u64,
+    id: u64,
+    record: &[u8],
+    segments: impl ExactSizeIterator<Item = &'a [u8]>,
+) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
+    let (header, meta) = open_record(master, account, id, record)?;
+    if segments.len() != segment_sizes(header.chunk_count).count() {
+        return Err(StorageError::DamagedPhoto(PhotoId(id)));
+    }
+    let mut mac = ChunkMac::new(&derive_subkey(master, Subkey::Verify), id);
+    for (index, segment) in segments.enumerate() {
+        mac.segment(index as u32, segment);
+    }
+    if mac.0.finalize() != header.ciphertext_mac {
+        return Err(StorageError::DamagedPhoto(PhotoId(id)));
+    }
+    Ok((header, meta))
+}
+
 impl Session {
     /// Opens a stored record: authenticates the header with the metadata and returns both.
     pub(super) fn open_record(&self, id: u64, bytes: &[u8]) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
-        let damaged = || StorageError::DamagedPhoto(PhotoId(id));
-        let record: PhotoRecord = decode(bytes)?;
-        if record.header.first() != Some(&PHOTO_RECORD_VERSION) {
-            return Err(damaged());
-        }
-        let plain = Zeroizing::new(
-            open_padded(
-                &derive_subkey(&self.master, Subkey::Metadata),
-                &meta_aad(self.account_id, id, &record.header),
-                &record.meta,
-            )
-            .map_err(|_| damaged())?,
-        );
-        Ok((decode(&record.header).map_err(|_| damaged())?, decode(&plain).map_err(|_| damaged())?))
+        open_record(&self.master, self.account_id, id, bytes)
     }
 
     /// Every photo of the account, newest first (by date taken, else import time).

@@ -1,0 +1,321 @@
+//! Backups against a real S3 server on localhost (moto's server, `tests/s3_server.py`,
+//! installed by scripts/test.sh): back up, restore into a new vault and export
+//! byte-identical files with the original password emails; what a second backup sends;
+//! an interrupted backup resumed; pruning; clear errors; and an independent S3 client
+//! (boto3) finding no photo byte, name, email or exact size in the bucket.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+
+const SECRET: (&str, &str) = ("SPG_S3_SECRET_KEY", "test-secret-key");
+
+/// The Python that has moto and boto3 (scripts/test.sh makes it), or `SPG_TEST_S3_PYTHON`.
+fn python() -> PathBuf {
+    std::env::var_os("SPG_TEST_S3_PYTHON").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/s3-venv/bin/python3"),
+        PathBuf::from,
+    )
+}
+
+/// moto's S3 server on a free port of 127.0.0.1, with the bucket `photos`.
+struct S3 {
+    child: Child,
+    port: u16,
+}
+
+impl S3 {
+    fn start() -> S3 {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/s3_server.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .arg("photos")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the S3 test server's Python (scripts/test.sh installs moto into target/test-tools/s3-venv)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .unwrap_or_else(|| panic!("the S3 server did not start: {line:?}"))
+            .parse()
+            .unwrap();
+        S3 { child, port }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `--to`/`--from` value and the server flags.
+    fn args(&self, command: &str, user: &str, address: &str) -> Vec<String> {
+        let to = if command == "restore" { "--from" } else { "--to" };
+        [command, "--user", user, to, address, "--endpoint", &self.endpoint(), "--access-key", "test-access-key"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// Every object of the bucket as (key, size), and the needles (hex) found in any of
+    /// them, read by boto3.
+    fn inspect(&self, needles: &[&[u8]]) -> (Vec<(String, u64)>, Vec<String>) {
+        let mut child = Command::new(python())
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/s3_server.py"))
+            .args(["inspect", &self.endpoint(), "photos"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let input: String =
+            needles.iter().map(|n| n.iter().map(|b| format!("{b:02x}")).collect::<String>() + "\n").collect();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let objects = text
+            .lines()
+            .filter(|l| !l.starts_with("FOUND "))
+            .map(|l| {
+                let (key, size) = l.rsplit_once(' ').unwrap();
+                (key.to_string(), size.parse().unwrap())
+            })
+            .collect();
+        (objects, text.lines().filter(|l| l.starts_with("FOUND ")).map(str::to_string).collect())
+    }
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(env: &Env, args: &[String], envs: &[(&str, &str)]) -> std::process::Output {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.run(&argv, envs)
+}
+
+fn ok(env: &Env, args: &[String], envs: &[(&str, &str)]) -> String {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.ok(&argv, envs)
+}
+
+/// Sorted IDs of `user`'s photos.
+fn ids(env: &Env, user: &str) -> Vec<String> {
+    let mut ids: Vec<String> = env.list_json(user).iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_backup_restored_into_a_new_vault_opens_with_the_old_emails_byte_for_byte() {
+    let s3 = S3::start();
+    let a = Env::new();
+    a.register("alice");
+    let src = a.path("photos");
+    let mut originals = vec![
+        write(&src, "passport scan.jpg", &jpeg(800, 600, 1)),
+        write(&src, "x-ray.png", &png(300, 200, 2)),
+        write(&src, "family.gif", &gif(64, 48, 3)),
+    ];
+    // Larger than one part: it goes up in a multipart upload.
+    let noise = image::RgbImage::from_fn(2600, 2500, |x, y| {
+        let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).rotate_left(x % 13) as u8;
+        image::Rgb([v, v.wrapping_mul(7), v.wrapping_add(y as u8)])
+    });
+    let mut big = Vec::new();
+    noise.write_to(&mut std::io::Cursor::new(&mut big), image::ImageFormat::Png).unwrap();
+    assert!(big.len() > 17 * 1024 * 1024, "{} bytes", big.len());
+    originals.push(write(&src, "big.png", &big));
+    let (_, imported) = a.import("alice", &[&src]);
+    assert_eq!(imported.len(), 4);
+
+    let out = ok(&a, &s3.args("backup", "alice", "s3://photos/alice/laptop"), &[SECRET]);
+    assert!(out.contains("4 sent") && out.contains("0 already there"), "{out}");
+    // The settings were kept (sealed) in the account: no flags, no secret key this time,
+    // and nothing is sent again.
+    let out = a.ok(&["backup", "--user", "alice"], &[]);
+    assert!(out.contains("0 sent") && out.contains("4 already there"), "{out}");
+    // Three more photos: only they go up.
+    let more = a.path("more");
+    for i in 0..3 {
+        originals.push(write(&more, &format!("more {i}.jpg"), &jpeg(320, 240, 10 + i)));
+    }
+    a.import("alice", &[&more]);
+    let out = a.ok(&["backup", "--user", "alice"], &[]);
+    assert!(out.contains("backed up 7 photos") && out.contains("3 sent") && out.contains("4 already there"), "{out}");
+
+    // A new computer: a new vault, restored with the login password.
+    let b = Env::new();
+    let out = ok(&b, &s3.args("restore", "alice", "s3://photos/alice/laptop"), &[SECRET]);
+    assert!(out.contains("restored alice with 7 photos"), "{out}");
+    assert_eq!(ids(&b, "alice"), ids(&a, "alice"), "the same photos with the same IDs");
+    assert!(b.ok(&["verify", "--user", "alice"], &[]).contains("all intact"));
+    // The emails sent on the first computer open them, byte for byte.
+    let out_dir = b.path("exported");
+    b.export_all("alice", &out_dir, &a.emails());
+    for original in &originals {
+        let name = original.file_name().unwrap();
+        assert_eq!(std::fs::read(out_dir.join(name)).unwrap(), std::fs::read(original).unwrap(), "{name:?}");
+    }
+
+    // Restoring again into the same vault is refused; a wrong password opens nothing.
+    let again = run(&b, &s3.args("restore", "alice", "s3://photos/alice/laptop"), &[SECRET]);
+    assert!(stderr(&again).contains("already has an account named 'alice'"), "{}", stderr(&again));
+    let c = Env::new();
+    let wrong = run(&c, &s3.args("restore", "alice", "s3://photos/alice/laptop"), &[SECRET, ("SPG_PASSWORD", "nope")]);
+    assert!(stderr(&wrong).contains("wrong user name, password or recovery key"), "{}", stderr(&wrong));
+    let other = run(&c, &s3.args("restore", "bob", "s3://photos/alice/laptop"), &[SECRET]);
+    assert!(stderr(&other).contains("wrong user name, password or recovery key"), "{}", stderr(&other));
+    assert!(!c.vault.exists() || c.run(&["list", "--user", "alice"], &[]).status.code() != Some(0));
+}
+
+#[test]
+fn the_recovery_key_restores_and_the_storage_sees_no_byte_name_email_or_size() {
+    let s3 = S3::start();
+    let a = Env::new();
+    let words = a.register("alice");
+    let src = a.path("photos");
+    let originals: Vec<(PathBuf, Vec<u8>)> = (0..5)
+        .map(|i| {
+            let bytes = jpeg(400 + 10 * i, 300, 50 + i);
+            (write(&src, &format!("secret-name-{i}.jpg"), &bytes), bytes)
+        })
+        .collect();
+    a.import("alice", &[&src]);
+    ok(&a, &s3.args("backup", "alice", "s3://photos/vault"), &[SECRET]);
+
+    let b = Env::new();
+    let mut args = s3.args("restore", "alice", "s3://photos/vault");
+    args.push("--use-recovery-key".into());
+    let out = ok(&b, &args, &[SECRET, ("SPG_RECOVERY_KEY", &words), ("SPG_PASSWORD", "not used")]);
+    assert!(out.contains("restored alice with 5 photos"), "{out}");
+    // The break-glass path opens every photo without the emails.
+    let out_dir = b.path("out");
+    b.ok(
+        &["export", "--user", "alice", "--all", "--out", out_dir.to_str().unwrap(), "--use-recovery-key"],
+        &[("SPG_RECOVERY_KEY", &words)],
+    );
+    for (path, bytes) in &originals {
+        assert_eq!(&std::fs::read(out_dir.join(path.file_name().unwrap())).unwrap(), bytes);
+    }
+
+    // What the provider holds, read by another S3 client: opaque names, no plaintext.
+    let mut needles: Vec<Vec<u8>> = vec![b"alice@example.com".to_vec(), b"secret-name".to_vec(), b"alice".to_vec()];
+    for (_, bytes) in &originals {
+        needles.push(bytes[..64].to_vec());
+        needles.push(bytes[bytes.len() / 2..bytes.len() / 2 + 64].to_vec());
+    }
+    let refs: Vec<&[u8]> = needles.iter().map(Vec::as_slice).collect();
+    let (objects, found) = s3.inspect(&refs);
+    assert!(found.is_empty(), "plaintext in the bucket: {found:?}");
+    assert_eq!(objects.len(), 6, "five photos and the account: {objects:?}");
+    for (key, size) in &objects {
+        let name = key.strip_prefix("vault/").unwrap();
+        assert!(name == "account" || (name.starts_with("photos/") && name.len() == 7 + 32), "{key}");
+        assert!(originals.iter().all(|(_, b)| b.len() as u64 != *size), "{key} has a photo's exact size");
+    }
+}
+
+#[test]
+fn an_interrupted_backup_goes_on_where_it_stopped_and_prune_is_asked_for() {
+    let s3 = S3::start();
+    let a = Env::new();
+    a.register("alice");
+    let src = a.path("photos");
+    for i in 0..16 {
+        write(&src, &format!("p{i:02}.jpg"), &jpeg(900, 700, 100 + i));
+    }
+    let (_, imported) = a.import("alice", &[&src]);
+    // Killed while sending.
+    let mut child = {
+        let args = s3.args("backup", "alice", "s3://photos/resume");
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"));
+        cmd.arg("--vault").arg(&a.vault).args(argv).env("SPG_PASSWORD", PASSWORD).env(SECRET.0, SECRET.1);
+        cmd.env("XDG_CONFIG_HOME", a.config.path()).stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.spawn().unwrap()
+    };
+    let started = std::time::Instant::now();
+    while s3.inspect(&[]).0.is_empty() && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let sent = s3.inspect(&[]).0.iter().filter(|(k, _)| k.contains("/photos/")).count();
+    assert!(sent > 0, "something was sent before the kill");
+    let out = ok(&a, &s3.args("backup", "alice", "s3://photos/resume"), &[SECRET]);
+    assert!(out.contains(&format!("{} sent", 16 - sent)) && out.contains(&format!("{sent} already there")), "{out}");
+
+    // A photo deleted here stays in the bucket until asked.
+    a.ok(&["delete", "--user", "alice", "--id", &imported[0].0], &[]);
+    let out = a.run(&["backup", "--user", "alice"], &[]);
+    assert!(stderr(&out).contains("1 photos deleted here are still in the bucket"), "{}", stderr(&out));
+    assert_eq!(s3.inspect(&[]).0.len(), 17);
+    let out = a.ok(&["backup", "--user", "alice", "--prune"], &[]);
+    assert!(out.contains("removed 1 deleted photos"), "{out}");
+    assert_eq!(s3.inspect(&[]).0.len(), 16);
+    // And the backup restores whole.
+    let b = Env::new();
+    let out = ok(&b, &s3.args("restore", "alice", "s3://photos/resume"), &[SECRET]);
+    assert!(out.contains("restored alice with 15 photos"), "{out}");
+}
+
+#[test]
+fn storage_errors_are_said_plainly_and_change_nothing_here() {
+    let s3 = S3::start();
+    let a = Env::new();
+    a.register("alice");
+    let src = a.path("photos");
+    write(&src, "a.jpg", &jpeg(200, 100, 7));
+    a.import("alice", &[&src]);
+    let before = ids(&a, "alice");
+
+    let missing = run(&a, &s3.args("backup", "alice", "s3://no-such-bucket/x"), &[SECRET]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("the bucket 'no-such-bucket' does not exist"), "{}", stderr(&missing));
+    // A failed backup keeps no settings: the next one still asks where.
+    let none = a.run(&["backup", "--user", "alice"], &[]);
+    assert!(stderr(&none).contains("no backup location is set for alice"), "{}", stderr(&none));
+
+    let closed = {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let args = ["backup", "--user", "alice", "--to", "s3://photos/x", "--endpoint"];
+        let endpoint = format!("http://127.0.0.1:{port}");
+        a.run(&[&args[..], &[endpoint.as_str(), "--access-key", "k"]].concat(), &[SECRET])
+    };
+    assert!(stderr(&closed).contains("cannot reach the storage server"), "{}", stderr(&closed));
+
+    let plain = a.run(
+        &[
+            "backup",
+            "--user",
+            "alice",
+            "--to",
+            "s3://photos/x",
+            "--endpoint",
+            "http://192.0.2.7:9000",
+            "--access-key",
+            "k",
+        ],
+        &[SECRET],
+    );
+    assert!(stderr(&plain).contains("plain http to another machine; use https"), "{}", stderr(&plain));
+
+    let nothing = run(&Env::new(), &s3.args("restore", "alice", "s3://photos/empty"), &[SECRET]);
+    assert!(
+        stderr(&nothing).contains("there is no Secure Photo Gallery backup at this address"),
+        "{}",
+        stderr(&nothing)
+    );
+    assert_eq!(ids(&a, "alice"), before, "nothing changed here");
+}

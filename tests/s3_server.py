@@ -1,0 +1,48 @@
+"""A real S3 server for the backup tests: moto's server (Flask/Werkzeug, the S3 REST API over
+HTTP) on 127.0.0.1, on a free port, with the buckets named on the command line. Prints
+"PORT <n>" once it serves, and serves until its standard input closes (the test ends).
+
+Also an independent S3 client for the tests' look at the bucket (boto3, not our code):
+    s3_server.py inspect ENDPOINT BUCKET
+prints each object as "KEY SIZE" and then, for each line of standard input (a needle as
+hex), "FOUND <hex> IN <key>" wherever those bytes occur in an object.
+"""
+import sys
+
+import boto3
+
+CREDENTIALS = dict(aws_access_key_id="test-access-key", aws_secret_access_key="test-secret-key", region_name="us-east-1")
+
+
+def serve(buckets):
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    client = boto3.client("s3", endpoint_url=f"http://{host}:{port}", **CREDENTIALS)
+    for bucket in buckets:
+        client.create_bucket(Bucket=bucket)
+    print(f"PORT {port}", flush=True)
+    sys.stdin.read()
+    server.stop()
+
+
+def inspect(endpoint, bucket):
+    client = boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS)
+    needles = [bytes.fromhex(line.strip()) for line in sys.stdin if line.strip()]
+    paginator = client.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            print(f"{obj['Key']} {obj['Size']}")
+            body = client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            for needle in needles:
+                if needle in body:
+                    print(f"FOUND {needle.hex()} IN {obj['Key']}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["inspect"]:
+        inspect(sys.argv[2], sys.argv[3])
+    else:
+        serve(sys.argv[1:])
