@@ -224,6 +224,22 @@ fn the_recovery_key_restores_and_the_storage_sees_no_byte_name_email_or_size() {
         assert!(name == "account" || (name.starts_with("photos/") && name.len() == 7 + 32), "{key}");
         assert!(originals.iter().all(|(_, b)| b.len() as u64 != *size), "{key} has a photo's exact size");
     }
+
+    // One photo object removed and one changed at the provider: the other three are
+    // restored, checked, and the two are named.
+    let tampered = Command::new(python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/s3_server.py"))
+        .args(["tamper", &s3.endpoint(), "photos", "vault"])
+        .status()
+        .unwrap();
+    assert!(tampered.success());
+    let c = Env::new();
+    let out = run(&c, &s3.args("restore", "alice", "s3://photos/vault"), &[SECRET]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("restored alice with 3 photos"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("2 photos of the backup are missing from the bucket or damaged"), "{}", stderr(&out));
+    assert_eq!(ids(&c, "alice").len(), 3);
+    assert!(c.ok(&["verify", "--user", "alice"], &[]).contains("verified 3 photos: all intact"));
 }
 
 #[test]

@@ -5,7 +5,9 @@ HTTP) on 127.0.0.1, on a free port, with the buckets named on the command line. 
 Also an independent S3 client for the tests' look at the bucket (boto3, not our code):
     s3_server.py inspect ENDPOINT BUCKET
 prints each object as "KEY SIZE" and then, for each line of standard input (a needle as
-hex), "FOUND <hex> IN <key>" wherever those bytes occur in an object.
+hex), "FOUND <hex> IN <key>" wherever those bytes occur in an object; and
+    s3_server.py tamper ENDPOINT BUCKET PREFIX
+removes one photo object and changes a byte of another.
 """
 import sys
 
@@ -41,8 +43,21 @@ def inspect(endpoint, bucket):
                     print(f"FOUND {needle.hex()} IN {obj['Key']}")
 
 
+def tamper(endpoint, bucket, prefix):
+    """As a provider (or an attacker at it) could: deletes the first photo object under the
+    prefix and flips one byte in the middle of the second."""
+    client = boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS)
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=prefix + "/photos/")["Contents"])
+    client.delete_object(Bucket=bucket, Key=keys[0])
+    body = bytearray(client.get_object(Bucket=bucket, Key=keys[1])["Body"].read())
+    body[len(body) // 2] ^= 1
+    client.put_object(Bucket=bucket, Key=keys[1], Body=bytes(body))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["inspect"]:
         inspect(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["tamper"]:
+        tamper(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         serve(sys.argv[1:])

@@ -138,5 +138,14 @@ pub(super) fn restore(
     if use_recovery_key {
         eprintln!("The account keeps its login password; if you forgot it, set a new one with `recover`.");
     }
+    if !report.lost.is_empty() {
+        let ids: Vec<String> = report.lost.iter().map(ToString::to_string).collect();
+        eprintln!(
+            "{} photos of the backup are missing from the bucket or damaged there, and were not restored: {}",
+            ids.len(),
+            ids.join(", ")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }

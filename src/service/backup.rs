@@ -176,6 +176,8 @@ pub struct RestoreReport {
     pub user: String,
     /// Photos restored (every one checked).
     pub photos: usize,
+    /// Photos the snapshot lists whose object is missing or does not check: not restored.
+    pub lost: Vec<PhotoId>,
     /// Bytes fetched.
     pub bytes: u64,
     /// When the backup was made (Unix seconds).
@@ -184,8 +186,10 @@ pub struct RestoreReport {
 
 /// Restores the account `user` from the backup at `location` into `vault` (which must not
 /// have that user): fetches every photo the snapshot lists (several at once), checks each
-/// as `verify` would, writes it, and only then writes the account, in one transaction. An
-/// interrupted restore leaves no account; running it again starts over.
+/// as `verify` would, writes it, and only then writes the account, in one transaction. A
+/// photo whose object is missing or damaged is left out and named in the report; the
+/// others are restored. An interrupted restore leaves no account; running it again starts
+/// over.
 pub fn restore(
     vault: &Vault,
     location: &Location,
@@ -200,28 +204,36 @@ pub fn restore(
     vault.restore_begin(&backup)?;
     let photos = backup.photos();
     let started = Instant::now();
-    let (mut done, mut bytes, mut failure) = (0, snapshot.len() as u64, None);
+    let (mut done, mut bytes, mut lost, mut failure) = (0, snapshot.len() as u64, Vec::new(), None);
     for_each_on(
         "restore",
         AT_ONCE,
         &photos,
         cancel,
         |_, (id, name)| -> Result<_, BackupError> {
-            let object = remote
-                .get(name)?
-                .ok_or_else(|| RestoreError::Damaged(format!("photo {id} is missing from the backup")))?;
-            Ok((object.len() as u64, backup.open_photo(*id, &object)?))
+            Ok(match remote.get(name)? {
+                Some(object) => (object.len() as u64, backup.open_photo(*id, &object).ok()),
+                None => (0, None),
+            })
         },
-        |_, fetched| match fetched.and_then(|(size, photo)| Ok((size, vault.restore_photos(&backup, &[photo])?))) {
-            Ok((size, ())) => {
-                done += 1;
+        |i, fetched| {
+            let written = fetched.and_then(|(size, photo)| {
                 bytes += size;
-                progress(Progress { done, total: photos.len(), bytes, started });
-                true
-            }
-            Err(e) => {
-                failure = Some(e);
-                false
+                match photo {
+                    Some(photo) => vault.restore_photos(&backup, &[photo]).map_err(BackupError::from),
+                    None => Ok(lost.push(photos[i].0)),
+                }
+            });
+            match written {
+                Ok(()) => {
+                    done += 1;
+                    progress(Progress { done, total: photos.len(), bytes, started });
+                    true
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
             }
         },
     );
@@ -232,5 +244,12 @@ pub fn restore(
         return Err(BackupError::Cancelled);
     }
     vault.restore_finish(&backup)?;
-    Ok(RestoreReport { user: backup.username().to_string(), photos: done, bytes, backed_up_at: backup.written_at() })
+    lost.sort();
+    Ok(RestoreReport {
+        user: backup.username().to_string(),
+        photos: done - lost.len(),
+        lost,
+        bytes,
+        backed_up_at: backup.written_at(),
+    })
 }
