@@ -221,7 +221,10 @@ pub fn restore(
                 bytes += size;
                 match photo {
                     Some(photo) => vault.restore_photos(&backup, &[photo]).map_err(BackupError::from),
-                    None => Ok(lost.push(photos[i].0)),
+                    None => {
+                        lost.push(photos[i].0);
+                        Ok(())
+                    }
                 }
             });
             match written {
