@@ -601,3 +601,51 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     assert_eq!(problems.len(), 2, "verify after flipped bytes in A and D: {problems:?}");
     assert!(session.decrypt(photo_id(d), &PhotoUnlock::Password(&photo_password(d))).is_err(), "D decrypted");
 }
+
+/// `tests/vectors/backup.json`: a backup of alice's photos A and B written from FORMAT.md's
+/// "Backups" by the same generator. The program finds each object by the name it derives,
+/// opens the snapshot with the login password and with the recovery words, checks every
+/// object, restores the account into a new vault, and the photos open with their emailed
+/// passwords, byte for byte.
+#[test]
+fn a_backup_written_from_format_md_restores_into_a_new_vault() {
+    use secure_photo_gallery::vault::{BackupCredentials, SNAPSHOT, open_backup};
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/backup.json")).unwrap();
+    let b: Value = serde_json::from_str(&text).unwrap();
+    let v = vectors();
+    let objects: HashMap<String, Vec<u8>> = b["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap().to_string(), hex(&o["object"])))
+        .collect();
+    let snapshot = &objects[SNAPSHOT];
+    let password = b["login_password"].as_str().unwrap();
+    assert!(open_backup(snapshot, "alice", BackupCredentials::Password("wrong password")).is_err());
+    assert!(open_backup(snapshot, "bob", BackupCredentials::Password(password)).is_err());
+    let words = RecoveryKey::from_entropy(hex(&b["recovery_entropy"]).try_into().unwrap());
+    assert!(open_backup(snapshot, "alice", BackupCredentials::Recovery(words)).is_ok(), "the recovery words open it");
+    let backup = open_backup(snapshot, "ALICE", BackupCredentials::Password(password)).unwrap();
+    assert_eq!(backup.written_at(), 1_733_000_000);
+
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::open(&dir.path().join("restored.redb")).unwrap();
+    vault.restore_begin(&backup).unwrap();
+    for (id, name) in backup.photos() {
+        let object = objects.get(&name).unwrap_or_else(|| panic!("no object named {name} (the keyed name of {id})"));
+        let photo = backup.open_photo(id, object).unwrap();
+        vault.restore_photos(&backup, &[photo]).unwrap();
+    }
+    vault.restore_finish(&backup).unwrap();
+
+    let session = vault.login("alice", password).unwrap();
+    assert!(session.verify().unwrap().is_empty(), "the restored account checks whole");
+    let (listed, damaged) = session.list().unwrap();
+    assert!(damaged.is_empty());
+    assert_eq!(listed.len(), 2);
+    let alice = &v["accounts"][0];
+    for photo in alice["photos"].as_array().unwrap().iter().filter(|p| listed.iter().any(|l| l.id == photo_id(p))) {
+        let (meta, bytes) = session.decrypt(photo_id(photo), &PhotoUnlock::Password(&photo_password(photo))).unwrap();
+        assert_eq!(&bytes[..], &original(photo)[..], "{}", meta.name);
+    }
+}

@@ -6,8 +6,9 @@ packages (pip install 'cryptography>=44' pycryptodome blake3).
 Writes crypto.json beside this file. The Rust test tests/crypto_vectors.rs checks the
 implementation against it. Also writes vault.json: every row of a small vault (two
 accounts, four photos) made from docs/FORMAT.md alone, which tests/vault_vectors.rs puts
-into a redb file and opens with the crate's public API. Re-run only when docs/FORMAT.md
-changes on purpose.
+into a redb file and opens with the crate's public API; and backup.json, a backup of one
+account (FORMAT.md, "Backups"), which the same test restores. Re-run only when
+docs/FORMAT.md changes on purpose.
 """
 import hashlib, json, os
 from blake3 import blake3
@@ -457,7 +458,7 @@ def make_vault():
             return {"key": k, "value_len": len(v), "value_sha256": hashlib.sha256(v).hexdigest()}
         return {"key": k, "value": v.hex() if isinstance(v, bytes) else v}
 
-    return {
+    return w, {
         "format_version": 2,
         "vault_id": w.vault_id.hex(),
         "note": "Rows written from docs/FORMAT.md by tests/vectors/generate.py. Keys: &str as a string, "
@@ -471,8 +472,55 @@ def make_vault():
     }
 
 
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vault.json")
-with open(path, "w") as f:
-    json.dump(make_vault(), f, indent=1)
-    f.write("\n")
-print("wrote", path)
+# ---------------------------------------------------------------------------------------
+# backup.json: a backup of alice's photos A and B (docs/FORMAT.md, "Backups"), made from
+# the rows above: the snapshot and the two photo objects with their names. The Rust test
+# (tests/vault_vectors.rs) restores it into a new vault and opens the photos.
+# ---------------------------------------------------------------------------------------
+def make_backup(w, photo_ids):
+    account = 1
+    acc = w.accounts[account]
+    m = acc["m"]
+    kb = hkdf(m, b"secure-photo-gallery v2 backup")
+    kn = hkdf(m, b"secure-photo-gallery v2 backup names")
+    rows = {name: dict((tuple(k) if isinstance(k, list) else k, v) for k, v in w.rows[name]) for name in w.rows}
+    objects = []
+    for pid in photo_ids:
+        segments = [v for (p, s), v in sorted((k, v) for k, v in rows["chunks"].items() if k[0] == pid)]
+        obj = (pc_bytes(rows["photos"][(account, pid)]) + pc_vec(segments, pc_bytes)
+               + pc_opt(rows["thumbnails"].get(pid), pc_bytes) + pc_opt(rows["private_thumbnails"].get(pid), pc_bytes))
+        name = "photos/" + mac(kn, be64(pid))[:16].hex()
+        sealed = seal_padded(kb, b"secure-photo-gallery v2 backup photo" + be64(account) + be64(pid), obj,
+                             f"backup photo {pid}")
+        objects.append({"id": pid, "name": name, "object": sealed.hex()})
+    record = acc["record"]
+    # The clear fields are the record's own: parse them back out of its postcard bytes.
+    out = next(a for a in w.out_accounts if a["id"] == account)
+    kdf = out["kdf"]
+    body = pc_bytes(record) + pc_vec(sorted(photo_ids), varint) + pc_i64(1_733_000_000)
+    wraps = record[1 + 1 + len(out["username"]) + len(varint(kdf["m_kib"]) + varint(kdf["t"]) + varint(kdf["p"])) + 16:]
+    n1 = wraps[0]  # each wrap is 72 bytes: a one-byte varint length
+    by_password, rest = wraps[1:1 + n1], wraps[1 + n1:]
+    by_recovery = rest[1:1 + rest[0]]
+    assert len(by_password) == 72 and len(by_recovery) == 72
+    snapshot = (pc_u8(1) + varint(account) + varint(kdf["m_kib"]) + varint(kdf["t"]) + varint(kdf["p"])
+                + bytes.fromhex(out["salt"]) + pc_bytes(by_password) + pc_bytes(by_recovery)
+                + pc_bytes(seal_padded(kb, b"secure-photo-gallery v2 backup account" + be64(account), body,
+                                       "backup snapshot")))
+    return {
+        "note": "A backup of alice (vault.json) holding photos A and B, written from docs/FORMAT.md by "
+                "tests/vectors/generate.py: object names below the backup's folder, and their bytes as hex.",
+        "user": "alice", "login_password": out["login_password"], "recovery_entropy": out["recovery_entropy"],
+        "written_at": 1_733_000_000,
+        "objects": [{"name": "account", "object": snapshot.hex()}] + objects,
+    }
+
+
+folder = os.path.dirname(os.path.abspath(__file__))
+writer, vault = make_vault()
+for name, data in (("vault.json", vault), ("backup.json", make_backup(writer, [0x3A_5C96_0E11, 0x07_D2B4_41A2]))):
+    path = os.path.join(folder, name)
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    print("wrote", path)
