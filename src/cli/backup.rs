@@ -78,8 +78,7 @@ pub(super) fn backup(
             "no backup location is set for {user}; give one with --to s3://BUCKET/FOLDER --endpoint URL --access-key ID"
         );
     };
-    let report = backup::backup(&session, &location, prune, &AtomicBool::new(false), &mut show("sent"))?;
-    backup::remember_location(&session, &location).context("the backup is done, but its settings were not saved")?;
+    let report = backup::backup_and_remember(&session, &location, prune, &AtomicBool::new(false), &mut show("sent"))?;
     eprintln!();
     say!(
         "backed up {} photos to {location}: {} sent ({:.1} MB), {} already there",

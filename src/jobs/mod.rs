@@ -74,6 +74,12 @@ pub enum Event {
     ImportFinished(Result<ImportSummary, ImportFailed>),
     /// An export ended.
     Exported(ExportReport),
+    /// How far a backup (or a restore) is.
+    Transfer(crate::service::backup::Progress),
+    /// A backup ended.
+    BackedUp(Result<crate::service::backup::BackupReport, crate::service::backup::BackupError>),
+    /// A restore ended.
+    Restored(Result<crate::service::backup::RestoreReport, crate::service::backup::BackupError>),
     /// Photos deleted, and why others were not.
     Deleted(Vec<PhotoId>, Vec<PhotoError>),
     /// A settings change finished: what was done, or why it was not.
@@ -388,6 +394,52 @@ impl Jobs {
         self.spawn("tidy", move |ev| {
             let result = crate::service::tidy_vault(&mut vault);
             ev.send(Event::Tidied(vault, result));
+        });
+    }
+
+    /// Backs the account up to `location` and keeps the settings in the account
+    /// (`service::backup::backup_and_remember`); setting `cancel` stops it between photos.
+    pub fn backup(&self, account: Account, location: crate::remote::Location, cancel: Arc<AtomicBool>) {
+        self.spawn("backup", move |ev| {
+            let mut progress = |p| ev.send(Event::Transfer(p));
+            let result = crate::service::backup::backup_and_remember(
+                account.session(),
+                &location,
+                false,
+                &cancel,
+                &mut progress,
+            );
+            ev.send(Event::BackedUp(result));
+        });
+    }
+
+    /// Restores `user` from the backup at `location` into the vault
+    /// (`service::backup::restore`), opened with the login password, or with the recovery
+    /// key when `recovery` is set; setting `cancel` stops it between photos.
+    pub fn restore(
+        &self,
+        vault: Vault,
+        location: crate::remote::Location,
+        user: String,
+        secret: Zeroizing<String>,
+        recovery: bool,
+        cancel: Arc<AtomicBool>,
+    ) {
+        self.spawn("restore", move |ev| {
+            let with = if recovery {
+                match crate::crypto::RecoveryKey::parse(&secret) {
+                    Some(key) => crate::vault::BackupCredentials::Recovery(key),
+                    None => {
+                        let wrong = crate::vault::RestoreError::WrongCredentials;
+                        return ev.send(Event::Restored(Err(wrong.into())));
+                    }
+                }
+            } else {
+                crate::vault::BackupCredentials::Password(&secret)
+            };
+            let mut progress = |p| ev.send(Event::Transfer(p));
+            let result = crate::service::backup::restore(&vault, &location, &user, with, &cancel, &mut progress);
+            ev.send(Event::Restored(result));
         });
     }
 

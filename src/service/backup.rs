@@ -63,6 +63,9 @@ pub enum BackupError {
     /// The backup cannot be restored here.
     #[error(transparent)]
     Restore(#[from] RestoreError),
+    /// The backup is whole, but the account could not keep its settings.
+    #[error("the backup is done, but its settings could not be saved in the account: {0}")]
+    NotSaved(crate::vault::RegisterError),
     /// Cancelled: what was sent stays, and the next backup goes on from there.
     #[error("cancelled; what was sent is kept, and the next backup continues from there")]
     Cancelled,
@@ -80,28 +83,29 @@ pub fn location_of(settings: &BackupSettings) -> Location {
     }
 }
 
-/// The settings to store for a location.
-pub fn settings_of(location: &Location) -> BackupSettings {
-    BackupSettings {
+/// Backs the account up ([`backup`]) and keeps `location`, with the time, in the account's
+/// sealed profile: the next backup needs no settings, and the app shows when the last one
+/// was. What both front ends call.
+pub fn backup_and_remember(
+    session: &Session,
+    location: &Location,
+    prune: bool,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<BackupReport, BackupError> {
+    let report = backup(session, location, prune, cancel, progress)?;
+    let mut profile = session.profile();
+    profile.backup = Some(BackupSettings {
         endpoint: location.endpoint.clone(),
         region: location.region.clone(),
         bucket: location.bucket.clone(),
         prefix: location.prefix.clone(),
         access_key: location.access_key.clone(),
         secret_key: location.secret_key.clone(),
-    }
-}
-
-/// Keeps `location` in the account's (sealed) profile, so the next backup needs no
-/// settings. Unchanged settings are not written again.
-pub fn remember_location(session: &Session, location: &Location) -> Result<(), crate::vault::RegisterError> {
-    let mut profile = session.profile();
-    let settings = settings_of(location);
-    if profile.backup.as_ref() == Some(&settings) {
-        return Ok(());
-    }
-    profile.backup = Some(settings);
-    session.set_profile(profile)
+        last_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+    });
+    session.set_profile(profile).map_err(BackupError::NotSaved)?;
+    Ok(report)
 }
 
 /// Backs the account up to `location`: sends each photo the bucket lacks (several at

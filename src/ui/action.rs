@@ -25,6 +25,8 @@ pub(super) enum Cmd {
     ShowLogin(String),
     /// Switch to the recovery form, with this user name filled in.
     ShowRecover(String),
+    /// Switch to the restore-from-backup form, with this user name filled in.
+    ShowRestore(String),
     /// Go into the gallery of an account already logged in (after its recovery key was
     /// shown).
     Enter(crate::service::Account),

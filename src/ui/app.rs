@@ -9,6 +9,7 @@ use crate::jobs::{Event, Jobs};
 use crate::vault::Vault;
 
 use super::action::Cmd;
+use super::backup::RestoreScreen;
 use super::gallery::GalleryScreen;
 use super::login::{LoginScreen, RecoverScreen, RegisterScreen};
 use super::prefs::Prefs;
@@ -33,6 +34,8 @@ pub enum ScreenKind {
     Recovery,
     /// Recover an account with its recovery key.
     Recover,
+    /// Restore an account from a backup.
+    Restore,
     /// The gallery.
     Gallery {
         /// Photos listed.
@@ -60,6 +63,8 @@ enum Screen {
     Recovery(RecoveryScreen),
     /// Recover an account with its recovery key.
     Recover(RecoverScreen),
+    /// Restore an account from a backup.
+    Restore(Box<RestoreScreen>),
     /// The photos of a logged-in account.
     Gallery(Box<GalleryScreen>),
 }
@@ -110,6 +115,7 @@ impl GalleryApp {
             Screen::Register(_) => ScreenKind::Register,
             Screen::Recovery(_) => ScreenKind::Recovery,
             Screen::Recover(_) => ScreenKind::Recover,
+            Screen::Restore(_) => ScreenKind::Restore,
             Screen::Gallery(g) => ScreenKind::Gallery {
                 photos: g.library.photos.len(),
                 thumbnails: g.thumbnails.textures_held(),
@@ -124,6 +130,7 @@ impl GalleryApp {
             Cmd::ShowRegister(user) => self.screen = Screen::Register(RegisterScreen::new(user, false)),
             Cmd::ShowLogin(user) => self.screen = Screen::Login(LoginScreen::new(user)),
             Cmd::ShowRecover(user) => self.screen = Screen::Recover(RecoverScreen::new(user)),
+            Cmd::ShowRestore(user) => self.screen = Screen::Restore(Box::new(RestoreScreen::new(user))),
             Cmd::Enter(account) => self.enter(account),
             Cmd::Lock => self.lock(None),
             Cmd::Login { .. } | Cmd::Register { .. } | Cmd::Recover { .. } => self.with_vault(cmd),
@@ -210,7 +217,13 @@ impl GalleryApp {
                 Err(e) => form.failed(e.to_string()),
             },
             (Screen::Recovery(screen), Event::WordsSaved(result)) => screen.saved_to(result),
-            (Screen::Gallery(gallery), event) => gallery.handle(ctx, event, &self.jobs),
+            (Screen::Gallery(gallery), event) => gallery.handle(ctx, event, &self.jobs, &self.prefs),
+            (Screen::Restore(form), Event::Transfer(p)) => form.progress(p),
+            (Screen::Restore(form), Event::Restored(result)) => {
+                if let Some(done) = form.finished(result) {
+                    self.screen = Screen::Login(LoginScreen::new(self.prefs.last_user.clone()).with_notice(done));
+                }
+            }
             // A result for a screen that is gone (locked meanwhile): drop it.
             _ => {}
         }
@@ -272,6 +285,7 @@ impl eframe::App for GalleryApp {
             Screen::Register(form) => form.ui(ui, &mut self.prefs).into_iter().collect(),
             Screen::Recovery(screen) => screen.ui(ui, &self.jobs).into_iter().collect(),
             Screen::Recover(form) => form.ui(ui).into_iter().collect(),
+            Screen::Restore(form) => form.ui(ui, &self.jobs, self.vault.as_ref()).into_iter().collect(),
             Screen::Gallery(gallery) => gallery.ui(ui, &self.jobs, &mut self.prefs),
         };
         for cmd in commands {

@@ -11,6 +11,7 @@ use crate::vault::PhotoId;
 use super::action::Cmd;
 use super::action::Purpose;
 use super::action::{Action, human_size};
+use super::backup::BackupState;
 use super::chooser::Chooser;
 use super::dialogs::{Dialog, UnlockDialog};
 use super::import_panel::ImportPanel;
@@ -34,6 +35,8 @@ pub(super) struct GalleryScreen {
     dialog: Option<Dialog>,
     import: Option<ImportPanel>,
     settings: Option<SettingsWindow>,
+    /// The backup: its settings' form, and the backup under way.
+    backup: BackupState,
     /// The last message, and whether it is an error.
     status: Option<(String, bool)>,
     /// Whether the message is an error, and since when it shows (egui's clock): news goes
@@ -49,6 +52,7 @@ impl GalleryScreen {
     pub(super) fn new(account: Account, jobs: &Jobs) -> GalleryScreen {
         jobs.list(account.clone());
         GalleryScreen {
+            backup: BackupState::new(&account),
             thumbnails: Thumbnails::new(account.clone(), jobs),
             table: TableView::default(),
             library: Library { recovery: account.is_recovery(), ..Library::default() },
@@ -73,7 +77,7 @@ impl GalleryScreen {
     }
 
     /// Applies a worker's result.
-    pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs) {
+    pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs, prefs: &Prefs) {
         match event {
             Event::Listed(Ok(photos)) => self.library.listed(photos),
             Event::Listed(Err(e)) => self.say((e.to_string(), true)),
@@ -121,12 +125,7 @@ impl GalleryScreen {
                     panel.handle(event);
                 }
             }
-            Event::ImportFinished(result) => {
-                if let Some(panel) = self.import.as_mut() {
-                    panel.finished(result.map_err(|e| e.to_string()));
-                }
-                jobs.list(self.account.clone());
-            }
+            Event::ImportFinished(result) => self.import_finished(result, jobs, prefs),
             Event::Exported(report) => self.say(wording::export_done(&report)),
             Event::Deleted(ids, failed) => {
                 for id in &ids {
@@ -168,13 +167,37 @@ impl GalleryScreen {
                     None => {}
                 }
             }
+            Event::Transfer(p) => self.backup.progress(p),
+            Event::BackedUp(result) => {
+                let said = self.backup.finished(result, &self.account);
+                self.say(said);
+            }
             Event::VaultRepair(_)
+            | Event::Restored(_)
             | Event::Tidied(..)
             | Event::VaultOpened(_)
             | Event::LoggedIn(_)
             | Event::Registered(_)
             | Event::Recovered(_)
             | Event::WordsSaved(_) => {}
+        }
+    }
+
+    /// An import ended: the panel says how, the list is read again, and a backup follows
+    /// when asked for and photos were stored.
+    fn import_finished(
+        &mut self,
+        result: Result<crate::service::import::ImportSummary, crate::jobs::ImportFailed>,
+        jobs: &Jobs,
+        prefs: &Prefs,
+    ) {
+        let stored = result.as_ref().is_ok_and(|s| s.imported > 0);
+        if let Some(panel) = self.import.as_mut() {
+            panel.finished(result.map_err(|e| e.to_string()));
+        }
+        jobs.list(self.account.clone());
+        if stored && prefs.backup_after_import && self.backup.is_set_up() {
+            self.backup.start_saved(&self.account, jobs);
         }
     }
 
@@ -312,7 +335,7 @@ impl GalleryScreen {
             dialog.ui(ui.ctx(), &self.library.photos, &mut actions);
         }
         if let Some(settings) = self.settings.as_mut()
-            && !settings.ui(ui.ctx(), bars_bottom, &self.account, jobs, prefs)
+            && !settings.ui(ui.ctx(), bars_bottom, &self.account, jobs, prefs, &mut self.backup)
         {
             self.settings = None;
         }
@@ -577,6 +600,10 @@ impl GalleryScreen {
                         if !library.recovery {
                             ui.separator();
                             ui.label(format!("{} unlocked", library.unlocked.len()));
+                        }
+                        if let Some(backup) = self.backup.status() {
+                            ui.separator();
+                            ui.label(backup);
                         }
                     }
                 }

@@ -175,25 +175,11 @@ impl ImportPanel {
             text += &format!(" · {}/s", human_size(speed as u64));
         }
         let (done, steps) = self.steps();
-        if let Some(left) = time_left(elapsed, done, steps) {
+        if let Some(left) = super::wording::time_left(elapsed, done, steps) {
             text += &format!(" · {left}");
         }
         text
     }
-}
-
-/// What is left to wait, said roughly, once `done` of `total` took `elapsed` seconds;
-/// `None` while too little is known to say.
-fn time_left(elapsed: f64, done: usize, total: usize) -> Option<String> {
-    if done == 0 || total == 0 || elapsed < 2.0 || (done as f64) < total as f64 / 10.0 {
-        return None;
-    }
-    let secs = elapsed / done as f64 * (total - done) as f64;
-    Some(match secs {
-        s if s < 10.0 => "a few seconds left".into(),
-        s if s < 60.0 => format!("about {} s left", (s / 5.0).ceil() * 5.0),
-        s => format!("about {} min left", (s / 60.0).ceil()),
-    })
 }
 
 /// `Imported 3 photos, skipped 1 duplicate, refused 2 (cancelled)`.
@@ -209,18 +195,4 @@ fn summary_text(s: &ImportSummary) -> String {
         text += " (cancelled)";
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_left_is_said_only_when_it_can_be_told_and_never_as_zero() {
-        assert_eq!(time_left(1.0, 5, 10), None, "too early");
-        assert_eq!(time_left(30.0, 1, 100), None, "too little done");
-        assert_eq!(time_left(10.0, 43, 100).as_deref(), Some("about 15 s left"));
-        assert_eq!(time_left(10.0, 99, 100).as_deref(), Some("a few seconds left"));
-        assert_eq!(time_left(60.0, 20, 100).as_deref(), Some("about 4 min left"));
-    }
 }

@@ -99,6 +99,10 @@ impl LoginScreen {
                 if ui.link("Create an account").clicked() {
                     cmd = Some(Cmd::ShowRegister(self.user.trim().to_string()));
                 }
+                ui.label("or");
+                if ui.link("Restore from a backup").clicked() {
+                    cmd = Some(Cmd::ShowRestore(self.user.trim().to_string()));
+                }
             });
         });
         cmd

@@ -4,6 +4,7 @@
 
 mod action;
 mod app;
+mod backup;
 mod chooser;
 mod dialogs;
 mod gallery;

@@ -19,6 +19,8 @@ pub(super) struct Prefs {
     pub captions: bool,
     /// The details table instead of the thumbnail grid.
     pub details: bool,
+    /// Back up (to the account's saved location) after each import that stored photos.
+    pub backup_after_import: bool,
 }
 
 impl Default for Prefs {
@@ -30,6 +32,7 @@ impl Default for Prefs {
             last_user: String::new(),
             captions: false,
             details: false,
+            backup_after_import: false,
         }
     }
 }

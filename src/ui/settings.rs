@@ -1,5 +1,5 @@
 //! Settings: appearance; security (auto-lock, the previews of locked photos, the login
-//! password); mail delivery (SMTP with a test email, or the outbox). Slow parts (SMTP,
+//! password); mail delivery (SMTP with a test email, or the outbox); backup (`backup.rs`). Slow parts (SMTP,
 //! Argon2) run on a worker, with a spinner here until they answer; what they answer is
 //! said inside the window, errors in red. The window sits under the toolbar, never over
 //! it, and scrolls when the app's window is short.
@@ -101,6 +101,7 @@ impl SettingsWindow {
         account: &Account,
         jobs: &Jobs,
         prefs: &mut Prefs,
+        backup: &mut super::backup::BackupState,
     ) -> bool {
         let mut open = true;
         let room = ctx.content_rect().height() - top - 16.0;
@@ -152,6 +153,8 @@ impl SettingsWindow {
                 self.password_ui(ui, account, jobs);
                 ui.separator();
                 self.mail_ui(ui, account, jobs);
+                ui.separator();
+                backup.ui(ui, account, jobs, &mut prefs.backup_after_import);
             });
         open
     }

@@ -67,6 +67,20 @@ pub(super) fn export_done(report: &ExportReport) -> (String, bool) {
     }
 }
 
+/// What is left to wait, said roughly, once `done` of `total` took `elapsed` seconds;
+/// `None` while too little is known to say.
+pub(super) fn time_left(elapsed: f64, done: usize, total: usize) -> Option<String> {
+    if done == 0 || total == 0 || elapsed < 2.0 || (done as f64) < total as f64 / 10.0 {
+        return None;
+    }
+    let secs = elapsed / done as f64 * (total - done) as f64;
+    Some(match secs {
+        s if s < 10.0 => "a few seconds left".into(),
+        s if s < 60.0 => format!("about {} s left", (s / 5.0).ceil() * 5.0),
+        s => format!("about {} min left", (s / 60.0).ceil()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +109,14 @@ mod tests {
         assert_eq!(photos(1), "1 photo");
         assert_eq!(photos(0), "0 photos");
         assert_eq!(photos(31), "31 photos");
+    }
+
+    #[test]
+    fn time_left_is_said_only_when_it_can_be_told_and_never_as_zero() {
+        assert_eq!(time_left(1.0, 5, 10), None, "too early");
+        assert_eq!(time_left(30.0, 1, 100), None, "too little done");
+        assert_eq!(time_left(10.0, 43, 100).as_deref(), Some("about 15 s left"));
+        assert_eq!(time_left(10.0, 99, 100).as_deref(), Some("a few seconds left"));
+        assert_eq!(time_left(60.0, 20, 100).as_deref(), Some("about 4 min left"));
     }
 }

@@ -59,6 +59,8 @@ pub struct BackupSettings {
     pub access_key: String,
     /// The secret access key.
     pub secret_key: String,
+    /// When the last backup there finished (Unix seconds; 0 for never).
+    pub last_at: i64,
 }
 
 impl std::fmt::Debug for BackupSettings {
@@ -236,6 +238,7 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
             prefix: "alice".into(),
             access_key: "AKIA".into(),
             secret_key: "secret".into(),
+            last_at: 1_733_000_000,
         }),
     };
     let header = PhotoHeader {

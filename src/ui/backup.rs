@@ -1,0 +1,357 @@
+//! Backups in the app: the Backup section of the settings (where to, back up now, progress
+//! with Cancel, the last backup), the backup state the gallery keeps while it runs, and
+//! the restore screen reached from the login.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use zeroize::Zeroizing;
+
+use crate::jobs::Jobs;
+use crate::remote::{Location, aws_endpoint, parse_s3_url};
+use crate::service::Account;
+use crate::service::backup::{BackupError, BackupReport, Progress, RestoreReport};
+use crate::vault::BackupSettings;
+
+use super::action::Cmd;
+use super::action::human_size;
+use super::widgets::{FormState, card, secret_field};
+
+/// The region when none is typed.
+const DEFAULT_REGION: &str = "us-east-1";
+
+/// The storage fields the backup section and the restore screen share.
+#[derive(Default)]
+pub(super) struct StorageFields {
+    address: String,
+    endpoint: String,
+    region: String,
+    access_key: String,
+    secret: Zeroizing<String>,
+}
+
+impl StorageFields {
+    /// The fields filled from saved settings (the secret key stays out of the form).
+    fn from_saved(saved: Option<&BackupSettings>) -> StorageFields {
+        let Some(s) = saved else { return StorageFields::default() };
+        let address =
+            if s.prefix.is_empty() { format!("s3://{}", s.bucket) } else { format!("s3://{}/{}", s.bucket, s.prefix) };
+        StorageFields {
+            address,
+            endpoint: s.endpoint.clone(),
+            region: s.region.clone(),
+            access_key: s.access_key.clone(),
+            secret: Zeroizing::new(String::new()),
+        }
+    }
+
+    /// The form; `saved_secret` when an empty secret key field keeps the saved one.
+    fn ui(&mut self, ui: &mut egui::Ui, saved_secret: bool) {
+        egui::Grid::new("storage").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+            for (label, text, hint) in [
+                ("Bucket and folder", &mut self.address, "s3://my-photos/alice"),
+                ("Endpoint", &mut self.endpoint, "https://s3.eu-central-003.backblazeb2.com"),
+                ("Region", &mut self.region, DEFAULT_REGION),
+                ("Access key ID", &mut self.access_key, ""),
+            ] {
+                let l = ui.label(label);
+                ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(280.0)).labelled_by(l.id);
+                ui.end_row();
+            }
+            let l = ui.label("Secret key");
+            let field = secret_field(ui, &mut self.secret, 280.0).labelled_by(l.id);
+            if saved_secret && self.secret.is_empty() {
+                field.on_hover_text("Saved, encrypted in your account; type a new one to replace it");
+            }
+            ui.end_row();
+        });
+    }
+
+    /// The location the fields name, the secret key from `saved` when left empty.
+    fn location(&self, saved: Option<&BackupSettings>) -> Result<Location, String> {
+        let (bucket, prefix) = parse_s3_url(self.address.trim()).map_err(|e| e.to_string())?;
+        let region = match self.region.trim() {
+            "" => DEFAULT_REGION.to_string(),
+            r => r.to_string(),
+        };
+        let endpoint = match self.endpoint.trim() {
+            "" => aws_endpoint(&region),
+            e => e.to_string(),
+        };
+        let access_key = self.access_key.trim().to_string();
+        if access_key.is_empty() {
+            return Err("Type the storage's access key ID.".into());
+        }
+        let secret_key = match (self.secret.is_empty(), saved) {
+            (false, _) => self.secret.to_string(),
+            (true, Some(s)) if s.access_key == access_key => s.secret_key.clone(),
+            (true, _) => return Err("Type the secret key that goes with the access key.".into()),
+        };
+        Ok(Location { endpoint, region, bucket, prefix, access_key, secret_key })
+    }
+}
+
+/// A backup or restore under way: what it has done, and how to stop it.
+pub(super) struct Transfer {
+    cancel: Arc<AtomicBool>,
+    progress: Option<Progress>,
+}
+
+impl Transfer {
+    fn new() -> (Transfer, Arc<AtomicBool>) {
+        let cancel = Arc::new(AtomicBool::new(false));
+        (Transfer { cancel: cancel.clone(), progress: None }, cancel)
+    }
+
+    /// "Sent 12 of 40 photos, 84.2 MB at 5.3 MB/s, about 20 s left".
+    fn said(&self, verb: &str) -> String {
+        let Some(p) = self.progress else { return "Looking at what the bucket holds…".into() };
+        let seconds = p.started.elapsed().as_secs_f64().max(0.001);
+        let rate = p.bytes as f64 / seconds;
+        let mut text = format!(
+            "{verb} {} of {} · {} · {}/s",
+            p.done,
+            super::wording::photos(p.total),
+            human_size(p.bytes),
+            human_size(rate as u64)
+        );
+        if let Some(left) = super::wording::time_left(seconds, p.done, p.total) {
+            text += &format!(" · {left}");
+        }
+        text
+    }
+
+    /// The progress bar, the line above it and Cancel.
+    fn ui(&self, ui: &mut egui::Ui, verb: &str) {
+        ui.horizontal(|ui| {
+            ui.add(egui::Spinner::new());
+            ui.label(self.said(verb));
+        });
+        let fraction = self.progress.map_or(0.0, |p| if p.total == 0 { 1.0 } else { p.done as f32 / p.total as f32 });
+        ui.add(egui::ProgressBar::new(fraction).desired_width(360.0));
+        let stopping = self.cancel.load(Ordering::Relaxed);
+        if ui.add_enabled(!stopping, egui::Button::new(if stopping { "Stopping…" } else { "Cancel" })).clicked() {
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The gallery's backup: the settings section's form, and the backup under way.
+pub(super) struct BackupState {
+    fields: StorageFields,
+    saved: Option<BackupSettings>,
+    running: Option<Transfer>,
+    /// The last answer, and whether it is an error.
+    answer: Option<(String, bool)>,
+}
+
+impl BackupState {
+    /// The state of a fresh session, from the account's saved settings.
+    pub(super) fn new(account: &Account) -> BackupState {
+        let saved = account.profile().backup;
+        BackupState { fields: StorageFields::from_saved(saved.as_ref()), saved, running: None, answer: None }
+    }
+
+    /// Whether a backup location is saved (a backup after import can then start).
+    pub(super) fn is_set_up(&self) -> bool {
+        self.saved.is_some()
+    }
+
+    /// Starts a backup to the saved location, unless one runs.
+    pub(super) fn start_saved(&mut self, account: &Account, jobs: &Jobs) {
+        if let Some(location) = self.saved.as_ref().map(|s| self.fields.location(Some(s))) {
+            self.start(location, account, jobs);
+        }
+    }
+
+    fn start(&mut self, location: Result<Location, String>, account: &Account, jobs: &Jobs) {
+        if self.running.is_some() {
+            return;
+        }
+        match location {
+            Ok(location) => {
+                let (transfer, cancel) = Transfer::new();
+                self.running = Some(transfer);
+                self.answer = None;
+                jobs.backup(account.clone(), location, cancel);
+            }
+            Err(why) => self.answer = Some((why, true)),
+        }
+    }
+
+    /// A backup reported progress.
+    pub(super) fn progress(&mut self, p: Progress) {
+        if let Some(t) = self.running.as_mut() {
+            t.progress = Some(p);
+        }
+    }
+
+    /// A backup ended: what to say in the status line.
+    pub(super) fn finished(&mut self, result: Result<BackupReport, BackupError>, account: &Account) -> (String, bool) {
+        self.running = None;
+        let said = match &result {
+            Ok(r) => {
+                self.saved = account.profile().backup;
+                self.fields.secret = Zeroizing::new(String::new());
+                let mut text = format!(
+                    "Backed up {}: {} sent ({}), {} already there",
+                    super::wording::photos(r.uploaded + r.already),
+                    r.uploaded,
+                    human_size(r.bytes),
+                    r.already
+                );
+                if r.kept_remote > 0 {
+                    text += &format!("; {} deleted here stay in the bucket", super::wording::photos(r.kept_remote));
+                }
+                (text, !r.unreadable.is_empty())
+            }
+            Err(e) => (format!("Backup: {e}"), true),
+        };
+        self.answer = Some(said.clone());
+        said
+    }
+
+    /// The status line's words while a backup runs, or of the last one.
+    pub(super) fn status(&self) -> Option<String> {
+        match (&self.running, &self.saved) {
+            (Some(t), _) => Some(t.said("Backing up:")),
+            (None, Some(s)) if s.last_at > 0 => Some(format!("Last backup {}", when(s.last_at))),
+            _ => None,
+        }
+    }
+
+    /// The settings' Backup section.
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs, after_import: &mut bool) {
+        ui.heading("Backup");
+        ui.label(
+            egui::RichText::new(
+                "To any S3-compatible storage (Backblaze B2, Cloudflare R2, Wasabi, AWS S3, MinIO). Everything is \
+                 encrypted before it leaves: the provider sees no photo, name or email. Photos keep their passwords.",
+            )
+            .weak(),
+        );
+        self.fields.ui(ui, self.saved.is_some());
+        ui.checkbox(after_import, "Back up after each import");
+        match &self.running {
+            Some(transfer) => transfer.ui(ui, "Sent"),
+            None => {
+                if ui.button("Back up now").clicked() {
+                    let location = self.fields.location(self.saved.as_ref());
+                    self.start(location, account, jobs);
+                }
+            }
+        }
+        if let Some(s) = self.saved.as_ref().filter(|s| s.last_at > 0) {
+            ui.label(format!("Last backup {}, to s3://{}/{}", when(s.last_at), s.bucket, s.prefix));
+        }
+        if let Some((text, error)) = &self.answer {
+            let color = if *error { ui.visuals().error_fg_color } else { egui::Color32::from_rgb(40, 160, 90) };
+            ui.colored_label(color, text);
+        }
+    }
+}
+
+/// A moment as people read it: "today 14:05 UTC", "3 Nov 2026 14:05 UTC".
+fn when(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let now = time::OffsetDateTime::now_utc();
+    let clock = format!("{:02}:{:02} UTC", t.hour(), t.minute());
+    if t.date() == now.date() {
+        format!("today {clock}")
+    } else {
+        format!("{} {} {} {clock}", t.day(), &t.month().to_string()[..3], t.year())
+    }
+}
+
+/// Restore an account from a backup, before logging in.
+pub(super) struct RestoreScreen {
+    user: String,
+    secret: Zeroizing<String>,
+    recovery: bool,
+    fields: StorageFields,
+    form: FormState,
+    running: Option<Transfer>,
+}
+
+impl RestoreScreen {
+    /// The form, with `user` filled in.
+    pub(super) fn new(user: String) -> RestoreScreen {
+        RestoreScreen {
+            user,
+            secret: Zeroizing::new(String::new()),
+            recovery: false,
+            fields: StorageFields::default(),
+            form: FormState::default(),
+            running: None,
+        }
+    }
+
+    /// The restore reported progress.
+    pub(super) fn progress(&mut self, p: Progress) {
+        if let Some(t) = self.running.as_mut() {
+            t.progress = Some(p);
+        }
+    }
+
+    /// The restore ended: on success, what the login screen says.
+    pub(super) fn finished(&mut self, result: Result<RestoreReport, BackupError>) -> Option<String> {
+        self.running = None;
+        match result {
+            Ok(r) if r.lost.is_empty() => {
+                Some(format!("✔ Restored {} with {}. Log in.", r.user, super::wording::photos(r.photos)))
+            }
+            Ok(r) => Some(format!(
+                "✔ Restored {} with {}; {} missing from the bucket or damaged there could not be restored. Log in.",
+                r.user,
+                super::wording::photos(r.photos),
+                super::wording::photos(r.lost.len())
+            )),
+            Err(e) => {
+                self.form.failed(e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Draws the form: `vault_ready` is false while the vault is being tidied.
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, vault: Option<&crate::vault::Vault>) -> Option<Cmd> {
+        let mut cmd = None;
+        card(ui, "Restore from a backup", |ui| {
+            ui.label("Bring an account back from its backup, into this vault: its photos, with the same passwords.");
+            ui.add_space(6.0);
+            let l = ui.label("User name");
+            ui.add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY)).labelled_by(l.id);
+            ui.checkbox(&mut self.recovery, "I have the recovery key, not the password");
+            let l = ui.label(if self.recovery { "Recovery key (24 words)" } else { "Password" });
+            secret_field(ui, &mut self.secret, f32::INFINITY).labelled_by(l.id);
+            ui.add_space(6.0);
+            self.fields.ui(ui, false);
+            ui.add_space(8.0);
+            if let Some(transfer) = &self.running {
+                transfer.ui(ui, "Fetched");
+                return;
+            }
+            ui.horizontal(|ui| {
+                let ready = !self.user.trim().is_empty() && !self.secret.is_empty() && vault.is_some();
+                if self.form.submit(ui, "Restore", ready, false) {
+                    match (self.fields.location(None), vault) {
+                        (Ok(location), Some(vault)) => {
+                            let (transfer, cancel) = Transfer::new();
+                            self.running = Some(transfer);
+                            let secret = std::mem::replace(&mut self.secret, Zeroizing::new(String::new()));
+                            let user = self.user.trim().to_string();
+                            jobs.restore(vault.clone(), location, user, secret, self.recovery, cancel);
+                        }
+                        (Err(why), _) => self.form.failed(why),
+                        (_, None) => {}
+                    }
+                }
+                if ui.button("Back to log in").clicked() {
+                    cmd = Some(Cmd::ShowLogin(self.user.trim().to_string()));
+                }
+            });
+            self.form.error_line(ui);
+        });
+        cmd
+    }
+}
