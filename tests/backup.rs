@@ -218,10 +218,11 @@ fn the_recovery_key_restores_and_the_storage_sees_no_byte_name_email_or_size() {
     let refs: Vec<&[u8]> = needles.iter().map(Vec::as_slice).collect();
     let (objects, found) = s3.inspect(&refs);
     assert!(found.is_empty(), "plaintext in the bucket: {found:?}");
-    assert_eq!(objects.len(), 6, "five photos and the account: {objects:?}");
+    assert_eq!(objects.len(), 11, "five photos' data and previews, and the account: {objects:?}");
     for (key, size) in &objects {
         let name = key.strip_prefix("vault/").unwrap();
-        assert!(name == "account" || (name.starts_with("photos/") && name.len() == 7 + 32), "{key}");
+        let opaque = |folder: &str| name.strip_prefix(folder).is_some_and(|hex| hex.len() == 32);
+        assert!(name == "account" || opaque("photos/") || opaque("previews/"), "{key}");
         assert!(originals.iter().all(|(_, b)| b.len() as u64 != *size), "{key} has a photo's exact size");
     }
 
@@ -276,10 +277,11 @@ fn an_interrupted_backup_goes_on_where_it_stopped_and_prune_is_asked_for() {
     a.ok(&["delete", "--user", "alice", "--id", &imported[0].0], &[]);
     let out = a.run(&["backup", "--user", "alice"], &[]);
     assert!(stderr(&out).contains("1 photos deleted here are still in the bucket"), "{}", stderr(&out));
-    assert_eq!(s3.inspect(&[]).0.len(), 17);
+    // Its data stays; its previews go at once (nothing of them is needed to restore).
+    assert_eq!(s3.inspect(&[]).0.len(), 15 * 2 + 1 + 1);
     let out = a.ok(&["backup", "--user", "alice", "--prune"], &[]);
     assert!(out.contains("removed 1 deleted photos"), "{out}");
-    assert_eq!(s3.inspect(&[]).0.len(), 16);
+    assert_eq!(s3.inspect(&[]).0.len(), 15 * 2 + 1);
     // And the backup restores whole.
     let b = Env::new();
     let out = ok(&b, &s3.args("restore", "alice", "s3://photos/resume"), &[SECRET]);

@@ -17,10 +17,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // S3-compatible storage: buckets and HTTP, nothing of vaults.
     ("remote", &[]),
     ("service", &["crypto", "vault", "imaging", "mail", "remote", "platform"]),
-    ("jobs", &["service", "vault", "crypto", "imaging", "mail", "platform"]),
+    ("jobs", &["service", "vault", "crypto", "imaging", "mail", "remote", "platform"]),
     // The screens: the jobs, the use cases, and model types (ids, photo infos, passwords,
     // the SMTP form's parts, the thumbnail size).
-    ("ui", &["jobs", "service", "vault", "crypto", "mail", "imaging"]),
+    ("ui", &["jobs", "service", "vault", "crypto", "mail", "imaging", "remote"]),
     ("cli", &["service", "vault", "crypto", "mail", "imaging", "remote"]),
     ("fuzzing", &["crypto", "vault", "imaging", "mail"]),
     ("lib", &[]),

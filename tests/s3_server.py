@@ -48,6 +48,7 @@ def tamper(endpoint, bucket, prefix):
     prefix and flips one byte in the middle of the second."""
     client = boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS)
     keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=prefix + "/photos/")["Contents"])
+    assert len(keys) >= 2
     client.delete_object(Bucket=bucket, Key=keys[0])
     body = bytearray(client.get_object(Bucket=bucket, Key=keys[1])["Body"].read())
     body[len(body) // 2] ^= 1

@@ -631,15 +631,18 @@ fn a_backup_written_from_format_md_restores_into_a_new_vault() {
     let dir = tempfile::tempdir().unwrap();
     let vault = Vault::open(&dir.path().join("restored.redb")).unwrap();
     vault.restore_begin(&backup).unwrap();
-    for (id, name) in backup.photos() {
-        let object = objects.get(&name).unwrap_or_else(|| panic!("no object named {name} (the keyed name of {id})"));
-        let photo = backup.open_photo(id, object).unwrap();
+    assert_eq!(backup.email(), "alice@example.com");
+    for (id, names) in backup.photos() {
+        let data =
+            objects.get(&names.data).unwrap_or_else(|| panic!("no object {} (the keyed name of {id})", names.data));
+        let previews = objects.get(&names.previews).unwrap_or_else(|| panic!("no object {}", names.previews));
+        let photo = backup.open_photo(id, data, Some(previews)).unwrap();
         vault.restore_photos(&backup, &[photo]).unwrap();
     }
     vault.restore_finish(&backup).unwrap();
 
     let session = vault.login("alice", password).unwrap();
-    assert!(session.verify().unwrap().is_empty(), "the restored account checks whole");
+    assert!(session.verify().unwrap().is_empty(), "the restored account checks whole (previews included)");
     let (listed, damaged) = session.list().unwrap();
     assert!(damaged.is_empty());
     assert_eq!(listed.len(), 2);

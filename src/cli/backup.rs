@@ -134,6 +134,7 @@ pub(super) fn restore(
         report.photos,
         mb(report.bytes)
     );
+    eprintln!("New photo passwords will be emailed to {}; check it is your address.", report.email);
     if use_recovery_key {
         eprintln!("The account keeps its login password; if you forgot it, set a new one with `recover`.");
     }

@@ -139,6 +139,12 @@ pub(crate) fn derive_labelled(ikm: &[u8], label: &[u8]) -> SecretKey {
     hkdf(None, ikm, label)
 }
 
+/// Derives the key that signs a backup's snapshot from the login password's key (`KP`):
+/// the master key alone (which a former password holder keeps) does not give it.
+pub fn derive_snapshot_key(password_key: &SecretKey) -> SecretKey {
+    hkdf(None, password_key.expose(), b"secure-photo-gallery v2 backup snapshot")
+}
+
 /// Derives the key that wraps a photo's key from BOTH the account master key and the
 /// photo's emailed password. HKDF (not a slow KDF) is right: the password carries 100
 /// random bits, so guessing it is infeasible however fast each guess is.

@@ -14,8 +14,12 @@ use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use url::Url;
 use zeroize::Zeroizing;
 
-/// How long a signed request stays valid: enough for a large part on a slow line.
-const SIGNED_FOR: Duration = Duration::from_secs(60 * 60);
+/// How long a signed request stays valid: enough for one part on a slow line, short for
+/// a URL that leaked.
+const SIGNED_FOR: Duration = Duration::from_secs(15 * 60);
+
+/// The longest listing read (pages of 1,000 names): a server that never ends one stops here.
+const MAX_LIST_PAGES: usize = 100_000;
 
 /// Objects larger than this go up in parts of [`PART_SIZE`] (S3 allows 5 MiB to 5 GiB a
 /// part, and at most 10,000 parts).
@@ -172,8 +176,14 @@ impl Remote {
         };
         let bucket = Bucket::new(endpoint, style, location.bucket.clone(), location.region.clone())
             .map_err(|e| RemoteError::BadAddress(format!("bucket '{}': {e}", location.bucket)))?;
+        // No redirects (they could lead to plain http elsewhere), no proxy from the
+        // environment, https only unless the endpoint is this machine.
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .https_only(!loopback)
+            .timeout_per_read(Some(Duration::from_secs(120)))
             .timeout_connect(Some(Duration::from_secs(15)))
             .timeout_recv_response(Some(Duration::from_secs(120)))
             .user_agent(concat!("secure-photo-gallery/", env!("CARGO_PKG_VERSION")))
@@ -242,12 +252,13 @@ impl Remote {
         }
     }
 
-    /// Every object under the prefix and `under` (e.g. `photos/`), with its size.
+    /// Every object under the prefix and `under` (e.g. `photos/`), with its size. Keys the
+    /// server lists outside that folder are ignored.
     pub fn list(&self, under: &str) -> Result<Vec<RemoteObject>, RemoteError> {
         let prefix = self.key(under);
         let mut token: Option<String> = None;
         let mut found = Vec::new();
-        loop {
+        for _ in 0..MAX_LIST_PAGES {
             let mut action = ListObjectsV2::new(&self.bucket, Some(&self.credentials));
             action.with_prefix(Cow::Owned(prefix.clone()));
             if let Some(token) = &token {
@@ -257,24 +268,23 @@ impl Remote {
             let page = ListObjectsV2::parse_response(&String::from_utf8_lossy(&body))
                 .map_err(|e| RemoteError::Server { status: 200, code: "BadList".into(), message: e.to_string() })?;
             let strip = if self.prefix.is_empty() { 0 } else { self.prefix.len() + 1 };
-            found.extend(
-                page.contents
-                    .into_iter()
-                    .filter(|o| o.key.len() > strip)
-                    .map(|o| RemoteObject { name: o.key[strip..].to_string(), size: o.size.unwrap_or(0) }),
-            );
+            found.extend(page.contents.into_iter().filter(|o| o.key.starts_with(&prefix)).filter_map(|o| {
+                Some(RemoteObject { name: o.key.get(strip..)?.to_string(), size: o.size.unwrap_or(0) })
+            }));
             match page.next_continuation_token {
                 Some(next) => token = Some(next),
                 None => return Ok(found),
             }
         }
+        Err(RemoteError::Server { status: 200, code: "EndlessList".into(), message: "the listing does not end".into() })
     }
 
-    /// The object's bytes, or `None` if there is no such object.
-    pub fn get(&self, name: &str) -> Result<Option<Vec<u8>>, RemoteError> {
+    /// The object's bytes (at most `limit`: a larger one is an error), or `None` if there is
+    /// no such object.
+    pub fn get(&self, name: &str, limit: u64) -> Result<Option<Vec<u8>>, RemoteError> {
         let key = self.key(name);
         let url = self.bucket.get_object(Some(&self.credentials), &key).sign(SIGNED_FOR);
-        match self.send("GET", url, None, u64::MAX) {
+        match self.send("GET", url, None, limit) {
             Ok((_, _, body)) => Ok(Some(body)),
             Err(RemoteError::Server { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),

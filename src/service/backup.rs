@@ -8,14 +8,21 @@ use std::time::Instant;
 
 use crate::remote::{Location, Remote, RemoteError};
 use crate::vault::{
-    BackupCredentials, BackupSettings, PHOTOS_FOLDER, PhotoId, RestoreError, SNAPSHOT, Session, StorageError, Vault,
-    open_backup,
+    BackupCredentials, BackupSettings, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, PhotoId, RestoreError, SNAPSHOT,
+    Session, StorageError, Vault, open_backup,
 };
 
 use super::parallel::for_each_on;
 
 /// Objects sent or fetched at once: the network waits more than the cores work.
 const AT_ONCE: usize = 6;
+
+/// The largest snapshot fetched (a million photo IDs take 9 MB).
+const MAX_SNAPSHOT: u64 = 256 * 1024 * 1024;
+
+/// The largest photo object fetched: the largest file import takes, padded, with its
+/// records and thumbnails.
+const MAX_OBJECT: u64 = super::import::MAX_FILE_SIZE * 5 / 4 + 64 * 1024 * 1024;
 
 /// How far a backup or restore is.
 #[derive(Debug, Clone, Copy)]
@@ -108,10 +115,19 @@ pub fn backup_and_remember(
     Ok(report)
 }
 
-/// Backs the account up to `location`: sends each photo the bucket lacks (several at
-/// once), then the account snapshot that lists them all. Interrupted, it leaves whole
-/// objects only, and the next run sends what is missing. With `prune`, objects of photos
-/// deleted here are removed from the bucket; without it they stay.
+/// One object to send: which photo, which of its objects, and its name.
+struct Upload<'a> {
+    id: PhotoId,
+    previews: bool,
+    name: &'a str,
+}
+
+/// Backs the account up to `location`: sends each object the bucket lacks (several at
+/// once: a photo's data, and its previews in the account's current setting), then the
+/// account snapshot that lists them all, then removes the preview objects of an earlier
+/// setting. Interrupted, it leaves whole objects only, and the next run sends what is
+/// missing. With `prune`, the objects of photos deleted here are removed from the bucket;
+/// without it they stay.
 pub fn backup(
     session: &Session,
     location: &Location,
@@ -120,30 +136,41 @@ pub fn backup(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<BackupReport, BackupError> {
     let remote = Remote::new(location)?;
-    let present: HashSet<String> = remote.list(PHOTOS_FOLDER)?.into_iter().map(|o| o.name).collect();
+    let mut present: HashSet<String> = HashSet::new();
+    for folder in [PHOTOS_FOLDER, PREVIEWS_FOLDER] {
+        present.extend(remote.list(folder)?.into_iter().map(|o| o.name).filter(|name| is_object_name(name)));
+    }
     let (photos, unreadable) = session.list()?;
     let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
-    let names: Vec<String> = ids.iter().map(|&id| session.backup_object_name(id)).collect();
-    let todo: Vec<(PhotoId, &String)> =
-        ids.iter().zip(&names).filter(|(_, name)| !present.contains(*name)).map(|(&id, name)| (id, name)).collect();
-    let mut report = BackupReport { already: ids.len() - todo.len(), unreadable, ..BackupReport::default() };
+    let names: Vec<ObjectNames> = ids.iter().map(|&id| session.backup_object_names(id)).collect();
+    let mut todo = Vec::new();
+    for (&id, names) in ids.iter().zip(&names) {
+        for (previews, name) in [(false, &names.data), (true, &names.previews)] {
+            if !present.contains(name) {
+                todo.push(Upload { id, previews, name });
+            }
+        }
+    }
+    let photos_sent: HashSet<PhotoId> = todo.iter().filter(|u| !u.previews).map(|u| u.id).collect();
+    let mut report = BackupReport { already: ids.len() - photos_sent.len(), unreadable, ..BackupReport::default() };
     let started = Instant::now();
-    let mut failure = None;
+    let (mut done, mut failure) = (0, None);
     for_each_on(
         "backup",
         AT_ONCE,
         &todo,
         cancel,
-        |_, (id, name)| -> Result<u64, BackupError> {
-            let object = session.backup_photo(*id)?;
-            remote.put(name, &object)?;
+        |_, upload| -> Result<u64, BackupError> {
+            let object =
+                if upload.previews { session.backup_previews(upload.id)? } else { session.backup_photo(upload.id)? };
+            remote.put(upload.name, &object)?;
             Ok(object.len() as u64)
         },
         |_, sent| match sent {
             Ok(bytes) => {
-                report.uploaded += 1;
+                done += 1;
                 report.bytes += bytes;
-                progress(Progress { done: report.uploaded, total: todo.len(), bytes: report.bytes, started });
+                progress(Progress { done, total: todo.len(), bytes: report.bytes, started });
                 true
             }
             Err(e) => {
@@ -155,15 +182,20 @@ pub fn backup(
     if let Some(e) = failure {
         return Err(e);
     }
-    if report.uploaded < todo.len() {
+    if done < todo.len() {
         return Err(BackupError::Cancelled);
     }
+    report.uploaded = photos_sent.len();
     let snapshot = session.backup_snapshot(&ids)?;
     remote.put(SNAPSHOT, &snapshot)?;
     report.bytes += snapshot.len() as u64;
-    let ours: HashSet<&String> = names.iter().collect();
+    let ours: HashSet<&String> = names.iter().flat_map(|n| [&n.data, &n.previews]).collect();
     for gone in present.iter().filter(|name| !ours.contains(name)) {
-        if prune {
+        if gone.starts_with(PREVIEWS_FOLDER) {
+            // Previews in an earlier setting (sharp, before the account chose blurred), or
+            // of a photo deleted here: never left behind.
+            remote.delete(gone)?;
+        } else if prune {
             remote.delete(gone)?;
             report.pruned += 1;
         } else {
@@ -173,11 +205,22 @@ pub fn backup(
     Ok(report)
 }
 
+/// Whether a listed name is one a backup makes (`photos/` or `previews/` and 32 hex
+/// digits): nothing else in the folder is counted, sent over or removed.
+fn is_object_name(name: &str) -> bool {
+    [PHOTOS_FOLDER, PREVIEWS_FOLDER].iter().any(|folder| {
+        name.strip_prefix(folder)
+            .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    })
+}
+
 /// What a restore did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoreReport {
     /// The user name as registered.
     pub user: String,
+    /// Where its password emails go (from its profile): worth checking after a restore.
+    pub email: String,
     /// Photos restored (every one checked).
     pub photos: usize,
     /// Photos the snapshot lists whose object is missing or does not check: not restored.
@@ -203,7 +246,7 @@ pub fn restore(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RestoreReport, BackupError> {
     let remote = Remote::new(location)?;
-    let snapshot = remote.get(SNAPSHOT)?.ok_or(RestoreError::NotABackup)?;
+    let snapshot = remote.get(SNAPSHOT, MAX_SNAPSHOT)?.ok_or(RestoreError::NotABackup)?;
     let backup = open_backup(&snapshot, user, with)?;
     vault.restore_begin(&backup)?;
     let photos = backup.photos();
@@ -214,11 +257,11 @@ pub fn restore(
         AT_ONCE,
         &photos,
         cancel,
-        |_, (id, name)| -> Result<_, BackupError> {
-            Ok(match remote.get(name)? {
-                Some(object) => (object.len() as u64, backup.open_photo(*id, &object).ok()),
-                None => (0, None),
-            })
+        |_, (id, names)| -> Result<_, BackupError> {
+            let Some(data) = remote.get(&names.data, MAX_OBJECT)? else { return Ok((0, None)) };
+            let previews = remote.get(&names.previews, MAX_OBJECT)?;
+            let size = (data.len() + previews.as_ref().map_or(0, Vec::len)) as u64;
+            Ok((size, backup.open_photo(*id, &data, previews.as_deref()).ok()))
         },
         |i, fetched| {
             let written = fetched.and_then(|(size, photo)| {
@@ -254,6 +297,7 @@ pub fn restore(
     lost.sort();
     Ok(RestoreReport {
         user: backup.username().to_string(),
+        email: backup.email().to_string(),
         photos: done - lost.len(),
         lost,
         bytes,

@@ -34,6 +34,9 @@ pub struct Session {
     problems: std::sync::Mutex<Vec<ManifestProblem>>,
     /// Set when the vault is older than one this computer has opened.
     rollback: Option<Rollback>,
+    /// The key that signs a backup's snapshot, from the login password (see
+    /// `backup::snapshot_mac_key`): `None` in a session opened with the recovery key.
+    pub(crate) snapshot_key: std::sync::RwLock<Option<SecretKey>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -172,7 +175,10 @@ impl Vault {
             }
             let key = password_key(password, &record.salt, kdf);
             let master = unwrap_master(&key, id, &record.master_by_password)?;
-            self.session(id, record, &stored, master, None)
+            let session = self.session(id, record, &stored, master, None)?;
+            *session.snapshot_key.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some(super::backup::snapshot_mac_key(&key));
+            Ok(session)
         })
     }
 
@@ -225,11 +231,7 @@ impl Vault {
                 }
             }
         }
-        let profile_key = derive_subkey(&master, Subkey::Profile);
-        let plain = Zeroizing::new(
-            open_padded(&profile_key, &profile_aad(account_id), &record.profile).map_err(|_| LoginError::Damaged)?,
-        );
-        let profile = decode_profile(&plain).map_err(|_| LoginError::Damaged)?;
+        let profile = open_profile(&master, account_id, &record.profile).map_err(|_| LoginError::Damaged)?;
         Ok(Session {
             vault: self.clone(),
             account_id,
@@ -241,6 +243,7 @@ impl Vault {
             latest: std::sync::Mutex::new(now),
             problems: std::sync::Mutex::new(Vec::new()),
             rollback,
+            snapshot_key: std::sync::RwLock::new(None),
         })
     }
 }
@@ -250,7 +253,16 @@ fn unwrap_master(key: &SecretKey, account_id: u64, sealed: &[u8]) -> Result<Secr
     SecretKey::from_slice(&plain).ok_or(LoginError::Damaged)
 }
 
-fn seal_profile(master: &SecretKey, account_id: u64, profile: &Profile) -> Vec<u8> {
+/// Opens an account's sealed profile.
+pub(super) fn open_profile(master: &SecretKey, account_id: u64, sealed: &[u8]) -> Result<Profile, StorageError> {
+    let plain = Zeroizing::new(
+        open_padded(&derive_subkey(master, Subkey::Profile), &profile_aad(account_id), sealed)
+            .map_err(|_| StorageError::damaged_record())?,
+    );
+    decode_profile(&plain)
+}
+
+pub(super) fn seal_profile(master: &SecretKey, account_id: u64, profile: &Profile) -> Vec<u8> {
     let plain = Zeroizing::new(encode(profile));
     seal_padded(&derive_subkey(master, Subkey::Profile), &profile_aad(account_id), &plain)
 }
@@ -345,6 +357,8 @@ impl Session {
                 record.salt = salt;
                 record.master_by_password = seal(&key, &master_aad(self.account_id), self.master.expose());
             })?;
+            *self.snapshot_key.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some(super::backup::snapshot_mac_key(&key));
             Ok(())
         })
     }

@@ -25,8 +25,14 @@ use super::{PhotoId, PhotoMeta, Session, Vault};
 
 /// The snapshot object's name (below the backup's folder).
 pub const SNAPSHOT: &str = "account";
-/// The folder of the photo objects (below the backup's folder).
+/// The folder of the photo data objects (below the backup's folder).
 pub const PHOTOS_FOLDER: &str = "photos/";
+/// The folder of the photo preview objects (below the backup's folder).
+pub const PREVIEWS_FOLDER: &str = "previews/";
+
+/// What a manifest row holds while a restore is writing the account's photos: it keeps
+/// the account's id from being given to an account registered meanwhile.
+const RESTORING: &[u8] = b"restore under way";
 
 const BACKUP_VERSION: u8 = 1;
 
@@ -42,6 +48,10 @@ struct SnapshotHead {
     master_by_recovery: Vec<u8>,
     /// `SealPadded(backup key, snapshot AAD, SnapshotBody)`.
     body: Vec<u8>,
+    /// `MAC(snapshot key, snapshot AAD ‖ body)`, the snapshot key coming from the login
+    /// password's key: whoever knew an older password (and so the master key) cannot make
+    /// a body that a restore with the current password accepts.
+    body_mac: [u8; 32],
 }
 
 /// The sealed part of the snapshot.
@@ -55,13 +65,34 @@ struct SnapshotBody {
     written_at: i64,
 }
 
-/// A photo's object: its rows as the vault stores them.
+/// A photo's data object: its record and chunks as the vault stores them (they never
+/// change).
 #[derive(Serialize, Deserialize)]
-struct PhotoObject {
+struct DataObject {
     record: Vec<u8>,
     segments: Vec<Vec<u8>>,
+}
+
+/// A photo's preview object: its preview rows as the vault stores them, in the form of
+/// the account's previews setting (a change of setting makes new ones).
+#[derive(Serialize, Deserialize)]
+struct PreviewObject {
     thumbnail: Option<Vec<u8>>,
     private_thumbnail: Option<Vec<u8>>,
+}
+
+/// The stored number of a previews setting (FORMAT.md: 0 sharp, 1 blurred, 2 hidden).
+fn previews_byte(previews: super::Previews) -> u8 {
+    match previews {
+        super::Previews::Sharp => 0,
+        super::Previews::Blurred => 1,
+        super::Previews::Hidden => 2,
+    }
+}
+
+/// The key a snapshot's body is signed with, from the login password's key `KP`.
+pub(crate) fn snapshot_mac_key(password_key: &SecretKey) -> SecretKey {
+    crate::crypto::derive_snapshot_key(password_key)
 }
 
 fn snapshot_aad(account: u64) -> Vec<u8> {
@@ -72,11 +103,30 @@ fn photo_aad(account: u64, id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v2 backup photo".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
 }
 
-/// The object name of photo `id`: `photos/` and 32 hex digits of a keyed hash of its ID.
-fn object_name(master: &SecretKey, id: u64) -> String {
-    let mac = keyed_hash(&derive_subkey(master, Subkey::BackupNames), &id.to_be_bytes());
-    let hex: String = mac[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{PHOTOS_FOLDER}{hex}")
+fn previews_aad(account: u64, id: u64, previews: u8) -> Vec<u8> {
+    [b"secure-photo-gallery v2 backup previews".as_slice(), &account.to_be_bytes(), &id.to_be_bytes(), &[previews]]
+        .concat()
+}
+
+/// The names of photo `id`'s objects: `photos/` and `previews/` with 32 hex digits of a
+/// keyed hash (of the ID; of the previews setting and the ID).
+fn object_names(master: &SecretKey, id: u64, previews: u8) -> ObjectNames {
+    let key = derive_subkey(master, Subkey::BackupNames);
+    let hex = |mac: [u8; 32]| -> String { mac[..16].iter().map(|b| format!("{b:02x}")).collect() };
+    let previews_input = [b"previews".as_slice(), &[previews], &id.to_be_bytes()].concat();
+    ObjectNames {
+        data: format!("{PHOTOS_FOLDER}{}", hex(keyed_hash(&key, &id.to_be_bytes()))),
+        previews: format!("{PREVIEWS_FOLDER}{}", hex(keyed_hash(&key, &previews_input))),
+    }
+}
+
+/// The names of a photo's two objects in a backup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectNames {
+    /// The data object (record and chunks).
+    pub data: String,
+    /// The preview object (in the account's current previews setting).
+    pub previews: String,
 }
 
 /// Why a backup could not be read or restored.
@@ -115,12 +165,25 @@ impl Session {
         derive_subkey(&self.master, Subkey::Backup)
     }
 
-    /// The name of photo `id`'s object in a backup.
-    pub fn backup_object_name(&self, id: PhotoId) -> String {
-        object_name(&self.master, id.0)
+    /// The names of photo `id`'s objects in a backup.
+    pub fn backup_object_names(&self, id: PhotoId) -> ObjectNames {
+        object_names(&self.master, id.0, previews_byte(self.previews()))
     }
 
-    /// Photo `id`'s object: its stored rows, sealed.
+    /// Photo `id`'s preview object: its preview rows, sealed.
+    pub fn backup_previews(&self, id: PhotoId) -> Result<Vec<u8>, StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let row = |table: redb::TableDefinition<u64, &[u8]>| -> Result<Option<Vec<u8>>, StorageError> {
+                Ok(txn.open_table(table)?.get(id.0)?.map(|g| g.value().to_vec()))
+            };
+            let object = PreviewObject { thumbnail: row(THUMBNAILS)?, private_thumbnail: row(PRIVATE_THUMBNAILS)? };
+            let aad = previews_aad(self.account_id, id.0, previews_byte(self.previews()));
+            Ok(seal_padded(&self.backup_key(), &aad, &encode(&object)))
+        })
+    }
+
+    /// Photo `id`'s data object: its record and chunks, sealed.
     pub fn backup_photo(&self, id: PhotoId) -> Result<Vec<u8>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
@@ -135,23 +198,20 @@ impl Session {
             for entry in chunks.range((id.0, 0)..=(id.0, u32::MAX))? {
                 segments.push(entry?.1.value().to_vec());
             }
-            let row = |table: redb::TableDefinition<u64, &[u8]>| -> Result<Option<Vec<u8>>, StorageError> {
-                Ok(txn.open_table(table)?.get(id.0)?.map(|g| g.value().to_vec()))
-            };
-            let object = PhotoObject {
-                record,
-                segments,
-                thumbnail: row(THUMBNAILS)?,
-                private_thumbnail: row(PRIVATE_THUMBNAILS)?,
-            };
+            let object = DataObject { record, segments };
             Ok(seal_padded(&self.backup_key(), &photo_aad(self.account_id, id.0), &encode(&object)))
         })
     }
 
     /// The account snapshot listing `ids` (the photos whose objects are in the bucket):
-    /// the account record as stored, checked against the manifest first.
+    /// the account record as stored, checked against the manifest first. Needs a session
+    /// opened with the login password, which signs it.
     pub fn backup_snapshot(&self, ids: &[PhotoId]) -> Result<Vec<u8>, StorageError> {
         guard(|| {
+            let Some(mac_key) = self.snapshot_key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+            else {
+                return Err(StorageError::NeedsPassword);
+            };
             let txn = self.vault.db.begin_read()?;
             let stored = txn
                 .open_table(ACCOUNTS)?
@@ -170,6 +230,7 @@ impl Session {
             photos.sort_unstable();
             let body =
                 SnapshotBody { record: stored, photos, written_at: time::OffsetDateTime::now_utc().unix_timestamp() };
+            let sealed = seal_padded(&self.backup_key(), &snapshot_aad(self.account_id), &encode(&body));
             let head = SnapshotHead {
                 version: BACKUP_VERSION,
                 account: self.account_id,
@@ -177,7 +238,8 @@ impl Session {
                 salt: record.salt,
                 master_by_password: record.master_by_password,
                 master_by_recovery: record.master_by_recovery,
-                body: seal_padded(&self.backup_key(), &snapshot_aad(self.account_id), &encode(&body)),
+                body_mac: keyed_hash(&mac_key, &[snapshot_aad(self.account_id), sealed.clone()].concat()),
+                body: sealed,
             };
             Ok(encode(&head))
         })
@@ -197,6 +259,9 @@ pub struct OpenedBackup {
     account: u64,
     record: Vec<u8>,
     username: String,
+    email: String,
+    /// The account's previews setting, as stored (0 sharp, 1 blurred, 2 hidden).
+    previews: u8,
     master: SecretKey,
     photos: Vec<u64>,
     written_at: i64,
@@ -212,7 +277,8 @@ impl std::fmt::Debug for OpenedBackup {
 pub struct RestoredPhoto {
     id: u64,
     header: PhotoHeader,
-    object: PhotoObject,
+    data: DataObject,
+    previews: PreviewObject,
     /// Its metadata, as the login reads it.
     pub meta: PhotoMeta,
 }
@@ -225,11 +291,11 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
             return Err(RestoreError::NotABackup);
         }
         let master_aad = [b"secure-photo-gallery v1 master".as_slice(), &head.account.to_be_bytes()].concat();
+        if !head.kdf.is_acceptable() {
+            return Err(RestoreError::Damaged("its key derivation cost is out of bounds".into()));
+        }
         let (key, sealed, recovery) = match with {
             BackupCredentials::Password(password) => {
-                if !head.kdf.is_acceptable() {
-                    return Err(RestoreError::Damaged("its key derivation cost is out of bounds".into()));
-                }
                 (password_key(password, &head.salt, head.kdf), &head.master_by_password, None)
             }
             BackupCredentials::Recovery(words) => (words.master_wrap_key(), &head.master_by_recovery, Some(words)),
@@ -237,6 +303,12 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
         let plain =
             Zeroizing::new(crate::crypto::open(&key, &master_aad, sealed).map_err(|_| RestoreError::WrongCredentials)?);
         let master = SecretKey::from_slice(&plain).ok_or(RestoreError::WrongCredentials)?;
+        // With the password, the body must carry its signature (the recovery words cannot
+        // check it: see SECURITY.md).
+        let signed = keyed_hash(&snapshot_mac_key(&key), &[snapshot_aad(head.account), head.body.clone()].concat());
+        if recovery.is_none() && blake3::Hash::from(signed) != blake3::Hash::from(head.body_mac) {
+            return Err(RestoreError::Damaged("the account snapshot was not made with this password".into()));
+        }
         let body = open_padded(&derive_subkey(&master, Subkey::Backup), &snapshot_aad(head.account), &head.body)
             .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?;
         let body: SnapshotBody =
@@ -256,10 +328,22 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
         if record.username.to_lowercase() != username.to_lowercase() {
             return Err(RestoreError::WrongCredentials);
         }
+        // What the vault itself would never hold: refused before it reaches one.
+        let fits = super::validate_username(&record.username).is_ok()
+            && (1..u64::MAX).contains(&head.account)
+            && body.photos.iter().all(|&id| id < 1 << 40)
+            && body.photos.windows(2).all(|w| w[0] < w[1]);
+        if !fits {
+            return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
+        }
+        let profile = super::account::open_profile(&master, head.account, &record.profile)
+            .map_err(|_| RestoreError::Damaged("the account's profile does not open".into()))?;
         Ok(OpenedBackup {
             account: head.account,
             record: body.record,
             username: record.username,
+            email: profile.email.clone(),
+            previews: previews_byte(profile.previews),
             master,
             photos: body.photos,
             written_at: body.written_at,
@@ -278,29 +362,40 @@ impl OpenedBackup {
         self.written_at
     }
 
-    /// The photos the snapshot lists, each with its object's name.
-    pub fn photos(&self) -> Vec<(PhotoId, String)> {
-        self.photos.iter().map(|&id| (PhotoId(id), object_name(&self.master, id))).collect()
+    /// Where the account's password emails go (its profile's email): for the restore to
+    /// say.
+    pub fn email(&self) -> &str {
+        &self.email
     }
 
-    /// Opens photo `id`'s object and checks it as `verify` would: its record opens, its
-    /// data matches the record's MAC, segment by segment.
-    pub fn open_photo(&self, id: PhotoId, object: &[u8]) -> Result<RestoredPhoto, RestoreError> {
+    /// The photos the snapshot lists, each with its objects' names.
+    pub fn photos(&self) -> Vec<(PhotoId, ObjectNames)> {
+        self.photos.iter().map(|&id| (PhotoId(id), object_names(&self.master, id, self.previews))).collect()
+    }
+
+    /// Opens photo `id`'s objects and checks the data as `verify` would: its record opens,
+    /// and its chunks match the record's MAC, segment by segment. A preview object that is
+    /// missing or does not open leaves the photo without previews (they are made again
+    /// when it is next opened with its password).
+    pub fn open_photo(&self, id: PhotoId, data: &[u8], previews: Option<&[u8]>) -> Result<RestoredPhoto, RestoreError> {
         guard(|| {
             let damaged = || RestoreError::Damaged(format!("photo {id} was changed"));
-            let plain =
-                open_padded(&derive_subkey(&self.master, Subkey::Backup), &photo_aad(self.account, id.0), object)
-                    .map_err(|_| damaged())?;
-            let object: PhotoObject = decode(&plain).map_err(|_| damaged())?;
+            let key = derive_subkey(&self.master, Subkey::Backup);
+            let plain = open_padded(&key, &photo_aad(self.account, id.0), data).map_err(|_| damaged())?;
+            let data: DataObject = decode(&plain).map_err(|_| damaged())?;
             let (header, meta) = super::photos::check_rows(
                 &self.master,
                 self.account,
                 id.0,
-                &object.record,
-                object.segments.iter().map(Vec::as_slice),
+                &data.record,
+                data.segments.iter().map(Vec::as_slice),
             )
             .map_err(|_| damaged())?;
-            Ok(RestoredPhoto { id: id.0, header, object, meta })
+            let previews = previews
+                .and_then(|p| open_padded(&key, &previews_aad(self.account, id.0, self.previews), p).ok())
+                .and_then(|plain| decode::<PreviewObject>(&plain).ok())
+                .unwrap_or(PreviewObject { thumbnail: None, private_thumbnail: None });
+            Ok(RestoredPhoto { id: id.0, header, data, previews, meta })
         })
     }
 }
@@ -317,12 +412,15 @@ impl Vault {
                     return Err(RestoreError::UsernameTaken(backup.username.clone()));
                 }
                 let accounts = txn.open_table(ACCOUNTS).map_err(StorageError::from)?;
-                let manifests = txn.open_table(MANIFESTS).map_err(StorageError::from)?;
-                if accounts.get(backup.account).map_err(StorageError::from)?.is_some()
-                    || manifests.get(backup.account).map_err(StorageError::from)?.is_some()
-                {
+                let mut manifests = txn.open_table(MANIFESTS).map_err(StorageError::from)?;
+                let reserved =
+                    manifests.get(backup.account).map_err(StorageError::from)?.map(|g| g.value() == RESTORING);
+                if accounts.get(backup.account).map_err(StorageError::from)?.is_some() || reserved == Some(false) {
                     return Err(RestoreError::AccountIdTaken);
                 }
+                // The id is kept from registrations until the restore ends (one that was cut
+                // off kept it too, and is taken over here).
+                manifests.insert(backup.account, RESTORING).map_err(StorageError::from)?;
                 let mut photos = txn.open_table(PHOTOS).map_err(StorageError::from)?;
                 let left: Vec<u64> = photos
                     .range((backup.account, 0)..=(backup.account, u64::MAX))
@@ -361,15 +459,16 @@ impl Vault {
                         return Err(RestoreError::PhotoIdTaken(PhotoId(photo.id)));
                     }
                     records
-                        .insert((backup.account, photo.id), photo.object.record.as_slice())
+                        .insert((backup.account, photo.id), photo.data.record.as_slice())
                         .map_err(StorageError::from)?;
                     chunks.retain_in((photo.id, 0)..=(photo.id, u32::MAX), |_, _| false).map_err(StorageError::from)?;
-                    for (i, segment) in photo.object.segments.iter().enumerate() {
+                    for (i, segment) in photo.data.segments.iter().enumerate() {
                         chunks.insert((photo.id, i as u32), segment.as_slice()).map_err(StorageError::from)?;
                     }
-                    for (table, row) in
-                        [(&mut thumbnails, &photo.object.thumbnail), (&mut private, &photo.object.private_thumbnail)]
-                    {
+                    for (table, row) in [
+                        (&mut thumbnails, &photo.previews.thumbnail),
+                        (&mut private, &photo.previews.private_thumbnail),
+                    ] {
                         match row {
                             Some(bytes) => table.insert(photo.id, bytes.as_slice()),
                             None => table.remove(photo.id),
@@ -404,6 +503,24 @@ impl Vault {
                 if !written.is_subset(&listed) {
                     return Err(RestoreError::Damaged("photos the backup does not list were written".into()));
                 }
+                let reserved = txn
+                    .open_table(MANIFESTS)
+                    .map_err(StorageError::from)?
+                    .get(backup.account)
+                    .map_err(StorageError::from)?
+                    .is_some_and(|g| g.value() == RESTORING);
+                let name_free = txn
+                    .open_table(USERNAMES)
+                    .map_err(StorageError::from)?
+                    .get(backup.username.to_lowercase().as_str())
+                    .map_err(StorageError::from)?
+                    .is_none();
+                if !reserved {
+                    return Err(RestoreError::AccountIdTaken);
+                }
+                if !name_free {
+                    return Err(RestoreError::UsernameTaken(backup.username.clone()));
+                }
                 txn.open_table(ACCOUNTS)
                     .map_err(StorageError::from)?
                     .insert(backup.account, backup.record.as_slice())
@@ -430,4 +547,92 @@ fn remove_photo_rows(txn: &redb::WriteTransaction, id: u64) -> Result<(), Storag
     txn.open_table(THUMBNAILS)?.remove(id)?;
     txn.open_table(PRIVATE_THUMBNAILS)?.remove(id)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::photos::tests::one_photo;
+    use crate::vault::{PhotoUnlock, Previews};
+
+    const PASSWORD: &str = "correct horse battery staple";
+
+    /// A backup of the one-photo account, restored into `target` through the vault's
+    /// steps, the objects passed by hand.
+    fn restore_into(target: &Vault, session: &Session, snapshot: &[u8]) -> Result<(), RestoreError> {
+        let backup = open_backup(snapshot, "alice", BackupCredentials::Password(PASSWORD))?;
+        target.restore_begin(&backup)?;
+        for (id, names) in backup.photos() {
+            assert_eq!(names, session.backup_object_names(id));
+            let (data, previews) = (session.backup_photo(id).unwrap(), session.backup_previews(id).unwrap());
+            let photo = backup.open_photo(id, &data, Some(&previews))?;
+            target.restore_photos(&backup, &[photo])?;
+        }
+        target.restore_finish(&backup)
+    }
+
+    #[test]
+    fn a_snapshot_resealed_with_the_master_key_alone_is_refused_with_the_password() {
+        let (_dir, session, id, password, _) = one_photo(Previews::Sharp);
+        let snapshot = session.backup_snapshot(&[id]).unwrap();
+        // Someone who once had the login (so the master key) changes the profile inside
+        // the body and seals it again: they cannot sign it with the current password.
+        let mut head: SnapshotHead = decode(&snapshot).unwrap();
+        let key = derive_subkey(&session.master, Subkey::Backup);
+        let mut body: SnapshotBody =
+            decode(&open_padded(&key, &snapshot_aad(head.account), &head.body).unwrap()).unwrap();
+        let mut record: AccountRecord = decode(&body.record).unwrap();
+        let mut profile = session.profile();
+        profile.email = "attacker@example.com".into();
+        record.profile = super::super::account::seal_profile(&session.master, session.account_id, &profile);
+        body.record = encode(&record);
+        head.body = seal_padded(&key, &snapshot_aad(head.account), &encode(&body));
+        let forged = encode(&head);
+        let refused = open_backup(&forged, "alice", BackupCredentials::Password(PASSWORD));
+        assert!(matches!(refused, Err(RestoreError::Damaged(_))), "{refused:?}");
+        // The genuine one restores, and the photo opens with its password.
+        let dir = tempfile::tempdir().unwrap();
+        let target = Vault::open(&dir.path().join("b.redb")).unwrap();
+        restore_into(&target, &session, &snapshot).unwrap();
+        let restored = target.login("alice", PASSWORD).unwrap();
+        assert!(restored.decrypt(id, &PhotoUnlock::Password(&password)).is_ok());
+        assert!(restored.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_session_opened_with_the_recovery_key_cannot_sign_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
+        let words = vault.register("alice", "alice@example.com", PASSWORD, Previews::Sharp).unwrap();
+        let session = vault.login_with_recovery("alice", words).unwrap();
+        assert!(matches!(session.backup_snapshot(&[]), Err(StorageError::NeedsPassword)));
+    }
+
+    #[test]
+    fn a_change_of_previews_gives_new_preview_objects_and_keeps_the_data_object() {
+        let (_dir, session, id, _, _) = one_photo(Previews::Sharp);
+        let sharp = session.backup_object_names(id);
+        crate::service::set_previews(&session, Previews::Blurred).unwrap();
+        let blurred = session.backup_object_names(id);
+        assert_eq!(sharp.data, blurred.data);
+        assert_ne!(sharp.previews, blurred.previews, "the sharp preview object is replaced, not kept");
+    }
+
+    #[test]
+    fn a_restore_under_way_keeps_its_account_id_from_a_registration() {
+        let (_dir, session, id, _, _) = one_photo(Previews::Sharp);
+        let snapshot = session.backup_snapshot(&[id]).unwrap();
+        let backup = open_backup(&snapshot, "alice", BackupCredentials::Password(PASSWORD)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let target = Vault::open(&dir.path().join("b.redb")).unwrap();
+        target.restore_begin(&backup).unwrap();
+        target.register("bob", "bob@example.com", "another good passphrase", Previews::Sharp).unwrap();
+        let bob = target.login("bob", "another good passphrase").unwrap();
+        assert_ne!(bob.account_id, backup.account, "bob did not get the restored account's id");
+        drop(bob);
+        // Cut off and run again: the reservation is its own, and the restore finishes.
+        restore_into(&target, &session, &snapshot).unwrap();
+        assert!(target.login("alice", PASSWORD).unwrap().verify().unwrap().is_empty());
+        assert!(target.login("bob", "another good passphrase").is_ok());
+    }
 }

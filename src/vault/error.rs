@@ -51,6 +51,10 @@ pub enum StorageError {
     /// The operation needs the vault to itself, and it is in use (a session is open).
     #[error("the vault is in use; close the other windows and commands using it, and try again")]
     Busy,
+    /// The operation signs with the login password's key, and this session was opened with
+    /// the recovery key.
+    #[error("this needs a login with the password; log in with your password (not the recovery key) and try again")]
+    NeedsPassword,
     /// A bug of ours stopped the operation (a panic in our code, not damage).
     #[error("{0}")]
     Bug(String),

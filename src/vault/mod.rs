@@ -41,7 +41,10 @@ use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 use crate::platform::files::create_private_dir;
 
 pub use account::{Session, validate_email, validate_username};
-pub use backup::{BackupCredentials, OpenedBackup, PHOTOS_FOLDER, RestoreError, RestoredPhoto, SNAPSHOT, open_backup};
+pub use backup::{
+    BackupCredentials, ObjectNames, OpenedBackup, PHOTOS_FOLDER, PREVIEWS_FOLDER, RestoreError, RestoredPhoto,
+    SNAPSHOT, open_backup,
+};
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;

@@ -286,7 +286,7 @@ class VaultWriter:
                                          profile, f"profile {account}")))
         self.row("accounts", account, record)
         self.row("usernames", username.lower(), account)
-        acc = {"id": account, "m": m, "xr": xr, "record": record, "counter": 1, "buckets": {},
+        acc = {"id": account, "m": m, "kp": kp, "xr": xr, "record": record, "counter": 1, "buckets": {},
                "bucket_versions": [0] * 256, "photos": []}
         self.accounts[account] = acc
         self.out_accounts.append({
@@ -484,18 +484,21 @@ def make_backup(w, photo_ids):
     kb = hkdf(m, b"secure-photo-gallery v2 backup")
     kn = hkdf(m, b"secure-photo-gallery v2 backup names")
     rows = {name: dict((tuple(k) if isinstance(k, list) else k, v) for k, v in w.rows[name]) for name in w.rows}
+    out = next(a for a in w.out_accounts if a["id"] == account)
+    mode = out["previews"]
     objects = []
     for pid in photo_ids:
         segments = [v for (p, s), v in sorted((k, v) for k, v in rows["chunks"].items() if k[0] == pid)]
-        obj = (pc_bytes(rows["photos"][(account, pid)]) + pc_vec(segments, pc_bytes)
-               + pc_opt(rows["thumbnails"].get(pid), pc_bytes) + pc_opt(rows["private_thumbnails"].get(pid), pc_bytes))
-        name = "photos/" + mac(kn, be64(pid))[:16].hex()
-        sealed = seal_padded(kb, b"secure-photo-gallery v2 backup photo" + be64(account) + be64(pid), obj,
-                             f"backup photo {pid}")
-        objects.append({"id": pid, "name": name, "object": sealed.hex()})
+        data = pc_bytes(rows["photos"][(account, pid)]) + pc_vec(segments, pc_bytes)
+        previews = pc_opt(rows["thumbnails"].get(pid), pc_bytes) + pc_opt(rows["private_thumbnails"].get(pid), pc_bytes)
+        objects.append({"id": pid, "name": "photos/" + mac(kn, be64(pid))[:16].hex(),
+                        "object": seal_padded(kb, b"secure-photo-gallery v2 backup photo" + be64(account) + be64(pid),
+                                              data, f"backup photo {pid}").hex()})
+        objects.append({"id": pid, "name": "previews/" + mac(kn, b"previews" + bytes([mode]) + be64(pid))[:16].hex(),
+                        "object": seal_padded(kb, b"secure-photo-gallery v2 backup previews" + be64(account)
+                                              + be64(pid) + bytes([mode]), previews, f"backup previews {pid}").hex()})
     record = acc["record"]
     # The clear fields are the record's own: parse them back out of its postcard bytes.
-    out = next(a for a in w.out_accounts if a["id"] == account)
     kdf = out["kdf"]
     body = pc_bytes(record) + pc_vec(sorted(photo_ids), varint) + pc_i64(1_733_000_000)
     wraps = record[1 + 1 + len(out["username"]) + len(varint(kdf["m_kib"]) + varint(kdf["t"]) + varint(kdf["p"])) + 16:]
@@ -503,10 +506,13 @@ def make_backup(w, photo_ids):
     by_password, rest = wraps[1:1 + n1], wraps[1 + n1:]
     by_recovery = rest[1:1 + rest[0]]
     assert len(by_password) == 72 and len(by_recovery) == 72
+    snapshot_aad = b"secure-photo-gallery v2 backup account" + be64(account)
+    sealed_body = seal_padded(kb, snapshot_aad, body, "backup snapshot")
+    # Signed with a key from the login password's key KP (not from M).
+    body_mac = mac(hkdf(acc["kp"], b"secure-photo-gallery v2 backup snapshot"), snapshot_aad + sealed_body)
     snapshot = (pc_u8(1) + varint(account) + varint(kdf["m_kib"]) + varint(kdf["t"]) + varint(kdf["p"])
                 + bytes.fromhex(out["salt"]) + pc_bytes(by_password) + pc_bytes(by_recovery)
-                + pc_bytes(seal_padded(kb, b"secure-photo-gallery v2 backup account" + be64(account), body,
-                                       "backup snapshot")))
+                + pc_bytes(sealed_body) + body_mac)
     return {
         "note": "A backup of alice (vault.json) holding photos A and B, written from docs/FORMAT.md by "
                 "tests/vectors/generate.py: object names below the backup's folder, and their bytes as hex.",
