@@ -864,3 +864,61 @@ fn the_grid_keeps_the_cursor_in_view_and_follows_the_viewer() {
     assert!(selected(&h, "p44.jpg") && on_screen(&h, "p44.jpg"), "the grid follows the viewer");
     assert!(!selected(&h, "p47.jpg"));
 }
+
+/// Fills the storage fields of the backup section or the restore screen.
+fn type_storage(h: &mut Harness<'_, GalleryApp>, s3: &common::s3::S3) {
+    type_into(h, Role::TextInput, "Bucket and folder", "s3://photos/p1");
+    type_into(h, Role::TextInput, "Endpoint", &s3.endpoint());
+    type_into(h, Role::TextInput, "Access key ID", "test-access-key");
+    type_into(h, Role::PasswordInput, "Secret key", common::s3::SECRET.1);
+}
+
+#[test]
+fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_screen() {
+    let s3 = common::s3::S3::start();
+    let env = Env::new();
+    let photos = env.path("drop");
+    let original = jpeg(320, 240, 21);
+    write(&photos, "holiday.jpg", &original);
+    let mut h = bob_in_an_empty_gallery(&env);
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(photos.clone())));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo"));
+    h.get_by_label("Close").click();
+    h.run_ok();
+
+    // Settings → Backup: where to, then Back up now; the answer, and the status line.
+    h.set_size(egui::vec2(1100.0, 1500.0));
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    type_storage(&mut h, &s3);
+    h.get_by_label("Back up now").click();
+    h.run_ok();
+    wait_for(&mut h, "the backup", |h| h.query_all_by_label_contains("Backed up 1 photo: 1 sent").next().is_some());
+    h.get_by_label("Close window").click();
+    h.run_ok();
+    assert!(h.query_by_label_contains("Last backup today").is_some(), "the status line says when");
+    assert_eq!(s3.inspect(&[]).0.len(), 3, "the photo's data and previews, and the account");
+
+    // A new computer: the app starts on registration, which offers the restore.
+    let other = Env::new();
+    let mut h = harness_sized(&other.vault, [1100.0, 1000.0]);
+    assert_eq!(screen_kind(h.state()), ScreenKind::Register);
+    h.get_by_label("Restore from a backup").click();
+    h.run_ok();
+    assert_eq!(screen_kind(h.state()), ScreenKind::Restore);
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.snapshot("restore");
+    type_storage(&mut h, &s3);
+    h.get_by_label("Restore").click();
+    h.run_ok();
+    wait_for(&mut h, "the restore", |h| screen_kind(h.state()) == ScreenKind::Login);
+    assert!(h.query_by_label_contains("Restored bob with 1 photo").is_some());
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the restored gallery", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, thumbnails: 1.., .. })
+    });
+}

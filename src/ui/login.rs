@@ -203,6 +203,15 @@ impl RegisterScreen {
                 }
             });
             self.form.error_line(ui);
+            if self.first {
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label("Moving from another computer?");
+                    if ui.link("Restore from a backup").clicked() {
+                        cmd = Some(Cmd::ShowRestore(self.user.trim().to_string()));
+                    }
+                });
+            }
         });
         cmd
     }

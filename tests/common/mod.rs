@@ -2,6 +2,8 @@
 //! it, fixtures encoded on the fly (no test data needs to be checked in).
 #![allow(dead_code)]
 
+pub(crate) mod s3;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
