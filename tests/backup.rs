@@ -190,8 +190,8 @@ fn an_interrupted_backup_goes_on_where_it_stopped_and_prune_is_asked_for() {
     a.ok(&["delete", "--user", "alice", "--id", &imported[0].0], &[]);
     let out = a.run(&["backup", "--user", "alice"], &[]);
     assert!(stderr(&out).contains("1 photos deleted here are still in the bucket"), "{}", stderr(&out));
-    // Its data stays; its previews go at once (nothing of them is needed to restore).
-    assert_eq!(s3.inspect(&[]).0.len(), 15 * 2 + 1 + 1);
+    // It stays whole in the backup (a restore brings it back) until pruned.
+    assert_eq!(s3.inspect(&[]).0.len(), 16 * 2 + 1);
     let out = a.ok(&["backup", "--user", "alice", "--prune"], &[]);
     assert!(out.contains("removed 1 deleted photos"), "{out}");
     assert_eq!(s3.inspect(&[]).0.len(), 15 * 2 + 1);
@@ -249,4 +249,57 @@ fn storage_errors_are_said_plainly_and_change_nothing_here() {
         stderr(&nothing)
     );
     assert_eq!(ids(&a, "alice"), before, "nothing changed here");
+}
+
+#[test]
+fn two_computers_meet_in_one_bucket_and_each_ends_with_every_photo_once() {
+    let s3 = S3::start();
+    let laptop = Env::new();
+    laptop.register("alice");
+    let first = laptop.path("first");
+    for i in 0..2 {
+        write(&first, &format!("first {i}.jpg"), &jpeg(300, 200, 300 + i));
+    }
+    laptop.import("alice", &[&first]);
+    ok(&laptop, &s3.args("backup", "alice", "s3://photos/shared"), &[SECRET]);
+    // The second computer starts from the backup; then each imports its own photos.
+    let desktop = Env::new();
+    ok(&desktop, &s3.args("restore", "alice", "s3://photos/shared"), &[SECRET]);
+    ok(&desktop, &s3.args("backup", "alice", "s3://photos/shared"), &[SECRET]);
+    let mut files = vec![];
+    for (env, name, seed) in [(&laptop, "laptop", 400), (&desktop, "desktop", 500)] {
+        let dir = env.path(name);
+        files.push(write(&dir, &format!("{name}.jpg"), &jpeg(320, 240, seed)));
+        let (_, imported) = env.import("alice", &[&dir]);
+        assert_eq!(imported.len(), 1);
+        assert_eq!(imported[0].0.len(), 12, "new photos get 60-bit IDs");
+    }
+    // Each backs up (the other's photo stays listed in the bucket), then pulls.
+    ok(&laptop, &["backup", "--user", "alice"].map(String::from), &[]);
+    let out = ok(&desktop, &["backup", "--user", "alice", "--pull"].map(String::from), &[]);
+    assert!(out.contains("pulled 1 photos"), "{out}");
+    let out = ok(&laptop, &["backup", "--user", "alice", "--pull"].map(String::from), &[]);
+    assert!(out.contains("pulled 1 photos"), "{out}");
+    assert_eq!(ids(&laptop, "alice").len(), 4);
+    assert_eq!(ids(&laptop, "alice"), ids(&desktop, "alice"), "the union on both, each photo once");
+    for env in [&laptop, &desktop] {
+        assert!(env.ok(&["verify", "--user", "alice"], &[]).contains("verified 4 photos: all intact"));
+        // Every photo opens with the emails of both computers, byte for byte.
+        let out_dir = env.path("all");
+        env.export_all("alice", &out_dir, &[laptop.emails(), desktop.emails()].concat());
+        for file in &files {
+            assert_eq!(std::fs::read(out_dir.join(file.file_name().unwrap())).unwrap(), std::fs::read(file).unwrap());
+        }
+    }
+    // Pulling again brings nothing; a photo deleted here is not brought back.
+    let gone = ids(&desktop, "alice")[0].clone();
+    desktop.ok(&["delete", "--user", "alice", "--id", &gone], &[]);
+    let out = ok(&desktop, &["backup", "--user", "alice", "--pull"].map(String::from), &[]);
+    assert!(out.contains("pulled 0 photos"), "{out}");
+    assert_eq!(ids(&desktop, "alice").len(), 3);
+    // It stays in the bucket (the laptop still has it) until pruned; the laptop keeps it.
+    let out = ok(&desktop, &["backup", "--user", "alice", "--prune"].map(String::from), &[]);
+    assert!(out.contains("removed 1 deleted photos"), "{out}");
+    ok(&laptop, &["backup", "--user", "alice", "--pull"].map(String::from), &[]);
+    assert_eq!(ids(&laptop, "alice").len(), 4, "a deletion elsewhere never deletes here");
 }

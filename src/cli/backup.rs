@@ -7,6 +7,7 @@ use anyhow::{Context as _, bail};
 
 use secure_photo_gallery::crypto::RecoveryKey;
 use secure_photo_gallery::remote::{Location, aws_endpoint, parse_s3_url};
+pub(super) use secure_photo_gallery::service::backup::How;
 use secure_photo_gallery::service::backup::{self, Progress};
 use secure_photo_gallery::vault::{BackupCredentials, Vault};
 
@@ -69,7 +70,7 @@ pub(super) fn backup(
     user: &str,
     to: Option<&str>,
     server: &ServerArgs,
-    prune: bool,
+    how: How,
 ) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let saved = session.profile().backup.as_ref().map(backup::location_of);
@@ -78,8 +79,20 @@ pub(super) fn backup(
             "no backup location is set for {user}; give one with --to s3://BUCKET/FOLDER --endpoint URL --access-key ID"
         );
     };
-    let report = backup::backup_and_remember(&session, &location, prune, &AtomicBool::new(false), &mut show("sent"))?;
+    let (pulled, report) =
+        backup::backup_and_remember(&session, &location, how, &AtomicBool::new(false), &mut show("sent"))?;
     eprintln!();
+    if how.pull {
+        say!("pulled {} photos from the backup", pulled.pulled);
+    }
+    let not_pulled =
+        [("missing or damaged in the bucket", &pulled.lost), ("with an ID another account here has", &pulled.clashes)];
+    for (what, ids) in not_pulled {
+        if !ids.is_empty() {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            eprintln!("not pulled, {what}: {}", ids.join(", "));
+        }
+    }
     say!(
         "backed up {} photos to {location}: {} sent ({:.1} MB), {} already there",
         report.uploaded + report.already,
@@ -98,6 +111,9 @@ pub(super) fn backup(
     }
     if !report.unreadable.is_empty() {
         eprintln!("{} photos could not be read and were not backed up; run `verify`", report.unreadable.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    if !pulled.lost.is_empty() || !pulled.clashes.is_empty() {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

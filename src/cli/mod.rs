@@ -145,6 +145,10 @@ pub(crate) enum Command {
         to: Option<String>,
         #[command(flatten)]
         server: ServerArgs,
+        /// First bring here the photos the bucket holds from the account's other computers
+        /// (those deleted here stay deleted); then back up.
+        #[arg(long)]
+        pull: bool,
         /// Also remove from the bucket the photos deleted here (never done otherwise).
         #[arg(long)]
         prune: bool,
@@ -297,7 +301,9 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         Command::Export(args) => export::export(&vault, &args),
         Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),
         Command::Mail { user, smtp_url, from, .. } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),
-        Command::Backup { user, to, server, prune } => backup::backup(&vault, &user, to.as_deref(), &server, prune),
+        Command::Backup { user, to, server, pull, prune } => {
+            backup::backup(&vault, &user, to.as_deref(), &server, backup::How { pull, prune })
+        }
         Command::Restore { user, from, server, use_recovery_key } => {
             backup::restore(&vault, &user, &from, &server, use_recovery_key)
         }

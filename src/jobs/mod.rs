@@ -77,7 +77,12 @@ pub enum Event {
     /// How far a backup (or a restore) is.
     Transfer(crate::service::backup::Progress),
     /// A backup ended.
-    BackedUp(Result<crate::service::backup::BackupReport, crate::service::backup::BackupError>),
+    BackedUp(
+        Result<
+            (crate::service::backup::PullReport, crate::service::backup::BackupReport),
+            crate::service::backup::BackupError,
+        >,
+    ),
     /// A restore ended.
     Restored(Result<crate::service::backup::RestoreReport, crate::service::backup::BackupError>),
     /// Photos deleted, and why others were not.
@@ -397,7 +402,8 @@ impl Jobs {
         });
     }
 
-    /// Backs the account up to `location` and keeps the settings in the account
+    /// Syncs the account with its backup at `location`: brings here what other computers
+    /// added, then backs up, and keeps the settings in the account
     /// (`service::backup::backup_and_remember`); setting `cancel` stops it between photos.
     pub fn backup(&self, account: Account, location: crate::remote::Location, cancel: Arc<AtomicBool>) {
         self.spawn("backup", move |ev| {
@@ -405,7 +411,7 @@ impl Jobs {
             let result = crate::service::backup::backup_and_remember(
                 account.session(),
                 &location,
-                false,
+                crate::service::backup::How { pull: true, prune: false },
                 &cancel,
                 &mut progress,
             );

@@ -96,11 +96,12 @@ pub fn location_of(settings: &BackupSettings) -> Location {
 pub fn backup_and_remember(
     session: &Session,
     location: &Location,
-    prune: bool,
+    how: How,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
-) -> Result<BackupReport, BackupError> {
-    let report = backup(session, location, prune, cancel, progress)?;
+) -> Result<(PullReport, BackupReport), BackupError> {
+    let pulled = if how.pull { pull(session, location, cancel, progress)? } else { PullReport::default() };
+    let report = backup(session, location, how.prune, cancel, progress)?;
     let mut profile = session.profile();
     profile.backup = Some(BackupSettings {
         endpoint: location.endpoint.clone(),
@@ -112,7 +113,16 @@ pub fn backup_and_remember(
         last_at: time::OffsetDateTime::now_utc().unix_timestamp(),
     });
     session.set_profile(profile).map_err(BackupError::NotSaved)?;
-    Ok(report)
+    Ok((pulled, report))
+}
+
+/// What [`backup_and_remember`] does besides sending.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How {
+    /// First bring here what the bucket holds from other computers ([`pull`]).
+    pub pull: bool,
+    /// Remove from the bucket the photos deleted here.
+    pub prune: bool,
 }
 
 /// One object to send: which photo, which of its objects, and its name.
@@ -141,10 +151,20 @@ pub fn backup(
         present.extend(remote.list(folder)?.into_iter().map(|o| o.name).filter(|name| is_object_name(name)));
     }
     let (photos, unreadable) = session.list()?;
-    let ids: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
-    let names: Vec<ObjectNames> = ids.iter().map(|&id| session.backup_object_names(id)).collect();
+    let local: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
+    let names: Vec<ObjectNames> = local.iter().map(|&id| session.backup_object_names(id)).collect();
+    // What the bucket holds of photos not here: from another computer (kept), or deleted
+    // here (kept unless `prune`).
+    let deleted = session.deleted_photos()?;
+    let here: HashSet<PhotoId> = local.iter().copied().collect();
+    let elsewhere: Vec<(PhotoId, ObjectNames)> = remote_photos(session, &remote)?
+        .into_iter()
+        .filter(|id| !(here.contains(id) || (prune && deleted.contains(id))))
+        .map(|id| (id, session.backup_object_names(id)))
+        .filter(|(_, names)| present.contains(&names.data))
+        .collect();
     let mut todo = Vec::new();
-    for (&id, names) in ids.iter().zip(&names) {
+    for (&id, names) in local.iter().zip(&names) {
         for (previews, name) in [(false, &names.data), (true, &names.previews)] {
             if !present.contains(name) {
                 todo.push(Upload { id, previews, name });
@@ -152,7 +172,7 @@ pub fn backup(
         }
     }
     let photos_sent: HashSet<PhotoId> = todo.iter().filter(|u| !u.previews).map(|u| u.id).collect();
-    let mut report = BackupReport { already: ids.len() - photos_sent.len(), unreadable, ..BackupReport::default() };
+    let mut report = BackupReport { already: local.len() - photos_sent.len(), unreadable, ..BackupReport::default() };
     let started = Instant::now();
     let (mut done, mut failure) = (0, None);
     for_each_on(
@@ -186,21 +206,104 @@ pub fn backup(
         return Err(BackupError::Cancelled);
     }
     report.uploaded = photos_sent.len();
-    let snapshot = session.backup_snapshot(&ids)?;
+    let listed: Vec<PhotoId> = local.iter().copied().chain(elsewhere.iter().map(|(id, _)| *id)).collect();
+    let snapshot = session.backup_snapshot(&listed)?;
     remote.put(SNAPSHOT, &snapshot)?;
     report.bytes += snapshot.len() as u64;
-    let ours: HashSet<&String> = names.iter().flat_map(|n| [&n.data, &n.previews]).collect();
+    report.kept_remote = elsewhere.iter().filter(|(id, _)| deleted.contains(id)).count();
+    let ours: HashSet<&String> =
+        names.iter().chain(elsewhere.iter().map(|(_, n)| n)).flat_map(|n| [&n.data, &n.previews]).collect();
     for gone in present.iter().filter(|name| !ours.contains(name)) {
-        if gone.starts_with(PREVIEWS_FOLDER) {
-            // Previews in an earlier setting (sharp, before the account chose blurred), or
-            // of a photo deleted here: never left behind.
+        // Previews in an earlier setting (sharp, before the account chose blurred) are
+        // never left behind; photos' data only with `prune` (it is then a photo deleted
+        // here: the snapshot no longer lists it).
+        if gone.starts_with(PREVIEWS_FOLDER) || prune {
             remote.delete(gone)?;
-        } else if prune {
-            remote.delete(gone)?;
-            report.pruned += 1;
-        } else {
-            report.kept_remote += 1;
+            report.pruned += usize::from(gone.starts_with(PHOTOS_FOLDER));
         }
+    }
+    Ok(report)
+}
+
+/// The photos the account's snapshot in the bucket lists (none when there is none yet).
+fn remote_photos(session: &Session, remote: &Remote) -> Result<Vec<PhotoId>, BackupError> {
+    match remote.get(SNAPSHOT, MAX_SNAPSHOT)? {
+        Some(snapshot) => Ok(session.read_snapshot(&snapshot)?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// What a pull did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    /// Photos brought here from the bucket (made on another computer).
+    pub pulled: usize,
+    /// Photos the snapshot lists whose objects are missing or damaged: not brought.
+    pub lost: Vec<PhotoId>,
+    /// Photos whose ID another account of this vault has: not brought.
+    pub clashes: Vec<PhotoId>,
+}
+
+/// Brings here the photos the account's backup holds and this vault does not (imported on
+/// another computer), each checked, except those deleted here. Nothing here is removed.
+pub fn pull(
+    session: &Session,
+    location: &Location,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<PullReport, BackupError> {
+    let remote = Remote::new(location)?;
+    let (photos, _) = session.list()?;
+    let here: HashSet<PhotoId> = photos.iter().map(|p| p.id).collect();
+    let deleted = session.deleted_photos()?;
+    let todo: Vec<(PhotoId, ObjectNames)> = remote_photos(session, &remote)?
+        .into_iter()
+        .filter(|id| !here.contains(id) && !deleted.contains(id))
+        .map(|id| (id, session.backup_object_names(id)))
+        .collect();
+    let mut report = PullReport::default();
+    let started = Instant::now();
+    let (mut done, mut bytes, mut failure) = (0, 0, None);
+    for_each_on(
+        "pull",
+        AT_ONCE,
+        &todo,
+        cancel,
+        |_, (id, names)| -> Result<_, BackupError> {
+            let Some(data) = remote.get(&names.data, MAX_OBJECT)? else { return Ok((0, None)) };
+            let previews = remote.get(&names.previews, MAX_OBJECT)?;
+            let size = (data.len() + previews.as_ref().map_or(0, Vec::len)) as u64;
+            Ok((size, session.open_backup_photo(*id, &data, previews.as_deref()).ok()))
+        },
+        |i, fetched| {
+            let stored = fetched.and_then(|(size, photo)| {
+                bytes += size;
+                match photo.map(|p| session.adopt(&p)) {
+                    None => report.lost.push(todo[i].0),
+                    Some(Ok(_)) => report.pulled += 1,
+                    Some(Err(RestoreError::PhotoIdTaken(id))) => report.clashes.push(id),
+                    Some(Err(e)) => return Err(BackupError::from(e)),
+                }
+                Ok(())
+            });
+            match stored {
+                Ok(()) => {
+                    done += 1;
+                    progress(Progress { done, total: todo.len(), bytes, started });
+                    true
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        },
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if done < todo.len() {
+        return Err(BackupError::Cancelled);
     }
     Ok(report)
 }

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::jobs::Jobs;
 use crate::remote::{Location, aws_endpoint, parse_s3_url};
 use crate::service::Account;
-use crate::service::backup::{BackupError, BackupReport, Progress, RestoreReport};
+use crate::service::backup::{BackupError, BackupReport, Progress, PullReport, RestoreReport};
 use crate::vault::BackupSettings;
 
 use super::action::Cmd;
@@ -186,11 +186,16 @@ impl BackupState {
         }
     }
 
-    /// A backup ended: what to say in the status line.
-    pub(super) fn finished(&mut self, result: Result<BackupReport, BackupError>, account: &Account) -> (String, bool) {
+    /// A backup ended: what to say in the status line, and whether photos came in.
+    pub(super) fn finished(
+        &mut self,
+        result: Result<(PullReport, BackupReport), BackupError>,
+        account: &Account,
+    ) -> ((String, bool), bool) {
         self.running = None;
+        let pulled = result.as_ref().is_ok_and(|(p, _)| p.pulled > 0);
         let said = match &result {
-            Ok(r) => {
+            Ok((pull, r)) => {
                 self.saved = account.profile().backup;
                 self.fields.secret = Zeroizing::new(String::new());
                 let mut text = format!(
@@ -200,15 +205,22 @@ impl BackupState {
                     human_size(r.bytes),
                     r.already
                 );
+                if pull.pulled > 0 {
+                    text = format!("{} from your other computers; {text}", super::wording::photos(pull.pulled));
+                }
                 if r.kept_remote > 0 {
                     text += &format!("; {} deleted here stay in the bucket", super::wording::photos(r.kept_remote));
                 }
-                (text, !r.unreadable.is_empty())
+                let trouble = pull.lost.len() + pull.clashes.len();
+                if trouble > 0 {
+                    text += &format!("; {} in the bucket could not be brought here", super::wording::photos(trouble));
+                }
+                (text, !r.unreadable.is_empty() || trouble > 0)
             }
             Err(e) => (format!("Backup: {e}"), true),
         };
         self.answer = Some(said.clone());
-        said
+        (said, pulled)
     }
 
     /// The status line's words while a backup runs, or of the last one.
@@ -235,7 +247,9 @@ impl BackupState {
         match &self.running {
             Some(transfer) => transfer.ui(ui, "Sent"),
             None => {
-                if ui.button("Back up now").clicked() {
+                let button = ui.button("Back up now");
+                let tip = "Also brings here the photos your other computers backed up to the same place";
+                if button.on_hover_text(tip).clicked() {
                     let location = self.fields.location(self.saved.as_ref());
                     self.start(location, account, jobs);
                 }

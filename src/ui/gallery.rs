@@ -169,8 +169,11 @@ impl GalleryScreen {
             }
             Event::Transfer(p) => self.backup.progress(p),
             Event::BackedUp(result) => {
-                let said = self.backup.finished(result, &self.account);
+                let (said, pulled) = self.backup.finished(result, &self.account);
                 self.say(said);
+                if pulled {
+                    jobs.list(self.account.clone());
+                }
             }
             Event::VaultRepair(_)
             | Event::Restored(_)

@@ -20,7 +20,9 @@ use crate::crypto::{
 use super::error::{StorageError, guard};
 use super::manifest::{ManifestError, ManifestKey};
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, encode};
-use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS, USERNAMES};
+use super::schema::{
+    ACCOUNTS, CHUNKS, CONTENT_HASHES, DELETED_PHOTOS, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS, USERNAMES,
+};
 use super::{PhotoId, PhotoMeta, Session, Vault};
 
 /// The snapshot object's name (below the backup's folder).
@@ -127,6 +129,31 @@ pub struct ObjectNames {
     pub data: String,
     /// The preview object (in the account's current previews setting).
     pub previews: String,
+}
+
+/// Opens photo `id`'s objects for `account` (see [`OpenedBackup::open_photo`]).
+fn open_photo_objects(
+    master: &SecretKey,
+    account: u64,
+    previews_mode: u8,
+    id: PhotoId,
+    data: &[u8],
+    previews: Option<&[u8]>,
+) -> Result<RestoredPhoto, RestoreError> {
+    guard(|| {
+        let damaged = || RestoreError::Damaged(format!("photo {id} was changed"));
+        let key = derive_subkey(master, Subkey::Backup);
+        let plain = open_padded(&key, &photo_aad(account, id.0), data).map_err(|_| damaged())?;
+        let data: DataObject = decode(&plain).map_err(|_| damaged())?;
+        let (header, meta) =
+            super::photos::check_rows(master, account, id.0, &data.record, data.segments.iter().map(Vec::as_slice))
+                .map_err(|_| damaged())?;
+        let previews = previews
+            .and_then(|p| open_padded(&key, &previews_aad(account, id.0, previews_mode), p).ok())
+            .and_then(|plain| decode::<PreviewObject>(&plain).ok())
+            .unwrap_or(PreviewObject { thumbnail: None, private_thumbnail: None });
+        Ok(RestoredPhoto { id: id.0, header, data, previews, meta })
+    })
 }
 
 /// Why a backup could not be read or restored.
@@ -246,6 +273,90 @@ impl Session {
     }
 }
 
+/// A second computer: what a pull needs of the account's own backup.
+impl Session {
+    /// The photos deleted here (that a pull leaves out, and `--prune` removes remotely).
+    pub fn deleted_photos(&self) -> Result<BTreeSet<PhotoId>, StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            // A vault made before backups has no such table until a photo is deleted.
+            let table = match txn.open_table(DELETED_PHOTOS) {
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(BTreeSet::new()),
+                table => table?,
+            };
+            let mut ids = BTreeSet::new();
+            for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                ids.insert(PhotoId(entry?.0.value().1));
+            }
+            Ok(ids)
+        })
+    }
+
+    /// The photos this account's snapshot in a bucket lists: it must be this account's
+    /// (its id), and signed with this login's password.
+    pub fn read_snapshot(&self, snapshot: &[u8]) -> Result<Vec<PhotoId>, RestoreError> {
+        guard(|| {
+            let head: SnapshotHead = decode(snapshot).map_err(|_| RestoreError::NotABackup)?;
+            if head.version != BACKUP_VERSION {
+                return Err(RestoreError::NotABackup);
+            }
+            if head.account != self.account_id {
+                return Err(RestoreError::Damaged("it is another account's backup".into()));
+            }
+            let key = self.snapshot_key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            let key = key.ok_or(StorageError::NeedsPassword)?;
+            let signed = keyed_hash(&key, &[snapshot_aad(head.account), head.body.clone()].concat());
+            if blake3::Hash::from(signed) != blake3::Hash::from(head.body_mac) {
+                return Err(RestoreError::Damaged(
+                    "it was not made with this login's password (if the password was changed on another computer, change it here too)".into(),
+                ));
+            }
+            let body = open_padded(&self.backup_key(), &snapshot_aad(head.account), &head.body)
+                .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?;
+            let body: SnapshotBody =
+                decode(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
+            if !body.photos.iter().all(|&id| id < super::id::ID_LIMIT) {
+                return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
+            }
+            Ok(body.photos.into_iter().map(PhotoId).collect())
+        })
+    }
+
+    /// Opens photo `id`'s objects from this account's bucket, checked (as a restore does).
+    pub fn open_backup_photo(
+        &self,
+        id: PhotoId,
+        data: &[u8],
+        previews: Option<&[u8]>,
+    ) -> Result<RestoredPhoto, RestoreError> {
+        open_photo_objects(&self.master, self.account_id, previews_byte(self.previews()), id, data, previews)
+    }
+
+    /// Stores a photo from the account's bucket here, with its manifest write, in one
+    /// transaction. `false` when the account holds it already.
+    pub fn adopt(&self, photo: &RestoredPhoto) -> Result<bool, RestoreError> {
+        guard(|| {
+            let txn = self.vault.begin_write().map_err(StorageError::from)?;
+            let state = {
+                let here = txn
+                    .open_table(PHOTOS)
+                    .map_err(StorageError::from)?
+                    .get((self.account_id, photo.id))
+                    .map_err(StorageError::from)?
+                    .is_some();
+                if here {
+                    return Ok(false);
+                }
+                write_photo_rows(&txn, self.account_id, photo)?;
+                self.manifest_key().apply(&txn, super::manifest::Change::Add(photo.id))?
+            };
+            txn.commit().map_err(StorageError::from)?;
+            self.wrote(state);
+            Ok(true)
+        })
+    }
+}
+
 /// What opens a backup: the login password, or the recovery key.
 pub enum BackupCredentials<'a> {
     /// The login password.
@@ -331,7 +442,7 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
         // What the vault itself would never hold: refused before it reaches one.
         let fits = super::validate_username(&record.username).is_ok()
             && (1..u64::MAX).contains(&head.account)
-            && body.photos.iter().all(|&id| id < 1 << 40)
+            && body.photos.iter().all(|&id| id < super::id::ID_LIMIT)
             && body.photos.windows(2).all(|w| w[0] < w[1]);
         if !fits {
             return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
@@ -378,25 +489,7 @@ impl OpenedBackup {
     /// missing or does not open leaves the photo without previews (they are made again
     /// when it is next opened with its password).
     pub fn open_photo(&self, id: PhotoId, data: &[u8], previews: Option<&[u8]>) -> Result<RestoredPhoto, RestoreError> {
-        guard(|| {
-            let damaged = || RestoreError::Damaged(format!("photo {id} was changed"));
-            let key = derive_subkey(&self.master, Subkey::Backup);
-            let plain = open_padded(&key, &photo_aad(self.account, id.0), data).map_err(|_| damaged())?;
-            let data: DataObject = decode(&plain).map_err(|_| damaged())?;
-            let (header, meta) = super::photos::check_rows(
-                &self.master,
-                self.account,
-                id.0,
-                &data.record,
-                data.segments.iter().map(Vec::as_slice),
-            )
-            .map_err(|_| damaged())?;
-            let previews = previews
-                .and_then(|p| open_padded(&key, &previews_aad(self.account, id.0, self.previews), p).ok())
-                .and_then(|plain| decode::<PreviewObject>(&plain).ok())
-                .unwrap_or(PreviewObject { thumbnail: None, private_thumbnail: None });
-            Ok(RestoredPhoto { id: id.0, header, data, previews, meta })
-        })
+        open_photo_objects(&self.master, self.account, self.previews, id, data, previews)
     }
 }
 
@@ -447,38 +540,8 @@ impl Vault {
     pub fn restore_photos(&self, backup: &OpenedBackup, photos: &[RestoredPhoto]) -> Result<(), RestoreError> {
         guard(|| {
             let txn = self.begin_write().map_err(StorageError::from)?;
-            {
-                let mut records = txn.open_table(PHOTOS).map_err(StorageError::from)?;
-                let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-                let mut thumbnails = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
-                let mut private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
-                let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
-                for photo in photos {
-                    let ours = records.get((backup.account, photo.id)).map_err(StorageError::from)?.is_some();
-                    if !ours && chunks.get((photo.id, 0)).map_err(StorageError::from)?.is_some() {
-                        return Err(RestoreError::PhotoIdTaken(PhotoId(photo.id)));
-                    }
-                    records
-                        .insert((backup.account, photo.id), photo.data.record.as_slice())
-                        .map_err(StorageError::from)?;
-                    chunks.retain_in((photo.id, 0)..=(photo.id, u32::MAX), |_, _| false).map_err(StorageError::from)?;
-                    for (i, segment) in photo.data.segments.iter().enumerate() {
-                        chunks.insert((photo.id, i as u32), segment.as_slice()).map_err(StorageError::from)?;
-                    }
-                    for (table, row) in [
-                        (&mut thumbnails, &photo.previews.thumbnail),
-                        (&mut private, &photo.previews.private_thumbnail),
-                    ] {
-                        match row {
-                            Some(bytes) => table.insert(photo.id, bytes.as_slice()),
-                            None => table.remove(photo.id),
-                        }
-                        .map_err(StorageError::from)?;
-                    }
-                    hashes
-                        .insert((backup.account, &photo.header.content_hash), photo.id)
-                        .map_err(StorageError::from)?;
-                }
+            for photo in photos {
+                write_photo_rows(&txn, backup.account, photo)?;
             }
             txn.commit().map_err(StorageError::from)?;
             Ok(())
@@ -539,6 +602,38 @@ impl Vault {
             Ok(())
         })
     }
+}
+
+/// Writes a photo's rows from a backup under `account`, replacing any it has there; refuses
+/// an ID that another account's photo has.
+fn write_photo_rows(txn: &redb::WriteTransaction, account: u64, photo: &RestoredPhoto) -> Result<(), RestoreError> {
+    let mut records = txn.open_table(PHOTOS).map_err(StorageError::from)?;
+    let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+    let ours = records.get((account, photo.id)).map_err(StorageError::from)?.is_some();
+    if !ours && chunks.get((photo.id, 0)).map_err(StorageError::from)?.is_some() {
+        return Err(RestoreError::PhotoIdTaken(PhotoId(photo.id)));
+    }
+    records.insert((account, photo.id), photo.data.record.as_slice()).map_err(StorageError::from)?;
+    chunks.retain_in((photo.id, 0)..=(photo.id, u32::MAX), |_, _| false).map_err(StorageError::from)?;
+    for (i, segment) in photo.data.segments.iter().enumerate() {
+        chunks.insert((photo.id, i as u32), segment.as_slice()).map_err(StorageError::from)?;
+    }
+    for (table, row) in
+        [(THUMBNAILS, &photo.previews.thumbnail), (PRIVATE_THUMBNAILS, &photo.previews.private_thumbnail)]
+    {
+        let mut table = txn.open_table(table).map_err(StorageError::from)?;
+        match row {
+            Some(bytes) => table.insert(photo.id, bytes.as_slice()),
+            None => table.remove(photo.id),
+        }
+        .map_err(StorageError::from)?;
+    }
+    // The same file imported on two computers is two photos: the index keeps the first.
+    let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
+    if hashes.get((account, &photo.header.content_hash)).map_err(StorageError::from)?.is_none() {
+        hashes.insert((account, &photo.header.content_hash), photo.id).map_err(StorageError::from)?;
+    }
+    Ok(())
 }
 
 /// Removes photo `id`'s chunks and previews (not its record, nor its duplicate-index entry).

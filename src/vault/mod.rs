@@ -273,6 +273,7 @@ fn create_tables(db: &Database) -> Result<[u8; 16], StorageError> {
     txn.open_table(schema::THUMBNAILS)?;
     txn.open_table(schema::PRIVATE_THUMBNAILS)?;
     txn.open_table(schema::CONTENT_HASHES)?;
+    txn.open_table(schema::DELETED_PHOTOS)?;
     txn.open_table(schema::MANIFESTS)?;
     txn.open_table(schema::MANIFEST_BUCKETS)?;
     txn.commit()?;

@@ -21,6 +21,11 @@ pub(crate) const PRIVATE_THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefiniti
 /// (account id, keyed content hash) → photo id: finds duplicates without revealing them.
 pub(crate) const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
 
+/// (account id, photo id) → when it was deleted (Unix seconds): photos deleted here, so
+/// that a backup's `--prune` removes them from the bucket and a pull does not bring them
+/// back.
+pub(crate) const DELETED_PHOTOS: TableDefinition<(u64, u64), i64> = TableDefinition::new("deleted_photos");
+
 /// Account id → the sealed `ManifestHead`.
 pub(crate) const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("manifests");
 /// (account id, bucket = photo id mod 256) → the sealed, sorted ids of that bucket.

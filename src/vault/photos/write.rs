@@ -247,6 +247,8 @@ impl Session {
                 let mut thumbnails = txn.open_table(THUMBNAILS)?;
                 let mut private_thumbnails = txn.open_table(PRIVATE_THUMBNAILS)?;
                 let mut hashes = txn.open_table(CONTENT_HASHES)?;
+                let mut deleted = txn.open_table(super::super::schema::DELETED_PHOTOS)?;
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
                 let manifest = self.manifest_key();
                 let mut state = None;
                 for (id, header) in found {
@@ -255,6 +257,7 @@ impl Session {
                     thumbnails.remove(id.0)?;
                     private_thumbnails.remove(id.0)?;
                     hashes.remove((self.account_id, &header.content_hash))?;
+                    deleted.insert((self.account_id, id.0), now)?;
                     state = Some(manifest.apply(&txn, Change::Remove(id.0))?);
                 }
                 state
