@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use crate::remote::{Location, Remote, RemoteError};
 use crate::vault::{
-    BackupCredentials, BackupSettings, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, PhotoId, RestoreError, SNAPSHOT,
-    Session, StorageError, Vault, open_backup,
+    BackupCredentials, BackupSettings, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, PhotoId, RestoreError,
+    RestoredPhoto, SNAPSHOT, Session, StorageError, Vault, open_backup,
 };
 
 use super::parallel::for_each_on;
@@ -173,38 +173,19 @@ pub fn backup(
     }
     let photos_sent: HashSet<PhotoId> = todo.iter().filter(|u| !u.previews).map(|u| u.id).collect();
     let mut report = BackupReport { already: local.len() - photos_sent.len(), unreadable, ..BackupReport::default() };
-    let started = Instant::now();
-    let (mut done, mut failure) = (0, None);
-    for_each_on(
+    report.bytes = transfer(
         "backup",
-        AT_ONCE,
         &todo,
         cancel,
-        |_, upload| -> Result<u64, BackupError> {
+        progress,
+        |upload| {
             let object =
                 if upload.previews { session.backup_previews(upload.id)? } else { session.backup_photo(upload.id)? };
             remote.put(upload.name, &object)?;
-            Ok(object.len() as u64)
+            Ok((object.len() as u64, ()))
         },
-        |_, sent| match sent {
-            Ok(bytes) => {
-                done += 1;
-                report.bytes += bytes;
-                progress(Progress { done, total: todo.len(), bytes: report.bytes, started });
-                true
-            }
-            Err(e) => {
-                failure = Some(e);
-                false
-            }
-        },
-    );
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    if done < todo.len() {
-        return Err(BackupError::Cancelled);
-    }
+        |_, ()| Ok(()),
+    )?;
     report.uploaded = photos_sent.len();
     let listed: Vec<PhotoId> = local.iter().copied().chain(elsewhere.iter().map(|(id, _)| *id)).collect();
     let snapshot = session.backup_snapshot(&listed)?;
@@ -262,50 +243,78 @@ pub fn pull(
         .map(|id| (id, session.backup_object_names(id)))
         .collect();
     let mut report = PullReport::default();
+    transfer(
+        "pull",
+        &todo,
+        cancel,
+        progress,
+        |(id, names)| fetch_photo(&remote, names, |data, previews| session.open_backup_photo(*id, data, previews)),
+        |i, photo| {
+            match photo.map(|p| session.adopt(&p)) {
+                None => report.lost.push(todo[i].0),
+                Some(Ok(_)) => report.pulled += 1,
+                Some(Err(RestoreError::PhotoIdTaken(id))) => report.clashes.push(id),
+                Some(Err(e)) => return Err(e.into()),
+            }
+            Ok(())
+        },
+    )?;
+    Ok(report)
+}
+
+/// Sends or fetches `items` several at a time: `work` on the workers (the bytes it moved,
+/// and what it made), `take` on this thread as each one ends, with the progress said
+/// after each. The first error stops it; so does `cancel` ([`BackupError::Cancelled`]).
+/// Returns the bytes moved.
+fn transfer<T: Sync, R: Send>(
+    name: &str,
+    items: &[T],
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(Progress),
+    work: impl Fn(&T) -> Result<(u64, R), BackupError> + Sync,
+    mut take: impl FnMut(usize, R) -> Result<(), BackupError>,
+) -> Result<u64, BackupError> {
     let started = Instant::now();
     let (mut done, mut bytes, mut failure) = (0, 0, None);
     for_each_on(
-        "pull",
+        name,
         AT_ONCE,
-        &todo,
+        items,
         cancel,
-        |_, (id, names)| -> Result<_, BackupError> {
-            let Some(data) = remote.get(&names.data, MAX_OBJECT)? else { return Ok((0, None)) };
-            let previews = remote.get(&names.previews, MAX_OBJECT)?;
-            let size = (data.len() + previews.as_ref().map_or(0, Vec::len)) as u64;
-            Ok((size, session.open_backup_photo(*id, &data, previews.as_deref()).ok()))
-        },
-        |i, fetched| {
-            let stored = fetched.and_then(|(size, photo)| {
-                bytes += size;
-                match photo.map(|p| session.adopt(&p)) {
-                    None => report.lost.push(todo[i].0),
-                    Some(Ok(_)) => report.pulled += 1,
-                    Some(Err(RestoreError::PhotoIdTaken(id))) => report.clashes.push(id),
-                    Some(Err(e)) => return Err(BackupError::from(e)),
-                }
-                Ok(())
-            });
-            match stored {
-                Ok(()) => {
-                    done += 1;
-                    progress(Progress { done, total: todo.len(), bytes, started });
-                    true
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
+        |_, item| work(item),
+        |i, result| match result.and_then(|(size, made)| {
+            bytes += size;
+            take(i, made)
+        }) {
+            Ok(()) => {
+                done += 1;
+                progress(Progress { done, total: items.len(), bytes, started });
+                true
+            }
+            Err(e) => {
+                failure = Some(e);
+                false
             }
         },
     );
-    if let Some(e) = failure {
-        return Err(e);
+    match failure {
+        Some(e) => Err(e),
+        None if done < items.len() => Err(BackupError::Cancelled),
+        None => Ok(bytes),
     }
-    if done < todo.len() {
-        return Err(BackupError::Cancelled);
-    }
-    Ok(report)
+}
+
+/// Fetches a photo's two objects and opens them with `open`: `None` when its data object
+/// is missing or does not check (the photo is then left out, and named).
+fn fetch_photo(
+    remote: &Remote,
+    names: &ObjectNames,
+    open: impl FnOnce(&[u8], Option<&[u8]>) -> Result<RestoredPhoto, RestoreError>,
+) -> Result<(u64, Option<RestoredPhoto>), BackupError> {
+    let Some(data) = remote.get(&names.data, MAX_OBJECT)? else { return Ok((0, None)) };
+    let previews = remote.get(&names.previews, MAX_OBJECT)?;
+    let size = (data.len() + previews.as_ref().map_or(0, Vec::len)) as u64;
+    Ok((size, open(&data, previews.as_deref()).ok()))
 }
 
 /// Whether a listed name is one a backup makes (`photos/` or `previews/` and 32 hex
@@ -353,57 +362,29 @@ pub fn restore(
     let backup = open_backup(&snapshot, user, with)?;
     vault.restore_begin(&backup)?;
     let photos = backup.photos();
-    let started = Instant::now();
-    let (mut done, mut bytes, mut lost, mut failure) = (0, snapshot.len() as u64, Vec::new(), None);
-    for_each_on(
+    let mut lost = Vec::new();
+    let fetched = transfer(
         "restore",
-        AT_ONCE,
         &photos,
         cancel,
-        |_, (id, names)| -> Result<_, BackupError> {
-            let Some(data) = remote.get(&names.data, MAX_OBJECT)? else { return Ok((0, None)) };
-            let previews = remote.get(&names.previews, MAX_OBJECT)?;
-            let size = (data.len() + previews.as_ref().map_or(0, Vec::len)) as u64;
-            Ok((size, backup.open_photo(*id, &data, previews.as_deref()).ok()))
-        },
-        |i, fetched| {
-            let written = fetched.and_then(|(size, photo)| {
-                bytes += size;
-                match photo {
-                    Some(photo) => vault.restore_photos(&backup, &[photo]).map_err(BackupError::from),
-                    None => {
-                        lost.push(photos[i].0);
-                        Ok(())
-                    }
-                }
-            });
-            match written {
-                Ok(()) => {
-                    done += 1;
-                    progress(Progress { done, total: photos.len(), bytes, started });
-                    true
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
+        progress,
+        |(id, names)| fetch_photo(&remote, names, |data, previews| backup.open_photo(*id, data, previews)),
+        |i, photo| {
+            match photo {
+                Some(photo) => vault.restore_photos(&backup, &[photo])?,
+                None => lost.push(photos[i].0),
             }
+            Ok(())
         },
-    );
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    if done < photos.len() {
-        return Err(BackupError::Cancelled);
-    }
+    )?;
     vault.restore_finish(&backup)?;
     lost.sort();
     Ok(RestoreReport {
         user: backup.username().to_string(),
         email: backup.email().to_string(),
-        photos: done - lost.len(),
+        photos: photos.len() - lost.len(),
         lost,
-        bytes,
+        bytes: snapshot.len() as u64 + fetched,
         backed_up_at: backup.written_at(),
     })
 }
