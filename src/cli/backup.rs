@@ -6,48 +6,45 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context as _, bail};
 
 use secure_photo_gallery::crypto::RecoveryKey;
-use secure_photo_gallery::remote::{Location, aws_endpoint, parse_s3_url};
+use secure_photo_gallery::remote::Location;
 pub(super) use secure_photo_gallery::service::backup::How;
-use secure_photo_gallery::service::backup::{self, Progress};
-use secure_photo_gallery::vault::{BackupCredentials, Vault};
+use secure_photo_gallery::service::backup::{self, BackupError, LocationGiven, Progress};
+use secure_photo_gallery::vault::{BackupCredentials, BackupSettings, Vault};
 
 use super::ServerArgs;
 use super::account::login;
 use super::secrets::secret;
 
-const DEFAULT_REGION: &str = "us-east-1";
-
-/// The location from the flags, completed by `saved` (the account's stored settings) for
-/// what the flags leave out; `None` when neither names a bucket.
-fn location(to: Option<&str>, server: &ServerArgs, saved: Option<Location>) -> anyhow::Result<Option<Location>> {
-    let (bucket, prefix) = match (to, &saved) {
-        (Some(to), _) => parse_s3_url(to)?,
-        (None, Some(saved)) => (saved.bucket.clone(), saved.prefix.clone()),
-        (None, None) => return Ok(None),
+/// The location from the flags; what they leave out comes from the account's saved
+/// settings (`saved`), and the secret key from SPG_S3_SECRET_KEY, the saved one, or a prompt.
+fn location(
+    user: &str,
+    to: Option<&str>,
+    server: &ServerArgs,
+    saved: Option<&BackupSettings>,
+) -> anyhow::Result<Location> {
+    let saved_address = saved.map(backup::address_of);
+    let env_secret = std::env::var("SPG_S3_SECRET_KEY").ok().map(zeroize::Zeroizing::new);
+    let given = LocationGiven {
+        address: to.or(saved_address.as_deref()),
+        endpoint: server.endpoint.as_deref().or(saved.map(|s| s.endpoint.as_str())),
+        region: server.region.as_deref().or(saved.map(|s| s.region.as_str())),
+        access_key: server.access_key.as_deref().or(saved.map(|s| s.access_key.as_str())),
+        secret_key: env_secret.as_deref().map(String::as_str),
     };
-    let region = server
-        .region
-        .clone()
-        .or_else(|| saved.as_ref().map(|s| s.region.clone()))
-        .unwrap_or_else(|| DEFAULT_REGION.to_string());
-    let endpoint = server
-        .endpoint
-        .clone()
-        .or_else(|| saved.as_ref().map(|s| s.endpoint.clone()))
-        .unwrap_or_else(|| aws_endpoint(&region));
-    let access_key = match server.access_key.clone().or_else(|| saved.as_ref().map(|s| s.access_key.clone())) {
-        Some(key) => key,
-        None => bail!("give the storage's access key ID with --access-key"),
-    };
-    // A saved secret serves until a new access key (or SPG_S3_SECRET_KEY) replaces it.
-    let saved_secret =
-        saved.as_ref().filter(|s| s.access_key == access_key).map(|s| zeroize::Zeroizing::new(s.secret_key.clone()));
-    let secret_key = match (std::env::var("SPG_S3_SECRET_KEY").ok(), saved_secret) {
-        (Some(env), _) => zeroize::Zeroizing::new(env),
-        (None, Some(saved)) => saved,
-        (None, None) => secret("SPG_S3_SECRET_KEY", &format!("Secret key for {access_key}: "))?,
-    };
-    Ok(Some(Location { endpoint, region, bucket, prefix, access_key, secret_key: secret_key.to_string() }))
+    match backup::location(given, saved) {
+        Err(BackupError::NoSecretKey(key)) => {
+            let typed = secret("SPG_S3_SECRET_KEY", &format!("Secret key for {key}: "))?;
+            Ok(backup::location(LocationGiven { secret_key: Some(&typed), ..given }, saved)?)
+        }
+        Err(BackupError::NoLocation) if to.is_none() => {
+            bail!(
+                "no backup location is set for {user}; give one with --to s3://BUCKET/FOLDER --endpoint URL --access-key ID"
+            )
+        }
+        Err(BackupError::NoAccessKey) => bail!("give the storage's access key ID with --access-key"),
+        other => Ok(other?),
+    }
 }
 
 fn mb(bytes: u64) -> f64 {
@@ -73,12 +70,7 @@ pub(super) fn backup(
     how: How,
 ) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let saved = session.profile().backup.as_ref().map(backup::location_of);
-    let Some(location) = location(to, server, saved)? else {
-        bail!(
-            "no backup location is set for {user}; give one with --to s3://BUCKET/FOLDER --endpoint URL --access-key ID"
-        );
-    };
+    let location = location(user, to, server, session.profile().backup.as_ref())?;
     let (pulled, report) =
         backup::backup_and_remember(&session, &location, how, &AtomicBool::new(false), &mut show("sent"))?;
     eprintln!();
@@ -126,7 +118,7 @@ pub(super) fn restore(
     server: &ServerArgs,
     use_recovery_key: bool,
 ) -> anyhow::Result<ExitCode> {
-    let location = location(Some(from), server, None)?.context("give the backup's address with --from")?;
+    let location = location(user, Some(from), server, None)?;
     let password;
     let with = if use_recovery_key {
         let words = secret("SPG_RECOVERY_KEY", "Recovery key (24 words): ")?;

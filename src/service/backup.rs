@@ -61,6 +61,12 @@ pub enum BackupError {
     /// No bucket was given, and none is saved in the account.
     #[error("no backup location is set for this account; give one (s3://BUCKET/FOLDER, endpoint and access key)")]
     NoLocation,
+    /// No access key ID was given, and none is saved for this location.
+    #[error("give the storage's access key ID")]
+    NoAccessKey,
+    /// No secret key was given, and none is saved for this access key.
+    #[error("give the secret key that goes with the access key {0}")]
+    NoSecretKey(String),
     /// The storage refused or could not be reached.
     #[error(transparent)]
     Remote(#[from] RemoteError),
@@ -78,16 +84,48 @@ pub enum BackupError {
     Cancelled,
 }
 
-/// The remote location of stored backup settings.
-pub fn location_of(settings: &BackupSettings) -> Location {
-    Location {
-        endpoint: settings.endpoint.clone(),
-        region: settings.region.clone(),
-        bucket: settings.bucket.clone(),
-        prefix: settings.prefix.clone(),
-        access_key: settings.access_key.clone(),
-        secret_key: settings.secret_key.clone(),
+/// The region when none is given.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// What was given for a backup location (a part that is `None` or blank was not).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LocationGiven<'a> {
+    /// `s3://BUCKET/FOLDER`.
+    pub address: Option<&'a str>,
+    /// The endpoint (default: AWS's for the region).
+    pub endpoint: Option<&'a str>,
+    /// The region (default: [`DEFAULT_REGION`]).
+    pub region: Option<&'a str>,
+    /// The access key ID.
+    pub access_key: Option<&'a str>,
+    /// The secret key.
+    pub secret_key: Option<&'a str>,
+}
+
+/// `s3://BUCKET/FOLDER` of saved settings, as a user types it.
+pub fn address_of(saved: &BackupSettings) -> String {
+    if saved.prefix.is_empty() {
+        format!("s3://{}", saved.bucket)
+    } else {
+        format!("s3://{}/{}", saved.bucket, saved.prefix)
     }
+}
+
+/// The location `given` names, with the defaults for what it leaves out; the secret key,
+/// when not given, is the one `saved` keeps for the same access key (it is never shown
+/// again, nor asked for each time). The one rule of both front ends.
+pub fn location(given: LocationGiven<'_>, saved: Option<&BackupSettings>) -> Result<Location, BackupError> {
+    let part = |p: Option<&str>| p.map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+    let (bucket, prefix) = crate::remote::parse_s3_url(&part(given.address).ok_or(BackupError::NoLocation)?)?;
+    let region = part(given.region).unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let endpoint = part(given.endpoint).unwrap_or_else(|| crate::remote::aws_endpoint(&region));
+    let access_key = part(given.access_key).ok_or(BackupError::NoAccessKey)?;
+    let secret_key = match (given.secret_key.filter(|s| !s.is_empty()), saved) {
+        (Some(secret), _) => secret.to_string(),
+        (None, Some(s)) if s.access_key == access_key => s.secret_key.clone(),
+        (None, _) => return Err(BackupError::NoSecretKey(access_key)),
+    };
+    Ok(Location { endpoint, region, bucket, prefix, access_key, secret_key })
 }
 
 /// Backs the account up ([`backup`]) and keeps `location`, with the time, in the account's
@@ -387,4 +425,32 @@ pub fn restore(
         bytes: snapshot.len() as u64 + fetched,
         backed_up_at: backup.written_at(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_takes_the_defaults_and_the_saved_secret_of_the_same_key_only() {
+        let given =
+            LocationGiven { address: Some(" s3://photos/alice/ "), access_key: Some("AKIA"), ..Default::default() };
+        let saved = BackupSettings {
+            endpoint: "https://s3.example.com".into(),
+            region: "eu".into(),
+            bucket: "old".into(),
+            prefix: String::new(),
+            access_key: "AKIA".into(),
+            secret_key: "kept".into(),
+            last_at: 0,
+        };
+        let l = location(given, Some(&saved)).unwrap();
+        assert_eq!((l.bucket.as_str(), l.prefix.as_str(), l.region.as_str()), ("photos", "alice", DEFAULT_REGION));
+        assert_eq!((l.endpoint.clone(), l.secret_key.as_str()), (crate::remote::aws_endpoint(DEFAULT_REGION), "kept"));
+        let other_key = LocationGiven { access_key: Some("OTHER"), ..given };
+        assert!(matches!(location(other_key, Some(&saved)), Err(BackupError::NoSecretKey(k)) if k == "OTHER"));
+        assert!(matches!(location(LocationGiven { address: Some(" "), ..given }, None), Err(BackupError::NoLocation)));
+        assert!(matches!(location(LocationGiven { access_key: None, ..given }, None), Err(BackupError::NoAccessKey)));
+        assert_eq!(address_of(&saved), "s3://old");
+    }
 }

@@ -8,17 +8,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use zeroize::Zeroizing;
 
 use crate::jobs::Jobs;
-use crate::remote::{Location, aws_endpoint, parse_s3_url};
+use crate::remote::Location;
 use crate::service::Account;
-use crate::service::backup::{BackupError, BackupReport, Progress, PullReport, RestoreReport};
+use crate::service::backup::{BackupError, BackupReport, LocationGiven, Progress, PullReport, RestoreReport};
 use crate::vault::BackupSettings;
 
 use super::action::Cmd;
 use super::action::human_size;
 use super::widgets::{FormState, card, secret_field};
-
-/// The region when none is typed.
-const DEFAULT_REGION: &str = "us-east-1";
 
 /// The storage fields the backup section and the restore screen share.
 #[derive(Default)]
@@ -34,10 +31,8 @@ impl StorageFields {
     /// The fields filled from saved settings (the secret key stays out of the form).
     fn from_saved(saved: Option<&BackupSettings>) -> StorageFields {
         let Some(s) = saved else { return StorageFields::default() };
-        let address =
-            if s.prefix.is_empty() { format!("s3://{}", s.bucket) } else { format!("s3://{}/{}", s.bucket, s.prefix) };
         StorageFields {
-            address,
+            address: crate::service::backup::address_of(s),
             endpoint: s.endpoint.clone(),
             region: s.region.clone(),
             access_key: s.access_key.clone(),
@@ -51,7 +46,7 @@ impl StorageFields {
             for (label, text, hint) in [
                 ("Bucket and folder", &mut self.address, "s3://my-photos/alice"),
                 ("Endpoint", &mut self.endpoint, "https://s3.eu-central-003.backblazeb2.com"),
-                ("Region", &mut self.region, DEFAULT_REGION),
+                ("Region", &mut self.region, crate::service::backup::DEFAULT_REGION),
                 ("Access key ID", &mut self.access_key, ""),
             ] {
                 let l = ui.label(label);
@@ -69,25 +64,19 @@ impl StorageFields {
 
     /// The location the fields name, the secret key from `saved` when left empty.
     fn location(&self, saved: Option<&BackupSettings>) -> Result<Location, String> {
-        let (bucket, prefix) = parse_s3_url(self.address.trim()).map_err(|e| e.to_string())?;
-        let region = match self.region.trim() {
-            "" => DEFAULT_REGION.to_string(),
-            r => r.to_string(),
+        let given = LocationGiven {
+            address: Some(&self.address),
+            endpoint: Some(&self.endpoint),
+            region: Some(&self.region),
+            access_key: Some(&self.access_key),
+            secret_key: Some(&self.secret),
         };
-        let endpoint = match self.endpoint.trim() {
-            "" => aws_endpoint(&region),
-            e => e.to_string(),
-        };
-        let access_key = self.access_key.trim().to_string();
-        if access_key.is_empty() {
-            return Err("Type the storage's access key ID.".into());
-        }
-        let secret_key = match (self.secret.is_empty(), saved) {
-            (false, _) => self.secret.to_string(),
-            (true, Some(s)) if s.access_key == access_key => s.secret_key.clone(),
-            (true, _) => return Err("Type the secret key that goes with the access key.".into()),
-        };
-        Ok(Location { endpoint, region, bucket, prefix, access_key, secret_key })
+        crate::service::backup::location(given, saved).map_err(|e| match e {
+            BackupError::NoLocation => "Type the bucket and folder, as s3://BUCKET/FOLDER.".into(),
+            BackupError::NoAccessKey => "Type the storage's access key ID.".into(),
+            BackupError::NoSecretKey(_) => "Type the secret key that goes with the access key.".into(),
+            other => other.to_string(),
+        })
     }
 }
 
