@@ -18,7 +18,7 @@ use crate::crypto::{
 };
 
 use super::error::{StorageError, guard};
-use super::manifest::{ManifestError, ManifestKey};
+use super::manifest::ManifestKey;
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, encode};
 use super::schema::{
     ACCOUNTS, CHUNKS, CONTENT_HASHES, DELETED_PHOTOS, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS, USERNAMES,
@@ -240,18 +240,7 @@ impl Session {
                 return Err(StorageError::NeedsPassword);
             };
             let txn = self.vault.db.begin_read()?;
-            let stored = txn
-                .open_table(ACCOUNTS)?
-                .get(self.account_id)?
-                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
-                .value()
-                .to_vec();
-            ManifestKey::new(&self.master, self.vault.id, self.account_id).read_head(&txn, &stored).map_err(
-                |e| match e {
-                    ManifestError::Tampered(t) => StorageError::tampered(t.0),
-                    ManifestError::Storage(s) => s,
-                },
-            )?;
+            let (stored, _) = self.pinned_record(&txn)?;
             let record: AccountRecord = decode(&stored)?;
             let mut photos: Vec<u64> = ids.iter().map(|id| id.0).collect();
             photos.sort_unstable();

@@ -292,3 +292,12 @@ macro_rules! manifest_storage_from {
     )*};
 }
 manifest_storage_from!(redb::StorageError, redb::TableError);
+
+impl From<ManifestError> for StorageError {
+    fn from(e: ManifestError) -> Self {
+        match e {
+            ManifestError::Tampered(t) => StorageError::tampered(t.0),
+            ManifestError::Storage(s) => s,
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::crypto::{
 };
 
 use super::error::{PhotoError, RegisterError, StorageError, StoreError, guard};
-use super::manifest::{Change, ManifestError, ManifestProblem, compare};
+use super::manifest::{Change, ManifestProblem, compare};
 use super::records::Previews;
 use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
 use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};

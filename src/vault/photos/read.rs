@@ -200,21 +200,26 @@ impl Session {
         })
     }
 
-    /// The photo ids the account's manifest lists, its head checked against the account
-    /// record as stored now.
-    pub(super) fn manifest_ids(&self, txn: &redb::ReadTransaction) -> Result<BTreeSet<u64>, StorageError> {
+    /// The account record as stored now, and the manifest's head, checked to pin it.
+    pub(crate) fn pinned_record(
+        &self,
+        txn: &redb::ReadTransaction,
+    ) -> Result<(Vec<u8>, crate::vault::records::ManifestHead), StorageError> {
         let record = txn
             .open_table(ACCOUNTS)?
             .get(self.account_id)?
             .ok_or_else(|| StorageError::tampered("the account record is missing"))?
             .value()
             .to_vec();
-        let manifest = self.manifest_key();
-        let listed = manifest.read_head(txn, &record).and_then(|(head, _)| manifest.read_ids(txn, &head));
-        listed.map_err(|e| match e {
-            ManifestError::Tampered(t) => StorageError::tampered(t.0),
-            ManifestError::Storage(s) => s,
-        })
+        let (head, _) = self.manifest_key().read_head(txn, &record).map_err(StorageError::from)?;
+        Ok((record, head))
+    }
+
+    /// The photo ids the account's manifest lists, its head checked against the account
+    /// record as stored now.
+    pub(super) fn manifest_ids(&self, txn: &redb::ReadTransaction) -> Result<BTreeSet<u64>, StorageError> {
+        let (_, head) = self.pinned_record(txn)?;
+        Ok(self.manifest_key().read_ids(txn, &head)?)
     }
 
     /// Whether the account holds photo `id` (its record is not opened).
