@@ -97,6 +97,42 @@ pub(crate) fn snapshot_mac_key(password_key: &SecretKey) -> SecretKey {
     crate::crypto::derive_snapshot_key(password_key)
 }
 
+impl SnapshotHead {
+    /// The snapshot as stored, if it is one this program reads.
+    fn parse(snapshot: &[u8]) -> Result<SnapshotHead, RestoreError> {
+        let head: SnapshotHead = decode(snapshot).map_err(|_| RestoreError::NotABackup)?;
+        if head.version != BACKUP_VERSION {
+            return Err(RestoreError::NotABackup);
+        }
+        Ok(head)
+    }
+
+    /// Whether the body carries the signature of the snapshot key `key`.
+    fn signed_by(&self, key: &SecretKey) -> bool {
+        blake3::Hash::from(body_mac(key, self.account, &self.body)) == blake3::Hash::from(self.body_mac)
+    }
+
+    /// The body, opened with the master key; its photo ids checked as the vault would hold
+    /// them (ascending, below the limit).
+    fn open_body(&self, master: &SecretKey) -> Result<SnapshotBody, RestoreError> {
+        let body = open_padded(&derive_subkey(master, Subkey::Backup), &snapshot_aad(self.account), &self.body)
+            .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?;
+        let body: SnapshotBody =
+            decode(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
+        let fits =
+            body.photos.iter().all(|&id| id < super::id::ID_LIMIT) && body.photos.windows(2).all(|w| w[0] < w[1]);
+        if !fits {
+            return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
+        }
+        Ok(body)
+    }
+}
+
+/// `MAC(KS, SA ‖ body)`: the body's signature under the snapshot key.
+fn body_mac(key: &SecretKey, account: u64, body: &[u8]) -> [u8; 32] {
+    keyed_hash(key, &[snapshot_aad(account).as_slice(), body].concat())
+}
+
 fn snapshot_aad(account: u64) -> Vec<u8> {
     [b"secure-photo-gallery v2 backup account".as_slice(), &account.to_be_bytes()].concat()
 }
@@ -254,7 +290,7 @@ impl Session {
                 salt: record.salt,
                 master_by_password: record.master_by_password,
                 master_by_recovery: record.master_by_recovery,
-                body_mac: keyed_hash(&mac_key, &[snapshot_aad(self.account_id), sealed.clone()].concat()),
+                body_mac: body_mac(&mac_key, self.account_id, &sealed),
                 body: sealed,
             };
             Ok(encode(&head))
@@ -285,29 +321,17 @@ impl Session {
     /// (its id), and signed with this login's password.
     pub fn read_snapshot(&self, snapshot: &[u8]) -> Result<Vec<PhotoId>, RestoreError> {
         guard(|| {
-            let head: SnapshotHead = decode(snapshot).map_err(|_| RestoreError::NotABackup)?;
-            if head.version != BACKUP_VERSION {
-                return Err(RestoreError::NotABackup);
-            }
+            let head = SnapshotHead::parse(snapshot)?;
             if head.account != self.account_id {
                 return Err(RestoreError::Damaged("it is another account's backup".into()));
             }
             let key = self.snapshot_key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-            let key = key.ok_or(StorageError::NeedsPassword)?;
-            let signed = keyed_hash(&key, &[snapshot_aad(head.account), head.body.clone()].concat());
-            if blake3::Hash::from(signed) != blake3::Hash::from(head.body_mac) {
+            if !head.signed_by(&key.ok_or(StorageError::NeedsPassword)?) {
                 return Err(RestoreError::Damaged(
                     "it was not made with this login's password (if the password was changed on another computer, change it here too)".into(),
                 ));
             }
-            let body = open_padded(&self.backup_key(), &snapshot_aad(head.account), &head.body)
-                .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?;
-            let body: SnapshotBody =
-                decode(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
-            if !body.photos.iter().all(|&id| id < super::id::ID_LIMIT) {
-                return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
-            }
-            Ok(body.photos.into_iter().map(PhotoId).collect())
+            Ok(head.open_body(&self.master)?.photos.into_iter().map(PhotoId).collect())
         })
     }
 
@@ -386,10 +410,7 @@ pub struct RestoredPhoto {
 /// Opens a snapshot (`SNAPSHOT`'s bytes) for `username`.
 pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>) -> Result<OpenedBackup, RestoreError> {
     guard(|| {
-        let head: SnapshotHead = decode(snapshot).map_err(|_| RestoreError::NotABackup)?;
-        if head.version != BACKUP_VERSION {
-            return Err(RestoreError::NotABackup);
-        }
+        let head = SnapshotHead::parse(snapshot)?;
         let master_aad = [b"secure-photo-gallery v1 master".as_slice(), &head.account.to_be_bytes()].concat();
         if !head.kdf.is_acceptable() {
             return Err(RestoreError::Damaged("its key derivation cost is out of bounds".into()));
@@ -405,14 +426,10 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
         let master = SecretKey::from_slice(&plain).ok_or(RestoreError::WrongCredentials)?;
         // With the password, the body must carry its signature (the recovery words cannot
         // check it: see SECURITY.md).
-        let signed = keyed_hash(&snapshot_mac_key(&key), &[snapshot_aad(head.account), head.body.clone()].concat());
-        if recovery.is_none() && blake3::Hash::from(signed) != blake3::Hash::from(head.body_mac) {
+        if recovery.is_none() && !head.signed_by(&snapshot_mac_key(&key)) {
             return Err(RestoreError::Damaged("the account snapshot was not made with this password".into()));
         }
-        let body = open_padded(&derive_subkey(&master, Subkey::Backup), &snapshot_aad(head.account), &head.body)
-            .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?;
-        let body: SnapshotBody =
-            decode(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
+        let body = head.open_body(&master)?;
         let record: AccountRecord =
             decode(&body.record).map_err(|_| RestoreError::Damaged("the account record is malformed".into()))?;
         // The clear part must be the record's own; the recovery words must be its key.
@@ -429,10 +446,7 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
             return Err(RestoreError::WrongCredentials);
         }
         // What the vault itself would never hold: refused before it reaches one.
-        let fits = super::validate_username(&record.username).is_ok()
-            && (1..u64::MAX).contains(&head.account)
-            && body.photos.iter().all(|&id| id < super::id::ID_LIMIT)
-            && body.photos.windows(2).all(|w| w[0] < w[1]);
+        let fits = super::validate_username(&record.username).is_ok() && (1..u64::MAX).contains(&head.account);
         if !fits {
             return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
         }
