@@ -202,13 +202,20 @@ pub(crate) mod tests {
         let picture = image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([(x / 4) as u8, (y / 3) as u8, 77]));
         let mut bytes = Vec::new();
         image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
-        let analysis = crate::imaging::analyze(&bytes).unwrap();
-        let sharp = analysis.thumbnail_jpeg.clone();
-        let hash = session.content_hash(&bytes);
-        let new = crate::service::import::new_photo(analysis, "scan.jpg".into(), bytes.len() as u64, 0, hash);
-        let prepared = session.prepare(new).unwrap();
-        session.store(&prepared, &bytes).unwrap();
+        let sharp = crate::imaging::analyze(&bytes).unwrap().thumbnail_jpeg;
+        let prepared = store(&session, "scan.jpg", &bytes, &bytes);
         (dir, session, prepared.id, prepared.password.clone(), sharp)
+    }
+
+    /// Stores `bytes` as the photo `name`, with the previews imaging makes of the picture
+    /// `shown` (the bytes themselves, or a stand-in when they are not a picture).
+    pub(crate) fn store(session: &Session, name: &str, shown: &[u8], bytes: &[u8]) -> PreparedPhoto {
+        let analysis = crate::imaging::analyze(shown).unwrap();
+        let hash = session.content_hash(bytes);
+        let new = crate::service::import::new_photo(analysis, name.into(), bytes.len() as u64, 0, hash);
+        let prepared = session.prepare(new).unwrap();
+        session.store(&prepared, bytes).unwrap();
+        prepared
     }
 
     #[test]
@@ -219,17 +226,7 @@ pub(crate) mod tests {
             let picture = image::RgbImage::from_fn(64, 48, |x, _| image::Rgb([x as u8, shade, 0]));
             let mut bytes = Vec::new();
             image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
-            let analysis = crate::imaging::analyze(&bytes).unwrap();
-            let new = crate::service::import::new_photo(
-                analysis,
-                format!("{shade}.jpg"),
-                bytes.len() as u64,
-                0,
-                session.content_hash(&bytes),
-            );
-            let prepared = session.prepare(new).unwrap();
-            session.store(&prepared, &bytes).unwrap();
-            ids.push(prepared.id);
+            ids.push(store(&session, &format!("{shade}.jpg"), &bytes, &bytes).id);
         }
         let missing = PhotoId(ids.iter().map(|id| id.0).max().unwrap() + 1);
         let answers = session.delete_many(&[ids[0], missing, ids[2], ids[0]]).unwrap();
@@ -254,17 +251,7 @@ pub(crate) mod tests {
         for n in 0..6u8 {
             let bytes: Vec<u8> =
                 crate::crypto::random_array::<32>().repeat(64 * 1024).into_iter().map(|b| b ^ n).collect();
-            let analysis = crate::imaging::analyze(&session_jpeg()).unwrap();
-            let new = crate::service::import::new_photo(
-                analysis,
-                format!("{n}.bin"),
-                bytes.len() as u64,
-                0,
-                session.content_hash(&bytes),
-            );
-            let prepared = session.prepare(new).unwrap();
-            session.store(&prepared, &bytes).unwrap();
-            big.push(prepared.id);
+            big.push(store(&session, &format!("{n}.bin"), &session_jpeg(), &bytes).id);
         }
         let mut vault = session.vault().clone();
         assert!(matches!(vault.compact_if_worth_it(), Err(StorageError::Busy)), "a session is open");
