@@ -168,6 +168,22 @@ impl Env {
     }
 }
 
+/// Starts a test server (`cmd`, a Python script of tests/) that prints `PORT <n>` once it
+/// listens and serves until its standard input closes; `missing` says what to install when
+/// it cannot start. Returns the process and its port.
+pub(crate) fn start_server(mut cmd: Command, missing: &str) -> (Child, u16) {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect(missing);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("PORT ")
+        .unwrap_or_else(|| panic!("the test server did not start: {line:?}"))
+        .parse()
+        .unwrap();
+    (child, port)
+}
+
 pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

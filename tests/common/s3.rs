@@ -1,7 +1,7 @@
 //! moto's S3 server on localhost for the backup tests (command line and app), and boto3
 //! as an independent S3 client: `tests/s3_server.py`, installed by scripts/test.sh.
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -26,22 +26,12 @@ pub(crate) struct S3 {
 impl S3 {
     pub(crate) fn start() -> S3 {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/s3_server.py");
-        let mut child = Command::new(python())
-            .arg(script)
-            .arg("photos")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the S3 test server's Python (scripts/test.sh installs moto into target/test-tools/s3-venv)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .unwrap_or_else(|| panic!("the S3 server did not start: {line:?}"))
-            .parse()
-            .unwrap();
+        let mut cmd = Command::new(python());
+        cmd.arg(script).arg("photos").stderr(Stdio::null());
+        let (child, port) = super::start_server(
+            cmd,
+            "the S3 test server's Python (scripts/test.sh installs moto into target/test-tools/s3-venv)",
+        );
         S3 { child, port }
     }
 
