@@ -33,7 +33,7 @@ fn location(
         secret_key: env_secret.as_deref().map(String::as_str),
     };
     match backup::location(given, saved) {
-        Err(BackupError::NoSecretKey(key)) => {
+        Err(BackupError::MissingSecret(key)) => {
             let typed = secret("SPG_S3_SECRET_KEY", &format!("Secret key for {key}: "))?;
             Ok(backup::location(LocationGiven { secret_key: Some(&typed), ..given }, saved)?)
         }

@@ -66,7 +66,7 @@ pub enum BackupError {
     NoAccessKey,
     /// No secret key was given, and none is saved for this access key.
     #[error("give the secret key that goes with the access key {0}")]
-    NoSecretKey(String),
+    MissingSecret(String),
     /// The storage refused or could not be reached.
     #[error(transparent)]
     Remote(#[from] RemoteError),
@@ -123,7 +123,7 @@ pub fn location(given: LocationGiven<'_>, saved: Option<&BackupSettings>) -> Res
     let secret_key = match (given.secret_key.filter(|s| !s.is_empty()), saved) {
         (Some(secret), _) => secret.to_string(),
         (None, Some(s)) if s.access_key == access_key => s.secret_key.clone(),
-        (None, _) => return Err(BackupError::NoSecretKey(access_key)),
+        (None, _) => return Err(BackupError::MissingSecret(access_key)),
     };
     Ok(Location { endpoint, region, bucket, prefix, access_key, secret_key })
 }
@@ -448,7 +448,7 @@ mod tests {
         assert_eq!((l.bucket.as_str(), l.prefix.as_str(), l.region.as_str()), ("photos", "alice", DEFAULT_REGION));
         assert_eq!((l.endpoint.clone(), l.secret_key.as_str()), (crate::remote::aws_endpoint(DEFAULT_REGION), "kept"));
         let other_key = LocationGiven { access_key: Some("OTHER"), ..given };
-        assert!(matches!(location(other_key, Some(&saved)), Err(BackupError::NoSecretKey(k)) if k == "OTHER"));
+        assert!(matches!(location(other_key, Some(&saved)), Err(BackupError::MissingSecret(k)) if k == "OTHER"));
         assert!(matches!(location(LocationGiven { address: Some(" "), ..given }, None), Err(BackupError::NoLocation)));
         assert!(matches!(location(LocationGiven { access_key: None, ..given }, None), Err(BackupError::NoAccessKey)));
         assert_eq!(address_of(&saved), "s3://old");

@@ -74,7 +74,7 @@ impl StorageFields {
         crate::service::backup::location(given, saved).map_err(|e| match e {
             BackupError::NoLocation => "Type the bucket and folder, as s3://BUCKET/FOLDER.".into(),
             BackupError::NoAccessKey => "Type the storage's access key ID.".into(),
-            BackupError::NoSecretKey(_) => "Type the secret key that goes with the access key.".into(),
+            BackupError::MissingSecret(_) => "Type the secret key that goes with the access key.".into(),
             other => other.to_string(),
         })
     }
