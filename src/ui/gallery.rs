@@ -14,6 +14,7 @@ use super::action::{Action, human_size};
 use super::backup::BackupState;
 use super::chooser::Chooser;
 use super::dialogs::{Dialog, UnlockDialog};
+use super::grid::GridView;
 use super::import_panel::ImportPanel;
 use super::library::Library;
 use super::library::Show;
@@ -30,6 +31,7 @@ pub(super) struct GalleryScreen {
     pub(super) account: Account,
     pub(super) library: Library,
     pub(super) thumbnails: Thumbnails,
+    grid: GridView,
     table: TableView,
     viewer: Option<Viewer>,
     dialog: Option<Dialog>,
@@ -54,8 +56,9 @@ impl GalleryScreen {
         GalleryScreen {
             backup: BackupState::new(&account),
             thumbnails: Thumbnails::new(account.clone(), jobs),
+            grid: GridView::default(),
             table: TableView::default(),
-            library: Library { recovery: account.is_recovery(), ..Library::default() },
+            library: Library::new(account.is_recovery()),
             account,
             viewer: None,
             dialog: None,
@@ -326,11 +329,11 @@ impl GalleryScreen {
             self.import = None;
         }
         match self.viewer.as_mut() {
-            Some(viewer) => viewer.ui(ui, &self.library.photos, keys, &mut actions),
+            Some(viewer) => viewer.ui(ui, &self.library, keys, &mut actions),
             None if prefs.details => self.table.ui(&mut self.library, &mut self.thumbnails, ui, keys, &mut actions),
             None => {
                 let look = super::grid::Look { tile: prefs.tile_size, captions: prefs.captions, keys };
-                super::grid::ui(&mut self.library, &mut self.thumbnails, ui, look, &mut actions)
+                self.grid.ui(&mut self.library, &mut self.thumbnails, ui, look, &mut actions)
             }
         }
         self.thumbnails.forget_undrawn();
@@ -576,7 +579,7 @@ impl GalleryScreen {
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
                 let library = &self.library;
-                let on_screen = self.viewer.as_ref().and_then(|v| v.index_in(&library.photos));
+                let on_screen = self.viewer.as_ref().and_then(|v| v.index_in(library));
                 match on_screen.map(|i| (i, &library.photos[i])) {
                     Some((index, photo)) => {
                         ui.label(egui::RichText::new(&photo.meta.name).strong());

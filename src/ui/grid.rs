@@ -14,10 +14,31 @@ use super::thumbnails::Thumbnails;
 const HEADING: f32 = 34.0;
 const GAP: f32 = 6.0;
 
-/// One laid-out row: a month heading, or tiles `start..end` of the photo list.
+/// One laid-out row: a month's heading, or tiles `start..end` of the photo list.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Row {
-    Heading(String),
+    Heading,
     Tiles(usize, usize),
+}
+
+/// One row of the layout, where it is, and the month it belongs to.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    top: f32,
+    height: f32,
+    /// The year and month (1–12) of the row's photos.
+    month: (i32, u8),
+    /// The end of the photos up to and including this row (a heading's is its month's
+    /// start): rows are in photo order, so the row holding photo `i` is found by a binary
+    /// search on it.
+    end: usize,
+    row: Row,
+}
+
+impl Placed {
+    fn bottom(&self) -> f32 {
+        self.top + self.height
+    }
 }
 
 pub(super) const MONTHS: [&str; 12] = [
@@ -40,27 +61,71 @@ fn month_of(seconds: i64) -> (i32, u8) {
     (t.year(), u8::from(t.month()))
 }
 
-/// Rows for `columns` tiles per row, with each row's top offset and height.
-fn layout(photos: &[PhotoInfo], columns: usize, tile: f32) -> (Vec<(f32, f32, Row)>, f32) {
-    let mut rows = Vec::new();
-    let mut y = 0.0;
-    let mut i = 0;
-    while i < photos.len() {
-        let month = month_of(photos[i].meta.sort_time());
-        let end =
-            photos[i..].iter().position(|p| month_of(p.meta.sort_time()) != month).map_or(photos.len(), |n| i + n);
-        rows.push((y, HEADING, Row::Heading(format!("{} {}", MONTHS[usize::from(month.1 - 1)], month.0))));
-        y += HEADING;
-        let mut start = i;
-        while start < end {
-            let stop = (start + columns).min(end);
-            rows.push((y, tile + GAP, Row::Tiles(start, stop)));
-            y += tile + GAP;
-            start = stop;
+fn month_name((year, month): (i32, u8)) -> String {
+    format!("{} {year}", MONTHS[usize::from(month - 1)])
+}
+
+/// The grid's rows for one list of photos at one width, made when either changes (not
+/// every frame: a frame costs the same with a million photos as with a hundred).
+#[derive(Default)]
+pub(super) struct GridView {
+    /// The library generation, columns and tile size (its bits) the rows are for.
+    made_for: Option<(u64, usize, u32)>,
+    rows: Vec<Placed>,
+    /// The tile rows alone, `start..end` each, for the keyboard.
+    tile_rows: Vec<(usize, usize)>,
+    height: f32,
+}
+
+impl GridView {
+    /// Lays out `photos` (newest first) in rows of `columns` tiles, a heading before each
+    /// month, unless they are laid out that way already.
+    fn lay_out(&mut self, generation: u64, photos: &[PhotoInfo], columns: usize, tile: f32) {
+        let key = (generation, columns, tile.to_bits());
+        if self.made_for == Some(key) {
+            return;
         }
-        i = end;
+        self.rows.clear();
+        self.tile_rows.clear();
+        let mut y = 0.0;
+        let mut i = 0;
+        while i < photos.len() {
+            let month = month_of(photos[i].meta.sort_time());
+            let end =
+                photos[i..].iter().position(|p| month_of(p.meta.sort_time()) != month).map_or(photos.len(), |n| i + n);
+            self.rows.push(Placed { top: y, height: HEADING, month, end: i, row: Row::Heading });
+            y += HEADING;
+            let mut start = i;
+            while start < end {
+                let stop = (start + columns).min(end);
+                self.rows.push(Placed { top: y, height: tile + GAP, month, end: stop, row: Row::Tiles(start, stop) });
+                self.tile_rows.push((start, stop));
+                y += tile + GAP;
+                start = stop;
+            }
+            i = end;
+        }
+        self.height = y;
+        self.made_for = Some(key);
     }
-    (rows, y)
+
+    /// The rows that show between `top` and `bottom`.
+    fn between(&self, top: f32, bottom: f32) -> &[Placed] {
+        let first = self.rows.partition_point(|r| r.bottom() < top);
+        let last = first + self.rows[first..].partition_point(|r| r.top <= bottom);
+        &self.rows[first..last]
+    }
+
+    /// The row that holds photo `index`.
+    fn row_of(&self, index: usize) -> Option<&Placed> {
+        self.rows.get(self.rows.partition_point(|r| r.end <= index))
+    }
+
+    /// The month at `y`: that of the row there.
+    fn month_at(&self, y: f32) -> Option<(i32, u8)> {
+        let at = self.rows.partition_point(|r| r.bottom() <= y);
+        self.rows.get(at).or(self.rows.last()).map(|r| r.month)
+    }
 }
 
 /// How many tiles fit across `width` at the preferred size `preferred`, and the tile size
@@ -80,119 +145,106 @@ pub(super) struct Look {
     pub(super) keys: bool,
 }
 
-/// Draws the grid into the remaining space.
-pub(super) fn ui(
-    library: &mut Library,
-    thumbnails: &mut Thumbnails,
-    ui: &mut egui::Ui,
-    look: Look,
-    actions: &mut Vec<Action>,
-) {
-    egui::CentralPanel::default().show(ui, |ui| {
-        if library.photos.is_empty() {
-            empty_state(ui, library);
-            return;
-        }
-        // The scroll bar's room is kept, so that rows do not reflow when it appears.
-        let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, look.tile);
-        let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
-        let (rows, height) = layout(&library.photos, columns, tile);
-        if look.keys {
-            let tile_rows: Vec<(usize, usize)> = rows
-                .iter()
-                .filter_map(|(_, _, r)| if let Row::Tiles(a, b) = r { Some((*a, *b)) } else { None })
-                .collect();
-            let layout = super::keys::Layout { columns, page_rows, order: None, rows: Some(&tile_rows) };
-            super::keys::browse(library, ui, layout, actions);
-        }
-        let panel = ui.max_rect();
-        let scrolled = egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
-            ui.set_height(height);
-            let origin = ui.max_rect().min;
-            if std::mem::take(&mut library.reveal)
-                && let Some(cursor) = library.cursor
-                && let Some((top, row_height, _)) =
-                    rows.iter().find(|(_, _, r)| matches!(r, Row::Tiles(a, b) if (*a..*b).contains(&cursor)))
-            {
-                let rect = Rect::from_min_size(pos2(origin.x, origin.y + top), vec2(1.0, *row_height));
-                ui.scroll_to_rect(rect, None);
+impl GridView {
+    /// Draws the grid into the remaining space.
+    pub(super) fn ui(
+        &mut self,
+        library: &mut Library,
+        thumbnails: &mut Thumbnails,
+        ui: &mut egui::Ui,
+        look: Look,
+        actions: &mut Vec<Action>,
+    ) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            if library.photos.is_empty() {
+                empty_state(ui, library);
+                return;
             }
-            for (top, row_height, row) in &rows {
-                if *top + row_height < viewport.min.y || *top > viewport.max.y {
-                    continue;
+            // The scroll bar's room is kept, so that rows do not reflow when it appears.
+            let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, look.tile);
+            let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
+            self.lay_out(library.generation, &library.photos, columns, tile);
+            if look.keys {
+                let layout = super::keys::Layout { columns, page_rows, order: None, rows: Some(&self.tile_rows) };
+                super::keys::browse(library, ui, layout, actions);
+            }
+            let panel = ui.max_rect();
+            let scrolled = egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
+                ui.set_height(self.height);
+                let origin = ui.max_rect().min;
+                if std::mem::take(&mut library.reveal)
+                    && let Some(row) = library.cursor.and_then(|cursor| self.row_of(cursor))
+                {
+                    let rect = Rect::from_min_size(pos2(origin.x, origin.y + row.top), vec2(1.0, row.height));
+                    ui.scroll_to_rect(rect, None);
                 }
-                let y = origin.y + top;
-                match row {
-                    Row::Heading(text) => {
-                        let rect = Rect::from_min_size(pos2(origin.x + 2.0, y), vec2(ui.available_width(), HEADING));
-                        let layout = egui::Layout::left_to_right(egui::Align::Center);
-                        ui.scope_builder(egui::UiBuilder::new().max_rect(rect).layout(layout), |ui| {
-                            ui.label(egui::RichText::new(text).size(17.0).strong());
-                        });
-                    }
-                    Row::Tiles(start, end) => {
-                        for (col, index) in (*start..*end).enumerate() {
-                            let min = pos2(origin.x + col as f32 * (tile + GAP), y);
-                            let rect = Rect::from_min_size(min, Vec2::splat(tile));
-                            draw_tile(library, thumbnails, ui, index, rect, look.captions, actions);
+                for placed in self.between(viewport.min.y, viewport.max.y) {
+                    let y = origin.y + placed.top;
+                    match placed.row {
+                        Row::Heading => {
+                            let rect =
+                                Rect::from_min_size(pos2(origin.x + 2.0, y), vec2(ui.available_width(), HEADING));
+                            let layout = egui::Layout::left_to_right(egui::Align::Center);
+                            ui.scope_builder(egui::UiBuilder::new().max_rect(rect).layout(layout), |ui| {
+                                ui.label(egui::RichText::new(month_name(placed.month)).size(17.0).strong());
+                            });
+                        }
+                        Row::Tiles(start, end) => {
+                            for (col, index) in (start..end).enumerate() {
+                                let min = pos2(origin.x + col as f32 * (tile + GAP), y);
+                                let rect = Rect::from_min_size(min, Vec2::splat(tile));
+                                draw_tile(library, thumbnails, ui, index, rect, look.captions, actions);
+                            }
                         }
                     }
                 }
-            }
-            viewport
+                viewport
+            });
+            self.month_bubble(ui, panel, scrolled.inner);
         });
-        month_bubble(ui, panel, &rows, height, scrolled.inner);
-    });
+    }
+
+    /// While the scroll bar is dragged, or the grid jumps far (more than half a screen in
+    /// a frame: Page Down, Home, End), the month at the top of the view shows beside the
+    /// scroll bar, as photo apps do, so a million photos can be crossed by date.
+    fn month_bubble(&self, ui: &egui::Ui, panel: Rect, viewport: Rect) {
+        let id = ui.scope_id().with("month-bubble");
+        let now = ui.input(|i| i.time);
+        let (last_top, until) = ui.ctx().data_mut(|d| *d.get_temp_mut_or_insert_with(id, || (viewport.min.y, 0.0)));
+        // A drag that started on the scroll bar (the panel's right edge) counts too.
+        let on_bar = ui.input(|i| {
+            i.pointer.primary_down()
+                && i.pointer.press_origin().is_some_and(|p| panel.contains(p) && p.x > panel.right() - 16.0)
+        });
+        let jumped = on_bar || (viewport.min.y - last_top).abs() > viewport.height() / 2.0;
+        let until = if jumped { now + BUBBLE_SECONDS } else { until };
+        ui.ctx().data_mut(|d| d.insert_temp(id, (viewport.min.y, until)));
+        if now >= until {
+            return;
+        }
+        ui.ctx().request_repaint_after(std::time::Duration::from_secs_f64(until - now));
+        let Some(month) = self.month_at(viewport.min.y + 1.0).map(month_name) else { return };
+        let travel = (self.height - viewport.height()).max(1.0);
+        let fraction = (viewport.min.y / travel).clamp(0.0, 1.0);
+        let y = panel.top() + fraction * (panel.height() - 32.0);
+        egui::Area::new(id)
+            .order(egui::Order::Foreground)
+            .fixed_pos(pos2(panel.right() - 170.0, y))
+            .interactable(false)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    let label = ui.label(egui::RichText::new(&month).strong());
+                    label.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Label, true, format!("Scrolled to {month}"))
+                    });
+                });
+            });
+    }
 }
 
 /// How long the month stays shown after a long jump (a dragged scroll bar, Page Down,
 /// Home, End), in seconds.
 const BUBBLE_SECONDS: f64 = 1.0;
-
-/// While the scroll bar is dragged, or the grid jumps far (more than half a screen in a
-/// frame: Page Down, Home, End), the month at the top of the view shows beside the scroll bar, as
-/// photo apps do, so a million photos can be crossed by date.
-fn month_bubble(ui: &egui::Ui, panel: Rect, rows: &[(f32, f32, Row)], height: f32, viewport: Rect) {
-    let id = ui.scope_id().with("month-bubble");
-    let now = ui.input(|i| i.time);
-    let (last_top, until) = ui.ctx().data_mut(|d| *d.get_temp_mut_or_insert_with(id, || (viewport.min.y, 0.0)));
-    // A drag that started on the scroll bar (the panel's right edge) counts too.
-    let on_bar = ui.input(|i| {
-        i.pointer.primary_down()
-            && i.pointer.press_origin().is_some_and(|p| panel.contains(p) && p.x > panel.right() - 16.0)
-    });
-    let jumped = on_bar || (viewport.min.y - last_top).abs() > viewport.height() / 2.0;
-    let until = if jumped { now + BUBBLE_SECONDS } else { until };
-    ui.ctx().data_mut(|d| d.insert_temp(id, (viewport.min.y, until)));
-    if now >= until {
-        return;
-    }
-    ui.ctx().request_repaint_after(std::time::Duration::from_secs_f64(until - now));
-    let month = rows
-        .iter()
-        .take_while(|(top, _, _)| *top <= viewport.min.y + 1.0)
-        .filter_map(|(_, _, row)| match row {
-            Row::Heading(text) => Some(text.as_str()),
-            Row::Tiles(..) => None,
-        })
-        .last()
-        .or_else(|| rows.iter().find_map(|(_, _, r)| if let Row::Heading(t) = r { Some(t.as_str()) } else { None }));
-    let Some(month) = month else { return };
-    let travel = (height - viewport.height()).max(1.0);
-    let fraction = (viewport.min.y / travel).clamp(0.0, 1.0);
-    let y = panel.top() + fraction * (panel.height() - 32.0);
-    egui::Area::new(id)
-        .order(egui::Order::Foreground)
-        .fixed_pos(pos2(panel.right() - 170.0, y))
-        .interactable(false)
-        .show(ui.ctx(), |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                let label = ui.label(egui::RichText::new(month).strong());
-                label
-                    .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, format!("Scrolled to {month}")));
-            });
-        });
-}
 
 /// What shows where there are no photos: a spinner until the list arrives, then a word
 /// on how to import, or that the search found nothing.
@@ -342,6 +394,55 @@ mod tests {
         assert!((columns as f32 * (tile + GAP) - GAP - 1000.0).abs() < 0.01, "the row fills the width");
         assert!(tile >= 160.0);
         assert_eq!(columns_and_tile(100.0, 160.0).0, 1);
+    }
+
+    fn photo(id: u64, taken: &str) -> PhotoInfo {
+        PhotoInfo {
+            id: crate::vault::PhotoId(id),
+            meta: crate::vault::PhotoMeta {
+                name: format!("{id}.jpg"),
+                mime: "image/jpeg".into(),
+                bytes: 1,
+                width: 1,
+                height: 1,
+                orientation: 1,
+                taken_at: Some(taken.into()),
+                camera: None,
+                has_gps: false,
+                imported_at: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn the_layout_finds_rows_photos_and_months_by_position_and_is_made_once_per_change() {
+        // Five photos of June and two of May, three to a row: heading, 0..3, 3..5,
+        // heading, 5..7.
+        let mut photos: Vec<PhotoInfo> = (0..5).map(|n| photo(n, "2024-06-10T10:00:00")).collect();
+        photos.extend((5..7).map(|n| photo(n, "2024-05-01T10:00:00")));
+        let mut grid = GridView::default();
+        grid.lay_out(1, &photos, 3, 100.0);
+        let rows: Vec<Row> = grid.rows.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [Row::Heading, Row::Tiles(0, 3), Row::Tiles(3, 5), Row::Heading, Row::Tiles(5, 7)]);
+        assert_eq!(grid.tile_rows, [(0, 3), (3, 5), (5, 7)]);
+        let row = HEADING + 100.0 + GAP;
+        assert!((grid.height - (2.0 * HEADING + 3.0 * (100.0 + GAP))).abs() < 0.01);
+        for (index, row) in [(0, 1), (2, 1), (3, 2), (4, 2), (5, 4), (6, 4)] {
+            assert_eq!(grid.row_of(index).map(|r| r.row), Some(rows[row]), "photo {index}");
+        }
+        assert_eq!(grid.row_of(7).map(|r| r.row), None);
+        // The rows in a window, and the month at a height.
+        let shown: Vec<Row> = grid.between(HEADING + 1.0, row + 10.0).iter().map(|r| r.row).collect();
+        assert_eq!(shown, [Row::Tiles(0, 3), Row::Tiles(3, 5)]);
+        assert_eq!(grid.month_at(0.0), Some((2024, 6)));
+        assert_eq!(grid.month_at(2.0 * row + 1.0), Some((2024, 5)));
+        assert_eq!(grid.month_at(1e9), Some((2024, 5)), "below the end: the last month");
+        // The same generation and width: nothing is laid out again.
+        grid.rows.clear();
+        grid.lay_out(1, &photos, 3, 100.0);
+        assert!(grid.rows.is_empty());
+        grid.lay_out(2, &photos, 3, 100.0);
+        assert_eq!(grid.rows.len(), 5);
     }
 
     #[test]

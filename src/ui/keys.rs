@@ -38,7 +38,7 @@ impl Layout<'_> {
             let step = self.columns.saturating_mul(rows.unsigned_abs());
             return if rows < 0 { here.saturating_sub(step) } else { (here + step).min(last) };
         };
-        let row = all.iter().position(|(a, b)| (*a..*b).contains(&here)).unwrap_or(0);
+        let row = all.partition_point(|(_, end)| *end <= here).min(all.len() - 1);
         let column = here - all[row].0;
         let to = row.saturating_add_signed(rows).min(all.len() - 1);
         let (start, end) = all[to];
@@ -46,47 +46,50 @@ impl Layout<'_> {
     }
 }
 
+/// The keys that move the cursor, in the order they win when several are pressed.
+const MOVES: [Key; 8] =
+    [Key::ArrowRight, Key::ArrowLeft, Key::ArrowDown, Key::ArrowUp, Key::PageDown, Key::PageUp, Key::Home, Key::End];
+
 /// Applies this frame's keys to `library`.
 pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, actions: &mut Vec<Action>) {
     if ui.ctx().memory(|m| m.focused().is_some()) || library.photos.is_empty() {
         return;
     }
     let last = library.photos.len() - 1;
+    let Some((key, shift)) =
+        ui.input(|i| MOVES.into_iter().find(|k| i.key_pressed(*k)).map(|k| (k, i.modifiers.shift)))
+    else {
+        return other_keys(library, ui, actions);
+    };
+    // Where the cursor is in the view's order: worked out only when a key moves it.
     let here = library.cursor.map(|i| layout.place_of(i));
     let page = layout.page_rows as isize;
-    let (moved, shift) = ui.input(|i| {
-        // With no cursor yet, the first key lands on the first photo.
-        let Some(here) = here else {
-            let any =
-                [Key::ArrowRight, Key::ArrowLeft, Key::ArrowDown, Key::ArrowUp, Key::PageDown, Key::PageUp, Key::Home]
-                    .into_iter()
-                    .any(|key| i.key_pressed(key));
-            return (if i.key_pressed(Key::End) { Some(last) } else { any.then_some(0) }, i.modifiers.shift);
-        };
-        let to = [
-            (Key::ArrowRight, (here + 1).min(last)),
-            (Key::ArrowLeft, here.saturating_sub(1)),
-            (Key::ArrowDown, layout.vertical(here, 1, last)),
-            (Key::ArrowUp, layout.vertical(here, -1, last)),
-            (Key::PageDown, layout.vertical(here, page, last)),
-            (Key::PageUp, layout.vertical(here, -page, last)),
-            (Key::Home, 0),
-            (Key::End, last),
-        ]
-        .into_iter()
-        .find(|(key, _)| i.key_pressed(*key))
-        .map(|(_, to)| to);
-        (to, i.modifiers.shift)
-    });
-    match (moved, here) {
+    let moved = match (here, key) {
+        // With no cursor yet, the first key lands on the first photo (End on the last).
+        (None, Key::End) => last,
+        (None, _) => 0,
+        (Some(here), Key::ArrowRight) => (here + 1).min(last),
+        (Some(here), Key::ArrowLeft) => here.saturating_sub(1),
+        (Some(here), Key::ArrowDown) => layout.vertical(here, 1, last),
+        (Some(here), Key::ArrowUp) => layout.vertical(here, -1, last),
+        (Some(here), Key::PageDown) => layout.vertical(here, page, last),
+        (Some(here), Key::PageUp) => layout.vertical(here, -page, last),
+        (Some(_), Key::Home) => 0,
+        (Some(_), _) => last,
+    };
+    match here {
         // Shift extends the selection over every photo between, in the view's order.
-        (Some(to), Some(here)) if shift => {
-            let (a, b) = (here.min(to), here.max(to));
-            library.select_range((a..=b).map(|place| layout.index_at(place)), layout.index_at(to));
+        Some(here) if shift => {
+            let (a, b) = (here.min(moved), here.max(moved));
+            library.select_range((a..=b).map(|place| layout.index_at(place)), layout.index_at(moved));
         }
-        (Some(to), _) => library.move_to(layout.index_at(to)),
-        (None, _) => {}
+        _ => library.move_to(layout.index_at(moved)),
     }
+    other_keys(library, ui, actions);
+}
+
+/// Enter, Ctrl+A, Delete and Esc.
+fn other_keys(library: &mut Library, ui: &egui::Ui, actions: &mut Vec<Action>) {
     let (enter, all, delete, escape) = ui.input(|i| {
         (
             i.key_pressed(Key::Enter),

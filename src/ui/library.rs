@@ -3,7 +3,7 @@
 //! photo the keyboard is on). The grid, the details table, the viewer and the dialogs all
 //! work on this one state. Searching reads only the decrypted metadata already in memory.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::crypto::PhotoPassword;
 use crate::service::Unlock;
@@ -32,7 +32,12 @@ pub(super) struct Library {
     pub(super) query: String,
     /// The lock filter.
     pub(super) show: Show,
-    /// Counts the changes of `photos`, for views that keep an order of their own.
+    /// Where each shown photo is in `photos`.
+    index: HashMap<PhotoId, usize>,
+    /// The bytes of the shown photos.
+    total_bytes: u64,
+    /// Counts the changes of `photos`, for views that keep an order or a layout of their
+    /// own.
     pub(super) generation: u64,
     /// Whether the list has arrived (an empty list before that is not "no photos").
     pub(super) listed: bool,
@@ -49,6 +54,12 @@ pub(super) struct Library {
 }
 
 impl Library {
+    /// The library of a session, before its list arrives; `recovery` when the session was
+    /// opened with the recovery key.
+    pub(super) fn new(recovery: bool) -> Library {
+        Library { recovery, ..Library::default() }
+    }
+
     /// The list arrived (again): the selection keeps the photos still there, the cursor
     /// stays on its photo.
     pub(super) fn listed(&mut self, photos: Vec<PhotoInfo>) {
@@ -88,8 +99,9 @@ impl Library {
             .cloned()
             .collect();
         self.photos = shown;
-        let known: HashSet<PhotoId> = self.photos.iter().map(|p| p.id).collect();
-        self.selection.retain(|id| known.contains(id));
+        self.index = self.photos.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        self.total_bytes = self.photos.iter().map(|p| p.meta.bytes).sum();
+        self.selection.retain(|id| self.index.contains_key(id));
         self.cursor = on.and_then(|id| self.index_of(id));
         self.generation += 1;
     }
@@ -101,7 +113,7 @@ impl Library {
 
     /// Where photo `id` is in the list.
     pub(super) fn index_of(&self, id: PhotoId) -> Option<usize> {
-        self.photos.iter().position(|p| p.id == id)
+        self.index.get(&id).copied()
     }
 
     /// Whether photo `id` still needs its password.
@@ -179,9 +191,9 @@ impl Library {
 
     /// Total bytes of all photos, and of the selected ones.
     pub(super) fn sizes(&self) -> (u64, u64) {
-        let total = self.photos.iter().map(|p| p.meta.bytes).sum();
-        let selected = self.photos.iter().filter(|p| self.selection.contains(&p.id)).map(|p| p.meta.bytes).sum();
-        (total, selected)
+        let selected =
+            self.selection.iter().filter_map(|id| self.index_of(*id)).map(|i| self.photos[i].meta.bytes).sum();
+        (self.total_bytes, selected)
     }
 }
 

@@ -4,12 +4,13 @@
 
 use egui::{Key, Rect, Sense, Vec2, pos2};
 
-use crate::vault::{PhotoId, PhotoInfo, PhotoMeta};
+use crate::vault::{PhotoId, PhotoMeta};
 
 use crate::imaging::PhotoDetails;
 use crate::jobs::OpenedPhoto;
 
 use super::action::{Action, human_size};
+use super::library::Library;
 use super::widgets::{Room, tool_button};
 
 /// The open photo.
@@ -50,8 +51,8 @@ impl Viewer {
     }
 
     /// Where the photo is in the list shown (`None`: a search or a filter hides it now).
-    pub(super) fn index_in(&self, photos: &[PhotoInfo]) -> Option<usize> {
-        photos.iter().position(|p| p.id == self.id)
+    pub(super) fn index_in(&self, library: &Library) -> Option<usize> {
+        library.index_of(self.id)
     }
 
     /// Whether the decoded photo is shown.
@@ -84,10 +85,10 @@ impl Viewer {
     }
 
     /// Draws the viewer.
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui, photos: &[PhotoInfo], keys: bool, actions: &mut Vec<Action>) {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, library: &Library, keys: bool, actions: &mut Vec<Action>) {
         // Looked up each frame: the list may change under the viewer (an import, a search).
-        let index = self.index_in(photos);
-        let neighbour = |step: isize| photos.get(index?.checked_add_signed(step)?).map(|p| p.id);
+        let index = self.index_in(library);
+        let neighbour = |step: isize| library.photos.get(index?.checked_add_signed(step)?).map(|p| p.id);
         let name = self.meta.as_ref().map_or(String::new(), |m| m.name.clone());
         egui::Panel::top("viewer-bar").show(ui, |ui| {
             let room = Room::of(ui);
@@ -176,7 +177,7 @@ impl Viewer {
             egui::Panel::right("viewer-info")
                 .min_size(260.0)
                 .default_size(280.0)
-                .show(ui, |ui| self.info_panel(ui, photos));
+                .show(ui, |ui| self.info_panel(ui, library));
         }
         egui::CentralPanel::default().show(ui, |ui| self.picture(ui));
         if keys {
@@ -259,8 +260,8 @@ impl Viewer {
         self.frames.last().map(|(t, _)| t)
     }
 
-    fn info_panel(&self, ui: &mut egui::Ui, photos: &[PhotoInfo]) {
-        let listed = self.index_in(photos).map(|i| &photos[i].meta);
+    fn info_panel(&self, ui: &mut egui::Ui, library: &Library) {
+        let listed = self.index_in(library).map(|i| &library.photos[i].meta);
         let Some(meta) = self.meta.as_ref().or(listed) else { return };
         ui.heading("Info");
         egui::Grid::new("photo-info").num_columns(2).spacing([10.0, 6.0]).min_col_width(72.0).show(ui, |ui| {
