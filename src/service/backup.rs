@@ -138,8 +138,20 @@ pub fn backup_and_remember(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(PullReport, BackupReport), BackupError> {
-    let pulled = if how.pull { pull(session, location, cancel, progress)? } else { PullReport::default() };
-    let report = backup(session, location, how.prune, cancel, progress)?;
+    let remote = Remote::new(location)?;
+    // The bucket's snapshot and this vault's list are read once, for the pull and the
+    // backup both: a pull changes neither the bucket nor the photos that were here.
+    let listed = remote_photos(session, &remote)?;
+    let (photos, unreadable) = session.list()?;
+    let mut local: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
+    let pulled = if how.pull {
+        let (report, brought) = pull(session, &remote, &listed, &local, cancel, progress)?;
+        local.extend(brought);
+        report
+    } else {
+        PullReport::default()
+    };
+    let report = backup(session, &remote, Known { listed, local, unreadable }, how.prune, cancel, progress)?;
     let mut profile = session.profile();
     profile.backup = Some(BackupSettings {
         endpoint: location.endpoint.clone(),
@@ -170,32 +182,39 @@ struct Upload<'a> {
     name: &'a str,
 }
 
-/// Backs the account up to `location`: sends each object the bucket lacks (several at
+/// What is known before a backup: the photos the bucket's snapshot lists, those here, and
+/// those here whose records cannot be read.
+struct Known {
+    listed: Vec<PhotoId>,
+    local: Vec<PhotoId>,
+    unreadable: Vec<PhotoId>,
+}
+
+/// Backs the account up to `remote`: sends each object the bucket lacks (several at
 /// once: a photo's data, and its previews in the account's current setting), then the
 /// account snapshot that lists them all, then removes the preview objects of an earlier
 /// setting. Interrupted, it leaves whole objects only, and the next run sends what is
 /// missing. With `prune`, the objects of photos deleted here are removed from the bucket;
 /// without it they stay.
-pub fn backup(
+fn backup(
     session: &Session,
-    location: &Location,
+    remote: &Remote,
+    known: Known,
     prune: bool,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<BackupReport, BackupError> {
-    let remote = Remote::new(location)?;
+    let Known { listed, local, unreadable } = known;
     let mut present: HashSet<String> = HashSet::new();
     for folder in [PHOTOS_FOLDER, PREVIEWS_FOLDER] {
         present.extend(remote.list(folder)?.into_iter().map(|o| o.name).filter(|name| is_object_name(name)));
     }
-    let (photos, unreadable) = session.list()?;
-    let local: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
     let names: Vec<ObjectNames> = local.iter().map(|&id| session.backup_object_names(id)).collect();
     // What the bucket holds of photos not here: from another computer (kept), or deleted
     // here (kept unless `prune`).
     let deleted = session.deleted_photos()?;
     let here: HashSet<PhotoId> = local.iter().copied().collect();
-    let elsewhere: Vec<(PhotoId, ObjectNames)> = remote_photos(session, &remote)?
+    let elsewhere: Vec<(PhotoId, ObjectNames)> = listed
         .into_iter()
         .filter(|id| !(here.contains(id) || (prune && deleted.contains(id))))
         .map(|id| (id, session.backup_object_names(id)))
@@ -263,41 +282,45 @@ pub struct PullReport {
     pub clashes: Vec<PhotoId>,
 }
 
-/// Brings here the photos the account's backup holds and this vault does not (imported on
-/// another computer), each checked, except those deleted here. Nothing here is removed.
-pub fn pull(
+/// Brings here the photos the account's backup lists (`listed`) and this vault does not
+/// have (`local`: imported on another computer), each checked, except those deleted here.
+/// Nothing here is removed. Returns what it did and the photos it brought.
+fn pull(
     session: &Session,
-    location: &Location,
+    remote: &Remote,
+    listed: &[PhotoId],
+    local: &[PhotoId],
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
-) -> Result<PullReport, BackupError> {
-    let remote = Remote::new(location)?;
-    let (photos, _) = session.list()?;
-    let here: HashSet<PhotoId> = photos.iter().map(|p| p.id).collect();
+) -> Result<(PullReport, Vec<PhotoId>), BackupError> {
+    let here: HashSet<&PhotoId> = local.iter().collect();
     let deleted = session.deleted_photos()?;
-    let todo: Vec<(PhotoId, ObjectNames)> = remote_photos(session, &remote)?
-        .into_iter()
+    let todo: Vec<(PhotoId, ObjectNames)> = listed
+        .iter()
         .filter(|id| !here.contains(id) && !deleted.contains(id))
-        .map(|id| (id, session.backup_object_names(id)))
+        .map(|&id| (id, session.backup_object_names(id)))
         .collect();
-    let mut report = PullReport::default();
+    let (mut report, mut brought) = (PullReport::default(), Vec::new());
     transfer(
         "pull",
         &todo,
         cancel,
         progress,
-        |(id, names)| fetch_photo(&remote, names, |data, previews| session.open_backup_photo(*id, data, previews)),
+        |(id, names)| fetch_photo(remote, names, |data, previews| session.open_backup_photo(*id, data, previews)),
         |i, photo| {
             match photo.map(|p| session.adopt(&p)) {
                 None => report.lost.push(todo[i].0),
-                Some(Ok(_)) => report.pulled += 1,
+                Some(Ok(_)) => {
+                    report.pulled += 1;
+                    brought.push(todo[i].0);
+                }
                 Some(Err(RestoreError::PhotoIdTaken(id))) => report.clashes.push(id),
                 Some(Err(e)) => return Err(e.into()),
             }
             Ok(())
         },
     )?;
-    Ok(report)
+    Ok((report, brought))
 }
 
 /// Sends or fetches `items` several at a time: `work` on the workers (the bytes it moved,
