@@ -252,6 +252,43 @@ fn storage_errors_are_said_plainly_and_change_nothing_here() {
 }
 
 #[test]
+fn a_busy_server_is_asked_again_and_a_full_one_is_said_plainly() {
+    let a = Env::new();
+    a.register("alice");
+    let src = a.path("photos");
+    for i in 0..3 {
+        write(&src, &format!("{i}.jpg"), &jpeg(200, 100, 20 + i));
+    }
+    a.import("alice", &[&src]);
+    let before = ids(&a, "alice");
+
+    // Every request is first refused with 503 SlowDown: each is sent again, and the
+    // backup and its restore go through.
+    let busy = S3::start_with(&["--flaky"]);
+    let out = ok(&a, &busy.args("backup", "alice", "s3://photos/busy"), &[SECRET]);
+    assert!(out.contains("3 sent"), "{out}");
+    let b = Env::new();
+    let out = ok(&b, &busy.args("restore", "alice", "s3://photos/busy"), &[SECRET]);
+    assert!(out.contains("restored alice with 3 photos"), "{out}");
+
+    // Past the account's cap, uploads are refused with a 403, as B2 does: that is said to
+    // be a full storage, not a wrong key, and nothing here changes.
+    let full = S3::start_with(&["--cap", "20000"]);
+    let refused = run(&a, &full.args("backup", "alice", "s3://photos/full"), &[SECRET]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("the storage is full or over its quota (Cannot upload files, storage cap exceeded.)"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(ids(&a, "alice"), before, "nothing changed here");
+    // The location of the failed backup was not kept: the saved one is still the busy
+    // server's, and a backup there has nothing to send.
+    let out = a.ok(&["backup", "--user", "alice"], &[]);
+    assert!(out.contains("0 sent") && out.contains("3 already there"), "{out}");
+}
+
+#[test]
 fn two_computers_meet_in_one_bucket_and_each_ends_with_every_photo_once() {
     let s3 = S3::start();
     let laptop = Env::new();

@@ -2,6 +2,13 @@
 HTTP) on 127.0.0.1, on a free port, with the buckets named on the command line. Prints
 "PORT <n>" once it serves, and serves until its standard input closes (the test ends).
 
+Two ways a provider's server fails, in front of moto, for the error tests:
+    --flaky        every request is first answered 503 SlowDown (as S3 and B2 do when
+                   busy); the same request sent again is served.
+    --cap BYTES    uploads are refused once the bucket holds BYTES, as Backblaze B2 refuses
+                   them past an account's storage cap: 403 AccessDenied, "Cannot upload
+                   files, storage cap exceeded."
+
 Also an independent S3 client for the tests' look at the bucket (boto3, not our code):
     s3_server.py inspect ENDPOINT BUCKET
 prints each object as "KEY SIZE" and then, for each line of standard input (a needle as
@@ -10,16 +17,64 @@ hex), "FOUND <hex> IN <key>" wherever those bytes occur in an object; and
 removes one photo object and changes a byte of another.
 """
 import sys
+import threading
 
 import boto3
 
 CREDENTIALS = dict(aws_access_key_id="test-access-key", aws_secret_access_key="test-secret-key", region_name="us-east-1")
 
 
-def serve(buckets):
-    from moto.server import ThreadedMotoServer
+def error(status, code, message):
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return status, [("Content-Type", "application/xml")], body.encode()
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+
+class Faults:
+    """WSGI middleware: the failures above, around moto's application."""
+
+    def __init__(self, app, flaky, cap):
+        self.app, self.flaky, self.cap = app, flaky, cap
+        self.seen = set()
+        self.stored = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        method, query = environ["REQUEST_METHOD"], environ.get("QUERY_STRING", "")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        with self.lock:
+            refusal = None
+            if self.flaky and (method, environ["PATH_INFO"], query) not in self.seen:
+                self.seen.add((method, environ["PATH_INFO"], query))
+                refusal = error("503 Slow Down", "SlowDown", "Please reduce your request rate.")
+            elif self.cap is not None and method == "PUT" and self.stored + length > self.cap:
+                refusal = error("403 Forbidden", "AccessDenied", "Cannot upload files, storage cap exceeded.")
+            elif method == "PUT":
+                self.stored += length
+        if refusal:
+            status, headers, body = refusal
+            environ["wsgi.input"].read(length)
+            start_response(status, headers + [("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
+def serve(args):
+    from moto.server import ThreadedMotoServer
+    from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, create_backend_app, make_server
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    flaky = "--flaky" in args
+    cap = int(args[args.index("--cap") + 1]) if "--cap" in args else None
+    buckets = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] != "--cap")]
+
+    class Server(ThreadedMotoServer):
+        def _server_entry(self):
+            app = Faults(DomainDispatcherApplication(create_backend_app), flaky, cap)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    server = Server(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     client = boto3.client("s3", endpoint_url=f"http://{host}:{port}", **CREDENTIALS)

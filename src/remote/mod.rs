@@ -21,6 +21,12 @@ const SIGNED_FOR: Duration = Duration::from_secs(15 * 60);
 /// The longest listing read (pages of 1,000 names): a server that never ends one stops here.
 const MAX_LIST_PAGES: usize = 100_000;
 
+/// How many times a request is sent before a passing failure counts ([`Remote::send`]).
+const ATTEMPTS: u32 = 4;
+
+/// The wait before the first repeat; it doubles each time (0.5, 1 and 2 s).
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+
 /// Objects larger than this go up in parts of [`PART_SIZE`] (S3 allows 5 MiB to 5 GiB a
 /// part, and at most 10,000 parts).
 pub const MULTIPART_ABOVE: usize = 16 * 1024 * 1024;
@@ -124,6 +130,20 @@ pub enum RemoteError {
     },
 }
 
+impl RemoteError {
+    /// Whether the same request may well succeed if sent again: the connection failed, or
+    /// the server had a fault or asked to slow down.
+    fn is_passing(&self) -> bool {
+        match self {
+            RemoteError::Unreachable { .. } => true,
+            RemoteError::Server { status, code, .. } => {
+                matches!(status, 500 | 502 | 503 | 504) || matches!(code.as_str(), "SlowDown" | "RequestTimeout")
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A connection to one bucket, under one prefix. Cheap to share between threads.
 pub struct Remote {
     bucket: Bucket,
@@ -207,11 +227,35 @@ impl Remote {
     }
 
     /// Sends a signed request; returns the status and the body of a success, or the error
-    /// the server said.
+    /// the server said. A request the server could not serve just then (busy, a passing
+    /// fault: 5xx, `SlowDown`) or whose connection failed is sent again, up to
+    /// [`ATTEMPTS`] times in all, waiting longer each time, as the providers ask of
+    /// clients. Every request here can be repeated: the same object, the same bytes.
     fn send(
         &self,
         method: &str,
         url: Url,
+        body: Option<&[u8]>,
+        limit: u64,
+    ) -> Result<(u16, ureq::http::HeaderMap, Vec<u8>), RemoteError> {
+        let mut wait = FIRST_RETRY;
+        let mut attempt = 1;
+        loop {
+            match self.send_once(method, &url, body, limit) {
+                Err(e) if attempt < ATTEMPTS && e.is_passing() => {
+                    std::thread::sleep(wait);
+                    wait *= 2;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn send_once(
+        &self,
+        method: &str,
+        url: &Url,
         body: Option<&[u8]>,
         limit: u64,
     ) -> Result<(u16, ureq::http::HeaderMap, Vec<u8>), RemoteError> {
@@ -241,8 +285,15 @@ impl Remote {
         };
         let code = tag("Code").unwrap_or_default();
         let message = tag("Message").unwrap_or_else(|| format!("HTTP {status}"));
+        // Some providers refuse an upload over the account's cap as a plain 403 (Backblaze
+        // B2: AccessDenied, "storage cap exceeded"): the message tells it from a bad key.
+        let lower = message.to_lowercase();
+        let full = ["cap exceeded", "quota", "storage full", "storage is full", "insufficient storage"]
+            .iter()
+            .any(|words| lower.contains(words));
         match (status, code.as_str()) {
             (_, "NoSuchBucket") => RemoteError::NoBucket(self.bucket.name().to_string()),
+            (401 | 403 | 507, _) if full => RemoteError::Full(message),
             (_, "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "AccessDenied" | "InvalidToken" | "ExpiredToken")
             | (401 | 403, "") => RemoteError::Denied(if code.is_empty() { message } else { code }),
             (_, "QuotaExceeded" | "StorageQuotaExceeded" | "InsufficientStorage" | "XMinioStorageFull") | (507, _) => {

@@ -25,9 +25,15 @@ pub(crate) struct S3 {
 
 impl S3 {
     pub(crate) fn start() -> S3 {
+        S3::start_with(&[])
+    }
+
+    /// The server with the failures `faults` asks for (`--flaky`, `--cap BYTES`: see
+    /// tests/s3_server.py).
+    pub(crate) fn start_with(faults: &[&str]) -> S3 {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/s3_server.py");
         let mut cmd = Command::new(python());
-        cmd.arg(script).arg("photos").stderr(Stdio::null());
+        cmd.arg(script).arg("photos").args(faults).stderr(Stdio::null());
         let (child, port) = super::start_server(
             cmd,
             "the S3 test server's Python (scripts/test.sh installs moto into target/test-tools/s3-venv)",
