@@ -895,10 +895,24 @@ fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_sc
     h.get_by_label("Back up now").click();
     h.run_ok();
     wait_for(&mut h, "the backup", |h| h.query_all_by_label_contains("Backed up 1 photo: 1 sent").next().is_some());
+    // Each import from now on is backed up when it ends.
+    h.get_by_label("Back up after each import").click();
+    h.run_ok();
     h.get_by_label("Close window").click();
     h.run_ok();
     assert!(h.query_by_label_contains("Last backup today").is_some(), "the status line says when");
     assert_eq!(s3.inspect(&[]).0.len(), 3, "the photo's data and previews, and the account");
+    let more = env.path("more");
+    write(&more, "beach.jpg", &jpeg(320, 240, 22));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(more)));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo"));
+    h.get_by_label("Close").click();
+    h.run_ok();
+    wait_for(&mut h, "the backup after the import", |h| {
+        h.query_all_by_label_contains("Backed up 2 photos: 1 sent").next().is_some()
+    });
+    assert_eq!(s3.inspect(&[]).0.len(), 5, "the new photo's two objects went up too");
 
     // A new computer: the app starts on registration, which offers the restore.
     let other = Env::new();
@@ -914,11 +928,11 @@ fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_sc
     h.get_by_label("Restore").click();
     h.run_ok();
     wait_for(&mut h, "the restore", |h| screen_kind(h.state()) == ScreenKind::Login);
-    assert!(h.query_by_label_contains("Restored bob with 1 photo").is_some());
+    assert!(h.query_by_label_contains("Restored bob with 2 photos").is_some());
     type_into(&mut h, Role::TextInput, "User name", "bob");
     type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the restored gallery", |h| {
-        matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, thumbnails: 1.., .. })
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, thumbnails: 1.., .. })
     });
 }
