@@ -48,7 +48,11 @@ impl UnlockDialog {
 
 /// The (photo, password) pairs to try for `text`: every line of a pasted email that names
 /// a photo of this account, else the whole text as the password of `target`.
-pub(super) fn candidates(text: &str, target: Option<PhotoId>, photos: &[PhotoInfo]) -> Vec<(PhotoId, PhotoPassword)> {
+pub(super) fn candidates(
+    text: &str,
+    target: Option<PhotoId>,
+    photos: &[std::sync::Arc<PhotoInfo>],
+) -> Vec<(PhotoId, PhotoPassword)> {
     let from_email: Vec<(PhotoId, PhotoPassword)> = crate::service::photo_passwords(text.as_bytes())
         .into_iter()
         .filter(|(id, _)| photos.iter().any(|p| p.id == *id))
@@ -64,7 +68,7 @@ pub(super) fn candidates(text: &str, target: Option<PhotoId>, photos: &[PhotoInf
 
 impl Dialog {
     /// Draws the dialog.
-    pub(super) fn ui(&mut self, ctx: &egui::Context, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+    pub(super) fn ui(&mut self, ctx: &egui::Context, photos: &[std::sync::Arc<PhotoInfo>], actions: &mut Vec<Action>) {
         let modal = egui::Modal::new(egui::Id::unique("gallery-dialog")).show(ctx, |ui| match self {
             Dialog::Unlock(d) => unlock_ui(d, ui, photos, actions),
             Dialog::ConfirmDelete(ids) => delete_ui(ids, ui, photos, actions),
@@ -76,7 +80,7 @@ impl Dialog {
     }
 }
 
-fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[std::sync::Arc<PhotoInfo>], actions: &mut Vec<Action>) {
     ui.set_width(460.0);
     let name = d.then_open.and_then(|id| photos.iter().find(|p| p.id == id)).map(|p| p.meta.name.as_str());
     match name {
@@ -132,7 +136,7 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[PhotoInfo], acti
     });
 }
 
-fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, photos: &[PhotoInfo], actions: &mut Vec<Action>) {
+fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, photos: &[std::sync::Arc<PhotoInfo>], actions: &mut Vec<Action>) {
     ui.set_width(400.0);
     ui.heading(format!("Delete {}?", super::wording::photos(ids.len())));
     let names: Vec<&str> =

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::jobs::{Event, Jobs, Pick, SettingsChange};
 use crate::service::Account;
 use crate::service::export::ExportKind;
-use crate::vault::PhotoId;
+use crate::vault::{PhotoId, PhotoInfo};
 
 use super::action::Cmd;
 use super::action::Purpose;
@@ -268,12 +268,13 @@ impl GalleryScreen {
             }
             Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids), None))),
             Action::Export { ids, folder, kind } => {
+                let wanted: std::collections::HashSet<&PhotoId> = ids.iter().collect();
                 let photos: Vec<_> = self
                     .library
                     .photos
                     .iter()
-                    .filter(|p| ids.contains(&p.id))
-                    .map(|p| (p.clone(), self.library.unlock_of(p.id)))
+                    .filter(|p| wanted.contains(&p.id))
+                    .map(|p| (PhotoInfo::clone(p), self.library.unlock_of(p.id)))
                     .collect();
                 let locked = photos.iter().filter(|(_, pw)| pw.is_none()).count();
                 if kind != ExportKind::Thumbnail && locked > 0 {

@@ -80,7 +80,7 @@ pub(super) struct GridView {
 impl GridView {
     /// Lays out `photos` (newest first) in rows of `columns` tiles, a heading before each
     /// month, unless they are laid out that way already.
-    fn lay_out(&mut self, generation: u64, photos: &[PhotoInfo], columns: usize, tile: f32) {
+    fn lay_out(&mut self, generation: u64, photos: &[std::sync::Arc<PhotoInfo>], columns: usize, tile: f32) {
         let key = (generation, columns, tile.to_bits());
         if self.made_for == Some(key) {
             return;
@@ -396,8 +396,8 @@ mod tests {
         assert_eq!(columns_and_tile(100.0, 160.0).0, 1);
     }
 
-    fn photo(id: u64, taken: &str) -> PhotoInfo {
-        PhotoInfo {
+    fn photo(id: u64, taken: &str) -> std::sync::Arc<PhotoInfo> {
+        std::sync::Arc::new(PhotoInfo {
             id: crate::vault::PhotoId(id),
             meta: crate::vault::PhotoMeta {
                 name: format!("{id}.jpg"),
@@ -411,14 +411,14 @@ mod tests {
                 has_gps: false,
                 imported_at: 0,
             },
-        }
+        })
     }
 
     #[test]
     fn the_layout_finds_rows_photos_and_months_by_position_and_is_made_once_per_change() {
         // Five photos of June and two of May, three to a row: heading, 0..3, 3..5,
         // heading, 5..7.
-        let mut photos: Vec<PhotoInfo> = (0..5).map(|n| photo(n, "2024-06-10T10:00:00")).collect();
+        let mut photos: Vec<std::sync::Arc<PhotoInfo>> = (0..5).map(|n| photo(n, "2024-06-10T10:00:00")).collect();
         photos.extend((5..7).map(|n| photo(n, "2024-05-01T10:00:00")));
         let mut grid = GridView::default();
         grid.lay_out(1, &photos, 3, 100.0);

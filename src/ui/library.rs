@@ -3,7 +3,8 @@
 //! photo the keyboard is on). The grid, the details table, the viewer and the dialogs all
 //! work on this one state. Searching reads only the decrypted metadata already in memory.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::crypto::PhotoPassword;
 use crate::service::Unlock;
@@ -25,9 +26,10 @@ pub(super) enum Show {
 #[derive(Default)]
 pub(super) struct Library {
     /// Every photo of the account, newest first.
-    pub(super) all: Vec<PhotoInfo>,
-    /// The photos shown: those of `all` that the search and the filter let through.
-    pub(super) photos: Vec<PhotoInfo>,
+    pub(super) all: Vec<Arc<PhotoInfo>>,
+    /// The photos shown: those of `all` that the search and the filter let through (the
+    /// same records, not copies: a hundred thousand photos' metadata is held once).
+    pub(super) photos: Vec<Arc<PhotoInfo>>,
     /// The search text: every word must be in the name, the camera or the date.
     pub(super) query: String,
     /// The lock filter.
@@ -63,7 +65,7 @@ impl Library {
     /// The list arrived (again): the selection keeps the photos still there, the cursor
     /// stays on its photo.
     pub(super) fn listed(&mut self, photos: Vec<PhotoInfo>) {
-        self.all = photos;
+        self.all = photos.into_iter().map(Arc::new).collect();
         self.listed = true;
         self.refilter();
     }
@@ -74,7 +76,8 @@ impl Library {
             self.unlocked.remove(id);
         }
         let at = self.cursor;
-        self.all.retain(|p| !ids.contains(&p.id));
+        let gone: HashSet<&PhotoId> = ids.iter().collect();
+        self.all.retain(|p| !gone.contains(&p.id));
         self.refilter();
         // The cursor on a deleted photo moves to the one that took its place.
         if self.cursor.is_none() && !self.photos.is_empty() {
@@ -87,7 +90,7 @@ impl Library {
     pub(super) fn refilter(&mut self) {
         let on = self.cursor.and_then(|i| self.photos.get(i)).map(|p| p.id);
         let terms: Vec<String> = self.query.split_whitespace().map(str::to_lowercase).collect();
-        let shown: Vec<PhotoInfo> = self
+        let shown: Vec<Arc<PhotoInfo>> = self
             .all
             .iter()
             .filter(|p| match self.show {
