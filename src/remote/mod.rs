@@ -107,6 +107,10 @@ pub enum RemoteError {
         /// What failed.
         reason: String,
     },
+    /// The server stopped answering in the middle of a request (not sent again: each try
+    /// would wait as long).
+    #[error("the storage server {0} stopped answering; check the network connection and try again")]
+    TimedOut(String),
     /// The keys were refused.
     #[error(
         "the storage server refused the access key or secret key ({0}); check both, and that the key may use this bucket"
@@ -132,7 +136,8 @@ pub enum RemoteError {
 
 impl RemoteError {
     /// Whether the same request may well succeed if sent again: the connection failed, or
-    /// the server had a fault or asked to slow down.
+    /// the server had a fault or asked to slow down. A timeout is not: three more would
+    /// hold a backup for minutes.
     fn is_passing(&self) -> bool {
         match self {
             RemoteError::Unreachable { .. } => true,
@@ -223,6 +228,9 @@ impl Remote {
     }
 
     fn unreachable(&self, e: &ureq::Error) -> RemoteError {
+        if let ureq::Error::Timeout(_) = e {
+            return RemoteError::TimedOut(self.endpoint.clone());
+        }
         RemoteError::Unreachable { endpoint: self.endpoint.clone(), reason: e.to_string() }
     }
 
