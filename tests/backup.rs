@@ -29,6 +29,18 @@ fn ids(env: &Env, user: &str) -> Vec<String> {
     ids
 }
 
+/// A PNG of noise larger than one part (over 17 MiB): it goes up in a multipart upload.
+fn big_png() -> Vec<u8> {
+    let noise = image::RgbImage::from_fn(2600, 2500, |x, y| {
+        let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).rotate_left(x % 13) as u8;
+        image::Rgb([v, v.wrapping_mul(7), v.wrapping_add(y as u8)])
+    });
+    let mut big = Vec::new();
+    noise.write_to(&mut std::io::Cursor::new(&mut big), image::ImageFormat::Png).unwrap();
+    assert!(big.len() > 17 * 1024 * 1024, "{} bytes", big.len());
+    big
+}
+
 #[test]
 fn a_backup_restored_into_a_new_vault_opens_with_the_old_emails_byte_for_byte() {
     let s3 = S3::start();
@@ -41,14 +53,7 @@ fn a_backup_restored_into_a_new_vault_opens_with_the_old_emails_byte_for_byte() 
         write(&src, "family.gif", &gif(64, 48, 3)),
     ];
     // Larger than one part: it goes up in a multipart upload.
-    let noise = image::RgbImage::from_fn(2600, 2500, |x, y| {
-        let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)).rotate_left(x % 13) as u8;
-        image::Rgb([v, v.wrapping_mul(7), v.wrapping_add(y as u8)])
-    });
-    let mut big = Vec::new();
-    noise.write_to(&mut std::io::Cursor::new(&mut big), image::ImageFormat::Png).unwrap();
-    assert!(big.len() > 17 * 1024 * 1024, "{} bytes", big.len());
-    originals.push(write(&src, "big.png", &big));
+    originals.push(write(&src, "big.png", &big_png()));
     let (_, imported) = a.import("alice", &[&src]);
     assert_eq!(imported.len(), 4);
 
@@ -259,17 +264,20 @@ fn a_busy_server_is_asked_again_and_a_full_one_is_said_plainly() {
     for i in 0..3 {
         write(&src, &format!("{i}.jpg"), &jpeg(200, 100, 20 + i));
     }
+    // One photo large enough for a multipart upload.
+    write(&src, "big.png", &big_png());
     a.import("alice", &[&src]);
     let before = ids(&a, "alice");
 
-    // Every request is first refused with 503 SlowDown: each is sent again, and the
-    // backup and its restore go through.
+    // Every request is first refused with 503 SlowDown (a multipart upload's completion
+    // is done, and its answer lost): each is sent again, and the backup and its restore
+    // go through.
     let busy = S3::start_with(&["--flaky"]);
     let out = ok(&a, &busy.args("backup", "alice", "s3://photos/busy"), &[SECRET]);
-    assert!(out.contains("3 sent"), "{out}");
+    assert!(out.contains("4 sent"), "{out}");
     let b = Env::new();
     let out = ok(&b, &busy.args("restore", "alice", "s3://photos/busy"), &[SECRET]);
-    assert!(out.contains("restored alice with 3 photos"), "{out}");
+    assert!(out.contains("restored alice with 4 photos"), "{out}");
 
     // Past the account's cap, uploads are refused with a 403, as B2 does: that is said to
     // be a full storage, not a wrong key, and nothing here changes.
@@ -285,7 +293,7 @@ fn a_busy_server_is_asked_again_and_a_full_one_is_said_plainly() {
     // The location of the failed backup was not kept: the saved one is still the busy
     // server's, and a backup there has nothing to send.
     let out = a.ok(&["backup", "--user", "alice"], &[]);
-    assert!(out.contains("0 sent") && out.contains("3 already there"), "{out}");
+    assert!(out.contains("0 sent") && out.contains("4 already there"), "{out}");
 }
 
 #[test]

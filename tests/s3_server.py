@@ -4,7 +4,9 @@ HTTP) on 127.0.0.1, on a free port, with the buckets named on the command line. 
 
 Two ways a provider's server fails, in front of moto, for the error tests:
     --flaky        every request is first answered 503 SlowDown (as S3 and B2 do when
-                   busy); the same request sent again is served.
+                   busy); the same request sent again is served. The completion of a
+                   multipart upload is carried out the first time, and only its answer
+                   lost (the 503 comes instead).
     --cap BYTES    uploads are refused once the bucket holds BYTES, as Backblaze B2 refuses
                    them past an account's storage cap: 403 AccessDenied, "Cannot upload
                    files, storage cap exceeded."
@@ -52,7 +54,11 @@ class Faults:
                 self.stored += length
         if refusal:
             status, headers, body = refusal
-            environ["wsgi.input"].read(length)
+            if method == "POST" and "uploadId=" in query and refusal[0].startswith("503"):
+                # Done, but the answer is lost on the way back.
+                b"".join(self.app(environ, lambda *_: None))
+            else:
+                environ["wsgi.input"].read(length)
             start_response(status, headers + [("Content-Length", str(len(body)))])
             return [body]
         return self.app(environ, start_response)

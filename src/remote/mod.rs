@@ -135,12 +135,10 @@ pub enum RemoteError {
 }
 
 impl RemoteError {
-    /// Whether the same request may well succeed if sent again: the connection failed, or
-    /// the server had a fault or asked to slow down. A timeout is not: three more would
-    /// hold a backup for minutes.
+    /// Whether the server's refusal may pass if the request is sent again: it had a fault
+    /// or asked to slow down.
     fn is_passing(&self) -> bool {
         match self {
-            RemoteError::Unreachable { .. } => true,
             RemoteError::Server { status, code, .. } => {
                 matches!(status, 500 | 502 | 503 | 504) || matches!(code.as_str(), "SlowDown" | "RequestTimeout")
             }
@@ -227,18 +225,32 @@ impl Remote {
         if self.prefix.is_empty() { name.to_string() } else { format!("{}/{name}", self.prefix) }
     }
 
-    fn unreachable(&self, e: &ureq::Error) -> RemoteError {
-        if let ureq::Error::Timeout(_) = e {
-            return RemoteError::TimedOut(self.endpoint.clone());
+    /// What a failed exchange means, and whether sending it again may well succeed (the
+    /// connection broke, or could not be made just then; not a name that does not resolve,
+    /// a certificate refused, or a timeout: each try would wait as long).
+    fn failed(&self, e: &ureq::Error) -> (RemoteError, bool) {
+        use ureq::Timeout;
+        let unreachable = || RemoteError::Unreachable { endpoint: self.endpoint.clone(), reason: e.to_string() };
+        match e {
+            ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => (unreachable(), true),
+            ureq::Error::Timeout(_) => (RemoteError::TimedOut(self.endpoint.clone()), false),
+            ureq::Error::BodyExceedsLimit(limit) => {
+                let message = format!("an answer larger than the {limit} bytes expected");
+                (RemoteError::Server { status: 200, code: "TooLarge".into(), message }, false)
+            }
+            ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Protocol(_) => (unreachable(), true),
+            _ => (unreachable(), false),
         }
-        RemoteError::Unreachable { endpoint: self.endpoint.clone(), reason: e.to_string() }
     }
 
     /// Sends a signed request; returns the status and the body of a success, or the error
     /// the server said. A request the server could not serve just then (busy, a passing
-    /// fault: 5xx, `SlowDown`) or whose connection failed is sent again, up to
-    /// [`ATTEMPTS`] times in all, waiting longer each time, as the providers ask of
-    /// clients. Every request here can be repeated: the same object, the same bytes.
+    /// fault: 5xx, `SlowDown`) or whose connection broke is sent again, up to [`ATTEMPTS`]
+    /// times in all, waiting longer each time, as the providers ask of clients. Each
+    /// request here can be repeated: the same object, the same bytes; the two exceptions
+    /// are handled where they are made (a repeated start of a multipart upload leaves an
+    /// empty one behind, which costs nothing; a repeated completion may find the upload
+    /// completed by the first, see [`Remote::put`]).
     fn send(
         &self,
         method: &str,
@@ -250,36 +262,41 @@ impl Remote {
         let mut attempt = 1;
         loop {
             match self.send_once(method, &url, body, limit) {
-                Err(e) if attempt < ATTEMPTS && e.is_passing() => {
+                Ok(answer) => return Ok(answer),
+                Err((_, true)) if attempt < ATTEMPTS => {
                     std::thread::sleep(wait);
                     wait *= 2;
                     attempt += 1;
                 }
-                result => return result,
+                Err((e, _)) => return Err(e),
             }
         }
     }
 
+    /// One exchange; a failure comes with whether it may pass ([`Remote::send`]).
     fn send_once(
         &self,
         method: &str,
         url: &Url,
         body: Option<&[u8]>,
         limit: u64,
-    ) -> Result<(u16, ureq::http::HeaderMap, Vec<u8>), RemoteError> {
+    ) -> Result<(u16, ureq::http::HeaderMap, Vec<u8>), (RemoteError, bool)> {
+        let bad = |e: ureq::http::Error| (RemoteError::BadAddress(e.to_string()), false);
         let request = ureq::http::Request::builder().method(method).uri(url.as_str());
         let response = match body {
-            Some(bytes) => self.agent.run(request.body(bytes).map_err(|e| RemoteError::BadAddress(e.to_string()))?),
-            None => self.agent.run(request.body(()).map_err(|e| RemoteError::BadAddress(e.to_string()))?),
+            Some(bytes) => self.agent.run(request.body(bytes).map_err(bad)?),
+            None => self.agent.run(request.body(()).map_err(bad)?),
         };
-        let mut response = response.map_err(|e| self.unreachable(&e))?;
+        let mut response = response.map_err(|e| self.failed(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| self.unreachable(&e))?;
+        let body = response.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| self.failed(&e))?;
         if (200..300).contains(&status) {
             return Ok((status, headers, body));
         }
-        Err(self.refusal(status, &body))
+        let refusal = self.refusal(status, &body);
+        let passing = refusal.is_passing();
+        Err((refusal, passing))
     }
 
     /// The S3 error document of a refusal, made into a [`RemoteError`].
@@ -295,10 +312,12 @@ impl Remote {
         let message = tag("Message").unwrap_or_else(|| format!("HTTP {status}"));
         // Some providers refuse an upload over the account's cap as a plain 403 (Backblaze
         // B2: AccessDenied, "storage cap exceeded"): the message tells it from a bad key.
+        // (B2's download and transaction caps say "cap exceeded" too, but not "storage".)
         let lower = message.to_lowercase();
-        let full = ["cap exceeded", "quota", "storage full", "storage is full", "insufficient storage"]
-            .iter()
-            .any(|words| lower.contains(words));
+        let full =
+            ["storage cap exceeded", "quota exceeded", "storage full", "storage is full", "insufficient storage"]
+                .iter()
+                .any(|words| lower.contains(words));
         match (status, code.as_str()) {
             (_, "NoSuchBucket") => RemoteError::NoBucket(self.bucket.name().to_string()),
             (401 | 403 | 507, _) if full => RemoteError::Full(message),
@@ -391,7 +410,33 @@ impl Remote {
         );
         let url = complete.sign(SIGNED_FOR);
         let body = Zeroizing::new(complete.body());
-        self.send("POST", url, Some(body.as_bytes()), 1024 * 1024).map(|_| ())
+        match self.send("POST", url, Some(body.as_bytes()), 1024 * 1024) {
+            // S3 may answer 200 and then report that completing failed in the body.
+            Ok((status, _, answer)) if String::from_utf8_lossy(&answer).contains("<Error>") => {
+                Err(self.refusal(status, &answer))
+            }
+            Ok(_) => Ok(()),
+            // Sent again after an answer was lost, the completion finds the upload gone: the
+            // first one completed it if the object is there at its size.
+            Err(RemoteError::Server { code, .. })
+                if code == "NoSuchUpload" && self.size(&key)? == Some(bytes.len() as u64) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The size of the object with the full key `key`, or `None` if there is none.
+    fn size(&self, key: &str) -> Result<Option<u64>, RemoteError> {
+        let url = self.bucket.head_object(Some(&self.credentials), key).sign(SIGNED_FOR);
+        match self.send("HEAD", url, None, 0) {
+            Ok((_, headers, _)) => {
+                Ok(headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()))
+            }
+            Err(RemoteError::Server { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Removes the object `name` (no error if it was not there).
