@@ -139,18 +139,17 @@ pub fn backup_and_remember(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(PullReport, BackupReport), BackupError> {
     let remote = Remote::new(location)?;
-    // The bucket's snapshot and this vault's list are read once, for the pull and the
-    // backup both: a pull changes neither the bucket nor the photos that were here.
+    // The bucket's snapshot is read once, for the pull and the backup both (a pull does
+    // not change the bucket); the photos here are listed again after a pull, which brings
+    // some, and during which the user may import or delete.
     let listed = remote_photos(session, &remote)?;
-    let (photos, unreadable) = session.list()?;
-    let mut local: Vec<PhotoId> = photos.iter().map(|p| p.id).collect();
-    let pulled = if how.pull {
-        let (report, brought) = pull(session, &remote, &listed, &local, cancel, progress)?;
-        local.extend(brought);
-        report
-    } else {
-        PullReport::default()
+    let local = || -> Result<(Vec<PhotoId>, Vec<PhotoId>), BackupError> {
+        let (photos, unreadable) = session.list()?;
+        Ok((photos.iter().map(|p| p.id).collect(), unreadable))
     };
+    let pulled =
+        if how.pull { pull(session, &remote, &listed, &local()?.0, cancel, progress)? } else { PullReport::default() };
+    let (local, unreadable) = local()?;
     let report = backup(session, &remote, Known { listed, local, unreadable }, how.prune, cancel, progress)?;
     let mut profile = session.profile();
     profile.backup = Some(BackupSettings {
@@ -284,7 +283,7 @@ pub struct PullReport {
 
 /// Brings here the photos the account's backup lists (`listed`) and this vault does not
 /// have (`local`: imported on another computer), each checked, except those deleted here.
-/// Nothing here is removed. Returns what it did and the photos it brought.
+/// Nothing here is removed.
 fn pull(
     session: &Session,
     remote: &Remote,
@@ -292,7 +291,7 @@ fn pull(
     local: &[PhotoId],
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
-) -> Result<(PullReport, Vec<PhotoId>), BackupError> {
+) -> Result<PullReport, BackupError> {
     let here: HashSet<&PhotoId> = local.iter().collect();
     let deleted = session.deleted_photos()?;
     let todo: Vec<(PhotoId, ObjectNames)> = listed
@@ -300,7 +299,7 @@ fn pull(
         .filter(|id| !here.contains(id) && !deleted.contains(id))
         .map(|&id| (id, session.backup_object_names(id)))
         .collect();
-    let (mut report, mut brought) = (PullReport::default(), Vec::new());
+    let mut report = PullReport::default();
     transfer(
         "pull",
         &todo,
@@ -310,17 +309,14 @@ fn pull(
         |i, photo| {
             match photo.map(|p| session.adopt(&p)) {
                 None => report.lost.push(todo[i].0),
-                Some(Ok(_)) => {
-                    report.pulled += 1;
-                    brought.push(todo[i].0);
-                }
+                Some(Ok(_)) => report.pulled += 1,
                 Some(Err(RestoreError::PhotoIdTaken(id))) => report.clashes.push(id),
                 Some(Err(e)) => return Err(e.into()),
             }
             Ok(())
         },
     )?;
-    Ok((report, brought))
+    Ok(report)
 }
 
 /// Sends or fetches `items` several at a time: `work` on the workers (the bytes it moved,
