@@ -8,6 +8,7 @@ use crate::vault::{PhotoId, PhotoInfo};
 
 use super::action::Action;
 use super::chooser::Chooser;
+use super::library::Library;
 
 /// The dialog on top of the gallery, if any.
 pub(super) enum Dialog {
@@ -68,10 +69,10 @@ pub(super) fn candidates(
 
 impl Dialog {
     /// Draws the dialog.
-    pub(super) fn ui(&mut self, ctx: &egui::Context, photos: &[std::sync::Arc<PhotoInfo>], actions: &mut Vec<Action>) {
+    pub(super) fn ui(&mut self, ctx: &egui::Context, library: &Library, actions: &mut Vec<Action>) {
         let modal = egui::Modal::new(egui::Id::unique("gallery-dialog")).show(ctx, |ui| match self {
-            Dialog::Unlock(d) => unlock_ui(d, ui, photos, actions),
-            Dialog::ConfirmDelete(ids) => delete_ui(ids, ui, photos, actions),
+            Dialog::Unlock(d) => unlock_ui(d, ui, library, actions),
+            Dialog::ConfirmDelete(ids) => delete_ui(ids, ui, library, actions),
             Dialog::Chooser(chooser) => chooser.ui(ui, actions),
         });
         if modal.should_close() {
@@ -80,9 +81,9 @@ impl Dialog {
     }
 }
 
-fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[std::sync::Arc<PhotoInfo>], actions: &mut Vec<Action>) {
+fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, library: &Library, actions: &mut Vec<Action>) {
     ui.set_width(460.0);
-    let name = d.then_open.and_then(|id| photos.iter().find(|p| p.id == id)).map(|p| p.meta.name.as_str());
+    let name = d.then_open.and_then(|id| library.index_of(id)).map(|i| library.photos[i].meta.name.as_str());
     match name {
         Some(name) => ui.heading(format!("🔒 Unlock {name}")),
         None => ui.heading("🔑 Unlock photos"),
@@ -136,11 +137,13 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, photos: &[std::sync::Arc<P
     });
 }
 
-fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, photos: &[std::sync::Arc<PhotoInfo>], actions: &mut Vec<Action>) {
+fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, library: &Library, actions: &mut Vec<Action>) {
     ui.set_width(400.0);
     ui.heading(format!("Delete {}?", super::wording::photos(ids.len())));
-    let names: Vec<&str> =
-        photos.iter().filter(|p| ids.contains(&p.id)).take(5).map(|p| p.meta.name.as_str()).collect();
+    // The first five in the order shown.
+    let mut shown: Vec<usize> = ids.iter().filter_map(|id| library.index_of(*id)).collect();
+    shown.sort_unstable();
+    let names: Vec<&str> = shown.iter().take(5).map(|&i| library.photos[i].meta.name.as_str()).collect();
     ui.label(names.join(", ") + if ids.len() > 5 { ", …" } else { "" });
     ui.label("Their encrypted data is removed from the vault. This cannot be undone.");
     ui.add_space(8.0);

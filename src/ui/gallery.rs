@@ -339,7 +339,7 @@ impl GalleryScreen {
         }
         self.thumbnails.forget_undrawn();
         if let Some(dialog) = self.dialog.as_mut() {
-            dialog.ui(ui.ctx(), &self.library.photos, &mut actions);
+            dialog.ui(ui.ctx(), &self.library, &mut actions);
         }
         if let Some(settings) = self.settings.as_mut()
             && !settings.ui(ui.ctx(), bars_bottom, &self.account, jobs, prefs, &mut self.backup)
