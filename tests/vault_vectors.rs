@@ -27,6 +27,7 @@ const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks"
 const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
 const PRIVATE_THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("private_thumbnails");
 const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
+const LIST_INDEX: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("list_index");
 
 /// FORMAT.md: `CHUNK = 65,456` bytes of plaintext; 16 chunks to a full segment.
 const CHUNK: usize = 65_456;
@@ -102,6 +103,7 @@ fn check_types(v: &Value) {
         ("thumbnails", "u64", "&[u8]"),
         ("private_thumbnails", "u64", "&[u8]"),
         ("content_hashes", "(u64, &[u8; 32])", "u64"),
+        ("list_index", "(u64, u32)", "&[u8]"),
     ];
     for (name, table) in v["tables"].as_object().unwrap() {
         let (_, k, val) = expected.iter().find(|(n, _, _)| n == name).unwrap_or_else(|| panic!("unknown table {name}"));
@@ -208,6 +210,11 @@ fn write_vault(path: &Path, v: &Value) {
     }
     for r in rows("photos") {
         txn.open_table(PHOTOS).unwrap().insert(pair(&r["key"]), hex(&r["value"]).as_slice()).unwrap();
+    }
+    for r in rows("list_index") {
+        let (account, segment) = pair(&r["key"]);
+        let key = (account, u32::try_from(segment).unwrap());
+        txn.open_table(LIST_INDEX).unwrap().insert(key, hex(&r["value"]).as_slice()).unwrap();
     }
     for r in rows("chunks") {
         let (id, s) = pair(&r["key"]);
@@ -545,6 +552,21 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     assert!(out.contains("duplicate"), "importing B's file again: {out}");
     let listed: Value = serde_json::from_str(&cli(&path, &config, alice, &["list", "--json"])).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 3, "B imported a second time: {listed}");
+
+    // The lists above took alice's photos from the generator's list index, which opened
+    // and was complete: the program left it as it was. Bob had none: his first list wrote
+    // one segment.
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(LIST_INDEX).unwrap();
+        let stored: Vec<((u64, u32), Vec<u8>)> =
+            table.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect();
+        let written: Vec<_> = v["tables"]["list_index"]["rows"].as_array().unwrap().iter().collect();
+        assert_eq!(written.len(), 1);
+        assert_eq!(stored[0], ((1, 0), hex(&written[0]["value"])), "alice's list index");
+        assert_eq!(stored.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [(1, 0), (2, 0)]);
+    }
 
     // The program writes to the Python-made vault: it deletes photo B (alone in its
     // bucket). Every row of B goes, and the manifest moves on by FORMAT.md's rules: the

@@ -44,8 +44,8 @@ pub(super) fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<S
 
 /// Says on stderr what the login found: a vault older than, or forked from, the copy last
 /// opened here. The command goes on (the photos that are there are the account's own);
-/// `verify` fails. (Photos removed or put back are found by `list`, see
-/// [`warn_of_photo_changes`].)
+/// `verify` fails. (Photos removed or put back are found by `verify`, and by `list` when
+/// its index lacks them, see [`warn_of_photo_changes`].)
 fn warn_of_changes(session: Session) -> Session {
     if let Some(rollback) = session.rollback() {
         eprintln!(

@@ -49,6 +49,9 @@ pub enum Event {
     Recovered(Result<Account, RecoverError>),
     /// The account's photos, newest first.
     Listed(Result<Vec<PhotoInfo>, StorageError>),
+    /// Every record of the account was read and compared with its manifest, after the
+    /// first list of a session: what differs is in the session's manifest problems.
+    RecordsChecked(Result<(), StorageError>),
     /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
     Thumbnail(PhotoId, u32, Result<image::RgbaImage, NoThumbnail>),
     /// Passwords checked: the ones that opened their photo, and why others did not.
@@ -481,6 +484,22 @@ impl Jobs {
             let session = account.session();
             let result = session.list().map(|(photos, _damaged)| photos);
             ev.send(Event::Listed(result));
+        });
+    }
+
+    /// Lists the account's photos (from its index: quick), then reads every record to
+    /// compare them with the manifest, as the list without an index did: a record removed
+    /// or put back in the file behind the account's back is found after the first screen,
+    /// not before it.
+    pub fn list_and_check(&self, account: Account) {
+        self.spawn("list", move |ev| {
+            let session = account.session();
+            let listed = session.list();
+            let ok = listed.is_ok();
+            ev.send(Event::Listed(listed.map(|(photos, _damaged)| photos)));
+            if ok {
+                ev.send(Event::RecordsChecked(session.check_records().map(drop)));
+            }
         });
     }
 

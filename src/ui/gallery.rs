@@ -52,7 +52,7 @@ const STATUS_SECONDS: f64 = 8.0;
 impl GalleryScreen {
     /// The gallery of a fresh session; starts listing its photos.
     pub(super) fn new(account: Account, jobs: &Jobs) -> GalleryScreen {
-        jobs.list(account.clone());
+        jobs.list_and_check(account.clone());
         GalleryScreen {
             backup: BackupState::new(&account),
             thumbnails: Thumbnails::new(account.clone(), jobs),
@@ -79,13 +79,14 @@ impl GalleryScreen {
         self.viewer.as_ref().is_some_and(Viewer::has_picture)
     }
 
-    /// Applies a worker's result.
+    /// Applies a worker's result. A settings error is said in the settings window when it
+    /// is open, else in the status line; what the check of every record found shows in the
+    /// notices, read from the session.
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs, prefs: &Prefs) {
         match event {
             Event::Listed(Ok(photos)) => self.library.listed(photos),
-            Event::Listed(Err(e)) => self.say((e.to_string(), true)),
+            Event::Listed(Err(e)) | Event::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => {
-                // Said in the settings window when it is open, else in the status line.
                 let message = e.to_string();
                 match self.settings.as_mut() {
                     Some(s) => s.failed(&message),
@@ -174,11 +175,10 @@ impl GalleryScreen {
             Event::BackedUp(result) => {
                 let (said, pulled) = self.backup.finished(result, &self.account);
                 self.say(said);
-                if pulled {
-                    jobs.list(self.account.clone());
-                }
+                pulled.then(|| jobs.list(self.account.clone()));
             }
-            Event::VaultRepair(_)
+            Event::RecordsChecked(Ok(()))
+            | Event::VaultRepair(_)
             | Event::Restored(_)
             | Event::Tidied(..)
             | Event::VaultOpened(_)

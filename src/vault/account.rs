@@ -301,16 +301,28 @@ impl Session {
 
     /// What the account's manifest says that the vault file does not match: a photo whose
     /// records were removed, or one that was deleted and put back. Found by
-    /// [`Session::list`], which reads every record anyway (the login reads only the
-    /// manifest's head, so that opening one photo of a million stays quick); empty before
-    /// the first list and for an untouched vault. `verify` checks again.
+    /// [`Session::check_records`], which reads every record (the app runs it after the
+    /// first screen), and in part by [`Session::list`], which reads only the records its
+    /// index lacks (the login reads only the manifest's head, so that opening one photo of
+    /// a million stays quick); empty before then and for an untouched vault. `verify`
+    /// checks again.
     pub fn manifest_problems(&self) -> Vec<ManifestProblem> {
         self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
-    /// Records what a list found.
+    /// Records what a check of every record found.
     pub(crate) fn found_problems(&self, problems: Vec<ManifestProblem>) {
         *self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = problems;
+    }
+
+    /// Adds what a list found to what is known.
+    pub(crate) fn also_found(&self, problems: Vec<ManifestProblem>) {
+        let mut known = self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for problem in problems {
+            if !known.contains(&problem) {
+                known.push(problem);
+            }
+        }
     }
 
     /// Set when this vault is older than one this computer has opened (a replaced file).

@@ -276,6 +276,7 @@ fn create_tables(db: &Database) -> Result<[u8; 16], StorageError> {
     txn.open_table(schema::DELETED_PHOTOS)?;
     txn.open_table(schema::MANIFESTS)?;
     txn.open_table(schema::MANIFEST_BUCKETS)?;
+    txn.open_table(schema::LIST_INDEX)?;
     txn.commit()?;
     Ok(id)
 }

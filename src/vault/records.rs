@@ -208,6 +208,7 @@ pub(crate) fn decode_every_record(bytes: &[u8]) {
     let _ = decode::<PhotoRecord>(bytes);
     let _ = decode::<PhotoHeader>(bytes);
     let _ = decode::<PhotoMeta>(bytes);
+    let _ = decode::<Vec<(u64, PhotoMeta)>>(bytes);
     let _ = decode::<ManifestHead>(bytes);
     let _ = decode::<Vec<u64>>(bytes);
 }

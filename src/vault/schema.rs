@@ -26,6 +26,10 @@ pub(crate) const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableD
 /// back.
 pub(crate) const DELETED_PHOTOS: TableDefinition<(u64, u64), i64> = TableDefinition::new("deleted_photos");
 
+/// (account id, segment number) → a sealed segment of the list index: up to 4,096 photos'
+/// ids and metadata again, so that a list reads a few values instead of every record. A
+/// cache: the manifest and the records stay the authority (see `photos/index.rs`).
+pub(crate) const LIST_INDEX: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("list_index");
 /// Account id → the sealed `ManifestHead`.
 pub(crate) const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("manifests");
 /// (account id, bucket = photo id mod 256) → the sealed, sorted ids of that bucket.

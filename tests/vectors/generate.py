@@ -287,7 +287,7 @@ class VaultWriter:
         self.row("accounts", account, record)
         self.row("usernames", username.lower(), account)
         acc = {"id": account, "m": m, "kp": kp, "xr": xr, "record": record, "counter": 1, "buckets": {},
-               "bucket_versions": [0] * 256, "photos": []}
+               "bucket_versions": [0] * 256, "photos": [], "index": []}
         self.accounts[account] = acc
         self.out_accounts.append({
             "id": account, "username": username, "login_password": password, "email": email,
@@ -368,6 +368,7 @@ class VaultWriter:
         acc["buckets"].setdefault(b, []).append(photo_id)
         acc["bucket_versions"][b] = acc["counter"]
         acc["photos"].append(photo_id)
+        acc["index"].append((photo_id, meta_pc))
         out["photos"].append({
             "id": photo_id, "id_text": photo_id_text(photo_id), "password": display_password(pw),
             "password_canonical": pw, "photo_key": kf.hex(), "nonce_prefix": prefix.hex(),
@@ -384,8 +385,16 @@ class VaultWriter:
             "content_hash": content_hash.hex(), "ciphertext_mac": ciphertext_mac.hex(),
             "header_postcard": header.hex(), "meta_postcard": meta_pc.hex()})
 
-    def finish(self):
-        """Writes each account's manifest head and bucket rows as of its last write."""
+    def finish(self, indexed=()):
+        """Writes each account's manifest head and bucket rows as of its last write, and
+        for the accounts `indexed` a list index of one segment (FORMAT.md, "The list
+        index"); the others have none, which the program writes at their first list."""
+        for account in indexed:
+            acc = self.accounts[account]
+            entries = pc_vec(acc["index"], lambda e: varint(e[0]) + e[1])
+            aad = b"secure-photo-gallery v2 list index" + self.vault_id + be64(account) + be32(0)
+            self.row("list_index", [account, 0],
+                     seal_padded(subkey(acc["m"], "metadata"), aad, entries, f"list index {account} 0"))
         for account, acc in self.accounts.items():
             km = subkey(acc["m"], "manifest")
             for b, ids in sorted(acc["buckets"].items()):
@@ -421,6 +430,7 @@ TABLES = {
     "thumbnails": ("u64", "&[u8]"),
     "private_thumbnails": ("u64", "&[u8]"),
     "content_hashes": ("(u64, &[u8; 32])", "u64"),
+    "list_index": ("(u64, u32)", "&[u8]"),
 }
 
 
@@ -451,7 +461,8 @@ def make_vault():
         "name": "D.tif", "mime": "image/tiff", "width": 1, "height": 1, "orientation": 1,
         "taken_at": None, "camera": None, "has_gps": False, "imported_at": 1_718_447_401},
         TINY_JPEG, placeholder=b"blurred placeholder of D", inline_chunks=False)
-    w.finish()
+    # alice's list index holds A, B and D; bob has none.
+    w.finish(indexed=[1])
 
     def row_json(table, k, v):
         if table == "chunks" and (table, *k) in w.by_digest:

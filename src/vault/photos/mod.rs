@@ -20,6 +20,7 @@ use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, 
 use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};
 use super::{PhotoId, Session};
 
+mod index;
 mod previews;
 mod read;
 mod verify;

@@ -53,7 +53,42 @@ impl Session {
 
     /// Every photo of the account, newest first (by date taken, else import time).
     /// Records that cannot be read are returned apart, by ID, for the caller to report.
+    ///
+    /// The photos the manifest lists, with their metadata from the list index where it
+    /// has them (a few large values instead of every record: see `index.rs`), and from
+    /// their records where it does not; the index is then brought up to date. Without an
+    /// index (the first list) every record is read, as [`Session::check_records`] does,
+    /// and the index is written. A record removed from the file or put back after a
+    /// delete is found here only if the index does not have the photo: `verify` and
+    /// [`Session::check_records`] read every record.
     pub fn list(&self) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let listed = self.manifest_ids(&txn)?;
+            let index = self.read_index(&txn)?;
+            if index.is_empty() && !listed.is_empty() {
+                drop(txn);
+                return self.check_records();
+            }
+            let (mut photos, damaged, problems, rewrite) = self.list_with_index(&txn, &listed, index)?;
+            drop(txn);
+            if !problems.is_empty() {
+                self.also_found(problems);
+            }
+            sort_newest_first(&mut photos);
+            if let Some(rewrite) = rewrite {
+                // Only a cache: a list that cannot write it (a full disk) still lists.
+                let _ = self.rewrite_index(rewrite, &photos);
+            }
+            Ok((photos, damaged))
+        })
+    }
+
+    /// Every photo of the account, from every record (the list without the index), newest
+    /// first; the records that cannot be read apart. Compares the records with the
+    /// manifest ([`Session::manifest_problems`]): a photo the manifest does not list is
+    /// not the account's and is left out. Writes the index if the account has none.
+    pub fn check_records(&self) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let table = txn.open_table(PHOTOS)?;
@@ -68,13 +103,17 @@ impl Session {
                     Err(_) => damaged.push(PhotoId(id)),
                 }
             }
-            // Every record was read: compare their ids with the manifest's.
-            self.found_problems(compare(&self.manifest_ids(&txn)?, &stored));
-            photos.sort_by(|a, b| {
-                (b.meta.sort_time().cmp(&a.meta.sort_time()))
-                    .then_with(|| a.meta.name.cmp(&b.meta.name))
-                    .then(a.id.cmp(&b.id))
-            });
+            let listed = self.manifest_ids(&txn)?;
+            self.found_problems(compare(&listed, &stored));
+            photos.retain(|p| listed.contains(&p.id.0));
+            let index = self.read_index(&txn)?;
+            drop(txn);
+            sort_newest_first(&mut photos);
+            if index.is_empty() {
+                let ids = photos.iter().map(|p| p.id.0).collect();
+                // Only a cache, as in `list`.
+                let _ = self.rewrite_index(index::Rewrite::all(ids), &photos);
+            }
             Ok((photos, damaged))
         })
     }
@@ -231,4 +270,11 @@ impl Session {
             None => Err(PhotoError::NotFound(id)),
         }
     }
+}
+
+/// Newest first: by date taken (else import time), then name, then ID.
+fn sort_newest_first(photos: &mut [PhotoInfo]) {
+    photos.sort_by(|a, b| {
+        (b.meta.sort_time().cmp(&a.meta.sort_time())).then_with(|| a.meta.name.cmp(&b.meta.name)).then(a.id.cmp(&b.id))
+    });
 }

@@ -1,0 +1,317 @@
+//! The list index: every photo's metadata of an account again, sealed in a few large
+//! values ("segments" of up to 4,096 photos), so that a list reads about one value per
+//! 4,096 photos instead of every record, scattered through the file among the photos'
+//! data. At a million photos that is the difference between reading most of a 10 GB file
+//! after a reboot and reading 250 values.
+//!
+//! The index is a cache, never the authority: the manifest says which photos the account
+//! holds, and each photo's record what it is. A list takes from the index only the photos
+//! the manifest lists; a photo the index lacks (imported since, or its segment damaged)
+//! is read from its record, a photo the index has and the manifest does not (deleted
+//! since) is left out; then the segments that changed are written again. An entry's
+//! metadata is the record's, which never changes after the import, so an older segment
+//! put back in the file says nothing that is not true. Removing the index costs one slow
+//! list, which writes it again.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::super::schema::LIST_INDEX;
+use super::*;
+
+/// Photos in a full segment (8 in the unit tests, so that a few photos make several).
+pub(crate) const SEGMENT_PHOTOS: usize = if cfg!(test) { 8 } else { 4096 };
+
+/// A segment with fewer photos than this is merged with others when the index is written
+/// again, so that many small imports do not leave many small segments.
+const SMALL_SEGMENT: usize = SEGMENT_PHOTOS / 4;
+
+/// The associated data of segment `segment` of `account` in vault `vault_id`.
+fn segment_aad(vault_id: &[u8; 16], account: u64, segment: u32) -> Vec<u8> {
+    [b"secure-photo-gallery v2 list index".as_slice(), vault_id, &account.to_be_bytes(), &segment.to_be_bytes()]
+        .concat()
+}
+
+/// The index of an account as read.
+#[derive(Default)]
+pub(super) struct Index {
+    /// Each segment that opened, with the IDs it holds.
+    segments: BTreeMap<u32, Vec<u64>>,
+    /// Segments that did not open or repeated an ID: written again.
+    broken: Vec<u32>,
+    /// Every entry of the segments that opened.
+    entries: HashMap<u64, PhotoMeta>,
+}
+
+impl Index {
+    /// Whether the account has no index yet.
+    pub(super) fn is_empty(&self) -> bool {
+        self.segments.is_empty() && self.broken.is_empty()
+    }
+
+    /// Every segment number, read or broken: the state a rewrite expects to find.
+    fn numbers(&self) -> Vec<u32> {
+        let mut all: Vec<u32> = self.segments.keys().chain(&self.broken).copied().collect();
+        all.sort_unstable();
+        all
+    }
+}
+
+/// How the index is to change after a list: segments to remove, photos to write into new
+/// segments.
+pub(super) struct Rewrite {
+    expected: Vec<u32>,
+    remove: Vec<u32>,
+    add: Vec<u64>,
+}
+
+impl Rewrite {
+    /// The first index of an account: the photos `ids`.
+    pub(super) fn all(ids: Vec<u64>) -> Rewrite {
+        Rewrite { expected: Vec::new(), remove: Vec::new(), add: ids }
+    }
+}
+
+impl Session {
+    /// Reads the account's index.
+    pub(super) fn read_index(&self, txn: &redb::ReadTransaction) -> Result<Index, StorageError> {
+        let table = match txn.open_table(LIST_INDEX) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Index::default()),
+            Err(e) => return Err(e.into()),
+        };
+        let key = derive_subkey(&self.master, Subkey::Metadata);
+        let mut index = Index::default();
+        for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
+            let (number, value) = row?;
+            let number = number.value().1;
+            let opened = open_padded(&key, &segment_aad(&self.vault.id, self.account_id, number), value.value())
+                .ok()
+                .map(Zeroizing::new)
+                .and_then(|plain| decode::<Vec<(u64, PhotoMeta)>>(&plain).ok());
+            let Some(entries) = opened.filter(|e| e.iter().all(|(id, _)| !index.entries.contains_key(id))) else {
+                index.broken.push(number);
+                continue;
+            };
+            index.segments.insert(number, entries.iter().map(|(id, _)| *id).collect());
+            index.entries.extend(entries);
+        }
+        Ok(index)
+    }
+
+    /// The photos the manifest lists, from the index where it has them and from their
+    /// records where it does not; and how the index is to change (`None` if it is up to
+    /// date). Also returns the records that could not be read and the listed photos whose
+    /// records are gone.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn list_with_index(
+        &self,
+        txn: &redb::ReadTransaction,
+        listed: &BTreeSet<u64>,
+        mut index: Index,
+    ) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>, Vec<ManifestProblem>, Option<Rewrite>), StorageError> {
+        let mut photos = Vec::with_capacity(listed.len());
+        let mut unindexed = Vec::new();
+        for &id in listed {
+            match index.entries.remove(&id) {
+                Some(meta) => photos.push(PhotoInfo { id: PhotoId(id), meta }),
+                None => unindexed.push(id),
+            }
+        }
+        // What is left was deleted since the index was written.
+        let deleted: HashSet<u64> = std::mem::take(&mut index.entries).into_keys().collect();
+        let (mut damaged, mut problems, mut added) = (Vec::new(), Vec::new(), Vec::new());
+        if !unindexed.is_empty() {
+            let table = txn.open_table(PHOTOS)?;
+            for id in unindexed {
+                match table.get((self.account_id, id))? {
+                    None => problems.push(ManifestProblem::Missing(PhotoId(id))),
+                    Some(value) => match self.open_record(id, value.value()) {
+                        Ok((_, meta)) => {
+                            photos.push(PhotoInfo { id: PhotoId(id), meta });
+                            added.push(id);
+                        }
+                        Err(_) => damaged.push(PhotoId(id)),
+                    },
+                }
+            }
+        }
+        if added.is_empty() && deleted.is_empty() && index.broken.is_empty() {
+            return Ok((photos, damaged, problems, None));
+        }
+        let expected = index.numbers();
+        let mut remove = index.broken;
+        for (&number, ids) in &index.segments {
+            if ids.len() < SMALL_SEGMENT || ids.iter().any(|id| deleted.contains(id)) {
+                remove.push(number);
+                added.extend(ids.iter().filter(|id| !deleted.contains(id)));
+            }
+        }
+        Ok((photos, damaged, problems, Some(Rewrite { expected, remove, add: added })))
+    }
+
+    /// Writes the index again as `rewrite` says, taking the metadata from `photos`. Does
+    /// nothing if the index changed since it was read (another list wrote it).
+    pub(super) fn rewrite_index(&self, rewrite: Rewrite, photos: &[PhotoInfo]) -> Result<(), StorageError> {
+        let add: HashSet<u64> = rewrite.add.into_iter().collect();
+        let entries: Vec<(u64, &PhotoMeta)> =
+            photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, &p.meta)).collect();
+        let key = derive_subkey(&self.master, Subkey::Metadata);
+        let txn = self.vault.begin_write()?;
+        {
+            let mut table = txn.open_table(LIST_INDEX)?;
+            let mut found = Vec::new();
+            for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
+                found.push(row?.0.value().1);
+            }
+            if found != rewrite.expected {
+                return Ok(());
+            }
+            for number in rewrite.remove {
+                table.remove((self.account_id, number))?;
+            }
+            let first = found.last().map_or(0, |last| last + 1);
+            for (next, chunk) in (first..).zip(entries.chunks(SEGMENT_PHOTOS)) {
+                let plain = Zeroizing::new(encode(&chunk));
+                let sealed = seal_padded(&key, &segment_aad(&self.vault.id, self.account_id, next), &plain);
+                table.insert((self.account_id, next), sealed.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{one_photo, store};
+    use super::*;
+    use crate::vault::records::Previews;
+    use redb::ReadableDatabase;
+
+    /// A small distinct JPEG.
+    fn jpeg(n: u8) -> Vec<u8> {
+        let picture = image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([n, x as u8, y as u8]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
+        bytes
+    }
+
+    /// A vault with `count` photos, listed once (so that it has an index).
+    fn photos(count: u8) -> (tempfile::TempDir, Session, Vec<PhotoId>) {
+        let (dir, session, first, _, _) = one_photo(Previews::Sharp);
+        let mut ids = vec![first];
+        for n in 1..count {
+            let bytes = jpeg(n);
+            ids.push(store(&session, &format!("{n}.jpg"), &bytes, &bytes).id);
+        }
+        session.list().unwrap();
+        (dir, session, ids)
+    }
+
+    /// The account's index rows as stored.
+    fn rows(session: &Session) -> Vec<(u32, Vec<u8>)> {
+        let txn = session.vault.db.begin_read().unwrap();
+        let table = txn.open_table(LIST_INDEX).unwrap();
+        let rows = table.range((session.account_id, 0)..=(session.account_id, u32::MAX)).unwrap();
+        rows.map(|r| r.unwrap()).map(|(k, v)| (k.value().1, v.value().to_vec())).collect()
+    }
+
+    /// Replaces the account's index rows with `rows`, as someone who edits the file would.
+    fn put_rows(session: &Session, rows: &[(u32, Vec<u8>)]) {
+        let txn = session.vault.db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(LIST_INDEX).unwrap();
+            table.retain_in((session.account_id, 0)..=(session.account_id, u32::MAX), |_, _| false).unwrap();
+            for (number, value) in rows {
+                table.insert((session.account_id, *number), value.as_slice()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+
+    /// Lists, checks the list against every record, and that the index is then complete:
+    /// a second list writes nothing.
+    fn lists_as_the_records_say(session: &Session) -> Vec<PhotoInfo> {
+        let (listed, damaged) = session.list().unwrap();
+        assert!(damaged.is_empty());
+        let (by_records, _) = session.check_records().unwrap();
+        assert_eq!(listed, by_records, "the list is what the records say");
+        let written = rows(session);
+        assert_eq!(session.list().unwrap().0, listed);
+        assert_eq!(rows(session), written, "an index brought up to date is not written again");
+        let txn = session.vault.db.begin_read().unwrap();
+        let index = session.read_index(&txn).unwrap();
+        let mut indexed: Vec<u64> = index.entries.keys().copied().collect();
+        let mut ids: Vec<u64> = listed.iter().map(|p| p.id.0).collect();
+        indexed.sort_unstable();
+        ids.sort_unstable();
+        assert_eq!(indexed, ids, "the index holds the listed photos, each once");
+        assert!(index.broken.is_empty());
+        assert!(index.segments.values().all(|s| s.len() <= SEGMENT_PHOTOS));
+        listed
+    }
+
+    #[test]
+    fn the_list_comes_from_the_index_kept_up_to_date_through_imports_and_deletes() {
+        let (_dir, session, mut ids) = photos(1);
+        assert_eq!(rows(&session).len(), 1, "the first list writes the index");
+        for n in 1..20 {
+            let bytes = jpeg(n);
+            ids.push(store(&session, &format!("{n}.jpg"), &bytes, &bytes).id);
+        }
+        assert_eq!(lists_as_the_records_say(&session).len(), 20);
+        // 20 photos in segments of 8: the first segment (1 photo) was small, and merged.
+        assert_eq!(rows(&session).iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2, 3]);
+        session.delete_many(&[ids[0], ids[7], ids[19]]).unwrap();
+        let listed = lists_as_the_records_say(&session);
+        assert_eq!(listed.len(), 17);
+        assert!(!listed.iter().any(|p| [ids[0], ids[7], ids[19]].contains(&p.id)));
+        let bytes = jpeg(99);
+        store(&session, "late.jpg", &bytes, &bytes);
+        assert_eq!(lists_as_the_records_say(&session).len(), 18);
+    }
+
+    #[test]
+    fn an_older_damaged_or_removed_index_changes_nothing_a_list_says() {
+        let (_dir, session, ids) = photos(12);
+        let older = rows(&session);
+        session.delete_many(&ids[3..6]).unwrap();
+        for n in 50..53 {
+            let bytes = jpeg(n);
+            store(&session, &format!("{n}.jpg"), &bytes, &bytes);
+        }
+        let expected = lists_as_the_records_say(&session);
+        assert_eq!(expected.len(), 12);
+        // An older index put back: its deleted photos stay out, the newer ones come in.
+        put_rows(&session, &older);
+        assert_eq!(lists_as_the_records_say(&session), expected);
+        // A damaged segment: its photos are read from their records.
+        let mut damaged = rows(&session);
+        let last = damaged[0].1.len() - 1;
+        damaged[0].1[last] ^= 1;
+        put_rows(&session, &damaged);
+        assert_eq!(lists_as_the_records_say(&session), expected);
+        // A segment of another account, or moved to another number, does not open.
+        let mut moved = rows(&session);
+        moved[0].0 = 77;
+        put_rows(&session, &moved);
+        assert_eq!(lists_as_the_records_say(&session), expected);
+        // No index at all: the list reads every record and writes it again.
+        put_rows(&session, &[]);
+        assert_eq!(lists_as_the_records_say(&session), expected);
+    }
+
+    #[test]
+    fn a_record_removed_behind_the_index_is_found_by_the_check_of_every_record() {
+        let (_dir, session, ids) = photos(3);
+        let txn = session.vault.db.begin_write().unwrap();
+        txn.open_table(PHOTOS).unwrap().remove((session.account_id, ids[1].0)).unwrap();
+        txn.commit().unwrap();
+        // The list takes the photo from the index; opening it would fail.
+        assert_eq!(session.list().unwrap().0.len(), 3);
+        assert!(session.manifest_problems().is_empty());
+        let (checked, _) = session.check_records().unwrap();
+        assert_eq!(checked.len(), 2);
+        assert_eq!(session.manifest_problems(), [ManifestProblem::Missing(ids[1])]);
+    }
+}
