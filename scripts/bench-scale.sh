@@ -5,6 +5,9 @@
 # the page cache) and cold (page cache dropped, as after a reboot; needs root): `list
 # --json`, `verify`, exporting one photo, deleting one photo; and the vault's apparent and
 # allocated size. Prints one Markdown row per checkpoint and every import run's time.
+# Then `compact` and the size it leaves. With SPG_BENCH_GRID=1, also the app at each
+# checkpoint, cold: `cargo bench --bench grid` on this vault (login to the first
+# thumbnails, frames while scrolling the whole grid, resident memory).
 # Needs: python3 (the JPEG comment is spliced in by a few lines of Python).
 # Usage: scripts/bench-scale.sh [CHECKPOINT...]   (default: 10000 100000)
 set -euo pipefail
@@ -56,8 +59,8 @@ seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; echo "$(date +%s.%N
 cold() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "(cannot drop the page cache: not root)" >&2; }
 mb() { echo "scale=1; $1 / 1000000" | bc; }
 
-echo "| photos | import of the last 10,000 | list --json warm / cold | verify warm / cold | export one warm / cold | delete one | vault apparent / allocated |"
-echo "|---|---|---|---|---|---|---|"
+echo "| photos | import of the last 10,000 | list --json warm / cold | verify warm / cold | export one warm / cold | delete one | vault apparent / allocated | compact, then apparent |"
+echo "|---|---|---|---|---|---|---|---|"
 total=0
 for target in "${checkpoints[@]}"; do
     last=""
@@ -70,14 +73,22 @@ for target in "${checkpoints[@]}"; do
     done
     id=$("$bin" list --user bench | awk 'NR == 2 {print $1}')
     pw=$(grep -h -o "$id ([^)]*): [A-Z0-9-]*" "$(dirname "$SPG_VAULT")"/outbox/*.eml | head -1 | awk '{print $NF}')
+    listed=$("$bin" list --user bench | wc -l)
+    [ "$listed" -eq "$((target - ${deleted:-0}))" ] || { echo "list shows $listed photos, not $target" >&2; exit 1; }
     list_warm=$(seconds "$bin" list --user bench --json); cold; list_cold=$(seconds "$bin" list --user bench --json)
     verify_warm=$(seconds "$bin" verify --user bench); cold; verify_cold=$(seconds "$bin" verify --user bench)
     rm -f "$work/one.jpg"; export_warm=$(SPG_PHOTO_PASSWORD=$pw seconds "$bin" export --user bench --id "$id" --out "$work/one.jpg")
     rm -f "$work/one.jpg"; cold; export_cold=$(SPG_PHOTO_PASSWORD=$pw seconds "$bin" export --user bench --id "$id" --out "$work/one.jpg")
     victim=$("$bin" list --user bench | awk 'NR == 3 {print $1}')
-    delete=$(seconds "$bin" delete --user bench --id "$victim")
+    delete=$(seconds "$bin" delete --user bench --id "$victim"); deleted=$((${deleted:-0} + 1))
     apparent=$(stat -c %s "$SPG_VAULT"); allocated=$(( $(stat -c %b "$SPG_VAULT") * 512 ))
-    printf '| %s | %.1f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f s | %s / %s MB |\n' \
+    compact=$(seconds "$bin" compact); compacted=$(stat -c %s "$SPG_VAULT")
+    printf '| %s | %.1f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f s | %s / %s MB | %.1f s, %s MB |\n' \
         "$target" "$last" "$list_warm" "$list_cold" "$verify_warm" "$verify_cold" "$export_warm" "$export_cold" \
-        "$delete" "$(mb "$apparent")" "$(mb "$allocated")"
+        "$delete" "$(mb "$apparent")" "$(mb "$allocated")" "$compact" "$(mb "$compacted")"
+    if [ -n "${SPG_BENCH_GRID:-}" ]; then
+        cold
+        SPG_BENCH_VAULT=$SPG_VAULT SPG_BENCH_PASSWORD=$SPG_PASSWORD nice cargo bench --locked --bench grid 2>&1 |
+            grep -E "login to|scroll through|resident|time:" >&2
+    fi
 done
