@@ -3,7 +3,7 @@
 //! photo) and exits as it would have, without the panic that `println!` raises on a closed
 //! pipe. Any other failure to write (a full disk under `list > file`) fails the command.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -14,11 +14,25 @@ static FAILED: Mutex<Option<String>> = Mutex::new(None);
 
 /// Writes one line to standard output (the `say!` macro of `cli`).
 pub(crate) fn line(args: std::fmt::Arguments<'_>) {
-    if STOPPED.load(Ordering::Relaxed) {
-        return;
+    if !STOPPED.load(Ordering::Relaxed) {
+        let mut out = std::io::stdout().lock();
+        settle(out.write_fmt(args).and_then(|()| out.write_all(b"\n")));
     }
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+}
+
+/// Writes a long output (a list of a million photos) through one buffer, not a write to
+/// the terminal or pipe per line as the line-buffered standard output would make.
+pub(crate) fn block(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+    if !STOPPED.load(Ordering::Relaxed) {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        settle(write(&mut out).and_then(|()| out.flush()));
+    }
+}
+
+/// After a write: a failed one stops the output, and is kept for [`finish`] unless the
+/// reader closed the pipe.
+fn settle(written: std::io::Result<()>) {
+    if let Err(e) = written {
         STOPPED.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             *FAILED.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());

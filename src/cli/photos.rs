@@ -77,20 +77,42 @@ impl<'a> From<&'a PhotoInfo> for ListEntry<'a> {
     }
 }
 
+/// Every photo of a list as `list --json` writes it.
+struct ListEntries<'a>(&'a [PhotoInfo]);
+
+impl Serialize for ListEntries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ListEntry::from))
+    }
+}
+
 pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let (photos, damaged) = session.list()?;
     super::account::warn_of_photo_changes(&session);
-    if json {
-        let entries: Vec<ListEntry<'_>> = photos.iter().map(ListEntry::from).collect();
-        say!("{}", serde_json::to_string_pretty(&entries)?);
-    } else {
+    super::output::block(|out| {
+        if json {
+            // Each entry is made as it is written: no list of a million entries.
+            let entries = ListEntries(&photos);
+            serde_json::to_writer_pretty(&mut *out, &entries)?;
+            return out.write_all(b"\n");
+        }
         for p in &photos {
             let m = &p.meta;
             let taken = m.taken_at.as_deref().unwrap_or("-");
-            say!("{}\t{}\t{}\t{}x{}\t{}", p.id, m.name.replace(['\t', '\n'], " "), m.bytes, m.width, m.height, taken);
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}x{}\t{}",
+                p.id,
+                m.name.replace(['\t', '\n'], " "),
+                m.bytes,
+                m.width,
+                m.height,
+                taken
+            )?;
         }
-    }
+        Ok(())
+    });
     if !damaged.is_empty() {
         let ids: Vec<String> = damaged.iter().map(PhotoId::to_string).collect();
         eprintln!("{} photo record(s) could not be read ({}); run `verify` for details", damaged.len(), ids.join(", "));

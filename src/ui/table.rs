@@ -3,6 +3,8 @@
 //! (only the rows in view are laid out, so 10,000 rows scroll as smoothly as the grid),
 //! with the grid's selection and keys.
 
+use std::sync::Arc;
+
 use egui::{Align, Sense};
 use egui_extras::{Column, TableBuilder};
 
@@ -46,6 +48,20 @@ impl Default for TableView {
     }
 }
 
+/// Sorts `order` (places in `photos`) by `key`, stably.
+fn sort_by_key<'a, K: Ord>(
+    order: &mut [usize],
+    photos: &'a [Arc<PhotoInfo>],
+    ascending: bool,
+    key: impl Fn(&'a PhotoInfo) -> K,
+) {
+    if ascending {
+        order.sort_by_cached_key(|&i| key(&photos[i]));
+    } else {
+        order.sort_by_cached_key(|&i| std::cmp::Reverse(key(&photos[i])));
+    }
+}
+
 const ROW: f32 = 36.0;
 const THUMB: f32 = 32.0;
 
@@ -57,20 +73,19 @@ impl TableView {
         }
         let photos = &library.photos;
         let mut order: Vec<usize> = (0..photos.len()).collect();
-        let by = |a: &PhotoInfo, b: &PhotoInfo| match self.sort {
-            SortBy::Name => a.meta.name.to_lowercase().cmp(&b.meta.name.to_lowercase()),
-            SortBy::Taken => a.meta.sort_time().cmp(&b.meta.sort_time()),
-            SortBy::Size => a.meta.bytes.cmp(&b.meta.bytes),
-            SortBy::Dimensions => (u64::from(a.meta.width) * u64::from(a.meta.height))
-                .cmp(&(u64::from(b.meta.width) * u64::from(b.meta.height))),
-            SortBy::Camera => a.meta.camera.cmp(&b.meta.camera),
-            SortBy::Lock => library.is_locked(b.id).cmp(&library.is_locked(a.id)),
-        };
-        // A stable sort on the library's order (newest first) breaks ties the same way.
-        order.sort_by(|a, b| {
-            let o = by(&photos[*a], &photos[*b]);
-            if self.ascending { o } else { o.reverse() }
-        });
+        // Each photo's key is worked out once, not in each of the n log n comparisons; the
+        // sort is stable on the library's order (newest first), which breaks ties.
+        let ascending = self.ascending;
+        match self.sort {
+            SortBy::Name => sort_by_key(&mut order, photos, ascending, |p| p.meta.name.to_lowercase()),
+            SortBy::Taken => sort_by_key(&mut order, photos, ascending, |p| p.meta.sort_time()),
+            SortBy::Size => sort_by_key(&mut order, photos, ascending, |p| p.meta.bytes),
+            SortBy::Dimensions => {
+                sort_by_key(&mut order, photos, ascending, |p| u64::from(p.meta.width) * u64::from(p.meta.height));
+            }
+            SortBy::Camera => sort_by_key(&mut order, photos, ascending, |p| p.meta.camera.as_deref()),
+            SortBy::Lock => sort_by_key(&mut order, photos, ascending, |p| std::cmp::Reverse(library.is_locked(p.id))),
+        }
         self.order = order;
         self.made_for = Some(key);
     }
