@@ -119,6 +119,16 @@ pub struct ImportSummary {
     pub cancelled: bool,
 }
 
+/// Counts a file not imported, and says why.
+fn skip(summary: &mut ImportSummary, path: &Path, reason: SkipReason, on_event: &mut dyn FnMut(ImportEvent<'_>)) {
+    if reason.is_failure() {
+        summary.failed += 1;
+    } else {
+        summary.duplicates += 1;
+    }
+    on_event(ImportEvent::Skipped(path, &reason));
+}
+
 /// Imports `paths` (files or folders) into the session's account, mailing each batch's
 /// passwords through `route` before storing it. `cancel` stops it between files.
 pub fn import_paths(
@@ -129,15 +139,6 @@ pub fn import_paths(
     on_event: &mut dyn FnMut(ImportEvent<'_>),
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
-    let skip =
-        |summary: &mut ImportSummary, path: &Path, reason: SkipReason, on_event: &mut dyn FnMut(ImportEvent<'_>)| {
-            if reason.is_failure() {
-                summary.failed += 1
-            } else {
-                summary.duplicates += 1
-            }
-            on_event(ImportEvent::Skipped(path, &reason));
-        };
     let mut files = Vec::new();
     for candidate in collect_files(paths) {
         match candidate {
@@ -152,7 +153,6 @@ pub fn import_paths(
     let total = files.len();
     let mut done_before = 0;
     let mut bytes_before = 0;
-    let mut stopped = false;
     let _checkpoint = Checkpoint(session);
     for batch in files.chunks(BATCH_SIZE) {
         if cancel.load(Ordering::Relaxed) {
@@ -194,38 +194,92 @@ pub fn import_paths(
         };
         let delivered = route.transport.send(&email)?;
         on_event(ImportEvent::Mailed(&delivered));
-        // Encrypted on all cores, written here one transaction per photo, as they come.
-        let mut written = vec![false; prepared.len()];
-        crate::service::parallel::for_each_on_all_cores(
-            "encrypt",
-            &prepared,
-            &AtomicBool::new(false),
-            |_, (path, photo)| seal_file(session, path, photo),
-            |i, sealed| {
-                let (path, photo) = &prepared[i];
-                written[i] = true;
-                match sealed.and_then(|sealed| session.write(sealed).map_err(SkipReason::from)) {
-                    Ok(()) => {
-                        summary.imported += 1;
-                        on_event(ImportEvent::Imported(photo.id, path));
-                    }
-                    Err(reason) => {
-                        // After a storage failure (a full disk) redb refuses further writes.
-                        stopped = matches!(reason, SkipReason::Storage(_));
-                        skip(&mut summary, path, reason, on_event);
-                    }
-                }
-                !stopped
-            },
-        );
-        for ((path, _), _) in prepared.iter().zip(&written).filter(|(_, w)| !**w) {
-            skip(&mut summary, path, SkipReason::Stopped, on_event);
-        }
-        if stopped {
+        if store_batch(session, &prepared, &mut summary, on_event) {
             break;
         }
     }
     Ok(summary)
+}
+
+/// Encrypts a batch's photos on all cores and writes them as they come, a few photos a
+/// transaction. Returns whether storage failed (a full disk): nothing more can be written.
+fn store_batch(
+    session: &Session,
+    prepared: &[(&PathBuf, PreparedPhoto)],
+    summary: &mut ImportSummary,
+    on_event: &mut dyn FnMut(ImportEvent<'_>),
+) -> bool {
+    let mut stopped = false;
+    // Encrypted on all cores, written here as they come, a few photos a transaction.
+    let mut written = vec![false; prepared.len()];
+    let mut pending = Pending::default();
+    let write = |pending: &mut Pending, summary: &mut ImportSummary, on_event: &mut dyn FnMut(ImportEvent<'_>)| {
+        let (places, photos): (Vec<usize>, Vec<SealedPhoto>) = std::mem::take(pending).photos.into_iter().unzip();
+        match session.write_all(photos) {
+            Ok(results) => {
+                for (i, result) in places.into_iter().zip(results) {
+                    let (path, photo) = &prepared[i];
+                    match result {
+                        Ok(()) => {
+                            summary.imported += 1;
+                            on_event(ImportEvent::Imported(photo.id, path));
+                        }
+                        Err(e) => skip(summary, path, e.into(), on_event),
+                    }
+                }
+                false
+            }
+            Err(e) => {
+                // After a storage failure (a full disk) redb refuses further writes.
+                let mut reason = Some(SkipReason::Storage(e));
+                for i in places {
+                    skip(summary, prepared[i].0, reason.take().unwrap_or(SkipReason::Stopped), on_event);
+                }
+                true
+            }
+        }
+    };
+    crate::service::parallel::for_each_on_all_cores(
+        "encrypt",
+        prepared,
+        &AtomicBool::new(false),
+        |_, (path, photo)| seal_file(session, path, photo),
+        |i, sealed| {
+            written[i] = true;
+            match sealed {
+                Ok(sealed) => {
+                    pending.bytes += sealed.size();
+                    pending.photos.push((i, sealed));
+                    if pending.photos.len() >= WRITE_RUN || pending.bytes >= WRITE_RUN_BYTES {
+                        stopped = write(&mut pending, summary, on_event);
+                    }
+                }
+                Err(reason) => skip(summary, prepared[i].0, reason, on_event),
+            }
+            !stopped
+        },
+    );
+    if !pending.photos.is_empty() {
+        stopped = write(&mut pending, summary, on_event);
+    }
+    for ((path, _), _) in prepared.iter().zip(&written).filter(|(_, w)| !**w) {
+        skip(summary, path, SkipReason::Stopped, on_event);
+    }
+    stopped
+}
+
+/// Photos written in one transaction, at most: a transaction shares the pages above the
+/// tables' leaves and the commit among its photos, and a crash loses at most these (their
+/// files stay where they were, to be imported again).
+const WRITE_RUN: usize = 32;
+/// Bytes of encrypted photos held for one transaction, at most.
+const WRITE_RUN_BYTES: usize = 64 << 20;
+
+/// Sealed photos waiting to be written: their places in the batch, and their bytes.
+#[derive(Default)]
+struct Pending {
+    photos: Vec<(usize, SealedPhoto)>,
+    bytes: usize,
 }
 
 /// Ends a run of photo writes, however the run ends, with [`Session::checkpoint`]. If it

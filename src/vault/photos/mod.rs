@@ -92,6 +92,13 @@ pub struct SealedPhoto {
     segments: Vec<Vec<u8>>,
 }
 
+impl SealedPhoto {
+    /// The bytes of the photo's encrypted data.
+    pub fn size(&self) -> usize {
+        self.segments.iter().map(Vec::len).sum()
+    }
+}
+
 impl std::fmt::Debug for PreparedPhoto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedPhoto").field("id", &self.id).field("name", &self.meta.name).finish_non_exhaustive()
@@ -243,6 +250,46 @@ pub(crate) mod tests {
         // Deleting the deleted again changes nothing and says so.
         let answers = session.delete_many(&[ids[0]]).unwrap();
         assert!(matches!(answers[0].1, Err(PhotoError::NotFound(_))));
+    }
+
+    #[test]
+    fn photos_written_in_one_transaction_are_each_listed_once_and_a_repeat_is_a_duplicate() {
+        let (_dir, session, first, _, _) = one_photo(Previews::Sharp);
+        let sealed = |name: &str, bytes: &[u8]| {
+            let analysis = crate::imaging::analyze(bytes).unwrap();
+            let new = crate::service::import::new_photo(
+                analysis,
+                name.into(),
+                bytes.len() as u64,
+                0,
+                session.content_hash(bytes),
+            );
+            let prepared = session.prepare(new).unwrap();
+            (prepared.id, session.seal(&prepared, bytes).unwrap())
+        };
+        let pictures: Vec<Vec<u8>> = (0..3u8)
+            .map(|n| {
+                let mut bytes = Vec::new();
+                let picture = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([n * 80, x as u8, y as u8]));
+                image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
+                bytes
+            })
+            .collect();
+        let (a, b, c) = (sealed("a.jpg", &pictures[0]), sealed("b.jpg", &pictures[1]), sealed("c.jpg", &pictures[2]));
+        let again = sealed("a again.jpg", &pictures[0]);
+        let results = session.write_all(vec![a.1, b.1, again.1, c.1]).unwrap();
+        let said: Vec<bool> = results.iter().map(Result::is_ok).collect();
+        assert_eq!(said, [true, true, false, true]);
+        assert!(matches!(results[2], Err(StoreError::Duplicate)), "the same bytes within the run");
+        let mut listed: Vec<PhotoId> = session.list().unwrap().0.iter().map(|p| p.id).collect();
+        let mut expected = vec![first, a.0, b.0, c.0];
+        listed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed, expected);
+        // The manifest took every photo of the run: a new login finds nothing amiss.
+        assert!(session.verify().unwrap().is_empty());
+        let again = session.vault().login("alice", "correct horse battery staple").unwrap();
+        assert!(again.manifest_problems().is_empty());
     }
 
     #[test]

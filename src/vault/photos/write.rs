@@ -169,35 +169,63 @@ impl Session {
     /// unless the account already holds the same bytes. Call [`Session::checkpoint`] after
     /// a run of writes.
     pub fn write(&self, photo: SealedPhoto) -> Result<(), StoreError> {
+        self.write_all(vec![photo])?.pop().expect("one result for one photo")
+    }
+
+    /// Writes sealed photos in one transaction: for each, written or [`StoreError::Duplicate`]
+    /// (the account already holds the same bytes, or an earlier photo of `photos` does). A
+    /// storage failure writes none of them. Call [`Session::checkpoint`] after a run.
+    ///
+    /// An import writes its photos a few at a time: every photo rewrites a leaf and the
+    /// pages above it in each table, and at a million photos a transaction per photo wrote
+    /// about 240 KB of pages for a 3 KB photo (docs/BENCHMARKS.md); a transaction shares
+    /// the upper pages and the commit among its photos.
+    pub fn write_all(&self, photos: Vec<SealedPhoto>) -> Result<Vec<Result<(), StoreError>>, StorageError> {
         guard(|| {
-            let id = photo.id;
-            // A plain commit: recording the allocator state with every photo would cost an
-            // import ~7% of its time; the checkpoint after the run records it once.
-            let txn = self.vault.db.begin_write().map_err(StorageError::from)?;
-            let state = {
-                let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
-                if self.holds(&hashes, &txn.open_table(PHOTOS).map_err(StorageError::from)?, &photo.content_hash)? {
-                    return Err(StoreError::Duplicate);
-                }
-                let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-                if table.get((id, 0)).map_err(StorageError::from)?.is_some() {
-                    return Err(StorageError::IdCollision.into());
-                }
-                for (segment_index, segment) in photo.segments.iter().enumerate() {
-                    table.insert((id, segment_index as u32), segment.as_slice()).map_err(StorageError::from)?;
-                }
-                txn.open_table(PHOTOS)
-                    .map_err(StorageError::from)?
-                    .insert((self.account_id, id), photo.record.as_slice())
-                    .map_err(StorageError::from)?;
-                self.write_thumbnails(&txn, id, &photo.thumbnails)?;
-                hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
-                self.manifest_key().apply(&txn, Change::Add(id))?
-            };
-            txn.commit().map_err(StorageError::from)?;
-            self.wrote(state);
-            Ok(())
+            // A plain commit: recording the allocator state with every commit would cost
+            // an import ~7% of its time; the checkpoint after the run records it once.
+            let txn = self.vault.db.begin_write()?;
+            let mut results = Vec::with_capacity(photos.len());
+            let mut state = None;
+            for photo in photos {
+                results.push(match self.write_in(&txn, photo) {
+                    Ok(written) => {
+                        state = Some(written);
+                        Ok(())
+                    }
+                    Err(StoreError::Storage(e)) => return Err(e),
+                    Err(e) => Err(e),
+                });
+            }
+            txn.commit()?;
+            if let Some(state) = state {
+                self.wrote(state);
+            }
+            Ok(results)
         })
+    }
+
+    /// Writes one sealed photo within `txn`; returns the manifest's new counter and head.
+    fn write_in(&self, txn: &redb::WriteTransaction, photo: SealedPhoto) -> Result<(u64, [u8; 32]), StoreError> {
+        let id = photo.id;
+        let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
+        if self.holds(&hashes, &txn.open_table(PHOTOS).map_err(StorageError::from)?, &photo.content_hash)? {
+            return Err(StoreError::Duplicate);
+        }
+        let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
+        if table.get((id, 0)).map_err(StorageError::from)?.is_some() {
+            return Err(StorageError::IdCollision.into());
+        }
+        for (segment_index, segment) in photo.segments.iter().enumerate() {
+            table.insert((id, segment_index as u32), segment.as_slice()).map_err(StorageError::from)?;
+        }
+        txn.open_table(PHOTOS)
+            .map_err(StorageError::from)?
+            .insert((self.account_id, id), photo.record.as_slice())
+            .map_err(StorageError::from)?;
+        self.write_thumbnails(txn, id, &photo.thumbnails)?;
+        hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
+        Ok(self.manifest_key().apply(txn, Change::Add(id))?)
     }
 
     /// Writes (or removes) a photo's preview rows to match `thumbnails`.
