@@ -1,5 +1,5 @@
-//! Storing photos: content hashes, preparing, sealing and writing a photo (one transaction
-//! each, with its manifest update), and deleting one.
+//! Storing photos: content hashes, preparing, sealing and writing photos (each whole in a
+//! transaction, with its manifest update; an import puts a few in one), and deleting.
 
 use super::*;
 
