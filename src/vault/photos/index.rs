@@ -58,23 +58,41 @@ impl Index {
         all
     }
 
-    /// Orders `by_id`; a segment that repeats an ID of an earlier one (an older copy of a
-    /// segment put back in the file) is taken out as broken.
+    /// Orders `by_id`. A segment that repeats an ID of an earlier one (an older copy of a
+    /// segment put back in the file) is taken out as broken: its photos are then read
+    /// from their records, as are those of a damaged segment.
     fn sort(&mut self) {
-        loop {
-            let entries = &self.entries;
-            self.by_id = (0..entries.len() as u32).collect();
-            self.by_id.sort_unstable_by_key(|&i| (entries[i as usize].0, i));
-            let repeated = self.by_id.windows(2).find(|w| entries[w[0] as usize].0 == entries[w[1] as usize].0);
-            let Some(&[_, later]) = repeated else { return };
-            let at = self.segments.iter().position(|(_, r)| r.contains(&(later as usize))).expect("in a segment");
-            let (number, range) = self.segments.remove(at);
-            self.broken.push(number);
-            self.entries.drain(range.clone());
-            for (_, r) in &mut self.segments[at..] {
-                *r = r.start - range.len()..r.end - range.len();
+        self.order_by_id();
+        let entries = &self.entries;
+        let repeating: HashSet<usize> = self
+            .by_id
+            .windows(2)
+            .filter(|w| entries[w[0] as usize].0 == entries[w[1] as usize].0)
+            .map(|w| self.segments.partition_point(|(_, r)| r.end <= w[1] as usize))
+            .collect();
+        if repeating.is_empty() {
+            return;
+        }
+        let mut old = std::mem::take(&mut self.entries).into_iter();
+        for (at, (number, range)) in std::mem::take(&mut self.segments).into_iter().enumerate() {
+            let part = old.by_ref().take(range.len());
+            if repeating.contains(&at) {
+                part.for_each(drop);
+                self.broken.push(number);
+            } else {
+                let start = self.entries.len();
+                self.entries.extend(part);
+                self.segments.push((number, start..self.entries.len()));
             }
         }
+        self.order_by_id();
+    }
+
+    /// Sets `by_id`: the places of `entries` by ID, and by place among equal IDs.
+    fn order_by_id(&mut self) {
+        let entries = &self.entries;
+        self.by_id = (0..entries.len() as u32).collect();
+        self.by_id.sort_unstable_by_key(|&i| (entries[i as usize].0, i));
     }
 }
 
@@ -338,6 +356,25 @@ mod tests {
         assert_eq!(lists_as_the_records_say(&session), expected);
         // No index at all: the list reads every record and writes it again.
         put_rows(&session, &[]);
+        assert_eq!(lists_as_the_records_say(&session), expected);
+    }
+
+    #[test]
+    fn an_older_segment_put_back_beside_the_newer_one_that_repeats_it_changes_nothing() {
+        let (_dir, session, ids) = photos(20);
+        let before = rows(&session);
+        session.delete_many(&[ids[0]]).unwrap();
+        let expected = lists_as_the_records_say(&session);
+        let after = rows(&session);
+        // The segment that held the deleted photo was written again under a new number;
+        // its older copy, put back, repeats the IDs of the new one.
+        let older: Vec<_> = before.iter().filter(|(n, _)| !after.iter().any(|(m, _)| m == n)).cloned().collect();
+        assert_eq!(older.len(), 1, "one segment was rewritten");
+        put_rows(&session, &[after.clone(), older].concat());
+        let txn = session.vault.db.begin_read().unwrap();
+        let index = session.read_index(&txn).unwrap();
+        assert_eq!(index.broken.len(), 1, "one of the two is set aside");
+        drop(txn);
         assert_eq!(lists_as_the_records_say(&session), expected);
     }
 
