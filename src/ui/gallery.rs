@@ -476,7 +476,11 @@ impl GalleryScreen {
                     library.refilter();
                 }
                 if library.is_filtered() && library.listed {
-                    ui.label(format!("{} of {}", library.photos.len(), wording::photos(library.all.len())));
+                    ui.label(format!(
+                        "{} of {}",
+                        wording::number(library.photos.len()),
+                        wording::photos(library.all.len())
+                    ));
                     if ui.small_button("× Clear").on_hover_text("Show every photo").clicked() {
                         library.query.clear();
                         library.show = Show::All;

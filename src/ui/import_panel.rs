@@ -167,9 +167,17 @@ impl ImportPanel {
         let elapsed = self.started.map_or(0.0, |s| s.elapsed().as_secs_f64());
         let speed = if elapsed > 0.0 { self.bytes as f64 / elapsed } else { 0.0 };
         let mut text = if self.done < self.total || self.total == 0 {
-            format!("Reading {} of {} files", self.done, self.total)
+            format!(
+                "Reading {} of {}",
+                super::wording::number(self.done),
+                super::wording::count(self.total, "file", "files")
+            )
         } else {
-            format!("Storing {} of {}", self.imported, super::wording::photos(self.total - self.skipped))
+            format!(
+                "Storing {} of {}",
+                super::wording::number(self.imported),
+                super::wording::photos(self.total - self.skipped)
+            )
         };
         if elapsed >= 1.0 && self.done < self.total {
             text += &format!(" · {}/s", human_size(speed as u64));

@@ -12,7 +12,20 @@ pub(super) fn photos(n: usize) -> String {
 
 /// `n` and the noun in its singular or plural.
 pub(super) fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{} {}", number(n), if n == 1 { one } else { many })
+}
+
+/// `n` with its thousands grouped: `1,021,998`.
+pub(super) fn number(n: usize) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }
 
 /// `2024-06-15T10:30:00` as `15 June 2024, 10:30` (the offset, if any, is left out).
@@ -109,6 +122,9 @@ mod tests {
         assert_eq!(photos(1), "1 photo");
         assert_eq!(photos(0), "0 photos");
         assert_eq!(photos(31), "31 photos");
+        assert_eq!(photos(999), "999 photos");
+        assert_eq!(photos(1000), "1,000 photos");
+        assert_eq!(photos(1_021_998), "1,021,998 photos");
     }
 
     #[test]
