@@ -286,10 +286,12 @@ fn a_vault_left_open_by_a_crash_is_checked_and_the_login_says_so() {
     let env = Env::new();
     env.register("alice");
     let photos = env.path("photos");
-    for i in 0..12 {
-        write(&photos, &format!("p{i}.jpg"), &jpeg(640, 480, 400 + i));
+    // More than an import writes in one transaction (32), so that photos are still being
+    // written when the first are said to be stored.
+    for i in 0..160 {
+        write(&photos, &format!("p{i}.jpg"), &jpeg(96, 64, 400 + i));
     }
-    // An import killed just after it stored its first photo, before it ended: redb must
+    // An import killed just after it stored its first photos, before it ended: redb must
     // repair the vault when it is next opened.
     let mut child = env.spawn(&["import", "--user", "alice", photos.to_str().unwrap()]);
     let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
