@@ -292,7 +292,9 @@ impl Session {
 fn sort_newest_first(photos: &mut [PhotoInfo]) {
     let times: Vec<i64> = photos.iter().map(|p| p.meta.sort_time()).collect();
     let mut order: Vec<usize> = (0..photos.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
+    // A stable sort finds the runs already in order (the index's segments are written
+    // sorted) and merges them; the keys are unique, so the order is the same.
+    order.sort_by(|&a, &b| {
         let (pa, pb) = (&photos[a], &photos[b]);
         times[b].cmp(&times[a]).then_with(|| pa.meta.name.cmp(&pb.meta.name)).then(pa.id.cmp(&pb.id))
     });
