@@ -58,31 +58,28 @@ impl Index {
         all
     }
 
-    /// Orders `by_id`. A segment that repeats an ID of an earlier one (an older copy of a
-    /// segment put back in the file) is taken out as broken: its photos are then read
-    /// from their records, as are those of a damaged segment.
+    /// Orders `by_id`. A segment that repeats an ID, its own or one of an earlier segment
+    /// kept (an older copy of a segment put back in the file), is taken out as broken: its
+    /// photos are then read from their records, as are those of a damaged segment.
     fn sort(&mut self) {
         self.order_by_id();
         let entries = &self.entries;
-        let repeating: HashSet<usize> = self
-            .by_id
-            .windows(2)
-            .filter(|w| entries[w[0] as usize].0 == entries[w[1] as usize].0)
-            .map(|w| self.segments.partition_point(|(_, r)| r.end <= w[1] as usize))
-            .collect();
-        if repeating.is_empty() {
+        if !self.by_id.windows(2).any(|w| entries[w[0] as usize].0 == entries[w[1] as usize].0) {
             return;
         }
+        // Rare: segment after segment, each against the IDs of those kept before it.
+        let mut kept = HashSet::new();
         let mut old = std::mem::take(&mut self.entries).into_iter();
-        for (at, (number, range)) in std::mem::take(&mut self.segments).into_iter().enumerate() {
-            let part = old.by_ref().take(range.len());
-            if repeating.contains(&at) {
-                part.for_each(drop);
-                self.broken.push(number);
-            } else {
+        for (number, range) in std::mem::take(&mut self.segments) {
+            let part: Vec<(u64, PhotoMeta)> = old.by_ref().take(range.len()).collect();
+            let mut ids = HashSet::with_capacity(part.len());
+            if part.iter().all(|(id, _)| !kept.contains(id) && ids.insert(*id)) {
+                kept.extend(ids);
                 let start = self.entries.len();
                 self.entries.extend(part);
                 self.segments.push((number, start..self.entries.len()));
+            } else {
+                self.broken.push(number);
             }
         }
         self.order_by_id();
@@ -172,7 +169,7 @@ impl Session {
         drop(by_id);
         let mut added = Vec::new();
         let (deleted, any_broken) = (keep.iter().any(|k| !k), !broken.is_empty());
-        let mut remove = broken.clone();
+        let mut remove = broken;
         for (number, range) in &segments {
             if range.len() < SMALL_SEGMENT || keep[range.clone()].iter().any(|k| !k) {
                 remove.push(*number);
@@ -376,6 +373,27 @@ mod tests {
         assert_eq!(index.broken.len(), 1, "one of the two is set aside");
         drop(txn);
         assert_eq!(lists_as_the_records_say(&session), expected);
+    }
+
+    #[test]
+    fn a_segment_is_checked_only_against_the_segments_kept_before_it() {
+        let (_dir, session, _) = photos(8);
+        let first = rows(&session);
+        assert_eq!(first.len(), 1);
+        // Segments of the 8 entries, sealed as the program seals: 0 holds entries 0-3, 1
+        // holds 2-5 (repeats 0: ignored), 2 holds 5-7 (repeats only 1, which was ignored).
+        let key = derive_subkey(&session.master, Subkey::Metadata);
+        let aad = |n: u32| segment_aad(&session.vault.id, session.account_id, n);
+        let entries: Vec<(u64, PhotoMeta)> = decode(&open_padded(&key, &aad(0), &first[0].1).unwrap()).unwrap();
+        let segment = |n: u32, from: usize, to: usize| (n, seal_padded(&key, &aad(n), &encode(&&entries[from..to])));
+        put_rows(&session, &[segment(0, 0, 4), segment(1, 2, 6), segment(2, 5, 8)]);
+        let txn = session.vault.db.begin_read().unwrap();
+        let index = session.read_index(&txn).unwrap();
+        assert_eq!(index.broken, [1]);
+        assert_eq!(index.segments.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [0, 2]);
+        drop(txn);
+        // Entry 4, only in the ignored segment, is read from its record.
+        assert_eq!(lists_as_the_records_say(&session).len(), 8);
     }
 
     #[test]
