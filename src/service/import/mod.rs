@@ -212,9 +212,12 @@ fn store_batch(
     let mut stopped = false;
     // Encrypted on all cores, written here as they come, a few photos a transaction.
     let mut written = vec![false; prepared.len()];
-    let mut pending = Pending::default();
-    let write = |pending: &mut Pending, summary: &mut ImportSummary, on_event: &mut dyn FnMut(ImportEvent<'_>)| {
-        let (places, photos): (Vec<usize>, Vec<SealedPhoto>) = std::mem::take(pending).photos.into_iter().unzip();
+    // Sealed photos waiting to be written, with their places in `prepared`.
+    let mut pending: Vec<(usize, SealedPhoto)> = Vec::new();
+    let write = |pending: &mut Vec<(usize, SealedPhoto)>,
+                 summary: &mut ImportSummary,
+                 on_event: &mut dyn FnMut(ImportEvent<'_>)| {
+        let (places, photos): (Vec<usize>, Vec<SealedPhoto>) = std::mem::take(pending).into_iter().unzip();
         match session.write_all(photos) {
             Ok(results) => {
                 for (i, result) in places.into_iter().zip(results) {
@@ -248,9 +251,9 @@ fn store_batch(
             written[i] = true;
             match sealed {
                 Ok(sealed) => {
-                    pending.bytes += sealed.size();
-                    pending.photos.push((i, sealed));
-                    if pending.photos.len() >= WRITE_RUN || pending.bytes >= WRITE_RUN_BYTES {
+                    pending.push((i, sealed));
+                    let bytes: usize = pending.iter().map(|(_, p)| p.size()).sum();
+                    if pending.len() >= WRITE_RUN || bytes >= WRITE_RUN_BYTES {
                         stopped = write(&mut pending, summary, on_event);
                     }
                 }
@@ -259,7 +262,7 @@ fn store_batch(
             !stopped
         },
     );
-    if !pending.photos.is_empty() {
+    if !pending.is_empty() {
         stopped = write(&mut pending, summary, on_event);
     }
     for ((path, _), _) in prepared.iter().zip(&written).filter(|(_, w)| !**w) {
@@ -274,13 +277,6 @@ fn store_batch(
 const WRITE_RUN: usize = 32;
 /// Bytes of encrypted photos held for one transaction, at most.
 const WRITE_RUN_BYTES: usize = 64 << 20;
-
-/// Sealed photos waiting to be written: their places in the batch, and their bytes.
-#[derive(Default)]
-struct Pending {
-    photos: Vec<(usize, SealedPhoto)>,
-    bytes: usize,
-}
 
 /// Ends a run of photo writes, however the run ends, with [`Session::checkpoint`]. If it
 /// fails (a full disk) the run has already said why; the vault only reopens slower after

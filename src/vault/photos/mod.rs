@@ -218,12 +218,17 @@ pub(crate) mod tests {
     /// Stores `bytes` as the photo `name`, with the previews imaging makes of the picture
     /// `shown` (the bytes themselves, or a stand-in when they are not a picture).
     pub(crate) fn store(session: &Session, name: &str, shown: &[u8], bytes: &[u8]) -> PreparedPhoto {
+        let prepared = prepare(session, name, shown, bytes);
+        session.store(&prepared, bytes).unwrap();
+        prepared
+    }
+
+    /// Prepares `bytes` as the photo `name`, as [`store`] does, without storing it.
+    fn prepare(session: &Session, name: &str, shown: &[u8], bytes: &[u8]) -> PreparedPhoto {
         let analysis = crate::imaging::analyze(shown).unwrap();
         let hash = session.content_hash(bytes);
         let new = crate::service::import::new_photo(analysis, name.into(), bytes.len() as u64, 0, hash);
-        let prepared = session.prepare(new).unwrap();
-        session.store(&prepared, bytes).unwrap();
-        prepared
+        session.prepare(new).unwrap()
     }
 
     #[test]
@@ -256,15 +261,7 @@ pub(crate) mod tests {
     fn photos_written_in_one_transaction_are_each_listed_once_and_a_repeat_is_a_duplicate() {
         let (_dir, session, first, _, _) = one_photo(Previews::Sharp);
         let sealed = |name: &str, bytes: &[u8]| {
-            let analysis = crate::imaging::analyze(bytes).unwrap();
-            let new = crate::service::import::new_photo(
-                analysis,
-                name.into(),
-                bytes.len() as u64,
-                0,
-                session.content_hash(bytes),
-            );
-            let prepared = session.prepare(new).unwrap();
+            let prepared = prepare(&session, name, bytes, bytes);
             (prepared.id, session.seal(&prepared, bytes).unwrap())
         };
         let pictures: Vec<Vec<u8>> = (0..3u8)
