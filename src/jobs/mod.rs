@@ -20,7 +20,8 @@ use crate::service::export::{ExportItem, ExportKind, export_to_folder};
 use crate::service::import::{ImportEvent, ImportSummary, import_paths};
 use crate::service::{Account, MailOverrides, MailSetupError, PasswordChangeError, RecoverError, Unlock, mail_route};
 use crate::vault::{
-    LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, Previews, RegisterError, StorageError, Vault,
+    Catalog, LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, Previews, RegisterError, StorageError,
+    Vault,
 };
 
 pub use thumbnails::ThumbnailLoader;
@@ -48,7 +49,7 @@ pub enum Event {
     /// Recovery finished: the account, opened with its recovery key under a new password.
     Recovered(Result<Account, RecoverError>),
     /// The account's photos, newest first.
-    Listed(Result<Vec<PhotoInfo>, StorageError>),
+    Listed(Result<Catalog, StorageError>),
     /// Every record of the account was read and compared with its manifest, after the
     /// first list of a session: what differs is in the session's manifest problems.
     RecordsChecked(Result<(), StorageError>),
@@ -482,7 +483,7 @@ impl Jobs {
     pub fn list(&self, account: Account) {
         self.spawn("list", move |ev| {
             let session = account.session();
-            let result = session.list().map(|(photos, _damaged)| photos);
+            let result = session.list().map(|(photos, _damaged)| photos.into_iter().collect());
             ev.send(Event::Listed(result));
         });
     }
@@ -496,7 +497,7 @@ impl Jobs {
             let session = account.session();
             let listed = session.list();
             let ok = listed.is_ok();
-            ev.send(Event::Listed(listed.map(|(photos, _damaged)| photos)));
+            ev.send(Event::Listed(listed.map(|(photos, _damaged)| photos.into_iter().collect())));
             if ok {
                 ev.send(Event::RecordsChecked(session.check_records().map(drop)));
             }

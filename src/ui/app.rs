@@ -117,7 +117,7 @@ impl GalleryApp {
             Screen::Recover(_) => ScreenKind::Recover,
             Screen::Restore(_) => ScreenKind::Restore,
             Screen::Gallery(g) => ScreenKind::Gallery {
-                photos: g.library.photos.len(),
+                photos: g.library.len(),
                 thumbnails: g.thumbnails.textures_held(),
                 unlocked: g.library.unlocked.len(),
                 viewing: g.viewer_shows_photo(),

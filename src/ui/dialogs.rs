@@ -1,10 +1,12 @@
 //! Modal dialogs: unlock (a typed photo password, or a whole pasted password email),
 //! confirm delete, and the in-app chooser for import and export.
 
+use std::collections::HashSet;
+
 use zeroize::Zeroizing;
 
 use crate::crypto::PhotoPassword;
-use crate::vault::{PhotoId, PhotoInfo};
+use crate::vault::{Catalog, PhotoId};
 
 use super::action::Action;
 use super::chooser::Chooser;
@@ -49,15 +51,12 @@ impl UnlockDialog {
 
 /// The (photo, password) pairs to try for `text`: every line of a pasted email that names
 /// a photo of this account, else the whole text as the password of `target`.
-pub(super) fn candidates(
-    text: &str,
-    target: Option<PhotoId>,
-    photos: &[std::sync::Arc<PhotoInfo>],
-) -> Vec<(PhotoId, PhotoPassword)> {
-    let from_email: Vec<(PhotoId, PhotoPassword)> = crate::service::photo_passwords(text.as_bytes())
-        .into_iter()
-        .filter(|(id, _)| photos.iter().any(|p| p.id == *id))
-        .collect();
+pub(super) fn candidates(text: &str, target: Option<PhotoId>, photos: &Catalog) -> Vec<(PhotoId, PhotoPassword)> {
+    let mut from_email = crate::service::photo_passwords(text.as_bytes());
+    // One pass over the account's photos, whatever their number and the email's.
+    let named: HashSet<PhotoId> = from_email.iter().map(|(id, _)| *id).collect();
+    let held: HashSet<PhotoId> = (0..photos.len()).map(|i| photos.id(i)).filter(|id| named.contains(id)).collect();
+    from_email.retain(|(id, _)| held.contains(id));
     if !from_email.is_empty() {
         return from_email;
     }
@@ -83,7 +82,7 @@ impl Dialog {
 
 fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, library: &Library, actions: &mut Vec<Action>) {
     ui.set_width(460.0);
-    let name = d.then_open.and_then(|id| library.index_of(id)).map(|i| library.photos[i].meta.name.as_str());
+    let name = d.then_open.and_then(|id| library.index_of(id)).map(|i| library.photo(i).name);
     match name {
         Some(name) => ui.heading(format!("🔒 Unlock {name}")),
         None => ui.heading("🔑 Unlock photos"),
@@ -143,7 +142,7 @@ fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, library: &Library, actions: &mu
     // The first five in the order shown.
     let mut shown: Vec<usize> = ids.iter().filter_map(|id| library.index_of(*id)).collect();
     shown.sort_unstable();
-    let names: Vec<&str> = shown.iter().take(5).map(|&i| library.photos[i].meta.name.as_str()).collect();
+    let names: Vec<&str> = shown.iter().take(5).map(|&i| library.photo(i).name).collect();
     ui.label(names.join(", ") + if ids.len() > 5 { ", …" } else { "" });
     ui.label("Their encrypted data is removed from the vault. This cannot be undone.");
     ui.add_space(8.0);

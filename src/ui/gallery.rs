@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::jobs::{Event, Jobs, Pick, SettingsChange};
 use crate::service::Account;
 use crate::service::export::ExportKind;
-use crate::vault::{PhotoId, PhotoInfo};
+use crate::vault::PhotoId;
 
 use super::action::Cmd;
 use super::action::Purpose;
@@ -269,12 +269,11 @@ impl GalleryScreen {
             Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids), None))),
             Action::Export { ids, folder, kind } => {
                 let wanted: std::collections::HashSet<&PhotoId> = ids.iter().collect();
-                let photos: Vec<_> = self
-                    .library
-                    .photos
-                    .iter()
+                let library = &self.library;
+                let photos: Vec<_> = (0..library.len())
+                    .map(|i| library.photo(i))
                     .filter(|p| wanted.contains(&p.id))
-                    .map(|p| (PhotoInfo::clone(p), self.library.unlock_of(p.id)))
+                    .map(|p| (p.to_info(), library.unlock_of(p.id)))
                     .collect();
                 let locked = photos.iter().filter(|(_, pw)| pw.is_none()).count();
                 if kind != ExportKind::Thumbnail && locked > 0 {
@@ -476,11 +475,7 @@ impl GalleryScreen {
                     library.refilter();
                 }
                 if library.is_filtered() && library.listed {
-                    ui.label(format!(
-                        "{} of {}",
-                        wording::number(library.photos.len()),
-                        wording::photos(library.all.len())
-                    ));
+                    ui.label(format!("{} of {}", wording::number(library.len()), wording::photos(library.all.len())));
                     if ui.small_button("× Clear").on_hover_text("Show every photo").clicked() {
                         library.query.clear();
                         library.show = Show::All;
@@ -585,28 +580,24 @@ impl GalleryScreen {
             ui.horizontal(|ui| {
                 let library = &self.library;
                 let on_screen = self.viewer.as_ref().and_then(|v| v.index_in(library));
-                match on_screen.map(|i| (i, &library.photos[i])) {
+                match on_screen.map(|i| (i, library.photo(i))) {
                     Some((index, photo)) => {
-                        ui.label(egui::RichText::new(&photo.meta.name).strong());
+                        ui.label(egui::RichText::new(photo.name).strong());
                         ui.separator();
-                        ui.label(format!("{} of {}", index + 1, library.photos.len()));
+                        ui.label(format!("{} of {}", wording::number(index + 1), wording::number(library.len())));
                         ui.separator();
-                        ui.label(format!(
-                            "{} × {}, {}",
-                            photo.meta.width,
-                            photo.meta.height,
-                            human_size(photo.meta.bytes)
-                        ));
+                        ui.label(format!("{} × {}, {}", photo.width, photo.height, human_size(photo.bytes)));
                     }
                     None if !library.listed => {
                         ui.label("Loading your photos…");
                     }
                     None => {
                         let (total, selected) = library.sizes();
-                        ui.label(format!("{}, {}", wording::photos(library.photos.len()), human_size(total)));
-                        if !library.selection.is_empty() {
+                        ui.label(format!("{}, {}", wording::photos(library.len()), human_size(total)));
+                        if library.selected_count() > 0 {
                             ui.separator();
-                            ui.label(format!("{} selected, {}", library.selection.len(), human_size(selected)));
+                            let count = wording::number(library.selected_count());
+                            ui.label(format!("{count} selected, {}", human_size(selected)));
                         }
                         if !library.recovery {
                             ui.separator();

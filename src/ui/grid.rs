@@ -5,7 +5,6 @@
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
 use crate::imaging::THUMBNAIL_MAX_SIDE;
-use crate::vault::PhotoInfo;
 
 use super::action::Action;
 use super::library::Library;
@@ -78,9 +77,10 @@ pub(super) struct GridView {
 }
 
 impl GridView {
-    /// Lays out `photos` (newest first) in rows of `columns` tiles, a heading before each
-    /// month, unless they are laid out that way already.
-    fn lay_out(&mut self, generation: u64, photos: &[std::sync::Arc<PhotoInfo>], columns: usize, tile: f32) {
+    /// Lays out `count` photos (newest first; `time` gives one's sort time by its place)
+    /// in rows of `columns` tiles, a heading before each month, unless they are laid out
+    /// that way already.
+    fn lay_out(&mut self, generation: u64, count: usize, time: impl Fn(usize) -> i64, columns: usize, tile: f32) {
         let key = (generation, columns, tile.to_bits());
         if self.made_for == Some(key) {
             return;
@@ -89,10 +89,9 @@ impl GridView {
         self.tile_rows.clear();
         let mut y = 0.0;
         let mut i = 0;
-        while i < photos.len() {
-            let month = month_of(photos[i].meta.sort_time());
-            let end =
-                photos[i..].iter().position(|p| month_of(p.meta.sort_time()) != month).map_or(photos.len(), |n| i + n);
+        while i < count {
+            let month = month_of(time(i));
+            let end = (i + 1..count).find(|&n| month_of(time(n)) != month).unwrap_or(count);
             self.rows.push(Placed { top: y, height: HEADING, month, end: i, row: Row::Heading });
             y += HEADING;
             let mut start = i;
@@ -156,14 +155,14 @@ impl GridView {
         actions: &mut Vec<Action>,
     ) {
         egui::CentralPanel::default().show(ui, |ui| {
-            if library.photos.is_empty() {
+            if library.is_empty() {
                 empty_state(ui, library);
                 return;
             }
             // The scroll bar's room is kept, so that rows do not reflow when it appears.
             let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, look.tile);
             let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
-            self.lay_out(library.generation, &library.photos, columns, tile);
+            self.lay_out(library.generation, library.len(), |i| library.photo(i).sort_time, columns, tile);
             if look.keys {
                 let layout = super::keys::Layout { columns, page_rows, order: None, rows: Some(&self.tile_rows) };
                 super::keys::browse(library, ui, layout, actions);
@@ -284,12 +283,12 @@ fn draw_tile(
     caption: bool,
     actions: &mut Vec<Action>,
 ) {
-    let photo = &library.photos[index];
+    let photo = library.photo(index);
     let id = photo.id;
-    let name = photo.meta.name.clone();
+    let name = photo.name.to_owned();
     let response = ui.interact(rect, ui.scope_id().with(("tile", id)), Sense::click());
     let locked = library.is_locked(id);
-    let selected = library.selection.contains(&id);
+    let selected = library.is_selected(id);
     response.widget_info(|| {
         let mut label = name.clone();
         if locked {
@@ -396,32 +395,15 @@ mod tests {
         assert_eq!(columns_and_tile(100.0, 160.0).0, 1);
     }
 
-    fn photo(id: u64, taken: &str) -> std::sync::Arc<PhotoInfo> {
-        std::sync::Arc::new(PhotoInfo {
-            id: crate::vault::PhotoId(id),
-            meta: crate::vault::PhotoMeta {
-                name: format!("{id}.jpg"),
-                mime: "image/jpeg".into(),
-                bytes: 1,
-                width: 1,
-                height: 1,
-                orientation: 1,
-                taken_at: Some(taken.into()),
-                camera: None,
-                has_gps: false,
-                imported_at: 0,
-            },
-        })
-    }
-
     #[test]
     fn the_layout_finds_rows_photos_and_months_by_position_and_is_made_once_per_change() {
         // Five photos of June and two of May, three to a row: heading, 0..3, 3..5,
         // heading, 5..7.
-        let mut photos: Vec<std::sync::Arc<PhotoInfo>> = (0..5).map(|n| photo(n, "2024-06-10T10:00:00")).collect();
-        photos.extend((5..7).map(|n| photo(n, "2024-05-01T10:00:00")));
+        let (june, may) = (1_718_013_600, 1_714_557_600); // 2024-06-10 and 2024-05-01, 10:00
+        let times = [june, june, june, june, june, may, may];
+        let time = |i: usize| times[i];
         let mut grid = GridView::default();
-        grid.lay_out(1, &photos, 3, 100.0);
+        grid.lay_out(1, times.len(), time, 3, 100.0);
         let rows: Vec<Row> = grid.rows.iter().map(|r| r.row).collect();
         assert_eq!(rows, [Row::Heading, Row::Tiles(0, 3), Row::Tiles(3, 5), Row::Heading, Row::Tiles(5, 7)]);
         assert_eq!(grid.tile_rows, [(0, 3), (3, 5), (5, 7)]);
@@ -439,9 +421,9 @@ mod tests {
         assert_eq!(grid.month_at(1e9), Some((2024, 5)), "below the end: the last month");
         // The same generation and width: nothing is laid out again.
         grid.rows.clear();
-        grid.lay_out(1, &photos, 3, 100.0);
+        grid.lay_out(1, times.len(), time, 3, 100.0);
         assert!(grid.rows.is_empty());
-        grid.lay_out(2, &photos, 3, 100.0);
+        grid.lay_out(2, times.len(), time, 3, 100.0);
         assert_eq!(grid.rows.len(), 5);
     }
 

@@ -52,10 +52,10 @@ const MOVES: [Key; 8] =
 
 /// Applies this frame's keys to `library`.
 pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, actions: &mut Vec<Action>) {
-    if ui.ctx().memory(|m| m.focused().is_some()) || library.photos.is_empty() {
+    if ui.ctx().memory(|m| m.focused().is_some()) || library.is_empty() {
         return;
     }
-    let last = library.photos.len() - 1;
+    let last = library.len() - 1;
     let Some((key, shift)) =
         ui.input(|i| MOVES.into_iter().find(|k| i.key_pressed(*k)).map(|k| (k, i.modifiers.shift)))
     else {
@@ -99,16 +99,16 @@ fn other_keys(library: &mut Library, ui: &egui::Ui, actions: &mut Vec<Action>) {
         )
     });
     if enter && let Some(index) = library.cursor {
-        actions.push(Action::Open(library.photos[index].id));
+        actions.push(Action::Open(library.id(index)));
     }
     if all {
         library.select_all();
     }
-    if delete && !library.selection.is_empty() {
+    if delete && library.selected_count() > 0 {
         actions.push(Action::AskDelete(library.selected()));
     }
     if escape {
-        library.selection.clear();
+        library.clear_selection();
     }
 }
 

@@ -2,13 +2,16 @@
 //! narrow it to the photos shown, which are unlocked, the selection and the cursor (the
 //! photo the keyboard is on). The grid, the details table, the viewer and the dialogs all
 //! work on this one state. Searching reads only the decrypted metadata already in memory.
+//!
+//! At a million photos this state is most of the app's memory: the metadata is held once,
+//! compactly ([`Catalog`]), the photos shown are places in it, and the index by ID is one
+//! sorted array.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 
 use crate::crypto::PhotoPassword;
 use crate::service::Unlock;
-use crate::vault::{PhotoId, PhotoInfo};
+use crate::vault::{Catalog, PhotoId, PhotoRef};
 
 /// Which photos are shown by their lock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,19 +29,20 @@ pub(super) enum Show {
 #[derive(Default)]
 pub(super) struct Library {
     /// Every photo of the account, newest first.
-    pub(super) all: Vec<Arc<PhotoInfo>>,
-    /// The photos shown: those of `all` that the search and the filter let through (the
-    /// same records, not copies: a hundred thousand photos' metadata is held once).
-    pub(super) photos: Vec<Arc<PhotoInfo>>,
+    pub(super) all: Catalog,
+    /// The photos shown, as places in `all`: those the search and the filter let through.
+    shown: Vec<u32>,
     /// The search text: every word must be in the name, the camera or the date.
     pub(super) query: String,
     /// The lock filter.
     pub(super) show: Show,
-    /// Where each shown photo is in `photos`.
-    index: HashMap<PhotoId, usize>,
+    /// Each shown photo's ID and place in `shown`, by ID.
+    index: Vec<(PhotoId, u32)>,
     /// The bytes of the shown photos.
     total_bytes: u64,
-    /// Counts the changes of `photos`, for views that keep an order or a layout of their
+    /// The bytes of the selected photos.
+    selected_bytes: u64,
+    /// Counts the changes of `shown`, for views that keep an order or a layout of their
     /// own.
     pub(super) generation: u64,
     /// Whether the list has arrived (an empty list before that is not "no photos").
@@ -47,8 +51,8 @@ pub(super) struct Library {
     pub(super) unlocked: HashMap<PhotoId, PhotoPassword>,
     /// The account was opened with its recovery key: every photo opens with it.
     pub(super) recovery: bool,
-    /// The selected photos.
-    pub(super) selection: BTreeSet<PhotoId>,
+    /// The selected photos (shown ones only).
+    selection: BTreeSet<PhotoId>,
     /// The index of the photo the keyboard is on.
     pub(super) cursor: Option<usize>,
     /// Set when the cursor moved and the view must bring it into sight.
@@ -64,10 +68,11 @@ impl Library {
 
     /// The list arrived (again): the selection keeps the photos still there, the cursor
     /// stays on its photo.
-    pub(super) fn listed(&mut self, photos: Vec<PhotoInfo>) {
-        self.all = photos.into_iter().map(Arc::new).collect();
+    pub(super) fn listed(&mut self, photos: Catalog) {
+        let on = self.cursor_id();
+        self.all = photos;
         self.listed = true;
-        self.refilter();
+        self.show_matching(on);
     }
 
     /// Photos were deleted.
@@ -75,38 +80,75 @@ impl Library {
         for id in ids {
             self.unlocked.remove(id);
         }
-        let at = self.cursor;
+        let (at, on) = (self.cursor, self.cursor_id());
         let gone: HashSet<&PhotoId> = ids.iter().collect();
-        self.all.retain(|p| !gone.contains(&p.id));
-        self.refilter();
+        self.all.retain(|id| !gone.contains(&id));
+        self.show_matching(on);
         // The cursor on a deleted photo moves to the one that took its place.
-        if self.cursor.is_none() && !self.photos.is_empty() {
-            self.cursor = at.map(|i| i.min(self.photos.len() - 1));
+        if self.cursor.is_none() && !self.is_empty() {
+            self.cursor = at.map(|i| i.min(self.len() - 1));
         }
     }
 
     /// Shows the photos of `all` that the search and the filter let through; the
     /// selection keeps only photos still shown, the cursor stays on its photo.
     pub(super) fn refilter(&mut self) {
-        let on = self.cursor.and_then(|i| self.photos.get(i)).map(|p| p.id);
+        self.show_matching(self.cursor_id());
+    }
+
+    /// The ID of the photo the cursor is on.
+    fn cursor_id(&self) -> Option<PhotoId> {
+        self.cursor.filter(|&i| i < self.len()).map(|i| self.id(i))
+    }
+
+    /// [`Library::refilter`] once `all` changed: `shown` no longer points into it, and
+    /// the cursor goes back on photo `on` if it is still shown.
+    fn show_matching(&mut self, on: Option<PhotoId>) {
         let terms: Vec<String> = self.query.split_whitespace().map(str::to_lowercase).collect();
-        let shown: Vec<Arc<PhotoInfo>> = self
-            .all
-            .iter()
-            .filter(|p| match self.show {
-                Show::All => true,
-                Show::Locked => self.is_locked(p.id),
-                Show::Unlocked => !self.is_locked(p.id),
+        let shown: Vec<u32> = (0..self.all.len() as u32)
+            .filter(|&at| {
+                let photo = self.all.get(at as usize);
+                let lock = match self.show {
+                    Show::All => true,
+                    Show::Locked => self.is_locked(photo.id),
+                    Show::Unlocked => !self.is_locked(photo.id),
+                };
+                lock && (terms.is_empty() || matches(&photo, &terms))
             })
-            .filter(|p| terms.is_empty() || matches(p, &terms))
-            .cloned()
             .collect();
-        self.photos = shown;
-        self.index = self.photos.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        self.total_bytes = self.photos.iter().map(|p| p.meta.bytes).sum();
-        self.selection.retain(|id| self.index.contains_key(id));
+        self.shown = shown;
+        self.index = self.shown.iter().enumerate().map(|(i, &at)| (self.all.id(at as usize), i as u32)).collect();
+        self.index.sort_unstable();
+        self.total_bytes = (0..self.len()).map(|i| self.photo(i).bytes).sum();
+        // The selection keeps the photos still shown: both in ID order, walked once.
+        let mut shown = self.index.iter().map(|(id, _)| *id).peekable();
+        self.selection.retain(|id| {
+            while shown.next_if(|s| s < id).is_some() {}
+            shown.peek() == Some(id)
+        });
+        self.selected_bytes = self.bytes_of(self.selection.iter());
         self.cursor = on.and_then(|id| self.index_of(id));
         self.generation += 1;
+    }
+
+    /// How many photos are shown.
+    pub(super) fn len(&self) -> usize {
+        self.shown.len()
+    }
+
+    /// Whether no photo is shown (none listed yet, none at all, or none found).
+    pub(super) fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+
+    /// The shown photo at `index`; panics if there is none, like a slice.
+    pub(super) fn photo(&self, index: usize) -> PhotoRef<'_> {
+        self.all.get(self.shown[index] as usize)
+    }
+
+    /// The ID of the shown photo at `index`; panics if there is none.
+    pub(super) fn id(&self, index: usize) -> PhotoId {
+        self.all.id(self.shown[index] as usize)
     }
 
     /// Whether a search or a filter hides some photos.
@@ -116,7 +158,8 @@ impl Library {
 
     /// Where photo `id` is in the list.
     pub(super) fn index_of(&self, id: PhotoId) -> Option<usize> {
-        self.index.get(&id).copied()
+        let at = self.index.binary_search_by_key(&id, |(id, _)| *id).ok()?;
+        Some(self.index[at].1 as usize)
     }
 
     /// Whether photo `id` still needs its password.
@@ -137,6 +180,34 @@ impl Library {
         self.selection.iter().copied().collect()
     }
 
+    /// Whether photo `id` is selected.
+    pub(super) fn is_selected(&self, id: PhotoId) -> bool {
+        self.selection.contains(&id)
+    }
+
+    /// How many photos are selected.
+    pub(super) fn selected_count(&self) -> usize {
+        self.selection.len()
+    }
+
+    /// Selects photo `id` (shown at `index`) too.
+    fn select(&mut self, id: PhotoId, index: usize) {
+        if self.selection.insert(id) {
+            self.selected_bytes += self.photo(index).bytes;
+        }
+    }
+
+    /// Selects no photo.
+    pub(super) fn clear_selection(&mut self) {
+        self.selection.clear();
+        self.selected_bytes = 0;
+    }
+
+    /// The bytes of the shown photos `ids`.
+    fn bytes_of<'a>(&self, ids: impl Iterator<Item = &'a PhotoId>) -> u64 {
+        ids.filter_map(|id| self.index_of(*id)).map(|i| self.photo(i).bytes).sum()
+    }
+
     /// The one selected photo, if exactly one is.
     pub(super) fn single_selected(&self) -> Option<PhotoId> {
         (self.selection.len() == 1).then(|| self.selection.first().copied()).flatten()
@@ -144,18 +215,22 @@ impl Library {
 
     /// Click selects one; Ctrl-click toggles one; Shift-click selects a range.
     pub(super) fn click(&mut self, index: usize, modifiers: egui::Modifiers) {
-        let id = self.photos[index].id;
+        let id = self.id(index);
         if modifiers.shift {
             let anchor = self.cursor.unwrap_or(index);
             let (a, b) = (anchor.min(index), anchor.max(index));
-            self.selection.extend(self.photos[a..=b].iter().map(|p| p.id));
+            for i in a..=b {
+                self.select(self.id(i), i);
+            }
         } else if modifiers.command {
-            if !self.selection.remove(&id) {
-                self.selection.insert(id);
+            if self.selection.remove(&id) {
+                self.selected_bytes -= self.photo(index).bytes;
+            } else {
+                self.select(id, index);
             }
         } else {
-            self.selection.clear();
-            self.selection.insert(id);
+            self.clear_selection();
+            self.select(id, index);
         }
         self.cursor = Some(index);
     }
@@ -163,10 +238,10 @@ impl Library {
     /// The keyboard moves the cursor to `index` (clamped), selecting that photo alone; the
     /// view follows.
     pub(super) fn move_to(&mut self, index: usize) {
-        let Some(last) = self.photos.len().checked_sub(1) else { return };
+        let Some(last) = self.len().checked_sub(1) else { return };
         let index = index.min(last);
-        self.selection.clear();
-        self.selection.insert(self.photos[index].id);
+        self.clear_selection();
+        self.select(self.id(index), index);
         self.cursor = Some(index);
         self.reveal = true;
     }
@@ -174,8 +249,10 @@ impl Library {
     /// Adds the photos at `indices` to the selection and puts the cursor on `cursor`; the
     /// view follows.
     pub(super) fn select_range(&mut self, indices: impl Iterator<Item = usize>, cursor: usize) {
-        let ids: Vec<PhotoId> = indices.filter_map(|i| self.photos.get(i)).map(|p| p.id).collect();
-        self.selection.extend(ids);
+        let count = self.len();
+        for i in indices.filter(|&i| i < count) {
+            self.select(self.id(i), i);
+        }
         self.cursor = Some(cursor);
         self.reveal = true;
     }
@@ -189,32 +266,30 @@ impl Library {
 
     /// Selects every photo.
     pub(super) fn select_all(&mut self) {
-        self.selection = self.photos.iter().map(|p| p.id).collect();
+        self.selection = self.index.iter().map(|(id, _)| *id).collect();
+        self.selected_bytes = self.total_bytes;
     }
 
-    /// Total bytes of all photos, and of the selected ones.
+    /// Total bytes of the shown photos, and of the selected ones.
     pub(super) fn sizes(&self) -> (u64, u64) {
-        let selected =
-            self.selection.iter().filter_map(|id| self.index_of(*id)).map(|i| self.photos[i].meta.bytes).sum();
-        (self.total_bytes, selected)
+        (self.total_bytes, self.selected_bytes)
     }
 }
 
 /// Whether every search term is in the photo's name, camera or date (`2023`, `june`,
 /// `2023-06-15`), ignoring case.
-fn matches(photo: &PhotoInfo, terms: &[String]) -> bool {
-    let meta = &photo.meta;
-    let t = time::OffsetDateTime::from_unix_timestamp(meta.sort_time()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+fn matches(photo: &PhotoRef<'_>, terms: &[String]) -> bool {
+    let t = time::OffsetDateTime::from_unix_timestamp(photo.sort_time).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let month = super::grid::MONTHS[usize::from(u8::from(t.month()) - 1)];
     let date = format!("{:04}-{:02}-{:02} {month}", t.year(), u8::from(t.month()), t.day());
-    let haystack = format!("{} {} {date}", meta.name, meta.camera.as_deref().unwrap_or_default()).to_lowercase();
+    let haystack = format!("{} {} {date}", photo.name, photo.camera.unwrap_or_default()).to_lowercase();
     terms.iter().all(|term| haystack.contains(term.as_str()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::PhotoMeta;
+    use crate::vault::{PhotoInfo, PhotoMeta};
 
     fn photo(id: u64, name: &str, camera: Option<&str>, taken: &str) -> PhotoInfo {
         PhotoInfo {
@@ -234,15 +309,18 @@ mod tests {
         }
     }
 
+    fn shown(library: &Library) -> Vec<u64> {
+        (0..library.len()).map(|i| library.id(i).0).collect()
+    }
+
     #[test]
     fn search_finds_by_name_camera_and_date_and_the_filter_by_lock() {
         let mut library = Library::default();
-        library.listed(vec![
+        library.listed(Catalog::from_iter([
             photo(1, "passport scan.jpg", None, "2023-06-15T10:00:00"),
             photo(2, "IMG_0001.jpg", Some("Apple iPhone 12"), "2023-01-02T10:00:00"),
             photo(3, "beach.jpg", Some("Canon EOS"), "2021-06-01T10:00:00"),
-        ]);
-        let shown = |l: &Library| l.photos.iter().map(|p| p.id.0).collect::<Vec<_>>();
+        ]));
         let cases = [
             ("passport", vec![1]),
             ("iphone", vec![2]),
@@ -266,5 +344,47 @@ mod tests {
         library.show = Show::Unlocked;
         library.refilter();
         assert_eq!(shown(&library), vec![3]);
+    }
+
+    #[test]
+    fn the_selected_size_follows_clicks_ranges_select_all_the_filter_and_deletes() {
+        let mut library = Library::default();
+        // Sizes 1000, 2000, ..., newest first; IDs out of order, as random IDs are.
+        library.listed(Catalog::from_iter([40, 10, 30, 20].into_iter().enumerate().map(|(n, id)| {
+            let mut p = photo(id, &format!("{id}.jpg"), None, "2023-06-15T10:00:00");
+            p.meta.bytes = 1000 * (n as u64 + 1);
+            p
+        })));
+        let none = egui::Modifiers::NONE;
+        assert_eq!(library.sizes(), (10_000, 0));
+        library.click(1, none);
+        assert_eq!((library.selected_count(), library.sizes().1), (1, 2000));
+        library.click(3, egui::Modifiers::SHIFT);
+        assert_eq!((library.selected_count(), library.sizes().1), (3, 9000));
+        library.click(2, egui::Modifiers::COMMAND);
+        assert_eq!((library.selected_count(), library.sizes().1), (2, 6000), "Ctrl-click takes one out");
+        library.click(2, egui::Modifiers::COMMAND);
+        assert_eq!(library.sizes().1, 9000, "and puts it back");
+        assert_eq!(library.index_of(PhotoId(20)), Some(3));
+        library.select_all();
+        assert_eq!((library.selected_count(), library.sizes().1), (4, 10_000));
+        library.query = "30.jpg".into();
+        library.refilter();
+        assert_eq!(library.sizes(), (3000, 3000), "a hidden photo is no longer selected");
+        library.query.clear();
+        library.refilter();
+        library.select_all();
+        library.cursor = Some(3);
+        library.removed(&[PhotoId(20), PhotoId(40)]);
+        assert_eq!(shown(&library), [10, 30]);
+        assert_eq!(library.sizes(), (5000, 5000));
+        assert_eq!(library.cursor, Some(1), "the cursor on a deleted photo moves to the one now in its place");
+        assert_eq!(library.index_of(PhotoId(40)), None);
+        library.clear_selection();
+        assert_eq!(library.sizes(), (5000, 0));
+        // A new list (after an import): the cursor stays on its photo, now elsewhere.
+        library.cursor = Some(1);
+        library.listed(Catalog::from_iter([50, 10, 30].map(|id| photo(id, "new.jpg", None, "2023-06-15T10:00:00"))));
+        assert_eq!((library.cursor, library.id(2)), (Some(2), PhotoId(30)));
     }
 }

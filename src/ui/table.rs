@@ -3,12 +3,10 @@
 //! (only the rows in view are laid out, so 10,000 rows scroll as smoothly as the grid),
 //! with the grid's selection and keys.
 
-use std::sync::Arc;
-
 use egui::{Align, Sense};
 use egui_extras::{Column, TableBuilder};
 
-use crate::vault::PhotoInfo;
+use crate::vault::PhotoRef;
 
 use super::action::{Action, human_size};
 use super::library::Library;
@@ -48,17 +46,17 @@ impl Default for TableView {
     }
 }
 
-/// Sorts `order` (places in `photos`) by `key`, stably.
+/// Sorts `order` (places among the library's shown photos) by `key`, stably.
 fn sort_by_key<'a, K: Ord>(
     order: &mut [usize],
-    photos: &'a [Arc<PhotoInfo>],
+    library: &'a Library,
     ascending: bool,
-    key: impl Fn(&'a PhotoInfo) -> K,
+    key: impl Fn(PhotoRef<'a>) -> K,
 ) {
     if ascending {
-        order.sort_by_cached_key(|&i| key(&photos[i]));
+        order.sort_by_cached_key(|&i| key(library.photo(i)));
     } else {
-        order.sort_by_cached_key(|&i| std::cmp::Reverse(key(&photos[i])));
+        order.sort_by_cached_key(|&i| std::cmp::Reverse(key(library.photo(i))));
     }
 }
 
@@ -71,20 +69,19 @@ impl TableView {
         if self.made_for == Some(key) {
             return;
         }
-        let photos = &library.photos;
-        let mut order: Vec<usize> = (0..photos.len()).collect();
+        let mut order: Vec<usize> = (0..library.len()).collect();
         // Each photo's key is worked out once, not in each of the n log n comparisons; the
         // sort is stable on the library's order (newest first), which breaks ties.
         let ascending = self.ascending;
         match self.sort {
-            SortBy::Name => sort_by_key(&mut order, photos, ascending, |p| p.meta.name.to_lowercase()),
-            SortBy::Taken => sort_by_key(&mut order, photos, ascending, |p| p.meta.sort_time()),
-            SortBy::Size => sort_by_key(&mut order, photos, ascending, |p| p.meta.bytes),
+            SortBy::Name => sort_by_key(&mut order, library, ascending, |p| p.name.to_lowercase()),
+            SortBy::Taken => sort_by_key(&mut order, library, ascending, |p| p.sort_time),
+            SortBy::Size => sort_by_key(&mut order, library, ascending, |p| p.bytes),
             SortBy::Dimensions => {
-                sort_by_key(&mut order, photos, ascending, |p| u64::from(p.meta.width) * u64::from(p.meta.height));
+                sort_by_key(&mut order, library, ascending, |p| u64::from(p.width) * u64::from(p.height));
             }
-            SortBy::Camera => sort_by_key(&mut order, photos, ascending, |p| p.meta.camera.as_deref()),
-            SortBy::Lock => sort_by_key(&mut order, photos, ascending, |p| std::cmp::Reverse(library.is_locked(p.id))),
+            SortBy::Camera => sort_by_key(&mut order, library, ascending, |p| p.camera),
+            SortBy::Lock => sort_by_key(&mut order, library, ascending, |p| std::cmp::Reverse(library.is_locked(p.id))),
         }
         self.order = order;
         self.made_for = Some(key);
@@ -111,7 +108,7 @@ impl TableView {
         actions: &mut Vec<Action>,
     ) {
         egui::CentralPanel::default().show(ui, |ui| {
-            if library.photos.is_empty() {
+            if library.is_empty() {
                 super::grid::empty_state(ui, library);
                 return;
             }
@@ -191,10 +188,10 @@ fn draw_row(
     order: &[usize],
     actions: &mut Vec<Action>,
 ) {
-    let photo = &library.photos[index];
+    let photo = library.photo(index);
     let id = photo.id;
     let locked = library.is_locked(id);
-    row.set_selected(library.selection.contains(&id));
+    row.set_selected(library.is_selected(id));
     row.col(|ui| {
         let side = super::grid::thumbnail_side(THUMB * ui.ctx().pixels_per_point());
         if let Some(texture) = thumbnails.want(id, side, library.unlock_of(id)) {
@@ -204,20 +201,20 @@ fn draw_row(
         }
     });
     row.col(|ui| {
-        ui.add(egui::Label::new(&photo.meta.name).truncate().selectable(false));
+        ui.add(egui::Label::new(photo.name).truncate().selectable(false));
     });
     row.col(|ui| {
-        let taken = photo.meta.taken_at.as_deref().map_or_else(|| "—".into(), super::wording::readable_date);
+        let taken = photo.taken_at.map_or_else(|| "—".into(), super::wording::readable_date);
         ui.add(egui::Label::new(taken).selectable(false));
     });
     row.col(|ui| {
-        ui.add(egui::Label::new(human_size(photo.meta.bytes)).selectable(false));
+        ui.add(egui::Label::new(human_size(photo.bytes)).selectable(false));
     });
     row.col(|ui| {
-        ui.add(egui::Label::new(format!("{} × {}", photo.meta.width, photo.meta.height)).selectable(false));
+        ui.add(egui::Label::new(format!("{} × {}", photo.width, photo.height)).selectable(false));
     });
     row.col(|ui| {
-        let camera = photo.meta.camera.as_deref().unwrap_or("—");
+        let camera = photo.camera.unwrap_or("—");
         ui.add(egui::Label::new(camera).truncate().selectable(false));
     });
     row.col(|ui| {

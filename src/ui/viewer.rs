@@ -4,7 +4,7 @@
 
 use egui::{Key, Rect, Sense, Vec2, pos2};
 
-use crate::vault::{PhotoId, PhotoMeta};
+use crate::vault::{PhotoId, PhotoMeta, PhotoRef};
 
 use crate::imaging::PhotoDetails;
 use crate::jobs::OpenedPhoto;
@@ -88,7 +88,8 @@ impl Viewer {
     pub(super) fn ui(&mut self, ui: &mut egui::Ui, library: &Library, keys: bool, actions: &mut Vec<Action>) {
         // Looked up each frame: the list may change under the viewer (an import, a search).
         let index = self.index_in(library);
-        let neighbour = |step: isize| library.photos.get(index?.checked_add_signed(step)?).map(|p| p.id);
+        let neighbour =
+            |step: isize| index?.checked_add_signed(step).filter(|&i| i < library.len()).map(|i| library.id(i));
         let name = self.meta.as_ref().map_or(String::new(), |m| m.name.clone());
         egui::Panel::top("viewer-bar").show(ui, |ui| {
             let room = Room::of(ui);
@@ -261,17 +262,17 @@ impl Viewer {
     }
 
     fn info_panel(&self, ui: &mut egui::Ui, library: &Library) {
-        let listed = self.index_in(library).map(|i| &library.photos[i].meta);
-        let Some(meta) = self.meta.as_ref().or(listed) else { return };
+        let opened = self.meta.as_ref().map(|meta| PhotoRef::of(self.id, meta));
+        let Some(meta) = opened.or_else(|| self.index_in(library).map(|i| library.photo(i))) else { return };
         ui.heading("Info");
         egui::Grid::new("photo-info").num_columns(2).spacing([10.0, 6.0]).min_col_width(72.0).show(ui, |ui| {
             let rows = [
-                ("Name", meta.name.clone()),
+                ("Name", meta.name.to_owned()),
                 ("Size", human_size(meta.bytes)),
                 ("Dimensions", format!("{} × {}", meta.width, meta.height)),
-                ("Type", meta.mime.clone()),
-                ("Taken", meta.taken_at.as_deref().map_or_else(|| "unknown".into(), super::wording::readable_date)),
-                ("Camera", meta.camera.clone().unwrap_or_else(|| "unknown".into())),
+                ("Type", meta.mime.to_owned()),
+                ("Taken", meta.taken_at.map_or_else(|| "unknown".into(), super::wording::readable_date)),
+                ("Camera", meta.camera.unwrap_or("unknown").to_owned()),
             ];
             let d = &self.details;
             let exposure = [

@@ -50,7 +50,8 @@ pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;
 pub use password::{MIN_PASSWORD_LEN, PasswordStrength, password_strength};
 pub use photos::{
-    ContentHash, NewPhoto, PhotoInfo, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews, VerifyProblem,
+    Catalog, ContentHash, NewPhoto, PhotoInfo, PhotoRef, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews,
+    VerifyProblem,
 };
 pub use records::{BackupSettings, PhotoMeta, Previews, Profile, SmtpSettings};
 pub use seen::{Rollback, default_state_dir};

@@ -20,11 +20,13 @@ use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, 
 use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};
 use super::{PhotoId, Session};
 
+mod catalog;
 mod index;
 mod previews;
 mod read;
 mod verify;
 
+pub use catalog::{Catalog, PhotoRef};
 pub(crate) use read::check_rows;
 mod write;
 

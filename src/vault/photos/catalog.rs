@@ -1,0 +1,267 @@
+//! The listed photos' metadata held compactly, as the app keeps it for the whole session:
+//! one fixed-size entry a photo and one buffer for all their names, dates and cameras,
+//! the types stored once. A [`PhotoInfo`] is a record of four strings, each its own
+//! allocation: about 330 bytes a photo as the app held them (an `Arc` each), 330 MB at
+//! a million photos; here about 64 bytes and the text itself.
+
+use super::{PhotoId, PhotoInfo, PhotoMeta};
+
+/// The metadata of many photos, in the order they were added.
+#[derive(Debug, Default, Clone)]
+pub struct Catalog {
+    entries: Vec<Entry>,
+    /// Every photo's name, date taken and camera, one after another.
+    text: String,
+    /// The distinct MIME types, which an entry names by their place.
+    mimes: Vec<Box<str>>,
+}
+
+/// One photo: its numbers, and where its text is.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    id: u64,
+    bytes: u64,
+    imported_at: i64,
+    sort_time: i64,
+    /// Where its name starts in the text; the date and the camera follow it.
+    text: u64,
+    name_len: u32,
+    taken_len: u32,
+    camera_len: u32,
+    width: u32,
+    height: u32,
+    mime: u16,
+    orientation: u8,
+    /// [`HAS_GPS`], [`HAS_TAKEN`], [`HAS_CAMERA`].
+    flags: u8,
+}
+
+const HAS_GPS: u8 = 1;
+const HAS_TAKEN: u8 = 2;
+const HAS_CAMERA: u8 = 4;
+
+/// One photo of a [`Catalog`]: its metadata, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoRef<'a> {
+    /// Its ID.
+    pub id: PhotoId,
+    /// Original file name (no folders).
+    pub name: &'a str,
+    /// MIME type.
+    pub mime: &'a str,
+    /// Size of the original file in bytes.
+    pub bytes: u64,
+    /// Width as displayed.
+    pub width: u32,
+    /// Height as displayed.
+    pub height: u32,
+    /// EXIF orientation 1-8.
+    pub orientation: u8,
+    /// Date taken, as the metadata says.
+    pub taken_at: Option<&'a str>,
+    /// Camera make and model.
+    pub camera: Option<&'a str>,
+    /// Whether the original carries a GPS position.
+    pub has_gps: bool,
+    /// Import time, seconds since the Unix epoch.
+    pub imported_at: i64,
+    /// [`PhotoMeta::sort_time`], worked out once.
+    pub sort_time: i64,
+}
+
+impl PhotoRef<'_> {
+    /// The photo as its own record.
+    pub fn to_info(&self) -> PhotoInfo {
+        PhotoInfo { id: self.id, meta: self.to_meta() }
+    }
+
+    /// The metadata as its own record.
+    pub fn to_meta(&self) -> PhotoMeta {
+        PhotoMeta {
+            name: self.name.into(),
+            mime: self.mime.into(),
+            bytes: self.bytes,
+            width: self.width,
+            height: self.height,
+            orientation: self.orientation,
+            taken_at: self.taken_at.map(Into::into),
+            camera: self.camera.map(Into::into),
+            has_gps: self.has_gps,
+            imported_at: self.imported_at,
+        }
+    }
+}
+
+impl<'a> PhotoRef<'a> {
+    /// The metadata `meta` of photo `id`, borrowed.
+    pub fn of(id: PhotoId, meta: &'a PhotoMeta) -> PhotoRef<'a> {
+        PhotoRef {
+            id,
+            name: &meta.name,
+            mime: &meta.mime,
+            bytes: meta.bytes,
+            width: meta.width,
+            height: meta.height,
+            orientation: meta.orientation,
+            taken_at: meta.taken_at.as_deref(),
+            camera: meta.camera.as_deref(),
+            has_gps: meta.has_gps,
+            imported_at: meta.imported_at,
+            sort_time: meta.sort_time(),
+        }
+    }
+}
+
+impl Catalog {
+    /// How many photos it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The photo at `index`; panics if there is none, like a slice.
+    pub fn get(&self, index: usize) -> PhotoRef<'_> {
+        self.view(&self.entries[index])
+    }
+
+    /// The ID of the photo at `index`, without the rest.
+    pub fn id(&self, index: usize) -> PhotoId {
+        PhotoId(self.entries[index].id)
+    }
+
+    /// Every photo, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = PhotoRef<'_>> + '_ {
+        self.entries.iter().map(|e| self.view(e))
+    }
+
+    /// Adds photo `id`.
+    pub fn push(&mut self, id: PhotoId, meta: &PhotoMeta) {
+        // A field of more than 4 GiB cannot come from a record; it would be kept empty.
+        let text = self.text.len() as u64;
+        let mut len = |s: Option<&str>| {
+            let s = s.filter(|s| u32::try_from(s.len()).is_ok()).unwrap_or_default();
+            self.text.push_str(s);
+            s.len() as u32
+        };
+        let name_len = len(Some(&meta.name));
+        let taken_len = len(meta.taken_at.as_deref());
+        let camera_len = len(meta.camera.as_deref());
+        let mime = match self.mimes.iter().position(|m| **m == *meta.mime) {
+            Some(at) => at,
+            None => {
+                self.mimes.push(meta.mime.as_str().into());
+                self.mimes.len() - 1
+            }
+        };
+        let flags = u8::from(meta.has_gps) * HAS_GPS
+            + u8::from(meta.taken_at.is_some()) * HAS_TAKEN
+            + u8::from(meta.camera.is_some()) * HAS_CAMERA;
+        self.entries.push(Entry {
+            id: id.0,
+            bytes: meta.bytes,
+            imported_at: meta.imported_at,
+            sort_time: meta.sort_time(),
+            text,
+            name_len,
+            taken_len,
+            camera_len,
+            width: meta.width,
+            height: meta.height,
+            // More than 65,536 distinct types cannot be named; the rest share the last.
+            mime: u16::try_from(mime).unwrap_or(u16::MAX),
+            orientation: meta.orientation,
+            flags,
+        });
+    }
+
+    /// Keeps the photos for which `keep` is true, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(PhotoId) -> bool) {
+        self.entries.retain(|e| keep(PhotoId(e.id)));
+    }
+
+    fn view<'a>(&'a self, e: &Entry) -> PhotoRef<'a> {
+        let start = e.text as usize;
+        let (name, rest) = self.text[start..].split_at(e.name_len as usize);
+        let (taken, rest) = rest.split_at(e.taken_len as usize);
+        let camera = &rest[..e.camera_len as usize];
+        PhotoRef {
+            id: PhotoId(e.id),
+            name,
+            mime: self.mimes.get(usize::from(e.mime)).or(self.mimes.last()).map_or("", |m| m),
+            bytes: e.bytes,
+            width: e.width,
+            height: e.height,
+            orientation: e.orientation,
+            taken_at: (e.flags & HAS_TAKEN != 0).then_some(taken),
+            camera: (e.flags & HAS_CAMERA != 0).then_some(camera),
+            has_gps: e.flags & HAS_GPS != 0,
+            imported_at: e.imported_at,
+            sort_time: e.sort_time,
+        }
+    }
+}
+
+impl FromIterator<PhotoInfo> for Catalog {
+    /// Takes each photo's metadata in, dropping it as it goes.
+    fn from_iter<I: IntoIterator<Item = PhotoInfo>>(photos: I) -> Catalog {
+        let photos = photos.into_iter();
+        let mut catalog = Catalog { entries: Vec::with_capacity(photos.size_hint().0), ..Catalog::default() };
+        for photo in photos {
+            catalog.push(photo.id, &photo.meta);
+        }
+        catalog.entries.shrink_to_fit();
+        catalog.text.shrink_to_fit();
+        catalog
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(name: &str, mime: &str, taken: Option<&str>, camera: Option<&str>, gps: bool) -> PhotoMeta {
+        PhotoMeta {
+            name: name.into(),
+            mime: mime.into(),
+            bytes: name.len() as u64 * 1000,
+            width: 4000,
+            height: 3000,
+            orientation: 6,
+            taken_at: taken.map(Into::into),
+            camera: camera.map(Into::into),
+            has_gps: gps,
+            imported_at: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn every_field_comes_back_as_it_went_in() {
+        let photos = [
+            (7, meta("IMG_0001.jpg", "image/jpeg", Some("2024-06-01T12:00:00+02:00"), Some("Canon EOS R5"), true)),
+            (3, meta("", "image/png", Some(""), Some(""), false)),
+            (9, meta("scan ünïcödé 📄.tiff", "image/tiff", None, None, false)),
+            (1, meta("b.jpg", "image/jpeg", None, Some("Apple iPhone 12"), true)),
+        ];
+        let catalog: Catalog =
+            photos.iter().map(|(id, meta)| PhotoInfo { id: PhotoId(*id), meta: meta.clone() }).collect();
+        assert_eq!(catalog.len(), 4);
+        assert_eq!(catalog.mimes.len(), 3, "each type is held once");
+        for (i, (id, meta)) in photos.iter().enumerate() {
+            let photo = catalog.get(i);
+            assert_eq!(photo, PhotoRef::of(PhotoId(*id), meta));
+            assert_eq!(photo.to_meta(), *meta);
+            assert_eq!(catalog.id(i), PhotoId(*id));
+        }
+        assert_eq!(catalog.iter().map(|p| p.id.0).collect::<Vec<_>>(), [7, 3, 9, 1]);
+        let mut kept = catalog.clone();
+        kept.retain(|id| id.0 != 3);
+        assert_eq!(
+            kept.iter().map(|p| p.to_meta()).collect::<Vec<_>>(),
+            [&photos[0], &photos[2], &photos[3]].map(|p| p.1.clone())
+        );
+    }
+}
