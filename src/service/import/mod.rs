@@ -15,7 +15,8 @@ use crate::crypto::SecretBytes;
 use crate::imaging::{Analysis, ImageError, analyze};
 use crate::mail::{MailError, MailRoute, PasswordEmail, PasswordEntry};
 use crate::vault::{
-    ContentHash, NewPhoto, PhotoId, PhotoMeta, PreparedPhoto, SealedPhoto, Session, StorageError, StoreError,
+    ContentHash, INDEX_SEGMENT_PHOTOS, NewPhoto, PhotoId, PhotoInfo, PhotoMeta, PreparedPhoto, SealedPhoto, Session,
+    StorageError, StoreError,
 };
 
 pub use walk::{Candidate, collect_files};
@@ -153,7 +154,7 @@ pub fn import_paths(
     let total = files.len();
     let mut done_before = 0;
     let mut bytes_before = 0;
-    let _checkpoint = Checkpoint(session);
+    let mut run = RunEnd { session, unindexed: Vec::new() };
     for batch in files.chunks(BATCH_SIZE) {
         if cancel.load(Ordering::Relaxed) {
             summary.cancelled = true;
@@ -194,7 +195,7 @@ pub fn import_paths(
         };
         let delivered = route.transport.send(&email)?;
         on_event(ImportEvent::Mailed(&delivered));
-        if store_batch(session, &prepared, &mut summary, on_event) {
+        if store_batch(&mut run, &prepared, &mut summary, on_event) {
             break;
         }
     }
@@ -204,17 +205,19 @@ pub fn import_paths(
 /// Encrypts a batch's photos on all cores and writes them as they come, a few photos a
 /// transaction. Returns whether storage failed (a full disk): nothing more can be written.
 fn store_batch(
-    session: &Session,
+    run: &mut RunEnd<'_>,
     prepared: &[(&PathBuf, PreparedPhoto)],
     summary: &mut ImportSummary,
     on_event: &mut dyn FnMut(ImportEvent<'_>),
 ) -> bool {
+    let session = run.session;
     let mut stopped = false;
     // Encrypted on all cores, written here as they come, a few photos a transaction.
     let mut written = vec![false; prepared.len()];
     // Sealed photos waiting to be written, with their places in `prepared`.
     let mut pending: Vec<(usize, SealedPhoto)> = Vec::new();
     let write = |pending: &mut Vec<(usize, SealedPhoto)>,
+                 run: &mut RunEnd<'_>,
                  summary: &mut ImportSummary,
                  on_event: &mut dyn FnMut(ImportEvent<'_>)| {
         let (places, photos): (Vec<usize>, Vec<SealedPhoto>) = std::mem::take(pending).into_iter().unzip();
@@ -226,6 +229,7 @@ fn store_batch(
                         Ok(()) => {
                             summary.imported += 1;
                             on_event(ImportEvent::Imported(photo.id, path));
+                            run.written(PhotoInfo { id: photo.id, meta: photo.meta.clone() });
                         }
                         Err(e) => skip(summary, path, e.into(), on_event),
                     }
@@ -254,7 +258,7 @@ fn store_batch(
                     pending.push((i, sealed));
                     let bytes: usize = pending.iter().map(|(_, p)| p.size()).sum();
                     if pending.len() >= WRITE_RUN || bytes >= WRITE_RUN_BYTES {
-                        stopped = write(&mut pending, summary, on_event);
+                        stopped = write(&mut pending, run, summary, on_event);
                     }
                 }
                 Err(reason) => skip(summary, prepared[i].0, reason, on_event),
@@ -263,7 +267,7 @@ fn store_batch(
         },
     );
     if !pending.is_empty() {
-        stopped = write(&mut pending, summary, on_event);
+        stopped = write(&mut pending, run, summary, on_event);
     }
     for ((path, _), _) in prepared.iter().zip(&written).filter(|(_, w)| !**w) {
         skip(summary, path, SkipReason::Stopped, on_event);
@@ -278,14 +282,29 @@ const WRITE_RUN: usize = 32;
 /// Bytes of encrypted photos held for one transaction, at most.
 const WRITE_RUN_BYTES: usize = 64 << 20;
 
-/// Ends a run of photo writes, however the run ends, with [`Session::checkpoint`]. If it
-/// fails (a full disk) the run has already said why; the vault only reopens slower after
-/// a crash.
-struct Checkpoint<'a>(&'a Session);
+/// A run of photo writes. The photos written go into the list index a segment at a time
+/// ([`Session::index_written`]), so that the next list need not read their records; when
+/// the run ends, however it ends, the rest go in, then [`Session::checkpoint`]. Either may
+/// fail (a full disk), and the run has then already said why: the next list reads those
+/// photos' records, and the vault only reopens slower after a crash.
+struct RunEnd<'a> {
+    session: &'a Session,
+    unindexed: Vec<PhotoInfo>,
+}
 
-impl Drop for Checkpoint<'_> {
+impl RunEnd<'_> {
+    fn written(&mut self, photo: PhotoInfo) {
+        self.unindexed.push(photo);
+        if self.unindexed.len() >= INDEX_SEGMENT_PHOTOS {
+            let _ = self.session.index_written(&std::mem::take(&mut self.unindexed));
+        }
+    }
+}
+
+impl Drop for RunEnd<'_> {
     fn drop(&mut self) {
-        let _ = self.0.checkpoint();
+        let _ = self.session.index_written(&self.unindexed);
+        let _ = self.session.checkpoint();
     }
 }
 

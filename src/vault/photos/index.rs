@@ -205,12 +205,12 @@ impl Session {
     }
 
     /// Writes the index again as `rewrite` says, taking the metadata from `photos`. Does
-    /// nothing if the index changed since it was read (another list wrote it).
+    /// nothing if the index changed since it was read (another list wrote it, or an
+    /// import added to it).
     pub(super) fn rewrite_index(&self, rewrite: Rewrite, photos: &[PhotoInfo]) -> Result<(), StorageError> {
         let add: HashSet<u64> = rewrite.add.into_iter().collect();
         let entries: Vec<(u64, &PhotoMeta)> =
             photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, &p.meta)).collect();
-        let key = derive_subkey(&self.master, Subkey::Metadata);
         let txn = self.vault.begin_write()?;
         {
             let mut table = txn.open_table(LIST_INDEX)?;
@@ -224,14 +224,49 @@ impl Session {
             for number in rewrite.remove {
                 table.remove((self.account_id, number))?;
             }
-            let first = found.last().map_or(0, |last| last + 1);
-            for (next, chunk) in (first..).zip(entries.chunks(SEGMENT_PHOTOS)) {
-                let plain = Zeroizing::new(encode(&chunk));
-                let sealed = seal_padded(&key, &segment_aad(&self.vault.id, self.account_id, next), &plain);
-                table.insert((self.account_id, next), sealed.as_slice())?;
-            }
+            self.add_segments(&mut table, found.last().copied(), &entries)?;
         }
         txn.commit()?;
+        Ok(())
+    }
+
+    /// Adds photos just written (by an import) to the index, in new segments after the
+    /// last, so that the next list finds them there instead of reading their records: at
+    /// a million photos, the first list after a command-line import of many took 10 s
+    /// instead of 1.5. The next list merges the small segments this leaves.
+    pub fn index_written(&self, photos: &[PhotoInfo]) -> Result<(), StorageError> {
+        if photos.is_empty() {
+            return Ok(());
+        }
+        guard(|| {
+            let entries: Vec<(u64, &PhotoMeta)> = photos.iter().map(|p| (p.id.0, &p.meta)).collect();
+            let txn = self.vault.begin_write()?;
+            {
+                let mut table = txn.open_table(LIST_INDEX)?;
+                let last = table.range((self.account_id, 0)..=(self.account_id, u32::MAX))?.next_back();
+                let last = last.transpose()?.map(|(number, _)| number.value().1);
+                self.add_segments(&mut table, last, &entries)?;
+            }
+            txn.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Seals `entries` into segments numbered after `last` (from 0 if there is none).
+    fn add_segments(
+        &self,
+        table: &mut redb::Table<(u64, u32), &[u8]>,
+        last: Option<u32>,
+        entries: &[(u64, &PhotoMeta)],
+    ) -> Result<(), StorageError> {
+        let key = derive_subkey(&self.master, Subkey::Metadata);
+        // A file that numbers a segment u32::MAX leaves no room after it: nothing is added.
+        let Some(first) = last.map_or(Some(0), |last| last.checked_add(1)) else { return Ok(()) };
+        for (next, chunk) in (first..=u32::MAX).zip(entries.chunks(SEGMENT_PHOTOS)) {
+            let plain = Zeroizing::new(encode(&chunk));
+            let sealed = seal_padded(&key, &segment_aad(&self.vault.id, self.account_id, next), &plain);
+            table.insert((self.account_id, next), sealed.as_slice())?;
+        }
         Ok(())
     }
 }
@@ -324,6 +359,30 @@ mod tests {
         let bytes = jpeg(99);
         store(&session, "late.jpg", &bytes, &bytes);
         assert_eq!(lists_as_the_records_say(&session).len(), 18);
+    }
+
+    #[test]
+    fn photos_an_import_adds_to_the_index_are_listed_from_it_without_a_rewrite() {
+        let (_dir, session, _) = photos(3);
+        let before = rows(&session);
+        let mut written = Vec::new();
+        for n in 10..20 {
+            let bytes = jpeg(n);
+            let prepared = store(&session, &format!("{n}.jpg"), &bytes, &bytes);
+            written.push(PhotoInfo { id: prepared.id, meta: prepared.meta });
+        }
+        session.index_written(&written).unwrap();
+        // Ten photos in segments of 8, after the last: one full, one of 2 (not small).
+        let after = rows(&session);
+        let numbers: Vec<u32> = after.iter().map(|(n, _)| *n).collect();
+        let last = before.last().unwrap().0;
+        assert_eq!(numbers, [before.iter().map(|(n, _)| *n).collect(), vec![last + 1, last + 2]].concat());
+        assert_eq!(lists_as_the_records_say(&session).len(), 13);
+        assert_eq!(rows(&session), after, "the list found every photo in the index: nothing to write");
+        // A segment numbered u32::MAX leaves no room after it: nothing is added, nothing fails.
+        put_rows(&session, &[(u32::MAX, after[0].1.clone())]);
+        session.index_written(&written[..1]).unwrap();
+        assert_eq!(rows(&session).len(), 1);
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod read;
 mod verify;
 
 pub use catalog::{Catalog, PhotoRef};
+pub(crate) use index::SEGMENT_PHOTOS as INDEX_SEGMENT_PHOTOS;
 pub(crate) use read::check_rows;
 mod write;
 
