@@ -84,10 +84,10 @@ fn check_damaged_copy(
     let Ok(vault) = Vault::open(path) else { return Outcome::Detected };
     let Ok(session) = vault.login("alice", PASSWORD) else { return Outcome::Detected };
     let Ok((photos, damaged_records)) = session.list() else { return Outcome::Detected };
-    let Ok(problems) = session.verify() else { return Outcome::Detected };
-    let named: Vec<PhotoId> = problems.iter().map(|p| p.id).collect();
+    let Ok(report) = session.verify() else { return Outcome::Detected };
+    let named: Vec<PhotoId> = report.problems.iter().map(|p| p.id).collect();
     let mut failed = damaged_records.clone();
-    for photo in &photos {
+    for photo in photos.iter() {
         let pw = &passwords[&photo.id.to_string()];
         match session.decrypt(photo.id, &PhotoUnlock::Password(pw)) {
             Ok((meta, bytes)) => {
@@ -99,7 +99,7 @@ fn check_damaged_copy(
     for id in &failed {
         assert!(named.contains(id), "photo {id} fails to open but verify did not name it");
     }
-    if failed.is_empty() && problems.is_empty() && photos.len() == originals.len() {
+    if failed.is_empty() && report.problems.is_empty() && photos.len() == originals.len() {
         Outcome::Harmless
     } else {
         Outcome::Detected

@@ -938,3 +938,50 @@ fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_sc
         matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, thumbnails: 1.., .. })
     });
 }
+
+#[test]
+fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_damage() {
+    use redb::{ReadableTable as _, TableDefinition};
+    const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");
+    const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
+    let env = Env::new();
+    env.register("bob");
+    let files: Vec<_> = (0..3).map(|i| write(&env.path("in"), &format!("{i}.jpg"), &jpeg(160, 120, 40 + i))).collect();
+    let (_, imported) = env.import("bob", &files.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+    let id = |name: &str| {
+        let text = &imported.iter().find(|(_, path)| path.ends_with(name)).unwrap().0;
+        text.parse::<secure_photo_gallery::vault::PhotoId>().unwrap().as_u64()
+    };
+    let (record, data) = (id("0.jpg"), id("1.jpg"));
+    // Someone who can write the file changes a byte of one photo's record and one of
+    // another photo's data.
+    {
+        let db = redb::Database::create(&env.vault).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut photos = txn.open_table(PHOTOS).unwrap();
+            let key = photos.iter().unwrap().map(|r| r.unwrap().0.value()).find(|k| k.1 == record).unwrap();
+            let mut value = photos.get(key).unwrap().unwrap().value().to_vec();
+            *value.last_mut().unwrap() ^= 1;
+            photos.insert(key, value.as_slice()).unwrap();
+            let mut chunks = txn.open_table(CHUNKS).unwrap();
+            let mut value = chunks.get((data, 0)).unwrap().unwrap().value().to_vec();
+            value[40] ^= 1;
+            chunks.insert((data, 0), value.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let mut h = harness(&env.vault);
+    log_in(&mut h, "bob");
+    // The list comes from the index; the check of every record after it finds the record.
+    wait_for(&mut h, "the notice", |h| h.query_by_label_contains("1 photo cannot be opened").is_some());
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    h.get_by_label("Check every photo").click();
+    wait_for(&mut h, "the check", |h| h.query_by_label_contains("2 of 3 photos are damaged").is_some());
+    let said = h.query_by_label_contains("2 of 3 photos are damaged").unwrap().accesskit_node().value().unwrap();
+    let record = imported.iter().find(|(_, path)| path.ends_with("0.jpg")).unwrap().0.clone();
+    assert!(said.contains(&format!("photo {record} (its record is damaged)")), "{said}");
+    assert!(said.contains("1.jpg (its data was changed)"), "{said}");
+    assert!(said.contains("restore the vault file from a backup"), "{said}");
+}

@@ -444,7 +444,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
             assert!(vault.login(user, "not the password").is_err(), "{user}: a wrong login password was accepted");
             let session = vault.login(user, &typed).unwrap_or_else(|e| panic!("{user}: login refused: {e:#}"));
 
-            assert!(session.verify().unwrap().is_empty(), "{user}: verify found problems");
+            assert!(session.verify().unwrap().problems.is_empty(), "{user}: verify found problems");
             assert!(session.manifest_problems().is_empty(), "{user}: manifest problems");
 
             let (infos, unreadable) = session.list().unwrap();
@@ -462,7 +462,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                 assert_eq!(crockford(text), u(&photo["id"]), "{text}: the 8 symbols and the number");
                 let info = infos.iter().find(|i| i.id == id).unwrap_or_else(|| panic!("{text} not listed"));
                 let m = &photo["meta"];
-                let meta = &info.meta;
+                let meta = &info.to_meta();
                 assert_eq!(meta.name, m["name"].as_str().unwrap(), "{text}");
                 assert_eq!(meta.mime, m["mime"].as_str().unwrap(), "{text}");
                 assert_eq!(meta.bytes, u(&photo["bytes"]), "{text}");
@@ -510,7 +510,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
             }
             // Unlocking left the account consistent, and a photo stored in another preview
             // form than the account's (D) now has the account's form.
-            assert!(session.verify().unwrap().is_empty(), "{user}: verify after unlocking");
+            assert!(session.verify().unwrap().problems.is_empty(), "{user}: verify after unlocking");
             assert!(session.manifest_problems().is_empty(), "{user}: manifest after unlocking");
             for photo in photos {
                 let text = photo["id_text"].as_str().unwrap();
@@ -610,7 +610,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         assert!(session.manifest_problems().is_empty());
         let (infos, _) = session.list().unwrap();
         assert_eq!(infos.len(), 2, "A and D after B's delete");
-        let problems = session.verify().unwrap();
+        let problems = session.verify().unwrap().problems;
         assert_eq!(problems.len(), 1, "verify after a flipped chunk byte in A: {problems:?}");
         assert!(session.decrypt(photo_id(a), &PhotoUnlock::Password(&photo_password(a))).is_err(), "A decrypted");
         let (_, bytes) = session.decrypt(photo_id(d), &PhotoUnlock::Password(&photo_password(d))).unwrap();
@@ -619,7 +619,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     flip_chunk_byte(&path, u(&d["id"]), 0, 3 * (CHUNK + 16) + 5);
     let vault = Vault::open(&path).unwrap();
     let session = vault.login("alice", &typed_password(alice)).unwrap();
-    let problems = session.verify().unwrap();
+    let problems = session.verify().unwrap().problems;
     assert_eq!(problems.len(), 2, "verify after flipped bytes in A and D: {problems:?}");
     assert!(session.decrypt(photo_id(d), &PhotoUnlock::Password(&photo_password(d))).is_err(), "D decrypted");
 }
@@ -664,7 +664,7 @@ fn a_backup_written_from_format_md_restores_into_a_new_vault() {
     vault.restore_finish(&backup).unwrap();
 
     let session = vault.login("alice", password).unwrap();
-    assert!(session.verify().unwrap().is_empty(), "the restored account checks whole (previews included)");
+    assert!(session.verify().unwrap().problems.is_empty(), "the restored account checks whole (previews included)");
     let (listed, damaged) = session.list().unwrap();
     assert!(damaged.is_empty());
     assert_eq!(listed.len(), 2);

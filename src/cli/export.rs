@@ -98,7 +98,7 @@ fn export_all(
         say!("failed {id}: its record is damaged (run `verify`)");
     }
     let mut items = Vec::new();
-    for photo in &photos {
+    for photo in photos.iter() {
         let unlock = if args.use_recovery_key {
             Some(PhotoUnlock::Recovery)
         } else if let Some(pw) = passwords.get(&photo.id) {
@@ -106,18 +106,18 @@ fn export_all(
         } else if args.thumbnail {
             None
         } else {
-            say!("failed {} {}: no password for it in the passwords files", photo.id, photo.meta.name);
+            say!("failed {} {}: no password for it in the passwords files", photo.id, photo.name);
             failed += 1;
             continue;
         };
         items.push(ExportItem { photo, unlock });
     }
     export_to_folder(session, &items, kind(args), &args.out, &mut |photo, result| match result {
-        Ok(target) => say!("exported {} {} -> {}", photo.id, photo.meta.name, target.display()),
+        Ok(target) => say!("exported {} {} -> {}", photo.id, photo.name, target.display()),
         Err(e) => {
             match super::hint(&e) {
-                Some(hint) => say!("failed {} {}: {e:#} ({hint})", photo.id, photo.meta.name),
-                None => say!("failed {} {}: {e:#}", photo.id, photo.meta.name),
+                Some(hint) => say!("failed {} {}: {e:#} ({hint})", photo.id, photo.name),
+                None => say!("failed {} {}: {e:#}", photo.id, photo.name),
             }
             failed += 1;
         }

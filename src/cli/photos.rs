@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use secure_photo_gallery::service::import::{ImportEvent, import_paths};
 use secure_photo_gallery::service::mail_route;
-use secure_photo_gallery::vault::{PhotoId, PhotoInfo, Vault};
+use secure_photo_gallery::vault::{Catalog, PhotoId, PhotoRef, Vault, VerifyReport};
 
 use super::account::login;
 
@@ -59,26 +59,26 @@ struct ListEntry<'a> {
     camera: Option<&'a str>,
 }
 
-impl<'a> From<&'a PhotoInfo> for ListEntry<'a> {
-    fn from(p: &'a PhotoInfo) -> Self {
+impl<'a> From<PhotoRef<'a>> for ListEntry<'a> {
+    fn from(p: PhotoRef<'a>) -> Self {
         let imported =
-            time::OffsetDateTime::from_unix_timestamp(p.meta.imported_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            time::OffsetDateTime::from_unix_timestamp(p.imported_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         ListEntry {
             id: p.id.to_string(),
-            name: &p.meta.name,
-            bytes: p.meta.bytes,
-            width: p.meta.width,
-            height: p.meta.height,
-            mime: &p.meta.mime,
-            taken_at: p.meta.taken_at.as_deref(),
+            name: p.name,
+            bytes: p.bytes,
+            width: p.width,
+            height: p.height,
+            mime: p.mime,
+            taken_at: p.taken_at,
             imported_at: imported.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            camera: p.meta.camera.as_deref(),
+            camera: p.camera,
         }
     }
 }
 
 /// Every photo of a list as `list --json` writes it.
-struct ListEntries<'a>(&'a [PhotoInfo]);
+struct ListEntries<'a>(&'a Catalog);
 
 impl Serialize for ListEntries<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -97,17 +97,16 @@ pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<Exit
             serde_json::to_writer_pretty(&mut *out, &entries)?;
             return out.write_all(b"\n");
         }
-        for p in &photos {
-            let m = &p.meta;
-            let taken = m.taken_at.as_deref().unwrap_or("-");
+        for p in photos.iter() {
+            let taken = p.taken_at.unwrap_or("-");
             writeln!(
                 out,
                 "{}\t{}\t{}\t{}x{}\t{}",
                 p.id,
-                m.name.replace(['\t', '\n'], " "),
-                m.bytes,
-                m.width,
-                m.height,
+                p.name.replace(['\t', '\n'], " "),
+                p.bytes,
+                p.width,
+                p.height,
                 taken
             )?;
         }
@@ -165,9 +164,7 @@ pub(super) fn compact(mut vault: Vault) -> anyhow::Result<ExitCode> {
 
 pub(super) fn verify(vault: &Vault, user: &str, accept_this_copy: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let problems = session.verify()?;
-    let (photos, _) = session.list()?;
-    let total = photos.len() + problems.iter().filter(|p| p.name.is_none()).count();
+    let VerifyReport { checked: total, problems } = session.verify()?;
     // An older or forked copy of the vault is intact in itself: the login said so on
     // stderr, and verify fails on it, unless the owner accepts this copy.
     let mut replaced = session.rollback().is_some();

@@ -20,8 +20,8 @@ use crate::service::export::{ExportItem, ExportKind, export_to_folder};
 use crate::service::import::{ImportEvent, ImportSummary, import_paths};
 use crate::service::{Account, MailOverrides, MailSetupError, PasswordChangeError, RecoverError, Unlock, mail_route};
 use crate::vault::{
-    Catalog, LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, Previews, RegisterError, StorageError,
-    Vault,
+    Catalog, LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoRef, Previews, RegisterError,
+    StorageError, Vault, VerifyReport,
 };
 
 pub use thumbnails::ThumbnailLoader;
@@ -48,11 +48,14 @@ pub enum Event {
     Registered(Result<Registration, RegisterError>),
     /// Recovery finished: the account, opened with its recovery key under a new password.
     Recovered(Result<Account, RecoverError>),
-    /// The account's photos, newest first.
-    Listed(Result<Catalog, StorageError>),
+    /// The account's photos, newest first, and the records that could not be read
+    /// (changed or damaged in the file: their photos are not in the list).
+    Listed(Result<(Catalog, Vec<PhotoId>), StorageError>),
     /// Every record of the account was read and compared with its manifest, after the
-    /// first list of a session: what differs is in the session's manifest problems.
-    RecordsChecked(Result<(), StorageError>),
+    /// first list of a session: the records that could not be read (the list takes its
+    /// photos from the index, so these may be listed); what differs from the manifest is
+    /// in the session's manifest problems.
+    RecordsChecked(Result<Vec<PhotoId>, StorageError>),
     /// A thumbnail decoded for the grid, at most this many pixels on its longest side.
     Thumbnail(PhotoId, u32, Result<image::RgbaImage, NoThumbnail>),
     /// Passwords checked: the ones that opened their photo, and why others did not.
@@ -93,6 +96,8 @@ pub enum Event {
     Deleted(Vec<PhotoId>, Vec<PhotoError>),
     /// A settings change finished: what was done, or why it was not.
     SettingsSaved(Result<SettingsDone, SettingsError>),
+    /// A check of every photo (a settings change) has checked this many so far.
+    Verifying(usize),
     /// The recovery key's words were saved to this file (`None`: the dialog was cancelled).
     WordsSaved(Result<Option<PathBuf>, std::io::Error>),
     /// The native file dialog closed: what was picked (`None`: cancelled, or no dialog
@@ -144,6 +149,8 @@ pub enum SettingsChange {
     SetPreviews(Previews),
     /// This copy of the vault is the one this computer knows (a backup restored on purpose).
     AcceptThisCopy,
+    /// Check every stored byte of the account's photos (`verify`).
+    Verify,
     /// A new login password, once the current one is confirmed.
     ChangePassword {
         /// The current password.
@@ -170,6 +177,8 @@ pub enum SettingsDone {
     AcceptedThisCopy,
     /// The login password changed.
     PasswordChanged,
+    /// Every photo was checked: how many, and what is wrong with which.
+    Verified(VerifyReport),
 }
 
 /// Why a settings change did nothing (or, for sending the outbox, stopped part way).
@@ -182,6 +191,9 @@ pub enum SettingsError {
     /// A mail could not be sent.
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    /// The vault could not be read (a check of every photo stopped).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     /// The account's settings could not be stored.
     #[error(transparent)]
     Account(#[from] RegisterError),
@@ -199,8 +211,8 @@ pub enum SettingsError {
 }
 
 impl SettingsChange {
-    /// Runs the change's use case.
-    fn apply(self, session: &crate::vault::Session) -> Result<SettingsDone, SettingsError> {
+    /// Runs the change's use case; a long one says how far it is through `ev`.
+    fn apply(self, session: &crate::vault::Session, ev: &EventSender) -> Result<SettingsDone, SettingsError> {
         let none = MailOverrides::default();
         Ok(match self {
             SettingsChange::UseOutbox => {
@@ -233,6 +245,9 @@ impl SettingsChange {
             SettingsChange::ChangePassword { current, new } => {
                 crate::service::change_password(session, &current, &new)?;
                 SettingsDone::PasswordChanged
+            }
+            SettingsChange::Verify => {
+                SettingsDone::Verified(session.verify_reporting(|checked| ev.send(Event::Verifying(checked)))?)
             }
         })
     }
@@ -483,8 +498,7 @@ impl Jobs {
     pub fn list(&self, account: Account) {
         self.spawn("list", move |ev| {
             let session = account.session();
-            let result = session.list().map(|(photos, _damaged)| photos.into_iter().collect());
-            ev.send(Event::Listed(result));
+            ev.send(Event::Listed(session.list()));
         });
     }
 
@@ -497,9 +511,10 @@ impl Jobs {
             let session = account.session();
             let listed = session.list();
             let ok = listed.is_ok();
-            ev.send(Event::Listed(listed.map(|(photos, _damaged)| photos.into_iter().collect())));
+            ev.send(Event::Listed(listed));
             if ok {
-                ev.send(Event::RecordsChecked(session.check_records().map(drop)));
+                ev.send(Event::RecordsChecked(session.check_records()));
+                crate::platform::give_back_memory();
             }
         });
     }
@@ -606,11 +621,14 @@ impl Jobs {
                 ExportReport { folder: folder.clone(), kind, written: 0, failed: Vec::new(), no_folder: None };
             let items: Vec<ExportItem<'_>> = photos
                 .iter()
-                .map(|(photo, unlock)| ExportItem { photo, unlock: unlock.as_ref().map(Unlock::as_photo_unlock) })
+                .map(|(photo, unlock)| ExportItem {
+                    photo: PhotoRef::of(photo.id, &photo.meta),
+                    unlock: unlock.as_ref().map(Unlock::as_photo_unlock),
+                })
                 .collect();
             let made = export_to_folder(session, &items, kind, &folder, &mut |photo, result| match result {
                 Ok(_) => report.written += 1,
-                Err(e) => report.failed.push((photo.meta.name.clone(), e)),
+                Err(e) => report.failed.push((photo.name.to_string(), e)),
             });
             report.no_folder = made.err();
             ev.send(Event::Exported(report));
@@ -683,7 +701,7 @@ impl Jobs {
 
     /// Runs a settings change (password, mail) and reports its message.
     pub fn settings(&self, account: Account, change: SettingsChange) {
-        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session()))));
+        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session(), ev))));
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use crate::crypto::SecretBytes;
 use crate::imaging::{StripError, strip_metadata};
 use crate::platform::files::{create_private_dir, unique_path, write_new_file};
-use crate::vault::{PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoUnlock, Session};
+use crate::vault::{PhotoError, PhotoId, PhotoMeta, PhotoRef, PhotoUnlock, Session};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +100,7 @@ fn write_photo(
 /// One photo of a batch export, and what opens it (`None` for thumbnails).
 pub struct ExportItem<'a> {
     /// The photo.
-    pub photo: &'a PhotoInfo,
+    pub photo: PhotoRef<'a>,
     /// Its password, or the session's recovery key.
     pub unlock: Option<PhotoUnlock<'a>>,
 }
@@ -114,7 +114,7 @@ pub fn export_to_folder(
     items: &[ExportItem<'_>],
     kind: ExportKind,
     folder: &Path,
-    on_done: &mut dyn FnMut(&PhotoInfo, Result<PathBuf, ExportError>),
+    on_done: &mut dyn FnMut(PhotoRef<'_>, Result<PathBuf, ExportError>),
 ) -> std::io::Result<()> {
     create_private_dir(folder)?;
     note_folder(session, folder);
@@ -142,9 +142,9 @@ pub fn export_to_folder(
 
 /// A free path in `dir` for the photo: its original name made safe (a thumbnail gets
 /// `.thumbnail.jpg`), with ` (1)`, ` (2)`… when the name is taken on disk or `reserved`.
-fn path_in_folder(dir: &Path, photo: &PhotoInfo, kind: ExportKind, reserved: &HashSet<PathBuf>) -> PathBuf {
+fn path_in_folder(dir: &Path, photo: PhotoRef<'_>, kind: ExportKind, reserved: &HashSet<PathBuf>) -> PathBuf {
     let name: String =
-        photo.meta.name.chars().map(|c| if matches!(c, '/' | '\\') || c.is_control() { '_' } else { c }).collect();
+        photo.name.chars().map(|c| if matches!(c, '/' | '\\') || c.is_control() { '_' } else { c }).collect();
     let name = if name.is_empty() || name == "." || name == ".." { format!("photo-{}", photo.id) } else { name };
     let name = match kind {
         ExportKind::Thumbnail => format!("{}.thumbnail.jpg", name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s)),

@@ -82,7 +82,7 @@ mod tests {
         set_previews(&session, Previews::Sharp).unwrap();
         assert_eq!(&unlocked_thumbnail(&session, id, &unlock).unwrap()[..], &sharp[..]);
         assert_eq!(&session.thumbnail(id).unwrap()[..], &sharp[..], "sharp again, for the login");
-        assert!(session.verify().unwrap().is_empty());
+        assert!(session.verify().unwrap().problems.is_empty());
     }
 
     #[test]

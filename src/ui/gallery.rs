@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::jobs::{Event, Jobs, Pick, SettingsChange};
+use crate::crypto::PhotoPassword;
+use crate::jobs::{Event, Jobs, Pick, SettingsChange, UnlockFailure};
 use crate::service::Account;
 use crate::service::export::ExportKind;
 use crate::vault::PhotoId;
@@ -39,6 +40,9 @@ pub(super) struct GalleryScreen {
     settings: Option<SettingsWindow>,
     /// The backup: its settings' form, and the backup under way.
     backup: BackupState,
+    /// Photos whose records do not open (changed or damaged in the file), as a list or the
+    /// check of every record found them.
+    damaged: Vec<PhotoId>,
     /// The last message, and whether it is an error.
     status: Option<(String, bool)>,
     /// Whether the message is an error, and since when it shows (egui's clock): news goes
@@ -64,6 +68,7 @@ impl GalleryScreen {
             dialog: None,
             import: None,
             settings: None,
+            damaged: Vec::new(),
             status: None,
             status_drawn: None,
         }
@@ -84,7 +89,11 @@ impl GalleryScreen {
     /// notices, read from the session.
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs, prefs: &Prefs) {
         match event {
-            Event::Listed(Ok(photos)) => self.library.listed(photos),
+            Event::Listed(Ok((photos, damaged))) => {
+                self.library.listed(photos);
+                self.found_damaged(damaged);
+            }
+            Event::RecordsChecked(Ok(damaged)) => self.found_damaged(damaged),
             Event::Listed(Err(e)) | Event::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => {
                 let message = e.to_string();
@@ -94,31 +103,7 @@ impl GalleryScreen {
                 }
             }
             Event::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
-            Event::Unlocked(ok, failed) => {
-                let open_now = match &self.dialog {
-                    Some(Dialog::Unlock(d)) => d.then_open,
-                    _ => None,
-                };
-                let count = ok.len();
-                // Reloaded with the password: the sharp thumbnail replaces a placeholder.
-                for (id, _) in &ok {
-                    self.thumbnails.forget(*id);
-                }
-                // The lock filter is applied again when it is next chosen, not under the user's
-                // hands: a photo unlocked from the "Locked" list opens instead of vanishing.
-                self.library.unlocked.extend(ok);
-                if count > 0 {
-                    self.say((format!("Unlocked {} until the vault locks", wording::photos(count)), false));
-                }
-                match (&mut self.dialog, open_now) {
-                    (_, Some(id)) if !self.library.is_locked(id) => {
-                        self.dialog = None;
-                        self.open(id, jobs);
-                    }
-                    (Some(Dialog::Unlock(d)), _) if count == 0 => d.failed(failed.first().map(ToString::to_string)),
-                    _ => self.dialog = None,
-                }
-            }
+            Event::Unlocked(ok, failed) => self.unlocked(ok, &failed, jobs),
             Event::Opened(id, result) => {
                 if let Some(v) = self.viewer.as_mut().filter(|v| v.id == id) {
                     v.loaded(ctx, result);
@@ -136,6 +121,7 @@ impl GalleryScreen {
                     self.thumbnails.forget(*id);
                 }
                 self.library.removed(&ids);
+                self.damaged.retain(|id| !ids.contains(id));
                 if self.viewer.as_ref().is_some_and(|v| ids.contains(&v.id)) {
                     self.viewer = None;
                 }
@@ -151,8 +137,8 @@ impl GalleryScreen {
                     self.thumbnails.reload_all();
                 }
                 match self.settings.as_mut() {
-                    Some(s) => s.saved(&message, &self.account),
-                    None => self.say((message, false)),
+                    Some(s) => s.saved(message, &self.account),
+                    None => self.say(message),
                 }
             }
             Event::Picked { purpose, paths, answered_at_once } => {
@@ -172,13 +158,17 @@ impl GalleryScreen {
                 }
             }
             Event::Transfer(p) => self.backup.progress(p),
+            Event::Verifying(checked) => {
+                if let Some(s) = self.settings.as_mut() {
+                    s.verifying(checked);
+                }
+            }
             Event::BackedUp(result) => {
                 let (said, pulled) = self.backup.finished(result, &self.account);
                 self.say(said);
                 pulled.then(|| jobs.list(self.account.clone()));
             }
-            Event::RecordsChecked(Ok(()))
-            | Event::VaultRepair(_)
+            Event::VaultRepair(_)
             | Event::Restored(_)
             | Event::Tidied(..)
             | Event::VaultOpened(_)
@@ -187,6 +177,41 @@ impl GalleryScreen {
             | Event::Recovered(_)
             | Event::WordsSaved(_) => {}
         }
+    }
+
+    /// Passwords were checked: the photos they opened stay unlocked, and the dialog opens
+    /// the photo it was for, or says why nothing opened.
+    fn unlocked(&mut self, ok: Vec<(PhotoId, PhotoPassword)>, failed: &[UnlockFailure], jobs: &Jobs) {
+        let open_now = match &self.dialog {
+            Some(Dialog::Unlock(d)) => d.then_open,
+            _ => None,
+        };
+        let count = ok.len();
+        // Reloaded with the password: the sharp thumbnail replaces a placeholder.
+        for (id, _) in &ok {
+            self.thumbnails.forget(*id);
+        }
+        // The lock filter is applied again when it is next chosen, not under the user's
+        // hands: a photo unlocked from the "Locked" list opens instead of vanishing.
+        self.library.unlocked.extend(ok);
+        if count > 0 {
+            self.say((format!("Unlocked {} until the vault locks", wording::photos(count)), false));
+        }
+        match (&mut self.dialog, open_now) {
+            (_, Some(id)) if !self.library.is_locked(id) => {
+                self.dialog = None;
+                self.open(id, jobs);
+            }
+            (Some(Dialog::Unlock(d)), _) if count == 0 => d.failed(failed.first().map(ToString::to_string)),
+            _ => self.dialog = None,
+        }
+    }
+
+    /// Records found that do not open: said in the notices until their photos are deleted.
+    fn found_damaged(&mut self, damaged: Vec<PhotoId>) {
+        self.damaged.extend(damaged);
+        self.damaged.sort_unstable();
+        self.damaged.dedup();
     }
 
     /// An import ended: the panel says how, the list is read again, and a backup follows
@@ -254,7 +279,7 @@ impl GalleryScreen {
             Action::Unlock { text, then_open } => {
                 let candidates = super::dialogs::candidates(&text, then_open, &self.library.all);
                 if candidates.is_empty() {
-                    let why = if then_open.is_none() && crate::crypto::PhotoPassword::parse(&text).is_some() {
+                    let why = if then_open.is_none() && PhotoPassword::parse(&text).is_some() {
                         "Select the photo this password is for, then try again (or paste the whole email)."
                     } else {
                         "That is not a photo password (four groups of five letters and digits) or a password email."
@@ -504,13 +529,25 @@ impl GalleryScreen {
     /// emails sit beside the vault (the outbox), and what the login found changed in the
     /// vault file behind the account's back.
     fn notices(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let warnings: Vec<String> = self
+        // The file's own warnings first: a replaced copy, records that do not open.
+        let mut warnings: Vec<String> = self
             .account
-            .manifest_problems()
-            .iter()
-            .map(|p| format!("{p}."))
-            .chain(self.account.rollback().map(|r| format!("{r}.")))
+            .rollback()
+            .map(|r| format!("{r}."))
+            .into_iter()
+            .chain((!self.damaged.is_empty()).then(|| wording::unreadable(self.damaged.len())))
+            .chain(self.account.manifest_problems().into_iter().map(|p| format!("{p}.")))
             .collect();
+        // A file changed in many places would fill the window: the first few, then a count.
+        const SHOWN: usize = 3;
+        if warnings.len() > SHOWN + 1 {
+            let more = warnings.len() - SHOWN;
+            warnings.truncate(SHOWN);
+            warnings.push(format!(
+                "And {} more: open Settings and choose Check every photo to see them all.",
+                wording::count(more, "problem", "problems")
+            ));
+        }
         let outbox = !self.account.uses_smtp();
         let recovery = self.library.recovery;
         if warnings.is_empty() && !outbox && !recovery {

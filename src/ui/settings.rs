@@ -39,6 +39,8 @@ pub(super) struct SettingsWindow {
     message: Option<(String, bool)>,
     /// A change is on its way to the worker (an SMTP check takes up to 15 s).
     busy: Option<&'static str>,
+    /// How many photos a check of every photo has read so far.
+    checked: Option<usize>,
 }
 
 impl SettingsWindow {
@@ -66,6 +68,7 @@ impl SettingsWindow {
             repeat: Zeroizing::new(String::new()),
             message: None,
             busy: None,
+            checked: None,
         }
     }
 
@@ -73,18 +76,24 @@ impl SettingsWindow {
     fn send(&mut self, change: SettingsChange, doing: &'static str, account: &Account, jobs: &Jobs) {
         self.message = None;
         self.busy = Some(doing);
+        self.checked = None;
         jobs.settings(account.clone(), change);
     }
 
-    /// A change was saved.
-    pub(super) fn saved(&mut self, message: &str, account: &Account) {
+    /// A change was saved (or a check done): what to say, and whether it is bad news.
+    pub(super) fn saved(&mut self, message: (String, bool), account: &Account) {
         self.queued = account.queued_emails();
         self.busy = None;
-        self.message = Some((message.to_string(), false));
+        self.message = Some(message);
         self.password = Zeroizing::new(String::new());
         self.current = Zeroizing::new(String::new());
         self.new = Zeroizing::new(String::new());
         self.repeat = Zeroizing::new(String::new());
+    }
+
+    /// A check of every photo has read `checked` of them.
+    pub(super) fn verifying(&mut self, checked: usize) {
+        self.checked = Some(checked);
     }
 
     /// A change failed: the reason shows in the window.
@@ -151,6 +160,8 @@ impl SettingsWindow {
                 }
                 ui.add_space(4.0);
                 self.password_ui(ui, account, jobs);
+                ui.add_space(4.0);
+                self.verify_ui(ui, account, jobs);
                 ui.separator();
                 self.mail_ui(ui, account, jobs);
                 ui.separator();
@@ -165,6 +176,9 @@ impl SettingsWindow {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
                 ui.label(doing);
+                if let Some(checked) = self.checked {
+                    ui.label(egui::RichText::new(format!("{} so far", super::wording::photos(checked))).weak());
+                }
             });
             ui.separator();
         } else if let Some((message, error)) = &self.message {
@@ -173,6 +187,21 @@ impl SettingsWindow {
             ui.colored_label(color, format!("{mark} {message}"));
             ui.separator();
         }
+    }
+
+    /// Checking every stored byte of the account's photos, as `verify` does.
+    fn verify_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
+        ui.label(egui::RichText::new("Stored photos").strong());
+        ui.horizontal_wrapped(|ui| {
+            let check = ui.add_enabled(self.busy.is_none(), egui::Button::new("Check every photo"));
+            if check
+                .on_hover_text("Read every stored byte of your photos and say whether any was changed or lost")
+                .clicked()
+            {
+                self.send(SettingsChange::Verify, "Checking every photo…", account, jobs);
+            }
+            ui.label(egui::RichText::new("reads the whole vault: minutes for many photos").weak());
+        });
     }
 
     fn mail_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {

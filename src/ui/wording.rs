@@ -3,7 +3,7 @@
 
 use crate::jobs::{ExportReport, SettingsDone};
 use crate::service::export::ExportKind;
-use crate::vault::Previews;
+use crate::vault::{PhotoId, Previews, VerifyReport};
 
 /// `1 photo`, `3 photos`.
 pub(super) fn photos(n: usize) -> String {
@@ -40,8 +40,9 @@ pub(super) fn readable_date(iso: &str) -> String {
 }
 
 /// What a settings change did.
-pub(super) fn settings_done(done: &SettingsDone) -> String {
-    match done {
+/// What a settings change did, and whether it is bad news (a check found damage).
+pub(super) fn settings_done(done: &SettingsDone) -> (String, bool) {
+    let said = match done {
         SettingsDone::UsingOutbox => "Password emails are now saved in the outbox folder.".into(),
         SettingsDone::UsingSmtp(server) => format!("Saved. Password emails now go through {server}."),
         SettingsDone::TestEmailSent(whither) => format!("Test email {whither}."),
@@ -60,7 +61,47 @@ pub(super) fn settings_done(done: &SettingsDone) -> String {
         }
         SettingsDone::AcceptedThisCopy => "This copy of the vault is now the one this computer knows.".into(),
         SettingsDone::PasswordChanged => "Password changed. Your photos did not need to be encrypted again.".into(),
+        SettingsDone::Verified(report) => return verified(report),
+    };
+    (said, false)
+}
+
+/// Photos whose records do not open.
+pub(super) fn unreadable(n: usize) -> String {
+    let what = if n == 1 { "its record in the vault file was" } else { "their records in the vault file were" };
+    format!(
+        "{} cannot be opened: {what} changed or damaged. Open Settings and choose Check every photo to see more.",
+        photos(n)
+    )
+}
+
+/// What a check of every photo found: at most a few photos named, the rest counted.
+fn verified(report: &VerifyReport) -> (String, bool) {
+    const NAMED: usize = 5;
+    let VerifyReport { checked, problems } = report;
+    if problems.is_empty() {
+        return (format!("Checked {}: every stored byte is intact.", photos(*checked)), false);
     }
+    let mut damaged: Vec<PhotoId> = problems.iter().map(|p| p.id).collect();
+    damaged.sort_unstable();
+    damaged.dedup();
+    let named: Vec<String> = problems
+        .iter()
+        .take(NAMED)
+        .map(|p| match &p.name {
+            Some(name) => format!("{name} ({})", p.problem),
+            None => format!("photo {} ({})", p.id, p.problem),
+        })
+        .collect();
+    let more = problems.len().saturating_sub(NAMED);
+    let more = if more > 0 { format!("; and {}", count(more, "more problem", "more problems")) } else { String::new() };
+    let message = format!(
+        "{} of {} damaged: {}{more}. Export the photos that are intact, then restore the vault file from a backup.",
+        number(damaged.len()),
+        count(*checked, "photo is", "photos are"),
+        named.join("; "),
+    );
+    (message, true)
 }
 
 /// How an export went: the line for the status bar, and whether it is an error.

@@ -694,7 +694,7 @@ mod tests {
         restore_into(&target, &session, &snapshot).unwrap();
         let restored = target.login("alice", PASSWORD).unwrap();
         assert!(restored.decrypt(id, &PhotoUnlock::Password(&password)).is_ok());
-        assert!(restored.verify().unwrap().is_empty());
+        assert!(restored.verify().unwrap().problems.is_empty());
     }
 
     #[test]
@@ -730,7 +730,7 @@ mod tests {
         drop(bob);
         // Cut off and run again: the reservation is its own, and the restore finishes.
         restore_into(&target, &session, &snapshot).unwrap();
-        assert!(target.login("alice", PASSWORD).unwrap().verify().unwrap().is_empty());
+        assert!(target.login("alice", PASSWORD).unwrap().verify().unwrap().problems.is_empty());
         assert!(target.login("bob", "another good passphrase").is_ok());
     }
 }

@@ -52,7 +52,7 @@ pub use password::{MIN_PASSWORD_LEN, PasswordStrength, password_strength};
 pub(crate) use photos::INDEX_SEGMENT_PHOTOS;
 pub use photos::{
     Catalog, ContentHash, NewPhoto, PhotoInfo, PhotoRef, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews,
-    VerifyProblem,
+    VerifyProblem, VerifyReport,
 };
 pub use records::{BackupSettings, PhotoMeta, Previews, Profile, SmtpSettings};
 pub use seen::{Rollback, default_state_dir};

@@ -4,7 +4,7 @@
 //! allocation: about 330 bytes a photo as the app held them (an `Arc` each), 330 MB at
 //! a million photos; here about 64 bytes and the text itself.
 
-use super::{PhotoId, PhotoInfo, PhotoMeta};
+use super::{MetaRef, PhotoId, PhotoInfo, PhotoMeta};
 
 /// The metadata of many photos, in the order they were added.
 #[derive(Debug, Default, Clone)]
@@ -93,6 +93,24 @@ impl PhotoRef<'_> {
 }
 
 impl<'a> PhotoRef<'a> {
+    /// The metadata as the list index stores it.
+    pub(crate) fn meta(&self) -> MetaRef<'a> {
+        MetaRef {
+            name: self.name,
+            mime: self.mime,
+            bytes: self.bytes,
+            width: self.width,
+            height: self.height,
+            orientation: self.orientation,
+            taken_at: self.taken_at,
+            camera: self.camera,
+            has_gps: self.has_gps,
+            imported_at: self.imported_at,
+        }
+    }
+}
+
+impl<'a> PhotoRef<'a> {
     /// The metadata `meta` of photo `id`, borrowed.
     pub fn of(id: PhotoId, meta: &'a PhotoMeta) -> PhotoRef<'a> {
         PhotoRef {
@@ -140,6 +158,11 @@ impl Catalog {
 
     /// Adds photo `id`.
     pub fn push(&mut self, id: PhotoId, meta: &PhotoMeta) {
+        self.push_ref(id, meta.into());
+    }
+
+    /// Adds photo `id`, its metadata borrowed (as the list index is read).
+    pub(crate) fn push_ref(&mut self, id: PhotoId, meta: MetaRef<'_>) {
         // A field of more than 4 GiB cannot come from a record; it would be kept empty.
         let text = self.text.len() as u64;
         let mut len = |s: Option<&str>| {
@@ -147,13 +170,13 @@ impl Catalog {
             self.text.push_str(s);
             s.len() as u32
         };
-        let name_len = len(Some(&meta.name));
-        let taken_len = len(meta.taken_at.as_deref());
-        let camera_len = len(meta.camera.as_deref());
+        let name_len = len(Some(meta.name));
+        let taken_len = len(meta.taken_at);
+        let camera_len = len(meta.camera);
         let mime = match self.mimes.iter().position(|m| **m == *meta.mime) {
             Some(at) => at,
             None => {
-                self.mimes.push(meta.mime.as_str().into());
+                self.mimes.push(meta.mime.into());
                 self.mimes.len() - 1
             }
         };
@@ -164,7 +187,7 @@ impl Catalog {
             id: id.0,
             bytes: meta.bytes,
             imported_at: meta.imported_at,
-            sort_time: meta.sort_time(),
+            sort_time: super::sort_time(meta.taken_at, meta.imported_at),
             text,
             name_len,
             taken_len,
@@ -176,6 +199,22 @@ impl Catalog {
             orientation: meta.orientation,
             flags,
         });
+    }
+
+    /// Orders the photos newest first: by [`PhotoMeta::sort_time`], then name, then ID
+    /// (the order of a list). A stable sort, which finds and merges the runs already in
+    /// order (the list index's segments are written sorted).
+    pub(crate) fn sort_newest_first(&mut self) {
+        let text = &self.text;
+        let name = |e: &Entry| &text[e.text as usize..][..e.name_len as usize];
+        self.entries
+            .sort_by(|a, b| b.sort_time.cmp(&a.sort_time).then_with(|| name(a).cmp(name(b))).then(a.id.cmp(&b.id)));
+    }
+
+    /// Gives back the room reserved for more photos.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+        self.text.shrink_to_fit();
     }
 
     /// Keeps the photos for which `keep` is true, in order.
@@ -213,8 +252,7 @@ impl FromIterator<PhotoInfo> for Catalog {
         for photo in photos {
             catalog.push(photo.id, &photo.meta);
         }
-        catalog.entries.shrink_to_fit();
-        catalog.text.shrink_to_fit();
+        catalog.shrink_to_fit();
         catalog
     }
 }
@@ -263,5 +301,35 @@ mod tests {
             kept.iter().map(|p| p.to_meta()).collect::<Vec<_>>(),
             [&photos[0], &photos[2], &photos[3]].map(|p| p.1.clone())
         );
+        // The borrowed form is the stored form: the same bytes both ways.
+        for (id, meta) in &photos {
+            let stored = crate::vault::records::encode(&vec![(*id, meta.clone())]);
+            let borrowed: Vec<(u64, MetaRef<'_>)> = crate::vault::records::decode(&stored).unwrap();
+            assert_eq!(borrowed, [(*id, MetaRef::from(meta))]);
+            assert_eq!(crate::vault::records::encode(&borrowed), stored);
+        }
+    }
+
+    #[test]
+    fn newest_first_is_by_date_taken_else_import_time_then_name_then_id() {
+        let at = |name: &str, taken: Option<&str>, imported: i64| PhotoMeta {
+            imported_at: imported,
+            ..meta(name, "image/jpeg", taken, None, false)
+        };
+        let photos = [
+            (1, at("b.jpg", Some("2024-01-01T10:00:00"), 0)),
+            (2, at("a.jpg", Some("2024-01-01T10:00:00+05:00"), 0)),
+            (3, at("c.jpg", None, 1_900_000_000)),
+            (4, at("a.jpg", Some("2024-01-01T10:00:00"), 0)),
+            (5, at("z.jpg", Some("not a date"), 1_000)),
+            (6, at("y.jpg", Some("2030-05-05T05:05:05"), 0)),
+        ];
+        let mut catalog: Catalog =
+            photos.iter().map(|(id, meta)| PhotoInfo { id: PhotoId(*id), meta: meta.clone() }).collect();
+        catalog.sort_newest_first();
+        // c was imported in 2030 (no date taken), after y was taken; an unreadable date
+        // falls back to the import time (1970).
+        assert_eq!(catalog.iter().map(|p| p.id.0).collect::<Vec<_>>(), [6, 3, 2, 4, 1, 5]);
+        assert_eq!(catalog.get(0).to_meta(), photos[5].1, "the text moved with its entry");
     }
 }

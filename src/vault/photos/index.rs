@@ -35,13 +35,13 @@ fn segment_aad(vault_id: &[u8; 16], account: u64, segment: u32) -> Vec<u8> {
 /// The index of an account as read.
 #[derive(Default)]
 pub(super) struct Index {
-    /// Each segment that opened: its number, and where its photos are in `entries`.
+    /// Each segment that opened: its number, and where its photos are in `photos`.
     segments: Vec<(u32, Range<usize>)>,
     /// Segments that did not open or repeated an ID: written again.
     broken: Vec<u32>,
     /// Every entry of the segments that opened, segment after segment.
-    entries: Vec<(u64, PhotoMeta)>,
-    /// Places in `entries`, by ID.
+    photos: Catalog,
+    /// Places in `photos`, by ID.
     by_id: Vec<u32>,
 }
 
@@ -63,33 +63,36 @@ impl Index {
     /// photos are then read from their records, as are those of a damaged segment.
     fn sort(&mut self) {
         self.order_by_id();
-        let entries = &self.entries;
-        if !self.by_id.windows(2).any(|w| entries[w[0] as usize].0 == entries[w[1] as usize].0) {
+        let photos = &self.photos;
+        if !self.by_id.windows(2).any(|w| photos.id(w[0] as usize) == photos.id(w[1] as usize)) {
             return;
         }
         // Rare: segment after segment, each against the IDs of those kept before it.
         let mut kept = HashSet::new();
-        let mut old = std::mem::take(&mut self.entries).into_iter();
+        let mut keep = Vec::with_capacity(photos.len());
+        let mut start = 0;
         for (number, range) in std::mem::take(&mut self.segments) {
-            let part: Vec<(u64, PhotoMeta)> = old.by_ref().take(range.len()).collect();
-            let mut ids = HashSet::with_capacity(part.len());
-            if part.iter().all(|(id, _)| !kept.contains(id) && ids.insert(*id)) {
+            let mut ids = HashSet::with_capacity(range.len());
+            let fits = range.clone().all(|i| !kept.contains(&photos.id(i)) && ids.insert(photos.id(i)));
+            keep.extend(std::iter::repeat_n(fits, range.len()));
+            if fits {
                 kept.extend(ids);
-                let start = self.entries.len();
-                self.entries.extend(part);
-                self.segments.push((number, start..self.entries.len()));
+                self.segments.push((number, start..start + range.len()));
+                start += range.len();
             } else {
                 self.broken.push(number);
             }
         }
+        let mut keep = keep.into_iter();
+        self.photos.retain(|_| keep.next() == Some(true));
         self.order_by_id();
     }
 
-    /// Sets `by_id`: the places of `entries` by ID, and by place among equal IDs.
+    /// Sets `by_id`: the places of `photos` by ID, and by place among equal IDs.
     fn order_by_id(&mut self) {
-        let entries = &self.entries;
-        self.by_id = (0..entries.len() as u32).collect();
-        self.by_id.sort_unstable_by_key(|&i| (entries[i as usize].0, i));
+        let photos = &self.photos;
+        self.by_id = (0..photos.len() as u32).collect();
+        self.by_id.sort_unstable_by_key(|&i| (photos.id(i as usize), i));
     }
 }
 
@@ -121,17 +124,21 @@ impl Session {
         for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
             let (number, value) = row?;
             let number = number.value().1;
-            let opened = open_padded(&key, &segment_aad(&self.vault.id, self.account_id, number), value.value())
-                .ok()
-                .map(Zeroizing::new)
-                .and_then(|plain| decode::<Vec<(u64, PhotoMeta)>>(&plain).ok());
-            let Some(entries) = opened else {
+            let opened = open_padded(&key, &segment_aad(&self.vault.id, self.account_id, number), value.value());
+            let Ok(plain) = opened.map(Zeroizing::new) else {
                 index.broken.push(number);
                 continue;
             };
-            let start = index.entries.len();
-            index.entries.extend(entries);
-            index.segments.push((number, start..index.entries.len()));
+            // Borrowed from the opened segment: the text is copied once, into the catalog.
+            let Ok(entries) = decode::<Vec<(u64, MetaRef<'_>)>>(&plain) else {
+                index.broken.push(number);
+                continue;
+            };
+            let start = index.photos.len();
+            for (id, meta) in entries {
+                index.photos.push_ref(PhotoId(id), meta);
+            }
+            index.segments.push((number, start..index.photos.len()));
         }
         index.sort();
         Ok(index)
@@ -151,17 +158,17 @@ impl Session {
         txn: &redb::ReadTransaction,
         listed: &BTreeSet<u64>,
         index: Index,
-    ) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>, Vec<ManifestProblem>, Option<Rewrite>), StorageError> {
+    ) -> Result<(Catalog, Vec<PhotoId>, Vec<ManifestProblem>, Option<Rewrite>), StorageError> {
         let expected = index.numbers();
-        let Index { segments, broken, mut entries, by_id } = index;
+        let Index { segments, broken, mut photos, by_id } = index;
         // Which entries the manifest lists (the others were deleted since the index was
         // written), and the listed photos the index lacks.
-        let mut keep = vec![false; entries.len()];
+        let mut keep = vec![false; photos.len()];
         let mut unindexed = Vec::new();
         let mut indexed = by_id.iter().map(|&i| i as usize).peekable();
         for &id in listed {
-            while indexed.next_if(|&i| entries[i].0 < id).is_some() {}
-            match indexed.next_if(|&i| entries[i].0 == id) {
+            while indexed.next_if(|&i| photos.id(i).0 < id).is_some() {}
+            match indexed.next_if(|&i| photos.id(i).0 == id) {
                 Some(i) => keep[i] = true,
                 None => unindexed.push(id),
             }
@@ -173,24 +180,21 @@ impl Session {
         for (number, range) in &segments {
             if range.len() < SMALL_SEGMENT || keep[range.clone()].iter().any(|k| !k) {
                 remove.push(*number);
-                added.extend(range.clone().filter(|&i| keep[i]).map(|i| entries[i].0));
+                added.extend(range.clone().filter(|&i| keep[i]).map(|i| photos.id(i).0));
             }
         }
         let mut kept = keep.into_iter();
-        entries.retain(|_| kept.next() == Some(true));
-        let mut photos: Vec<PhotoInfo> =
-            entries.into_iter().map(|(id, meta)| PhotoInfo { id: PhotoId(id), meta }).collect();
+        photos.retain(|_| kept.next() == Some(true));
         let (mut damaged, mut problems) = (Vec::new(), Vec::new());
         let mut read = Vec::new();
         if !unindexed.is_empty() {
             let table = txn.open_table(PHOTOS)?;
-            photos.reserve(unindexed.len());
             for id in unindexed {
                 match table.get((self.account_id, id))? {
                     None => problems.push(ManifestProblem::Missing(PhotoId(id))),
                     Some(value) => match self.open_record(id, value.value()) {
                         Ok((_, meta)) => {
-                            photos.push(PhotoInfo { id: PhotoId(id), meta });
+                            photos.push(PhotoId(id), &meta);
                             read.push(id);
                         }
                         Err(_) => damaged.push(PhotoId(id)),
@@ -207,10 +211,10 @@ impl Session {
     /// Writes the index again as `rewrite` says, taking the metadata from `photos`. Does
     /// nothing if the index changed since it was read (another list wrote it, or an
     /// import added to it).
-    pub(super) fn rewrite_index(&self, rewrite: Rewrite, photos: &[PhotoInfo]) -> Result<(), StorageError> {
+    pub(super) fn rewrite_index(&self, rewrite: Rewrite, photos: &Catalog) -> Result<(), StorageError> {
         let add: HashSet<u64> = rewrite.add.into_iter().collect();
-        let entries: Vec<(u64, &PhotoMeta)> =
-            photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, &p.meta)).collect();
+        let entries: Vec<(u64, MetaRef<'_>)> =
+            photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, p.meta())).collect();
         let txn = self.vault.begin_write()?;
         {
             let mut table = txn.open_table(LIST_INDEX)?;
@@ -239,7 +243,7 @@ impl Session {
             return Ok(());
         }
         guard(|| {
-            let entries: Vec<(u64, &PhotoMeta)> = photos.iter().map(|p| (p.id.0, &p.meta)).collect();
+            let entries: Vec<(u64, MetaRef<'_>)> = photos.iter().map(|p| (p.id.0, (&p.meta).into())).collect();
             let txn = self.vault.begin_write()?;
             {
                 let mut table = txn.open_table(LIST_INDEX)?;
@@ -257,7 +261,7 @@ impl Session {
         &self,
         table: &mut redb::Table<(u64, u32), &[u8]>,
         last: Option<u32>,
-        entries: &[(u64, &PhotoMeta)],
+        entries: &[(u64, MetaRef<'_>)],
     ) -> Result<(), StorageError> {
         let key = derive_subkey(&self.master, Subkey::Metadata);
         // A file that numbers a segment u32::MAX leaves no room after it: nothing is added.
@@ -322,16 +326,18 @@ mod tests {
     /// Lists, checks the list against every record, and that the index is then complete:
     /// a second list writes nothing.
     fn lists_as_the_records_say(session: &Session) -> Vec<PhotoInfo> {
+        let infos = |catalog: &Catalog| catalog.iter().map(|p| p.to_info()).collect::<Vec<_>>();
         let (listed, damaged) = session.list().unwrap();
+        let listed = infos(&listed);
         assert!(damaged.is_empty());
         let (by_records, _) = session.list_from_records().unwrap();
-        assert_eq!(listed, by_records, "the list is what the records say");
+        assert_eq!(listed, infos(&by_records), "the list is what the records say");
         let written = rows(session);
-        assert_eq!(session.list().unwrap().0, listed);
+        assert_eq!(infos(&session.list().unwrap().0), listed);
         assert_eq!(rows(session), written, "an index brought up to date is not written again");
         let txn = session.vault.db.begin_read().unwrap();
         let index = session.read_index(&txn).unwrap();
-        let mut indexed: Vec<u64> = index.entries.iter().map(|(id, _)| *id).collect();
+        let mut indexed: Vec<u64> = index.photos.iter().map(|p| p.id.0).collect();
         let mut ids: Vec<u64> = listed.iter().map(|p| p.id.0).collect();
         indexed.sort_unstable();
         ids.sort_unstable();
@@ -450,6 +456,9 @@ mod tests {
         let index = session.read_index(&txn).unwrap();
         assert_eq!(index.broken, [1]);
         assert_eq!(index.segments.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(index.segments.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(), [0..4, 4..7]);
+        let kept: Vec<u64> = index.photos.iter().map(|p| p.id.0).collect();
+        assert_eq!(kept, [0, 1, 2, 3, 5, 6, 7].map(|i| entries[i].0), "the ignored segment's entries are gone");
         drop(txn);
         // Entry 4, only in the ignored segment, is read from its record.
         assert_eq!(lists_as_the_records_say(&session).len(), 8);

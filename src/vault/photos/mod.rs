@@ -16,7 +16,7 @@ use crate::crypto::{
 use super::error::{PhotoError, RegisterError, StorageError, StoreError, guard};
 use super::manifest::{Change, ManifestProblem, compare};
 use super::records::Previews;
-use super::records::{PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
+use super::records::{MetaRef, PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
 use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};
 use super::{PhotoId, Session};
 
@@ -125,6 +125,16 @@ pub enum PhotoUnlock<'a> {
     Recovery,
 }
 
+/// What `verify` found: how many photos it checked, and what is wrong with which.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VerifyReport {
+    /// The photos checked: every record of the account, and the photos the manifest lists
+    /// whose records are gone.
+    pub checked: usize,
+    /// The problems found, a photo at most once a kind; empty when all is intact.
+    pub problems: Vec<VerifyProblem>,
+}
+
 /// A photo whose stored data `verify` found changed, missing or unreadable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyProblem {
@@ -189,8 +199,13 @@ impl PhotoMeta {
     /// Seconds since the epoch to sort by: the date taken (local time read as UTC) when
     /// known, else the import time.
     pub fn sort_time(&self) -> i64 {
-        self.taken_at.as_deref().and_then(parse_taken_at).unwrap_or(self.imported_at)
+        sort_time(self.taken_at.as_deref(), self.imported_at)
     }
+}
+
+/// [`PhotoMeta::sort_time`] of a photo taken at `taken_at`, imported at `imported_at`.
+fn sort_time(taken_at: Option<&str>, imported_at: i64) -> i64 {
+    taken_at.and_then(parse_taken_at).unwrap_or(imported_at)
 }
 
 fn parse_taken_at(iso: &str) -> Option<i64> {
@@ -252,7 +267,7 @@ pub(crate) mod tests {
         let (left, damaged) = session.list().unwrap();
         assert_eq!((left.iter().map(|p| p.id).collect::<Vec<_>>(), damaged), (vec![ids[1]], vec![]));
         // The manifest took every removal: nothing is reported, and a new login agrees.
-        assert!(session.verify().unwrap().is_empty());
+        assert!(session.verify().unwrap().problems.is_empty());
         let again = session.vault().login("alice", "correct horse battery staple").unwrap();
         assert!(again.manifest_problems().is_empty());
         // Deleting the deleted again changes nothing and says so.
@@ -287,7 +302,7 @@ pub(crate) mod tests {
         expected.sort_unstable();
         assert_eq!(listed, expected);
         // The manifest took every photo of the run: a new login finds nothing amiss.
-        assert!(session.verify().unwrap().is_empty());
+        assert!(session.verify().unwrap().problems.is_empty());
         let again = session.vault().login("alice", "correct horse battery staple").unwrap();
         assert!(again.manifest_problems().is_empty());
     }
@@ -311,7 +326,7 @@ pub(crate) mod tests {
         let session = vault.login("alice", "correct horse battery staple").unwrap();
         let (_, bytes) = session.decrypt(first, &PhotoUnlock::Password(&password)).unwrap();
         assert!(image::load_from_memory(&bytes).is_ok(), "the kept photo opens");
-        assert!(session.verify().unwrap().is_empty());
+        assert!(session.verify().unwrap().problems.is_empty());
     }
 
     fn session_jpeg() -> Vec<u8> {
@@ -361,7 +376,7 @@ pub(crate) mod tests {
         let stored = session.stored_previews(id, &PhotoUnlock::Password(&password)).unwrap();
         assert_eq!(stored.thumbnail.as_deref().map(|t| &t[..]), Some(&sharp[..]));
         assert!(stored.current);
-        assert!(session.verify().unwrap().is_empty());
+        assert!(session.verify().unwrap().problems.is_empty());
     }
 
     #[test]
@@ -371,6 +386,6 @@ pub(crate) mod tests {
         let stored = session.stored_previews(id, &PhotoUnlock::Password(&password)).unwrap();
         assert_eq!(stored.thumbnail.as_deref().map(|t| &t[..]), Some(&sharp[..]));
         assert!(session.stored_previews(id, &PhotoUnlock::Password(&PhotoPassword::generate())).is_err());
-        assert!(session.verify().unwrap().is_empty());
+        assert!(session.verify().unwrap().problems.is_empty());
     }
 }

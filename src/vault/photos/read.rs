@@ -61,7 +61,7 @@ impl Session {
     /// and the index is written. A record removed from the file or put back after a
     /// delete is found here only if the index does not have the photo: `verify` and
     /// [`Session::check_records`] read every record.
-    pub fn list(&self) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
+    pub fn list(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let listed = self.manifest_ids(&txn)?;
@@ -75,7 +75,8 @@ impl Session {
             if !problems.is_empty() {
                 self.also_found(problems);
             }
-            sort_newest_first(&mut photos);
+            photos.sort_newest_first();
+            photos.shrink_to_fit();
             if let Some(rewrite) = rewrite {
                 // Only a cache: a list that cannot write it (a full disk) still lists.
                 let _ = self.rewrite_index(rewrite, &photos);
@@ -88,9 +89,10 @@ impl Session {
     /// first; the records that cannot be read apart. Compares the records with the
     /// manifest, as [`Session::check_records`] does, and writes the index if the account
     /// has none.
-    pub(super) fn list_from_records(&self) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
+    pub(super) fn list_from_records(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         let (mut photos, damaged) = self.read_records(true)?;
-        sort_newest_first(&mut photos);
+        photos.sort_newest_first();
+        photos.shrink_to_fit();
         let ids = photos.iter().map(|p| p.id.0).collect();
         // Only a cache, as in `list`; written only where the account has none.
         let _ = self.rewrite_index(index::Rewrite::all(ids), &photos);
@@ -109,25 +111,25 @@ impl Session {
     /// Every record of the account: the photos (if `keep`) the manifest lists, and the
     /// records that cannot be read. A photo the manifest does not list is not the
     /// account's and is left out; what differs is kept as the session's problems.
-    fn read_records(&self, keep: bool) -> Result<(Vec<PhotoInfo>, Vec<PhotoId>), StorageError> {
+    fn read_records(&self, keep: bool) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let table = txn.open_table(PHOTOS)?;
-            let (mut photos, mut damaged) = (Vec::new(), Vec::new());
+            let (mut photos, mut damaged) = (Catalog::default(), Vec::new());
             let mut stored = BTreeSet::new();
             for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
                 let (key, value) = entry?;
                 let id = key.value().1;
                 stored.insert(id);
                 match self.open_record(id, value.value()) {
-                    Ok((_, meta)) if keep => photos.push(PhotoInfo { id: PhotoId(id), meta }),
+                    Ok((_, meta)) if keep => photos.push(PhotoId(id), &meta),
                     Ok(_) => {}
                     Err(_) => damaged.push(PhotoId(id)),
                 }
             }
             let listed = self.manifest_ids(&txn)?;
             self.found_problems(compare(&listed, &stored));
-            photos.retain(|p| listed.contains(&p.id.0));
+            photos.retain(|id| listed.contains(&id.0));
             Ok((photos, damaged))
         })
     }
@@ -282,34 +284,6 @@ impl Session {
         match table.get((self.account_id, id.0)).map_err(StorageError::from)? {
             Some(_) => Ok(()),
             None => Err(PhotoError::NotFound(id)),
-        }
-    }
-}
-
-/// Newest first: by date taken (else import time), then name, then ID. Each photo's date
-/// is read once, not in every comparison (a million photos make about forty million), and
-/// places are sorted, not the photos themselves, which are then moved once.
-fn sort_newest_first(photos: &mut [PhotoInfo]) {
-    let times: Vec<i64> = photos.iter().map(|p| p.meta.sort_time()).collect();
-    let mut order: Vec<usize> = (0..photos.len()).collect();
-    // A stable sort finds the runs already in order (the index's segments are written
-    // sorted) and merges them; the keys are unique, so the order is the same.
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&photos[a], &photos[b]);
-        times[b].cmp(&times[a]).then_with(|| pa.meta.name.cmp(&pb.meta.name)).then(pa.id.cmp(&pb.id))
-    });
-    drop(times);
-    // Place k takes the photo at order[k]: each cycle of the permutation is walked once.
-    for start in 0..order.len() {
-        let mut place = start;
-        while order[place] != usize::MAX {
-            let from = order[place];
-            order[place] = usize::MAX;
-            if from == start {
-                break;
-            }
-            photos.swap(place, from);
-            place = from;
         }
     }
 }

@@ -2,11 +2,20 @@
 
 use super::*;
 
+/// How often [`Session::verify_reporting`] says how far it is, in records.
+const VERIFY_PROGRESS: usize = 1000;
+
 impl Session {
     /// Checks every stored byte of the account's photos using only the login: each
     /// record authenticates, each chunk is present and matches the stored MAC, and each
-    /// thumbnail opens. Returns the problems found (empty when all is intact).
-    pub fn verify(&self) -> Result<Vec<VerifyProblem>, StorageError> {
+    /// thumbnail opens; and the set of photos against the manifest.
+    pub fn verify(&self) -> Result<VerifyReport, StorageError> {
+        self.verify_reporting(|_| {})
+    }
+
+    /// [`Session::verify`], calling `checked` with the number of records checked so far
+    /// every [`VERIFY_PROGRESS`] records (it reads every byte: minutes at a million photos).
+    pub fn verify_reporting(&self, mut checked: impl FnMut(usize)) -> Result<VerifyReport, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let photos = txn.open_table(PHOTOS)?;
@@ -21,6 +30,9 @@ impl Session {
                 let (key, value) = entry?;
                 let id = key.value().1;
                 stored.insert(id);
+                if stored.len() % VERIFY_PROGRESS == 0 {
+                    checked(stored.len());
+                }
                 let problem = |name: Option<&str>, what: &str| VerifyProblem {
                     id: PhotoId(id),
                     name: name.map(str::to_string),
@@ -61,7 +73,9 @@ impl Session {
                 }
             }
             // The set of photos against the manifest, which must still pin this account.
-            for p in compare(&self.manifest_ids(&txn)?, &stored) {
+            let differences = compare(&self.manifest_ids(&txn)?, &stored);
+            let missing = differences.iter().filter(|p| matches!(p, ManifestProblem::Missing(_))).count();
+            for p in differences {
                 let (id, what) = match p {
                     ManifestProblem::Missing(id) => (id, "its records were removed from the vault file"),
                     ManifestProblem::Unexpected(id) => (id, "it was deleted, and its records were put back"),
@@ -69,7 +83,7 @@ impl Session {
                 let name = photos.get((self.account_id, id.0))?.and_then(|r| self.open_record(id.0, r.value()).ok());
                 problems.push(VerifyProblem { id, name: name.map(|(_, m)| m.name), problem: what.to_string() });
             }
-            Ok(problems)
+            Ok(VerifyReport { checked: stored.len() + missing, problems })
         })
     }
 }
