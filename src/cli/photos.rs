@@ -164,7 +164,18 @@ pub(super) fn compact(mut vault: Vault) -> anyhow::Result<ExitCode> {
 
 pub(super) fn verify(vault: &Vault, user: &str, accept_this_copy: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let VerifyReport { checked: total, problems } = session.verify()?;
+    // Minutes at a million photos: the count so far on stderr when it is a terminal.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut shown = false;
+    let VerifyReport { checked: total, problems } = session.verify_reporting(|checked| {
+        if terminal {
+            eprint!("\rchecked {checked} photos…");
+            shown = true;
+        }
+    })?;
+    if shown {
+        eprint!("\r{:40}\r", "");
+    }
     // An older or forked copy of the vault is intact in itself: the login said so on
     // stderr, and verify fails on it, unless the owner accepts this copy.
     let mut replaced = session.rollback().is_some();
