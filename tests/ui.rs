@@ -973,15 +973,17 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
     }
     let mut h = harness(&env.vault);
     log_in(&mut h, "bob");
-    // The list comes from the index; the check of every record after it finds the record.
+    // The list comes from the index (three photos); the check of every record after it
+    // finds the record that does not open.
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
     wait_for(&mut h, "the notice", |h| h.query_by_label_contains("1 photo cannot be opened").is_some());
     h.get_by_label("⚙ Settings").click();
     h.run_ok();
     h.get_by_label("Check every photo").click();
     wait_for(&mut h, "the check", |h| h.query_by_label_contains("2 of 3 photos are damaged").is_some());
     let said = h.query_by_label_contains("2 of 3 photos are damaged").unwrap().accesskit_node().value().unwrap();
-    let record = imported.iter().find(|(_, path)| path.ends_with("0.jpg")).unwrap().0.clone();
-    assert!(said.contains(&format!("photo {record} (its record is damaged)")), "{said}");
+    // The record's own name is unreadable: the gallery's list (from the index) names it.
+    assert!(said.contains("0.jpg (its record is damaged)"), "{said}");
     assert!(said.contains("1.jpg (its data was changed)"), "{said}");
-    assert!(said.contains("restore the vault file from a backup"), "{said}");
+    assert!(said.contains("can come back from a backup"), "{said}");
 }

@@ -1,5 +1,6 @@
 //! `import`, `list`, `delete` and `verify`.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -166,16 +167,17 @@ pub(super) fn verify(vault: &Vault, user: &str, accept_this_copy: bool) -> anyho
     let session = login(vault, user)?;
     // Minutes at a million photos: the count so far on stderr when it is a terminal.
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut shown = false;
-    let VerifyReport { checked: total, problems } = session.verify_reporting(|checked| {
+    let report = session.verify_reporting(|checked, of| {
         if terminal {
-            eprint!("\rchecked {checked} photos…");
-            shown = true;
+            eprint!("\rchecked {checked} of {of} photos…");
         }
+        ControlFlow::Continue(())
     })?;
-    if shown {
-        eprint!("\r{:40}\r", "");
+    if terminal {
+        eprint!("\r{:50}\r", "");
     }
+    // The command line never stops it: always a report.
+    let VerifyReport { checked: total, problems } = report.unwrap_or_default();
     // An older or forked copy of the vault is intact in itself: the login said so on
     // stderr, and verify fails on it, unless the owner accepts this copy.
     let mut replaced = session.rollback().is_some();

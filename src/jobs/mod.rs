@@ -96,8 +96,11 @@ pub enum Event {
     Deleted(Vec<PhotoId>, Vec<PhotoError>),
     /// A settings change finished: what was done, or why it was not.
     SettingsSaved(Result<SettingsDone, SettingsError>),
-    /// A check of every photo (a settings change) has checked this many so far.
-    Verifying(usize),
+    /// A check of every photo has checked this many of about this many.
+    Verifying(usize, usize),
+    /// A check of every photo ended: how many it checked and what is wrong with which
+    /// (`None`: stopped, the session locked).
+    Verified(Result<Option<VerifyReport>, StorageError>),
     /// The recovery key's words were saved to this file (`None`: the dialog was cancelled).
     WordsSaved(Result<Option<PathBuf>, std::io::Error>),
     /// The native file dialog closed: what was picked (`None`: cancelled, or no dialog
@@ -149,8 +152,6 @@ pub enum SettingsChange {
     SetPreviews(Previews),
     /// This copy of the vault is the one this computer knows (a backup restored on purpose).
     AcceptThisCopy,
-    /// Check every stored byte of the account's photos (`verify`).
-    Verify,
     /// A new login password, once the current one is confirmed.
     ChangePassword {
         /// The current password.
@@ -177,8 +178,6 @@ pub enum SettingsDone {
     AcceptedThisCopy,
     /// The login password changed.
     PasswordChanged,
-    /// Every photo was checked: how many, and what is wrong with which.
-    Verified(VerifyReport),
 }
 
 /// Why a settings change did nothing (or, for sending the outbox, stopped part way).
@@ -191,9 +190,6 @@ pub enum SettingsError {
     /// A mail could not be sent.
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
-    /// The vault could not be read (a check of every photo stopped).
-    #[error(transparent)]
-    Storage(#[from] StorageError),
     /// The account's settings could not be stored.
     #[error(transparent)]
     Account(#[from] RegisterError),
@@ -211,8 +207,8 @@ pub enum SettingsError {
 }
 
 impl SettingsChange {
-    /// Runs the change's use case; a long one says how far it is through `ev`.
-    fn apply(self, session: &crate::vault::Session, ev: &EventSender) -> Result<SettingsDone, SettingsError> {
+    /// Runs the change's use case.
+    fn apply(self, session: &crate::vault::Session) -> Result<SettingsDone, SettingsError> {
         let none = MailOverrides::default();
         Ok(match self {
             SettingsChange::UseOutbox => {
@@ -245,9 +241,6 @@ impl SettingsChange {
             SettingsChange::ChangePassword { current, new } => {
                 crate::service::change_password(session, &current, &new)?;
                 SettingsDone::PasswordChanged
-            }
-            SettingsChange::Verify => {
-                SettingsDone::Verified(session.verify_reporting(|checked| ev.send(Event::Verifying(checked)))?)
             }
         })
     }
@@ -699,9 +692,27 @@ impl Jobs {
         });
     }
 
+    /// Checks every stored byte of the account's photos, as `verify` does, saying how far
+    /// it is; stops when `stop` is set (the session locked: the check must not keep its
+    /// keys alive). Gives back the memory it used.
+    pub fn verify(&self, account: Account, stop: Arc<AtomicBool>) {
+        self.spawn("verify", move |ev| {
+            let report = account.session().verify_reporting(|checked, of| {
+                ev.send(Event::Verifying(checked, of));
+                match stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    true => std::ops::ControlFlow::Break(()),
+                    false => std::ops::ControlFlow::Continue(()),
+                }
+            });
+            drop(account);
+            ev.send(Event::Verified(report));
+            crate::platform::give_back_memory();
+        });
+    }
+
     /// Runs a settings change (password, mail) and reports its message.
     pub fn settings(&self, account: Account, change: SettingsChange) {
-        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session(), ev))));
+        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session()))));
     }
 }
 

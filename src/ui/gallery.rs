@@ -20,7 +20,7 @@ use super::import_panel::ImportPanel;
 use super::library::Library;
 use super::library::Show;
 use super::prefs::Prefs;
-use super::settings::SettingsWindow;
+use super::settings::{Lasting, PhotoCheck, SettingsWindow};
 use super::table::TableView;
 use super::thumbnails::Thumbnails;
 use super::viewer::Viewer;
@@ -40,6 +40,8 @@ pub(super) struct GalleryScreen {
     settings: Option<SettingsWindow>,
     /// The backup: its settings' form, and the backup under way.
     backup: BackupState,
+    /// The check of every photo (in the settings), kept when the window closes.
+    check: PhotoCheck,
     /// Photos whose records do not open (changed or damaged in the file), as a list or the
     /// check of every record found them.
     damaged: Vec<PhotoId>,
@@ -68,6 +70,7 @@ impl GalleryScreen {
             dialog: None,
             import: None,
             settings: None,
+            check: PhotoCheck::default(),
             damaged: Vec::new(),
             status: None,
             status_drawn: None,
@@ -93,7 +96,8 @@ impl GalleryScreen {
                 self.library.listed(photos);
                 self.found_damaged(damaged);
             }
-            Event::RecordsChecked(Ok(damaged)) => self.found_damaged(damaged),
+            // Every record was read: what does not open is exactly this.
+            Event::RecordsChecked(Ok(damaged)) => self.damaged = damaged,
             Event::Listed(Err(e)) | Event::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => {
                 let message = e.to_string();
@@ -137,8 +141,8 @@ impl GalleryScreen {
                     self.thumbnails.reload_all();
                 }
                 match self.settings.as_mut() {
-                    Some(s) => s.saved(message, &self.account),
-                    None => self.say(message),
+                    Some(s) => s.saved(&message, &self.account),
+                    None => self.say((message, false)),
                 }
             }
             Event::Picked { purpose, paths, answered_at_once } => {
@@ -158,9 +162,16 @@ impl GalleryScreen {
                 }
             }
             Event::Transfer(p) => self.backup.progress(p),
-            Event::Verifying(checked) => {
-                if let Some(s) = self.settings.as_mut() {
-                    s.verifying(checked);
+            Event::Verifying(checked, of) => self.check.progress(checked, of),
+            Event::Verified(result) => {
+                let library = &self.library;
+                let name_of = |id| library.index_of(id).map(|i| library.photo(i).name.to_string());
+                let said = self.check.finished(result, name_of);
+                // With the settings closed, the answer goes to the status line.
+                if self.settings.is_none()
+                    && let Some(said) = said
+                {
+                    self.say(said);
                 }
             }
             Event::BackedUp(result) => {
@@ -366,7 +377,14 @@ impl GalleryScreen {
             dialog.ui(ui.ctx(), &self.library, &mut actions);
         }
         if let Some(settings) = self.settings.as_mut()
-            && !settings.ui(ui.ctx(), bars_bottom, &self.account, jobs, prefs, &mut self.backup)
+            && !settings.ui(
+                ui.ctx(),
+                bars_bottom,
+                &self.account,
+                jobs,
+                prefs,
+                Lasting { backup: &mut self.backup, check: &mut self.check },
+            )
         {
             self.settings = None;
         }
@@ -529,23 +547,20 @@ impl GalleryScreen {
     /// emails sit beside the vault (the outbox), and what the login found changed in the
     /// vault file behind the account's back.
     fn notices(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        // The file's own warnings first: a replaced copy, records that do not open.
-        let mut warnings: Vec<String> = self
-            .account
-            .rollback()
-            .map(|r| format!("{r}."))
-            .into_iter()
-            .chain((!self.damaged.is_empty()).then(|| wording::unreadable(self.damaged.len())))
-            .chain(self.account.manifest_problems().into_iter().map(|p| format!("{p}.")))
-            .collect();
-        // A file changed in many places would fill the window: the first few, then a count.
+        // The file's own warnings first: a replaced copy, records that do not open. A file
+        // changed in many places would fill the window: the first few, then a count.
         const SHOWN: usize = 3;
-        if warnings.len() > SHOWN + 1 {
-            let more = warnings.len() - SHOWN;
-            warnings.truncate(SHOWN);
+        let problems = self.account.manifest_problems();
+        let own = self.account.rollback().map(|r| format!("{r}."));
+        let damaged = (!self.damaged.is_empty()).then(|| wording::unreadable(self.damaged.len()));
+        let all = usize::from(own.is_some()) + usize::from(damaged.is_some()) + problems.len();
+        let shown = if all > SHOWN + 1 { SHOWN } else { all };
+        let mut warnings: Vec<String> =
+            own.into_iter().chain(damaged).chain(problems.iter().map(|p| format!("{p}."))).take(shown).collect();
+        if all > shown {
             warnings.push(format!(
-                "And {} more: open Settings and choose Check every photo to see them all.",
-                wording::count(more, "problem", "problems")
+                "And {} more: open Settings and choose Check every photo to see which.",
+                wording::count(all - shown, "problem", "problems")
             ));
         }
         let outbox = !self.account.uses_smtp();
@@ -666,6 +681,8 @@ impl Drop for GalleryScreen {
         if let Some(panel) = &self.import {
             panel.cancel();
         }
+        // A check still reading holds the session's keys: it stops.
+        self.check.stop();
     }
 }
 

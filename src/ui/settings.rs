@@ -1,8 +1,11 @@
 //! Settings: appearance; security (auto-lock, the previews of locked photos, the login
-//! password); mail delivery (SMTP with a test email, or the outbox); backup (`backup.rs`). Slow parts (SMTP,
+//! password, the check of every photo); mail delivery (SMTP with a test email, or the outbox); backup (`backup.rs`). Slow parts (SMTP,
 //! Argon2) run on a worker, with a spinner here until they answer; what they answer is
 //! said inside the window, errors in red. The window sits under the toolbar, never over
 //! it, and scrolls when the app's window is short.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use zeroize::Zeroizing;
 
@@ -10,6 +13,7 @@ use crate::jobs::Jobs;
 use crate::jobs::SettingsChange;
 use crate::mail::{Security, SmtpConfig};
 use crate::service::Account;
+use crate::vault::{PhotoId, StorageError, VerifyReport};
 
 use super::prefs::Prefs;
 
@@ -39,8 +43,6 @@ pub(super) struct SettingsWindow {
     message: Option<(String, bool)>,
     /// A change is on its way to the worker (an SMTP check takes up to 15 s).
     busy: Option<&'static str>,
-    /// How many photos a check of every photo has read so far.
-    checked: Option<usize>,
 }
 
 impl SettingsWindow {
@@ -68,7 +70,6 @@ impl SettingsWindow {
             repeat: Zeroizing::new(String::new()),
             message: None,
             busy: None,
-            checked: None,
         }
     }
 
@@ -76,24 +77,18 @@ impl SettingsWindow {
     fn send(&mut self, change: SettingsChange, doing: &'static str, account: &Account, jobs: &Jobs) {
         self.message = None;
         self.busy = Some(doing);
-        self.checked = None;
         jobs.settings(account.clone(), change);
     }
 
-    /// A change was saved (or a check done): what to say, and whether it is bad news.
-    pub(super) fn saved(&mut self, message: (String, bool), account: &Account) {
+    /// A change was saved.
+    pub(super) fn saved(&mut self, message: &str, account: &Account) {
         self.queued = account.queued_emails();
         self.busy = None;
-        self.message = Some(message);
+        self.message = Some((message.to_string(), false));
         self.password = Zeroizing::new(String::new());
         self.current = Zeroizing::new(String::new());
         self.new = Zeroizing::new(String::new());
         self.repeat = Zeroizing::new(String::new());
-    }
-
-    /// A check of every photo has read `checked` of them.
-    pub(super) fn verifying(&mut self, checked: usize) {
-        self.checked = Some(checked);
     }
 
     /// A change failed: the reason shows in the window.
@@ -110,8 +105,9 @@ impl SettingsWindow {
         account: &Account,
         jobs: &Jobs,
         prefs: &mut Prefs,
-        backup: &mut super::backup::BackupState,
+        lasting: Lasting<'_>,
     ) -> bool {
+        let Lasting { backup, check } = lasting;
         let mut open = true;
         let room = ctx.content_rect().height() - top - 16.0;
         egui::Window::new("Settings")
@@ -161,7 +157,7 @@ impl SettingsWindow {
                 ui.add_space(4.0);
                 self.password_ui(ui, account, jobs);
                 ui.add_space(4.0);
-                self.verify_ui(ui, account, jobs);
+                check.ui(ui, account, jobs);
                 ui.separator();
                 self.mail_ui(ui, account, jobs);
                 ui.separator();
@@ -176,32 +172,12 @@ impl SettingsWindow {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
                 ui.label(doing);
-                if let Some(checked) = self.checked {
-                    ui.label(egui::RichText::new(format!("{} so far", super::wording::photos(checked))).weak());
-                }
             });
             ui.separator();
         } else if let Some((message, error)) = &self.message {
-            let color = if *error { ui.visuals().error_fg_color } else { egui::Color32::from_rgb(40, 160, 90) };
-            let mark = if *error { "⚠" } else { "✔" };
-            ui.colored_label(color, format!("{mark} {message}"));
+            show_answer(ui, message, *error);
             ui.separator();
         }
-    }
-
-    /// Checking every stored byte of the account's photos, as `verify` does.
-    fn verify_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
-        ui.label(egui::RichText::new("Stored photos").strong());
-        ui.horizontal_wrapped(|ui| {
-            let check = ui.add_enabled(self.busy.is_none(), egui::Button::new("Check every photo"));
-            if check
-                .on_hover_text("Read every stored byte of your photos and say whether any was changed or lost")
-                .clicked()
-            {
-                self.send(SettingsChange::Verify, "Checking every photo…", account, jobs);
-            }
-            ui.label(egui::RichText::new("reads the whole vault: minutes for many photos").weak());
-        });
     }
 
     fn mail_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
@@ -325,4 +301,96 @@ impl SettingsWindow {
             self.send(SettingsChange::ChangePassword { current, new }, "Checking the current password…", account, jobs);
         }
     }
+}
+
+/// The parts of the settings whose work outlives the window: they belong to the gallery.
+pub(super) struct Lasting<'a> {
+    /// The backup's form and the backup under way.
+    pub(super) backup: &'a mut super::backup::BackupState,
+    /// The check of every photo.
+    pub(super) check: &'a mut PhotoCheck,
+}
+
+/// The check of every stored photo (`verify`), beside the settings' form: it runs for
+/// minutes at a million photos, while the form stays usable, and its answer stays when the
+/// window closes and opens again.
+#[derive(Default)]
+pub(super) struct PhotoCheck {
+    /// Set to stop the check under way (the session locks).
+    running: Option<Arc<AtomicBool>>,
+    /// Records checked, of about how many.
+    progress: Option<(usize, usize)>,
+    /// The last answer, and whether it is bad news.
+    answer: Option<(String, bool)>,
+}
+
+impl PhotoCheck {
+    /// The check has checked `checked` records of about `of`.
+    pub(super) fn progress(&mut self, checked: usize, of: usize) {
+        self.progress = Some((checked, of));
+    }
+
+    /// The check ended: what to say (`None` if it was stopped), kept for the window too.
+    pub(super) fn finished(
+        &mut self,
+        result: Result<Option<VerifyReport>, StorageError>,
+        name_of: impl Fn(PhotoId) -> Option<String>,
+    ) -> Option<(String, bool)> {
+        self.running = None;
+        self.progress = None;
+        self.answer = match result {
+            Ok(Some(report)) => Some(super::wording::verified(&report, name_of)),
+            Ok(None) => None,
+            Err(e) => Some((format!("The check stopped: {e}"), true)),
+        };
+        self.answer.clone()
+    }
+
+    /// Stops the check under way, if any.
+    pub(super) fn stop(&self) {
+        if let Some(stop) = &self.running {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
+        ui.label(egui::RichText::new("Stored photos").strong());
+        if self.running.is_some() {
+            ui.horizontal_wrapped(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.label(match self.progress {
+                    Some((checked, of)) => format!(
+                        "Checking every photo… {} of {}",
+                        super::wording::number(checked),
+                        super::wording::number(of.max(checked))
+                    ),
+                    None => "Checking every photo…".to_string(),
+                });
+            });
+            return;
+        }
+        ui.horizontal_wrapped(|ui| {
+            let check = ui.button("Check every photo");
+            if check
+                .on_hover_text("Read every stored byte of your photos and say whether any was changed or lost")
+                .clicked()
+            {
+                let stop = Arc::new(AtomicBool::new(false));
+                jobs.verify(account.clone(), stop.clone());
+                self.running = Some(stop);
+                self.answer = None;
+            }
+            ui.label(egui::RichText::new("reads every photo: minutes for many").weak());
+        });
+        if let Some((message, error)) = &self.answer {
+            show_answer(ui, message, *error);
+        }
+    }
+}
+
+/// An answer from a worker: green with a tick, or red with a warning sign.
+fn show_answer(ui: &mut egui::Ui, message: &str, error: bool) {
+    let color = if error { ui.visuals().error_fg_color } else { egui::Color32::from_rgb(40, 160, 90) };
+    let mark = if error { "⚠" } else { "✔" };
+    ui.colored_label(color, format!("{mark} {message}"));
 }

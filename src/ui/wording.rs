@@ -40,9 +40,8 @@ pub(super) fn readable_date(iso: &str) -> String {
 }
 
 /// What a settings change did.
-/// What a settings change did, and whether it is bad news (a check found damage).
-pub(super) fn settings_done(done: &SettingsDone) -> (String, bool) {
-    let said = match done {
+pub(super) fn settings_done(done: &SettingsDone) -> String {
+    match done {
         SettingsDone::UsingOutbox => "Password emails are now saved in the outbox folder.".into(),
         SettingsDone::UsingSmtp(server) => format!("Saved. Password emails now go through {server}."),
         SettingsDone::TestEmailSent(whither) => format!("Test email {whither}."),
@@ -61,22 +60,21 @@ pub(super) fn settings_done(done: &SettingsDone) -> (String, bool) {
         }
         SettingsDone::AcceptedThisCopy => "This copy of the vault is now the one this computer knows.".into(),
         SettingsDone::PasswordChanged => "Password changed. Your photos did not need to be encrypted again.".into(),
-        SettingsDone::Verified(report) => return verified(report),
-    };
-    (said, false)
+    }
 }
 
 /// Photos whose records do not open.
 pub(super) fn unreadable(n: usize) -> String {
     let what = if n == 1 { "its record in the vault file was" } else { "their records in the vault file were" };
     format!(
-        "{} cannot be opened: {what} changed or damaged. Open Settings and choose Check every photo to see more.",
+        "{} cannot be opened: {what} changed or damaged. Open Settings and choose Check every photo to see which.",
         photos(n)
     )
 }
 
-/// What a check of every photo found: at most a few photos named, the rest counted.
-fn verified(report: &VerifyReport) -> (String, bool) {
+/// What a check of every photo found, and whether it is bad news: at most a few photos
+/// named (by `name_of` when their own records no longer say), the rest counted.
+pub(super) fn verified(report: &VerifyReport, name_of: impl Fn(PhotoId) -> Option<String>) -> (String, bool) {
     const NAMED: usize = 5;
     let VerifyReport { checked, problems } = report;
     if problems.is_empty() {
@@ -88,7 +86,7 @@ fn verified(report: &VerifyReport) -> (String, bool) {
     let named: Vec<String> = problems
         .iter()
         .take(NAMED)
-        .map(|p| match &p.name {
+        .map(|p| match p.name.clone().or_else(|| name_of(p.id)) {
             Some(name) => format!("{name} ({})", p.problem),
             None => format!("photo {} ({})", p.id, p.problem),
         })
@@ -96,9 +94,10 @@ fn verified(report: &VerifyReport) -> (String, bool) {
     let more = problems.len().saturating_sub(NAMED);
     let more = if more > 0 { format!("; and {}", count(more, "more problem", "more problems")) } else { String::new() };
     let message = format!(
-        "{} of {} damaged: {}{more}. Export the photos that are intact, then restore the vault file from a backup.",
+        "{} of {} {} damaged: {}{more}. Export the photos that are intact; the others can come back from a backup.",
         number(damaged.len()),
-        count(*checked, "photo is", "photos are"),
+        photos(*checked),
+        if damaged.len() == 1 { "is" } else { "are" },
         named.join("; "),
     );
     (message, true)

@@ -6,7 +6,7 @@
 
 use super::{MetaRef, PhotoId, PhotoInfo, PhotoMeta};
 
-/// The metadata of many photos, in the order they were added.
+/// The metadata of many photos, in the order they were added (or sorted in).
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
     entries: Vec<Entry>,
@@ -34,6 +34,13 @@ struct Entry {
     orientation: u8,
     /// [`HAS_GPS`], [`HAS_TAKEN`], [`HAS_CAMERA`].
     flags: u8,
+}
+
+impl Entry {
+    /// The length of its name, date and camera together.
+    fn text_len(&self) -> usize {
+        self.name_len as usize + self.taken_len as usize + self.camera_len as usize
+    }
 }
 
 const HAS_GPS: u8 = 1;
@@ -69,7 +76,26 @@ pub struct PhotoRef<'a> {
     pub sort_time: i64,
 }
 
-impl PhotoRef<'_> {
+impl<'a> PhotoRef<'a> {
+    /// The metadata `meta` of photo `id`, borrowed.
+    pub fn of(id: PhotoId, meta: &'a PhotoMeta) -> PhotoRef<'a> {
+        let m = MetaRef::from(meta);
+        PhotoRef {
+            id,
+            name: m.name,
+            mime: m.mime,
+            bytes: m.bytes,
+            width: m.width,
+            height: m.height,
+            orientation: m.orientation,
+            taken_at: m.taken_at,
+            camera: m.camera,
+            has_gps: m.has_gps,
+            imported_at: m.imported_at,
+            sort_time: meta.sort_time(),
+        }
+    }
+
     /// The photo as its own record.
     pub fn to_info(&self) -> PhotoInfo {
         PhotoInfo { id: self.id, meta: self.to_meta() }
@@ -77,22 +103,21 @@ impl PhotoRef<'_> {
 
     /// The metadata as its own record.
     pub fn to_meta(&self) -> PhotoMeta {
+        let m = self.meta();
         PhotoMeta {
-            name: self.name.into(),
-            mime: self.mime.into(),
-            bytes: self.bytes,
-            width: self.width,
-            height: self.height,
-            orientation: self.orientation,
-            taken_at: self.taken_at.map(Into::into),
-            camera: self.camera.map(Into::into),
-            has_gps: self.has_gps,
-            imported_at: self.imported_at,
+            name: m.name.into(),
+            mime: m.mime.into(),
+            bytes: m.bytes,
+            width: m.width,
+            height: m.height,
+            orientation: m.orientation,
+            taken_at: m.taken_at.map(Into::into),
+            camera: m.camera.map(Into::into),
+            has_gps: m.has_gps,
+            imported_at: m.imported_at,
         }
     }
-}
 
-impl<'a> PhotoRef<'a> {
     /// The metadata as the list index stores it.
     pub(crate) fn meta(&self) -> MetaRef<'a> {
         MetaRef {
@@ -106,26 +131,6 @@ impl<'a> PhotoRef<'a> {
             camera: self.camera,
             has_gps: self.has_gps,
             imported_at: self.imported_at,
-        }
-    }
-}
-
-impl<'a> PhotoRef<'a> {
-    /// The metadata `meta` of photo `id`, borrowed.
-    pub fn of(id: PhotoId, meta: &'a PhotoMeta) -> PhotoRef<'a> {
-        PhotoRef {
-            id,
-            name: &meta.name,
-            mime: &meta.mime,
-            bytes: meta.bytes,
-            width: meta.width,
-            height: meta.height,
-            orientation: meta.orientation,
-            taken_at: meta.taken_at.as_deref(),
-            camera: meta.camera.as_deref(),
-            has_gps: meta.has_gps,
-            imported_at: meta.imported_at,
-            sort_time: meta.sort_time(),
         }
     }
 }
@@ -175,6 +180,7 @@ impl Catalog {
         let camera_len = len(meta.camera);
         let mime = match self.mimes.iter().position(|m| **m == *meta.mime) {
             Some(at) => at,
+            None if self.mimes.len() > usize::from(u16::MAX) => usize::from(u16::MAX),
             None => {
                 self.mimes.push(meta.mime.into());
                 self.mimes.len() - 1
@@ -194,7 +200,8 @@ impl Catalog {
             camera_len,
             width: meta.width,
             height: meta.height,
-            // More than 65,536 distinct types cannot be named; the rest share the last.
+            // More than 65,536 distinct types (only from a key holder's crafted records)
+            // cannot be named: the rest read as the 65,536th.
             mime: u16::try_from(mime).unwrap_or(u16::MAX),
             orientation: meta.orientation,
             flags,
@@ -211,8 +218,19 @@ impl Catalog {
             .sort_by(|a, b| b.sort_time.cmp(&a.sort_time).then_with(|| name(a).cmp(name(b))).then(a.id.cmp(&b.id)));
     }
 
-    /// Gives back the room reserved for more photos.
+    /// Gives back the room reserved for more photos, and the text of photos taken out
+    /// (by [`Catalog::retain`]) when it is a quarter of the text or more.
     pub(crate) fn shrink_to_fit(&mut self) {
+        let live: usize = self.entries.iter().map(Entry::text_len).sum();
+        if live < self.text.len() - self.text.len() / 4 {
+            let mut text = String::with_capacity(live);
+            for e in &mut self.entries {
+                let start = e.text as usize;
+                e.text = text.len() as u64;
+                text.push_str(&self.text[start..][..e.text_len()]);
+            }
+            self.text = text;
+        }
         self.entries.shrink_to_fit();
         self.text.shrink_to_fit();
     }
@@ -301,6 +319,12 @@ mod tests {
             kept.iter().map(|p| p.to_meta()).collect::<Vec<_>>(),
             [&photos[0], &photos[2], &photos[3]].map(|p| p.1.clone())
         );
+        // Shrinking gives back the text of the photos taken out; the rest reads the same.
+        let mut one = catalog.clone();
+        one.retain(|id| id.0 == 9);
+        one.shrink_to_fit();
+        assert_eq!(one.text.len(), "scan ünïcödé 📄.tiff".len());
+        assert_eq!(one.get(0).to_meta(), photos[2].1);
         // The borrowed form is the stored form: the same bytes both ways.
         for (id, meta) in &photos {
             let stored = crate::vault::records::encode(&vec![(*id, meta.clone())]);

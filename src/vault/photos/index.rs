@@ -213,8 +213,7 @@ impl Session {
     /// import added to it).
     pub(super) fn rewrite_index(&self, rewrite: Rewrite, photos: &Catalog) -> Result<(), StorageError> {
         let add: HashSet<u64> = rewrite.add.into_iter().collect();
-        let entries: Vec<(u64, MetaRef<'_>)> =
-            photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, p.meta())).collect();
+        let entries = photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, p.meta()));
         let txn = self.vault.begin_write()?;
         {
             let mut table = txn.open_table(LIST_INDEX)?;
@@ -228,7 +227,7 @@ impl Session {
             for number in rewrite.remove {
                 table.remove((self.account_id, number))?;
             }
-            self.add_segments(&mut table, found.last().copied(), &entries)?;
+            self.add_segments(&mut table, found.last().copied(), entries)?;
         }
         txn.commit()?;
         Ok(())
@@ -243,30 +242,36 @@ impl Session {
             return Ok(());
         }
         guard(|| {
-            let entries: Vec<(u64, MetaRef<'_>)> = photos.iter().map(|p| (p.id.0, (&p.meta).into())).collect();
             let txn = self.vault.begin_write()?;
             {
                 let mut table = txn.open_table(LIST_INDEX)?;
                 let last = table.range((self.account_id, 0)..=(self.account_id, u32::MAX))?.next_back();
                 let last = last.transpose()?.map(|(number, _)| number.value().1);
-                self.add_segments(&mut table, last, &entries)?;
+                self.add_segments(&mut table, last, photos.iter().map(|p| (p.id.0, (&p.meta).into())))?;
             }
             txn.commit()?;
             Ok(())
         })
     }
 
-    /// Seals `entries` into segments numbered after `last` (from 0 if there is none).
-    fn add_segments(
+    /// Seals `entries` into segments numbered after `last` (from 0 if there is none), one
+    /// segment's entries at a time (a million photos' at once would be 100 MB).
+    fn add_segments<'a>(
         &self,
         table: &mut redb::Table<(u64, u32), &[u8]>,
         last: Option<u32>,
-        entries: &[(u64, MetaRef<'_>)],
+        mut entries: impl Iterator<Item = (u64, MetaRef<'a>)>,
     ) -> Result<(), StorageError> {
         let key = derive_subkey(&self.master, Subkey::Metadata);
         // A file that numbers a segment u32::MAX leaves no room after it: nothing is added.
         let Some(first) = last.map_or(Some(0), |last| last.checked_add(1)) else { return Ok(()) };
-        for (next, chunk) in (first..=u32::MAX).zip(entries.chunks(SEGMENT_PHOTOS)) {
+        let mut chunk = Vec::with_capacity(SEGMENT_PHOTOS);
+        for next in first..=u32::MAX {
+            chunk.clear();
+            chunk.extend(entries.by_ref().take(SEGMENT_PHOTOS));
+            if chunk.is_empty() {
+                break;
+            }
             let plain = Zeroizing::new(encode(&chunk));
             let sealed = seal_padded(&key, &segment_aad(&self.vault.id, self.account_id, next), &plain);
             table.insert((self.account_id, next), sealed.as_slice())?;

@@ -276,6 +276,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn verify_counts_what_it_checked_says_how_far_it_is_and_stops_when_told() {
+        let (_dir, session, _, _, _) = one_photo(Previews::Sharp);
+        let mut said = Vec::new();
+        let report = session.verify_reporting(|checked, of| {
+            said.push((checked, of));
+            std::ops::ControlFlow::Continue(())
+        });
+        assert_eq!(report.unwrap(), Some(VerifyReport { checked: 1, problems: vec![] }));
+        assert_eq!((said.first(), said.last()), (Some(&(0, 1)), Some(&(1, 1))), "at first and at the end");
+        // Told to stop (the app locked), it stops before reading on, and says it stopped.
+        let stopped = session.verify_reporting(|_, _| std::ops::ControlFlow::Break(()));
+        assert_eq!(stopped.unwrap(), None);
+        assert_eq!(session.verify().unwrap().checked, 1);
+    }
+
+    #[test]
     fn photos_written_in_one_transaction_are_each_listed_once_and_a_repeat_is_a_duplicate() {
         let (_dir, session, first, _, _) = one_photo(Previews::Sharp);
         let sealed = |name: &str, bytes: &[u8]| {

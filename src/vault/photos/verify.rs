@@ -2,22 +2,33 @@
 
 use super::*;
 
-/// How often [`Session::verify_reporting`] says how far it is, in records.
-const VERIFY_PROGRESS: usize = 1000;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// How often [`Session::verify_reporting`] says how far it is.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
 impl Session {
     /// Checks every stored byte of the account's photos using only the login: each
     /// record authenticates, each chunk is present and matches the stored MAC, and each
     /// thumbnail opens; and the set of photos against the manifest.
     pub fn verify(&self) -> Result<VerifyReport, StorageError> {
-        self.verify_reporting(|_| {})
+        // Never stopped: always a report.
+        Ok(self.verify_reporting(|_, _| ControlFlow::Continue(()))?.unwrap_or_default())
     }
 
-    /// [`Session::verify`], calling `checked` with the number of records checked so far
-    /// every [`VERIFY_PROGRESS`] records (it reads every byte: minutes at a million photos).
-    pub fn verify_reporting(&self, mut checked: impl FnMut(usize)) -> Result<VerifyReport, StorageError> {
+    /// [`Session::verify`], telling `progress` how many records are checked of about how
+    /// many (the photos the manifest lists) at first, every fifth of a second, and at the end; it
+    /// reads every byte, which takes minutes at a million photos. `None` if `progress`
+    /// stopped it (the app's session is locked).
+    pub fn verify_reporting(
+        &self,
+        mut progress: impl FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<Option<VerifyReport>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
+            let listed = self.manifest_ids(&txn)?;
+            let mut said: Option<Instant> = None;
             let photos = txn.open_table(PHOTOS)?;
             let chunks = txn.open_table(CHUNKS)?;
             let thumbs = txn.open_table(THUMBNAILS)?;
@@ -27,12 +38,16 @@ impl Session {
             let mut problems = Vec::new();
             let mut stored = BTreeSet::new();
             for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                // The records before this one are checked (at first, none).
+                if said.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
+                    said = Some(Instant::now());
+                    if progress(stored.len(), listed.len()).is_break() {
+                        return Ok(None);
+                    }
+                }
                 let (key, value) = entry?;
                 let id = key.value().1;
                 stored.insert(id);
-                if stored.len() % VERIFY_PROGRESS == 0 {
-                    checked(stored.len());
-                }
                 let problem = |name: Option<&str>, what: &str| VerifyProblem {
                     id: PhotoId(id),
                     name: name.map(str::to_string),
@@ -73,7 +88,8 @@ impl Session {
                 }
             }
             // The set of photos against the manifest, which must still pin this account.
-            let differences = compare(&self.manifest_ids(&txn)?, &stored);
+            let _ = progress(stored.len(), listed.len());
+            let differences = compare(&listed, &stored);
             let missing = differences.iter().filter(|p| matches!(p, ManifestProblem::Missing(_))).count();
             for p in differences {
                 let (id, what) = match p {
@@ -83,7 +99,7 @@ impl Session {
                 let name = photos.get((self.account_id, id.0))?.and_then(|r| self.open_record(id.0, r.value()).ok());
                 problems.push(VerifyProblem { id, name: name.map(|(_, m)| m.name), problem: what.to_string() });
             }
-            Ok(VerifyReport { checked: stored.len() + missing, problems })
+            Ok(Some(VerifyReport { checked: stored.len() + missing, problems }))
         })
     }
 }
