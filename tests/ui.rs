@@ -944,6 +944,7 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
     use redb::{ReadableTable as _, TableDefinition};
     const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");
     const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
+    const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
     let env = Env::new();
     env.register("bob");
     let files: Vec<_> = (0..3).map(|i| write(&env.path("in"), &format!("{i}.jpg"), &jpeg(160, 120, 40 + i))).collect();
@@ -952,9 +953,9 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
         let text = &imported.iter().find(|(_, path)| path.ends_with(name)).unwrap().0;
         text.parse::<secure_photo_gallery::vault::PhotoId>().unwrap().as_u64()
     };
-    let (record, data) = (id("0.jpg"), id("1.jpg"));
-    // Someone who can write the file changes a byte of one photo's record and one of
-    // another photo's data.
+    let (record, data, preview) = (id("0.jpg"), id("1.jpg"), id("2.jpg"));
+    // Someone who can write the file changes a byte of one photo's record, one of another
+    // photo's data, and one of the third's preview.
     {
         let db = redb::Database::create(&env.vault).unwrap();
         let txn = db.begin_write().unwrap();
@@ -968,6 +969,10 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
             let mut value = chunks.get((data, 0)).unwrap().unwrap().value().to_vec();
             value[40] ^= 1;
             chunks.insert((data, 0), value.as_slice()).unwrap();
+            let mut thumbnails = txn.open_table(THUMBNAILS).unwrap();
+            let mut value = thumbnails.get(preview).unwrap().unwrap().value().to_vec();
+            value[40] ^= 1;
+            thumbnails.insert(preview, value.as_slice()).unwrap();
         }
         txn.commit().unwrap();
     }
@@ -977,13 +982,16 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
     // finds the record that does not open.
     wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
     wait_for(&mut h, "the notice", |h| h.query_by_label_contains("1 photo cannot be opened").is_some());
+    // The damaged preview's tile says so instead of waiting for it.
+    wait_for(&mut h, "the unreadable preview", |h| has_label(h, "2.jpg (locked) (preview unreadable)"));
     h.get_by_label("⚙ Settings").click();
     h.run_ok();
     h.get_by_label("Check every photo").click();
-    wait_for(&mut h, "the check", |h| h.query_by_label_contains("2 of 3 photos are damaged").is_some());
-    let said = h.query_by_label_contains("2 of 3 photos are damaged").unwrap().accesskit_node().value().unwrap();
+    wait_for(&mut h, "the check", |h| h.query_by_label_contains("3 of 3 photos are damaged").is_some());
+    let said = h.query_by_label_contains("3 of 3 photos are damaged").unwrap().accesskit_node().value().unwrap();
     // The record's own name is unreadable: the gallery's list (from the index) names it.
     assert!(said.contains("0.jpg (its record is damaged)"), "{said}");
     assert!(said.contains("1.jpg (its data was changed)"), "{said}");
+    assert!(said.contains("2.jpg (its thumbnail is damaged)"), "{said}");
     assert!(said.contains("can come back from a backup"), "{said}");
 }

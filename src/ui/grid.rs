@@ -289,10 +289,14 @@ fn draw_tile(
     let response = ui.interact(rect, ui.scope_id().with(("tile", id)), Sense::click());
     let locked = library.is_locked(id);
     let selected = library.is_selected(id);
+    let failed = thumbnails.is_failed(id);
     response.widget_info(|| {
         let mut label = name.clone();
         if locked {
             label.push_str(" (locked)");
+        }
+        if failed {
+            label.push_str(" (preview unreadable)");
         }
         let mut info = egui::WidgetInfo::labeled(egui::Role::Button, true, label);
         info.selected = Some(selected);
@@ -310,8 +314,14 @@ fn draw_tile(
             painter.image(texture.id(), shown, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
         }
         None => {
-            // A hidden preview says so; anything else is still on its way.
-            let (text, size) = if thumbnails.is_hidden(id) { ("Preview hidden", 13.0) } else { ("…", 18.0) };
+            // A hidden or unreadable preview says so; anything else is still on its way.
+            let (text, size) = if thumbnails.is_hidden(id) {
+                ("Preview hidden", 13.0)
+            } else if failed {
+                ("⚠ Preview unreadable", 13.0)
+            } else {
+                ("…", 18.0)
+            };
             painter.text(
                 rect.center(),
                 Align2::CENTER_CENTER,

@@ -20,6 +20,8 @@ pub(super) struct Thumbnails {
     drawn: HashSet<PhotoId>,
     /// Photos whose preview the account hides until they are unlocked.
     hidden: HashSet<PhotoId>,
+    /// Photos whose preview could not be read (damaged in the file).
+    failed: HashSet<PhotoId>,
     loader: ThumbnailLoader,
 }
 
@@ -31,6 +33,7 @@ impl Thumbnails {
             pending: HashMap::new(),
             drawn: HashSet::new(),
             hidden: HashSet::new(),
+            failed: HashSet::new(),
             loader: jobs.thumbnails(account),
         }
     }
@@ -56,6 +59,11 @@ impl Thumbnails {
     /// Whether the account hides `id`'s preview (it has none to show until unlocked).
     pub(super) fn is_hidden(&self, id: PhotoId) -> bool {
         self.hidden.contains(&id)
+    }
+
+    /// Whether `id`'s preview could not be read: its tile says so instead of waiting.
+    pub(super) fn is_failed(&self, id: PhotoId) -> bool {
+        self.failed.contains(&id)
     }
 
     /// Withdraws the requests of tiles not drawn this frame (scrolled away, or behind the
@@ -96,7 +104,9 @@ impl Thumbnails {
             Err(NoThumbnail::Hidden) => {
                 self.hidden.insert(id);
             }
-            Err(_) => {}
+            Err(NoThumbnail::Failed(_)) => {
+                self.failed.insert(id);
+            }
         }
     }
 
@@ -105,6 +115,7 @@ impl Thumbnails {
     pub(super) fn forget(&mut self, id: PhotoId) {
         self.textures.remove(id);
         self.pending.remove(&id);
+        self.failed.remove(&id);
     }
 
     /// How many textures are held (for tests).
@@ -117,6 +128,7 @@ impl Thumbnails {
         self.textures = TextureCache::default();
         self.pending.clear();
         self.hidden.clear();
+        self.failed.clear();
     }
 }
 
