@@ -17,7 +17,7 @@ pub(crate) fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static
         } else if let Some(photo) = e.downcast_ref::<PhotoError>() {
             match photo {
                 PhotoError::NotFound(_) => Some("run `list` to see the account's photo IDs"),
-                PhotoError::Locked(_) => Some("run `verify` to check the vault's stored data"),
+                PhotoError::Locked(_) | PhotoError::Damaged(_) => Some("run `verify` to check the vault's stored data"),
                 _ => None,
             }
         } else if let Some(StorageError::DamagedRecord) = e.downcast_ref::<StorageError>() {

@@ -249,6 +249,12 @@ pub enum PhotoError {
         "cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo"
     )]
     Locked(crate::vault::PhotoId),
+    /// The photo's key opened (the password is right) but its stored data does not
+    /// authenticate: changed or cut in the file.
+    #[error(
+        "photo {0} is damaged: its password is right, but its stored data was changed or lost; export your other photos, and restore this one from a backup"
+    )]
+    Damaged(crate::vault::PhotoId),
     /// No preview could be made of the photo (its original no longer decodes).
     #[error("no preview can be made of photo {0}; export it to see it")]
     PreviewUnavailable(crate::vault::PhotoId),

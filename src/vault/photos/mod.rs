@@ -276,6 +276,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_changed_byte_of_a_photo_whose_password_is_right_says_damaged_not_locked() {
+        let (_dir, session, id, password, _) = one_photo(Previews::Sharp);
+        let txn = session.vault.db.begin_write().unwrap();
+        {
+            let mut chunks = txn.open_table(CHUNKS).unwrap();
+            let mut value = chunks.get((id.0, 0)).unwrap().unwrap().value().to_vec();
+            value[100] ^= 1;
+            chunks.insert((id.0, 0), value.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+        let right = PhotoUnlock::Password(&password);
+        assert!(matches!(session.decrypt(id, &right), Err(PhotoError::Damaged(i)) if i == id));
+        let wrong = PhotoPassword::parse("AAAAA-AAAAA-AAAAA-AAAAA").unwrap();
+        assert!(matches!(session.decrypt(id, &PhotoUnlock::Password(&wrong)), Err(PhotoError::Locked(i)) if i == id));
+    }
+
+    #[test]
     fn verify_counts_what_it_checked_says_how_far_it_is_and_stops_when_told() {
         let (_dir, session, _, _, _) = one_photo(Previews::Sharp);
         let mut said = Vec::new();

@@ -180,9 +180,10 @@ impl Session {
         key: &SecretKey,
         out: &mut dyn Write,
     ) -> Result<(), PhotoError> {
-        let locked = || PhotoError::Locked(id);
+        // The key opened, and the record holding it authenticated: what fails now is the data.
+        let damaged = || PhotoError::Damaged(id);
         if header.chunk_count != crate::crypto::chunk_count(padme(meta.bytes)) {
-            return Err(locked());
+            return Err(damaged());
         }
         let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
         let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
@@ -192,28 +193,28 @@ impl Session {
         let (mut read, mut written) = (0u64, 0u64);
         let mut chunk_index = 0;
         for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
-            let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(locked)?;
+            let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(damaged)?;
             let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
             if pieces.len() != expected as usize {
-                return Err(locked());
+                return Err(damaged());
             }
             for piece in pieces {
                 chunk_index += 1;
                 let plain =
-                    dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| locked())?;
+                    dec.decrypt_chunk(piece, chunk_index == header.chunk_count, &mut buf).map_err(|_| damaged())?;
                 read += plain.len() as u64;
                 // The photo, then the zeros that pad it to its Padmé length.
                 let photo_part = plain.len().min((meta.bytes - written) as usize);
                 let (photo, padding) = plain.split_at(photo_part);
                 if padding.iter().any(|&b| b != 0) {
-                    return Err(locked());
+                    return Err(damaged());
                 }
                 out.write_all(photo)?;
                 written += photo.len() as u64;
             }
         }
         if header.chunk_count == 0 || written != meta.bytes || read != padme(meta.bytes) {
-            return Err(locked());
+            return Err(damaged());
         }
         Ok(())
     }
