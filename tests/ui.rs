@@ -328,14 +328,31 @@ fn a_password_manager_typing_user_tab_password_enter_in_one_go_logs_in() {
         key(egui::Key::Enter, true),
         key(egui::Key::Enter, false),
     ];
-    h.input_mut().events.extend(events);
-    for _ in 0..4 {
-        // What eframe does with the window's input before each frame.
-        let (ctx, mut input) = (h.ctx.clone(), std::mem::take(h.input_mut()));
-        eframe::App::raw_input_hook(h.state_mut(), &ctx, &mut input);
-        *h.input_mut() = input;
+    let auto_type = |h: &mut Harness<'_, GalleryApp>| {
+        h.input_mut().events.extend(events.clone());
+        for _ in 0..4 {
+            // What eframe does with the window's input before each frame.
+            let (ctx, mut input) = (h.ctx.clone(), std::mem::take(h.input_mut()));
+            eframe::App::raw_input_hook(h.state_mut(), &ctx, &mut input);
+            *h.input_mut() = input;
+            h.step();
+        }
+        wait_for(h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
+    };
+    auto_type(&mut h);
+    // Locked, the form remembers the user name and waits in the password field; the same
+    // auto-type still logs in (the user name is typed over the remembered one).
+    h.get_by_label("🔒 Lock").click();
+    wait_for(&mut h, "the login", |h| has_label(h, "Log in"));
+    auto_type(&mut h);
+    // A person typing the password, a key a frame, into the remembered user's form.
+    h.get_by_label("🔒 Lock").click();
+    wait_for(&mut h, "the login", |h| has_label(h, "Log in"));
+    for c in PASSWORD.chars() {
+        h.event(egui::Event::Text(c.to_string()));
         h.step();
     }
+    h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
 }
 

@@ -301,6 +301,14 @@ impl eframe::App for GalleryApp {
         let mut events = std::mem::take(&mut self.held_input);
         events.append(&mut raw_input.events);
         let tab = events.iter().position(|e| matches!(e, egui::Event::Key { key: egui::Key::Tab, pressed: true, .. }));
+        if let (Some(tab), Screen::Login(login)) = (tab, &mut self.screen)
+            && login.typed_before_tab(&events[..tab])
+        {
+            // The cursor goes to the user name field this frame; the keys follow next.
+            self.held_input = events;
+            ctx.request_repaint();
+            return;
+        }
         if let Some(tab) = tab {
             self.held_input = events.split_off(tab + 1);
             if !self.held_input.is_empty() {

@@ -19,7 +19,13 @@ pub(super) struct LoginScreen {
     notice: Option<String>,
     /// Whether the first field was given the focus (once, and again after a failure).
     focused: bool,
+    /// A password manager is typing the user name (see [`LoginScreen::typed_before_tab`]).
+    auto_typed: bool,
 }
+
+/// Characters typed in one frame, before a Tab, from which the login form concludes that a
+/// password manager is typing: a person types one or two keys a frame.
+const AUTO_TYPED: usize = 3;
 
 impl LoginScreen {
     /// A login form with `user` filled in (empty for none).
@@ -30,7 +36,26 @@ impl LoginScreen {
             form: FormState::default(),
             notice: None,
             focused: false,
+            auto_typed: false,
         }
+    }
+
+    /// `events` arrived in one frame before a Tab. With the user name remembered, the
+    /// cursor waits in the password field; a password manager's auto-type (user name, Tab,
+    /// password, Enter) would put the user name there and the password nowhere. Several
+    /// characters at once before a Tab, into an empty password field, are such a user name:
+    /// it goes into the user name field instead. Returns whether they are: the cursor moves
+    /// there in the next frame, before the keys are applied.
+    pub(super) fn typed_before_tab(&mut self, events: &[egui::Event]) -> bool {
+        let typed: usize = events
+            .iter()
+            .map(|e| match e {
+                egui::Event::Text(text) => text.chars().count(),
+                _ => 0,
+            })
+            .sum();
+        self.auto_typed = typed >= AUTO_TYPED && self.password.is_empty() && !self.user.is_empty();
+        self.auto_typed
     }
 
     /// The form with a line of news above it (why the vault locked, a repair).
@@ -61,8 +86,13 @@ impl LoginScreen {
                 ui.add_space(8.0);
             }
             let user_label = ui.label("User name");
+            let user_id = egui::Id::unique("login user name");
+            if std::mem::take(&mut self.auto_typed) {
+                self.user.clear();
+                ui.memory_mut(|m| m.request_focus(user_id));
+            }
             let user = ui
-                .add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY))
+                .add(egui::TextEdit::singleline(&mut self.user).id(user_id).desired_width(f32::INFINITY))
                 .labelled_by(user_label.id);
             let pw_label = ui.label("Password");
             let pw = secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(pw_label.id);
