@@ -296,20 +296,23 @@ impl eframe::App for GalleryApp {
     /// egui moves the focus on Tab only at the end of a frame, so what is typed after a
     /// Tab in the same frame lands in the field being left: a password manager's auto-type
     /// (user name, Tab, password, Enter, all at once) put the password, readable, into the
-    /// user name field. Everything after a Tab waits for the next frame.
+    /// user name field. Everything after a Tab waits for the next frame. On the login form,
+    /// a Tab that ends an auto-typed user name (typed into the password field, where the
+    /// cursor waits for a remembered user) is dropped: see [`LoginScreen::keys`].
     fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
         let mut events = std::mem::take(&mut self.held_input);
         events.append(&mut raw_input.events);
         let tab = events.iter().position(|e| matches!(e, egui::Event::Key { key: egui::Key::Tab, pressed: true, .. }));
-        if let (Some(tab), Screen::Login(login)) = (tab, &mut self.screen)
-            && login.typed_before_tab(&events[..tab])
+        if let Screen::Login(login) = &mut self.screen
+            && login.keys(&events[..tab.map_or(events.len(), |t| t + 1)], std::time::Instant::now())
+            && let Some(tab) = tab
         {
-            // The cursor goes to the user name field this frame; the keys follow next.
-            self.held_input = events;
+            // Auto-type of the user name into the password field: its Tab is dropped (the
+            // cursor stays in the password field, the name moves to the user name field).
+            events.remove(tab);
+            self.held_input = events.split_off(tab);
             ctx.request_repaint();
-            return;
-        }
-        if let Some(tab) = tab {
+        } else if let Some(tab) = tab {
             self.held_input = events.split_off(tab + 1);
             if !self.held_input.is_empty() {
                 ctx.request_repaint();

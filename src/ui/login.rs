@@ -2,6 +2,8 @@
 //! account with its recovery key. Focus starts in the first empty field, Enter moves on
 //! and submits; a spinner shows while Argon2 runs on a worker thread.
 
+use std::time::{Duration, Instant};
+
 use zeroize::Zeroizing;
 
 use crate::crypto::{RECOVERY_WORDS, RecoveryKey, WordsCheck};
@@ -19,13 +21,19 @@ pub(super) struct LoginScreen {
     notice: Option<String>,
     /// Whether the first field was given the focus (once, and again after a failure).
     focused: bool,
-    /// A password manager is typing the user name (see [`LoginScreen::typed_before_tab`]).
-    auto_typed: bool,
+    /// Characters typed in a burst into the empty password field of a remembered user:
+    /// how many, and when the last came (see [`LoginScreen::keys`]).
+    burst: Option<(usize, Instant)>,
+    /// Frames until what the burst typed moves to the user name field (a password
+    /// manager's auto-type was recognised).
+    auto_typed: u8,
 }
 
-/// Characters typed in one frame, before a Tab, from which the login form concludes that a
-/// password manager is typing: a person types one or two keys a frame.
+/// At least this many characters, each within [`AUTO_TYPE_GAP`] of the one before and the
+/// Tab within it of the last, are a password manager typing, not a person (who would type
+/// 25 characters a second): auto-type sends its keys 1-25 ms apart.
 const AUTO_TYPED: usize = 3;
+const AUTO_TYPE_GAP: Duration = Duration::from_millis(40);
 
 impl LoginScreen {
     /// A login form with `user` filled in (empty for none).
@@ -36,26 +44,41 @@ impl LoginScreen {
             form: FormState::default(),
             notice: None,
             focused: false,
-            auto_typed: false,
+            burst: None,
+            auto_typed: 0,
         }
     }
 
-    /// `events` arrived in one frame before a Tab. With the user name remembered, the
-    /// cursor waits in the password field; a password manager's auto-type (user name, Tab,
-    /// password, Enter) would put the user name there and the password nowhere. Several
-    /// characters at once before a Tab, into an empty password field, are such a user name:
-    /// it goes into the user name field instead. Returns whether they are: the cursor moves
-    /// there in the next frame, before the keys are applied.
-    pub(super) fn typed_before_tab(&mut self, events: &[egui::Event]) -> bool {
-        let typed: usize = events
-            .iter()
-            .map(|e| match e {
-                egui::Event::Text(text) => text.chars().count(),
-                _ => 0,
-            })
-            .sum();
-        self.auto_typed = typed >= AUTO_TYPED && self.password.is_empty() && !self.user.is_empty();
-        self.auto_typed
+    /// The keys of a frame, before it is drawn, up to and including the first Tab.
+    /// Returns whether that Tab ends a password manager's auto-type of the user name
+    /// (user name, Tab, password, Enter) into the password field, where the cursor waits
+    /// when the user name is remembered: then the Tab is to be dropped, and what was
+    /// typed moves to the user name field in the next frame, before the password comes.
+    pub(super) fn keys(&mut self, events: &[egui::Event], now: Instant) -> bool {
+        for event in events {
+            match event {
+                egui::Event::Text(text) => {
+                    let fresh = self.password.is_empty() && !self.user.is_empty() && self.auto_typed == 0;
+                    self.burst = match self.burst {
+                        Some((n, last)) if now - last <= AUTO_TYPE_GAP => Some((n + text.chars().count(), now)),
+                        _ if fresh => Some((text.chars().count(), now)),
+                        _ => None,
+                    };
+                }
+                egui::Event::Key { key: egui::Key::Tab, pressed: true, .. } => {
+                    let typed =
+                        self.burst.take().is_some_and(|(n, last)| n >= AUTO_TYPED && now - last <= AUTO_TYPE_GAP);
+                    if typed {
+                        self.auto_typed = 2;
+                    }
+                    return typed;
+                }
+                // A paste, a click or another key is a person.
+                egui::Event::Paste(_) | egui::Event::PointerButton { .. } => self.burst = None,
+                _ => {}
+            }
+        }
+        false
     }
 
     /// The form with a line of news above it (why the vault locked, a repair).
@@ -86,13 +109,16 @@ impl LoginScreen {
                 ui.add_space(8.0);
             }
             let user_label = ui.label("User name");
-            let user_id = egui::Id::unique("login user name");
-            if std::mem::take(&mut self.auto_typed) {
-                self.user.clear();
-                ui.memory_mut(|m| m.request_focus(user_id));
+            // The frame that took the auto-typed user name (into the password field) is
+            // drawn; before the password comes, it goes where it belongs.
+            if self.auto_typed > 0 {
+                self.auto_typed -= 1;
+                if self.auto_typed == 0 {
+                    self.user = std::mem::replace(&mut self.password, Zeroizing::new(String::new())).to_string();
+                }
             }
             let user = ui
-                .add(egui::TextEdit::singleline(&mut self.user).id(user_id).desired_width(f32::INFINITY))
+                .add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY))
                 .labelled_by(user_label.id);
             let pw_label = ui.label("Password");
             let pw = secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(pw_label.id);
