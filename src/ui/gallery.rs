@@ -89,7 +89,8 @@ impl GalleryScreen {
 
     /// Applies a worker's result. A settings error is said in the settings window when it
     /// is open, else in the status line; what the check of every record found shows in the
-    /// notices, read from the session.
+    /// notices (the records that do not open kept here, what differs from the manifest
+    /// read from the session).
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs, prefs: &Prefs) {
         match event {
             Event::Listed(Ok((photos, damaged))) => {
