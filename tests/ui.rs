@@ -855,6 +855,10 @@ fn the_grid_keeps_the_cursor_in_view_and_follows_the_viewer() {
     };
     // Newest first: p47 is the first tile, p00 the last.
     assert!(on_screen(&h, "p47.jpg") && !on_screen(&h, "p00.jpg"));
+    // With nothing selected yet, Page Down goes a page down (not to the first photo).
+    h.key_press(egui::Key::PageDown);
+    h.run_ok();
+    assert!(!selected(&h, "p47.jpg") && h.query_by_label_contains("1 selected").is_some(), "a page down at once");
     // A long jump shows the month beside the scroll bar for a moment, frame by frame.
     h.key_press(egui::Key::End);
     let mut bubble = false;

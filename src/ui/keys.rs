@@ -65,8 +65,10 @@ pub(super) fn browse(library: &mut Library, ui: &egui::Ui, layout: Layout<'_>, a
     let here = library.cursor.map(|i| layout.place_of(i));
     let page = layout.page_rows as isize;
     let moved = match (here, key) {
-        // With no cursor yet, the first key lands on the first photo (End on the last).
+        // With no cursor yet, the first key lands on the first photo (End on the last,
+        // Page Down a page below the first).
         (None, Key::End) => last,
+        (None, Key::PageDown) => layout.vertical(0, page, last),
         (None, _) => 0,
         (Some(here), Key::ArrowRight) => (here + 1).min(last),
         (Some(here), Key::ArrowLeft) => here.saturating_sub(1),
