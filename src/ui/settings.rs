@@ -1,8 +1,9 @@
 //! Settings: appearance; security (auto-lock, the previews of locked photos, the login
-//! password, the check of every photo); mail delivery (SMTP with a test email, or the outbox); backup (`backup.rs`). Slow parts (SMTP,
-//! Argon2) run on a worker, with a spinner here until they answer; what they answer is
-//! said inside the window, errors in red. The window sits under the toolbar, never over
-//! it, and scrolls when the app's window is short.
+//! password, the check of every photo); mail delivery (SMTP with a test email, or the
+//! outbox); backup (`backup.rs`). Slow parts (SMTP, Argon2, the check) run on a worker,
+//! with a spinner here until they answer; what they answer is said inside the window,
+//! errors in red. The window sits between the toolbar and the status line, never over
+//! them, and scrolls when the app's window is short.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,7 +110,8 @@ impl SettingsWindow {
     ) -> bool {
         let Lasting { backup, check } = lasting;
         let mut open = true;
-        let room = ctx.content_rect().height() - top - 16.0;
+        // Below the toolbar and above the status line (about 24 points), 8 points clear of each.
+        let room = ctx.content_rect().height() - top - 40.0;
         egui::Window::new("Settings")
             .open(&mut open)
             .collapsible(false)
