@@ -168,6 +168,8 @@ impl GridView {
                 super::keys::browse(library, ui, layout, actions);
             }
             let panel = ui.max_rect();
+            // A handle long enough to grab: egui's 12 points is a dot beside a million photos.
+            ui.spacing_mut().scroll.handle_min_length = 32.0;
             let scrolled = egui::ScrollArea::vertical().auto_shrink(false).show_viewport(ui, |ui, viewport| {
                 ui.set_height(self.height);
                 let origin = ui.max_rect().min;
