@@ -368,6 +368,18 @@ fn a_password_manager_typing_user_tab_password_enter_in_one_go_logs_in() {
     }
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
+    // A password typed at once and followed by a Tab is not a user name: it stays hidden
+    // in its field, and the remembered name stays.
+    h.get_by_label("🔒 Lock").click();
+    wait_for(&mut h, "the login", |h| has_label(h, "Log in"));
+    let (ctx, mut input) = (h.ctx.clone(), std::mem::take(h.input_mut()));
+    input.events.extend([egui::Event::Text(PASSWORD.into()), key(egui::Key::Tab, true), key(egui::Key::Tab, false)]);
+    eframe::App::raw_input_hook(h.state_mut(), &ctx, &mut input);
+    *h.input_mut() = input;
+    h.step();
+    h.run_ok();
+    let user = h.get_by_role_and_label(Role::TextInput, "User name").accesskit_node().value().unwrap_or_default();
+    assert_eq!(user, "carol");
 }
 
 /// A dropped file as the window system hands it over.

@@ -304,11 +304,11 @@ impl eframe::App for GalleryApp {
         events.append(&mut raw_input.events);
         let tab = events.iter().position(|e| matches!(e, egui::Event::Key { key: egui::Key::Tab, pressed: true, .. }));
         if let Screen::Login(login) = &mut self.screen
-            && login.keys(&events[..tab.map_or(events.len(), |t| t + 1)], std::time::Instant::now())
             && let Some(tab) = tab
+            && login.keys(&events[..=tab])
         {
             // Auto-type of the user name into the password field: its Tab is dropped (the
-            // cursor stays in the password field, the name moves to the user name field).
+            // cursor stays in the password field, which the name leaves).
             events.remove(tab);
             self.held_input = events.split_off(tab);
             ctx.request_repaint();

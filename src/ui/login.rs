@@ -2,8 +2,6 @@
 //! account with its recovery key. Focus starts in the first empty field, Enter moves on
 //! and submits; a spinner shows while Argon2 runs on a worker thread.
 
-use std::time::{Duration, Instant};
-
 use zeroize::Zeroizing;
 
 use crate::crypto::{RECOVERY_WORDS, RecoveryKey, WordsCheck};
@@ -21,19 +19,10 @@ pub(super) struct LoginScreen {
     notice: Option<String>,
     /// Whether the first field was given the focus (once, and again after a failure).
     focused: bool,
-    /// Characters typed in a burst into the empty password field of a remembered user:
-    /// how many, and when the last came (see [`LoginScreen::keys`]).
-    burst: Option<(usize, Instant)>,
-    /// Frames until what the burst typed moves to the user name field (a password
-    /// manager's auto-type was recognised).
+    /// Frames until the user name typed into the password field is taken out of it (a
+    /// password manager's auto-type was recognised: see [`LoginScreen::keys`]).
     auto_typed: u8,
 }
-
-/// At least this many characters, each within [`AUTO_TYPE_GAP`] of the one before and the
-/// Tab within it of the last, are a password manager typing, not a person (who would type
-/// 25 characters a second): auto-type sends its keys 1-25 ms apart.
-const AUTO_TYPED: usize = 3;
-const AUTO_TYPE_GAP: Duration = Duration::from_millis(40);
 
 impl LoginScreen {
     /// A login form with `user` filled in (empty for none).
@@ -44,41 +33,35 @@ impl LoginScreen {
             form: FormState::default(),
             notice: None,
             focused: false,
-            burst: None,
             auto_typed: 0,
         }
     }
 
     /// The keys of a frame, before it is drawn, up to and including the first Tab.
-    /// Returns whether that Tab ends a password manager's auto-type of the user name
-    /// (user name, Tab, password, Enter) into the password field, where the cursor waits
-    /// when the user name is remembered: then the Tab is to be dropped, and what was
-    /// typed moves to the user name field in the next frame, before the password comes.
-    pub(super) fn keys(&mut self, events: &[egui::Event], now: Instant) -> bool {
-        for event in events {
+    /// Returns whether that Tab ends the user name typed into the password field, where
+    /// the cursor waits when the user name is remembered: a password manager's auto-type
+    /// (user name, Tab, password, Enter) does that. Then the Tab is to be dropped, and the
+    /// name is taken out of the password field in the next frame, before the password
+    /// comes. Only text equal to the remembered user name counts, so a password typed
+    /// there is never moved anywhere.
+    pub(super) fn keys(&mut self, events: &[egui::Event]) -> bool {
+        let Some((egui::Event::Key { key: egui::Key::Tab, pressed: true, .. }, before)) = events.split_last() else {
+            return false;
+        };
+        let mut typed = Zeroizing::new(self.password.to_string());
+        for event in before {
             match event {
-                egui::Event::Text(text) => {
-                    let fresh = self.password.is_empty() && !self.user.is_empty() && self.auto_typed == 0;
-                    self.burst = match self.burst {
-                        Some((n, last)) if now - last <= AUTO_TYPE_GAP => Some((n + text.chars().count(), now)),
-                        _ if fresh => Some((text.chars().count(), now)),
-                        _ => None,
-                    };
-                }
-                egui::Event::Key { key: egui::Key::Tab, pressed: true, .. } => {
-                    let typed =
-                        self.burst.take().is_some_and(|(n, last)| n >= AUTO_TYPED && now - last <= AUTO_TYPE_GAP);
-                    if typed {
-                        self.auto_typed = 2;
-                    }
-                    return typed;
-                }
-                // A paste, a click or another key is a person.
-                egui::Event::Paste(_) | egui::Event::PointerButton { .. } => self.burst = None,
+                egui::Event::Text(text) | egui::Event::Paste(text) => typed.push_str(text),
+                egui::Event::Key { key: egui::Key::Backspace | egui::Key::Delete, pressed: true, .. } => return false,
                 _ => {}
             }
         }
-        false
+        let user = self.user.trim();
+        let auto_typed = self.auto_typed == 0 && !user.is_empty() && typed.as_str() == user;
+        if auto_typed {
+            self.auto_typed = 2;
+        }
+        auto_typed
     }
 
     /// The form with a line of news above it (why the vault locked, a repair).
@@ -110,11 +93,11 @@ impl LoginScreen {
             }
             let user_label = ui.label("User name");
             // The frame that took the auto-typed user name (into the password field) is
-            // drawn; before the password comes, it goes where it belongs.
+            // drawn; before the password comes, the name leaves the password field.
             if self.auto_typed > 0 {
                 self.auto_typed -= 1;
                 if self.auto_typed == 0 {
-                    self.user = std::mem::replace(&mut self.password, Zeroizing::new(String::new())).to_string();
+                    self.password = Zeroizing::new(String::new());
                 }
             }
             let user = ui
