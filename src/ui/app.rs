@@ -1,6 +1,6 @@
 //! The app: the current screen, the job runner, and the commands the screens return.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
@@ -79,6 +79,8 @@ pub struct GalleryApp {
     events: Receiver<Event>,
     screen: Screen,
     prefs: Prefs,
+    /// The vault's path, made absolute (the login form offers the last user of this vault).
+    vault_path: PathBuf,
     /// egui's clock (seconds) at the last input: real time in a window, simulated in tests.
     last_activity: f64,
     /// Input that came after a Tab in the same frame, held for the next frame.
@@ -101,6 +103,7 @@ impl GalleryApp {
             events,
             screen: Screen::Opening(None),
             prefs,
+            vault_path: std::path::absolute(vault_path).unwrap_or_else(|_| vault_path.to_path_buf()),
             last_activity: 0.0,
             held_input: Vec::new(),
         }
@@ -143,7 +146,7 @@ impl GalleryApp {
         let Some(vault) = self.vault.clone() else { return self.waiting = Some(cmd) };
         match cmd {
             Cmd::Login { user, password } => {
-                self.prefs.last_user.clone_from(&user);
+                self.prefs.remember_user(&self.vault_path, &user);
                 self.jobs.login(vault, user, password);
             }
             Cmd::Register { user, email, password, previews } => {
@@ -156,7 +159,7 @@ impl GalleryApp {
 
     /// Opens the gallery of a logged-in account.
     fn enter(&mut self, account: crate::service::Account) {
-        self.prefs.last_user = account.username().to_string();
+        self.prefs.remember_user(&self.vault_path, account.username());
         self.screen = Screen::Gallery(Box::new(GalleryScreen::new(account, &self.jobs)));
     }
 
@@ -165,7 +168,7 @@ impl GalleryApp {
     fn lock(&mut self, why: Option<String>) {
         let user = match &self.screen {
             Screen::Gallery(g) => g.username().to_string(),
-            _ => self.prefs.last_user.clone(),
+            _ => self.prefs.user_for(&self.vault_path),
         };
         let login = LoginScreen::new(user);
         let was_open = matches!(self.screen, Screen::Gallery(_) | Screen::Recovery(_));
@@ -193,7 +196,7 @@ impl GalleryApp {
                     self.screen = Screen::Register(RegisterScreen::new(String::new(), true));
                 }
                 Ok((vault, true)) => {
-                    let mut login = LoginScreen::new(self.prefs.last_user.clone());
+                    let mut login = LoginScreen::new(self.prefs.user_for(&self.vault_path));
                     if repair.is_some() {
                         login = login.with_notice(REPAIRED);
                     }
@@ -221,7 +224,8 @@ impl GalleryApp {
             (Screen::Restore(form), Event::Transfer(p)) => form.progress(p),
             (Screen::Restore(form), Event::Restored(result)) => {
                 if let Some(done) = form.finished(result) {
-                    self.screen = Screen::Login(LoginScreen::new(self.prefs.last_user.clone()).with_notice(done));
+                    let login = LoginScreen::new(self.prefs.user_for(&self.vault_path));
+                    self.screen = Screen::Login(login.with_notice(done));
                 }
             }
             // A result for a screen that is gone (locked meanwhile): drop it.
