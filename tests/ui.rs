@@ -368,6 +368,23 @@ fn a_password_manager_typing_user_tab_password_enter_in_one_go_logs_in() {
     }
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
+    // With the cursor put in the user name field and its text selected, the same keys
+    // fill both fields as on a first run (they are not taken for a name typed into the
+    // password field, which would send the password into the user name field).
+    h.get_by_label("🔒 Lock").click();
+    wait_for(&mut h, "the login", |h| has_label(h, "Log in"));
+    h.get_by_role_and_label(Role::TextInput, "User name").focus();
+    h.run_ok();
+    let select_all = |pressed| egui::Event::Key {
+        key: egui::Key::A,
+        physical_key: None,
+        pressed,
+        repeat: false,
+        modifiers: egui::Modifiers::COMMAND,
+    };
+    h.input_mut().events.extend([select_all(true), select_all(false)]);
+    h.step();
+    auto_type(&mut h);
     // A password typed at once and followed by a Tab is not a user name: it stays hidden
     // in its field, and the remembered name stays.
     h.get_by_label("🔒 Lock").click();

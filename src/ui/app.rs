@@ -309,7 +309,7 @@ impl eframe::App for GalleryApp {
         let tab = events.iter().position(|e| matches!(e, egui::Event::Key { key: egui::Key::Tab, pressed: true, .. }));
         if let Screen::Login(login) = &mut self.screen
             && let Some(tab) = tab
-            && login.keys(&events[..=tab])
+            && login.keys(&events[..=tab], ctx.memory(|m| m.focused()))
         {
             // Auto-type of the user name into the password field: its Tab is dropped (the
             // cursor stays in the password field, which the name leaves).

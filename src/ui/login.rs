@@ -22,6 +22,8 @@ pub(super) struct LoginScreen {
     /// Frames until the user name typed into the password field is taken out of it (a
     /// password manager's auto-type was recognised: see [`LoginScreen::keys`]).
     auto_typed: u8,
+    /// The password field's widget ID, once drawn.
+    password_id: Option<egui::Id>,
 }
 
 impl LoginScreen {
@@ -34,6 +36,7 @@ impl LoginScreen {
             notice: None,
             focused: false,
             auto_typed: 0,
+            password_id: None,
         }
     }
 
@@ -42,12 +45,15 @@ impl LoginScreen {
     /// the cursor waits when the user name is remembered: a password manager's auto-type
     /// (user name, Tab, password, Enter) does that. Then the Tab is to be dropped, and the
     /// name is taken out of the password field in the next frame, before the password
-    /// comes. Only text equal to the remembered user name counts, so a password typed
-    /// there is never moved anywhere.
-    pub(super) fn keys(&mut self, events: &[egui::Event]) -> bool {
+    /// comes. Only text equal to the remembered user name, typed while the password field
+    /// has the focus (`focused`), counts, so a password is never moved anywhere.
+    pub(super) fn keys(&mut self, events: &[egui::Event], focused: Option<egui::Id>) -> bool {
         let Some((egui::Event::Key { key: egui::Key::Tab, pressed: true, .. }, before)) = events.split_last() else {
             return false;
         };
+        if focused.is_none() || focused != self.password_id {
+            return false;
+        }
         let mut typed = Zeroizing::new(self.password.to_string());
         for event in before {
             match event {
@@ -105,6 +111,7 @@ impl LoginScreen {
                 .labelled_by(user_label.id);
             let pw_label = ui.label("Password");
             let pw = secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(pw_label.id);
+            self.password_id = Some(pw.id);
             if !self.focused {
                 if self.user.is_empty() {
                     user.request_focus()
