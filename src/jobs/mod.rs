@@ -699,9 +699,10 @@ impl Jobs {
         self.spawn("verify", move |ev| {
             let report = account.session().verify_reporting(|checked, of| {
                 ev.send(Event::Verifying(checked, of));
-                match stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    true => std::ops::ControlFlow::Break(()),
-                    false => std::ops::ControlFlow::Continue(()),
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
                 }
             });
             drop(account);

@@ -102,8 +102,8 @@ impl Session {
     /// Reads every record of the account and compares them with the manifest
     /// ([`Session::manifest_problems`]): a record removed from the file, or put back after
     /// its photo was deleted, is found here (the list takes what the index says). Returns
-    /// the listed photos whose records cannot be read. The app runs this after its first screen; it keeps
-    /// no photo, so that it costs no memory beside the app's own list.
+    /// the listed photos whose records cannot be read. The app runs this after its first
+    /// screen; it keeps no photo, so that it costs no memory beside the app's own list.
     pub fn check_records(&self) -> Result<Vec<PhotoId>, StorageError> {
         Ok(self.read_records(false)?.1)
     }
