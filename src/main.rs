@@ -23,6 +23,8 @@ fn open_window(_vault: std::path::PathBuf) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Before anything holds a key: a crash must leave no core file with keys or photos.
+    cli::harden_process();
     // clap exits with status 2 on bad usage.
     let cli = Cli::parse();
     if cli.install_desktop_entry {

@@ -24,7 +24,14 @@ fn ok(env: &Env, args: &[String], envs: &[(&str, &str)]) -> String {
 
 /// Sorted IDs of `user`'s photos.
 fn ids(env: &Env, user: &str) -> Vec<String> {
-    let mut ids: Vec<String> = env.list_json(user).iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
+    ids_with(env, user, &[])
+}
+
+/// Sorted IDs of `user`'s photos, logged in with `envs` (another password).
+fn ids_with(env: &Env, user: &str, envs: &[(&str, &str)]) -> Vec<String> {
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["list", "--user", user, "--json"], envs)).unwrap();
+    let mut ids: Vec<String> =
+        listed.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
     ids.sort();
     ids
 }
@@ -347,4 +354,238 @@ fn two_computers_meet_in_one_bucket_and_each_ends_with_every_photo_once() {
     assert!(out.contains("removed 1 deleted photos"), "{out}");
     ok(&laptop, &["backup", "--user", "alice", "--pull"].map(String::from), &[]);
     assert_eq!(ids(&laptop, "alice").len(), 4, "a deletion elsewhere never deletes here");
+}
+
+#[test]
+fn backups_go_on_across_password_changes_on_one_computer_and_on_two() {
+    let s3 = S3::start();
+    let laptop = Env::new();
+    let words = laptop.register("alice");
+    let first = laptop.path("first");
+    write(&first, "before.jpg", &jpeg(300, 200, 600));
+    laptop.import("alice", &[&first]);
+    ok(&laptop, &s3.args("backup", "alice", "s3://photos/shared"), &[SECRET]);
+    let desktop = Env::new();
+    ok(&desktop, &s3.args("restore", "alice", "s3://photos/shared"), &[SECRET]);
+    // The laptop changes the password, twice (the second time with the recovery words),
+    // imports, and backs up: the snapshot follows.
+    let second = "a brand new password nobody knows";
+    laptop.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", second)]);
+    let third = "the third password of alice";
+    laptop.ok(&["recover", "--user", "alice"], &[("SPG_RECOVERY_KEY", &words), ("SPG_NEW_PASSWORD", third)]);
+    let later = laptop.path("later");
+    write(&later, "after.jpg", &jpeg(300, 200, 601));
+    let now = [("SPG_PASSWORD", third)];
+    laptop.ok(&["import", "--user", "alice", later.to_str().unwrap()], &now);
+    let out = laptop.ok(&["backup", "--user", "alice"], &now);
+    assert!(out.contains("backed up 2 photos") && out.contains("1 sent"), "{out}");
+    // A new computer restores with the current password: every photo.
+    let fresh = Env::new();
+    let out = ok(&fresh, &s3.args("restore", "alice", "s3://photos/shared"), &[SECRET, now[0]]);
+    assert!(out.contains("restored alice with 2 photos"), "{out}");
+    assert!(fresh.ok(&["verify", "--user", "alice"], &now).contains("all intact"));
+    let out_dir = fresh.path("all");
+    let mut envs = now.to_vec();
+    let emails = laptop.emails().iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    let mut args = vec!["export", "--user", "alice", "--all", "--out", out_dir.to_str().unwrap()];
+    for e in &emails {
+        args.extend(["--passwords-file", e]);
+    }
+    envs.push(("SPG_PASSWORD", third));
+    fresh.ok(&args, &envs);
+    assert_eq!(std::fs::read(out_dir.join("after.jpg")).unwrap(), jpeg(300, 200, 601));
+    // The first password opens no newer backup, and says what to do.
+    let old = run(&Env::new(), &s3.args("restore", "alice", "s3://photos/shared"), &[SECRET]);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(stderr(&old).contains("use the one you had then, or your recovery words"), "{}", stderr(&old));
+    // The desktop, still on the first password: its backup asks for the new one, takes the
+    // change, and brings the laptop's photo.
+    let mut args = s3.args("backup", "alice", "s3://photos/shared");
+    args.push("--pull".into());
+    let out = ok(&desktop, &args, &[SECRET, ("SPG_NEW_PASSWORD", third)]);
+    assert!(out.contains("pulled 1 photos"), "{out}");
+    assert_eq!(ids_with(&desktop, "alice", &now), ids_with(&laptop, "alice", &now));
+    assert_eq!(desktop.run(&["list", "--user", "alice"], &[]).status.code(), Some(1), "the first password is gone");
+    assert!(desktop.ok(&["verify", "--user", "alice"], &now).contains("all intact"));
+}
+
+/// A snapshot's entry as FORMAT.md lays it out: id, generation, record digest, previews
+/// digest.
+type SnapshotEntry = (u64, u32, [u8; 16], [u8; 16]);
+
+/// What a FORMAT.md reader who knows `password` makes of the bucket's snapshot: the
+/// generation's key, and the entries.
+fn snapshot_key_and_photos(
+    snapshot: &[u8],
+    password: &str,
+) -> (secure_photo_gallery::crypto::SecretKey, Vec<SnapshotEntry>) {
+    use secure_photo_gallery::crypto::{Subkey, derive_subkey, open_padded};
+    #[derive(serde::Deserialize)]
+    struct Head {
+        _version: u8,
+        account: u64,
+        generation: u32,
+        _changed_at: i64,
+        _written_at: i64,
+        kdf: (u32, u32, u32),
+        salt: [u8; 16],
+        key_by_password: Vec<u8>,
+        _key_by_recovery: Vec<u8>,
+        body: Vec<u8>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        _record: Vec<u8>,
+        photos: Vec<SnapshotEntry>,
+        _written_at: i64,
+    }
+    let head: Head = postcard::from_bytes(snapshot).unwrap();
+    let k = common::layout::generation_key(
+        head.account,
+        head.generation,
+        head.kdf,
+        &head.salt,
+        &head.key_by_password,
+        password,
+    );
+    let aad = [b"secure-photo-gallery v3 backup account".as_slice(), &head.account.to_be_bytes()].concat();
+    let body: Body =
+        postcard::from_bytes(&open_padded(&derive_subkey(&k, Subkey::Backup), &aad, &head.body).unwrap()).unwrap();
+    (k, body.photos)
+}
+
+#[test]
+fn attack_5_a_photo_object_replaced_with_an_old_password_is_left_out_and_named() {
+    let s3 = S3::start();
+    let a = Env::new();
+    let words = a.register("alice");
+    let src = a.path("photos");
+    write(&src, "mine.jpg", &jpeg(300, 200, 700));
+    write(&src, "other.jpg", &jpeg(300, 200, 701));
+    let (_, imported) = a.import("alice", &[&src]);
+    let id_of = |name: &str| imported.iter().find(|(_, p)| p.ends_with(name)).unwrap().0.clone();
+    let (mine, other) = (id_of("mine.jpg"), id_of("other.jpg"));
+    ok(&a, &s3.args("backup", "alice", "s3://photos/a"), &[SECRET]);
+    let remote = secure_photo_gallery::remote::Remote::new(&secure_photo_gallery::remote::Location {
+        endpoint: s3.endpoint(),
+        region: "us-east-1".into(),
+        bucket: "photos".into(),
+        prefix: "a".into(),
+        access_key: "test-access-key".into(),
+        secret_key: SECRET.1.into(),
+    })
+    .unwrap();
+    // Someone who knew the first password read the snapshot then.
+    let (k1, entries) = snapshot_key_and_photos(&remote.get("account", 1 << 30).unwrap().unwrap(), PASSWORD);
+    a.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", "a brand new password nobody knows")]);
+    let now = ("SPG_PASSWORD", "a brand new password nobody knows");
+    a.ok(&["backup", "--user", "alice"], &[now]);
+    // With write access to the bucket, they put a record of their own in the place of `mine`.
+    let number = |id: &str| id.parse::<secure_photo_gallery::vault::PhotoId>().unwrap().as_u64();
+    forge_in_place_of(&remote, &k1, &entries, number(&other), number(&mine));
+    // A restore with the current password, and one with the recovery words: `mine` is left
+    // out and named; `other` comes back and opens.
+    for (how, envs) in
+        [("password", vec![SECRET, now]), ("recovery words", vec![SECRET, ("SPG_RECOVERY_KEY", words.as_str())])]
+    {
+        let b = Env::new();
+        let mut args = s3.args("restore", "alice", "s3://photos/a");
+        if how == "recovery words" {
+            args.push("--use-recovery-key".into());
+        }
+        let out = run(&b, &args, &envs);
+        assert_eq!(out.status.code(), Some(1), "{how}: {}", stdout(&out));
+        assert!(stdout(&out).contains("restored alice with 1 photos"), "{how}: {}", stdout(&out));
+        assert!(stderr(&out).contains(&mine), "{how}: named: {}", stderr(&out));
+        assert_eq!(ids_with(&b, "alice", &[now]), vec![other.clone()], "{how}");
+    }
+}
+
+/// Someone who knew an older password (so its generation's key `k1`) and can write the
+/// bucket puts a record of their own in the place of photo `mine_id`: `other_id`'s rows made
+/// over for `mine_id` (its metadata sealed for that id, its MAC made for it), which opens
+/// with the first generation's keys as a genuine one does; and its preview, sealed as
+/// `mine_id`'s.
+fn forge_in_place_of(
+    remote: &secure_photo_gallery::remote::Remote,
+    k1: &secure_photo_gallery::crypto::SecretKey,
+    entries: &[SnapshotEntry],
+    other_id: u64,
+    mine_id: u64,
+) {
+    use secure_photo_gallery::crypto::{KeyedHasher, Subkey, derive_subkey, keyed_hash, open_padded, seal_padded};
+    let entry = |id: u64| *entries.iter().find(|e| e.0 == id).unwrap();
+    let hex = |mac: [u8; 32]| mac[..16].iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let names = derive_subkey(k1, Subkey::BackupNames);
+    let data_name = |id: u64| format!("photos/{}", hex(keyed_hash(&names, &id.to_be_bytes())));
+    let previews_name = |e: (u64, u32, [u8; 16], [u8; 16])| {
+        format!("previews/{}", hex(keyed_hash(&names, &[b"previews".as_slice(), &e.0.to_be_bytes(), &e.3].concat())))
+    };
+    let kb = derive_subkey(k1, Subkey::Backup);
+    let photo_aad =
+        |id: u64| [b"secure-photo-gallery v2 backup photo".as_slice(), &1u64.to_be_bytes(), &id.to_be_bytes()].concat();
+    let previews_aad = |id: u64| {
+        [b"secure-photo-gallery v3 backup previews".as_slice(), &1u64.to_be_bytes(), &id.to_be_bytes()].concat()
+    };
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct DataObject {
+        record: Vec<u8>,
+        segments: Vec<Vec<u8>>,
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct PhotoRecord {
+        header: Vec<u8>,
+        meta: Vec<u8>,
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Header {
+        version: u8,
+        generation: u32,
+        nonce_prefix: [u8; 7],
+        chunk_count: u32,
+        key_by_password: Vec<u8>,
+        key_by_recovery: Vec<u8>,
+        ciphertext_mac: [u8; 32],
+        content_hash: [u8; 32],
+    }
+    let theirs = remote.get(&data_name(other_id), 1 << 30).unwrap().unwrap();
+    let mut object: DataObject =
+        postcard::from_bytes(&open_padded(&kb, &photo_aad(other_id), &theirs).unwrap()).unwrap();
+    let record: PhotoRecord = postcard::from_bytes(&object.record).unwrap();
+    let mut header: Header = postcard::from_bytes(&record.header).unwrap();
+    let mut mac = KeyedHasher::new(&derive_subkey(k1, Subkey::Verify));
+    mac.update(&mine_id.to_be_bytes());
+    for (i, segment) in object.segments.iter().enumerate() {
+        mac.update(&(i as u32).to_be_bytes());
+        mac.update(&(segment.len() as u64).to_be_bytes());
+        mac.update(segment);
+    }
+    header.ciphertext_mac = mac.finalize();
+    let new_header = postcard::to_allocvec(&header).unwrap();
+    let meta_aad = |id: u64, h: &[u8]| {
+        [b"secure-photo-gallery v1 metadata".as_slice(), &1u64.to_be_bytes(), &id.to_be_bytes(), h].concat()
+    };
+    let meta_key = derive_subkey(k1, Subkey::Metadata);
+    let meta = open_padded(&meta_key, &meta_aad(other_id, &record.header), &record.meta).unwrap();
+    let forged =
+        PhotoRecord { meta: seal_padded(&meta_key, &meta_aad(mine_id, &new_header), &meta), header: new_header };
+    object.record = postcard::to_allocvec(&forged).unwrap();
+    remote
+        .put(&data_name(mine_id), &seal_padded(&kb, &photo_aad(mine_id), &postcard::to_allocvec(&object).unwrap()))
+        .unwrap();
+    // And the preview: `other`'s thumbnail, sealed as `mine`'s.
+    let theirs = remote.get(&previews_name(entry(other_id)), 1 << 30).unwrap().unwrap();
+    let (thumbnail, private): (Option<Vec<u8>>, Option<Vec<u8>>) =
+        postcard::from_bytes(&open_padded(&kb, &previews_aad(other_id), &theirs).unwrap()).unwrap();
+    let thumb_key = derive_subkey(k1, Subkey::Thumbnail);
+    let thumb_aad =
+        |id: u64| [b"secure-photo-gallery v1 thumbnail".as_slice(), &1u64.to_be_bytes(), &id.to_be_bytes()].concat();
+    let jpeg_bytes = open_padded(&thumb_key, &thumb_aad(other_id), &thumbnail.unwrap()).unwrap();
+    let object = (Some(seal_padded(&thumb_key, &thumb_aad(mine_id), &jpeg_bytes)), private);
+    remote
+        .put(
+            &previews_name(entry(mine_id)),
+            &seal_padded(&kb, &previews_aad(mine_id), &postcard::to_allocvec(&object).unwrap()),
+        )
+        .unwrap();
 }

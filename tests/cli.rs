@@ -178,9 +178,9 @@ fn passwd_and_recover_keep_photos_openable() {
     assert!(stderr(&bad).contains("24 words"));
     env.ok(
         &["recover", "--user", "alice"],
-        &[("SPG_RECOVERY_KEY", &words), ("SPG_NEW_PASSWORD", "recovered password")],
+        &[("SPG_RECOVERY_KEY", &words), ("SPG_NEW_PASSWORD", "recovered password of alice")],
     );
-    let recovered = [("SPG_PASSWORD", "recovered password"), ("SPG_PHOTO_PASSWORD", pw.as_str())];
+    let recovered = [("SPG_PASSWORD", "recovered password of alice"), ("SPG_PHOTO_PASSWORD", pw.as_str())];
     let out2 = env.path("after-recover.jpg");
     env.ok(&["export", "--user", "alice", "--id", &id, "--out", out2.to_str().unwrap()], &recovered);
     assert_eq!(std::fs::read(&out2).unwrap(), std::fs::read(&photo).unwrap());
@@ -412,7 +412,7 @@ fn plaintext_left_by_a_crashed_export_is_removed_at_the_next_start() {
         path
     };
     let old = leftover(&out, ".spg-partial-a1b2c3");
-    let old_mail = leftover(&env.outbox(), ".spg-partial-d4e5f6");
+    let old_mail = leftover(&env.outbox_of("alice"), ".spg-partial-d4e5f6");
     let fresh = out.join(".spg-partial-g7h8i9");
     std::fs::write(&fresh, b"being written").unwrap();
     let list = env.run(&["list", "--user", "alice"], &[]);
@@ -424,19 +424,21 @@ fn plaintext_left_by_a_crashed_export_is_removed_at_the_next_start() {
 }
 
 #[test]
-fn a_vault_of_the_old_development_format_is_refused_with_a_clear_message() {
-    let env = Env::new();
-    env.register("alice");
-    {
-        let db = redb::Database::create(&env.vault).unwrap();
-        let txn = db.begin_write().unwrap();
-        let header: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("header");
-        txn.open_table(header).unwrap().insert("format_version", 1u32.to_le_bytes().as_slice()).unwrap();
-        txn.commit().unwrap();
+fn a_vault_of_an_old_development_format_is_refused_with_a_clear_message() {
+    for version in [1u32, 2] {
+        let env = Env::new();
+        env.register("alice");
+        {
+            let db = redb::Database::create(&env.vault).unwrap();
+            let txn = db.begin_write().unwrap();
+            let header: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("header");
+            txn.open_table(header).unwrap().insert("format_version", version.to_le_bytes().as_slice()).unwrap();
+            txn.commit().unwrap();
+        }
+        let out = env.run(&["list", "--user", "alice"], &[]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("made by an older development version"), "format {version}: {}", stderr(&out));
     }
-    let out = env.run(&["list", "--user", "alice"], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("made by an older development version"), "{}", stderr(&out));
 }
 
 #[cfg(unix)]

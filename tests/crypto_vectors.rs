@@ -4,7 +4,8 @@
 
 use secure_photo_gallery::crypto::{
     CHUNK_SIZE, KdfParams, PhotoPassword, RecoveryKey, SecretKey, StreamDecryptor, StreamEncryptor, Subkey,
-    derive_photo_wrap_key, derive_subkey, keyed_hash, open, password_key,
+    derive_photo_wrap_key, derive_private_thumbnail_key, derive_subkey, keyed_hash, open, open_padded, padme,
+    password_key,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -51,23 +52,42 @@ fn stream_chunks_match_the_independent_implementation() {
 #[test]
 fn derived_keys_match() {
     let v = vectors();
-    let master = key(&v["master"]);
-    for (name, purpose) in [
+    let account_key = key(&v["account_key"]);
+    let purposes = [
         ("metadata", Subkey::Metadata),
         ("thumbnail", Subkey::Thumbnail),
         ("content-hash", Subkey::ContentHash),
         ("verify", Subkey::Verify),
         ("profile", Subkey::Profile),
         ("manifest", Subkey::Manifest),
-    ] {
-        assert_eq!(derive_subkey(&master, purpose), key(&v["subkeys"][name]), "{name}");
+        ("backup", Subkey::Backup),
+        ("backup names", Subkey::BackupNames),
+        ("older keys", Subkey::OlderKeys),
+        ("outbox", Subkey::Outbox),
+        ("address code", Subkey::AddressCode),
+    ];
+    // Every purpose of FORMAT.md's table, and no other.
+    assert_eq!(v["subkeys"].as_object().unwrap().len(), purposes.len());
+    assert_eq!(Subkey::ALL.len(), purposes.len());
+    for (name, purpose) in purposes {
+        assert_eq!(derive_subkey(&account_key, purpose), key(&v["subkeys"][name]), "{name}");
     }
     let kh = &v["keyed_hash"];
     assert_eq!(keyed_hash(&key(&kh["key"]), &hex(&kh["data"])).to_vec(), hex(&kh["blake3_keyed"]));
     for case in v["photo_wrap"].as_array().unwrap() {
         let pw = PhotoPassword::parse(case["password"].as_str().unwrap()).unwrap();
         let id = case["photo_id"].as_u64().unwrap();
-        assert_eq!(derive_photo_wrap_key(&master, id, &pw), key(&case["key"]));
+        assert_eq!(derive_photo_wrap_key(&account_key, id, &pw), key(&case["key"]), "photo {id:#x}");
+    }
+    let kt = &v["private_thumbnail_key"];
+    assert_eq!(derive_private_thumbnail_key(&key(&kt["photo_key"])), key(&kt["key"]));
+}
+
+#[test]
+fn padme_matches() {
+    for case in vectors()["padme"].as_array().unwrap() {
+        let (l, padded) = (case[0].as_u64().unwrap(), case[1].as_u64().unwrap());
+        assert_eq!(padme(l), padded, "Padmé({l})");
     }
 }
 
@@ -93,12 +113,35 @@ fn sealed_values_from_python_open() {
         assert_eq!(plain, hex(&case["plaintext"]));
         assert!(open(&key(&case["key"]), b"other aad", &hex(&case["sealed"])).is_err());
     }
+    for case in v["seal_padded"].as_array().unwrap() {
+        let (k, aad, sealed) = (key(&case["key"]), hex(&case["aad"]), hex(&case["sealed"]));
+        assert_eq!(open_padded(&k, &aad, &sealed).unwrap(), hex(&case["plaintext"]));
+        assert!(open_padded(&k, b"other aad", &sealed).is_err());
+    }
     for case in v["recovery"].as_array().unwrap() {
         let rk = RecoveryKey::from_entropy(hex(&case["entropy"]).try_into().unwrap());
-        assert_eq!(rk.master_wrap_key(), key(&case["master_wrap_key"]));
         assert_eq!(rk.public_key().0.to_vec(), hex(&case["public_key"]));
+        // The 24 BIP39 words of the entropy, as Python's `mnemonic` made them; typed in
+        // capitals with odd white space they are the same key.
+        let words = case["words"].as_str().unwrap();
+        assert_eq!(rk.to_words().as_str(), words);
+        let typed = words.to_uppercase().replace(' ', " \t\n ");
+        assert_eq!(RecoveryKey::parse(&typed).expect("the words parse").public_key().0, rk.public_key().0);
         let id = case["photo_id"].as_u64().unwrap();
         assert_eq!(rk.open_photo_key(id, &hex(&case["sealed"])).unwrap(), key(&case["photo_key"]));
         assert!(rk.open_photo_key(id + 1, &hex(&case["sealed"])).is_err());
+    }
+    // A generation's key sealed to the recovery key (label `v3 recovery account-key`, AAD
+    // be64(account) ‖ be32(generation)): it opens for that account and generation only.
+    for case in v["recovery_account"].as_array().unwrap() {
+        let rk = RecoveryKey::from_entropy(hex(&case["entropy"]).try_into().unwrap());
+        let account = case["account"].as_u64().unwrap();
+        let generation = u32::try_from(case["generation"].as_u64().unwrap()).unwrap();
+        let sealed = hex(&case["sealed"]);
+        assert_eq!(rk.open_account_key(account, generation, &sealed).unwrap(), key(&case["account_key"]));
+        assert!(rk.open_account_key(account, generation + 1, &sealed).is_err());
+        assert!(rk.open_account_key(account ^ 1, generation, &sealed).is_err());
+        // Not interchangeable with a photo key's seal (another label and AAD).
+        assert!(rk.open_photo_key(account, &sealed).is_err());
     }
 }

@@ -65,6 +65,31 @@ fn photos(env: &Env, n: u32) -> PathBuf {
     src
 }
 
+/// The code in a code email the server received.
+fn code_in(eml: &Path) -> String {
+    let raw = std::fs::read(eml).unwrap();
+    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let text = message.body_text(0).unwrap().to_string();
+    let line = text.lines().find(|l| l.starts_with("Your code is ")).expect("a code line");
+    line["Your code is ".len()..].trim().to_string()
+}
+
+/// Sets up `url` for alice as a person does: the server is checked and a code sent (nothing
+/// is saved yet), then the code from that email is given back. Returns the second output.
+fn set_up(env: &Env, server: &Server, url: &str, more: &[&str], envs: &[(&str, &str)]) -> String {
+    let args = [&["mail", "--user", "alice", "--smtp-url", url], more].concat();
+    let before = server.received().len();
+    let first = env.ok(&args, envs);
+    assert!(first.contains("a code was sent to alice@example.com") && first.contains("--code"), "{first}");
+    let received = server.received();
+    assert_eq!(received.len(), before + 1, "one code email");
+    assert_eq!(received[before].1["rcpt_tos"], serde_json::json!(["alice@example.com"]));
+    // Not saved before the code: an import still goes to the outbox.
+    let code = code_in(&received[before].0);
+    assert!(env.run(&[&args[..], &["--code", "AAAA-AAAA"]].concat(), envs).status.code() == Some(1), "a wrong code");
+    env.ok(&[&args[..], &["--code", &code]].concat(), envs)
+}
+
 fn import_with(env: &Env, src: &Path, envs: &[(&str, &str)]) -> std::process::Output {
     env.run(&["import", "--user", "alice", src.to_str().unwrap()], envs)
 }
@@ -76,19 +101,17 @@ fn starttls_with_auth_delivers_one_message_whose_passwords_open_the_photos() {
     env.register("alice");
     let url = format!("smtp://mailer:s3cret%20pass@127.0.0.1:{}?tls=required", server.port);
     let ca = server.ca();
-    let out = env.ok(
-        &["mail", "--user", "alice", "--smtp-url", &url, "--from", "gallery@example.org"],
-        &[("SPG_SMTP_CA_FILE", &ca)],
-    );
+    let out = set_up(&env, &server, &url, &["--from", "gallery@example.org"], &[("SPG_SMTP_CA_FILE", &ca)]);
     assert!(out.contains("STARTTLS") && !out.contains("s3cret"), "{out}");
 
+    // The CA file given with the settings is kept with them: the import needs none.
     let src = photos(&env, 3);
-    let out = import_with(&env, &src, &[("SPG_SMTP_CA_FILE", &ca)]);
+    let out = import_with(&env, &src, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("s3cret") && !stdout(&out).contains("s3cret"));
     let received = server.received();
-    assert_eq!(received.len(), 1, "exactly one message");
-    let (eml, meta) = &received[0];
+    assert_eq!(received.len(), 2, "the code, then exactly one message");
+    let (eml, meta) = &received[1];
     assert_eq!(meta["authenticated"], true);
     assert_eq!(meta["tls"], true);
     assert_eq!(meta["rcpt_tos"], serde_json::json!(["alice@example.com"]));
@@ -120,33 +143,33 @@ fn implicit_tls_works_and_outbox_switches_back() {
     env.register("alice");
     let ca = server.ca();
     let url = format!("smtps://mailer:pw@localhost:{}", server.port);
-    env.ok(&["mail", "--user", "alice", "--smtp-url", &url], &[("SPG_SMTP_CA_FILE", &ca)]);
+    set_up(&env, &server, &url, &[], &[("SPG_SMTP_CA_FILE", &ca)]);
     let src = photos(&env, 1);
     let out = import_with(&env, &src, &[("SPG_SMTP_CA_FILE", &ca)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(server.received().len(), 1);
-    assert_eq!(server.received()[0].1["tls"], true);
+    assert_eq!(server.received().len(), 2);
+    assert_eq!(server.received()[1].1["tls"], true);
 
     env.ok(&["mail", "--user", "alice", "--outbox"], &[]);
     let more = env.path("more");
     write(&more, "another.jpg", &jpeg(90, 90, 7));
     let out = import_with(&env, &more, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(server.received().len(), 1, "nothing more went to the server");
+    assert_eq!(server.received().len(), 2, "nothing more went to the server");
     assert_eq!(env.emails().len(), 1, "the outbox has it");
     let queued = std::fs::read(&env.emails()[0]).unwrap();
 
     // Back to the server: the queued email is offered, then sent and deleted from disk.
-    let back = env.ok(&["mail", "--user", "alice", "--smtp-url", &url], &[("SPG_SMTP_CA_FILE", &ca)]);
+    let back = set_up(&env, &server, &url, &[], &[("SPG_SMTP_CA_FILE", &ca)]);
     assert!(back.contains("1 password email(s) of alice wait in the outbox"), "{back}");
     let sent = env.ok(&["mail", "--user", "alice", "--send-outbox"], &[("SPG_SMTP_CA_FILE", &ca)]);
     assert!(sent.starts_with("sent "), "{sent}");
     assert!(env.emails().is_empty(), "a sent email is deleted from the outbox");
     let received = server.received();
-    assert_eq!(received.len(), 2);
+    assert_eq!(received.len(), 4);
     let photo_line =
         |m: &[u8]| String::from_utf8_lossy(m).lines().find(|l| l.starts_with("Photo ")).map(str::to_string).unwrap();
-    assert_eq!(photo_line(&std::fs::read(&received[1].0).unwrap()), photo_line(&queued), "the very email that waited");
+    assert_eq!(photo_line(&std::fs::read(&received[3].0).unwrap()), photo_line(&queued), "the very email that waited");
     let again = env.ok(&["mail", "--user", "alice", "--send-outbox"], &[("SPG_SMTP_CA_FILE", &ca)]);
     assert!(again.contains("holds no email"), "{again}");
 }
@@ -252,4 +275,57 @@ fn mail_settings_are_checked_before_they_are_saved() {
     let out = env.run(&["mail", "--user", "alice", "--smtp-url", "smtp://u:p@mail.example.com:25"], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("unencrypted"), "{}", stderr(&out));
+}
+
+#[test]
+fn attack_4_only_the_programs_own_emails_leave_the_outbox() {
+    use redb::ReadableDatabase as _;
+    use secure_photo_gallery::crypto::{Subkey, derive_subkey, keyed_hash};
+    let server = Server::start("starttls", Some(("mailer", "pw")));
+    let env = Env::new();
+    env.register("alice");
+    let src = photos(&env, 1);
+    assert_eq!(import_with(&env, &src, &[]).status.code(), Some(0));
+    let ours = env.emails();
+    assert_eq!(ours.len(), 1, "the password email waits in the outbox");
+    // Someone who knew the first password keeps a copy of the account record…
+    let record = {
+        let db = redb::Database::open(&env.vault).unwrap();
+        let txn = db.begin_read().unwrap();
+        let table: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("accounts");
+        txn.open_table(table).unwrap().get(1).unwrap().unwrap().value().to_vec()
+    };
+    let old_key = common::layout::record_key(&record, PASSWORD);
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", "a brand new password nobody knows")]);
+    let new_password = ("SPG_PASSWORD", "a brand new password nobody knows");
+    // …and whoever can write the folder puts emails of their own there: one for a stranger,
+    // one sealed as FORMAT.md says with the key the old password gives.
+    let outbox = env.outbox_of("alice");
+    let planted = "From: alice@example.com\r\nTo: bob.accountant@example.com\r\nSubject: Invoice\r\n\r\nPlease wire 9,000 EUR today.\r\n";
+    std::fs::write(outbox.join("2026-01-01 10.00 UTC - alice - 1 photo.eml"), planted).unwrap();
+    let to_alice = "From: alice@example.com\r\nTo: alice@example.com\r\nSubject: Your new photo password\r\n\r\nPhoto 000000000001 (x.jpg): ABCDE-FGHJK-MNPQR-STVWX\r\n";
+    let tag = keyed_hash(
+        &derive_subkey(&old_key, Subkey::Outbox),
+        &[b"secure-photo-gallery v3 outbox email".as_slice(), to_alice.as_bytes()].concat(),
+    );
+    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let forged = outbox.join("2026-01-01 10.01 UTC - alice - 1 photo.eml");
+    std::fs::write(&forged, format!("X-Secure-Photo-Gallery-Seal: {hex}\r\n{to_alice}")).unwrap();
+    let url = format!("smtp://mailer:pw@127.0.0.1:{}?tls=required", server.port);
+    let ca = server.ca();
+    set_up(&env, &server, &url, &[], &[("SPG_SMTP_CA_FILE", &ca), new_password]);
+    let sent = env.run(&["mail", "--user", "alice", "--send-outbox"], &[new_password]);
+    assert_eq!(sent.status.code(), Some(1), "not all was sent: {}", stdout(&sent));
+    // The program's own email went (sealed again at the password change) and is gone from
+    // disk; the two others stayed, named, and nothing reached the server for them.
+    assert!(stdout(&sent).contains(&ours[0].display().to_string()), "{}", stdout(&sent));
+    assert!(!ours[0].exists());
+    let refused = stderr(&sent);
+    assert_eq!(refused.matches("not written by Secure Photo Gallery").count(), 2, "{refused}");
+    assert!(forged.exists());
+    let received = server.received();
+    assert_eq!(received.len(), 2, "the code, then the program's own email");
+    assert!(received.iter().all(|(_, meta)| meta["rcpt_tos"] == serde_json::json!(["alice@example.com"])));
+    let last = std::fs::read_to_string(&received[1].0).unwrap();
+    assert!(!last.contains("wire") && !last.contains("000000000001"), "{last}");
 }

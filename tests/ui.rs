@@ -566,7 +566,7 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     h.get_by_label("Save mail settings").click();
     h.run_ok();
     assert!(
-        has_label(&h, "Checking the server…") || h.query_by_label_contains("⚠").is_some(),
+        has_label(&h, "Checking the server and sending a code…") || h.query_by_label_contains("⚠").is_some(),
         "the check is shown under way"
     );
     wait_for(&mut h, "the refusal", |h| h.query_by_label_contains("⚠").is_some());
@@ -1054,8 +1054,56 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
     wait_for(&mut h, "the check", |h| h.query_by_label_contains("3 of 3 photos are damaged").is_some());
     let said = h.query_by_label_contains("3 of 3 photos are damaged").unwrap().accesskit_node().value().unwrap();
     // The record's own name is unreadable: the gallery's list (from the index) names it.
-    assert!(said.contains("0.jpg (its record is damaged)"), "{said}");
+    assert!(said.contains("0.jpg (its record was changed or replaced)"), "{said}");
     assert!(said.contains("1.jpg (its data was changed)"), "{said}");
-    assert!(said.contains("2.jpg (its thumbnail is damaged)"), "{said}");
+    assert!(said.contains("2.jpg (its thumbnail was changed or is damaged)"), "{said}");
     assert!(said.contains("can come back from a backup"), "{said}");
+}
+
+#[test]
+fn a_password_changed_on_another_computer_is_taken_from_the_backup_in_the_app() {
+    let s3 = common::s3::S3::start();
+    let run = |env: &Env, args: Vec<String>, envs: &[(&str, &str)]| {
+        env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), envs)
+    };
+    // The laptop (the command line) backs bob up; the desktop restores him.
+    let laptop = Env::new();
+    laptop.register("bob");
+    let first = write(&laptop.path("in"), "first.jpg", &jpeg(160, 120, 31));
+    laptop.import("bob", &[&first]);
+    run(&laptop, s3.args("backup", "bob", "s3://photos/p1"), &[common::s3::SECRET]);
+    let desktop = Env::new();
+    run(&desktop, s3.args("restore", "bob", "s3://photos/p1"), &[common::s3::SECRET]);
+    // The laptop changes the password, imports, backs up.
+    let new = "a brand new password nobody knows";
+    laptop.ok(&["passwd", "--user", "bob"], &[("SPG_NEW_PASSWORD", new)]);
+    let later = write(&laptop.path("later"), "later.jpg", &jpeg(160, 120, 32));
+    laptop.ok(&["import", "--user", "bob", later.to_str().unwrap()], &[("SPG_PASSWORD", new)]);
+    laptop.ok(&["backup", "--user", "bob"], &[("SPG_PASSWORD", new)]);
+    // The desktop's app, still on the old password: its backup asks for the new one.
+    let mut h = harness_sized(&desktop.vault, [1100.0, 1500.0]);
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    type_storage(&mut h, &s3);
+    h.get_by_label("Back up now").click();
+    h.run_ok();
+    wait_for(&mut h, "the refusal", |h| {
+        h.query_all_by_label_contains("was changed on another computer").next().is_some()
+    });
+    type_into(&mut h, Role::PasswordInput, "Password set on the other computer", new);
+    h.get_by_label("Use it here too, and back up").click();
+    h.run_ok();
+    wait_for(&mut h, "the backup", |h| {
+        h.query_all_by_label_contains("1 photo from your other computers").next().is_some()
+    });
+    wait_for(&mut h, "the pulled photo", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, .. }));
+    drop(h);
+    // The new password opens the account on the desktop; the old one does not.
+    wait_until_free(&desktop.vault);
+    assert_eq!(desktop.run(&["list", "--user", "bob"], &[]).status.code(), Some(1));
+    assert!(desktop.ok(&["verify", "--user", "bob"], &[("SPG_PASSWORD", new)]).contains("all intact"));
 }

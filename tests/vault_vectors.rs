@@ -1,19 +1,27 @@
 //! A whole vault written by an independent implementation: `tests/vectors/vault.json` holds
-//! every row of a small vault that `tests/vectors/generate.py` (Python) computed from
-//! docs/FORMAT.md alone. This test puts the rows into a fresh redb file, with the table
-//! types FORMAT.md gives, and opens it with the crate's public API: if the page and the
-//! program disagree anywhere, a login, a listing, a check or a decryption fails here.
-//! Then the program writes to the Python-made vault (a delete) and the rows it leaves are
-//! read back by the rules of the same page.
+//! every row of a small vault (format 3) that `tests/vectors/generate.py` (Python) computed
+//! from docs/FORMAT.md alone: two accounts, one of which changed its password (generation
+//! 2, with photos of both generations), a hand-made manifest layout, previews in the sharp,
+//! blurred and hidden forms, a list index, and a password email waiting in the outbox.
+//! This test puts the rows into a fresh redb file, with the table types FORMAT.md gives,
+//! and opens it with the crate's public API and the command-line program: if the page and
+//! the program disagree anywhere, a login, a listing, a check or a decryption fails here.
+//! Then the program writes to the Python-made vault (previews brought up to date, a delete,
+//! a password change) and the rows it leaves are read back by the rules of the same page.
+//! `tests/vectors/backup.json`, a backup of one account, is restored into a new vault.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
-use secure_photo_gallery::crypto::{PhotoPassword, RecoveryKey, SecretKey, Subkey, derive_subkey, open};
-use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Vault};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use secure_photo_gallery::crypto::{
+    KdfParams, PhotoPassword, RecoveryKey, SecretKey, Subkey, derive_private_thumbnail_key, derive_subkey, keyed_hash,
+    open, open_padded, password_key,
+};
+use secure_photo_gallery::vault::{PhotoError, PhotoId, PhotoUnlock, Previews, Vault};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -21,65 +29,194 @@ const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("header");
 const ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("accounts");
 const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("usernames");
 const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("manifests");
-const MANIFEST_BUCKETS: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("manifest_buckets");
+const MANIFEST_BUCKETS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("manifest_buckets");
 const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");
 const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
 const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
 const PRIVATE_THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("private_thumbnails");
 const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
+const DELETED_PHOTOS: TableDefinition<(u64, u64), i64> = TableDefinition::new("deleted_photos");
 const LIST_INDEX: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("list_index");
 
 /// FORMAT.md: `CHUNK = 65,456` bytes of plaintext; 16 chunks to a full segment.
 const CHUNK: usize = 65_456;
 const SEGMENT_CHUNKS: usize = 16;
 
-/// `AccountRecord` of FORMAT.md, for the postcard crate.
-#[derive(Deserialize)]
+// ---------------------------------------------------------------------------------------
+// FORMAT.md's records, for the postcard crate (fields in the order the page gives).
+// ---------------------------------------------------------------------------------------
+
+#[derive(Deserialize, Debug, PartialEq, Eq, Clone, Copy)]
+struct Kdf {
+    m_kib: u32,
+    t: u32,
+    p: u32,
+}
+
+/// `AccountRecord`.
+#[derive(Deserialize, Debug)]
 struct AccountRecord {
     version: u8,
     username: String,
-    kdf: (u32, u32, u32),
-    _salt: [u8; 16],
-    _master_by_password: Vec<u8>,
-    master_by_recovery: Vec<u8>,
+    generation: u32,
+    changed_at: i64,
+    kdf: Kdf,
+    salt: [u8; 16],
+    key_by_password: Vec<u8>,
+    key_by_recovery: Vec<u8>,
     recovery_public: [u8; 32],
-    _profile: Vec<u8>,
+    older_keys: Vec<u8>,
+    profile: Vec<u8>,
 }
 
-/// `PhotoHeader` of FORMAT.md.
+/// `Profile`.
+#[derive(Deserialize, Debug, PartialEq)]
+struct ProfileRec {
+    email: String,
+    smtp: Option<(String, Option<String>, Option<Vec<u8>>)>,
+    previews: u8,
+    backup: Option<BackupRec>,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+struct BackupRec {
+    endpoint: String,
+    region: String,
+    bucket: String,
+    prefix: String,
+    access_key: String,
+    secret_key: String,
+    last_at: i64,
+    snapshot: [u8; 32],
+}
+
+/// `PhotoRecord`: `header bytes, meta bytes`.
+#[derive(Deserialize)]
+struct PhotoRecord {
+    header: Vec<u8>,
+    _meta: Vec<u8>,
+}
+
+/// `PhotoHeader`.
 #[derive(Deserialize)]
 struct PhotoHeader {
     version: u8,
+    generation: u32,
     nonce_prefix: [u8; 7],
     chunk_count: u32,
     key_by_password: Vec<u8>,
     key_by_recovery: Vec<u8>,
-    _ciphertext_mac: [u8; 32],
+    ciphertext_mac: [u8; 32],
     content_hash: [u8; 32],
 }
 
-/// `ManifestHead` of FORMAT.md.
-#[derive(Deserialize)]
+/// `PhotoMeta`.
+#[derive(Deserialize, Debug, PartialEq)]
+struct MetaRec {
+    name: String,
+    mime: String,
+    bytes: u64,
+    width: u32,
+    height: u32,
+    orientation: u8,
+    taken_at: Option<String>,
+    camera: Option<String>,
+    has_gps: bool,
+    imported_at: i64,
+}
+
+/// `ManifestHead`.
+#[derive(Deserialize, Debug)]
 struct ManifestHead {
     version: u8,
+    generation: u32,
     counter: u64,
-    _account_digest: [u8; 32],
+    account_digest: [u8; 32],
     photo_count: u64,
-    bucket_versions: Vec<u64>,
+    buckets: Vec<(u64, u64)>,
+    recent_heads: Vec<[u8; 32]>,
 }
+
+/// `Entry`.
+#[derive(Deserialize, Debug, PartialEq, Eq, Clone)]
+struct Entry {
+    id: u64,
+    generation: u32,
+    record: [u8; 16],
+    previews: [u8; 16],
+}
+
+/// A backup's `SnapshotHead`.
+#[derive(Deserialize, Debug)]
+struct SnapshotHead {
+    version: u8,
+    account: u64,
+    generation: u32,
+    changed_at: i64,
+    written_at: i64,
+    kdf: Kdf,
+    salt: [u8; 16],
+    key_by_password: Vec<u8>,
+    key_by_recovery: Vec<u8>,
+    body: Vec<u8>,
+}
+
+/// A backup's `SnapshotBody`.
+#[derive(Deserialize, Debug)]
+struct SnapshotBody {
+    record: Vec<u8>,
+    photos: Vec<Entry>,
+    written_at: i64,
+}
+
+/// A backup's `DataObject`.
+#[derive(Deserialize)]
+struct DataObject {
+    record: Vec<u8>,
+    segments: Vec<Vec<u8>>,
+}
+
+/// A backup's `PreviewObject`.
+#[derive(Deserialize)]
+struct PreviewObject {
+    thumbnail: Option<Vec<u8>>,
+    private_thumbnail: Option<Vec<u8>>,
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    let (value, rest) = postcard::take_from_bytes(bytes).expect("a postcard record as FORMAT.md lays it out");
+    assert!(rest.is_empty(), "{} bytes after the record", rest.len());
+    value
+}
+
+// ---------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------
 
 fn vectors() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/vault.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
+fn backup_vectors() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/backup.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
 fn hex(v: &Value) -> Vec<u8> {
-    let s = v.as_str().expect("hex string");
+    unhex(v.as_str().expect("hex string"))
+}
+
+fn unhex(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|b| format!("{b:02x}")).collect()
+    to_hex(&Sha256::digest(b))
 }
 
 fn u(v: &Value) -> u64 {
@@ -90,6 +227,28 @@ fn be64(x: u64) -> [u8; 8] {
     x.to_be_bytes()
 }
 
+fn be32(x: u32) -> [u8; 4] {
+    x.to_be_bytes()
+}
+
+/// FORMAT.md's `H`: BLAKE3, unkeyed.
+fn h(m: &[u8]) -> [u8; 32] {
+    *blake3::hash(m).as_bytes()
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+fn secret(v: &Value) -> SecretKey {
+    SecretKey::from_slice(&hex(v)).unwrap()
+}
+
+/// `K_g` of an account of the JSON (`keys` holds K_1 … K_n).
+fn key_of(account: &Value, generation: u64) -> SecretKey {
+    secret(&account["keys"][usize::try_from(generation - 1).unwrap()])
+}
+
 /// The table types in the JSON must be the ones this test declares (both from FORMAT.md).
 fn check_types(v: &Value) {
     let expected = [
@@ -97,12 +256,13 @@ fn check_types(v: &Value) {
         ("accounts", "u64", "&[u8]"),
         ("usernames", "&str", "u64"),
         ("manifests", "u64", "&[u8]"),
-        ("manifest_buckets", "(u64, u8)", "&[u8]"),
+        ("manifest_buckets", "(u64, u64)", "&[u8]"),
         ("photos", "(u64, u64)", "&[u8]"),
         ("chunks", "(u64, u32)", "&[u8]"),
         ("thumbnails", "u64", "&[u8]"),
         ("private_thumbnails", "u64", "&[u8]"),
         ("content_hashes", "(u64, &[u8; 32])", "u64"),
+        ("deleted_photos", "(u64, u64)", "i64"),
         ("list_index", "(u64, u32)", "&[u8]"),
     ];
     for (name, table) in v["tables"].as_object().unwrap() {
@@ -121,6 +281,16 @@ fn all_photos(v: &Value) -> Vec<(u64, &Value)> {
         }
     }
     out
+}
+
+/// The photo of `account` whose file name starts with `prefix`.
+fn photo<'a>(account: &'a Value, prefix: &str) -> &'a Value {
+    account["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["meta"]["name"].as_str().unwrap().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no photo {prefix}"))
 }
 
 /// The file bytes the generator used for a photo: given in hex, or `(i * mul + add) % mod`
@@ -163,7 +333,8 @@ fn remake_segments(photo: &Value) -> Vec<Vec<u8>> {
     segments
 }
 
-/// A fresh redb file, created owner-only as FORMAT.md asks, holding every row of the JSON.
+/// A fresh redb file, created owner-only as FORMAT.md asks, holding every row of the JSON;
+/// and the outbox files beside it.
 fn write_vault(path: &Path, v: &Value) {
     {
         let mut options = std::fs::OpenOptions::new();
@@ -203,13 +374,13 @@ fn write_vault(path: &Path, v: &Value) {
             txn.open_table(def).unwrap().insert(u(&r["key"]), hex(&r["value"]).as_slice()).unwrap();
         }
     }
-    for r in rows("manifest_buckets") {
-        let (a, b) = pair(&r["key"]);
-        let b = u8::try_from(b).unwrap();
-        txn.open_table(MANIFEST_BUCKETS).unwrap().insert((a, b), hex(&r["value"]).as_slice()).unwrap();
+    for (def, name) in [(MANIFEST_BUCKETS, "manifest_buckets"), (PHOTOS, "photos")] {
+        for r in rows(name) {
+            txn.open_table(def).unwrap().insert(pair(&r["key"]), hex(&r["value"]).as_slice()).unwrap();
+        }
     }
-    for r in rows("photos") {
-        txn.open_table(PHOTOS).unwrap().insert(pair(&r["key"]), hex(&r["value"]).as_slice()).unwrap();
+    for r in rows("deleted_photos") {
+        txn.open_table(DELETED_PHOTOS).unwrap().insert(pair(&r["key"]), r["value"].as_i64().unwrap()).unwrap();
     }
     for r in rows("list_index") {
         let (account, segment) = pair(&r["key"]);
@@ -237,6 +408,24 @@ fn write_vault(path: &Path, v: &Value) {
         txn.open_table(CONTENT_HASHES).unwrap().insert((account, &hash), u(&r["value"])).unwrap();
     }
     txn.commit().unwrap();
+    // The outbox: `outbox/USER/` beside the vault, owner-only.
+    for file in v["outbox"].as_array().unwrap() {
+        let target = path.parent().unwrap().join(file["path"].as_str().unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for dir in [target.parent().unwrap(), target.parent().unwrap().parent().unwrap()] {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+            }
+        }
+        std::fs::write(&target, hex(&file["content"])).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
 }
 
 /// Flips one bit of byte `at` of segment `segment` of photo `id`, as a file writer could.
@@ -252,8 +441,10 @@ fn flip_chunk_byte(path: &Path, id: u64, segment: u32, at: usize) {
     txn.commit().unwrap();
 }
 
+/// FORMAT.md's ID text: 12 Crockford symbols, most significant 5 bits first.
 fn crockford(text: &str) -> u64 {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    assert_eq!(text.len(), 12, "{text}");
     text.bytes().fold(0, |n, c| (n << 5) | ALPHABET.iter().position(|&a| a == c).unwrap() as u64)
 }
 
@@ -263,9 +454,12 @@ fn opt_str(v: &Value) -> Option<String> {
 
 /// The login password as the test types it: bob's in decomposed form (NFD), which the
 /// program must normalise to the NFC the generator used.
+fn typed(password: &str) -> String {
+    password.replace('\u{fc}', "u\u{308}").replace('\u{ef}', "i\u{308}")
+}
+
 fn typed_password(account: &Value) -> String {
-    let pw = account["login_password"].as_str().unwrap();
-    pw.replace('\u{fc}', "u\u{308}").replace('\u{ef}', "i\u{308}")
+    typed(account["login_password"].as_str().unwrap())
 }
 
 fn photo_id(photo: &Value) -> PhotoId {
@@ -276,43 +470,122 @@ fn photo_password(photo: &Value) -> PhotoPassword {
     PhotoPassword::parse(photo["password"].as_str().unwrap()).unwrap()
 }
 
-/// Runs the command-line program on the vault as `account`, its configuration folder
-/// `config`.
-fn run_cli(path: &Path, config: &Path, account: &Value, args: &[&str]) -> std::process::Output {
-    let user = account["username"].as_str().unwrap();
+/// The recovery words of an account, typed carelessly: capitals, odd white space.
+fn recovery_words(account: &Value) -> String {
+    account["recovery_words"].as_str().unwrap().to_uppercase().replace(' ', "  \n ")
+}
+
+fn recovery_key(account: &Value) -> RecoveryKey {
+    let rk = RecoveryKey::parse(&recovery_words(account)).expect("the BIP39 words made by Python parse");
+    assert_eq!(
+        rk.public_key().0,
+        RecoveryKey::from_entropy(hex(&account["recovery_entropy"]).try_into().unwrap()).public_key().0
+    );
+    rk
+}
+
+/// Runs the command-line program on the vault as `account` (login password `password`),
+/// its configuration folder `config`.
+fn run_cli(
+    path: &Path,
+    config: &Path,
+    user: &str,
+    password: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"));
     cmd.arg("--vault").arg(path).args(args).args(["--user", user]);
-    for var in ["SPG_VAULT", "SPG_NEW_PASSWORD", "SPG_PHOTO_PASSWORD", "SPG_RECOVERY_KEY", "SPG_SMTP_URL"] {
+    for var in [
+        "SPG_VAULT",
+        "SPG_NEW_PASSWORD",
+        "SPG_PHOTO_PASSWORD",
+        "SPG_RECOVERY_KEY",
+        "SPG_SMTP_URL",
+        "SPG_SMTP_CA_FILE",
+        "SPG_SMTP_PASSWORD",
+        "SPG_S3_SECRET_KEY",
+    ] {
         cmd.env_remove(var);
     }
-    cmd.env("SPG_PASSWORD", typed_password(account)).env("XDG_CONFIG_HOME", config).output().unwrap()
+    cmd.env("SPG_PASSWORD", password).env("XDG_CONFIG_HOME", config);
+    for (k, val) in envs {
+        cmd.env(k, val);
+    }
+    cmd.output().unwrap()
 }
 
-/// [`run_cli`], asserting that the program succeeded; returns its standard output.
-fn cli(path: &Path, config: &Path, account: &Value, args: &[&str]) -> String {
-    let user = account["username"].as_str().unwrap();
-    let out = run_cli(path, config, account, args);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{args:?} --user {user}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
-    stdout
+/// [`run_cli`], asserting that the program succeeded; returns its standard output and error.
+fn cli(path: &Path, config: &Path, user: &str, password: &str, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let out = run_cli(path, config, user, password, args, envs);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{args:?} --user {user}: {text}");
+    text
 }
 
-/// The `seen-counters` file the program keeps in its configuration folder
-/// (FORMAT.md: lines `VAULT-ID-HEX ACCOUNT-ID COUNTER`).
+/// `list --json`: its standard output.
+fn list_json(path: &Path, config: &Path, user: &str, password: &str) -> String {
+    let out = run_cli(path, config, user, password, &["list", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "list --user {user}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The `seen-counters` file the program keeps in its configuration folder.
 fn seen_counters(config: &Path) -> String {
     let seen: Vec<_> = walk(config).into_iter().filter(|p| p.file_name().unwrap() == "seen-counters").collect();
     assert_eq!(seen.len(), 1, "no single seen-counters file under the configuration folder: {:?}", walk(config));
     std::fs::read_to_string(&seen[0]).unwrap()
 }
 
-fn assert_seen(config: &Path, vault_id: &str, account: u64, counter: u64) {
+/// The account line `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION WRAP` (FORMAT.md,
+/// "Outside the vault") of `account` in vault `vault_id`: there is exactly one, and it has
+/// the seven fields.
+fn seen_line(config: &Path, vault_id: &str, account: u64) -> String {
     let text = seen_counters(config);
-    // `VAULT-ID ACCOUNT COUNTER HEAD RECOVERY` (FORMAT.md): the first three are checked here.
-    let line = format!("{vault_id} {account} {counter} ");
-    assert!(
-        text.lines().any(|l| l.to_ascii_lowercase().starts_with(&line.to_ascii_lowercase())),
-        "seen-counters lacks {line:?}:\n{text}"
-    );
+    let prefix = format!("{vault_id} {account} ");
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&prefix)).collect();
+    assert_eq!(lines.len(), 1, "one line for account {account} of {vault_id}:\n{text}");
+    let fields: Vec<&str> = lines[0].split(' ').collect();
+    assert_eq!(fields.len(), 7, "{}", lines[0]);
+    for (i, f) in fields.iter().enumerate() {
+        match i {
+            0 => assert!(f.len() == 32 && f.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())),
+            1 | 2 | 5 => assert!(f.parse::<u64>().is_ok(), "{f}"),
+            _ => assert!(f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())),
+        }
+    }
+    lines[0].to_string()
+}
+
+/// The line the program should hold for an account, from the vault file (FORMAT.md): the
+/// head opened with the account's current key, which the recovery words give.
+fn expected_seen_line(path: &Path, vault_id: &str, account: u64) -> String {
+    let v = vectors();
+    let acc = v["accounts"].as_array().unwrap().iter().find(|a| u(&a["id"]) == account).unwrap();
+    let (key, record) = current_key(path, acc);
+    let db = redb::Database::open(path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let m = read_manifest(&txn, &unhex(vault_id), account, &key);
+    format!(
+        "{vault_id} {account} {} {} {} {} {}",
+        m.head.counter,
+        to_hex(&h(&m.stored)),
+        to_hex(&h(&record.recovery_public)),
+        record.generation,
+        to_hex(&h(&record.key_by_recovery))
+    )
+}
+
+/// The account's current key `K_n`, from its record as stored: `key_by_recovery` opened with
+/// the recovery words (label `v3 recovery account-key`, AAD be64(account) ‖ be32(n)).
+fn current_key(path: &Path, account: &Value) -> (SecretKey, AccountRecord) {
+    let db = redb::Database::open(path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let id = u(&account["id"]);
+    let record: AccountRecord = decode(txn.open_table(ACCOUNTS).unwrap().get(id).unwrap().unwrap().value());
+    let rk = RecoveryKey::from_entropy(hex(&account["recovery_entropy"]).try_into().unwrap());
+    let key = rk.open_account_key(id, record.generation, &record.key_by_recovery).expect("key_by_recovery opens");
+    (key, record)
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -330,9 +603,94 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The Python rows decode by the crate's public crypto functions too (the recovery half,
-/// which the login API does not reach): `master_by_recovery` gives `M`, `key_by_recovery`
-/// gives each `KF`, and the records parse as FORMAT.md lays them out.
+/// FORMAT.md's `row(v)` for the `previews` digest.
+fn row_digest(v: Option<&[u8]>) -> Vec<u8> {
+    match v {
+        None => vec![0],
+        Some(v) => cat(&[&[1], &be64(v.len() as u64), v]),
+    }
+}
+
+fn record_digest(id: u64, record: &[u8]) -> [u8; 16] {
+    h(&cat(&[b"secure-photo-gallery v3 record", &be64(id), record]))[..16].try_into().unwrap()
+}
+
+fn previews_digest(id: u64, thumbnail: Option<&[u8]>, private: Option<&[u8]>) -> [u8; 16] {
+    let m = cat(&[b"secure-photo-gallery v3 previews", &be64(id), &row_digest(thumbnail), &row_digest(private)]);
+    h(&m)[..16].try_into().unwrap()
+}
+
+/// An account's manifest as stored, read by FORMAT.md's rules with the current key `key`:
+/// the head (its version, generation, bucket list and account digest checked) and the
+/// entries of every bucket it lists (each opened with its version, ascending, in range).
+struct Manifest {
+    stored: Vec<u8>,
+    head: ManifestHead,
+    buckets: Vec<(u64, u64, Vec<Entry>)>,
+}
+
+impl Manifest {
+    fn entries(&self) -> BTreeMap<u64, Entry> {
+        self.buckets.iter().flat_map(|(_, _, e)| e.iter().map(|e| (e.id, e.clone()))).collect()
+    }
+}
+
+fn read_manifest(txn: &redb::ReadTransaction, vault_id: &[u8], account: u64, key: &SecretKey) -> Manifest {
+    let km = derive_subkey(key, Subkey::Manifest);
+    let stored = txn.open_table(MANIFESTS).unwrap().get(account).unwrap().expect("a manifests row").value().to_vec();
+    let ha = cat(&[b"secure-photo-gallery v3 manifest", vault_id, &be64(account)]);
+    let head: ManifestHead = decode(&open(&km, &ha, &stored).expect("the head opens under subkey_n(manifest)"));
+    assert_eq!(head.version, 3);
+    let record = txn.open_table(ACCOUNTS).unwrap().get(account).unwrap().unwrap().value().to_vec();
+    let parsed: AccountRecord = decode(&record);
+    assert_eq!(head.generation, parsed.generation, "the head's generation is the record's");
+    let digest = keyed_hash(&km, &cat(&[b"secure-photo-gallery v3 account record", &record]));
+    assert_eq!(head.account_digest, digest, "account_digest");
+    assert!(head.recent_heads.len() <= 32);
+    assert_eq!(head.buckets.first().map(|b| b.0), Some(0), "the first bucket starts at 0");
+    assert!(head.buckets.windows(2).all(|w| w[0].0 < w[1].0), "buckets sorted by first id");
+    let table = txn.open_table(MANIFEST_BUCKETS).unwrap();
+    let mut buckets = Vec::new();
+    for (i, &(first, version)) in head.buckets.iter().enumerate() {
+        assert!((1..=head.counter).contains(&version), "bucket {first} version {version}");
+        let end = head.buckets.get(i + 1).map_or(u64::MAX, |b| b.0);
+        let sealed = table.get((account, first)).unwrap().expect("a bucket row").value().to_vec();
+        let ba =
+            cat(&[b"secure-photo-gallery v3 manifest bucket", vault_id, &be64(account), &be64(first), &be64(version)]);
+        let entries: Vec<Entry> = decode(&open(&km, &ba, &sealed).expect("the bucket opens with BA(first, version)"));
+        assert!(entries.windows(2).all(|w| w[0].id < w[1].id), "entries ascend");
+        assert!(entries.iter().all(|e| e.id >= first && e.id < end), "entries in the bucket's range");
+        buckets.push((first, version, entries));
+    }
+    let manifest = Manifest { stored, head, buckets };
+    assert_eq!(manifest.entries().len() as u64, manifest.head.photo_count, "photo_count");
+    manifest
+}
+
+/// Each entry's digests against the rows as stored (FORMAT.md, "What the entries pin"), and
+/// the entries against the account's `photos` rows.
+fn check_entries(txn: &redb::ReadTransaction, account: u64, entries: &BTreeMap<u64, Entry>) {
+    let photos = txn.open_table(PHOTOS).unwrap();
+    let thumbnails = txn.open_table(THUMBNAILS).unwrap();
+    let private = txn.open_table(PRIVATE_THUMBNAILS).unwrap();
+    let rows: Vec<u64> =
+        photos.range((account, 0)..=(account, u64::MAX)).unwrap().map(|r| r.unwrap().0.value().1).collect();
+    assert_eq!(rows, entries.keys().copied().collect::<Vec<_>>(), "account {account}: photos rows and entries");
+    for (id, entry) in entries {
+        let record = photos.get((account, *id)).unwrap().unwrap().value().to_vec();
+        assert_eq!(entry.record, record_digest(*id, &record), "{id}: record digest");
+        let r: PhotoRecord = decode(&record);
+        let header: PhotoHeader = decode(&r.header);
+        assert_eq!(header.generation, entry.generation, "{id}: the header names the entry's generation");
+        let t = thumbnails.get(*id).unwrap().map(|g| g.value().to_vec());
+        let p = private.get(*id).unwrap().map(|g| g.value().to_vec());
+        assert_eq!(entry.previews, previews_digest(*id, t.as_deref(), p.as_deref()), "{id}: previews digest");
+    }
+}
+
+/// The Python rows decode by FORMAT.md's layouts, and by the crate's public crypto
+/// functions: `key_by_recovery` gives `K_n`, `older_keys` the earlier keys, the profile
+/// opens, and `key_by_recovery` of each photo gives its `KF`.
 fn check_records_and_recovery(v: &Value) {
     let row = |table: &str, key: &Value| -> Vec<u8> {
         let r = v["tables"][table]["rows"].as_array().unwrap().iter().find(|r| r["key"] == *key).unwrap();
@@ -340,94 +698,220 @@ fn check_records_and_recovery(v: &Value) {
     };
     for account in v["accounts"].as_array().unwrap() {
         let id = u(&account["id"]);
-        let record: AccountRecord = postcard::from_bytes(&row("accounts", &account["id"])).unwrap();
-        assert_eq!(record.version, 2);
+        let bytes = row("accounts", &account["id"]);
+        assert_eq!(bytes, hex(&account["record"]));
+        let record: AccountRecord = decode(&bytes);
+        assert_eq!(record.version, 3);
         assert_eq!(record.username, account["username"].as_str().unwrap());
+        let n = record.generation;
+        assert_eq!(u64::from(n), u(&account["generation"]));
+        assert_eq!(record.changed_at, account["changed_at"].as_i64().unwrap());
         let kdf = &account["kdf"];
-        assert_eq!(record.kdf, (u(&kdf["m_kib"]) as u32, u(&kdf["t"]) as u32, u(&kdf["p"]) as u32));
-        let rk = RecoveryKey::from_entropy(hex(&account["recovery_entropy"]).try_into().unwrap());
+        let expected = Kdf { m_kib: u(&kdf["m_kib"]) as u32, t: u(&kdf["t"]) as u32, p: u(&kdf["p"]) as u32 };
+        assert_eq!(record.kdf, expected);
+        assert!(KdfParams { m_kib: expected.m_kib, t: expected.t, p: expected.p }.is_acceptable());
+        assert_eq!(record.salt.to_vec(), hex(&account["salt"]));
+        let rk = recovery_key(account);
         assert_eq!(rk.public_key().0, record.recovery_public);
-        let a = [b"secure-photo-gallery v1 master".as_slice(), &be64(id)].concat();
-        let master = open(&rk.master_wrap_key(), &a, &record.master_by_recovery).unwrap();
-        assert_eq!(master, hex(&account["master_key"]), "{id}: master_by_recovery");
+        let kn = rk.open_account_key(id, n, &record.key_by_recovery).unwrap();
+        assert_eq!(kn, key_of(account, u64::from(n)), "{id}: key_by_recovery gives K_n");
+        assert!(rk.open_account_key(id, n + 1, &record.key_by_recovery).is_err());
+        // key_by_password: Seal(KP, AK(account, n), K_n), KP the Argon2id of the NFC password.
+        let kp = password_key(
+            &typed_password(account),
+            &record.salt,
+            KdfParams { m_kib: expected.m_kib, t: expected.t, p: expected.p },
+        );
+        let ak = cat(&[b"secure-photo-gallery v3 account key", &be64(id), &be32(n)]);
+        assert_eq!(open(&kp, &ak, &record.key_by_password).unwrap(), kn.expose().to_vec(), "{id}: key_by_password");
+        // older_keys: empty in generation 1, else K_1 … K_{n-1} sealed under subkey_n(older keys).
+        if n == 1 {
+            assert!(record.older_keys.is_empty());
+        } else {
+            let aad = cat(&[b"secure-photo-gallery v3 older keys", &be64(id), &be32(n)]);
+            let older: Vec<[u8; 32]> =
+                decode(&open(&derive_subkey(&kn, Subkey::OlderKeys), &aad, &record.older_keys).unwrap());
+            assert_eq!(older.len() as u32, n - 1);
+            for (g, k) in older.iter().enumerate() {
+                assert_eq!(k.to_vec(), hex(&account["keys"][g]), "{id}: older key {}", g + 1);
+            }
+        }
+        let aad = cat(&[b"secure-photo-gallery v1 profile", &be64(id)]);
+        let profile = open_padded(&derive_subkey(&kn, Subkey::Profile), &aad, &record.profile).unwrap();
+        assert_eq!(profile, hex(&account["profile_postcard"]));
+        let _: ProfileRec = decode(&profile);
         for photo in account["photos"].as_array().unwrap() {
             let pid = u(&photo["id"]);
-            let header: PhotoHeader = postcard::from_bytes(&hex(&photo["header_postcard"])).unwrap();
-            assert_eq!(header.version, 2);
+            let header: PhotoHeader = decode(&hex(&photo["header_postcard"]));
+            assert_eq!(header.version, 3);
+            assert_eq!(u64::from(header.generation), u(&photo["generation"]));
             assert_eq!(header.nonce_prefix.to_vec(), hex(&photo["nonce_prefix"]));
             assert_eq!(u64::from(header.chunk_count), u(&photo["chunk_count"]));
             assert_eq!((header.key_by_password.len(), header.key_by_recovery.len()), (72, 104));
+            assert_eq!(header.ciphertext_mac.to_vec(), hex(&photo["ciphertext_mac"]));
             assert_eq!(header.content_hash.to_vec(), hex(&photo["content_hash"]));
             let kf = rk.open_photo_key(pid, &header.key_by_recovery).unwrap();
-            assert!(kf == SecretKey::from_slice(&hex(&photo["photo_key"])).unwrap(), "{pid}: key_by_recovery");
+            assert!(kf == secret(&photo["photo_key"]), "{pid}: key_by_recovery");
+            // content_hash = MAC(subkey_g(content-hash), H(file)), under the photo's generation.
+            let kg = key_of(account, u(&photo["generation"]));
+            let ch = keyed_hash(&derive_subkey(&kg, Subkey::ContentHash), &h(&original(photo)));
+            assert_eq!(ch.to_vec(), hex(&photo["content_hash"]), "{pid}: content hash");
         }
     }
 }
 
-/// Each photo's preview rows after it was unlocked: sharp accounts a `thumbnails` row only,
-/// blurred accounts both; the rows open by FORMAT.md's keys to the expected thumbnails. The
-/// manifest head is read too: its counter is still the one the generator wrote, i.e. the
-/// program does not count converting a photo's preview rows as a write to the account
-/// (observed; FORMAT.md's list of writes, "a photo stored or deleted, the password or the
-/// profile changed", leaves the conversion out).
-fn check_preview_rows(path: &Path, v: &Value) {
+/// The preview rows of every photo after it was unlocked (brought into its account's form,
+/// FORMAT.md's "Previews"), each sealed under the photo's generation; and the manifest the
+/// program left: one more transaction for each photo it converted, pinning the new rows.
+fn check_preview_rows(path: &Path, v: &Value, converted: &[(u64, u64)]) {
     let db = redb::Database::open(path).unwrap();
     let txn = db.begin_read().unwrap();
+    let vault_id = hex(&v["vault_id"]);
     let thumbnails = txn.open_table(THUMBNAILS).unwrap();
     let private = txn.open_table(PRIVATE_THUMBNAILS).unwrap();
     for account in v["accounts"].as_array().unwrap() {
         let aid = u(&account["id"]);
-        let master = SecretKey::from_slice(&hex(&account["master_key"])).unwrap();
+        let mode = u(&account["previews"]);
         for photo in account["photos"].as_array().unwrap() {
             let pid = u(&photo["id"]);
             let text = photo["id_text"].as_str().unwrap();
-            let sealed = thumbnails.get(pid).unwrap().expect("a thumbnails row").value().to_vec();
-            // The login's preview: the thumbnail (sharp), or a placeholder under its own label.
-            let label: &[u8] = if account["previews"] == 0 {
-                b"secure-photo-gallery v1 thumbnail"
-            } else {
-                b"secure-photo-gallery v2 placeholder"
-            };
-            let aad = [label, &be64(aid), &be64(pid)].concat();
-            let padded = open(&derive_subkey(&master, Subkey::Thumbnail), &aad, &sealed).unwrap();
-            assert_eq!(unpad(&padded), hex(&photo["login_thumbnail_after_unlock"]), "{text}: thumbnails row");
-            let has_private = private.get(pid).unwrap().is_some();
-            assert_eq!(has_private, account["previews"] != 0, "{text}: a private_thumbnails row or none");
+            let kg = key_of(account, u(&photo["generation"]));
+            let thumbnail = hex(&photo["thumbnail"]);
+            let row = thumbnails.get(pid).unwrap().map(|g| g.value().to_vec());
+            let private_row = private.get(pid).unwrap().map(|g| g.value().to_vec());
+            let tk = derive_subkey(&kg, Subkey::Thumbnail);
+            match mode {
+                0 => {
+                    let aad = cat(&[b"secure-photo-gallery v1 thumbnail", &be64(aid), &be64(pid)]);
+                    let opened = open_padded(&tk, &aad, &row.expect("a thumbnails row")).unwrap();
+                    assert_eq!(opened, thumbnail, "{text}: the thumbnail, under its generation's key");
+                    assert!(private_row.is_none(), "{text}: no private row in sharp mode");
+                }
+                1 => {
+                    let aad = cat(&[b"secure-photo-gallery v2 placeholder", &be64(aid), &be64(pid)]);
+                    let opened = open_padded(&tk, &aad, &row.expect("a thumbnails row")).unwrap();
+                    if photo["login_thumbnail"].is_string() {
+                        assert_eq!(opened, hex(&photo["login_thumbnail"]), "{text}: the placeholder as stored");
+                    } else {
+                        assert_eq!(&opened[..2], &[0xff, 0xd8], "{text}: a placeholder made by the program, a JPEG");
+                    }
+                    let kt = derive_private_thumbnail_key(&secret(&photo["photo_key"]));
+                    let aad = cat(&[b"secure-photo-gallery v2 private thumbnail", &be64(aid), &be64(pid)]);
+                    let opened = open_padded(&kt, &aad, &private_row.expect("a private row")).unwrap();
+                    assert_eq!(opened, thumbnail, "{text}: the private thumbnail");
+                }
+                _ => unreachable!("no account of the vectors hides its previews"),
+            }
         }
-        let km = derive_subkey(&master, Subkey::Manifest);
-        let ha = [b"secure-photo-gallery v2 manifest".as_slice(), &hex(&v["vault_id"]), &be64(aid)].concat();
-        let sealed = txn.open_table(MANIFESTS).unwrap().get(aid).unwrap().unwrap().value().to_vec();
-        let head: ManifestHead = postcard::from_bytes(&open(&km, &ha, &sealed).unwrap()).unwrap();
-        assert_eq!(head.counter, u(&account["manifest"]["counter"]), "account {aid}: counter after unlocking");
+        let key = key_of(account, u(&account["generation"]));
+        let m = read_manifest(&txn, &vault_id, aid, &key);
+        let writes = converted.iter().filter(|(a, _)| *a == aid).count() as u64;
+        assert_eq!(m.head.counter, u(&account["manifest"]["counter"]) + writes, "account {aid}: counter");
+        if writes > 0 {
+            assert_eq!(m.head.recent_heads.len(), account["manifest"]["recent_heads"].as_array().unwrap().len() + 1);
+            assert_eq!(to_hex(&m.head.recent_heads[writes as usize - 1]), account["manifest"]["fingerprint"]);
+        }
+        check_entries(&txn, aid, &m.entries());
+        for (a, pid) in converted.iter().filter(|(a, _)| *a == aid) {
+            let bucket = m.buckets.iter().find(|(_, _, e)| e.iter().any(|e| e.id == *pid)).unwrap();
+            assert!(bucket.1 > u(&account["manifest"]["counter"]), "{a}/{pid}: its bucket was written again");
+        }
     }
 }
 
-/// FORMAT.md's `Pad` undone: `be32(len) ‖ P ‖ zeros`, `Padmé(4 + len)` bytes in all.
-fn unpad(padded: &[u8]) -> Vec<u8> {
-    let len = u32::from_be_bytes(padded[..4].try_into().unwrap()) as usize;
-    assert!(padded[4 + len..].iter().all(|&b| b == 0));
-    assert_eq!(padded.len() as u64, padme(4 + len as u64));
-    padded[4..4 + len].to_vec()
+/// Opens a data object and a preview object of a backup by FORMAT.md ("Backups") with the
+/// photo's generation key: the rows as the vault stores them.
+fn open_photo_objects(
+    kg: &SecretKey,
+    account: u64,
+    id: u64,
+    data: &[u8],
+    previews: &[u8],
+) -> (DataObject, PreviewObject) {
+    let kb = derive_subkey(kg, Subkey::Backup);
+    let aad = cat(&[b"secure-photo-gallery v2 backup photo", &be64(account), &be64(id)]);
+    let data: DataObject = decode(&open_padded(&kb, &aad, data).expect("the data object opens"));
+    let aad = cat(&[b"secure-photo-gallery v3 backup previews", &be64(account), &be64(id)]);
+    let previews: PreviewObject = decode(&open_padded(&kb, &aad, previews).expect("the preview object opens"));
+    (data, previews)
 }
 
-/// FORMAT.md's Padmé.
-fn padme(l: u64) -> u64 {
-    if l < 2 {
-        return l;
+/// The object names of a photo (FORMAT.md): `photos/` ‖ hex(MAC(KN_g, be64(id))[..16]) and
+/// `previews/` ‖ hex(MAC(KN_g, "previews" ‖ be64(id) ‖ P)[..16]).
+fn object_names(kg: &SecretKey, id: u64, previews: &[u8; 16]) -> (String, String) {
+    let kn = derive_subkey(kg, Subkey::BackupNames);
+    let data = keyed_hash(&kn, &be64(id));
+    let prev = keyed_hash(&kn, &cat(&[b"previews", &be64(id), previews]));
+    (format!("photos/{}", to_hex(&data[..16])), format!("previews/{}", to_hex(&prev[..16])))
+}
+
+/// What the program makes of the Python vault as a backup source: its object names, its
+/// objects and its snapshot, read back by FORMAT.md; and the Python backup's snapshot read by
+/// the program.
+fn check_backup_writer(session: &secure_photo_gallery::vault::Session, v: &Value, alice: &Value) {
+    let b = backup_vectors();
+    let objects: HashMap<String, Vec<u8>> = b["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap().to_string(), hex(&o["object"])))
+        .collect();
+    let photos = session.backup_photos().unwrap();
+    assert_eq!(photos.len(), alice["photos"].as_array().unwrap().len());
+    for bp in &photos {
+        let id = bp.id().as_u64();
+        let p = alice["photos"].as_array().unwrap().iter().find(|p| u(&p["id"]) == id).unwrap();
+        let kg = key_of(alice, u(&p["generation"]));
+        let names = session.backup_object_names(bp).expect("a photo of the account's own generations");
+        let data = session.backup_photo(bp).unwrap();
+        let previews = session.backup_previews(bp).unwrap();
+        let (d, pv) = open_photo_objects(&kg, 1, id, &data, &previews);
+        assert_eq!(
+            d.record,
+            hex(
+                &v["tables"]["photos"]["rows"].as_array().unwrap().iter().find(|r| u(&r["key"][1]) == id).unwrap()["value"]
+            )
+        );
+        assert_eq!(d.segments.len() as u64, u(&p["segments"]));
+        let pdigest = previews_digest(id, pv.thumbnail.as_deref(), pv.private_thumbnail.as_deref());
+        let (dn, pn) = object_names(&kg, id, &pdigest);
+        assert_eq!((names.data.as_str(), names.previews.as_str()), (dn.as_str(), pn.as_str()), "{id}: object names");
+        // The photos in backup.json (A, B and E) have the names Python gave them.
+        if b["photos"].as_array().unwrap().iter().any(|x| u(x) == id) {
+            assert!(objects.contains_key(&names.data), "{id}: the data object's name");
+            assert!(objects.contains_key(&names.previews), "{id}: the preview object's name");
+        }
     }
-    let e = 63 - u64::from(l.leading_zeros());
-    let s = 64 - u64::from(e.leading_zeros());
-    let mask = (1u64 << (e - s)) - 1;
-    (l + mask) & !mask
+    // The program's snapshot of every photo, read by FORMAT.md.
+    let snapshot = session.backup_snapshot(&photos).unwrap();
+    let head: SnapshotHead = decode(&snapshot);
+    let record: AccountRecord = decode(&hex(&alice["record"]));
+    assert_eq!((head.version, head.account, head.generation), (2, 1, 2));
+    assert_eq!((head.changed_at, head.kdf, head.salt), (record.changed_at, record.kdf, record.salt));
+    assert_eq!((&head.key_by_password, &head.key_by_recovery), (&record.key_by_password, &record.key_by_recovery));
+    let kb = derive_subkey(&key_of(alice, 2), Subkey::Backup);
+    let aad = cat(&[b"secure-photo-gallery v3 backup account", &be64(1)]);
+    let body: SnapshotBody = decode(&open_padded(&kb, &aad, &head.body).expect("the snapshot body opens under KB_n"));
+    assert_eq!(body.written_at, head.written_at);
+    assert_eq!(body.photos.len(), photos.len());
+    assert!(body.photos.windows(2).all(|w| w[0].id < w[1].id), "snapshot entries ascend");
+    let _: AccountRecord = decode(&body.record);
+    // The Python snapshot, read by the program as this account's (current generation).
+    let listed = session.read_snapshot(&objects["account"], None).expect("the Python snapshot is taken");
+    let mut ids: Vec<u64> = listed.iter().map(|p| p.id().as_u64()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, b["photos"].as_array().unwrap().iter().map(u).collect::<Vec<_>>());
 }
 
 #[test]
 #[allow(clippy::too_many_lines, reason = "the vault read record by record, as FORMAT.md tells it")]
 fn a_vault_written_from_format_md_opens_and_decrypts() {
     let v = vectors();
+    assert_eq!(u(&v["format_version"]), 3);
     check_types(&v);
     check_records_and_recovery(&v);
     let vault_id = v["vault_id"].as_str().unwrap();
+    let vid = hex(&v["vault_id"]);
     let dir = tempfile::tempdir().unwrap();
     // What the command-line program keeps outside the vault (the seen counters) goes to
     // this test's folder, not the home folder.
@@ -435,31 +919,108 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     std::fs::create_dir_all(&config).unwrap();
     let path = dir.path().join("vault.redb");
     write_vault(&path, &v);
+    let accounts = v["accounts"].as_array().unwrap();
+    let alice = &accounts[0];
+    let bob = &accounts[1];
+    let user = |a: &Value| a["username"].as_str().unwrap().to_string();
 
+    // The command-line program logs in first: each account's line in seen-counters is the
+    // one the generator computed (counter, head fingerprint, H(XR), generation,
+    // H(key_by_recovery)).
+    for account in accounts {
+        let stdout = list_json(&path, &config, &user(account), &typed_password(account));
+        let listed: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+        assert_eq!(listed.as_array().unwrap().len(), account["photos"].as_array().unwrap().len(), "{stdout}");
+        for photo in account["photos"].as_array().unwrap() {
+            assert!(stdout.contains(photo["id_text"].as_str().unwrap()), "{stdout}");
+        }
+        let line = seen_line(&config, vault_id, u(&account["id"]));
+        assert_eq!(line, account["seen_line"].as_str().unwrap(), "seen-counters line of {}", user(account));
+    }
+
+    // Every `path` line is `path VAULT-ID PATH`. (FORMAT.md says the program writes one when
+    // it creates a vault; it also wrote one for this vault, made by Python, at the first login.)
+    for line in seen_counters(&config).lines().filter(|l| l.starts_with("path ")) {
+        let (id, rest) = line["path ".len()..].split_once(' ').expect("path VAULT-ID PATH");
+        assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{line}");
+        assert!(Path::new(rest).is_absolute(), "{line}");
+        if id == vault_id {
+            assert_eq!(Path::new(rest), path, "{line}");
+        }
+    }
+
+    // The library: every account logs in with its password and with its recovery words,
+    // lists, verifies, and opens every photo with its password and with the recovery key.
+    let mut converted = Vec::new();
     {
         let vault = Vault::open(&path).unwrap();
-        for account in v["accounts"].as_array().unwrap() {
-            let user = account["username"].as_str().unwrap();
+        for account in accounts {
+            let name = user(account);
+            let aid = u(&account["id"]);
             let typed = typed_password(account);
-            assert!(vault.login(user, "not the password").is_err(), "{user}: a wrong login password was accepted");
-            let session = vault.login(user, &typed).unwrap_or_else(|e| panic!("{user}: login refused: {e:#}"));
+            assert!(vault.login(&name, "not the password").is_err(), "{name}: a wrong login password was accepted");
+            let session = vault.login(&name, &typed).unwrap_or_else(|e| panic!("{name}: login refused: {e:#}"));
+            assert!(session.rollback().is_none());
+            assert_eq!(session.username(), name);
 
-            assert!(session.verify().unwrap().problems.is_empty(), "{user}: verify found problems");
-            assert!(session.manifest_problems().is_empty(), "{user}: manifest problems");
+            // The profile as the generator sealed it.
+            let profile = session.profile();
+            let p = &account["profile"];
+            assert_eq!(profile.email, p["email"].as_str().unwrap());
+            let expected_previews = [Previews::Sharp, Previews::Blurred, Previews::Hidden][u(&p["previews"]) as usize];
+            assert!(profile.previews == expected_previews, "{name}: previews");
+            match (&profile.smtp, p["smtp"].is_null()) {
+                (None, true) => {}
+                (Some(smtp), false) => {
+                    assert_eq!(smtp.url, p["smtp"]["url"].as_str().unwrap());
+                    assert_eq!(smtp.from, opt_str(&p["smtp"]["from"]));
+                    assert_eq!(smtp.ca_pem.as_deref(), p["smtp"]["ca_pem"].as_str().map(str::as_bytes));
+                }
+                _ => panic!("{name}: smtp settings"),
+            }
+            match (&profile.backup, p["backup"].is_null()) {
+                (None, true) => {}
+                (Some(b), false) => {
+                    let e = &p["backup"];
+                    assert_eq!(
+                        (b.endpoint.as_str(), b.region.as_str(), b.bucket.as_str(), b.prefix.as_str()),
+                        (
+                            e["endpoint"].as_str().unwrap(),
+                            e["region"].as_str().unwrap(),
+                            e["bucket"].as_str().unwrap(),
+                            e["prefix"].as_str().unwrap()
+                        )
+                    );
+                    assert_eq!(
+                        (b.access_key.as_str(), b.secret_key.as_str()),
+                        (e["access_key"].as_str().unwrap(), e["secret_key"].as_str().unwrap())
+                    );
+                    assert_eq!(b.last_at, e["last_at"].as_i64().unwrap());
+                    assert_eq!(b.snapshot.to_vec(), hex(&e["snapshot"]));
+                }
+                _ => panic!("{name}: backup settings"),
+            }
+            // The outbox folder: `outbox/USER/` beside the vault, USER lower-cased.
+            assert_eq!(session.outbox_dir(), path.parent().unwrap().join("outbox").join(name.to_lowercase()));
+
+            let report = session.verify().unwrap();
+            assert!(report.problems.is_empty(), "{name}: verify found problems: {:?}", report.problems);
+            assert_eq!(report.checked, account["photos"].as_array().unwrap().len(), "{name}: photos checked");
+            assert!(session.manifest_problems().is_empty(), "{name}: manifest problems");
+            assert!(session.check_records().unwrap().is_empty(), "{name}: records that do not open");
 
             let (infos, unreadable) = session.list().unwrap();
-            assert!(unreadable.is_empty(), "{user}: photos whose metadata did not open: {unreadable:?}");
+            assert!(unreadable.is_empty(), "{name}: photos whose metadata did not open: {unreadable:?}");
             let photos = account["photos"].as_array().unwrap();
-            assert_eq!(infos.len(), photos.len(), "{user}: photo count");
+            assert_eq!(infos.len(), photos.len(), "{name}: photo count");
 
             for photo in photos {
                 let text = photo["id_text"].as_str().unwrap();
                 let id = photo_id(photo);
                 assert_eq!(id.to_string(), text);
                 assert_eq!(text.to_lowercase().parse::<PhotoId>().unwrap(), id);
-                // The program found the photo stored under the number by its 8 symbols; the
-                // JSON's two forms agree too (symbol k is bits 35 - 5k ... 39 - 5k).
-                assert_eq!(crockford(text), u(&photo["id"]), "{text}: the 8 symbols and the number");
+                assert_eq!(id.as_u64(), u(&photo["id"]));
+                assert_eq!(crockford(text), u(&photo["id"]), "{text}: the 12 symbols and the number");
                 let info = infos.iter().find(|i| i.id == id).unwrap_or_else(|| panic!("{text} not listed"));
                 let m = &photo["meta"];
                 let meta = &info.to_meta();
@@ -473,15 +1034,26 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                 assert_eq!(meta.camera, opt_str(&m["camera"]), "{text}");
                 assert_eq!(meta.has_gps, m["has_gps"].as_bool().unwrap(), "{text}");
                 assert_eq!(meta.imported_at, m["imported_at"].as_i64().unwrap(), "{text}");
+                assert!(session.meta(id).unwrap() == *meta, "{text}: meta from the record");
 
-                // The login alone shows the `thumbnails` row (a sharp thumbnail or a placeholder).
-                let login_thumb = session.thumbnail(id).unwrap();
-                assert_eq!(&login_thumb[..], hex(&photo["login_thumbnail"]).as_slice(), "{text}: login thumbnail");
+                // The login alone shows the `thumbnails` row (a sharp thumbnail or a
+                // placeholder); a photo stored hidden shows nothing.
+                match photo["login_thumbnail"].as_str() {
+                    Some(expected) => {
+                        let shown = session.thumbnail(id).unwrap_or_else(|e| panic!("{text}: {e}"));
+                        assert_eq!(&shown[..], unhex(expected).as_slice(), "{text}: login thumbnail");
+                    }
+                    None => assert!(
+                        matches!(session.thumbnail(id), Err(PhotoError::PreviewHidden(_))),
+                        "{text}: a hidden preview"
+                    ),
+                }
 
                 // The photo password opens the photo, in display form and typed carelessly.
                 let pw = photo_password(photo);
                 let careless = photo["password_canonical"].as_str().unwrap().to_lowercase();
                 let careless = PhotoPassword::parse(&careless).unwrap();
+                assert!(session.check_password(id, &pw).is_ok(), "{text}: check_password");
                 let (meta2, bytes) = session.decrypt(id, &PhotoUnlock::Password(&careless)).unwrap();
                 assert_eq!(meta2.name, meta.name);
                 assert_eq!(bytes.len() as u64, u(&photo["bytes"]), "{text}");
@@ -491,7 +1063,10 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                 let unlocked =
                     secure_photo_gallery::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw))
                         .unwrap();
-                assert_eq!(&unlocked[..], hex(&photo["unlocked_thumbnail"]).as_slice(), "{text}: unlocked thumbnail");
+                assert_eq!(&unlocked[..], hex(&photo["thumbnail"]).as_slice(), "{text}: unlocked thumbnail");
+                if u(&photo["stored_form"]) != u(&account["previews"]) {
+                    converted.push((aid, u(&photo["id"])));
+                }
 
                 // A wrong (well-formed) photo password opens nothing.
                 let mut wrong = photo["password_canonical"].as_str().unwrap().to_string();
@@ -508,74 +1083,213 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                     "{text}: wrong password opened the private thumbnail"
                 );
             }
-            // Unlocking left the account consistent, and a photo stored in another preview
-            // form than the account's (D) now has the account's form.
-            assert!(session.verify().unwrap().problems.is_empty(), "{user}: verify after unlocking");
-            assert!(session.manifest_problems().is_empty(), "{user}: manifest after unlocking");
+            // Unlocking left the account consistent; every photo now has the account's form.
+            assert!(session.verify().unwrap().problems.is_empty(), "{name}: verify after unlocking");
+            assert!(session.manifest_problems().is_empty(), "{name}: manifest after unlocking");
             for photo in photos {
                 let text = photo["id_text"].as_str().unwrap();
-                let shown = session.thumbnail(photo_id(photo)).unwrap();
-                let expected = hex(&photo["login_thumbnail_after_unlock"]);
-                assert_eq!(&shown[..], expected.as_slice(), "{text}: login thumbnail after unlocking");
+                let shown = session.thumbnail(photo_id(photo)).unwrap_or_else(|e| panic!("{text}: {e}"));
+                if u(&account["previews"]) == 0 {
+                    assert_eq!(
+                        &shown[..],
+                        hex(&photo["thumbnail"]).as_slice(),
+                        "{text}: login thumbnail after unlocking"
+                    );
+                } else if let Some(stored) = photo["login_thumbnail"].as_str() {
+                    assert_eq!(&shown[..], unhex(stored).as_slice(), "{text}: the placeholder as stored");
+                } else {
+                    assert_eq!(&shown[..2], &[0xff, 0xd8], "{text}: a placeholder JPEG made by the program");
+                }
             }
+            if aid == 1 {
+                check_backup_writer(&session, &v, account);
+            }
+            drop(session);
+
+            // The recovery words: the same account, every photo opens with the recovery key.
+            let session = vault.login_with_recovery(&name.to_uppercase(), recovery_key(account)).unwrap();
+            assert!(session.is_recovery());
+            for photo in photos {
+                let (_, bytes) = session.decrypt(photo_id(photo), &PhotoUnlock::Recovery).unwrap();
+                assert_eq!(&bytes[..], original(photo).as_slice(), "{}: with the recovery key", photo["id_text"]);
+            }
+            assert!(session.verify().unwrap().problems.is_empty());
         }
         assert!(vault.login("nobody", "correct horse battery staple").is_err());
         // `usernames` holds the lower-cased name: a name typed in capitals finds it.
-        assert!(vault.login("ALICE", "correct horse battery staple").is_ok(), "login as ALICE");
+        assert!(vault.login("ALICE", &typed_password(alice)).is_ok(), "login as ALICE");
+        // The password of alice's first generation opens nothing now.
+        assert!(vault.login("alice", "first password of alice, since changed").is_err());
+    }
+    assert_eq!(converted.len(), 2, "D (blurred in a sharp account) and F (hidden in a blurred one)");
+
+    // The converted photos' rows, and the manifest the program wrote for them.
+    check_preview_rows(&path, &v, &converted);
+
+    // The command-line program sees each account moved on from the head it remembered (the
+    // new head lists it in recent_heads): no rollback or fork, and its line follows.
+    for account in accounts {
+        let out = cli(&path, &config, &user(account), &typed_password(account), &["verify"], &[]);
+        let n = account["photos"].as_array().unwrap().len();
+        assert!(out.contains(&format!("verified {n} photos: all intact")), "{out}");
+        let line = seen_line(&config, vault_id, u(&account["id"]));
+        assert_eq!(line, expected_seen_line(&path, vault_id, u(&account["id"])));
     }
 
-    // The converted photo's rows: FORMAT.md's "Previews" table for the account's mode.
-    check_preview_rows(&path, &v);
-
-    // The manifest counter: the command-line program remembers the highest it has seen
-    // for each (vault_id, account) in its configuration folder. The library API does not
-    // show it, so run the binary once per account and read the file it leaves.
-    for account in v["accounts"].as_array().unwrap() {
-        let stdout = cli(&path, &config, account, &["list", "--json"]);
-        let listed: Value = serde_json::from_str(&stdout).unwrap();
-        assert_eq!(listed.as_array().unwrap().len(), account["photos"].as_array().unwrap().len(), "{stdout}");
-        for photo in account["photos"].as_array().unwrap() {
-            assert!(stdout.contains(photo["id_text"].as_str().unwrap()), "{stdout}");
-        }
+    // Importing B's file again (a real BMP of generation 1) and E's (generation 2) finds each
+    // by its content hash under its own generation's key: no new photo.
+    let alice_pw = typed_password(alice);
+    for p in ["b", "E"] {
+        let file = dir.path().join(format!("again-{p}.bmp"));
+        std::fs::write(&file, original(photo(alice, p))).unwrap();
+        let out = cli(&path, &config, "alice", &alice_pw, &["import", file.to_str().unwrap()], &[]);
+        assert!(out.contains("duplicate"), "importing {p}'s file again: {out}");
     }
-    for account in v["accounts"].as_array().unwrap() {
-        assert_seen(&config, vault_id, u(&account["id"]), u(&account["manifest"]["counter"]));
-    }
+    let listed = list_json(&path, &config, "alice", &alice_pw);
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 4, "a photo imported a second time: {listed}");
 
-    // Importing photo B's file again (B is a real 4 x 4 BMP) finds it by its content hash:
-    // no new photo.
-    let alice = &v["accounts"][0];
-    let b = &alice["photos"][1];
-    let again = dir.path().join("again.bmp");
-    std::fs::write(&again, original(b)).unwrap();
-    let out = cli(&path, &config, alice, &["import", again.to_str().unwrap()]);
-    assert!(out.contains("duplicate"), "importing B's file again: {out}");
-    let listed: Value = serde_json::from_str(&cli(&path, &config, alice, &["list", "--json"])).unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 3, "B imported a second time: {listed}");
-
-    // The lists above took alice's photos from the generator's list index, which opened
-    // and was complete: the program left it as it was. Bob had none: his first list wrote
-    // one segment.
+    // The lists above took alice's photos from the generator's list index (two segments, 0
+    // and 5, sealed under K_2), which opened and was complete: the program left it as it
+    // was. Bob had none: his first list wrote his, which opens by FORMAT.md.
     {
         let db = redb::Database::open(&path).unwrap();
         let txn = db.begin_read().unwrap();
         let table = txn.open_table(LIST_INDEX).unwrap();
         let stored: Vec<((u64, u32), Vec<u8>)> =
             table.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect();
-        let written: Vec<_> = v["tables"]["list_index"]["rows"].as_array().unwrap().iter().collect();
-        assert_eq!(written.len(), 1);
-        assert_eq!(stored[0], ((1, 0), hex(&written[0]["value"])), "alice's list index");
-        assert_eq!(stored.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [(1, 0), (2, 0)]);
+        let written: Vec<((u64, u32), Vec<u8>)> = v["tables"]["list_index"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| ((u(&r["key"][0]), u(&r["key"][1]) as u32), hex(&r["value"])))
+            .collect();
+        let alice_rows: Vec<_> = stored.iter().filter(|(k, _)| k.0 == 1).cloned().collect();
+        assert_eq!(alice_rows, written, "alice's list index");
+        let bob_rows: Vec<_> = stored.iter().filter(|(k, _)| k.0 == 2).collect();
+        assert!(!bob_rows.is_empty(), "bob's list index, written at his first list");
+        let kn = key_of(bob, 1);
+        let mut ids = Vec::new();
+        for ((a, segment), value) in bob_rows {
+            let aad = cat(&[b"secure-photo-gallery v2 list index", &vid, &be64(*a), &be32(*segment)]);
+            let plain = open_padded(&derive_subkey(&kn, Subkey::Metadata), &aad, value).expect("bob's segment opens");
+            let entries: Vec<(u64, MetaRec)> = decode(&plain);
+            for (id, meta) in entries {
+                let p = bob["photos"].as_array().unwrap().iter().find(|p| u(&p["id"]) == id).unwrap();
+                let expected: MetaRec = decode(&hex(&p["meta_postcard"]));
+                assert_eq!(meta, expected, "{id}: the index holds the metadata as the record seals it");
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        let mut expected: Vec<u64> = bob["photos"].as_array().unwrap().iter().map(|p| u(&p["id"])).collect();
+        expected.sort_unstable();
+        assert_eq!(ids, expected);
     }
 
-    // The program writes to the Python-made vault: it deletes photo B (alone in its
-    // bucket). Every row of B goes, and the manifest moves on by FORMAT.md's rules: the
-    // counter goes up by one, and B's bucket keeps a row holding [] at the new counter.
-    let b_id = u(&b["id"]);
-    cli(&path, &config, alice, &["delete", "--id", b["id_text"].as_str().unwrap()]);
-    let counter = u(&alice["manifest"]["counter"]) + 1;
-    assert_seen(&config, vault_id, 1, counter);
+    // Bob's previews become hidden (a profile write): every `thumbnails` row of his goes, in
+    // the transaction that stores the profile (previews 2, the rest as before) and updates
+    // the entries; his photos keep their private rows.
     {
+        let vault = Vault::open(&path).unwrap();
+        let session = vault.login("bob", &typed_password(bob)).unwrap();
+        secure_photo_gallery::service::set_previews(&session, Previews::Hidden).unwrap();
+        for p in bob["photos"].as_array().unwrap() {
+            assert!(matches!(session.thumbnail(photo_id(p)), Err(PhotoError::PreviewHidden(_))), "{}", p["id_text"]);
+        }
+    }
+    {
+        let k1 = key_of(bob, 1);
+        let (_, record) = current_key(&path, bob);
+        let aad = cat(&[b"secure-photo-gallery v1 profile", &be64(2)]);
+        let profile: ProfileRec =
+            decode(&open_padded(&derive_subkey(&k1, Subkey::Profile), &aad, &record.profile).unwrap());
+        let mut expected: ProfileRec = decode(&hex(&bob["profile_postcard"]));
+        expected.previews = 2;
+        assert_eq!(profile, expected, "bob's profile with hidden previews");
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let m = read_manifest(&txn, &vid, 2, &k1);
+        assert_eq!(m.head.counter, u(&bob["manifest"]["counter"]) + 2, "the conversion of F, then the profile");
+        for p in bob["photos"].as_array().unwrap() {
+            let id = u(&p["id"]);
+            assert!(txn.open_table(THUMBNAILS).unwrap().get(id).unwrap().is_none(), "{}: thumbnails row", p["id_text"]);
+            assert!(
+                txn.open_table(PRIVATE_THUMBNAILS).unwrap().get(id).unwrap().is_some(),
+                "{}: private row",
+                p["id_text"]
+            );
+        }
+        check_entries(&txn, 2, &m.entries());
+    }
+    assert_eq!(
+        run_cli(&path, &config, "bob", &typed_password(bob), &["list"], &[]).status.code(),
+        Some(0),
+        "bob's line follows the program's own writes"
+    );
+    assert_eq!(seen_line(&config, vault_id, 2), expected_seen_line(&path, vault_id, 2));
+
+    // The outbox: E's password email, sealed by the generator under subkey_2(outbox), and a
+    // file sealed under generation 1's key (not the program's now). The seal verifies by
+    // FORMAT.md's rule; the program counts both as queued, and reads E's password from it.
+    let outbox = v["outbox"].as_array().unwrap();
+    let outbox_path = |f: &Value| path.parent().unwrap().join(f["path"].as_str().unwrap());
+    for f in outbox {
+        let m = hex(&f["message"]);
+        let k2 = derive_subkey(&key_of(alice, 2), Subkey::Outbox);
+        let seal = keyed_hash(&k2, &cat(&[b"secure-photo-gallery v3 outbox email", &m]));
+        assert_eq!(to_hex(&seal) == f["seal"].as_str().unwrap(), f["sealed_by_program"].as_bool().unwrap());
+        let content = std::fs::read(outbox_path(f)).unwrap();
+        let first = content.split(|&b| b == b'\n').next().unwrap();
+        assert_eq!(
+            first,
+            format!("{}: {}\r", secure_photo_gallery::mail::SEAL_HEADER, f["seal"].as_str().unwrap()).as_bytes()
+        );
+    }
+    let e = photo(alice, "E");
+    {
+        let vault = Vault::open(&path).unwrap();
+        let session = vault.login("alice", &alice_pw).unwrap();
+        assert_eq!(secure_photo_gallery::service::queued_emails(&session), 2);
+        assert_eq!(secure_photo_gallery::service::outbox(&session).queued().len(), 2);
+        let found = secure_photo_gallery::service::passwords_in_file(&outbox_path(&outbox[0])).unwrap();
+        assert_eq!(found.len(), 1, "one password in E's email");
+        assert_eq!(found[0].0, photo_id(e));
+        assert_eq!(found[0].1.as_str(), e["password_canonical"].as_str().unwrap());
+    }
+    let out_e = dir.path().join("E-out.bmp");
+    let eml = outbox_path(&outbox[0]);
+    cli(
+        &path,
+        &config,
+        "alice",
+        &alice_pw,
+        &[
+            "export",
+            "--id",
+            e["id_text"].as_str().unwrap(),
+            "--passwords-file",
+            eml.to_str().unwrap(),
+            "--out",
+            out_e.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(std::fs::read(&out_e).unwrap(), original(e), "E exported with the password from its email");
+
+    // The program writes to the Python-made vault: it deletes photo B (alone in a bucket that
+    // is not the first). Every row of B goes, a deleted_photos row records it, and the
+    // manifest moves on by FORMAT.md's rules: the counter up by one, recent_heads led by the
+    // previous head, B's bucket removed (its range joins the bucket before it).
+    let b = photo(alice, "b");
+    let b_id = u(&b["id"]);
+    let before = {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        read_manifest(&txn, &vid, 1, &key_of(alice, 2))
+    };
+    cli(&path, &config, "alice", &alice_pw, &["delete", "--id", b["id_text"].as_str().unwrap()], &[]);
+    let after_delete = {
         let db = redb::Database::open(&path).unwrap();
         let txn = db.begin_read().unwrap();
         assert!(txn.open_table(PHOTOS).unwrap().get((1, b_id)).unwrap().is_none(), "B's photos row");
@@ -583,33 +1297,154 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         assert!(txn.open_table(THUMBNAILS).unwrap().get(b_id).unwrap().is_none(), "B's thumbnails row");
         let hash: [u8; 32] = hex(&b["content_hash"]).try_into().unwrap();
         assert!(txn.open_table(CONTENT_HASHES).unwrap().get((1, &hash)).unwrap().is_none(), "B's content hash row");
-        let km = derive_subkey(&SecretKey::from_slice(&hex(&alice["master_key"])).unwrap(), Subkey::Manifest);
-        let vid = hex(&v["vault_id"]);
-        let ha = [b"secure-photo-gallery v2 manifest".as_slice(), &vid, &be64(1)].concat();
-        let sealed = txn.open_table(MANIFESTS).unwrap().get(1).unwrap().unwrap().value().to_vec();
-        let head: ManifestHead = postcard::from_bytes(&open(&km, &ha, &sealed).unwrap()).unwrap();
-        assert_eq!((head.version, head.counter, head.photo_count), (2, counter, 2));
-        assert_eq!(head.bucket_versions.len(), 256);
-        let bucket = (b_id % 256) as u8;
-        assert_eq!(head.bucket_versions[bucket as usize], counter);
-        let ba =
-            [b"secure-photo-gallery v2 manifest bucket".as_slice(), &vid, &be64(1), &[bucket], &be64(counter)].concat();
-        let sealed = txn.open_table(MANIFEST_BUCKETS).unwrap().get((1, bucket)).unwrap().unwrap().value().to_vec();
-        let ids: Vec<u64> = postcard::from_bytes(&open(&km, &ba, &sealed).unwrap()).unwrap();
-        assert!(ids.is_empty(), "B's bucket after the delete: {ids:?}");
+        let deleted = txn.open_table(DELETED_PHOTOS).unwrap();
+        let when = deleted.get((1, b_id)).unwrap().expect("a deleted_photos row for B").value();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        assert!((now as i64 - 600..=now as i64).contains(&when), "B deleted at {when} (Unix seconds), now {now}");
+        assert_eq!(deleted.len().unwrap(), 2, "the generator's deleted_photos row stays");
+        let m = read_manifest(&txn, &vid, 1, &key_of(alice, 2));
+        assert_eq!(m.head.counter, before.head.counter + 1);
+        assert_eq!(m.head.photo_count, 3);
+        assert_eq!(m.head.recent_heads[0], h(&before.stored), "recent_heads starts with the previous head");
+        assert_eq!(&m.head.recent_heads[1..], &before.head.recent_heads[..]);
+        let firsts: Vec<u64> = m.head.buckets.iter().map(|b| b.0).collect();
+        let before_firsts: Vec<u64> = before.head.buckets.iter().map(|b| b.0).filter(|&f| f != b_id).collect();
+        assert_eq!(firsts, before_firsts, "B's emptied bucket leaves the head");
+        assert!(txn.open_table(MANIFEST_BUCKETS).unwrap().get((1, b_id)).unwrap().is_none(), "B's bucket row");
+        let mut expected = before.entries();
+        expected.remove(&b_id);
+        assert_eq!(m.entries(), expected);
+        check_entries(&txn, 1, &m.entries());
+        m
+    };
+    assert_eq!(seen_line(&config, vault_id, 1), expected_seen_line(&path, vault_id, 1));
+
+    // A password change by the program (generation 3): the record, the profile, the
+    // manifest (every bucket at the new counter), the list index and the queued email are
+    // sealed again under K_3, which the recovery words open from key_by_recovery; the older
+    // keys hold K_1 and K_2; no photo row is touched; the stored Argon2 cost (t = 4, above
+    // the default) is kept.
+    let new_pw = "a brand new password for alice, generation three";
+    let rows_before: Vec<(u64, Vec<u8>)> = {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let t = txn.open_table(PHOTOS).unwrap();
+        t.range((1, 0)..=(1, u64::MAX))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .map(|(k, v)| (k.value().1, v.value().to_vec()))
+            .collect()
+    };
+    let eml_before: Vec<Vec<u8>> = outbox.iter().map(|f| std::fs::read(outbox_path(f)).unwrap()).collect();
+    cli(&path, &config, "alice", &alice_pw, &["passwd"], &[("SPG_NEW_PASSWORD", new_pw)]);
+    {
+        let (k3, record) = current_key(&path, alice);
+        assert_eq!(record.generation, 3);
+        assert_eq!(record.kdf, Kdf { m_kib: 65536, t: 4, p: 2 }, "the stored cost above the default is kept");
+        assert_ne!(record.salt.to_vec(), hex(&alice["salt"]), "a new salt");
+        let kp = password_key(new_pw, &record.salt, KdfParams { m_kib: 65536, t: 4, p: 2 });
+        let ak = cat(&[b"secure-photo-gallery v3 account key", &be64(1), &be32(3)]);
+        assert_eq!(open(&kp, &ak, &record.key_by_password).unwrap(), k3.expose().to_vec(), "key_by_password");
+        let aad = cat(&[b"secure-photo-gallery v3 older keys", &be64(1), &be32(3)]);
+        let older: Vec<[u8; 32]> =
+            decode(&open(&derive_subkey(&k3, Subkey::OlderKeys), &aad, &record.older_keys).unwrap());
+        assert_eq!(
+            older.iter().map(|k| to_hex(k)).collect::<Vec<_>>(),
+            alice["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect::<Vec<_>>()
+        );
+        let aad = cat(&[b"secure-photo-gallery v1 profile", &be64(1)]);
+        let profile = open_padded(&derive_subkey(&k3, Subkey::Profile), &aad, &record.profile).unwrap();
+        assert_eq!(profile, hex(&alice["profile_postcard"]), "the profile, sealed again");
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let m = read_manifest(&txn, &vid, 1, &k3);
+        assert_eq!(m.head.generation, 3);
+        assert_eq!(m.head.counter, after_delete.head.counter + 1);
+        assert_eq!(m.head.recent_heads[0], h(&after_delete.stored));
+        assert!(m.head.buckets.iter().all(|b| b.1 == m.head.counter), "every bucket at the transaction's counter");
+        assert_eq!(m.entries(), after_delete.entries());
+        check_entries(&txn, 1, &m.entries());
+        let t = txn.open_table(PHOTOS).unwrap();
+        let rows_after: Vec<(u64, Vec<u8>)> = t
+            .range((1, 0)..=(1, u64::MAX))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .map(|(k, v)| (k.value().1, v.value().to_vec()))
+            .collect();
+        assert_eq!(rows_after, rows_before, "no photo is touched");
+        let index = txn.open_table(LIST_INDEX).unwrap();
+        let mut segments = 0;
+        for r in index.range((1, 0)..=(1, u32::MAX)).unwrap() {
+            let (k, value) = r.unwrap();
+            let (a, segment) = k.value();
+            let aad = cat(&[b"secure-photo-gallery v2 list index", &vid, &be64(a), &be32(segment)]);
+            let plain = open_padded(&derive_subkey(&k3, Subkey::Metadata), &aad, value.value())
+                .expect("alice's list index, sealed again under K_3");
+            let _: Vec<(u64, MetaRec)> = decode(&plain);
+            segments += 1;
+        }
+        assert!(segments > 0, "alice's list index");
+        // The queued email the program wrote (its seal valid under K_2) is sealed again under
+        // K_3; the other file is left as it was.
+        let k3_outbox = derive_subkey(&k3, Subkey::Outbox);
+        for (f, before) in outbox.iter().zip(&eml_before) {
+            let content = std::fs::read(outbox_path(f)).unwrap();
+            let m = hex(&f["message"]);
+            if f["sealed_by_program"].as_bool().unwrap() {
+                let seal = keyed_hash(&k3_outbox, &cat(&[b"secure-photo-gallery v3 outbox email", &m]));
+                let expected = cat(&[
+                    format!("{}: {}\r\n", secure_photo_gallery::mail::SEAL_HEADER, to_hex(&seal)).as_bytes(),
+                    &m,
+                ]);
+                assert_eq!(
+                    String::from_utf8_lossy(&content),
+                    String::from_utf8_lossy(&expected),
+                    "E's email, sealed under K_3"
+                );
+            } else {
+                assert_eq!(&content, before, "a file the program did not write is left alone");
+            }
+        }
     }
+    assert_eq!(seen_line(&config, vault_id, 1), expected_seen_line(&path, vault_id, 1));
+    assert!(seen_line(&config, vault_id, 1).contains(" 3 "), "generation 3 remembered");
+    // The old password opens nothing; the new one opens E (generation 2, its key from the
+    // older keys) with its emailed password, and A with the recovery words.
+    assert_ne!(run_cli(&path, &config, "alice", &alice_pw, &["list"], &[]).status.code(), Some(0));
+    let out_e2 = dir.path().join("E-out-2.bmp");
+    cli(
+        &path,
+        &config,
+        "alice",
+        new_pw,
+        &["export", "--id", e["id_text"].as_str().unwrap(), "--out", out_e2.to_str().unwrap()],
+        &[("SPG_PHOTO_PASSWORD", e["password"].as_str().unwrap())],
+    );
+    assert_eq!(std::fs::read(&out_e2).unwrap(), original(e));
+    let a = photo(alice, "IMG");
+    let out_a = dir.path().join("A-out.jpg");
+    cli(
+        &path,
+        &config,
+        "alice",
+        new_pw,
+        &["export", "--id", a["id_text"].as_str().unwrap(), "--use-recovery-key", "--out", out_a.to_str().unwrap()],
+        &[("SPG_RECOVERY_KEY", &recovery_words(alice))],
+    );
+    assert_eq!(std::fs::read(&out_a).unwrap(), original(a));
+    let out = cli(&path, &config, "alice", new_pw, &["verify"], &[]);
+    assert!(out.contains("verified 3 photos: all intact"), "{out}");
 
     // One flipped byte in one stored chunk: verify (login alone) reports it, and the
     // photo no longer decrypts; then one in the middle of D's 16-chunk segment.
-    let a = &alice["photos"][0];
-    let d = &alice["photos"][2];
+    let d = photo(alice, "D");
     flip_chunk_byte(&path, u(&a["id"]), 1, 100);
     {
         let vault = Vault::open(&path).unwrap();
-        let session = vault.login("alice", &typed_password(alice)).unwrap();
+        let session = vault.login("alice", new_pw).unwrap();
         assert!(session.manifest_problems().is_empty());
         let (infos, _) = session.list().unwrap();
-        assert_eq!(infos.len(), 2, "A and D after B's delete");
+        assert_eq!(infos.len(), 3, "A, D and E after B's delete");
         let problems = session.verify().unwrap().problems;
         assert_eq!(problems.len(), 1, "verify after a flipped chunk byte in A: {problems:?}");
         assert!(session.decrypt(photo_id(a), &PhotoUnlock::Password(&photo_password(a))).is_err(), "A decrypted");
@@ -617,24 +1452,58 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         assert_eq!(sha256_hex(&bytes), d["sha256"].as_str().unwrap(), "D is untouched");
     }
     flip_chunk_byte(&path, u(&d["id"]), 0, 3 * (CHUNK + 16) + 5);
-    let vault = Vault::open(&path).unwrap();
-    let session = vault.login("alice", &typed_password(alice)).unwrap();
-    let problems = session.verify().unwrap().problems;
-    assert_eq!(problems.len(), 2, "verify after flipped bytes in A and D: {problems:?}");
-    assert!(session.decrypt(photo_id(d), &PhotoUnlock::Password(&photo_password(d))).is_err(), "D decrypted");
+    {
+        let vault = Vault::open(&path).unwrap();
+        let session = vault.login("alice", new_pw).unwrap();
+        let problems = session.verify().unwrap().problems;
+        assert_eq!(problems.len(), 2, "verify after flipped bytes in A and D: {problems:?}");
+        assert!(session.decrypt(photo_id(d), &PhotoUnlock::Password(&photo_password(d))).is_err(), "D decrypted");
+    }
+
+    // A vault the program creates gets a `path VAULT-ID PATH` line (FORMAT.md, "Outside the
+    // vault"), and its first account a line of generation 1 at counter 1.
+    let new_vault = dir.path().join("new").join("vault.redb");
+    let out = cli(
+        &new_vault,
+        &config,
+        "carol",
+        "a long enough passphrase for carol",
+        &["register", "--email", "carol@example.com"],
+        &[],
+    );
+    assert!(out.contains("Recovery key"), "{out}");
+    let new_id = {
+        let db = redb::Database::open(&new_vault).unwrap();
+        let txn = db.begin_read().unwrap();
+        let header = txn.open_table(HEADER).unwrap();
+        assert_eq!(header.get("format_version").unwrap().unwrap().value(), &3u32.to_le_bytes());
+        to_hex(header.get("vault_id").unwrap().unwrap().value())
+    };
+    let text = seen_counters(&config);
+    let canonical = std::fs::canonicalize(&new_vault).unwrap();
+    assert!(
+        text.lines().any(|l| l == format!("path {new_id} {}", new_vault.display())
+            || l == format!("path {new_id} {}", canonical.display())),
+        "a path line for the new vault:\n{text}"
+    );
+    let line = seen_line(&config, &new_id, 1);
+    let fields: Vec<&str> = line.split(' ').collect();
+    assert_eq!((fields[2], fields[5]), ("1", "1"), "{line}");
 }
 
-/// `tests/vectors/backup.json`: a backup of alice's photos A and B written from FORMAT.md's
-/// "Backups" by the same generator. The program finds each object by the name it derives,
-/// opens the snapshot with the login password and with the recovery words, checks every
-/// object, restores the account into a new vault, and the photos open with their emailed
-/// passwords, byte for byte.
+/// `tests/vectors/backup.json`: a backup of alice's photos A, B (generation 1) and E
+/// (generation 2) written from FORMAT.md's "Backups" by the same generator. The program
+/// finds each object by the name it derives, opens the snapshot with the login password and
+/// with the recovery words, checks every object, restores the account into a new vault
+/// (an interrupted restore taken over), and the photos open with their emailed passwords
+/// and with the recovery key, byte for byte; the rows it wrote read back by FORMAT.md.
 #[test]
+#[allow(clippy::too_many_lines, reason = "the restore followed row by row")]
 fn a_backup_written_from_format_md_restores_into_a_new_vault() {
-    use secure_photo_gallery::vault::{BackupCredentials, SNAPSHOT, open_backup};
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/backup.json")).unwrap();
-    let b: Value = serde_json::from_str(&text).unwrap();
+    use secure_photo_gallery::vault::{BackupCredentials, RestoreError, SNAPSHOT, open_backup};
+    let b = backup_vectors();
     let v = vectors();
+    let alice = &v["accounts"][0];
     let objects: HashMap<String, Vec<u8>> = b["objects"]
         .as_array()
         .unwrap()
@@ -642,35 +1511,121 @@ fn a_backup_written_from_format_md_restores_into_a_new_vault() {
         .map(|o| (o["name"].as_str().unwrap().to_string(), hex(&o["object"])))
         .collect();
     let snapshot = &objects[SNAPSHOT];
+    assert_eq!(to_hex(&secure_photo_gallery::vault::snapshot_fingerprint(snapshot)), b["snapshot_fingerprint"]);
     let password = b["login_password"].as_str().unwrap();
-    assert!(open_backup(snapshot, "alice", BackupCredentials::Password("wrong password")).is_err());
+    match open_backup(snapshot, "alice", BackupCredentials::Password("wrong password")) {
+        Err(RestoreError::WrongCredentials { made_at, set_at }) => {
+            assert_eq!((made_at, set_at), (b["written_at"].as_i64().unwrap(), b["changed_at"].as_i64().unwrap()));
+        }
+        other => panic!("a wrong password: {other:?}"),
+    }
+    assert!(
+        open_backup(snapshot, "alice", BackupCredentials::Password("first password of alice, since changed")).is_err()
+    );
     assert!(open_backup(snapshot, "bob", BackupCredentials::Password(password)).is_err());
-    let words = RecoveryKey::from_entropy(hex(&b["recovery_entropy"]).try_into().unwrap());
-    assert!(open_backup(snapshot, "alice", BackupCredentials::Recovery(words)).is_ok(), "the recovery words open it");
+    assert!(
+        open_backup(snapshot, "alice", BackupCredentials::Recovery(recovery_key(alice))).is_ok(),
+        "the recovery words open it"
+    );
     let backup = open_backup(snapshot, "ALICE", BackupCredentials::Password(password)).unwrap();
-    assert_eq!(backup.written_at(), 1_733_000_000);
+    assert_eq!(backup.written_at(), b["written_at"].as_i64().unwrap());
+    assert_eq!(backup.username(), "Alice");
+    assert_eq!(backup.email(), "alice@example.com");
+    let listed = backup.photos();
+    assert_eq!(
+        listed.iter().map(|(p, _)| p.id().as_u64()).collect::<Vec<_>>(),
+        b["photos"].as_array().unwrap().iter().map(u).collect::<Vec<_>>()
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::open(&dir.path().join("restored.redb")).unwrap();
+    let path = dir.path().join("restored.redb");
+    // An interrupted restore: it keeps the account id with the marker row.
+    {
+        let vault = Vault::open(&path).unwrap();
+        vault.restore_begin(&backup).unwrap();
+    }
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let marker = txn.open_table(MANIFESTS).unwrap().get(1).unwrap().expect("the marker").value().to_vec();
+        assert_eq!(marker, b"restore under way");
+        assert!(txn.open_table(ACCOUNTS).map(|t| t.get(1).unwrap().is_none()).unwrap_or(true), "no account yet");
+    }
+    // The next restore of the same id takes it over.
+    let vault = Vault::open(&path).unwrap();
     vault.restore_begin(&backup).unwrap();
-    assert_eq!(backup.email(), "alice@example.com");
-    for (id, names) in backup.photos() {
-        let data =
-            objects.get(&names.data).unwrap_or_else(|| panic!("no object {} (the keyed name of {id})", names.data));
+    for (id, names) in &listed {
+        let data = objects
+            .get(&names.data)
+            .unwrap_or_else(|| panic!("no object {} (the keyed name of {})", names.data, id.id()));
         let previews = objects.get(&names.previews).unwrap_or_else(|| panic!("no object {}", names.previews));
         let photo = backup.open_photo(id, data, Some(previews)).unwrap();
         vault.restore_photos(&backup, &[photo]).unwrap();
     }
     vault.restore_finish(&backup).unwrap();
 
-    let session = vault.login("alice", password).unwrap();
-    assert!(session.verify().unwrap().problems.is_empty(), "the restored account checks whole (previews included)");
-    let (listed, damaged) = session.list().unwrap();
-    assert!(damaged.is_empty());
-    assert_eq!(listed.len(), 2);
-    let alice = &v["accounts"][0];
-    for photo in alice["photos"].as_array().unwrap().iter().filter(|p| listed.iter().any(|l| l.id == photo_id(p))) {
-        let (meta, bytes) = session.decrypt(photo_id(photo), &PhotoUnlock::Password(&photo_password(photo))).unwrap();
-        assert_eq!(&bytes[..], &original(photo)[..], "{}", meta.name);
+    let in_backup: Vec<&Value> = alice["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| b["photos"].as_array().unwrap().iter().any(|x| u(x) == u(&p["id"])))
+        .collect();
+    assert_eq!(in_backup.len(), 3);
+    {
+        let session = vault.login("alice", password).unwrap();
+        let report = session.verify().unwrap();
+        assert!(
+            report.problems.is_empty(),
+            "the restored account checks whole (previews included): {:?}",
+            report.problems
+        );
+        let (listed, damaged) = session.list().unwrap();
+        assert!(damaged.is_empty());
+        assert_eq!(listed.len(), 3);
+        for photo in &in_backup {
+            let (meta, bytes) =
+                session.decrypt(photo_id(photo), &PhotoUnlock::Password(&photo_password(photo))).unwrap();
+            assert_eq!(&bytes[..], &original(photo)[..], "{}", meta.name);
+            let shown = session.thumbnail(photo_id(photo)).unwrap();
+            assert_eq!(&shown[..], hex(&photo["login_thumbnail"]).as_slice(), "{}: thumbnail", meta.name);
+        }
     }
+    {
+        let session = vault.login_with_recovery("alice", recovery_key(alice)).unwrap();
+        for photo in &in_backup {
+            let (_, bytes) = session.decrypt(photo_id(photo), &PhotoUnlock::Recovery).unwrap();
+            assert_eq!(&bytes[..], &original(photo)[..], "{}: with the recovery key", photo["id_text"]);
+        }
+    }
+    drop(vault);
+
+    // The rows the restore wrote, by FORMAT.md: the record and the photos' rows unchanged,
+    // and a new manifest (counter 1, the entries in one bucket from 0 at version 1, no
+    // recent heads) sealed under K_2 with the new vault's id.
+    let db = redb::Database::open(&path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let new_vid = txn.open_table(HEADER).unwrap().get("vault_id").unwrap().unwrap().value().to_vec();
+    assert_ne!(new_vid, hex(&v["vault_id"]));
+    assert_eq!(txn.open_table(ACCOUNTS).unwrap().get(1).unwrap().unwrap().value(), hex(&alice["record"]).as_slice());
+    assert_eq!(txn.open_table(USERNAMES).unwrap().get("alice").unwrap().unwrap().value(), 1);
+    let m = read_manifest(&txn, &new_vid, 1, &key_of(alice, 2));
+    assert_eq!((m.head.generation, m.head.counter, m.head.photo_count), (2, 1, 3));
+    assert_eq!(m.head.buckets, [(0, 1)]);
+    assert!(m.head.recent_heads.is_empty());
+    let rows = |table: &str| v["tables"][table]["rows"].as_array().unwrap().clone();
+    for photo in &in_backup {
+        let id = u(&photo["id"]);
+        let entry = &m.entries()[&id];
+        assert_eq!(u64::from(entry.generation), u(&photo["generation"]));
+        assert_eq!(to_hex(&entry.record), photo["record_digest"].as_str().unwrap());
+        assert_eq!(to_hex(&entry.previews), photo["previews_digest"].as_str().unwrap());
+        let record = rows("photos").into_iter().find(|r| u(&r["key"][1]) == id).unwrap();
+        assert_eq!(
+            txn.open_table(PHOTOS).unwrap().get((1, id)).unwrap().unwrap().value(),
+            hex(&record["value"]).as_slice()
+        );
+        let hash: [u8; 32] = hex(&photo["content_hash"]).try_into().unwrap();
+        assert_eq!(txn.open_table(CONTENT_HASHES).unwrap().get((1, &hash)).unwrap().unwrap().value(), id);
+    }
+    check_entries(&txn, 1, &m.entries());
 }

@@ -49,7 +49,7 @@ pub(super) fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<S
 fn warn_of_changes(session: Session) -> Session {
     if let Some(rollback) = session.rollback() {
         eprintln!(
-            "warning: {rollback}. If you restored this copy yourself, accept it with `verify --user {} --accept-this-copy`.",
+            "warning: {rollback}. Until you accept this copy nothing is written to the account (photos still open and export); if you restored it yourself, accept it with `verify --user {} --accept-this-copy`.",
             session.username()
         );
     }
@@ -67,7 +67,7 @@ pub(super) fn warn_of_photo_changes(session: &Session) {
 pub(super) fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
-    session.change_password(&new)?;
+    secure_photo_gallery::service::set_password(&session, &new)?;
     say!("Password changed for {}", session.username());
     Ok(ExitCode::SUCCESS)
 }

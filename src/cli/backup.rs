@@ -9,7 +9,7 @@ use secure_photo_gallery::crypto::RecoveryKey;
 use secure_photo_gallery::remote::Location;
 pub(super) use secure_photo_gallery::service::backup::How;
 use secure_photo_gallery::service::backup::{self, BackupError, LocationGiven, Progress};
-use secure_photo_gallery::vault::{BackupCredentials, BackupSettings, Vault};
+use secure_photo_gallery::vault::{BackupCredentials, BackupSettings, RestoreError, Vault};
 
 use super::ServerArgs;
 use super::account::login;
@@ -71,9 +71,27 @@ pub(super) fn backup(
 ) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let location = location(user, to, server, session.profile().backup.as_ref())?;
-    let (pulled, report) =
-        backup::backup_and_remember(&session, &location, how, &AtomicBool::new(false), &mut show("sent"))?;
+    let run =
+        |session| backup::backup_and_remember(session, &location, how, &AtomicBool::new(false), &mut show("sent"));
+    let (pulled, report) = match run(&session) {
+        // The password was changed on another computer: with that password, the change
+        // comes here too, and the backup goes on.
+        Err(BackupError::Restore(newer @ RestoreError::NewerPassword { .. })) => {
+            eprintln!("{newer}");
+            let password = secret("SPG_NEW_PASSWORD", "The password set on the other computer: ")?;
+            backup::adopt_password_change(&session, &location, &password)?;
+            say!("{user}'s password is now the one set on the other computer, here too");
+            run(&session)?
+        }
+        other => other?,
+    };
     eprintln!();
+    if report.list_not_taken {
+        eprintln!(
+            "warning: {} Photos only another computer has are listed again once it backs up with your current password.",
+            RestoreError::OlderPassword
+        );
+    }
     if how.pull {
         say!("pulled {} photos from the backup", pulled.pulled);
     }

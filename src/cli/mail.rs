@@ -4,17 +4,28 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use secure_photo_gallery::service::MailOverrides;
+use anyhow::bail;
+use secure_photo_gallery::service::{MailOverrides, SmtpSetup};
 use secure_photo_gallery::vault::Vault;
 
 use super::account::login;
 use super::secrets::secret;
 
-pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Option<&str>) -> anyhow::Result<ExitCode> {
+pub(super) fn mail(
+    vault: &Vault,
+    user: &str,
+    smtp_url: Option<&str>,
+    from: Option<&str>,
+    code: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let Some(url_text) = smtp_url else {
         secure_photo_gallery::service::use_outbox(&session)?;
-        say!("Password emails for {} now go to the outbox folder {}", session.username(), vault.outbox_dir().display());
+        say!(
+            "Password emails for {} now go to the outbox folder {}",
+            session.username(),
+            session.outbox_dir().display()
+        );
         return Ok(ExitCode::SUCCESS);
     };
     // A URL with a user but no password gets it from SPG_SMTP_PASSWORD or a prompt, so
@@ -26,8 +37,39 @@ pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Opti
         url.set_password(Some(&password)).ok().context("this SMTP URL cannot carry a password")?;
     }
     let url = zeroize::Zeroizing::new(url.to_string());
-    let config =
-        secure_photo_gallery::service::use_smtp(&session, &url, from.map(str::to_string), &overrides_from_env())?;
+    // A CA file given for the server is kept with the settings, sealed.
+    let overrides = overrides_from_env();
+    let ca_pem = match &overrides.ca_file {
+        Some(path) => Some(std::fs::read(path).with_context(|| format!("cannot read the CA file {}", path.display()))?),
+        None => None,
+    };
+    let from = from.map(str::to_string);
+    let mut code = code.map(str::to_string);
+    let config = loop {
+        match secure_photo_gallery::service::use_smtp(
+            &session,
+            &url,
+            from.clone(),
+            ca_pem.clone(),
+            &overrides,
+            code.as_deref(),
+        )? {
+            SmtpSetup::Done(config) => break config,
+            SmtpSetup::CodeSent { to, server } => {
+                say!("The server accepted the login; a code was sent to {to} through {server}");
+                match ask_code(&to)? {
+                    Some(typed) => code = Some(typed),
+                    None => {
+                        say!(
+                            "Nothing is saved yet: run the same command again with --code CODE (the code from that email) to send password emails through this server"
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                }
+            }
+            _ => bail!("an unexpected step of the mail set-up"),
+        }
+    };
     say!(
         "Password emails for {} now go through {}; the server accepted the login",
         session.username(),
@@ -40,6 +82,45 @@ pub(super) fn mail(vault: &Vault, user: &str, smtp_url: Option<&str>, from: Opti
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The code of the test email, asked for on a terminal; `None` without one.
+fn ask_code(to: &str) -> anyhow::Result<Option<String>> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Ok(None);
+    }
+    eprint!("Code from the email sent to {to}: ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the code")?;
+    Ok(Some(line.trim().to_string()).filter(|c| !c.is_empty()))
+}
+
+/// `mail --email ADDR`: the account's email address changes; while emails go through SMTP,
+/// only once the code sent to the new address is given.
+pub(super) fn change_email(vault: &Vault, user: &str, email: &str, code: Option<&str>) -> anyhow::Result<ExitCode> {
+    let session = login(vault, user)?;
+    let overrides = overrides_from_env();
+    let mut code = code.map(str::to_string);
+    loop {
+        match secure_photo_gallery::service::change_email(&session, email, &overrides, code.as_deref())? {
+            None => {
+                say!("The email address of {user} is now {email}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            Some(to) => {
+                say!("A code was sent to {to}");
+                match ask_code(&to)? {
+                    Some(typed) => code = Some(typed),
+                    None => {
+                        say!(
+                            "Nothing is changed yet: run the same command again with --code CODE (the code from that email)"
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `mail --send-outbox`: the account's queued emails go out through its SMTP server; each
@@ -56,6 +137,10 @@ pub(super) fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode>
     for item in &sent {
         match &item.result {
             Ok(()) => say!("sent {}", item.path.display()),
+            Err(e @ secure_photo_gallery::mail::MailError::NotOurs) => {
+                eprintln!("not sent {}: {e}", item.path.display());
+                failed = true;
+            }
             Err(e) => {
                 eprintln!("not sent {}: {e}; it stays in the outbox, try again later", item.path.display());
                 failed = true;

@@ -17,6 +17,9 @@ pub(crate) use hints::hint;
 mod photos;
 mod secrets;
 
+/// No core dumps: called first thing, for the commands and the window alike.
+pub(crate) use secure_photo_gallery::service::harden_process;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -113,7 +116,7 @@ pub(crate) enum Command {
         accept_this_copy: bool,
     },
     /// Choose where password emails go: an SMTP server, or the local outbox folder.
-    #[command(group(clap::ArgGroup::new("route").required(true).args(["smtp_url", "outbox", "send_outbox"])))]
+    #[command(group(clap::ArgGroup::new("route").required(true).args(["smtp_url", "outbox", "send_outbox", "email"])))]
     Mail {
         /// The account.
         #[arg(long)]
@@ -125,6 +128,13 @@ pub(crate) enum Command {
         /// The From address (default: the account's email).
         #[arg(long, value_name = "ADDR", requires = "smtp_url")]
         from: Option<String>,
+        /// The code from the test email `--smtp-url` (or `--email`) sent: the settings take
+        /// effect once it is given (on a terminal it is asked for).
+        #[arg(long, value_name = "CODE")]
+        code: Option<String>,
+        /// Change the account's email address (through SMTP, proven by a code sent there).
+        #[arg(long, value_name = "ADDR")]
+        email: Option<String>,
         /// Save emails as .eml files in the outbox folder beside the vault.
         #[arg(long)]
         outbox: bool,
@@ -300,7 +310,12 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         Command::Verify { user, accept_this_copy } => photos::verify(&vault, &user, accept_this_copy),
         Command::Export(args) => export::export(&vault, &args),
         Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),
-        Command::Mail { user, smtp_url, from, .. } => mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref()),
+        Command::Mail { user, email: Some(email), code, .. } => {
+            mail::change_email(&vault, &user, &email, code.as_deref())
+        }
+        Command::Mail { user, smtp_url, from, code, .. } => {
+            mail::mail(&vault, &user, smtp_url.as_deref(), from.as_deref(), code.as_deref())
+        }
         Command::Backup { user, to, server, pull, prune } => {
             backup::backup(&vault, &user, to.as_deref(), &server, backup::How { pull, prune })
         }

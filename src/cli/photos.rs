@@ -21,7 +21,7 @@ pub(super) fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool
         eprintln!(
             "No SMTP server is set up for {user}: the password email goes to the outbox folder {} \
              (run `mail --user {user} --smtp-url URL` to send real email).",
-            vault.outbox_dir().display()
+            session.outbox_dir().display()
         );
     }
     let never = AtomicBool::new(false);

@@ -75,7 +75,8 @@ pub fn password_key(password: &str, salt: &[u8; 16], params: KdfParams) -> Secre
     SecretKey::from_bytes(*out)
 }
 
-/// The purposes for which keys are derived from an account's master key.
+/// The purposes for which keys are derived from an account key (the key of one of the
+/// account's generations, see `docs/FORMAT.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subkey {
     /// Seals each photo's metadata record.
@@ -94,11 +95,17 @@ pub enum Subkey {
     Backup,
     /// Keys the names of a backup's photo objects (so a name says nothing of the photo id).
     BackupNames,
+    /// Seals the keys of the account's earlier generations under the current one.
+    OlderKeys,
+    /// Authenticates the emails the program leaves in the outbox (only those are sent).
+    Outbox,
+    /// Makes the code that proves an email address receives the account's mail.
+    AddressCode,
 }
 
 impl Subkey {
     /// Every purpose.
-    pub const ALL: [Subkey; 8] = [
+    pub const ALL: [Subkey; 11] = [
         Subkey::Metadata,
         Subkey::Thumbnail,
         Subkey::ContentHash,
@@ -107,6 +114,9 @@ impl Subkey {
         Subkey::Manifest,
         Subkey::Backup,
         Subkey::BackupNames,
+        Subkey::OlderKeys,
+        Subkey::Outbox,
+        Subkey::AddressCode,
     ];
 
     fn label(self) -> &'static [u8] {
@@ -119,6 +129,9 @@ impl Subkey {
             Subkey::Manifest => b"secure-photo-gallery v1 manifest",
             Subkey::Backup => b"secure-photo-gallery v2 backup",
             Subkey::BackupNames => b"secure-photo-gallery v2 backup names",
+            Subkey::OlderKeys => b"secure-photo-gallery v3 older keys",
+            Subkey::Outbox => b"secure-photo-gallery v3 outbox",
+            Subkey::AddressCode => b"secure-photo-gallery v3 address code",
         }
     }
 }
@@ -129,9 +142,9 @@ fn hkdf(salt: Option<&[u8]>, ikm: &[u8], info: &[u8]) -> SecretKey {
     SecretKey::from_bytes(*out)
 }
 
-/// Derives the key for one purpose from a master (or recovery) key.
-pub fn derive_subkey(master: &SecretKey, purpose: Subkey) -> SecretKey {
-    hkdf(None, master.expose(), purpose.label())
+/// Derives the key for one purpose from an account key.
+pub fn derive_subkey(account_key: &SecretKey, purpose: Subkey) -> SecretKey {
+    hkdf(None, account_key.expose(), purpose.label())
 }
 
 /// Derives a key for a labelled purpose that is not tied to a master key (recovery).
@@ -139,18 +152,12 @@ pub(crate) fn derive_labelled(ikm: &[u8], label: &[u8]) -> SecretKey {
     hkdf(None, ikm, label)
 }
 
-/// Derives the key that signs a backup's snapshot from the login password's key (`KP`):
-/// the master key alone (which a former password holder keeps) does not give it.
-pub fn derive_snapshot_key(password_key: &SecretKey) -> SecretKey {
-    hkdf(None, password_key.expose(), b"secure-photo-gallery v2 backup snapshot")
-}
-
-/// Derives the key that wraps a photo's key from BOTH the account master key and the
-/// photo's emailed password. HKDF (not a slow KDF) is right: the password carries 100
+/// Derives the key that wraps a photo's key from BOTH the account key (of the generation
+/// the photo was imported in) and the photo's emailed password. HKDF (not a slow KDF) is right: the password carries 100
 /// random bits, so guessing it is infeasible however fast each guess is.
-pub fn derive_photo_wrap_key(master: &SecretKey, photo_id: u64, password: &PhotoPassword) -> SecretKey {
+pub fn derive_photo_wrap_key(account_key: &SecretKey, photo_id: u64, password: &PhotoPassword) -> SecretKey {
     let mut ikm = Zeroizing::new(Vec::with_capacity(32 + password.as_str().len()));
-    ikm.extend_from_slice(master.expose());
+    ikm.extend_from_slice(account_key.expose());
     ikm.extend_from_slice(password.as_str().as_bytes());
     hkdf(Some(&photo_id.to_be_bytes()), &ikm, b"secure-photo-gallery v1 photo-key-wrap")
 }

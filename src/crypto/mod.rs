@@ -14,8 +14,8 @@ mod stream;
 
 pub use aead::{SEALED_OVERHEAD, open, open_padded, pad, padme, seal, seal_padded, unpad};
 pub use kdf::{
-    KdfParams, KeyedHasher, Subkey, derive_photo_wrap_key, derive_private_thumbnail_key, derive_snapshot_key,
-    derive_subkey, keyed_hash, normalize_password, password_key,
+    KdfParams, KeyedHasher, Subkey, derive_photo_wrap_key, derive_private_thumbnail_key, derive_subkey, keyed_hash,
+    normalize_password, password_key,
 };
 pub use password::{PHOTO_PASSWORD_LEN, PhotoPassword};
 pub use recovery::{LowOrderKey, RECOVERY_WORDS, RecoveryKey, RecoveryPublicKey, SEALED_TO_RECOVERY_LEN, WordsCheck};

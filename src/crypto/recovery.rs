@@ -1,9 +1,10 @@
 //! The recovery key: 256 random bits shown once at registration as 24 BIP39 words.
 //!
-//! It does two things. It wraps the account's master key (symmetric, so `recover` can set
-//! a new login password). And it is the break-glass path to every photo: each photo key is
-//! sealed to an X25519 public key derived from it, so import needs only the public half
-//! while opening needs the words. The login password alone never reaches a photo key.
+//! Everything is sealed to an X25519 public key derived from it, so that sealing needs only
+//! the public half while opening needs the words: each generation's account key (so that a
+//! password change, which does not know the words, still leaves the account reachable by
+//! them, and `recover` can set a new login password), and each photo key (the break-glass
+//! path to every photo). The login password alone never reaches a photo key.
 
 use bip39::Mnemonic;
 use hkdf::Hkdf;
@@ -106,11 +107,6 @@ impl RecoveryKey {
         Zeroizing::new(mnemonic.to_string())
     }
 
-    /// The key that wraps the account's master key.
-    pub fn master_wrap_key(&self) -> SecretKey {
-        derive_labelled(&self.0, b"secure-photo-gallery v1 recovery master-wrap")
-    }
-
     fn x25519_secret(&self) -> StaticSecret {
         let k = derive_labelled(&self.0, b"secure-photo-gallery v1 recovery x25519");
         StaticSecret::from(*k.expose())
@@ -123,6 +119,20 @@ impl RecoveryKey {
 
     /// Opens a photo key sealed by [`RecoveryPublicKey::seal_photo_key`].
     pub fn open_photo_key(&self, photo_id: u64, sealed: &[u8]) -> Result<SecretKey, DecryptionFailed> {
+        self.open_key(Sealed::PhotoKey, &photo_id.to_be_bytes(), sealed)
+    }
+
+    /// Opens an account key sealed by [`RecoveryPublicKey::seal_account_key`].
+    pub fn open_account_key(
+        &self,
+        account: u64,
+        generation: u32,
+        sealed: &[u8],
+    ) -> Result<SecretKey, DecryptionFailed> {
+        self.open_key(Sealed::AccountKey, &account_key_aad(account, generation), sealed)
+    }
+
+    fn open_key(&self, what: Sealed, aad: &[u8], sealed: &[u8]) -> Result<SecretKey, DecryptionFailed> {
         if sealed.len() != SEALED_TO_RECOVERY_LEN {
             return Err(DecryptionFailed);
         }
@@ -132,8 +142,8 @@ impl RecoveryKey {
         if !shared.was_contributory() {
             return Err(DecryptionFailed);
         }
-        let key = seal_key(shared.as_bytes(), &eph_pub, &self.public_key().0);
-        let plain = Zeroizing::new(open(&key, &photo_id.to_be_bytes(), rest)?);
+        let key = seal_key(what, shared.as_bytes(), &eph_pub, &self.public_key().0);
+        let plain = Zeroizing::new(open(&key, aad, rest)?);
         SecretKey::from_slice(&plain).ok_or(DecryptionFailed)
     }
 }
@@ -159,27 +169,53 @@ impl RecoveryPublicKey {
     /// HKDF-SHA256 over the shared secret and both public keys, XChaCha20-Poly1305).
     /// Refuses a public key whose shared secret is not contributory (a low-order point).
     pub fn seal_photo_key(&self, photo_id: u64, photo_key: &SecretKey) -> Result<Vec<u8>, LowOrderKey> {
+        self.seal_key(Sealed::PhotoKey, &photo_id.to_be_bytes(), photo_key)
+    }
+
+    /// Seals the key of an account's generation `generation` so that the recovery key opens
+    /// it: a password change starts a generation without the words.
+    pub fn seal_account_key(&self, account: u64, generation: u32, key: &SecretKey) -> Result<Vec<u8>, LowOrderKey> {
+        self.seal_key(Sealed::AccountKey, &account_key_aad(account, generation), key)
+    }
+
+    fn seal_key(&self, what: Sealed, aad: &[u8], secret: &SecretKey) -> Result<Vec<u8>, LowOrderKey> {
         let eph = StaticSecret::from(super::random_array::<32>());
         let eph_pub = PublicKey::from(&eph).to_bytes();
         let shared = eph.diffie_hellman(&PublicKey::from(self.0));
         if !shared.was_contributory() {
             return Err(LowOrderKey);
         }
-        let key = seal_key(shared.as_bytes(), &eph_pub, &self.0);
+        let key = seal_key(what, shared.as_bytes(), &eph_pub, &self.0);
         let mut out = Vec::with_capacity(SEALED_TO_RECOVERY_LEN);
         out.extend_from_slice(&eph_pub);
-        out.extend_from_slice(&seal(&key, &photo_id.to_be_bytes(), photo_key.expose()));
+        out.extend_from_slice(&seal(&key, aad, secret.expose()));
         Ok(out)
     }
 }
 
-fn seal_key(shared: &[u8; 32], eph_pub: &[u8; 32], recipient: &[u8; 32]) -> SecretKey {
+/// What a value sealed to the recovery key holds: each kind has its own HKDF label.
+#[derive(Clone, Copy)]
+enum Sealed {
+    PhotoKey,
+    AccountKey,
+}
+
+/// The associated data of an account key sealed to the recovery key.
+fn account_key_aad(account: u64, generation: u32) -> Vec<u8> {
+    [account.to_be_bytes().as_slice(), &generation.to_be_bytes()].concat()
+}
+
+fn seal_key(what: Sealed, shared: &[u8; 32], eph_pub: &[u8; 32], recipient: &[u8; 32]) -> SecretKey {
     let mut salt = [0u8; 64];
     salt[..32].copy_from_slice(eph_pub);
     salt[32..].copy_from_slice(recipient);
+    let label: &[u8] = match what {
+        Sealed::PhotoKey => b"secure-photo-gallery v1 recovery photo-key",
+        Sealed::AccountKey => b"secure-photo-gallery v3 recovery account-key",
+    };
     let mut out = Zeroizing::new([0u8; 32]);
     Hkdf::<Sha256>::new(Some(&salt), shared)
-        .expand(b"secure-photo-gallery v1 recovery photo-key", out.as_mut())
+        .expand(label, out.as_mut())
         .expect("32 bytes is a valid HKDF output length");
     SecretKey::from_bytes(*out)
 }
@@ -217,13 +253,13 @@ mod tests {
         assert_eq!(words.split(' ').count(), 24);
         let messy = format!("  {}\n", words.to_uppercase().replace(' ', "\n  "));
         let parsed = RecoveryKey::parse(&messy).unwrap();
-        assert_eq!(parsed.master_wrap_key(), key.master_wrap_key());
+        assert_eq!(parsed.public_key(), key.public_key());
         assert!(RecoveryKey::parse("abandon abandon").is_none());
         let mut wrong: Vec<&str> = words.split(' ').collect();
         wrong.swap(0, 1);
         // A swapped word almost always breaks the checksum; if not, it is another key.
         if let Some(other) = RecoveryKey::parse(&wrong.join(" ")) {
-            assert_ne!(other.master_wrap_key(), key.master_wrap_key());
+            assert_ne!(other.public_key(), key.public_key());
         }
     }
 
@@ -239,6 +275,13 @@ mod tests {
         let mut bad = sealed.clone();
         bad[40] ^= 1;
         assert!(rk.open_photo_key(7, &bad).is_err());
+        // An account key sealed for one account and generation opens for no other, and is
+        // never taken for a photo key.
+        let account_key = rk.public_key().seal_account_key(7, 2, &photo_key).unwrap();
+        assert_eq!(rk.open_account_key(7, 2, &account_key).unwrap(), photo_key);
+        assert!(rk.open_account_key(7, 3, &account_key).is_err());
+        assert!(rk.open_account_key(8, 2, &account_key).is_err());
+        assert!(rk.open_photo_key(7, &account_key).is_err());
     }
 
     #[test]

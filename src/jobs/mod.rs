@@ -130,12 +130,16 @@ pub struct Registration {
 pub enum SettingsChange {
     /// Password emails go to the outbox beside the vault.
     UseOutbox,
-    /// Password emails go through this SMTP server (checked first), from this address.
+    /// Password emails go through this SMTP server, from this address: without a code the
+    /// server is checked and a code is sent to the account's address; with the code from
+    /// that email the settings are saved.
     UseSmtp {
         /// The lettre-style URL, credentials included.
         url: Zeroizing<String>,
         /// The From address; the account's email when `None`.
         from: Option<String>,
+        /// The code from the test email.
+        code: Option<String>,
     },
     /// A test email through this server, from and to these addresses.
     SendTestEmail {
@@ -168,6 +172,14 @@ pub enum SettingsDone {
     UsingOutbox,
     /// Password emails go through this server (described: host, port, security, user).
     UsingSmtp(String),
+    /// A code was sent to this address through this server (described): the settings are
+    /// saved once it is typed back.
+    CodeSent {
+        /// Where the code went.
+        to: String,
+        /// The server, described.
+        server: String,
+    },
     /// The test email went out (where to, as the transport says it).
     TestEmailSent(String),
     /// This many queued emails were sent and deleted.
@@ -215,11 +227,15 @@ impl SettingsChange {
                 crate::service::use_outbox(session)?;
                 SettingsDone::UsingOutbox
             }
-            SettingsChange::UseSmtp { url, from } => {
-                SettingsDone::UsingSmtp(crate::service::use_smtp(session, &url, from, &none)?.describe())
+            SettingsChange::UseSmtp { url, from, code } => {
+                let ca = session.profile().smtp.and_then(|s| s.ca_pem);
+                match crate::service::use_smtp(session, &url, from, ca, &none, code.as_deref())? {
+                    crate::service::SmtpSetup::CodeSent { to, server } => SettingsDone::CodeSent { to, server },
+                    crate::service::SmtpSetup::Done(config) => SettingsDone::UsingSmtp(config.describe()),
+                }
             }
             SettingsChange::SendTestEmail { url, from, to } => {
-                let config = none.smtp_config(&url)?;
+                let config = none.smtp_config(&url, None)?;
                 SettingsDone::TestEmailSent(crate::mail::MailTransport::Smtp(config).send_test(&from, &to)?.to_string())
             }
             SettingsChange::SendOutbox => {
@@ -417,16 +433,31 @@ impl Jobs {
     /// Syncs the account with its backup at `location`: brings here what other computers
     /// added, then backs up, and keeps the settings in the account
     /// (`service::backup::backup_and_remember`); setting `cancel` stops it between photos.
-    pub fn backup(&self, account: Account, location: crate::remote::Location, cancel: Arc<AtomicBool>) {
+    /// With `adopt`, the password set on another computer: that password change is taken
+    /// from the backup first (`service::backup::adopt_password_change`).
+    pub fn backup(
+        &self,
+        account: Account,
+        location: crate::remote::Location,
+        cancel: Arc<AtomicBool>,
+        adopt: Option<Zeroizing<String>>,
+    ) {
         self.spawn("backup", move |ev| {
             let mut progress = |p| ev.send(Event::Transfer(p));
-            let result = crate::service::backup::backup_and_remember(
-                account.session(),
-                &location,
-                crate::service::backup::How { pull: true, prune: false },
-                &cancel,
-                &mut progress,
-            );
+            let session = account.session();
+            let adopted = match &adopt {
+                Some(password) => crate::service::backup::adopt_password_change(session, &location, password),
+                None => Ok(()),
+            };
+            let result = adopted.and_then(|()| {
+                crate::service::backup::backup_and_remember(
+                    session,
+                    &location,
+                    crate::service::backup::How { pull: true, prune: false },
+                    &cancel,
+                    &mut progress,
+                )
+            });
             ev.send(Event::BackedUp(result));
         });
     }
@@ -448,7 +479,7 @@ impl Jobs {
                 match crate::crypto::RecoveryKey::parse(&secret) {
                     Some(key) => crate::vault::BackupCredentials::Recovery(key),
                     None => {
-                        let wrong = crate::vault::RestoreError::WrongCredentials;
+                        let wrong = crate::vault::RestoreError::NotRecoveryWords;
                         return ev.send(Event::Restored(Err(wrong.into())));
                     }
                 }

@@ -6,14 +6,51 @@ use mail_parser::MessageParser;
 
 use crate::crypto::PhotoPassword;
 
+/// Parts (`Content-Type` headers) a password email may have: ours has three. A file with
+/// more is not one, and is not read: a message nested 140,000 times in itself made the
+/// MIME parser's result too deep to drop on a thread's stack.
+const MAX_PARTS: usize = 64;
+
+/// How `input` is to be read: as a MIME message, as plain text, or not at all.
+enum Shape {
+    Mime,
+    Text,
+    Refused,
+}
+
+/// Looks at the header lines of `input` without parsing it: a message with more parts than
+/// [`MAX_PARTS`] is refused; one that carries a message inside (a forwarded email, which
+/// may be encoded and nest others out of sight) is read as plain text only.
+fn shape(input: &[u8]) -> Shape {
+    let mut parts = 0;
+    let mut nested = false;
+    for line in input.split(|&b| b == b'\n') {
+        if !line.get(..13).is_some_and(|h| h.eq_ignore_ascii_case(b"content-type:")) {
+            continue;
+        }
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Shape::Refused;
+        }
+        let media = String::from_utf8_lossy(&line[13..]).to_ascii_lowercase();
+        nested |= media.trim_start().starts_with("message/");
+    }
+    if nested { Shape::Text } else { Shape::Mime }
+}
+
 /// Every `(photo ID, password)` found in `input`, in order, without repeats.
 ///
 /// A MIME message is decoded first (quoted-printable, base64, multipart), so its lines
 /// are read as the mail client shows them; text that is not a message is read as it is.
+/// A file with more parts than a password email has is refused (nothing is found in it).
 pub fn parse_passwords(input: &[u8]) -> Vec<(String, PhotoPassword)> {
     let mut found = Vec::new();
-    if let Some(message) = MessageParser::default().parse(input).filter(|m| m.subject().is_some() || m.from().is_some())
-    {
+    let shape = shape(input);
+    if matches!(shape, Shape::Refused) {
+        return found;
+    }
+    let parsed = matches!(shape, Shape::Mime).then(|| MessageParser::default().parse(input)).flatten();
+    if let Some(message) = parsed.filter(|m| m.subject().is_some() || m.from().is_some()) {
         for part in message.text_bodies() {
             if let Some(text) = part.text_contents() {
                 scan(text, &mut found);
@@ -98,6 +135,31 @@ mod tests {
             "From: a@b.c\r\nSubject: x\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n"
         );
         assert_eq!(parse_passwords(b.as_bytes()).len(), 1);
+    }
+
+    #[test]
+    fn a_deeply_nested_email_is_refused_plainly_on_a_small_stack() {
+        // 140,000 messages each inside the one before: 4.5 MB.
+        let line = "Photo ABCD1234 (x.jpg): ABCDE-FGHJK-MNPQR-STVWX\n";
+        let mut raw = "From: a@b.c\nContent-Type: message/rfc822\n\n".repeat(140_000);
+        raw.push_str(&format!("From: a@b.c\nSubject: x\n\n{line}"));
+        let on_small_stack = |raw: String| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || parse_passwords(raw.as_bytes()).len())
+                .unwrap()
+                .join()
+                .expect("parsing on a 2 MiB stack must not overflow it")
+        };
+        assert_eq!(on_small_stack(raw), 0, "a message nested that deep is not read");
+        // One message inside another, encoded out of sight, nesting many more: read as text.
+        let mut inner = "From: a@b.c\nContent-Type: message/rfc822\n\n".repeat(50_000);
+        inner.push_str(&format!("From: a@b.c\nSubject: x\n\n{line}"));
+        let encoded = format!(
+            "From: a@b.c\nSubject: fwd\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n{}\n{line}",
+            base64_encode(&inner)
+        );
+        assert_eq!(on_small_stack(encoded), 1, "read as plain text");
     }
 
     fn base64_encode(s: &str) -> String {

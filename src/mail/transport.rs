@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::outbox::Outbox;
+
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
@@ -19,8 +21,9 @@ pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 /// Where password emails go.
 #[derive(Debug, Clone)]
 pub enum MailTransport {
-    /// Written as `.eml` files into this folder (no SMTP server configured).
-    Outbox(PathBuf),
+    /// Written as sealed `.eml` files into the account's outbox folder (no SMTP server
+    /// configured).
+    Outbox(Outbox),
     /// Sent through an SMTP server.
     Smtp(SmtpConfig),
 }
@@ -121,6 +124,12 @@ pub enum MailError {
         /// What rustls said.
         reason: String,
     },
+    /// A file in the outbox that the program did not write for this account (its seal is
+    /// missing or wrong, or it is addressed to someone else): it is not sent.
+    #[error(
+        "not written by Secure Photo Gallery for this account: not sent (it stays in the outbox folder; delete it if you do not know it)"
+    )]
+    NotOurs,
     /// The server answered with an error.
     #[error(
         "the SMTP server {server} refused the message ({reason}): check the From address and the account's email in the mail settings"
@@ -275,17 +284,19 @@ impl SmtpConfig {
         (self.security, self.host.clone(), self.port, self.user.clone().unwrap_or_default())
     }
 
-    /// Sends a message saved in the outbox, as it is (its envelope from its From and To).
-    pub(crate) fn send_raw(&self, message: &[u8]) -> Result<(), MailError> {
-        let parsed = mail_parser::MessageParser::default()
-            .parse_headers(message)
-            .ok_or_else(|| MailError::Compose("a saved email in the outbox is not an email".into()))?;
-        let address = |list: Option<&mail_parser::Address<'_>>| {
-            list.and_then(|a| a.first()).and_then(|a| a.address()).and_then(|a| a.parse::<lettre::Address>().ok())
+    /// Sends a message saved in the outbox, as it is, to `to`, which must be its one
+    /// recipient (its `To`, with no `Cc` or `Bcc`); its envelope's sender is its `From`.
+    pub(crate) fn send_raw(&self, message: &[u8], to: &str) -> Result<(), MailError> {
+        let parsed = mail_parser::MessageParser::default().parse_headers(message).ok_or(MailError::NotOurs)?;
+        let addresses = |list: Option<&mail_parser::Address<'_>>| -> Vec<String> {
+            list.map(|a| a.iter().filter_map(|a| a.address()).map(str::to_lowercase).collect()).unwrap_or_default()
         };
-        let from = address(parsed.from());
-        let to = address(parsed.to())
-            .ok_or_else(|| MailError::Compose("a saved email in the outbox has no recipient".into()))?;
+        let recipients = addresses(parsed.to());
+        if recipients != [to.to_lowercase()] || parsed.cc().is_some() || parsed.bcc().is_some() {
+            return Err(MailError::NotOurs);
+        }
+        let from = addresses(parsed.from()).first().and_then(|a| a.parse::<lettre::Address>().ok());
+        let to = to.parse::<lettre::Address>().map_err(|_| MailError::BadAddress(to.to_string()))?;
         let envelope = lettre::address::Envelope::new(from, vec![to]).map_err(|e| MailError::Compose(e.to_string()))?;
         self.transport()?.send_raw(&envelope, message).map(|_| ()).map_err(|e| self.classify(&e))
     }
@@ -339,10 +350,26 @@ impl MailTransport {
         self.deliver(message, to, "test message")
     }
 
+    /// Sends the code that proves `to` receives mail sent this way (see
+    /// `service::use_smtp`).
+    pub fn send_code(&self, from: &str, to: &str, code: &str) -> Result<Delivered, MailError> {
+        let shown = format!("{}-{}", &code[..code.len() / 2], &code[code.len() / 2..]);
+        let message = lettre::Message::builder()
+            .from(from.parse().map_err(|_| MailError::BadAddress(from.to_string()))?)
+            .to(to.parse().map_err(|_| MailError::BadAddress(to.to_string()))?)
+            .subject(format!("Your Secure Photo Gallery code: {shown}"))
+            .message_id(None)
+            .body(format!(
+                "Your code is {shown}\n\nType it into Secure Photo Gallery to confirm that photo passwords may be sent\nto this address. It is valid until tomorrow. If you did not ask for it, ignore this\nmessage: nothing is sent here until the code is typed.\n"
+            ))
+            .map_err(|e| MailError::Compose(e.to_string()))?;
+        self.deliver(message, to, "code")
+    }
+
     /// `label` names the file when the message goes to the outbox.
     fn deliver(&self, message: lettre::Message, to: &str, label: &str) -> Result<Delivered, MailError> {
         match self {
-            MailTransport::Outbox(dir) => Ok(Delivered::Saved(super::outbox::save(dir, label, &message.formatted())?)),
+            MailTransport::Outbox(outbox) => Ok(Delivered::Saved(outbox.save(label, &message.formatted())?)),
             MailTransport::Smtp(config) => {
                 config.transport()?.send(&message).map_err(|e| config.classify(&e))?;
                 Ok(Delivered::Sent { to: to.to_string(), server: config.describe() })

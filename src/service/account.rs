@@ -19,7 +19,17 @@ pub enum PasswordChangeError {
 /// someone at an unlocked session must not be able to change it without knowing it.
 pub fn change_password(session: &Session, current: &str, new: &str) -> Result<(), PasswordChangeError> {
     session.vault().login(session.username(), current)?;
+    set_password(session, new)?;
+    Ok(())
+}
+
+/// Sets a new login password: a new generation of the account's keys
+/// ([`Session::change_password`]); the emails waiting in the account's outbox are sealed
+/// again under it, so that they are still sent, and nothing sealed under the old one is.
+pub fn set_password(session: &Session, new: &str) -> Result<(), RegisterError> {
+    let before = super::outbox(session);
     session.change_password(new)?;
+    super::outbox(session).reseal(&before);
     Ok(())
 }
 
@@ -67,7 +77,7 @@ pub enum RecoverError {
 pub fn recover(vault: &Vault, user: &str, words: &str, new_password: &str) -> Result<Session, RecoverError> {
     let key = RecoveryKey::parse(words).ok_or(RecoverError::NotAKey)?;
     let session = vault.login_with_recovery(user, key)?;
-    session.change_password(new_password)?;
+    set_password(&session, new_password)?;
     Ok(session)
 }
 

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use crate::remote::{Location, Remote, RemoteError};
 use crate::vault::{
-    BackupCredentials, BackupSettings, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, PhotoId, RestoreError,
-    RestoredPhoto, SNAPSHOT, Session, StorageError, Vault, open_backup,
+    BackupCredentials, BackupPhoto, BackupSettings, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, PhotoId, RestoreError,
+    RestoredPhoto, SNAPSHOT, Session, StorageError, Vault, open_backup, snapshot_fingerprint,
 };
 
 use super::parallel::for_each_on;
@@ -17,7 +17,7 @@ use super::parallel::for_each_on;
 /// Objects sent or fetched at once: the network waits more than the cores work.
 const AT_ONCE: usize = 6;
 
-/// The largest snapshot fetched (a million photo IDs take 9 MB).
+/// The largest snapshot fetched (a million photos take about 46 MB).
 const MAX_SNAPSHOT: u64 = 256 * 1024 * 1024;
 
 /// The largest photo object fetched: the largest file import takes, padded, with its
@@ -52,6 +52,10 @@ pub struct BackupReport {
     pub kept_remote: usize,
     /// Photos whose records cannot be read here: not backed up (`verify` tells more).
     pub unreadable: Vec<PhotoId>,
+    /// The bucket's list of photos was not taken (written with a password from before the
+    /// last change, see [`RestoreError::OlderPassword`]): photos only another computer has
+    /// are no longer listed until that computer backs up again with the new password.
+    pub list_not_taken: bool,
 }
 
 /// Why a backup or restore stopped. Nothing local is changed by a backup that fails.
@@ -138,19 +142,21 @@ pub fn backup_and_remember(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(PullReport, BackupReport), BackupError> {
+    session.writable()?;
     let remote = Remote::new(location)?;
+    let saved = session.profile().backup.filter(|saved| same_place(saved, location));
     // The bucket's snapshot is read once, for the pull and the backup both (a pull does
-    // not change the bucket); the photos here are listed again after a pull, which brings
-    // some, and during which the user may import or delete.
-    let listed = remote_photos(session, &remote)?;
-    let local = || -> Result<(Vec<PhotoId>, Vec<PhotoId>), BackupError> {
-        let (photos, unreadable) = session.list()?;
-        Ok((photos.iter().map(|p| p.id).collect(), unreadable))
+    // not change the bucket).
+    let (listed, list_not_taken) = match remote_photos(session, &remote, saved.as_ref().map(|s| s.snapshot)) {
+        Err(BackupError::Restore(RestoreError::OlderPassword)) => (Vec::new(), true),
+        other => (other?, false),
     };
-    let pulled =
-        if how.pull { pull(session, &remote, &listed, &local()?.0, cancel, progress)? } else { PullReport::default() };
-    let (local, unreadable) = local()?;
-    let report = backup(session, &remote, Known { listed, local, unreadable }, how.prune, cancel, progress)?;
+    let pulled = if how.pull { pull(session, &remote, &listed, cancel, progress)? } else { PullReport::default() };
+    // The photos here are listed after a pull, which brings some, and during which the
+    // user may import or delete.
+    let local = session.backup_photos()?;
+    let (mut report, snapshot) = backup(session, &remote, &listed, local, how.prune, cancel, progress)?;
+    report.list_not_taken = list_not_taken;
     let mut profile = session.profile();
     profile.backup = Some(BackupSettings {
         endpoint: location.endpoint.clone(),
@@ -160,9 +166,25 @@ pub fn backup_and_remember(
         access_key: location.access_key.clone(),
         secret_key: location.secret_key.clone(),
         last_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        snapshot,
     });
     session.set_profile(profile).map_err(BackupError::NotSaved)?;
     Ok((pulled, report))
+}
+
+/// Whether saved settings are of the bucket and folder of `location`.
+fn same_place(saved: &BackupSettings, location: &Location) -> bool {
+    saved.endpoint == location.endpoint && saved.bucket == location.bucket && saved.prefix == location.prefix
+}
+
+/// Brings here a password change made on another computer (see
+/// [`RestoreError::NewerPassword`]): the snapshot at `location` must open with `password`,
+/// the one set there. Afterwards a backup goes on as usual.
+pub fn adopt_password_change(session: &Session, location: &Location, password: &str) -> Result<(), BackupError> {
+    let remote = Remote::new(location)?;
+    let snapshot = remote.get(SNAPSHOT, MAX_SNAPSHOT)?.ok_or(RestoreError::NotABackup)?;
+    session.adopt_password_change(&snapshot, password)?;
+    Ok(())
 }
 
 /// What [`backup_and_remember`] does besides sending.
@@ -175,97 +197,121 @@ pub struct How {
 }
 
 /// One object to send: which photo, which of its objects, and its name.
-struct Upload<'a> {
-    id: PhotoId,
+struct Upload {
+    photo: BackupPhoto,
     previews: bool,
-    name: &'a str,
-}
-
-/// What is known before a backup: the photos the bucket's snapshot lists, those here, and
-/// those here whose records cannot be read.
-struct Known {
-    listed: Vec<PhotoId>,
-    local: Vec<PhotoId>,
-    unreadable: Vec<PhotoId>,
+    name: String,
 }
 
 /// Backs the account up to `remote`: sends each object the bucket lacks (several at
-/// once: a photo's data, and its previews in the account's current setting), then the
-/// account snapshot that lists them all, then removes the preview objects of an earlier
-/// setting. Interrupted, it leaves whole objects only, and the next run sends what is
-/// missing. With `prune`, the objects of photos deleted here are removed from the bucket;
-/// without it they stay.
+/// once: a photo's data, and its previews as they are now), then the account snapshot
+/// that lists them all (with the photos of `listed`, the bucket's snapshot, that another
+/// computer put there), then removes the preview objects no photo uses any more.
+/// Interrupted, it leaves whole objects only, and the next run sends what is missing. With
+/// `prune`, the objects of photos deleted here are removed from the bucket; without it
+/// they stay. Returns the report and the fingerprint of the snapshot written.
 fn backup(
     session: &Session,
     remote: &Remote,
-    known: Known,
+    listed: &[BackupPhoto],
+    local: Vec<BackupPhoto>,
     prune: bool,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
-) -> Result<BackupReport, BackupError> {
-    let Known { listed, local, unreadable } = known;
+) -> Result<(BackupReport, [u8; 32]), BackupError> {
     let mut present: HashSet<String> = HashSet::new();
     for folder in [PHOTOS_FOLDER, PREVIEWS_FOLDER] {
         present.extend(remote.list(folder)?.into_iter().map(|o| o.name).filter(|name| is_object_name(name)));
     }
-    let names: Vec<ObjectNames> = local.iter().map(|&id| session.backup_object_names(id)).collect();
+    let names: Vec<(BackupPhoto, ObjectNames)> =
+        local.iter().filter_map(|p| Some((*p, session.backup_object_names(p)?))).collect();
     // What the bucket holds of photos not here: from another computer (kept), or deleted
     // here (kept unless `prune`).
     let deleted = session.deleted_photos()?;
-    let here: HashSet<PhotoId> = local.iter().copied().collect();
-    let elsewhere: Vec<(PhotoId, ObjectNames)> = listed
-        .into_iter()
-        .filter(|id| !(here.contains(id) || (prune && deleted.contains(id))))
-        .map(|id| (id, session.backup_object_names(id)))
+    let here: HashSet<PhotoId> = local.iter().map(BackupPhoto::id).collect();
+    let elsewhere: Vec<(BackupPhoto, ObjectNames)> = listed
+        .iter()
+        .filter(|p| !(here.contains(&p.id()) || (prune && deleted.contains(&p.id()))))
+        .filter_map(|p| Some((*p, session.backup_object_names(p)?)))
         .filter(|(_, names)| present.contains(&names.data))
         .collect();
     let mut todo = Vec::new();
-    for (&id, names) in local.iter().zip(&names) {
+    for (photo, names) in &names {
         for (previews, name) in [(false, &names.data), (true, &names.previews)] {
             if !present.contains(name) {
-                todo.push(Upload { id, previews, name });
+                todo.push(Upload { photo: *photo, previews, name: name.clone() });
             }
         }
     }
-    let photos_sent: HashSet<PhotoId> = todo.iter().filter(|u| !u.previews).map(|u| u.id).collect();
-    let mut report = BackupReport { already: local.len() - photos_sent.len(), unreadable, ..BackupReport::default() };
+    let photos_sent: HashSet<PhotoId> = todo.iter().filter(|u| !u.previews).map(|u| u.photo.id()).collect();
+    let mut report = BackupReport { already: names.len() - photos_sent.len(), ..BackupReport::default() };
+    let mut unreadable = HashSet::new();
     report.bytes = transfer(
         "backup",
         &todo,
         cancel,
         progress,
         |upload| {
-            let object =
-                if upload.previews { session.backup_previews(upload.id)? } else { session.backup_photo(upload.id)? };
-            remote.put(upload.name, &object)?;
-            Ok((object.len() as u64, ()))
+            let object = if upload.previews {
+                session.backup_previews(&upload.photo)
+            } else {
+                session.backup_photo(&upload.photo)
+            };
+            match object {
+                // A record or preview that is not the one the manifest pins is not sent.
+                Err(StorageError::DamagedPhoto(id)) => Ok((0, Some(id))),
+                Err(e) => Err(e.into()),
+                Ok(object) => {
+                    remote.put(&upload.name, &object)?;
+                    Ok((object.len() as u64, None))
+                }
+            }
         },
-        |_, ()| Ok(()),
+        |_, damaged| {
+            unreadable.extend(damaged);
+            Ok(())
+        },
     )?;
-    report.uploaded = photos_sent.len();
-    let listed: Vec<PhotoId> = local.iter().copied().chain(elsewhere.iter().map(|(id, _)| *id)).collect();
-    let snapshot = session.backup_snapshot(&listed)?;
+    report.uploaded = photos_sent.iter().filter(|id| !unreadable.contains(*id)).count();
+    report.unreadable = unreadable.iter().copied().collect();
+    report.unreadable.sort();
+    let listing: Vec<BackupPhoto> = names
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| !unreadable.contains(&p.id()))
+        .chain(elsewhere.iter().map(|(p, _)| *p))
+        .collect();
+    let snapshot = session.backup_snapshot(&listing)?;
     remote.put(SNAPSHOT, &snapshot)?;
     report.bytes += snapshot.len() as u64;
-    report.kept_remote = elsewhere.iter().filter(|(id, _)| deleted.contains(id)).count();
-    let ours: HashSet<&String> =
-        names.iter().chain(elsewhere.iter().map(|(_, n)| n)).flat_map(|n| [&n.data, &n.previews]).collect();
+    report.kept_remote = elsewhere.iter().filter(|(p, _)| deleted.contains(&p.id())).count();
+    let ours: HashSet<&String> = names
+        .iter()
+        .filter(|(p, _)| !unreadable.contains(&p.id()))
+        .chain(elsewhere.iter())
+        .flat_map(|(_, n)| [&n.data, &n.previews])
+        .collect();
     for gone in present.iter().filter(|name| !ours.contains(name)) {
-        // Previews in an earlier setting (sharp, before the account chose blurred) are
-        // never left behind; photos' data only with `prune` (it is then a photo deleted
-        // here: the snapshot no longer lists it).
+        // Previews no photo uses any more (those of an earlier setting) are never left
+        // behind; photos' data only with `prune` (it is then a photo deleted here: the
+        // snapshot no longer lists it).
         if gone.starts_with(PREVIEWS_FOLDER) || prune {
             remote.delete(gone)?;
             report.pruned += usize::from(gone.starts_with(PHOTOS_FOLDER));
         }
     }
-    Ok(report)
+    Ok((report, snapshot_fingerprint(&snapshot)))
 }
 
-/// The photos the account's snapshot in the bucket lists (none when there is none yet).
-fn remote_photos(session: &Session, remote: &Remote) -> Result<Vec<PhotoId>, BackupError> {
+/// The photos the account's snapshot in the bucket lists (none when there is none yet);
+/// `pinned` is the fingerprint of the snapshot this account last wrote there.
+fn remote_photos(
+    session: &Session,
+    remote: &Remote,
+    pinned: Option<[u8; 32]>,
+) -> Result<Vec<BackupPhoto>, BackupError> {
     match remote.get(SNAPSHOT, MAX_SNAPSHOT)? {
-        Some(snapshot) => Ok(session.read_snapshot(&snapshot)?),
+        Some(snapshot) => Ok(session.read_snapshot(&snapshot, pinned)?),
         None => Ok(Vec::new()),
     }
 }
@@ -287,17 +333,16 @@ pub struct PullReport {
 fn pull(
     session: &Session,
     remote: &Remote,
-    listed: &[PhotoId],
-    local: &[PhotoId],
+    listed: &[BackupPhoto],
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<PullReport, BackupError> {
-    let here: HashSet<&PhotoId> = local.iter().collect();
+    let here: HashSet<PhotoId> = session.backup_photos()?.iter().map(BackupPhoto::id).collect();
     let deleted = session.deleted_photos()?;
-    let todo: Vec<(PhotoId, ObjectNames)> = listed
+    let todo: Vec<(BackupPhoto, ObjectNames)> = listed
         .iter()
-        .filter(|id| !here.contains(id) && !deleted.contains(id))
-        .map(|&id| (id, session.backup_object_names(id)))
+        .filter(|p| !here.contains(&p.id()) && !deleted.contains(&p.id()))
+        .filter_map(|p| Some((*p, session.backup_object_names(p)?)))
         .collect();
     let mut report = PullReport::default();
     transfer(
@@ -305,10 +350,10 @@ fn pull(
         &todo,
         cancel,
         progress,
-        |(id, names)| fetch_photo(remote, names, |data, previews| session.open_backup_photo(*id, data, previews)),
+        |(photo, names)| fetch_photo(remote, names, |data, previews| session.open_backup_photo(photo, data, previews)),
         |i, photo| {
             match photo.map(|p| session.adopt(&p)) {
-                None => report.lost.push(todo[i].0),
+                None => report.lost.push(todo[i].0.id()),
                 Some(Ok(_)) => report.pulled += 1,
                 Some(Err(RestoreError::PhotoIdTaken(id))) => report.clashes.push(id),
                 Some(Err(e)) => return Err(e.into()),
@@ -425,11 +470,11 @@ pub fn restore(
         &photos,
         cancel,
         progress,
-        |(id, names)| fetch_photo(&remote, names, |data, previews| backup.open_photo(*id, data, previews)),
+        |(photo, names)| fetch_photo(&remote, names, |data, previews| backup.open_photo(photo, data, previews)),
         |i, photo| {
             match photo {
                 Some(photo) => vault.restore_photos(&backup, &[photo])?,
-                None => lost.push(photos[i].0),
+                None => lost.push(photos[i].0.id()),
             }
             Ok(())
         },
@@ -462,6 +507,7 @@ mod tests {
             access_key: "AKIA".into(),
             secret_key: "kept".into(),
             last_at: 0,
+            snapshot: [0; 32],
         };
         let l = location(given, Some(&saved)).unwrap();
         assert_eq!((l.bucket.as_str(), l.prefix.as_str(), l.region.as_str()), ("photos", "alice", DEFAULT_REGION));

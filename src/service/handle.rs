@@ -48,7 +48,7 @@ impl Account {
 
     /// The folder where password emails wait without SMTP.
     pub fn outbox_dir(&self) -> PathBuf {
-        self.0.vault().outbox_dir()
+        self.0.outbox_dir()
     }
 
     /// What the last list found changed in the vault file (see

@@ -1,15 +1,17 @@
-//! Where an account's password emails go: its SMTP server, or the outbox beside the vault.
+//! Where an account's password emails go: its SMTP server, or its outbox folder beside the
+//! vault; and the rules for changing that: an address is proven (a code sent there, typed
+//! back) before passwords go to it, and only the program's own emails leave the outbox.
 
 use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::mail::{MailError, MailRoute, MailTransport, SmtpConfig};
+use crate::mail::{MailError, MailRoute, MailTransport, Outbox, SmtpConfig};
 use crate::vault::Session;
 
 /// Mail settings that override the account's for one run (the command line reads them
 /// from `SPG_SMTP_URL` and `SPG_SMTP_CA_FILE`; the app uses none).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct MailOverrides {
     /// An SMTP URL to use instead of the stored setting (`SPG_SMTP_URL`).
     pub smtp_url: Option<Zeroizing<String>>,
@@ -17,30 +19,48 @@ pub struct MailOverrides {
     pub ca_file: Option<PathBuf>,
 }
 
+impl std::fmt::Debug for MailOverrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailOverrides")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
+            .field("ca_file", &self.ca_file)
+            .finish()
+    }
+}
+
 impl MailOverrides {
-    /// The SMTP configuration for `url`, with the extra roots if any.
-    pub fn smtp_config(&self, url: &str) -> Result<SmtpConfig, MailError> {
+    /// The SMTP configuration for `url`, with the extra roots given (`ca_pem`, kept with
+    /// the account's settings) or named here.
+    pub fn smtp_config(&self, url: &str, ca_pem: Option<&[u8]>) -> Result<SmtpConfig, MailError> {
         let config = SmtpConfig::parse(url)?;
-        match &self.ca_file {
-            Some(path) => {
+        match (&self.ca_file, ca_pem) {
+            (Some(path), _) => {
                 let pem = std::fs::read(path).map_err(|e| MailError::BadCa(format!("{}: {e}", path.display())))?;
                 Ok(config.with_extra_roots(pem))
             }
-            None => Ok(config),
+            (None, Some(pem)) => Ok(config.with_extra_roots(pem.to_vec())),
+            (None, None) => Ok(config),
         }
     }
 }
 
+/// The account's outbox: its own folder beside the vault, and the key that seals what the
+/// program leaves there.
+pub fn outbox(session: &Session) -> Outbox {
+    Outbox::new(session.outbox_dir(), session.outbox_key())
+}
+
 /// The mail route for the session's account: its SMTP server when one is set (or given
-/// in `overrides`), else the local outbox beside the vault.
+/// in `overrides`), else its outbox folder.
 pub fn mail_route(session: &Session, overrides: &MailOverrides) -> Result<MailRoute, MailError> {
     let profile = session.profile();
     let from_addr = profile.smtp.as_ref().and_then(|s| s.from.clone()).unwrap_or_else(|| profile.email.clone());
     let from = format!("Secure Photo Gallery <{from_addr}>");
-    let url = overrides.smtp_url.as_deref().map(String::as_str).or(profile.smtp.as_ref().map(|s| s.url.as_str()));
+    let stored = profile.smtp.as_ref();
+    let url = overrides.smtp_url.as_deref().map(String::as_str).or(stored.map(|s| s.url.as_str()));
     let transport = match url {
-        Some(url) => MailTransport::Smtp(overrides.smtp_config(url)?),
-        None => MailTransport::Outbox(session.vault().outbox_dir()),
+        Some(url) => MailTransport::Smtp(overrides.smtp_config(url, stored.and_then(|s| s.ca_pem.as_deref()))?),
+        None => MailTransport::Outbox(outbox(session)),
     };
     Ok(MailRoute { transport, from })
 }
@@ -58,44 +78,145 @@ pub enum MailSetupError {
     /// The account has no SMTP server to send through.
     #[error("no SMTP server is set up for this account, so the outbox cannot be sent; set one up first")]
     NoServer,
+    /// The code typed is not the one sent (or it was sent more than a day ago).
+    #[error("that is not the code in the test email (codes are valid for a day); check it, or send a new one")]
+    WrongCode,
+    /// Nothing is written to the account while a rollback or fork warning stands.
+    #[error(transparent)]
+    ReadOnly(#[from] crate::vault::StorageError),
+}
+
+/// What a step of setting up SMTP did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SmtpSetup {
+    /// The server accepted the login and a test email with a code went to the account's
+    /// address: the settings take effect once the code is typed back.
+    CodeSent {
+        /// Where the code went.
+        to: String,
+        /// The server, described.
+        server: String,
+    },
+    /// The code was right: password emails go through this server from now on.
+    Done(SmtpConfig),
+}
+
+/// The code that proves `email` receives mail sent with `settings` (the SMTP URL and From,
+/// or nothing for an address alone): eight symbols, the same for a day (UTC) and made with
+/// the account's current key, so that nothing need be kept between sending it and typing
+/// it back, and nobody without the login can make one.
+fn address_code(session: &Session, email: &str, settings: &str, day: i64) -> String {
+    session.address_code(&[day.to_be_bytes().as_slice(), email.as_bytes(), &[0], settings.as_bytes()].concat())
+}
+
+/// Whether `typed` is the code of today or yesterday for `email` and `settings`.
+fn code_matches(session: &Session, email: &str, settings: &str, typed: &str) -> bool {
+    let today = time::OffsetDateTime::now_utc().unix_timestamp().div_euclid(86_400);
+    // Read as an ID is: any case, dashes and spaces left out, `I`/`L` as `1` and `O` as `0`.
+    let typed: String = typed
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| match c.to_ascii_uppercase() {
+            'I' | 'L' => '1',
+            'O' => '0',
+            c => c,
+        })
+        .collect();
+    [today, today - 1].iter().any(|&day| address_code(session, email, settings, day) == typed)
+}
+
+/// The code sent for `email` and `settings` now.
+fn code_now(session: &Session, email: &str, settings: &str) -> String {
+    address_code(session, email, settings, time::OffsetDateTime::now_utc().unix_timestamp().div_euclid(86_400))
 }
 
 /// Sends the account's password emails through the SMTP server at `url` from now on (from
-/// `from`, else the account's email): the server is checked first (connect, TLS, login),
-/// and nothing is stored unless it accepted. Returns the configuration, for a message.
+/// `from`, else the account's email), in two steps. Without `code`: the server is checked
+/// (connect, TLS, login) and a test email with a code goes to the account's address
+/// ([`SmtpSetup::CodeSent`]); nothing is stored. With the `code` from that email: the
+/// settings are stored ([`SmtpSetup::Done`]). A typo in the address can then never send
+/// photo passwords to a stranger. `ca_pem` is kept with the settings: trusted roots for a
+/// server with a certificate of its own.
 pub fn use_smtp(
     session: &Session,
     url: &str,
     from: Option<String>,
+    ca_pem: Option<Vec<u8>>,
     overrides: &MailOverrides,
-) -> Result<SmtpConfig, MailSetupError> {
+    code: Option<&str>,
+) -> Result<SmtpSetup, MailSetupError> {
+    session.writable()?;
     if let Some(from) = &from {
         crate::vault::validate_email(from)?;
     }
-    let config = overrides.smtp_config(url)?;
-    config.check()?;
+    let config = overrides.smtp_config(url, ca_pem.as_deref())?;
+    let email = session.profile().email;
+    let settings = format!("{url}\0{}", from.as_deref().unwrap_or_default());
+    let Some(code) = code else {
+        config.check()?;
+        let from_addr = from.clone().unwrap_or_else(|| email.clone());
+        let code = code_now(session, &email, &settings);
+        let test = MailTransport::Smtp(config.clone());
+        test.send_code(&format!("Secure Photo Gallery <{from_addr}>"), &email, &code)?;
+        return Ok(SmtpSetup::CodeSent { to: email, server: config.describe() });
+    };
+    if !code_matches(session, &email, &settings, code) {
+        return Err(MailSetupError::WrongCode);
+    }
     let mut profile = session.profile();
-    profile.smtp = Some(crate::vault::SmtpSettings { url: url.to_string(), from });
+    profile.smtp = Some(crate::vault::SmtpSettings { url: url.to_string(), from, ca_pem });
     session.set_profile(profile)?;
-    Ok(config)
+    Ok(SmtpSetup::Done(config))
 }
 
-/// Saves the account's password emails in the outbox beside the vault from now on.
+/// Changes the account's email address to `email`, in two steps as [`use_smtp`]: while
+/// password emails go through an SMTP server, a code goes to the new address first, and
+/// the change takes effect once it is typed back (`code`). With the outbox nothing is sent
+/// anywhere, and the address changes at once. `Ok(Some(to))` when a code was sent.
+pub fn change_email(
+    session: &Session,
+    email: &str,
+    overrides: &MailOverrides,
+    code: Option<&str>,
+) -> Result<Option<String>, MailSetupError> {
+    session.writable()?;
+    crate::vault::validate_email(email)?;
+    let route = mail_route(session, overrides)?;
+    if let MailTransport::Smtp(_) = &route.transport {
+        match code {
+            None => {
+                route.transport.send_code(&route.from, email, &code_now(session, email, ""))?;
+                return Ok(Some(email.to_string()));
+            }
+            Some(code) if !code_matches(session, email, "", code) => return Err(MailSetupError::WrongCode),
+            Some(_) => {}
+        }
+    }
+    let mut profile = session.profile();
+    profile.email = email.to_string();
+    session.set_profile(profile)?;
+    Ok(None)
+}
+
+/// Saves the account's password emails in its outbox folder from now on.
 pub fn use_outbox(session: &Session) -> Result<(), crate::vault::RegisterError> {
     let mut profile = session.profile();
     profile.smtp = None;
     session.set_profile(profile)
 }
 
-/// The account's password emails waiting in the outbox beside the vault.
+/// The files waiting in the account's outbox folder.
 pub fn queued_emails(session: &Session) -> usize {
-    crate::mail::queued(&session.vault().outbox_dir(), session.username()).len()
+    outbox(session).queued().len()
 }
 
 /// Sends the account's queued password emails through its SMTP server, oldest first, and
-/// deletes each one the server accepted (see [`crate::mail::send_queued`]).
+/// deletes each one the server accepted (see [`Outbox::send_queued`]): only those the
+/// program wrote for this account, to its own address.
 pub fn send_outbox(session: &Session, overrides: &MailOverrides) -> Result<Vec<crate::mail::Sent>, MailSetupError> {
+    session.writable()?;
     let route = mail_route(session, overrides)?;
     let MailTransport::Smtp(smtp) = &route.transport else { return Err(MailSetupError::NoServer) };
-    Ok(crate::mail::send_queued(&session.vault().outbox_dir(), session.username(), smtp))
+    Ok(outbox(session).send_queued(&session.profile().email, smtp))
 }

@@ -19,10 +19,15 @@ mod open;
 pub mod parallel;
 mod previews;
 
+pub use crate::platform::harden_process;
 pub use account::{
     PasswordChangeError, RecoverError, Unlock, change_password, passwords_in_file, photo_passwords, recover,
+    set_password,
 };
 pub use handle::Account;
-pub use mail::{MailOverrides, MailSetupError, mail_route, queued_emails, send_outbox, use_outbox, use_smtp};
+pub use mail::{
+    MailOverrides, MailSetupError, SmtpSetup, change_email, mail_route, outbox, queued_emails, send_outbox, use_outbox,
+    use_smtp,
+};
 pub use open::{open_vault, tidy_vault};
 pub use previews::{set_previews, unlocked_thumbnail};

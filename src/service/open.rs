@@ -12,8 +12,16 @@ use crate::vault::{OpenError, Vault};
 /// folders and the outbox. Returns the vault and the files removed.
 pub fn open_vault(path: &Path, on_repair: impl Fn(f64) + 'static) -> Result<(Vault, Vec<PathBuf>), OpenError> {
     let vault = Vault::open_reporting_repair(path, on_repair)?.remember_counters_in(crate::vault::default_state_dir());
+    // Each account's outbox is a folder of its own in the outbox.
+    let outboxes: Vec<PathBuf> = std::fs::read_dir(vault.outbox_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .collect();
     let removed = match vault.state_dir() {
-        Some(state) => leftovers::remove_leftovers(state, &[&vault.outbox_dir()]),
+        Some(state) => leftovers::remove_leftovers(state, &outboxes.iter().map(PathBuf::as_path).collect::<Vec<_>>()),
         None => Vec::new(),
     };
     Ok((vault, removed))

@@ -11,7 +11,7 @@ use crate::jobs::Jobs;
 use crate::remote::Location;
 use crate::service::Account;
 use crate::service::backup::{BackupError, BackupReport, LocationGiven, Progress, PullReport, RestoreReport};
-use crate::vault::BackupSettings;
+use crate::vault::{BackupSettings, RestoreError};
 
 use super::action::Cmd;
 use super::action::human_size;
@@ -132,13 +132,25 @@ pub(super) struct BackupState {
     running: Option<Transfer>,
     /// The last answer, and whether it is an error.
     answer: Option<(String, bool)>,
+    /// Where the last backup went, when it found a password change made on another
+    /// computer: the password set there is asked for, to take the change here too.
+    newer: Option<Location>,
+    /// The password set on the other computer, as typed.
+    other_password: Zeroizing<String>,
 }
 
 impl BackupState {
     /// The state of a fresh session, from the account's saved settings.
     pub(super) fn new(account: &Account) -> BackupState {
         let saved = account.profile().backup;
-        BackupState { fields: StorageFields::from_saved(saved.as_ref()), saved, running: None, answer: None }
+        BackupState {
+            fields: StorageFields::from_saved(saved.as_ref()),
+            saved,
+            running: None,
+            answer: None,
+            newer: None,
+            other_password: Zeroizing::new(String::new()),
+        }
     }
 
     /// Whether a backup location is saved (a backup after import can then start).
@@ -154,6 +166,18 @@ impl BackupState {
     }
 
     fn start(&mut self, location: Result<Location, String>, account: &Account, jobs: &Jobs) {
+        self.start_adopting(location, None, account, jobs);
+    }
+
+    /// Starts a backup, taking first, with `adopt`, the password change made on another
+    /// computer.
+    fn start_adopting(
+        &mut self,
+        location: Result<Location, String>,
+        adopt: Option<Zeroizing<String>>,
+        account: &Account,
+        jobs: &Jobs,
+    ) {
         if self.running.is_some() {
             return;
         }
@@ -162,7 +186,8 @@ impl BackupState {
                 let (transfer, cancel) = Transfer::new();
                 self.running = Some(transfer);
                 self.answer = None;
-                jobs.backup(account.clone(), location, cancel);
+                self.newer = Some(location.clone());
+                jobs.backup(account.clone(), location, cancel, adopt);
             }
             Err(why) => self.answer = Some((why, true)),
         }
@@ -182,6 +207,12 @@ impl BackupState {
         account: &Account,
     ) -> ((String, bool), bool) {
         self.running = None;
+        self.other_password = Zeroizing::new(String::new());
+        // Kept only when the bucket holds a password change made elsewhere.
+        let newer = matches!(result, Err(BackupError::Restore(RestoreError::NewerPassword { .. })));
+        if !newer {
+            self.newer = None;
+        }
         let pulled = result.as_ref().is_ok_and(|(p, _)| p.pulled > 0);
         let said = match &result {
             Ok((pull, r)) => {
@@ -203,6 +234,11 @@ impl BackupState {
                 let trouble = pull.lost.len() + pull.clashes.len();
                 if trouble > 0 {
                     text += &format!("; {} in the bucket could not be brought here", super::wording::photos(trouble));
+                }
+                if r.list_not_taken {
+                    text += ". The bucket's list was written with your password from before your last change: \
+                             photos only your other computers have are listed again once they back up with your \
+                             current password";
                 }
                 (text, !r.unreadable.is_empty() || trouble > 0)
             }
@@ -250,6 +286,24 @@ impl BackupState {
         if let Some((text, error)) = &self.answer {
             let color = if *error { ui.visuals().error_fg_color } else { egui::Color32::from_rgb(40, 160, 90) };
             ui.colored_label(color, text);
+        }
+        if self.running.is_none() && self.newer.is_some() {
+            self.newer_ui(ui, account, jobs);
+        }
+    }
+
+    /// The password set on another computer, asked for when the bucket holds a backup made
+    /// after that change: with it, the change is taken here too and the backup goes on.
+    fn newer_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
+        ui.horizontal(|ui| {
+            let l = ui.label("Password set on the other computer");
+            super::widgets::secret_field(ui, &mut self.other_password, 200.0).labelled_by(l.id);
+        });
+        let button = egui::Button::new("Use it here too, and back up");
+        if ui.add_enabled(!self.other_password.is_empty(), button).clicked() {
+            let location = self.newer.clone().ok_or_else(String::new);
+            let password = Some(self.other_password.clone());
+            self.start_adopting(location, password, account, jobs);
         }
     }
 }

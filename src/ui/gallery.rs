@@ -141,8 +141,9 @@ impl GalleryScreen {
                 if matches!(done, crate::jobs::SettingsDone::Previews(_)) {
                     self.thumbnails.reload_all();
                 }
+                let code_sent = matches!(done, crate::jobs::SettingsDone::CodeSent { .. });
                 match self.settings.as_mut() {
-                    Some(s) => s.saved(&message, &self.account),
+                    Some(s) => s.saved(&message, &self.account, code_sent),
                     None => self.say((message, false)),
                 }
             }

@@ -37,6 +37,12 @@ pub(super) struct SettingsWindow {
     user: String,
     password: Zeroizing<String>,
     from: String,
+    /// The server asked to send a code (its URL and From), until the worker answers.
+    asked: Option<(Zeroizing<String>, Option<String>)>,
+    /// The server a code was sent for, waiting for the code typed back.
+    code_for: Option<(Zeroizing<String>, Option<String>)>,
+    /// The code as typed.
+    code: String,
     current: Zeroizing<String>,
     new: Zeroizing<String>,
     repeat: Zeroizing<String>,
@@ -66,6 +72,9 @@ impl SettingsWindow {
             user,
             password: Zeroizing::new(String::new()),
             from: smtp.and_then(|s| s.from.clone()).unwrap_or_default(),
+            asked: None,
+            code_for: None,
+            code: String::new(),
             current: Zeroizing::new(String::new()),
             new: Zeroizing::new(String::new()),
             repeat: Zeroizing::new(String::new()),
@@ -81,11 +90,19 @@ impl SettingsWindow {
         jobs.settings(account.clone(), change);
     }
 
-    /// A change was saved.
-    pub(super) fn saved(&mut self, message: &str, account: &Account) {
+    /// A change was saved (or, for SMTP, a code was sent: `code_sent`).
+    pub(super) fn saved(&mut self, message: &str, account: &Account, code_sent: bool) {
         self.queued = account.queued_emails();
         self.busy = None;
         self.message = Some((message.to_string(), false));
+        if code_sent {
+            // The form keeps what the code is for until it is typed back.
+            self.code_for = self.asked.take();
+            self.code.clear();
+            return;
+        }
+        self.code_for = None;
+        self.code.clear();
         self.password = Zeroizing::new(String::new());
         self.current = Zeroizing::new(String::new());
         self.new = Zeroizing::new(String::new());
@@ -95,6 +112,7 @@ impl SettingsWindow {
     /// A change failed: the reason shows in the window.
     pub(super) fn failed(&mut self, why: &str) {
         self.busy = None;
+        self.asked = None;
         self.message = Some((why.to_string(), true));
     }
 
@@ -257,9 +275,15 @@ impl SettingsWindow {
             }
             if ui.add_enabled(free, egui::Button::new("Save mail settings")).clicked() {
                 let from = (!from.is_empty()).then_some(from);
-                change = Some(url.clone().map(|url| (SettingsChange::UseSmtp { url, from }, "Checking the server…")));
+                change = Some(url.clone().map(|url| {
+                    self.asked = Some((url.clone(), from.clone()));
+                    (SettingsChange::UseSmtp { url, from, code: None }, "Checking the server and sending a code…")
+                }));
             }
         });
+        if let Some(asked) = self.code_ui(ui, free) {
+            change = Some(Ok(asked));
+        }
         match change {
             Some(Ok((change, doing))) => self.send(change, doing, account, jobs),
             Some(Err(bad_url)) => self.message = Some((bad_url, true)),
@@ -278,6 +302,28 @@ impl SettingsWindow {
                 }
             });
         }
+    }
+
+    /// The code sent to prove the account's address, typed back: the settings it was sent
+    /// for are saved when "Confirm" is pressed.
+    fn code_ui(&mut self, ui: &mut egui::Ui, free: bool) -> Option<(SettingsChange, &'static str)> {
+        let (url, from) = self.code_for.clone()?;
+        ui.label(format!(
+            "A code was sent to {}. Type it here to save these settings: only then do photo passwords go there.",
+            self.names.1
+        ));
+        let mut confirmed = None;
+        ui.horizontal(|ui| {
+            let l = ui.label("Code");
+            let field = ui.add(egui::TextEdit::singleline(&mut self.code).hint_text("XXXX-XXXX").desired_width(120.0));
+            field.labelled_by(l.id);
+            let typed = self.code.chars().filter(char::is_ascii_alphanumeric).count() == 8;
+            if ui.add_enabled(free && typed, egui::Button::new("Confirm")).clicked() {
+                let code = Some(self.code.clone());
+                confirmed = Some((SettingsChange::UseSmtp { url, from, code }, "Saving…"));
+            }
+        });
+        confirmed
     }
 
     fn password_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {

@@ -124,10 +124,10 @@ pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str, names: &[&str]) 
     if password.is_empty() {
         return false;
     }
+    // Green only where the rule accepts it (score 4).
     let color = match strength.score {
         0 | 1 => egui::Color32::from_rgb(200, 60, 60),
-        2 => egui::Color32::from_rgb(220, 150, 40),
-        3 => egui::Color32::from_rgb(110, 170, 60),
+        2 | 3 => egui::Color32::from_rgb(220, 150, 40),
         _ => egui::Color32::from_rgb(40, 160, 90),
     };
     let fill = (f32::from(strength.score) + 1.0) / 5.0;

@@ -44,6 +44,9 @@ pub(super) fn settings_done(done: &SettingsDone) -> String {
     match done {
         SettingsDone::UsingOutbox => "Password emails are now saved in the outbox folder.".into(),
         SettingsDone::UsingSmtp(server) => format!("Saved. Password emails now go through {server}."),
+        SettingsDone::CodeSent { to, server } => format!(
+            "The server accepted the login. A code went to {to} through {server}: type it below to save these settings."
+        ),
         SettingsDone::TestEmailSent(whither) => format!("Test email {whither}."),
         SettingsDone::OutboxSent(n) => {
             format!("Sent {} and deleted them from this computer.", count(*n, "queued email", "queued emails"))

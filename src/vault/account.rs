@@ -1,19 +1,23 @@
 //! Accounts: register, log in (with the password or the recovery key), change the
-//! password, and the [`Session`] that holds an account's keys while it is open.
+//! password (a new generation of the account's keys), and the [`Session`] that holds an
+//! account's keys while it is open.
+
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, derive_subkey, open, open_padded, password_key, seal,
-    seal_padded,
+    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, open, open_padded, password_key, seal, seal_padded,
 };
 
 use super::Vault;
 use super::error::{LoginError, RegisterError, StorageError, guard};
+use super::keys::AccountKeys;
 use super::manifest::fingerprint;
-use super::manifest::{Change, ManifestError, ManifestKey, ManifestProblem};
-use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, decode_profile, encode};
+use super::manifest::{Change, Entry, ManifestError, ManifestKey, ManifestProblem};
+use super::photos::IdRun;
+use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, encode};
 use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
 use super::seen::{self, Rollback, Seen, Verdict};
 
@@ -22,21 +26,22 @@ pub struct Session {
     pub(crate) vault: Vault,
     pub(crate) account_id: u64,
     username: String,
-    pub(crate) master: SecretKey,
+    /// The keys of every generation; replaced by a password change.
+    keys: RwLock<Arc<AccountKeys>>,
     pub(crate) recovery_public: RecoveryPublicKey,
     /// Set when the session was opened with the recovery key (the break-glass path).
     pub(crate) recovery: Option<RecoveryKey>,
-    profile: std::sync::RwLock<Profile>,
+    profile: RwLock<Profile>,
     /// The manifest's state after the last write of this session (or at login): what this
     /// computer remembers of the vault when the session ends.
-    latest: std::sync::Mutex<Seen>,
+    latest: Mutex<Seen>,
     /// What the manifest says that the file does not match, as the last list found it.
-    problems: std::sync::Mutex<Vec<ManifestProblem>>,
-    /// Set when the vault is older than one this computer has opened.
-    rollback: Option<Rollback>,
-    /// The key that signs a backup's snapshot, from the login password (see
-    /// `backup::snapshot_mac_key`): `None` in a session opened with the recovery key.
-    pub(crate) snapshot_key: std::sync::RwLock<Option<SecretKey>>,
+    problems: Mutex<Vec<ManifestProblem>>,
+    /// Set when the vault is older than, or forked from, one this computer has opened:
+    /// nothing is written until the owner accepts this copy.
+    rollback: Mutex<Option<Rollback>>,
+    /// The run of photo ids this session gives out (see `photos::IdRun`).
+    pub(crate) ids: Mutex<Option<IdRun>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -45,12 +50,17 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn master_aad(account_id: u64) -> Vec<u8> {
-    [b"secure-photo-gallery v1 master".as_slice(), &account_id.to_be_bytes()].concat()
+/// The associated data of generation `generation`'s key sealed under the password key.
+fn key_aad(account_id: u64, generation: u32) -> Vec<u8> {
+    [b"secure-photo-gallery v3 account key".as_slice(), &account_id.to_be_bytes(), &generation.to_be_bytes()].concat()
 }
 
 fn profile_aad(account_id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v1 profile".as_slice(), &account_id.to_be_bytes()].concat()
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// Checks a user name: 1 to 64 of letters, digits, `.`, `_`, `-`.
@@ -69,6 +79,29 @@ pub fn validate_email(email: &str) -> Result<(), RegisterError> {
     if valid.is_ok() { Ok(()) } else { Err(RegisterError::InvalidEmail(email.to_string())) }
 }
 
+/// A new login password's key: its salt, its cost and the Argon2id key (the slow part,
+/// done before any write transaction so the single writer is not held for it).
+pub(crate) struct PasswordKey {
+    kdf: KdfParams,
+    salt: [u8; 16],
+    key: SecretKey,
+}
+
+impl PasswordKey {
+    /// Argon2id of `password` at `kdf`, under a fresh salt.
+    pub(crate) fn new(password: &str, kdf: KdfParams) -> PasswordKey {
+        let salt: [u8; 16] = crate::crypto::random_array();
+        PasswordKey { kdf, salt, key: password_key(password, &salt, kdf) }
+    }
+
+    /// Sets `record`'s password wrap of `key`, the key of its generation.
+    fn wrap(&self, record: &mut AccountRecord, account_id: u64, key: &SecretKey) {
+        record.kdf = self.kdf;
+        record.salt = self.salt;
+        record.key_by_password = seal(&self.key, &key_aad(account_id, record.generation), key.expose());
+    }
+}
+
 impl Vault {
     /// Creates an account and returns its recovery key, which is shown once and never stored.
     /// `previews` says how its locked photos will look after login.
@@ -84,15 +117,12 @@ impl Vault {
             validate_email(email)?;
             super::password::check_new_password(password, &[username, email])?;
             let key = username.to_lowercase();
-            // Argon2 before the write transaction, so the single writer is not held for it.
-            let kdf = KdfParams::default();
-            let salt: [u8; 16] = crate::crypto::random_array();
-            let password_key = password_key(password, &salt, kdf);
-            let master = SecretKey::random();
+            let password_key = PasswordKey::new(password, KdfParams::default());
+            let keys = AccountKeys::first(SecretKey::random());
             let recovery = RecoveryKey::generate();
 
             let txn = self.begin_write().map_err(StorageError::from)?;
-            {
+            let (account_id, record, state) = {
                 let mut names = txn.open_table(USERNAMES).map_err(StorageError::from)?;
                 if names.get(key.as_str()).map_err(StorageError::from)?.is_some() {
                     return Err(RegisterError::UsernameTaken(username.to_string()));
@@ -109,25 +139,34 @@ impl Vault {
                 let account_id =
                     used.checked_add(1).ok_or_else(|| StorageError::tampered("the account ids are exhausted"))?;
                 let profile = Profile { email: email.to_string(), smtp: None, previews, backup: None };
-                let record = encode(&AccountRecord {
+                let mut record = AccountRecord {
                     version: ACCOUNT_RECORD_VERSION,
                     username: username.to_string(),
-                    kdf,
-                    salt,
-                    master_by_password: seal(&password_key, &master_aad(account_id), master.expose()),
-                    master_by_recovery: seal(&recovery.master_wrap_key(), &master_aad(account_id), master.expose()),
+                    generation: 1,
+                    changed_at: now(),
+                    kdf: password_key.kdf,
+                    salt: password_key.salt,
+                    key_by_password: Vec::new(),
+                    key_by_recovery: recovery
+                        .public_key()
+                        .seal_account_key(account_id, 1, keys.current())
+                        .expect("a recovery key made here is not a low-order point"),
                     recovery_public: recovery.public_key().0,
-                    profile: seal_profile(&master, account_id, &profile),
-                });
-                accounts.insert(account_id, record.as_slice()).map_err(StorageError::from)?;
+                    older_keys: keys.seal_older(account_id),
+                    profile: seal_profile(&keys, account_id, &profile),
+                };
+                password_key.wrap(&mut record, account_id, keys.current());
+                let bytes = encode(&record);
+                accounts.insert(account_id, bytes.as_slice()).map_err(StorageError::from)?;
                 names.insert(key.as_str(), account_id).map_err(StorageError::from)?;
-                let head = ManifestKey::new(&master, self.id, account_id).first_head(&record);
-                txn.open_table(MANIFESTS)
-                    .map_err(StorageError::from)?
-                    .insert(account_id, head.as_slice())
-                    .map_err(StorageError::from)?;
-            }
+                let state = ManifestKey::new(&keys, self.id, account_id).write_first(&txn, &bytes, &[])?;
+                (account_id, record, state)
+            };
             txn.commit().map_err(StorageError::from)?;
+            // This computer knows the account from its first state.
+            if let Some(dir) = &self.state_dir {
+                seen::record(dir, &self.path, &self.id, account_id, &seen_state(&record, state));
+            }
             Ok(recovery)
         })
     }
@@ -143,7 +182,7 @@ impl Vault {
         let Some(bytes) = accounts.get(id)? else { return Ok(None) };
         let bytes = bytes.value().to_vec();
         let record: AccountRecord = decode(&bytes)?;
-        if record.version != ACCOUNT_RECORD_VERSION {
+        if record.version != ACCOUNT_RECORD_VERSION || record.generation == 0 {
             return Err(StorageError::damaged_record());
         }
         if record.username.to_lowercase() != username.to_lowercase() {
@@ -174,12 +213,25 @@ impl Vault {
                 return Err(LoginError::UnsupportedCost { m_mib: kdf.m_kib / 1024, t: kdf.t, p: kdf.p });
             }
             let key = password_key(password, &record.salt, kdf);
-            let master = unwrap_master(&key, id, &record.master_by_password)?;
-            let session = self.session(id, record, &stored, master, None)?;
-            *session.snapshot_key.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Some(super::backup::snapshot_mac_key(&key));
-            Ok(session)
+            let current = match open(&key, &key_aad(id, record.generation), &record.key_by_password) {
+                Ok(plain) => SecretKey::from_slice(&Zeroizing::new(plain)).ok_or(LoginError::Damaged)?,
+                Err(_) => return Err(self.wrong_credentials(id, &record)),
+            };
+            self.session(id, record, &stored, current, None)
         })
+    }
+
+    /// A wrong password, or an account record older than the one this computer saw: the
+    /// password the owner set since does not open it (the vault file was put back to an
+    /// older copy, or replaced by someone who knew an older password), and saying so is
+    /// what helps.
+    fn wrong_credentials(&self, account_id: u64, record: &AccountRecord) -> LoginError {
+        let seen =
+            self.state_dir.as_deref().and_then(|dir| seen::seen_generation(dir, &self.path, &self.id, account_id));
+        match seen {
+            Some(seen) if seen > record.generation => LoginError::OlderAccount { seen, found: record.generation },
+            _ => LoginError::WrongCredentials,
+        }
     }
 
     /// Opens an account with its recovery key instead of the password (break glass).
@@ -188,25 +240,32 @@ impl Vault {
             let Some((id, record, stored)) = self.find_account(username)? else {
                 return Err(LoginError::WrongCredentials);
             };
-            let master = unwrap_master(&recovery.master_wrap_key(), id, &record.master_by_recovery)?;
-            self.session(id, record, &stored, master, Some(recovery))
+            let current = recovery
+                .open_account_key(id, record.generation, &record.key_by_recovery)
+                .map_err(|_| self.wrong_credentials(id, &record))?;
+            self.session(id, record, &stored, current, Some(recovery))
         })
     }
 
-    /// Opens the session once the master key is unwrapped: the manifest must open and pin
-    /// this very account record (so the recovery public key that import seals to, the
-    /// password wrap and the profile are the account's own), a recovery key must be the
-    /// one the account was made with, and the photo records are compared with the
-    /// manifest.
+    /// Opens the session once the current key is unwrapped: the older keys must open under
+    /// it, the manifest must open and pin this very account record (so the recovery public
+    /// key that import seals to, the key wraps and the profile are the account's own), a
+    /// recovery key must be the one the account was made with, and what this computer saw
+    /// of the vault is compared with it.
     fn session(
         &self,
         account_id: u64,
         record: AccountRecord,
         stored: &[u8],
-        master: SecretKey,
+        current: SecretKey,
         recovery: Option<RecoveryKey>,
     ) -> Result<Session, LoginError> {
-        let manifest = ManifestKey::new(&master, self.id, account_id);
+        let tampered = |e: StorageError| match e {
+            StorageError::Tampered(t) => LoginError::Tampered(t.to_string()),
+            other => LoginError::Storage(other),
+        };
+        let keys = AccountKeys::open(account_id, record.generation, current, &record.older_keys).map_err(tampered)?;
+        let manifest = ManifestKey::new(&keys, self.id, account_id);
         let txn = self.db.begin_read().map_err(StorageError::from)?;
         let read = |e: ManifestError| match e {
             ManifestError::Tampered(t) => LoginError::Tampered(t.0.to_string()),
@@ -216,55 +275,68 @@ impl Vault {
         if recovery.as_ref().is_some_and(|r| r.public_key().0 != record.recovery_public) {
             return Err(LoginError::Tampered("the account's recovery key was replaced".into()));
         }
-        let now = Seen { counter: head.counter, head: head_print, recovery: fingerprint(&record.recovery_public) };
+        let now = seen_state(&record, (head.counter, head_print));
         let mut rollback = None;
         if let Some(dir) = &self.state_dir {
             match seen::check(dir, &self.id, account_id, &now, &head.recent_heads) {
-                Verdict::Fine => seen::record(dir, &self.id, account_id, &now),
+                Verdict::Fine => {}
                 Verdict::Rollback(r) => rollback = Some(r),
                 // The recovery words prove the key they give (checked above): a new pin.
-                Verdict::RecoveryKeyChanged if recovery.is_some() => seen::record(dir, &self.id, account_id, &now),
+                Verdict::RecoveryKeyChanged if recovery.is_some() => {}
                 Verdict::RecoveryKeyChanged => {
                     return Err(LoginError::Tampered(
                         "the account's recovery key is not the one this computer knew; if you did not change it, someone who once had your login replaced it".into(),
                     ));
                 }
             }
+            if rollback.is_none() && seen::replaced(dir, &self.path, &self.id) {
+                rollback = Some(Rollback::Replaced);
+            }
+            if rollback.is_none() {
+                seen::record(dir, &self.path, &self.id, account_id, &now);
+            }
         }
-        let profile = open_profile(&master, account_id, &record.profile).map_err(|_| LoginError::Damaged)?;
+        let profile = open_profile(&keys, account_id, &record.profile).map_err(|_| LoginError::Damaged)?;
         Ok(Session {
             vault: self.clone(),
             account_id,
             username: record.username,
-            master,
+            keys: RwLock::new(Arc::new(keys)),
             recovery_public: RecoveryPublicKey(record.recovery_public),
             recovery,
-            profile: std::sync::RwLock::new(profile),
-            latest: std::sync::Mutex::new(now),
-            problems: std::sync::Mutex::new(Vec::new()),
-            rollback,
-            snapshot_key: std::sync::RwLock::new(None),
+            profile: RwLock::new(profile),
+            latest: Mutex::new(now),
+            problems: Mutex::new(Vec::new()),
+            rollback: Mutex::new(rollback),
+            ids: Mutex::new(None),
         })
     }
 }
 
-fn unwrap_master(key: &SecretKey, account_id: u64, sealed: &[u8]) -> Result<SecretKey, LoginError> {
-    let plain = Zeroizing::new(open(key, &master_aad(account_id), sealed).map_err(|_| LoginError::WrongCredentials)?);
-    SecretKey::from_slice(&plain).ok_or(LoginError::Damaged)
+/// What this computer remembers of an account whose record is `record`, at the manifest
+/// state `(counter, head fingerprint)`.
+fn seen_state(record: &AccountRecord, (counter, head): (u64, [u8; 32])) -> Seen {
+    Seen {
+        counter,
+        head,
+        recovery: fingerprint(&record.recovery_public),
+        generation: record.generation,
+        wrap: fingerprint(&record.key_by_recovery),
+    }
 }
 
-/// Opens an account's sealed profile.
-pub(super) fn open_profile(master: &SecretKey, account_id: u64, sealed: &[u8]) -> Result<Profile, StorageError> {
+/// Opens an account's sealed profile (under its current generation's key).
+pub(super) fn open_profile(keys: &AccountKeys, account_id: u64, sealed: &[u8]) -> Result<Profile, StorageError> {
     let plain = Zeroizing::new(
-        open_padded(&derive_subkey(master, Subkey::Profile), &profile_aad(account_id), sealed)
+        open_padded(&keys.current_subkey(Subkey::Profile), &profile_aad(account_id), sealed)
             .map_err(|_| StorageError::damaged_record())?,
     );
-    decode_profile(&plain)
+    decode(&plain)
 }
 
-pub(super) fn seal_profile(master: &SecretKey, account_id: u64, profile: &Profile) -> Vec<u8> {
+pub(super) fn seal_profile(keys: &AccountKeys, account_id: u64, profile: &Profile) -> Vec<u8> {
     let plain = Zeroizing::new(encode(profile));
-    seal_padded(&derive_subkey(master, Subkey::Profile), &profile_aad(account_id), &plain)
+    seal_padded(&keys.current_subkey(Subkey::Profile), &profile_aad(account_id), &plain)
 }
 
 impl Session {
@@ -325,71 +397,163 @@ impl Session {
         }
     }
 
-    /// Set when this vault is older than one this computer has opened (a replaced file).
+    /// Set when this vault is older than, or forked from, one this computer has opened (a
+    /// replaced file): the account is read-only until [`Session::accept_this_copy`].
     pub fn rollback(&self) -> Option<Rollback> {
-        self.rollback
+        *self.rollback.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Makes this copy of the vault the one this computer knows, after a rollback or fork
-    /// was reported: the owner restored a backup on purpose. Later logins compare with it.
-    pub fn accept_this_copy(&self) {
-        if let Some(dir) = &self.vault.state_dir {
-            let latest = *self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            seen::accept(dir, &self.vault.id, self.account_id, &latest);
+    /// `Err` while a rollback or fork warning stands: nothing is written to the account
+    /// (no import, delete, mail, backup or settings change) until the owner accepts this
+    /// copy. Photos still open and export.
+    pub fn writable(&self) -> Result<(), StorageError> {
+        match self.rollback() {
+            Some(rollback) => Err(StorageError::ReadOnly(rollback)),
+            None => Ok(()),
         }
     }
 
-    /// The manifest key of this account.
+    /// Makes this copy of the vault the one this computer knows, after a rollback or fork
+    /// was reported: the owner restored a backup on purpose. Later logins compare with it,
+    /// and the account can be written again.
+    pub fn accept_this_copy(&self) {
+        if let Some(dir) = &self.vault.state_dir {
+            let latest = *self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+            seen::accept(dir, &self.vault.path, &self.vault.id, self.account_id, &latest);
+        }
+        *self.rollback.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The account's outbox folder beside the vault (named after the user, lower-cased).
+    pub fn outbox_dir(&self) -> std::path::PathBuf {
+        self.vault.outbox_dir().join(self.username.to_lowercase())
+    }
+
+    /// The key that seals the emails the program leaves in the outbox (the current
+    /// generation's: someone who knew an older password cannot make one the program sends).
+    pub(crate) fn outbox_key(&self) -> SecretKey {
+        self.keys().current_subkey(Subkey::Outbox)
+    }
+
+    /// A code of eight Crockford symbols made from `input` with the current generation's
+    /// key: what proves an address before passwords go to it.
+    pub(crate) fn address_code(&self, input: &[u8]) -> String {
+        let mac = crate::crypto::keyed_hash(&self.keys().current_subkey(Subkey::AddressCode), input);
+        let value = u64::from_be_bytes(mac[..8].try_into().expect("8 of 32 bytes"));
+        super::id::crockford(value, 8)
+    }
+
+    /// The keys of every generation of the account, as they are now.
+    pub(crate) fn keys(&self) -> Arc<AccountKeys> {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The manifest key of this account (its current generation's).
     pub(crate) fn manifest_key(&self) -> ManifestKey {
-        ManifestKey::new(&self.master, self.vault.id, self.account_id)
+        ManifestKey::new(&self.keys(), self.vault.id, self.account_id)
     }
 
     /// Records a write's new manifest state (counter and head fingerprint).
     pub(crate) fn wrote(&self, (counter, head): (u64, [u8; 32])) {
-        let mut latest = self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
         if counter > latest.counter {
             (latest.counter, latest.head) = (counter, head);
         }
     }
 
-    /// Sets a new login password. Only the master key is re-wrapped: instant, and no
-    /// photo is touched.
+    /// Sets a new login password: a new generation of the account's keys begins, with a
+    /// fresh random key wrapped under the new password and sealed to the recovery key; the
+    /// earlier keys are sealed under it, and the manifest, the profile and the list index
+    /// are sealed again under it. No photo is touched: instant at a million photos (after
+    /// the Argon2id of the new password). Whoever knew the old password can read what was
+    /// written before, and nothing after.
     pub fn change_password(&self, new_password: &str) -> Result<(), RegisterError> {
         guard(|| {
+            self.writable()?;
             let profile = self.profile();
             super::password::check_new_password(new_password, &[self.username(), &profile.email])?;
-            let salt: [u8; 16] = crate::crypto::random_array();
             // A cost raised above the default is kept, never lowered back.
             let stored = self.stored_record()?.kdf;
             let kdf =
                 KdfParams::default().strongest(if stored.is_acceptable() { stored } else { KdfParams::default() });
-            let key = password_key(new_password, &salt, kdf);
-            self.update_record(|record| {
-                record.kdf = kdf;
-                record.salt = salt;
-                record.master_by_password = seal(&key, &master_aad(self.account_id), self.master.expose());
-            })?;
-            *self.snapshot_key.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Some(super::backup::snapshot_mac_key(&key));
+            let password_key = PasswordKey::new(new_password, kdf);
+            let keys = self.keys();
+            let next = keys.then(SecretKey::random());
+            self.begin_generation(&next, |record| password_key.wrap(record, self.account_id, next.current()))?;
             Ok(())
         })
     }
 
-    /// Replaces the profile (email, mail settings) and stores it sealed.
-    pub fn set_profile(&self, profile: Profile) -> Result<(), RegisterError> {
-        guard(|| self.update_profile(profile, |_| Ok(())))
+    /// Starts the generation `next` (these keys, then a new one): `wrap` sets the record's
+    /// password wrap of the new key; the rest of the record, the manifest and the list
+    /// index are sealed again under it, in one transaction.
+    pub(crate) fn begin_generation(
+        &self,
+        next: &AccountKeys,
+        wrap: impl FnOnce(&mut AccountRecord),
+    ) -> Result<(), StorageError> {
+        let keys = self.keys();
+        let mut record = self.stored_record()?;
+        if record.generation != keys.generation() || next.generation() != keys.generation() + 1 {
+            return Err(StorageError::tampered("the account record was changed or replaced by an older copy"));
+        }
+        record.generation = next.generation();
+        record.changed_at = now();
+        wrap(&mut record);
+        record.key_by_recovery = self
+            .recovery_public
+            .seal_account_key(self.account_id, next.generation(), next.current())
+            .map_err(|_| StorageError::tampered("the account's recovery key is not a valid public key"))?;
+        record.older_keys = next.seal_older(self.account_id);
+        record.profile = seal_profile(next, self.account_id, &self.profile());
+        self.take_record(&encode(&record), next)
     }
 
-    /// Stores `profile`, and whatever `also` writes, in one transaction.
+    /// Stores `new` as the account record, of the generation whose keys are `next` (a
+    /// password change here, or one made on another computer and brought by its backup),
+    /// and seals the manifest and the list index again under its key, in one transaction.
+    /// The record stored now must be the one the manifest pins.
+    pub(crate) fn take_record(&self, new: &[u8], next: &AccountKeys) -> Result<(), StorageError> {
+        self.writable()?;
+        let record: AccountRecord = decode(new)?;
+        let profile = open_profile(next, self.account_id, &record.profile)?;
+        let txn = self.vault.begin_write()?;
+        let state = {
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            let previous = accounts
+                .get(self.account_id)?
+                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
+                .value()
+                .to_vec();
+            accounts.insert(self.account_id, new)?;
+            let to = ManifestKey::new(next, self.vault.id, self.account_id);
+            let state = self.manifest_key().rekey(&txn, &to, &previous, new)?;
+            self.rekey_index(&txn, next)?;
+            state
+        };
+        txn.commit()?;
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next.clone());
+        *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
+        *self.latest.lock().unwrap_or_else(PoisonError::into_inner) = seen_state(&record, state);
+        Ok(())
+    }
+
+    /// Replaces the profile (email, mail settings) and stores it sealed.
+    pub fn set_profile(&self, profile: Profile) -> Result<(), RegisterError> {
+        guard(|| self.update_profile(profile, |_| Ok(Vec::new())))
+    }
+
+    /// Stores `profile`, and whatever `also` writes, in one transaction; `also` returns the
+    /// manifest entries of the photos whose rows it changed.
     pub(crate) fn update_profile(
         &self,
         profile: Profile,
-        also: impl FnOnce(&redb::WriteTransaction) -> Result<(), StorageError>,
+        also: impl FnOnce(&redb::WriteTransaction) -> Result<Vec<Entry>, StorageError>,
     ) -> Result<(), RegisterError> {
         validate_email(&profile.email)?;
-        let sealed = seal_profile(&self.master, self.account_id, &profile);
+        let sealed = seal_profile(&self.keys(), self.account_id, &profile);
         self.update_record_with(|record| record.profile = sealed, also)?;
-        *self.profile.write().unwrap_or_else(std::sync::PoisonError::into_inner) = profile;
+        *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
         Ok(())
     }
 
@@ -401,18 +565,16 @@ impl Session {
         decode(stored.value())
     }
 
-    /// Rewrites the account record, and the manifest that pins it, in one transaction.
-    fn update_record(&self, change: impl FnOnce(&mut AccountRecord)) -> Result<(), StorageError> {
-        self.update_record_with(change, |_| Ok(()))
-    }
-
-    /// [`Session::update_record`], with more writes in the same transaction.
+    /// Rewrites the account record, and the manifest that pins it, in one transaction,
+    /// with the writes of `also` (which returns the new entries of the photos it changed).
     fn update_record_with(
         &self,
         change: impl FnOnce(&mut AccountRecord),
-        also: impl FnOnce(&redb::WriteTransaction) -> Result<(), StorageError>,
+        also: impl FnOnce(&redb::WriteTransaction) -> Result<Vec<Entry>, StorageError>,
     ) -> Result<(), StorageError> {
+        self.writable()?;
         let txn = self.vault.begin_write()?;
+        let photos = also(&txn)?;
         let state = {
             let mut accounts = txn.open_table(ACCOUNTS)?;
             let previous = accounts
@@ -424,9 +586,11 @@ impl Session {
             change(&mut record);
             let new = encode(&record);
             accounts.insert(self.account_id, new.as_slice())?;
-            self.manifest_key().apply(&txn, Change::Account { previous: &previous, new: &new })?
+            let changes: Vec<Change<'_>> = std::iter::once(Change::Account { previous: &previous, new: &new })
+                .chain(photos.into_iter().map(Change::Put))
+                .collect();
+            self.manifest_key().apply(&txn, &changes)?
         };
-        also(&txn)?;
         txn.commit()?;
         // Only a committed state is what this computer remembers (a failed commit, a full
         // disk, leaves the vault as it was).
@@ -440,9 +604,9 @@ impl Drop for Session {
     /// before them is noticed at the next login on this computer. After a rollback or a
     /// fork was found, what was seen before stays remembered, so the warning stays too.
     fn drop(&mut self) {
-        if let (Some(dir), None) = (&self.vault.state_dir, self.rollback) {
-            let latest = *self.latest.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
-            seen::record(dir, &self.vault.id, self.account_id, &latest);
+        if let (Some(dir), None) = (&self.vault.state_dir, self.rollback()) {
+            let latest = *self.latest.get_mut().unwrap_or_else(PoisonError::into_inner);
+            seen::record(dir, &self.vault.path, &self.vault.id, self.account_id, &latest);
         }
     }
 }
@@ -452,25 +616,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_password_change_keeps_a_stored_cost_raised_above_the_default() {
+    fn a_password_change_keeps_a_stored_cost_raised_above_the_default_and_begins_a_generation() {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
         vault.register("alice", "alice@example.com", "first password here", Previews::Sharp).unwrap();
         let session = vault.login("alice", "first password here").unwrap();
         // The account's cost raised (as a later version could): 96 MiB, 4 passes, 1 lane.
-        let strong = KdfParams { m_kib: 96 * 1024, t: 4, p: 1 };
-        let salt: [u8; 16] = crate::crypto::random_array();
-        let key = password_key("first password here", &salt, strong);
-        session
-            .update_record(|r| {
-                (r.kdf, r.salt) = (strong, salt);
-                r.master_by_password = seal(&key, &master_aad(session.account_id), session.master.expose());
-            })
-            .unwrap();
+        let strong = PasswordKey::new("first password here", KdfParams { m_kib: 96 * 1024, t: 4, p: 1 });
+        let current = session.keys().current().clone();
+        session.update_record_with(|r| strong.wrap(r, session.account_id, &current), |_| Ok(Vec::new())).unwrap();
         drop(session);
         let session = vault.login("alice", "first password here").unwrap();
+        assert_eq!(session.keys().generation(), 1);
         session.change_password("second password here").unwrap();
-        assert_eq!(session.stored_record().unwrap().kdf, KdfParams { m_kib: 96 * 1024, t: 4, p: 2 });
-        vault.login("alice", "second password here").unwrap();
+        let record = session.stored_record().unwrap();
+        assert_eq!(record.kdf, KdfParams { m_kib: 96 * 1024, t: 4, p: 2 });
+        assert_eq!((record.generation, session.keys().generation()), (2, 2));
+        assert!(matches!(vault.login("alice", "first password here"), Err(LoginError::WrongCredentials)));
+        let again = vault.login("alice", "second password here").unwrap();
+        assert_eq!(again.keys().of(1), session.keys().of(1), "the first generation's key is kept");
+        assert_ne!(again.keys().current(), again.keys().of(1).unwrap());
     }
 }

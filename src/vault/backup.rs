@@ -1,11 +1,12 @@
 //! Backups: an account as sealed objects for a bucket, and back (docs/FORMAT.md, Backups).
 //!
 //! A backup holds the vault's rows as they are stored (so restored photos keep their IDs,
-//! and their emailed passwords still open them), each photo's rows sealed once more in one
-//! object under a key of the master key, with a name keyed by it too; and one account
-//! snapshot that the login password, or the recovery key, opens. Nothing in a bucket is
-//! readable, nameable or sizeable (beyond a Padmé bucket) without the master key; a photo
-//! still needs its own password as well.
+//! and their emailed passwords still open them), each photo's rows sealed once more in two
+//! objects under a key of the photo's generation, with names keyed by it too; and one
+//! account snapshot, sealed under the current generation's key, that the login password or
+//! the recovery key opens, and that pins every object it lists by the digests the manifest
+//! keeps. Nothing in a bucket is readable, nameable or sizeable (beyond a Padmé bucket)
+//! without the account's keys; a photo still needs its own password as well.
 
 use std::collections::BTreeSet;
 
@@ -14,11 +15,12 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    KdfParams, RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open_padded, password_key, seal_padded,
+    KdfParams, RecoveryKey, SecretKey, Subkey, keyed_hash, open, open_padded, password_key, seal_padded,
 };
 
 use super::error::{StorageError, guard};
-use super::manifest::ManifestKey;
+use super::keys::AccountKeys;
+use super::manifest::{Change, Entry, ManifestKey, previews_digest, record_digest};
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, encode};
 use super::schema::{
     ACCOUNTS, CHUNKS, CONTENT_HASHES, DELETED_PHOTOS, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS, USERNAMES,
@@ -36,24 +38,25 @@ pub const PREVIEWS_FOLDER: &str = "previews/";
 /// the account's id from being given to an account registered meanwhile.
 const RESTORING: &[u8] = b"restore under way";
 
-const BACKUP_VERSION: u8 = 1;
+const BACKUP_VERSION: u8 = 2;
 
-/// The snapshot as stored: what unwraps the master key in clear (as in the account record),
-/// the rest sealed.
+/// The snapshot as stored: what unwraps the current generation's key in clear (as in the
+/// account record), the rest sealed under it.
 #[derive(Serialize, Deserialize)]
 struct SnapshotHead {
     version: u8,
     account: u64,
+    generation: u32,
+    /// When the generation began (the password was set): for a refusal to say.
+    changed_at: i64,
+    /// When the snapshot was written.
+    written_at: i64,
     kdf: KdfParams,
     salt: [u8; 16],
-    master_by_password: Vec<u8>,
-    master_by_recovery: Vec<u8>,
-    /// `SealPadded(backup key, snapshot AAD, SnapshotBody)`.
+    key_by_password: Vec<u8>,
+    key_by_recovery: Vec<u8>,
+    /// `SealPadded(backup key of the generation, snapshot AAD, SnapshotBody)`.
     body: Vec<u8>,
-    /// `MAC(snapshot key, snapshot AAD ‖ body)`, the snapshot key coming from the login
-    /// password's key: whoever knew an older password (and so the master key) cannot make
-    /// a body that a restore with the current password accepts.
-    body_mac: [u8; 32],
 }
 
 /// The sealed part of the snapshot.
@@ -61,8 +64,10 @@ struct SnapshotHead {
 struct SnapshotBody {
     /// The account record, byte for byte as the vault stores it.
     record: Vec<u8>,
-    /// The IDs of the account's photos, ascending: each has an object.
-    photos: Vec<u64>,
+    /// The photos whose objects the backup holds, ascending by id, each with the digests of
+    /// its rows (as the manifest pins them): an object that does not give them is not the
+    /// account's.
+    photos: Vec<Entry>,
     /// When the backup was made (Unix seconds).
     written_at: i64,
 }
@@ -75,87 +80,60 @@ struct DataObject {
     segments: Vec<Vec<u8>>,
 }
 
-/// A photo's preview object: its preview rows as the vault stores them, in the form of
-/// the account's previews setting (a change of setting makes new ones).
+/// A photo's preview object: its preview rows as the vault stores them (new rows, after a
+/// change of the previews setting, make a new object).
 #[derive(Serialize, Deserialize)]
 struct PreviewObject {
     thumbnail: Option<Vec<u8>>,
     private_thumbnail: Option<Vec<u8>>,
 }
 
-/// The stored number of a previews setting (FORMAT.md: 0 sharp, 1 blurred, 2 hidden).
-fn previews_byte(previews: super::Previews) -> u8 {
-    match previews {
-        super::Previews::Sharp => 0,
-        super::Previews::Blurred => 1,
-        super::Previews::Hidden => 2,
+/// A photo as a backup's snapshot lists it: its id, generation, and the digests of its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupPhoto(Entry);
+
+impl BackupPhoto {
+    /// The photo's id.
+    pub fn id(&self) -> PhotoId {
+        PhotoId(self.0.id)
     }
 }
 
-/// The key a snapshot's body is signed with, from the login password's key `KP`.
-pub(crate) fn snapshot_mac_key(password_key: &SecretKey) -> SecretKey {
-    crate::crypto::derive_snapshot_key(password_key)
-}
-
-impl SnapshotHead {
-    /// The snapshot as stored, if it is one this program reads.
-    fn parse(snapshot: &[u8]) -> Result<SnapshotHead, RestoreError> {
-        let head: SnapshotHead = decode(snapshot).map_err(|_| RestoreError::NotABackup)?;
-        if head.version != BACKUP_VERSION {
-            return Err(RestoreError::NotABackup);
-        }
-        Ok(head)
-    }
-
-    /// Whether the body carries the signature of the snapshot key `key`.
-    fn signed_by(&self, key: &SecretKey) -> bool {
-        blake3::Hash::from(body_mac(key, self.account, &self.body)) == blake3::Hash::from(self.body_mac)
-    }
-
-    /// The body, opened with the master key; its photo ids checked as the vault would hold
-    /// them (ascending, below the limit).
-    fn open_body(&self, master: &SecretKey) -> Result<SnapshotBody, RestoreError> {
-        let body = open_padded(&derive_subkey(master, Subkey::Backup), &snapshot_aad(self.account), &self.body)
-            .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?;
-        let body: SnapshotBody =
-            decode(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
-        let fits =
-            body.photos.iter().all(|&id| id < super::id::ID_LIMIT) && body.photos.windows(2).all(|w| w[0] < w[1]);
-        if !fits {
-            return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
-        }
-        Ok(body)
-    }
-}
-
-/// `MAC(KS, SA ‖ body)`: the body's signature under the snapshot key.
-fn body_mac(key: &SecretKey, account: u64, body: &[u8]) -> [u8; 32] {
-    keyed_hash(key, &[snapshot_aad(account).as_slice(), body].concat())
+/// The fingerprint (BLAKE3) of a snapshot as stored: what an account remembers of the
+/// snapshot it last wrote to a location.
+pub fn snapshot_fingerprint(snapshot: &[u8]) -> [u8; 32] {
+    *blake3::hash(snapshot).as_bytes()
 }
 
 fn snapshot_aad(account: u64) -> Vec<u8> {
-    [b"secure-photo-gallery v2 backup account".as_slice(), &account.to_be_bytes()].concat()
+    [b"secure-photo-gallery v3 backup account".as_slice(), &account.to_be_bytes()].concat()
 }
 
 fn photo_aad(account: u64, id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v2 backup photo".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
 }
 
-fn previews_aad(account: u64, id: u64, previews: u8) -> Vec<u8> {
-    [b"secure-photo-gallery v2 backup previews".as_slice(), &account.to_be_bytes(), &id.to_be_bytes(), &[previews]]
-        .concat()
+fn previews_aad(account: u64, id: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v3 backup previews".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
 }
 
-/// The names of photo `id`'s objects: `photos/` and `previews/` with 32 hex digits of a
-/// keyed hash (of the ID; of the previews setting and the ID).
-fn object_names(master: &SecretKey, id: u64, previews: u8) -> ObjectNames {
-    let key = derive_subkey(master, Subkey::BackupNames);
+/// The associated data of a generation's key sealed under the password key (as in the
+/// account record).
+fn key_aad(account: u64, generation: u32) -> Vec<u8> {
+    [b"secure-photo-gallery v3 account key".as_slice(), &account.to_be_bytes(), &generation.to_be_bytes()].concat()
+}
+
+/// The names of `photo`'s objects: `photos/` and `previews/` with 32 hex digits of a keyed
+/// hash (of the ID; of the ID and the digest of its preview rows), under the names key of
+/// the photo's generation. `None` when the keys lack that generation.
+fn object_names(keys: &AccountKeys, photo: &Entry) -> Option<ObjectNames> {
+    let key = keys.subkey(photo.generation, Subkey::BackupNames)?;
     let hex = |mac: [u8; 32]| -> String { mac[..16].iter().map(|b| format!("{b:02x}")).collect() };
-    let previews_input = [b"previews".as_slice(), &[previews], &id.to_be_bytes()].concat();
-    ObjectNames {
-        data: format!("{PHOTOS_FOLDER}{}", hex(keyed_hash(&key, &id.to_be_bytes()))),
+    let previews_input = [b"previews".as_slice(), &photo.id.to_be_bytes(), &photo.previews].concat();
+    Some(ObjectNames {
+        data: format!("{PHOTOS_FOLDER}{}", hex(keyed_hash(&key, &photo.id.to_be_bytes()))),
         previews: format!("{PREVIEWS_FOLDER}{}", hex(keyed_hash(&key, &previews_input))),
-    }
+    })
 }
 
 /// The names of a photo's two objects in a backup.
@@ -163,33 +141,55 @@ fn object_names(master: &SecretKey, id: u64, previews: u8) -> ObjectNames {
 pub struct ObjectNames {
     /// The data object (record and chunks).
     pub data: String,
-    /// The preview object (in the account's current previews setting).
+    /// The preview object (its preview rows as they are now).
     pub previews: String,
 }
 
-/// Opens photo `id`'s objects for `account` (see [`OpenedBackup::open_photo`]).
+/// Opens `photo`'s objects for `account`: the data object must give the record the
+/// snapshot pins, whose chunks must match its MAC (as `verify` checks); a preview object
+/// that is missing, does not open or is not the pinned one leaves the photo without
+/// previews (they are made again when it is next opened with its key).
 fn open_photo_objects(
-    master: &SecretKey,
+    keys: &AccountKeys,
     account: u64,
-    previews_mode: u8,
-    id: PhotoId,
+    photo: &Entry,
     data: &[u8],
     previews: Option<&[u8]>,
 ) -> Result<RestoredPhoto, RestoreError> {
     guard(|| {
+        let id = PhotoId(photo.id);
         let damaged = || RestoreError::Damaged(format!("photo {id} was changed"));
-        let key = derive_subkey(master, Subkey::Backup);
-        let plain = open_padded(&key, &photo_aad(account, id.0), data).map_err(|_| damaged())?;
+        let key = keys.subkey(photo.generation, Subkey::Backup).ok_or_else(damaged)?;
+        let plain = open_padded(&key, &photo_aad(account, photo.id), data).map_err(|_| damaged())?;
         let data: DataObject = decode(&plain).map_err(|_| damaged())?;
+        if record_digest(photo.id, &data.record) != photo.record {
+            return Err(damaged());
+        }
         let (header, meta) =
-            super::photos::check_rows(master, account, id.0, &data.record, data.segments.iter().map(Vec::as_slice))
+            super::photos::check_rows(keys, account, photo.id, &data.record, data.segments.iter().map(Vec::as_slice))
                 .map_err(|_| damaged())?;
+        if header.generation != photo.generation {
+            return Err(damaged());
+        }
         let previews = previews
-            .and_then(|p| open_padded(&key, &previews_aad(account, id.0, previews_mode), p).ok())
+            .and_then(|p| open_padded(&key, &previews_aad(account, photo.id), p).ok())
             .and_then(|plain| decode::<PreviewObject>(&plain).ok())
+            .filter(|p| {
+                previews_digest(photo.id, p.thumbnail.as_deref(), p.private_thumbnail.as_deref()) == photo.previews
+            })
             .unwrap_or(PreviewObject { thumbnail: None, private_thumbnail: None });
-        Ok(RestoredPhoto { id: id.0, header, data, previews, meta })
+        let entry = Entry {
+            previews: previews_digest(photo.id, previews.thumbnail.as_deref(), previews.private_thumbnail.as_deref()),
+            ..*photo
+        };
+        Ok(RestoredPhoto { entry, header, data, previews, meta })
     })
+}
+
+/// A date as a person reads it (`3 May 2026`), from Unix seconds.
+fn day(at: i64) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    time::OffsetDateTime::from_unix_timestamp(at).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }
 
 /// Why a backup could not be read or restored.
@@ -199,99 +199,183 @@ pub enum RestoreError {
     /// No snapshot, or not one this program wrote.
     #[error("there is no Secure Photo Gallery backup at this address (or it was made by a newer version)")]
     NotABackup,
-    /// The password or recovery key does not open it, or it holds another user.
-    #[error("wrong user name, password or recovery key for this backup")]
-    WrongCredentials,
+    /// The password or recovery key does not open it, or it holds another user. The
+    /// backup was made with the password set on `set_at`, on `made_at`.
+    #[error(
+        "wrong user name, password or recovery key for this backup. It was made on {} with the password set on {}: if you changed your password after that, use the one you had then, or your recovery words",
+        day(*made_at), day(*set_at)
+    )]
+    WrongCredentials {
+        /// When the backup was made (Unix seconds).
+        made_at: i64,
+        /// When the password it opens with was set.
+        set_at: i64,
+    },
+    /// What was given as recovery words is not a recovery key.
+    #[error("those are not the 24 words of a recovery key: check each word against the ones you wrote down, in order")]
+    NotRecoveryWords,
     /// The backup's objects were changed or do not match each other.
     #[error("the backup is damaged or was changed: {0}")]
     Damaged(String),
+    /// The backup was made after a password change on another computer: the new password
+    /// opens it, and brings the change here.
+    #[error(
+        "this backup was made after your password was changed on another computer (on {}); give that new password here to use it on this computer too",
+        day(*changed_at)
+    )]
+    NewerPassword {
+        /// When the password was changed.
+        changed_at: i64,
+    },
+    /// The backup was written with a password from before the current one, and not by this
+    /// account: another computer that still uses the old password, or someone who knew it.
+    #[error(
+        "the backup there was last written with your password from before your last change (by another computer that still uses it, or by someone who knew it), so its list of photos is not taken; change the password on your other computers too"
+    )]
+    OlderPassword,
     /// The user name is taken in the vault restored into.
-    #[error("this vault already has an account named '{0}'; restore into a new vault file (--vault NEW)")]
+    #[error("this vault already has an account named '{0}'; restore into a new vault file")]
     UsernameTaken(String),
     /// The account's number is taken in the vault restored into.
     #[error(
-        "this vault already has an account with the same internal number as the backup's; restore into a new vault file (--vault NEW)"
+        "this vault already has an account with the same internal number as the backup's; restore into a new vault file"
     )]
     AccountIdTaken,
     /// A photo's ID is used by another account of the vault restored into.
-    #[error(
-        "photo {0} has the ID of another account's photo in this vault; restore into a new vault file (--vault NEW)"
-    )]
+    #[error("photo {0} has the ID of another account's photo in this vault; restore into a new vault file")]
     PhotoIdTaken(PhotoId),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
+impl SnapshotHead {
+    /// The snapshot as stored, if it is one this program reads.
+    fn parse(snapshot: &[u8]) -> Result<SnapshotHead, RestoreError> {
+        let head: SnapshotHead = decode(snapshot).map_err(|_| RestoreError::NotABackup)?;
+        if head.version != BACKUP_VERSION || head.generation == 0 {
+            return Err(RestoreError::NotABackup);
+        }
+        Ok(head)
+    }
+
+    /// The body, opened with `current`, the key of the head's generation, and checked: its
+    /// record is this head's (the clear part must be the record's own), its photos ascend,
+    /// lie below the id limit and come from this generation or an earlier one.
+    fn open_body(&self, current: &SecretKey) -> Result<(SnapshotBody, AccountRecord), RestoreError> {
+        let key = crate::crypto::derive_subkey(current, Subkey::Backup);
+        let body = Zeroizing::new(
+            open_padded(&key, &snapshot_aad(self.account), &self.body)
+                .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?,
+        );
+        let body: SnapshotBody =
+            decode(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
+        let record: AccountRecord =
+            decode(&body.record).map_err(|_| RestoreError::Damaged("the account record is malformed".into()))?;
+        let consistent = record.version == ACCOUNT_RECORD_VERSION
+            && record.generation == self.generation
+            && record.changed_at == self.changed_at
+            && record.salt == self.salt
+            && record.kdf == self.kdf
+            && record.key_by_password == self.key_by_password
+            && record.key_by_recovery == self.key_by_recovery
+            && body.written_at == self.written_at;
+        if !consistent {
+            return Err(RestoreError::Damaged("the account snapshot does not match itself".into()));
+        }
+        let fits =
+            body.photos.iter().all(|p| p.id < super::id::ID_LIMIT && (1..=self.generation).contains(&p.generation))
+                && body.photos.windows(2).all(|w| w[0].id < w[1].id);
+        if !fits {
+            return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
+        }
+        Ok((body, record))
+    }
+}
+
 impl Session {
-    fn backup_key(&self) -> SecretKey {
-        derive_subkey(&self.master, Subkey::Backup)
-    }
-
-    /// The names of photo `id`'s objects in a backup.
-    pub fn backup_object_names(&self, id: PhotoId) -> ObjectNames {
-        object_names(&self.master, id.0, previews_byte(self.previews()))
-    }
-
-    /// Photo `id`'s preview object: its preview rows, sealed.
-    pub fn backup_previews(&self, id: PhotoId) -> Result<Vec<u8>, StorageError> {
+    /// The account's photos as a backup lists them (the manifest's entries).
+    pub fn backup_photos(&self) -> Result<Vec<BackupPhoto>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let row = |table: redb::TableDefinition<u64, &[u8]>| -> Result<Option<Vec<u8>>, StorageError> {
-                Ok(txn.open_table(table)?.get(id.0)?.map(|g| g.value().to_vec()))
-            };
-            let object = PreviewObject { thumbnail: row(THUMBNAILS)?, private_thumbnail: row(PRIVATE_THUMBNAILS)? };
-            let aad = previews_aad(self.account_id, id.0, previews_byte(self.previews()));
-            Ok(seal_padded(&self.backup_key(), &aad, &encode(&object)))
+            Ok(self.manifest_entries(&txn)?.into_iter().map(BackupPhoto).collect())
         })
     }
 
-    /// Photo `id`'s data object: its record and chunks, sealed.
-    pub fn backup_photo(&self, id: PhotoId) -> Result<Vec<u8>, StorageError> {
+    /// The names of `photo`'s objects in a backup (`None` for a photo of a generation this
+    /// account does not have: not one of its own).
+    pub fn backup_object_names(&self, photo: &BackupPhoto) -> Option<ObjectNames> {
+        object_names(&self.keys(), &photo.0)
+    }
+
+    /// `photo`'s preview object: its preview rows, sealed; they must be the pinned ones.
+    pub fn backup_previews(&self, photo: &BackupPhoto) -> Result<Vec<u8>, StorageError> {
         guard(|| {
+            let Entry { id, generation, previews, .. } = photo.0;
+            let txn = self.vault.db.begin_read()?;
+            let row = |table: redb::TableDefinition<u64, &[u8]>| -> Result<Option<Vec<u8>>, StorageError> {
+                Ok(txn.open_table(table)?.get(id)?.map(|g| g.value().to_vec()))
+            };
+            let object = PreviewObject { thumbnail: row(THUMBNAILS)?, private_thumbnail: row(PRIVATE_THUMBNAILS)? };
+            if previews_digest(id, object.thumbnail.as_deref(), object.private_thumbnail.as_deref()) != previews {
+                return Err(StorageError::DamagedPhoto(PhotoId(id)));
+            }
+            let key = self.keys().subkey(generation, Subkey::Backup).ok_or(StorageError::DamagedPhoto(PhotoId(id)))?;
+            Ok(seal_padded(&key, &previews_aad(self.account_id, id), &encode(&object)))
+        })
+    }
+
+    /// `photo`'s data object: its record and chunks, sealed; the record must be the pinned
+    /// one.
+    pub fn backup_photo(&self, photo: &BackupPhoto) -> Result<Vec<u8>, StorageError> {
+        guard(|| {
+            let Entry { id, generation, record: pinned, .. } = photo.0;
             let txn = self.vault.db.begin_read()?;
             let record = txn
                 .open_table(PHOTOS)?
-                .get((self.account_id, id.0))?
-                .ok_or_else(|| StorageError::DamagedPhoto(id))?
+                .get((self.account_id, id))?
+                .ok_or(StorageError::DamagedPhoto(PhotoId(id)))?
                 .value()
                 .to_vec();
+            if record_digest(id, &record) != pinned {
+                return Err(StorageError::DamagedPhoto(PhotoId(id)));
+            }
             let chunks = txn.open_table(CHUNKS)?;
             let mut segments = Vec::new();
-            for entry in chunks.range((id.0, 0)..=(id.0, u32::MAX))? {
+            for entry in chunks.range((id, 0)..=(id, u32::MAX))? {
                 segments.push(entry?.1.value().to_vec());
             }
             let object = DataObject { record, segments };
-            Ok(seal_padded(&self.backup_key(), &photo_aad(self.account_id, id.0), &encode(&object)))
+            let key = self.keys().subkey(generation, Subkey::Backup).ok_or(StorageError::DamagedPhoto(PhotoId(id)))?;
+            Ok(seal_padded(&key, &photo_aad(self.account_id, id), &encode(&object)))
         })
     }
 
-    /// The account snapshot listing `ids` (the photos whose objects are in the bucket):
-    /// the account record as stored, checked against the manifest first. Needs a session
-    /// opened with the login password, which signs it.
-    pub fn backup_snapshot(&self, ids: &[PhotoId]) -> Result<Vec<u8>, StorageError> {
+    /// The account snapshot listing `photos` (those whose objects are in the bucket): the
+    /// account record as stored, checked against the manifest first, sealed under the
+    /// current generation's key.
+    pub fn backup_snapshot(&self, photos: &[BackupPhoto]) -> Result<Vec<u8>, StorageError> {
         guard(|| {
-            let Some(mac_key) = self.snapshot_key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-            else {
-                return Err(StorageError::NeedsPassword);
-            };
             let txn = self.vault.db.begin_read()?;
             let (stored, _) = self.pinned_record(&txn)?;
             let record: AccountRecord = decode(&stored)?;
-            let mut photos: Vec<u64> = ids.iter().map(|id| id.0).collect();
-            photos.sort_unstable();
-            let body =
-                SnapshotBody { record: stored, photos, written_at: time::OffsetDateTime::now_utc().unix_timestamp() };
-            let sealed = seal_padded(&self.backup_key(), &snapshot_aad(self.account_id), &encode(&body));
+            let mut photos: Vec<Entry> = photos.iter().map(|p| p.0).collect();
+            photos.sort_unstable_by_key(|e| e.id);
+            photos.dedup_by_key(|e| e.id);
+            let written_at = time::OffsetDateTime::now_utc().unix_timestamp();
+            let body = SnapshotBody { record: stored, photos, written_at };
+            let key = self.keys().current_subkey(Subkey::Backup);
             let head = SnapshotHead {
                 version: BACKUP_VERSION,
                 account: self.account_id,
+                generation: record.generation,
+                changed_at: record.changed_at,
+                written_at,
                 kdf: record.kdf,
                 salt: record.salt,
-                master_by_password: record.master_by_password,
-                master_by_recovery: record.master_by_recovery,
-                body_mac: body_mac(&mac_key, self.account_id, &sealed),
-                body: sealed,
+                key_by_password: record.key_by_password,
+                key_by_recovery: record.key_by_recovery,
+                body: seal_padded(&key, &snapshot_aad(self.account_id), &encode(&body)),
             };
             Ok(encode(&head))
         })
@@ -304,7 +388,7 @@ impl Session {
     pub fn deleted_photos(&self) -> Result<BTreeSet<PhotoId>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            // A vault made before backups has no such table until a photo is deleted.
+            // A vault has no such table until a photo is deleted.
             let table = match txn.open_table(DELETED_PHOTOS) {
                 Err(redb::TableError::TableDoesNotExist(_)) => return Ok(BTreeSet::new()),
                 table => table?,
@@ -317,51 +401,97 @@ impl Session {
         })
     }
 
-    /// The photos this account's snapshot in a bucket lists: it must be this account's
-    /// (its id), and signed with this login's password.
-    pub fn read_snapshot(&self, snapshot: &[u8]) -> Result<Vec<PhotoId>, RestoreError> {
+    /// The photos this account's snapshot in a bucket lists. It must be this account's (its
+    /// id), and sealed under the current generation's key, or be the snapshot this account
+    /// last wrote there (`pinned`, its fingerprint) if it is of an earlier generation:
+    /// someone who knew an older password could have made any other.
+    pub fn read_snapshot(&self, snapshot: &[u8], pinned: Option<[u8; 32]>) -> Result<Vec<BackupPhoto>, RestoreError> {
         guard(|| {
             let head = SnapshotHead::parse(snapshot)?;
             if head.account != self.account_id {
                 return Err(RestoreError::Damaged("it is another account's backup".into()));
             }
-            let key = self.snapshot_key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-            if !head.signed_by(&key.ok_or(StorageError::NeedsPassword)?) {
-                return Err(RestoreError::Damaged(
-                    "it was not made with this login's password (if the password was changed on another computer, change it here too)".into(),
-                ));
+            let keys = self.keys();
+            if head.generation > keys.generation() {
+                return Err(RestoreError::NewerPassword { changed_at: head.changed_at });
             }
-            Ok(head.open_body(&self.master)?.photos.into_iter().map(PhotoId).collect())
+            if head.generation < keys.generation() && pinned != Some(snapshot_fingerprint(snapshot)) {
+                return Err(RestoreError::OlderPassword);
+            }
+            let key = keys.of(head.generation).ok_or(RestoreError::OlderPassword)?;
+            let (body, _) = head.open_body(key)?;
+            Ok(body.photos.into_iter().map(BackupPhoto).collect())
         })
     }
 
-    /// Opens photo `id`'s objects from this account's bucket, checked (as a restore does).
+    /// Brings here a password change made on another computer: `snapshot` (this account's,
+    /// of a newer generation, see [`RestoreError::NewerPassword`]) opens with `password`,
+    /// the one set there; its generation must descend from this one (its older keys are
+    /// this account's keys). The account record becomes the snapshot's, and the manifest
+    /// and list index are sealed again under the new key: from now on the new password
+    /// opens the account here, and the old one does not.
+    pub fn adopt_password_change(&self, snapshot: &[u8], password: &str) -> Result<(), RestoreError> {
+        guard(|| {
+            self.writable()?;
+            let head = SnapshotHead::parse(snapshot)?;
+            let keys = self.keys();
+            if head.account != self.account_id || head.generation <= keys.generation() {
+                return Err(RestoreError::Damaged("it is not a newer backup of this account".into()));
+            }
+            if !head.kdf.is_acceptable() {
+                return Err(RestoreError::Damaged("its key derivation cost is out of bounds".into()));
+            }
+            let wrong = || RestoreError::WrongCredentials { made_at: head.written_at, set_at: head.changed_at };
+            let password_key = password_key(password, &head.salt, head.kdf);
+            let plain = Zeroizing::new(
+                open(&password_key, &key_aad(head.account, head.generation), &head.key_by_password)
+                    .map_err(|_| wrong())?,
+            );
+            let current = SecretKey::from_slice(&plain).ok_or_else(wrong)?;
+            let (body, record) = head.open_body(&current)?;
+            let next = AccountKeys::open(head.account, head.generation, current, &record.older_keys)
+                .map_err(|_| RestoreError::Damaged("the keys of its earlier generations do not open".into()))?;
+            let descends = keys.all().all(|(g, key)| next.of(g) == Some(key))
+                && record.recovery_public == self.recovery_public.0
+                && record.username == self.username();
+            if !descends {
+                return Err(RestoreError::Damaged(
+                    "its password change does not follow from this computer's copy of the account".into(),
+                ));
+            }
+            self.take_record(&body.record, &next)?;
+            Ok(())
+        })
+    }
+
+    /// Opens `photo`'s objects from this account's bucket, checked (as a restore does).
     pub fn open_backup_photo(
         &self,
-        id: PhotoId,
+        photo: &BackupPhoto,
         data: &[u8],
         previews: Option<&[u8]>,
     ) -> Result<RestoredPhoto, RestoreError> {
-        open_photo_objects(&self.master, self.account_id, previews_byte(self.previews()), id, data, previews)
+        open_photo_objects(&self.keys(), self.account_id, &photo.0, data, previews)
     }
 
     /// Stores a photo from the account's bucket here, with its manifest write, in one
     /// transaction. `false` when the account holds it already.
     pub fn adopt(&self, photo: &RestoredPhoto) -> Result<bool, RestoreError> {
+        self.writable()?;
         guard(|| {
             let txn = self.vault.begin_write().map_err(StorageError::from)?;
             let state = {
                 let here = txn
                     .open_table(PHOTOS)
                     .map_err(StorageError::from)?
-                    .get((self.account_id, photo.id))
+                    .get((self.account_id, photo.entry.id))
                     .map_err(StorageError::from)?
                     .is_some();
                 if here {
                     return Ok(false);
                 }
                 write_photo_rows(&txn, self.account_id, photo)?;
-                self.manifest_key().apply(&txn, super::manifest::Change::Add(photo.id))?
+                self.manifest_key().apply(&txn, &[Change::Put(photo.entry)])?
             };
             txn.commit().map_err(StorageError::from)?;
             self.wrote(state);
@@ -384,10 +514,8 @@ pub struct OpenedBackup {
     record: Vec<u8>,
     username: String,
     email: String,
-    /// The account's previews setting, as stored (0 sharp, 1 blurred, 2 hidden).
-    previews: u8,
-    master: SecretKey,
-    photos: Vec<u64>,
+    keys: AccountKeys,
+    photos: Vec<Entry>,
     written_at: i64,
 }
 
@@ -399,7 +527,8 @@ impl std::fmt::Debug for OpenedBackup {
 
 /// A photo read back from a backup and checked: ready to be written.
 pub struct RestoredPhoto {
-    id: u64,
+    /// What the manifest will pin of it (its preview digest that of the previews restored).
+    entry: Entry,
     header: PhotoHeader,
     data: DataObject,
     previews: PreviewObject,
@@ -411,54 +540,47 @@ pub struct RestoredPhoto {
 pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>) -> Result<OpenedBackup, RestoreError> {
     guard(|| {
         let head = SnapshotHead::parse(snapshot)?;
-        let master_aad = [b"secure-photo-gallery v1 master".as_slice(), &head.account.to_be_bytes()].concat();
         if !head.kdf.is_acceptable() {
             return Err(RestoreError::Damaged("its key derivation cost is out of bounds".into()));
         }
-        let (key, sealed, recovery) = match with {
+        let wrong = || RestoreError::WrongCredentials { made_at: head.written_at, set_at: head.changed_at };
+        let (current, recovery) = match with {
             BackupCredentials::Password(password) => {
-                (password_key(password, &head.salt, head.kdf), &head.master_by_password, None)
+                let key = password_key(password, &head.salt, head.kdf);
+                let plain = Zeroizing::new(
+                    open(&key, &key_aad(head.account, head.generation), &head.key_by_password).map_err(|_| wrong())?,
+                );
+                (SecretKey::from_slice(&plain).ok_or_else(wrong)?, None)
             }
-            BackupCredentials::Recovery(words) => (words.master_wrap_key(), &head.master_by_recovery, Some(words)),
+            BackupCredentials::Recovery(words) => {
+                let key = words
+                    .open_account_key(head.account, head.generation, &head.key_by_recovery)
+                    .map_err(|_| wrong())?;
+                (key, Some(words))
+            }
         };
-        let plain =
-            Zeroizing::new(crate::crypto::open(&key, &master_aad, sealed).map_err(|_| RestoreError::WrongCredentials)?);
-        let master = SecretKey::from_slice(&plain).ok_or(RestoreError::WrongCredentials)?;
-        // With the password, the body must carry its signature (the recovery words cannot
-        // check it: see SECURITY.md).
-        if recovery.is_none() && !head.signed_by(&snapshot_mac_key(&key)) {
-            return Err(RestoreError::Damaged("the account snapshot was not made with this password".into()));
-        }
-        let body = head.open_body(&master)?;
-        let record: AccountRecord =
-            decode(&body.record).map_err(|_| RestoreError::Damaged("the account record is malformed".into()))?;
-        // The clear part must be the record's own; the recovery words must be its key.
-        let consistent = record.version == ACCOUNT_RECORD_VERSION
-            && record.salt == head.salt
-            && record.kdf == head.kdf
-            && record.master_by_password == head.master_by_password
-            && record.master_by_recovery == head.master_by_recovery
-            && recovery.is_none_or(|r| r.public_key().0 == record.recovery_public);
-        if !consistent {
+        let (body, record) = head.open_body(&current)?;
+        if recovery.is_some_and(|r| r.public_key().0 != record.recovery_public) {
             return Err(RestoreError::Damaged("the account snapshot does not match itself".into()));
         }
         if record.username.to_lowercase() != username.to_lowercase() {
-            return Err(RestoreError::WrongCredentials);
+            return Err(wrong());
         }
         // What the vault itself would never hold: refused before it reaches one.
         let fits = super::validate_username(&record.username).is_ok() && (1..u64::MAX).contains(&head.account);
         if !fits {
             return Err(RestoreError::Damaged("the account snapshot holds what no vault holds".into()));
         }
-        let profile = super::account::open_profile(&master, head.account, &record.profile)
+        let keys = AccountKeys::open(head.account, head.generation, current, &record.older_keys)
+            .map_err(|_| RestoreError::Damaged("the keys of the account's earlier generations do not open".into()))?;
+        let profile = super::account::open_profile(&keys, head.account, &record.profile)
             .map_err(|_| RestoreError::Damaged("the account's profile does not open".into()))?;
         Ok(OpenedBackup {
             account: head.account,
             record: body.record,
             username: record.username,
             email: profile.email.clone(),
-            previews: previews_byte(profile.previews),
-            master,
+            keys,
             photos: body.photos,
             written_at: body.written_at,
         })
@@ -483,16 +605,19 @@ impl OpenedBackup {
     }
 
     /// The photos the snapshot lists, each with its objects' names.
-    pub fn photos(&self) -> Vec<(PhotoId, ObjectNames)> {
-        self.photos.iter().map(|&id| (PhotoId(id), object_names(&self.master, id, self.previews))).collect()
+    pub fn photos(&self) -> Vec<(BackupPhoto, ObjectNames)> {
+        self.photos.iter().filter_map(|e| Some((BackupPhoto(*e), object_names(&self.keys, e)?))).collect()
     }
 
-    /// Opens photo `id`'s objects and checks the data as `verify` would: its record opens,
-    /// and its chunks match the record's MAC, segment by segment. A preview object that is
-    /// missing or does not open leaves the photo without previews (they are made again
-    /// when it is next opened with its password).
-    pub fn open_photo(&self, id: PhotoId, data: &[u8], previews: Option<&[u8]>) -> Result<RestoredPhoto, RestoreError> {
-        open_photo_objects(&self.master, self.account, self.previews, id, data, previews)
+    /// Opens `photo`'s objects and checks them as `verify` would (see
+    /// [`Session::open_backup_photo`]).
+    pub fn open_photo(
+        &self,
+        photo: &BackupPhoto,
+        data: &[u8],
+        previews: Option<&[u8]>,
+    ) -> Result<RestoredPhoto, RestoreError> {
+        open_photo_objects(&self.keys, self.account, &photo.0, data, previews)
     }
 }
 
@@ -559,14 +684,15 @@ impl Vault {
             let txn = self.begin_write().map_err(StorageError::from)?;
             {
                 let records = txn.open_table(PHOTOS).map_err(StorageError::from)?;
-                let mut written = BTreeSet::new();
+                let mut written = std::collections::BTreeMap::new();
                 for entry in
                     records.range((backup.account, 0)..=(backup.account, u64::MAX)).map_err(StorageError::from)?
                 {
-                    written.insert(entry.map_err(StorageError::from)?.0.value().1);
+                    let (key, value) = entry.map_err(StorageError::from)?;
+                    written.insert(key.value().1, value.value().to_vec());
                 }
-                let listed: BTreeSet<u64> = backup.photos.iter().copied().collect();
-                if !written.is_subset(&listed) {
+                let listed: BTreeSet<u64> = backup.photos.iter().map(|e| e.id).collect();
+                if !written.keys().all(|id| listed.contains(id)) {
                     return Err(RestoreError::Damaged("photos the backup does not list were written".into()));
                 }
                 let reserved = txn
@@ -595,11 +721,26 @@ impl Vault {
                     .map_err(StorageError::from)?
                     .insert(backup.username.to_lowercase().as_str(), backup.account)
                     .map_err(StorageError::from)?;
-                ManifestKey::new(&backup.master, self.id, backup.account).write_restored(
-                    &txn,
-                    &backup.record,
-                    &written,
-                )?;
+                // Each photo as written: its preview digest is that of the previews restored.
+                let thumbnails = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
+                let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
+                let mut entries = Vec::with_capacity(written.len());
+                for (id, record) in &written {
+                    let listed = backup.photos.binary_search_by_key(id, |e| e.id).map(|i| backup.photos[i]);
+                    let listed = listed.map_err(|_| RestoreError::Damaged("a photo is not listed".into()))?;
+                    let thumbnail = thumbnails.get(*id).map_err(StorageError::from)?;
+                    let private = private.get(*id).map_err(StorageError::from)?;
+                    entries.push(Entry {
+                        record: record_digest(*id, record),
+                        previews: previews_digest(
+                            *id,
+                            thumbnail.as_ref().map(|g| g.value()),
+                            private.as_ref().map(|g| g.value()),
+                        ),
+                        ..listed
+                    });
+                }
+                ManifestKey::new(&backup.keys, self.id, backup.account).write_first(&txn, &backup.record, &entries)?;
             }
             txn.commit().map_err(StorageError::from)?;
             Ok(())
@@ -612,29 +753,30 @@ impl Vault {
 fn write_photo_rows(txn: &redb::WriteTransaction, account: u64, photo: &RestoredPhoto) -> Result<(), RestoreError> {
     let mut records = txn.open_table(PHOTOS).map_err(StorageError::from)?;
     let mut chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
-    let ours = records.get((account, photo.id)).map_err(StorageError::from)?.is_some();
-    if !ours && chunks.get((photo.id, 0)).map_err(StorageError::from)?.is_some() {
-        return Err(RestoreError::PhotoIdTaken(PhotoId(photo.id)));
+    let id = photo.entry.id;
+    let ours = records.get((account, id)).map_err(StorageError::from)?.is_some();
+    if !ours && chunks.get((id, 0)).map_err(StorageError::from)?.is_some() {
+        return Err(RestoreError::PhotoIdTaken(PhotoId(id)));
     }
-    records.insert((account, photo.id), photo.data.record.as_slice()).map_err(StorageError::from)?;
-    chunks.retain_in((photo.id, 0)..=(photo.id, u32::MAX), |_, _| false).map_err(StorageError::from)?;
+    records.insert((account, id), photo.data.record.as_slice()).map_err(StorageError::from)?;
+    chunks.retain_in((id, 0)..=(id, u32::MAX), |_, _| false).map_err(StorageError::from)?;
     for (i, segment) in photo.data.segments.iter().enumerate() {
-        chunks.insert((photo.id, i as u32), segment.as_slice()).map_err(StorageError::from)?;
+        chunks.insert((id, i as u32), segment.as_slice()).map_err(StorageError::from)?;
     }
     for (table, row) in
         [(THUMBNAILS, &photo.previews.thumbnail), (PRIVATE_THUMBNAILS, &photo.previews.private_thumbnail)]
     {
         let mut table = txn.open_table(table).map_err(StorageError::from)?;
         match row {
-            Some(bytes) => table.insert(photo.id, bytes.as_slice()),
-            None => table.remove(photo.id),
+            Some(bytes) => table.insert(id, bytes.as_slice()),
+            None => table.remove(id),
         }
         .map_err(StorageError::from)?;
     }
     // The same file imported on two computers is two photos: the index keeps the first.
     let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
     if hashes.get((account, &photo.header.content_hash)).map_err(StorageError::from)?.is_none() {
-        hashes.insert((account, &photo.header.content_hash), photo.id).map_err(StorageError::from)?;
+        hashes.insert((account, &photo.header.content_hash), id).map_err(StorageError::from)?;
     }
     Ok(())
 }
@@ -657,69 +799,86 @@ mod tests {
 
     /// A backup of the one-photo account, restored into `target` through the vault's
     /// steps, the objects passed by hand.
-    fn restore_into(target: &Vault, session: &Session, snapshot: &[u8]) -> Result<(), RestoreError> {
-        let backup = open_backup(snapshot, "alice", BackupCredentials::Password(PASSWORD))?;
+    fn restore_into(
+        target: &Vault,
+        session: &Session,
+        snapshot: &[u8],
+        with: BackupCredentials<'_>,
+    ) -> Result<(), RestoreError> {
+        let backup = open_backup(snapshot, "alice", with)?;
         target.restore_begin(&backup)?;
-        for (id, names) in backup.photos() {
-            assert_eq!(names, session.backup_object_names(id));
-            let (data, previews) = (session.backup_photo(id).unwrap(), session.backup_previews(id).unwrap());
-            let photo = backup.open_photo(id, &data, Some(&previews))?;
-            target.restore_photos(&backup, &[photo])?;
+        for (photo, names) in backup.photos() {
+            assert_eq!(Some(names), session.backup_object_names(&photo));
+            let (data, previews) = (session.backup_photo(&photo).unwrap(), session.backup_previews(&photo).unwrap());
+            let restored = backup.open_photo(&photo, &data, Some(&previews))?;
+            target.restore_photos(&backup, &[restored])?;
         }
         target.restore_finish(&backup)
     }
 
     #[test]
-    fn a_snapshot_resealed_with_the_master_key_alone_is_refused_with_the_password() {
+    fn a_snapshot_resealed_with_an_older_generation_key_is_refused_and_the_genuine_one_restores() {
         let (_dir, session, id, password, _) = one_photo(Previews::Sharp);
-        let snapshot = session.backup_snapshot(&[id]).unwrap();
-        // Someone who once had the login (so the master key) changes the profile inside
-        // the body and seals it again: they cannot sign it with the current password.
+        let old_keys = session.keys();
+        let old = session.backup_snapshot(&session.backup_photos().unwrap()).unwrap();
+        session.change_password("a second password for alice").unwrap();
+        let snapshot = session.backup_snapshot(&session.backup_photos().unwrap()).unwrap();
+        // Someone who knew the first password (so the first generation's key) writes a body
+        // of their own into the new snapshot: it does not open.
         let mut head: SnapshotHead = decode(&snapshot).unwrap();
-        let key = derive_subkey(&session.master, Subkey::Backup);
+        let mut old_head: SnapshotHead = decode(&old).unwrap();
+        let old_key = old_keys.current_subkey(Subkey::Backup);
         let mut body: SnapshotBody =
-            decode(&open_padded(&key, &snapshot_aad(head.account), &head.body).unwrap()).unwrap();
-        let mut record: AccountRecord = decode(&body.record).unwrap();
-        let mut profile = session.profile();
-        profile.email = "attacker@example.com".into();
-        record.profile = super::super::account::seal_profile(&session.master, session.account_id, &profile);
-        body.record = encode(&record);
-        head.body = seal_padded(&key, &snapshot_aad(head.account), &encode(&body));
+            decode(&open_padded(&old_key, &snapshot_aad(head.account), &old_head.body).unwrap()).unwrap();
+        body.photos.clear();
+        head.body = seal_padded(&old_key, &snapshot_aad(head.account), &encode(&body));
         let forged = encode(&head);
-        let refused = open_backup(&forged, "alice", BackupCredentials::Password(PASSWORD));
+        let refused = open_backup(&forged, "alice", BackupCredentials::Password("a second password for alice"));
         assert!(matches!(refused, Err(RestoreError::Damaged(_))), "{refused:?}");
+        assert!(matches!(session.read_snapshot(&forged, None), Err(RestoreError::Damaged(_))));
+        // An older generation's snapshot is taken only when it is the one pinned.
+        old_head.written_at += 1;
+        assert!(matches!(session.read_snapshot(&old, None), Err(RestoreError::OlderPassword)));
+        assert_eq!(session.read_snapshot(&old, Some(snapshot_fingerprint(&old))).unwrap().len(), 1);
+        // The old password opens the old snapshot only, and says when it was made.
+        let wrong = open_backup(&snapshot, "alice", BackupCredentials::Password(PASSWORD)).unwrap_err();
+        assert!(wrong.to_string().contains("use the one you had then"), "{wrong}");
         // The genuine one restores, and the photo opens with its password.
         let dir = tempfile::tempdir().unwrap();
         let target = Vault::open(&dir.path().join("b.redb")).unwrap();
-        restore_into(&target, &session, &snapshot).unwrap();
-        let restored = target.login("alice", PASSWORD).unwrap();
+        restore_into(&target, &session, &snapshot, BackupCredentials::Password("a second password for alice")).unwrap();
+        let restored = target.login("alice", "a second password for alice").unwrap();
         assert!(restored.decrypt(id, &PhotoUnlock::Password(&password)).is_ok());
         assert!(restored.verify().unwrap().problems.is_empty());
     }
 
     #[test]
-    fn a_session_opened_with_the_recovery_key_cannot_sign_a_snapshot() {
+    fn a_session_opened_with_the_recovery_key_makes_a_snapshot_the_recovery_key_restores() {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
         let words = vault.register("alice", "alice@example.com", PASSWORD, Previews::Sharp).unwrap();
+        let again = RecoveryKey::parse(&words.to_words()).unwrap();
         let session = vault.login_with_recovery("alice", words).unwrap();
-        assert!(matches!(session.backup_snapshot(&[]), Err(StorageError::NeedsPassword)));
+        let snapshot = session.backup_snapshot(&[]).unwrap();
+        let target = Vault::open(&dir.path().join("b.redb")).unwrap();
+        restore_into(&target, &session, &snapshot, BackupCredentials::Recovery(again)).unwrap();
+        assert!(target.login("alice", PASSWORD).is_ok());
     }
 
     #[test]
     fn a_change_of_previews_gives_new_preview_objects_and_keeps_the_data_object() {
-        let (_dir, session, id, _, _) = one_photo(Previews::Sharp);
-        let sharp = session.backup_object_names(id);
+        let (_dir, session, _, _, _) = one_photo(Previews::Sharp);
+        let sharp = session.backup_object_names(&session.backup_photos().unwrap()[0]).unwrap();
         crate::service::set_previews(&session, Previews::Blurred).unwrap();
-        let blurred = session.backup_object_names(id);
+        let blurred = session.backup_object_names(&session.backup_photos().unwrap()[0]).unwrap();
         assert_eq!(sharp.data, blurred.data);
         assert_ne!(sharp.previews, blurred.previews, "the sharp preview object is replaced, not kept");
     }
 
     #[test]
     fn a_restore_under_way_keeps_its_account_id_from_a_registration() {
-        let (_dir, session, id, _, _) = one_photo(Previews::Sharp);
-        let snapshot = session.backup_snapshot(&[id]).unwrap();
+        let (_dir, session, _, _, _) = one_photo(Previews::Sharp);
+        let snapshot = session.backup_snapshot(&session.backup_photos().unwrap()).unwrap();
         let backup = open_backup(&snapshot, "alice", BackupCredentials::Password(PASSWORD)).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let target = Vault::open(&dir.path().join("b.redb")).unwrap();
@@ -729,8 +888,33 @@ mod tests {
         assert_ne!(bob.account_id, backup.account, "bob did not get the restored account's id");
         drop(bob);
         // Cut off and run again: the reservation is its own, and the restore finishes.
-        restore_into(&target, &session, &snapshot).unwrap();
+        restore_into(&target, &session, &snapshot, BackupCredentials::Password(PASSWORD)).unwrap();
         assert!(target.login("alice", PASSWORD).unwrap().verify().unwrap().problems.is_empty());
         assert!(target.login("bob", "another good passphrase").is_ok());
+    }
+
+    #[test]
+    fn a_password_change_made_elsewhere_is_adopted_with_the_new_password_only() {
+        let (dir, session, id, password, _) = one_photo(Previews::Sharp);
+        let snapshot = session.backup_snapshot(&session.backup_photos().unwrap()).unwrap();
+        // A second computer restores the account; the first changes the password twice.
+        let other = Vault::open(&dir.path().join("other.redb")).unwrap();
+        restore_into(&other, &session, &snapshot, BackupCredentials::Password(PASSWORD)).unwrap();
+        session.change_password("the second password of alice").unwrap();
+        session.change_password("the third password of alice").unwrap();
+        let newer = session.backup_snapshot(&session.backup_photos().unwrap()).unwrap();
+        let there = other.login("alice", PASSWORD).unwrap();
+        assert!(matches!(there.read_snapshot(&newer, None), Err(RestoreError::NewerPassword { .. })));
+        assert!(matches!(
+            there.adopt_password_change(&newer, "the second password of alice"),
+            Err(RestoreError::WrongCredentials { .. })
+        ));
+        there.adopt_password_change(&newer, "the third password of alice").unwrap();
+        assert_eq!(there.read_snapshot(&newer, None).unwrap().len(), 1);
+        drop(there);
+        assert!(other.login("alice", PASSWORD).is_err());
+        let there = other.login("alice", "the third password of alice").unwrap();
+        assert!(there.decrypt(id, &PhotoUnlock::Password(&password)).is_ok());
+        assert!(there.verify().unwrap().problems.is_empty());
     }
 }

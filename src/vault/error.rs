@@ -51,10 +51,12 @@ pub enum StorageError {
     /// The operation needs the vault to itself, and it is in use (a session is open).
     #[error("the vault is in use; close the other windows and commands using it, and try again")]
     Busy,
-    /// The operation signs with the login password's key, and this session was opened with
-    /// the recovery key.
-    #[error("this needs a login with the password; log in with your password (not the recovery key) and try again")]
-    NeedsPassword,
+    /// A rollback or fork warning stands for this account: nothing is written until the
+    /// owner accepts this copy of the vault.
+    #[error(
+        "nothing was written: {0}. Until you accept this copy of the vault (if you restored it yourself), the account is read-only; photos still open and export"
+    )]
+    ReadOnly(crate::vault::Rollback),
     /// A bug of ours stopped the operation (a panic in our code, not damage).
     #[error("{0}")]
     Bug(String),
@@ -214,6 +216,18 @@ pub enum LoginError {
     /// The account record is damaged.
     #[error("the account record is damaged; restore the vault from a backup")]
     Damaged,
+    /// The password or recovery key does not open the account, and its record is older
+    /// than the one this computer last opened: the vault file was put back to an older
+    /// copy, or replaced by someone who knew an older password.
+    #[error(
+        "this account's record is older than the one this computer last opened (password generation {found}, where {seen} was seen), so your current password does not open it: the vault file was replaced by an older copy, or by someone who once knew an older password. Restore the vault from a backup, or use the recovery words"
+    )]
+    OlderAccount {
+        /// The generation this computer saw.
+        seen: u32,
+        /// The generation of the record found.
+        found: u32,
+    },
     /// The vault file was changed by someone without the keys (the account record, its
     /// manifest, or the recovery key it holds): nothing is opened with the changed data.
     #[error(
@@ -284,6 +298,10 @@ pub enum StoreError {
     /// The file changed between reading it for the thumbnail and storing it.
     #[error("the file changed while it was being imported; import it again")]
     Changed,
+    /// The login password was changed between preparing the photo and storing it: it was
+    /// sealed under a generation's key that is no longer the newest.
+    #[error("the login password was changed during the import; import the file again")]
+    PasswordChanged,
 }
 
 #[cfg(test)]

@@ -1,15 +1,13 @@
-//! Photo identifiers: 60 random bits shown as twelve Crockford base32 symbols
-//! (`7K3M9QX2A4BC`), read case-insensitively; IDs below 2^40 (made before backups reached
-//! several computers) are shown, and read, as eight.
+//! Photo identifiers: 60 bits (a random prefix of the import run, then a count; see
+//! `photos::IdRun`) shown as twelve Crockford base32 symbols (`7K3M9QX2A4BC`), read
+//! case-insensitively.
 
 use std::fmt;
 use std::str::FromStr;
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/// Symbols of an ID made now (60 bits).
+/// Symbols of an ID (60 bits).
 const LEN: usize = 12;
-/// Symbols of an ID below 2^40 (40 bits, as IDs were made before).
-const SHORT: usize = 8;
 /// Every photo ID is below this.
 pub(crate) const ID_LIMIT: u64 = 1 << 60;
 
@@ -18,30 +16,27 @@ pub(crate) const ID_LIMIT: u64 = 1 << 60;
 pub struct PhotoId(pub(crate) u64);
 
 impl PhotoId {
-    /// A fresh random identifier (60 bits: two computers importing a million photos each
-    /// make the same one with a chance of about 1 in 2 million).
-    pub(crate) fn random() -> Self {
-        let bytes: [u8; 8] = crate::crypto::random_array();
-        Self(u64::from_le_bytes(bytes) & (ID_LIMIT - 1))
-    }
-
     /// The number as stored in the vault.
     pub fn as_u64(self) -> u64 {
         self.0
     }
 }
 
+/// The low `5 × symbols` bits of `value` as Crockford base32 symbols, most significant
+/// first.
+pub(crate) fn crockford(value: u64, symbols: usize) -> String {
+    (0..symbols).rev().map(|i| ALPHABET[((value >> (5 * i)) & 31) as usize] as char).collect()
+}
+
 impl fmt::Display for PhotoId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let len = if self.0 < 1 << (5 * SHORT) { SHORT } else { LEN };
-        let s: String = (0..len).rev().map(|i| ALPHABET[((self.0 >> (5 * i)) & 31) as usize] as char).collect();
-        f.write_str(&s)
+        f.write_str(&crockford(self.0, LEN))
     }
 }
 
 /// The text is not a photo ID.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("'{0}' is not a photo ID: IDs are 12 (or 8) letters and digits, as `list` shows them")]
+#[error("'{0}' is not a photo ID: IDs are 12 letters and digits, as the password email and the list show them")]
 pub struct BadPhotoId(String);
 
 impl FromStr for PhotoId {
@@ -49,7 +44,7 @@ impl FromStr for PhotoId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        if t.len() != LEN && t.len() != SHORT {
+        if t.len() != LEN {
             return Err(BadPhotoId(s.to_string()));
         }
         let mut v = 0u64;
@@ -72,18 +67,16 @@ mod tests {
 
     #[test]
     fn ids_round_trip_through_text() {
-        let old = PhotoId(0x3A_5C96_0E11);
-        assert_eq!(old.to_string().len(), 8, "an ID made before keeps its eight symbols");
-        assert_eq!(old.to_string().parse::<PhotoId>().unwrap(), old);
-        for _ in 0..100 {
-            let id = PhotoId::random();
-            assert!(id.0 < ID_LIMIT);
+        for n in [1, 0x3A_5C96_0E11, ID_LIMIT - 1, 0x0123_4567_89AB_CDEF & (ID_LIMIT - 1)] {
+            let id = PhotoId(n);
             let s = id.to_string();
-            assert_eq!(s.len(), if id.0 < 1 << 40 { 8 } else { 12 });
+            assert_eq!(s.len(), 12);
             assert_eq!(s.parse::<PhotoId>().unwrap(), id);
             assert_eq!(s.to_lowercase().parse::<PhotoId>().unwrap(), id);
         }
-        assert!("1234567".parse::<PhotoId>().is_err());
-        assert!("1234567U".parse::<PhotoId>().is_err());
+        assert_eq!(PhotoId(1).to_string(), "000000000001");
+        assert_eq!("0OoIiLl00001".parse::<PhotoId>().unwrap(), PhotoId(0x108_4200_0001));
+        assert!("12345678".parse::<PhotoId>().is_err(), "eight symbols were a format-2 ID");
+        assert!("1234567U0000".parse::<PhotoId>().is_err());
     }
 }

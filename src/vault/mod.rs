@@ -10,6 +10,7 @@ mod account;
 mod backup;
 mod error;
 mod id;
+mod keys;
 mod manifest;
 mod password;
 mod photos;
@@ -42,8 +43,8 @@ use crate::platform::files::create_private_dir;
 
 pub use account::{Session, validate_email, validate_username};
 pub use backup::{
-    BackupCredentials, ObjectNames, OpenedBackup, PHOTOS_FOLDER, PREVIEWS_FOLDER, RestoreError, RestoredPhoto,
-    SNAPSHOT, open_backup,
+    BackupCredentials, BackupPhoto, ObjectNames, OpenedBackup, PHOTOS_FOLDER, PREVIEWS_FOLDER, RestoreError,
+    RestoredPhoto, SNAPSHOT, open_backup, snapshot_fingerprint,
 };
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
@@ -71,6 +72,9 @@ pub struct Vault {
     id: [u8; 16],
     /// Where the highest manifest counter seen is remembered (see `seen`); `None` to not.
     state_dir: Option<Arc<PathBuf>>,
+    /// Whether this program made the vault file when it opened it (then this computer
+    /// knows it from its first byte).
+    created: bool,
 }
 
 /// redb's page cache. Its default, 1 GiB, fills with every photo read or written: an
@@ -133,8 +137,8 @@ impl Vault {
                 other => unreadable(other.to_string()),
             })?;
             let db = Arc::new(Db(Some(db)));
-            let id = check_or_write_header(&db, path)?;
-            Ok(Vault { db, path: path.to_path_buf(), id, state_dir: None })
+            let (id, created) = check_or_write_header(&db, path)?;
+            Ok(Vault { db, path: path.to_path_buf(), id, state_dir: None, created })
         });
         opened.unwrap_or_else(|panic| {
             Err(panic.bug().map_or_else(|| unreadable("its internal structure is damaged".into()), OpenError::Internal))
@@ -179,9 +183,12 @@ impl Vault {
 
     /// The same vault, remembering in `dir` the highest manifest counter seen for each of
     /// its accounts, so that a login notices a vault replaced by an older copy
-    /// ([`Session::rollback`]). The front ends pass [`default_state_dir`]; `None` remembers
-    /// nothing.
+    /// ([`Session::rollback`]), and which vault is at which path. The front ends pass
+    /// [`default_state_dir`]; `None` remembers nothing.
     pub fn remember_counters_in(mut self, dir: Option<PathBuf>) -> Vault {
+        if let (Some(dir), true) = (&dir, self.created) {
+            seen::record_path(dir, &self.path, &self.id);
+        }
         self.state_dir = dir.map(Arc::new);
         self
     }
@@ -225,9 +232,9 @@ fn create_owner_only(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Checks the format version of an opened vault and returns its id; a new (empty) vault
-/// gets its tables, its format version and a random id.
-fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenError> {
+/// Checks the format version of an opened vault and returns its id, and whether the vault
+/// is new: a new (empty) vault gets its tables, its format version and a random id.
+fn check_or_write_header(db: &Database, path: &Path) -> Result<([u8; 16], bool), OpenError> {
     let unreadable = |e: StorageError| OpenError::Unreadable { path: path.to_path_buf(), reason: e.to_string() };
     /// The header's two values, as stored (either may be missing or malformed).
     struct Stored {
@@ -246,7 +253,9 @@ fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenErr
         Ok(Some(Stored { version: version.map(u32::from_le_bytes), id }))
     })()
     .map_err(unreadable)?;
-    let Some(Stored { version, id }) = stored else { return create_tables(db).map_err(unreadable) };
+    let Some(Stored { version, id }) = stored else {
+        return create_tables(db).map(|id| (id, true)).map_err(unreadable);
+    };
     match version {
         Some(v) if v > FORMAT_VERSION => {
             Err(OpenError::TooNew { path: path.to_path_buf(), found: v, supported: FORMAT_VERSION })
@@ -254,6 +263,7 @@ fn check_or_write_header(db: &Database, path: &Path) -> Result<[u8; 16], OpenErr
         Some(v) if v < FORMAT_VERSION => Err(OpenError::FromDevelopmentVersion { path: path.to_path_buf(), found: v }),
         Some(_) => id
             .and_then(|id| <[u8; 16]>::try_from(id).ok())
+            .map(|id| (id, false))
             .ok_or_else(|| unreadable(StorageError::Tampered("its vault id is missing or damaged"))),
         None => Err(unreadable(StorageError::Tampered("its format version is missing or damaged"))),
     }

@@ -7,26 +7,37 @@ use crate::crypto::KdfParams;
 
 use super::error::StorageError;
 
-pub(crate) const ACCOUNT_RECORD_VERSION: u8 = 2;
-pub(crate) const PHOTO_RECORD_VERSION: u8 = 2;
-pub(crate) const MANIFEST_VERSION: u8 = 2;
+pub(crate) const ACCOUNT_RECORD_VERSION: u8 = 3;
+pub(crate) const PHOTO_RECORD_VERSION: u8 = 3;
+pub(crate) const MANIFEST_VERSION: u8 = 3;
 
-/// One account: how to unwrap its master key, and its sealed profile.
+/// One account: how to unwrap the key of its current generation, the keys of the earlier
+/// ones sealed under it, and its sealed profile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct AccountRecord {
     pub version: u8,
     /// The name as typed at registration (the index holds the lower-cased form).
     pub username: String,
+    /// The current generation: 1 at registration, one more at every password change or
+    /// recovery.
+    pub generation: u32,
+    /// When the current generation began (Unix seconds): registration, or the last
+    /// password change or recovery.
+    pub changed_at: i64,
     pub kdf: KdfParams,
     pub salt: [u8; 16],
-    /// Master key sealed under the Argon2id key of the login password.
-    pub master_by_password: Vec<u8>,
-    /// Master key sealed under the recovery key's wrap key.
-    pub master_by_recovery: Vec<u8>,
-    /// X25519 public key that photo keys are sealed to for the break-glass path. Stored in
-    /// clear, authenticated by the manifest's `account_digest` (checked at every login).
+    /// The current generation's key sealed under the Argon2id key of the login password.
+    pub key_by_password: Vec<u8>,
+    /// The current generation's key sealed to the recovery public key.
+    pub key_by_recovery: Vec<u8>,
+    /// X25519 public key that photo and account keys are sealed to for the break-glass
+    /// path. Stored in clear, authenticated by the manifest's `account_digest` (checked at
+    /// every login).
     pub recovery_public: [u8; 32],
-    /// `Profile`, sealed under the master key's profile subkey.
+    /// The keys of generations 1 to `generation - 1`, oldest first, sealed under the
+    /// current one (empty bytes in generation 1).
+    pub older_keys: Vec<u8>,
+    /// `Profile`, sealed under the current generation's profile subkey.
     pub profile: Vec<u8>,
 }
 
@@ -39,8 +50,7 @@ pub struct Profile {
     pub smtp: Option<SmtpSettings>,
     /// How locked photos look after login.
     pub previews: Previews,
-    /// Where backups go (`backup` with no flags uses these). Absent from profiles written
-    /// before backups existed: see [`decode_profile`].
+    /// Where backups go (`backup` with no flags uses these).
     pub backup: Option<BackupSettings>,
 }
 
@@ -61,6 +71,9 @@ pub struct BackupSettings {
     pub secret_key: String,
     /// When the last backup there finished (Unix seconds; 0 for never).
     pub last_at: i64,
+    /// The fingerprint (BLAKE3) of the snapshot this account last wrote there: a snapshot
+    /// of an earlier generation is trusted only if it is that one.
+    pub snapshot: [u8; 32],
 }
 
 impl std::fmt::Debug for BackupSettings {
@@ -73,21 +86,6 @@ impl Drop for BackupSettings {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.secret_key);
     }
-}
-
-/// Decodes a profile; one written before backups existed ends after `previews` and has
-/// none.
-pub(crate) fn decode_profile(bytes: &[u8]) -> Result<Profile, StorageError> {
-    #[derive(Deserialize)]
-    struct Before {
-        email: String,
-        smtp: Option<SmtpSettings>,
-        previews: Previews,
-    }
-    decode::<Profile>(bytes).or_else(|_| {
-        let before: Before = decode(bytes)?;
-        Ok(Profile { email: before.email, smtp: before.smtp, previews: before.previews, backup: None })
-    })
 }
 
 /// How an account's locked photos look after login (the login alone opens these).
@@ -109,6 +107,8 @@ pub struct SmtpSettings {
     pub url: String,
     /// The From address; the account email when `None`.
     pub from: Option<String>,
+    /// Extra trusted root certificates (PEM) for a server with a certificate of its own.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -127,35 +127,40 @@ impl std::fmt::Debug for Profile {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct PhotoHeader {
     pub version: u8,
+    /// The account generation the photo was imported in: its keys seal the metadata, the
+    /// thumbnail, the password wrap and the MACs below.
+    pub generation: u32,
     pub nonce_prefix: [u8; 7],
     /// Chunks of the padded plaintext (the original's exact size is in the sealed metadata).
     pub chunk_count: u32,
-    /// Photo key sealed under HKDF(master key ‖ photo password).
+    /// Photo key sealed under HKDF(account key ‖ photo password).
     pub key_by_password: Vec<u8>,
     /// Photo key sealed to the recovery public key.
     pub key_by_recovery: Vec<u8>,
-    /// Keyed BLAKE3 over every stored chunk, under the master key's verify subkey.
+    /// Keyed BLAKE3 over every stored chunk, under the generation's verify subkey.
     pub ciphertext_mac: [u8; 32],
     /// The keyed content hash, so delete can remove the duplicate index entry.
     pub content_hash: [u8; 32],
 }
 
 /// The sealed head of an account's manifest: what pins the account's state, so that a
-/// photo removed or brought back, or an account record replaced, is noticed at login.
+/// photo removed, brought back or replaced, or an account record replaced, is noticed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ManifestHead {
     pub version: u8,
-    /// Raised by one with every write to the account.
+    /// The account generation whose key seals it (the account record's).
+    pub generation: u32,
+    /// Raised by one with every transaction that writes to the account.
     pub counter: u64,
     /// Keyed BLAKE3 of the account record's stored bytes.
     pub account_digest: [u8; 32],
     /// How many photos the account holds.
     pub photo_count: u64,
-    /// For each bucket of photo ids (`id mod 256`), the counter at which it was last
-    /// written; 0 for a bucket never written (no record).
-    pub bucket_versions: Vec<u64>,
-    /// Fingerprints of the heads before this one, newest first (at most 32): a computer
-    /// that saw one of them tells a continuation from a fork.
+    /// The buckets of photo ids: each covers the ids from its first one up to the next
+    /// bucket's, and was last written at this counter. The first starts at 0.
+    pub buckets: Vec<(u64, u64)>,
+    /// Fingerprints of the heads before this one, newest first: a computer that saw one of
+    /// them tells a continuation from a fork.
     pub recent_heads: Vec<[u8; 32]>,
 }
 
@@ -240,14 +245,15 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Stora
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn decode_every_record(bytes: &[u8]) {
     let _ = decode::<AccountRecord>(bytes);
-    let _ = decode_profile(bytes);
+    let _ = decode::<Profile>(bytes);
     let _ = decode::<PhotoRecord>(bytes);
     let _ = decode::<PhotoHeader>(bytes);
     let _ = decode::<PhotoMeta>(bytes);
     let _ = decode::<Vec<(u64, PhotoMeta)>>(bytes);
     let _ = decode::<Vec<(u64, MetaRef<'_>)>>(bytes);
     let _ = decode::<ManifestHead>(bytes);
-    let _ = decode::<Vec<u64>>(bytes);
+    let _ = decode::<Vec<super::manifest::Entry>>(bytes);
+    let _ = decode::<Vec<[u8; 32]>>(bytes);
 }
 
 /// One stored record of each kind, as seeds for that fuzz target.
@@ -267,7 +273,7 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
     };
     let profile = Profile {
         email: "alice@example.com".into(),
-        smtp: Some(SmtpSettings { url: "smtps://user@mail.example.com".into(), from: None }),
+        smtp: Some(SmtpSettings { url: "smtps://user@mail.example.com".into(), from: None, ca_pem: None }),
         previews: Previews::Blurred,
         backup: Some(BackupSettings {
             endpoint: "https://s3.example.com".into(),
@@ -277,10 +283,12 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
             access_key: "AKIA".into(),
             secret_key: "secret".into(),
             last_at: 1_733_000_000,
+            snapshot: [15; 32],
         }),
     };
     let header = PhotoHeader {
         version: PHOTO_RECORD_VERSION,
+        generation: 2,
         nonce_prefix: [1; 7],
         chunk_count: 55,
         key_by_password: vec![2; 60],
@@ -292,22 +300,29 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
     let account = AccountRecord {
         version: ACCOUNT_RECORD_VERSION,
         username: "Alice".into(),
+        generation: 2,
+        changed_at: 1_733_000_000,
         kdf: crate::crypto::KdfParams::default(),
         salt: [7; 16],
-        master_by_password: vec![8; 60],
-        master_by_recovery: vec![9; 60],
+        key_by_password: vec![8; 72],
+        key_by_recovery: vec![9; 104],
         recovery_public: [10; 32],
+        older_keys: vec![16; 72],
         profile: vec![11; 80],
     };
     let head = ManifestHead {
         version: MANIFEST_VERSION,
+        generation: 2,
         counter: 12,
         account_digest: [12; 32],
         photo_count: 2,
-        bucket_versions: (0..256).map(|b| if b == 3 || b == 200 { 11 } else { 0 }).collect(),
+        buckets: vec![(0, 11), (0xA5_0000, 9)],
         recent_heads: vec![[13; 32], [14; 32]],
     };
-    let bucket: Vec<u64> = vec![0x1203, 0xA5_0003];
+    let bucket = vec![
+        super::manifest::Entry { id: 0x1203, generation: 1, record: [17; 16], previews: [18; 16] },
+        super::manifest::Entry { id: 0xA5_0003, generation: 2, record: [19; 16], previews: [20; 16] },
+    ];
     vec![
         encode(&meta),
         encode(&profile),

@@ -32,12 +32,12 @@ pub(crate) const DELETED_PHOTOS: TableDefinition<(u64, u64), i64> = TableDefinit
 pub(crate) const LIST_INDEX: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("list_index");
 /// Account id → the sealed `ManifestHead`.
 pub(crate) const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("manifests");
-/// (account id, bucket = photo id mod 256) → the sealed, sorted ids of that bucket.
-pub(crate) const MANIFEST_BUCKETS: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("manifest_buckets");
+/// (account id, first photo id of the bucket) → the sealed, sorted entries of that bucket.
+pub(crate) const MANIFEST_BUCKETS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("manifest_buckets");
 
 /// The format this program writes and reads. A newer vault is refused with a clear
-/// message; so is one from the development builds before the first release (format 1),
-/// which nothing needs to migrate.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// message; so is one from the development builds before the first release (formats 1
+/// and 2), which nothing needs to migrate.
+pub(crate) const FORMAT_VERSION: u32 = 3;
 pub(crate) const FORMAT_VERSION_KEY: &str = "format_version";
 pub(crate) const VAULT_ID_KEY: &str = "vault_id";

@@ -1,17 +1,20 @@
 //! What this computer has seen of each vault and account, remembered outside the vault (in
-//! the user's configuration folder): the manifest's counter and a fingerprint of its head,
-//! and a fingerprint of the account's recovery public key.
+//! the user's configuration folder): which vault is at which path; and for each account the
+//! manifest's counter and a fingerprint of its head, a fingerprint of the account's
+//! recovery public key, and its generation with a fingerprint of that generation's key wrap.
 //!
 //! Inside the vault, everything an older or forked copy holds authenticates. Only a
 //! memory outside it tells that the vault is older than one opened here (a lower counter),
 //! that it forked from it (the same counter with another head, or a higher counter whose
-//! head does not list the head seen here among its recent ones), or that the recovery key
-//! that every photo key is sealed to is not the one this computer knew: someone who once
-//! had the login (so the master key, which a password change does not replace) and can
-//! write the file could otherwise re-seal the manifest around a recovery key of their own.
+//! head does not list the head seen here among its recent ones), that another vault was
+//! put at its place, that a generation was started that cannot be traced back to the one
+//! seen here (someone who once knew an older password can make one of their own, sealed to
+//! the recovery public key, which only the password the owner set would not open), or that
+//! the recovery key that every photo key is sealed to is not the one this computer knew.
 //!
-//! One line per account: `VAULT-ID-HEX ACCOUNT-ID COUNTER HEAD-HEX RECOVERY-HEX`. It names
-//! no user and holds no secret.
+//! Two kinds of lines, neither naming a user or holding a secret:
+//! `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION WRAP` for an account, and
+//! `path VAULT-ID PATH` for where a vault is.
 
 use std::path::{Path, PathBuf};
 
@@ -35,9 +38,14 @@ pub enum Rollback {
     /// The vault is not a continuation of the copy last opened here: another copy of it
     /// was changed elsewhere and put in its place.
     #[error(
-        "this vault is not the copy last opened on this computer: another copy of it was changed elsewhere (on another computer or by a sync service) and put in its place; photos imported or deleted here since may be missing or back"
+        "this vault is not the copy last opened on this computer: another copy of it was changed elsewhere (on another computer, by a sync service, or by someone who once knew an older password) and put in its place; photos imported or deleted here since may be missing or back"
     )]
     Forked,
+    /// Another vault (another vault id) is at the path where this computer knew one.
+    #[error(
+        "this vault file is not the vault this computer last opened at this place: another vault, or a copy changed to look like another one, was put there"
+    )]
+    Replaced,
 }
 
 /// One account's state as this computer saw it.
@@ -49,6 +57,11 @@ pub(crate) struct Seen {
     pub head: [u8; 32],
     /// The fingerprint of the account's recovery public key.
     pub recovery: [u8; 32],
+    /// The account's generation.
+    pub generation: u32,
+    /// The fingerprint of the generation's key sealed to the recovery key (the record's
+    /// `key_by_recovery`): another generation with the same number has another one.
+    pub wrap: [u8; 32],
 }
 
 /// What a login finds, compared with what this computer saw.
@@ -78,27 +91,84 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
     bytes?.try_into().ok()
 }
 
-type Entry = (String, u64, Seen);
+/// The file as read: the account lines and the path lines, each kept as it is.
+#[derive(Default)]
+struct Memory {
+    accounts: Vec<(String, u64, Seen)>,
+    paths: Vec<(String, String)>,
+}
 
-fn read(path: &Path) -> Vec<Entry> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
+fn read(dir: &Path) -> Memory {
+    let text = std::fs::read_to_string(dir.join(FILE_NAME)).unwrap_or_default();
+    let mut memory = Memory::default();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("path ") {
+            if let Some((vault, path)) = rest.split_once(' ') {
+                memory.paths.push((vault.to_string(), path.to_string()));
+            }
+            continue;
+        }
+        let account = (|| {
             let mut parts = line.split_whitespace();
             let vault = parts.next()?.to_string();
             let account = parts.next()?.parse().ok()?;
             let counter = parts.next()?.parse().ok()?;
             let head = unhex(parts.next()?)?;
             let recovery = unhex(parts.next()?)?;
-            Some((vault, account, Seen { counter, head, recovery }))
-        })
-        .collect()
+            let generation = parts.next()?.parse().ok()?;
+            let wrap = unhex(parts.next()?)?;
+            Some((vault, account, Seen { counter, head, recovery, generation, wrap }))
+        })();
+        // Lines of an earlier format (without a generation) are left out.
+        memory.accounts.extend(account);
+    }
+    memory
+}
+
+fn write(dir: &Path, memory: &Memory) {
+    let mut text: String = memory.paths.iter().map(|(v, p)| format!("path {v} {p}\n")).collect();
+    for (v, a, s) in &memory.accounts {
+        text.push_str(&format!(
+            "{v} {a} {} {} {} {} {}\n",
+            s.counter,
+            hex(&s.head),
+            hex(&s.recovery),
+            s.generation,
+            hex(&s.wrap)
+        ));
+    }
+    let _ = write_replacing(dir, &dir.join(FILE_NAME), text.as_bytes());
+}
+
+/// The path as remembered: absolute, links resolved where it exists.
+fn path_key(path: &Path) -> String {
+    std::path::absolute(path)
+        .map(|p| p.canonicalize().unwrap_or(p))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// What this computer saw of (`vault_id`, `account`) in `dir`, if anything.
 fn seen(dir: &Path, vault_id: &[u8; 16], account: u64) -> Option<Seen> {
     let vault = hex(vault_id);
-    read(&dir.join(FILE_NAME)).into_iter().find(|(v, a, _)| *v == vault && *a == account).map(|e| e.2)
+    read(dir).accounts.into_iter().find(|(v, a, _)| *v == vault && *a == account).map(|e| e.2)
+}
+
+/// The highest generation this computer saw of `account` in the vault `vault_id`, or in the
+/// vault it knew at `path` (a vault whose id was changed is still the one at its place).
+pub(crate) fn seen_generation(dir: &Path, path: &Path, vault_id: &[u8; 16], account: u64) -> Option<u32> {
+    let memory = read(dir);
+    let key = path_key(path);
+    let at_path = memory.paths.iter().filter(|(_, p)| *p == key).map(|(v, _)| v.clone());
+    let vaults: Vec<String> = at_path.chain([hex(vault_id)]).collect();
+    memory.accounts.iter().filter(|(v, a, _)| *a == account && vaults.contains(v)).map(|(_, _, s)| s.generation).max()
+}
+
+/// Whether another vault than `vault_id` was last seen at `path`.
+pub(crate) fn replaced(dir: &Path, path: &Path, vault_id: &[u8; 16]) -> bool {
+    let (key, vault) = (path_key(path), hex(vault_id));
+    read(dir).paths.iter().any(|(v, p)| *p == key && *v != vault)
 }
 
 /// Compares the state a login found, `now`, whose head lists `recent` (the fingerprints of
@@ -111,37 +181,51 @@ pub(crate) fn check(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen, r
     let continues = match now.counter.checked_sub(seen.counter) {
         None => return Verdict::Rollback(Rollback::Older { seen: seen.counter, found: now.counter }),
         Some(0) => now.head == seen.head,
-        // The head seen here must be among the ones this head lists; further back than
-        // the list reaches, continuity cannot be told (and is taken as given).
-        Some(ahead) => recent.get(ahead as usize - 1).is_none_or(|listed| *listed == seen.head),
+        // The head seen here must be among the ones this head lists. Further back than the
+        // list reaches, continuity cannot be told: it is taken as given within one
+        // generation (only the holder of its key writes there), and not across a new one
+        // (someone who once knew an older password can make a generation of their own).
+        Some(ahead) => match recent.get(ahead as usize - 1) {
+            Some(listed) => *listed == seen.head,
+            None => now.generation == seen.generation && now.wrap == seen.wrap,
+        },
     };
     if continues { Verdict::Fine } else { Verdict::Rollback(Rollback::Forked) }
 }
 
-/// Remembers `now` as what this computer saw of (`vault_id`, `account`) in `dir`, unless it
-/// already remembers a later state (a session that ends after a newer one must not take
-/// the memory back). Best effort: a read-only home folder must not stop anyone from
-/// opening photos.
-pub(crate) fn record(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
+/// Remembers `now` as what this computer saw of (`vault_id`, `account`) at `path` in `dir`,
+/// unless it already remembers a later state (a session that ends after a newer one must
+/// not take the memory back). Best effort: a read-only home folder must not stop anyone
+/// from opening photos.
+pub(crate) fn record(dir: &Path, path: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
     if seen(dir, vault_id, account).is_some_and(|seen| seen.counter > now.counter && seen.recovery == now.recovery) {
         return;
     }
-    accept(dir, vault_id, account, now);
+    accept(dir, path, vault_id, account, now);
 }
 
-/// Remembers `now` whatever was remembered: the owner accepts this copy of the vault (a
-/// backup restored on purpose) as the one this computer knows.
-pub(crate) fn accept(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
-    let path = dir.join(FILE_NAME);
+/// Remembers `now` (and the vault at `path`) whatever was remembered: the owner accepts
+/// this copy of the vault (a backup restored on purpose) as the one this computer knows.
+pub(crate) fn accept(dir: &Path, path: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
+    let mut memory = read(dir);
     let vault = hex(vault_id);
-    let mut entries = read(&path);
-    entries.retain(|(v, a, _)| !(*v == vault && *a == account));
-    entries.push((vault, account, *now));
-    let text: String = entries
-        .iter()
-        .map(|(v, a, s)| format!("{v} {a} {} {} {}\n", s.counter, hex(&s.head), hex(&s.recovery)))
-        .collect();
-    let _ = write_replacing(dir, &path, text.as_bytes());
+    memory.accounts.retain(|(v, a, _)| !(*v == vault && *a == account));
+    memory.accounts.push((vault, account, *now));
+    remember_path(&mut memory, path, vault_id);
+    write(dir, &memory);
+}
+
+/// Remembers that the vault `vault_id` is at `path` (a vault this program just made there).
+pub(crate) fn record_path(dir: &Path, path: &Path, vault_id: &[u8; 16]) {
+    let mut memory = read(dir);
+    remember_path(&mut memory, path, vault_id);
+    write(dir, &memory);
+}
+
+fn remember_path(memory: &mut Memory, path: &Path, vault_id: &[u8; 16]) {
+    let key = path_key(path);
+    memory.paths.retain(|(_, p)| *p != key);
+    memory.paths.push((hex(vault_id), key));
 }
 
 fn write_replacing(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -159,18 +243,19 @@ mod tests {
     use super::*;
 
     fn state(counter: u64, head: u8) -> Seen {
-        Seen { counter, head: [head; 32], recovery: [7; 32] }
+        Seen { counter, head: [head; 32], recovery: [7; 32], generation: 1, wrap: [1; 32] }
     }
 
     #[test]
     fn older_forked_and_rekeyed_vaults_are_told_apart_from_continuations() {
         let dir = tempfile::tempdir().unwrap();
         let (v, other) = ([1; 16], [2; 16]);
+        let p = dir.path().join("vault.redb");
         assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "first sight");
-        record(dir.path(), &v, 1, &state(5, 50));
+        record(dir.path(), &p, &v, 1, &state(5, 50));
         assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "the same");
         assert_eq!(check(dir.path(), &v, 1, &state(5, 51), &[]), Verdict::Rollback(Rollback::Forked), "same counter");
-        record(dir.path(), &v, 1, &state(4, 40));
+        record(dir.path(), &p, &v, 1, &state(4, 40));
         assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "an older session never takes it back");
         assert_eq!(
             check(dir.path(), &v, 1, &state(3, 30), &[]),
@@ -180,11 +265,42 @@ mod tests {
         assert_eq!(check(dir.path(), &v, 1, &state(7, 70), &[[60; 32], [50; 32]]), Verdict::Fine);
         assert_eq!(check(dir.path(), &v, 1, &state(7, 70), &[[60; 32], [55; 32]]), Verdict::Rollback(Rollback::Forked));
         assert_eq!(check(dir.path(), &v, 1, &state(99, 9), &[[1; 32]]), Verdict::Fine, "beyond what the head lists");
+        // Beyond what the head lists, a generation this computer never saw begin is a fork.
+        let other_generation = Seen { generation: 2, wrap: [2; 32], ..state(99, 9) };
+        assert_eq!(check(dir.path(), &v, 1, &other_generation, &[[1; 32]]), Verdict::Rollback(Rollback::Forked));
+        let same_number = Seen { wrap: [3; 32], ..state(99, 9) };
+        assert_eq!(check(dir.path(), &v, 1, &same_number, &[[1; 32]]), Verdict::Rollback(Rollback::Forked));
+        let traced = Seen { generation: 2, wrap: [2; 32], ..state(6, 60) };
+        assert_eq!(check(dir.path(), &v, 1, &traced, &[[50; 32]]), Verdict::Fine, "a new generation traced back");
         let rekeyed = Seen { recovery: [8; 32], ..state(6, 60) };
         assert_eq!(check(dir.path(), &v, 1, &rekeyed, &[[50; 32]]), Verdict::RecoveryKeyChanged);
-        accept(dir.path(), &v, 1, &state(3, 30));
+        accept(dir.path(), &p, &v, 1, &state(3, 30));
         assert_eq!(check(dir.path(), &v, 1, &state(3, 30), &[]), Verdict::Fine, "an accepted copy");
         assert_eq!(check(dir.path(), &v, 2, &state(1, 1), &[]), Verdict::Fine, "another account");
         assert_eq!(check(dir.path(), &other, 1, &state(1, 1), &[]), Verdict::Fine, "another vault");
+        assert_eq!(seen_generation(dir.path(), &p, &v, 1), Some(1));
+        assert_eq!(seen_generation(dir.path(), &p, &[9; 16], 1), Some(1), "another id at the same place");
+        assert_eq!(seen_generation(dir.path(), &dir.path().join("other.redb"), &[9; 16], 1), None);
+    }
+
+    #[test]
+    fn another_vault_at_a_known_path_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, q) = (dir.path().join("a.redb"), dir.path().join("b.redb"));
+        assert!(!replaced(dir.path(), &p, &[1; 16]), "nothing known");
+        record_path(dir.path(), &p, &[1; 16]);
+        record(dir.path(), &q, &[2; 16], 1, &state(1, 1));
+        assert!(!replaced(dir.path(), &p, &[1; 16]));
+        assert!(replaced(dir.path(), &p, &[3; 16]), "a new vault id at the same place");
+        assert!(!replaced(dir.path(), &q, &[2; 16]));
+        // An earlier file's account lines are left out; the path lines stay.
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            format!("{text}{} 1 3 {} {}\n", hex(&[4; 16]), hex(&[0; 32]), hex(&[0; 32])),
+        )
+        .unwrap();
+        assert_eq!(read(dir.path()).accounts.len(), 1);
+        assert!(replaced(dir.path(), &p, &[3; 16]));
     }
 }

@@ -2,6 +2,7 @@
 //! it, fixtures encoded on the fly (no test data needs to be checked in).
 #![allow(dead_code)]
 
+pub(crate) mod layout;
 pub(crate) mod s3;
 
 use std::path::{Path, PathBuf};
@@ -107,11 +108,20 @@ impl Env {
         self.vault.parent().unwrap().join("outbox")
     }
 
+    /// The outbox folder of `user` (each account has its own, named after it in lower case).
+    pub(crate) fn outbox_of(&self, user: &str) -> PathBuf {
+        self.outbox().join(user.to_lowercase())
+    }
+
+    /// Every email in the outbox, of every account.
     pub(crate) fn emails(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(self.outbox()) {
-            Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
-            Err(_) => Vec::new(),
-        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.outbox())
+            .into_iter()
+            .flatten()
+            .flat_map(|account| std::fs::read_dir(account.unwrap().path()).into_iter().flatten())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
         files.sort();
         files
     }

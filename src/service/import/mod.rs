@@ -48,6 +48,9 @@ pub enum SkipReason {
     /// The file changed between reading and storing.
     #[error("the file changed while it was being imported; import it again")]
     Changed,
+    /// The login password changed between preparing and storing it.
+    #[error("the login password was changed during the import; import the file again")]
+    PasswordChanged,
     /// The vault could not store it.
     #[error("{0}")]
     Storage(#[from] StorageError),
@@ -105,6 +108,9 @@ pub enum ImportError {
         #[from]
         source: MailError,
     },
+    /// Nothing is imported while a rollback or fork warning stands (no email is sent).
+    #[error(transparent)]
+    ReadOnly(StorageError),
 }
 
 /// Counts of what an import did.
@@ -139,6 +145,7 @@ pub fn import_paths(
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(ImportEvent<'_>),
 ) -> Result<ImportSummary, ImportError> {
+    session.writable().map_err(ImportError::ReadOnly)?;
     let mut summary = ImportSummary::default();
     let mut files = Vec::new();
     for candidate in collect_files(paths) {
@@ -404,6 +411,7 @@ impl From<StoreError> for SkipReason {
         match e {
             StoreError::Duplicate => SkipReason::Duplicate,
             StoreError::Changed => SkipReason::Changed,
+            StoreError::PasswordChanged => SkipReason::PasswordChanged,
             StoreError::Storage(s) => SkipReason::Storage(s),
         }
     }

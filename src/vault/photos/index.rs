@@ -119,7 +119,7 @@ impl Session {
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Index::default()),
             Err(e) => return Err(e.into()),
         };
-        let key = derive_subkey(&self.master, Subkey::Metadata);
+        let key = self.keys().current_subkey(Subkey::Metadata);
         let mut index = Index::default();
         for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
             let (number, value) = row?;
@@ -156,7 +156,7 @@ impl Session {
     pub(super) fn list_with_index(
         &self,
         txn: &redb::ReadTransaction,
-        listed: &BTreeSet<u64>,
+        listed: &[Entry],
         index: Index,
     ) -> Result<(Catalog, Vec<PhotoId>, Vec<ManifestProblem>, Option<Rewrite>), StorageError> {
         let expected = index.numbers();
@@ -166,11 +166,12 @@ impl Session {
         let mut keep = vec![false; photos.len()];
         let mut unindexed = Vec::new();
         let mut indexed = by_id.iter().map(|&i| i as usize).peekable();
-        for &id in listed {
+        for entry in listed {
+            let id = entry.id;
             while indexed.next_if(|&i| photos.id(i).0 < id).is_some() {}
             match indexed.next_if(|&i| photos.id(i).0 == id) {
                 Some(i) => keep[i] = true,
-                None => unindexed.push(id),
+                None => unindexed.push(entry),
             }
         }
         drop(by_id);
@@ -189,10 +190,11 @@ impl Session {
         let mut read = Vec::new();
         if !unindexed.is_empty() {
             let table = txn.open_table(PHOTOS)?;
-            for id in unindexed {
+            for entry in unindexed {
+                let id = entry.id;
                 match table.get((self.account_id, id))? {
                     None => problems.push(ManifestProblem::Missing(PhotoId(id))),
-                    Some(value) => match self.open_record(id, value.value()) {
+                    Some(value) => match self.open_pinned_record(entry, value.value()) {
                         Ok((_, meta)) => {
                             photos.push(PhotoId(id), &meta);
                             read.push(id);
@@ -212,6 +214,10 @@ impl Session {
     /// nothing if the index changed since it was read (another list wrote it, or an
     /// import added to it).
     pub(super) fn rewrite_index(&self, rewrite: Rewrite, photos: &Catalog) -> Result<(), StorageError> {
+        // A cache: not written while the account is read-only.
+        if self.writable().is_err() {
+            return Ok(());
+        }
         let add: HashSet<u64> = rewrite.add.into_iter().collect();
         let entries = photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, p.meta()));
         let txn = self.vault.begin_write()?;
@@ -238,7 +244,7 @@ impl Session {
     /// a million photos, the first list after a command-line import of many took 10 s
     /// instead of 1.5. The next list merges the small segments this leaves.
     pub fn index_written(&self, photos: &[PhotoInfo]) -> Result<(), StorageError> {
-        if photos.is_empty() {
+        if photos.is_empty() || self.writable().is_err() {
             return Ok(());
         }
         guard(|| {
@@ -262,7 +268,7 @@ impl Session {
         last: Option<u32>,
         mut entries: impl Iterator<Item = (u64, MetaRef<'a>)>,
     ) -> Result<(), StorageError> {
-        let key = derive_subkey(&self.master, Subkey::Metadata);
+        let key = self.keys().current_subkey(Subkey::Metadata);
         // A file that numbers a segment u32::MAX leaves no room after it: nothing is added.
         let Some(first) = last.map_or(Some(0), |last| last.checked_add(1)) else { return Ok(()) };
         let mut chunk = Vec::with_capacity(SEGMENT_PHOTOS);
@@ -275,6 +281,32 @@ impl Session {
             let plain = Zeroizing::new(encode(&chunk));
             let sealed = seal_padded(&key, &segment_aad(&self.vault.id, self.account_id, next), &plain);
             table.insert((self.account_id, next), sealed.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// A password change: every segment that opens is sealed again under `next`'s key
+    /// (the new generation's), within `txn`; one that does not open is removed (the next
+    /// list reads its photos' records). About a tenth of a second at a million photos.
+    pub(crate) fn rekey_index(&self, txn: &redb::WriteTransaction, next: &AccountKeys) -> Result<(), StorageError> {
+        let (from, to) = (self.keys().current_subkey(Subkey::Metadata), next.current_subkey(Subkey::Metadata));
+        let mut table = txn.open_table(LIST_INDEX)?;
+        let mut numbers = Vec::new();
+        for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
+            numbers.push(row?.0.value().1);
+        }
+        for number in numbers {
+            let aad = segment_aad(&self.vault.id, self.account_id, number);
+            let opened = table.get((self.account_id, number))?.map(|v| open_padded(&from, &aad, v.value()));
+            match opened {
+                Some(Ok(plain)) => {
+                    let plain = Zeroizing::new(plain);
+                    table.insert((self.account_id, number), seal_padded(&to, &aad, &plain).as_slice())?;
+                }
+                _ => {
+                    table.remove((self.account_id, number))?;
+                }
+            }
         }
         Ok(())
     }
@@ -452,7 +484,7 @@ mod tests {
         assert_eq!(first.len(), 1);
         // Segments of the 8 entries, sealed as the program seals: 0 holds entries 0-3, 1
         // holds 2-5 (repeats 0: ignored), 2 holds 5-7 (repeats only 1, which was ignored).
-        let key = derive_subkey(&session.master, Subkey::Metadata);
+        let key = session.keys().current_subkey(Subkey::Metadata);
         let aad = |n: u32| segment_aad(&session.vault.id, session.account_id, n);
         let entries: Vec<(u64, PhotoMeta)> = decode(&open_padded(&key, &aad(0), &first[0].1).unwrap()).unwrap();
         let segment = |n: u32, from: usize, to: usize| (n, seal_padded(&key, &aad(n), &encode(&&entries[from..to])));

@@ -14,7 +14,8 @@ use crate::crypto::{
 };
 
 use super::error::{PhotoError, RegisterError, StorageError, StoreError, guard};
-use super::manifest::{Change, ManifestProblem, compare};
+use super::keys::AccountKeys;
+use super::manifest::{Change, Entry, ManifestProblem, compare, previews_digest, record_digest};
 use super::records::Previews;
 use super::records::{MetaRef, PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
 use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};
@@ -31,9 +32,27 @@ pub(crate) use index::SEGMENT_PHOTOS as INDEX_SEGMENT_PHOTOS;
 pub(crate) use read::check_rows;
 mod write;
 
-/// A keyed hash of a file's bytes, distinct per account, used to skip duplicates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The hash of a file's bytes (BLAKE3), from which the account's keyed content hashes are
+/// made (one per generation), to skip duplicates. Held in memory only.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ContentHash([u8; 32]);
+
+impl std::fmt::Debug for ContentHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContentHash(<redacted>)")
+    }
+}
+
+/// The photo ids a session gives out: a run of consecutive ids after a random prefix, so
+/// that the photos of an import are stored side by side in every table (a random id per
+/// photo put each one in a leaf of its own, and an import slowed down as the vault grew).
+pub(crate) struct IdRun {
+    prefix: u64,
+    next: u64,
+}
+
+/// Ids of a run: the low bits count, the high ones are the run's random prefix.
+const RUN_BITS: u32 = 16;
 
 /// A photo ready to be prepared: what imaging found out about it.
 #[derive(Debug, Clone)]
@@ -58,6 +77,8 @@ pub struct PreparedPhoto {
     /// The metadata that will be stored.
     pub meta: PhotoMeta,
     content_hash: ContentHash,
+    /// The generation whose keys seal it (the current one when it was prepared).
+    generation: u32,
     key: SecretKey,
     thumbnails: SealedThumbnails,
 }
@@ -85,11 +106,21 @@ struct SealedThumbnails {
     private: Option<Vec<u8>>,
 }
 
+impl SealedThumbnails {
+    /// The manifest's digest of these rows for photo `id`.
+    fn digest(&self, id: u64) -> [u8; 16] {
+        previews_digest(id, self.public.as_deref(), self.private.as_deref())
+    }
+}
+
 /// A photo encrypted and ready to be written by [`Session::write`]: nothing in it is
 /// readable without the account's keys.
 pub struct SealedPhoto {
     id: u64,
+    generation: u32,
     content_hash: ContentHash,
+    /// The keyed content hash under the photo's generation (its duplicate-index key).
+    content_key: [u8; 32],
     record: Vec<u8>,
     thumbnails: SealedThumbnails,
     segments: Vec<Vec<u8>>,
@@ -119,7 +150,7 @@ pub struct PhotoInfo {
 
 /// How to open a photo's key.
 pub enum PhotoUnlock<'a> {
-    /// With the photo's emailed password (and the session's master key).
+    /// With the photo's emailed password (and the session's account key).
     Password(&'a PhotoPassword),
     /// With the recovery key the session was opened with.
     Recovery,
@@ -395,7 +426,9 @@ pub(crate) mod tests {
         ];
         let mut opened = Vec::new();
         for row in preview_rows(&session, id) {
-            for key in Subkey::ALL.iter().map(|s| derive_subkey(&session.master, *s)).chain([session.master.clone()]) {
+            let keys = session.keys();
+            let master = keys.current().clone();
+            for key in Subkey::ALL.iter().map(|s| keys.current_subkey(*s)).chain([master]) {
                 for aad in &aads {
                     if let Ok(plain) = open_padded(&key, aad, &row) {
                         opened.push(plain);

@@ -9,11 +9,11 @@ impl Session {
     /// none (hidden previews): then only its key opens its thumbnail.
     pub fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
         guard(|| {
-            self.ensure_held(id)?;
-            match self.login_preview(id)? {
+            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+            let generation = self.stored_generation(&txn, id)?;
+            match self.login_preview(&txn, id, generation, None)? {
                 Some(LoginPreview::Thumbnail(jpeg) | LoginPreview::Placeholder(jpeg)) => Ok(jpeg),
                 None => {
-                    let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
                     let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
                     Err(match private.get(id.0).map_err(StorageError::from)? {
                         Some(_) => PhotoError::PreviewHidden(id),
@@ -24,12 +24,32 @@ impl Session {
         })
     }
 
-    /// The login-visible preview row of a photo, opened, with its authenticated form.
-    pub(super) fn login_preview(&self, id: PhotoId) -> Result<Option<LoginPreview>, PhotoError> {
-        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+    /// The login-visible preview row of a photo of generation `generation`, opened, with its
+    /// authenticated form. A row sealed under an older generation than the current one is
+    /// taken only if the manifest pins it (someone who knew an older password could have
+    /// sealed it): `entry` is the photo's manifest entry when the caller has it.
+    pub(super) fn login_preview(
+        &self,
+        txn: &redb::ReadTransaction,
+        id: PhotoId,
+        generation: u32,
+        entry: Option<&Entry>,
+    ) -> Result<Option<LoginPreview>, PhotoError> {
         let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
         let Some(row) = table.get(id.0).map_err(StorageError::from)? else { return Ok(None) };
-        let key = derive_subkey(&self.master, Subkey::Thumbnail);
+        let keys = self.keys();
+        let key = keys.subkey(generation, Subkey::Thumbnail).ok_or(PhotoError::Locked(id))?;
+        if generation != keys.generation() {
+            let entry = match entry {
+                Some(entry) => *entry,
+                None => self.manifest_entry(txn, id)?.ok_or(PhotoError::NotFound(id))?,
+            };
+            let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
+            let private = private.get(id.0).map_err(StorageError::from)?;
+            if previews_digest(id.0, Some(row.value()), private.as_ref().map(|g| g.value())) != entry.previews {
+                return Err(PhotoError::Locked(id));
+            }
+        }
         if let Ok(jpeg) = open_padded(&key, &thumb_aad(self.account_id, id.0), row.value()) {
             return Ok(Some(LoginPreview::Thumbnail(SecretBytes::from(jpeg))));
         }
@@ -43,9 +63,9 @@ impl Session {
     /// the login's preview), and whether the stored form is the account's current choice.
     pub fn stored_previews(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<StoredPreviews, PhotoError> {
         guard(|| {
-            let (_, _, key) = self.photo_key(id, unlock)?;
+            let (header, _, key) = self.photo_key(id, unlock)?;
+            let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
             let private = {
-                let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
                 let table = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
                 table.get(id.0).map_err(StorageError::from)?.map(|g| g.value().to_vec())
             };
@@ -56,7 +76,8 @@ impl Session {
                     .ok()
                     .map(SecretBytes::from)
             });
-            let login = self.login_preview(id)?;
+            // A login preview that is not the pinned one is made again, as a damaged one.
+            let login = self.login_preview(&txn, id, header.generation, None).unwrap_or(None);
             let current = matches!(
                 (self.previews(), &login, &private),
                 (Previews::Sharp, Some(LoginPreview::Thumbnail(_)), None)
@@ -72,7 +93,8 @@ impl Session {
     }
 
     /// Stores a photo's previews in the form of the account's current choice (opened with
-    /// its key, which seals the private thumbnail), replacing what was there.
+    /// its key, which seals the private thumbnail), replacing what was there, with the
+    /// manifest's entry for them. Not while the account is read-only.
     pub fn store_previews(
         &self,
         id: PhotoId,
@@ -80,14 +102,37 @@ impl Session {
         thumbnail: &[u8],
         placeholder: &[u8],
     ) -> Result<(), PhotoError> {
+        self.writable()?;
         guard(|| {
-            let (_, _, key) = self.photo_key(id, unlock)?;
-            let wanted = self.seal_thumbnails(id.0, &key, thumbnail, placeholder);
+            let (header, _, key) = self.photo_key(id, unlock)?;
+            let keys = self.keys();
+            let wanted = self.seal_thumbnails(&keys, header.generation, id.0, &key, thumbnail, placeholder);
             let txn = self.vault.begin_write().map_err(StorageError::from)?;
-            self.write_thumbnails(&txn, id.0, &wanted)?;
+            let state = {
+                let entry = self.entries_of(&[id.0])?.into_iter().next().ok_or(PhotoError::NotFound(id))?;
+                self.write_thumbnails(&txn, id.0, &wanted)?;
+                let changed = Entry { previews: wanted.digest(id.0), ..entry };
+                self.manifest_key().apply(&txn, &[Change::Put(changed)])?
+            };
             txn.commit().map_err(StorageError::from)?;
+            self.wrote(state);
             Ok(())
         })
+    }
+
+    /// The manifest's entries of the photos `ids` (ascending) that it lists, for a write
+    /// transaction that is to change their rows: the manifest is read as it was committed,
+    /// which is what the write sees too (there is one writer, and it has not changed the
+    /// manifest yet).
+    fn entries_of(&self, ids: &[u64]) -> Result<Vec<Entry>, StorageError> {
+        let read = self.vault.db.begin_read()?;
+        let (_, head) = self.pinned_record(&read)?;
+        let key = self.manifest_key();
+        if ids.len() == 1 {
+            return Ok(key.entry(&read, &head, ids[0])?.into_iter().collect());
+        }
+        let entries = key.read_entries(&read, &head)?;
+        Ok(ids.iter().filter_map(|id| entries.binary_search_by_key(id, |e| e.id).ok().map(|i| entries[i])).collect())
     }
 
     /// The sharp previews the login can read (photos stored while previews were sharp),
@@ -95,16 +140,13 @@ impl Session {
     pub fn sharp_previews(&self) -> Result<Vec<(PhotoId, SecretBytes)>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let table = txn.open_table(THUMBNAILS)?;
-            let photos = txn.open_table(PHOTOS)?;
-            let key = derive_subkey(&self.master, Subkey::Thumbnail);
             let mut out = Vec::new();
-            for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
-                let id = entry?.0.value().1;
-                if let Some(row) = table.get(id)?
-                    && let Ok(jpeg) = open_padded(&key, &thumb_aad(self.account_id, id), row.value())
+            for entry in self.manifest_entries(&txn)? {
+                let id = PhotoId(entry.id);
+                let Ok(generation) = self.stored_generation(&txn, id) else { continue };
+                if let Ok(Some(LoginPreview::Thumbnail(jpeg))) = self.login_preview(&txn, id, generation, Some(&entry))
                 {
-                    out.push((PhotoId(id), SecretBytes::from(jpeg)));
+                    out.push((id, jpeg));
                 }
             }
             Ok(out)
@@ -115,7 +157,7 @@ impl Session {
     /// takes what the login could see out of its reach as far as the login alone can:
     /// going blurred, each sharp preview is replaced by its placeholder from `placeholders`
     /// (made from [`Session::sharp_previews`]; none: the preview goes); going hidden, every
-    /// login preview goes.
+    /// login preview goes. The manifest's entries follow the rows.
     /// Each photo's sharp thumbnail comes back, sealed under its key, when it is next
     /// unlocked.
     pub fn set_previews(
@@ -126,36 +168,53 @@ impl Session {
         guard(|| {
             let mut profile = self.profile();
             profile.previews = previews;
-            let key = derive_subkey(&self.master, Subkey::Thumbnail);
+            let keys = self.keys();
+            let mut placeholders: Vec<&(PhotoId, Option<Vec<u8>>)> = placeholders.iter().collect();
+            placeholders.sort_unstable_by_key(|(id, _)| *id);
+            placeholders.dedup_by_key(|(id, _)| *id);
             self.update_profile(profile, |txn| {
-                let mut table = txn.open_table(THUMBNAILS)?;
-                match previews {
-                    Previews::Sharp => {}
+                let entries = match previews {
+                    Previews::Sharp => return Ok(Vec::new()),
                     Previews::Blurred => {
-                        for (id, placeholder) in placeholders {
-                            match placeholder {
-                                Some(jpeg) => {
-                                    let sealed = seal_padded(&key, &placeholder_aad(self.account_id, id.0), jpeg);
-                                    table.insert(id.0, sealed.as_slice())?
-                                }
-                                None => table.remove(id.0)?,
-                            };
-                        }
+                        self.entries_of(&placeholders.iter().map(|(id, _)| id.0).collect::<Vec<_>>())?
                     }
                     Previews::Hidden => {
-                        // Every photo of the account, read in this transaction (no record
-                        // needs opening, and one whose record is damaged goes too).
-                        let ids: Vec<u64> = txn
-                            .open_table(PHOTOS)?
-                            .range((self.account_id, 0)..=(self.account_id, u64::MAX))?
-                            .map(|entry| entry.map(|(key, _)| key.value().1))
-                            .collect::<Result<_, _>>()?;
-                        for id in ids {
-                            table.remove(id)?;
-                        }
+                        let read = self.vault.db.begin_read()?;
+                        self.manifest_entries(&read)?
                     }
+                };
+                let mut table = txn.open_table(THUMBNAILS)?;
+                let photos = txn.open_table(PHOTOS)?;
+                let private = txn.open_table(PRIVATE_THUMBNAILS)?;
+                let mut changed = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    let id = entry.id;
+                    let row = match previews {
+                        Previews::Blurred => {
+                            let placeholder = placeholders
+                                .binary_search_by_key(&id, |(p, _)| p.0)
+                                .ok()
+                                .and_then(|i| placeholders[i].1.as_ref());
+                            let generation =
+                                photos.get((self.account_id, id))?.and_then(|r| read::record_generation(r.value()));
+                            match (placeholder, generation.and_then(|g| keys.subkey(g, Subkey::Thumbnail))) {
+                                (Some(jpeg), Some(key)) => {
+                                    Some(seal_padded(&key, &placeholder_aad(self.account_id, id), jpeg))
+                                }
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    match &row {
+                        Some(sealed) => table.insert(id, sealed.as_slice())?,
+                        None => table.remove(id)?,
+                    };
+                    let private = private.get(id)?;
+                    let digest = previews_digest(id, row.as_deref(), private.as_ref().map(|g| g.value()));
+                    changed.push(Entry { previews: digest, ..entry });
                 }
-                Ok(())
+                Ok(changed)
             })
         })
     }

@@ -2,10 +2,10 @@
 
 use super::*;
 
-/// Opens a stored record of `account` with its master key: authenticates the header with
-/// the metadata and returns both.
+/// Opens a stored record of `account`: authenticates the header with the metadata, under
+/// the key of the generation the header names, and returns both.
 fn open_record(
-    master: &SecretKey,
+    keys: &AccountKeys,
     account: u64,
     id: u64,
     bytes: &[u8],
@@ -15,27 +15,35 @@ fn open_record(
     if record.header.first() != Some(&PHOTO_RECORD_VERSION) {
         return Err(damaged());
     }
-    let plain = Zeroizing::new(
-        open_padded(&derive_subkey(master, Subkey::Metadata), &meta_aad(account, id, &record.header), &record.meta)
-            .map_err(|_| damaged())?,
-    );
-    Ok((decode(&record.header).map_err(|_| damaged())?, decode(&plain).map_err(|_| damaged())?))
+    // Read before it is authenticated, to know which key authenticates it.
+    let header: PhotoHeader = decode(&record.header).map_err(|_| damaged())?;
+    let key = keys.subkey(header.generation, Subkey::Metadata).ok_or_else(damaged)?;
+    let plain =
+        Zeroizing::new(open_padded(&key, &meta_aad(account, id, &record.header), &record.meta).map_err(|_| damaged())?);
+    Ok((header, decode(&plain).map_err(|_| damaged())?))
 }
 
-/// Checks a photo's rows as `verify` does, with the master key alone: the record opens,
+/// The generation a stored record names (not yet authenticated).
+pub(super) fn record_generation(bytes: &[u8]) -> Option<u32> {
+    let record: PhotoRecord = decode(bytes).ok()?;
+    decode::<PhotoHeader>(&record.header).ok().map(|h| h.generation)
+}
+
+/// Checks a photo's rows as `verify` does, with the account's keys alone: the record opens,
 /// and the segments are the ones its MAC was made over, all of them and no more.
 pub(crate) fn check_rows<'a>(
-    master: &SecretKey,
+    keys: &AccountKeys,
     account: u64,
     id: u64,
     record: &[u8],
     segments: impl ExactSizeIterator<Item = &'a [u8]>,
 ) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
-    let (header, meta) = open_record(master, account, id, record)?;
+    let (header, meta) = open_record(keys, account, id, record)?;
     if segments.len() != segment_sizes(header.chunk_count).count() {
         return Err(StorageError::DamagedPhoto(PhotoId(id)));
     }
-    let mut mac = ChunkMac::new(&derive_subkey(master, Subkey::Verify), id);
+    let verify = keys.subkey(header.generation, Subkey::Verify).expect("the record opened under this generation");
+    let mut mac = ChunkMac::new(&verify, id);
     for (index, segment) in segments.enumerate() {
         mac.segment(index as u32, segment);
     }
@@ -48,7 +56,21 @@ pub(crate) fn check_rows<'a>(
 impl Session {
     /// Opens a stored record: authenticates the header with the metadata and returns both.
     pub(super) fn open_record(&self, id: u64, bytes: &[u8]) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
-        open_record(&self.master, self.account_id, id, bytes)
+        open_record(&self.keys(), self.account_id, id, bytes)
+    }
+
+    /// [`Session::open_record`] of a record the manifest lists as `entry`: it must be the
+    /// record pinned there (one sealed under an older generation could otherwise have been
+    /// made by someone who knew an older password).
+    pub(super) fn open_pinned_record(
+        &self,
+        entry: &Entry,
+        bytes: &[u8],
+    ) -> Result<(PhotoHeader, PhotoMeta), StorageError> {
+        if record_digest(entry.id, bytes) != entry.record {
+            return Err(StorageError::DamagedPhoto(PhotoId(entry.id)));
+        }
+        self.open_record(entry.id, bytes)
     }
 
     /// Every photo of the account, newest first (by date taken, else import time).
@@ -64,7 +86,7 @@ impl Session {
     pub fn list(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let listed = self.manifest_ids(&txn)?;
+            let listed = self.manifest_entries(&txn)?;
             let index = self.read_index(&txn)?;
             if index.is_empty() && !listed.is_empty() {
                 drop(txn);
@@ -114,37 +136,40 @@ impl Session {
     fn read_records(&self, keep: bool) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
+            let listed = self.manifest_entries(&txn)?;
             let table = txn.open_table(PHOTOS)?;
             let (mut photos, mut damaged) = (Catalog::default(), Vec::new());
             let mut stored = BTreeSet::new();
-            for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
-                let (key, value) = entry?;
+            for row in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                let (key, value) = row?;
                 let id = key.value().1;
                 stored.insert(id);
-                match self.open_record(id, value.value()) {
+                // Not the account's photos (the manifest problems name them).
+                let Ok(at) = listed.binary_search_by_key(&id, |e| e.id) else { continue };
+                match self.open_pinned_record(&listed[at], value.value()) {
                     Ok((_, meta)) if keep => photos.push(PhotoId(id), &meta),
                     Ok(_) => {}
                     Err(_) => damaged.push(PhotoId(id)),
                 }
             }
-            let listed = self.manifest_ids(&txn)?;
+            let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
             self.found_problems(compare(&listed, &stored));
-            // Not the account's photos: the manifest problems name them.
-            photos.retain(|id| listed.contains(&id.0));
-            damaged.retain(|id| listed.contains(&id.0));
             Ok((photos, damaged))
         })
     }
 
+    /// Photo `id`'s record, opened: the manifest must list the photo, and its record must
+    /// be the one the manifest pins.
     pub(super) fn record(&self, id: PhotoId) -> Result<(PhotoHeader, PhotoMeta), PhotoError> {
         guard(|| {
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+            let entry = self.manifest_entry(&txn, id)?.ok_or(PhotoError::NotFound(id))?;
             let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
             let guard = table
                 .get((self.account_id, id.0))
                 .map_err(StorageError::from)?
                 .ok_or_else(|| PhotoError::NotFound(id))?;
-            self.open_record(id.0, guard.value()).map_err(|_| PhotoError::Locked(id))
+            self.open_pinned_record(&entry, guard.value()).map_err(|_| PhotoError::Locked(id))
         })
     }
 
@@ -233,7 +258,9 @@ impl Session {
         let (header, meta) = self.record(id)?;
         let key = match unlock {
             PhotoUnlock::Password(password) => {
-                let wrap = derive_photo_wrap_key(&self.master, id.0, password);
+                let keys = self.keys();
+                let account_key = keys.of(header.generation).ok_or_else(locked)?;
+                let wrap = derive_photo_wrap_key(account_key, id.0, password);
                 let plain = Zeroizing::new(open(&wrap, &key_aad(id.0), &header.key_by_password).map_err(|_| locked())?);
                 SecretKey::from_slice(&plain).ok_or_else(locked)?
             }
@@ -273,20 +300,28 @@ impl Session {
         Ok((record, head))
     }
 
-    /// The photo ids the account's manifest lists, its head checked against the account
-    /// record as stored now.
-    pub(super) fn manifest_ids(&self, txn: &redb::ReadTransaction) -> Result<BTreeSet<u64>, StorageError> {
+    /// The entries the account's manifest lists (ascending by id), its head checked
+    /// against the account record as stored now.
+    pub(crate) fn manifest_entries(&self, txn: &redb::ReadTransaction) -> Result<Vec<Entry>, StorageError> {
         let (_, head) = self.pinned_record(txn)?;
-        Ok(self.manifest_key().read_ids(txn, &head)?)
+        Ok(self.manifest_key().read_entries(txn, &head)?)
     }
 
-    /// Whether the account holds photo `id` (its record is not opened).
-    pub(super) fn ensure_held(&self, id: PhotoId) -> Result<(), PhotoError> {
-        let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
+    /// The manifest's entry for photo `id`, if it lists the photo.
+    pub(super) fn manifest_entry(
+        &self,
+        txn: &redb::ReadTransaction,
+        id: PhotoId,
+    ) -> Result<Option<Entry>, StorageError> {
+        let (_, head) = self.pinned_record(txn)?;
+        Ok(self.manifest_key().entry(txn, &head, id.0)?)
+    }
+
+    /// The generation photo `id`'s record names, if the account has the photo (the record
+    /// is not authenticated here: what it unlocks is checked where it is used).
+    pub(super) fn stored_generation(&self, txn: &redb::ReadTransaction, id: PhotoId) -> Result<u32, PhotoError> {
         let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
-        match table.get((self.account_id, id.0)).map_err(StorageError::from)? {
-            Some(_) => Ok(()),
-            None => Err(PhotoError::NotFound(id)),
-        }
+        let row = table.get((self.account_id, id.0)).map_err(StorageError::from)?.ok_or(PhotoError::NotFound(id))?;
+        record_generation(row.value()).ok_or(PhotoError::Locked(id))
     }
 }

@@ -27,39 +27,52 @@ impl Session {
     ) -> Result<Option<VerifyReport>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let listed = self.manifest_ids(&txn)?;
+            let listed = self.manifest_entries(&txn)?;
             let mut said: Option<Instant> = None;
             let photos = txn.open_table(PHOTOS)?;
             let chunks = txn.open_table(CHUNKS)?;
             let thumbs = txn.open_table(THUMBNAILS)?;
             let private_thumbs = txn.open_table(PRIVATE_THUMBNAILS)?;
-            let verify_key = derive_subkey(&self.master, Subkey::Verify);
-            let thumb_key = derive_subkey(&self.master, Subkey::Thumbnail);
+            let keys = self.keys();
             let mut problems = Vec::new();
+            // Each photo the manifest lists is looked up as opening it looks it up (a
+            // damaged page of the table can hide a row from a lookup and not from a walk
+            // through the table, or the other way round); the walk finds the records the
+            // manifest does not list.
             let mut stored = BTreeSet::new();
-            for entry in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+            for row in photos.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+                stored.insert(row?.0.value().1);
+            }
+            let mut found = BTreeSet::new();
+            for (done, entry) in listed.iter().enumerate() {
                 // The records before this one are checked (at first, none).
                 if said.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
                     said = Some(Instant::now());
-                    if progress(stored.len(), listed.len()).is_break() {
+                    if progress(done, listed.len()).is_break() {
                         return Ok(None);
                     }
                 }
-                let (key, value) = entry?;
-                let id = key.value().1;
-                stored.insert(id);
+                let id = entry.id;
+                // A photo whose record is not found is named below.
+                let Some(value) = photos.get((self.account_id, id))? else { continue };
+                found.insert(id);
                 let problem = |name: Option<&str>, what: &str| VerifyProblem {
                     id: PhotoId(id),
                     name: name.map(str::to_string),
                     problem: what.to_string(),
                 };
+                if record_digest(id, value.value()) != entry.record {
+                    problems.push(problem(None, "its record was changed or replaced"));
+                    continue;
+                }
                 let (header, meta) = match self.open_record(id, value.value()) {
-                    Ok(r) => r,
-                    Err(_) => {
+                    Ok(r) if r.0.generation == entry.generation => r,
+                    _ => {
                         problems.push(problem(None, "its record is damaged"));
                         continue;
                     }
                 };
+                let verify_key = keys.subkey(header.generation, Subkey::Verify).expect("the record opened");
                 let mut mac = ChunkMac::new(&verify_key, id);
                 let mut missing = false;
                 let segments = segment_sizes(header.chunk_count).count() as u32;
@@ -75,22 +88,32 @@ impl Session {
                 } else if extra || mac.0.finalize() != header.ciphertext_mac {
                     problems.push(problem(Some(&meta.name), "its data was changed"));
                 }
-                // A photo with hidden previews has only the private thumbnail, which needs
-                // the photo's key: its presence is all the login can check.
-                let thumb_ok = match thumbs.get(id)? {
+                // The preview rows must be the pinned ones; the login's must open. A photo
+                // with hidden previews has only the private thumbnail, which needs the
+                // photo's key: that it is the pinned one is all the login can check.
+                let thumb = thumbs.get(id)?;
+                let private = private_thumbs.get(id)?;
+                let pinned =
+                    previews_digest(id, thumb.as_ref().map(|t| t.value()), private.as_ref().map(|p| p.value()))
+                        == entry.previews;
+                let thumb_key = keys.subkey(header.generation, Subkey::Thumbnail).expect("the record opened");
+                let opens = match &thumb {
                     Some(t) => [thumb_aad(self.account_id, id), placeholder_aad(self.account_id, id)]
                         .iter()
                         .any(|aad| open_padded(&thumb_key, aad, t.value()).is_ok()),
-                    None => private_thumbs.get(id)?.is_some(),
+                    None => private.is_some(),
                 };
-                if !thumb_ok {
-                    problems.push(problem(Some(&meta.name), "its thumbnail is damaged"));
+                if !(pinned && opens) {
+                    problems.push(problem(Some(&meta.name), "its thumbnail was changed or is damaged"));
                 }
             }
             // The set of photos against the manifest, which must still pin this account.
-            let _ = progress(stored.len(), listed.len());
-            let differences = compare(&listed, &stored);
-            let missing = differences.iter().filter(|p| matches!(p, ManifestProblem::Missing(_))).count();
+            let _ = progress(listed.len(), listed.len());
+            let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
+            let missing = compare(&listed, &found).into_iter().filter(|p| matches!(p, ManifestProblem::Missing(_)));
+            let unexpected =
+                compare(&listed, &stored).into_iter().filter(|p| matches!(p, ManifestProblem::Unexpected(_)));
+            let differences: Vec<ManifestProblem> = missing.chain(unexpected).collect();
             for p in differences {
                 let (id, what) = match p {
                     ManifestProblem::Missing(id) => (id, "its records were removed from the vault file"),
@@ -99,7 +122,8 @@ impl Session {
                 let name = photos.get((self.account_id, id.0))?.and_then(|r| self.open_record(id.0, r.value()).ok());
                 problems.push(VerifyProblem { id, name: name.map(|(_, m)| m.name), problem: what.to_string() });
             }
-            Ok(Some(VerifyReport { checked: stored.len() + missing, problems }))
+            let unexpected = stored.difference(&listed).count();
+            Ok(Some(VerifyReport { checked: listed.len() + unexpected, problems }))
         })
     }
 }

@@ -4,31 +4,77 @@
 use super::*;
 
 impl Session {
-    /// The keyed hash used to find duplicates of `bytes` in this account.
+    /// The hash of `bytes` from which this account's duplicate checks are made.
     pub fn content_hash(&self, bytes: &[u8]) -> ContentHash {
-        ContentHash(keyed_hash(&derive_subkey(&self.master, Subkey::ContentHash), bytes))
+        ContentHash(*blake3::hash(bytes).as_bytes())
+    }
+
+    /// The keyed content hash of `hash` under generation `generation`'s key: the key of
+    /// the duplicate index, and the header's `content_hash`.
+    fn content_key(keys: &AccountKeys, generation: u32, hash: &ContentHash) -> Option<[u8; 32]> {
+        Some(keyed_hash(&keys.subkey(generation, Subkey::ContentHash)?, &hash.0))
     }
 
     /// Whether this account already holds a photo with these bytes. An index entry whose
-    /// photo is not in the account (put back into the file after the photo was deleted)
-    /// does not count: the photo is imported again, and the entry replaced.
+    /// photo is not in the account (put back into the file after the photo was deleted), or
+    /// whose record does not carry that hash, does not count: the photo is imported again,
+    /// and the entry replaced.
     pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            self.holds(&txn.open_table(CONTENT_HASHES)?, &txn.open_table(PHOTOS)?, hash)
+            Ok(self.duplicate_of(&txn.open_table(CONTENT_HASHES)?, &txn.open_table(PHOTOS)?, hash)?.is_some())
         })
     }
 
-    /// Whether the index holds `hash` for a photo that is in the account: the one rule of
+    /// The photo of the account that has the bytes `hash` was made of, looked up under the
+    /// key of each generation (a photo is indexed under its own): the one rule of
     /// [`Session::contains`] and of the duplicate check in [`Session::write`].
-    pub(super) fn holds(
+    pub(super) fn duplicate_of(
         &self,
         hashes: &impl ReadableTable<(u64, &'static [u8; 32]), u64>,
         photos: &impl ReadableTable<(u64, u64), &'static [u8]>,
         hash: &ContentHash,
-    ) -> Result<bool, StorageError> {
-        let Some(id) = hashes.get((self.account_id, &hash.0))?.map(|g| g.value()) else { return Ok(false) };
-        Ok(photos.get((self.account_id, id))?.is_some())
+    ) -> Result<Option<PhotoId>, StorageError> {
+        let keys = self.keys();
+        for (generation, _) in keys.all().rev() {
+            let key = Self::content_key(&keys, generation, hash).expect("a generation of these keys");
+            let Some(id) = hashes.get((self.account_id, &key))?.map(|g| g.value()) else { continue };
+            let Some(record) = photos.get((self.account_id, id))? else { continue };
+            let Ok(record) = decode::<PhotoRecord>(record.value()) else { continue };
+            if decode::<PhotoHeader>(&record.header).is_ok_and(|h| h.content_hash == key) {
+                return Ok(Some(PhotoId(id)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next photo id of this session's run (see [`IdRun`]): ids no photo of the vault
+    /// has, nor any photo a pull could bring from a run of another computer (whose random
+    /// prefix is another one).
+    fn next_id(&self, chunks: &impl ReadableTable<(u64, u32), &'static [u8]>) -> Result<PhotoId, StorageError> {
+        let mut run = self.ids.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            let used_up = run.as_ref().is_none_or(|r| r.next >> RUN_BITS != 0);
+            if used_up {
+                // A fresh prefix (44 random bits, not 0) whose range holds no photo yet.
+                let prefix = loop {
+                    let bytes: [u8; 8] = crate::crypto::random_array();
+                    let prefix = u64::from_le_bytes(bytes) & ((super::super::id::ID_LIMIT >> RUN_BITS) - 1);
+                    let range = (prefix << RUN_BITS, 0)..((prefix + 1) << RUN_BITS, 0);
+                    if prefix != 0 && chunks.range(range)?.next().is_none() {
+                        break prefix;
+                    }
+                };
+                *run = Some(IdRun { prefix, next: 0 });
+            }
+            let r = run.as_mut().expect("set above");
+            let id = (r.prefix << RUN_BITS) | r.next;
+            r.next += 1;
+            // Every photo of every account has its first segment: an id in use has one.
+            if chunks.get((id, 0))?.is_none() {
+                return Ok(PhotoId(id));
+            }
+        }
     }
 
     /// Chooses an ID, a key and a password for a photo and seals its metadata and
@@ -36,38 +82,37 @@ impl Session {
     pub fn prepare(&self, new: NewPhoto) -> Result<PreparedPhoto, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            // Every photo of every account has its first segment: an id in use has one.
-            let chunks = txn.open_table(CHUNKS)?;
-            let id = loop {
-                let id = PhotoId::random();
-                if chunks.get((id.0, 0))?.is_none() {
-                    break id;
-                }
-            };
+            let id = self.next_id(&txn.open_table(CHUNKS)?)?;
             let key = SecretKey::random();
-            let thumbnails = self.seal_thumbnails(id.0, &key, &new.thumbnail_jpeg, &new.placeholder_jpeg);
+            let keys = self.keys();
+            let thumbnails =
+                self.seal_thumbnails(&keys, keys.generation(), id.0, &key, &new.thumbnail_jpeg, &new.placeholder_jpeg);
             Ok(PreparedPhoto {
                 id,
                 password: PhotoPassword::generate(),
                 meta: new.meta,
                 content_hash: new.content_hash,
+                generation: keys.generation(),
                 key,
                 thumbnails,
             })
         })
     }
 
-    /// The stored forms of a photo's previews under the account's current choice. The
-    /// placeholder is sealed with associated data of its own, so that the stored form is
-    /// authenticated: a placeholder is never taken for the thumbnail.
+    /// The stored forms of a photo's previews under the account's current choice, sealed
+    /// under the key of the photo's generation. The placeholder is sealed with associated
+    /// data of its own, so that the stored form is authenticated: a placeholder is never
+    /// taken for the thumbnail.
     pub(super) fn seal_thumbnails(
         &self,
+        keys: &AccountKeys,
+        generation: u32,
         id: u64,
         key: &SecretKey,
         thumbnail: &[u8],
         placeholder: &[u8],
     ) -> SealedThumbnails {
-        let public_key = derive_subkey(&self.master, Subkey::Thumbnail);
+        let public_key = keys.subkey(generation, Subkey::Thumbnail).expect("a generation of these keys");
         let private =
             || seal_padded(&derive_private_thumbnail_key(key), &private_thumb_aad(self.account_id, id), thumbnail);
         match self.previews() {
@@ -102,10 +147,17 @@ impl Session {
         if self.content_hash(bytes) != photo.content_hash || bytes.len() as u64 != photo.meta.bytes {
             return Err(StoreError::Changed);
         }
+        let keys = self.keys();
+        let generation = photo.generation;
+        let (Some(account_key), Some(content_key)) =
+            (keys.of(generation), Self::content_key(&keys, generation, &photo.content_hash))
+        else {
+            return Err(StoreError::PasswordChanged);
+        };
         let id = photo.id.0;
         let nonce_prefix: [u8; 7] = crate::crypto::random_array();
         let mut enc = StreamEncryptor::new(&photo.key, nonce_prefix);
-        let mut mac = ChunkMac::new(&derive_subkey(&self.master, Subkey::Verify), id);
+        let mut mac = ChunkMac::new(&derive_subkey(account_key, Subkey::Verify), id);
         // The stream holds the photo and zeros up to its Padmé length, so the stored size
         // reveals only a bucket; the exact size is in the sealed metadata.
         let padded = padme(bytes.len() as u64);
@@ -139,26 +191,29 @@ impl Session {
             .map_err(|_| StorageError::tampered("the account's recovery key is not a valid public key"))?;
         let header = encode(&PhotoHeader {
             version: PHOTO_RECORD_VERSION,
+            generation,
             nonce_prefix,
             chunk_count: count,
             key_by_password: seal(
-                &derive_photo_wrap_key(&self.master, id, &photo.password),
+                &derive_photo_wrap_key(account_key, id, &photo.password),
                 &key_aad(id),
                 photo.key.expose(),
             ),
             key_by_recovery,
             ciphertext_mac: mac.0.finalize(),
-            content_hash: photo.content_hash.0,
+            content_hash: content_key,
         });
         let meta_plain = Zeroizing::new(encode(&photo.meta));
         let meta = seal_padded(
-            &derive_subkey(&self.master, Subkey::Metadata),
+            &derive_subkey(account_key, Subkey::Metadata),
             &meta_aad(self.account_id, id, &header),
             &meta_plain,
         );
         Ok(SealedPhoto {
             id,
+            generation,
             content_hash: photo.content_hash,
+            content_key,
             record: encode(&PhotoRecord { header, meta }),
             thumbnails: photo.thumbnails.clone(),
             segments,
@@ -172,44 +227,56 @@ impl Session {
         self.write_all(vec![photo])?.pop().expect("one result for one photo")
     }
 
-    /// Writes sealed photos in one transaction: for each, written or [`StoreError::Duplicate`]
-    /// (the account already holds the same bytes, or an earlier photo of `photos` does). A
-    /// storage failure writes none of them. Call [`Session::checkpoint`] after a run.
+    /// Writes sealed photos in one transaction (one manifest write for them all): for each,
+    /// written or [`StoreError::Duplicate`] (the account already holds the same bytes, or
+    /// an earlier photo of `photos` does). A storage failure writes none of them. Call
+    /// [`Session::checkpoint`] after a run.
     ///
     /// An import writes its photos a few at a time: every photo rewrites a leaf and the
     /// pages above it in each table, and at a million photos a transaction per photo wrote
     /// about 240 KB of pages for a 3 KB photo (docs/BENCHMARKS.md); a transaction shares
     /// the upper pages and the commit among its photos.
     pub fn write_all(&self, photos: Vec<SealedPhoto>) -> Result<Vec<Result<(), StoreError>>, StorageError> {
+        self.writable()?;
         guard(|| {
             // A plain commit: recording the allocator state with every commit would cost
             // an import ~7% of its time; the checkpoint after the run records it once.
             let txn = self.vault.db.begin_write()?;
+            let current = self.keys().generation();
             let mut results = Vec::with_capacity(photos.len());
-            let mut state = None;
+            let mut written = Vec::new();
             for photo in photos {
-                results.push(match self.write_in(&txn, photo) {
-                    Ok(written) => {
-                        state = Some(written);
+                let result = if photo.generation == current {
+                    self.write_in(&txn, photo)
+                } else {
+                    // Sealed before a password change: under a key that is not the newest.
+                    Err(StoreError::PasswordChanged)
+                };
+                results.push(match result {
+                    Ok(entry) => {
+                        written.push(Change::Put(entry));
                         Ok(())
                     }
                     Err(StoreError::Storage(e)) => return Err(e),
                     Err(e) => Err(e),
                 });
             }
-            txn.commit()?;
-            if let Some(state) = state {
-                self.wrote(state);
+            if written.is_empty() {
+                return Ok(results);
             }
+            let state = self.manifest_key().apply(&txn, &written)?;
+            txn.commit()?;
+            self.wrote(state);
             Ok(results)
         })
     }
 
-    /// Writes one sealed photo within `txn`; returns the manifest's new counter and head.
-    fn write_in(&self, txn: &redb::WriteTransaction, photo: SealedPhoto) -> Result<(u64, [u8; 32]), StoreError> {
+    /// Writes one sealed photo within `txn`; returns the manifest's entry for it.
+    fn write_in(&self, txn: &redb::WriteTransaction, photo: SealedPhoto) -> Result<Entry, StoreError> {
         let id = photo.id;
         let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
-        if self.holds(&hashes, &txn.open_table(PHOTOS).map_err(StorageError::from)?, &photo.content_hash)? {
+        let mut records = txn.open_table(PHOTOS).map_err(StorageError::from)?;
+        if self.duplicate_of(&hashes, &records, &photo.content_hash)?.is_some() {
             return Err(StoreError::Duplicate);
         }
         let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
@@ -219,13 +286,15 @@ impl Session {
         for (segment_index, segment) in photo.segments.iter().enumerate() {
             table.insert((id, segment_index as u32), segment.as_slice()).map_err(StorageError::from)?;
         }
-        txn.open_table(PHOTOS)
-            .map_err(StorageError::from)?
-            .insert((self.account_id, id), photo.record.as_slice())
-            .map_err(StorageError::from)?;
+        records.insert((self.account_id, id), photo.record.as_slice()).map_err(StorageError::from)?;
         self.write_thumbnails(txn, id, &photo.thumbnails)?;
-        hashes.insert((self.account_id, &photo.content_hash.0), id).map_err(StorageError::from)?;
-        Ok(self.manifest_key().apply(txn, Change::Add(id))?)
+        hashes.insert((self.account_id, &photo.content_key), id).map_err(StorageError::from)?;
+        Ok(Entry {
+            id,
+            generation: photo.generation,
+            record: record_digest(id, &photo.record),
+            previews: photo.thumbnails.digest(id),
+        })
     }
 
     /// Writes (or removes) a photo's preview rows to match `thumbnails`.
@@ -252,13 +321,14 @@ impl Session {
         result
     }
 
-    /// Deletes many photos in one transaction (one manifest write each, as FORMAT.md
-    /// counts them). An ID that is not in the account, or whose record cannot be read, is
-    /// answered with its error and the others are deleted; if the transaction itself fails
-    /// (a full disk), nothing is deleted and that is the error. The answers come in the
-    /// order of `ids`, each ID once.
+    /// Deletes many photos in one transaction (one manifest write for them all). An ID
+    /// that is not in the account, or whose record cannot be read, is answered with its
+    /// error and the others are deleted; if the transaction itself fails (a full disk),
+    /// nothing is deleted and that is the error. The answers come in the order of `ids`,
+    /// each ID once.
     #[allow(clippy::type_complexity)]
     pub fn delete_many(&self, ids: &[PhotoId]) -> Result<Vec<(PhotoId, Result<PhotoMeta, PhotoError>)>, StorageError> {
+        self.writable()?;
         let mut seen = std::collections::HashSet::new();
         let answers: Vec<(PhotoId, Result<(PhotoHeader, PhotoMeta), PhotoError>)> =
             ids.iter().filter(|id| seen.insert(**id)).map(|&id| (id, self.record(id))).collect();
@@ -277,8 +347,7 @@ impl Session {
                 let mut hashes = txn.open_table(CONTENT_HASHES)?;
                 let mut deleted = txn.open_table(super::super::schema::DELETED_PHOTOS)?;
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                let manifest = self.manifest_key();
-                let mut state = None;
+                let mut changes = Vec::with_capacity(found.len());
                 for (id, header) in found {
                     photos.remove((self.account_id, id.0))?;
                     chunks.retain_in((id.0, 0)..=(id.0, u32::MAX), |_, _| false)?;
@@ -286,14 +355,12 @@ impl Session {
                     private_thumbnails.remove(id.0)?;
                     hashes.remove((self.account_id, &header.content_hash))?;
                     deleted.insert((self.account_id, id.0), now)?;
-                    state = Some(manifest.apply(&txn, Change::Remove(id.0))?);
+                    changes.push(Change::Remove(id.0));
                 }
-                state
+                self.manifest_key().apply(&txn, &changes)?
             };
             txn.commit()?;
-            if let Some(state) = state {
-                self.wrote(state);
-            }
+            self.wrote(state);
             Ok(())
         })?;
         Ok(answers.into_iter().map(|(id, result)| (id, result.map(|(_, meta)| meta))).collect())
