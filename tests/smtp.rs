@@ -9,53 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use common::smtp::{Server, code_in};
 use common::*;
-
-/// A running test SMTP server; stopped when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(mode: &str, auth: Option<(&str, &str)>) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
-        let mut cmd = Command::new("/usr/bin/python3");
-        cmd.arg(script).args(["--mode", mode, "--dir"]).arg(dir.path());
-        if let Some((user, password)) = auth {
-            cmd.args(["--user", user, "--password", password]);
-        }
-        let (child, port) =
-            start_server(cmd, "python3 with aiosmtpd (Debian: python3-aiosmtpd; scripts/test.sh installs it)");
-        Server { child, port, dir }
-    }
-
-    fn ca(&self) -> String {
-        self.dir.path().join("cert.pem").display().to_string()
-    }
-
-    fn received(&self) -> Vec<(PathBuf, serde_json::Value)> {
-        let mut out = Vec::new();
-        for n in 1.. {
-            let eml = self.dir.path().join(format!("mail-{n}.eml"));
-            if !eml.exists() {
-                break;
-            }
-            let meta = std::fs::read_to_string(self.dir.path().join(format!("mail-{n}.json"))).unwrap();
-            out.push((eml, serde_json::from_str(&meta).unwrap()));
-        }
-        out
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn photos(env: &Env, n: u32) -> PathBuf {
     let src = env.path("photos");
@@ -63,15 +18,6 @@ fn photos(env: &Env, n: u32) -> PathBuf {
         write(&src, &format!("photo-{i}.jpg"), &jpeg(160, 120, 100 + i));
     }
     src
-}
-
-/// The code in a code email the server received.
-fn code_in(eml: &Path) -> String {
-    let raw = std::fs::read(eml).unwrap();
-    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
-    let text = message.body_text(0).unwrap().to_string();
-    let line = text.lines().find(|l| l.starts_with("Your code is ")).expect("a code line");
-    line["Your code is ".len()..].trim().to_string()
 }
 
 /// Sets up `url` for alice as a person does: the server is checked and a code sent (nothing

@@ -563,6 +563,9 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     h.get_by_label("SMTP (STARTTLS)").click();
     h.run_ok();
     type_into(&mut h, Role::TextInput, "Host", "127.0.0.1");
+    // Below the fold of the settings window: scrolled to, as a person does.
+    h.get_by_label("Save mail settings").scroll_to_me();
+    h.run_ok();
     h.get_by_label("Save mail settings").click();
     h.run_ok();
     assert!(
@@ -589,6 +592,8 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
     // Auto-lock after one minute without input (typed over the default five). Time here
     // is egui's clock, which kittest moves 0.25 s a frame.
     h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    h.get_by_label("Lock after").scroll_to_me();
     h.run_ok();
     h.get_by_label("Lock after").click();
     h.run_ok();
@@ -1106,4 +1111,51 @@ fn a_password_changed_on_another_computer_is_taken_from_the_backup_in_the_app() 
     wait_until_free(&desktop.vault);
     assert_eq!(desktop.run(&["list", "--user", "bob"], &[]).status.code(), Some(1));
     assert!(desktop.ok(&["verify", "--user", "bob"], &[("SPG_PASSWORD", new)]).contains("all intact"));
+}
+
+#[test]
+fn mail_settings_are_saved_in_the_app_once_the_code_sent_to_the_address_is_typed_back() {
+    let server = common::smtp::Server::start("plain", None);
+    let env = Env::new();
+    let mut h = bob_in_an_empty_gallery(&env);
+    h.set_size(egui::vec2(1100.0, 1500.0));
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    h.get_by_label("SMTP on this computer").click();
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "Host", "127.0.0.1");
+    // The port as a person types it: the old digits selected, the new ones typed over them.
+    h.get_by_role_and_label(Role::TextInput, "Port").focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, "Port").type_text(&server.port.to_string());
+    h.run_ok();
+    h.get_by_label("Save mail settings").click();
+    h.run_ok();
+    wait_for(&mut h, "the code", |h| {
+        h.query_all_by_label_contains("type it below to save these settings").next().is_some()
+    });
+    let received = server.received();
+    assert_eq!(received.len(), 1, "one email: the code");
+    assert_eq!(received[0].1["rcpt_tos"], serde_json::json!(["bob@example.com"]));
+    // Not saved yet: an import now would still go to the outbox.
+    assert!(has_label(&h, "Outbox folder"));
+    let code = common::smtp::code_in(&received[0].0);
+    type_into(&mut h, Role::TextInput, "Code", &code.to_lowercase());
+    h.get_by_label("Confirm").click();
+    h.run_ok();
+    wait_for(&mut h, "the saved settings", |h| {
+        h.query_all_by_label_contains("Saved. Password emails now go through SMTP 127.0.0.1").next().is_some()
+    });
+    h.get_by_label("Close window").click();
+    h.run_ok();
+    // The next import's passwords go to the server, not the outbox.
+    let photos = env.path("drop");
+    write(&photos, "sent.jpg", &jpeg(160, 120, 41));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(photos)));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo"));
+    assert_eq!(server.received().len(), 2, "the password email went to the server");
+    assert!(env.emails().is_empty(), "nothing in the outbox");
 }

@@ -102,10 +102,10 @@ impl GalleryScreen {
             Event::Listed(Err(e)) | Event::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
             Event::SettingsSaved(Err(e)) => {
                 let message = e.to_string();
-                match self.settings.as_mut() {
-                    Some(s) => s.failed(&message),
-                    None => self.say((message, true)),
+                if let Some(s) = self.settings.as_mut() {
+                    s.failed(&message);
                 }
+                self.say((message, true));
             }
             Event::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
             Event::Unlocked(ok, failed) => self.unlocked(ok, &failed, jobs),
@@ -142,10 +142,10 @@ impl GalleryScreen {
                     self.thumbnails.reload_all();
                 }
                 let code_sent = matches!(done, crate::jobs::SettingsDone::CodeSent { .. });
-                match self.settings.as_mut() {
-                    Some(s) => s.saved(&message, &self.account, code_sent),
-                    None => self.say((message, false)),
+                if let Some(s) = self.settings.as_mut() {
+                    s.saved(&message, &self.account, code_sent);
                 }
+                self.say((message, false));
             }
             Event::Picked { purpose, paths, answered_at_once } => {
                 let emails = matches!(purpose, Pick::EmailFiles(_));

@@ -1,8 +1,8 @@
 //! Settings: appearance; security (auto-lock, the previews of locked photos, the login
 //! password, the check of every photo); mail delivery (SMTP with a test email, or the
 //! outbox); backup (`backup.rs`). Slow parts (SMTP, Argon2, the check) run on a worker,
-//! with a spinner here until they answer; what they answer is said inside the window,
-//! errors in red. The window sits between the toolbar and the status line, never over
+//! with a spinner until they answer; what they answer is said below the buttons that asked
+//! (and in the status line), errors in red. The window sits between the toolbar and the status line, never over
 //! them, and scrolls when the app's window is short.
 
 use std::sync::Arc;
@@ -33,7 +33,8 @@ pub(super) struct SettingsWindow {
     queued: usize,
     security: Option<Security>,
     host: String,
-    port: u16,
+    /// The port as typed (digits only; a drag value dropped keys typed quickly).
+    port: String,
     user: String,
     password: Zeroizing<String>,
     from: String,
@@ -46,10 +47,20 @@ pub(super) struct SettingsWindow {
     current: Zeroizing<String>,
     new: Zeroizing<String>,
     repeat: Zeroizing<String>,
-    /// The last answer, and whether it is an error.
-    message: Option<(String, bool)>,
-    /// A change is on its way to the worker (an SMTP check takes up to 15 s).
-    busy: Option<&'static str>,
+    /// The last answer, whether it is an error, and the part of the window that asked.
+    message: Option<(String, bool, Part)>,
+    /// A change is on its way to the worker (an SMTP check takes up to 15 s), and the part
+    /// of the window that sent it: what is under way, and its answer, show there.
+    busy: Option<(&'static str, Part)>,
+}
+
+/// The parts of the settings window that send a change: each shows what it is doing, and
+/// the answer, below its own buttons, where the person who pressed one is looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Previews,
+    Password,
+    Mail,
 }
 
 impl SettingsWindow {
@@ -68,7 +79,7 @@ impl SettingsWindow {
             queued: account.queued_emails(),
             security,
             host,
-            port,
+            port: port.to_string(),
             user,
             password: Zeroizing::new(String::new()),
             from: smtp.and_then(|s| s.from.clone()).unwrap_or_default(),
@@ -85,16 +96,21 @@ impl SettingsWindow {
 
     /// Sends `change` to the worker, saying what is under way meanwhile.
     fn send(&mut self, change: SettingsChange, doing: &'static str, account: &Account, jobs: &Jobs) {
+        let part = match change {
+            SettingsChange::SetPreviews(_) => Part::Previews,
+            SettingsChange::ChangePassword { .. } => Part::Password,
+            _ => Part::Mail,
+        };
         self.message = None;
-        self.busy = Some(doing);
+        self.busy = Some((doing, part));
         jobs.settings(account.clone(), change);
     }
 
     /// A change was saved (or, for SMTP, a code was sent: `code_sent`).
     pub(super) fn saved(&mut self, message: &str, account: &Account, code_sent: bool) {
         self.queued = account.queued_emails();
-        self.busy = None;
-        self.message = Some((message.to_string(), false));
+        let part = self.busy.take().map_or(Part::Mail, |(_, part)| part);
+        self.message = Some((message.to_string(), false, part));
         if code_sent {
             // The form keeps what the code is for until it is typed back.
             self.code_for = self.asked.take();
@@ -111,9 +127,9 @@ impl SettingsWindow {
 
     /// A change failed: the reason shows in the window.
     pub(super) fn failed(&mut self, why: &str) {
-        self.busy = None;
+        let part = self.busy.take().map_or(Part::Mail, |(_, part)| part);
         self.asked = None;
-        self.message = Some((why.to_string(), true));
+        self.message = Some((why.to_string(), true, part));
     }
 
     /// Draws the window below `top` (the toolbar's bottom edge); `false` once closed.
@@ -140,7 +156,6 @@ impl SettingsWindow {
             .max_height(room.max(160.0))
             .vscroll(true)
             .show(ctx, |ui| {
-                self.answer(ui);
                 ui.heading("Appearance");
                 ui.horizontal(|ui| {
                     if ui.radio_value(&mut prefs.dark, true, "Dark").changed()
@@ -174,6 +189,7 @@ impl SettingsWindow {
                 if super::widgets::previews_choice(ui, &mut self.previews) {
                     self.send(SettingsChange::SetPreviews(self.previews), "Saving…", account, jobs);
                 }
+                self.answer(ui, Part::Previews);
                 ui.add_space(4.0);
                 self.password_ui(ui, account, jobs);
                 ui.add_space(4.0);
@@ -186,31 +202,31 @@ impl SettingsWindow {
         open
     }
 
-    /// What is under way, or the last answer: at the top of the window, where it is seen.
-    fn answer(&mut self, ui: &mut egui::Ui) {
-        if let Some(doing) = self.busy {
+    /// What `part` has under way, or the answer it got: below its buttons, where it is seen.
+    fn answer(&mut self, ui: &mut egui::Ui, part: Part) {
+        if let Some((doing, _)) = self.busy.filter(|(_, p)| *p == part) {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
                 ui.label(doing);
             });
-            ui.separator();
-        } else if let Some((message, error)) = &self.message {
+        } else if let Some((message, error, _)) = self.message.as_ref().filter(|(_, _, p)| *p == part) {
             show_answer(ui, message, *error);
-            ui.separator();
         }
     }
 
     fn mail_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
         ui.heading("Mail for photo passwords");
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.radio_value(&mut self.security, None, "Outbox folder");
             ui.radio_value(&mut self.security, Some(Security::StartTls), "SMTP (STARTTLS)");
             ui.radio_value(&mut self.security, Some(Security::ImplicitTls), "SMTP (TLS)");
+            ui.radio_value(&mut self.security, Some(Security::Plain), "SMTP on this computer")
+                .on_hover_text("A mail relay on this computer (localhost): no encryption is needed there");
         });
         // The usual port goes with the security chosen, unless another was typed.
         match self.security {
-            Some(Security::ImplicitTls) if self.port == 587 => self.port = 465,
-            Some(Security::StartTls) if self.port == 465 => self.port = 587,
+            Some(Security::ImplicitTls) if self.port == "587" => self.port = "465".into(),
+            Some(Security::StartTls) if self.port == "465" => self.port = "587".into(),
             _ => {}
         }
         let Some(security) = self.security else {
@@ -228,9 +244,10 @@ impl SettingsWindow {
                 if ui.button("📂 Open outbox folder").clicked()
                     && let Err(e) = open::that_detached(account.outbox_dir())
                 {
-                    self.message = Some((format!("Cannot open the outbox folder: {e}"), true));
+                    self.message = Some((format!("Cannot open the outbox folder: {e}"), true, Part::Mail));
                 }
             });
+            self.answer(ui, Part::Mail);
             return;
         };
         ui.label(
@@ -240,28 +257,13 @@ impl SettingsWindow {
             )
             .weak(),
         );
-        egui::Grid::new("smtp").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-            for (label, text, password, hint) in [
-                ("Host", &mut self.host, false, "smtp.example.com"),
-                ("User", &mut self.user, false, "you@example.com"),
-                ("Password", &mut *self.password, true, ""),
-                ("From", &mut self.from, false, "optional: Photos <you@example.com>"),
-            ] {
-                let l = ui.label(label);
-                if password {
-                    super::widgets::secret_field(ui, text, 260.0).labelled_by(l.id);
-                } else {
-                    ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(260.0)).labelled_by(l.id);
-                }
-                ui.end_row();
-            }
-            let l = ui.label("Port");
-            ui.add(egui::DragValue::new(&mut self.port).range(1..=65535)).labelled_by(l.id);
-            ui.end_row();
-        });
-        let url = SmtpConfig::url_from_parts(security, &self.host, self.port, &self.user, &self.password)
-            .map(Zeroizing::new)
-            .map_err(|e| e.to_string());
+        self.server_form(ui);
+        let url = match self.port.parse::<u16>() {
+            Ok(port) if port > 0 => SmtpConfig::url_from_parts(security, &self.host, port, &self.user, &self.password)
+                .map(Zeroizing::new)
+                .map_err(|e| e.to_string()),
+            _ => Err("The port is a number from 1 to 65535 (587 for STARTTLS, 465 for TLS).".to_string()),
+        };
         let mut change = None;
         let free = self.busy.is_none();
         ui.horizontal(|ui| {
@@ -286,9 +288,10 @@ impl SettingsWindow {
         }
         match change {
             Some(Ok((change, doing))) => self.send(change, doing, account, jobs),
-            Some(Err(bad_url)) => self.message = Some((bad_url, true)),
+            Some(Err(bad_url)) => self.message = Some((bad_url, true, Part::Mail)),
             None => {}
         }
+        self.answer(ui, Part::Mail);
         if account.uses_smtp() && self.queued > 0 {
             let waiting = match self.queued {
                 1 => "1 password email waits in the outbox on this computer.".to_string(),
@@ -302,6 +305,32 @@ impl SettingsWindow {
                 }
             });
         }
+    }
+
+    /// The SMTP server's host, user, password, From and port.
+    fn server_form(&mut self, ui: &mut egui::Ui) {
+        egui::Grid::new("smtp").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+            for (label, text, password, hint) in [
+                ("Host", &mut self.host, false, "smtp.example.com"),
+                ("User", &mut self.user, false, "you@example.com"),
+                ("Password", &mut *self.password, true, ""),
+                ("From", &mut self.from, false, "optional: Photos <you@example.com>"),
+            ] {
+                let l = ui.label(label);
+                if password {
+                    super::widgets::secret_field(ui, text, 260.0).labelled_by(l.id);
+                } else {
+                    ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(260.0)).labelled_by(l.id);
+                }
+                ui.end_row();
+            }
+            let l = ui.label("Port");
+            let field = egui::TextEdit::singleline(&mut self.port).char_limit(5).desired_width(60.0);
+            if ui.add(field).labelled_by(l.id).changed() {
+                self.port.retain(|c| c.is_ascii_digit());
+            }
+            ui.end_row();
+        });
     }
 
     /// The code sent to prove the account's address, typed back: the settings it was sent
@@ -348,6 +377,7 @@ impl SettingsWindow {
             let (current, new) = (self.current.clone(), self.new.clone());
             self.send(SettingsChange::ChangePassword { current, new }, "Checking the current password…", account, jobs);
         }
+        self.answer(ui, Part::Password);
     }
 }
 

@@ -20,13 +20,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
-use serde::{Deserialize, Serialize};
 
 use crate::crypto::{SecretKey, Subkey, keyed_hash, open, seal};
 
 use super::PhotoId;
 use super::error::StorageError;
 use super::keys::AccountKeys;
+pub(crate) use super::records::Entry;
 use super::records::{MANIFEST_VERSION, ManifestHead, decode, encode};
 use super::schema::{MANIFEST_BUCKETS, MANIFESTS};
 
@@ -68,19 +68,6 @@ pub(crate) fn previews_digest(id: u64, thumbnail: Option<&[u8]>, private: Option
         }
     };
     digest(b"secure-photo-gallery v3 previews", id, &[&row(thumbnail), &row(private)])
-}
-
-/// One photo as the manifest pins it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Entry {
-    /// The photo's id.
-    pub(crate) id: u64,
-    /// The generation it was imported in (its record's): its backup objects' keys.
-    pub(crate) generation: u32,
-    /// [`record_digest`] of its record.
-    pub(crate) record: [u8; 16],
-    /// [`previews_digest`] of its preview rows.
-    pub(crate) previews: [u8; 16],
 }
 
 /// Something the manifest says that the vault file does not match: found at login and by

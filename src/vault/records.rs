@@ -164,6 +164,19 @@ pub(crate) struct ManifestHead {
     pub recent_heads: Vec<[u8; 32]>,
 }
 
+/// One photo as the manifest pins it (a bucket holds its photos' entries, ascending by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    /// The photo's id.
+    pub(crate) id: u64,
+    /// The generation it was imported in (its record's): its backup objects' keys.
+    pub(crate) generation: u32,
+    /// `manifest::record_digest` of its record.
+    pub(crate) record: [u8; 16],
+    /// `manifest::previews_digest` of its preview rows.
+    pub(crate) previews: [u8; 16],
+}
+
 /// A photo record as stored: the encoded header and the sealed metadata.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct PhotoRecord {
@@ -252,7 +265,7 @@ pub(crate) fn decode_every_record(bytes: &[u8]) {
     let _ = decode::<Vec<(u64, PhotoMeta)>>(bytes);
     let _ = decode::<Vec<(u64, MetaRef<'_>)>>(bytes);
     let _ = decode::<ManifestHead>(bytes);
-    let _ = decode::<Vec<super::manifest::Entry>>(bytes);
+    let _ = decode::<Vec<Entry>>(bytes);
     let _ = decode::<Vec<[u8; 32]>>(bytes);
 }
 
@@ -320,8 +333,8 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
         recent_heads: vec![[13; 32], [14; 32]],
     };
     let bucket = vec![
-        super::manifest::Entry { id: 0x1203, generation: 1, record: [17; 16], previews: [18; 16] },
-        super::manifest::Entry { id: 0xA5_0003, generation: 2, record: [19; 16], previews: [20; 16] },
+        Entry { id: 0x1203, generation: 1, record: [17; 16], previews: [18; 16] },
+        Entry { id: 0xA5_0003, generation: 2, record: [19; 16], previews: [20; 16] },
     ];
     vec![
         encode(&meta),

@@ -4,6 +4,7 @@
 
 pub(crate) mod layout;
 pub(crate) mod s3;
+pub(crate) mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
