@@ -10,65 +10,10 @@ mod common;
 
 use std::path::Path;
 
-use common::layout::{AccountRecord, record_key};
+use common::layout::*;
 use common::{Env, PASSWORD, jpeg, stderr, stdout, write};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use secure_photo_gallery::crypto::{RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open, seal};
 use serde::{Deserialize, Serialize};
-
-const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("header");
-const ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("accounts");
-const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("manifests");
-const MANIFEST_BUCKETS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("manifest_buckets");
-const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");
-const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
-const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
-const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
-const LIST_INDEX: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("list_index");
-
-/// `Profile` as FORMAT.md lays it out.
-#[derive(Serialize, Deserialize)]
-struct Profile {
-    email: String,
-    smtp: Option<Smtp>,
-    previews: u8,
-    backup: Option<Backup>,
-}
-
-/// The profile's `smtp`: url, from, ca_pem.
-#[derive(Serialize, Deserialize)]
-struct Smtp(String, Option<String>, Option<Vec<u8>>);
-
-/// The profile's `backup`: endpoint, region, bucket, prefix, access key, secret key, last
-/// backup, snapshot fingerprint.
-#[derive(Serialize, Deserialize)]
-struct Backup(String, String, String, String, String, String, i64, [u8; 32]);
-
-/// `ManifestHead` as FORMAT.md lays it out.
-#[derive(Serialize, Deserialize)]
-struct ManifestHead {
-    version: u8,
-    generation: u32,
-    counter: u64,
-    account_digest: [u8; 32],
-    photo_count: u64,
-    buckets: Vec<(u64, u64)>,
-    recent_heads: Vec<[u8; 32]>,
-}
-
-/// A bucket's `Entry`: id, generation, record digest, previews digest.
-type Entry = (u64, u32, [u8; 16], [u8; 16]);
-
-/// `PhotoRecord` and the fields of its header up to the recovery-sealed key.
-#[derive(Deserialize)]
-struct PhotoRecord {
-    header: Vec<u8>,
-    _meta: Vec<u8>,
-}
-
-fn be64(x: u64) -> [u8; 8] {
-    x.to_be_bytes()
-}
 
 /// Account 1's manifest bucket rows as they are stored (an outsider's copy).
 fn bucket_rows(vault: &Path) -> Vec<((u64, u64), Vec<u8>)> {
@@ -76,26 +21,6 @@ fn bucket_rows(vault: &Path) -> Vec<((u64, u64), Vec<u8>)> {
     let txn = db.begin_read().unwrap();
     let table = txn.open_table(MANIFEST_BUCKETS).unwrap();
     table.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect()
-}
-
-fn account_record(vault: &Path) -> Vec<u8> {
-    let db = redb::Database::open(vault).unwrap();
-    let txn = db.begin_read().unwrap();
-    txn.open_table(ACCOUNTS).unwrap().get(1).unwrap().unwrap().value().to_vec()
-}
-
-fn vault_id(vault: &Path) -> Vec<u8> {
-    let db = redb::Database::open(vault).unwrap();
-    let txn = db.begin_read().unwrap();
-    txn.open_table(HEADER).unwrap().get("vault_id").unwrap().unwrap().value().to_vec()
-}
-
-fn head_aad(vault_id: &[u8]) -> Vec<u8> {
-    [b"secure-photo-gallery v3 manifest".as_slice(), vault_id, &be64(1)].concat()
-}
-
-fn bucket_aad(vault_id: &[u8], first: u64, version: u64) -> Vec<u8> {
-    [b"secure-photo-gallery v3 manifest bucket".as_slice(), vault_id, &be64(1), &be64(first), &be64(version)].concat()
 }
 
 fn account_digest(manifest_key: &SecretKey, record: &[u8]) -> [u8; 32] {
@@ -158,12 +83,6 @@ fn put_account_record(vault: &Path, bytes: &[u8]) {
     let txn = db.begin_write().unwrap();
     txn.open_table(ACCOUNTS).unwrap().insert(1, bytes).unwrap();
     txn.commit().unwrap();
-}
-
-fn manifest_head(vault: &Path) -> Vec<u8> {
-    let db = redb::Database::open(vault).unwrap();
-    let txn = db.begin_read().unwrap();
-    txn.open_table(MANIFESTS).unwrap().get(1).unwrap().unwrap().value().to_vec()
 }
 
 /// The `key_by_recovery` field of a photo header (FORMAT.md: the bytes after
@@ -281,6 +200,7 @@ fn attack_2_a_profile_sealed_with_the_old_password_does_not_redirect_the_emails(
         smtp: Some(Smtp("smtp://127.0.0.1:2525".into(), None, None)),
         previews: 0,
         backup: None,
+        outbox: Vec::new(),
     };
     let aad = [b"secure-photo-gallery v1 profile".as_slice(), &be64(1)].concat();
     let sealed = secure_photo_gallery::crypto::seal_padded(
@@ -798,4 +718,193 @@ fn a_photo_record_sealed_again_with_an_old_password_is_not_taken() {
         "{}",
         stdout(&verify)
     );
+}
+
+// An outside review of format 3 found the attacks below; each worked then and must fail
+// now. Each starts from `leaked`: alice with one photo, a copy of her account record taken
+// by someone who knew her password, then a password change.
+
+const NEW: &str = "a brand new password nobody knows";
+
+/// Alice with `contract.jpg`, the key of generation 1 as the old password gives it, then
+/// the password change. Returns the env, that key and the photo's id.
+fn leaked() -> (Env, SecretKey, String) {
+    let env = Env::new();
+    env.register("alice");
+    let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
+    let (_, imported) = env.import("alice", &[&first]);
+    let k1 = record_key(&account_record(&env.vault), PASSWORD);
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
+    (env, k1, imported[0].0.clone())
+}
+
+#[test]
+fn a_record_forged_with_an_old_key_does_not_keep_a_chosen_file_out_as_a_duplicate() {
+    let (env, k1, _) = leaked();
+    // The file the attacker wants kept out of the vault (they know or guess its bytes): a
+    // content-hash row and a record that is only a header carrying its hash, under the old
+    // generation's key, listed nowhere.
+    let target = jpeg(90, 60, 42);
+    let hash = keyed_hash(&derive_subkey(&k1, Subkey::ContentHash), blake3::hash(&target).as_bytes());
+    let fake_id = 0x0123_4567_89ab_u64;
+    let header = PhotoHeader {
+        version: 3,
+        generation: 1,
+        nonce_prefix: [0; 7],
+        chunk_count: 1,
+        key_by_password: vec![0; 72],
+        key_by_recovery: vec![0; 104],
+        ciphertext_mac: [0; 32],
+        content_hash: hash,
+    };
+    let record = PhotoRecord { header: postcard::to_allocvec(&header).unwrap(), meta: vec![0; 60] };
+    edit(&env.vault, |txn| {
+        txn.open_table(CONTENT_HASHES).unwrap().insert((1, &hash), fake_id).unwrap();
+        let bytes = postcard::to_allocvec(&record).unwrap();
+        txn.open_table(PHOTOS).unwrap().insert((1, fake_id), bytes.as_slice()).unwrap();
+    });
+    let now = [("SPG_PASSWORD", NEW)];
+    let file = write(&env.path("in2"), "evidence.jpg", &target);
+    let out = env.run(&["import", "--user", "alice", file.to_str().unwrap()], &now);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(!stdout(&out).contains("duplicate"), "{}", stdout(&out));
+    assert!(env.ok(&["list", "--user", "alice"], &now).contains("evidence.jpg"));
+}
+
+#[test]
+fn chunks_forged_with_a_photo_key_once_known_are_not_exported() {
+    use secure_photo_gallery::crypto::{PhotoPassword, StreamEncryptor, derive_photo_wrap_key, padme};
+    let (env, k1, id) = leaked();
+    let number = id_number(&id);
+    let original = std::fs::read(env.path("in").join("contract.jpg")).unwrap();
+    // They had both factors of this photo then (the login and the email): its key.
+    let pw = PhotoPassword::parse(&env.password_of(&id)).unwrap();
+    let header: PhotoHeader = postcard::from_bytes(&photo_record(&env.vault, number).header).unwrap();
+    let aad = [b"secure-photo-gallery v1 photo-key".as_slice(), &be64(number)].concat();
+    let kf = open(&derive_photo_wrap_key(&k1, number, &pw), &aad, &header.key_by_password).unwrap();
+    let kf = SecretKey::from_slice(&kf).unwrap();
+    // Another picture as long as the original (a JPEG decoder ignores what follows its end),
+    // padded as the stream pads, encrypted under the photo's key and nonce prefix.
+    let mut forged = jpeg(64, 48, 666);
+    assert!(forged.len() <= original.len());
+    forged.resize(padme(original.len() as u64) as usize, 0);
+    let mut segment = Vec::new();
+    StreamEncryptor::new(&kf, header.nonce_prefix).encrypt_chunk(&forged, true, &mut segment);
+    edit(&env.vault, |txn| {
+        txn.open_table(CHUNKS).unwrap().insert((number, 0), segment.as_slice()).unwrap();
+    });
+    let now = [("SPG_PASSWORD", NEW), ("SPG_PHOTO_PASSWORD", &env.password_of(&id))];
+    let out = env.path("exported.jpg");
+    let export = env.run(&["export", "--user", "alice", "--id", &id, "--out", out.to_str().unwrap()], &now);
+    assert_eq!(export.status.code(), Some(1), "{}", stdout(&export));
+    assert!(stderr(&export).contains("damaged"), "{}", stderr(&export));
+    assert!(!out.exists(), "nothing was left at the destination");
+    let verify = env.run(&["verify", "--user", "alice"], &now);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(stdout(&verify).contains("its data was changed"), "{}", stdout(&verify));
+}
+
+#[test]
+fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() {
+    use secure_photo_gallery::crypto::{open_padded, seal_padded};
+    /// `PhotoMeta` as FORMAT.md lays it out.
+    #[derive(Serialize, Deserialize)]
+    struct PhotoMeta {
+        name: String,
+        mime: String,
+        bytes: u64,
+        width: u32,
+        height: u32,
+        orientation: u8,
+        taken_at: Option<String>,
+        camera: Option<String>,
+        has_gps: bool,
+        imported_at: i64,
+    }
+    let env = Env::new();
+    env.register("alice");
+    let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
+    env.import("alice", &[&first]);
+    env.ok(&["list", "--user", "alice"], &[]);
+    let k1 = record_key(&account_record(&env.vault), PASSWORD);
+    // While the password is theirs too, they rewrite the list's cache: another name.
+    let vid = vault_id(&env.vault);
+    edit(&env.vault, |txn| {
+        let mut index = txn.open_table(LIST_INDEX).unwrap();
+        let rows: Vec<((u64, u32), Vec<u8>)> =
+            index.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect();
+        let key = derive_subkey(&k1, Subkey::Metadata);
+        for ((account, n), value) in rows {
+            let aad =
+                [b"secure-photo-gallery v2 list index".as_slice(), &vid, &be64(account), &n.to_be_bytes()].concat();
+            let mut entries: Vec<(u64, PhotoMeta)> =
+                postcard::from_bytes(&open_padded(&key, &aad, &value).unwrap()).unwrap();
+            for (_, meta) in &mut entries {
+                meta.name = "holiday.jpg".into();
+            }
+            let sealed = seal_padded(&key, &aad, &postcard::to_allocvec(&entries).unwrap());
+            index.insert((account, n), sealed.as_slice()).unwrap();
+        }
+    });
+    // The owner changes the password; what was written before stays as it was written
+    // (SECURITY.md says so), and verify, which compares the cache with the records, puts
+    // the list right.
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
+    let now = [("SPG_PASSWORD", NEW)];
+    let verify = env.run(&["verify", "--user", "alice"], &now);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(stdout(&verify).contains("its entry in the list index was changed"), "{}", stdout(&verify));
+    let list = env.ok(&["list", "--user", "alice"], &now);
+    assert!(list.contains("contract.jpg") && !list.contains("holiday.jpg"), "{list}");
+    assert_eq!(env.run(&["verify", "--user", "alice"], &now).status.code(), Some(0));
+}
+
+#[test]
+fn a_preview_written_after_the_change_does_not_open_with_the_old_password() {
+    use secure_photo_gallery::crypto::{PhotoPassword, open_padded};
+    use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Previews, Vault};
+    let env = Env::new();
+    env.ok(&["register", "--user", "alice", "--email", "alice@example.com", "--previews", "hidden"], &[]);
+    let file = write(&env.path("in"), "letter.jpg", &jpeg(640, 480, 9));
+    let (_, imported) = env.import("alice", &[&file]);
+    let id: PhotoId = imported[0].0.parse().unwrap();
+    let k1 = record_key(&account_record(&env.vault), PASSWORD);
+    assert!(thumbnail_row(&env.vault, id.as_u64()).is_none(), "hidden previews: no login preview");
+    // The owner changes the password, later picks sharp previews, and opens the photo.
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
+    {
+        let vault = Vault::open(&env.vault).unwrap();
+        let session = vault.login("alice", NEW).unwrap();
+        secure_photo_gallery::service::set_previews(&session, Previews::Sharp).unwrap();
+        let pw = PhotoPassword::parse(&env.password_of(&imported[0].0)).unwrap();
+        secure_photo_gallery::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw)).unwrap();
+    }
+    let row = thumbnail_row(&env.vault, id.as_u64()).expect("a login preview was written");
+    let aad = [b"secure-photo-gallery v1 thumbnail".as_slice(), &be64(1), &be64(id.as_u64())].concat();
+    assert!(open_padded(&derive_subkey(&k1, Subkey::Thumbnail), &aad, &row).is_err(), "sealed under generation 2");
+}
+
+#[test]
+fn a_sharp_preview_put_back_after_previews_were_hidden_is_not_shown() {
+    use secure_photo_gallery::vault::{PhotoId, Previews, Vault};
+    let env = Env::new();
+    env.register("alice");
+    let file = write(&env.path("in"), "passport.jpg", &jpeg(640, 480, 10));
+    let (_, imported) = env.import("alice", &[&file]);
+    let id: PhotoId = imported[0].0.parse().unwrap();
+    let sharp = thumbnail_row(&env.vault, id.as_u64()).unwrap();
+    {
+        let vault = Vault::open(&env.vault).unwrap();
+        let session = vault.login("alice", PASSWORD).unwrap();
+        secure_photo_gallery::service::set_previews(&session, Previews::Hidden).unwrap();
+    }
+    assert!(thumbnail_row(&env.vault, id.as_u64()).is_none());
+    // A file writer puts the sharp row back (from a copy made before the change).
+    edit(&env.vault, |txn| {
+        txn.open_table(THUMBNAILS).unwrap().insert(id.as_u64(), sharp.as_slice()).unwrap();
+    });
+    let vault = Vault::open(&env.vault).unwrap();
+    let session = vault.login("alice", PASSWORD).unwrap();
+    assert!(session.thumbnail(id).is_err(), "the login alone shows nothing of it");
+    assert!(!session.verify().unwrap().problems.is_empty(), "verify names the row");
 }

@@ -63,7 +63,6 @@ fn derived_keys_match() {
         ("backup", Subkey::Backup),
         ("backup names", Subkey::BackupNames),
         ("older keys", Subkey::OlderKeys),
-        ("outbox", Subkey::Outbox),
         ("address code", Subkey::AddressCode),
     ];
     // Every purpose of FORMAT.md's table, and no other.

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::smtp::{Server, code_in};
@@ -225,8 +224,6 @@ fn mail_settings_are_checked_before_they_are_saved() {
 
 #[test]
 fn attack_4_only_the_programs_own_emails_leave_the_outbox() {
-    use redb::ReadableDatabase as _;
-    use secure_photo_gallery::crypto::{Subkey, derive_subkey, keyed_hash};
     let server = Server::start("starttls", Some(("mailer", "pw")));
     let env = Env::new();
     env.register("alice");
@@ -234,36 +231,25 @@ fn attack_4_only_the_programs_own_emails_leave_the_outbox() {
     assert_eq!(import_with(&env, &src, &[]).status.code(), Some(0));
     let ours = env.emails();
     assert_eq!(ours.len(), 1, "the password email waits in the outbox");
-    // Someone who knew the first password keeps a copy of the account record…
-    let record = {
-        let db = redb::Database::open(&env.vault).unwrap();
-        let txn = db.begin_read().unwrap();
-        let table: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("accounts");
-        txn.open_table(table).unwrap().get(1).unwrap().unwrap().value().to_vec()
-    };
-    let old_key = common::layout::record_key(&record, PASSWORD);
-    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", "a brand new password nobody knows")]);
-    let new_password = ("SPG_PASSWORD", "a brand new password nobody knows");
-    // …and whoever can write the folder puts emails of their own there: one for a stranger,
-    // one sealed as FORMAT.md says with the key the old password gives.
+    // Whoever can write the folder (it may be someone who knew the password, before the
+    // owner changed it) leaves emails of their own there: one for a stranger, one that
+    // looks like the program's own, with a sender of their choosing.
     let outbox = env.outbox_of("alice");
     let planted = "From: alice@example.com\r\nTo: bob.accountant@example.com\r\nSubject: Invoice\r\n\r\nPlease wire 9,000 EUR today.\r\n";
     std::fs::write(outbox.join("2026-01-01 10.00 UTC - alice - 1 photo.eml"), planted).unwrap();
-    let to_alice = "From: alice@example.com\r\nTo: alice@example.com\r\nSubject: Your new photo password\r\n\r\nPhoto 000000000001 (x.jpg): ABCDE-FGHJK-MNPQR-STVWX\r\n";
-    let tag = keyed_hash(
-        &derive_subkey(&old_key, Subkey::Outbox),
-        &[b"secure-photo-gallery v3 outbox email".as_slice(), to_alice.as_bytes()].concat(),
-    );
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let phishing = "From: security@bank.example\r\nTo: alice@example.com\r\nSubject: Your new photo password\r\n\r\nYour vault was locked. Confirm your identity at https://evil.example/login\r\n";
     let forged = outbox.join("2026-01-01 10.01 UTC - alice - 1 photo.eml");
-    std::fs::write(&forged, format!("X-Secure-Photo-Gallery-Seal: {hex}\r\n{to_alice}")).unwrap();
+    std::fs::write(&forged, phishing).unwrap();
+    let new_password = ("SPG_PASSWORD", "a brand new password nobody knows");
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", new_password.1)]);
     let url = format!("smtp://mailer:pw@127.0.0.1:{}?tls=required", server.port);
     let ca = server.ca();
-    set_up(&env, &server, &url, &[], &[("SPG_SMTP_CA_FILE", &ca), new_password]);
+    set_up(&env, &server, &url, &["--from", "gallery@example.org"], &[("SPG_SMTP_CA_FILE", &ca), new_password]);
+    let own = std::fs::read(&ours[0]).unwrap();
     let sent = env.run(&["mail", "--user", "alice", "--send-outbox"], &[new_password]);
     assert_eq!(sent.status.code(), Some(1), "not all was sent: {}", stdout(&sent));
-    // The program's own email went (sealed again at the password change) and is gone from
-    // disk; the two others stayed, named, and nothing reached the server for them.
+    // The program's own email went (the password change kept it the account's) and is gone
+    // from disk; the two others stayed, named, and nothing reached the server for them.
     assert!(stdout(&sent).contains(&ours[0].display().to_string()), "{}", stdout(&sent));
     assert!(!ours[0].exists());
     let refused = stderr(&sent);
@@ -271,7 +257,16 @@ fn attack_4_only_the_programs_own_emails_leave_the_outbox() {
     assert!(forged.exists());
     let received = server.received();
     assert_eq!(received.len(), 2, "the code, then the program's own email");
-    assert!(received.iter().all(|(_, meta)| meta["rcpt_tos"] == serde_json::json!(["alice@example.com"])));
-    let last = std::fs::read_to_string(&received[1].0).unwrap();
-    assert!(!last.contains("wire") && !last.contains("000000000001"), "{last}");
+    for (eml, meta) in &received {
+        assert_eq!(meta["rcpt_tos"], serde_json::json!(["alice@example.com"]), "{meta}");
+        assert_eq!(meta["mail_from"], serde_json::json!("gallery@example.org"), "the account's sender: {meta}");
+        let text = std::fs::read_to_string(eml).unwrap();
+        assert!(!text.contains("wire") && !text.contains("evil.example"), "{text}");
+    }
+    // An email once sent and put back in the folder is not sent a second time.
+    std::fs::write(&ours[0], own).unwrap();
+    let again = env.run(&["mail", "--user", "alice", "--send-outbox"], &[new_password]);
+    assert_eq!(again.status.code(), Some(1), "{}", stdout(&again));
+    assert_eq!(stderr(&again).matches("not written by Secure Photo Gallery").count(), 3, "{}", stderr(&again));
+    assert_eq!(server.received().len(), 2, "nothing more reached the server");
 }

@@ -2,7 +2,9 @@
 //! every row of a small vault (format 3) that `tests/vectors/generate.py` (Python) computed
 //! from docs/FORMAT.md alone: two accounts, one of which changed its password (generation
 //! 2, with photos of both generations), a hand-made manifest layout, previews in the sharp,
-//! blurred and hidden forms, a list index, and a password email waiting in the outbox.
+//! blurred and hidden forms (one login preview of a generation-1 photo written again in
+//! generation 2, so sealed under generation 2's key), a list index, and a password email
+//! waiting in the outbox, its digest in the account's profile.
 //! This test puts the rows into a fresh redb file, with the table types FORMAT.md gives,
 //! and opens it with the crate's public API and the command-line program: if the page and
 //! the program disagree anywhere, a login, a listing, a check or a decryption fails here.
@@ -76,6 +78,7 @@ struct ProfileRec {
     smtp: Option<(String, Option<String>, Option<Vec<u8>>)>,
     previews: u8,
     backup: Option<BackupRec>,
+    outbox: Vec<[u8; 32]>,
 }
 
 #[derive(Deserialize, Debug, PartialEq)]
@@ -537,7 +540,7 @@ fn seen_counters(config: &Path) -> String {
     std::fs::read_to_string(&seen[0]).unwrap()
 }
 
-/// The account line `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION WRAP` (FORMAT.md,
+/// The account line `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY` (FORMAT.md,
 /// "Outside the vault") of `account` in vault `vault_id`: there is exactly one, and it has
 /// the seven fields.
 fn seen_line(config: &Path, vault_id: &str, account: u64) -> String {
@@ -558,7 +561,8 @@ fn seen_line(config: &Path, vault_id: &str, account: u64) -> String {
 }
 
 /// The line the program should hold for an account, from the vault file (FORMAT.md): the
-/// head opened with the account's current key, which the recovery words give.
+/// head opened with the account's current key, which the recovery words give, and
+/// `KEY = MAC(K_n, "secure-photo-gallery v3 seen generation")`.
 fn expected_seen_line(path: &Path, vault_id: &str, account: u64) -> String {
     let v = vectors();
     let acc = v["accounts"].as_array().unwrap().iter().find(|a| u(&a["id"]) == account).unwrap();
@@ -572,7 +576,7 @@ fn expected_seen_line(path: &Path, vault_id: &str, account: u64) -> String {
         to_hex(&h(&m.stored)),
         to_hex(&h(&record.recovery_public)),
         record.generation,
-        to_hex(&h(&record.key_by_recovery))
+        to_hex(&keyed_hash(&key, b"secure-photo-gallery v3 seen generation"))
     )
 }
 
@@ -739,7 +743,12 @@ fn check_records_and_recovery(v: &Value) {
         let aad = cat(&[b"secure-photo-gallery v1 profile", &be64(id)]);
         let profile = open_padded(&derive_subkey(&kn, Subkey::Profile), &aad, &record.profile).unwrap();
         assert_eq!(profile, hex(&account["profile_postcard"]));
-        let _: ProfileRec = decode(&profile);
+        let profile: ProfileRec = decode(&profile);
+        // `outbox`, the profile's last field: H of each email the program saved and has not sent.
+        let listed: Vec<String> = profile.outbox.iter().map(|d| to_hex(d)).collect();
+        let expected: Vec<String> =
+            account["profile"]["outbox"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().into()).collect();
+        assert_eq!(listed, expected, "{id}: the profile's outbox list");
         for photo in account["photos"].as_array().unwrap() {
             let pid = u(&photo["id"]);
             let header: PhotoHeader = decode(&hex(&photo["header_postcard"]));
@@ -752,6 +761,25 @@ fn check_records_and_recovery(v: &Value) {
             assert_eq!(header.content_hash.to_vec(), hex(&photo["content_hash"]));
             let kf = rk.open_photo_key(pid, &header.key_by_recovery).unwrap();
             assert!(kf == secret(&photo["photo_key"]), "{pid}: key_by_recovery");
+            // The `thumbnails` row, sealed under subkey_g(thumbnail) of the generation current
+            // when it was written (`preview_generation`), not necessarily the photo's own.
+            if let Some(shown) = photo["login_thumbnail"].as_str() {
+                let row = row("thumbnails", &photo["id"]);
+                let label: &[u8] = if u(&photo["stored_form"]) == 0 {
+                    b"secure-photo-gallery v1 thumbnail"
+                } else {
+                    b"secure-photo-gallery v2 placeholder"
+                };
+                let aad = cat(&[label, &be64(id), &be64(pid)]);
+                let written_in = u(&photo["preview_generation"]);
+                assert!(written_in >= u(&photo["generation"]) && written_in <= u64::from(n));
+                let tk = derive_subkey(&key_of(account, written_in), Subkey::Thumbnail);
+                assert_eq!(open_padded(&tk, &aad, &row).unwrap(), unhex(shown), "{pid}: thumbnails row");
+                for g in (1..=u64::from(n)).filter(|&g| g != written_in) {
+                    let other = derive_subkey(&key_of(account, g), Subkey::Thumbnail);
+                    assert!(open_padded(&other, &aad, &row).is_err(), "{pid}: thumbnails row under K_{g}");
+                }
+            }
             // content_hash = MAC(subkey_g(content-hash), H(file)), under the photo's generation.
             let kg = key_of(account, u(&photo["generation"]));
             let ch = keyed_hash(&derive_subkey(&kg, Subkey::ContentHash), &h(&original(photo)));
@@ -761,8 +789,10 @@ fn check_records_and_recovery(v: &Value) {
 }
 
 /// The preview rows of every photo after it was unlocked (brought into its account's form,
-/// FORMAT.md's "Previews"), each sealed under the photo's generation; and the manifest the
-/// program left: one more transaction for each photo it converted, pinning the new rows.
+/// FORMAT.md's "Previews"): each `thumbnails` row sealed under the generation current when
+/// it was written (the generator's `preview_generation`; the account's current one for a
+/// row the program wrote now); and the manifest the program left: one more transaction for
+/// each photo it converted, pinning the new rows.
 fn check_preview_rows(path: &Path, v: &Value, converted: &[(u64, u64)]) {
     let db = redb::Database::open(path).unwrap();
     let txn = db.begin_read().unwrap();
@@ -775,16 +805,20 @@ fn check_preview_rows(path: &Path, v: &Value, converted: &[(u64, u64)]) {
         for photo in account["photos"].as_array().unwrap() {
             let pid = u(&photo["id"]);
             let text = photo["id_text"].as_str().unwrap();
-            let kg = key_of(account, u(&photo["generation"]));
+            let written_in = if converted.contains(&(aid, pid)) {
+                u(&account["generation"])
+            } else {
+                u(&photo["preview_generation"])
+            };
             let thumbnail = hex(&photo["thumbnail"]);
             let row = thumbnails.get(pid).unwrap().map(|g| g.value().to_vec());
             let private_row = private.get(pid).unwrap().map(|g| g.value().to_vec());
-            let tk = derive_subkey(&kg, Subkey::Thumbnail);
+            let tk = derive_subkey(&key_of(account, written_in), Subkey::Thumbnail);
             match mode {
                 0 => {
                     let aad = cat(&[b"secure-photo-gallery v1 thumbnail", &be64(aid), &be64(pid)]);
                     let opened = open_padded(&tk, &aad, &row.expect("a thumbnails row")).unwrap();
-                    assert_eq!(opened, thumbnail, "{text}: the thumbnail, under its generation's key");
+                    assert_eq!(opened, thumbnail, "{text}: the thumbnail, under the key of its time");
                     assert!(private_row.is_none(), "{text}: no private row in sharp mode");
                 }
                 1 => {
@@ -819,10 +853,13 @@ fn check_preview_rows(path: &Path, v: &Value, converted: &[(u64, u64)]) {
     }
 }
 
-/// Opens a data object and a preview object of a backup by FORMAT.md ("Backups") with the
-/// photo's generation key: the rows as the vault stores them.
+/// Opens a data object and a preview object of a backup by FORMAT.md ("Backups"): the data
+/// object with `KB_g` of the photo's generation key `kg`, the preview object with `KB_c` of
+/// `kc`, the key of the generation current when it was sent: the rows as the vault stores
+/// them.
 fn open_photo_objects(
     kg: &SecretKey,
+    kc: &SecretKey,
     account: u64,
     id: u64,
     data: &[u8],
@@ -832,7 +869,8 @@ fn open_photo_objects(
     let aad = cat(&[b"secure-photo-gallery v2 backup photo", &be64(account), &be64(id)]);
     let data: DataObject = decode(&open_padded(&kb, &aad, data).expect("the data object opens"));
     let aad = cat(&[b"secure-photo-gallery v3 backup previews", &be64(account), &be64(id)]);
-    let previews: PreviewObject = decode(&open_padded(&kb, &aad, previews).expect("the preview object opens"));
+    let kb_c = derive_subkey(kc, Subkey::Backup);
+    let previews: PreviewObject = decode(&open_padded(&kb_c, &aad, previews).expect("the preview object opens"));
     (data, previews)
 }
 
@@ -865,7 +903,9 @@ fn check_backup_writer(session: &secure_photo_gallery::vault::Session, v: &Value
         let names = session.backup_object_names(bp).expect("a photo of the account's own generations");
         let data = session.backup_photo(bp).unwrap();
         let previews = session.backup_previews(bp).unwrap();
-        let (d, pv) = open_photo_objects(&kg, 1, id, &data, &previews);
+        // Sent now, in alice's current generation: the preview object under KB_n.
+        let kn = key_of(alice, u(&alice["generation"]));
+        let (d, pv) = open_photo_objects(&kg, &kn, 1, id, &data, &previews);
         assert_eq!(
             d.record,
             hex(
@@ -1000,6 +1040,10 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                 }
                 _ => panic!("{name}: backup settings"),
             }
+            let outbox: Vec<String> = profile.outbox.iter().map(|d| to_hex(d)).collect();
+            let expected: Vec<String> =
+                p["outbox"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect();
+            assert_eq!(outbox, expected, "{name}: the digests of the emails queued in the outbox");
             // The outbox folder: `outbox/USER/` beside the vault, USER lower-cased.
             assert_eq!(session.outbox_dir(), path.parent().unwrap().join("outbox").join(name.to_lowercase()));
 
@@ -1229,21 +1273,25 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     );
     assert_eq!(seen_line(&config, vault_id, 2), expected_seen_line(&path, vault_id, 2));
 
-    // The outbox: E's password email, sealed by the generator under subkey_2(outbox), and a
-    // file sealed under generation 1's key (not the program's now). The seal verifies by
-    // FORMAT.md's rule; the program counts both as queued, and reads E's password from it.
+    // The outbox: E's password email as the program saves it (the message M, nothing
+    // added), H(M) in alice's profile's `outbox` list; and a file beside it that the
+    // program did not write (another message, whose H the list lacks). The program counts
+    // both as waiting, takes only the listed one as its own, and reads E's password from it.
     let outbox = v["outbox"].as_array().unwrap();
     let outbox_path = |f: &Value| path.parent().unwrap().join(f["path"].as_str().unwrap());
+    let listed_digests: Vec<String> =
+        alice["profile"]["outbox"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect();
     for f in outbox {
         let m = hex(&f["message"]);
-        let k2 = derive_subkey(&key_of(alice, 2), Subkey::Outbox);
-        let seal = keyed_hash(&k2, &cat(&[b"secure-photo-gallery v3 outbox email", &m]));
-        assert_eq!(to_hex(&seal) == f["seal"].as_str().unwrap(), f["sealed_by_program"].as_bool().unwrap());
         let content = std::fs::read(outbox_path(f)).unwrap();
-        let first = content.split(|&b| b == b'\n').next().unwrap();
+        assert_eq!(content, m, "an outbox file is the message's bytes, nothing added");
+        assert_eq!(to_hex(&h(&m)), f["digest"].as_str().unwrap(), "H(M)");
+        assert_eq!(to_hex(&secure_photo_gallery::mail::digest(&content)), f["digest"].as_str().unwrap());
         assert_eq!(
-            first,
-            format!("{}: {}\r", secure_photo_gallery::mail::SEAL_HEADER, f["seal"].as_str().unwrap()).as_bytes()
+            listed_digests.iter().any(|d| d == f["digest"].as_str().unwrap()),
+            f["listed_in_profile"].as_bool().unwrap(),
+            "{}",
+            f["path"]
         );
     }
     let e = photo(alice, "E");
@@ -1251,7 +1299,19 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         let vault = Vault::open(&path).unwrap();
         let session = vault.login("alice", &alice_pw).unwrap();
         assert_eq!(secure_photo_gallery::service::queued_emails(&session), 2);
-        assert_eq!(secure_photo_gallery::service::outbox(&session).queued().len(), 2);
+        let queue = secure_photo_gallery::service::outbox(&session);
+        assert_eq!(queue.queued().len(), 2);
+        // The profile's list (what `send_outbox` sends) names E's email, saved by the
+        // program, and not the other file, though both wait in the folder.
+        let ours = session.profile().outbox;
+        let on_disk = queue.digests();
+        assert_eq!(on_disk.len(), 2);
+        for f in outbox {
+            let d: [u8; 32] = hex(&f["digest"]).try_into().unwrap();
+            assert!(on_disk.contains(&d), "{}: in the folder", f["path"]);
+            assert_eq!(ours.contains(&d), f["listed_in_profile"].as_bool().unwrap(), "{}: in the list", f["path"]);
+        }
+        assert_eq!(ours.len(), 1);
         let found = secure_photo_gallery::service::passwords_in_file(&outbox_path(&outbox[0])).unwrap();
         assert_eq!(found.len(), 1, "one password in E's email");
         assert_eq!(found[0].0, photo_id(e));
@@ -1319,9 +1379,10 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     };
     assert_eq!(seen_line(&config, vault_id, 1), expected_seen_line(&path, vault_id, 1));
 
-    // A password change by the program (generation 3): the record, the profile, the
-    // manifest (every bucket at the new counter), the list index and the queued email are
-    // sealed again under K_3, which the recovery words open from key_by_recovery; the older
+    // A password change by the program (generation 3): the record, the profile (its outbox
+    // list with it), the manifest (every bucket at the new counter) and the list index are
+    // sealed again under K_3, which the recovery words open from key_by_recovery; the
+    // outbox files are not touched; the older
     // keys hold K_1 and K_2; no photo row is touched; the stored Argon2 cost (t = 4, above
     // the default) is kept.
     let new_pw = "a brand new password for alice, generation three";
@@ -1384,26 +1445,12 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
             segments += 1;
         }
         assert!(segments > 0, "alice's list index");
-        // The queued email the program wrote (its seal valid under K_2) is sealed again under
-        // K_3; the other file is left as it was.
-        let k3_outbox = derive_subkey(&k3, Subkey::Outbox);
+        // The outbox files are the messages as they were (nothing in them depends on the
+        // key); the profile sealed under K_3 (checked above) still lists E's email.
         for (f, before) in outbox.iter().zip(&eml_before) {
             let content = std::fs::read(outbox_path(f)).unwrap();
-            let m = hex(&f["message"]);
-            if f["sealed_by_program"].as_bool().unwrap() {
-                let seal = keyed_hash(&k3_outbox, &cat(&[b"secure-photo-gallery v3 outbox email", &m]));
-                let expected = cat(&[
-                    format!("{}: {}\r\n", secure_photo_gallery::mail::SEAL_HEADER, to_hex(&seal)).as_bytes(),
-                    &m,
-                ]);
-                assert_eq!(
-                    String::from_utf8_lossy(&content),
-                    String::from_utf8_lossy(&expected),
-                    "E's email, sealed under K_3"
-                );
-            } else {
-                assert_eq!(&content, before, "a file the program did not write is left alone");
-            }
+            assert_eq!(&content, before, "{}: left as it was", f["path"]);
+            assert_eq!(content, hex(&f["message"]));
         }
     }
     assert_eq!(seen_line(&config, vault_id, 1), expected_seen_line(&path, vault_id, 1));
@@ -1510,6 +1557,28 @@ fn a_backup_written_from_format_md_restores_into_a_new_vault() {
         .iter()
         .map(|o| (o["name"].as_str().unwrap().to_string(), hex(&o["object"])))
         .collect();
+    // Each photo object opens, by FORMAT.md, under the key the generator names and no other
+    // of alice's: a data object under KB_g of its photo's generation, a preview object
+    // under KB of the generation current when it was sent (A's in generation 1, B's, whose
+    // rows were written again in generation 2, and E's in generation 2).
+    let mut sent_in = BTreeMap::new();
+    for o in b["objects"].as_array().unwrap().iter().filter(|o| o["kind"].is_string()) {
+        let id = u(&o["id"]);
+        let label: &[u8] = match o["kind"].as_str().unwrap() {
+            "data" => b"secure-photo-gallery v2 backup photo",
+            _ => b"secure-photo-gallery v3 backup previews",
+        };
+        let aad = cat(&[label, &be64(1), &be64(id)]);
+        let object = hex(&o["object"]);
+        for g in 1..=u(&alice["generation"]) {
+            let kb = derive_subkey(&key_of(alice, g), Subkey::Backup);
+            assert_eq!(open_padded(&kb, &aad, &object).is_ok(), g == u(&o["generation"]), "{} under KB_{g}", o["name"]);
+        }
+        if o["kind"] == "previews" {
+            sent_in.insert(id, u(&o["generation"]));
+        }
+    }
+    assert_eq!(sent_in.values().copied().collect::<Vec<_>>(), [1, 2, 2], "A's, B's and E's preview objects");
     let snapshot = &objects[SNAPSHOT];
     assert_eq!(to_hex(&secure_photo_gallery::vault::snapshot_fingerprint(snapshot)), b["snapshot_fingerprint"]);
     let password = b["login_password"].as_str().unwrap();

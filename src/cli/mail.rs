@@ -136,7 +136,7 @@ pub(super) fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode>
     let mut failed = false;
     for item in &sent {
         match &item.result {
-            Ok(()) => say!("sent {}", item.path.display()),
+            Ok(_) => say!("sent {}", item.path.display()),
             Err(e @ secure_photo_gallery::mail::MailError::NotOurs) => {
                 eprintln!("not sent {}: {e}", item.path.display());
                 failed = true;

@@ -97,15 +97,13 @@ pub enum Subkey {
     BackupNames,
     /// Seals the keys of the account's earlier generations under the current one.
     OlderKeys,
-    /// Authenticates the emails the program leaves in the outbox (only those are sent).
-    Outbox,
     /// Makes the code that proves an email address receives the account's mail.
     AddressCode,
 }
 
 impl Subkey {
     /// Every purpose.
-    pub const ALL: [Subkey; 11] = [
+    pub const ALL: [Subkey; 10] = [
         Subkey::Metadata,
         Subkey::Thumbnail,
         Subkey::ContentHash,
@@ -115,7 +113,6 @@ impl Subkey {
         Subkey::Backup,
         Subkey::BackupNames,
         Subkey::OlderKeys,
-        Subkey::Outbox,
         Subkey::AddressCode,
     ];
 
@@ -130,7 +127,6 @@ impl Subkey {
             Subkey::Backup => b"secure-photo-gallery v2 backup",
             Subkey::BackupNames => b"secure-photo-gallery v2 backup names",
             Subkey::OlderKeys => b"secure-photo-gallery v3 older keys",
-            Subkey::Outbox => b"secure-photo-gallery v3 outbox",
             Subkey::AddressCode => b"secure-photo-gallery v3 address code",
         }
     }

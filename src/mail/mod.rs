@@ -9,6 +9,6 @@ mod parse;
 mod transport;
 
 pub use message::{PasswordEmail, PasswordEntry};
-pub use outbox::{Outbox, SEAL_HEADER, Sent};
+pub use outbox::{Outbox, Sent, digest};
 pub use parse::parse_passwords;
 pub use transport::{Delivered, MailError, MailRoute, MailTransport, SMTP_TIMEOUT, Security, SmtpConfig};

@@ -285,8 +285,9 @@ impl SmtpConfig {
     }
 
     /// Sends a message saved in the outbox, as it is, to `to`, which must be its one
-    /// recipient (its `To`, with no `Cc` or `Bcc`); its envelope's sender is its `From`.
-    pub(crate) fn send_raw(&self, message: &[u8], to: &str) -> Result<(), MailError> {
+    /// recipient (its `To`, with no `Cc` or `Bcc`), from `from` (the account's sender, not
+    /// whatever the file says).
+    pub(crate) fn send_raw(&self, message: &[u8], from: &str, to: &str) -> Result<(), MailError> {
         let parsed = mail_parser::MessageParser::default().parse_headers(message).ok_or(MailError::NotOurs)?;
         let addresses = |list: Option<&mail_parser::Address<'_>>| -> Vec<String> {
             list.map(|a| a.iter().filter_map(|a| a.address()).map(str::to_lowercase).collect()).unwrap_or_default()
@@ -295,9 +296,10 @@ impl SmtpConfig {
         if recipients != [to.to_lowercase()] || parsed.cc().is_some() || parsed.bcc().is_some() {
             return Err(MailError::NotOurs);
         }
-        let from = addresses(parsed.from()).first().and_then(|a| a.parse::<lettre::Address>().ok());
-        let to = to.parse::<lettre::Address>().map_err(|_| MailError::BadAddress(to.to_string()))?;
-        let envelope = lettre::address::Envelope::new(from, vec![to]).map_err(|e| MailError::Compose(e.to_string()))?;
+        let address = |a: &str| a.parse::<lettre::Address>().map_err(|_| MailError::BadAddress(a.to_string()));
+        let sender = from.parse::<lettre::message::Mailbox>().map(|m| m.email).or_else(|_| address(from))?;
+        let envelope = lettre::address::Envelope::new(Some(sender), vec![address(to)?])
+            .map_err(|e| MailError::Compose(e.to_string()))?;
         self.transport()?.send_raw(&envelope, message).map(|_| ()).map_err(|e| self.classify(&e))
     }
 
@@ -369,7 +371,10 @@ impl MailTransport {
     /// `label` names the file when the message goes to the outbox.
     fn deliver(&self, message: lettre::Message, to: &str, label: &str) -> Result<Delivered, MailError> {
         match self {
-            MailTransport::Outbox(outbox) => Ok(Delivered::Saved(outbox.save(label, &message.formatted())?)),
+            MailTransport::Outbox(outbox) => {
+                let (path, digest) = outbox.save(label, &message.formatted())?;
+                Ok(Delivered::Saved { path, digest })
+            }
             MailTransport::Smtp(config) => {
                 config.transport()?.send(&message).map_err(|e| config.classify(&e))?;
                 Ok(Delivered::Sent { to: to.to_string(), server: config.describe() })
@@ -381,8 +386,14 @@ impl MailTransport {
 /// Where an email went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivered {
-    /// Saved as this file in the outbox.
-    Saved(std::path::PathBuf),
+    /// Saved as this file in the outbox, whose digest the account keeps (only the emails it
+    /// keeps are sent from the outbox).
+    Saved {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its digest ([`super::outbox::digest`]).
+        digest: [u8; 32],
+    },
     /// Accepted by the SMTP server for this address.
     Sent {
         /// The recipient.
@@ -395,7 +406,7 @@ pub enum Delivered {
 impl std::fmt::Display for Delivered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Delivered::Saved(file) => write!(f, "saved to the outbox: {}", file.display()),
+            Delivered::Saved { path, .. } => write!(f, "saved to the outbox: {}", path.display()),
             Delivered::Sent { to, server } => write!(f, "sent to {to} through {server}"),
         }
     }

@@ -39,31 +39,14 @@ pub(crate) fn write_new_file<T, E: From<std::io::Error>>(
     path: &Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, E>,
 ) -> Result<T, E> {
-    if path.exists() {
-        return Err(already_exists(path).into());
-    }
-    write_atomically(path, false, write)
-}
-
-/// Replaces the file at `path` by what `write` writes, atomically, as
-/// [`write_new_file`] writes a new one.
-pub(crate) fn replace_file<T, E: From<std::io::Error>>(
-    path: &Path,
-    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, E>,
-) -> Result<T, E> {
-    write_atomically(path, true, write)
-}
-
-fn write_atomically<T, E: From<std::io::Error>>(
-    path: &Path,
-    replace: bool,
-    write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, E>,
-) -> Result<T, E> {
     use std::io::Write as _;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if path.exists() {
+        return Err(already_exists(path).into());
+    }
     let mut temp = tempfile::Builder::new().prefix(PARTIAL_PREFIX).tempfile_in(dir)?;
     let value = {
         let mut out = std::io::BufWriter::new(temp.as_file_mut());
@@ -72,13 +55,9 @@ fn write_atomically<T, E: From<std::io::Error>>(
         value
     };
     temp.as_file().sync_all()?;
-    if replace {
-        temp.persist(path).map_err(|e| e.error)?;
-    } else {
-        temp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists { already_exists(path) } else { e.error }
-        })?;
-    }
+    temp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists { already_exists(path) } else { e.error }
+    })?;
     Ok(value)
 }
 

@@ -24,13 +24,9 @@ pub fn change_password(session: &Session, current: &str, new: &str) -> Result<()
 }
 
 /// Sets a new login password: a new generation of the account's keys
-/// ([`Session::change_password`]); the emails waiting in the account's outbox are sealed
-/// again under it, so that they are still sent, and nothing sealed under the old one is.
+/// ([`Session::change_password`]).
 pub fn set_password(session: &Session, new: &str) -> Result<(), RegisterError> {
-    let before = super::outbox(session);
-    session.change_password(new)?;
-    super::outbox(session).reseal(&before);
-    Ok(())
+    session.change_password(new)
 }
 
 /// The largest password email file read: an email listing 10,000 photos is about 1 MB.

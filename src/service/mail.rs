@@ -44,10 +44,26 @@ impl MailOverrides {
     }
 }
 
-/// The account's outbox: its own folder beside the vault, and the key that seals what the
-/// program leaves there.
+/// The account's outbox: its own folder beside the vault.
 pub fn outbox(session: &Session) -> Outbox {
-    Outbox::new(session.outbox_dir(), session.outbox_key())
+    Outbox::new(session.outbox_dir())
+}
+
+/// Keeps the digest of an email just saved in the account's outbox (`delivered`), so that
+/// it, and only what the program wrote, is sent from there once SMTP is set up.
+pub fn keep_queued(session: &Session, delivered: &crate::mail::Delivered) -> Result<(), crate::vault::RegisterError> {
+    let crate::mail::Delivered::Saved { digest, .. } = delivered else { return Ok(()) };
+    let mut profile = session.profile();
+    // The emails the owner read and deleted from the folder are forgotten. The files are
+    // read only when some may be gone (the list, with this email, is longer than the
+    // folder): an outbox kept whole holds a megabyte an email of 10,000 photos.
+    let outbox = outbox(session);
+    if profile.outbox.len() + 1 > outbox.queued().len() {
+        let present = outbox.digests();
+        profile.outbox.retain(|d| present.contains(d));
+    }
+    profile.outbox.push(*digest);
+    session.set_profile(profile)
 }
 
 /// The mail route for the session's account: its SMTP server when one is set (or given
@@ -213,10 +229,42 @@ pub fn queued_emails(session: &Session) -> usize {
 
 /// Sends the account's queued password emails through its SMTP server, oldest first, and
 /// deletes each one the server accepted (see [`Outbox::send_queued`]): only those the
-/// program wrote for this account, to its own address.
+/// program wrote for this account (the profile keeps their digests), to its own address.
+/// Each one sent is forgotten: put back, it is not sent again.
 pub fn send_outbox(session: &Session, overrides: &MailOverrides) -> Result<Vec<crate::mail::Sent>, MailSetupError> {
     session.writable()?;
     let route = mail_route(session, overrides)?;
     let MailTransport::Smtp(smtp) = &route.transport else { return Err(MailSetupError::NoServer) };
-    Ok(outbox(session).send_queued(&session.profile().email, smtp))
+    let profile = session.profile();
+    let sent = outbox(session).send_queued(&profile.outbox, &route.from, &profile.email, smtp);
+    let gone: Vec<[u8; 32]> = sent.iter().filter_map(|s| s.result.as_ref().ok().copied()).collect();
+    if !gone.is_empty() {
+        let mut profile = session.profile();
+        profile.outbox.retain(|d| !gone.contains(d));
+        session.set_profile(profile)?;
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::Delivered;
+
+    #[test]
+    fn the_account_keeps_the_digests_of_the_emails_still_in_its_outbox() {
+        let (_dir, session, ..) = crate::vault::tests_support::one_photo(crate::vault::Previews::Sharp);
+        let outbox = outbox(&session);
+        let keep = |text: &[u8]| {
+            let (path, digest) = outbox.save("alice - 1 photo", text).unwrap();
+            keep_queued(&session, &Delivered::Saved { path: path.clone(), digest }).unwrap();
+            (path, digest)
+        };
+        let saved: Vec<_> = [b"one".as_slice(), b"two", b"three"].into_iter().map(keep).collect();
+        assert_eq!(session.profile().outbox, saved.iter().map(|s| s.1).collect::<Vec<_>>());
+        // The owner read the first email and deleted it: the next one saved forgets it.
+        std::fs::remove_file(&saved[0].0).unwrap();
+        let (_, fourth) = keep(b"four");
+        assert_eq!(session.profile().outbox, vec![saved[1].1, saved[2].1, fourth]);
+    }
 }

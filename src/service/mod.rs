@@ -26,8 +26,8 @@ pub use account::{
 };
 pub use handle::Account;
 pub use mail::{
-    MailOverrides, MailSetupError, SmtpSetup, change_email, mail_route, outbox, queued_emails, send_outbox, use_outbox,
-    use_smtp,
+    MailOverrides, MailSetupError, SmtpSetup, change_email, keep_queued, mail_route, outbox, queued_emails,
+    send_outbox, use_outbox, use_smtp,
 };
 pub use open::{open_vault, tidy_vault};
 pub use previews::{set_previews, unlocked_thumbnail};

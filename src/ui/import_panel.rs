@@ -122,7 +122,7 @@ impl ImportPanel {
                     let fraction = if steps == 0 { 0.0 } else { done as f32 / steps as f32 };
                     ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_height(16.0));
                 }
-                (Some(_), Some(Delivered::Saved(file))) => {
+                (Some(_), Some(Delivered::Saved { path: file, .. })) => {
                     ui.horizontal(|ui| {
                         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                         ui.add(

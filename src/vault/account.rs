@@ -138,7 +138,8 @@ impl Vault {
                 ));
                 let account_id =
                     used.checked_add(1).ok_or_else(|| StorageError::tampered("the account ids are exhausted"))?;
-                let profile = Profile { email: email.to_string(), smtp: None, previews, backup: None };
+                let profile =
+                    Profile { email: email.to_string(), smtp: None, previews, backup: None, outbox: Vec::new() };
                 let mut record = AccountRecord {
                     version: ACCOUNT_RECORD_VERSION,
                     username: username.to_string(),
@@ -165,7 +166,7 @@ impl Vault {
             txn.commit().map_err(StorageError::from)?;
             // This computer knows the account from its first state.
             if let Some(dir) = &self.state_dir {
-                seen::record(dir, &self.path, &self.id, account_id, &seen_state(&record, state));
+                seen::record(dir, &self.path, &self.id, account_id, &seen_state(&record, &keys, state));
             }
             Ok(recovery)
         })
@@ -275,10 +276,11 @@ impl Vault {
         if recovery.as_ref().is_some_and(|r| r.public_key().0 != record.recovery_public) {
             return Err(LoginError::Tampered("the account's recovery key was replaced".into()));
         }
-        let now = seen_state(&record, (head.counter, head_print));
+        let now = seen_state(&record, &keys, (head.counter, head_print));
         let mut rollback = None;
         if let Some(dir) = &self.state_dir {
-            match seen::check(dir, &self.id, account_id, &now, &head.recent_heads) {
+            let print_of = |g| keys.of(g).map(seen::key_print);
+            match seen::check(dir, &self.id, account_id, &now, &head.recent_heads, print_of) {
                 Verdict::Fine => {}
                 Verdict::Rollback(r) => rollback = Some(r),
                 // The recovery words prove the key they give (checked above): a new pin.
@@ -313,15 +315,15 @@ impl Vault {
     }
 }
 
-/// What this computer remembers of an account whose record is `record`, at the manifest
-/// state `(counter, head fingerprint)`.
-fn seen_state(record: &AccountRecord, (counter, head): (u64, [u8; 32])) -> Seen {
+/// What this computer remembers of an account whose record is `record` and keys `keys`, at
+/// the manifest state `(counter, head fingerprint)`.
+fn seen_state(record: &AccountRecord, keys: &AccountKeys, (counter, head): (u64, [u8; 32])) -> Seen {
     Seen {
         counter,
         head,
         recovery: fingerprint(&record.recovery_public),
         generation: record.generation,
-        wrap: fingerprint(&record.key_by_recovery),
+        key: seen::key_print(keys.current()),
     }
 }
 
@@ -429,12 +431,6 @@ impl Session {
         self.vault.outbox_dir().join(self.username.to_lowercase())
     }
 
-    /// The key that seals the emails the program leaves in the outbox (the current
-    /// generation's: someone who knew an older password cannot make one the program sends).
-    pub(crate) fn outbox_key(&self) -> SecretKey {
-        self.keys().current_subkey(Subkey::Outbox)
-    }
-
     /// A code of eight Crockford symbols made from `input` with the current generation's
     /// key: what proves an address before passwords go to it.
     pub(crate) fn address_code(&self, input: &[u8]) -> String {
@@ -534,7 +530,7 @@ impl Session {
         txn.commit()?;
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next.clone());
         *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
-        *self.latest.lock().unwrap_or_else(PoisonError::into_inner) = seen_state(&record, state);
+        *self.latest.lock().unwrap_or_else(PoisonError::into_inner) = seen_state(&record, next, state);
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    KdfParams, RecoveryKey, SecretKey, Subkey, keyed_hash, open, open_padded, password_key, seal_padded,
+    KdfParams, RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open, open_padded, password_key, seal_padded,
 };
 
 use super::error::{StorageError, guard};
@@ -171,8 +171,13 @@ fn open_photo_objects(
         if header.generation != photo.generation {
             return Err(damaged());
         }
+        // Sealed under the generation current when it was made: newest first.
         let previews = previews
-            .and_then(|p| open_padded(&key, &previews_aad(account, photo.id), p).ok())
+            .and_then(|p| {
+                keys.all().rev().find_map(|(_, k)| {
+                    open_padded(&derive_subkey(k, Subkey::Backup), &previews_aad(account, photo.id), p).ok()
+                })
+            })
             .and_then(|plain| decode::<PreviewObject>(&plain).ok())
             .filter(|p| {
                 previews_digest(photo.id, p.thumbnail.as_deref(), p.private_thumbnail.as_deref()) == photo.previews
@@ -263,7 +268,7 @@ impl SnapshotHead {
     /// record is this head's (the clear part must be the record's own), its photos ascend,
     /// lie below the id limit and come from this generation or an earlier one.
     fn open_body(&self, current: &SecretKey) -> Result<(SnapshotBody, AccountRecord), RestoreError> {
-        let key = crate::crypto::derive_subkey(current, Subkey::Backup);
+        let key = derive_subkey(current, Subkey::Backup);
         let body = Zeroizing::new(
             open_padded(&key, &snapshot_aad(self.account), &self.body)
                 .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?,
@@ -311,7 +316,7 @@ impl Session {
     /// `photo`'s preview object: its preview rows, sealed; they must be the pinned ones.
     pub fn backup_previews(&self, photo: &BackupPhoto) -> Result<Vec<u8>, StorageError> {
         guard(|| {
-            let Entry { id, generation, previews, .. } = photo.0;
+            let Entry { id, previews, .. } = photo.0;
             let txn = self.vault.db.begin_read()?;
             let row = |table: redb::TableDefinition<u64, &[u8]>| -> Result<Option<Vec<u8>>, StorageError> {
                 Ok(txn.open_table(table)?.get(id)?.map(|g| g.value().to_vec()))
@@ -320,7 +325,9 @@ impl Session {
             if previews_digest(id, object.thumbnail.as_deref(), object.private_thumbnail.as_deref()) != previews {
                 return Err(StorageError::DamagedPhoto(PhotoId(id)));
             }
-            let key = self.keys().subkey(generation, Subkey::Backup).ok_or(StorageError::DamagedPhoto(PhotoId(id)))?;
+            // Under the current generation: someone who knew an older password reads no
+            // preview sent since.
+            let key = self.keys().current_subkey(Subkey::Backup);
             Ok(seal_padded(&key, &previews_aad(self.account_id, id), &encode(&object)))
         })
     }

@@ -52,6 +52,9 @@ pub struct Profile {
     pub previews: Previews,
     /// Where backups go (`backup` with no flags uses these).
     pub backup: Option<BackupSettings>,
+    /// The digests of the emails the program left in the account's outbox folder and has
+    /// not sent yet: only these are ever sent from it.
+    pub outbox: Vec<[u8; 32]>,
 }
 
 /// Stored backup settings (sealed with the profile): an S3-compatible bucket and folder.
@@ -118,6 +121,7 @@ impl std::fmt::Debug for Profile {
             .field("smtp", &self.smtp.as_ref().map(|_| "<set>"))
             .field("previews", &self.previews)
             .field("backup", &self.backup)
+            .field("outbox", &self.outbox.len())
             .finish()
     }
 }
@@ -298,6 +302,7 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
             last_at: 1_733_000_000,
             snapshot: [15; 32],
         }),
+        outbox: vec![[21; 32]],
     };
     let header = PhotoHeader {
         version: PHOTO_RECORD_VERSION,

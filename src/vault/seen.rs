@@ -1,19 +1,22 @@
 //! What this computer has seen of each vault and account, remembered outside the vault (in
 //! the user's configuration folder): which vault is at which path; and for each account the
 //! manifest's counter and a fingerprint of its head, a fingerprint of the account's
-//! recovery public key, and its generation with a fingerprint of that generation's key wrap.
+//! recovery public key, and its generation with a print of that generation's key (a MAC
+//! under it, which only its holders can make).
 //!
 //! Inside the vault, everything an older or forked copy holds authenticates. Only a
 //! memory outside it tells that the vault is older than one opened here (a lower counter),
 //! that it forked from it (the same counter with another head, or a higher counter whose
 //! head does not list the head seen here among its recent ones), that another vault was
-//! put at its place, that a generation was started that cannot be traced back to the one
-//! seen here (someone who once knew an older password can make one of their own, sealed to
-//! the recovery public key, which only the password the owner set would not open), or that
-//! the recovery key that every photo key is sealed to is not the one this computer knew.
+//! put at its place, that the account does not hold the key of the generation seen here
+//! (someone who once knew an older password can make a generation of their own, sealed to
+//! the recovery public key, with every key they knew inside, but not with a key made after
+//! they lost the password), or that the recovery key that every photo key is sealed to is
+//! not the one this computer knew. A head's `recent_heads` is trusted only once its
+//! generation is known to hold the key seen here: whoever seals a head writes that list.
 //!
 //! Two kinds of lines, neither naming a user or holding a secret:
-//! `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION WRAP` for an account, and
+//! `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY` for an account, and
 //! `path VAULT-ID PATH` for where a vault is.
 
 use std::path::{Path, PathBuf};
@@ -59,9 +62,14 @@ pub(crate) struct Seen {
     pub recovery: [u8; 32],
     /// The account's generation.
     pub generation: u32,
-    /// The fingerprint of the generation's key sealed to the recovery key (the record's
-    /// `key_by_recovery`): another generation with the same number has another one.
-    pub wrap: [u8; 32],
+    /// The print of that generation's key ([`key_print`]).
+    pub key: [u8; 32],
+}
+
+/// The print of a generation's key that this computer remembers: `MAC(K_g, label)`. Only a
+/// holder of the key makes it; a later login checks that the account holds that key.
+pub(crate) fn key_print(key: &crate::crypto::SecretKey) -> [u8; 32] {
+    crate::crypto::keyed_hash(key, b"secure-photo-gallery v3 seen generation")
 }
 
 /// What a login finds, compared with what this computer saw.
@@ -116,8 +124,8 @@ fn read(dir: &Path) -> Memory {
             let head = unhex(parts.next()?)?;
             let recovery = unhex(parts.next()?)?;
             let generation = parts.next()?.parse().ok()?;
-            let wrap = unhex(parts.next()?)?;
-            Some((vault, account, Seen { counter, head, recovery, generation, wrap }))
+            let key = unhex(parts.next()?)?;
+            Some((vault, account, Seen { counter, head, recovery, generation, key }))
         })();
         // Lines of an earlier format (without a generation) are left out.
         memory.accounts.extend(account);
@@ -134,7 +142,7 @@ fn write(dir: &Path, memory: &Memory) {
             hex(&s.head),
             hex(&s.recovery),
             s.generation,
-            hex(&s.wrap)
+            hex(&s.key)
         ));
     }
     let _ = write_replacing(dir, &dir.join(FILE_NAME), text.as_bytes());
@@ -173,22 +181,35 @@ pub(crate) fn replaced(dir: &Path, path: &Path, vault_id: &[u8; 16]) -> bool {
 
 /// Compares the state a login found, `now`, whose head lists `recent` (the fingerprints of
 /// the heads before it, newest first), with what this computer saw of it in `dir`.
-pub(crate) fn check(dir: &Path, vault_id: &[u8; 16], account: u64, now: &Seen, recent: &[[u8; 32]]) -> Verdict {
+/// `print_of` gives the print of the account's key of a generation ([`key_print`]), if it
+/// has that generation.
+pub(crate) fn check(
+    dir: &Path,
+    vault_id: &[u8; 16],
+    account: u64,
+    now: &Seen,
+    recent: &[[u8; 32]],
+    print_of: impl Fn(u32) -> Option<[u8; 32]>,
+) -> Verdict {
     let Some(seen) = seen(dir, vault_id, account) else { return Verdict::Fine };
     if seen.recovery != now.recovery {
         return Verdict::RecoveryKeyChanged;
     }
-    let continues = match now.counter.checked_sub(seen.counter) {
-        None => return Verdict::Rollback(Rollback::Older { seen: seen.counter, found: now.counter }),
-        Some(0) => now.head == seen.head,
-        // The head seen here must be among the ones this head lists. Further back than the
-        // list reaches, continuity cannot be told: it is taken as given within one
-        // generation (only the holder of its key writes there), and not across a new one
-        // (someone who once knew an older password can make a generation of their own).
-        Some(ahead) => match recent.get(ahead as usize - 1) {
-            Some(listed) => *listed == seen.head,
-            None => now.generation == seen.generation && now.wrap == seen.wrap,
-        },
+    if now.generation < seen.generation || now.counter < seen.counter {
+        return Verdict::Rollback(Rollback::Older { seen: seen.counter, found: now.counter });
+    }
+    // The generation seen here must be in the account, by its key: a generation made by
+    // someone who knew only an older password cannot hold it. Only then does the head's
+    // own word (its recent heads) count.
+    if print_of(seen.generation) != Some(seen.key) {
+        return Verdict::Rollback(Rollback::Forked);
+    }
+    let continues = match now.counter - seen.counter {
+        0 => now.head == seen.head,
+        // The head seen here must be among the ones this head lists; further back than
+        // the list reaches, continuity cannot be told, and is taken as given (only a holder
+        // of the key seen here wrote there).
+        ahead => recent.get(ahead as usize - 1).is_none_or(|listed| *listed == seen.head),
     };
     if continues { Verdict::Fine } else { Verdict::Rollback(Rollback::Forked) }
 }
@@ -243,7 +264,12 @@ mod tests {
     use super::*;
 
     fn state(counter: u64, head: u8) -> Seen {
-        Seen { counter, head: [head; 32], recovery: [7; 32], generation: 1, wrap: [1; 32] }
+        Seen { counter, head: [head; 32], recovery: [7; 32], generation: 1, key: [1; 32] }
+    }
+
+    /// The account holds the key of generation 1 (and, from generation 2 on, of 2).
+    fn holds(generation: u32) -> Option<[u8; 32]> {
+        (generation <= 2).then_some([generation as u8; 32])
     }
 
     #[test]
@@ -251,33 +277,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (v, other) = ([1; 16], [2; 16]);
         let p = dir.path().join("vault.redb");
-        assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "first sight");
+        let check = |now: &Seen, recent: &[[u8; 32]]| check(dir.path(), &v, 1, now, recent, holds);
+        assert_eq!(check(&state(5, 50), &[]), Verdict::Fine, "first sight");
         record(dir.path(), &p, &v, 1, &state(5, 50));
-        assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "the same");
-        assert_eq!(check(dir.path(), &v, 1, &state(5, 51), &[]), Verdict::Rollback(Rollback::Forked), "same counter");
+        assert_eq!(check(&state(5, 50), &[]), Verdict::Fine, "the same");
+        assert_eq!(check(&state(5, 51), &[]), Verdict::Rollback(Rollback::Forked), "same counter");
         record(dir.path(), &p, &v, 1, &state(4, 40));
-        assert_eq!(check(dir.path(), &v, 1, &state(5, 50), &[]), Verdict::Fine, "an older session never takes it back");
-        assert_eq!(
-            check(dir.path(), &v, 1, &state(3, 30), &[]),
-            Verdict::Rollback(Rollback::Older { seen: 5, found: 3 })
-        );
+        assert_eq!(check(&state(5, 50), &[]), Verdict::Fine, "an older session never takes it back");
+        assert_eq!(check(&state(3, 30), &[]), Verdict::Rollback(Rollback::Older { seen: 5, found: 3 }));
         // Two writes later, listing the head seen here one back: a continuation.
-        assert_eq!(check(dir.path(), &v, 1, &state(7, 70), &[[60; 32], [50; 32]]), Verdict::Fine);
-        assert_eq!(check(dir.path(), &v, 1, &state(7, 70), &[[60; 32], [55; 32]]), Verdict::Rollback(Rollback::Forked));
-        assert_eq!(check(dir.path(), &v, 1, &state(99, 9), &[[1; 32]]), Verdict::Fine, "beyond what the head lists");
-        // Beyond what the head lists, a generation this computer never saw begin is a fork.
-        let other_generation = Seen { generation: 2, wrap: [2; 32], ..state(99, 9) };
-        assert_eq!(check(dir.path(), &v, 1, &other_generation, &[[1; 32]]), Verdict::Rollback(Rollback::Forked));
-        let same_number = Seen { wrap: [3; 32], ..state(99, 9) };
-        assert_eq!(check(dir.path(), &v, 1, &same_number, &[[1; 32]]), Verdict::Rollback(Rollback::Forked));
-        let traced = Seen { generation: 2, wrap: [2; 32], ..state(6, 60) };
-        assert_eq!(check(dir.path(), &v, 1, &traced, &[[50; 32]]), Verdict::Fine, "a new generation traced back");
-        let rekeyed = Seen { recovery: [8; 32], ..state(6, 60) };
-        assert_eq!(check(dir.path(), &v, 1, &rekeyed, &[[50; 32]]), Verdict::RecoveryKeyChanged);
+        assert_eq!(check(&state(7, 70), &[[60; 32], [50; 32]]), Verdict::Fine);
+        assert_eq!(check(&state(7, 70), &[[60; 32], [55; 32]]), Verdict::Rollback(Rollback::Forked));
+        assert_eq!(check(&state(99, 9), &[[1; 32]]), Verdict::Fine, "beyond what the head lists");
+        // A later generation holding the key seen here is a continuation; one that does not
+        // hold it is a fork, whatever its head lists.
+        let later = Seen { generation: 2, key: [2; 32], ..state(6, 60) };
+        assert_eq!(check(&later, &[[50; 32]]), Verdict::Fine, "a new generation that holds the old key");
+        record(dir.path(), &p, &v, 1, &later);
+        let not_ours = |g: u32| (g <= 2).then_some([9; 32]);
+        let forged = Seen { generation: 3, key: [3; 32], ..state(60, 6) };
+        assert_eq!(
+            super::check(dir.path(), &v, 1, &forged, &[[60; 32]; 32], not_ours),
+            Verdict::Rollback(Rollback::Forked),
+            "a generation without the key seen here, listing the head seen here"
+        );
+        let older_generation = Seen { generation: 1, ..state(70, 7) };
+        assert_eq!(check(&older_generation, &[]), Verdict::Rollback(Rollback::Older { seen: 6, found: 70 }));
+        let rekeyed = Seen { recovery: [8; 32], ..later };
+        assert_eq!(check(&rekeyed, &[]), Verdict::RecoveryKeyChanged);
         accept(dir.path(), &p, &v, 1, &state(3, 30));
-        assert_eq!(check(dir.path(), &v, 1, &state(3, 30), &[]), Verdict::Fine, "an accepted copy");
-        assert_eq!(check(dir.path(), &v, 2, &state(1, 1), &[]), Verdict::Fine, "another account");
-        assert_eq!(check(dir.path(), &other, 1, &state(1, 1), &[]), Verdict::Fine, "another vault");
+        assert_eq!(check(&state(3, 30), &[]), Verdict::Fine, "an accepted copy");
+        assert_eq!(super::check(dir.path(), &v, 2, &state(1, 1), &[], holds), Verdict::Fine, "another account");
+        assert_eq!(super::check(dir.path(), &other, 1, &state(1, 1), &[], holds), Verdict::Fine, "another vault");
         assert_eq!(seen_generation(dir.path(), &p, &v, 1), Some(1));
         assert_eq!(seen_generation(dir.path(), &p, &[9; 16], 1), Some(1), "another id at the same place");
         assert_eq!(seen_generation(dir.path(), &dir.path().join("other.redb"), &[9; 16], 1), None);

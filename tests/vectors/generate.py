@@ -10,8 +10,10 @@ Writes, beside this file:
 - crypto.json: the primitives, checked by tests/crypto_vectors.rs.
 - vault.json: every row of a small vault of two accounts, one of which changed its
   password (generation 2), made from docs/FORMAT.md alone, with an email waiting in the
-  outbox; tests/vault_vectors.rs puts the rows into a redb file and opens them with the
-  crate's public API.
+  outbox (its H in the profile's `outbox` list) and a login preview row of a generation-1
+  photo written in generation 2 (so sealed under generation 2's key);
+  tests/vault_vectors.rs puts the rows into a redb file and opens them with the crate's
+  public API.
 - backup.json: a backup of that account (FORMAT.md, "Backups"), which the same test
   restores into a new vault.
 
@@ -135,7 +137,6 @@ SUBKEY_LABELS = {
     "backup": b"secure-photo-gallery v2 backup",
     "backup names": b"secure-photo-gallery v2 backup names",
     "older keys": b"secure-photo-gallery v3 older keys",
-    "outbox": b"secure-photo-gallery v3 outbox",
     "address code": b"secure-photo-gallery v3 address code",
 }
 
@@ -343,7 +344,8 @@ def enc_meta(meta, size):
 
 def enc_profile(p):
     """Profile: email, smtp Option<{url, from Option, ca_pem Option<bytes>}>, previews u8,
-    backup Option<{endpoint, region, bucket, prefix, access_key, secret_key, last_at, snapshot}>."""
+    backup Option<{endpoint, region, bucket, prefix, access_key, secret_key, last_at, snapshot}>,
+    outbox Vec<[u8; 32]>."""
     def smtp(s):
         return pc_str(s["url"]) + pc_opt(s["from"], pc_str) + pc_opt(s["ca_pem"], lambda b: pc_bytes(b.encode()))
 
@@ -351,7 +353,8 @@ def enc_profile(p):
         return (pc_str(b["endpoint"]) + pc_str(b["region"]) + pc_str(b["bucket"]) + pc_str(b["prefix"])
                 + pc_str(b["access_key"]) + pc_str(b["secret_key"]) + pc_i64(b["last_at"])
                 + bytes.fromhex(b["snapshot"]))
-    return pc_str(p["email"]) + pc_opt(p["smtp"], smtp) + pc_u8(p["previews"]) + pc_opt(p["backup"], backup)
+    return (pc_str(p["email"]) + pc_opt(p["smtp"], smtp) + pc_u8(p["previews"]) + pc_opt(p["backup"], backup)
+            + pc_vec([bytes.fromhex(d) for d in p["outbox"]], lambda d: d))
 
 
 def row_digest(v):
@@ -385,6 +388,7 @@ class Account:
         self.w, self.id, self.username = w, aid, username
         self.email, self.previews, self.kdf = email, previews, kdf
         self.smtp, self.backup = smtp, backup
+        self.outbox = []                  # H(M) of each queued email, as hex
         self.keys = []                    # K_1 ... K_n
         self.entropy = rnd(f"recovery entropy {aid}", 32)
         self.xr = x25519_pub(hkdf(self.entropy, RECOVERY_X25519))
@@ -403,7 +407,8 @@ class Account:
         return self.keys[(g or self.n) - 1]
 
     def profile(self):
-        return {"email": self.email, "smtp": self.smtp, "previews": self.previews, "backup": self.backup}
+        return {"email": self.email, "smtp": self.smtp, "previews": self.previews, "backup": self.backup,
+                "outbox": list(self.outbox)}
 
     def new_generation(self, password, changed_at):
         """Registration (generation 1) or a password change: a fresh key, record and profile."""
@@ -420,18 +425,25 @@ class Account:
         self.key_by_recovery = seal_to_recovery(RECOVERY_ACCOUNT_KEY, be64(self.id) + be32(g), self.k(), self.xr,
                                                 f"key_by_recovery {self.id} {g}")
         if g == 1:
-            older = b""
+            self.older = b""
         else:
-            older = seal(subkey(self.k(), "older keys"),
-                         b"secure-photo-gallery v3 older keys" + be64(self.id) + be32(g),
-                         pc_vec(self.keys[:-1], lambda k: k), f"older keys {self.id} {g}")
+            self.older = seal(subkey(self.k(), "older keys"),
+                              b"secure-photo-gallery v3 older keys" + be64(self.id) + be32(g),
+                              pc_vec(self.keys[:-1], lambda k: k), f"older keys {self.id} {g}")
+        self.write_profile(f"profile {self.id} {g}")
+
+    def write_profile(self, label):
+        """The profile sealed (again) under subkey_n(profile), and the record that holds it;
+        the rest of the record as it is. (The caller writes the manifest head: a profile
+        change is a transaction of its own.)"""
+        m_kib, t, p = self.kdf
         self.profile_pc = enc_profile(self.profile())
         sealed_profile = seal_padded(subkey(self.k(), "profile"), b"secure-photo-gallery v1 profile" + be64(self.id),
-                                     self.profile_pc, f"profile {self.id} {g}")
-        self.record = (pc_u8(3) + pc_str(self.username) + varint(g) + pc_i64(changed_at)
+                                     self.profile_pc, label)
+        self.record = (pc_u8(3) + pc_str(self.username) + varint(self.n) + pc_i64(self.changed_at)
                        + varint(m_kib) + varint(t) + varint(p) + self.salt
                        + pc_bytes(self.key_by_password) + pc_bytes(self.key_by_recovery) + self.xr
-                       + pc_bytes(older) + pc_bytes(sealed_profile))
+                       + pc_bytes(self.older) + pc_bytes(sealed_profile))
 
     def write_head(self, buckets):
         """One transaction's manifest head: counter + 1, `buckets` a list of (first, version, [ids]).
@@ -462,6 +474,12 @@ class VaultWriter:
 
     def row(self, table, key, value):
         self.rows[table].append((key, value))
+
+    def set_row(self, table, key, value):
+        """Writes a row again (value None: removes it), as a later transaction does."""
+        self.rows[table] = [(k, v) for k, v in self.rows[table] if k != key]
+        if value is not None:
+            self.row(table, key, value)
 
     def new_run(self, label):
         """Photo IDs of one session: a random 44-bit prefix P (not 0) no photo of the vault uses
@@ -520,28 +538,9 @@ class VaultWriter:
             self.row("chunks", [photo_id, s], seg)
             if len(chunks) > 16:
                 self.by_digest.add(("chunks", photo_id, s))
-        tk = subkey(kg, "thumbnail")
-        thumb_row = private_row = None
-        placeholder = b"blurred placeholder of " + meta["name"].encode()
-        if form == 0:
-            thumb_row = seal_padded(tk, b"secure-photo-gallery v1 thumbnail" + be64(acc.id) + be64(photo_id),
-                                    thumbnail, "thumbnail " + label)
-        elif form == 1:
-            thumb_row = seal_padded(tk, b"secure-photo-gallery v2 placeholder" + be64(acc.id) + be64(photo_id),
-                                    placeholder, "placeholder " + label)
-        if form != 0:
-            kt = hkdf(kf, PRIVATE_THUMBNAIL)
-            private_row = seal_padded(kt, b"secure-photo-gallery v2 private thumbnail" + be64(acc.id) + be64(photo_id),
-                                      thumbnail, "private thumbnail " + label)
-        if thumb_row is not None:
-            self.row("thumbnails", photo_id, thumb_row)
-        if private_row is not None:
-            self.row("private_thumbnails", photo_id, private_row)
         self.row("content_hashes", [acc.id, content_hash.hex()], photo_id)
         entry = {"id": photo_id, "generation": g,
-                 "record": H(b"secure-photo-gallery v3 record" + be64(photo_id) + record)[:16],
-                 "previews": H(b"secure-photo-gallery v3 previews" + be64(photo_id) + row_digest(thumb_row)
-                               + row_digest(private_row))[:16]}
+                 "record": H(b"secure-photo-gallery v3 record" + be64(photo_id) + record)[:16]}
         acc.entries[photo_id] = entry
         acc.index.append((photo_id, meta_pc))
         acc.photos.append({
@@ -552,15 +551,49 @@ class VaultWriter:
             "pattern": None if isinstance(pat, bytes) else dict(zip(("n", "mul", "add", "mod"), pat)),
             "file": data.hex() if isinstance(pat, bytes) else None,
             "chunks_inline": len(chunks) <= 16, "meta": meta,
-            # What the rows hold: the form, what the login shows (none when hidden), the
-            # sharp thumbnail behind the photo key.
-            "stored_form": form, "login_thumbnail": None if thumb_row is None else
-            (thumbnail if form == 0 else placeholder).hex(),
             "thumbnail": thumbnail.hex(),
             "content_hash": content_hash.hex(), "ciphertext_mac": ciphertext_mac.hex(),
             "header_postcard": header.hex(), "meta_postcard": meta_pc.hex(),
-            "record_digest": entry["record"].hex(), "previews_digest": entry["previews"].hex()})
+            "record_digest": entry["record"].hex()})
+        self.write_previews(acc, photo_id, form, "import")
         return data
+
+    def write_previews(self, acc, photo_id, form, when):
+        """A photo's preview rows in `form`: 0 sharp (thumbnail in `thumbnails`), 1 blurred
+        (placeholder in `thumbnails`, thumbnail in `private_thumbnails`), 2 hidden (private
+        row only). The `thumbnails` row is sealed under subkey_g(thumbnail) of the generation
+        g current now (FORMAT.md, "Previews"), whatever the photo's own generation; the
+        private row under KT. Updates the photo's entry (its `previews` digest); the caller
+        writes the manifest (at import, with the photo; later, in a transaction of its own)."""
+        photo = next(p for p in acc.photos if p["id"] == photo_id)
+        g = acc.n
+        label = f"photo {photo_id} {when} g{g}"
+        thumbnail = bytes.fromhex(photo["thumbnail"])
+        tk = subkey(acc.k(g), "thumbnail")
+        thumb_row = private_row = None
+        placeholder = b"blurred placeholder of " + photo["meta"]["name"].encode()
+        if form == 0:
+            thumb_row = seal_padded(tk, b"secure-photo-gallery v1 thumbnail" + be64(acc.id) + be64(photo_id),
+                                    thumbnail, "thumbnail " + label)
+        elif form == 1:
+            thumb_row = seal_padded(tk, b"secure-photo-gallery v2 placeholder" + be64(acc.id) + be64(photo_id),
+                                    placeholder, "placeholder " + label)
+        if form != 0:
+            kt = hkdf(bytes.fromhex(photo["photo_key"]), PRIVATE_THUMBNAIL)
+            private_row = seal_padded(kt, b"secure-photo-gallery v2 private thumbnail" + be64(acc.id) + be64(photo_id),
+                                      thumbnail, "private thumbnail " + label)
+        self.set_row("thumbnails", photo_id, thumb_row)
+        self.set_row("private_thumbnails", photo_id, private_row)
+        entry = acc.entries[photo_id]
+        entry["previews"] = H(b"secure-photo-gallery v3 previews" + be64(photo_id) + row_digest(thumb_row)
+                              + row_digest(private_row))[:16]
+        # What the rows hold: the form, what the login shows (none when hidden), the
+        # generation whose thumbnail subkey sealed the `thumbnails` row (none when hidden);
+        # `thumbnail` above is the sharp thumbnail (behind the photo key unless sharp).
+        photo["stored_form"] = form
+        photo["login_thumbnail"] = None if thumb_row is None else (thumbnail if form == 0 else placeholder).hex()
+        photo["preview_generation"] = None if thumb_row is None else g
+        photo["previews_digest"] = entry["previews"].hex()
 
     def bucket_rows(self, acc, buckets, stray=()):
         """The `manifest_buckets` rows of the head's buckets (first, version, [ids]), each
@@ -585,16 +618,18 @@ class VaultWriter:
                      seal_padded(subkey(acc.k(), "metadata"), aad, entries, f"list index {acc.id} {number} {acc.n}"))
 
 
-def outbox_email(acc, photos, when, to=None, seal_key=None):
-    """A password email as the outbox keeps it: the seal line, then the message M."""
+def outbox_email(acc, photos, when, date):
+    """A password email as the outbox keeps it: the message's bytes M, nothing added
+    (FORMAT.md, "The password email and the outbox"); the account's profile lists H(M)
+    while the program has not sent it."""
     lines = [f"Photo {p['id_text']} ({p['meta']['name']}): {p['password']}" for p in photos]
     html = "".join(f"<p>Photo {p['id_text']} ({p['meta']['name']}): <b>{p['password']}</b></p>" for p in photos)
     count = "1 photo" if len(photos) == 1 else f"{len(photos)} photos"
     m = "\r\n".join([
         f"From: {acc.email}",
-        f"To: {to or acc.email}",
+        f"To: {acc.email}",
         f"Subject: Secure Photo Gallery: the password of {count}",
-        "Date: Sun, 01 Dec 2024 10:00:00 +0000",
+        f"Date: {date}",
         "MIME-Version: 1.0",
         'Content-Type: multipart/alternative; boundary="spg-vectors"',
         "",
@@ -614,19 +649,21 @@ def outbox_email(acc, photos, when, to=None, seal_key=None):
         "--spg-vectors--",
         "",
     ]).encode()
-    key = seal_key or subkey(acc.k(), "outbox")
-    seal_hex = mac(key, b"secure-photo-gallery v3 outbox email" + m).hex()
     name = f"{when} UTC - {acc.username} - {count}.eml"
-    return {"path": f"outbox/{acc.username.lower()}/{name}", "message": m.hex(), "seal": seal_hex,
-            "content": (f"X-Secure-Photo-Gallery-Seal: {seal_hex}\r\n".encode() + m).hex()}
+    return {"path": f"outbox/{acc.username.lower()}/{name}", "message": m.hex(), "digest": H(m).hex(),
+            "content": m.hex()}
 
 
 def make_vault():
     w = VaultWriter()
     # alice (account 1): sharp previews, Argon2 cost above the default (t = 4). Generation 1:
     # she imports A, B and D in one session (one transaction); then changes her password
-    # (generation 2) and imports E. D is stored in the blurred form (as if her previews had
-    # been blurred then): the program brings it to the sharp form when it is unlocked.
+    # (generation 2), opens B, and imports E. B and D are stored in the blurred form (as if
+    # her previews had been blurred then). B was opened with its key in generation 2, which
+    # brought its previews into the sharp form: its `thumbnails` row is sealed under
+    # subkey_2(thumbnail) although B is of generation 1 (FORMAT.md, "Previews"). D is still
+    # blurred: the program brings it to the sharp form when the test unlocks it. E's password
+    # email waits in the outbox (no SMTP server), H of it in her profile's `outbox` list.
     alice = w.register(1, "Alice", "first password of alice, since changed", "alice@example.com", previews=0,
                        kdf=(65536, 4, 2), registered_at=1_700_000_000)
     run1 = w.new_run("alice import 1")
@@ -638,13 +675,17 @@ def make_vault():
         "imported_at": 1_718_447_400}, b"thumbnail of A", form=0)
     files[b_id] = w.make_photo(alice, b_id, bmp_4x4(0), {
         "name": "b\u00e9b\u00e9.bmp", "mime": "image/bmp", "width": 4, "height": 4, "orientation": 6,
-        "taken_at": None, "camera": None, "has_gps": False, "imported_at": -86_400}, b"thumbnail of B", form=0)
+        "taken_at": None, "camera": None, "has_gps": False, "imported_at": -86_400}, b"thumbnail of B", form=1)
     files[d_id] = w.make_photo(alice, d_id, (1_050_000, 37, 11, 253), {
         "name": "D.tif", "mime": "image/tiff", "width": 1, "height": 1, "orientation": 1,
         "taken_at": None, "camera": None, "has_gps": False, "imported_at": 1_718_447_401}, TINY_JPEG, form=1)
     alice.write_head([(0, 2, [a_id, b_id, d_id])])                                      # counter 2
     alice.new_generation("correct horse battery staple", 1_730_000_000)
     alice.write_head([(0, 3, [a_id, b_id, d_id])])                                      # counter 3
+    # B opened with its key: its previews brought into the account's (sharp) form, in one
+    # transaction with its manifest entry; the new row sealed under the current generation.
+    w.write_previews(alice, b_id, 0, "opened")
+    alice.write_head([(0, 4, [a_id, b_id, d_id])])                                      # counter 4
     run2 = w.new_run("alice session 1")
     assert run2 > run1
     e_id = (run2 << 16) + 0
@@ -652,12 +693,25 @@ def make_vault():
         "name": "E (copy) (2).bmp", "mime": "image/bmp", "width": 4, "height": 4, "orientation": 1,
         "taken_at": "2024:11:30 not a date", "camera": "Cam (E)", "has_gps": False,
         "imported_at": 1_733_047_200}, b"thumbnail of E", form=0)
+    # The import saves E's password email in the outbox before its photos are stored: a
+    # profile write (the outbox list), a transaction of its own. A second file beside it
+    # (the same email with another Date line) was not written by the program: its H is not
+    # in the list.
+    e = next(p for p in alice.photos if p["id"] == e_id)
+    outbox = [outbox_email(alice, [e], "2024-12-01 10.00", "Sun, 01 Dec 2024 10:00:00 +0000"),
+              outbox_email(alice, [e], "2024-12-01 10.01", "Sun, 01 Dec 2024 10:01:00 +0000")]
+    outbox[0]["listed_in_profile"] = True
+    outbox[1]["listed_in_profile"] = False
+    assert outbox[0]["digest"] != outbox[1]["digest"]
+    alice.outbox = [outbox[0]["digest"]]
+    alice.write_profile("profile 1 2 outbox")
+    alice.write_head([(0, 4, [a_id, b_id, d_id])])                                      # counter 5
     # A layout the program would not write but a reader must accept: A alone in the first
     # bucket, B and D each in one of their own, an empty bucket, and E's; versions between 1
     # and the counter. Plus a row the head does not list (not part of the manifest).
     empty_first = (run1 + 1) << 16
-    alice_buckets = [(0, 3, [a_id]), (b_id, 3, [b_id]), (d_id, 3, [d_id]), (empty_first, 2, []), (e_id, 4, [e_id])]
-    head, stored, digest, recent = alice.write_head(alice_buckets)                      # counter 4
+    alice_buckets = [(0, 3, [a_id]), (b_id, 4, [b_id]), (d_id, 3, [d_id]), (empty_first, 2, []), (e_id, 6, [e_id])]
+    head, stored, digest, recent = alice.write_head(alice_buckets)                      # counter 6
     w.bucket_rows(alice, alice_buckets, stray=[((run2 + 5) << 16, 4, [(run2 + 5) << 16])])
     # Her list index: two segments (numbers need not be contiguous), sealed under K_2.
     w.list_index(alice, {0: [a_id, b_id, d_id], 5: [e_id]})
@@ -695,14 +749,6 @@ def make_vault():
     # Deleted here earlier (a photo whose rows are gone): a backup's --prune would remove it.
     w.row("deleted_photos", [1, (run1 << 16) + 9], 1_725_000_000)
 
-    # The password email of E, waiting in alice's outbox (no SMTP server), sealed under
-    # subkey_2(outbox); and a file the program did not write (a seal under K_1's key).
-    e = next(p for p in alice.photos if p["id"] == e_id)
-    outbox = [outbox_email(alice, [e], "2024-12-01 10.00"),
-              outbox_email(alice, [e], "2024-12-01 10.01", seal_key=subkey(alice.k(1), "outbox"))]
-    outbox[0]["sealed_by_program"] = True
-    outbox[1]["sealed_by_program"] = False
-
     def account_json(acc, head, stored, digest, recent, buckets):
         return {
             "id": acc.id, "username": acc.username, "login_password": acc.password, "email": acc.email,
@@ -718,9 +764,10 @@ def make_vault():
                          "buckets": [[f, v, sorted(ids)] for f, v, ids in buckets],
                          "recent_heads": [h.hex() for h in recent], "head_postcard": head.hex(),
                          "fingerprint": H(stored).hex()},
-            # FORMAT.md, "Outside the vault": VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION WRAP
+            # FORMAT.md, "Outside the vault": VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY,
+            # KEY = MAC(K_g, "secure-photo-gallery v3 seen generation") for g = GENERATION.
             "seen_line": f"{w.vault_id.hex()} {acc.id} {acc.counter} {H(stored).hex()} {H(acc.xr).hex()} "
-                         f"{acc.n} {H(acc.key_by_recovery).hex()}",
+                         f"{acc.n} {mac(acc.k(), b'secure-photo-gallery v3 seen generation').hex()}",
             "photos": acc.photos}
 
     def row_json(table, k, v):
@@ -735,7 +782,10 @@ def make_vault():
                 "u64 as a number, tuples as arrays, [u8; 32] as hex; &[u8] values as hex, u64 and i64 values as "
                 "numbers. Chunk rows of a photo with chunks_inline false have value_len and value_sha256 instead "
                 "of value: re-create them from the photo's pattern, photo_key and nonce_prefix. `keys` are K_1 ... "
-                "K_n. `outbox` files go beside the vault file at their `path`.",
+                "K_n. `outbox` files go beside the vault file at their `path`, their bytes the message as it is; "
+                "`digest` is H(message), which the account's profile lists (`outbox`) for a file the program "
+                "saved and has not sent (`listed_in_profile`). A photo's `preview_generation` is the generation "
+                "whose subkey_g(thumbnail) sealed its `thumbnails` row (the one current when it was written).",
         "accounts": [account_json(alice, *alice_out), account_json(bob, bhead, bstored, bdigest, brecent, bob_buckets)],
         "outbox": outbox,
         "tables": {name: {"key_type": kt, "value_type": vt,
@@ -749,8 +799,11 @@ def make_vault():
 # backup.json: a backup of alice's photos A, B (generation 1) and E (generation 2)
 # (docs/FORMAT.md, "Backups"), made from the rows above.
 # ---------------------------------------------------------------------------------------
-def make_backup(w, photo_ids, written_at):
+def make_backup(w, previews_sent_in, written_at):
+    """`previews_sent_in`: photo id -> the generation current when its preview object was
+    sent (its KB seals it); its data object and both names use the photo's own generation."""
     acc = w.accounts[1]
+    photo_ids = list(previews_sent_in)
     rows = {name: dict((tuple(k) if isinstance(k, list) else k, v) for k, v in w.rows[name]) for name in w.rows}
     objects = []
     for pid in photo_ids:
@@ -761,13 +814,17 @@ def make_backup(w, photo_ids, written_at):
         data = pc_bytes(rows["photos"][(acc.id, pid)]) + pc_vec(segments, pc_bytes)
         previews = (pc_opt(rows["thumbnails"].get(pid), pc_bytes)
                     + pc_opt(rows["private_thumbnails"].get(pid), pc_bytes))
-        objects.append({"id": pid, "kind": "data", "name": "photos/" + mac(kn, be64(pid))[:16].hex(),
+        objects.append({"id": pid, "kind": "data", "generation": entry["generation"],
+                        "name": "photos/" + mac(kn, be64(pid))[:16].hex(),
                         "object": seal_padded(kb, b"secure-photo-gallery v2 backup photo" + be64(acc.id) + be64(pid),
                                               data, f"backup photo {pid}").hex()})
-        objects.append({"id": pid, "kind": "previews",
+        sent_in = previews_sent_in[pid]
+        assert entry["generation"] <= sent_in <= acc.n
+        kb_sent = subkey(acc.k(sent_in), "backup")
+        objects.append({"id": pid, "kind": "previews", "generation": sent_in,
                         "name": "previews/" + mac(kn, b"previews" + be64(pid) + entry["previews"])[:16].hex(),
-                        "object": seal_padded(kb, b"secure-photo-gallery v3 backup previews" + be64(acc.id)
-                                              + be64(pid), previews, f"backup previews {pid}").hex()})
+                        "object": seal_padded(kb_sent, b"secure-photo-gallery v3 backup previews" + be64(acc.id)
+                                              + be64(pid), previews, f"backup previews {pid} g{sent_in}").hex()})
     entries = [acc.entries[i] for i in sorted(photo_ids)]
     body = pc_bytes(acc.record) + pc_vec(entries, enc_entry) + pc_i64(written_at)
     sealed_body = seal_padded(subkey(acc.k(), "backup"), b"secure-photo-gallery v3 backup account" + be64(acc.id),
@@ -779,7 +836,10 @@ def make_backup(w, photo_ids, written_at):
     return {
         "note": "A backup of alice (vault.json, account 1, generation 2) holding photos A and B (generation 1) "
                 "and E (generation 2), written from docs/FORMAT.md by tests/vectors/generate.py: object names "
-                "below the backup's folder, and their bytes as hex.",
+                "below the backup's folder, and their bytes as hex. Data objects are sealed under KB_g of the "
+                "photo's generation; each preview object under KB of the generation current when it was sent "
+                "(its `generation`): A's in generation 1 (its rows have not changed since), B's (whose rows "
+                "were written again in generation 2) and E's in generation 2.",
         "user": "alice", "account": acc.id, "generation": acc.n, "changed_at": acc.changed_at,
         "login_password": acc.password, "recovery_entropy": acc.entropy.hex(), "written_at": written_at,
         "photos": sorted(photo_ids), "snapshot_fingerprint": H(snapshot).hex(),
@@ -800,5 +860,5 @@ if __name__ == "__main__":
     writer, vault = make_vault()
     alice_photos = {p["meta"]["name"][0]: p["id"] for p in vault["accounts"][0]["photos"]}
     write_json("vault.json", vault)
-    write_json("backup.json", make_backup(writer, [alice_photos["I"], alice_photos["b"], alice_photos["E"]],
-                                          1_733_000_000))
+    write_json("backup.json", make_backup(writer, {alice_photos["I"]: 1, alice_photos["b"]: 2, alice_photos["E"]: 2},
+                                          1_733_050_000))

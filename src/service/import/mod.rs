@@ -111,6 +111,13 @@ pub enum ImportError {
     /// Nothing is imported while a rollback or fork warning stands (no email is sent).
     #[error(transparent)]
     ReadOnly(StorageError),
+    /// The password email was saved in the outbox, but the account could not keep its
+    /// digest: nothing of the batch was stored (the email will not be sent from there).
+    #[error("the password email could not be kept for sending later, so no photo of this batch was imported")]
+    Queue {
+        /// Why the account could not be written.
+        source: crate::vault::RegisterError,
+    },
 }
 
 /// Counts of what an import did.
@@ -201,6 +208,8 @@ pub fn import_paths(
                 .collect(),
         };
         let delivered = route.transport.send(&email)?;
+        // An email left in the outbox is sent later only if the account keeps its digest.
+        crate::service::keep_queued(session, &delivered).map_err(|source| ImportError::Queue { source })?;
         on_event(ImportEvent::Mailed(&delivered));
         if store_batch(&mut run, &prepared, &mut summary, on_event) {
             break;

@@ -26,6 +26,12 @@ pub(crate) const SEGMENT_PHOTOS: usize = if cfg!(test) { 8 } else { 4096 };
 /// again, so that many small imports do not leave many small segments.
 const SMALL_SEGMENT: usize = SEGMENT_PHOTOS / 4;
 
+/// What the index's entry of a photo is compared with its record by: 16 bytes of the hash
+/// of its metadata's encoding.
+pub(super) fn meta_digest(meta: &MetaRef<'_>) -> [u8; 16] {
+    blake3::hash(&encode(meta)).as_bytes()[..16].try_into().expect("16 bytes")
+}
+
 /// The associated data of segment `segment` of `account` in vault `vault_id`.
 fn segment_aad(vault_id: &[u8; 16], account: u64, segment: u32) -> Vec<u8> {
     [b"secure-photo-gallery v2 list index".as_slice(), vault_id, &account.to_be_bytes(), &segment.to_be_bytes()]
@@ -46,6 +52,16 @@ pub(super) struct Index {
 }
 
 impl Index {
+    /// Each entry's segment number, id and metadata, segment after segment.
+    pub(super) fn entries(&self) -> impl Iterator<Item = (u32, PhotoId, MetaRef<'_>)> + '_ {
+        self.segments.iter().flat_map(move |(number, range)| {
+            range.clone().map(move |i| {
+                let photo = self.photos.get(i);
+                (*number, photo.id, photo.meta())
+            })
+        })
+    }
+
     /// Whether the account has no index yet.
     pub(super) fn is_empty(&self) -> bool {
         self.segments.is_empty() && self.broken.is_empty()
@@ -283,6 +299,46 @@ impl Session {
             table.insert((self.account_id, next), sealed.as_slice())?;
         }
         Ok(())
+    }
+
+    /// Removes the segments `numbers` (a check found them wrong): the next list reads their
+    /// photos from the records and writes them again. A cache: nothing while read-only.
+    pub(super) fn drop_segments(&self, numbers: &[u32]) -> Result<(), StorageError> {
+        if numbers.is_empty() || self.writable().is_err() {
+            return Ok(());
+        }
+        let txn = self.vault.begin_write()?;
+        {
+            let mut table = txn.open_table(LIST_INDEX)?;
+            for &number in numbers {
+                table.remove((self.account_id, number))?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The entries of the index whose metadata is not their record's: written by someone
+    /// who held the key of the time. `metas` holds each listed photo's id and
+    /// [`meta_digest`] of its record's metadata, ascending by id. Returns those photos and
+    /// the segments that hold them.
+    pub(super) fn index_disagreements(
+        &self,
+        txn: &redb::ReadTransaction,
+        metas: &[(u64, [u8; 16])],
+    ) -> Result<(Vec<PhotoId>, Vec<u32>), StorageError> {
+        let index = self.read_index(txn)?;
+        let (mut photos, mut segments) = (Vec::new(), Vec::new());
+        for (number, id, meta) in index.entries() {
+            let at = metas.binary_search_by_key(&id.0, |(id, _)| *id);
+            if at.is_ok_and(|at| metas[at].1 != meta_digest(&meta)) {
+                photos.push(id);
+                if !segments.contains(&number) {
+                    segments.push(number);
+                }
+            }
+        }
+        Ok((photos, segments))
     }
 
     /// A password change: every segment that opens is sealed again under `next`'s key

@@ -10,8 +10,8 @@ impl Session {
     pub fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
         guard(|| {
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
-            let generation = self.stored_generation(&txn, id)?;
-            match self.login_preview(&txn, id, generation, None)? {
+            let entry = self.manifest_entry(&txn, id)?.ok_or(PhotoError::NotFound(id))?;
+            match self.login_preview(&txn, id, &entry)? {
                 Some(LoginPreview::Thumbnail(jpeg) | LoginPreview::Placeholder(jpeg)) => Ok(jpeg),
                 None => {
                     let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
@@ -24,51 +24,51 @@ impl Session {
         })
     }
 
-    /// The login-visible preview row of a photo of generation `generation`, opened, with its
-    /// authenticated form. A row sealed under an older generation than the current one is
-    /// taken only if the manifest pins it (someone who knew an older password could have
-    /// sealed it): `entry` is the photo's manifest entry when the caller has it.
+    /// The login-visible preview row of a photo, opened, with its authenticated form. The
+    /// photo's preview rows must be the ones its manifest `entry` pins (a row put back, or
+    /// sealed by someone who knew an older password, is not taken); the row is sealed
+    /// under the generation that was current when it was written, tried newest first.
     pub(super) fn login_preview(
         &self,
         txn: &redb::ReadTransaction,
         id: PhotoId,
-        generation: u32,
-        entry: Option<&Entry>,
+        entry: &Entry,
     ) -> Result<Option<LoginPreview>, PhotoError> {
         let table = txn.open_table(THUMBNAILS).map_err(StorageError::from)?;
         let Some(row) = table.get(id.0).map_err(StorageError::from)? else { return Ok(None) };
-        let keys = self.keys();
-        let key = keys.subkey(generation, Subkey::Thumbnail).ok_or(PhotoError::Locked(id))?;
-        if generation != keys.generation() {
-            let entry = match entry {
-                Some(entry) => *entry,
-                None => self.manifest_entry(txn, id)?.ok_or(PhotoError::NotFound(id))?,
-            };
-            let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
-            let private = private.get(id.0).map_err(StorageError::from)?;
-            if previews_digest(id.0, Some(row.value()), private.as_ref().map(|g| g.value())) != entry.previews {
-                return Err(PhotoError::Locked(id));
+        let private = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
+        let private = private.get(id.0).map_err(StorageError::from)?;
+        if previews_digest(id.0, Some(row.value()), private.as_ref().map(|g| g.value())) != entry.previews {
+            return Err(PhotoError::Locked(id));
+        }
+        for (_, key) in self.keys().all().rev() {
+            let key = derive_subkey(key, Subkey::Thumbnail);
+            if let Ok(jpeg) = open_padded(&key, &thumb_aad(self.account_id, id.0), row.value()) {
+                return Ok(Some(LoginPreview::Thumbnail(SecretBytes::from(jpeg))));
+            }
+            if let Ok(jpeg) = open_padded(&key, &placeholder_aad(self.account_id, id.0), row.value()) {
+                return Ok(Some(LoginPreview::Placeholder(SecretBytes::from(jpeg))));
             }
         }
-        if let Ok(jpeg) = open_padded(&key, &thumb_aad(self.account_id, id.0), row.value()) {
-            return Ok(Some(LoginPreview::Thumbnail(SecretBytes::from(jpeg))));
-        }
-        let jpeg = open_padded(&key, &placeholder_aad(self.account_id, id.0), row.value())
-            .map_err(|_| PhotoError::Locked(id))?;
-        Ok(Some(LoginPreview::Placeholder(SecretBytes::from(jpeg))))
+        Err(PhotoError::Locked(id))
     }
 
     /// The photo's previews as stored, opened with the photo's key (its password, or the
     /// recovery key): the sharp thumbnail, when one is stored (in the private row, or as
     /// the login's preview), and whether the stored form is the account's current choice.
+    /// Rows that are not the ones the manifest pins count as missing (they are made again).
     pub fn stored_previews(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<StoredPreviews, PhotoError> {
         guard(|| {
-            let (header, _, key) = self.photo_key(id, unlock)?;
+            let (_, _, key) = self.photo_key(id, unlock)?;
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
-            let private = {
-                let table = txn.open_table(PRIVATE_THUMBNAILS).map_err(StorageError::from)?;
-                table.get(id.0).map_err(StorageError::from)?.map(|g| g.value().to_vec())
+            let entry = self.manifest_entry(&txn, id)?.ok_or(PhotoError::NotFound(id))?;
+            let row = |table: redb::TableDefinition<u64, &[u8]>| -> Result<Option<Vec<u8>>, StorageError> {
+                Ok(txn.open_table(table)?.get(id.0)?.map(|g| g.value().to_vec()))
             };
+            let (public, private) = (row(THUMBNAILS)?, row(PRIVATE_THUMBNAILS)?);
+            if previews_digest(id.0, public.as_deref(), private.as_deref()) != entry.previews {
+                return Ok(StoredPreviews { thumbnail: None, current: false });
+            }
             // The key opened (a wrong password failed above): a private row that does not
             // open with it is damaged, and is made again like a missing one.
             let private = private.and_then(|sealed| {
@@ -76,8 +76,7 @@ impl Session {
                     .ok()
                     .map(SecretBytes::from)
             });
-            // A login preview that is not the pinned one is made again, as a damaged one.
-            let login = self.login_preview(&txn, id, header.generation, None).unwrap_or(None);
+            let login = self.login_preview(&txn, id, &entry).unwrap_or(None);
             let current = matches!(
                 (self.previews(), &login, &private),
                 (Previews::Sharp, Some(LoginPreview::Thumbnail(_)), None)
@@ -104,9 +103,8 @@ impl Session {
     ) -> Result<(), PhotoError> {
         self.writable()?;
         guard(|| {
-            let (header, _, key) = self.photo_key(id, unlock)?;
-            let keys = self.keys();
-            let wanted = self.seal_thumbnails(&keys, header.generation, id.0, &key, thumbnail, placeholder);
+            let (_, _, key) = self.photo_key(id, unlock)?;
+            let wanted = self.seal_thumbnails(&self.keys(), id.0, &key, thumbnail, placeholder);
             let txn = self.vault.begin_write().map_err(StorageError::from)?;
             let state = {
                 let entry = self.entries_of(&[id.0])?.into_iter().next().ok_or(PhotoError::NotFound(id))?;
@@ -143,9 +141,7 @@ impl Session {
             let mut out = Vec::new();
             for entry in self.manifest_entries(&txn)? {
                 let id = PhotoId(entry.id);
-                let Ok(generation) = self.stored_generation(&txn, id) else { continue };
-                if let Ok(Some(LoginPreview::Thumbnail(jpeg))) = self.login_preview(&txn, id, generation, Some(&entry))
-                {
+                if let Ok(Some(LoginPreview::Thumbnail(jpeg))) = self.login_preview(&txn, id, &entry) {
                     out.push((id, jpeg));
                 }
             }
@@ -184,8 +180,8 @@ impl Session {
                     }
                 };
                 let mut table = txn.open_table(THUMBNAILS)?;
-                let photos = txn.open_table(PHOTOS)?;
                 let private = txn.open_table(PRIVATE_THUMBNAILS)?;
+                let thumbnail_key = keys.current_subkey(Subkey::Thumbnail);
                 let mut changed = Vec::with_capacity(entries.len());
                 for entry in entries {
                     let id = entry.id;
@@ -195,14 +191,8 @@ impl Session {
                                 .binary_search_by_key(&id, |(p, _)| p.0)
                                 .ok()
                                 .and_then(|i| placeholders[i].1.as_ref());
-                            let generation =
-                                photos.get((self.account_id, id))?.and_then(|r| read::record_generation(r.value()));
-                            match (placeholder, generation.and_then(|g| keys.subkey(g, Subkey::Thumbnail))) {
-                                (Some(jpeg), Some(key)) => {
-                                    Some(seal_padded(&key, &placeholder_aad(self.account_id, id), jpeg))
-                                }
-                                _ => None,
-                            }
+                            placeholder
+                                .map(|jpeg| seal_padded(&thumbnail_key, &placeholder_aad(self.account_id, id), jpeg))
                         }
                         _ => None,
                     };

@@ -23,12 +23,6 @@ fn open_record(
     Ok((header, decode(&plain).map_err(|_| damaged())?))
 }
 
-/// The generation a stored record names (not yet authenticated).
-pub(super) fn record_generation(bytes: &[u8]) -> Option<u32> {
-    let record: PhotoRecord = decode(bytes).ok()?;
-    decode::<PhotoHeader>(&record.header).ok().map(|h| h.generation)
-}
-
 /// Checks a photo's rows as `verify` does, with the account's keys alone: the record opens,
 /// and the segments are the ones its MAC was made over, all of them and no more.
 pub(crate) fn check_rows<'a>(
@@ -196,7 +190,9 @@ impl Session {
     }
 
     /// The chunks of a photo whose key is open, decrypted into `out` (see
-    /// [`Session::decrypt_to`]).
+    /// [`Session::decrypt_to`]). The segments must also give the record's MAC, as `verify`
+    /// checks: someone who once had both of a photo's factors knows its key, and could
+    /// otherwise put other chunks in place of its own.
     fn stream(
         &self,
         id: PhotoId,
@@ -210,6 +206,8 @@ impl Session {
         if header.chunk_count != crate::crypto::chunk_count(padme(meta.bytes)) {
             return Err(damaged());
         }
+        let verify = self.keys().subkey(header.generation, Subkey::Verify).ok_or_else(damaged)?;
+        let mut mac = ChunkMac::new(&verify, id.0);
         let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
         let chunks = txn.open_table(CHUNKS).map_err(StorageError::from)?;
         let mut dec = StreamDecryptor::new(key, header.nonce_prefix);
@@ -219,6 +217,7 @@ impl Session {
         let mut chunk_index = 0;
         for (segment_index, expected) in segment_sizes(header.chunk_count).enumerate() {
             let guard = chunks.get((id.0, segment_index as u32)).map_err(StorageError::from)?.ok_or_else(damaged)?;
+            mac.segment(segment_index as u32, guard.value());
             let pieces = guard.value().chunks(CHUNK_SIZE + TAG_LEN);
             if pieces.len() != expected as usize {
                 return Err(damaged());
@@ -238,7 +237,12 @@ impl Session {
                 written += photo.len() as u64;
             }
         }
-        if header.chunk_count == 0 || written != meta.bytes || read != padme(meta.bytes) {
+        let segments = segment_sizes(header.chunk_count).count() as u32;
+        let extra = chunks.range((id.0, segments)..=(id.0, u32::MAX)).map_err(StorageError::from)?.next().is_some();
+        if header.chunk_count == 0 || written != meta.bytes || read != padme(meta.bytes) || extra {
+            return Err(damaged());
+        }
+        if mac.0.finalize() != header.ciphertext_mac {
             return Err(damaged());
         }
         Ok(())
@@ -315,13 +319,5 @@ impl Session {
     ) -> Result<Option<Entry>, StorageError> {
         let (_, head) = self.pinned_record(txn)?;
         Ok(self.manifest_key().entry(txn, &head, id.0)?)
-    }
-
-    /// The generation photo `id`'s record names, if the account has the photo (the record
-    /// is not authenticated here: what it unlocks is checked where it is used).
-    pub(super) fn stored_generation(&self, txn: &redb::ReadTransaction, id: PhotoId) -> Result<u32, PhotoError> {
-        let table = txn.open_table(PHOTOS).map_err(StorageError::from)?;
-        let row = table.get((self.account_id, id.0)).map_err(StorageError::from)?.ok_or(PhotoError::NotFound(id))?;
-        record_generation(row.value()).ok_or(PhotoError::Locked(id))
     }
 }

@@ -1,5 +1,6 @@
 //! Checking every stored byte of an account with the login alone.
 
+use super::index::meta_digest;
 use super::*;
 
 use std::ops::ControlFlow;
@@ -11,7 +12,9 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 impl Session {
     /// Checks every stored byte of the account's photos using only the login: each
     /// record authenticates, each chunk is present and matches the stored MAC, and each
-    /// thumbnail opens; and the set of photos against the manifest.
+    /// thumbnail opens; the set of photos against the manifest; and the list index against
+    /// the records (a segment that says otherwise is removed, to be written again from the
+    /// records by the next list).
     pub fn verify(&self) -> Result<VerifyReport, StorageError> {
         // Never stopped: always a report.
         Ok(self.verify_reporting(|_, _| ControlFlow::Continue(()))?.unwrap_or_default())
@@ -44,6 +47,9 @@ impl Session {
                 stored.insert(row?.0.value().1);
             }
             let mut found = BTreeSet::new();
+            // A digest of each record's metadata, to hold the list index against (ascending
+            // by id, as the manifest lists them: 24 bytes a photo).
+            let mut metas: Vec<(u64, [u8; 16])> = Vec::with_capacity(listed.len());
             for (done, entry) in listed.iter().enumerate() {
                 // The records before this one are checked (at first, none).
                 if said.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
@@ -72,6 +78,7 @@ impl Session {
                         continue;
                     }
                 };
+                metas.push((id, meta_digest(&(&meta).into())));
                 let verify_key = keys.subkey(header.generation, Subkey::Verify).expect("the record opened");
                 let mut mac = ChunkMac::new(&verify_key, id);
                 let mut missing = false;
@@ -96,33 +103,40 @@ impl Session {
                 let pinned =
                     previews_digest(id, thumb.as_ref().map(|t| t.value()), private.as_ref().map(|p| p.value()))
                         == entry.previews;
-                let thumb_key = keys.subkey(header.generation, Subkey::Thumbnail).expect("the record opened");
+                // Sealed under the generation current when it was written: any of the keys.
                 let opens = match &thumb {
-                    Some(t) => [thumb_aad(self.account_id, id), placeholder_aad(self.account_id, id)]
-                        .iter()
-                        .any(|aad| open_padded(&thumb_key, aad, t.value()).is_ok()),
+                    Some(t) => keys.all().any(|(_, key)| {
+                        let key = derive_subkey(key, Subkey::Thumbnail);
+                        [thumb_aad(self.account_id, id), placeholder_aad(self.account_id, id)]
+                            .iter()
+                            .any(|aad| open_padded(&key, aad, t.value()).is_ok())
+                    }),
                     None => private.is_some(),
                 };
                 if !(pinned && opens) {
                     problems.push(problem(Some(&meta.name), "its thumbnail was changed or is damaged"));
                 }
             }
+            // The list index against the records (the index is a cache, the records its truth).
+            let (changed, wrong) = self.index_disagreements(&txn, &metas)?;
+            let index_entry = "its entry in the list index was changed (the list shows it from its record now)";
+            let mut named: Vec<(PhotoId, &str)> = changed.into_iter().map(|id| (id, index_entry)).collect();
             // The set of photos against the manifest, which must still pin this account.
             let _ = progress(listed.len(), listed.len());
             let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
-            let missing = compare(&listed, &found).into_iter().filter(|p| matches!(p, ManifestProblem::Missing(_)));
-            let unexpected =
-                compare(&listed, &stored).into_iter().filter(|p| matches!(p, ManifestProblem::Unexpected(_)));
-            let differences: Vec<ManifestProblem> = missing.chain(unexpected).collect();
-            for p in differences {
-                let (id, what) = match p {
-                    ManifestProblem::Missing(id) => (id, "its records were removed from the vault file"),
-                    ManifestProblem::Unexpected(id) => (id, "it was deleted, and its records were put back"),
-                };
+            let removed =
+                listed.difference(&found).map(|&id| (PhotoId(id), "its records were removed from the vault file"));
+            let put_back =
+                stored.difference(&listed).map(|&id| (PhotoId(id), "it was deleted, and its records were put back"));
+            named.extend(removed.chain(put_back));
+            for (id, what) in named {
                 let name = photos.get((self.account_id, id.0))?.and_then(|r| self.open_record(id.0, r.value()).ok());
                 problems.push(VerifyProblem { id, name: name.map(|(_, m)| m.name), problem: what.to_string() });
             }
             let unexpected = stored.difference(&listed).count();
+            drop((photos, chunks, thumbs, private_thumbs, txn));
+            // Only a cache: a check that cannot drop it (a full disk) still reports.
+            let _ = self.drop_segments(&wrong);
             Ok(Some(VerifyReport { checked: listed.len() + unexpected, problems }))
         })
     }

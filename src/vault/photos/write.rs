@@ -17,35 +17,47 @@ impl Session {
 
     /// Whether this account already holds a photo with these bytes. An index entry whose
     /// photo is not in the account (put back into the file after the photo was deleted), or
-    /// whose record does not carry that hash, does not count: the photo is imported again,
-    /// and the entry replaced.
+    /// whose record is not the one the manifest pins or does not carry that hash, does not
+    /// count: the photo is imported again, and the entry replaced.
     pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            Ok(self.duplicate_of(&txn.open_table(CONTENT_HASHES)?, &txn.open_table(PHOTOS)?, hash)?.is_some())
+            let hashes = txn.open_table(CONTENT_HASHES)?;
+            Ok(self.duplicate_of(&hashes, &txn.open_table(PHOTOS)?, hash, &[])?.is_some())
         })
     }
 
     /// The photo of the account that has the bytes `hash` was made of, looked up under the
     /// key of each generation (a photo is indexed under its own): the one rule of
-    /// [`Session::contains`] and of the duplicate check in [`Session::write`].
+    /// [`Session::contains`] and of the duplicate check in [`Session::write`]. The photo
+    /// must be listed in the manifest with its record, or be one of `written` (stored by
+    /// the transaction that asks, whose manifest write comes at its end).
     pub(super) fn duplicate_of(
         &self,
         hashes: &impl ReadableTable<(u64, &'static [u8; 32]), u64>,
         photos: &impl ReadableTable<(u64, u64), &'static [u8]>,
         hash: &ContentHash,
+        written: &[u64],
     ) -> Result<Option<PhotoId>, StorageError> {
         let keys = self.keys();
         for (generation, _) in keys.all().rev() {
             let key = Self::content_key(&keys, generation, hash).expect("a generation of these keys");
             let Some(id) = hashes.get((self.account_id, &key))?.map(|g| g.value()) else { continue };
             let Some(record) = photos.get((self.account_id, id))? else { continue };
-            let Ok(record) = decode::<PhotoRecord>(record.value()) else { continue };
-            if decode::<PhotoHeader>(&record.header).is_ok_and(|h| h.content_hash == key) {
+            let carries = decode::<PhotoRecord>(record.value())
+                .and_then(|r| decode::<PhotoHeader>(&r.header))
+                .is_ok_and(|h| h.content_hash == key);
+            if carries && (written.contains(&id) || self.pins_record(id, record.value())?) {
                 return Ok(Some(PhotoId(id)));
             }
         }
         Ok(None)
+    }
+
+    /// Whether the manifest, as committed, lists photo `id` with the record `record`.
+    fn pins_record(&self, id: u64, record: &[u8]) -> Result<bool, StorageError> {
+        let txn = self.vault.db.begin_read()?;
+        Ok(self.manifest_entry(&txn, PhotoId(id))?.is_some_and(|e| e.record == record_digest(id, record)))
     }
 
     /// The next photo id of this session's run (see [`IdRun`]): ids no photo of the vault
@@ -85,8 +97,7 @@ impl Session {
             let id = self.next_id(&txn.open_table(CHUNKS)?)?;
             let key = SecretKey::random();
             let keys = self.keys();
-            let thumbnails =
-                self.seal_thumbnails(&keys, keys.generation(), id.0, &key, &new.thumbnail_jpeg, &new.placeholder_jpeg);
+            let thumbnails = self.seal_thumbnails(&keys, id.0, &key, &new.thumbnail_jpeg, &new.placeholder_jpeg);
             Ok(PreparedPhoto {
                 id,
                 password: PhotoPassword::generate(),
@@ -100,19 +111,19 @@ impl Session {
     }
 
     /// The stored forms of a photo's previews under the account's current choice, sealed
-    /// under the key of the photo's generation. The placeholder is sealed with associated
-    /// data of its own, so that the stored form is authenticated: a placeholder is never
-    /// taken for the thumbnail.
+    /// under the current generation's key (someone who knew an older password reads no
+    /// preview written since). The placeholder is sealed with associated data of its own,
+    /// so that the stored form is authenticated: a placeholder is never taken for the
+    /// thumbnail.
     pub(super) fn seal_thumbnails(
         &self,
         keys: &AccountKeys,
-        generation: u32,
         id: u64,
         key: &SecretKey,
         thumbnail: &[u8],
         placeholder: &[u8],
     ) -> SealedThumbnails {
-        let public_key = keys.subkey(generation, Subkey::Thumbnail).expect("a generation of these keys");
+        let public_key = keys.current_subkey(Subkey::Thumbnail);
         let private =
             || seal_padded(&derive_private_thumbnail_key(key), &private_thumb_aad(self.account_id, id), thumbnail);
         match self.previews() {
@@ -245,15 +256,17 @@ impl Session {
             let current = self.keys().generation();
             let mut results = Vec::with_capacity(photos.len());
             let mut written = Vec::new();
+            let mut ids = Vec::new();
             for photo in photos {
                 let result = if photo.generation == current {
-                    self.write_in(&txn, photo)
+                    self.write_in(&txn, photo, &ids)
                 } else {
                     // Sealed before a password change: under a key that is not the newest.
                     Err(StoreError::PasswordChanged)
                 };
                 results.push(match result {
                     Ok(entry) => {
+                        ids.push(entry.id);
                         written.push(Change::Put(entry));
                         Ok(())
                     }
@@ -271,12 +284,13 @@ impl Session {
         })
     }
 
-    /// Writes one sealed photo within `txn`; returns the manifest's entry for it.
-    fn write_in(&self, txn: &redb::WriteTransaction, photo: SealedPhoto) -> Result<Entry, StoreError> {
+    /// Writes one sealed photo within `txn`, after the photos `written` before it there;
+    /// returns the manifest's entry for it.
+    fn write_in(&self, txn: &redb::WriteTransaction, photo: SealedPhoto, written: &[u64]) -> Result<Entry, StoreError> {
         let id = photo.id;
         let mut hashes = txn.open_table(CONTENT_HASHES).map_err(StorageError::from)?;
         let mut records = txn.open_table(PHOTOS).map_err(StorageError::from)?;
-        if self.duplicate_of(&hashes, &records, &photo.content_hash)?.is_some() {
+        if self.duplicate_of(&hashes, &records, &photo.content_hash, written)?.is_some() {
             return Err(StoreError::Duplicate);
         }
         let mut table = txn.open_table(CHUNKS).map_err(StorageError::from)?;
