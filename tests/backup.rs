@@ -122,8 +122,12 @@ fn the_recovery_key_restores_and_the_storage_sees_no_byte_name_email_or_size() {
     let b = Env::new();
     let mut args = s3.args("restore", "alice", "s3://photos/vault");
     args.push("--use-recovery-key".into());
-    let out = ok(&b, &args, &[SECRET, ("SPG_RECOVERY_KEY", &words), ("SPG_PASSWORD", "not used")]);
+    let new = ("SPG_NEW_PASSWORD", "the password alice chose at the restore");
+    let out = ok(&b, &args, &[SECRET, ("SPG_RECOVERY_KEY", &words), new]);
     assert!(out.contains("restored alice with 5 photos"), "{out}");
+    // The words set a new password: the one of the backup no longer opens the account.
+    assert_eq!(b.run(&["list", "--user", "alice"], &[]).status.code(), Some(1));
+    b.ok(&["list", "--user", "alice"], &[("SPG_PASSWORD", new.1)]);
     // The break-glass path opens every photo without the emails.
     let out_dir = b.path("out");
     b.ok(
@@ -397,7 +401,7 @@ fn backups_go_on_across_password_changes_on_one_computer_and_on_two() {
     // The first password opens no newer backup, and says what to do.
     let old = run(&Env::new(), &s3.args("restore", "alice", "s3://photos/shared"), &[SECRET]);
     assert_eq!(old.status.code(), Some(1));
-    assert!(stderr(&old).contains("use the one you had then, or your recovery words"), "{}", stderr(&old));
+    assert!(stderr(&old).contains("restore it with your recovery words, which set a new password"), "{}", stderr(&old));
     // The desktop, still on the first password: its backup asks for the new one, takes the
     // change, and brings the laptop's photo.
     let mut args = s3.args("backup", "alice", "s3://photos/shared");
@@ -466,15 +470,7 @@ fn attack_5_a_photo_object_replaced_with_an_old_password_is_left_out_and_named()
     let id_of = |name: &str| imported.iter().find(|(_, p)| p.ends_with(name)).unwrap().0.clone();
     let (mine, other) = (id_of("mine.jpg"), id_of("other.jpg"));
     ok(&a, &s3.args("backup", "alice", "s3://photos/a"), &[SECRET]);
-    let remote = secure_photo_gallery::remote::Remote::new(&secure_photo_gallery::remote::Location {
-        endpoint: s3.endpoint(),
-        region: "us-east-1".into(),
-        bucket: "photos".into(),
-        prefix: "a".into(),
-        access_key: "test-access-key".into(),
-        secret_key: SECRET.1.into(),
-    })
-    .unwrap();
+    let remote = s3.remote("a");
     // Someone who knew the first password read the snapshot then.
     let (k1, entries) = snapshot_key_and_photos(&remote.get("account", 1 << 30).unwrap().unwrap(), PASSWORD);
     a.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", "a brand new password nobody knows")]);
@@ -485,8 +481,9 @@ fn attack_5_a_photo_object_replaced_with_an_old_password_is_left_out_and_named()
     forge_in_place_of(&remote, &k1, &entries, number(&other), number(&mine));
     // A restore with the current password, and one with the recovery words: `mine` is left
     // out and named; `other` comes back and opens.
+    let set = ("SPG_NEW_PASSWORD", "the password set at the restore");
     for (how, envs) in
-        [("password", vec![SECRET, now]), ("recovery words", vec![SECRET, ("SPG_RECOVERY_KEY", words.as_str())])]
+        [("password", vec![SECRET, now]), ("recovery words", vec![SECRET, ("SPG_RECOVERY_KEY", words.as_str()), set])]
     {
         let b = Env::new();
         let mut args = s3.args("restore", "alice", "s3://photos/a");
@@ -497,7 +494,8 @@ fn attack_5_a_photo_object_replaced_with_an_old_password_is_left_out_and_named()
         assert_eq!(out.status.code(), Some(1), "{how}: {}", stdout(&out));
         assert!(stdout(&out).contains("restored alice with 1 photos"), "{how}: {}", stdout(&out));
         assert!(stderr(&out).contains(&mine), "{how}: named: {}", stderr(&out));
-        assert_eq!(ids_with(&b, "alice", &[now]), vec![other.clone()], "{how}");
+        let login = if how == "password" { now } else { ("SPG_PASSWORD", set.1) };
+        assert_eq!(ids_with(&b, "alice", &[login]), vec![other.clone()], "{how}");
     }
 }
 
@@ -588,4 +586,76 @@ fn forge_in_place_of(
             &seal_padded(&kb, &previews_aad(mine_id), &postcard::to_allocvec(&object).unwrap()),
         )
         .unwrap();
+}
+
+/// Whether a FORMAT.md reader who knows `password` opens the bucket's snapshot `snapshot`.
+fn snapshot_opens_with(snapshot: &[u8], password: &str) -> bool {
+    use secure_photo_gallery::crypto::{KdfParams, open, password_key};
+    #[derive(serde::Deserialize)]
+    struct Head {
+        _version: u8,
+        account: u64,
+        generation: u32,
+        _changed_at: i64,
+        _written_at: i64,
+        kdf: (u32, u32, u32),
+        salt: [u8; 16],
+        key_by_password: Vec<u8>,
+    }
+    let head: Head = postcard::from_bytes(snapshot).unwrap();
+    let (m_kib, t, p) = head.kdf;
+    let kp = password_key(password, &head.salt, KdfParams { m_kib, t, p });
+    open(&kp, &common::layout::key_aad(head.account, head.generation), &head.key_by_password).is_ok()
+}
+
+#[test]
+fn an_old_snapshot_put_back_is_restored_with_the_recovery_words_out_of_the_old_passwords_reach() {
+    let s3 = S3::start();
+    let remote = s3.remote("a");
+    let laptop = Env::new();
+    let words = laptop.register("alice");
+    let first = write(&laptop.path("in"), "first.jpg", &jpeg(120, 90, 1));
+    laptop.import("alice", &[&first]);
+    ok(&laptop, &s3.args("backup", "alice", "s3://photos/a"), &[SECRET]);
+    // Someone who knows the password (and the bucket's keys, from the settings) keeps the
+    // snapshot of that time.
+    let old_snapshot = remote.get("account", 1 << 30).unwrap().unwrap();
+    // The owner learns of it: a new password, another photo, a backup. Then the one who
+    // knew the old password puts the old snapshot back.
+    let second = "a brand new password nobody knows";
+    laptop.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", second)]);
+    let later = write(&laptop.path("in2"), "second.jpg", &jpeg(120, 90, 2));
+    laptop.ok(&["import", "--user", "alice", later.to_str().unwrap()], &[("SPG_PASSWORD", second)]);
+    laptop.ok(&["backup", "--user", "alice"], &[("SPG_PASSWORD", second)]);
+    remote.put("account", &old_snapshot).unwrap();
+
+    // The laptop is lost. On a new computer the current password is refused, and the owner
+    // is told when the backup's password was set and to use the recovery words.
+    let desk = Env::new();
+    let out = run(&desk, &s3.args("restore", "alice", "s3://photos/a"), &[SECRET, ("SPG_PASSWORD", second)]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("with the password set on") && said.contains("restore it with your recovery words"),
+        "{said}"
+    );
+    // The words restore it and set a new password: the account starts a generation of its own.
+    let third = "the password alice chose at the restore";
+    let mut args = s3.args("restore", "alice", "s3://photos/a");
+    args.push("--use-recovery-key".into());
+    let out = run(&desk, &args, &[SECRET, ("SPG_RECOVERY_KEY", &words), ("SPG_NEW_PASSWORD", third)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("The new password is set"), "{}", stderr(&out));
+    assert_eq!(desk.run(&["list", "--user", "alice"], &[]).status.code(), Some(1), "the old password opens nothing");
+    // Life goes on on the new computer: a photo, a backup with the saved settings.
+    let now = [("SPG_PASSWORD", third)];
+    let after = write(&desk.path("in3"), "after the restore.jpg", &jpeg(120, 90, 3));
+    desk.ok(&["import", "--user", "alice", after.to_str().unwrap()], &now);
+    let out = run(&desk, &s3.args("backup", "alice", "s3://photos/a"), &[SECRET, now[0]]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The old password opens neither the account here nor the bucket's snapshot now.
+    let snapshot = remote.get("account", 1 << 30).unwrap().unwrap();
+    assert!(!snapshot_opens_with(&snapshot, PASSWORD));
+    assert!(snapshot_opens_with(&snapshot, third));
+    assert!(desk.ok(&["list", "--user", "alice"], &now).contains("after the restore.jpg"));
 }

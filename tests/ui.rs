@@ -1009,6 +1009,42 @@ fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_sc
 }
 
 #[test]
+fn a_restore_with_the_recovery_key_sets_the_new_password_it_asks_for() {
+    let s3 = common::s3::S3::start();
+    let env = Env::new();
+    let words = env.register("bob");
+    env.import("bob", &[&write(&env.path("in"), "letter.jpg", &jpeg(160, 120, 23))]);
+    let args = s3.args("backup", "bob", "s3://photos/p1");
+    env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[common::s3::SECRET]);
+
+    let other = Env::new();
+    let mut h = harness_sized(&other.vault, [1100.0, 1200.0]);
+    h.get_by_label("Restore from a backup").click();
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    h.get_by_label("Use my recovery key (and set a new password)").click();
+    h.run_ok();
+    type_into(&mut h, Role::PasswordInput, "Recovery key (24 words)", &words);
+    let new = "the password bob chose at the restore";
+    type_into(&mut h, Role::PasswordInput, "New password", new);
+    assert!(h.get_by_label("Restore").accesskit_node().is_disabled(), "not before the password is repeated");
+    type_into(&mut h, Role::PasswordInput, "Repeat new password", new);
+    h.snapshot("restore with the recovery key");
+    type_storage(&mut h, &s3);
+    h.get_by_label("Restore").click();
+    h.run_ok();
+    wait_for(&mut h, "the restore", |h| screen_kind(h.state()) == ScreenKind::Login);
+    assert!(h.query_by_label_contains("Log in with your new password").is_some());
+    type_into(&mut h, Role::TextInput, "User name", "bob");
+    type_into(&mut h, Role::PasswordInput, "Password", new);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "the restored gallery", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. })
+    });
+    assert_eq!(other.run(&["list", "--user", "bob"], &[]).status.code(), Some(1), "the old password opens nothing");
+}
+
+#[test]
 fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_damage() {
     use redb::{ReadableTable as _, TableDefinition};
     const PHOTOS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("photos");

@@ -8,12 +8,13 @@ use anyhow::{Context as _, bail};
 use secure_photo_gallery::crypto::RecoveryKey;
 use secure_photo_gallery::remote::Location;
 pub(super) use secure_photo_gallery::service::backup::How;
-use secure_photo_gallery::service::backup::{self, BackupError, LocationGiven, Progress};
-use secure_photo_gallery::vault::{BackupCredentials, BackupSettings, RestoreError, Vault};
+use secure_photo_gallery::service::backup::{self, BackupError, LocationGiven, Progress, RestoreWith};
+use secure_photo_gallery::vault::{BackupSettings, RestoreError, Vault};
 
 use super::ServerArgs;
 use super::account::login;
-use super::secrets::secret;
+use super::output::rfc3339;
+use super::secrets::{new_password, secret};
 
 /// The location from the flags; what they leave out comes from the account's saved
 /// settings (`saved`), and the secret key from SPG_S3_SECRET_KEY, the saved one, or a prompt.
@@ -137,33 +138,34 @@ pub(super) fn restore(
     use_recovery_key: bool,
 ) -> anyhow::Result<ExitCode> {
     let location = location(user, Some(from), server, None)?;
-    let password;
+    let (password, new);
     let with = if use_recovery_key {
         let words = secret("SPG_RECOVERY_KEY", "Recovery key (24 words): ")?;
-        BackupCredentials::Recovery(
-            RecoveryKey::parse(&words)
-                .context("that is not a recovery key: it is the 24 words shown at registration, separated by spaces")?,
-        )
+        let key = RecoveryKey::parse(&words).context(RestoreError::NotRecoveryWords.to_string())?;
+        new = new_password("SPG_NEW_PASSWORD", "New password (the recovery words set one): ")?;
+        RestoreWith::Recovery { key, new_password: &new }
     } else {
         password = secret("SPG_PASSWORD", &format!("Password for {user}: "))?;
-        BackupCredentials::Password(&password)
+        RestoreWith::Password(&password)
     };
     let report = backup::restore(vault, &location, user, with, &AtomicBool::new(false), &mut show("restored"))?;
     eprintln!();
-    let when = time::OffsetDateTime::from_unix_timestamp(report.backed_up_at)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default();
     say!(
-        "restored {} with {} photos ({:.1} MB) from the backup of {when}; every photo was checked",
+        "restored {} with {} photos ({:.1} MB) from the backup of {}; every photo was checked",
         report.user,
         report.photos,
-        mb(report.bytes)
+        mb(report.bytes),
+        rfc3339(report.backed_up_at)
     );
-    eprintln!("New photo passwords will be emailed to {}; check it is your address.", report.email);
-    if use_recovery_key {
-        eprintln!("The account keeps its login password; if you forgot it, set a new one with `recover`.");
+    if report.new_password {
+        eprintln!("The new password is set: log in with it. The old one opens nothing written from now on.");
+    } else {
+        eprintln!(
+            "The backup opens with the password set on {}. If you changed your password after that, this backup is older than your change: restore it again with --use-recovery-key, which sets a new password.",
+            rfc3339(report.password_set_at)
+        );
     }
+    eprintln!("New photo passwords will be emailed to {}; check it is your address.", report.email);
     if !report.lost.is_empty() {
         let ids: Vec<String> = report.lost.iter().map(ToString::to_string).collect();
         eprintln!(

@@ -164,7 +164,8 @@ pub(crate) enum Command {
         prune: bool,
     },
     /// Restore an account from a backup into the vault (a new file, or one without that
-    /// user), with its login password (SPG_PASSWORD) or its recovery key (SPG_RECOVERY_KEY).
+    /// user), with its login password (SPG_PASSWORD), or with its recovery key
+    /// (SPG_RECOVERY_KEY), which then sets a new password (SPG_NEW_PASSWORD).
     Restore {
         /// The account.
         #[arg(long)]
@@ -174,7 +175,8 @@ pub(crate) enum Command {
         from: String,
         #[command(flatten)]
         server: ServerArgs,
-        /// Open the backup with the recovery key instead of the login password.
+        /// Open the backup with the recovery key instead of the login password, and set a
+        /// new password: the way to restore a backup made before a password change.
         #[arg(long)]
         use_recovery_key: bool,
     },

@@ -54,3 +54,11 @@ pub(crate) fn finish() -> anyhow::Result<()> {
         None => Ok(()),
     }
 }
+
+/// A moment (Unix seconds) as the command line prints it: RFC 3339, in UTC.
+pub(crate) fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -62,8 +62,6 @@ struct ListEntry<'a> {
 
 impl<'a> From<PhotoRef<'a>> for ListEntry<'a> {
     fn from(p: PhotoRef<'a>) -> Self {
-        let imported =
-            time::OffsetDateTime::from_unix_timestamp(p.imported_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         ListEntry {
             id: p.id.to_string(),
             name: p.name,
@@ -72,7 +70,7 @@ impl<'a> From<PhotoRef<'a>> for ListEntry<'a> {
             height: p.height,
             mime: p.mime,
             taken_at: p.taken_at,
-            imported_at: imported.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            imported_at: super::output::rfc3339(p.imported_at),
             camera: p.camera,
         }
     }

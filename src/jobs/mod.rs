@@ -463,28 +463,28 @@ impl Jobs {
     }
 
     /// Restores `user` from the backup at `location` into the vault
-    /// (`service::backup::restore`), opened with the login password, or with the recovery
-    /// key when `recovery` is set; setting `cancel` stops it between photos.
+    /// (`service::backup::restore`), opened with the login password `secret`; or, when
+    /// `new_password` is given, with the recovery words `secret`, which then set that
+    /// password. Setting `cancel` stops it between photos.
     pub fn restore(
         &self,
         vault: Vault,
         location: crate::remote::Location,
         user: String,
         secret: Zeroizing<String>,
-        recovery: bool,
+        new_password: Option<Zeroizing<String>>,
         cancel: Arc<AtomicBool>,
     ) {
         self.spawn("restore", move |ev| {
-            let with = if recovery {
-                match crate::crypto::RecoveryKey::parse(&secret) {
-                    Some(key) => crate::vault::BackupCredentials::Recovery(key),
+            let with = match &new_password {
+                Some(new_password) => match crate::crypto::RecoveryKey::parse(&secret) {
+                    Some(key) => crate::service::backup::RestoreWith::Recovery { key, new_password },
                     None => {
                         let wrong = crate::vault::RestoreError::NotRecoveryWords;
                         return ev.send(Event::Restored(Err(wrong.into())));
                     }
-                }
-            } else {
-                crate::vault::BackupCredentials::Password(&secret)
+                },
+                None => crate::service::backup::RestoreWith::Password(&secret),
             };
             let mut progress = |p| ev.send(Event::Transfer(p));
             let result = crate::service::backup::restore(&vault, &location, &user, with, &cancel, &mut progress);

@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use crate::crypto::RecoveryKey;
 use crate::remote::{Location, Remote, RemoteError};
 use crate::vault::{
     BackupCredentials, BackupPhoto, BackupSettings, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, PhotoId, RestoreError,
-    RestoredPhoto, SNAPSHOT, Session, StorageError, Vault, open_backup, snapshot_fingerprint,
+    RestoredPhoto, SNAPSHOT, Session, StorageError, Vault, check_new_password, open_backup, snapshot_fingerprint,
 };
 
 use super::parallel::for_each_on;
@@ -83,6 +84,15 @@ pub enum BackupError {
     /// The backup is whole, but the account could not keep its settings.
     #[error("the backup is done, but its settings could not be saved in the account: {0}")]
     NotSaved(crate::vault::RegisterError),
+    /// The new password the recovery words were to set is refused: nothing was restored.
+    #[error("the new password: {0}")]
+    NewPassword(crate::vault::RegisterError),
+    /// The account is back, but the new password the recovery words were to set could not
+    /// be stored.
+    #[error(
+        "the account is restored, but its new password could not be set ({0}); set one with your recovery words (Forgot password, or `recover`) before using it"
+    )]
+    PasswordNotSet(String),
     /// Cancelled: what was sent stays, and the next backup goes on from there.
     #[error("cancelled; what was sent is kept, and the next backup continues from there")]
     Cancelled,
@@ -443,6 +453,28 @@ pub struct RestoreReport {
     pub bytes: u64,
     /// When the backup was made (Unix seconds).
     pub backed_up_at: i64,
+    /// When the login password it was made with was set (Unix seconds).
+    pub password_set_at: i64,
+    /// Whether the restore set a new login password (it was made with the recovery words).
+    pub new_password: bool,
+}
+
+/// What a restore opens the backup with.
+pub enum RestoreWith<'a> {
+    /// The login password the backup was made with.
+    Password(&'a str),
+    /// The recovery key, and the login password it sets once the account is back. The
+    /// account then starts a new generation of its keys, as at a password change: what is
+    /// written after the restore opens with no password of the backup's time (the backup
+    /// may be older than the owner's last change, put back by someone who knew the
+    /// password replaced then).
+    Recovery {
+        /// The recovery key.
+        key: RecoveryKey,
+        /// The new login password (the password rule applies; checked before anything is
+        /// fetched).
+        new_password: &'a str,
+    },
 }
 
 /// Restores the account `user` from the backup at `location` into `vault` (which must not
@@ -455,13 +487,22 @@ pub fn restore(
     vault: &Vault,
     location: &Location,
     user: &str,
-    with: BackupCredentials<'_>,
+    with: RestoreWith<'_>,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RestoreReport, BackupError> {
     let remote = Remote::new(location)?;
     let snapshot = remote.get(SNAPSHOT, MAX_SNAPSHOT)?.ok_or(RestoreError::NotABackup)?;
-    let backup = open_backup(&snapshot, user, with)?;
+    let (credentials, then) = match with {
+        RestoreWith::Password(password) => (BackupCredentials::Password(password), None),
+        RestoreWith::Recovery { key, new_password } => {
+            (BackupCredentials::Recovery(key.clone()), Some((key, new_password)))
+        }
+    };
+    let backup = open_backup(&snapshot, user, credentials)?;
+    if let Some((_, new_password)) = &then {
+        check_new_password(new_password, &[backup.username(), backup.email()]).map_err(BackupError::NewPassword)?;
+    }
     vault.restore_begin(&backup)?;
     let photos = backup.photos();
     let mut lost = Vec::new();
@@ -480,6 +521,12 @@ pub fn restore(
         },
     )?;
     vault.restore_finish(&backup)?;
+    let sets_password = then.is_some();
+    if let Some((key, new_password)) = then {
+        let not_set = |e: &dyn std::fmt::Display| BackupError::PasswordNotSet(e.to_string());
+        let session = vault.login_with_recovery(backup.username(), key).map_err(|e| not_set(&e))?;
+        super::account::set_password(&session, new_password).map_err(|e| not_set(&e))?;
+    }
     lost.sort();
     Ok(RestoreReport {
         user: backup.username().to_string(),
@@ -488,6 +535,8 @@ pub fn restore(
         lost,
         bytes: snapshot.len() as u64 + fetched,
         backed_up_at: backup.written_at(),
+        password_set_at: backup.password_set_at(),
+        new_password: sets_password,
     })
 }
 

@@ -15,7 +15,7 @@ use crate::vault::{BackupSettings, RestoreError};
 
 use super::action::Cmd;
 use super::action::human_size;
-use super::widgets::{FormState, card, secret_field};
+use super::widgets::{FormState, card, new_password, secret_field};
 
 /// The storage fields the backup section and the restore screen share.
 #[derive(Default)]
@@ -325,6 +325,9 @@ pub(super) struct RestoreScreen {
     user: String,
     secret: Zeroizing<String>,
     recovery: bool,
+    /// The new password the recovery words set, typed twice.
+    new_password: Zeroizing<String>,
+    repeat: Zeroizing<String>,
     fields: StorageFields,
     form: FormState,
     running: Option<Transfer>,
@@ -337,6 +340,8 @@ impl RestoreScreen {
             user,
             secret: Zeroizing::new(String::new()),
             recovery: false,
+            new_password: Zeroizing::new(String::new()),
+            repeat: Zeroizing::new(String::new()),
             fields: StorageFields::default(),
             form: FormState::default(),
             running: None,
@@ -354,15 +359,24 @@ impl RestoreScreen {
     pub(super) fn finished(&mut self, result: Result<RestoreReport, BackupError>) -> Option<String> {
         self.running = None;
         match result {
-            Ok(r) if r.lost.is_empty() => {
-                Some(format!("✔ Restored {} with {}. Log in.", r.user, super::wording::photos(r.photos)))
+            Ok(r) => {
+                let photos = super::wording::photos(r.photos);
+                let mut said =
+                    format!("✔ Restored {} with {photos}, from the backup of {}", r.user, when(r.backed_up_at));
+                if !r.lost.is_empty() {
+                    let lost = super::wording::photos(r.lost.len());
+                    said += &format!("; {lost} missing from the bucket or damaged there could not be restored");
+                }
+                said += &if r.new_password {
+                    ". Log in with your new password.".to_string()
+                } else {
+                    format!(
+                        ". It opens with the password set {}: if you changed your password after that, restore again with your recovery key. Log in.",
+                        when(r.password_set_at)
+                    )
+                };
+                Some(said)
             }
-            Ok(r) => Some(format!(
-                "✔ Restored {} with {}; {} missing from the bucket or damaged there could not be restored. Log in.",
-                r.user,
-                super::wording::photos(r.photos),
-                super::wording::photos(r.lost.len())
-            )),
             Err(e) => {
                 self.form.failed(e.to_string());
                 None
@@ -378,9 +392,18 @@ impl RestoreScreen {
             ui.add_space(6.0);
             let l = ui.label("User name");
             ui.add(egui::TextEdit::singleline(&mut self.user).desired_width(f32::INFINITY)).labelled_by(l.id);
-            ui.checkbox(&mut self.recovery, "I have the recovery key, not the password");
+            ui.checkbox(&mut self.recovery, "Use my recovery key (and set a new password)");
             let l = ui.label(if self.recovery { "Recovery key (24 words)" } else { "Password" });
             secret_field(ui, &mut self.secret, f32::INFINITY).labelled_by(l.id);
+            let password_ready = if self.recovery {
+                ui.label(
+                    "The recovery key sets a new login password: the right choice if you changed your password after this backup was made.",
+                );
+                let labels = ["New password", "Repeat new password"];
+                new_password(ui, labels, &mut self.new_password, &mut self.repeat, &[self.user.trim()]).ready
+            } else {
+                true
+            };
             ui.add_space(6.0);
             self.fields.ui(ui, false);
             ui.add_space(8.0);
@@ -389,7 +412,8 @@ impl RestoreScreen {
                 return;
             }
             ui.horizontal(|ui| {
-                let ready = !self.user.trim().is_empty() && !self.secret.is_empty() && vault.is_some();
+                let ready =
+                    !self.user.trim().is_empty() && !self.secret.is_empty() && password_ready && vault.is_some();
                 if self.form.submit(ui, "Restore", ready, false) {
                     match (self.fields.location(None), vault) {
                         (Ok(location), Some(vault)) => {
@@ -397,7 +421,8 @@ impl RestoreScreen {
                             self.running = Some(transfer);
                             let secret = std::mem::replace(&mut self.secret, Zeroizing::new(String::new()));
                             let user = self.user.trim().to_string();
-                            jobs.restore(vault.clone(), location, user, secret, self.recovery, cancel);
+                            let new = self.recovery.then(|| self.new_password.clone());
+                            jobs.restore(vault.clone(), location, user, secret, new, cancel);
                         }
                         (Err(why), _) => self.form.failed(why),
                         (_, None) => {}

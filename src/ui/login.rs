@@ -9,7 +9,7 @@ use crate::vault::Previews;
 
 use super::action::Cmd;
 use super::prefs::Prefs;
-use super::widgets::{FormState, card, forget_undo, previews_choice, secret_field, strength_meter};
+use super::widgets::{FormState, card, forget_undo, new_password, previews_choice, secret_field};
 
 /// The login form.
 pub(super) struct LoginScreen {
@@ -208,19 +208,13 @@ impl RegisterScreen {
                     .labelled_by(l.id);
                 fields.push(field);
             }
-            let l = ui.label("Password");
-            let password = secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(l.id);
-            let strong = strength_meter(ui, &self.password, &[self.user.trim(), self.email.trim()]);
-            let l = ui.label("Repeat password");
-            let repeat = secret_field(ui, &mut self.repeat, f32::INFINITY).labelled_by(l.id);
-            fields.extend([password, repeat]);
+            let names = [self.user.trim(), self.email.trim()];
+            let labels = ["Password", "Repeat password"];
+            let password = new_password(ui, labels, &mut self.password, &mut self.repeat, &names);
+            fields.extend([password.first, password.repeat]);
             if !self.focused {
                 fields[0].request_focus();
                 self.focused = true;
-            }
-            let mismatch = !self.repeat.is_empty() && self.password != self.repeat;
-            if mismatch {
-                ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
             }
             let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
             // Enter moves to the next field; in the last one it submits.
@@ -232,10 +226,7 @@ impl RegisterScreen {
             previews_choice(ui, &mut self.previews);
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let ready = !self.user.trim().is_empty()
-                    && !self.email.trim().is_empty()
-                    && strong
-                    && self.password == self.repeat;
+                let ready = !self.user.trim().is_empty() && !self.email.trim().is_empty() && password.ready;
                 if self.form.submit(ui, "Create account", ready, submit) {
                     cmd = Some(Cmd::Register {
                         user: self.user.trim().to_string(),
@@ -335,21 +326,12 @@ impl RecoverScreen {
             }
             let check = RecoveryKey::check(&self.words);
             words_check_line(ui, &check);
-            let l = ui.label("New password");
-            secret_field(ui, &mut self.password, f32::INFINITY).labelled_by(l.id);
-            let strong = strength_meter(ui, &self.password, &[self.user.trim()]);
-            let l = ui.label("Repeat new password");
-            let repeat = secret_field(ui, &mut self.repeat, f32::INFINITY).labelled_by(l.id);
-            if !self.repeat.is_empty() && self.password != self.repeat {
-                ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
-            }
-            let submit = repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let labels = ["New password", "Repeat new password"];
+            let password = new_password(ui, labels, &mut self.password, &mut self.repeat, &[self.user.trim()]);
+            let submit = password.repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let ready = !self.user.trim().is_empty()
-                    && check == WordsCheck::Valid
-                    && strong
-                    && self.password == self.repeat;
+                let ready = !self.user.trim().is_empty() && check == WordsCheck::Valid && password.ready;
                 if self.form.submit(ui, "Recover and log in", ready, submit) {
                     cmd = Some(Cmd::Recover {
                         user: self.user.trim().to_string(),

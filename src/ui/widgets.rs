@@ -141,6 +141,36 @@ pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str, names: &[&str]) 
     strength.acceptable()
 }
 
+/// A new password typed twice: the first field, the strength meter, the repeat, and a
+/// word when the two differ. `labels` are the two fields' labels.
+pub(super) struct NewPassword {
+    /// The first field.
+    pub(super) first: egui::Response,
+    /// The repeat (Enter there submits).
+    pub(super) repeat: egui::Response,
+    /// Whether the rule accepts the password and the repeat is the same.
+    pub(super) ready: bool,
+}
+
+/// Draws a [`NewPassword`]; `names` are what the password must not be built from.
+pub(super) fn new_password(
+    ui: &mut egui::Ui,
+    labels: [&str; 2],
+    password: &mut String,
+    repeat: &mut String,
+    names: &[&str],
+) -> NewPassword {
+    let l = ui.label(labels[0]);
+    let first = secret_field(ui, password, f32::INFINITY).labelled_by(l.id);
+    let strong = strength_meter(ui, password, names);
+    let l = ui.label(labels[1]);
+    let second = secret_field(ui, repeat, f32::INFINITY).labelled_by(l.id);
+    if !repeat.is_empty() && password != repeat {
+        ui.colored_label(ui.visuals().warn_fg_color, "The passwords differ.");
+    }
+    NewPassword { first, repeat: second, ready: strong && password == repeat }
+}
+
 /// How much room a toolbar has: the toolbars drop words, then move things into a menu,
 /// as the window narrows (tried at 1280, 800 and 640 points wide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -207,7 +207,7 @@ pub enum RestoreError {
     /// The password or recovery key does not open it, or it holds another user. The
     /// backup was made with the password set on `set_at`, on `made_at`.
     #[error(
-        "wrong user name, password or recovery key for this backup. It was made on {} with the password set on {}: if you changed your password after that, use the one you had then, or your recovery words",
+        "wrong user name, password or recovery key for this backup. It was made on {} with the password set on {}: if you changed your password after that, this backup is older than your change (it may have been put back by someone who knew the old password), so restore it with your recovery words, which set a new password",
         day(*made_at), day(*set_at)
     )]
     WrongCredentials {
@@ -524,6 +524,7 @@ pub struct OpenedBackup {
     keys: AccountKeys,
     photos: Vec<Entry>,
     written_at: i64,
+    password_set_at: i64,
 }
 
 impl std::fmt::Debug for OpenedBackup {
@@ -590,6 +591,7 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
             keys,
             photos: body.photos,
             written_at: body.written_at,
+            password_set_at: head.changed_at,
         })
     })
 }
@@ -603,6 +605,13 @@ impl OpenedBackup {
     /// When the backup was made (Unix seconds).
     pub fn written_at(&self) -> i64 {
         self.written_at
+    }
+
+    /// When the login password the backup opens with was set (Unix seconds): for the
+    /// restore to say, so that a backup older than the owner's last password change is
+    /// noticed.
+    pub fn password_set_at(&self) -> i64 {
+        self.password_set_at
     }
 
     /// Where the account's password emails go (its profile's email): for the restore to
@@ -849,7 +858,7 @@ mod tests {
         assert_eq!(session.read_snapshot(&old, Some(snapshot_fingerprint(&old))).unwrap().len(), 1);
         // The old password opens the old snapshot only, and says when it was made.
         let wrong = open_backup(&snapshot, "alice", BackupCredentials::Password(PASSWORD)).unwrap_err();
-        assert!(wrong.to_string().contains("use the one you had then"), "{wrong}");
+        assert!(wrong.to_string().contains("with the password set on"), "{wrong}");
         // The genuine one restores, and the photo opens with its password.
         let dir = tempfile::tempdir().unwrap();
         let target = Vault::open(&dir.path().join("b.redb")).unwrap();

@@ -45,6 +45,20 @@ impl S3 {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The folder `prefix` of the bucket `photos`, as the crate's own S3 client reaches it
+    /// (for tests that read or replace objects as someone with the bucket's keys would).
+    pub(crate) fn remote(&self, prefix: &str) -> secure_photo_gallery::remote::Remote {
+        secure_photo_gallery::remote::Remote::new(&secure_photo_gallery::remote::Location {
+            endpoint: self.endpoint(),
+            region: "us-east-1".into(),
+            bucket: "photos".into(),
+            prefix: prefix.into(),
+            access_key: "test-access-key".into(),
+            secret_key: super::s3::SECRET.1.into(),
+        })
+        .unwrap()
+    }
+
     /// `--to`/`--from` value and the server flags.
     pub(crate) fn args(&self, command: &str, user: &str, address: &str) -> Vec<String> {
         let to = if command == "restore" { "--from" } else { "--to" };
