@@ -3,8 +3,9 @@
 # (96x64, one picture with a different comment in each file, so none is a duplicate) in
 # runs of 10,000 through the command line, and at each checkpoint measures, warm (file in
 # the page cache) and cold (page cache dropped, as after a reboot; needs root): `list
-# --json`, `verify`, exporting one photo, deleting one photo; and the vault's apparent and
-# allocated size. Prints one Markdown row per checkpoint and every import run's time.
+# --json`, `verify`, exporting one photo, deleting one photo, changing the password
+# (against the same change of an empty account); and the vault's apparent and allocated
+# size. Prints one Markdown row per checkpoint and every import run's time.
 # Then `compact` and the size it leaves. With SPG_BENCH_GRID=1, also the app at each
 # checkpoint, cold: `cargo bench --bench grid` on this vault (login to the first
 # thumbnails, frames while scrolling the whole grid, resident memory).
@@ -65,8 +66,8 @@ cold() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "(cannot dr
 warm() { cat "$SPG_VAULT" > /dev/null; }
 mb() { echo "scale=1; $1 / 1000000" | bc; }
 
-echo "| photos | import of the last 10,000 | list --json warm / cold | verify warm / cold | export one warm / cold | delete one | vault apparent / allocated | compact, then apparent |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| photos | import of the last 10,000 | list --json warm / cold | verify warm / cold | export one warm / cold | delete one | password change: empty account / this one | vault apparent / allocated | compact, then apparent |"
+echo "|---|---|---|---|---|---|---|---|---|"
 total=0
 for target in "${checkpoints[@]}"; do
     last=""
@@ -78,7 +79,7 @@ for target in "${checkpoints[@]}"; do
         total=$((total + run))
     done
     id=$("$bin" list --user bench | awk 'NR == 2 {print $1}')
-    pw=$(grep -h -o "$id ([^)]*): [A-Z0-9-]*" "$(dirname "$SPG_VAULT")"/outbox/*.eml | head -1 | awk '{print $NF}')
+    pw=$(grep -h -o "$id ([^)]*): [A-Z0-9-]*" "$(dirname "$SPG_VAULT")"/outbox/bench/*.eml | head -1 | awk '{print $NF}')
     listed=$("$bin" list --user bench | wc -l)
     [ "$listed" -eq "$((target - ${deleted:-0}))" ] || { echo "list shows $listed photos, not $target" >&2; exit 1; }
     warm; list_warm=$(seconds "$bin" list --user bench --json); cold; list_cold=$(seconds "$bin" list --user bench --json)
@@ -87,11 +88,19 @@ for target in "${checkpoints[@]}"; do
     rm -f "$work/one.jpg"; cold; export_cold=$(SPG_PHOTO_PASSWORD=$pw seconds "$bin" export --user bench --id "$id" --out "$work/one.jpg")
     victim=$("$bin" list --user bench | awk 'NR == 3 {print $1}')
     delete=$(seconds "$bin" delete --user bench --id "$victim"); deleted=$((${deleted:-0} + 1))
+    # A password change (two Argon2id runs: the current password checked, the new one
+    # derived), warm, against the same change of the empty account `seed`: the difference
+    # is what the photos cost.
+    warm; next="$SPG_PASSWORD and again"
+    passwd_empty=$(SPG_NEW_PASSWORD=$next seconds "$bin" passwd --user seed)
+    passwd_full=$(SPG_NEW_PASSWORD=$next seconds "$bin" passwd --user bench)
+    export SPG_PASSWORD=$next
+    "$bin" list --user bench | head -1 | grep -q . || { echo "the new password does not open the account" >&2; exit 1; }
     apparent=$(stat -c %s "$SPG_VAULT"); allocated=$(( $(stat -c %b "$SPG_VAULT") * 512 ))
     compact=$(seconds "$bin" compact); compacted=$(stat -c %s "$SPG_VAULT")
-    printf '| %s | %.1f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f s | %s / %s MB | %.1f s, %s MB |\n' \
+    printf '| %s | %.1f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f s | %.2f / %.2f s | %s / %s MB | %.1f s, %s MB |\n' \
         "$target" "$last" "$list_warm" "$list_cold" "$verify_warm" "$verify_cold" "$export_warm" "$export_cold" \
-        "$delete" "$(mb "$apparent")" "$(mb "$allocated")" "$compact" "$(mb "$compacted")"
+        "$delete" "$passwd_empty" "$passwd_full" "$(mb "$apparent")" "$(mb "$allocated")" "$compact" "$(mb "$compacted")"
     if [ -n "${SPG_BENCH_GRID:-}" ]; then
         cold
         SPG_BENCH_VAULT=$SPG_VAULT SPG_BENCH_PASSWORD=$SPG_PASSWORD "$grid" --bench 2>&1 |
