@@ -908,3 +908,41 @@ fn a_sharp_preview_put_back_after_previews_were_hidden_is_not_shown() {
     assert!(session.thumbnail(id).is_err(), "the login alone shows nothing of it");
     assert!(!session.verify().unwrap().problems.is_empty(), "verify names the row");
 }
+
+#[test]
+fn a_password_change_is_remembered_at_once_even_if_the_app_is_killed_before_it_locks() {
+    use secure_photo_gallery::vault::Vault;
+    let env = Env::new();
+    env.register("alice");
+    let first = write(&env.path("in"), "first.jpg", &jpeg(64, 48, 1));
+    assert_eq!(env.import("alice", &[&first]).0.status.code(), Some(0));
+    let copy = env.path("copy.redb"); // taken while the password was known
+    std::fs::copy(&env.vault, &copy).unwrap();
+    let state = env.config.path().join("secure-photo-gallery");
+    let vault = Vault::open(&env.vault).unwrap().remember_counters_in(Some(state.clone()));
+    let session = vault.login("alice", PASSWORD).unwrap();
+    session.change_password(NEW).unwrap();
+    // Killed: the session never ends.
+    std::mem::forget(session);
+    std::mem::forget(vault);
+    let seen = std::fs::read_to_string(state.join("seen-counters")).unwrap();
+    assert!(seen.lines().any(|l| l.split_whitespace().nth(5) == Some("2")), "generation 2 remembered: {seen}");
+    // The copy put back (a new file, as a sync service writes it).
+    let back = env.path("back.redb");
+    std::fs::copy(&copy, &back).unwrap();
+    std::fs::rename(&back, &env.vault).unwrap();
+    let out = env.run(&["list", "--user", "alice"], &[("SPG_PASSWORD", NEW)]);
+    assert!(stderr(&out).contains("older than the one this computer last opened"), "{}", stderr(&out));
+    let out = env.run(&["mail", "--user", "alice", "--email", "x@example.com"], &[]);
+    assert_eq!(out.status.code(), Some(1), "the old password wrote: {}", stdout(&out));
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_same_password_again_is_refused_as_a_change() {
+    let env = Env::new();
+    env.register("alice");
+    let out = env.run(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", PASSWORD)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("the one you have now"), "{}", stderr(&out));
+}

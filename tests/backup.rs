@@ -639,6 +639,15 @@ fn an_old_snapshot_put_back_is_restored_with_the_recovery_words_out_of_the_old_p
         said.contains("with the password set on") && said.contains("restore it with your recovery words"),
         "{said}"
     );
+    // Had the owner tried the old password, it would have restored, and said what to do: the
+    // recovery words then set a new password (and prove the account's recovery key).
+    let elsewhere = Env::new();
+    let out = run(&elsewhere, &s3.args("restore", "alice", "s3://photos/a"), &[SECRET]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("run `recover --user alice` now"), "{}", stderr(&out));
+    let fourth = ("SPG_NEW_PASSWORD", "the password set after the old one opened");
+    elsewhere.ok(&["recover", "--user", "alice"], &[("SPG_RECOVERY_KEY", &words), fourth]);
+    assert_eq!(elsewhere.run(&["list", "--user", "alice"], &[]).status.code(), Some(1));
     // The words restore it and set a new password: the account starts a generation of its own.
     let third = "the password alice chose at the restore";
     let mut args = s3.args("restore", "alice", "s3://photos/a");
@@ -658,4 +667,42 @@ fn an_old_snapshot_put_back_is_restored_with_the_recovery_words_out_of_the_old_p
     assert!(!snapshot_opens_with(&snapshot, PASSWORD));
     assert!(snapshot_opens_with(&snapshot, third));
     assert!(desk.ok(&["list", "--user", "alice"], &now).contains("after the restore.jpg"));
+}
+
+#[test]
+fn prune_removes_the_photos_deleted_here_and_never_another_computers() {
+    let s3 = S3::start();
+    let remote = s3.remote("shared");
+    let laptop = Env::new();
+    laptop.register("alice");
+    let src = laptop.path("in");
+    write(&src, "kept.jpg", &jpeg(200, 150, 800));
+    write(&src, "deleted here.jpg", &jpeg(200, 150, 801));
+    let (_, imported) = laptop.import("alice", &[&src]);
+    ok(&laptop, &s3.args("backup", "alice", "s3://photos/shared"), &[SECRET]);
+    // A second computer restores, adds a photo of its own, and backs up.
+    let desk = Env::new();
+    ok(&desk, &s3.args("restore", "alice", "s3://photos/shared"), &[SECRET]);
+    let own = write(&desk.path("in"), "desk only.jpg", &jpeg(200, 150, 802));
+    desk.ok(&["import", "--user", "alice", own.to_str().unwrap()], &[]);
+    ok(&desk, &s3.args("backup", "alice", "s3://photos/shared"), &[SECRET]);
+    assert_eq!(remote.list("photos/").unwrap().len(), 3);
+    // The laptop deletes a photo and changes the password: the bucket's snapshot, written by
+    // the desk with the old one, is not taken. A backup with --prune removes the photo
+    // deleted here, and nothing of the desk's.
+    let gone = imported.iter().find(|(_, p)| p.ends_with("deleted here.jpg")).unwrap().0.clone();
+    laptop.ok(&["delete", "--user", "alice", "--id", &gone], &[]);
+    let now = ("SPG_PASSWORD", "a brand new password nobody knows");
+    laptop.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", now.1)]);
+    let mut args = s3.args("backup", "alice", "s3://photos/shared");
+    args.push("--prune".into());
+    let out = run(&laptop, &args, &[SECRET, now]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(remote.list("photos/").unwrap().len(), 2, "the laptop's kept photo and the desk's own");
+    // The desk, taking the change, still backs up and lists its photo.
+    let mut args = s3.args("backup", "alice", "s3://photos/shared");
+    args.push("--pull".into());
+    let out = run(&desk, &args, &[SECRET, ("SPG_NEW_PASSWORD", now.1)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(desk.ok(&["list", "--user", "alice"], &[now]).contains("desk only.jpg"));
 }

@@ -260,3 +260,46 @@ fn a_forged_generation_far_ahead_carrying_the_owners_public_key_wrap_is_a_fork()
     forge_generation(&env.vault, &forgery);
     is_a_fork_and_read_only(&env, PASSWORD);
 }
+
+#[test]
+fn a_generation_opened_with_the_password_this_computer_saw_replaced_is_not_taken() {
+    // Computer A changes the password; computers B and C share the file through a sync
+    // service and last saw generation 1.
+    let a = Env::new();
+    a.register("alice");
+    let first = write(&a.path("in"), "first.jpg", &jpeg(64, 48, 1));
+    assert_eq!(a.import("alice", &[&first]).0.status.code(), Some(0));
+    let (b, c) = (Env::new(), Env::new());
+    for other in [&b, &c] {
+        std::fs::create_dir_all(other.vault.parent().unwrap()).unwrap();
+        std::fs::copy(&a.vault, &other.vault).unwrap();
+        other.ok(&["list", "--user", "alice"], &[]);
+    }
+    let k1 = record_key(&account_record(&a.vault), PASSWORD);
+    a.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
+    // B gets the owner's generation 2: the new password opens it, without a word.
+    std::fs::copy(&a.vault, &b.vault).unwrap();
+    let out = b.run(&["list", "--user", "alice"], &[("SPG_PASSWORD", NEW)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    // C gets a generation 2 of the attacker's: every key they knew inside, wrapped under the
+    // old password, far enough ahead that no recent head is checked.
+    std::fs::copy(&a.vault, &c.vault).unwrap();
+    let forgery = Forgery {
+        k1: &k1,
+        wrap_password: PASSWORD,
+        email: "alice@example.com",
+        list_owner_head: false,
+        counter: 1000,
+        copy_owner_wrap: false,
+    };
+    forge_generation(&c.vault, &forgery);
+    assert_eq!(c.run(&["list", "--user", "alice"], &[("SPG_PASSWORD", NEW)]).status.code(), Some(1));
+    // The owner tries the old password: it opens, and C says what it means and writes nothing.
+    let out = c.run(&["list", "--user", "alice"], &[]);
+    assert!(stderr(&out).contains("yet it opened with the password it had then"), "{}", stderr(&out));
+    let later = write(&c.path("in"), "later-secret.jpg", &jpeg(80, 60, 77));
+    let out = c.run(&["import", "--user", "alice", later.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+}

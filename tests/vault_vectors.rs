@@ -540,29 +540,33 @@ fn seen_counters(config: &Path) -> String {
     std::fs::read_to_string(&seen[0]).unwrap()
 }
 
-/// The account line `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY` (FORMAT.md,
-/// "Outside the vault") of `account` in vault `vault_id`: there is exactly one, and it has
-/// the seven fields.
+/// The account line `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY M,T,P SALT
+/// WRAP` (FORMAT.md, "Outside the vault") of `account` in vault `vault_id`: there is exactly
+/// one, and it has the ten fields.
 fn seen_line(config: &Path, vault_id: &str, account: u64) -> String {
     let text = seen_counters(config);
     let prefix = format!("{vault_id} {account} ");
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&prefix)).collect();
     assert_eq!(lines.len(), 1, "one line for account {account} of {vault_id}:\n{text}");
     let fields: Vec<&str> = lines[0].split(' ').collect();
-    assert_eq!(fields.len(), 7, "{}", lines[0]);
+    assert_eq!(fields.len(), 10, "{}", lines[0]);
+    let lower_hex =
+        |f: &str, len: usize| f.len() == len && f.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     for (i, f) in fields.iter().enumerate() {
         match i {
-            0 => assert!(f.len() == 32 && f.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())),
+            0 | 8 => assert!(lower_hex(f, 32), "{f}"),
             1 | 2 | 5 => assert!(f.parse::<u64>().is_ok(), "{f}"),
-            _ => assert!(f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())),
+            7 => assert!(f.split(',').all(|n| n.parse::<u32>().is_ok()) && f.split(',').count() == 3, "{f}"),
+            9 => assert!(lower_hex(f, 144), "{f}"),
+            _ => assert!(lower_hex(f, 64), "{f}"),
         }
     }
     lines[0].to_string()
 }
 
 /// The line the program should hold for an account, from the vault file (FORMAT.md): the
-/// head opened with the account's current key, which the recovery words give, and
-/// `KEY = MAC(K_n, "secure-photo-gallery v3 seen generation")`.
+/// head opened with the account's current key, which the recovery words give,
+/// `KEY = MAC(K_n, "secure-photo-gallery v3 seen generation")`, and the record's password wrap.
 fn expected_seen_line(path: &Path, vault_id: &str, account: u64) -> String {
     let v = vectors();
     let acc = v["accounts"].as_array().unwrap().iter().find(|a| u(&a["id"]) == account).unwrap();
@@ -571,12 +575,17 @@ fn expected_seen_line(path: &Path, vault_id: &str, account: u64) -> String {
     let txn = db.begin_read().unwrap();
     let m = read_manifest(&txn, &unhex(vault_id), account, &key);
     format!(
-        "{vault_id} {account} {} {} {} {} {}",
+        "{vault_id} {account} {} {} {} {} {} {},{},{} {} {}",
         m.head.counter,
         to_hex(&h(&m.stored)),
         to_hex(&h(&record.recovery_public)),
         record.generation,
-        to_hex(&keyed_hash(&key, b"secure-photo-gallery v3 seen generation"))
+        to_hex(&keyed_hash(&key, b"secure-photo-gallery v3 seen generation")),
+        record.kdf.m_kib,
+        record.kdf.t,
+        record.kdf.p,
+        to_hex(&record.salt),
+        to_hex(&record.key_by_password)
     )
 }
 

@@ -65,9 +65,10 @@ pub(super) fn warn_of_photo_changes(session: &Session) {
 }
 
 pub(super) fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
-    let session = login(vault, user)?;
+    let current = secret("SPG_PASSWORD", &format!("Password for {user}: "))?;
+    let session = warn_of_changes(vault.login(user, &current)?);
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
-    secure_photo_gallery::service::set_password(&session, &new)?;
+    secure_photo_gallery::service::change_password(&session, &current, &new)?;
     say!("Password changed for {}", session.username());
     Ok(ExitCode::SUCCESS)
 }

@@ -161,8 +161,9 @@ pub(super) fn restore(
         eprintln!("The new password is set: log in with it. The old one opens nothing written from now on.");
     } else {
         eprintln!(
-            "The backup opens with the password set on {}. If you changed your password after that, this backup is older than your change: restore it again with --use-recovery-key, which sets a new password.",
-            rfc3339(report.password_set_at)
+            "The backup opens with the password set on {}. If you changed your password after that, this backup is older than your change (someone who knew the old password may have put it back): run `recover --user {}` now, whose recovery words set a new password and prove the account's recovery key is yours.",
+            rfc3339(report.password_set_at),
+            report.user
         );
     }
     eprintln!("New photo passwords will be emailed to {}; check it is your address.", report.email);

@@ -21,8 +21,8 @@ pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 /// Where password emails go.
 #[derive(Debug, Clone)]
 pub enum MailTransport {
-    /// Written as sealed `.eml` files into the account's outbox folder (no SMTP server
-    /// configured).
+    /// Written as `.eml` files into the account's outbox folder, whose digests the account
+    /// keeps (no SMTP server configured).
     Outbox(Outbox),
     /// Sent through an SMTP server.
     Smtp(SmtpConfig),
@@ -124,8 +124,8 @@ pub enum MailError {
         /// What rustls said.
         reason: String,
     },
-    /// A file in the outbox that the program did not write for this account (its seal is
-    /// missing or wrong, or it is addressed to someone else): it is not sent.
+    /// A file in the outbox that the program did not write for this account (its digest is
+    /// not one the account keeps, or it is addressed to someone else): it is not sent.
     #[error(
         "not written by Secure Photo Gallery for this account: not sent (it stays in the outbox folder; delete it if you do not know it)"
     )]

@@ -13,11 +13,19 @@ pub enum PasswordChangeError {
     /// The new password was refused, or could not be stored.
     #[error(transparent)]
     New(#[from] RegisterError),
+    /// The new password is the current one.
+    #[error("the new password is the one you have now; choose another")]
+    Same,
 }
 
 /// Sets a new login password once the current one is confirmed again (Argon2, as a login):
-/// someone at an unlocked session must not be able to change it without knowing it.
+/// someone at an unlocked session must not be able to change it without knowing it. The
+/// new one must differ: a password change is what ends the reach of whoever learned the
+/// current one.
 pub fn change_password(session: &Session, current: &str, new: &str) -> Result<(), PasswordChangeError> {
+    if current == new {
+        return Err(PasswordChangeError::Same);
+    }
     session.vault().login(session.username(), current)?;
     set_password(session, new)?;
     Ok(())

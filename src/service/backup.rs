@@ -10,7 +10,7 @@ use crate::crypto::RecoveryKey;
 use crate::remote::{Location, Remote, RemoteError};
 use crate::vault::{
     BackupCredentials, BackupPhoto, BackupSettings, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, PhotoId, RestoreError,
-    RestoredPhoto, SNAPSHOT, Session, StorageError, Vault, check_new_password, open_backup, snapshot_fingerprint,
+    RestoredPhoto, SNAPSHOT, Session, StorageError, Vault, open_backup, snapshot_fingerprint,
 };
 
 use super::parallel::for_each_on;
@@ -87,12 +87,6 @@ pub enum BackupError {
     /// The new password the recovery words were to set is refused: nothing was restored.
     #[error("the new password: {0}")]
     NewPassword(crate::vault::RegisterError),
-    /// The account is back, but the new password the recovery words were to set could not
-    /// be stored.
-    #[error(
-        "the account is restored, but its new password could not be set ({0}); set one with your recovery words (Forgot password, or `recover`) before using it"
-    )]
-    PasswordNotSet(String),
     /// Cancelled: what was sent stays, and the next backup goes on from there.
     #[error("cancelled; what was sent is kept, and the next backup continues from there")]
     Cancelled,
@@ -165,7 +159,8 @@ pub fn backup_and_remember(
     // The photos here are listed after a pull, which brings some, and during which the
     // user may import or delete.
     let local = session.backup_photos()?;
-    let (mut report, snapshot) = backup(session, &remote, &listed, local, how.prune, cancel, progress)?;
+    let (mut report, snapshot) =
+        backup(session, &remote, (&listed, !list_not_taken), local, how.prune, cancel, progress)?;
     report.list_not_taken = list_not_taken;
     let mut profile = session.profile();
     profile.backup = Some(BackupSettings {
@@ -216,14 +211,16 @@ struct Upload {
 /// Backs the account up to `remote`: sends each object the bucket lacks (several at
 /// once: a photo's data, and its previews as they are now), then the account snapshot
 /// that lists them all (with the photos of `listed`, the bucket's snapshot, that another
-/// computer put there), then removes the preview objects no photo uses any more.
+/// computer put there), then removes the preview objects no photo uses any more (only when
+/// the bucket's snapshot was taken: otherwise another computer's may be among them).
 /// Interrupted, it leaves whole objects only, and the next run sends what is missing. With
-/// `prune`, the objects of photos deleted here are removed from the bucket; without it
-/// they stay. Returns the report and the fingerprint of the snapshot written.
+/// `prune`, the data objects of photos deleted here are removed from the bucket (found by
+/// the names their ids have, never by what the snapshot lacks); without it they stay.
+/// Returns the report and the fingerprint of the snapshot written.
 fn backup(
     session: &Session,
     remote: &Remote,
-    listed: &[BackupPhoto],
+    (listed, list_taken): (&[BackupPhoto], bool),
     local: Vec<BackupPhoto>,
     prune: bool,
     cancel: &AtomicBool,
@@ -301,13 +298,16 @@ fn backup(
         .chain(elsewhere.iter())
         .flat_map(|(_, n)| [&n.data, &n.previews])
         .collect();
+    let deleted_here: HashSet<String> =
+        if prune { deleted.iter().flat_map(|id| session.backup_data_names(*id)).collect() } else { HashSet::new() };
     for gone in present.iter().filter(|name| !ours.contains(name)) {
-        // Previews no photo uses any more (those of an earlier setting) are never left
-        // behind; photos' data only with `prune` (it is then a photo deleted here: the
-        // snapshot no longer lists it).
-        if gone.starts_with(PREVIEWS_FOLDER) || prune {
+        // Previews no listed photo uses (those of an earlier setting) are not left behind;
+        // a photo's data only with `prune`, and only of a photo deleted here.
+        let unused_previews = list_taken && gone.starts_with(PREVIEWS_FOLDER);
+        let pruned = deleted_here.contains(gone);
+        if unused_previews || pruned {
             remote.delete(gone)?;
-            report.pruned += usize::from(gone.starts_with(PHOTOS_FOLDER));
+            report.pruned += usize::from(pruned);
         }
     }
     Ok((report, snapshot_fingerprint(&snapshot)))
@@ -463,11 +463,11 @@ pub struct RestoreReport {
 pub enum RestoreWith<'a> {
     /// The login password the backup was made with.
     Password(&'a str),
-    /// The recovery key, and the login password it sets once the account is back. The
-    /// account then starts a new generation of its keys, as at a password change: what is
-    /// written after the restore opens with no password of the backup's time (the backup
-    /// may be older than the owner's last change, put back by someone who knew the
-    /// password replaced then).
+    /// The recovery key, and the login password it sets. The account is written in a new
+    /// generation of its keys, as after a password change, in the restore's last
+    /// transaction: what is written after the restore opens with no password of the
+    /// backup's time (the backup may be older than the owner's last change, put back by
+    /// someone who knew the password replaced then).
     Recovery {
         /// The recovery key.
         key: RecoveryKey,
@@ -493,16 +493,15 @@ pub fn restore(
 ) -> Result<RestoreReport, BackupError> {
     let remote = Remote::new(location)?;
     let snapshot = remote.get(SNAPSHOT, MAX_SNAPSHOT)?.ok_or(RestoreError::NotABackup)?;
-    let (credentials, then) = match with {
-        RestoreWith::Password(password) => (BackupCredentials::Password(password), None),
+    let (backup, sets_password) = match with {
+        RestoreWith::Password(password) => {
+            (open_backup(&snapshot, user, BackupCredentials::Password(password))?, false)
+        }
         RestoreWith::Recovery { key, new_password } => {
-            (BackupCredentials::Recovery(key.clone()), Some((key, new_password)))
+            let backup = open_backup(&snapshot, user, BackupCredentials::Recovery(key))?;
+            (backup.with_new_password(new_password).map_err(BackupError::NewPassword)?, true)
         }
     };
-    let backup = open_backup(&snapshot, user, credentials)?;
-    if let Some((_, new_password)) = &then {
-        check_new_password(new_password, &[backup.username(), backup.email()]).map_err(BackupError::NewPassword)?;
-    }
     vault.restore_begin(&backup)?;
     let photos = backup.photos();
     let mut lost = Vec::new();
@@ -521,12 +520,6 @@ pub fn restore(
         },
     )?;
     vault.restore_finish(&backup)?;
-    let sets_password = then.is_some();
-    if let Some((key, new_password)) = then {
-        let not_set = |e: &dyn std::fmt::Display| BackupError::PasswordNotSet(e.to_string());
-        let session = vault.login_with_recovery(backup.username(), key).map_err(|e| not_set(&e))?;
-        super::account::set_password(&session, new_password).map_err(|e| not_set(&e))?;
-    }
     lost.sort();
     Ok(RestoreReport {
         user: backup.username().to_string(),

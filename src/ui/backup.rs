@@ -371,7 +371,7 @@ impl RestoreScreen {
                     ". Log in with your new password.".to_string()
                 } else {
                     format!(
-                        ". It opens with the password set {}: if you changed your password after that, restore again with your recovery key. Log in.",
+                        ". It opens with the password set {}: if you changed your password after that, someone who knew the old one may have put this backup back; choose \"Forgot your password? Use your recovery key\" now, which sets a new password. Otherwise, log in.",
                         when(r.password_set_at)
                     )
                 };

@@ -55,6 +55,21 @@ fn key_aad(account_id: u64, generation: u32) -> Vec<u8> {
     [b"secure-photo-gallery v3 account key".as_slice(), &account_id.to_be_bytes(), &generation.to_be_bytes()].concat()
 }
 
+/// Generation `generation`'s key of account `account_id`, unwrapped from `sealed` (a
+/// `key_by_password`) with `password` at `kdf` and `salt` (Argon2id runs here); `None` when
+/// the password is not the one it was wrapped under.
+pub(crate) fn open_password_wrap(
+    password: &str,
+    (kdf, salt): (KdfParams, &[u8; 16]),
+    account_id: u64,
+    generation: u32,
+    sealed: &[u8],
+) -> Option<SecretKey> {
+    let key = password_key(password, salt, kdf);
+    let plain = Zeroizing::new(open(&key, &key_aad(account_id, generation), sealed).ok()?);
+    SecretKey::from_slice(&plain)
+}
+
 fn profile_aad(account_id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v1 profile".as_slice(), &account_id.to_be_bytes()].concat()
 }
@@ -213,12 +228,10 @@ impl Vault {
             if !kdf.is_acceptable() {
                 return Err(LoginError::UnsupportedCost { m_mib: kdf.m_kib / 1024, t: kdf.t, p: kdf.p });
             }
-            let key = password_key(password, &record.salt, kdf);
-            let current = match open(&key, &key_aad(id, record.generation), &record.key_by_password) {
-                Ok(plain) => SecretKey::from_slice(&Zeroizing::new(plain)).ok_or(LoginError::Damaged)?,
-                Err(_) => return Err(self.wrong_credentials(id, &record)),
-            };
-            self.session(id, record, &stored, current, None)
+            let wrap =
+                open_password_wrap(password, (kdf, &record.salt), id, record.generation, &record.key_by_password);
+            let Some(current) = wrap else { return Err(self.wrong_credentials(id, &record)) };
+            self.session(id, record, &stored, current, Credentials::Password(password))
         })
     }
 
@@ -244,7 +257,7 @@ impl Vault {
             let current = recovery
                 .open_account_key(id, record.generation, &record.key_by_recovery)
                 .map_err(|_| self.wrong_credentials(id, &record))?;
-            self.session(id, record, &stored, current, Some(recovery))
+            self.session(id, record, &stored, current, Credentials::Recovery(recovery))
         })
     }
 
@@ -259,8 +272,12 @@ impl Vault {
         record: AccountRecord,
         stored: &[u8],
         current: SecretKey,
-        recovery: Option<RecoveryKey>,
+        credentials: Credentials<'_>,
     ) -> Result<Session, LoginError> {
+        let (password, recovery) = match credentials {
+            Credentials::Password(password) => (Some(password), None),
+            Credentials::Recovery(key) => (None, Some(key)),
+        };
         let tampered = |e: StorageError| match e {
             StorageError::Tampered(t) => LoginError::Tampered(t.to_string()),
             other => LoginError::Storage(other),
@@ -294,6 +311,13 @@ impl Vault {
             if rollback.is_none() && seen::replaced(dir, &self.path, &self.id) {
                 rollback = Some(Rollback::Replaced);
             }
+            // A generation this computer did not see begin, opened with the password of the
+            // one it saw: the password that was replaced (or set again). Someone who knew it
+            // can make such a generation, holding every key they knew.
+            let before = seen::remembered(dir, &self.id, account_id).filter(|s| s.generation < record.generation);
+            if rollback.is_none() && password.is_some_and(|p| before.is_some_and(|b| b.opens_with(p, account_id))) {
+                rollback = Some(Rollback::FormerPassword);
+            }
             if rollback.is_none() {
                 seen::record(dir, &self.path, &self.id, account_id, &now);
             }
@@ -315,6 +339,41 @@ impl Vault {
     }
 }
 
+/// The next generation of an account's keys, set by `password`: the keys (`keys`, then a
+/// fresh one) and the record of it made from `record`, with the password wrap (a stored
+/// cost raised above the default is kept, never lowered back), the new key sealed to the
+/// recovery key, and the older keys and `profile` sealed under it. Argon2id runs here,
+/// before any write transaction.
+pub(crate) fn next_generation(
+    keys: &AccountKeys,
+    record: &AccountRecord,
+    account_id: u64,
+    profile: &Profile,
+    password: &str,
+) -> Result<(AccountKeys, AccountRecord), StorageError> {
+    let stored = if record.kdf.is_acceptable() { record.kdf } else { KdfParams::default() };
+    let password_key = PasswordKey::new(password, KdfParams::default().strongest(stored));
+    let next = keys.then(SecretKey::random());
+    let mut record = record.clone();
+    record.generation = next.generation();
+    record.changed_at = now();
+    password_key.wrap(&mut record, account_id, next.current());
+    record.key_by_recovery = RecoveryPublicKey(record.recovery_public)
+        .seal_account_key(account_id, next.generation(), next.current())
+        .map_err(|_| StorageError::tampered("the account's recovery key is not a valid public key"))?;
+    record.older_keys = next.seal_older(account_id);
+    record.profile = seal_profile(&next, account_id, profile);
+    Ok((next, record))
+}
+
+/// What opened an account.
+enum Credentials<'a> {
+    /// The login password.
+    Password(&'a str),
+    /// The recovery key.
+    Recovery(RecoveryKey),
+}
+
 /// What this computer remembers of an account whose record is `record` and keys `keys`, at
 /// the manifest state `(counter, head fingerprint)`.
 fn seen_state(record: &AccountRecord, keys: &AccountKeys, (counter, head): (u64, [u8; 32])) -> Seen {
@@ -324,6 +383,11 @@ fn seen_state(record: &AccountRecord, keys: &AccountKeys, (counter, head): (u64,
         recovery: fingerprint(&record.recovery_public),
         generation: record.generation,
         key: seen::key_print(keys.current()),
+        wrap: seen::PasswordWrap {
+            kdf: record.kdf,
+            salt: record.salt,
+            sealed: record.key_by_password.as_slice().try_into().unwrap_or([0; seen::WRAP_LEN]),
+        },
     }
 }
 
@@ -468,41 +532,17 @@ impl Session {
             self.writable()?;
             let profile = self.profile();
             super::password::check_new_password(new_password, &[self.username(), &profile.email])?;
-            // A cost raised above the default is kept, never lowered back.
-            let stored = self.stored_record()?.kdf;
-            let kdf =
-                KdfParams::default().strongest(if stored.is_acceptable() { stored } else { KdfParams::default() });
-            let password_key = PasswordKey::new(new_password, kdf);
             let keys = self.keys();
-            let next = keys.then(SecretKey::random());
-            self.begin_generation(&next, |record| password_key.wrap(record, self.account_id, next.current()))?;
+            let record = self.stored_record()?;
+            if record.generation != keys.generation() {
+                return Err(
+                    StorageError::tampered("the account record was changed or replaced by an older copy").into()
+                );
+            }
+            let (next, record) = next_generation(&keys, &record, self.account_id, &profile, new_password)?;
+            self.take_record(&encode(&record), &next)?;
             Ok(())
         })
-    }
-
-    /// Starts the generation `next` (these keys, then a new one): `wrap` sets the record's
-    /// password wrap of the new key; the rest of the record, the manifest and the list
-    /// index are sealed again under it, in one transaction.
-    pub(crate) fn begin_generation(
-        &self,
-        next: &AccountKeys,
-        wrap: impl FnOnce(&mut AccountRecord),
-    ) -> Result<(), StorageError> {
-        let keys = self.keys();
-        let mut record = self.stored_record()?;
-        if record.generation != keys.generation() || next.generation() != keys.generation() + 1 {
-            return Err(StorageError::tampered("the account record was changed or replaced by an older copy"));
-        }
-        record.generation = next.generation();
-        record.changed_at = now();
-        wrap(&mut record);
-        record.key_by_recovery = self
-            .recovery_public
-            .seal_account_key(self.account_id, next.generation(), next.current())
-            .map_err(|_| StorageError::tampered("the account's recovery key is not a valid public key"))?;
-        record.older_keys = next.seal_older(self.account_id);
-        record.profile = seal_profile(next, self.account_id, &self.profile());
-        self.take_record(&encode(&record), next)
     }
 
     /// Stores `new` as the account record, of the generation whose keys are `next` (a
@@ -530,7 +570,13 @@ impl Session {
         txn.commit()?;
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next.clone());
         *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
-        *self.latest.lock().unwrap_or_else(PoisonError::into_inner) = seen_state(&record, next, state);
+        let now = seen_state(&record, next, state);
+        *self.latest.lock().unwrap_or_else(PoisonError::into_inner) = now;
+        // Remembered at once, not when the session ends: a copy from before the change put
+        // back after a crash must meet the new generation here.
+        if let Some(dir) = &self.vault.state_dir {
+            seen::record(dir, &self.vault.path, &self.vault.id, self.account_id, &now);
+        }
         Ok(())
     }
 
@@ -547,8 +593,9 @@ impl Session {
         also: impl FnOnce(&redb::WriteTransaction) -> Result<Vec<Entry>, StorageError>,
     ) -> Result<(), RegisterError> {
         validate_email(&profile.email)?;
-        let sealed = seal_profile(&self.keys(), self.account_id, &profile);
-        self.update_record_with(|record| record.profile = sealed, also)?;
+        // Sealed within the write, under the key current then (a password change may have
+        // been committed since this was asked).
+        self.update_record_with(|record| record.profile = seal_profile(&self.keys(), self.account_id, &profile), also)?;
         *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
         Ok(())
     }

@@ -14,11 +14,10 @@ use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::crypto::{
-    KdfParams, RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open, open_padded, password_key, seal_padded,
-};
+use crate::crypto::{KdfParams, RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open_padded, seal_padded};
 
-use super::error::{StorageError, guard};
+use super::account::open_password_wrap;
+use super::error::{RegisterError, StorageError, guard};
 use super::keys::AccountKeys;
 use super::manifest::{Change, Entry, ManifestKey, previews_digest, record_digest};
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, encode};
@@ -117,23 +116,26 @@ fn previews_aad(account: u64, id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v3 backup previews".as_slice(), &account.to_be_bytes(), &id.to_be_bytes()].concat()
 }
 
-/// The associated data of a generation's key sealed under the password key (as in the
-/// account record).
-fn key_aad(account: u64, generation: u32) -> Vec<u8> {
-    [b"secure-photo-gallery v3 account key".as_slice(), &account.to_be_bytes(), &generation.to_be_bytes()].concat()
-}
-
 /// The names of `photo`'s objects: `photos/` and `previews/` with 32 hex digits of a keyed
 /// hash (of the ID; of the ID and the digest of its preview rows), under the names key of
 /// the photo's generation. `None` when the keys lack that generation.
 fn object_names(keys: &AccountKeys, photo: &Entry) -> Option<ObjectNames> {
     let key = keys.subkey(photo.generation, Subkey::BackupNames)?;
-    let hex = |mac: [u8; 32]| -> String { mac[..16].iter().map(|b| format!("{b:02x}")).collect() };
     let previews_input = [b"previews".as_slice(), &photo.id.to_be_bytes(), &photo.previews].concat();
     Some(ObjectNames {
-        data: format!("{PHOTOS_FOLDER}{}", hex(keyed_hash(&key, &photo.id.to_be_bytes()))),
-        previews: format!("{PREVIEWS_FOLDER}{}", hex(keyed_hash(&key, &previews_input))),
+        data: data_object_name(&key, photo.id),
+        previews: format!("{PREVIEWS_FOLDER}{}", name_hex(keyed_hash(&key, &previews_input))),
     })
+}
+
+/// The name of photo `id`'s data object under the names key `key`.
+fn data_object_name(key: &SecretKey, id: u64) -> String {
+    format!("{PHOTOS_FOLDER}{}", name_hex(keyed_hash(key, &id.to_be_bytes())))
+}
+
+/// An object name's 32 hex digits: the first half of a keyed hash.
+fn name_hex(mac: [u8; 32]) -> String {
+    mac[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The names of a photo's two objects in a backup.
@@ -255,6 +257,12 @@ pub enum RestoreError {
 }
 
 impl SnapshotHead {
+    /// The generation's key, unwrapped with `password` (as at a login).
+    fn open_with(&self, password: &str) -> Option<SecretKey> {
+        let (account, generation) = (self.account, self.generation);
+        open_password_wrap(password, (self.kdf, &self.salt), account, generation, &self.key_by_password)
+    }
+
     /// The snapshot as stored, if it is one this program reads.
     fn parse(snapshot: &[u8]) -> Result<SnapshotHead, RestoreError> {
         let head: SnapshotHead = decode(snapshot).map_err(|_| RestoreError::NotABackup)?;
@@ -311,6 +319,14 @@ impl Session {
     /// account does not have: not one of its own).
     pub fn backup_object_names(&self, photo: &BackupPhoto) -> Option<ObjectNames> {
         object_names(&self.keys(), &photo.0)
+    }
+
+    /// The names photo `id`'s data object has under each of the account's generations (its
+    /// own is one of them): what `--prune` removes of a photo deleted here, whose
+    /// generation is no longer known.
+    pub fn backup_data_names(&self, id: PhotoId) -> Vec<String> {
+        let keys = self.keys();
+        keys.all().map(|(_, k)| data_object_name(&derive_subkey(k, Subkey::BackupNames), id.0)).collect()
     }
 
     /// `photo`'s preview object: its preview rows, sealed; they must be the pinned ones.
@@ -449,12 +465,7 @@ impl Session {
                 return Err(RestoreError::Damaged("its key derivation cost is out of bounds".into()));
             }
             let wrong = || RestoreError::WrongCredentials { made_at: head.written_at, set_at: head.changed_at };
-            let password_key = password_key(password, &head.salt, head.kdf);
-            let plain = Zeroizing::new(
-                open(&password_key, &key_aad(head.account, head.generation), &head.key_by_password)
-                    .map_err(|_| wrong())?,
-            );
-            let current = SecretKey::from_slice(&plain).ok_or_else(wrong)?;
+            let current = head.open_with(password).ok_or_else(wrong)?;
             let (body, record) = head.open_body(&current)?;
             let next = AccountKeys::open(head.account, head.generation, current, &record.older_keys)
                 .map_err(|_| RestoreError::Damaged("the keys of its earlier generations do not open".into()))?;
@@ -553,13 +564,7 @@ pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>)
         }
         let wrong = || RestoreError::WrongCredentials { made_at: head.written_at, set_at: head.changed_at };
         let (current, recovery) = match with {
-            BackupCredentials::Password(password) => {
-                let key = password_key(password, &head.salt, head.kdf);
-                let plain = Zeroizing::new(
-                    open(&key, &key_aad(head.account, head.generation), &head.key_by_password).map_err(|_| wrong())?,
-                );
-                (SecretKey::from_slice(&plain).ok_or_else(wrong)?, None)
-            }
+            BackupCredentials::Password(password) => (head.open_with(password).ok_or_else(wrong)?, None),
             BackupCredentials::Recovery(words) => {
                 let key = words
                     .open_account_key(head.account, head.generation, &head.key_by_recovery)
@@ -618,6 +623,24 @@ impl OpenedBackup {
     /// say.
     pub fn email(&self) -> &str {
         &self.email
+    }
+
+    /// The backup as it will be restored with a new login password: the account in its next
+    /// generation (as after a password change), so that nothing written after the restore
+    /// opens with a password of the backup's time. The password rule applies; Argon2id runs
+    /// here. [`Vault::restore_finish`] then writes the account in that generation at once.
+    pub fn with_new_password(mut self, password: &str) -> Result<OpenedBackup, RegisterError> {
+        guard(|| {
+            super::password::check_new_password(password, &[&self.username, &self.email])?;
+            let record: AccountRecord = decode(&self.record)?;
+            let profile = super::account::open_profile(&self.keys, self.account, &record.profile)?;
+            let (keys, record) =
+                super::account::next_generation(&self.keys, &record, self.account, &profile, password)?;
+            self.record = encode(&record);
+            self.keys = keys;
+            self.password_set_at = record.changed_at;
+            Ok(self)
+        })
     }
 
     /// The photos the snapshot lists, each with its objects' names.
@@ -744,6 +767,12 @@ impl Vault {
                 for (id, record) in &written {
                     let listed = backup.photos.binary_search_by_key(id, |e| e.id).map(|i| backup.photos[i]);
                     let listed = listed.map_err(|_| RestoreError::Damaged("a photo is not listed".into()))?;
+                    if record_digest(*id, record) != listed.record {
+                        return Err(RestoreError::Damaged(format!(
+                            "photo {} was changed while it was restored",
+                            PhotoId(*id)
+                        )));
+                    }
                     let thumbnail = thumbnails.get(*id).map_err(StorageError::from)?;
                     let private = private.get(*id).map_err(StorageError::from)?;
                     entries.push(Entry {

@@ -49,7 +49,7 @@ pub use backup::{
 pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
 pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;
-pub use password::{MIN_PASSWORD_LEN, PasswordStrength, check_new_password, password_strength};
+pub use password::{MIN_PASSWORD_LEN, PasswordStrength, password_strength};
 pub(crate) use photos::INDEX_SEGMENT_PHOTOS;
 pub use photos::{
     Catalog, ContentHash, NewPhoto, PhotoInfo, PhotoRef, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews,

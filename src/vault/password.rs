@@ -104,7 +104,7 @@ pub fn password_strength(password: &str, names: &[&str]) -> PasswordStrength {
 }
 
 /// The rule: `Err` with the refusal when `password` is not accepted.
-pub fn check_new_password(password: &str, names: &[&str]) -> Result<(), super::RegisterError> {
+pub(crate) fn check_new_password(password: &str, names: &[&str]) -> Result<(), super::RegisterError> {
     match password_strength(password, names).refusal() {
         Some(why) => Err(super::RegisterError::WeakPassword(why)),
         None => Ok(()),

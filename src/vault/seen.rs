@@ -16,7 +16,7 @@
 //! generation is known to hold the key seen here: whoever seals a head writes that list.
 //!
 //! Two kinds of lines, neither naming a user or holding a secret:
-//! `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY` for an account, and
+//! `VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY KDF SALT WRAP` for an account, and
 //! `path VAULT-ID PATH` for where a vault is.
 
 use std::path::{Path, PathBuf};
@@ -44,6 +44,13 @@ pub enum Rollback {
         "this vault is not the copy last opened on this computer: another copy of it was changed elsewhere (on another computer, by a sync service, or by someone who once knew an older password) and put in its place; photos imported or deleted here since may be missing or back"
     )]
     Forked,
+    /// The account's password was changed since this computer last opened it, yet it was
+    /// opened with the password it had then: someone who knew that password can make a
+    /// generation of their own that it opens.
+    #[error(
+        "this account's password was changed since this computer last opened it, yet it opened with the password it had then: if you did not set that password again yourself, someone who knew it may have put a copy of their own in place of the vault; log in with your newest password instead, or restore a backup"
+    )]
+    FormerPassword,
     /// Another vault (another vault id) is at the path where this computer knew one.
     #[error(
         "this vault file is not the vault this computer last opened at this place: another vault, or a copy changed to look like another one, was put there"
@@ -64,6 +71,35 @@ pub(crate) struct Seen {
     pub generation: u32,
     /// The print of that generation's key ([`key_print`]).
     pub key: [u8; 32],
+    /// That generation's password wrap, as in the account record (public there too).
+    pub wrap: PasswordWrap,
+}
+
+/// The length of a generation key sealed under the password key.
+pub(crate) const WRAP_LEN: usize = 72;
+
+/// A generation's key as the account record seals it under the password: what tells, at
+/// the first login after a password change made elsewhere, that the password typed is the
+/// one that was replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PasswordWrap {
+    /// Argon2id's cost.
+    pub kdf: crate::crypto::KdfParams,
+    /// Argon2id's salt.
+    pub salt: [u8; 16],
+    /// `key_by_password`.
+    pub sealed: [u8; WRAP_LEN],
+}
+
+impl Seen {
+    /// Whether `password` opens the generation this computer saw (Argon2id runs here; a
+    /// cost outside the accepted range, written into the file by someone else, is not run).
+    pub(crate) fn opens_with(&self, password: &str, account: u64) -> bool {
+        let w = &self.wrap;
+        w.kdf.is_acceptable()
+            && super::account::open_password_wrap(password, (w.kdf, &w.salt), account, self.generation, &w.sealed)
+                .is_some()
+    }
 }
 
 /// The print of a generation's key that this computer remembers: `MAC(K_g, label)`. Only a
@@ -93,7 +129,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<[u8; 32]> {
+fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
     let bytes: Option<Vec<u8>> =
         (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect();
     bytes?.try_into().ok()
@@ -125,7 +161,12 @@ fn read(dir: &Path) -> Memory {
             let recovery = unhex(parts.next()?)?;
             let generation = parts.next()?.parse().ok()?;
             let key = unhex(parts.next()?)?;
-            Some((vault, account, Seen { counter, head, recovery, generation, key }))
+            let kdf: Vec<u32> = parts.next()?.split(',').map(str::parse).collect::<Result<_, _>>().ok()?;
+            let [m_kib, t, p] = kdf[..] else { return None };
+            let salt = unhex(parts.next()?)?;
+            let sealed = unhex(parts.next()?)?;
+            let wrap = PasswordWrap { kdf: crate::crypto::KdfParams { m_kib, t, p }, salt, sealed };
+            Some((vault, account, Seen { counter, head, recovery, generation, key, wrap }))
         })();
         // Lines of an earlier format (without a generation) are left out.
         memory.accounts.extend(account);
@@ -136,13 +177,16 @@ fn read(dir: &Path) -> Memory {
 fn write(dir: &Path, memory: &Memory) {
     let mut text: String = memory.paths.iter().map(|(v, p)| format!("path {v} {p}\n")).collect();
     for (v, a, s) in &memory.accounts {
+        let crate::crypto::KdfParams { m_kib, t, p } = s.wrap.kdf;
         text.push_str(&format!(
-            "{v} {a} {} {} {} {} {}\n",
+            "{v} {a} {} {} {} {} {} {m_kib},{t},{p} {} {}\n",
             s.counter,
             hex(&s.head),
             hex(&s.recovery),
             s.generation,
-            hex(&s.key)
+            hex(&s.key),
+            hex(&s.wrap.salt),
+            hex(&s.wrap.sealed)
         ));
     }
     let _ = write_replacing(dir, &dir.join(FILE_NAME), text.as_bytes());
@@ -158,7 +202,7 @@ fn path_key(path: &Path) -> String {
 }
 
 /// What this computer saw of (`vault_id`, `account`) in `dir`, if anything.
-fn seen(dir: &Path, vault_id: &[u8; 16], account: u64) -> Option<Seen> {
+pub(crate) fn remembered(dir: &Path, vault_id: &[u8; 16], account: u64) -> Option<Seen> {
     let vault = hex(vault_id);
     read(dir).accounts.into_iter().find(|(v, a, _)| *v == vault && *a == account).map(|e| e.2)
 }
@@ -191,7 +235,7 @@ pub(crate) fn check(
     recent: &[[u8; 32]],
     print_of: impl Fn(u32) -> Option<[u8; 32]>,
 ) -> Verdict {
-    let Some(seen) = seen(dir, vault_id, account) else { return Verdict::Fine };
+    let Some(seen) = remembered(dir, vault_id, account) else { return Verdict::Fine };
     if seen.recovery != now.recovery {
         return Verdict::RecoveryKeyChanged;
     }
@@ -219,7 +263,9 @@ pub(crate) fn check(
 /// not take the memory back). Best effort: a read-only home folder must not stop anyone
 /// from opening photos.
 pub(crate) fn record(dir: &Path, path: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
-    if seen(dir, vault_id, account).is_some_and(|seen| seen.counter > now.counter && seen.recovery == now.recovery) {
+    if remembered(dir, vault_id, account)
+        .is_some_and(|seen| seen.counter > now.counter && seen.recovery == now.recovery)
+    {
         return;
     }
     accept(dir, path, vault_id, account, now);
@@ -264,7 +310,8 @@ mod tests {
     use super::*;
 
     fn state(counter: u64, head: u8) -> Seen {
-        Seen { counter, head: [head; 32], recovery: [7; 32], generation: 1, key: [1; 32] }
+        let wrap = PasswordWrap { kdf: crate::crypto::KdfParams::default(), salt: [3; 16], sealed: [4; WRAP_LEN] };
+        Seen { counter, head: [head; 32], recovery: [7; 32], generation: 1, key: [1; 32], wrap }
     }
 
     /// The account holds the key of generation 1 (and, from generation 2 on, of 2).
@@ -280,6 +327,7 @@ mod tests {
         let check = |now: &Seen, recent: &[[u8; 32]]| check(dir.path(), &v, 1, now, recent, holds);
         assert_eq!(check(&state(5, 50), &[]), Verdict::Fine, "first sight");
         record(dir.path(), &p, &v, 1, &state(5, 50));
+        assert_eq!(remembered(dir.path(), &v, 1), Some(state(5, 50)), "read back as written");
         assert_eq!(check(&state(5, 50), &[]), Verdict::Fine, "the same");
         assert_eq!(check(&state(5, 51), &[]), Verdict::Rollback(Rollback::Forked), "same counter");
         record(dir.path(), &p, &v, 1, &state(4, 40));

@@ -764,10 +764,13 @@ def make_vault():
                          "buckets": [[f, v, sorted(ids)] for f, v, ids in buckets],
                          "recent_heads": [h.hex() for h in recent], "head_postcard": head.hex(),
                          "fingerprint": H(stored).hex()},
-            # FORMAT.md, "Outside the vault": VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY,
-            # KEY = MAC(K_g, "secure-photo-gallery v3 seen generation") for g = GENERATION.
+            # FORMAT.md, "Outside the vault":
+            # VAULT-ID ACCOUNT-ID COUNTER HEAD RECOVERY GENERATION KEY M,T,P SALT WRAP,
+            # KEY = MAC(K_g, "secure-photo-gallery v3 seen generation") for g = GENERATION;
+            # M,T,P, SALT and WRAP that generation's kdf, salt and key_by_password.
             "seen_line": f"{w.vault_id.hex()} {acc.id} {acc.counter} {H(stored).hex()} {H(acc.xr).hex()} "
-                         f"{acc.n} {mac(acc.k(), b'secure-photo-gallery v3 seen generation').hex()}",
+                         f"{acc.n} {mac(acc.k(), b'secure-photo-gallery v3 seen generation').hex()} "
+                         f"{acc.kdf[0]},{acc.kdf[1]},{acc.kdf[2]} {acc.salt.hex()} {acc.key_by_password.hex()}",
             "photos": acc.photos}
 
     def row_json(table, k, v):

@@ -104,8 +104,14 @@ impl Session {
         self.writable()?;
         guard(|| {
             let (_, _, key) = self.photo_key(id, unlock)?;
-            let wanted = self.seal_thumbnails(&self.keys(), id.0, &key, thumbnail, placeholder);
+            let keys = self.keys();
+            let wanted = self.seal_thumbnails(&keys, id.0, &key, thumbnail, placeholder);
             let txn = self.vault.begin_write().map_err(StorageError::from)?;
+            // Sealed under a key a password change has since replaced: not written (the
+            // next opening of the photo does it again).
+            if self.keys().generation() != keys.generation() {
+                return Ok(());
+            }
             let state = {
                 let entry = self.entries_of(&[id.0])?.into_iter().next().ok_or(PhotoError::NotFound(id))?;
                 self.write_thumbnails(&txn, id.0, &wanted)?;
@@ -164,7 +170,6 @@ impl Session {
         guard(|| {
             let mut profile = self.profile();
             profile.previews = previews;
-            let keys = self.keys();
             let mut placeholders: Vec<&(PhotoId, Option<Vec<u8>>)> = placeholders.iter().collect();
             placeholders.sort_unstable_by_key(|(id, _)| *id);
             placeholders.dedup_by_key(|(id, _)| *id);
@@ -181,7 +186,8 @@ impl Session {
                 };
                 let mut table = txn.open_table(THUMBNAILS)?;
                 let private = txn.open_table(PRIVATE_THUMBNAILS)?;
-                let thumbnail_key = keys.current_subkey(Subkey::Thumbnail);
+                // Read within the write: the key a password change has made current.
+                let thumbnail_key = self.keys().current_subkey(Subkey::Thumbnail);
                 let mut changed = Vec::with_capacity(entries.len());
                 for entry in entries {
                     let id = entry.id;
