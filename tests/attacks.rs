@@ -663,20 +663,6 @@ fn a_photo_record_sealed_again_with_an_old_password_is_not_taken() {
         txn.open_table(ACCOUNTS).unwrap().get(1).unwrap().unwrap().value().to_vec()
     };
     let k1 = record_key(&old_record, PASSWORD);
-    /// `PhotoMeta` as FORMAT.md lays it out.
-    #[derive(Serialize, Deserialize)]
-    struct PhotoMeta {
-        name: String,
-        mime: String,
-        bytes: u64,
-        width: u32,
-        height: u32,
-        orientation: u8,
-        taken_at: Option<String>,
-        camera: Option<String>,
-        has_gps: bool,
-        imported_at: i64,
-    }
     #[derive(Serialize, Deserialize)]
     struct Record {
         header: Vec<u8>,
@@ -807,20 +793,6 @@ fn chunks_forged_with_a_photo_key_once_known_are_not_exported() {
 #[test]
 fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() {
     use secure_photo_gallery::crypto::{open_padded, seal_padded};
-    /// `PhotoMeta` as FORMAT.md lays it out.
-    #[derive(Serialize, Deserialize)]
-    struct PhotoMeta {
-        name: String,
-        mime: String,
-        bytes: u64,
-        width: u32,
-        height: u32,
-        orientation: u8,
-        taken_at: Option<String>,
-        camera: Option<String>,
-        has_gps: bool,
-        imported_at: i64,
-    }
     let env = Env::new();
     env.register("alice");
     let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));

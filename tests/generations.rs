@@ -80,6 +80,21 @@ struct Forgery<'a> {
     copy_owner_wrap: bool,
 }
 
+impl<'a> Forgery<'a> {
+    /// A generation of the attacker's at `counter`: the owner's address, wrapped under the
+    /// old password, no recent heads, their own recovery wrap.
+    fn of(k1: &'a SecretKey, counter: u64) -> Forgery<'a> {
+        Forgery {
+            k1,
+            wrap_password: PASSWORD,
+            email: "alice@example.com",
+            list_owner_head: false,
+            counter,
+            copy_owner_wrap: false,
+        }
+    }
+}
+
 /// Writes the forged generation into `vault`; returns its key.
 fn forge_generation(vault: &Path, f: &Forgery<'_>) -> SecretKey {
     let vid = vault_id(vault);
@@ -182,14 +197,7 @@ fn is_a_fork_and_read_only(env: &Env, password: &str) {
 #[test]
 fn a_forged_generation_without_the_owners_head_listed_is_a_fork() {
     let (env, _, k1, counter) = leaked_then_changed();
-    let forgery = Forgery {
-        k1: &k1,
-        wrap_password: PASSWORD,
-        email: "alice@example.com",
-        list_owner_head: false,
-        counter: counter + 32,
-        copy_owner_wrap: false,
-    };
+    let forgery = Forgery::of(&k1, counter + 32);
     forge_generation(&env.vault, &forgery);
     is_a_fork_and_read_only(&env, PASSWORD);
 }
@@ -201,14 +209,7 @@ fn a_forged_generation_listing_the_owners_head_is_a_fork_all_the_same() {
     // also still knows), the owner's address kept, mail to the outbox beside the vault, and
     // the owner's head listed 32 times (the counter need only be within 32 above the one
     // this computer saw).
-    let forgery = Forgery {
-        k1: &k1,
-        wrap_password: PASSWORD,
-        email: "alice@example.com",
-        list_owner_head: true,
-        counter: counter + 32,
-        copy_owner_wrap: false,
-    };
+    let forgery = Forgery { list_owner_head: true, ..Forgery::of(&k1, counter + 32) };
     forge_generation(&env.vault, &forgery);
     // The owner's new password does not open it; the old one does, and this computer says
     // that it is not the account it knew, and writes nothing to it.
@@ -220,12 +221,10 @@ fn a_forged_generation_listing_the_owners_head_is_a_fork_all_the_same() {
 fn the_recovery_words_do_not_take_a_forged_generation_and_its_email() {
     let (env, words, k1, counter) = leaked_then_changed();
     let forgery = Forgery {
-        k1: &k1,
         wrap_password: "the attackers own passphrase here",
         email: "attacker@example.com",
         list_owner_head: true,
-        counter: counter + 32,
-        copy_owner_wrap: false,
+        ..Forgery::of(&k1, counter + 32)
     };
     forge_generation(&env.vault, &forgery);
     // The owner's password fails; they recover with the words: the fork is said, and no new
@@ -249,14 +248,7 @@ fn a_forged_generation_far_ahead_carrying_the_owners_public_key_wrap_is_a_fork()
     // No recent heads at all, a counter far ahead, and the record carries the owner's
     // `key_by_recovery` (clear in the file); the key the password opens is the attacker's.
     let (env, _, k1, counter) = leaked_then_changed();
-    let forgery = Forgery {
-        k1: &k1,
-        wrap_password: PASSWORD,
-        email: "alice@example.com",
-        list_owner_head: false,
-        counter: counter + 1000,
-        copy_owner_wrap: true,
-    };
+    let forgery = Forgery { copy_owner_wrap: true, ..Forgery::of(&k1, counter + 1000) };
     forge_generation(&env.vault, &forgery);
     is_a_fork_and_read_only(&env, PASSWORD);
 }
@@ -285,14 +277,7 @@ fn a_generation_opened_with_the_password_this_computer_saw_replaced_is_not_taken
     // C gets a generation 2 of the attacker's: every key they knew inside, wrapped under the
     // old password, far enough ahead that no recent head is checked.
     std::fs::copy(&a.vault, &c.vault).unwrap();
-    let forgery = Forgery {
-        k1: &k1,
-        wrap_password: PASSWORD,
-        email: "alice@example.com",
-        list_owner_head: false,
-        counter: 1000,
-        copy_owner_wrap: false,
-    };
+    let forgery = Forgery::of(&k1, 1000);
     forge_generation(&c.vault, &forgery);
     assert_eq!(c.run(&["list", "--user", "alice"], &[("SPG_PASSWORD", NEW)]).status.code(), Some(1));
     // The owner tries the old password: it opens, and C says what it means and writes nothing.

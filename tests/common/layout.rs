@@ -30,24 +30,23 @@ pub(crate) fn key_aad(account: u64, generation: u32) -> Vec<u8> {
 
 /// What anyone who once knew the login password gets from a copy of the record made then
 /// (or from the clear part of a backup's snapshot): the key of that generation (FORMAT.md:
-/// Argon2id, then `key_by_password`).
+/// Argon2id, then `key_by_password`), if `password` is the one.
 pub(crate) fn generation_key(
-    account: u64,
-    generation: u32,
+    (account, generation): (u64, u32),
     kdf: (u32, u32, u32),
     salt: &[u8; 16],
     key_by_password: &[u8],
     password: &str,
-) -> SecretKey {
+) -> Option<SecretKey> {
     let (m_kib, t, p) = kdf;
     let kp = password_key(password, salt, KdfParams { m_kib, t, p });
-    SecretKey::from_slice(&open(&kp, &key_aad(account, generation), key_by_password).unwrap()).unwrap()
+    SecretKey::from_slice(&open(&kp, &key_aad(account, generation), key_by_password).ok()?)
 }
 
 /// [`generation_key`] of account 1's record `record`.
 pub(crate) fn record_key(record: &[u8], password: &str) -> SecretKey {
     let r: AccountRecord = postcard::from_bytes(record).unwrap();
-    generation_key(1, r.generation, r.kdf, &r.salt, &r.key_by_password, password)
+    generation_key((1, r.generation), r.kdf, &r.salt, &r.key_by_password, password).expect("the password of the record")
 }
 
 #[allow(unused_imports)] // for the tests that take the layout whole
@@ -169,4 +168,41 @@ pub(crate) fn photo_record(vault: &Path, id: u64) -> PhotoRecord {
 /// A photo's login preview row, if any.
 pub(crate) fn thumbnail_row(vault: &Path, id: u64) -> Option<Vec<u8>> {
     read(vault, |t| t.open_table(THUMBNAILS).unwrap().get(id).unwrap().map(|g| g.value().to_vec()))
+}
+
+/// `PhotoMeta` as FORMAT.md lays it out.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PhotoMeta {
+    pub(crate) name: String,
+    pub(crate) mime: String,
+    pub(crate) bytes: u64,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) orientation: u8,
+    pub(crate) taken_at: Option<String>,
+    pub(crate) camera: Option<String>,
+    pub(crate) has_gps: bool,
+    pub(crate) imported_at: i64,
+}
+
+/// A backup's `SnapshotHead` as FORMAT.md lays it out.
+#[derive(Deserialize)]
+pub(crate) struct SnapshotHead {
+    pub(crate) version: u8,
+    pub(crate) account: u64,
+    pub(crate) generation: u32,
+    pub(crate) changed_at: i64,
+    pub(crate) written_at: i64,
+    pub(crate) kdf: (u32, u32, u32),
+    pub(crate) salt: [u8; 16],
+    pub(crate) key_by_password: Vec<u8>,
+    pub(crate) key_by_recovery: Vec<u8>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl SnapshotHead {
+    /// The generation's key, if `password` unwraps it.
+    pub(crate) fn key(&self, password: &str) -> Option<SecretKey> {
+        generation_key((self.account, self.generation), self.kdf, &self.salt, &self.key_by_password, password)
+    }
 }
