@@ -11,16 +11,14 @@
 //! enough for a million to fit on the disk. The scroll is at most 6,000 frames each way:
 //! in a larger library each frame scrolls further.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{PASSWORD, USER, vault_with_photos};
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use secure_photo_gallery::ui::{GalleryApp, ScreenKind};
+use spg_core::fuzzing::fixtures::{BENCH_PASSWORD, BENCH_USER, vault_with_photos};
 
 /// Photos in the vault, unless `SPG_BENCH_PHOTOS` says otherwise.
 const PHOTOS: usize = 10_000;
@@ -48,14 +46,14 @@ fn grid(c: &mut Criterion) {
         Some(path) => (path.into(), std::env::var("SPG_BENCH_PASSWORD").expect("SPG_BENCH_PASSWORD is set")),
         None => {
             let photos = std::env::var("SPG_BENCH_PHOTOS").ok().and_then(|n| n.parse().ok()).unwrap_or(PHOTOS);
-            (vault_with_photos(dir.path(), photos), PASSWORD.to_string())
+            (vault_with_photos(dir.path(), photos), BENCH_PASSWORD.to_string())
         }
     };
     // The login alone (Argon2id, then the manifest's head), to tell it from the rest.
     let login = {
-        let vault = secure_photo_gallery::vault::Vault::open(&vault).unwrap();
+        let vault = spg_core::vault::Vault::open(&vault).unwrap();
         let started = Instant::now();
-        vault.login(USER, &password).unwrap();
+        vault.login(BENCH_USER, &password).unwrap();
         started.elapsed()
     };
     let before_app = resident_mb();
@@ -65,7 +63,9 @@ fn grid(c: &mut Criterion) {
         std::thread::sleep(Duration::from_millis(2));
     }
     h.run_ok();
-    for (role, label, text) in [(Role::TextInput, "User name", USER), (Role::PasswordInput, "Password", &password)] {
+    for (role, label, text) in
+        [(Role::TextInput, "User name", BENCH_USER), (Role::PasswordInput, "Password", &password)]
+    {
         h.get_by_role_and_label(role, label).focus();
         h.run_ok();
         h.get_by_role_and_label(role, label).type_text(text);

@@ -2,11 +2,11 @@
 # Fuzzes each target for SECONDS (default 120) with cargo-fuzz (libFuzzer + AddressSanitizer,
 # nightly Rust): stored-record decoding, chunk decryption, the password-email parser and
 # image import (analysis and metadata stripping). Targets are in tests/fuzz/fuzz_targets,
-# their bodies in src/fuzzing.rs.
+# their bodies in core/src/fuzzing/.
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# The corpus starts from the seeds of src/fuzzing.rs (written by tests/fuzz_seeds.rs) and
+# The corpus starts from the seeds of core/src/fuzzing/ (written by tests/fuzz_seeds.rs) and
 # grows in target/fuzz-corpus/. A crash stops the run; its input is saved under
 # tests/fuzz/artifacts/TARGET/. Once fixed, copy that input into tests/fuzz/corpus/TARGET/
 # so every `cargo test` replays it on stable.

@@ -34,8 +34,8 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
     export XDG_RUNTIME_DIR
 fi
 # Style and lints first: they take seconds once the dependencies are built, and fail fast.
-cargo fmt --check
-cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked "$@"
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo test --locked --workspace "$@"
 # The desktop entry, metainfo and icons (tests/desktop/check.sh --build also checks the .deb).
 bash tests/desktop/check.sh

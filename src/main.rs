@@ -8,18 +8,12 @@ mod cli;
 use clap::Parser;
 use cli::{Cli, run, vault_path};
 
-#[cfg(feature = "desktop")]
 fn open_window(vault: std::path::PathBuf) -> anyhow::Result<ExitCode> {
     secure_photo_gallery::ui::run(vault).map(|()| ExitCode::SUCCESS).map_err(|e| {
         anyhow::anyhow!(
             "the window could not be opened ({e}); on Linux it needs a display and the libxkbcommon-x11-0 and Vulkan or OpenGL libraries"
         )
     })
-}
-
-#[cfg(not(feature = "desktop"))]
-fn open_window(_vault: std::path::PathBuf) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this build has no desktop app (built without the `desktop` feature); give a command, see --help")
 }
 
 fn main() -> ExitCode {

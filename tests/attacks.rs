@@ -12,8 +12,8 @@ use std::path::Path;
 
 use common::layout::*;
 use common::{Env, PASSWORD, jpeg, stderr, stdout, write};
-use secure_photo_gallery::crypto::{RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open, seal};
 use serde::{Deserialize, Serialize};
+use spg_core::crypto::{RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open, seal};
 
 /// Account 1's manifest bucket rows as they are stored (an outsider's copy).
 fn bucket_rows(vault: &Path) -> Vec<((u64, u64), Vec<u8>)> {
@@ -165,7 +165,7 @@ fn attack_1_a_new_vault_id_and_a_planted_recovery_key_with_an_old_password_reach
     };
     let k1 = record_key(&old_record, PASSWORD);
     let old = (vault_id(&leak.copy), manifest_head(&leak.copy));
-    let new_id: [u8; 16] = secure_photo_gallery::crypto::random_array();
+    let new_id: [u8; 16] = spg_core::crypto::random_array();
     // (a) The current record, the recovery key replaced, the manifest sealed again with the
     // key the old password gives, under a new vault id: the new generation's key opens no
     // such manifest.
@@ -203,7 +203,7 @@ fn attack_2_a_profile_sealed_with_the_old_password_does_not_redirect_the_emails(
         outbox: Vec::new(),
     };
     let aad = [b"secure-photo-gallery v1 profile".as_slice(), &be64(1)].concat();
-    let sealed = secure_photo_gallery::crypto::seal_padded(
+    let sealed = spg_core::crypto::seal_padded(
         &derive_subkey(&k1, Subkey::Profile),
         &aad,
         &postcard::to_allocvec(&profile).unwrap(),
@@ -434,7 +434,7 @@ fn three_photos(env: &Env) -> Vec<String> {
 }
 
 fn id_number(id: &str) -> u64 {
-    id.parse::<secure_photo_gallery::vault::PhotoId>().unwrap().as_u64()
+    id.parse::<spg_core::vault::PhotoId>().unwrap().as_u64()
 }
 
 /// `verify`, which reads every record, fails and names `id` with `what`.
@@ -654,7 +654,7 @@ fn a_put_back_duplicate_index_entry_does_not_block_importing_the_photo_again() {
 
 #[test]
 fn a_photo_record_sealed_again_with_an_old_password_is_not_taken() {
-    use secure_photo_gallery::crypto::{open_padded, seal_padded};
+    use spg_core::crypto::{open_padded, seal_padded};
     let leak = leaked_then_changed();
     let env = &leak.env;
     let old_record = {
@@ -759,7 +759,7 @@ fn a_record_forged_with_an_old_key_does_not_keep_a_chosen_file_out_as_a_duplicat
 
 #[test]
 fn chunks_forged_with_a_photo_key_once_known_are_not_exported() {
-    use secure_photo_gallery::crypto::{PhotoPassword, StreamEncryptor, derive_photo_wrap_key, padme};
+    use spg_core::crypto::{PhotoPassword, StreamEncryptor, derive_photo_wrap_key, padme};
     let (env, k1, id) = leaked();
     let number = id_number(&id);
     let original = std::fs::read(env.path("in").join("contract.jpg")).unwrap();
@@ -792,7 +792,7 @@ fn chunks_forged_with_a_photo_key_once_known_are_not_exported() {
 
 #[test]
 fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() {
-    use secure_photo_gallery::crypto::{open_padded, seal_padded};
+    use spg_core::crypto::{open_padded, seal_padded};
     let env = Env::new();
     env.register("alice");
     let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
@@ -833,8 +833,8 @@ fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() 
 
 #[test]
 fn a_preview_written_after_the_change_does_not_open_with_the_old_password() {
-    use secure_photo_gallery::crypto::{PhotoPassword, open_padded};
-    use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Previews, Vault};
+    use spg_core::crypto::{PhotoPassword, open_padded};
+    use spg_core::vault::{PhotoId, PhotoUnlock, Previews, Vault};
     let env = Env::new();
     env.ok(&["register", "--user", "alice", "--email", "alice@example.com", "--previews", "hidden"], &[]);
     let file = write(&env.path("in"), "letter.jpg", &jpeg(640, 480, 9));
@@ -847,9 +847,9 @@ fn a_preview_written_after_the_change_does_not_open_with_the_old_password() {
     {
         let vault = Vault::open(&env.vault).unwrap();
         let session = vault.login("alice", NEW).unwrap();
-        secure_photo_gallery::service::set_previews(&session, Previews::Sharp).unwrap();
+        spg_core::service::set_previews(&session, Previews::Sharp).unwrap();
         let pw = PhotoPassword::parse(&env.password_of(&imported[0].0)).unwrap();
-        secure_photo_gallery::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw)).unwrap();
+        spg_core::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw)).unwrap();
     }
     let row = thumbnail_row(&env.vault, id.as_u64()).expect("a login preview was written");
     let aad = [b"secure-photo-gallery v1 thumbnail".as_slice(), &be64(1), &be64(id.as_u64())].concat();
@@ -858,7 +858,7 @@ fn a_preview_written_after_the_change_does_not_open_with_the_old_password() {
 
 #[test]
 fn a_sharp_preview_put_back_after_previews_were_hidden_is_not_shown() {
-    use secure_photo_gallery::vault::{PhotoId, Previews, Vault};
+    use spg_core::vault::{PhotoId, Previews, Vault};
     let env = Env::new();
     env.register("alice");
     let file = write(&env.path("in"), "passport.jpg", &jpeg(640, 480, 10));
@@ -868,7 +868,7 @@ fn a_sharp_preview_put_back_after_previews_were_hidden_is_not_shown() {
     {
         let vault = Vault::open(&env.vault).unwrap();
         let session = vault.login("alice", PASSWORD).unwrap();
-        secure_photo_gallery::service::set_previews(&session, Previews::Hidden).unwrap();
+        spg_core::service::set_previews(&session, Previews::Hidden).unwrap();
     }
     assert!(thumbnail_row(&env.vault, id.as_u64()).is_none());
     // A file writer puts the sharp row back (from a copy made before the change).
@@ -883,7 +883,7 @@ fn a_sharp_preview_put_back_after_previews_were_hidden_is_not_shown() {
 
 #[test]
 fn a_password_change_is_remembered_at_once_even_if_the_app_is_killed_before_it_locks() {
-    use secure_photo_gallery::vault::Vault;
+    use spg_core::vault::Vault;
     let env = Env::new();
     env.register("alice");
     let first = write(&env.path("in"), "first.jpg", &jpeg(64, 48, 1));

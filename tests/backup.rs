@@ -420,11 +420,8 @@ type SnapshotEntry = (u64, u32, [u8; 16], [u8; 16]);
 
 /// What a FORMAT.md reader who knows `password` makes of the bucket's snapshot: the
 /// generation's key, and the entries.
-fn snapshot_key_and_photos(
-    snapshot: &[u8],
-    password: &str,
-) -> (secure_photo_gallery::crypto::SecretKey, Vec<SnapshotEntry>) {
-    use secure_photo_gallery::crypto::{Subkey, derive_subkey, open_padded};
+fn snapshot_key_and_photos(snapshot: &[u8], password: &str) -> (spg_core::crypto::SecretKey, Vec<SnapshotEntry>) {
+    use spg_core::crypto::{Subkey, derive_subkey, open_padded};
     #[derive(serde::Deserialize)]
     struct Body {
         _record: Vec<u8>,
@@ -458,7 +455,7 @@ fn attack_5_a_photo_object_replaced_with_an_old_password_is_left_out_and_named()
     let now = ("SPG_PASSWORD", "a brand new password nobody knows");
     a.ok(&["backup", "--user", "alice"], &[now]);
     // With write access to the bucket, they put a record of their own in the place of `mine`.
-    let number = |id: &str| id.parse::<secure_photo_gallery::vault::PhotoId>().unwrap().as_u64();
+    let number = |id: &str| id.parse::<spg_core::vault::PhotoId>().unwrap().as_u64();
     forge_in_place_of(&remote, &k1, &entries, number(&other), number(&mine));
     // A restore with the current password, and one with the recovery words: `mine` is left
     // out and named; `other` comes back and opens.
@@ -486,13 +483,13 @@ fn attack_5_a_photo_object_replaced_with_an_old_password_is_left_out_and_named()
 /// with the first generation's keys as a genuine one does; and its preview, sealed as
 /// `mine_id`'s.
 fn forge_in_place_of(
-    remote: &secure_photo_gallery::remote::Remote,
-    k1: &secure_photo_gallery::crypto::SecretKey,
+    remote: &spg_core::remote::Remote,
+    k1: &spg_core::crypto::SecretKey,
     entries: &[SnapshotEntry],
     other_id: u64,
     mine_id: u64,
 ) {
-    use secure_photo_gallery::crypto::{KeyedHasher, Subkey, derive_subkey, keyed_hash, open_padded, seal_padded};
+    use spg_core::crypto::{KeyedHasher, Subkey, derive_subkey, keyed_hash, open_padded, seal_padded};
     let entry = |id: u64| *entries.iter().find(|e| e.0 == id).unwrap();
     let hex = |mac: [u8; 32]| mac[..16].iter().map(|b| format!("{b:02x}")).collect::<String>();
     let names = derive_subkey(k1, Subkey::BackupNames);

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use secure_photo_gallery::vault::Vault;
+use spg_core::vault::Vault;
 
 #[test]
 fn register_prints_the_recovery_key_once_and_names_are_unique() {
@@ -223,7 +223,7 @@ fn broken_files_are_refused_with_reasons_and_the_rest_go_on() {
 
 #[test]
 fn a_file_that_trips_a_decoder_never_stops_the_import() {
-    use secure_photo_gallery::fuzzing::fixtures::{TiffLayout, tiff};
+    use spg_core::fuzzing::fixtures::{TiffLayout, tiff};
     let env = Env::new();
     env.register("alice");
     let src = env.path("mixed");
@@ -584,7 +584,7 @@ fn compact_gives_back_the_space_of_deleted_photos_and_a_kill_midway_loses_nothin
         assert_eq!(std::fs::read(out_dir.join(name)).unwrap(), std::fs::read(path).unwrap(), "{path}");
     }
     // A second window (or command) holding the vault: compact says so and changes nothing.
-    let _open = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
+    let _open = spg_core::vault::Vault::open(&env.vault).unwrap();
     let busy = env.run(&["compact"], &[]);
     assert_eq!(busy.status.code(), Some(1));
     assert!(stderr(&busy).contains("in use"), "{}", stderr(&busy));

@@ -2,13 +2,13 @@
 //! independent implementation (`tests/vectors/generate.py`, Python `cryptography`) from
 //! the byte layouts in docs/FORMAT.md.
 
-use secure_photo_gallery::crypto::{
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use spg_core::crypto::{
     CHUNK_SIZE, KdfParams, PhotoPassword, RecoveryKey, SecretKey, StreamDecryptor, StreamEncryptor, Subkey,
     derive_photo_wrap_key, derive_private_thumbnail_key, derive_subkey, keyed_hash, open, open_padded, padme,
     password_key,
 };
-use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 fn vectors() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/crypto.json")).unwrap();

@@ -1,11 +1,11 @@
-//! Runs every fuzz target's body (src/fuzzing.rs) on its seeds and on every input kept
+//! Runs every fuzz target's body (core/src/fuzzing/) on its seeds and on every input kept
 //! in tests/fuzz/corpus/TARGET/ (cases that fuzzing found, kept once fixed), on stable
 //! Rust, in every test run. `SPG_WRITE_SEEDS=DIR` also writes the seeds to DIR/TARGET/,
 //! which is how scripts/fuzz.sh starts a corpus.
 
 use std::path::Path;
 
-use secure_photo_gallery::fuzzing::{TARGETS, seeds};
+use spg_core::fuzzing::{TARGETS, seeds};
 
 #[test]
 fn every_fuzz_target_holds_on_its_seeds_and_kept_cases() {

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use common::layout::*;
 use common::{Env, PASSWORD, jpeg, stderr, stdout, write};
-use secure_photo_gallery::crypto::{
+use spg_core::crypto::{
     KdfParams, RecoveryPublicKey, SecretKey, Subkey, derive_subkey, keyed_hash, open, password_key, seal, seal_padded,
 };
 
@@ -102,7 +102,7 @@ fn forge_generation(vault: &Path, f: &Forgery<'_>) -> SecretKey {
     let owner_head = blake3::hash(&manifest_head(vault)).as_bytes().to_owned();
     let k = SecretKey::random();
     let generation = owner.generation; // the same number as the owner's
-    let salt: [u8; 16] = secure_photo_gallery::crypto::random_array();
+    let salt: [u8; 16] = spg_core::crypto::random_array();
     let kdf = KdfParams { m_kib: owner.kdf.0, t: owner.kdf.1, p: owner.kdf.2 };
     let kp = password_key(f.wrap_password, &salt, kdf);
     let older: Vec<[u8; 32]> = vec![*f.k1.expose()];

@@ -10,9 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use secure_photo_gallery::crypto::PhotoPassword;
-use secure_photo_gallery::mail::parse_passwords;
-use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Vault};
+use spg_core::crypto::PhotoPassword;
+use spg_core::mail::parse_passwords;
+use spg_core::vault::{PhotoId, PhotoUnlock, Vault};
 
 /// Every (ID → password) in the outbox's emails; later emails win.
 fn all_passwords(env: &Env) -> HashMap<String, PhotoPassword> {
@@ -147,8 +147,8 @@ fn crash_child() {
     match mode.as_str() {
         // The app's and the command's import.
         "import" => {
-            use secure_photo_gallery::service::import::import_paths;
-            use secure_photo_gallery::service::{MailOverrides, mail_route};
+            use spg_core::service::import::import_paths;
+            use spg_core::service::{MailOverrides, mail_route};
             let route = mail_route(&session, &MailOverrides::default()).unwrap();
             let summary =
                 import_paths(&session, &route, &[src], &std::sync::atomic::AtomicBool::new(false), &mut |_| {})
@@ -159,15 +159,10 @@ fn crash_child() {
         "writes" => {
             for (i, path) in std::fs::read_dir(&src).unwrap().enumerate() {
                 let bytes = std::fs::read(path.unwrap().path()).unwrap();
-                let analysed = secure_photo_gallery::imaging::analyze(&bytes).unwrap();
+                let analysed = spg_core::imaging::analyze(&bytes).unwrap();
                 let hash = session.content_hash(&bytes);
-                let new = secure_photo_gallery::service::import::new_photo(
-                    analysed,
-                    format!("{i}.jpg"),
-                    bytes.len() as u64,
-                    0,
-                    hash,
-                );
+                let new =
+                    spg_core::service::import::new_photo(analysed, format!("{i}.jpg"), bytes.len() as u64, 0, hash);
                 session.store(&session.prepare(new).unwrap(), &bytes).unwrap();
             }
         }

@@ -219,11 +219,7 @@ fn stripped_export_of_the_gps_photos_keeps_pixels_and_orientation_only() {
                 .into_decoder()
                 .unwrap();
             use image::ImageDecoder;
-            let exif = d
-                .exif_metadata()
-                .unwrap()
-                .map(secure_photo_gallery::imaging::ExifSummary::from_raw)
-                .unwrap_or_default();
+            let exif = d.exif_metadata().unwrap().map(spg_core::imaging::ExifSummary::from_raw).unwrap_or_default();
             (exif, d.orientation().unwrap().to_exif())
         };
         let (before, orientation_before) = summary(&original);

@@ -70,7 +70,7 @@ fn paste_and_unlock(h: &mut Harness<'_, GalleryApp>, email: &str) {
 /// own time).
 fn wait_until_free(vault: &Path) {
     for _ in 0..500 {
-        if secure_photo_gallery::vault::Vault::open(vault).is_ok() {
+        if spg_core::vault::Vault::open(vault).is_ok() {
             return;
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -273,7 +273,7 @@ fn register_login_import_unlock_view_export_and_lock() {
 #[test]
 fn a_second_window_on_the_same_vault_says_it_is_in_use() {
     let env = Env::new();
-    let _first = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
+    let _first = spg_core::vault::Vault::open(&env.vault).unwrap();
     let mut h = harness(&env.vault);
     h.run_ok();
     assert!(matches!(screen_kind(h.state()), ScreenKind::Fatal));
@@ -415,8 +415,8 @@ impl egui::DroppedFile for Dropped {
 /// The app on `env`'s vault with an account "bob" (made through the library), logged in
 /// through the window, in the empty gallery.
 fn bob_in_an_empty_gallery(env: &Env) -> Harness<'static, GalleryApp> {
-    let vault = secure_photo_gallery::vault::Vault::open(&env.vault).unwrap();
-    vault.register("bob", "bob@example.com", PASSWORD, secure_photo_gallery::vault::Previews::Sharp).unwrap();
+    let vault = spg_core::vault::Vault::open(&env.vault).unwrap();
+    vault.register("bob", "bob@example.com", PASSWORD, spg_core::vault::Previews::Sharp).unwrap();
     drop(vault);
     let mut h = harness(&env.vault);
     h.run_ok();
@@ -429,7 +429,7 @@ fn bob_in_an_empty_gallery(env: &Env) -> Harness<'static, GalleryApp> {
 
 #[test]
 fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_rest() {
-    use secure_photo_gallery::fuzzing::fixtures::{TiffLayout, tiff};
+    use spg_core::fuzzing::fixtures::{TiffLayout, tiff};
     let env = Env::new();
     let folder = env.path("mixed");
     write(&folder, "good.jpg", &jpeg(320, 240, 70));
@@ -752,7 +752,7 @@ fn a_saved_password_email_file_unlocks_its_photos() {
 
 #[test]
 fn the_viewer_shows_where_and_how_a_photo_was_taken_and_plays_an_animation() {
-    use secure_photo_gallery::fuzzing::fixtures::{exif_segment, jpeg_with_segments, shooting_exif};
+    use spg_core::fuzzing::fixtures::{exif_segment, jpeg_with_segments, shooting_exif};
     let env = Env::new();
     env.register("gina");
     let photos = env.path("photos");
@@ -1056,7 +1056,7 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
     let (_, imported) = env.import("bob", &files.iter().map(|p| p.as_path()).collect::<Vec<_>>());
     let id = |name: &str| {
         let text = &imported.iter().find(|(_, path)| path.ends_with(name)).unwrap().0;
-        text.parse::<secure_photo_gallery::vault::PhotoId>().unwrap().as_u64()
+        text.parse::<spg_core::vault::PhotoId>().unwrap().as_u64()
     };
     let (record, data, preview) = (id("0.jpg"), id("1.jpg"), id("2.jpg"));
     // Someone who can write the file changes a byte of one photo's record, one of another

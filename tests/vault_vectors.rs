@@ -17,15 +17,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
-use secure_photo_gallery::crypto::{
-    KdfParams, PhotoPassword, RecoveryKey, SecretKey, Subkey, derive_private_thumbnail_key, derive_subkey, keyed_hash,
-    open, open_padded, password_key,
-};
-use secure_photo_gallery::vault::{PhotoError, PhotoId, PhotoUnlock, Previews, Vault};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use spg_core::crypto::{
+    KdfParams, PhotoPassword, RecoveryKey, SecretKey, Subkey, derive_private_thumbnail_key, derive_subkey, keyed_hash,
+    open, open_padded, password_key,
+};
+use spg_core::vault::{PhotoError, PhotoId, PhotoUnlock, Previews, Vault};
 
 const HEADER: TableDefinition<&str, &[u8]> = TableDefinition::new("header");
 const ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("accounts");
@@ -895,7 +895,7 @@ fn object_names(kg: &SecretKey, id: u64, previews: &[u8; 16]) -> (String, String
 /// What the program makes of the Python vault as a backup source: its object names, its
 /// objects and its snapshot, read back by FORMAT.md; and the Python backup's snapshot read by
 /// the program.
-fn check_backup_writer(session: &secure_photo_gallery::vault::Session, v: &Value, alice: &Value) {
+fn check_backup_writer(session: &spg_core::vault::Session, v: &Value, alice: &Value) {
     let b = backup_vectors();
     let objects: HashMap<String, Vec<u8>> = b["objects"]
         .as_array()
@@ -1114,8 +1114,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                 assert_eq!(&bytes[..], original(photo).as_slice(), "{text}");
 
                 let unlocked =
-                    secure_photo_gallery::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw))
-                        .unwrap();
+                    spg_core::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw)).unwrap();
                 assert_eq!(&unlocked[..], hex(&photo["thumbnail"]).as_slice(), "{text}: unlocked thumbnail");
                 if u(&photo["stored_form"]) != u(&account["previews"]) {
                     converted.push((aid, u(&photo["id"])));
@@ -1131,8 +1130,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                     "{text}: wrong password opened it"
                 );
                 assert!(
-                    secure_photo_gallery::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&wrong))
-                        .is_err(),
+                    spg_core::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&wrong)).is_err(),
                     "{text}: wrong password opened the private thumbnail"
                 );
             }
@@ -1246,7 +1244,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     {
         let vault = Vault::open(&path).unwrap();
         let session = vault.login("bob", &typed_password(bob)).unwrap();
-        secure_photo_gallery::service::set_previews(&session, Previews::Hidden).unwrap();
+        spg_core::service::set_previews(&session, Previews::Hidden).unwrap();
         for p in bob["photos"].as_array().unwrap() {
             assert!(matches!(session.thumbnail(photo_id(p)), Err(PhotoError::PreviewHidden(_))), "{}", p["id_text"]);
         }
@@ -1295,7 +1293,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         let content = std::fs::read(outbox_path(f)).unwrap();
         assert_eq!(content, m, "an outbox file is the message's bytes, nothing added");
         assert_eq!(to_hex(&h(&m)), f["digest"].as_str().unwrap(), "H(M)");
-        assert_eq!(to_hex(&secure_photo_gallery::mail::digest(&content)), f["digest"].as_str().unwrap());
+        assert_eq!(to_hex(&spg_core::mail::digest(&content)), f["digest"].as_str().unwrap());
         assert_eq!(
             listed_digests.iter().any(|d| d == f["digest"].as_str().unwrap()),
             f["listed_in_profile"].as_bool().unwrap(),
@@ -1307,8 +1305,8 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
     {
         let vault = Vault::open(&path).unwrap();
         let session = vault.login("alice", &alice_pw).unwrap();
-        assert_eq!(secure_photo_gallery::service::queued_emails(&session), 2);
-        let queue = secure_photo_gallery::service::outbox(&session);
+        assert_eq!(spg_core::service::queued_emails(&session), 2);
+        let queue = spg_core::service::outbox(&session);
         assert_eq!(queue.queued().len(), 2);
         // The profile's list (what `send_outbox` sends) names E's email, saved by the
         // program, and not the other file, though both wait in the folder.
@@ -1321,7 +1319,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
             assert_eq!(ours.contains(&d), f["listed_in_profile"].as_bool().unwrap(), "{}: in the list", f["path"]);
         }
         assert_eq!(ours.len(), 1);
-        let found = secure_photo_gallery::service::passwords_in_file(&outbox_path(&outbox[0])).unwrap();
+        let found = spg_core::service::passwords_in_file(&outbox_path(&outbox[0])).unwrap();
         assert_eq!(found.len(), 1, "one password in E's email");
         assert_eq!(found[0].0, photo_id(e));
         assert_eq!(found[0].1.as_str(), e["password_canonical"].as_str().unwrap());
@@ -1556,7 +1554,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
 #[test]
 #[allow(clippy::too_many_lines, reason = "the restore followed row by row")]
 fn a_backup_written_from_format_md_restores_into_a_new_vault() {
-    use secure_photo_gallery::vault::{BackupCredentials, RestoreError, SNAPSHOT, open_backup};
+    use spg_core::vault::{BackupCredentials, RestoreError, SNAPSHOT, open_backup};
     let b = backup_vectors();
     let v = vectors();
     let alice = &v["accounts"][0];
@@ -1589,7 +1587,7 @@ fn a_backup_written_from_format_md_restores_into_a_new_vault() {
     }
     assert_eq!(sent_in.values().copied().collect::<Vec<_>>(), [1, 2, 2], "A's, B's and E's preview objects");
     let snapshot = &objects[SNAPSHOT];
-    assert_eq!(to_hex(&secure_photo_gallery::vault::snapshot_fingerprint(snapshot)), b["snapshot_fingerprint"]);
+    assert_eq!(to_hex(&spg_core::vault::snapshot_fingerprint(snapshot)), b["snapshot_fingerprint"]);
     let password = b["login_password"].as_str().unwrap();
     match open_backup(snapshot, "alice", BackupCredentials::Password("wrong password")) {
         Err(RestoreError::WrongCredentials { made_at, set_at }) => {

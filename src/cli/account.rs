@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 
-use secure_photo_gallery::crypto::RecoveryKey;
-use secure_photo_gallery::vault::{Session, Vault};
+use spg_core::crypto::RecoveryKey;
+use spg_core::vault::{Session, Vault};
 
 use super::secrets::{new_password, secret};
 
@@ -13,10 +13,10 @@ pub(super) fn register(
     vault: &Vault,
     user: &str,
     email: &str,
-    previews: secure_photo_gallery::vault::Previews,
+    previews: spg_core::vault::Previews,
 ) -> anyhow::Result<ExitCode> {
-    secure_photo_gallery::vault::validate_username(user)?;
-    secure_photo_gallery::vault::validate_email(email)?;
+    spg_core::vault::validate_username(user)?;
+    spg_core::vault::validate_email(email)?;
     let password = new_password("SPG_PASSWORD", &format!("New password for {user}: "))?;
     let recovery = vault.register(user, email, &password, previews)?;
     say!("Registered {user} <{email}>");
@@ -68,7 +68,7 @@ pub(super) fn passwd(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let current = secret("SPG_PASSWORD", &format!("Password for {user}: "))?;
     let session = warn_of_changes(vault.login(user, &current)?);
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
-    secure_photo_gallery::service::change_password(&session, &current, &new)?;
+    spg_core::service::change_password(&session, &current, &new)?;
     say!("Password changed for {}", session.username());
     Ok(ExitCode::SUCCESS)
 }
@@ -79,7 +79,7 @@ pub(super) fn recover(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
         bail!("that is not a recovery key: it is the 24 words shown at registration, separated by spaces");
     }
     let new = new_password("SPG_NEW_PASSWORD", "New password: ")?;
-    let session = warn_of_changes(secure_photo_gallery::service::recover(vault, user, &words, &new)?);
+    let session = warn_of_changes(spg_core::service::recover(vault, user, &words, &new)?);
     say!("Password reset for {}; log in with the new password", session.username());
     Ok(ExitCode::SUCCESS)
 }

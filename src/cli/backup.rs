@@ -5,11 +5,11 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context as _, bail};
 
-use secure_photo_gallery::crypto::RecoveryKey;
-use secure_photo_gallery::remote::Location;
-pub(super) use secure_photo_gallery::service::backup::How;
-use secure_photo_gallery::service::backup::{self, BackupError, LocationGiven, Progress, RestoreWith};
-use secure_photo_gallery::vault::{BackupSettings, RestoreError, Vault};
+use spg_core::crypto::RecoveryKey;
+use spg_core::remote::Location;
+pub(super) use spg_core::service::backup::How;
+use spg_core::service::backup::{self, BackupError, LocationGiven, Progress, RestoreWith};
+use spg_core::vault::{BackupSettings, RestoreError, Vault};
 
 use super::ServerArgs;
 use super::account::login;

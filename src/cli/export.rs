@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 
-use secure_photo_gallery::crypto::PhotoPassword;
-use secure_photo_gallery::service::Unlock;
-use secure_photo_gallery::service::export::{ExportItem, ExportKind, export_photo, export_to_folder};
-use secure_photo_gallery::vault::{PhotoId, PhotoUnlock, Session, Vault};
+use spg_core::crypto::PhotoPassword;
+use spg_core::service::Unlock;
+use spg_core::service::export::{ExportItem, ExportKind, export_photo, export_to_folder};
+use spg_core::vault::{PhotoId, PhotoUnlock, Session, Vault};
 
 use super::ExportArgs;
 use super::account::{login, login_with_recovery};
@@ -61,7 +61,7 @@ fn kind(args: &ExportArgs) -> ExportKind {
 fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<PhotoId, PhotoPassword>> {
     let mut out = HashMap::new();
     for file in files {
-        let found = secure_photo_gallery::service::passwords_in_file(file)
+        let found = spg_core::service::passwords_in_file(file)
             .with_context(|| format!("cannot read the passwords file {}", file.display()))?;
         if found.is_empty() {
             bail!(

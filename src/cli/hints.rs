@@ -1,9 +1,9 @@
 //! What to do next, in the command line's terms: the library's messages suit both front
 //! ends, and the command line adds the flag, variable or command that helps here.
 
-use secure_photo_gallery::imaging::StripError;
-use secure_photo_gallery::mail::MailError;
-use secure_photo_gallery::vault::{PhotoError, StorageError};
+use spg_core::imaging::StripError;
+use spg_core::mail::MailError;
+use spg_core::vault::{PhotoError, StorageError};
 
 /// The command-line advice for an error, found anywhere in its chain of sources.
 pub(crate) fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {

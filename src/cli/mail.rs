@@ -4,9 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use anyhow::bail;
-use secure_photo_gallery::service::{MailOverrides, SmtpSetup};
-use secure_photo_gallery::vault::Vault;
+use spg_core::service::{MailOverrides, SmtpSetup};
+use spg_core::vault::Vault;
 
 use super::account::login;
 use super::secrets::secret;
@@ -20,7 +19,7 @@ pub(super) fn mail(
 ) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let Some(url_text) = smtp_url else {
-        secure_photo_gallery::service::use_outbox(&session)?;
+        spg_core::service::use_outbox(&session)?;
         say!(
             "Password emails for {} now go to the outbox folder {}",
             session.username(),
@@ -46,14 +45,7 @@ pub(super) fn mail(
     let from = from.map(str::to_string);
     let mut code = code.map(str::to_string);
     let config = loop {
-        match secure_photo_gallery::service::use_smtp(
-            &session,
-            &url,
-            from.clone(),
-            ca_pem.clone(),
-            &overrides,
-            code.as_deref(),
-        )? {
+        match spg_core::service::use_smtp(&session, &url, from.clone(), ca_pem.clone(), &overrides, code.as_deref())? {
             SmtpSetup::Done(config) => break config,
             SmtpSetup::CodeSent { to, server } => {
                 say!("The server accepted the login; a code was sent to {to} through {server}");
@@ -67,7 +59,6 @@ pub(super) fn mail(
                     }
                 }
             }
-            _ => bail!("an unexpected step of the mail set-up"),
         }
     };
     say!(
@@ -75,7 +66,7 @@ pub(super) fn mail(
         session.username(),
         config.describe()
     );
-    let waiting = secure_photo_gallery::service::queued_emails(&session);
+    let waiting = spg_core::service::queued_emails(&session);
     if waiting > 0 {
         say!(
             "{waiting} password email(s) of {user} wait in the outbox beside the vault; send them (and delete them from disk) with `mail --user {user} --send-outbox`"
@@ -102,7 +93,7 @@ pub(super) fn change_email(vault: &Vault, user: &str, email: &str, code: Option<
     let overrides = overrides_from_env();
     let mut code = code.map(str::to_string);
     loop {
-        match secure_photo_gallery::service::change_email(&session, email, &overrides, code.as_deref())? {
+        match spg_core::service::change_email(&session, email, &overrides, code.as_deref())? {
             None => {
                 say!("The email address of {user} is now {email}");
                 return Ok(ExitCode::SUCCESS);
@@ -127,8 +118,8 @@ pub(super) fn change_email(vault: &Vault, user: &str, email: &str, code: Option<
 /// one the server accepted is deleted from the outbox.
 pub(super) fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let sent = match secure_photo_gallery::service::send_outbox(&session, &overrides_from_env()) {
-        Err(secure_photo_gallery::service::MailSetupError::NoServer) => anyhow::bail!(
+    let sent = match spg_core::service::send_outbox(&session, &overrides_from_env()) {
+        Err(spg_core::service::MailSetupError::NoServer) => anyhow::bail!(
             "no SMTP server is set up for {user}, so the outbox cannot be sent; set one up with `mail --user {user} --smtp-url URL` first"
         ),
         other => other?,
@@ -137,7 +128,7 @@ pub(super) fn send_outbox(vault: &Vault, user: &str) -> anyhow::Result<ExitCode>
     for item in &sent {
         match &item.result {
             Ok(_) => say!("sent {}", item.path.display()),
-            Err(e @ secure_photo_gallery::mail::MailError::NotOurs) => {
+            Err(e @ spg_core::mail::MailError::NotOurs) => {
                 eprintln!("not sent {}: {e}", item.path.display());
                 failed = true;
             }

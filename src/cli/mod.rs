@@ -18,7 +18,7 @@ mod photos;
 mod secrets;
 
 /// No core dumps: called first thing, for the commands and the window alike.
-pub(crate) use secure_photo_gallery::service::harden_process;
+pub(crate) use spg_core::service::harden_process;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -208,7 +208,7 @@ pub(crate) enum PreviewsArg {
     Hidden,
 }
 
-impl From<PreviewsArg> for secure_photo_gallery::vault::Previews {
+impl From<PreviewsArg> for spg_core::vault::Previews {
     fn from(p: PreviewsArg) -> Self {
         match p {
             PreviewsArg::Sharp => Self::Sharp,
@@ -262,7 +262,7 @@ pub(crate) fn install_desktop_entry() -> anyhow::Result<ExitCode> {
         .map(|d| d.data_dir().to_path_buf())
         .context("no home folder to install the desktop entry into")?;
     let exe = std::env::current_exe().and_then(std::fs::canonicalize).context("cannot tell where this program is")?;
-    let written = secure_photo_gallery::service::desktop::install_desktop_entry(&data_home, &exe)
+    let written = secure_photo_gallery::desktop::install_desktop_entry(&data_home, &exe)
         .with_context(|| format!("cannot write the desktop entry under {}", data_home.display()))?;
     for file in &written {
         say!("{}", file.display());
@@ -288,7 +288,7 @@ pub(crate) fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     let repairing = std::rc::Rc::new(std::cell::Cell::new(false));
     let notice = repairing.clone();
-    let (vault, removed) = secure_photo_gallery::service::open_vault(&vault, move |_| {
+    let (vault, removed) = spg_core::service::open_vault(&vault, move |_| {
         if !notice.replace(true) {
             eprintln!(
                 "The vault was not closed properly (a crash or power cut during an import); checking the whole file before use, which can take a minute for a large vault..."

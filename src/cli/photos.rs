@@ -8,9 +8,9 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use secure_photo_gallery::service::import::{ImportEvent, import_paths};
-use secure_photo_gallery::service::mail_route;
-use secure_photo_gallery::vault::{Catalog, PhotoId, PhotoRef, Vault, VerifyReport};
+use spg_core::service::import::{ImportEvent, import_paths};
+use spg_core::service::mail_route;
+use spg_core::vault::{Catalog, PhotoId, PhotoRef, Vault, VerifyReport};
 
 use super::account::login;
 

@@ -15,11 +15,13 @@ use std::time::Instant;
 
 use zeroize::Zeroizing;
 
-use crate::crypto::PhotoPassword;
-use crate::service::export::{ExportItem, ExportKind, export_to_folder};
-use crate::service::import::{ImportEvent, ImportSummary, import_paths};
-use crate::service::{Account, MailOverrides, MailSetupError, PasswordChangeError, RecoverError, Unlock, mail_route};
-use crate::vault::{
+use spg_core::crypto::PhotoPassword;
+use spg_core::service::export::{ExportItem, ExportKind, export_to_folder};
+use spg_core::service::import::{ImportEvent, ImportSummary, import_paths};
+use spg_core::service::{
+    Account, MailOverrides, MailSetupError, PasswordChangeError, RecoverError, Unlock, mail_route,
+};
+use spg_core::vault::{
     Catalog, LoginError, OpenError, PhotoError, PhotoId, PhotoInfo, PhotoMeta, PhotoRef, Previews, RegisterError,
     StorageError, Vault, VerifyReport,
 };
@@ -76,22 +78,22 @@ pub enum Event {
     /// What became of one file of an import.
     ImportFile(PathBuf, FileOutcome),
     /// Where the password email went.
-    ImportMailed(crate::mail::Delivered),
+    ImportMailed(spg_core::mail::Delivered),
     /// The import ended.
     ImportFinished(Result<ImportSummary, ImportFailed>),
     /// An export ended.
     Exported(ExportReport),
     /// How far a backup (or a restore) is.
-    Transfer(crate::service::backup::Progress),
+    Transfer(spg_core::service::backup::Progress),
     /// A backup ended.
     BackedUp(
         Result<
-            (crate::service::backup::PullReport, crate::service::backup::BackupReport),
-            crate::service::backup::BackupError,
+            (spg_core::service::backup::PullReport, spg_core::service::backup::BackupReport),
+            spg_core::service::backup::BackupError,
         >,
     ),
     /// A restore ended.
-    Restored(Result<crate::service::backup::RestoreReport, crate::service::backup::BackupError>),
+    Restored(Result<spg_core::service::backup::RestoreReport, spg_core::service::backup::BackupError>),
     /// Photos deleted, and why others were not.
     Deleted(Vec<PhotoId>, Vec<PhotoError>),
     /// A settings change finished: what was done, or why it was not.
@@ -201,7 +203,7 @@ pub enum SettingsError {
     MailSetup(#[from] MailSetupError),
     /// A mail could not be sent.
     #[error(transparent)]
-    Mail(#[from] crate::mail::MailError),
+    Mail(#[from] spg_core::mail::MailError),
     /// The account's settings could not be stored.
     #[error(transparent)]
     Account(#[from] RegisterError),
@@ -214,32 +216,34 @@ pub enum SettingsError {
         /// Emails sent (and deleted) before the failure.
         sent: usize,
         /// The failure; that email and the later ones stay queued.
-        error: crate::mail::MailError,
+        error: spg_core::mail::MailError,
     },
 }
 
 impl SettingsChange {
     /// Runs the change's use case.
-    fn apply(self, session: &crate::vault::Session) -> Result<SettingsDone, SettingsError> {
+    fn apply(self, session: &spg_core::vault::Session) -> Result<SettingsDone, SettingsError> {
         let none = MailOverrides::default();
         Ok(match self {
             SettingsChange::UseOutbox => {
-                crate::service::use_outbox(session)?;
+                spg_core::service::use_outbox(session)?;
                 SettingsDone::UsingOutbox
             }
             SettingsChange::UseSmtp { url, from, code } => {
                 let ca = session.profile().smtp.and_then(|s| s.ca_pem);
-                match crate::service::use_smtp(session, &url, from, ca, &none, code.as_deref())? {
-                    crate::service::SmtpSetup::CodeSent { to, server } => SettingsDone::CodeSent { to, server },
-                    crate::service::SmtpSetup::Done(config) => SettingsDone::UsingSmtp(config.describe()),
+                match spg_core::service::use_smtp(session, &url, from, ca, &none, code.as_deref())? {
+                    spg_core::service::SmtpSetup::CodeSent { to, server } => SettingsDone::CodeSent { to, server },
+                    spg_core::service::SmtpSetup::Done(config) => SettingsDone::UsingSmtp(config.describe()),
                 }
             }
             SettingsChange::SendTestEmail { url, from, to } => {
                 let config = none.smtp_config(&url, None)?;
-                SettingsDone::TestEmailSent(crate::mail::MailTransport::Smtp(config).send_test(&from, &to)?.to_string())
+                SettingsDone::TestEmailSent(
+                    spg_core::mail::MailTransport::Smtp(config).send_test(&from, &to)?.to_string(),
+                )
             }
             SettingsChange::SendOutbox => {
-                let sent = crate::service::send_outbox(session, &none)?;
+                let sent = spg_core::service::send_outbox(session, &none)?;
                 let done = sent.iter().filter(|s| s.result.is_ok()).count();
                 if let Some(error) = sent.into_iter().find_map(|s| s.result.err()) {
                     return Err(SettingsError::OutboxStopped { sent: done, error });
@@ -247,7 +251,7 @@ impl SettingsChange {
                 SettingsDone::OutboxSent(done)
             }
             SettingsChange::SetPreviews(previews) => {
-                crate::service::set_previews(session, previews)?;
+                spg_core::service::set_previews(session, previews)?;
                 SettingsDone::Previews(previews)
             }
             SettingsChange::AcceptThisCopy => {
@@ -255,7 +259,7 @@ impl SettingsChange {
                 SettingsDone::AcceptedThisCopy
             }
             SettingsChange::ChangePassword { current, new } => {
-                crate::service::change_password(session, &current, &new)?;
+                spg_core::service::change_password(session, &current, &new)?;
                 SettingsDone::PasswordChanged
             }
         })
@@ -271,7 +275,7 @@ pub struct OpenedPhoto {
     /// An animation's frames and how long each shows (`None`: a still picture).
     pub frames: Option<Vec<(image::RgbaImage, std::time::Duration)>>,
     /// Where and how it was taken, from its EXIF.
-    pub details: crate::imaging::PhotoDetails,
+    pub details: spg_core::imaging::PhotoDetails,
 }
 
 /// The largest side of an animation's frames in the viewer (all are kept in memory).
@@ -286,7 +290,7 @@ pub enum OpenPhotoError {
     Photo(#[from] PhotoError),
     /// Its bytes do not decode as a picture.
     #[error(transparent)]
-    Decode(#[from] crate::imaging::ImageError),
+    Decode(#[from] spg_core::imaging::ImageError),
 }
 
 /// How an export went.
@@ -299,7 +303,7 @@ pub struct ExportReport {
     /// Photos written.
     pub written: usize,
     /// Photos not written (their names), and why.
-    pub failed: Vec<(String, crate::service::export::ExportError)>,
+    pub failed: Vec<(String, spg_core::service::export::ExportError)>,
     /// The folder could not be made: nothing was written.
     pub no_folder: Option<std::io::Error>,
 }
@@ -310,13 +314,13 @@ pub struct ExportReport {
 pub enum ImportFailed {
     /// The account's mail settings are not usable.
     #[error(transparent)]
-    Mail(#[from] crate::mail::MailError),
+    Mail(#[from] spg_core::mail::MailError),
     /// The password email was not delivered, so its batch was not stored (with why).
     #[error("{error}: {}", why(error))]
     Import {
         /// What stopped the import.
         #[from]
-        error: crate::service::import::ImportError,
+        error: spg_core::service::import::ImportError,
     },
 }
 
@@ -410,7 +414,7 @@ impl Jobs {
     pub fn open_vault(&self, path: PathBuf) {
         self.spawn("open", move |ev| {
             let repair = ev.clone();
-            let opened = crate::service::open_vault(&path, move |p| repair.send(Event::VaultRepair(p))).and_then(
+            let opened = spg_core::service::open_vault(&path, move |p| repair.send(Event::VaultRepair(p))).and_then(
                 |(vault, _)| {
                     let has_accounts = vault
                         .has_accounts()
@@ -425,7 +429,7 @@ impl Jobs {
     /// Tidies the vault once nothing uses it (`service::tidy_vault`), and hands it back.
     pub fn tidy(&self, mut vault: Vault) {
         self.spawn("tidy", move |ev| {
-            let result = crate::service::tidy_vault(&mut vault);
+            let result = spg_core::service::tidy_vault(&mut vault);
             ev.send(Event::Tidied(vault, result));
         });
     }
@@ -438,7 +442,7 @@ impl Jobs {
     pub fn backup(
         &self,
         account: Account,
-        location: crate::remote::Location,
+        location: spg_core::remote::Location,
         cancel: Arc<AtomicBool>,
         adopt: Option<Zeroizing<String>>,
     ) {
@@ -446,14 +450,14 @@ impl Jobs {
             let mut progress = |p| ev.send(Event::Transfer(p));
             let session = account.session();
             let adopted = match &adopt {
-                Some(password) => crate::service::backup::adopt_password_change(session, &location, password),
+                Some(password) => spg_core::service::backup::adopt_password_change(session, &location, password),
                 None => Ok(()),
             };
             let result = adopted.and_then(|()| {
-                crate::service::backup::backup_and_remember(
+                spg_core::service::backup::backup_and_remember(
                     session,
                     &location,
-                    crate::service::backup::How { pull: true, prune: false },
+                    spg_core::service::backup::How { pull: true, prune: false },
                     &cancel,
                     &mut progress,
                 )
@@ -469,7 +473,7 @@ impl Jobs {
     pub fn restore(
         &self,
         vault: Vault,
-        location: crate::remote::Location,
+        location: spg_core::remote::Location,
         user: String,
         secret: Zeroizing<String>,
         new_password: Option<Zeroizing<String>>,
@@ -477,17 +481,17 @@ impl Jobs {
     ) {
         self.spawn("restore", move |ev| {
             let with = match &new_password {
-                Some(new_password) => match crate::crypto::RecoveryKey::parse(&secret) {
-                    Some(key) => crate::service::backup::RestoreWith::Recovery { key, new_password },
+                Some(new_password) => match spg_core::crypto::RecoveryKey::parse(&secret) {
+                    Some(key) => spg_core::service::backup::RestoreWith::Recovery { key, new_password },
                     None => {
-                        let wrong = crate::vault::RestoreError::NotRecoveryWords;
+                        let wrong = spg_core::vault::RestoreError::NotRecoveryWords;
                         return ev.send(Event::Restored(Err(wrong.into())));
                     }
                 },
-                None => crate::service::backup::RestoreWith::Password(&secret),
+                None => spg_core::service::backup::RestoreWith::Password(&secret),
             };
             let mut progress = |p| ev.send(Event::Transfer(p));
-            let result = crate::service::backup::restore(&vault, &location, &user, with, &cancel, &mut progress);
+            let result = spg_core::service::backup::restore(&vault, &location, &user, with, &cancel, &mut progress);
             ev.send(Event::Restored(result));
         });
     }
@@ -513,7 +517,7 @@ impl Jobs {
     /// Recovers an account with its recovery key's words and a new password.
     pub fn recover(&self, vault: Vault, user: String, words: Zeroizing<String>, password: Zeroizing<String>) {
         self.spawn("recover", move |ev| {
-            let result = crate::service::recover(&vault, &user, &words, &password).map(Account::new);
+            let result = spg_core::service::recover(&vault, &user, &words, &password).map(Account::new);
             ev.send(Event::Recovered(result));
         });
     }
@@ -538,7 +542,7 @@ impl Jobs {
             ev.send(Event::Listed(listed));
             if ok {
                 ev.send(Event::RecordsChecked(session.check_records()));
-                crate::platform::give_back_memory();
+                spg_core::platform::give_back_memory();
             }
         });
     }
@@ -565,7 +569,7 @@ impl Jobs {
             let (mut ok, mut failed) = (Vec::new(), Vec::new());
             let mut found = Vec::new();
             for path in paths {
-                match crate::service::passwords_in_file(&path) {
+                match spg_core::service::passwords_in_file(&path) {
                     Ok(passwords) => found.extend(passwords),
                     Err(error) => failed.push(UnlockFailure::File { path, error }),
                 }
@@ -590,9 +594,9 @@ impl Jobs {
             let result = session.decrypt(id, &unlock.as_photo_unlock()).map_err(OpenPhotoError::from).and_then(
                 |(meta, bytes)| {
                     Ok(OpenedPhoto {
-                        picture: crate::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?,
-                        frames: crate::imaging::animation_frames(&bytes, ANIMATION_MAX_SIDE),
-                        details: crate::imaging::photo_details(&bytes),
+                        picture: spg_core::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?,
+                        frames: spg_core::imaging::animation_frames(&bytes, ANIMATION_MAX_SIDE),
+                        details: spg_core::imaging::photo_details(&bytes),
                         meta,
                     })
                 },
@@ -691,7 +695,7 @@ impl Jobs {
                 .map(|path| {
                     let text =
                         Zeroizing::new(format!("Secure Photo Gallery recovery key for {user}\n\n{}\n", words.as_str()));
-                    crate::platform::files::write_private(&path, text.as_bytes()).map(|()| path)
+                    spg_core::platform::files::write_private(&path, text.as_bytes()).map(|()| path)
                 })
                 .transpose();
             ev.send(Event::WordsSaved(result));
@@ -738,7 +742,7 @@ impl Jobs {
             });
             drop(account);
             ev.send(Event::Verified(report));
-            crate::platform::give_back_memory();
+            spg_core::platform::give_back_memory();
         });
     }
 

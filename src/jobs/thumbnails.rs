@@ -6,9 +6,9 @@
 
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
-use crate::service::Account;
-use crate::service::Unlock;
-use crate::vault::PhotoId;
+use spg_core::service::Account;
+use spg_core::service::Unlock;
+use spg_core::vault::PhotoId;
 
 use super::{Event, EventSender, NoThumbnail};
 
@@ -67,16 +67,16 @@ impl ThumbnailLoader {
                 while queue.refill(&rx).is_some() {
                     let Some((id, side, password)) = queue.0.pop() else { continue };
                     let thumbnail = match &password {
-                        Some(unlock) => crate::service::unlocked_thumbnail(session, id, &unlock.as_photo_unlock()),
+                        Some(unlock) => spg_core::service::unlocked_thumbnail(session, id, &unlock.as_photo_unlock()),
                         None => session.thumbnail(id),
                     };
                     let result = thumbnail
                         .map_err(|e| match e {
-                            crate::vault::PhotoError::PreviewHidden(_) => NoThumbnail::Hidden,
+                            spg_core::vault::PhotoError::PreviewHidden(_) => NoThumbnail::Hidden,
                             e => NoThumbnail::Failed(e.to_string()),
                         })
                         .and_then(|jpeg| {
-                            crate::imaging::decode_for_display(&jpeg, side)
+                            spg_core::imaging::decode_for_display(&jpeg, side)
                                 .map_err(|e| NoThumbnail::Failed(e.to_string()))
                         });
                     events.send(Event::Thumbnail(id, side, result));
@@ -107,14 +107,21 @@ mod tests {
         let (tx, rx) = channel();
         let mut queue = Queue::default();
         for n in 1..=4 {
-            tx.send(Request::Load(PhotoId(n), 256, None)).unwrap();
+            tx.send(Request::Load(PhotoId::from_u64(n).unwrap(), 256, None)).unwrap();
         }
-        tx.send(Request::Forget(PhotoId(3))).unwrap();
+        tx.send(Request::Forget(PhotoId::from_u64(3).unwrap())).unwrap();
         // Asked again at another size: moves to the front with the new size.
-        tx.send(Request::Load(PhotoId(1), 512, None)).unwrap();
+        tx.send(Request::Load(PhotoId::from_u64(1).unwrap(), 512, None)).unwrap();
         assert_eq!(queue.refill(&rx), Some(()));
         let order: Vec<_> = std::iter::from_fn(|| queue.0.pop()).map(|(id, side, _)| (id, side)).collect();
-        assert_eq!(order, [(PhotoId(1), 512), (PhotoId(4), 256), (PhotoId(2), 256)]);
+        assert_eq!(
+            order,
+            [
+                (PhotoId::from_u64(1).unwrap(), 512),
+                (PhotoId::from_u64(4).unwrap(), 256),
+                (PhotoId::from_u64(2).unwrap(), 256)
+            ]
+        );
         drop(tx);
         assert_eq!(queue.refill(&rx), None);
     }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use crate::jobs::Pick;
-use crate::service::export::ExportKind;
-use crate::vault::PhotoId;
+use spg_core::service::export::ExportKind;
+use spg_core::vault::PhotoId;
 
 /// What a screen asks the app to do, applied after drawing.
 #[must_use]
@@ -16,7 +16,7 @@ pub(super) enum Cmd {
     /// Log in.
     Login { user: String, password: Zeroizing<String> },
     /// Create an account.
-    Register { user: String, email: String, password: Zeroizing<String>, previews: crate::vault::Previews },
+    Register { user: String, email: String, password: Zeroizing<String>, previews: spg_core::vault::Previews },
     /// Recover an account with its recovery key, under a new password.
     Recover { user: String, words: Zeroizing<String>, password: Zeroizing<String> },
     /// Switch to the registration form, with this user name filled in.
@@ -29,7 +29,7 @@ pub(super) enum Cmd {
     ShowRestore(String),
     /// Go into the gallery of an account already logged in (after its recovery key was
     /// shown).
-    Enter(crate::service::Account),
+    Enter(spg_core::service::Account),
     /// Lock: forget every key, texture and decrypted picture.
     Lock,
 }

@@ -6,7 +6,7 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use crate::jobs::{Event, Jobs};
-use crate::vault::Vault;
+use spg_core::vault::Vault;
 
 use super::action::Cmd;
 use super::backup::RestoreScreen;
@@ -158,7 +158,7 @@ impl GalleryApp {
     }
 
     /// Opens the gallery of a logged-in account.
-    fn enter(&mut self, account: crate::service::Account) {
+    fn enter(&mut self, account: spg_core::service::Account) {
         self.prefs.remember_user(&self.vault_path, account.username());
         self.screen = Screen::Gallery(Box::new(GalleryScreen::new(account, &self.jobs)));
     }
@@ -235,7 +235,7 @@ impl GalleryApp {
 
     /// The vault is back from tidying: what waited for it goes on; a failure is said (it
     /// loses nothing: compaction is crash-safe).
-    fn tidied(&mut self, vault: Vault, result: Result<Option<(u64, u64)>, crate::vault::StorageError>) {
+    fn tidied(&mut self, vault: Vault, result: Result<Option<(u64, u64)>, spg_core::vault::StorageError>) {
         self.vault = Some(vault);
         if let (Err(e), Screen::Login(login)) = (&result, &mut self.screen) {
             login.notify(format!("The space of deleted photos could not be given back ({e}); nothing was lost."));

@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use zeroize::Zeroizing;
 
 use crate::jobs::Jobs;
-use crate::remote::Location;
-use crate::service::Account;
-use crate::service::backup::{BackupError, BackupReport, LocationGiven, Progress, PullReport, RestoreReport};
-use crate::vault::{BackupSettings, RestoreError};
+use spg_core::remote::Location;
+use spg_core::service::Account;
+use spg_core::service::backup::{BackupError, BackupReport, LocationGiven, Progress, PullReport, RestoreReport};
+use spg_core::vault::{BackupSettings, RestoreError};
 
 use super::action::Cmd;
 use super::action::human_size;
@@ -32,7 +32,7 @@ impl StorageFields {
     fn from_saved(saved: Option<&BackupSettings>) -> StorageFields {
         let Some(s) = saved else { return StorageFields::default() };
         StorageFields {
-            address: crate::service::backup::address_of(s),
+            address: spg_core::service::backup::address_of(s),
             endpoint: s.endpoint.clone(),
             region: s.region.clone(),
             access_key: s.access_key.clone(),
@@ -46,7 +46,7 @@ impl StorageFields {
             for (label, text, hint) in [
                 ("Bucket and folder", &mut self.address, "s3://my-photos/alice"),
                 ("Endpoint", &mut self.endpoint, "https://s3.eu-central-003.backblazeb2.com"),
-                ("Region", &mut self.region, crate::service::backup::DEFAULT_REGION),
+                ("Region", &mut self.region, spg_core::service::backup::DEFAULT_REGION),
                 ("Access key ID", &mut self.access_key, ""),
             ] {
                 let l = ui.label(label);
@@ -71,7 +71,7 @@ impl StorageFields {
             access_key: Some(&self.access_key),
             secret_key: Some(&self.secret),
         };
-        crate::service::backup::location(given, saved).map_err(|e| match e {
+        spg_core::service::backup::location(given, saved).map_err(|e| match e {
             BackupError::NoLocation => "Type the bucket and folder, as s3://BUCKET/FOLDER.".into(),
             BackupError::NoAccessKey => "Type the storage's access key ID.".into(),
             BackupError::MissingSecret(_) => "Type the secret key that goes with the access key.".into(),
@@ -385,7 +385,7 @@ impl RestoreScreen {
     }
 
     /// Draws the form: `vault_ready` is false while the vault is being tidied.
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, vault: Option<&crate::vault::Vault>) -> Option<Cmd> {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, vault: Option<&spg_core::vault::Vault>) -> Option<Cmd> {
         let mut cmd = None;
         card(ui, "Restore from a backup", |ui| {
             ui.label("Bring an account back from its backup, into this vault: its photos, with the same passwords.");

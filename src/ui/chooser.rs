@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::service::export::ExportKind;
+use spg_core::service::export::ExportKind;
 
 use super::action::{Action, Purpose};
 

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use zeroize::Zeroizing;
 
-use crate::crypto::PhotoPassword;
-use crate::vault::{Catalog, PhotoId};
+use spg_core::crypto::PhotoPassword;
+use spg_core::vault::{Catalog, PhotoId};
 
 use super::action::Action;
 use super::chooser::Chooser;
@@ -52,7 +52,7 @@ impl UnlockDialog {
 /// The (photo, password) pairs to try for `text`: every line of a pasted email that names
 /// a photo of this account, else the whole text as the password of `target`.
 pub(super) fn candidates(text: &str, target: Option<PhotoId>, photos: &Catalog) -> Vec<(PhotoId, PhotoPassword)> {
-    let mut from_email = crate::service::photo_passwords(text.as_bytes());
+    let mut from_email = spg_core::service::photo_passwords(text.as_bytes());
     // One pass over the account's photos, whatever their number and the email's.
     let named: HashSet<PhotoId> = from_email.iter().map(|(id, _)| *id).collect();
     let held: HashSet<PhotoId> = (0..photos.len()).map(|i| photos.id(i)).filter(|id| named.contains(id)).collect();

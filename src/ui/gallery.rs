@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::crypto::PhotoPassword;
 use crate::jobs::{Event, Jobs, Pick, SettingsChange, UnlockFailure};
-use crate::service::Account;
-use crate::service::export::ExportKind;
-use crate::vault::PhotoId;
+use spg_core::crypto::PhotoPassword;
+use spg_core::service::Account;
+use spg_core::service::export::ExportKind;
+use spg_core::vault::PhotoId;
 
 use super::action::Cmd;
 use super::action::Purpose;
@@ -231,7 +231,7 @@ impl GalleryScreen {
     /// when asked for and photos were stored.
     fn import_finished(
         &mut self,
-        result: Result<crate::service::import::ImportSummary, crate::jobs::ImportFailed>,
+        result: Result<spg_core::service::import::ImportSummary, crate::jobs::ImportFailed>,
         jobs: &Jobs,
         prefs: &Prefs,
     ) {

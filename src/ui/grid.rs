@@ -4,7 +4,7 @@
 
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
-use crate::imaging::THUMBNAIL_MAX_SIDE;
+use spg_core::imaging::THUMBNAIL_MAX_SIDE;
 
 use super::action::Action;
 use super::library::Library;

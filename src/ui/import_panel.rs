@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::jobs::{Event, FileOutcome};
-use crate::mail::Delivered;
-use crate::service::import::ImportSummary;
+use spg_core::mail::Delivered;
+use spg_core::service::import::ImportSummary;
 
 use super::action::{Action, human_size};
 

@@ -9,9 +9,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::crypto::PhotoPassword;
-use crate::service::Unlock;
-use crate::vault::{Catalog, PhotoId, PhotoRef};
+use spg_core::crypto::PhotoPassword;
+use spg_core::service::Unlock;
+use spg_core::vault::{Catalog, PhotoId, PhotoRef};
 
 /// Which photos are shown by their lock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -289,11 +289,11 @@ fn matches(photo: &PhotoRef<'_>, terms: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::{PhotoInfo, PhotoMeta};
+    use spg_core::vault::{PhotoInfo, PhotoMeta};
 
     fn photo(id: u64, name: &str, camera: Option<&str>, taken: &str) -> PhotoInfo {
         PhotoInfo {
-            id: PhotoId(id),
+            id: PhotoId::from_u64(id).unwrap(),
             meta: PhotoMeta {
                 name: name.into(),
                 mime: "image/jpeg".into(),
@@ -310,7 +310,7 @@ mod tests {
     }
 
     fn shown(library: &Library) -> Vec<u64> {
-        (0..library.len()).map(|i| library.id(i).0).collect()
+        (0..library.len()).map(|i| library.id(i).as_u64()).collect()
     }
 
     #[test]
@@ -335,8 +335,8 @@ mod tests {
             assert_eq!(shown(&library), expected, "{query}");
         }
         library.query.clear();
-        library.selection.insert(PhotoId(3));
-        library.unlocked.insert(PhotoId(3), crate::crypto::PhotoPassword::generate());
+        library.selection.insert(PhotoId::from_u64(3).unwrap());
+        library.unlocked.insert(PhotoId::from_u64(3).unwrap(), spg_core::crypto::PhotoPassword::generate());
         library.show = Show::Locked;
         library.refilter();
         assert_eq!(shown(&library), vec![1, 2]);
@@ -365,7 +365,7 @@ mod tests {
         assert_eq!((library.selected_count(), library.sizes().1), (2, 6000), "Ctrl-click takes one out");
         library.click(2, egui::Modifiers::COMMAND);
         assert_eq!(library.sizes().1, 9000, "and puts it back");
-        assert_eq!(library.index_of(PhotoId(20)), Some(3));
+        assert_eq!(library.index_of(PhotoId::from_u64(20).unwrap()), Some(3));
         library.select_all();
         assert_eq!((library.selected_count(), library.sizes().1), (4, 10_000));
         library.query = "30.jpg".into();
@@ -375,16 +375,16 @@ mod tests {
         library.refilter();
         library.select_all();
         library.cursor = Some(3);
-        library.removed(&[PhotoId(20), PhotoId(40)]);
+        library.removed(&[PhotoId::from_u64(20).unwrap(), PhotoId::from_u64(40).unwrap()]);
         assert_eq!(shown(&library), [10, 30]);
         assert_eq!(library.sizes(), (5000, 5000));
         assert_eq!(library.cursor, Some(1), "the cursor on a deleted photo moves to the one now in its place");
-        assert_eq!(library.index_of(PhotoId(40)), None);
+        assert_eq!(library.index_of(PhotoId::from_u64(40).unwrap()), None);
         library.clear_selection();
         assert_eq!(library.sizes(), (5000, 0));
         // A new list (after an import): the cursor stays on its photo, now elsewhere.
         library.cursor = Some(1);
         library.listed(Catalog::from_iter([50, 10, 30].map(|id| photo(id, "new.jpg", None, "2023-06-15T10:00:00"))));
-        assert_eq!((library.cursor, library.id(2)), (Some(2), PhotoId(30)));
+        assert_eq!((library.cursor, library.id(2)), (Some(2), PhotoId::from_u64(30).unwrap()));
     }
 }

@@ -4,8 +4,8 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{RECOVERY_WORDS, RecoveryKey, WordsCheck};
-use crate::vault::Previews;
+use spg_core::crypto::{RECOVERY_WORDS, RecoveryKey, WordsCheck};
+use spg_core::vault::Previews;
 
 use super::action::Cmd;
 use super::prefs::Prefs;

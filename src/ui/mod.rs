@@ -34,9 +34,9 @@ pub fn run(vault_path: PathBuf) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(TITLE)
-            .with_app_id(crate::service::desktop::APP_ID)
+            .with_app_id(crate::desktop::APP_ID)
             .with_icon(
-                eframe::icon_data::from_png_bytes(crate::service::desktop::WINDOW_ICON_PNG)
+                eframe::icon_data::from_png_bytes(crate::desktop::WINDOW_ICON_PNG)
                     .expect("the icon in assets/ is a PNG"),
             )
             .with_inner_size([1100.0, 760.0])

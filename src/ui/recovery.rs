@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use crate::jobs::{CLIPBOARD_SECONDS, Jobs};
-use crate::service::Account;
+use spg_core::service::Account;
 
 use super::action::Cmd;
 use super::widgets::card;

@@ -12,9 +12,9 @@ use zeroize::Zeroizing;
 
 use crate::jobs::Jobs;
 use crate::jobs::SettingsChange;
-use crate::mail::{Security, SmtpConfig};
-use crate::service::Account;
-use crate::vault::{PhotoId, StorageError, VerifyReport};
+use spg_core::mail::{Security, SmtpConfig};
+use spg_core::service::Account;
+use spg_core::vault::{PhotoId, StorageError, VerifyReport};
 
 use super::prefs::Prefs;
 
@@ -27,7 +27,7 @@ pub(super) struct SettingsWindow {
     /// read once: the profile also holds the SMTP password, and is not copied per frame.
     names: (String, String),
     /// How locked photos look after login, as chosen in the form.
-    previews: crate::vault::Previews,
+    previews: spg_core::vault::Previews,
     /// Password emails of this account waiting in the outbox (counted when the window opens
     /// and after each change).
     queued: usize,

@@ -6,7 +6,7 @@
 use egui::{Align, Sense};
 use egui_extras::{Column, TableBuilder};
 
-use crate::vault::PhotoRef;
+use spg_core::vault::PhotoRef;
 
 use super::action::{Action, human_size};
 use super::library::Library;

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use egui::TextureHandle;
 
 use crate::jobs::{Jobs, NoThumbnail, ThumbnailLoader};
-use crate::service::{Account, Unlock};
-use crate::vault::PhotoId;
+use spg_core::service::{Account, Unlock};
+use spg_core::vault::PhotoId;
 
 /// The account's thumbnails as the screen needs them.
 pub(super) struct Thumbnails {
@@ -233,21 +233,21 @@ mod tests {
         let mut cache = TextureCache::with_budget(100 * 64 * 64 * 4);
         // More tiles on one screen than the budget holds: all kept.
         for n in 0..120 {
-            cache.insert(PhotoId(n), texture(n), 256);
+            cache.insert(PhotoId::from_u64(n).unwrap(), texture(n), 256);
         }
         assert_eq!(cache.len(), 120);
         // Two frames later, with only the last ten drawn, undrawn ones go first.
         cache.next_frame();
         cache.next_frame();
         for n in 110..120 {
-            assert!(cache.get(PhotoId(n)).is_some());
+            assert!(cache.get(PhotoId::from_u64(n).unwrap()).is_some());
         }
-        cache.insert(PhotoId(9999), texture(9999), 512);
+        cache.insert(PhotoId::from_u64(9999).unwrap(), texture(9999), 512);
         assert_eq!(cache.len(), 100);
-        assert_eq!(cache.side(PhotoId(9999)), Some(512));
-        assert!((110..120).all(|n| cache.side(PhotoId(n)).is_some()));
+        assert_eq!(cache.side(PhotoId::from_u64(9999).unwrap()), Some(512));
+        assert!((110..120).all(|n| cache.side(PhotoId::from_u64(n).unwrap()).is_some()));
         // Replacing a texture (a larger size for the same photo) counts it once.
-        cache.insert(PhotoId(9999), texture(10_000), 512);
+        cache.insert(PhotoId::from_u64(9999).unwrap(), texture(10_000), 512);
         assert_eq!((cache.len(), cache.bytes), (100, 100 * 64 * 64 * 4));
     }
 }

@@ -4,10 +4,10 @@
 
 use egui::{Key, Rect, Sense, Vec2, pos2};
 
-use crate::vault::{PhotoId, PhotoMeta, PhotoRef};
+use spg_core::vault::{PhotoId, PhotoMeta, PhotoRef};
 
-use crate::imaging::PhotoDetails;
 use crate::jobs::OpenedPhoto;
+use spg_core::imaging::PhotoDetails;
 
 use super::action::{Action, human_size};
 use super::library::Library;

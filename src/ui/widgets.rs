@@ -2,7 +2,7 @@
 //! history, the previews choice, the strength meter, error lines, the theme, and the
 //! opening and fatal screens.
 
-use crate::vault::Previews;
+use spg_core::vault::Previews;
 
 /// A centred card with a title: the frame of the account screens.
 pub(super) fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
@@ -117,10 +117,10 @@ pub(super) fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
 }
 
 /// The strength meter under a new password: the vault's own rule
-/// ([`crate::vault::password_strength`]) as the user types, with why a password would be
+/// ([`spg_core::vault::password_strength`]) as the user types, with why a password would be
 /// refused and what to do. Returns whether the rule accepts the password.
 pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str, names: &[&str]) -> bool {
-    let strength = crate::vault::password_strength(password, names);
+    let strength = spg_core::vault::password_strength(password, names);
     if password.is_empty() {
         return false;
     }

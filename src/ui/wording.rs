@@ -2,8 +2,8 @@
 //! the workers in the app's words (buttons, not command-line flags).
 
 use crate::jobs::{ExportReport, SettingsDone};
-use crate::service::export::ExportKind;
-use crate::vault::{PhotoId, Previews, VerifyReport};
+use spg_core::service::export::ExportKind;
+use spg_core::vault::{PhotoId, Previews, VerifyReport};
 
 /// `1 photo`, `3 photos`.
 pub(super) fn photos(n: usize) -> String {

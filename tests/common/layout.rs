@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use secure_photo_gallery::crypto::{KdfParams, SecretKey, open, password_key};
 use serde::{Deserialize, Serialize};
+use spg_core::crypto::{KdfParams, SecretKey, open, password_key};
 
 /// `AccountRecord` as FORMAT.md lays it out.
 #[derive(Clone, Serialize, Deserialize)]

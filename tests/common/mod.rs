@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use image::{ImageEncoder, RgbImage};
-use secure_photo_gallery::fuzzing::fixtures;
-use secure_photo_gallery::mail::parse_passwords;
+use spg_core::fuzzing::fixtures;
+use spg_core::mail::parse_passwords;
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 

@@ -47,8 +47,8 @@ impl S3 {
 
     /// The folder `prefix` of the bucket `photos`, as the crate's own S3 client reaches it
     /// (for tests that read or replace objects as someone with the bucket's keys would).
-    pub(crate) fn remote(&self, prefix: &str) -> secure_photo_gallery::remote::Remote {
-        secure_photo_gallery::remote::Remote::new(&secure_photo_gallery::remote::Location {
+    pub(crate) fn remote(&self, prefix: &str) -> spg_core::remote::Remote {
+        spg_core::remote::Remote::new(&spg_core::remote::Location {
             endpoint: self.endpoint(),
             region: "us-east-1".into(),
             bucket: "photos".into(),

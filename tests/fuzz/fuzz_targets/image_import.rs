@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| secure_photo_gallery::fuzzing::image_import(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spg_core::fuzzing::image_import(data));

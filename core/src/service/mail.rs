@@ -104,7 +104,6 @@ pub enum MailSetupError {
 
 /// What a step of setting up SMTP did.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum SmtpSetup {
     /// The server accepted the login and a test email with a code went to the account's
     /// address: the settings take effect once the code is typed back.

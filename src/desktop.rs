@@ -7,22 +7,22 @@
 use std::path::{Path, PathBuf};
 
 /// The icon for the window and the task bar: 256 pixels.
-pub const WINDOW_ICON_PNG: &[u8] = include_bytes!("../../assets/icons/hicolor/256x256/apps/secure-photo-gallery.png");
+pub const WINDOW_ICON_PNG: &[u8] = include_bytes!("../assets/icons/hicolor/256x256/apps/secure-photo-gallery.png");
 
 /// The name of the icon and of the desktop entry (the app id of the window).
 pub const APP_ID: &str = "secure-photo-gallery";
 
-const DESKTOP_ENTRY: &str = include_str!("../../assets/secure-photo-gallery.desktop");
-const ICON_SVG: &[u8] = include_bytes!("../../assets/icon.svg");
+const DESKTOP_ENTRY: &str = include_str!("../assets/secure-photo-gallery.desktop");
+const ICON_SVG: &[u8] = include_bytes!("../assets/icon.svg");
 const ICONS: [(u32, &[u8]); 8] = [
-    (16, include_bytes!("../../assets/icons/hicolor/16x16/apps/secure-photo-gallery.png")),
-    (24, include_bytes!("../../assets/icons/hicolor/24x24/apps/secure-photo-gallery.png")),
-    (32, include_bytes!("../../assets/icons/hicolor/32x32/apps/secure-photo-gallery.png")),
-    (48, include_bytes!("../../assets/icons/hicolor/48x48/apps/secure-photo-gallery.png")),
-    (64, include_bytes!("../../assets/icons/hicolor/64x64/apps/secure-photo-gallery.png")),
-    (128, include_bytes!("../../assets/icons/hicolor/128x128/apps/secure-photo-gallery.png")),
-    (256, include_bytes!("../../assets/icons/hicolor/256x256/apps/secure-photo-gallery.png")),
-    (512, include_bytes!("../../assets/icons/hicolor/512x512/apps/secure-photo-gallery.png")),
+    (16, include_bytes!("../assets/icons/hicolor/16x16/apps/secure-photo-gallery.png")),
+    (24, include_bytes!("../assets/icons/hicolor/24x24/apps/secure-photo-gallery.png")),
+    (32, include_bytes!("../assets/icons/hicolor/32x32/apps/secure-photo-gallery.png")),
+    (48, include_bytes!("../assets/icons/hicolor/48x48/apps/secure-photo-gallery.png")),
+    (64, include_bytes!("../assets/icons/hicolor/64x64/apps/secure-photo-gallery.png")),
+    (128, include_bytes!("../assets/icons/hicolor/128x128/apps/secure-photo-gallery.png")),
+    (256, include_bytes!("../assets/icons/hicolor/256x256/apps/secure-photo-gallery.png")),
+    (512, include_bytes!("../assets/icons/hicolor/512x512/apps/secure-photo-gallery.png")),
 ];
 
 /// Writes the desktop entry and the icons under `data_home` (`$XDG_DATA_HOME`, usually

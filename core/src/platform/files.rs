@@ -70,7 +70,7 @@ fn already_exists(path: &Path) -> std::io::Error {
 
 /// Writes `bytes` to `path`, replacing what is there (the user chose it in a save
 /// dialog), readable by the owner only: a file that existed keeps no wider permissions.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

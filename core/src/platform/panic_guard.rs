@@ -18,11 +18,12 @@ impl Panic {
         Panic { location: location.into(), message: message.into() }
     }
 
-    /// Whether the panic was raised in this crate's own code: a bug of ours, not damage
+    /// Whether the panic was raised in this workspace's own code: a bug of ours, not damage
     /// that redb (or a decoder under it) tripped over. Our files are named relative to the
-    /// crate (`src/…`); those of dependencies by their absolute registry path.
+    /// workspace (`core/src/…`, `src/…`); those of dependencies and of the standard
+    /// library by an absolute path.
     fn is_ours(&self) -> bool {
-        self.location.starts_with("src/") || self.location.starts_with("src\\")
+        !self.location.is_empty() && !std::path::Path::new(&self.location).is_absolute()
     }
 
     /// A bug of ours, said as such; `None` for damage.

@@ -3,7 +3,7 @@
 //! `cargo bench --bench crypto`; results in docs/BENCHMARKS.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use secure_photo_gallery::crypto::{
+use spg_core::crypto::{
     CHUNK_SIZE, KdfParams, SecretKey, StreamDecryptor, StreamEncryptor, TAG_LEN, keyed_hash, password_key,
 };
 

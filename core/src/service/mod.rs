@@ -9,7 +9,6 @@
 
 mod account;
 pub mod backup;
-pub mod desktop;
 pub mod export;
 mod handle;
 pub mod import;

@@ -20,6 +20,11 @@ impl PhotoId {
     pub fn as_u64(self) -> u64 {
         self.0
     }
+
+    /// The photo ID numbered `n`, if it is one (below 2^60).
+    pub fn from_u64(n: u64) -> Option<PhotoId> {
+        (n < ID_LIMIT).then_some(PhotoId(n))
+    }
 }
 
 /// The low `5 × symbols` bits of `value` as Crockford base32 symbols, most significant

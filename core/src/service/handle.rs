@@ -20,8 +20,7 @@ impl Account {
     }
 
     /// The session, for the use cases and the worker threads (never the screens).
-    #[cfg(feature = "desktop")]
-    pub(crate) fn session(&self) -> &Session {
+    pub fn session(&self) -> &Session {
         &self.0
     }
 

@@ -3,12 +3,10 @@
 //! (every metadata record decrypted and sorted), plus the first screen of thumbnails.
 //! `cargo bench --bench vault`; results in docs/BENCHMARKS.md.
 
-mod common;
-
-use common::{PASSWORD, USER, camera_jpeg, vault_with_photos};
 use criterion::{Criterion, criterion_group, criterion_main};
-use secure_photo_gallery::imaging::analyze;
-use secure_photo_gallery::vault::Vault;
+use spg_core::fuzzing::fixtures::{BENCH_PASSWORD, BENCH_USER, camera_jpeg, vault_with_photos};
+use spg_core::imaging::analyze;
+use spg_core::vault::Vault;
 
 const PHOTOS: usize = 10_000;
 const FIRST_SCREEN: usize = 40;
@@ -28,11 +26,11 @@ fn large_vault(c: &mut Criterion) {
     let mut group = c.benchmark_group("vault-10k");
     group.sample_size(10);
     group.bench_function("list 10,000 photos after login", |b| {
-        let session = vault.login(USER, PASSWORD).unwrap();
+        let session = vault.login(BENCH_USER, BENCH_PASSWORD).unwrap();
         b.iter(|| session.list().unwrap())
     });
     group.bench_function("first screen: list + 40 thumbnails decrypted and decoded", |b| {
-        let session = vault.login(USER, PASSWORD).unwrap();
+        let session = vault.login(BENCH_USER, BENCH_PASSWORD).unwrap();
         b.iter(|| {
             let (photos, _) = session.list().unwrap();
             for p in photos.iter().take(FIRST_SCREEN) {
