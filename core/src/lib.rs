@@ -19,7 +19,10 @@ pub mod crypto;
 pub mod fuzzing;
 pub mod imaging;
 pub mod mail;
-pub mod platform;
+pub(crate) mod platform;
 pub mod remote;
 pub mod service;
 pub mod vault;
+
+pub use platform::files::write_private;
+pub use platform::{give_back_memory, harden_process};

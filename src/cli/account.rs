@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use spg_core::crypto::RecoveryKey;
-use spg_core::vault::{Session, Vault};
+use spg_core::service::Account;
+use spg_core::vault::Vault;
 
 use super::secrets::{new_password, secret};
 
@@ -29,13 +30,13 @@ pub(super) fn register(
 }
 
 /// Logs in with SPG_PASSWORD or a prompt.
-pub(super) fn login(vault: &Vault, user: &str) -> anyhow::Result<Session> {
+pub(super) fn login(vault: &Vault, user: &str) -> anyhow::Result<Account> {
     let password = secret("SPG_PASSWORD", &format!("Password for {user}: "))?;
     Ok(warn_of_changes(vault.login(user, &password)?))
 }
 
 /// Opens the account with SPG_RECOVERY_KEY or a prompt.
-pub(super) fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<Session> {
+pub(super) fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<Account> {
     let words = secret("SPG_RECOVERY_KEY", "Recovery key (24 words): ")?;
     let key = RecoveryKey::parse(&words)
         .context("that is not a recovery key: it is the 24 words shown at registration, separated by spaces")?;
@@ -46,7 +47,7 @@ pub(super) fn login_with_recovery(vault: &Vault, user: &str) -> anyhow::Result<S
 /// opened here. The command goes on (the photos that are there are the account's own);
 /// `verify` fails. (Photos removed or put back are found by `verify`, and by `list` when
 /// its index lacks them, see [`warn_of_photo_changes`].)
-fn warn_of_changes(session: Session) -> Session {
+fn warn_of_changes(session: Account) -> Account {
     if let Some(rollback) = session.rollback() {
         eprintln!(
             "warning: {rollback}. Until you accept this copy nothing is written to the account (photos still open and export); if you restored it yourself, accept it with `verify --user {} --accept-this-copy`.",
@@ -58,7 +59,7 @@ fn warn_of_changes(session: Session) -> Session {
 
 /// Says on stderr what a list found changed in the vault file: photos whose records were
 /// removed, or deleted and put back.
-pub(super) fn warn_of_photo_changes(session: &Session) {
+pub(super) fn warn_of_photo_changes(session: &Account) {
     for problem in session.manifest_problems() {
         eprintln!("warning: {problem}; run `verify` and restore the vault from a backup if you did not do this");
     }

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use spg_core::crypto::PhotoPassword;
+use spg_core::service::Account;
 use spg_core::service::Unlock;
 use spg_core::service::export::{ExportItem, ExportKind, export_photo, export_to_folder};
-use spg_core::vault::{PhotoId, PhotoUnlock, Session, Vault};
+use spg_core::vault::{PhotoId, Vault};
 
 use super::ExportArgs;
 use super::account::{login, login_with_recovery};
@@ -34,13 +35,7 @@ pub(super) fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCod
             } else {
                 photo_password(&session, id, !args.thumbnail)?.map(Unlock::Password)
             };
-            let meta = export_photo(
-                &session,
-                id,
-                unlock.as_ref().map(Unlock::as_photo_unlock).as_ref(),
-                kind(args),
-                &args.out,
-            )?;
+            let meta = export_photo(&session, id, unlock.as_ref(), kind(args), &args.out)?;
             say!("exported {id} {} -> {}", meta.name, args.out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -76,7 +71,7 @@ fn read_password_files(files: &[std::path::PathBuf]) -> anyhow::Result<HashMap<P
 
 /// The photo's password from `SPG_PHOTO_PASSWORD`, else (when `ask`) a prompt; `None` when
 /// neither gives one.
-fn photo_password(session: &Session, id: PhotoId, ask: bool) -> anyhow::Result<Option<PhotoPassword>> {
+fn photo_password(session: &Account, id: PhotoId, ask: bool) -> anyhow::Result<Option<PhotoPassword>> {
     let typed = match std::env::var("SPG_PHOTO_PASSWORD") {
         Ok(value) => zeroize::Zeroizing::new(value),
         Err(_) if !ask => return Ok(None),
@@ -88,7 +83,7 @@ fn photo_password(session: &Session, id: PhotoId, ask: bool) -> anyhow::Result<O
 }
 
 fn export_all(
-    session: &Session,
+    session: &Account,
     args: &ExportArgs,
     passwords: &HashMap<PhotoId, PhotoPassword>,
 ) -> anyhow::Result<ExitCode> {
@@ -97,12 +92,12 @@ fn export_all(
     for id in &damaged {
         say!("failed {id}: its record is damaged (run `verify`)");
     }
-    let mut items = Vec::new();
+    let mut chosen = Vec::new();
     for photo in photos.iter() {
         let unlock = if args.use_recovery_key {
-            Some(PhotoUnlock::Recovery)
+            Some(Unlock::Recovery)
         } else if let Some(pw) = passwords.get(&photo.id) {
-            Some(PhotoUnlock::Password(pw))
+            Some(Unlock::Password(pw.clone()))
         } else if args.thumbnail {
             None
         } else {
@@ -110,8 +105,10 @@ fn export_all(
             failed += 1;
             continue;
         };
-        items.push(ExportItem { photo, unlock });
+        chosen.push((photo, unlock));
     }
+    let items: Vec<ExportItem<'_>> =
+        chosen.iter().map(|(photo, unlock)| ExportItem { photo: *photo, unlock: unlock.as_ref() }).collect();
     export_to_folder(session, &items, kind(args), &args.out, &mut |photo, result| match result {
         Ok(target) => say!("exported {} {} -> {}", photo.id, photo.name, target.display()),
         Err(e) => {

@@ -18,7 +18,7 @@ mod photos;
 mod secrets;
 
 /// No core dumps: called first thing, for the commands and the window alike.
-pub(crate) use spg_core::service::harden_process;
+pub(crate) use spg_core::harden_process;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

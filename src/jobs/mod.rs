@@ -222,28 +222,25 @@ pub enum SettingsError {
 
 impl SettingsChange {
     /// Runs the change's use case.
-    fn apply(self, session: &spg_core::vault::Session) -> Result<SettingsDone, SettingsError> {
+    fn apply(self, account: &Account) -> Result<SettingsDone, SettingsError> {
         let none = MailOverrides::default();
         Ok(match self {
             SettingsChange::UseOutbox => {
-                spg_core::service::use_outbox(session)?;
+                spg_core::service::use_outbox(account)?;
                 SettingsDone::UsingOutbox
             }
             SettingsChange::UseSmtp { url, from, code } => {
-                let ca = session.profile().smtp.and_then(|s| s.ca_pem);
-                match spg_core::service::use_smtp(session, &url, from, ca, &none, code.as_deref())? {
+                let ca = account.profile().smtp.and_then(|s| s.ca_pem);
+                match spg_core::service::use_smtp(account, &url, from, ca, &none, code.as_deref())? {
                     spg_core::service::SmtpSetup::CodeSent { to, server } => SettingsDone::CodeSent { to, server },
                     spg_core::service::SmtpSetup::Done(config) => SettingsDone::UsingSmtp(config.describe()),
                 }
             }
             SettingsChange::SendTestEmail { url, from, to } => {
-                let config = none.smtp_config(&url, None)?;
-                SettingsDone::TestEmailSent(
-                    spg_core::mail::MailTransport::Smtp(config).send_test(&from, &to)?.to_string(),
-                )
+                SettingsDone::TestEmailSent(spg_core::service::send_test_email(&url, &from, &to)?)
             }
             SettingsChange::SendOutbox => {
-                let sent = spg_core::service::send_outbox(session, &none)?;
+                let sent = spg_core::service::send_outbox(account, &none)?;
                 let done = sent.iter().filter(|s| s.result.is_ok()).count();
                 if let Some(error) = sent.into_iter().find_map(|s| s.result.err()) {
                     return Err(SettingsError::OutboxStopped { sent: done, error });
@@ -251,15 +248,15 @@ impl SettingsChange {
                 SettingsDone::OutboxSent(done)
             }
             SettingsChange::SetPreviews(previews) => {
-                spg_core::service::set_previews(session, previews)?;
+                spg_core::service::set_previews(account, previews)?;
                 SettingsDone::Previews(previews)
             }
             SettingsChange::AcceptThisCopy => {
-                session.accept_this_copy();
+                account.accept_this_copy();
                 SettingsDone::AcceptedThisCopy
             }
             SettingsChange::ChangePassword { current, new } => {
-                spg_core::service::change_password(session, &current, &new)?;
+                spg_core::service::change_password(account, &current, &new)?;
                 SettingsDone::PasswordChanged
             }
         })
@@ -448,7 +445,7 @@ impl Jobs {
     ) {
         self.spawn("backup", move |ev| {
             let mut progress = |p| ev.send(Event::Transfer(p));
-            let session = account.session();
+            let session = &account;
             let adopted = match &adopt {
                 Some(password) => spg_core::service::backup::adopt_password_change(session, &location, password),
                 None => Ok(()),
@@ -499,7 +496,7 @@ impl Jobs {
     /// Logs in (Argon2 runs here).
     pub fn login(&self, vault: Vault, user: String, password: Zeroizing<String>) {
         self.spawn("login", move |ev| {
-            ev.send(Event::LoggedIn(vault.login(&user, &password).map(Account::new)));
+            ev.send(Event::LoggedIn(vault.login(&user, &password)));
         });
     }
 
@@ -507,7 +504,7 @@ impl Jobs {
     pub fn register(&self, vault: Vault, user: String, email: String, password: Zeroizing<String>, previews: Previews) {
         self.spawn("register", move |ev| {
             let result = vault.register(&user, &email, &password, previews).map(|recovery| {
-                let account = vault.login(&user, &password).map(Account::new);
+                let account = vault.login(&user, &password);
                 Registration { user, words: recovery.to_words(), account }
             });
             ev.send(Event::Registered(result));
@@ -517,7 +514,7 @@ impl Jobs {
     /// Recovers an account with its recovery key's words and a new password.
     pub fn recover(&self, vault: Vault, user: String, words: Zeroizing<String>, password: Zeroizing<String>) {
         self.spawn("recover", move |ev| {
-            let result = spg_core::service::recover(&vault, &user, &words, &password).map(Account::new);
+            let result = spg_core::service::recover(&vault, &user, &words, &password);
             ev.send(Event::Recovered(result));
         });
     }
@@ -525,7 +522,7 @@ impl Jobs {
     /// Lists the account's photos.
     pub fn list(&self, account: Account) {
         self.spawn("list", move |ev| {
-            let session = account.session();
+            let session = &account;
             ev.send(Event::Listed(session.list()));
         });
     }
@@ -536,13 +533,13 @@ impl Jobs {
     /// not before it.
     pub fn list_and_check(&self, account: Account) {
         self.spawn("list", move |ev| {
-            let session = account.session();
+            let session = &account;
             let listed = session.list();
             let ok = listed.is_ok();
             ev.send(Event::Listed(listed));
             if ok {
                 ev.send(Event::RecordsChecked(session.check_records()));
-                spg_core::platform::give_back_memory();
+                spg_core::give_back_memory();
             }
         });
     }
@@ -550,7 +547,7 @@ impl Jobs {
     /// Checks photo passwords (typed, or every line of a pasted email).
     pub fn unlock(&self, account: Account, candidates: Vec<(PhotoId, PhotoPassword)>) {
         self.spawn("unlock", move |ev| {
-            let session = account.session();
+            let session = &account;
             let (mut ok, mut failed) = (Vec::new(), Vec::new());
             for (id, password) in candidates {
                 match session.check_password(id, &password) {
@@ -565,7 +562,7 @@ impl Jobs {
     /// Checks the passwords in password email files (saved `.eml` files or text copies).
     pub fn unlock_files(&self, account: Account, paths: Vec<PathBuf>) {
         self.spawn("unlock", move |ev| {
-            let session = account.session();
+            let session = &account;
             let (mut ok, mut failed) = (Vec::new(), Vec::new());
             let mut found = Vec::new();
             for path in paths {
@@ -590,17 +587,15 @@ impl Jobs {
     /// Decrypts and decodes a photo for the viewer.
     pub fn open(&self, account: Account, id: PhotoId, unlock: Unlock) {
         self.spawn("open-photo", move |ev| {
-            let session = account.session();
-            let result = session.decrypt(id, &unlock.as_photo_unlock()).map_err(OpenPhotoError::from).and_then(
-                |(meta, bytes)| {
-                    Ok(OpenedPhoto {
-                        picture: spg_core::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?,
-                        frames: spg_core::imaging::animation_frames(&bytes, ANIMATION_MAX_SIDE),
-                        details: spg_core::imaging::photo_details(&bytes),
-                        meta,
-                    })
-                },
-            );
+            let session = &account;
+            let result = session.decrypt(id, &unlock).map_err(OpenPhotoError::from).and_then(|(meta, bytes)| {
+                Ok(OpenedPhoto {
+                    picture: spg_core::imaging::decode_for_display(&bytes, VIEWER_MAX_SIDE)?,
+                    frames: spg_core::imaging::animation_frames(&bytes, ANIMATION_MAX_SIDE),
+                    details: spg_core::imaging::photo_details(&bytes),
+                    meta,
+                })
+            });
             ev.send(Event::Opened(id, result));
         });
     }
@@ -608,7 +603,7 @@ impl Jobs {
     /// Imports files and folders, mailing the passwords first; `cancel` stops it.
     pub fn import(&self, account: Account, paths: Vec<PathBuf>, cancel: Arc<AtomicBool>) {
         self.spawn("import", move |ev| {
-            let session = account.session();
+            let session = &account;
             let started = Instant::now();
             let result = mail_route(session, &MailOverrides::default()).map_err(ImportFailed::Mail).and_then(|route| {
                 import_paths(session, &route, &paths, &cancel, &mut |event| match event {
@@ -644,14 +639,14 @@ impl Jobs {
         kind: ExportKind,
     ) {
         self.spawn("export", move |ev| {
-            let session = account.session();
+            let session = &account;
             let mut report =
                 ExportReport { folder: folder.clone(), kind, written: 0, failed: Vec::new(), no_folder: None };
             let items: Vec<ExportItem<'_>> = photos
                 .iter()
                 .map(|(photo, unlock)| ExportItem {
                     photo: PhotoRef::of(photo.id, &photo.meta),
-                    unlock: unlock.as_ref().map(Unlock::as_photo_unlock),
+                    unlock: unlock.as_ref(),
                 })
                 .collect();
             let made = export_to_folder(session, &items, kind, &folder, &mut |photo, result| match result {
@@ -666,7 +661,7 @@ impl Jobs {
     /// Deletes photos.
     pub fn delete(&self, account: Account, ids: Vec<PhotoId>) {
         self.spawn("delete", move |ev| {
-            let session = account.session();
+            let session = &account;
             let (mut deleted, mut failed) = (Vec::new(), Vec::new());
             match session.delete_many(&ids) {
                 Ok(answers) => {
@@ -695,7 +690,7 @@ impl Jobs {
                 .map(|path| {
                     let text =
                         Zeroizing::new(format!("Secure Photo Gallery recovery key for {user}\n\n{}\n", words.as_str()));
-                    spg_core::platform::files::write_private(&path, text.as_bytes()).map(|()| path)
+                    spg_core::write_private(&path, text.as_bytes()).map(|()| path)
                 })
                 .transpose();
             ev.send(Event::WordsSaved(result));
@@ -732,7 +727,7 @@ impl Jobs {
     /// keys alive). Gives back the memory it used.
     pub fn verify(&self, account: Account, stop: Arc<AtomicBool>) {
         self.spawn("verify", move |ev| {
-            let report = account.session().verify_reporting(|checked, of| {
+            let report = account.verify_reporting(|checked, of| {
                 ev.send(Event::Verifying(checked, of));
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
                     std::ops::ControlFlow::Break(())
@@ -742,13 +737,13 @@ impl Jobs {
             });
             drop(account);
             ev.send(Event::Verified(report));
-            spg_core::platform::give_back_memory();
+            spg_core::give_back_memory();
         });
     }
 
     /// Runs a settings change (password, mail) and reports its message.
     pub fn settings(&self, account: Account, change: SettingsChange) {
-        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(account.session()))));
+        self.spawn("settings", move |ev| ev.send(Event::SettingsSaved(change.apply(&account))));
     }
 }
 

@@ -62,13 +62,12 @@ impl ThumbnailLoader {
         std::thread::Builder::new()
             .name("thumbnails".into())
             .spawn(move || {
-                let session = account.session();
                 let mut queue = Queue::default();
                 while queue.refill(&rx).is_some() {
                     let Some((id, side, password)) = queue.0.pop() else { continue };
                     let thumbnail = match &password {
-                        Some(unlock) => spg_core::service::unlocked_thumbnail(session, id, &unlock.as_photo_unlock()),
-                        None => session.thumbnail(id),
+                        Some(unlock) => spg_core::service::unlocked_thumbnail(&account, id, unlock),
+                        None => account.thumbnail(id),
                     };
                     let result = thumbnail
                         .map_err(|e| match e {

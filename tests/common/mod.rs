@@ -11,7 +11,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use image::{ImageEncoder, RgbImage};
 use spg_core::fuzzing::fixtures;
-use spg_core::mail::parse_passwords;
+use spg_core::service::photo_passwords;
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
@@ -131,8 +131,8 @@ impl Env {
     pub(crate) fn passwords(&self) -> Vec<(String, String)> {
         self.emails()
             .iter()
-            .flat_map(|f| parse_passwords(&std::fs::read(f).unwrap()))
-            .map(|(id, pw)| (id, pw.display()))
+            .flat_map(|f| photo_passwords(&std::fs::read(f).unwrap()))
+            .map(|(id, pw)| (id.to_string(), pw.display()))
             .collect()
     }
 

@@ -241,7 +241,7 @@ pub fn vault_with_photos(dir: &std::path::Path, count: usize) -> std::path::Path
     let path = dir.join("vault.redb");
     let vault = Vault::open(&path).expect("a new vault");
     vault.register(BENCH_USER, "bench@example.com", BENCH_PASSWORD, Previews::Sharp).expect("registered");
-    let session = vault.login(BENCH_USER, BENCH_PASSWORD).expect("logged in");
+    let session = vault.open_session(BENCH_USER, BENCH_PASSWORD).expect("logged in");
     let analysis = crate::imaging::analyze(&camera_jpeg()).expect("the camera JPEG decodes");
     let started = std::time::Instant::now();
     for i in 0..count {
@@ -269,4 +269,17 @@ pub fn vault_with_photos(dir: &std::path::Path, count: usize) -> std::path::Path
     }
     eprintln!("set-up: {count} photos stored in {:.1} s", started.elapsed().as_secs_f64());
     path
+}
+
+/// Stores `files` in the account one by one, as an import's writes do, without the
+/// checkpoint an import ends with (for the test of a crash after writing).
+pub fn store_without_checkpoint(account: &crate::service::Account, files: &[std::path::PathBuf]) {
+    let session = account.session();
+    for (i, path) in files.iter().enumerate() {
+        let bytes = std::fs::read(path).expect("a test photo");
+        let analysed = crate::imaging::analyze(&bytes).expect("the test photo decodes");
+        let hash = session.content_hash(&bytes);
+        let new = crate::service::import::new_photo(analysed, format!("{i}.jpg"), bytes.len() as u64, 0, hash);
+        session.store(&session.prepare(new).expect("prepared"), &bytes).expect("stored");
+    }
 }

@@ -8,6 +8,7 @@
 //! synthetic files the tests and benches build.
 
 pub mod fixtures;
+pub mod hooks;
 
 use fixtures::{TiffLayout, tiff};
 

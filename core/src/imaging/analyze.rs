@@ -44,7 +44,7 @@ pub struct Analysis {
 
 /// Longest side of a blurred placeholder: enough to tell a beach from a document, too
 /// little to read a word or recognise a face.
-pub const PLACEHOLDER_MAX_SIDE: u32 = 24;
+pub(crate) const PLACEHOLDER_MAX_SIDE: u32 = 24;
 
 /// Why a file was refused. Each message is one plain sentence that says what the file is
 /// and what to do; what the decoder said, which means something only to a developer, is
@@ -149,7 +149,7 @@ fn mime_of(format: ImageFormat) -> Result<&'static str, ImageError> {
 
 /// Decodes `bytes` completely and builds the thumbnail and metadata. A panic in a decoder
 /// is caught and reported as [`ImageError::DecoderFailed`].
-pub fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
+pub(crate) fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
     catching_panics(bytes, || analyze_unguarded(bytes))
 }
 
@@ -210,7 +210,7 @@ fn placeholder_of(thumb: &RgbImage) -> Vec<u8> {
 
 /// The blurred placeholder of a thumbnail JPEG (made by [`analyze`]): for photos whose
 /// previews change from sharp to blurred after import.
-pub fn placeholder_jpeg(thumbnail_jpeg: &[u8]) -> Result<Vec<u8>, ImageError> {
+pub(crate) fn placeholder_jpeg(thumbnail_jpeg: &[u8]) -> Result<Vec<u8>, ImageError> {
     let thumb = decode_for_display(thumbnail_jpeg, THUMBNAIL_MAX_SIDE)?;
     Ok(placeholder_of(&DynamicImage::ImageRgba8(thumb).into_rgb8()))
 }

@@ -10,9 +10,11 @@ mod jpeg;
 mod planar_tiff;
 mod strip;
 
-pub use analyze::{
-    Analysis, ImageError, PLACEHOLDER_MAX_SIDE, THUMBNAIL_MAX_SIDE, analyze, decode_for_display, placeholder_jpeg,
-};
+#[cfg(test)]
+pub(crate) use analyze::PLACEHOLDER_MAX_SIDE;
+pub(crate) use analyze::{Analysis, analyze, placeholder_jpeg};
+pub use analyze::{ImageError, THUMBNAIL_MAX_SIDE, decode_for_display};
 pub use details::{PhotoDetails, animation_frames, photo_details};
-pub use exif::ExifSummary;
-pub use strip::{StripError, strip_metadata};
+pub(crate) use exif::ExifSummary;
+pub use strip::StripError;
+pub(crate) use strip::strip_metadata;

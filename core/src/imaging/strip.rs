@@ -22,7 +22,7 @@ pub enum StripError {
 }
 
 /// Returns `bytes` without metadata, keeping the EXIF `orientation` (1-8).
-pub fn strip_metadata(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
+pub(crate) fn strip_metadata(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
     let keep_orientation = (2..=8).contains(&orientation).then_some(orientation);
     match image::guess_format(bytes) {
         Ok(image::ImageFormat::Jpeg) => strip_jpeg(bytes, keep_orientation),

@@ -8,7 +8,9 @@ mod outbox;
 mod parse;
 mod transport;
 
-pub use message::{PasswordEmail, PasswordEntry};
-pub use outbox::{Outbox, Sent, digest};
-pub use parse::parse_passwords;
-pub use transport::{Delivered, MailError, MailRoute, MailTransport, SMTP_TIMEOUT, Security, SmtpConfig};
+pub(crate) use message::{PasswordEmail, PasswordEntry};
+pub(crate) use outbox::Outbox;
+pub use outbox::Sent;
+pub(crate) use parse::parse_passwords;
+pub use transport::{Delivered, MailError, Security, SmtpConfig};
+pub(crate) use transport::{MailRoute, MailTransport};

@@ -18,7 +18,7 @@ use super::{MailError, SmtpConfig};
 
 /// The digest of an email file as the program wrote it (BLAKE3 of its bytes): what the
 /// account keeps of the emails it may send from the outbox.
-pub fn digest(file: &[u8]) -> [u8; 32] {
+pub(crate) fn digest(file: &[u8]) -> [u8; 32] {
     *blake3::hash(file).as_bytes()
 }
 

@@ -43,7 +43,7 @@ fn shape(input: &[u8]) -> Shape {
 /// A MIME message is decoded first (quoted-printable, base64, multipart), so its lines
 /// are read as the mail client shows them; text that is not a message is read as it is.
 /// A file with more parts than a password email has is refused (nothing is found in it).
-pub fn parse_passwords(input: &[u8]) -> Vec<(String, PhotoPassword)> {
+pub(crate) fn parse_passwords(input: &[u8]) -> Vec<(String, PhotoPassword)> {
     let mut found = Vec::new();
     let shape = shape(input);
     if matches!(shape, Shape::Refused) {

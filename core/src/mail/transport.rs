@@ -16,7 +16,7 @@ use super::PasswordEmail;
 
 /// How long one SMTP connect, read or write may take: a dead or silent server fails an
 /// import well within 30 seconds instead of hanging it.
-pub const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where password emails go.
 #[derive(Debug, Clone)]

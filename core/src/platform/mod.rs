@@ -4,7 +4,7 @@
 //! ([`harden_process`]), and freed memory given back ([`give_back_memory`]). It uses
 //! nothing of the crate.
 
-pub mod files;
+pub(crate) mod files;
 pub(crate) mod locked;
 pub(crate) mod panic_guard;
 

@@ -1,7 +1,8 @@
 //! Account use cases that hold a rule of their own.
 
 use crate::crypto::{PhotoPassword, RecoveryKey};
-use crate::vault::{LoginError, PhotoId, PhotoUnlock, RegisterError, Session, Vault};
+use crate::service::Account;
+use crate::vault::{LoginError, PhotoId, PhotoUnlock, RegisterError, Vault};
 
 /// Changing the password failed.
 #[derive(Debug, thiserror::Error)]
@@ -22,18 +23,20 @@ pub enum PasswordChangeError {
 /// someone at an unlocked session must not be able to change it without knowing it. The
 /// new one must differ: a password change is what ends the reach of whoever learned the
 /// current one.
-pub fn change_password(session: &Session, current: &str, new: &str) -> Result<(), PasswordChangeError> {
+pub fn change_password(account: &Account, current: &str, new: &str) -> Result<(), PasswordChangeError> {
+    let session = account.session();
     if current == new {
         return Err(PasswordChangeError::Same);
     }
     session.vault().login(session.username(), current)?;
-    set_password(session, new)?;
+    set_password(account, new)?;
     Ok(())
 }
 
 /// Sets a new login password: a new generation of the account's keys
 /// ([`Session::change_password`]).
-pub fn set_password(session: &Session, new: &str) -> Result<(), RegisterError> {
+pub fn set_password(account: &Account, new: &str) -> Result<(), RegisterError> {
+    let session = account.session();
     session.change_password(new)
 }
 
@@ -78,11 +81,11 @@ pub enum RecoverError {
 /// Opens `user`'s account with the recovery key's `words` and sets `new_password` as its
 /// login password (the password rule applies). The session that comes back opens every
 /// photo with the recovery key, without the password emails.
-pub fn recover(vault: &Vault, user: &str, words: &str, new_password: &str) -> Result<Session, RecoverError> {
+pub fn recover(vault: &Vault, user: &str, words: &str, new_password: &str) -> Result<Account, RecoverError> {
     let key = RecoveryKey::parse(words).ok_or(RecoverError::NotAKey)?;
-    let session = vault.login_with_recovery(user, key)?;
-    set_password(&session, new_password)?;
-    Ok(session)
+    let account = vault.login_with_recovery(user, key)?;
+    set_password(&account, new_password)?;
+    Ok(account)
 }
 
 /// What opens one photo: its password, or the recovery key of a session opened with it.
@@ -96,7 +99,7 @@ pub enum Unlock {
 
 impl Unlock {
     /// As the vault takes it.
-    pub fn as_photo_unlock(&self) -> PhotoUnlock<'_> {
+    pub(crate) fn as_photo_unlock(&self) -> PhotoUnlock<'_> {
         match self {
             Unlock::Password(password) => PhotoUnlock::Password(password),
             Unlock::Recovery => PhotoUnlock::Recovery,

@@ -2,6 +2,7 @@
 //! bucket lacks, several objects at once), and restore one into a vault (every photo
 //! checked before the account appears). What crosses the network is sealed by `vault`.
 
+use crate::service::Account;
 use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -140,12 +141,13 @@ pub fn location(given: LocationGiven<'_>, saved: Option<&BackupSettings>) -> Res
 /// sealed profile: the next backup needs no settings, and the app shows when the last one
 /// was. What both front ends call.
 pub fn backup_and_remember(
-    session: &Session,
+    account: &Account,
     location: &Location,
     how: How,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(PullReport, BackupReport), BackupError> {
+    let session = account.session();
     session.writable()?;
     let remote = Remote::new(location)?;
     let saved = session.profile().backup.filter(|saved| same_place(saved, location));
@@ -185,7 +187,8 @@ fn same_place(saved: &BackupSettings, location: &Location) -> bool {
 /// Brings here a password change made on another computer (see
 /// [`RestoreError::NewerPassword`]): the snapshot at `location` must open with `password`,
 /// the one set there. Afterwards a backup goes on as usual.
-pub fn adopt_password_change(session: &Session, location: &Location, password: &str) -> Result<(), BackupError> {
+pub fn adopt_password_change(account: &Account, location: &Location, password: &str) -> Result<(), BackupError> {
+    let session = account.session();
     let remote = Remote::new(location)?;
     let snapshot = remote.get(SNAPSHOT, MAX_SNAPSHOT)?.ok_or(RestoreError::NotABackup)?;
     session.adopt_password_change(&snapshot, password)?;

@@ -2,6 +2,7 @@
 //! or its thumbnail) to a new file, atomically, so a failure leaves no file behind. The
 //! command line and the desktop app both export through here.
 
+use crate::service::{Account, Unlock};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -44,14 +45,15 @@ impl From<std::io::Error> for ExportError {
 /// the original or stripped bytes; for the thumbnail it gives the sharp one when the
 /// account's previews are blurred or hidden.
 pub fn export_photo(
-    session: &Session,
+    account: &Account,
     id: PhotoId,
-    unlock: Option<&PhotoUnlock<'_>>,
+    unlock: Option<&Unlock>,
     kind: ExportKind,
     out: &Path,
 ) -> Result<PhotoMeta, ExportError> {
+    let session = account.session();
     note_folder(session, out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")));
-    write_photo(session, id, unlock, kind, out)
+    write_photo(session, id, unlock.map(Unlock::as_photo_unlock).as_ref(), kind, out)
 }
 
 /// Notes the folder exported into, so that a crash's temporary file there is removed at
@@ -87,7 +89,7 @@ fn write_photo(
         }
         ExportKind::Thumbnail => {
             let thumbnail = match unlock {
-                Some(unlock) => crate::service::unlocked_thumbnail(session, id, unlock)?,
+                Some(unlock) => super::previews::sharp_thumbnail(session, id, unlock)?,
                 None => session.thumbnail(id)?,
             };
             (session.meta(id)?, thumbnail)
@@ -102,7 +104,7 @@ pub struct ExportItem<'a> {
     /// The photo.
     pub photo: PhotoRef<'a>,
     /// Its password, or the session's recovery key.
-    pub unlock: Option<PhotoUnlock<'a>>,
+    pub unlock: Option<&'a Unlock>,
 }
 
 /// Exports `items` into `folder` (created, owner-only, if it is missing), each under its
@@ -110,12 +112,13 @@ pub struct ExportItem<'a> {
 /// ` (2)`…), on all cores. `on_done` hears of each photo as it finishes: the file
 /// written, or why none was. Fails only when the folder cannot be made.
 pub fn export_to_folder(
-    session: &Session,
+    account: &Account,
     items: &[ExportItem<'_>],
     kind: ExportKind,
     folder: &Path,
     on_done: &mut dyn FnMut(PhotoRef<'_>, Result<PathBuf, ExportError>),
 ) -> std::io::Result<()> {
+    let session = account.session();
     create_private_dir(folder)?;
     note_folder(session, folder);
     let mut reserved = HashSet::new();
@@ -131,7 +134,9 @@ pub fn export_to_folder(
         "export",
         items,
         &AtomicBool::new(false),
-        |i, item| write_photo(session, item.photo.id, item.unlock.as_ref(), kind, &targets[i]),
+        |i, item| {
+            write_photo(session, item.photo.id, item.unlock.map(Unlock::as_photo_unlock).as_ref(), kind, &targets[i])
+        },
         |i, result| {
             on_done(items[i].photo, result.map(|_| targets[i].clone()));
             true

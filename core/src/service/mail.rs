@@ -2,6 +2,7 @@
 //! vault; and the rules for changing that: an address is proven (a code sent there, typed
 //! back) before passwords go to it, and only the program's own emails leave the outbox.
 
+use crate::service::Account;
 use std::path::PathBuf;
 
 use zeroize::Zeroizing;
@@ -45,19 +46,21 @@ impl MailOverrides {
 }
 
 /// The account's outbox: its own folder beside the vault.
-pub fn outbox(session: &Session) -> Outbox {
+pub fn outbox(account: &Account) -> Outbox {
+    let session = account.session();
     Outbox::new(session.outbox_dir())
 }
 
 /// Keeps the digest of an email just saved in the account's outbox (`delivered`), so that
 /// it, and only what the program wrote, is sent from there once SMTP is set up.
-pub fn keep_queued(session: &Session, delivered: &crate::mail::Delivered) -> Result<(), crate::vault::RegisterError> {
+pub fn keep_queued(account: &Account, delivered: &crate::mail::Delivered) -> Result<(), crate::vault::RegisterError> {
+    let session = account.session();
     let crate::mail::Delivered::Saved { digest, .. } = delivered else { return Ok(()) };
     let mut profile = session.profile();
     // The emails the owner read and deleted from the folder are forgotten. The files are
     // read only when some may be gone (the list, with this email, is longer than the
     // folder): an outbox kept whole holds a megabyte an email of 10,000 photos.
-    let outbox = outbox(session);
+    let outbox = outbox(account);
     if profile.outbox.len() + 1 > outbox.queued().len() {
         let present = outbox.digests();
         profile.outbox.retain(|d| present.contains(d));
@@ -68,7 +71,8 @@ pub fn keep_queued(session: &Session, delivered: &crate::mail::Delivered) -> Res
 
 /// The mail route for the session's account: its SMTP server when one is set (or given
 /// in `overrides`), else its outbox folder.
-pub fn mail_route(session: &Session, overrides: &MailOverrides) -> Result<MailRoute, MailError> {
+pub fn mail_route(account: &Account, overrides: &MailOverrides) -> Result<MailRoute, MailError> {
+    let session = account.session();
     let profile = session.profile();
     let from_addr = profile.smtp.as_ref().and_then(|s| s.from.clone()).unwrap_or_else(|| profile.email.clone());
     let from = format!("Secure Photo Gallery <{from_addr}>");
@@ -76,9 +80,16 @@ pub fn mail_route(session: &Session, overrides: &MailOverrides) -> Result<MailRo
     let url = overrides.smtp_url.as_deref().map(String::as_str).or(stored.map(|s| s.url.as_str()));
     let transport = match url {
         Some(url) => MailTransport::Smtp(overrides.smtp_config(url, stored.and_then(|s| s.ca_pem.as_deref()))?),
-        None => MailTransport::Outbox(outbox(session)),
+        None => MailTransport::Outbox(outbox(account)),
     };
     Ok(MailRoute { transport, from })
+}
+
+/// Sends a test email through the SMTP server at `url`, from `from` to `to`; says where it
+/// went, as the server accepted it.
+pub fn send_test_email(url: &str, from: &str, to: &str) -> Result<String, MailError> {
+    let config = MailOverrides::default().smtp_config(url, None)?;
+    Ok(MailTransport::Smtp(config).send_test(from, to)?.to_string())
 }
 
 /// Setting up an account's mail failed.
@@ -154,13 +165,14 @@ fn code_now(session: &Session, email: &str, settings: &str) -> String {
 /// photo passwords to a stranger. `ca_pem` is kept with the settings: trusted roots for a
 /// server with a certificate of its own.
 pub fn use_smtp(
-    session: &Session,
+    account: &Account,
     url: &str,
     from: Option<String>,
     ca_pem: Option<Vec<u8>>,
     overrides: &MailOverrides,
     code: Option<&str>,
 ) -> Result<SmtpSetup, MailSetupError> {
+    let session = account.session();
     session.writable()?;
     if let Some(from) = &from {
         crate::vault::validate_email(from)?;
@@ -190,14 +202,15 @@ pub fn use_smtp(
 /// the change takes effect once it is typed back (`code`). With the outbox nothing is sent
 /// anywhere, and the address changes at once. `Ok(Some(to))` when a code was sent.
 pub fn change_email(
-    session: &Session,
+    account: &Account,
     email: &str,
     overrides: &MailOverrides,
     code: Option<&str>,
 ) -> Result<Option<String>, MailSetupError> {
+    let session = account.session();
     session.writable()?;
     crate::vault::validate_email(email)?;
-    let route = mail_route(session, overrides)?;
+    let route = mail_route(account, overrides)?;
     if let MailTransport::Smtp(_) = &route.transport {
         match code {
             None => {
@@ -215,27 +228,30 @@ pub fn change_email(
 }
 
 /// Saves the account's password emails in its outbox folder from now on.
-pub fn use_outbox(session: &Session) -> Result<(), crate::vault::RegisterError> {
+pub fn use_outbox(account: &Account) -> Result<(), crate::vault::RegisterError> {
+    let session = account.session();
     let mut profile = session.profile();
     profile.smtp = None;
     session.set_profile(profile)
 }
 
 /// The files waiting in the account's outbox folder.
-pub fn queued_emails(session: &Session) -> usize {
-    outbox(session).queued().len()
+pub fn queued_emails(account: &Account) -> usize {
+    let _session = account.session();
+    outbox(account).queued().len()
 }
 
 /// Sends the account's queued password emails through its SMTP server, oldest first, and
 /// deletes each one the server accepted (see [`Outbox::send_queued`]): only those the
 /// program wrote for this account (the profile keeps their digests), to its own address.
 /// Each one sent is forgotten: put back, it is not sent again.
-pub fn send_outbox(session: &Session, overrides: &MailOverrides) -> Result<Vec<crate::mail::Sent>, MailSetupError> {
+pub fn send_outbox(account: &Account, overrides: &MailOverrides) -> Result<Vec<crate::mail::Sent>, MailSetupError> {
+    let session = account.session();
     session.writable()?;
-    let route = mail_route(session, overrides)?;
+    let route = mail_route(account, overrides)?;
     let MailTransport::Smtp(smtp) = &route.transport else { return Err(MailSetupError::NoServer) };
     let profile = session.profile();
-    let sent = outbox(session).send_queued(&profile.outbox, &route.from, &profile.email, smtp);
+    let sent = outbox(account).send_queued(&profile.outbox, &route.from, &profile.email, smtp);
     let gone: Vec<[u8; 32]> = sent.iter().filter_map(|s| s.result.as_ref().ok().copied()).collect();
     if !gone.is_empty() {
         let mut profile = session.profile();
@@ -253,10 +269,12 @@ mod tests {
     #[test]
     fn the_account_keeps_the_digests_of_the_emails_still_in_its_outbox() {
         let (_dir, session, ..) = crate::vault::tests_support::one_photo(crate::vault::Previews::Sharp);
-        let outbox = outbox(&session);
+        let account = Account::new(session);
+        let session = account.session();
+        let outbox = outbox(&account);
         let keep = |text: &[u8]| {
             let (path, digest) = outbox.save("alice - 1 photo", text).unwrap();
-            keep_queued(&session, &Delivered::Saved { path: path.clone(), digest }).unwrap();
+            keep_queued(&account, &Delivered::Saved { path: path.clone(), digest }).unwrap();
             (path, digest)
         };
         let saved: Vec<_> = [b"one".as_slice(), b"two", b"three"].into_iter().map(keep).collect();

@@ -18,7 +18,6 @@ mod open;
 pub mod parallel;
 mod previews;
 
-pub use crate::platform::harden_process;
 pub use account::{
     PasswordChangeError, RecoverError, Unlock, change_password, passwords_in_file, photo_passwords, recover,
     set_password,
@@ -26,7 +25,7 @@ pub use account::{
 pub use handle::Account;
 pub use mail::{
     MailOverrides, MailSetupError, SmtpSetup, change_email, keep_queued, mail_route, outbox, queued_emails,
-    send_outbox, use_outbox, use_smtp,
+    send_outbox, send_test_email, use_outbox, use_smtp,
 };
 pub use open::{open_vault, tidy_vault};
 pub use previews::{set_previews, unlocked_thumbnail};

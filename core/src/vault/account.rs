@@ -22,7 +22,7 @@ use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
 use super::seen::{self, Rollback, Seen, Verdict};
 
 /// An open account: its id, name, profile and keys. Keys zeroize when it drops.
-pub struct Session {
+pub(crate) struct Session {
     pub(crate) vault: Vault,
     pub(crate) account_id: u64,
     username: String,
@@ -218,7 +218,7 @@ impl Vault {
 
     /// Logs in with the login password. An unknown user costs the same Argon2 work and
     /// gives the same error as a wrong password.
-    pub fn login(&self, username: &str, password: &str) -> Result<Session, LoginError> {
+    pub(crate) fn open_session(&self, username: &str, password: &str) -> Result<Session, LoginError> {
         guard(|| {
             let Some((id, record, stored)) = self.find_account(username)? else {
                 let _ = password_key(password, &[0; 16], KdfParams::default());
@@ -249,7 +249,11 @@ impl Vault {
     }
 
     /// Opens an account with its recovery key instead of the password (break glass).
-    pub fn login_with_recovery(&self, username: &str, recovery: RecoveryKey) -> Result<Session, LoginError> {
+    pub(crate) fn open_session_with_recovery(
+        &self,
+        username: &str,
+        recovery: RecoveryKey,
+    ) -> Result<Session, LoginError> {
         guard(|| {
             let Some((id, record, stored)) = self.find_account(username)? else {
                 return Err(LoginError::WrongCredentials);
@@ -407,33 +411,33 @@ pub(super) fn seal_profile(keys: &AccountKeys, account_id: u64, profile: &Profil
 
 impl Session {
     /// The user name as registered.
-    pub fn username(&self) -> &str {
+    pub(crate) fn username(&self) -> &str {
         &self.username
     }
 
     /// The account's email, SMTP settings and other profile data (a copy).
-    pub fn profile(&self) -> Profile {
+    pub(crate) fn profile(&self) -> Profile {
         self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// Whether the profile names an SMTP server (without copying the profile).
-    pub fn uses_smtp(&self) -> bool {
+    pub(crate) fn uses_smtp(&self) -> bool {
         self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).smtp.is_some()
     }
 
     /// How the account's locked photos look after login (without copying the profile,
     /// which holds the SMTP password; read for every photo an import prepares).
-    pub fn previews(&self) -> Previews {
+    pub(crate) fn previews(&self) -> Previews {
         self.profile.read().unwrap_or_else(std::sync::PoisonError::into_inner).previews
     }
 
     /// The vault this session belongs to.
-    pub fn vault(&self) -> &Vault {
+    pub(crate) fn vault(&self) -> &Vault {
         &self.vault
     }
 
     /// Whether this session was opened with the recovery key.
-    pub fn is_recovery(&self) -> bool {
+    pub(crate) fn is_recovery(&self) -> bool {
         self.recovery.is_some()
     }
 
@@ -444,7 +448,7 @@ impl Session {
     /// index lacks (the login reads only the manifest's head, so that opening one photo of
     /// a million stays quick); empty before then and for an untouched vault. `verify`
     /// checks again.
-    pub fn manifest_problems(&self) -> Vec<ManifestProblem> {
+    pub(crate) fn manifest_problems(&self) -> Vec<ManifestProblem> {
         self.problems.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
@@ -465,14 +469,14 @@ impl Session {
 
     /// Set when this vault is older than, or forked from, one this computer has opened (a
     /// replaced file): the account is read-only until [`Session::accept_this_copy`].
-    pub fn rollback(&self) -> Option<Rollback> {
+    pub(crate) fn rollback(&self) -> Option<Rollback> {
         *self.rollback.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// `Err` while a rollback or fork warning stands: nothing is written to the account
     /// (no import, delete, mail, backup or settings change) until the owner accepts this
     /// copy. Photos still open and export.
-    pub fn writable(&self) -> Result<(), StorageError> {
+    pub(crate) fn writable(&self) -> Result<(), StorageError> {
         match self.rollback() {
             Some(rollback) => Err(StorageError::ReadOnly(rollback)),
             None => Ok(()),
@@ -482,7 +486,7 @@ impl Session {
     /// Makes this copy of the vault the one this computer knows, after a rollback or fork
     /// was reported: the owner restored a backup on purpose. Later logins compare with it,
     /// and the account can be written again.
-    pub fn accept_this_copy(&self) {
+    pub(crate) fn accept_this_copy(&self) {
         if let Some(dir) = &self.vault.state_dir {
             let latest = *self.latest.lock().unwrap_or_else(PoisonError::into_inner);
             seen::accept(dir, &self.vault.path, &self.vault.id, self.account_id, &latest);
@@ -491,7 +495,7 @@ impl Session {
     }
 
     /// The account's outbox folder beside the vault (named after the user, lower-cased).
-    pub fn outbox_dir(&self) -> std::path::PathBuf {
+    pub(crate) fn outbox_dir(&self) -> std::path::PathBuf {
         self.vault.outbox_dir().join(self.username.to_lowercase())
     }
 
@@ -527,7 +531,7 @@ impl Session {
     /// are sealed again under it. No photo is touched: instant at a million photos (after
     /// the Argon2id of the new password). Whoever knew the old password can read what was
     /// written before, and nothing after.
-    pub fn change_password(&self, new_password: &str) -> Result<(), RegisterError> {
+    pub(crate) fn change_password(&self, new_password: &str) -> Result<(), RegisterError> {
         guard(|| {
             self.writable()?;
             let profile = self.profile();
@@ -581,7 +585,7 @@ impl Session {
     }
 
     /// Replaces the profile (email, mail settings) and stores it sealed.
-    pub fn set_profile(&self, profile: Profile) -> Result<(), RegisterError> {
+    pub(crate) fn set_profile(&self, profile: Profile) -> Result<(), RegisterError> {
         guard(|| self.update_profile(profile, |_| Ok(Vec::new())))
     }
 
@@ -663,20 +667,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
         vault.register("alice", "alice@example.com", "first password here", Previews::Sharp).unwrap();
-        let session = vault.login("alice", "first password here").unwrap();
+        let session = vault.open_session("alice", "first password here").unwrap();
         // The account's cost raised (as a later version could): 96 MiB, 4 passes, 1 lane.
         let strong = PasswordKey::new("first password here", KdfParams { m_kib: 96 * 1024, t: 4, p: 1 });
         let current = session.keys().current().clone();
         session.update_record_with(|r| strong.wrap(r, session.account_id, &current), |_| Ok(Vec::new())).unwrap();
         drop(session);
-        let session = vault.login("alice", "first password here").unwrap();
+        let session = vault.open_session("alice", "first password here").unwrap();
         assert_eq!(session.keys().generation(), 1);
         session.change_password("second password here").unwrap();
         let record = session.stored_record().unwrap();
         assert_eq!(record.kdf, KdfParams { m_kib: 96 * 1024, t: 4, p: 2 });
         assert_eq!((record.generation, session.keys().generation()), (2, 2));
-        assert!(matches!(vault.login("alice", "first password here"), Err(LoginError::WrongCredentials)));
-        let again = vault.login("alice", "second password here").unwrap();
+        assert!(matches!(vault.open_session("alice", "first password here"), Err(LoginError::WrongCredentials)));
+        let again = vault.open_session("alice", "second password here").unwrap();
         assert_eq!(again.keys().of(1), session.keys().of(1), "the first generation's key is kept");
         assert_ne!(again.keys().current(), again.keys().of(1).unwrap());
     }

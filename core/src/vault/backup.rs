@@ -27,11 +27,11 @@ use super::schema::{
 use super::{PhotoId, PhotoMeta, Session, Vault};
 
 /// The snapshot object's name (below the backup's folder).
-pub const SNAPSHOT: &str = "account";
+pub(crate) const SNAPSHOT: &str = "account";
 /// The folder of the photo data objects (below the backup's folder).
-pub const PHOTOS_FOLDER: &str = "photos/";
+pub(crate) const PHOTOS_FOLDER: &str = "photos/";
 /// The folder of the photo preview objects (below the backup's folder).
-pub const PREVIEWS_FOLDER: &str = "previews/";
+pub(crate) const PREVIEWS_FOLDER: &str = "previews/";
 
 /// What a manifest row holds while a restore is writing the account's photos: it keeps
 /// the account's id from being given to an account registered meanwhile.
@@ -100,7 +100,7 @@ impl BackupPhoto {
 
 /// The fingerprint (BLAKE3) of a snapshot as stored: what an account remembers of the
 /// snapshot it last wrote to a location.
-pub fn snapshot_fingerprint(snapshot: &[u8]) -> [u8; 32] {
+pub(crate) fn snapshot_fingerprint(snapshot: &[u8]) -> [u8; 32] {
     *blake3::hash(snapshot).as_bytes()
 }
 
@@ -308,7 +308,7 @@ impl SnapshotHead {
 
 impl Session {
     /// The account's photos as a backup lists them (the manifest's entries).
-    pub fn backup_photos(&self) -> Result<Vec<BackupPhoto>, StorageError> {
+    pub(crate) fn backup_photos(&self) -> Result<Vec<BackupPhoto>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             Ok(self.manifest_entries(&txn)?.into_iter().map(BackupPhoto).collect())
@@ -317,20 +317,20 @@ impl Session {
 
     /// The names of `photo`'s objects in a backup (`None` for a photo of a generation this
     /// account does not have: not one of its own).
-    pub fn backup_object_names(&self, photo: &BackupPhoto) -> Option<ObjectNames> {
+    pub(crate) fn backup_object_names(&self, photo: &BackupPhoto) -> Option<ObjectNames> {
         object_names(&self.keys(), &photo.0)
     }
 
     /// The names photo `id`'s data object has under each of the account's generations (its
     /// own is one of them): what `--prune` removes of a photo deleted here, whose
     /// generation is no longer known.
-    pub fn backup_data_names(&self, id: PhotoId) -> Vec<String> {
+    pub(crate) fn backup_data_names(&self, id: PhotoId) -> Vec<String> {
         let keys = self.keys();
         keys.all().map(|(_, k)| data_object_name(&derive_subkey(k, Subkey::BackupNames), id.0)).collect()
     }
 
     /// `photo`'s preview object: its preview rows, sealed; they must be the pinned ones.
-    pub fn backup_previews(&self, photo: &BackupPhoto) -> Result<Vec<u8>, StorageError> {
+    pub(crate) fn backup_previews(&self, photo: &BackupPhoto) -> Result<Vec<u8>, StorageError> {
         guard(|| {
             let Entry { id, previews, .. } = photo.0;
             let txn = self.vault.db.begin_read()?;
@@ -350,7 +350,7 @@ impl Session {
 
     /// `photo`'s data object: its record and chunks, sealed; the record must be the pinned
     /// one.
-    pub fn backup_photo(&self, photo: &BackupPhoto) -> Result<Vec<u8>, StorageError> {
+    pub(crate) fn backup_photo(&self, photo: &BackupPhoto) -> Result<Vec<u8>, StorageError> {
         guard(|| {
             let Entry { id, generation, record: pinned, .. } = photo.0;
             let txn = self.vault.db.begin_read()?;
@@ -377,7 +377,7 @@ impl Session {
     /// The account snapshot listing `photos` (those whose objects are in the bucket): the
     /// account record as stored, checked against the manifest first, sealed under the
     /// current generation's key.
-    pub fn backup_snapshot(&self, photos: &[BackupPhoto]) -> Result<Vec<u8>, StorageError> {
+    pub(crate) fn backup_snapshot(&self, photos: &[BackupPhoto]) -> Result<Vec<u8>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let (stored, _) = self.pinned_record(&txn)?;
@@ -408,7 +408,7 @@ impl Session {
 /// A second computer: what a pull needs of the account's own backup.
 impl Session {
     /// The photos deleted here (that a pull leaves out, and `--prune` removes remotely).
-    pub fn deleted_photos(&self) -> Result<BTreeSet<PhotoId>, StorageError> {
+    pub(crate) fn deleted_photos(&self) -> Result<BTreeSet<PhotoId>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             // A vault has no such table until a photo is deleted.
@@ -428,7 +428,11 @@ impl Session {
     /// id), and sealed under the current generation's key, or be the snapshot this account
     /// last wrote there (`pinned`, its fingerprint) if it is of an earlier generation:
     /// someone who knew an older password could have made any other.
-    pub fn read_snapshot(&self, snapshot: &[u8], pinned: Option<[u8; 32]>) -> Result<Vec<BackupPhoto>, RestoreError> {
+    pub(crate) fn read_snapshot(
+        &self,
+        snapshot: &[u8],
+        pinned: Option<[u8; 32]>,
+    ) -> Result<Vec<BackupPhoto>, RestoreError> {
         guard(|| {
             let head = SnapshotHead::parse(snapshot)?;
             if head.account != self.account_id {
@@ -453,7 +457,7 @@ impl Session {
     /// this account's keys). The account record becomes the snapshot's, and the manifest
     /// and list index are sealed again under the new key: from now on the new password
     /// opens the account here, and the old one does not.
-    pub fn adopt_password_change(&self, snapshot: &[u8], password: &str) -> Result<(), RestoreError> {
+    pub(crate) fn adopt_password_change(&self, snapshot: &[u8], password: &str) -> Result<(), RestoreError> {
         guard(|| {
             self.writable()?;
             let head = SnapshotHead::parse(snapshot)?;
@@ -483,7 +487,7 @@ impl Session {
     }
 
     /// Opens `photo`'s objects from this account's bucket, checked (as a restore does).
-    pub fn open_backup_photo(
+    pub(crate) fn open_backup_photo(
         &self,
         photo: &BackupPhoto,
         data: &[u8],
@@ -494,7 +498,7 @@ impl Session {
 
     /// Stores a photo from the account's bucket here, with its manifest write, in one
     /// transaction. `false` when the account holds it already.
-    pub fn adopt(&self, photo: &RestoredPhoto) -> Result<bool, RestoreError> {
+    pub(crate) fn adopt(&self, photo: &RestoredPhoto) -> Result<bool, RestoreError> {
         self.writable()?;
         guard(|| {
             let txn = self.vault.begin_write().map_err(StorageError::from)?;
@@ -519,7 +523,7 @@ impl Session {
 }
 
 /// What opens a backup: the login password, or the recovery key.
-pub enum BackupCredentials<'a> {
+pub(crate) enum BackupCredentials<'a> {
     /// The login password.
     Password(&'a str),
     /// The recovery key's words.
@@ -556,7 +560,11 @@ pub struct RestoredPhoto {
 }
 
 /// Opens a snapshot (`SNAPSHOT`'s bytes) for `username`.
-pub fn open_backup(snapshot: &[u8], username: &str, with: BackupCredentials<'_>) -> Result<OpenedBackup, RestoreError> {
+pub(crate) fn open_backup(
+    snapshot: &[u8],
+    username: &str,
+    with: BackupCredentials<'_>,
+) -> Result<OpenedBackup, RestoreError> {
     guard(|| {
         let head = SnapshotHead::parse(snapshot)?;
         if !head.kdf.is_acceptable() {
@@ -892,7 +900,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = Vault::open(&dir.path().join("b.redb")).unwrap();
         restore_into(&target, &session, &snapshot, BackupCredentials::Password("a second password for alice")).unwrap();
-        let restored = target.login("alice", "a second password for alice").unwrap();
+        let restored = target.open_session("alice", "a second password for alice").unwrap();
         assert!(restored.decrypt(id, &PhotoUnlock::Password(&password)).is_ok());
         assert!(restored.verify().unwrap().problems.is_empty());
     }
@@ -903,18 +911,20 @@ mod tests {
         let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
         let words = vault.register("alice", "alice@example.com", PASSWORD, Previews::Sharp).unwrap();
         let again = RecoveryKey::parse(&words.to_words()).unwrap();
-        let session = vault.login_with_recovery("alice", words).unwrap();
+        let session = vault.open_session_with_recovery("alice", words).unwrap();
         let snapshot = session.backup_snapshot(&[]).unwrap();
         let target = Vault::open(&dir.path().join("b.redb")).unwrap();
         restore_into(&target, &session, &snapshot, BackupCredentials::Recovery(again)).unwrap();
-        assert!(target.login("alice", PASSWORD).is_ok());
+        assert!(target.open_session("alice", PASSWORD).is_ok());
     }
 
     #[test]
     fn a_change_of_previews_gives_new_preview_objects_and_keeps_the_data_object() {
         let (_dir, session, _, _, _) = one_photo(Previews::Sharp);
+        let account = crate::service::Account::new(session);
+        let session = account.session();
         let sharp = session.backup_object_names(&session.backup_photos().unwrap()[0]).unwrap();
-        crate::service::set_previews(&session, Previews::Blurred).unwrap();
+        crate::service::set_previews(&account, Previews::Blurred).unwrap();
         let blurred = session.backup_object_names(&session.backup_photos().unwrap()[0]).unwrap();
         assert_eq!(sharp.data, blurred.data);
         assert_ne!(sharp.previews, blurred.previews, "the sharp preview object is replaced, not kept");
@@ -929,13 +939,13 @@ mod tests {
         let target = Vault::open(&dir.path().join("b.redb")).unwrap();
         target.restore_begin(&backup).unwrap();
         target.register("bob", "bob@example.com", "another good passphrase", Previews::Sharp).unwrap();
-        let bob = target.login("bob", "another good passphrase").unwrap();
+        let bob = target.open_session("bob", "another good passphrase").unwrap();
         assert_ne!(bob.account_id, backup.account, "bob did not get the restored account's id");
         drop(bob);
         // Cut off and run again: the reservation is its own, and the restore finishes.
         restore_into(&target, &session, &snapshot, BackupCredentials::Password(PASSWORD)).unwrap();
-        assert!(target.login("alice", PASSWORD).unwrap().verify().unwrap().problems.is_empty());
-        assert!(target.login("bob", "another good passphrase").is_ok());
+        assert!(target.open_session("alice", PASSWORD).unwrap().verify().unwrap().problems.is_empty());
+        assert!(target.open_session("bob", "another good passphrase").is_ok());
     }
 
     #[test]
@@ -948,7 +958,7 @@ mod tests {
         session.change_password("the second password of alice").unwrap();
         session.change_password("the third password of alice").unwrap();
         let newer = session.backup_snapshot(&session.backup_photos().unwrap()).unwrap();
-        let there = other.login("alice", PASSWORD).unwrap();
+        let there = other.open_session("alice", PASSWORD).unwrap();
         assert!(matches!(there.read_snapshot(&newer, None), Err(RestoreError::NewerPassword { .. })));
         assert!(matches!(
             there.adopt_password_change(&newer, "the second password of alice"),
@@ -957,8 +967,8 @@ mod tests {
         there.adopt_password_change(&newer, "the third password of alice").unwrap();
         assert_eq!(there.read_snapshot(&newer, None).unwrap().len(), 1);
         drop(there);
-        assert!(other.login("alice", PASSWORD).is_err());
-        let there = other.login("alice", "the third password of alice").unwrap();
+        assert!(other.open_session("alice", PASSWORD).is_err());
+        let there = other.open_session("alice", "the third password of alice").unwrap();
         assert!(there.decrypt(id, &PhotoUnlock::Password(&password)).is_ok());
         assert!(there.verify().unwrap().problems.is_empty());
     }

@@ -7,7 +7,7 @@
 //! forgets them when dropped.
 
 mod account;
-mod backup;
+pub(crate) mod backup;
 mod error;
 mod id;
 mod keys;
@@ -41,22 +41,24 @@ use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 
 use crate::platform::files::create_private_dir;
 
-pub use account::{Session, validate_email, validate_username};
-pub use backup::{
-    BackupCredentials, BackupPhoto, ObjectNames, OpenedBackup, PHOTOS_FOLDER, PREVIEWS_FOLDER, RestoreError,
-    RestoredPhoto, SNAPSHOT, open_backup, snapshot_fingerprint,
+pub(crate) use account::Session;
+pub use account::{validate_email, validate_username};
+pub use backup::RestoreError;
+pub(crate) use backup::{
+    BackupCredentials, BackupPhoto, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, RestoredPhoto, SNAPSHOT, open_backup,
+    snapshot_fingerprint,
 };
-pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError, StoreError};
+pub(crate) use error::StoreError;
+pub use error::{LoginError, OpenError, PhotoError, RegisterError, StorageError};
 pub use id::{BadPhotoId, PhotoId};
 pub use manifest::ManifestProblem;
 pub use password::{MIN_PASSWORD_LEN, PasswordStrength, password_strength};
 pub(crate) use photos::INDEX_SEGMENT_PHOTOS;
-pub use photos::{
-    Catalog, ContentHash, NewPhoto, PhotoInfo, PhotoRef, PhotoUnlock, PreparedPhoto, SealedPhoto, StoredPreviews,
-    VerifyProblem, VerifyReport,
-};
+pub use photos::{Catalog, PhotoInfo, PhotoRef, VerifyProblem, VerifyReport};
+pub(crate) use photos::{ContentHash, NewPhoto, PhotoUnlock, PreparedPhoto, SealedPhoto};
 pub use records::{BackupSettings, PhotoMeta, Previews, Profile, SmtpSettings};
-pub use seen::{Rollback, default_state_dir};
+pub use seen::Rollback;
+pub(crate) use seen::default_state_dir;
 
 use schema::{FORMAT_VERSION, FORMAT_VERSION_KEY, HEADER, VAULT_ID_KEY};
 

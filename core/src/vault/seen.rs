@@ -121,7 +121,7 @@ pub(crate) enum Verdict {
 
 /// The platform's configuration folder for the app (`~/.config/secure-photo-gallery` on
 /// Linux, honouring `XDG_CONFIG_HOME`), where the counters are kept by default.
-pub fn default_state_dir() -> Option<PathBuf> {
+pub(crate) fn default_state_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "secure-photo-gallery").map(|d| d.config_dir().to_path_buf())
 }
 

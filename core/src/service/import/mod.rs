@@ -6,6 +6,7 @@
 
 mod walk;
 
+use crate::service::Account;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -146,12 +147,13 @@ fn skip(summary: &mut ImportSummary, path: &Path, reason: SkipReason, on_event: 
 /// Imports `paths` (files or folders) into the session's account, mailing each batch's
 /// passwords through `route` before storing it. `cancel` stops it between files.
 pub fn import_paths(
-    session: &Session,
+    account: &Account,
     route: &MailRoute,
     paths: &[PathBuf],
     cancel: &AtomicBool,
     on_event: &mut dyn FnMut(ImportEvent<'_>),
 ) -> Result<ImportSummary, ImportError> {
+    let session = account.session();
     session.writable().map_err(ImportError::ReadOnly)?;
     let mut summary = ImportSummary::default();
     let mut files = Vec::new();
@@ -209,7 +211,7 @@ pub fn import_paths(
         };
         let delivered = route.transport.send(&email)?;
         // An email left in the outbox is sent later only if the account keeps its digest.
-        crate::service::keep_queued(session, &delivered).map_err(|source| ImportError::Queue { source })?;
+        crate::service::keep_queued(account, &delivered).map_err(|source| ImportError::Queue { source })?;
         on_event(ImportEvent::Mailed(&delivered));
         if store_batch(&mut run, &prepared, &mut summary, on_event) {
             break;

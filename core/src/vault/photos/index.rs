@@ -259,7 +259,7 @@ impl Session {
     /// last, so that the next list finds them there instead of reading their records: at
     /// a million photos, the first list after a command-line import of many took 10 s
     /// instead of 1.5. The next list merges the small segments this leaves.
-    pub fn index_written(&self, photos: &[PhotoInfo]) -> Result<(), StorageError> {
+    pub(crate) fn index_written(&self, photos: &[PhotoInfo]) -> Result<(), StorageError> {
         if photos.is_empty() || self.writable().is_err() {
             return Ok(());
         }

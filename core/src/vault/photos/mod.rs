@@ -69,7 +69,7 @@ pub struct NewPhoto {
 
 /// A photo with its ID, key and password chosen, waiting for its password to be mailed
 /// before [`Session::store`] commits it. Dropping it forgets the key and password.
-pub struct PreparedPhoto {
+pub(crate) struct PreparedPhoto {
     /// The photo's new ID.
     pub id: PhotoId,
     /// The photo's password, to be mailed to the owner.
@@ -90,7 +90,7 @@ enum LoginPreview {
 }
 
 /// A photo's previews as found with its key ([`Session::stored_previews`]).
-pub struct StoredPreviews {
+pub(crate) struct StoredPreviews {
     /// The sharp thumbnail, unless none is stored any more (previews changed from sharp
     /// since, or its row was removed): then it is to be made again from the original.
     pub thumbnail: Option<SecretBytes>,
@@ -115,7 +115,7 @@ impl SealedThumbnails {
 
 /// A photo encrypted and ready to be written by [`Session::write`]: nothing in it is
 /// readable without the account's keys.
-pub struct SealedPhoto {
+pub(crate) struct SealedPhoto {
     id: u64,
     generation: u32,
     content_hash: ContentHash,
@@ -128,7 +128,7 @@ pub struct SealedPhoto {
 
 impl SealedPhoto {
     /// The bytes of the photo's encrypted data.
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         self.segments.iter().map(Vec::len).sum()
     }
 }
@@ -149,7 +149,7 @@ pub struct PhotoInfo {
 }
 
 /// How to open a photo's key.
-pub enum PhotoUnlock<'a> {
+pub(crate) enum PhotoUnlock<'a> {
     /// With the photo's emailed password (and the session's account key).
     Password(&'a PhotoPassword),
     /// With the recovery key the session was opened with.
@@ -255,7 +255,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::open(&dir.path().join("v.redb")).unwrap();
         vault.register("alice", "alice@example.com", "correct horse battery staple", previews).unwrap();
-        let session = vault.login("alice", "correct horse battery staple").unwrap();
+        let session = vault.open_session("alice", "correct horse battery staple").unwrap();
         let picture = image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([(x / 4) as u8, (y / 3) as u8, 77]));
         let mut bytes = Vec::new();
         image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
@@ -299,7 +299,7 @@ pub(crate) mod tests {
         assert_eq!((left.iter().map(|p| p.id).collect::<Vec<_>>(), damaged), (vec![ids[1]], vec![]));
         // The manifest took every removal: nothing is reported, and a new login agrees.
         assert!(session.verify().unwrap().problems.is_empty());
-        let again = session.vault().login("alice", "correct horse battery staple").unwrap();
+        let again = session.vault().open_session("alice", "correct horse battery staple").unwrap();
         assert!(again.manifest_problems().is_empty());
         // Deleting the deleted again changes nothing and says so.
         let answers = session.delete_many(&[ids[0]]).unwrap();
@@ -367,7 +367,7 @@ pub(crate) mod tests {
         assert_eq!(listed, expected);
         // The manifest took every photo of the run: a new login finds nothing amiss.
         assert!(session.verify().unwrap().problems.is_empty());
-        let again = session.vault().login("alice", "correct horse battery staple").unwrap();
+        let again = session.vault().open_session("alice", "correct horse battery staple").unwrap();
         assert!(again.manifest_problems().is_empty());
     }
 
@@ -387,7 +387,7 @@ pub(crate) mod tests {
         let (before, after) = vault.compact_if_worth_it().unwrap().expect("12 MiB deleted is worth it");
         assert!(after < before / 2, "{before} -> {after}");
         assert_eq!(vault.compact_if_worth_it().unwrap(), None, "nothing left to give back");
-        let session = vault.login("alice", "correct horse battery staple").unwrap();
+        let session = vault.open_session("alice", "correct horse battery staple").unwrap();
         let (_, bytes) = session.decrypt(first, &PhotoUnlock::Password(&password)).unwrap();
         assert!(image::load_from_memory(&bytes).is_ok(), "the kept photo opens");
         assert!(session.verify().unwrap().problems.is_empty());

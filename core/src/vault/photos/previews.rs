@@ -7,7 +7,7 @@ impl Session {
     /// What the login shows of a photo: its thumbnail JPEG, or its blurred placeholder when
     /// the account's previews are blurred. [`PhotoError::PreviewHidden`] when there is
     /// none (hidden previews): then only its key opens its thumbnail.
-    pub fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
+    pub(crate) fn thumbnail(&self, id: PhotoId) -> Result<SecretBytes, PhotoError> {
         guard(|| {
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
             let entry = self.manifest_entry(&txn, id)?.ok_or(PhotoError::NotFound(id))?;
@@ -57,7 +57,7 @@ impl Session {
     /// recovery key): the sharp thumbnail, when one is stored (in the private row, or as
     /// the login's preview), and whether the stored form is the account's current choice.
     /// Rows that are not the ones the manifest pins count as missing (they are made again).
-    pub fn stored_previews(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<StoredPreviews, PhotoError> {
+    pub(crate) fn stored_previews(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<StoredPreviews, PhotoError> {
         guard(|| {
             let (_, _, key) = self.photo_key(id, unlock)?;
             let txn = self.vault.db.begin_read().map_err(StorageError::from)?;
@@ -94,7 +94,7 @@ impl Session {
     /// Stores a photo's previews in the form of the account's current choice (opened with
     /// its key, which seals the private thumbnail), replacing what was there, with the
     /// manifest's entry for them. Not while the account is read-only.
-    pub fn store_previews(
+    pub(crate) fn store_previews(
         &self,
         id: PhotoId,
         unlock: &PhotoUnlock<'_>,
@@ -141,7 +141,7 @@ impl Session {
 
     /// The sharp previews the login can read (photos stored while previews were sharp),
     /// for [`Session::set_previews`] to make placeholders from, outside its transaction.
-    pub fn sharp_previews(&self) -> Result<Vec<(PhotoId, SecretBytes)>, StorageError> {
+    pub(crate) fn sharp_previews(&self) -> Result<Vec<(PhotoId, SecretBytes)>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let mut out = Vec::new();
@@ -162,7 +162,7 @@ impl Session {
     /// login preview goes. The manifest's entries follow the rows.
     /// Each photo's sharp thumbnail comes back, sealed under its key, when it is next
     /// unlocked.
-    pub fn set_previews(
+    pub(crate) fn set_previews(
         &self,
         previews: Previews,
         placeholders: &[(PhotoId, Option<Vec<u8>>)],

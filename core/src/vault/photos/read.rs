@@ -77,7 +77,7 @@ impl Session {
     /// and the index is written. A record removed from the file or put back after a
     /// delete is found here only if the index does not have the photo: `verify` and
     /// [`Session::check_records`] read every record.
-    pub fn list(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
+    pub(crate) fn list(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let listed = self.manifest_entries(&txn)?;
@@ -120,7 +120,7 @@ impl Session {
     /// its photo was deleted, is found here (the list takes what the index says). Returns
     /// the listed photos whose records cannot be read. The app runs this after its first
     /// screen; it keeps no photo, so that it costs no memory beside the app's own list.
-    pub fn check_records(&self) -> Result<Vec<PhotoId>, StorageError> {
+    pub(crate) fn check_records(&self) -> Result<Vec<PhotoId>, StorageError> {
         Ok(self.read_records(false)?.1)
     }
 
@@ -168,7 +168,7 @@ impl Session {
     }
 
     /// The metadata of one photo.
-    pub fn meta(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
+    pub(crate) fn meta(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
         Ok(self.record(id)?.1)
     }
 
@@ -176,7 +176,7 @@ impl Session {
     /// authenticated before it is written, but a damaged later chunk is only found after
     /// earlier ones were written: callers that write files write to a temporary file and
     /// keep it only when this returns `Ok`.
-    pub fn decrypt_to(
+    pub(crate) fn decrypt_to(
         &self,
         id: PhotoId,
         unlock: &PhotoUnlock<'_>,
@@ -249,7 +249,7 @@ impl Session {
     }
 
     /// Checks a photo password without decrypting the photo: whether it opens the key.
-    pub fn check_password(&self, id: PhotoId, password: &PhotoPassword) -> Result<(), PhotoError> {
+    pub(crate) fn check_password(&self, id: PhotoId, password: &PhotoPassword) -> Result<(), PhotoError> {
         self.photo_key(id, &PhotoUnlock::Password(password)).map(|_| ())
     }
 
@@ -277,7 +277,11 @@ impl Session {
     }
 
     /// Decrypts the photo's original bytes into memory (for the viewer).
-    pub fn decrypt(&self, id: PhotoId, unlock: &PhotoUnlock<'_>) -> Result<(PhotoMeta, SecretBytes), PhotoError> {
+    pub(crate) fn decrypt(
+        &self,
+        id: PhotoId,
+        unlock: &PhotoUnlock<'_>,
+    ) -> Result<(PhotoMeta, SecretBytes), PhotoError> {
         guard(|| {
             // The record is opened once; the buffer is sized up front, as a growing Vec
             // would leave unwiped copies of the photo behind.

@@ -15,7 +15,7 @@ impl Session {
     /// thumbnail opens; the set of photos against the manifest; and the list index against
     /// the records (a segment that says otherwise is removed, to be written again from the
     /// records by the next list).
-    pub fn verify(&self) -> Result<VerifyReport, StorageError> {
+    pub(crate) fn verify(&self) -> Result<VerifyReport, StorageError> {
         // Never stopped: always a report.
         Ok(self.verify_reporting(|_, _| ControlFlow::Continue(()))?.unwrap_or_default())
     }
@@ -24,7 +24,7 @@ impl Session {
     /// many (the photos the manifest lists) at first, every fifth of a second, and at the end; it
     /// reads every byte, which takes minutes at a million photos. `None` if `progress`
     /// stopped it (the app's session is locked).
-    pub fn verify_reporting(
+    pub(crate) fn verify_reporting(
         &self,
         mut progress: impl FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<Option<VerifyReport>, StorageError> {

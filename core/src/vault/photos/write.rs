@@ -5,7 +5,7 @@ use super::*;
 
 impl Session {
     /// The hash of `bytes` from which this account's duplicate checks are made.
-    pub fn content_hash(&self, bytes: &[u8]) -> ContentHash {
+    pub(crate) fn content_hash(&self, bytes: &[u8]) -> ContentHash {
         ContentHash(*blake3::hash(bytes).as_bytes())
     }
 
@@ -19,7 +19,7 @@ impl Session {
     /// photo is not in the account (put back into the file after the photo was deleted), or
     /// whose record is not the one the manifest pins or does not carry that hash, does not
     /// count: the photo is imported again, and the entry replaced.
-    pub fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
+    pub(crate) fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let hashes = txn.open_table(CONTENT_HASHES)?;
@@ -91,7 +91,7 @@ impl Session {
 
     /// Chooses an ID, a key and a password for a photo and seals its metadata and
     /// thumbnails; nothing is written yet.
-    pub fn prepare(&self, new: NewPhoto) -> Result<PreparedPhoto, StorageError> {
+    pub(crate) fn prepare(&self, new: NewPhoto) -> Result<PreparedPhoto, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let id = self.next_id(&txn.open_table(CHUNKS)?)?;
@@ -139,22 +139,23 @@ impl Session {
         }
     }
 
+    #[cfg(any(test, feature = "fuzzing"))]
     /// Encrypts `bytes` (which must be the prepared file's bytes) and stores the photo in
     /// one transaction: a crash leaves either the whole photo or nothing.
-    pub fn store(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<(), StoreError> {
+    pub(crate) fn store(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<(), StoreError> {
         self.write(self.seal(photo, bytes)?)
     }
 
     /// Records redb's allocator state after a run of [`Session::write`]s, so that a crash
     /// later (the app stays open for hours after an import) reopens the vault at once
     /// instead of after reading the whole file.
-    pub fn checkpoint(&self) -> Result<(), StorageError> {
+    pub(crate) fn checkpoint(&self) -> Result<(), StorageError> {
         guard(|| Ok(self.vault.begin_write()?.commit()?))
     }
 
     /// The CPU half of [`Session::store`], which may run on any thread: checks that `bytes`
     /// are the prepared file's, and encrypts them and the photo's records.
-    pub fn seal(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<SealedPhoto, StoreError> {
+    pub(crate) fn seal(&self, photo: &PreparedPhoto, bytes: &[u8]) -> Result<SealedPhoto, StoreError> {
         if self.content_hash(bytes) != photo.content_hash || bytes.len() as u64 != photo.meta.bytes {
             return Err(StoreError::Changed);
         }
@@ -231,10 +232,11 @@ impl Session {
         })
     }
 
+    #[cfg(any(test, feature = "fuzzing"))]
     /// The storage half of [`Session::store`]: writes a sealed photo in one transaction,
     /// unless the account already holds the same bytes. Call [`Session::checkpoint`] after
     /// a run of writes.
-    pub fn write(&self, photo: SealedPhoto) -> Result<(), StoreError> {
+    pub(crate) fn write(&self, photo: SealedPhoto) -> Result<(), StoreError> {
         self.write_all(vec![photo])?.pop().expect("one result for one photo")
     }
 
@@ -247,7 +249,7 @@ impl Session {
     /// pages above it in each table, and at a million photos a transaction per photo wrote
     /// about 240 KB of pages for a 3 KB photo (docs/BENCHMARKS.md); a transaction shares
     /// the upper pages and the commit among its photos.
-    pub fn write_all(&self, photos: Vec<SealedPhoto>) -> Result<Vec<Result<(), StoreError>>, StorageError> {
+    pub(crate) fn write_all(&self, photos: Vec<SealedPhoto>) -> Result<Vec<Result<(), StoreError>>, StorageError> {
         self.writable()?;
         guard(|| {
             // A plain commit: recording the allocator state with every commit would cost
@@ -328,20 +330,16 @@ impl Session {
         Ok(())
     }
 
-    /// Deletes a photo: its record, every chunk, its thumbnails and its duplicate-index
-    /// entry, in one transaction. Returns its metadata.
-    pub fn delete(&self, id: PhotoId) -> Result<PhotoMeta, PhotoError> {
-        let (_, result) = self.delete_many(&[id])?.pop().ok_or(PhotoError::NotFound(id))?;
-        result
-    }
-
     /// Deletes many photos in one transaction (one manifest write for them all). An ID
     /// that is not in the account, or whose record cannot be read, is answered with its
     /// error and the others are deleted; if the transaction itself fails (a full disk),
     /// nothing is deleted and that is the error. The answers come in the order of `ids`,
     /// each ID once.
     #[allow(clippy::type_complexity)]
-    pub fn delete_many(&self, ids: &[PhotoId]) -> Result<Vec<(PhotoId, Result<PhotoMeta, PhotoError>)>, StorageError> {
+    pub(crate) fn delete_many(
+        &self,
+        ids: &[PhotoId],
+    ) -> Result<Vec<(PhotoId, Result<PhotoMeta, PhotoError>)>, StorageError> {
         self.writable()?;
         let mut seen = std::collections::HashSet::new();
         let answers: Vec<(PhotoId, Result<(PhotoHeader, PhotoMeta), PhotoError>)> =
