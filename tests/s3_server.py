@@ -10,6 +10,7 @@ Two ways a provider's server fails, in front of moto, for the error tests:
     --cap BYTES    uploads are refused once the bucket holds BYTES, as Backblaze B2 refuses
                    them past an account's storage cap: 403 AccessDenied, "Cannot upload
                    files, storage cap exceeded."
+    --slow SECONDS every upload (PUT) is answered SECONDS late, as over a slow link.
 
 Also an independent S3 client for the tests' look at the bucket (boto3, not our code):
     s3_server.py inspect ENDPOINT BUCKET
@@ -20,6 +21,7 @@ removes one photo object and changes a byte of another.
 """
 import sys
 import threading
+import time
 
 import boto3
 
@@ -34,8 +36,8 @@ def error(status, code, message):
 class Faults:
     """WSGI middleware: the failures above, around moto's application."""
 
-    def __init__(self, app, flaky, cap):
-        self.app, self.flaky, self.cap = app, flaky, cap
+    def __init__(self, app, flaky, cap, slow):
+        self.app, self.flaky, self.cap, self.slow = app, flaky, cap, slow
         self.seen = set()
         self.stored = 0
         self.lock = threading.Lock()
@@ -43,6 +45,8 @@ class Faults:
     def __call__(self, environ, start_response):
         method, query = environ["REQUEST_METHOD"], environ.get("QUERY_STRING", "")
         length = int(environ.get("CONTENT_LENGTH") or 0)
+        if self.slow and method == "PUT":
+            time.sleep(self.slow)
         with self.lock:
             refusal = None
             if self.flaky and (method, environ["PATH_INFO"], query) not in self.seen:
@@ -71,11 +75,12 @@ def serve(args):
 
     flaky = "--flaky" in args
     cap = int(args[args.index("--cap") + 1]) if "--cap" in args else None
-    buckets = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] != "--cap")]
+    slow = float(args[args.index("--slow") + 1]) if "--slow" in args else 0.0
+    buckets = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in ("--cap", "--slow"))]
 
     class Server(ThreadedMotoServer):
         def _server_entry(self):
-            app = Faults(DomainDispatcherApplication(create_backend_app), flaky, cap)
+            app = Faults(DomainDispatcherApplication(create_backend_app), flaky, cap, slow)
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()

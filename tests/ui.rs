@@ -944,6 +944,87 @@ fn type_storage(h: &mut Harness<'_, GalleryApp>, s3: &common::s3::S3) {
     type_into(h, Role::PasswordInput, "Secret key", common::s3::SECRET.1);
 }
 
+/// Runs frames for `seconds`, asserting `never` of each.
+fn for_a_while(
+    h: &mut Harness<'_, GalleryApp>,
+    seconds: f64,
+    what: &str,
+    never: impl Fn(&Harness<'_, GalleryApp>) -> bool,
+) {
+    let started = std::time::Instant::now();
+    while started.elapsed().as_secs_f64() < seconds {
+        h.step();
+        assert!(!never(h), "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Alice (two photos) starts a backup to a server that answers each upload 1.5 s late, and
+/// locks at once; the vault then is Bob's to log in to.
+fn alice_locks_during_a_slow_backup() -> (Env, common::s3::S3, Harness<'static, GalleryApp>) {
+    let s3 = common::s3::S3::start_with(&["--slow", "1.5"]);
+    let env = Env::new();
+    env.register("alice");
+    env.register("bob");
+    let photos = env.path("photos");
+    for i in 0..2 {
+        write(&photos, &format!("alice-{i}.jpg"), &jpeg(320, 240, 60 + i));
+    }
+    env.import("alice", &[&photos]);
+    let mut h = harness_sized(&env.vault, [1100.0, 1500.0]);
+    log_in(&mut h, "alice");
+    wait_for(&mut h, "alice's gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, .. }));
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    type_storage(&mut h, &s3);
+    h.get_by_label("Back up now").click();
+    h.run_ok();
+    h.get_by_label("Close window").click();
+    h.run_ok();
+    h.get_by_label("🔒 Lock").click();
+    h.run_ok();
+    (env, s3, h)
+}
+
+#[test]
+fn an_account_locked_while_its_work_runs_shows_nothing_of_it_to_the_next_account() {
+    let (_env, _s3, mut h) = alice_locks_during_a_slow_backup();
+    assert_eq!(screen_kind(h.state()), ScreenKind::Login);
+    bob_logs_in(&mut h);
+    // Alice's backup would have ended by now (five uploads, 7.5 s): nothing of it, nor of
+    // her photos, reaches Bob's gallery.
+    for_a_while(&mut h, 9.0, "alice's backup reached bob's gallery", |h| {
+        h.query_all_by_label_contains("Backed up").next().is_some()
+            || !matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 0, .. })
+    });
+}
+
+#[test]
+fn a_lock_stops_the_backup_under_way_and_the_vault_comes_back_when_it_has() {
+    let (_env, s3, mut h) = alice_locks_during_a_slow_backup();
+    assert!(h.query_by_label_contains("Stopping the backup").is_some(), "the login says what is stopping");
+    wait_for(&mut h, "the backup to stop", |h| h.query_by_label_contains("Stopping the backup").is_none());
+    // At most the upload under way when the lock came went on: the backup did not go on to
+    // its end (two photos' four objects and the snapshot).
+    for_a_while(&mut h, 4.0, "the backup went on after the lock", |_| false);
+    let (objects, _) = s3.inspect(&[]);
+    assert!(objects.len() < 5, "{objects:?}");
+    assert!(!objects.iter().any(|(key, _)| key.ends_with("/account")), "no snapshot was written: {objects:?}");
+    bob_logs_in(&mut h);
+}
+
+/// Bob logs in where the form offers the last user (alice), and his gallery opens.
+fn bob_logs_in(h: &mut Harness<'_, GalleryApp>) {
+    h.get_by_role_and_label(Role::TextInput, "User name").focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(Role::TextInput, "User name").type_text("bob");
+    h.run_ok();
+    type_into(h, Role::PasswordInput, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    wait_for(h, "bob's gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
+}
+
 #[test]
 fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_screen() {
     let s3 = common::s3::S3::start();

@@ -109,7 +109,8 @@ fn export_all(
     }
     let items: Vec<ExportItem<'_>> =
         chosen.iter().map(|(photo, unlock)| ExportItem { photo: *photo, unlock: unlock.as_ref() }).collect();
-    export_to_folder(session, &items, kind(args), &args.out, &mut |photo, result| match result {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    export_to_folder(session, &items, (kind(args), &args.out), &never, &mut |photo, result| match result {
         Ok(target) => say!("exported {} {} -> {}", photo.id, photo.name, target.display()),
         Err(e) => {
             match super::hint(&e) {

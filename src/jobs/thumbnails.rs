@@ -10,14 +10,16 @@ use spg_core::service::Account;
 use spg_core::service::Unlock;
 use spg_core::vault::PhotoId;
 
-use super::{Event, EventSender, NoThumbnail};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::session::{NoThumbnail, SessionEvent, SessionSender};
 
 /// Asks for thumbnails; the thread stops when this is dropped (on lock).
 pub struct ThumbnailLoader {
     requests: Sender<Request>,
 }
 
-enum Request {
+pub(super) enum Request {
     /// Load this photo's thumbnail with its longest side at most this many pixels; with
     /// its password when it is unlocked (the sharp one, whatever the account's previews).
     Load(PhotoId, u32, Option<Unlock>),
@@ -57,36 +59,14 @@ impl Queue {
 }
 
 impl ThumbnailLoader {
-    pub(super) fn start(account: Account, events: EventSender) -> ThumbnailLoader {
+    /// A loader, and the requests it sends, for [`serve`] to take.
+    pub(super) fn new() -> (ThumbnailLoader, Receiver<Request>) {
         let (requests, rx) = channel();
-        std::thread::Builder::new()
-            .name("thumbnails".into())
-            .spawn(move || {
-                let mut queue = Queue::default();
-                while queue.refill(&rx).is_some() {
-                    let Some((id, side, password)) = queue.0.pop() else { continue };
-                    let thumbnail = match &password {
-                        Some(unlock) => spg_core::service::unlocked_thumbnail(&account, id, unlock),
-                        None => account.thumbnail(id),
-                    };
-                    let result = thumbnail
-                        .map_err(|e| match e {
-                            spg_core::vault::PhotoError::PreviewHidden(_) => NoThumbnail::Hidden,
-                            e => NoThumbnail::Failed(e.to_string()),
-                        })
-                        .and_then(|jpeg| {
-                            spg_core::imaging::decode_for_display(&jpeg, side)
-                                .map_err(|e| NoThumbnail::Failed(e.to_string()))
-                        });
-                    events.send(Event::Thumbnail(id, side, result));
-                }
-            })
-            .expect("the OS can start the thumbnail thread");
-        ThumbnailLoader { requests }
+        (ThumbnailLoader { requests }, rx)
     }
 
     /// Asks for one thumbnail, its longest side at most `side` pixels; it arrives as
-    /// [`Event::Thumbnail`] unless forgotten first.
+    /// [`SessionEvent::Thumbnail`] unless forgotten first.
     pub fn request(&self, id: PhotoId, side: u32, password: Option<Unlock>) {
         let _ = self.requests.send(Request::Load(id, side, password));
     }
@@ -94,6 +74,28 @@ impl ThumbnailLoader {
     /// Withdraws a request that has not been served yet.
     pub fn forget(&self, id: PhotoId) {
         let _ = self.requests.send(Request::Forget(id));
+    }
+}
+
+/// Serves the thumbnails `requests` asks for, newest first, until the loader is dropped or
+/// the session closes (`stop`).
+pub(super) fn serve(account: &Account, requests: &Receiver<Request>, events: &SessionSender, stop: &AtomicBool) {
+    let mut queue = Queue::default();
+    while queue.refill(requests).is_some() && !stop.load(Ordering::Relaxed) {
+        let Some((id, side, password)) = queue.0.pop() else { continue };
+        let thumbnail = match &password {
+            Some(unlock) => spg_core::service::unlocked_thumbnail(account, id, unlock),
+            None => account.thumbnail(id),
+        };
+        let result = thumbnail
+            .map_err(|e| match e {
+                spg_core::vault::PhotoError::PreviewHidden(_) => NoThumbnail::Hidden,
+                e => NoThumbnail::Failed(e.to_string()),
+            })
+            .and_then(|jpeg| {
+                spg_core::imaging::decode_for_display(&jpeg, side).map_err(|e| NoThumbnail::Failed(e.to_string()))
+            });
+        events.send(SessionEvent::Thumbnail(id, side, result));
     }
 }
 

@@ -71,8 +71,12 @@ enum Screen {
 
 /// The eframe application.
 pub struct GalleryApp {
-    /// The vault; `None` while it is being opened, or tidied after a lock.
+    /// The vault; `None` while it is being opened, or after a lock until the locked
+    /// session's work has stopped and the vault is tidied.
     vault: Option<Vault>,
+    /// The vault held back at a lock, for the session whose work is stopping: tidied once
+    /// [`Event::SessionClosed`] says none of its jobs runs any more.
+    closing: Option<(crate::jobs::SessionId, Vault)>,
     /// A login, registration or recovery asked for while the vault was being tidied.
     waiting: Option<Cmd>,
     jobs: Jobs,
@@ -98,6 +102,7 @@ impl GalleryApp {
         super::widgets::apply_theme(&cc.egui_ctx, prefs.dark);
         GalleryApp {
             vault: None,
+            closing: None,
             waiting: None,
             jobs,
             events,
@@ -157,34 +162,47 @@ impl GalleryApp {
         }
     }
 
-    /// Opens the gallery of a logged-in account.
+    /// Opens the gallery of a logged-in account, with its session's work.
     fn enter(&mut self, account: spg_core::service::Account) {
         self.prefs.remember_user(&self.vault_path, account.username());
-        self.screen = Screen::Gallery(Box::new(GalleryScreen::new(account, &self.jobs)));
+        self.screen = Screen::Gallery(Box::new(GalleryScreen::new(self.jobs.session(account))));
     }
 
-    /// Drops the gallery (session, keys, textures, pictures, unlocked passwords); `why`
-    /// is said on the login screen.
+    /// Drops the gallery (textures, pictures, unlocked passwords) and closes its session's
+    /// work: every job stops at its next step, and once none holds the keys the vault is
+    /// tidied and comes back for the next login. `why` is said on the login screen.
     fn lock(&mut self, why: Option<String>) {
         let user = match &self.screen {
             Screen::Gallery(g) => g.username().to_string(),
             _ => self.prefs.user_for(&self.vault_path),
         };
-        let login = LoginScreen::new(user);
-        let was_open = matches!(self.screen, Screen::Gallery(_) | Screen::Recovery(_));
-        self.screen = Screen::Login(match why {
-            Some(why) => login.with_notice(why),
-            None => login,
-        });
-        // With the account closed, give back the space of deleted photos if it is worth it.
-        if was_open && let Some(vault) = self.vault.take() {
-            self.jobs.tidy(vault);
+        let mut login = LoginScreen::new(user);
+        if let Some(why) = why {
+            login = login.with_notice(why);
         }
+        let was_open = matches!(self.screen, Screen::Gallery(_) | Screen::Recovery(_));
+        let screen = std::mem::replace(&mut self.screen, Screen::Opening(None));
+        let vault = if was_open { self.vault.take() } else { None };
+        match (screen, vault) {
+            (Screen::Gallery(gallery), Some(vault)) => {
+                let id = gallery.work.id();
+                let busy = gallery.close();
+                if let Some(stopping) = super::wording::stopping(&busy) {
+                    login = login.with_progress(stopping);
+                }
+                self.closing = Some((id, vault));
+            }
+            // The recovery key's screen holds the new account alone: it goes with the screen.
+            (_, Some(vault)) => self.jobs.tidy(vault),
+            _ => {}
+        }
+        self.screen = Screen::Login(login);
     }
 
     fn handle(&mut self, ctx: &egui::Context, event: Event) {
         let event = match event {
             Event::Tidied(vault, result) => return self.tidied(vault, result),
+            Event::SessionClosed(id) => return self.closed(id),
             event => event,
         };
         match (&mut self.screen, event) {
@@ -220,8 +238,12 @@ impl GalleryApp {
                 Err(e) => form.failed(e.to_string()),
             },
             (Screen::Recovery(screen), Event::WordsSaved(result)) => screen.saved_to(result),
-            (Screen::Gallery(gallery), event) => gallery.handle(ctx, event, &self.jobs, &self.prefs),
-            (Screen::Restore(form), Event::Transfer(p)) => form.progress(p),
+            // Only the open session's results reach its gallery; those of a session locked
+            // since are dropped.
+            (Screen::Gallery(gallery), Event::Session(id, event)) if gallery.work.id() == id => {
+                gallery.handle(ctx, event, &self.prefs);
+            }
+            (Screen::Restore(form), Event::RestoreProgress(p)) => form.progress(p),
             (Screen::Restore(form), Event::Restored(result)) => {
                 if let Some(done) = form.finished(result) {
                     let login = LoginScreen::new(self.prefs.user_for(&self.vault_path));
@@ -230,6 +252,21 @@ impl GalleryApp {
             }
             // A result for a screen that is gone (locked meanwhile): drop it.
             _ => {}
+        }
+    }
+
+    /// Every job of the locked session `id` has stopped: the vault is tidied, and then
+    /// comes back for the next login.
+    fn closed(&mut self, id: crate::jobs::SessionId) {
+        if let Some((closing, vault)) = self.closing.take() {
+            if closing == id {
+                if let Screen::Login(login) = &mut self.screen {
+                    login.progress_done();
+                }
+                self.jobs.tidy(vault);
+            } else {
+                self.closing = Some((closing, vault));
+            }
         }
     }
 
@@ -290,7 +327,7 @@ impl eframe::App for GalleryApp {
             Screen::Recovery(screen) => screen.ui(ui, &self.jobs).into_iter().collect(),
             Screen::Recover(form) => form.ui(ui).into_iter().collect(),
             Screen::Restore(form) => form.ui(ui, &self.jobs, self.vault.as_ref()).into_iter().collect(),
-            Screen::Gallery(gallery) => gallery.ui(ui, &self.jobs, &mut self.prefs),
+            Screen::Gallery(gallery) => gallery.ui(ui, &mut self.prefs),
         };
         for cmd in commands {
             self.apply(cmd);

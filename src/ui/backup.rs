@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use zeroize::Zeroizing;
 
-use crate::jobs::Jobs;
+use crate::jobs::{Jobs, Work};
 use spg_core::remote::Location;
 use spg_core::service::Account;
 use spg_core::service::backup::{BackupError, BackupReport, LocationGiven, Progress, PullReport, RestoreReport};
@@ -159,25 +159,19 @@ impl BackupState {
     }
 
     /// Starts a backup to the saved location, unless one runs.
-    pub(super) fn start_saved(&mut self, account: &Account, jobs: &Jobs) {
+    pub(super) fn start_saved(&mut self, work: &Work) {
         if let Some(location) = self.saved.as_ref().map(|s| self.fields.location(Some(s))) {
-            self.start(location, account, jobs);
+            self.start(location, work);
         }
     }
 
-    fn start(&mut self, location: Result<Location, String>, account: &Account, jobs: &Jobs) {
-        self.start_adopting(location, None, account, jobs);
+    fn start(&mut self, location: Result<Location, String>, work: &Work) {
+        self.start_adopting(location, None, work);
     }
 
     /// Starts a backup, taking first, with `adopt`, the password change made on another
     /// computer.
-    fn start_adopting(
-        &mut self,
-        location: Result<Location, String>,
-        adopt: Option<Zeroizing<String>>,
-        account: &Account,
-        jobs: &Jobs,
-    ) {
+    fn start_adopting(&mut self, location: Result<Location, String>, adopt: Option<Zeroizing<String>>, work: &Work) {
         if self.running.is_some() {
             return;
         }
@@ -187,7 +181,7 @@ impl BackupState {
                 self.running = Some(transfer);
                 self.answer = None;
                 self.newer = Some(location.clone());
-                jobs.backup(account.clone(), location, cancel, adopt);
+                work.backup(location, cancel, adopt);
             }
             Err(why) => self.answer = Some((why, true)),
         }
@@ -258,7 +252,7 @@ impl BackupState {
     }
 
     /// The settings' Backup section.
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs, after_import: &mut bool) {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, work: &Work, after_import: &mut bool) {
         ui.heading("Backup");
         ui.label(
             egui::RichText::new(
@@ -276,7 +270,7 @@ impl BackupState {
                 let tip = "Also brings here the photos your other computers backed up to the same place";
                 if button.on_hover_text(tip).clicked() {
                     let location = self.fields.location(self.saved.as_ref());
-                    self.start(location, account, jobs);
+                    self.start(location, work);
                 }
             }
         }
@@ -288,13 +282,13 @@ impl BackupState {
             ui.colored_label(color, text);
         }
         if self.running.is_none() && self.newer.is_some() {
-            self.newer_ui(ui, account, jobs);
+            self.newer_ui(ui, work);
         }
     }
 
     /// The password set on another computer, asked for when the bucket holds a backup made
     /// after that change: with it, the change is taken here too and the backup goes on.
-    fn newer_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
+    fn newer_ui(&mut self, ui: &mut egui::Ui, work: &Work) {
         ui.horizontal(|ui| {
             let l = ui.label("Password set on the other computer");
             super::widgets::secret_field(ui, &mut self.other_password, 200.0).labelled_by(l.id);
@@ -303,7 +297,7 @@ impl BackupState {
         if ui.add_enabled(!self.other_password.is_empty(), button).clicked() {
             let location = self.newer.clone().ok_or_else(String::new);
             let password = Some(self.other_password.clone());
-            self.start_adopting(location, password, account, jobs);
+            self.start_adopting(location, password, work);
         }
     }
 }
@@ -422,7 +416,7 @@ impl RestoreScreen {
                             let secret = std::mem::replace(&mut self.secret, Zeroizing::new(String::new()));
                             let user = self.user.trim().to_string();
                             let new = self.recovery.then(|| self.new_password.clone());
-                            jobs.restore(vault.clone(), location, user, secret, new, cancel);
+                            jobs.restore(vault.clone(), location, user, (secret, new), cancel);
                         }
                         (Err(why), _) => self.form.failed(why),
                         (_, None) => {}

@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::jobs::{Event, Jobs, Pick, SettingsChange, UnlockFailure};
+use crate::jobs::{Pick, SessionEvent, Work};
 use spg_core::crypto::PhotoPassword;
 use spg_core::service::Account;
+use spg_core::service::UnlockFailure;
 use spg_core::service::export::ExportKind;
+use spg_core::service::settings::{SettingsChange, SettingsDone};
 use spg_core::vault::PhotoId;
 
 use super::action::Cmd;
@@ -29,7 +31,8 @@ use super::wording;
 
 /// The logged-in gallery.
 pub(super) struct GalleryScreen {
-    pub(super) account: Account,
+    /// The session's work (and its account).
+    pub(super) work: Work,
     pub(super) library: Library,
     pub(super) thumbnails: Thumbnails,
     grid: GridView,
@@ -56,16 +59,16 @@ pub(super) struct GalleryScreen {
 const STATUS_SECONDS: f64 = 8.0;
 
 impl GalleryScreen {
-    /// The gallery of a fresh session; starts listing its photos.
-    pub(super) fn new(account: Account, jobs: &Jobs) -> GalleryScreen {
-        jobs.list_and_check(account.clone());
+    /// The gallery of a fresh session, whose work lists its photos.
+    pub(super) fn new(work: Work) -> GalleryScreen {
+        let account = work.account();
         GalleryScreen {
-            backup: BackupState::new(&account),
-            thumbnails: Thumbnails::new(account.clone(), jobs),
+            backup: BackupState::new(account),
+            thumbnails: Thumbnails::new(&work),
             grid: GridView::default(),
             table: TableView::default(),
             library: Library::new(account.is_recovery()),
-            account,
+            work,
             viewer: None,
             dialog: None,
             import: None,
@@ -77,9 +80,20 @@ impl GalleryScreen {
         }
     }
 
+    /// The account.
+    fn account(&self) -> &Account {
+        self.work.account()
+    }
+
+    /// Closes the session's work (the lock): returns what was still under way.
+    pub(super) fn close(self: Box<Self>) -> Vec<&'static str> {
+        let GalleryScreen { work, .. } = *self;
+        work.close()
+    }
+
     /// The account's user name.
     pub(super) fn username(&self) -> &str {
-        self.account.username()
+        self.account().username()
     }
 
     /// Whether the viewer shows a decoded photo (for tests).
@@ -91,37 +105,37 @@ impl GalleryScreen {
     /// is open, else in the status line; what the check of every record found shows in the
     /// notices (the records that do not open kept here, what differs from the manifest
     /// read from the session).
-    pub(super) fn handle(&mut self, ctx: &egui::Context, event: Event, jobs: &Jobs, prefs: &Prefs) {
+    pub(super) fn handle(&mut self, ctx: &egui::Context, event: SessionEvent, prefs: &Prefs) {
         match event {
-            Event::Listed(Ok((photos, damaged))) => {
+            SessionEvent::Listed(Ok((photos, damaged))) => {
                 self.library.listed(photos);
                 self.found_damaged(damaged);
             }
             // Every record was read: what does not open is exactly this.
-            Event::RecordsChecked(Ok(damaged)) => self.damaged = damaged,
-            Event::Listed(Err(e)) | Event::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
-            Event::SettingsSaved(Err(e)) => {
+            SessionEvent::RecordsChecked(Ok(damaged)) => self.damaged = damaged,
+            SessionEvent::Listed(Err(e)) | SessionEvent::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
+            SessionEvent::SettingsSaved(Err(e)) => {
                 let message = e.to_string();
                 if let Some(s) = self.settings.as_mut() {
                     s.failed(&message);
                 }
                 self.say((message, true));
             }
-            Event::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
-            Event::Unlocked(ok, failed) => self.unlocked(ok, &failed, jobs),
-            Event::Opened(id, result) => {
+            SessionEvent::Thumbnail(id, side, result) => self.thumbnails.arrived(ctx, id, side, result),
+            SessionEvent::Unlocked(ok, failed) => self.unlocked(ok, &failed),
+            SessionEvent::Opened(id, result) => {
                 if let Some(v) = self.viewer.as_mut().filter(|v| v.id == id) {
                     v.loaded(ctx, result);
                 }
             }
-            Event::ImportProgress { .. } | Event::ImportFile(..) | Event::ImportMailed(_) => {
+            SessionEvent::ImportProgress { .. } | SessionEvent::ImportFile(..) | SessionEvent::ImportMailed(_) => {
                 if let Some(panel) = self.import.as_mut() {
                     panel.handle(event);
                 }
             }
-            Event::ImportFinished(result) => self.import_finished(result, jobs, prefs),
-            Event::Exported(report) => self.say(wording::export_done(&report)),
-            Event::Deleted(ids, failed) => {
+            SessionEvent::ImportFinished(result) => self.import_finished(result, prefs),
+            SessionEvent::Exported(report) => self.say(wording::export_done(&report)),
+            SessionEvent::Deleted(ids, failed) => {
                 for id in &ids {
                     self.thumbnails.forget(*id);
                 }
@@ -135,23 +149,23 @@ impl GalleryScreen {
                     Some(e) => (e.to_string(), true),
                 });
             }
-            Event::SettingsSaved(Ok(done)) => {
+            SessionEvent::SettingsSaved(Ok(done)) => {
                 let message = wording::settings_done(&done);
                 // The previews changed: what is on screen is loaded again.
-                if matches!(done, crate::jobs::SettingsDone::Previews(_)) {
+                if matches!(done, SettingsDone::Previews(_)) {
                     self.thumbnails.reload_all();
                 }
-                let code_sent = matches!(done, crate::jobs::SettingsDone::CodeSent { .. });
+                let code_sent = matches!(done, SettingsDone::CodeSent { .. });
                 if let Some(s) = self.settings.as_mut() {
-                    s.saved(&message, &self.account, code_sent);
+                    s.saved(&message, self.work.account(), code_sent);
                 }
                 self.say((message, false));
             }
-            Event::Picked { purpose, paths, answered_at_once } => {
+            SessionEvent::Picked { purpose, paths, answered_at_once } => {
                 let emails = matches!(purpose, Pick::EmailFiles(_));
                 match paths {
-                    Some(paths) if emails => self.apply(Action::UnlockFiles(paths), jobs, &mut Vec::new()),
-                    Some(paths) => self.apply(Action::Import(paths), jobs, &mut Vec::new()),
+                    Some(paths) if emails => self.apply(Action::UnlockFiles(paths), &mut Vec::new()),
+                    Some(paths) => self.apply(Action::Import(paths), &mut Vec::new()),
                     // No desktop portal answered: use the in-app chooser instead.
                     None if answered_at_once => {
                         let purpose = match purpose {
@@ -163,9 +177,9 @@ impl GalleryScreen {
                     None => {}
                 }
             }
-            Event::Transfer(p) => self.backup.progress(p),
-            Event::Verifying(checked, of) => self.check.progress(checked, of),
-            Event::Verified(result) => {
+            SessionEvent::Transfer(p) => self.backup.progress(p),
+            SessionEvent::Verifying(checked, of) => self.check.progress(checked, of),
+            SessionEvent::Verified(result) => {
                 let library = &self.library;
                 let name_of = |id| library.index_of(id).map(|i| library.photo(i).name.to_string());
                 let said = self.check.finished(result, name_of);
@@ -176,25 +190,17 @@ impl GalleryScreen {
                     self.say(said);
                 }
             }
-            Event::BackedUp(result) => {
-                let (said, pulled) = self.backup.finished(result, &self.account);
+            SessionEvent::BackedUp(result) => {
+                let (said, pulled) = self.backup.finished(result, self.work.account());
                 self.say(said);
-                pulled.then(|| jobs.list(self.account.clone()));
+                pulled.then(|| self.work.list());
             }
-            Event::VaultRepair(_)
-            | Event::Restored(_)
-            | Event::Tidied(..)
-            | Event::VaultOpened(_)
-            | Event::LoggedIn(_)
-            | Event::Registered(_)
-            | Event::Recovered(_)
-            | Event::WordsSaved(_) => {}
         }
     }
 
     /// Passwords were checked: the photos they opened stay unlocked, and the dialog opens
     /// the photo it was for, or says why nothing opened.
-    fn unlocked(&mut self, ok: Vec<(PhotoId, PhotoPassword)>, failed: &[UnlockFailure], jobs: &Jobs) {
+    fn unlocked(&mut self, ok: Vec<(PhotoId, PhotoPassword)>, failed: &[UnlockFailure]) {
         let open_now = match &self.dialog {
             Some(Dialog::Unlock(d)) => d.then_open,
             _ => None,
@@ -213,7 +219,7 @@ impl GalleryScreen {
         match (&mut self.dialog, open_now) {
             (_, Some(id)) if !self.library.is_locked(id) => {
                 self.dialog = None;
-                self.open(id, jobs);
+                self.open(id);
             }
             (Some(Dialog::Unlock(d)), _) if count == 0 => d.failed(failed.first().map(ToString::to_string)),
             _ => self.dialog = None,
@@ -232,56 +238,57 @@ impl GalleryScreen {
     fn import_finished(
         &mut self,
         result: Result<spg_core::service::import::ImportSummary, crate::jobs::ImportFailed>,
-        jobs: &Jobs,
         prefs: &Prefs,
     ) {
         let stored = result.as_ref().is_ok_and(|s| s.imported > 0);
         if let Some(panel) = self.import.as_mut() {
             panel.finished(result.map_err(|e| e.to_string()));
         }
-        jobs.list(self.account.clone());
+        self.work.list();
         if stored && prefs.backup_after_import && self.backup.is_set_up() {
-            self.backup.start_saved(&self.account, jobs);
+            self.backup.start_saved(&self.work);
         }
     }
 
-    fn open(&mut self, id: PhotoId, jobs: &Jobs) {
+    fn open(&mut self, id: PhotoId) {
         if self.library.index_of(id).is_none() {
             return;
         }
         self.library.follow(id);
         match self.library.unlock_of(id) {
             Some(unlock) => {
-                jobs.open(self.account.clone(), id, unlock);
+                self.work.open(id, unlock);
                 self.viewer = Some(Viewer::new(id));
             }
             None => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
         }
     }
 
-    fn apply(&mut self, action: Action, jobs: &Jobs, cmds: &mut Vec<Cmd>) {
+    fn apply(&mut self, action: Action, cmds: &mut Vec<Cmd>) {
         match action {
-            Action::Open(id) => self.open(id, jobs),
+            Action::Open(id) => self.open(id),
             Action::Import(paths) if !paths.is_empty() => {
                 if self.import.as_ref().is_some_and(ImportPanel::running) {
                     self.say(("An import is already running; wait for it or cancel it".into(), true));
                     return;
                 }
                 let panel = ImportPanel::new();
-                jobs.import(self.account.clone(), paths, panel.cancel_flag());
+                self.work.import(paths, panel.cancel_flag());
                 self.import = Some(panel);
                 self.dialog = None;
             }
             Action::Import(_) => {}
-            Action::PickImport(pick) => jobs.pick(pick),
+            Action::PickImport(pick) => super::system::pick(&self.work, pick),
             Action::Choose(purpose) => self.dialog = Some(Dialog::Chooser(Chooser::new(purpose, None))),
-            Action::PickEmailFiles => jobs.pick(Pick::EmailFiles(Some(self.account.outbox_dir()))),
+            Action::PickEmailFiles => {
+                super::system::pick(&self.work, Pick::EmailFiles(Some(self.account().outbox_dir())))
+            }
             Action::UnlockFiles(paths) => {
                 let then_open = match &self.dialog {
                     Some(Dialog::Unlock(d)) => d.then_open,
                     _ => None,
                 };
-                jobs.unlock_files(self.account.clone(), paths);
+                self.work.unlock_files(paths);
                 self.dialog = Some(Dialog::Unlock(UnlockDialog::reading_files(then_open)));
             }
             Action::ShowFolder(folder) => {
@@ -301,7 +308,7 @@ impl GalleryScreen {
                         d.failed(Some(why.into()));
                     }
                 } else {
-                    jobs.unlock(self.account.clone(), candidates);
+                    self.work.unlock(candidates);
                 }
             }
             Action::AskExport(ids) => self.dialog = Some(Dialog::Chooser(Chooser::new(Purpose::Export(ids), None))),
@@ -327,13 +334,13 @@ impl GalleryScreen {
                     ));
                     return;
                 }
-                jobs.export(self.account.clone(), photos, folder, kind);
+                self.work.export(photos, folder, kind);
                 self.dialog = None;
             }
             Action::AskDelete(ids) if !ids.is_empty() => self.dialog = Some(Dialog::ConfirmDelete(ids)),
             Action::AskDelete(_) => {}
             Action::Delete(ids) => {
-                jobs.delete(self.account.clone(), ids);
+                self.work.delete(ids);
                 self.dialog = None;
             }
             Action::CloseDialog => self.dialog = None,
@@ -341,14 +348,14 @@ impl GalleryScreen {
                 self.viewer = None;
                 self.library.reveal = true;
             }
-            Action::Settings => self.settings = Some(SettingsWindow::new(&self.account)),
-            Action::AcceptThisCopy => jobs.settings(self.account.clone(), SettingsChange::AcceptThisCopy),
+            Action::Settings => self.settings = Some(SettingsWindow::new(self.work.account())),
+            Action::AcceptThisCopy => self.work.settings(SettingsChange::AcceptThisCopy),
             Action::Lock => cmds.push(Cmd::Lock),
         }
     }
 
     /// Draws the screen; returns app-level commands (lock).
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs, prefs: &mut Prefs) -> Vec<Cmd> {
+    pub(super) fn ui(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs) -> Vec<Cmd> {
         let mut actions = Vec::new();
         self.thumbnails.next_frame();
         let dropped: Vec<PathBuf> = ui.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
@@ -382,8 +389,7 @@ impl GalleryScreen {
             && !settings.ui(
                 ui.ctx(),
                 bars_bottom,
-                &self.account,
-                jobs,
+                &self.work,
                 prefs,
                 Lasting { backup: &mut self.backup, check: &mut self.check },
             )
@@ -392,7 +398,7 @@ impl GalleryScreen {
         }
         let mut cmds = Vec::new();
         for action in actions {
-            self.apply(action, jobs, &mut cmds);
+            self.apply(action, &mut cmds);
         }
         cmds
     }
@@ -430,7 +436,7 @@ impl GalleryScreen {
                     if room == Room::Narrow {
                         // What does not fit goes into the overflow menu.
                         ui.menu_button("…", |ui| {
-                            ui.label(format!("👤 {}", self.account.username()));
+                            ui.label(format!("👤 {}", self.account().username()));
                             if ui.button("⚙ Settings").clicked() {
                                 actions.push(Action::Settings);
                                 ui.close();
@@ -445,7 +451,7 @@ impl GalleryScreen {
                         actions.push(Action::Settings);
                     }
                     if room == Room::Wide {
-                        ui.label(format!("👤 {}", self.account.username()));
+                        ui.label(format!("👤 {}", self.account().username()));
                     }
                     tile_size(ui, prefs, room == Room::Wide);
                 });
@@ -552,8 +558,8 @@ impl GalleryScreen {
         // The file's own warnings first: a replaced copy, records that do not open. A file
         // changed in many places would fill the window: the first few, then a count.
         const SHOWN: usize = 3;
-        let problems = self.account.manifest_problems();
-        let own = self.account.rollback().map(|r| format!("{r}."));
+        let problems = self.account().manifest_problems();
+        let own = self.account().rollback().map(|r| format!("{r}."));
         let damaged = (!self.damaged.is_empty()).then(|| wording::unreadable(self.damaged.len()));
         let all = usize::from(own.is_some()) + usize::from(damaged.is_some()) + problems.len();
         let shown = if all > SHOWN + 1 { SHOWN } else { all };
@@ -565,7 +571,7 @@ impl GalleryScreen {
                 wording::count(all - shown, "problem", "problems")
             ));
         }
-        let outbox = !self.account.uses_smtp();
+        let outbox = !self.account().uses_smtp();
         let recovery = self.library.recovery;
         if warnings.is_empty() && !outbox && !recovery {
             return;
@@ -578,7 +584,7 @@ impl GalleryScreen {
             for warning in &warnings {
                 ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {warning}"));
             }
-            if self.account.rollback().is_some()
+            if self.account().rollback().is_some()
                 && ui
                     .button("I restored this copy myself")
                     .on_hover_text("Make this copy of the vault the one this computer knows")
@@ -596,7 +602,7 @@ impl GalleryScreen {
                         actions.push(Action::Settings);
                     }
                     if ui.button("📂 Open outbox folder").clicked() {
-                        actions.push(Action::ShowFolder(self.account.outbox_dir()));
+                        actions.push(Action::ShowFolder(self.account().outbox_dir()));
                     }
                 });
             }
@@ -673,18 +679,6 @@ impl GalleryScreen {
                 }
             });
         });
-    }
-}
-
-impl Drop for GalleryScreen {
-    /// Locking drops the gallery: a running import stops at the next file, so the
-    /// session's keys are not kept alive by it longer than that.
-    fn drop(&mut self) {
-        if let Some(panel) = &self.import {
-            panel.cancel();
-        }
-        // A check still reading holds the session's keys: it stops.
-        self.check.stop();
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::jobs::{Event, FileOutcome};
+use crate::jobs::{FileOutcome, SessionEvent};
 use spg_core::mail::Delivered;
 use spg_core::service::import::ImportSummary;
 
@@ -61,18 +61,18 @@ impl ImportPanel {
     }
 
     /// Applies a progress event.
-    pub(super) fn handle(&mut self, event: Event) {
+    pub(super) fn handle(&mut self, event: SessionEvent) {
         match event {
-            Event::ImportProgress { done, total, bytes, started } => {
+            SessionEvent::ImportProgress { done, total, bytes, started } => {
                 (self.done, self.total, self.bytes, self.started) = (done, total, bytes, Some(started));
             }
-            Event::ImportFile(_, FileOutcome::Imported) => self.imported += 1,
-            Event::ImportFile(_, FileOutcome::Duplicate) => self.skipped += 1,
-            Event::ImportFile(path, FileOutcome::Refused(reason)) => {
+            SessionEvent::ImportFile(_, FileOutcome::Imported) => self.imported += 1,
+            SessionEvent::ImportFile(_, FileOutcome::Duplicate) => self.skipped += 1,
+            SessionEvent::ImportFile(path, FileOutcome::Refused(reason)) => {
                 self.skipped += 1;
                 self.refused.push((path, reason));
             }
-            Event::ImportMailed(whither) => self.mailed = Some(whither),
+            SessionEvent::ImportMailed(whither) => self.mailed = Some(whither),
             _ => {}
         }
     }

@@ -17,6 +17,9 @@ pub(super) struct LoginScreen {
     password: Zeroizing<String>,
     form: FormState,
     notice: Option<String>,
+    /// Work of the session just locked that is still stopping (a backup, an export), said
+    /// with a spinner until it has.
+    progress: Option<String>,
     /// Whether the first field was given the focus (once, and again after a failure).
     focused: bool,
     /// Frames until the user name typed into the password field is taken out of it (a
@@ -34,6 +37,7 @@ impl LoginScreen {
             password: Zeroizing::new(String::new()),
             form: FormState::default(),
             notice: None,
+            progress: None,
             focused: false,
             auto_typed: 0,
             password_id: None,
@@ -81,6 +85,17 @@ impl LoginScreen {
         self.notice = Some(notice.into());
     }
 
+    /// The form while the locked session's work is stopping: `doing` with a spinner.
+    pub(super) fn with_progress(mut self, doing: String) -> LoginScreen {
+        self.progress = Some(doing);
+        self
+    }
+
+    /// The locked session's work has stopped.
+    pub(super) fn progress_done(&mut self) {
+        self.progress = None;
+    }
+
     /// Login failed: show why, keep the user name, clear the password and put the cursor
     /// back in it to type again.
     pub(super) fn failed(&mut self, error: String) {
@@ -95,6 +110,13 @@ impl LoginScreen {
         card(ui, "Unlock your photo vault", |ui| {
             if let Some(notice) = &self.notice {
                 ui.label(notice);
+                ui.add_space(8.0);
+            }
+            if let Some(doing) = &self.progress {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(doing);
+                });
                 ui.add_space(8.0);
             }
             let user_label = ui.label("User name");

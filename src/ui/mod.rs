@@ -16,6 +16,7 @@ mod login;
 mod prefs;
 mod recovery;
 mod settings;
+mod system;
 mod table;
 mod thumbnails;
 mod viewer;

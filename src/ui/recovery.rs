@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::jobs::{CLIPBOARD_SECONDS, Jobs};
+use crate::jobs::Jobs;
 use spg_core::service::Account;
 
 use super::action::Cmd;
+use super::system::{CLIPBOARD_SECONDS, clear_clipboard_later, save_recovery_words};
 use super::widgets::card;
 
 /// Shows the words; they are forgotten when the screen goes.
@@ -66,11 +67,11 @@ impl RecoveryScreen {
                 let hover = format!("The clipboard is cleared again after {CLIPBOARD_SECONDS} seconds");
                 if ui.button("📋 Copy the words").on_hover_text(hover).clicked() {
                     ui.ctx().copy_text(self.words.to_string());
-                    crate::jobs::clear_clipboard_later(self.words.clone());
+                    clear_clipboard_later(self.words.clone());
                     self.copied_at = Some(now);
                 }
                 if ui.button("💾 Save as text file…").clicked() {
-                    jobs.save_recovery_words(self.user.clone(), self.words.clone());
+                    save_recovery_words(jobs, self.user.clone(), self.words.clone());
                 }
             });
             // "Copied" for a few seconds, then the reminder that it will be cleared.

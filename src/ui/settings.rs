@@ -6,14 +6,14 @@
 //! them, and scrolls when the app's window is short.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use zeroize::Zeroizing;
 
-use crate::jobs::Jobs;
-use crate::jobs::SettingsChange;
+use crate::jobs::Work;
 use spg_core::mail::{Security, SmtpConfig};
 use spg_core::service::Account;
+use spg_core::service::settings::SettingsChange;
 use spg_core::vault::{PhotoId, StorageError, VerifyReport};
 
 use super::prefs::Prefs;
@@ -95,7 +95,7 @@ impl SettingsWindow {
     }
 
     /// Sends `change` to the worker, saying what is under way meanwhile.
-    fn send(&mut self, change: SettingsChange, doing: &'static str, account: &Account, jobs: &Jobs) {
+    fn send(&mut self, change: SettingsChange, doing: &'static str, work: &Work) {
         let part = match change {
             SettingsChange::SetPreviews(_) => Part::Previews,
             SettingsChange::ChangePassword { .. } => Part::Password,
@@ -103,7 +103,7 @@ impl SettingsWindow {
         };
         self.message = None;
         self.busy = Some((doing, part));
-        jobs.settings(account.clone(), change);
+        work.settings(change);
     }
 
     /// A change was saved (or, for SMTP, a code was sent: `code_sent`).
@@ -137,8 +137,7 @@ impl SettingsWindow {
         &mut self,
         ctx: &egui::Context,
         top: f32,
-        account: &Account,
-        jobs: &Jobs,
+        work: &Work,
         prefs: &mut Prefs,
         lasting: Lasting<'_>,
     ) -> bool {
@@ -187,17 +186,17 @@ impl SettingsWindow {
                 });
                 ui.add_space(4.0);
                 if super::widgets::previews_choice(ui, &mut self.previews) {
-                    self.send(SettingsChange::SetPreviews(self.previews), "Saving…", account, jobs);
+                    self.send(SettingsChange::SetPreviews(self.previews), "Saving…", work);
                 }
                 self.answer(ui, Part::Previews);
                 ui.add_space(4.0);
-                self.password_ui(ui, account, jobs);
+                self.password_ui(ui, work);
                 ui.add_space(4.0);
-                check.ui(ui, account, jobs);
+                check.ui(ui, work);
                 ui.separator();
-                self.mail_ui(ui, account, jobs);
+                self.mail_ui(ui, work);
                 ui.separator();
-                backup.ui(ui, account, jobs, &mut prefs.backup_after_import);
+                backup.ui(ui, work, &mut prefs.backup_after_import);
             });
         open
     }
@@ -214,7 +213,8 @@ impl SettingsWindow {
         }
     }
 
-    fn mail_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
+    fn mail_ui(&mut self, ui: &mut egui::Ui, work: &Work) {
+        let account = work.account();
         ui.heading("Mail for photo passwords");
         ui.horizontal_wrapped(|ui| {
             ui.radio_value(&mut self.security, None, "Outbox folder");
@@ -239,7 +239,7 @@ impl SettingsWindow {
             );
             ui.horizontal(|ui| {
                 if ui.add_enabled(self.busy.is_none(), egui::Button::new("Use the outbox")).clicked() {
-                    self.send(SettingsChange::UseOutbox, "Saving…", account, jobs);
+                    self.send(SettingsChange::UseOutbox, "Saving…", work);
                 }
                 if ui.button("📂 Open outbox folder").clicked()
                     && let Err(e) = open::that_detached(account.outbox_dir())
@@ -287,7 +287,7 @@ impl SettingsWindow {
             change = Some(Ok(asked));
         }
         match change {
-            Some(Ok((change, doing))) => self.send(change, doing, account, jobs),
+            Some(Ok((change, doing))) => self.send(change, doing, work),
             Some(Err(bad_url)) => self.message = Some((bad_url, true, Part::Mail)),
             None => {}
         }
@@ -301,7 +301,7 @@ impl SettingsWindow {
                 ui.label(waiting);
                 let send = ui.add_enabled(free, egui::Button::new("Send them now"));
                 if send.on_hover_text("Each one sent is deleted from this computer").clicked() {
-                    self.send(SettingsChange::SendOutbox, "Sending the queued emails…", account, jobs);
+                    self.send(SettingsChange::SendOutbox, "Sending the queued emails…", work);
                 }
             });
         }
@@ -355,7 +355,7 @@ impl SettingsWindow {
         confirmed
     }
 
-    fn password_ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
+    fn password_ui(&mut self, ui: &mut egui::Ui, work: &Work) {
         ui.label(egui::RichText::new("Login password").strong());
         egui::Grid::new("password").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             for (label, text) in [
@@ -375,7 +375,7 @@ impl SettingsWindow {
         }
         if ui.add_enabled(ready, egui::Button::new("Change password")).clicked() {
             let (current, new) = (self.current.clone(), self.new.clone());
-            self.send(SettingsChange::ChangePassword { current, new }, "Checking the current password…", account, jobs);
+            self.send(SettingsChange::ChangePassword { current, new }, "Checking the current password…", work);
         }
         self.answer(ui, Part::Password);
     }
@@ -424,14 +424,7 @@ impl PhotoCheck {
         self.answer.clone()
     }
 
-    /// Stops the check under way, if any.
-    pub(super) fn stop(&self) {
-        if let Some(stop) = &self.running {
-            stop.store(true, Ordering::Relaxed);
-        }
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, account: &Account, jobs: &Jobs) {
+    fn ui(&mut self, ui: &mut egui::Ui, work: &Work) {
         ui.label(egui::RichText::new("Stored photos").strong());
         if self.running.is_some() {
             ui.horizontal_wrapped(|ui| {
@@ -454,7 +447,7 @@ impl PhotoCheck {
                 .clicked()
             {
                 let stop = Arc::new(AtomicBool::new(false));
-                jobs.verify(account.clone(), stop.clone());
+                work.verify(stop.clone());
                 self.running = Some(stop);
                 self.answer = None;
             }

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use egui::TextureHandle;
 
-use crate::jobs::{Jobs, NoThumbnail, ThumbnailLoader};
-use spg_core::service::{Account, Unlock};
+use crate::jobs::{NoThumbnail, ThumbnailLoader, Work};
+use spg_core::service::Unlock;
 use spg_core::vault::PhotoId;
 
 /// The account's thumbnails as the screen needs them.
@@ -26,15 +26,15 @@ pub(super) struct Thumbnails {
 }
 
 impl Thumbnails {
-    /// The thumbnails of the account, loaded by a worker of `jobs`.
-    pub(super) fn new(account: Account, jobs: &Jobs) -> Thumbnails {
+    /// The thumbnails of the account, loaded by a worker of its session's `work`.
+    pub(super) fn new(work: &Work) -> Thumbnails {
         Thumbnails {
             textures: TextureCache::default(),
             pending: HashMap::new(),
             drawn: HashSet::new(),
             hidden: HashSet::new(),
             failed: HashSet::new(),
-            loader: jobs.thumbnails(account),
+            loader: work.thumbnails(),
         }
     }
 

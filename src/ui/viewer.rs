@@ -6,8 +6,8 @@ use egui::{Key, Rect, Sense, Vec2, pos2};
 
 use spg_core::vault::{PhotoId, PhotoMeta, PhotoRef};
 
-use crate::jobs::OpenedPhoto;
 use spg_core::imaging::PhotoDetails;
+use spg_core::service::view::{OpenPhotoError, OpenedPhoto};
 
 use super::action::{Action, human_size};
 use super::library::Library;
@@ -61,7 +61,7 @@ impl Viewer {
     }
 
     /// The worker decoded the photo (or failed).
-    pub(super) fn loaded(&mut self, ctx: &egui::Context, result: Result<OpenedPhoto, crate::jobs::OpenPhotoError>) {
+    pub(super) fn loaded(&mut self, ctx: &egui::Context, result: Result<OpenedPhoto, OpenPhotoError>) {
         let texture = |name: String, picture: &image::RgbaImage| {
             let size = [picture.width() as usize, picture.height() as usize];
             let image = egui::ColorImage::from_rgba_unmultiplied(size, picture.as_raw());

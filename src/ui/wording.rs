@@ -1,8 +1,9 @@
 //! How the app says what happened: counts with real plurals, and the typed results of
 //! the workers in the app's words (buttons, not command-line flags).
 
-use crate::jobs::{ExportReport, SettingsDone};
+use crate::jobs::ExportReport;
 use spg_core::service::export::ExportKind;
+use spg_core::service::settings::SettingsDone;
 use spg_core::vault::{PhotoId, Previews, VerifyReport};
 
 /// `1 photo`, `3 photos`.
@@ -135,6 +136,27 @@ pub(super) fn time_left(elapsed: f64, done: usize, total: usize) -> Option<Strin
         s if s < 60.0 => format!("about {} s left", (s / 5.0).ceil() * 5.0),
         s => format!("about {} min left", (s / 60.0).ceil()),
     })
+}
+
+/// What the login screen says while the jobs of a locked session stop (`busy`: their
+/// names); `None` when none of them is one a person started and waits for.
+pub(super) fn stopping(busy: &[&str]) -> Option<String> {
+    let what: Vec<&str> = busy
+        .iter()
+        .filter_map(|job| match *job {
+            "backup" => Some("the backup"),
+            "export" => Some("the export"),
+            "import" => Some("the import"),
+            "verify" => Some("the check of every photo"),
+            _ => None,
+        })
+        .collect();
+    let said = match what.as_slice() {
+        [] => return None,
+        [one] => (*one).to_string(),
+        [first @ .., last] => format!("{} and {last}", first.join(", ")),
+    };
+    Some(format!("Stopping {said} (what was done stays)…"))
 }
 
 #[cfg(test)]

@@ -106,3 +106,80 @@ impl Unlock {
         }
     }
 }
+
+/// A new account, logged in: its recovery key's words, shown once.
+pub struct Registration {
+    /// The user name.
+    pub user: String,
+    /// The recovery key's 24 words.
+    pub words: zeroize::Zeroizing<String>,
+    /// The account, logged in with the new password (an error only if the vault failed
+    /// between the two steps: then the login screen follows).
+    pub account: Result<Account, LoginError>,
+}
+
+/// Creates an account (`previews`: how its locked photos look after login) and logs in to
+/// it.
+pub fn register(
+    vault: &Vault,
+    user: &str,
+    email: &str,
+    password: &str,
+    previews: crate::vault::Previews,
+) -> Result<Registration, RegisterError> {
+    let recovery = vault.register(user, email, password, previews)?;
+    Ok(Registration { user: user.to_string(), words: recovery.to_words(), account: vault.login(user, password) })
+}
+
+/// Why a password did not unlock, or a file gave none.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnlockFailure {
+    /// The password does not open the photo (or the photo is not this account's).
+    #[error(transparent)]
+    Photo(#[from] crate::vault::PhotoError),
+    /// A password email file could not be read.
+    #[error("cannot read {}: {error}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The files hold no photo passwords.
+    #[error("those files hold no photo passwords: choose the password emails (.eml files, or text copies of them)")]
+    NoPasswords,
+}
+
+/// What checking photo passwords found: the ones that opened their photo, and why the
+/// others did not.
+pub type Unlocked = (Vec<(PhotoId, PhotoPassword)>, Vec<UnlockFailure>);
+
+/// Checks photo passwords (typed, or every line of a pasted email).
+pub fn check_passwords(account: &Account, candidates: Vec<(PhotoId, PhotoPassword)>) -> Unlocked {
+    let (mut ok, mut failed) = (Vec::new(), Vec::new());
+    for (id, password) in candidates {
+        match account.check_password(id, &password) {
+            Ok(()) => ok.push((id, password)),
+            Err(e) => failed.push(e.into()),
+        }
+    }
+    (ok, failed)
+}
+
+/// Checks the passwords in password email files (saved `.eml` files, or text copies).
+pub fn unlock_from_files(account: &Account, paths: Vec<std::path::PathBuf>) -> Unlocked {
+    let (mut found, mut unreadable) = (Vec::new(), Vec::new());
+    for path in paths {
+        match passwords_in_file(&path) {
+            Ok(passwords) => found.extend(passwords),
+            Err(error) => unreadable.push(UnlockFailure::File { path, error }),
+        }
+    }
+    if found.is_empty() && unreadable.is_empty() {
+        unreadable.push(UnlockFailure::NoPasswords);
+    }
+    let (ok, mut failed) = check_passwords(account, found);
+    unreadable.append(&mut failed);
+    (ok, unreadable)
+}

@@ -462,6 +462,19 @@ pub struct RestoreReport {
     pub new_password: bool,
 }
 
+/// What a restore opens the backup with, from what was typed: the login password; or,
+/// when a new password is given, the recovery words `secret` (which must be a recovery
+/// key), and that new password.
+pub fn restore_with<'a>(secret: &'a str, new_password: Option<&'a str>) -> Result<RestoreWith<'a>, RestoreError> {
+    match new_password {
+        None => Ok(RestoreWith::Password(secret)),
+        Some(new_password) => {
+            let key = RecoveryKey::parse(secret).ok_or(RestoreError::NotRecoveryWords)?;
+            Ok(RestoreWith::Recovery { key, new_password })
+        }
+    }
+}
+
 /// What a restore opens the backup with.
 pub enum RestoreWith<'a> {
     /// The login password the backup was made with.

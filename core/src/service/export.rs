@@ -109,13 +109,14 @@ pub struct ExportItem<'a> {
 
 /// Exports `items` into `folder` (created, owner-only, if it is missing), each under its
 /// own name (a clash with a file there or another photo of the batch gets ` (1)`,
-/// ` (2)`…), on all cores. `on_done` hears of each photo as it finishes: the file
-/// written, or why none was. Fails only when the folder cannot be made.
+/// ` (2)`…), on all cores, as `kind`. `on_done` hears of each photo as it finishes: the
+/// file written, or why none was. Setting `stop` ends it before the next photo (each file
+/// is written whole or not at all). Fails only when the folder cannot be made.
 pub fn export_to_folder(
     account: &Account,
     items: &[ExportItem<'_>],
-    kind: ExportKind,
-    folder: &Path,
+    (kind, folder): (ExportKind, &Path),
+    stop: &AtomicBool,
     on_done: &mut dyn FnMut(PhotoRef<'_>, Result<PathBuf, ExportError>),
 ) -> std::io::Result<()> {
     let session = account.session();
@@ -133,7 +134,7 @@ pub fn export_to_folder(
     crate::service::parallel::for_each_on_all_cores(
         "export",
         items,
-        &AtomicBool::new(false),
+        stop,
         |i, item| {
             write_photo(session, item.photo.id, item.unlock.map(Unlock::as_photo_unlock).as_ref(), kind, &targets[i])
         },

@@ -7,6 +7,7 @@
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use crate::crypto::{PhotoPassword, RecoveryKey, SecretBytes};
 use crate::vault::{
@@ -103,9 +104,9 @@ impl Account {
 
     /// Reads every record of the account and compares the set with the manifest (what
     /// differs goes to [`Account::manifest_problems`]); returns the records that could not
-    /// be read.
-    pub fn check_records(&self) -> Result<Vec<PhotoId>, StorageError> {
-        self.0.check_records()
+    /// be read, or `None` when `stop` was set before the end.
+    pub fn check_records(&self, stop: &AtomicBool) -> Result<Option<Vec<PhotoId>>, StorageError> {
+        self.0.check_records(stop)
     }
 
     /// One photo's metadata.

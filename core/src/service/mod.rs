@@ -17,10 +17,12 @@ mod mail;
 mod open;
 pub mod parallel;
 mod previews;
+pub mod settings;
+pub mod view;
 
 pub use account::{
-    PasswordChangeError, RecoverError, Unlock, change_password, passwords_in_file, photo_passwords, recover,
-    set_password,
+    PasswordChangeError, RecoverError, Registration, Unlock, UnlockFailure, Unlocked, change_password, check_passwords,
+    passwords_in_file, photo_passwords, recover, register, set_password, unlock_from_files,
 };
 pub use handle::Account;
 pub use mail::{

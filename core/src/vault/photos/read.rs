@@ -1,5 +1,7 @@
 //! Reading photos: their records, the list, and their bytes (decrypted chunk by chunk).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::*;
 
 /// Opens a stored record of `account`: authenticates the header with the metadata, under
@@ -106,7 +108,7 @@ impl Session {
     /// manifest, as [`Session::check_records`] does, and writes the index if the account
     /// has none.
     pub(super) fn list_from_records(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
-        let (mut photos, damaged) = self.read_records(true)?;
+        let (mut photos, damaged) = self.read_records(true, &AtomicBool::new(false))?.unwrap_or_default();
         photos.sort_newest_first();
         photos.shrink_to_fit();
         let ids = photos.iter().map(|p| p.id.0).collect();
@@ -118,23 +120,29 @@ impl Session {
     /// Reads every record of the account and compares them with the manifest
     /// ([`Session::manifest_problems`]): a record removed from the file, or put back after
     /// its photo was deleted, is found here (the list takes what the index says). Returns
-    /// the listed photos whose records cannot be read. The app runs this after its first
-    /// screen; it keeps no photo, so that it costs no memory beside the app's own list.
-    pub(crate) fn check_records(&self) -> Result<Vec<PhotoId>, StorageError> {
-        Ok(self.read_records(false)?.1)
+    /// the listed photos whose records cannot be read, or `None` when `stop` was set before
+    /// the end (the app locked: at a million photos this takes seconds). The app runs this
+    /// after its first screen; it keeps no photo, so that it costs no memory beside the
+    /// app's own list.
+    pub(crate) fn check_records(&self, stop: &AtomicBool) -> Result<Option<Vec<PhotoId>>, StorageError> {
+        Ok(self.read_records(false, stop)?.map(|(_, damaged)| damaged))
     }
 
     /// Every record of the account: the photos (if `keep`) the manifest lists, and the
-    /// records that cannot be read. A photo the manifest does not list is not the
-    /// account's and is left out; what differs is kept as the session's problems.
-    fn read_records(&self, keep: bool) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
+    /// records that cannot be read; `None` once `stop` is set. A photo the manifest does
+    /// not list is not the account's and is left out; what differs is kept as the
+    /// session's problems.
+    fn read_records(&self, keep: bool, stop: &AtomicBool) -> Result<Option<(Catalog, Vec<PhotoId>)>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let listed = self.manifest_entries(&txn)?;
             let table = txn.open_table(PHOTOS)?;
             let (mut photos, mut damaged) = (Catalog::default(), Vec::new());
             let mut stored = BTreeSet::new();
-            for row in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
+            for (n, row) in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))?.enumerate() {
+                if n % 1024 == 0 && stop.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
                 let (key, value) = row?;
                 let id = key.value().1;
                 stored.insert(id);
@@ -148,7 +156,7 @@ impl Session {
             }
             let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
             self.found_problems(compare(&listed, &stored));
-            Ok((photos, damaged))
+            Ok(Some((photos, damaged)))
         })
     }
 

@@ -1,0 +1,70 @@
+//! What the screens ask of the desktop itself: the native file dialogs (through the desktop
+//! portal, on a worker thread so the window never blocks), saving the recovery key's words
+//! to a file, and clearing copied words from the clipboard.
+
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::jobs::{Event, Jobs, Pick, SessionEvent, Work};
+
+/// How long copied recovery words may stay on the clipboard.
+pub(super) const CLIPBOARD_SECONDS: u64 = 60;
+
+/// Shows the native file dialog for `purpose`; what was picked comes back to the session
+/// that asked ([`SessionEvent::Picked`]).
+pub(super) fn pick(work: &Work, purpose: Pick) {
+    work.spawn("file-dialog", move |_, ev, _| {
+        let started = Instant::now();
+        let dialog = rfd::FileDialog::new();
+        let paths = match purpose {
+            Pick::ImportFiles => dialog
+                .set_title("Import photos")
+                .add_filter("Images", &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"])
+                .pick_files(),
+            Pick::ImportFolder => dialog.set_title("Import a folder").pick_folder().map(|p| vec![p]),
+            Pick::EmailFiles(ref outbox) => {
+                let dialog = dialog.set_title("Unlock from password emails").add_filter("Emails", &["eml", "txt"]);
+                match outbox.as_ref().filter(|d| d.is_dir()) {
+                    Some(dir) => dialog.set_directory(dir),
+                    None => dialog,
+                }
+                .pick_files()
+            }
+        };
+        let answered_at_once = started.elapsed() < Duration::from_millis(500);
+        ev.send(SessionEvent::Picked { purpose, paths, answered_at_once });
+    });
+}
+
+/// Asks where to save the recovery key's words (the native save dialog) and writes them
+/// there, readable by the owner only ([`Event::WordsSaved`]).
+pub(super) fn save_recovery_words(jobs: &Jobs, user: String, words: Zeroizing<String>) {
+    jobs.spawn("file-dialog", move |ev| {
+        let chosen = rfd::FileDialog::new()
+            .set_title("Save the recovery key")
+            .set_file_name(format!("Secure Photo Gallery recovery key ({user}).txt"))
+            .save_file();
+        let result = chosen
+            .map(|path| {
+                let text =
+                    Zeroizing::new(format!("Secure Photo Gallery recovery key for {user}\n\n{}\n", words.as_str()));
+                spg_core::write_private(&path, text.as_bytes()).map(|()| path)
+            })
+            .transpose();
+        ev.send(Event::WordsSaved(result));
+    });
+}
+
+/// Clears the system clipboard after [`CLIPBOARD_SECONDS`] if it still holds `text` (the
+/// user may have copied something else since, which is left alone), on a thread of its own.
+/// Where there is no clipboard to reach (no display), nothing happens.
+pub(super) fn clear_clipboard_later(text: Zeroizing<String>) {
+    let _ = std::thread::Builder::new().name("clipboard".into()).spawn(move || {
+        std::thread::sleep(Duration::from_secs(CLIPBOARD_SECONDS));
+        let Ok(mut clipboard) = arboard::Clipboard::new() else { return };
+        if clipboard.get_text().is_ok_and(|now| Zeroizing::new(now).as_str() == text.as_str()) {
+            let _ = clipboard.clear();
+        }
+    });
+}
