@@ -15,8 +15,9 @@ const CORE: &[(&str, &[&str])] = &[
     ("vault", &["crypto", "platform"]),
     ("imaging", &["platform"]),
     ("mail", &["crypto", "platform"]),
-    // S3-compatible storage: buckets and HTTP, nothing of vaults.
-    ("remote", &[]),
+    // S3-compatible storage: buckets and HTTP, nothing of vaults (its secret key is a
+    // crypto::Secret).
+    ("remote", &["crypto"]),
     ("service", &["crypto", "vault", "imaging", "mail", "remote", "platform"]),
     ("fuzzing", &["crypto", "vault", "imaging", "mail", "service"]),
     ("lib", &["platform"]),

@@ -1015,17 +1015,19 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
             assert_eq!(session.username(), name);
 
             // The profile as the generator sealed it.
-            let profile = session.profile();
+            let profile: ProfileRec = decode(&spg_core::fuzzing::hooks::profile_postcard(&session));
             let p = &account["profile"];
             assert_eq!(profile.email, p["email"].as_str().unwrap());
+            assert_eq!(u64::from(profile.previews), u(&p["previews"]), "{name}: previews");
+            let settings = session.settings();
             let expected_previews = [Previews::Sharp, Previews::Blurred, Previews::Hidden][u(&p["previews"]) as usize];
-            assert!(profile.previews == expected_previews, "{name}: previews");
+            assert!(settings.previews == expected_previews && settings.email == profile.email, "{name}: as shown");
             match (&profile.smtp, p["smtp"].is_null()) {
                 (None, true) => {}
-                (Some(smtp), false) => {
-                    assert_eq!(smtp.url, p["smtp"]["url"].as_str().unwrap());
-                    assert_eq!(smtp.from, opt_str(&p["smtp"]["from"]));
-                    assert_eq!(smtp.ca_pem.as_deref(), p["smtp"]["ca_pem"].as_str().map(str::as_bytes));
+                (Some((url, from, ca_pem)), false) => {
+                    assert_eq!(url, p["smtp"]["url"].as_str().unwrap());
+                    assert_eq!(*from, opt_str(&p["smtp"]["from"]));
+                    assert_eq!(ca_pem.as_deref(), p["smtp"]["ca_pem"].as_str().map(str::as_bytes));
                 }
                 _ => panic!("{name}: smtp settings"),
             }
@@ -1315,7 +1317,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         assert_eq!(queue.queued().len(), 2);
         // The profile's list (what `send_outbox` sends) names E's email, saved by the
         // program, and not the other file, though both wait in the folder.
-        let ours = session.profile().outbox;
+        let ours = decode::<ProfileRec>(&spg_core::fuzzing::hooks::profile_postcard(&session)).outbox;
         let on_disk = queue.digests();
         assert_eq!(on_disk.len(), 2);
         for f in outbox {

@@ -7,9 +7,11 @@ use anyhow::{Context as _, bail};
 
 use spg_core::crypto::RecoveryKey;
 use spg_core::remote::Location;
+use spg_core::service::Account;
 pub(super) use spg_core::service::backup::How;
 use spg_core::service::backup::{self, BackupError, LocationGiven, Progress, RestoreWith};
-use spg_core::vault::{BackupSettings, RestoreError, Vault};
+use spg_core::service::settings::BackupPlace;
+use spg_core::vault::{RestoreError, Vault};
 
 use super::ServerArgs;
 use super::account::login;
@@ -17,26 +19,23 @@ use super::output::rfc3339;
 use super::secrets::{new_password, secret};
 
 /// The location from the flags; what they leave out comes from the account's saved
-/// settings (`saved`), and the secret key from SPG_S3_SECRET_KEY, the saved one, or a prompt.
-fn location(
-    user: &str,
-    to: Option<&str>,
-    server: &ServerArgs,
-    saved: Option<&BackupSettings>,
-) -> anyhow::Result<Location> {
-    let saved_address = saved.map(backup::address_of);
+/// settings (`account`), and the secret key from SPG_S3_SECRET_KEY, the saved one, or a
+/// prompt.
+fn location(user: &str, to: Option<&str>, server: &ServerArgs, account: Option<&Account>) -> anyhow::Result<Location> {
+    let saved = account.and_then(|a| a.settings().backup);
+    let saved_address = saved.as_ref().map(BackupPlace::address);
     let env_secret = std::env::var("SPG_S3_SECRET_KEY").ok().map(zeroize::Zeroizing::new);
     let given = LocationGiven {
         address: to.or(saved_address.as_deref()),
-        endpoint: server.endpoint.as_deref().or(saved.map(|s| s.endpoint.as_str())),
-        region: server.region.as_deref().or(saved.map(|s| s.region.as_str())),
-        access_key: server.access_key.as_deref().or(saved.map(|s| s.access_key.as_str())),
+        endpoint: server.endpoint.as_deref().or(saved.as_ref().map(|s| s.endpoint.as_str())),
+        region: server.region.as_deref().or(saved.as_ref().map(|s| s.region.as_str())),
+        access_key: server.access_key.as_deref().or(saved.as_ref().map(|s| s.access_key.as_str())),
         secret_key: env_secret.as_deref().map(String::as_str),
     };
-    match backup::location(given, saved) {
+    match backup::location(given, account) {
         Err(BackupError::MissingSecret(key)) => {
             let typed = secret("SPG_S3_SECRET_KEY", &format!("Secret key for {key}: "))?;
-            Ok(backup::location(LocationGiven { secret_key: Some(&typed), ..given }, saved)?)
+            Ok(backup::location(LocationGiven { secret_key: Some(&typed), ..given }, account)?)
         }
         Err(BackupError::NoLocation) if to.is_none() => {
             bail!(
@@ -71,7 +70,7 @@ pub(super) fn backup(
     how: How,
 ) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let location = location(user, to, server, session.profile().backup.as_ref())?;
+    let location = location(user, to, server, Some(&session))?;
     let run =
         |session| backup::backup_and_remember(session, &location, how, &AtomicBool::new(false), &mut show("sent"));
     let (pulled, report) = match run(&session) {

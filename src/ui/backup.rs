@@ -11,7 +11,8 @@ use crate::jobs::{Jobs, Work};
 use spg_core::remote::Location;
 use spg_core::service::Account;
 use spg_core::service::backup::{BackupError, BackupReport, LocationGiven, Progress, PullReport, RestoreReport};
-use spg_core::vault::{BackupSettings, RestoreError};
+use spg_core::service::settings::BackupPlace;
+use spg_core::vault::RestoreError;
 
 use super::action::Cmd;
 use super::action::human_size;
@@ -29,10 +30,10 @@ pub(super) struct StorageFields {
 
 impl StorageFields {
     /// The fields filled from saved settings (the secret key stays out of the form).
-    fn from_saved(saved: Option<&BackupSettings>) -> StorageFields {
+    fn from_saved(saved: Option<&BackupPlace>) -> StorageFields {
         let Some(s) = saved else { return StorageFields::default() };
         StorageFields {
-            address: spg_core::service::backup::address_of(s),
+            address: s.address(),
             endpoint: s.endpoint.clone(),
             region: s.region.clone(),
             access_key: s.access_key.clone(),
@@ -62,8 +63,8 @@ impl StorageFields {
         });
     }
 
-    /// The location the fields name, the secret key from `saved` when left empty.
-    fn location(&self, saved: Option<&BackupSettings>) -> Result<Location, String> {
+    /// The location the fields name, the secret key kept by `account` when left empty.
+    fn location(&self, account: Option<&Account>) -> Result<Location, String> {
         let given = LocationGiven {
             address: Some(&self.address),
             endpoint: Some(&self.endpoint),
@@ -71,7 +72,7 @@ impl StorageFields {
             access_key: Some(&self.access_key),
             secret_key: Some(&self.secret),
         };
-        spg_core::service::backup::location(given, saved).map_err(|e| match e {
+        spg_core::service::backup::location(given, account).map_err(|e| match e {
             BackupError::NoLocation => "Type the bucket and folder, as s3://BUCKET/FOLDER.".into(),
             BackupError::NoAccessKey => "Type the storage's access key ID.".into(),
             BackupError::MissingSecret(_) => "Type the secret key that goes with the access key.".into(),
@@ -128,13 +129,13 @@ impl Transfer {
 /// The gallery's backup: the settings section's form, and the backup under way.
 pub(super) struct BackupState {
     fields: StorageFields,
-    saved: Option<BackupSettings>,
+    saved: Option<BackupPlace>,
     running: Option<Transfer>,
     /// The last answer, and whether it is an error.
     answer: Option<(String, bool)>,
-    /// Where the last backup went, when it found a password change made on another
-    /// computer: the password set there is asked for, to take the change here too.
-    newer: Option<Location>,
+    /// Whether the last backup found a password change made on another computer: the
+    /// password set there is asked for, to take the change here too.
+    newer: bool,
     /// The password set on the other computer, as typed.
     other_password: Zeroizing<String>,
 }
@@ -142,13 +143,13 @@ pub(super) struct BackupState {
 impl BackupState {
     /// The state of a fresh session, from the account's saved settings.
     pub(super) fn new(account: &Account) -> BackupState {
-        let saved = account.profile().backup;
+        let saved = account.settings().backup;
         BackupState {
             fields: StorageFields::from_saved(saved.as_ref()),
             saved,
             running: None,
             answer: None,
-            newer: None,
+            newer: false,
             other_password: Zeroizing::new(String::new()),
         }
     }
@@ -160,8 +161,8 @@ impl BackupState {
 
     /// Starts a backup to the saved location, unless one runs.
     pub(super) fn start_saved(&mut self, work: &Work) {
-        if let Some(location) = self.saved.as_ref().map(|s| self.fields.location(Some(s))) {
-            self.start(location, work);
+        if self.saved.is_some() {
+            self.start(self.fields.location(Some(work.account())), work);
         }
     }
 
@@ -180,7 +181,6 @@ impl BackupState {
                 let (transfer, cancel) = Transfer::new();
                 self.running = Some(transfer);
                 self.answer = None;
-                self.newer = Some(location.clone());
                 work.backup(location, cancel, adopt);
             }
             Err(why) => self.answer = Some((why, true)),
@@ -203,14 +203,11 @@ impl BackupState {
         self.running = None;
         self.other_password = Zeroizing::new(String::new());
         // Kept only when the bucket holds a password change made elsewhere.
-        let newer = matches!(result, Err(BackupError::Restore(RestoreError::NewerPassword { .. })));
-        if !newer {
-            self.newer = None;
-        }
+        self.newer = matches!(result, Err(BackupError::Restore(RestoreError::NewerPassword { .. })));
         let pulled = result.as_ref().is_ok_and(|(p, _)| p.pulled > 0);
         let said = match &result {
             Ok((pull, r)) => {
-                self.saved = account.profile().backup;
+                self.saved = account.settings().backup;
                 self.fields.secret = Zeroizing::new(String::new());
                 let mut text = format!(
                     "Backed up {}: {} sent ({}), {} already there",
@@ -269,7 +266,7 @@ impl BackupState {
                 let button = ui.button("Back up now");
                 let tip = "Also brings here the photos your other computers backed up to the same place";
                 if button.on_hover_text(tip).clicked() {
-                    let location = self.fields.location(self.saved.as_ref());
+                    let location = self.fields.location(Some(work.account()));
                     self.start(location, work);
                 }
             }
@@ -281,7 +278,7 @@ impl BackupState {
             let color = if *error { ui.visuals().error_fg_color } else { egui::Color32::from_rgb(40, 160, 90) };
             ui.colored_label(color, text);
         }
-        if self.running.is_none() && self.newer.is_some() {
+        if self.running.is_none() && self.newer {
             self.newer_ui(ui, work);
         }
     }
@@ -295,7 +292,7 @@ impl BackupState {
         });
         let button = egui::Button::new("Use it here too, and back up");
         if ui.add_enabled(!self.other_password.is_empty(), button).clicked() {
-            let location = self.newer.clone().ok_or_else(String::new);
+            let location = self.fields.location(Some(work.account()));
             let password = Some(self.other_password.clone());
             self.start_adopting(location, password, work);
         }

@@ -66,16 +66,15 @@ enum Part {
 impl SettingsWindow {
     /// The form, filled from the account's mail settings (never showing the password).
     pub(super) fn new(account: &Account) -> SettingsWindow {
-        let profile = account.profile();
-        let smtp = profile.smtp.as_ref();
-        let config = smtp.and_then(|s| SmtpConfig::parse(&s.url).ok());
-        let (security, host, port, user) = match config.map(|c| c.parts()) {
-            Some((security, host, port, user)) => (Some(security), host, port, user),
+        let settings = account.settings();
+        let smtp = settings.smtp.as_ref();
+        let (security, host, port, user) = match smtp {
+            Some(s) => (Some(s.security), s.host.clone(), s.port, s.user.clone()),
             None => (None, String::new(), 587, String::new()),
         };
         SettingsWindow {
-            names: (account.username().to_string(), profile.email.clone()),
-            previews: profile.previews,
+            names: (account.username().to_string(), settings.email.clone()),
+            previews: settings.previews,
             queued: account.queued_emails(),
             security,
             host,

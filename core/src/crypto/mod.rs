@@ -19,7 +19,7 @@ pub use kdf::{
 };
 pub use password::{PHOTO_PASSWORD_LEN, PhotoPassword};
 pub use recovery::{LowOrderKey, RECOVERY_WORDS, RecoveryKey, RecoveryPublicKey, SEALED_TO_RECOVERY_LEN, WordsCheck};
-pub use secret::{SecretBytes, SecretKey};
+pub use secret::{Secret, SecretBytes, SecretKey};
 pub use stream::{CHUNK_SIZE, NONCE_PREFIX_LEN, StreamDecryptor, StreamEncryptor, TAG_LEN, chunk_count};
 
 /// Any authentication failure: a wrong key, a wrong password, or changed bytes.

@@ -1,5 +1,6 @@
-//! Secrets that are wiped from memory on drop and never printed: a 256-bit key, and a
-//! buffer of plaintext bytes (a photo, a thumbnail, a passwords file).
+//! Secrets that are wiped from memory on drop and never printed: a 256-bit key, a buffer
+//! of plaintext bytes (a photo, a thumbnail, a passwords file), and a stored secret text
+//! (an SMTP URL with its password, an S3 secret key).
 
 use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
@@ -38,6 +39,43 @@ impl SecretKey {
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// A secret text kept in the account's settings or given for one run: an SMTP URL with its
+/// password, an S3 secret key. Wiped on drop; `Debug` prints no part of it; read only
+/// through [`Secret::expose`], so each place that needs the text says so.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(zeroize::Zeroizing<String>);
+
+impl Secret {
+    /// The text, for the one place that needs it (a request's signature, a transport).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether there is no text.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for Secret {
+    fn from(text: String) -> Self {
+        Self(zeroize::Zeroizing::new(text))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(text: &str) -> Self {
+        Self::from(text.to_string())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
     }
 }
 

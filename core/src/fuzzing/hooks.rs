@@ -18,6 +18,12 @@ pub fn snapshot_fingerprint(snapshot: &[u8]) -> [u8; 32] {
     crate::vault::snapshot_fingerprint(snapshot)
 }
 
+/// The account's profile as the vault seals it (its postcard encoding), for a test to read
+/// by FORMAT.md's layout.
+pub fn profile_postcard(account: &Account) -> Vec<u8> {
+    postcard::to_allocvec(&account.session().profile()).expect("a profile encodes")
+}
+
 /// The thumbnail an import makes of `bytes` (decoded whole, EXIF read, resized, encoded):
 /// the import pipeline's first step, for its bench.
 pub fn thumbnail_of(bytes: &[u8]) -> Option<Vec<u8>> {

@@ -48,7 +48,7 @@ pub struct Location {
     /// The access key ID.
     pub access_key: String,
     /// The secret access key.
-    pub secret_key: String,
+    pub secret_key: crate::crypto::Secret,
 }
 
 impl std::fmt::Debug for Location {
@@ -61,12 +61,6 @@ impl std::fmt::Display for Location {
     /// `s3://BUCKET/PREFIX at ENDPOINT`: what a user recognises; no key.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "s3://{}/{} at {}", self.bucket, self.prefix, self.endpoint)
-    }
-}
-
-impl Drop for Location {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.secret_key);
     }
 }
 
@@ -214,7 +208,7 @@ impl Remote {
             .into();
         Ok(Remote {
             bucket,
-            credentials: Credentials::new(location.access_key.clone(), location.secret_key.clone()),
+            credentials: Credentials::new(location.access_key.clone(), location.secret_key.expose().to_string()),
             agent,
             prefix: location.prefix.clone(),
             endpoint: location.endpoint.clone(),

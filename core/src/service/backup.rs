@@ -97,7 +97,7 @@ pub enum BackupError {
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// What was given for a backup location (a part that is `None` or blank was not).
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Default, Clone, Copy)]
 pub struct LocationGiven<'a> {
     /// `s3://BUCKET/FOLDER`.
     pub address: Option<&'a str>,
@@ -111,26 +111,34 @@ pub struct LocationGiven<'a> {
     pub secret_key: Option<&'a str>,
 }
 
-/// `s3://BUCKET/FOLDER` of saved settings, as a user types it.
-pub fn address_of(saved: &BackupSettings) -> String {
-    if saved.prefix.is_empty() {
-        format!("s3://{}", saved.bucket)
-    } else {
-        format!("s3://{}/{}", saved.bucket, saved.prefix)
+impl std::fmt::Debug for LocationGiven<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocationGiven")
+            .field("address", &self.address)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &self.secret_key.map(|_| "<given>"))
+            .finish()
     }
 }
 
 /// The location `given` names, with the defaults for what it leaves out; the secret key,
-/// when not given, is the one `saved` keeps for the same access key (it is never shown
+/// when not given, is the one `account` keeps for the same access key (it is never shown
 /// again, nor asked for each time). The one rule of both front ends.
-pub fn location(given: LocationGiven<'_>, saved: Option<&BackupSettings>) -> Result<Location, BackupError> {
+pub fn location(given: LocationGiven<'_>, account: Option<&Account>) -> Result<Location, BackupError> {
+    location_from(given, account.and_then(|a| a.session().profile().backup).as_ref())
+}
+
+/// [`location`], with the saved settings `saved`.
+fn location_from(given: LocationGiven<'_>, saved: Option<&BackupSettings>) -> Result<Location, BackupError> {
     let part = |p: Option<&str>| p.map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
     let (bucket, prefix) = crate::remote::parse_s3_url(&part(given.address).ok_or(BackupError::NoLocation)?)?;
     let region = part(given.region).unwrap_or_else(|| DEFAULT_REGION.to_string());
     let endpoint = part(given.endpoint).unwrap_or_else(|| crate::remote::aws_endpoint(&region));
     let access_key = part(given.access_key).ok_or(BackupError::NoAccessKey)?;
     let secret_key = match (given.secret_key.filter(|s| !s.is_empty()), saved) {
-        (Some(secret), _) => secret.to_string(),
+        (Some(secret), _) => crate::crypto::Secret::from(secret),
         (None, Some(s)) if s.access_key == access_key => s.secret_key.clone(),
         (None, _) => return Err(BackupError::MissingSecret(access_key)),
     };
@@ -567,13 +575,18 @@ mod tests {
             last_at: 0,
             snapshot: [0; 32],
         };
-        let l = location(given, Some(&saved)).unwrap();
+        let l = location_from(given, Some(&saved)).unwrap();
         assert_eq!((l.bucket.as_str(), l.prefix.as_str(), l.region.as_str()), ("photos", "alice", DEFAULT_REGION));
-        assert_eq!((l.endpoint.clone(), l.secret_key.as_str()), (crate::remote::aws_endpoint(DEFAULT_REGION), "kept"));
+        assert_eq!((l.endpoint.clone(), l.secret_key.expose()), (crate::remote::aws_endpoint(DEFAULT_REGION), "kept"));
         let other_key = LocationGiven { access_key: Some("OTHER"), ..given };
-        assert!(matches!(location(other_key, Some(&saved)), Err(BackupError::MissingSecret(k)) if k == "OTHER"));
-        assert!(matches!(location(LocationGiven { address: Some(" "), ..given }, None), Err(BackupError::NoLocation)));
-        assert!(matches!(location(LocationGiven { access_key: None, ..given }, None), Err(BackupError::NoAccessKey)));
-        assert_eq!(address_of(&saved), "s3://old");
+        assert!(matches!(location_from(other_key, Some(&saved)), Err(BackupError::MissingSecret(k)) if k == "OTHER"));
+        let blank = LocationGiven { address: Some(" "), ..given };
+        assert!(matches!(location_from(blank, None), Err(BackupError::NoLocation)));
+        assert!(matches!(
+            location_from(LocationGiven { access_key: None, ..given }, None),
+            Err(BackupError::NoAccessKey)
+        ));
+        let profile = crate::vault::Profile { backup: Some(saved), ..Default::default() };
+        assert_eq!(crate::service::settings::AccountSettings::of(&profile).backup.unwrap().address(), "s3://old");
     }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::crypto::{PhotoPassword, RecoveryKey, SecretBytes};
 use crate::vault::{
-    Catalog, LoginError, ManifestProblem, PhotoError, PhotoId, PhotoMeta, Profile, RegisterError, Rollback, Session,
+    Catalog, LoginError, ManifestProblem, PhotoError, PhotoId, PhotoMeta, RegisterError, Rollback, Session,
     StorageError, Vault, VerifyReport,
 };
 
@@ -57,9 +57,10 @@ impl Account {
         self.0.username()
     }
 
-    /// The account's email, mail settings and previews (a copy; the SMTP password is in it).
-    pub fn profile(&self) -> Profile {
-        self.0.profile()
+    /// The account's settings as a screen shows them: no stored secret (the SMTP password,
+    /// the S3 secret key), only the rest.
+    pub fn settings(&self) -> super::settings::AccountSettings {
+        super::settings::AccountSettings::of(&self.0.profile())
     }
 
     /// Whether the account sends its password emails through an SMTP server (else they wait

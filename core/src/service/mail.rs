@@ -77,7 +77,7 @@ pub fn mail_route(account: &Account, overrides: &MailOverrides) -> Result<MailRo
     let from_addr = profile.smtp.as_ref().and_then(|s| s.from.clone()).unwrap_or_else(|| profile.email.clone());
     let from = format!("Secure Photo Gallery <{from_addr}>");
     let stored = profile.smtp.as_ref();
-    let url = overrides.smtp_url.as_deref().map(String::as_str).or(stored.map(|s| s.url.as_str()));
+    let url = overrides.smtp_url.as_deref().map(String::as_str).or(stored.map(|s| s.url.expose()));
     let transport = match url {
         Some(url) => MailTransport::Smtp(overrides.smtp_config(url, stored.and_then(|s| s.ca_pem.as_deref()))?),
         None => MailTransport::Outbox(outbox(account)),
@@ -192,7 +192,7 @@ pub fn use_smtp(
         return Err(MailSetupError::WrongCode);
     }
     let mut profile = session.profile();
-    profile.smtp = Some(crate::vault::SmtpSettings { url: url.to_string(), from, ca_pem });
+    profile.smtp = Some(crate::vault::SmtpSettings { url: url.into(), from, ca_pem });
     session.set_profile(profile)?;
     Ok(SmtpSetup::Done(config))
 }

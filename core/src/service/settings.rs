@@ -108,7 +108,7 @@ impl SettingsChange {
                 SettingsDone::UsingOutbox
             }
             SettingsChange::UseSmtp { url, from, code } => {
-                let ca = account.profile().smtp.and_then(|s| s.ca_pem);
+                let ca = account.session().profile().smtp.and_then(|s| s.ca_pem);
                 match crate::service::use_smtp(account, &url, from, ca, &none, code.as_deref())? {
                     crate::service::SmtpSetup::CodeSent { to, server } => SettingsDone::CodeSent { to, server },
                     crate::service::SmtpSetup::Done(config) => SettingsDone::UsingSmtp(config.describe()),
@@ -138,5 +138,145 @@ impl SettingsChange {
                 SettingsDone::PasswordChanged
             }
         })
+    }
+}
+
+/// An account's settings as the screens show them: no stored secret, only whether one is
+/// kept (a form offers a field to replace it).
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// Where photo passwords are mailed.
+    pub email: String,
+    /// How locked photos look after login.
+    pub previews: Previews,
+    /// The SMTP server, when emails go through one (else they wait in the outbox).
+    pub smtp: Option<MailServer>,
+    /// Where backups go, when set.
+    pub backup: Option<BackupPlace>,
+}
+
+/// The SMTP server of an account, without its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailServer {
+    /// STARTTLS, TLS, or none (a relay on this computer).
+    pub security: crate::mail::Security,
+    /// The server's name.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The user it logs in as (empty: none).
+    pub user: String,
+    /// The sender; the account's email when `None`.
+    pub from: Option<String>,
+}
+
+/// Where an account's backups go, without the secret key (which is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupPlace {
+    /// The server.
+    pub endpoint: String,
+    /// The region.
+    pub region: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The folder in the bucket.
+    pub prefix: String,
+    /// The access key ID.
+    pub access_key: String,
+    /// When the last backup there finished (Unix seconds; 0 for never).
+    pub last_at: i64,
+}
+
+impl BackupPlace {
+    /// `s3://BUCKET/FOLDER`, as a user types it.
+    pub fn address(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+}
+
+impl AccountSettings {
+    /// What the screens may see of `profile`.
+    pub(crate) fn of(profile: &crate::vault::Profile) -> AccountSettings {
+        let smtp = profile.smtp.as_ref().and_then(|s| {
+            let (security, host, port, user) = crate::mail::SmtpConfig::parse(s.url.expose()).ok()?.parts();
+            Some(MailServer { security, host, port, user, from: s.from.clone() })
+        });
+        let backup = profile.backup.as_ref().map(|b| BackupPlace {
+            endpoint: b.endpoint.clone(),
+            region: b.region.clone(),
+            bucket: b.bucket.clone(),
+            prefix: b.prefix.clone(),
+            access_key: b.access_key.clone(),
+            last_at: b.last_at,
+        });
+        AccountSettings { email: profile.email.clone(), previews: profile.previews, smtp, backup }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Secret;
+
+    /// Every type that holds a login password, an SMTP password, an S3 secret key, a photo
+    /// password or the recovery words, formatted with `{:?}`: none of them prints it.
+    #[test]
+    fn no_secret_is_in_any_debug_output() {
+        const S: &str = "S3CRET-Text-9";
+        let url = format!("smtp://mailer:{S}@mail.example.com:587?tls=required");
+        let backup = crate::vault::BackupSettings {
+            endpoint: "https://s3.example.com".into(),
+            region: "eu".into(),
+            bucket: "b".into(),
+            prefix: "p".into(),
+            access_key: "AKIA".into(),
+            secret_key: S.into(),
+            last_at: 1,
+            snapshot: [0; 32],
+        };
+        let smtp = crate::vault::SmtpSettings { url: url.as_str().into(), from: None, ca_pem: None };
+        let profile = crate::vault::Profile {
+            email: "a@example.com".into(),
+            smtp: Some(smtp.clone()),
+            backup: Some(backup.clone()),
+            ..Default::default()
+        };
+        let location = crate::remote::Location {
+            endpoint: "https://s3.example.com".into(),
+            region: "eu".into(),
+            bucket: "b".into(),
+            prefix: "p".into(),
+            access_key: "AKIA".into(),
+            secret_key: Secret::from(S),
+        };
+        let given = crate::service::backup::LocationGiven { secret_key: Some(S), ..Default::default() };
+        let overrides = crate::service::MailOverrides { smtp_url: Some(Zeroizing::new(url.clone())), ca_file: None };
+        let config = crate::mail::SmtpConfig::parse(&url).unwrap();
+        let entry = crate::mail::PasswordEntry { id: "1".into(), name: "x".into(), password: Zeroizing::new(S.into()) };
+        let words = crate::crypto::RecoveryKey::generate();
+        let photo = crate::crypto::PhotoPassword::generate();
+        let printed = [
+            format!("{:?}", Secret::from(S)),
+            format!("{backup:?}"),
+            format!("{:?}", smtp.url),
+            format!("{profile:?}"),
+            format!("{:?}", AccountSettings::of(&profile)),
+            format!("{location:?}"),
+            format!("{given:?}"),
+            format!("{overrides:?}"),
+            format!("{config:?}"),
+            format!("{entry:?}"),
+            format!("{:?}", Zeroizing::new(String::from(S))),
+        ];
+        for text in &printed {
+            assert!(!text.contains(S), "{text}");
+        }
+        let (words_text, photo_text) = (words.to_words(), photo.display());
+        assert!(!format!("{words:?}").contains(words_text.split(' ').next().unwrap()));
+        assert!(!format!("{photo:?}").contains(&photo_text[..5]));
     }
 }

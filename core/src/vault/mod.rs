@@ -56,7 +56,8 @@ pub use password::{MIN_PASSWORD_LEN, PasswordStrength, password_strength};
 pub(crate) use photos::INDEX_SEGMENT_PHOTOS;
 pub use photos::{Catalog, PhotoInfo, PhotoRef, VerifyProblem, VerifyReport};
 pub(crate) use photos::{ContentHash, NewPhoto, PhotoUnlock, PreparedPhoto, SealedPhoto};
-pub use records::{BackupSettings, PhotoMeta, Previews, Profile, SmtpSettings};
+pub(crate) use records::{BackupSettings, Profile, SmtpSettings};
+pub use records::{PhotoMeta, Previews};
 pub use seen::Rollback;
 pub(crate) use seen::default_state_dir;
 

@@ -43,7 +43,7 @@ pub(crate) struct AccountRecord {
 
 /// Account data only the logged-in user may read.
 #[derive(Clone, Serialize, Deserialize, Default)]
-pub struct Profile {
+pub(crate) struct Profile {
     /// Where photo passwords are mailed.
     pub email: String,
     /// Mail delivery settings; `None` means the local outbox.
@@ -59,7 +59,7 @@ pub struct Profile {
 
 /// Stored backup settings (sealed with the profile): an S3-compatible bucket and folder.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackupSettings {
+pub(crate) struct BackupSettings {
     /// The server, e.g. `https://s3.eu-central-003.backblazeb2.com`.
     pub endpoint: String,
     /// The region the server expects in signatures.
@@ -71,7 +71,7 @@ pub struct BackupSettings {
     /// The access key ID.
     pub access_key: String,
     /// The secret access key.
-    pub secret_key: String,
+    pub secret_key: crate::crypto::Secret,
     /// When the last backup there finished (Unix seconds; 0 for never).
     pub last_at: i64,
     /// The fingerprint (BLAKE3) of the snapshot this account last wrote there: a snapshot
@@ -82,12 +82,6 @@ pub struct BackupSettings {
 impl std::fmt::Debug for BackupSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "s3://{}/{} at {}", self.bucket, self.prefix, self.endpoint)
-    }
-}
-
-impl Drop for BackupSettings {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.secret_key);
     }
 }
 
@@ -105,9 +99,9 @@ pub enum Previews {
 
 /// Stored SMTP settings (sealed with the profile).
 #[derive(Clone, Serialize, Deserialize)]
-pub struct SmtpSettings {
+pub(crate) struct SmtpSettings {
     /// The lettre-style URL, credentials included.
-    pub url: String,
+    pub url: crate::crypto::Secret,
     /// The From address; the account email when `None`.
     pub from: Option<String>,
     /// Extra trusted root certificates (PEM) for a server with a certificate of its own.
