@@ -12,6 +12,7 @@ pub(crate) fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static
         let found = if let Some(mail) = e.downcast_ref::<MailError>() {
             match mail {
                 MailError::Tls { .. } => Some("set SPG_SMTP_CA_FILE to the server's CA certificate (a PEM file)"),
+                MailError::BadCa(_) => Some("SPG_SMTP_CA_FILE names the PEM file of the server's CA certificate"),
                 _ => None,
             }
         } else if let Some(photo) = e.downcast_ref::<PhotoError>() {

@@ -111,11 +111,11 @@ pub enum ImportFailed {
     /// The account's mail settings are not usable.
     #[error(transparent)]
     Mail(#[from] spg_core::mail::MailError),
-    /// The password email was not delivered, so its batch was not stored (with why).
+    /// The password email was not delivered, so its batch was not stored (with why, said
+    /// in the message: the screen shows one line).
     #[error("{error}: {}", why(error))]
     Import {
         /// What stopped the import.
-        #[from]
         error: spg_core::service::import::ImportError,
     },
 }

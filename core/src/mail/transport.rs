@@ -96,7 +96,7 @@ pub enum MailError {
     #[error("{0}")]
     BadUrl(String),
     /// The extra CA file could not be used.
-    #[error("cannot use the CA certificate file: {0}; SPG_SMTP_CA_FILE must name a PEM file")]
+    #[error("cannot use the CA certificate: {0}; it must be the server's certificate authority as a PEM file")]
     BadCa(String),
     /// The server refused the user name or password.
     #[error("SMTP login refused by {server}: check the user name and password in the mail settings")]

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use instant_xml::FromXml;
 use rusty_s3::actions::{CreateMultipartUpload, ListObjectsV2};
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use url::Url;
@@ -116,6 +117,10 @@ pub enum RemoteError {
     /// The account at the provider is full or over its quota.
     #[error("the storage is full or over its quota ({0}); make room or raise the quota at the provider")]
     Full(String),
+    /// An answer this client cannot read: not an S3 document, larger than any S3 answer, or
+    /// a listing that never ends.
+    #[error("the storage server's answer cannot be read ({0}); check that the endpoint is an S3-compatible service")]
+    BadAnswer(String),
     /// Any other refusal.
     #[error("the storage server answered {status} {code}: {message}")]
     Server {
@@ -229,8 +234,7 @@ impl Remote {
             ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => (unreachable(), true),
             ureq::Error::Timeout(_) => (RemoteError::TimedOut(self.endpoint.clone()), false),
             ureq::Error::BodyExceedsLimit(limit) => {
-                let message = format!("an answer larger than the {limit} bytes expected");
-                (RemoteError::Server { status: 200, code: "TooLarge".into(), message }, false)
+                (RemoteError::BadAnswer(format!("an answer larger than the {limit} bytes expected")), false)
             }
             ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Protocol(_) => (unreachable(), true),
             _ => (unreachable(), false),
@@ -295,15 +299,9 @@ impl Remote {
 
     /// The S3 error document of a refusal, made into a [`RemoteError`].
     fn refusal(&self, status: u16, body: &[u8]) -> RemoteError {
-        let text = String::from_utf8_lossy(body);
-        let tag = |name: &str| {
-            let open = format!("<{name}>");
-            let start = text.find(&open)? + open.len();
-            let end = text[start..].find(&format!("</{name}>"))? + start;
-            Some(text[start..end].to_string())
-        };
-        let code = tag("Code").unwrap_or_default();
-        let message = tag("Message").unwrap_or_else(|| format!("HTTP {status}"));
+        let document = ErrorDocument::read(body);
+        let code = document.as_ref().and_then(|d| d.code.clone()).unwrap_or_default();
+        let message = document.and_then(|d| d.message).unwrap_or_else(|| format!("HTTP {status}"));
         // Some providers refuse an upload over the account's cap as a plain 403 (Backblaze
         // B2: AccessDenied, "storage cap exceeded"): the message tells it from a bad key.
         // (B2's download and transaction caps say "cap exceeded" too, but not "storage".)
@@ -338,7 +336,7 @@ impl Remote {
             }
             let (_, _, body) = self.send("GET", action.sign(SIGNED_FOR), None, 64 * 1024 * 1024)?;
             let page = ListObjectsV2::parse_response(&String::from_utf8_lossy(&body))
-                .map_err(|e| RemoteError::Server { status: 200, code: "BadList".into(), message: e.to_string() })?;
+                .map_err(|e| RemoteError::BadAnswer(format!("a listing: {e}")))?;
             let strip = if self.prefix.is_empty() { 0 } else { self.prefix.len() + 1 };
             found.extend(page.contents.into_iter().filter(|o| o.key.starts_with(&prefix)).filter_map(|o| {
                 Some(RemoteObject { name: o.key.get(strip..)?.to_string(), size: o.size.unwrap_or(0) })
@@ -348,7 +346,7 @@ impl Remote {
                 None => return Ok(found),
             }
         }
-        Err(RemoteError::Server { status: 200, code: "EndlessList".into(), message: "the listing does not end".into() })
+        Err(RemoteError::BadAnswer("a listing that does not end".into()))
     }
 
     /// The object's bytes (at most `limit`: a larger one is an error), or `None` if there is
@@ -374,7 +372,7 @@ impl Remote {
         let url = CreateMultipartUpload::new(&self.bucket, Some(&self.credentials), &key).sign(SIGNED_FOR);
         let (_, _, body) = self.send("POST", url, None, 1024 * 1024)?;
         let created = CreateMultipartUpload::parse_response(&String::from_utf8_lossy(&body))
-            .map_err(|e| RemoteError::Server { status: 200, code: "BadMultipart".into(), message: e.to_string() })?;
+            .map_err(|e| RemoteError::BadAnswer(format!("the start of an upload in parts: {e}")))?;
         let upload_id = created.upload_id();
         let parts = || -> Result<Vec<String>, RemoteError> {
             let mut etags = Vec::new();
@@ -406,9 +404,7 @@ impl Remote {
         let body = Zeroizing::new(complete.body());
         match self.send("POST", url, Some(body.as_bytes()), 1024 * 1024) {
             // S3 may answer 200 and then report that completing failed in the body.
-            Ok((status, _, answer)) if String::from_utf8_lossy(&answer).contains("<Error>") => {
-                Err(self.refusal(status, &answer))
-            }
+            Ok((status, _, answer)) if ErrorDocument::read(&answer).is_some() => Err(self.refusal(status, &answer)),
             Ok(_) => Ok(()),
             // Sent again after an answer was lost, the completion finds the upload gone: the
             // first one completed it if the object is there at its size.
@@ -444,9 +440,46 @@ impl Remote {
     }
 }
 
+/// S3's error document (`<Error><Code>…</Code><Message>…</Message>…</Error>`), read with
+/// an XML parser; the elements beside these two are left out.
+#[derive(FromXml)]
+#[xml(rename = "Error")]
+struct ErrorDocument {
+    #[xml(rename = "Code")]
+    code: Option<String>,
+    #[xml(rename = "Message")]
+    message: Option<String>,
+}
+
+impl ErrorDocument {
+    /// The document in `body`, if it is one.
+    fn read(body: &[u8]) -> Option<ErrorDocument> {
+        instant_xml::from_str(std::str::from_utf8(body).ok()?.trim()).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_document_is_read_with_its_other_elements_and_a_declaration() {
+        let aws = br#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>NoSuchKey</Code><Message>The resource you requested does not exist</Message><Resource>/b/k</Resource><RequestId>4442587FB7D0A2F9</RequestId></Error>"#;
+        let doc = ErrorDocument::read(aws).expect("an error document");
+        assert_eq!(doc.code.as_deref(), Some("NoSuchKey"));
+        assert_eq!(doc.message.as_deref(), Some("The resource you requested does not exist"));
+        let b2 = b"<Error>\n  <Code>AccessDenied</Code>\n  <Message>Cannot upload files, storage cap exceeded.</Message>\n</Error>\n";
+        assert_eq!(
+            ErrorDocument::read(b2).and_then(|d| d.message).as_deref(),
+            Some("Cannot upload files, storage cap exceeded.")
+        );
+        assert!(
+            ErrorDocument::read(b"<CompleteMultipartUploadResult><ETag>x</ETag></CompleteMultipartUploadResult>")
+                .is_none()
+        );
+        assert!(ErrorDocument::read(b"\xff not xml").is_none());
+    }
 
     fn location(endpoint: &str) -> Location {
         Location {

@@ -26,7 +26,7 @@ pub enum StorageError {
     #[error(
         "vault storage error: {0}; close other programs using the vault and try again, or restore it from a backup"
     )]
-    Database(#[source] redb::Error),
+    Database(redb::Error),
     /// The file's internal structure is damaged (redb panicked on it).
     #[error(
         "the vault file is damaged: part of its internal structure cannot be read; restore the vault from a backup (photos you exported stay safe)"
@@ -175,12 +175,12 @@ pub enum OpenError {
     #[error("{0}")]
     Internal(String),
     /// The folder for the vault could not be created or used.
-    #[error("cannot create the vault at {path}: {source}")]
+    #[error("cannot create the vault at {path}: {error}")]
     Io {
         /// The vault path.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// What failed (said in the message, so not a source too).
+        error: std::io::Error,
     },
 }
 
@@ -280,9 +280,15 @@ pub enum PhotoError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
-    /// Writing the output failed.
+    /// Writing the output failed (what failed is said in the message, so not a source too).
     #[error("cannot write the photo: {0}")]
-    Write(#[from] std::io::Error),
+    Write(std::io::Error),
+}
+
+impl From<std::io::Error> for PhotoError {
+    fn from(e: std::io::Error) -> Self {
+        PhotoError::Write(e)
+    }
 }
 
 /// Storing a prepared photo failed.

@@ -124,7 +124,7 @@ impl Vault {
     /// a vault that was not closed properly (a crash or power cut in the middle of an
     /// import): it then reads the whole file, about 1.3 s per GB here.
     pub fn open_reporting_repair(path: &Path, on_repair: impl Fn(f64) + 'static) -> Result<Vault, OpenError> {
-        let io = |source| OpenError::Io { path: path.to_path_buf(), source };
+        let io = |error| OpenError::Io { path: path.to_path_buf(), error };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent).map_err(io)?;
         }

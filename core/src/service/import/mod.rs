@@ -35,7 +35,7 @@ pub enum SkipReason {
     #[error("duplicate")]
     Duplicate,
     /// Not a decodable image.
-    #[error("{0}")]
+    #[error(transparent)]
     Image(#[from] ImageError),
     /// Not a regular file (a FIFO, device, socket), or a link loop.
     #[error("{0}")]
@@ -53,7 +53,7 @@ pub enum SkipReason {
     #[error("the login password was changed during the import; import the file again")]
     PasswordChanged,
     /// The vault could not store it.
-    #[error("{0}")]
+    #[error(transparent)]
     Storage(#[from] StorageError),
     /// The import stopped before this file, after a storage failure.
     #[error("not imported: the import stopped after the storage error above")]
