@@ -8,7 +8,7 @@
 #
 # The desktop entry must pass desktop-file-validate and the metainfo `appstreamcli validate
 # --no-net` with no error or warning; names must agree across the files (and with the
-# window's app id, service::desktop::APP_ID); every PNG must have the size its folder names. A .deb
+# window's app id, desktop::APP_ID); every PNG must have the size its folder names. A .deb
 # is unpacked with `dpkg -x` into a scratch root: every file must land where the desktop
 # looks for it, byte-identical to assets/, the tree must pass `appstreamcli validate-tree`,
 # the packaged binary must run, and `dpkg-deb -I` must show the right fields.
@@ -69,11 +69,11 @@ equal "Exec runs $app" "$(key "$desktop" Exec | cut -d' ' -f1)" "$app"
 equal "Icon=$app" "$(key "$desktop" Icon)" "$app"
 equal "StartupWMClass=$app" "$(key "$desktop" StartupWMClass)" "$app"
 # The window's Wayland app id / X11 class is what desktops match against the entry.
-if grep -q "pub const APP_ID: &str = \"$app\";" src/service/desktop.rs && grep -q "with_app_id(crate::service::desktop::APP_ID)" src/ui/mod.rs; then
-    pass "the window's app id (service::desktop::APP_ID) is $app, the desktop entry's name"
+if grep -q "pub const APP_ID: &str = \"$app\";" src/desktop.rs && grep -q "with_app_id(crate::desktop::APP_ID)" src/ui/mod.rs; then
+    pass "the window's app id (desktop::APP_ID) is $app, the desktop entry's name"
 else
-    fail "the window's app id (service::desktop::APP_ID) is $app, the desktop entry's name" \
-        "$(grep -n 'APP_ID' src/service/desktop.rs src/ui/mod.rs || echo 'no APP_ID')"
+    fail "the window's app id (desktop::APP_ID) is $app, the desktop entry's name" \
+        "$(grep -n 'APP_ID' src/desktop.rs src/ui/mod.rs || echo 'no APP_ID')"
 fi
 
 # --- the AppStream metainfo -------------------------------------------------------------
