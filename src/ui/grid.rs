@@ -40,28 +40,13 @@ impl Placed {
     }
 }
 
-pub(super) const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 fn month_of(seconds: i64) -> (i32, u8) {
     let t = time::OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     (t.year(), u8::from(t.month()))
 }
 
 fn month_name((year, month): (i32, u8)) -> String {
-    format!("{} {year}", MONTHS[usize::from(month - 1)])
+    time::Month::try_from(month).map_or_else(|_| year.to_string(), |month| format!("{month} {year}"))
 }
 
 /// The grid's rows for one list of photos at one width, made when either changes (not

@@ -280,8 +280,7 @@ impl Library {
 /// `2023-06-15`), ignoring case.
 fn matches(photo: &PhotoRef<'_>, terms: &[String]) -> bool {
     let t = time::OffsetDateTime::from_unix_timestamp(photo.sort_time).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let month = super::grid::MONTHS[usize::from(u8::from(t.month()) - 1)];
-    let date = format!("{:04}-{:02}-{:02} {month}", t.year(), u8::from(t.month()), t.day());
+    let date = format!("{:04}-{:02}-{:02} {}", t.year(), u8::from(t.month()), t.day(), t.month());
     let haystack = format!("{} {} {date}", photo.name, photo.camera.unwrap_or_default()).to_lowercase();
     terms.iter().all(|term| haystack.contains(term.as_str()))
 }

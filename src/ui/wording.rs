@@ -31,11 +31,11 @@ pub(super) fn number(n: usize) -> String {
 
 /// `2024-06-15T10:30:00` as `15 June 2024, 10:30` (the offset, if any, is left out).
 pub(super) fn readable_date(iso: &str) -> String {
-    let part = |r: std::ops::Range<usize>| iso.get(r).and_then(|s| s.parse::<usize>().ok());
-    match (part(0..4), part(5..7), part(8..10), iso.get(11..16)) {
-        (Some(year), Some(month @ 1..=12), Some(day), Some(time)) => {
-            format!("{day} {} {year}, {time}", super::grid::MONTHS[month - 1])
-        }
+    let part = |r: std::ops::Range<usize>| iso.get(r).and_then(|s| s.parse::<u8>().ok());
+    let month = part(5..7).and_then(|m| time::Month::try_from(m).ok());
+    let year = iso.get(0..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    match (year, month, part(8..10), iso.get(11..16)) {
+        (Some(year), Some(month), Some(day), Some(time)) => format!("{day} {month} {year}, {time}"),
         _ => iso.to_string(),
     }
 }

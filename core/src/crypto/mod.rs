@@ -6,6 +6,7 @@
 //! `docs/FORMAT.md` writes down the exact bytes they produce.
 
 mod aead;
+pub(crate) mod crockford;
 mod kdf;
 mod password;
 mod recovery;

@@ -4,7 +4,7 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+use super::crockford;
 /// Number of symbols in a photo password (5 bits each: 100 bits).
 pub const PHOTO_PASSWORD_LEN: usize = 20;
 
@@ -17,7 +17,7 @@ impl PhotoPassword {
     pub fn generate() -> Self {
         let mut bytes: [u8; PHOTO_PASSWORD_LEN] = super::random_array();
         // 32 divides 256, so the low five bits of a uniform byte are uniform.
-        let s = bytes.iter().map(|b| ALPHABET[usize::from(b & 31)] as char).collect();
+        let s = bytes.iter().map(|&b| crockford::symbol(b)).collect();
         bytes.zeroize();
         Self(s)
     }
@@ -26,18 +26,14 @@ impl PhotoPassword {
     pub fn parse(input: &str) -> Option<Self> {
         let mut out = String::with_capacity(PHOTO_PASSWORD_LEN);
         for c in input.chars() {
-            let c = match c.to_ascii_uppercase() {
-                '-' => continue,
-                c if c.is_whitespace() => continue,
-                'I' | 'L' => '1',
-                'O' => '0',
-                c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => c,
-                _ => {
-                    out.zeroize();
-                    return None;
-                }
+            if c == '-' || c.is_whitespace() {
+                continue;
+            }
+            let Some(value) = crockford::value_of(c) else {
+                out.zeroize();
+                return None;
             };
-            out.push(c);
+            out.push(crockford::symbol(value));
         }
         if out.len() == PHOTO_PASSWORD_LEN {
             Some(Self(out))
@@ -75,7 +71,7 @@ mod tests {
         let shown = pw.display();
         assert_eq!(shown.len(), 23);
         assert_eq!(shown.matches('-').count(), 3);
-        assert!(pw.as_str().bytes().all(|b| ALPHABET.contains(&b)));
+        assert!(pw.as_str().bytes().all(|b| crockford::ALPHABET.contains(&b)));
         assert_ne!(pw, PhotoPassword::generate());
     }
 

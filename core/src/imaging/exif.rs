@@ -1,6 +1,6 @@
 //! The few EXIF facts the gallery shows, read with `kamadak-exif`.
 
-use exif::{Field, In, Reader, Tag, Value};
+use exif::{DateTime, Field, In, Reader, Tag, Value};
 
 /// What the gallery keeps from a photo's EXIF block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,10 +15,12 @@ pub struct ExifSummary {
 }
 
 impl ExifSummary {
-    /// Reads the summary from a raw EXIF (TIFF-structured) block; unreadable EXIF
+    /// Reads the summary from a raw EXIF (TIFF-structured) block. A field that does not
+    /// parse is skipped and the rest kept (cameras write odd fields); unreadable EXIF
     /// yields an empty summary, never an error: the pixels are what matter.
     pub fn from_raw(raw: Vec<u8>) -> Self {
-        let Ok(exif) = Reader::new().read_raw(raw) else {
+        let read = Reader::new().continue_on_error(true).read_raw(raw);
+        let Ok(exif) = read.or_else(|e| e.distill_partial_result(|_skipped_fields| {})) else {
             return Self::default();
         };
         let text = |tag| exif.get_field(tag, In::PRIMARY).and_then(ascii);
@@ -43,23 +45,18 @@ fn ascii(field: &Field) -> Option<String> {
 }
 
 /// `2015:04:10 18:23:01` (+ `+02:00`) to `2015-04-10T18:23:01+02:00`; `None` for the
-/// blank or zero dates some cameras write.
+/// blank, zero or impossible dates some cameras write.
 fn iso_date(exif_date: &str, offset: Option<&str>) -> Option<String> {
-    let b = exif_date.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).filter(|s| s.iter().all(u8::is_ascii_digit)).is_some();
-    let shape_ok = b.len() >= 19
-        && digits(0..4)
-        && digits(5..7)
-        && digits(8..10)
-        && digits(11..13)
-        && digits(14..16)
-        && digits(17..19);
-    if !shape_ok || exif_date.starts_with("0000") {
-        return None;
-    }
-    let mut iso = format!("{}-{}-{}T{}", &exif_date[0..4], &exif_date[5..7], &exif_date[8..10], &exif_date[11..19]);
-    if let Some(off) = offset.filter(|o| o.len() == 6 && (o.starts_with('+') || o.starts_with('-'))) {
-        iso.push_str(off);
+    let mut parsed = DateTime::from_ascii(exif_date.as_bytes()).ok()?;
+    let month = time::Month::try_from(parsed.month).ok()?;
+    let date = time::Date::from_calendar_date(i32::from(parsed.year), month, parsed.day).ok()?;
+    let at = time::Time::from_hms(parsed.hour, parsed.minute, parsed.second).ok()?;
+    let mut iso = format!("{date}T{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
+    if offset.is_some_and(|o| parsed.parse_offset(o.as_bytes()).is_ok())
+        && let Some(minutes) = parsed.offset
+    {
+        let sign = if minutes < 0 { '-' } else { '+' };
+        iso.push_str(&format!("{sign}{:02}:{:02}", minutes.unsigned_abs() / 60, minutes.unsigned_abs() % 60));
     }
     Some(iso)
 }
@@ -87,6 +84,8 @@ mod tests {
         assert_eq!(iso_date("0000:00:00 00:00:00", None), None);
         assert_eq!(iso_date("    :  :     :  :  ", None), None);
         assert_eq!(iso_date("2015:04", None), None);
+        assert_eq!(iso_date("2015:13:10 18:23:01", None), None, "no thirteenth month");
+        assert_eq!(iso_date("2015:04:10 18:23:01", Some("-05:30")).unwrap(), "2015-04-10T18:23:01-05:30");
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl SmtpConfig {
             Security::StartTls => 587,
             Security::Plain => 25,
         });
-        let decode = |s: &str| percent_decode(s);
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         let user = (!url.username().is_empty()).then(|| decode(url.username()));
         let password = url.password().map(|p| Zeroizing::new(decode(p)));
         Ok(SmtpConfig { host, port, security, user, password, extra_roots_pem: None })
@@ -324,13 +324,6 @@ fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::Error
 
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().to_string()
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 impl MailTransport {

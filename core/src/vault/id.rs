@@ -5,7 +5,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+use crate::crypto::crockford;
+
 /// Symbols of an ID (60 bits).
 const LEN: usize = 12;
 /// Every photo ID is below this.
@@ -27,15 +28,9 @@ impl PhotoId {
     }
 }
 
-/// The low `5 × symbols` bits of `value` as Crockford base32 symbols, most significant
-/// first.
-pub(crate) fn crockford(value: u64, symbols: usize) -> String {
-    (0..symbols).rev().map(|i| ALPHABET[((value >> (5 * i)) & 31) as usize] as char).collect()
-}
-
 impl fmt::Display for PhotoId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crockford(self.0, LEN))
+        f.write_str(&crockford::encode(self.0, LEN))
     }
 }
 
@@ -48,21 +43,7 @@ impl FromStr for PhotoId {
     type Err = BadPhotoId;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        if t.len() != LEN {
-            return Err(BadPhotoId(s.to_string()));
-        }
-        let mut v = 0u64;
-        for c in t.chars() {
-            let c = match c.to_ascii_uppercase() {
-                'I' | 'L' => '1',
-                'O' => '0',
-                c => c,
-            };
-            let d = ALPHABET.iter().position(|&a| a as char == c).ok_or_else(|| BadPhotoId(s.to_string()))?;
-            v = (v << 5) | d as u64;
-        }
-        Ok(Self(v))
+        crockford::decode(s.trim(), LEN).map(Self).ok_or_else(|| BadPhotoId(s.to_string()))
     }
 }
 

@@ -97,7 +97,7 @@ impl Seen {
     pub(crate) fn opens_with(&self, password: &str, account: u64) -> bool {
         let w = &self.wrap;
         w.kdf.is_acceptable()
-            && super::account::open_password_wrap(password, (w.kdf, &w.salt), account, self.generation, &w.sealed)
+            && super::keys::open_password_wrap(password, (w.kdf, &w.salt), account, self.generation, &w.sealed)
                 .is_some()
     }
 }
@@ -125,14 +125,10 @@ pub(crate) fn default_state_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "secure-photo-gallery").map(|d| d.config_dir().to_path_buf())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let bytes: Option<Vec<u8>> =
-        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect();
-    bytes?.try_into().ok()
+    let mut bytes = [0; N];
+    hex::decode_to_slice(text, &mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// The file as read: the account lines and the path lines, each kept as it is.
@@ -181,12 +177,12 @@ fn write(dir: &Path, memory: &Memory) {
         text.push_str(&format!(
             "{v} {a} {} {} {} {} {} {m_kib},{t},{p} {} {}\n",
             s.counter,
-            hex(&s.head),
-            hex(&s.recovery),
+            hex::encode(s.head),
+            hex::encode(s.recovery),
             s.generation,
-            hex(&s.key),
-            hex(&s.wrap.salt),
-            hex(&s.wrap.sealed)
+            hex::encode(s.key),
+            hex::encode(s.wrap.salt),
+            hex::encode(s.wrap.sealed)
         ));
     }
     let _ = write_replacing(dir, &dir.join(FILE_NAME), text.as_bytes());
@@ -203,7 +199,7 @@ fn path_key(path: &Path) -> String {
 
 /// What this computer saw of (`vault_id`, `account`) in `dir`, if anything.
 pub(crate) fn remembered(dir: &Path, vault_id: &[u8; 16], account: u64) -> Option<Seen> {
-    let vault = hex(vault_id);
+    let vault = hex::encode(vault_id);
     read(dir).accounts.into_iter().find(|(v, a, _)| *v == vault && *a == account).map(|e| e.2)
 }
 
@@ -213,13 +209,13 @@ pub(crate) fn seen_generation(dir: &Path, path: &Path, vault_id: &[u8; 16], acco
     let memory = read(dir);
     let key = path_key(path);
     let at_path = memory.paths.iter().filter(|(_, p)| *p == key).map(|(v, _)| v.clone());
-    let vaults: Vec<String> = at_path.chain([hex(vault_id)]).collect();
+    let vaults: Vec<String> = at_path.chain([hex::encode(vault_id)]).collect();
     memory.accounts.iter().filter(|(v, a, _)| *a == account && vaults.contains(v)).map(|(_, _, s)| s.generation).max()
 }
 
 /// Whether another vault than `vault_id` was last seen at `path`.
 pub(crate) fn replaced(dir: &Path, path: &Path, vault_id: &[u8; 16]) -> bool {
-    let (key, vault) = (path_key(path), hex(vault_id));
+    let (key, vault) = (path_key(path), hex::encode(vault_id));
     read(dir).paths.iter().any(|(v, p)| *p == key && *v != vault)
 }
 
@@ -275,7 +271,7 @@ pub(crate) fn record(dir: &Path, path: &Path, vault_id: &[u8; 16], account: u64,
 /// this copy of the vault (a backup restored on purpose) as the one this computer knows.
 pub(crate) fn accept(dir: &Path, path: &Path, vault_id: &[u8; 16], account: u64, now: &Seen) {
     let mut memory = read(dir);
-    let vault = hex(vault_id);
+    let vault = hex::encode(vault_id);
     memory.accounts.retain(|(v, a, _)| !(*v == vault && *a == account));
     memory.accounts.push((vault, account, *now));
     remember_path(&mut memory, path, vault_id);
@@ -292,7 +288,7 @@ pub(crate) fn record_path(dir: &Path, path: &Path, vault_id: &[u8; 16]) {
 fn remember_path(memory: &mut Memory, path: &Path, vault_id: &[u8; 16]) {
     let key = path_key(path);
     memory.paths.retain(|(_, p)| *p != key);
-    memory.paths.push((hex(vault_id), key));
+    memory.paths.push((hex::encode(vault_id), key));
 }
 
 fn write_replacing(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -376,7 +372,7 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         std::fs::write(
             dir.path().join(FILE_NAME),
-            format!("{text}{} 1 3 {} {}\n", hex(&[4; 16]), hex(&[0; 32]), hex(&[0; 32])),
+            format!("{text}{} 1 3 {} {}\n", hex::encode([4; 16]), hex::encode([0; 32]), hex::encode([0; 32])),
         )
         .unwrap();
         assert_eq!(read(dir.path()).accounts.len(), 1);
