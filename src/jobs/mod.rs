@@ -26,11 +26,24 @@ use spg_core::service::backup::{BackupError, Progress, RestoreReport};
 use spg_core::service::{Account, RecoverError, Registration};
 use spg_core::vault::{LoginError, OpenError, Previews, RegisterError, StorageError, Vault};
 
-pub use session::{ExportReport, FileOutcome, ImportFailed, NoThumbnail, Pick, SessionEvent, SessionId, Work};
-pub use thumbnails::ThumbnailLoader;
+pub use session::{ExportReport, FileOutcome, ImportFailed, Pick, SessionEvent, SessionId, Work};
+pub use thumbnails::{NoThumbnail, ThumbnailLoader};
 
 /// Calls back into the UI (to request a repaint) after each event.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// What became of saving the recovery key's words.
+#[derive(Debug)]
+pub enum WordsSave {
+    /// Written to this file.
+    Saved(PathBuf),
+    /// The dialog was cancelled.
+    Cancelled,
+    /// No file dialog answered (no desktop portal): the screen asks for a path itself.
+    NoDialog,
+    /// The file could not be written.
+    Failed(std::io::Error),
+}
 
 /// A finished piece of work, or progress of a long one.
 pub enum Event {
@@ -52,8 +65,8 @@ pub enum Event {
     RestoreProgress(Progress),
     /// A restore ended.
     Restored(Result<RestoreReport, BackupError>),
-    /// The recovery key's words were saved to this file (`None`: the dialog was cancelled).
-    WordsSaved(Result<Option<PathBuf>, std::io::Error>),
+    /// The save dialog for the recovery key's words closed.
+    WordsSaved(WordsSave),
     /// What a logged-in account's work did: for that session only.
     Session(SessionId, SessionEvent),
     /// Every job of a locked session has ended: no thread holds its keys any more.

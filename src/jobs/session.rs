@@ -22,7 +22,7 @@ use spg_core::service::view::{OpenPhotoError, OpenedPhoto, open_for_viewing};
 use spg_core::service::{Account, MailOverrides, Unlock, UnlockFailure, mail_route};
 use spg_core::vault::{Catalog, PhotoError, PhotoId, PhotoInfo, PhotoRef, StorageError, VerifyReport};
 
-use super::thumbnails::ThumbnailLoader;
+use super::thumbnails::{NoThumbnail, ThumbnailLoader};
 use super::{Event, EventSender};
 
 /// Which login a result belongs to.
@@ -123,15 +123,6 @@ pub enum ImportFailed {
 /// The reason under an error, for a message that says both.
 fn why(e: &dyn std::error::Error) -> String {
     e.source().map(ToString::to_string).unwrap_or_default()
-}
-
-/// Why a tile has no thumbnail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoThumbnail {
-    /// The account hides the previews of locked photos.
-    Hidden,
-    /// It could not be read or decoded.
-    Failed(String),
 }
 
 /// What became of one file of an import.
@@ -258,7 +249,9 @@ impl Work {
     pub fn thumbnails(&self) -> ThumbnailLoader {
         let (loader, requests) = ThumbnailLoader::new();
         self.spawn("thumbnails", move |account, events, stop| {
-            super::thumbnails::serve(account, &requests, events, stop)
+            super::thumbnails::serve(account, &requests, stop, |id, side, result| {
+                events.send(SessionEvent::Thumbnail(id, side, result));
+            });
         });
         loader
     }
@@ -292,6 +285,20 @@ impl Work {
         self.spawn("unlock", move |account, ev, _| {
             let (ok, failed) = spg_core::service::check_passwords(account, candidates);
             ev.send(SessionEvent::Unlocked(ok, failed));
+        });
+    }
+
+    /// Finds which of `locked` (each with its import time) `password` opens, the most
+    /// recently imported first, and unlocks it: a password typed without its photo.
+    pub fn unlock_some_photo(&self, password: PhotoPassword, mut locked: Vec<(i64, PhotoId)>) {
+        self.spawn("unlock", move |account, ev, stop| {
+            locked.sort_unstable_by(|a, b| b.cmp(a));
+            let photos: Vec<PhotoId> = locked.into_iter().map(|(_, id)| id).collect();
+            let found = spg_core::service::photo_of_password(account, &password, &photos, stop);
+            ev.send(match found {
+                Some(id) => SessionEvent::Unlocked(vec![(id, password)], Vec::new()),
+                None => SessionEvent::Unlocked(Vec::new(), vec![UnlockFailure::NoPhotoOpens]),
+            });
         });
     }
 

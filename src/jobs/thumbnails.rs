@@ -12,7 +12,14 @@ use spg_core::vault::PhotoId;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::session::{NoThumbnail, SessionEvent, SessionSender};
+/// Why a tile has no thumbnail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoThumbnail {
+    /// The account hides the previews of locked photos.
+    Hidden,
+    /// It could not be read or decoded.
+    Failed(String),
+}
 
 /// Asks for thumbnails; the thread stops when this is dropped (on lock).
 pub struct ThumbnailLoader {
@@ -66,7 +73,7 @@ impl ThumbnailLoader {
     }
 
     /// Asks for one thumbnail, its longest side at most `side` pixels; it arrives as
-    /// [`SessionEvent::Thumbnail`] unless forgotten first.
+    /// `SessionEvent::Thumbnail` unless forgotten first.
     pub fn request(&self, id: PhotoId, side: u32, password: Option<Unlock>) {
         let _ = self.requests.send(Request::Load(id, side, password));
     }
@@ -77,9 +84,14 @@ impl ThumbnailLoader {
     }
 }
 
-/// Serves the thumbnails `requests` asks for, newest first, until the loader is dropped or
-/// the session closes (`stop`).
-pub(super) fn serve(account: &Account, requests: &Receiver<Request>, events: &SessionSender, stop: &AtomicBool) {
+/// Serves the thumbnails `requests` asks for, newest first, each to `deliver`, until the
+/// loader is dropped or the session closes (`stop`).
+pub(super) fn serve(
+    account: &Account,
+    requests: &Receiver<Request>,
+    stop: &AtomicBool,
+    deliver: impl Fn(PhotoId, u32, Result<image::RgbaImage, NoThumbnail>),
+) {
     let mut queue = Queue::default();
     while queue.refill(requests).is_some() && !stop.load(Ordering::Relaxed) {
         let Some((id, side, password)) = queue.0.pop() else { continue };
@@ -95,7 +107,7 @@ pub(super) fn serve(account: &Account, requests: &Receiver<Request>, events: &Se
             .and_then(|jpeg| {
                 spg_core::imaging::decode_for_display(&jpeg, side).map_err(|e| NoThumbnail::Failed(e.to_string()))
             });
-        events.send(SessionEvent::Thumbnail(id, side, result));
+        deliver(id, side, result);
     }
 }
 

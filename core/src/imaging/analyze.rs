@@ -6,7 +6,8 @@ use std::io::Cursor;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
 
-use super::ExifSummary;
+use super::error::{MAX_SIDE, catching_panics, check_size, format_name};
+use super::{ExifSummary, ImageError};
 
 /// Longest side of a thumbnail in pixels: sharp for a 256-point tile on a 2x display.
 pub const THUMBNAIL_MAX_SIDE: u32 = 512;
@@ -17,8 +18,6 @@ pub const THUMBNAIL_MAX_SIDE: u32 = 512;
 /// CPU time), and looks the same in a 512-pixel tile.
 const THUMBNAIL_DECODE_SIDE: u32 = THUMBNAIL_MAX_SIDE / 16 * 15;
 const THUMBNAIL_QUALITY: u8 = 85;
-/// Largest width or height accepted (wide panoramas fit; a forged 60000-pixel header does not).
-const MAX_SIDE: u32 = 30_000;
 /// Largest decoder allocation: well under 1 GiB even for a hostile file.
 const MAX_ALLOC: u64 = 512 * 1024 * 1024;
 
@@ -46,105 +45,13 @@ pub struct Analysis {
 /// little to read a word or recognise a face.
 pub(crate) const PLACEHOLDER_MAX_SIDE: u32 = 24;
 
-/// Why a file was refused. Each message is one plain sentence that says what the file is
-/// and what to do; what the decoder said, which means something only to a developer, is
-/// kept apart in [`ImageError::detail`] (shown by `import --verbose`).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ImageError {
-    /// The bytes are not in any image format we know.
-    #[error("not an image file (JPEG, PNG, WebP, GIF, BMP or TIFF expected)")]
-    NotAnImage,
-    /// The format is known but not one the gallery stores.
-    #[error("{0} images are not supported; convert it to JPEG or PNG first")]
-    Unsupported(String),
-    /// The header claims dimensions beyond the limits.
-    #[error("image is {width}x{height} pixels, larger than the {MAX_SIDE}-pixel limit")]
-    TooLarge {
-        /// Declared width.
-        width: u32,
-        /// Declared height.
-        height: u32,
-    },
-    /// The picture has no pixels (a width or height of zero).
-    #[error("the image has no pixels (its width or height is zero); it is damaged")]
-    Empty,
-    /// Decoding would need more memory than any photo should.
-    #[error("decoding this image would need more than 512 MiB of memory; it is not a photo this gallery can hold")]
-    NeedsTooMuchMemory,
-    /// The data ends before the picture is complete.
-    #[error(
-        "this {format} file is truncated: its data ends before the picture is complete; copy it again from the original source"
-    )]
-    Truncated {
-        /// The format's name, e.g. `JPEG`.
-        format: &'static str,
-    },
-    /// The decoder found data it cannot read.
-    #[error("not a valid {format} image: the data is damaged; re-export it from the original source")]
-    Damaged {
-        /// The format's name, e.g. `PNG`.
-        format: &'static str,
-        /// What the decoder said.
-        detail: String,
-    },
-    /// The decoder itself failed (it panicked) on this file: caught, so that one file
-    /// never ends an import.
-    #[error("the image decoder failed on this {format} file; convert it to JPEG or PNG and import that")]
-    DecoderFailed {
-        /// The format's name.
-        format: &'static str,
-        /// Where and why the decoder stopped.
-        detail: String,
-    },
-}
-
-impl ImageError {
-    /// What the decoder said, for a log or `--verbose`: not meant for the user.
-    pub fn detail(&self) -> Option<&str> {
-        match self {
-            ImageError::Damaged { detail, .. } | ImageError::DecoderFailed { detail, .. } => Some(detail),
-            _ => None,
-        }
-    }
-}
-
-/// The name people know a format by: `JPEG`, `PNG`, `TIFF`…
-pub(crate) fn format_name(format: ImageFormat) -> &'static str {
-    match format {
-        ImageFormat::Jpeg => "JPEG",
-        ImageFormat::Png => "PNG",
-        ImageFormat::WebP => "WebP",
-        ImageFormat::Gif => "GIF",
-        ImageFormat::Bmp => "BMP",
-        ImageFormat::Tiff => "TIFF",
-        other => other.extensions_str().first().copied().unwrap_or("this"),
-    }
-}
-
-/// Runs a decoder on one file's bytes with a panic caught: a panic inside a decoder or a
-/// parser becomes [`ImageError::DecoderFailed`] for that file, and the import goes on.
-pub(super) fn catching_panics<T>(
-    bytes: &[u8],
-    decode: impl FnOnce() -> Result<T, ImageError>,
-) -> Result<T, ImageError> {
-    crate::platform::panic_guard::catch_panic(decode).unwrap_or_else(|panic| {
-        let format = image::guess_format(bytes).map_or("image", format_name);
-        // "the image decoder failed on this image file" reads well enough for no format.
-        Err(ImageError::DecoderFailed { format, detail: panic.to_string() })
-    })
-}
-
+/// The MIME type of a format this build decodes (the `image` features it is built with).
 fn mime_of(format: ImageFormat) -> Result<&'static str, ImageError> {
-    Ok(match format {
-        ImageFormat::Jpeg => "image/jpeg",
-        ImageFormat::Png => "image/png",
-        ImageFormat::WebP => "image/webp",
-        ImageFormat::Gif => "image/gif",
-        ImageFormat::Bmp => "image/bmp",
-        ImageFormat::Tiff => "image/tiff",
-        other => return Err(ImageError::Unsupported(format_name(other).to_uppercase())),
-    })
+    if format.reading_enabled() {
+        Ok(format.to_mime_type())
+    } else {
+        Err(ImageError::Unsupported(format_name(format).to_uppercase()))
+    }
 }
 
 /// Decodes `bytes` completely and builds the thumbnail and metadata. A panic in a decoder
@@ -249,16 +156,6 @@ struct Decoded {
 
 fn truncated() -> ImageError {
     ImageError::Truncated { format: "JPEG" }
-}
-
-pub(super) fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
-    if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(ImageError::TooLarge { width, height });
-    }
-    if width == 0 || height == 0 {
-        return Err(ImageError::Empty);
-    }
-    Ok(())
 }
 
 /// Any format, at full size, through the `image` crate's decoders (a TIFF with separate

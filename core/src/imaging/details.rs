@@ -35,7 +35,7 @@ impl PhotoDetails {
 /// Reads the details from a photo's bytes; a file without EXIF, or with EXIF that does
 /// not parse, gives none (never an error: the picture is what matters).
 pub fn photo_details(bytes: &[u8]) -> PhotoDetails {
-    super::analyze::catching_panics(bytes, || Ok(details_unguarded(bytes))).unwrap_or_default()
+    super::error::catching_panics(bytes, || Ok(details_unguarded(bytes))).unwrap_or_default()
 }
 
 fn details_unguarded(bytes: &[u8]) -> PhotoDetails {
@@ -94,7 +94,7 @@ const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 /// decode: the viewer shows its first frame as a still then). Long animations are cut at
 /// [`MAX_FRAMES`] frames or [`MAX_FRAME_BYTES`] of pictures.
 pub fn animation_frames(bytes: &[u8], max_side: u32) -> Option<Vec<(image::RgbaImage, Duration)>> {
-    super::analyze::catching_panics(bytes, || Ok(frames_unguarded(bytes, max_side))).ok().flatten()
+    super::error::catching_panics(bytes, || Ok(frames_unguarded(bytes, max_side))).ok().flatten()
 }
 
 fn frames_unguarded(bytes: &[u8], max_side: u32) -> Option<Vec<(image::RgbaImage, Duration)>> {

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod details;
+mod error;
 mod exif;
 mod jpeg;
 mod planar_tiff;
@@ -13,8 +14,9 @@ mod strip;
 #[cfg(test)]
 pub(crate) use analyze::PLACEHOLDER_MAX_SIDE;
 pub(crate) use analyze::{Analysis, analyze, placeholder_jpeg};
-pub use analyze::{ImageError, THUMBNAIL_MAX_SIDE, decode_for_display};
+pub use analyze::{THUMBNAIL_MAX_SIDE, decode_for_display};
 pub use details::{PhotoDetails, animation_frames, photo_details};
+pub use error::ImageError;
 pub(crate) use exif::ExifSummary;
 pub use strip::StripError;
 pub(crate) use strip::strip_metadata;

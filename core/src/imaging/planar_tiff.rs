@@ -14,7 +14,7 @@ use tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
 use tiff::tags::{PlanarConfiguration, Tag};
 
 use super::ImageError;
-use super::analyze::check_size;
+use super::error::check_size;
 
 /// Whether `bytes` is a TIFF with separate planes, which [`decode`] reads.
 pub(crate) fn is_planar(bytes: &[u8]) -> bool {

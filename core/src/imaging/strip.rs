@@ -30,7 +30,7 @@ pub(crate) fn strip_metadata(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, S
         Ok(image::ImageFormat::WebP) => strip_webp(bytes, keep_orientation),
         Ok(image::ImageFormat::Gif) => strip_gif(bytes),
         Ok(image::ImageFormat::Bmp) => Ok(bytes.to_vec()), // BMP carries no metadata
-        Ok(other) => Err(StripError::Unsupported(super::analyze::format_name(other).to_string())),
+        Ok(other) => Err(StripError::Unsupported(super::error::format_name(other).to_string())),
         Err(_) => Err(StripError::Unsupported("unknown".into())),
     }
 }

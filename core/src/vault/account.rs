@@ -8,12 +8,12 @@ use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use zeroize::Zeroizing;
 
 use crate::crypto::{
-    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, open, open_padded, password_key, seal, seal_padded,
+    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, open_padded, password_key, seal_padded,
 };
 
 use super::Vault;
 use super::error::{LoginError, RegisterError, StorageError, guard};
-use super::keys::AccountKeys;
+use super::keys::{AccountKeys, PasswordKey, open_password_wrap};
 use super::manifest::fingerprint;
 use super::manifest::{Change, Entry, ManifestError, ManifestKey, ManifestProblem};
 use super::photos::IdRun;
@@ -50,26 +50,6 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// The associated data of generation `generation`'s key sealed under the password key.
-fn key_aad(account_id: u64, generation: u32) -> Vec<u8> {
-    [b"secure-photo-gallery v3 account key".as_slice(), &account_id.to_be_bytes(), &generation.to_be_bytes()].concat()
-}
-
-/// Generation `generation`'s key of account `account_id`, unwrapped from `sealed` (a
-/// `key_by_password`) with `password` at `kdf` and `salt` (Argon2id runs here); `None` when
-/// the password is not the one it was wrapped under.
-pub(crate) fn open_password_wrap(
-    password: &str,
-    (kdf, salt): (KdfParams, &[u8; 16]),
-    account_id: u64,
-    generation: u32,
-    sealed: &[u8],
-) -> Option<SecretKey> {
-    let key = password_key(password, salt, kdf);
-    let plain = Zeroizing::new(open(&key, &key_aad(account_id, generation), sealed).ok()?);
-    SecretKey::from_slice(&plain)
-}
-
 fn profile_aad(account_id: u64) -> Vec<u8> {
     [b"secure-photo-gallery v1 profile".as_slice(), &account_id.to_be_bytes()].concat()
 }
@@ -85,35 +65,12 @@ pub fn validate_username(name: &str) -> Result<(), RegisterError> {
     if ok { Ok(()) } else { Err(RegisterError::InvalidUsername(name.to_string())) }
 }
 
-/// Checks an email address (RFC 5322 `addr-spec`, as mail servers accept it).
+/// Checks an email address (an RFC 5322 `addr-spec`, no display name) by the rule the
+/// mail is later sent with: lettre's own address parser.
 pub fn validate_email(email: &str) -> Result<(), RegisterError> {
-    let valid = email_address::EmailAddress::parse_with_options(
-        email,
-        email_address::Options::default().without_display_text(),
-    );
-    if valid.is_ok() { Ok(()) } else { Err(RegisterError::InvalidEmail(email.to_string())) }
-}
-
-/// A new login password's key: its salt, its cost and the Argon2id key (the slow part,
-/// done before any write transaction so the single writer is not held for it).
-pub(crate) struct PasswordKey {
-    kdf: KdfParams,
-    salt: [u8; 16],
-    key: SecretKey,
-}
-
-impl PasswordKey {
-    /// Argon2id of `password` at `kdf`, under a fresh salt.
-    pub(crate) fn new(password: &str, kdf: KdfParams) -> PasswordKey {
-        let salt: [u8; 16] = crate::crypto::random_array();
-        PasswordKey { kdf, salt, key: password_key(password, &salt, kdf) }
-    }
-
-    /// Sets `record`'s password wrap of `key`, the key of its generation.
-    fn wrap(&self, record: &mut AccountRecord, account_id: u64, key: &SecretKey) {
-        record.kdf = self.kdf;
-        record.salt = self.salt;
-        record.key_by_password = seal(&self.key, &key_aad(account_id, record.generation), key.expose());
+    match email.parse::<lettre::Address>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(RegisterError::InvalidEmail(email.to_string())),
     }
 }
 
@@ -504,7 +461,7 @@ impl Session {
     pub(crate) fn address_code(&self, input: &[u8]) -> String {
         let mac = crate::crypto::keyed_hash(&self.keys().current_subkey(Subkey::AddressCode), input);
         let value = u64::from_be_bytes(mac[..8].try_into().expect("8 of 32 bytes"));
-        super::id::crockford(value, 8)
+        crate::crypto::crockford::encode(value, 8)
     }
 
     /// The keys of every generation of the account, as they are now.
@@ -560,11 +517,7 @@ impl Session {
         let txn = self.vault.begin_write()?;
         let state = {
             let mut accounts = txn.open_table(ACCOUNTS)?;
-            let previous = accounts
-                .get(self.account_id)?
-                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
-                .value()
-                .to_vec();
+            let previous = stored_record_bytes(&accounts, self.account_id)?;
             accounts.insert(self.account_id, new)?;
             let to = ManifestKey::new(next, self.vault.id, self.account_id);
             let state = self.manifest_key().rekey(&txn, &to, &previous, new)?;
@@ -606,10 +559,7 @@ impl Session {
 
     fn stored_record(&self) -> Result<AccountRecord, StorageError> {
         let txn = self.vault.db.begin_read()?;
-        let accounts = txn.open_table(ACCOUNTS)?;
-        let stored =
-            accounts.get(self.account_id)?.ok_or_else(|| StorageError::tampered("the account record is missing"))?;
-        decode(stored.value())
+        decode(&stored_record_bytes(&txn.open_table(ACCOUNTS)?, self.account_id)?)
     }
 
     /// Rewrites the account record, and the manifest that pins it, in one transaction,
@@ -624,11 +574,7 @@ impl Session {
         let photos = also(&txn)?;
         let state = {
             let mut accounts = txn.open_table(ACCOUNTS)?;
-            let previous = accounts
-                .get(self.account_id)?
-                .ok_or_else(|| StorageError::tampered("the account record is missing"))?
-                .value()
-                .to_vec();
+            let previous = stored_record_bytes(&accounts, self.account_id)?;
             let mut record: AccountRecord = decode(&previous)?;
             change(&mut record);
             let new = encode(&record);
@@ -644,6 +590,15 @@ impl Session {
         self.wrote(state);
         Ok(())
     }
+}
+
+/// The account record of `account_id` as stored.
+fn stored_record_bytes(
+    accounts: &impl ReadableTable<u64, &'static [u8]>,
+    account_id: u64,
+) -> Result<Vec<u8>, StorageError> {
+    let stored = accounts.get(account_id)?.ok_or_else(|| StorageError::tampered("the account record is missing"))?;
+    Ok(stored.value().to_vec())
 }
 
 impl Drop for Session {

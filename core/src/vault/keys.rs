@@ -8,11 +8,54 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{SecretKey, Subkey, derive_subkey, open, seal};
+use crate::crypto::{KdfParams, SecretKey, Subkey, derive_subkey, open, password_key, seal};
 use crate::platform::locked::Locked;
 
 use super::error::StorageError;
-use super::records::{decode, encode};
+use super::records::{AccountRecord, decode, encode};
+
+/// The associated data of generation `generation`'s key sealed under the password key.
+fn key_aad(account_id: u64, generation: u32) -> Vec<u8> {
+    [b"secure-photo-gallery v3 account key".as_slice(), &account_id.to_be_bytes(), &generation.to_be_bytes()].concat()
+}
+
+/// Generation `generation`'s key of account `account_id`, unwrapped from `sealed` (a
+/// `key_by_password`) with `password` at `kdf` and `salt` (Argon2id runs here); `None` when
+/// the password is not the one it was wrapped under.
+pub(crate) fn open_password_wrap(
+    password: &str,
+    (kdf, salt): (KdfParams, &[u8; 16]),
+    account_id: u64,
+    generation: u32,
+    sealed: &[u8],
+) -> Option<SecretKey> {
+    let key = password_key(password, salt, kdf);
+    let plain = Zeroizing::new(open(&key, &key_aad(account_id, generation), sealed).ok()?);
+    SecretKey::from_slice(&plain)
+}
+
+/// A new login password's key: its salt, its cost and the Argon2id key (the slow part,
+/// done before any write transaction so the single writer is not held for it).
+pub(crate) struct PasswordKey {
+    pub(super) kdf: KdfParams,
+    pub(super) salt: [u8; 16],
+    key: SecretKey,
+}
+
+impl PasswordKey {
+    /// Argon2id of `password` at `kdf`, under a fresh salt.
+    pub(crate) fn new(password: &str, kdf: KdfParams) -> PasswordKey {
+        let salt: [u8; 16] = crate::crypto::random_array();
+        PasswordKey { kdf, salt, key: password_key(password, &salt, kdf) }
+    }
+
+    /// Sets `record`'s password wrap of `key`, the key of its generation.
+    pub(super) fn wrap(&self, record: &mut AccountRecord, account_id: u64, key: &SecretKey) {
+        record.kdf = self.kdf;
+        record.salt = self.salt;
+        record.key_by_password = seal(&self.key, &key_aad(account_id, record.generation), key.expose());
+    }
+}
 
 /// The keys of an account's generations, 1 to the current one, in memory kept out of swap.
 pub(crate) struct AccountKeys {
