@@ -151,6 +151,28 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.get_by_label("📋 Copy the words").click();
     h.run_ok();
     assert!(has_label(&h, "✔ Copied"), "copying says so");
+    // No desktop portal here, so no file dialog: the screen asks for the path itself.
+    h.get_by_label("💾 Save as text file…").click();
+    wait_for(&mut h, "the save fallback", |h| h.query_by_label_contains("No file dialog is available").is_some());
+    let words_file = env.path("my recovery key.txt");
+    let field = h.get_by_role_and_label(Role::TextInput, "Save to");
+    field.focus();
+    h.run_ok();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.key_press(egui::Key::Backspace);
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, "Save to").type_text(&words_file.display().to_string());
+    h.run_ok();
+    h.get_by_label("Save").click();
+    h.run_ok();
+    assert!(h.query_by_label_contains("Saved to").is_some(), "saving says where");
+    let saved = std::fs::read_to_string(&words_file).unwrap();
+    assert_eq!(saved.lines().nth(2).map(|l| l.split(' ').count()), Some(24), "{saved}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&words_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     h.get_by_label("I have saved my recovery key").click();
     h.run_ok();
     assert!(!h.get_by_label(next).accesskit_node().is_disabled());
@@ -284,7 +306,7 @@ fn a_second_window_on_the_same_vault_says_it_is_in_use() {
 fn a_vault_left_open_by_a_crash_is_checked_and_the_login_says_so() {
     use std::io::BufRead as _;
     let env = Env::new();
-    env.register("alice");
+    env.register_fresh("alice");
     let photos = env.path("photos");
     // More than an import writes in one transaction (32), so that photos are still being
     // written when the first are said to be stored.
@@ -308,7 +330,7 @@ fn a_vault_left_open_by_a_crash_is_checked_and_the_login_says_so() {
 #[test]
 fn a_password_manager_typing_user_tab_password_enter_in_one_go_logs_in() {
     let env = Env::new();
-    env.register("carol");
+    env.register_fresh("carol");
     let mut h = harness(&env.vault);
     h.run_ok();
     // Auto-type sends every key at once: they arrive in one frame. egui moves the focus
@@ -467,34 +489,55 @@ fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_res
 }
 
 #[test]
-fn a_password_typed_into_the_toolbar_s_unlock_dialog_opens_the_selected_photo() {
+fn a_password_typed_without_its_photo_finds_it_and_one_for_the_selected_photo_opens_it() {
     let env = Env::new();
-    let folder = env.path("one");
-    write(&folder, "letter.jpg", &jpeg(320, 240, 80));
     let mut h = bob_in_an_empty_gallery(&env);
-    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(folder.clone())));
-    h.run_ok();
-    wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo"));
-    h.get_by_label("Close").click();
-    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
-    let (_, password) = env.passwords().pop().expect("the password email");
-    // Nothing selected: a bare password cannot know its photo, and says so.
+    // Three imports, one photo each: the new password of each is its photo's.
+    let mut password_of = std::collections::BTreeMap::new();
+    for (n, name) in ["letter.jpg", "passport.jpg", "receipt.jpg"].into_iter().enumerate() {
+        let folder = env.path(&format!("drop{n}"));
+        write(&folder, name, &jpeg(320, 240, 80 + n as u32));
+        let before = env.passwords();
+        h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(folder)));
+        h.run_ok();
+        wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo"));
+        h.get_by_label("Close").click();
+        wait_for(
+            &mut h,
+            "the list",
+            |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos, .. } if photos == n + 1),
+        );
+        let new = env.passwords().into_iter().find(|p| !before.contains(p)).expect("its password email");
+        password_of.insert(name, new.1);
+    }
+    // Nothing selected, and a password that opens none of the photos: said in the dialog.
     h.get_by_label("🔑 Unlock…").click();
     h.run_ok();
-    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", &password);
+    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", "AAAAA-AAAAA-AAAAA-AAAAA");
     h.get_by_label("Unlock").click();
-    h.run_ok();
-    assert!(h.query_by_label_contains("Select the photo this password is for").is_some());
+    wait_for(&mut h, "the search", |h| h.query_by_label_contains("none of your locked photos opens").is_some());
+    // New text takes the old error away.
+    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", "B");
+    assert!(h.query_by_label_contains("none of your locked photos opens").is_none());
     h.get_by_label("Cancel").click();
     h.run_ok();
-    // The photo selected, as the email says: its password opens it.
-    h.get_by_label("letter.jpg (locked)").click();
+    // Nothing selected, the password of the photo imported first (the search goes newest
+    // first): found among the locked photos, and only that one opens.
+    h.get_by_label("🔑 Unlock…").click();
+    h.run_ok();
+    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", &password_of["letter.jpg"]);
+    h.get_by_label("Unlock").click();
+    wait_for(&mut h, "the unlock", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 1, .. }));
+    assert!(h.query_by_label("letter.jpg").is_some(), "letter.jpg unlocked");
+    assert!(h.query_by_label("passport.jpg (locked)").is_some() && h.query_by_label("receipt.jpg (locked)").is_some());
+    // A photo selected, as the email says: its password opens it.
+    h.get_by_label("passport.jpg (locked)").click();
     h.run_ok();
     h.get_by_label("🔑 Unlock…").click();
     h.run_ok();
-    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", &password);
+    type_into(&mut h, Role::MultilineTextInput, "Photo password or email", &password_of["passport.jpg"]);
     h.get_by_label("Unlock").click();
-    wait_for(&mut h, "the unlock", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 1, .. }));
+    wait_for(&mut h, "the unlock", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 2, .. }));
 }
 
 #[test]
@@ -620,7 +663,7 @@ fn drop_to_import_select_with_keys_delete_and_change_settings() {
 #[test]
 fn a_forgotten_password_is_replaced_with_the_recovery_words_and_every_photo_opens() {
     let env = Env::new();
-    let words = env.register("dora");
+    let words = env.register_fresh("dora");
     let photos = env.path("photos");
     write(&photos, "passport.jpg", &jpeg(300, 200, 7));
     env.import("dora", &[&photos]);
@@ -665,7 +708,7 @@ fn a_forgotten_password_is_replaced_with_the_recovery_words_and_every_photo_open
 #[test]
 fn toolbars_fit_at_1280_800_and_640_points_wide() {
     let env = Env::new();
-    env.register("erin");
+    env.register_fresh("erin");
     let photos = env.path("photos");
     for (i, (w, h)) in [(900, 600), (600, 800), (800, 500), (640, 640), (500, 700), (700, 450)].iter().enumerate() {
         let taken = format!("2024:0{}:1{} 10:00:00", 1 + i / 3, i);
@@ -719,7 +762,7 @@ fn toolbars_fit_at_1280_800_and_640_points_wide() {
 #[test]
 fn a_saved_password_email_file_unlocks_its_photos() {
     let env = Env::new();
-    env.register("fred");
+    env.register_fresh("fred");
     let photos = env.path("photos");
     for i in 0..3 {
         write(&photos, &format!("scan {i}.jpg"), &jpeg(200, 150, 40 + i));
@@ -754,7 +797,7 @@ fn a_saved_password_email_file_unlocks_its_photos() {
 fn the_viewer_shows_where_and_how_a_photo_was_taken_and_plays_an_animation() {
     use spg_core::fuzzing::fixtures::{exif_segment, jpeg_with_segments, shooting_exif};
     let env = Env::new();
-    env.register("gina");
+    env.register_fresh("gina");
     let photos = env.path("photos");
     write(&photos, "eiffel.jpg", &jpeg_with_segments(&jpeg(400, 300, 90), &[exif_segment(&shooting_exif())]));
     write(&photos, "wave.gif", &gif(120, 90, 91));
@@ -788,7 +831,7 @@ fn the_viewer_shows_where_and_how_a_photo_was_taken_and_plays_an_animation() {
 #[test]
 fn the_details_table_sorts_searches_filters_and_takes_the_grids_keys() {
     let env = Env::new();
-    env.register("hana");
+    env.register_fresh("hana");
     let photos = env.path("photos");
     write(&photos, "beach.jpg", &jpeg_taken(900, 600, 1, "2024:06:15 10:30:00"));
     write(&photos, "garden.jpg", &jpeg_taken(600, 800, 2, "2022:06:02 09:00:00"));
@@ -864,7 +907,7 @@ fn the_details_table_sorts_searches_filters_and_takes_the_grids_keys() {
 #[test]
 fn the_grid_keeps_the_cursor_in_view_and_follows_the_viewer() {
     let env = Env::new();
-    env.register("ivan");
+    env.register_fresh("ivan");
     let photos = env.path("photos");
     for i in 0..48u32 {
         let taken = format!("2020:01:{:02} {:02}:00:00", 1 + i / 24, i % 24);
@@ -964,8 +1007,8 @@ fn for_a_while(
 fn alice_locks_during_a_slow_backup() -> (Env, common::s3::S3, Harness<'static, GalleryApp>) {
     let s3 = common::s3::S3::start_with(&["--slow", "1.5"]);
     let env = Env::new();
-    env.register("alice");
-    env.register("bob");
+    env.register_fresh("alice");
+    env.register_fresh("bob");
     let photos = env.path("photos");
     for i in 0..2 {
         write(&photos, &format!("alice-{i}.jpg"), &jpeg(320, 240, 60 + i));
@@ -1093,7 +1136,7 @@ fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_sc
 fn a_restore_with_the_recovery_key_sets_the_new_password_it_asks_for() {
     let s3 = common::s3::S3::start();
     let env = Env::new();
-    let words = env.register("bob");
+    let words = env.register_fresh("bob");
     env.import("bob", &[&write(&env.path("in"), "letter.jpg", &jpeg(160, 120, 23))]);
     let args = s3.args("backup", "bob", "s3://photos/p1");
     env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[common::s3::SECRET]);
@@ -1132,7 +1175,7 @@ fn a_record_changed_in_the_file_is_said_and_the_check_of_every_photo_names_the_d
     const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
     const THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("thumbnails");
     let env = Env::new();
-    env.register("bob");
+    env.register_fresh("bob");
     let files: Vec<_> = (0..3).map(|i| write(&env.path("in"), &format!("{i}.jpg"), &jpeg(160, 120, 40 + i))).collect();
     let (_, imported) = env.import("bob", &files.iter().map(|p| p.as_path()).collect::<Vec<_>>());
     let id = |name: &str| {

@@ -1,4 +1,5 @@
-//! The command line: the contract in DESIGN.md that scripts and tests rely on.
+//! The command line: the contract that scripts and tests rely on (README.md, "The
+//! command line"; `--help` lists every command).
 //! Synchronous; errors are `anyhow` here and nowhere else in the library.
 
 /// `println!` for standard output, where a closed pipe is a normal end (see `output`).

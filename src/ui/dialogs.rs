@@ -107,6 +107,10 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, library: &Library, actions
         })
         .inner;
     super::widgets::forget_undo(ui.ctx(), field.id);
+    // An error was about the text before: new text starts afresh.
+    if field.changed() {
+        d.error = None;
+    }
     if !d.busy && d.text.is_empty() && !field.has_focus() {
         field.request_focus();
     }

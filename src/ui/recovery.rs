@@ -6,11 +6,13 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::jobs::Jobs;
+use crate::jobs::{Jobs, WordsSave};
 use spg_core::service::Account;
 
 use super::action::Cmd;
-use super::system::{CLIPBOARD_SECONDS, clear_clipboard_later, save_recovery_words};
+use super::system::{
+    CLIPBOARD_SECONDS, clear_clipboard_later, recovery_file_name, save_recovery_words, write_recovery_words,
+};
 use super::widgets::card;
 
 /// Shows the words; they are forgotten when the screen goes.
@@ -24,23 +26,36 @@ pub(super) struct RecoveryScreen {
     kept: Option<(String, bool)>,
     /// When the words were copied (egui's clock), for the "Copied" feedback.
     copied_at: Option<f64>,
+    /// Where to save the words, typed here when no file dialog could open.
+    save_path: Option<String>,
 }
 
 impl RecoveryScreen {
     /// The screen for `user`'s new recovery key.
     pub(super) fn new(user: String, words: Zeroizing<String>, account: Option<Account>) -> RecoveryScreen {
-        RecoveryScreen { user, words, account, saved: false, kept: None, copied_at: None }
+        RecoveryScreen { user, words, account, saved: false, kept: None, copied_at: None, save_path: None }
     }
 
-    /// The save dialog closed: where the words were written, or why not.
-    pub(super) fn saved_to(&mut self, result: Result<Option<PathBuf>, std::io::Error>) {
+    /// The save dialog closed: where the words were written, or why not; with no dialog to
+    /// open, a path in the home's documents folder is offered to change or take.
+    pub(super) fn saved_to(&mut self, result: WordsSave) {
         self.kept = match result {
-            Ok(Some(path)) => Some((
-                format!("Saved to {}. Keep that file offline, or print it and delete it.", path.display()),
-                false,
-            )),
-            Ok(None) => None,
-            Err(e) => Some((format!("The file could not be written: {e}"), true)),
+            WordsSave::Saved(path) => {
+                self.save_path = None;
+                Some((
+                    format!("Saved to {}. Keep that file offline, or print it and delete it.", path.display()),
+                    false,
+                ))
+            }
+            WordsSave::Cancelled => None,
+            WordsSave::NoDialog => {
+                let folder = directories::UserDirs::new()
+                    .and_then(|d| d.document_dir().or(Some(d.home_dir())).map(PathBuf::from))
+                    .unwrap_or_default();
+                self.save_path = Some(folder.join(recovery_file_name(&self.user)).display().to_string());
+                Some(("No file dialog is available on this desktop: check the path below, then Save.".into(), false))
+            }
+            WordsSave::Failed(e) => Some((format!("The file could not be written: {e}. Choose another place."), true)),
         };
     }
 
@@ -83,6 +98,19 @@ impl RecoveryScreen {
                     format!("Copied; the clipboard is cleared {CLIPBOARD_SECONDS} seconds after copying.")
                 };
                 ui.label(text);
+            }
+            if let Some(path) = &mut self.save_path {
+                let mut save = false;
+                ui.horizontal(|ui| {
+                    let label = ui.label("Save to");
+                    let field = ui.add(egui::TextEdit::singleline(path).desired_width(360.0)).labelled_by(label.id);
+                    let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    save = ui.button("Save").clicked() || enter;
+                });
+                if save && !path.trim().is_empty() {
+                    let written = write_recovery_words(std::path::Path::new(path.trim()), &self.user, &self.words);
+                    self.saved_to(written);
+                }
             }
             if let Some((text, error)) = &self.kept {
                 let color = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };

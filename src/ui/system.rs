@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use crate::jobs::{Event, Jobs, Pick, SessionEvent, Work};
+use crate::jobs::{Event, Jobs, Pick, SessionEvent, WordsSave, Work};
 
 /// How long copied recovery words may stay on the clipboard.
 pub(super) const CLIPBOARD_SECONDS: u64 = 60;
@@ -38,22 +38,35 @@ pub(super) fn pick(work: &Work, purpose: Pick) {
 }
 
 /// Asks where to save the recovery key's words (the native save dialog) and writes them
-/// there, readable by the owner only ([`Event::WordsSaved`]).
+/// there ([`Event::WordsSaved`]); a dialog that answers at once did not open (no desktop
+/// portal), and the screen then asks for a path itself.
 pub(super) fn save_recovery_words(jobs: &Jobs, user: String, words: Zeroizing<String>) {
     jobs.spawn("file-dialog", move |ev| {
+        let started = Instant::now();
         let chosen = rfd::FileDialog::new()
             .set_title("Save the recovery key")
-            .set_file_name(format!("Secure Photo Gallery recovery key ({user}).txt"))
+            .set_file_name(recovery_file_name(&user))
             .save_file();
-        let result = chosen
-            .map(|path| {
-                let text =
-                    Zeroizing::new(format!("Secure Photo Gallery recovery key for {user}\n\n{}\n", words.as_str()));
-                spg_core::write_private(&path, text.as_bytes()).map(|()| path)
-            })
-            .transpose();
-        ev.send(Event::WordsSaved(result));
+        ev.send(Event::WordsSaved(match chosen {
+            Some(path) => write_recovery_words(&path, &user, &words),
+            None if started.elapsed() < Duration::from_millis(500) => WordsSave::NoDialog,
+            None => WordsSave::Cancelled,
+        }));
     });
+}
+
+/// The file name offered for `user`'s recovery key.
+pub(super) fn recovery_file_name(user: &str) -> String {
+    format!("Secure Photo Gallery recovery key ({user}).txt")
+}
+
+/// Writes the recovery key's words to `path`, readable by the owner only.
+pub(super) fn write_recovery_words(path: &std::path::Path, user: &str, words: &str) -> WordsSave {
+    let text = Zeroizing::new(format!("Secure Photo Gallery recovery key for {user}\n\n{words}\n"));
+    match spg_core::write_private(path, text.as_bytes()) {
+        Ok(()) => WordsSave::Saved(path.to_path_buf()),
+        Err(e) => WordsSave::Failed(e),
+    }
 }
 
 /// Clears the system clipboard after [`CLIPBOARD_SECONDS`] if it still holds `text` (the

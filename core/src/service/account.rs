@@ -149,6 +149,11 @@ pub enum UnlockFailure {
     /// The files hold no photo passwords.
     #[error("those files hold no photo passwords: choose the password emails (.eml files, or text copies of them)")]
     NoPasswords,
+    /// No locked photo of the account opens with the password typed without its photo.
+    #[error(
+        "none of your locked photos opens with that password: check it against its email, or paste the whole email"
+    )]
+    NoPhotoOpens,
 }
 
 /// What checking photo passwords found: the ones that opened their photo, and why the
@@ -165,6 +170,23 @@ pub fn check_passwords(account: &Account, candidates: Vec<(PhotoId, PhotoPasswor
         }
     }
     (ok, failed)
+}
+
+/// The photo `password` opens, for a password typed or pasted without its photo's ID: each
+/// of `photos` is tried in the order given (the caller puts the newest first), until one
+/// opens or `stop` is set. A try costs a record read and HKDF, not Argon2id (the password's
+/// 100 random bits are what protect it), so even a large account takes seconds.
+pub fn photo_of_password(
+    account: &Account,
+    password: &PhotoPassword,
+    photos: &[PhotoId],
+    stop: &std::sync::atomic::AtomicBool,
+) -> Option<PhotoId> {
+    photos
+        .iter()
+        .take_while(|_| !stop.load(std::sync::atomic::Ordering::Relaxed))
+        .find(|&&id| account.check_password(id, password).is_ok())
+        .copied()
 }
 
 /// Checks the passwords in password email files (saved `.eml` files, or text copies).

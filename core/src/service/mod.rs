@@ -2,10 +2,15 @@
 //! app and the command line do, each rule in one place. Both front ends call these rather
 //! than composing the layers themselves.
 //!
-//! What is here so far: changing the password and reading a password email (`account`),
-//! where an account's mail goes and setting it up (`mail`), and the previews of locked
-//! photos (`previews`). docs/ARCHITECTURE.md
-//! says where the rest is headed.
+//! - `account`: registration, password change and recovery, reading password emails and
+//!   unlocking photos with them;
+//! - `import`, `export`, `view`: files in and out, and a photo opened for the screen;
+//! - `mail`: where an account's mail goes (SMTP or the outbox) and changing it;
+//! - `backup`: backups on S3-compatible storage, and restores;
+//! - `settings`: the settings screen's changes, one use case each;
+//! - `previews`: how locked photos look;
+//! - `handle`: the [`Account`] handle both front ends hold; `open`: opening the vault;
+//!   `leftovers`: what a crash left behind; `parallel`: the one worker pool.
 
 mod account;
 pub mod backup;
@@ -22,7 +27,7 @@ pub mod view;
 
 pub use account::{
     PasswordChangeError, RecoverError, Registration, Unlock, UnlockFailure, Unlocked, change_password, check_passwords,
-    passwords_in_file, photo_passwords, recover, register, set_password, unlock_from_files,
+    passwords_in_file, photo_of_password, photo_passwords, recover, register, set_password, unlock_from_files,
 };
 pub use handle::Account;
 pub use mail::{
