@@ -36,6 +36,8 @@ fi
 # Style and lints first: they take seconds once the dependencies are built, and fail fast.
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# The registered vaults the tests copy (tests/common) are kept for a run; drop the last run's.
+rm -rf target/tmp/templates
 cargo test --locked --workspace "$@"
 # The desktop entry, metainfo and icons (tests/desktop/check.sh --build also checks the .deb).
 bash tests/desktop/check.sh

@@ -542,7 +542,7 @@ fn another_vault_put_at_the_path_of_a_known_one_is_warned_of() {
     three_photos(&env);
     // Another vault with an account of the same name, made elsewhere.
     let other = Env::new();
-    other.register("alice");
+    other.register_fresh("alice");
     std::fs::copy(&other.vault, &env.vault).unwrap();
     let list = env.run(&["list", "--user", "alice"], &[]);
     assert!(stderr(&list).contains("not the vault this computer last opened at this place"), "{}", stderr(&list));

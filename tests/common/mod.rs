@@ -6,8 +6,10 @@ pub(crate) mod layout;
 pub(crate) mod s3;
 pub(crate) mod smtp;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, PoisonError};
 
 use image::{ImageEncoder, RgbImage};
 use spg_core::fuzzing::fixtures;
@@ -98,8 +100,36 @@ impl Env {
         stdout(&out)
     }
 
-    /// Registers `user` and returns the recovery key words.
+    /// Registers `user` and returns the recovery key words. Into a vault not yet made, this
+    /// copies one registered the same way once per test binary and user name: the suite
+    /// would otherwise pay registration's Argon2id over a hundred times. The copies share one
+    /// vault id and one account key: a test that needs a vault of its own (another vault
+    /// put in its place), and the window tests, which all remember what they saw in one
+    /// configuration folder, call [`Env::register_fresh`].
     pub(crate) fn register(&self, user: &str) -> String {
+        static TEMPLATES: Mutex<BTreeMap<String, (Env, String)>> = Mutex::new(BTreeMap::new());
+        if self.vault.exists() {
+            return self.register_fresh(user);
+        }
+        let mut templates = TEMPLATES.lock().unwrap_or_else(PoisonError::into_inner);
+        let (template, words) = templates.entry(user.to_string()).or_insert_with(|| {
+            // Kept for the whole run (a static is never dropped): under target/, not /tmp.
+            let scratch = || {
+                let under = Path::new(env!("CARGO_TARGET_TMPDIR")).join("templates");
+                std::fs::create_dir_all(&under).unwrap();
+                tempfile::tempdir_in(under).unwrap()
+            };
+            let dir = scratch();
+            let template = Env { vault: dir.path().join("vault").join("vault.redb"), dir, config: scratch() };
+            let words = template.register_fresh(user);
+            (template, words)
+        });
+        copy_folder(template.vault.parent().unwrap(), self.vault.parent().unwrap());
+        words.clone()
+    }
+
+    /// Registers `user` now, in a vault of its own, and returns the recovery key words.
+    pub(crate) fn register_fresh(&self, user: &str) -> String {
         let out = self.ok(&["register", "--user", user, "--email", &format!("{user}@example.com")], &[]);
         let line = out.lines().find(|l| l.starts_with("Recovery key: ")).expect("a recovery key line");
         line["Recovery key: ".len()..].to_string()
@@ -340,4 +370,18 @@ pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 pub(crate) fn disk_usage(path: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).unwrap().blocks() * 512
+}
+
+/// Copies the files of folder `from`, and of its folders, into `to`.
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
