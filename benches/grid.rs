@@ -20,6 +20,9 @@ use egui_kittest::kittest::Queryable as _;
 use secure_photo_gallery::ui::{GalleryApp, ScreenKind};
 use spg_core::fuzzing::fixtures::{BENCH_PASSWORD, BENCH_USER, vault_with_photos};
 
+/// The second account, empty, that logs in after a lock.
+const OTHER_USER: &str = "other";
+
 /// Photos in the vault, unless `SPG_BENCH_PHOTOS` says otherwise.
 const PHOTOS: usize = 10_000;
 
@@ -49,9 +52,13 @@ fn grid(c: &mut Criterion) {
             (vault_with_photos(dir.path(), photos), BENCH_PASSWORD.to_string())
         }
     };
-    // The login alone (Argon2id, then the manifest's head), to tell it from the rest.
+    // The login alone (Argon2id, then the manifest's head), to tell it from the rest; and a
+    // second, empty account, for the login that follows a lock during loading.
     let login = {
         let vault = spg_core::vault::Vault::open(&vault).unwrap();
+        if vault.login(OTHER_USER, &password).is_err() {
+            vault.register(OTHER_USER, "other@example.com", &password, spg_core::vault::Previews::Sharp).unwrap();
+        }
         let started = Instant::now();
         vault.login(BENCH_USER, &password).unwrap();
         started.elapsed()
@@ -63,15 +70,7 @@ fn grid(c: &mut Criterion) {
         std::thread::sleep(Duration::from_millis(2));
     }
     h.run_ok();
-    for (role, label, text) in
-        [(Role::TextInput, "User name", BENCH_USER), (Role::PasswordInput, "Password", &password)]
-    {
-        h.get_by_role_and_label(role, label).focus();
-        h.run_ok();
-        h.get_by_role_and_label(role, label).type_text(text);
-        h.run_ok();
-    }
-    h.key_press(egui::Key::Enter);
+    type_login(&mut h, BENCH_USER, &password);
     let started = Instant::now();
     let photos = loop {
         if let ScreenKind::Gallery { photos: p @ 1.., thumbnails: 1.., .. } = h.state().screen_kind() {
@@ -141,6 +140,63 @@ fn grid(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // Lock while the list is being read, then another (empty) account logs in at once: its
+    // gallery should come as fast as after a plain lock, not when the locked session's work
+    // lets go of the vault.
+    for during_loading in [false, true] {
+        h.get_by_label("🔒 Lock").click();
+        wait_until(&mut h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
+        if during_loading {
+            type_login(&mut h, BENCH_USER, &password);
+            wait_until(&mut h, "the gallery", |h| matches!(h.state().screen_kind(), ScreenKind::Gallery { .. }));
+            h.get_by_label("🔒 Lock").click();
+            wait_until(&mut h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
+        }
+        type_login(&mut h, OTHER_USER, &password);
+        let took = wait_until(&mut h, "the other account's gallery", |h| {
+            matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: 0, .. })
+                && h.query_by_label("No photos yet").is_some()
+        });
+        eprintln!(
+            "login of an empty account after a lock {}: {:.0} ms to its gallery",
+            if during_loading { "during the loading of the other's list" } else { "of a loaded gallery" },
+            took.as_secs_f64() * 1e3
+        );
+        h.get_by_label("🔒 Lock").click();
+        wait_until(&mut h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
+        if !during_loading {
+            type_login(&mut h, BENCH_USER, &password);
+            wait_until(&mut h, "the gallery", |h| {
+                matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: 1.., thumbnails: 1.., .. })
+            });
+        }
+    }
+}
+
+/// Types `user` and `password` into the login screen and presses Enter.
+fn type_login(h: &mut Harness<'_, GalleryApp>, user: &str, password: &str) {
+    h.run_ok();
+    for (role, label, text) in [(Role::TextInput, "User name", user), (Role::PasswordInput, "Password", password)] {
+        h.get_by_role_and_label(role, label).focus();
+        h.run_ok();
+        h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+        h.key_press(egui::Key::Backspace);
+        h.get_by_role_and_label(role, label).type_text(text);
+        h.run_ok();
+    }
+    h.key_press(egui::Key::Enter);
+}
+
+/// Steps the app until `done`; how long that took.
+fn wait_until(h: &mut Harness<'_, GalleryApp>, what: &str, done: impl Fn(&Harness<'_, GalleryApp>) -> bool) -> Duration {
+    let started = Instant::now();
+    while !done(h) {
+        assert!(started.elapsed() < Duration::from_secs(300), "{what} did not come");
+        h.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    started.elapsed()
 }
 
 criterion_group!(benches, grid);
