@@ -141,20 +141,24 @@ fn grid(c: &mut Criterion) {
     });
     group.finish();
 
-    // Lock while the list is being read, then another (empty) account logs in at once: its
-    // gallery should come as fast as after a plain lock, not when the locked session's work
-    // lets go of the vault.
+    lock_and_log_in_another(&mut h, &password);
+}
+
+/// Locks while the list is being read, then another (empty) account logs in at once: its
+/// gallery should come as fast as after a plain lock, not when the locked session's work
+/// lets go of the vault.
+fn lock_and_log_in_another(h: &mut Harness<'_, GalleryApp>, password: &str) {
     for during_loading in [false, true] {
         h.get_by_label("🔒 Lock").click();
-        wait_until(&mut h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
+        wait_until(h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
         if during_loading {
-            type_login(&mut h, BENCH_USER, &password);
-            wait_until(&mut h, "the gallery", |h| matches!(h.state().screen_kind(), ScreenKind::Gallery { .. }));
+            type_login(h, BENCH_USER, password);
+            wait_until(h, "the gallery", |h| matches!(h.state().screen_kind(), ScreenKind::Gallery { .. }));
             h.get_by_label("🔒 Lock").click();
-            wait_until(&mut h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
+            wait_until(h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
         }
-        type_login(&mut h, OTHER_USER, &password);
-        let took = wait_until(&mut h, "the other account's gallery", |h| {
+        type_login(h, OTHER_USER, password);
+        let took = wait_until(h, "the other account's gallery", |h| {
             matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: 0, .. })
                 && h.query_by_label("No photos yet").is_some()
         });
@@ -164,10 +168,10 @@ fn grid(c: &mut Criterion) {
             took.as_secs_f64() * 1e3
         );
         h.get_by_label("🔒 Lock").click();
-        wait_until(&mut h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
+        wait_until(h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
         if !during_loading {
-            type_login(&mut h, BENCH_USER, &password);
-            wait_until(&mut h, "the gallery", |h| {
+            type_login(h, BENCH_USER, password);
+            wait_until(h, "the gallery", |h| {
                 matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: 1.., thumbnails: 1.., .. })
             });
         }
@@ -189,7 +193,11 @@ fn type_login(h: &mut Harness<'_, GalleryApp>, user: &str, password: &str) {
 }
 
 /// Steps the app until `done`; how long that took.
-fn wait_until(h: &mut Harness<'_, GalleryApp>, what: &str, done: impl Fn(&Harness<'_, GalleryApp>) -> bool) -> Duration {
+fn wait_until(
+    h: &mut Harness<'_, GalleryApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, GalleryApp>) -> bool,
+) -> Duration {
     let started = Instant::now();
     while !done(h) {
         assert!(started.elapsed() < Duration::from_secs(300), "{what} did not come");

@@ -489,6 +489,27 @@ fn a_dropped_folder_of_odd_and_broken_files_imports_what_opens_and_lists_the_res
 }
 
 #[test]
+fn lock_during_an_import_asks_first_and_can_wait_for_its_end() {
+    let env = Env::new();
+    let folder = env.path("many");
+    for n in 0..80 {
+        write(&folder, &format!("p{n:03}.jpg"), &jpeg(640, 480, 300 + n));
+    }
+    let mut h = bob_in_an_empty_gallery(&env);
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(folder)));
+    h.run_ok();
+    h.get_by_label("🔒 Lock").click();
+    h.run_ok();
+    assert!(has_label(&h, "An import is running"), "Lock asks while the import runs");
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }));
+    h.get_by_label("Lock when it ends").click();
+    h.run_ok();
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { .. }), "open until the import ends");
+    wait_for(&mut h, "the lock", |h| screen_kind(h.state()) == ScreenKind::Login);
+    assert_eq!(env.passwords().len(), 80, "every photo stored and mailed before the lock");
+}
+
+#[test]
 fn a_password_typed_without_its_photo_finds_it_and_one_for_the_selected_photo_opens_it() {
     let env = Env::new();
     let mut h = bob_in_an_empty_gallery(&env);

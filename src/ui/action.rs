@@ -79,8 +79,12 @@ pub(super) enum Action {
     Settings,
     /// The owner accepts this copy of the vault after a rollback or fork warning.
     AcceptThisCopy,
-    /// Lock the vault.
+    /// Lock the vault (asks first while an import runs).
     Lock,
+    /// Lock now, stopping the import under way.
+    StopAndLock,
+    /// Lock once the import under way ends.
+    LockAfterImport,
 }
 
 /// `1.4 MB`, `820 KB`.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use crate::jobs::{Event, Jobs};
+use crate::jobs::{Event, Jobs, SessionEvent};
 use spg_core::vault::Vault;
 
 use super::action::Cmd;
@@ -77,6 +77,11 @@ pub struct GalleryApp {
     /// The vault held back at a lock, for the session whose work is stopping: tidied once
     /// [`Event::SessionClosed`] says none of its jobs runs any more.
     closing: Option<(crate::jobs::SessionId, Vault)>,
+    /// The locked session whose work is stopping, and whose it is: an import it stops is
+    /// summarised on the login screen and at that user's next login.
+    stopping: Option<(crate::jobs::SessionId, String)>,
+    /// What the work of a locked session did, for each user's next login.
+    while_locked: Vec<(String, String)>,
     /// A login, registration or recovery asked for while the vault was being tidied.
     waiting: Option<Cmd>,
     jobs: Jobs,
@@ -103,6 +108,8 @@ impl GalleryApp {
         GalleryApp {
             vault: None,
             closing: None,
+            stopping: None,
+            while_locked: Vec::new(),
             waiting: None,
             jobs,
             events,
@@ -165,7 +172,12 @@ impl GalleryApp {
     /// Opens the gallery of a logged-in account, with its session's work.
     fn enter(&mut self, account: spg_core::service::Account) {
         self.prefs.remember_user(&self.vault_path, account.username());
-        self.screen = Screen::Gallery(Box::new(GalleryScreen::new(self.jobs.session(account))));
+        let mut gallery = Box::new(GalleryScreen::new(self.jobs.session(account)));
+        let user = gallery.username().to_string();
+        for (_, text) in self.while_locked.extract_if(.., |(whose, _)| *whose == user) {
+            gallery.say((text, false));
+        }
+        self.screen = Screen::Gallery(gallery);
     }
 
     /// Drops the gallery (textures, pictures, unlocked passwords) and closes its session's
@@ -186,6 +198,7 @@ impl GalleryApp {
         match (screen, vault) {
             (Screen::Gallery(gallery), Some(vault)) => {
                 let id = gallery.work.id();
+                self.stopping = Some((id, gallery.username().to_string()));
                 let busy = gallery.close();
                 if let Some(stopping) = super::wording::stopping(&busy) {
                     login = login.with_progress(stopping);
@@ -250,6 +263,17 @@ impl GalleryApp {
                     self.screen = Screen::Login(login.with_notice(done));
                 }
             }
+            // An import the lock stopped: what it stored is said now and at the next login.
+            (screen, Event::Session(id, SessionEvent::ImportFinished(Ok(summary))))
+                if summary.imported > 0 && self.stopping.as_ref().is_some_and(|(s, _)| *s == id) =>
+            {
+                let text = super::wording::import_stopped_by_lock(summary.imported);
+                if let Screen::Login(login) = screen {
+                    login.notify(text.clone());
+                }
+                let user = self.stopping.as_ref().map(|(_, user)| user.clone()).unwrap_or_default();
+                self.while_locked.push((user, text));
+            }
             // A result for a screen that is gone (locked meanwhile): drop it.
             _ => {}
         }
@@ -258,6 +282,9 @@ impl GalleryApp {
     /// Every job of the locked session `id` has stopped: the vault is tidied, and then
     /// comes back for the next login.
     fn closed(&mut self, id: crate::jobs::SessionId) {
+        if self.stopping.as_ref().is_some_and(|(stopping, _)| *stopping == id) {
+            self.stopping = None;
+        }
         if let Some((closing, vault)) = self.closing.take() {
             if closing == id {
                 if let Screen::Login(login) = &mut self.screen {

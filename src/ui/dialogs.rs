@@ -20,6 +20,8 @@ pub(super) enum Dialog {
     ConfirmDelete(Vec<PhotoId>),
     /// Pick files or a folder inside the app.
     Chooser(Chooser),
+    /// Lock while an import runs (files read so far, and in all)?
+    ConfirmLock((usize, usize)),
 }
 
 /// The unlock dialog's state.
@@ -73,6 +75,7 @@ impl Dialog {
             Dialog::Unlock(d) => unlock_ui(d, ui, library, actions),
             Dialog::ConfirmDelete(ids) => delete_ui(ids, ui, library, actions),
             Dialog::Chooser(chooser) => chooser.ui(ui, actions),
+            Dialog::ConfirmLock(progress) => confirm_lock_ui(*progress, ui, actions),
         });
         if modal.should_close() {
             actions.push(Action::CloseDialog);
@@ -137,6 +140,36 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, library: &Library, actions
                 actions.push(Action::PickEmailFiles);
             }
         });
+    });
+}
+
+fn confirm_lock_ui((done, total): (usize, usize), ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    ui.set_width(440.0);
+    ui.heading("An import is running");
+    let read = if total > 0 {
+        format!("{} of {} files read. ", super::wording::number(done), super::wording::number(total))
+    } else {
+        String::new()
+    };
+    ui.label(format!(
+        "{read}Locking now stops it: the photos stored so far stay, their passwords emailed; \
+         the other files are not imported, and you can import them again later."
+    ));
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui.button("Stop it and lock").clicked() {
+            actions.push(Action::StopAndLock);
+        }
+        let after = ui.button("Lock when it ends");
+        if ui.ctx().memory(|m| m.focused().is_none()) {
+            after.request_focus();
+        }
+        if after.clicked() {
+            actions.push(Action::LockAfterImport);
+        }
+        if ui.button("Cancel").clicked() {
+            actions.push(Action::CloseDialog);
+        }
     });
 }
 

@@ -55,6 +55,11 @@ impl ImportPanel {
         self.cancel.store(true, Ordering::Relaxed);
     }
 
+    /// Files read so far, and in all.
+    pub(super) fn progress(&self) -> (usize, usize) {
+        (self.done, self.total)
+    }
+
     /// Whether the import is still going.
     pub(super) fn running(&self) -> bool {
         self.outcome.is_none()

@@ -40,6 +40,14 @@ pub(super) fn readable_date(iso: &str) -> String {
     }
 }
 
+/// What an import stopped by a lock had stored.
+pub(super) fn import_stopped_by_lock(imported: usize) -> String {
+    format!(
+        "The lock stopped an import: {} stored before it stopped, their passwords emailed; import the rest again.",
+        photos(imported)
+    )
+}
+
 /// What a settings change did.
 pub(super) fn settings_done(done: &SettingsDone) -> String {
     match done {

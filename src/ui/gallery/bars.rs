@@ -213,7 +213,7 @@ impl GalleryScreen {
 
     /// Puts a message in the status line (text, and whether it is an error); a message
     /// said again counts its seconds again.
-    pub(super) fn say(&mut self, message: (String, bool)) {
+    pub(in crate::ui) fn say(&mut self, message: (String, bool)) {
         self.status = Some(message);
         self.status_drawn = None;
     }

@@ -55,6 +55,10 @@ pub(super) struct GalleryScreen {
     /// Whether the message is an error, and since when it shows (egui's clock): news goes
     /// after [`STATUS_SECONDS`].
     status_drawn: Option<(bool, f64)>,
+    /// Lock when the import under way ends (asked for at Lock).
+    lock_after_import: bool,
+    /// Lock at the end of this frame.
+    lock_now: bool,
 }
 
 /// How long a message that is not an error stays in the status line.
@@ -79,6 +83,8 @@ impl GalleryScreen {
             damaged: Vec::new(),
             status: None,
             status_drawn: None,
+            lock_after_import: false,
+            lock_now: false,
         }
     }
 
@@ -243,6 +249,7 @@ impl GalleryScreen {
         prefs: &Prefs,
     ) {
         let stored = result.as_ref().is_ok_and(|s| s.imported > 0);
+        self.lock_now |= self.lock_after_import;
         if let Some(panel) = self.import.as_mut() {
             panel.finished(result.map_err(|e| e.to_string()));
         }
@@ -355,7 +362,16 @@ impl GalleryScreen {
             }
             Action::Settings => self.settings = Some(SettingsWindow::new(self.work.account())),
             Action::AcceptThisCopy => self.work.settings(SettingsChange::AcceptThisCopy),
-            Action::Lock => cmds.push(Cmd::Lock),
+            Action::Lock => match self.import.as_ref().filter(|panel| panel.running()) {
+                Some(panel) => self.dialog = Some(Dialog::ConfirmLock(panel.progress())),
+                None => cmds.push(Cmd::Lock),
+            },
+            Action::StopAndLock => cmds.push(Cmd::Lock),
+            Action::LockAfterImport => {
+                self.dialog = None;
+                self.lock_after_import = true;
+                self.say(("The vault locks when the import ends.".into(), false));
+            }
         }
     }
 
@@ -404,6 +420,9 @@ impl GalleryScreen {
         let mut cmds = Vec::new();
         for action in actions {
             self.apply(action, &mut cmds);
+        }
+        if self.lock_now {
+            cmds.push(Cmd::Lock);
         }
         cmds
     }
