@@ -142,6 +142,13 @@ fn register_login_import_unlock_view_export_and_lock() {
     type_into(&mut h, Role::TextInput, "Email", "alice@example.com");
     type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
     type_into(&mut h, Role::PasswordInput, "Repeat password", PASSWORD);
+    // The eye beside a password field shows what was typed, and hides it again.
+    h.get_all_by_label("Show password").next().unwrap().click();
+    h.run_ok();
+    assert!(h.query_by_role_and_label(Role::TextInput, "Password").is_some(), "shown");
+    h.get_all_by_label("Show password").next().unwrap().click();
+    h.run_ok();
+    assert!(h.query_by_role_and_label(Role::TextInput, "Password").is_none(), "hidden again");
     snapshots.add(h.try_snapshot("register"));
     h.get_by_label("Create account").click();
     wait_for(&mut h, "the recovery key", |h| has_label(h, "I have saved my recovery key"));
@@ -1145,7 +1152,9 @@ fn a_backup_made_in_the_settings_is_restored_on_a_new_computer_from_its_first_sc
     h.run_ok();
     wait_for(&mut h, "the restore", |h| screen_kind(h.state()) == ScreenKind::Login);
     assert!(h.query_by_label_contains("Restored bob with 2 photos").is_some());
-    type_into(&mut h, Role::TextInput, "User name", "bob");
+    // The restored account's name is filled in already.
+    let user = h.get_by_role_and_label(Role::TextInput, "User name").accesskit_node().value();
+    assert_eq!(user.as_deref(), Some("bob"));
     type_into(&mut h, Role::PasswordInput, "Password", PASSWORD);
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the restored gallery", |h| {
@@ -1180,7 +1189,9 @@ fn a_restore_with_the_recovery_key_sets_the_new_password_it_asks_for() {
     h.run_ok();
     wait_for(&mut h, "the restore", |h| screen_kind(h.state()) == ScreenKind::Login);
     assert!(h.query_by_label_contains("Log in with your new password").is_some());
-    type_into(&mut h, Role::TextInput, "User name", "bob");
+    // The restored account's name is filled in already.
+    let user = h.get_by_role_and_label(Role::TextInput, "User name").accesskit_node().value();
+    assert_eq!(user.as_deref(), Some("bob"));
     type_into(&mut h, Role::PasswordInput, "Password", new);
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "the restored gallery", |h| {

@@ -258,8 +258,10 @@ impl GalleryApp {
             }
             (Screen::Restore(form), Event::RestoreProgress(p)) => form.progress(p),
             (Screen::Restore(form), Event::Restored(result)) => {
+                let restored = result.as_ref().ok().map(|r| r.user.clone());
                 if let Some(done) = form.finished(result) {
-                    let login = LoginScreen::new(self.prefs.user_for(&self.vault_path));
+                    let user = restored.unwrap_or_else(|| self.prefs.user_for(&self.vault_path));
+                    let login = LoginScreen::new(user);
                     self.screen = Screen::Login(login.with_notice(done));
                 }
             }

@@ -45,12 +45,14 @@ impl StorageFields {
     fn ui(&mut self, ui: &mut egui::Ui, saved_secret: bool) {
         egui::Grid::new("storage").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             for (label, text, hint) in [
-                ("Bucket and folder", &mut self.address, "s3://my-photos/alice"),
-                ("Endpoint", &mut self.endpoint, "https://s3.eu-central-003.backblazeb2.com"),
-                ("Region", &mut self.region, spg_core::service::backup::DEFAULT_REGION),
-                ("Access key ID", &mut self.access_key, ""),
+                ("Bucket and folder", &mut self.address, "e.g. s3://my-photos/alice".to_string()),
+                ("Endpoint", &mut self.endpoint, "e.g. https://s3.eu-central-003.backblazeb2.com".into()),
+                ("Region", &mut self.region, format!("if empty: {}", spg_core::service::backup::DEFAULT_REGION)),
+                ("Access key ID", &mut self.access_key, String::new()),
             ] {
                 let l = ui.label(label);
+                // Example text in italics, so it is never taken for a value already filled in.
+                let hint = egui::RichText::new(hint).italics();
                 ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(280.0)).labelled_by(l.id);
                 ui.end_row();
             }

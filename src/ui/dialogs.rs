@@ -181,7 +181,11 @@ fn delete_ui(ids: &[PhotoId], ui: &mut egui::Ui, library: &Library, actions: &mu
     shown.sort_unstable();
     let names: Vec<&str> = shown.iter().take(5).map(|&i| library.photo(i).name).collect();
     ui.label(names.join(", ") + if ids.len() > 5 { ", …" } else { "" });
-    ui.label("Their encrypted data is removed from the vault. This cannot be undone.");
+    ui.label(if ids.len() == 1 {
+        "Its encrypted data is removed from the vault. This cannot be undone."
+    } else {
+        "Their encrypted data is removed from the vault. This cannot be undone."
+    });
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         let delete = egui::Button::new(egui::RichText::new("Delete").color(egui::Color32::WHITE))

@@ -123,8 +123,12 @@ impl ImportPanel {
             });
             match (&self.outcome, &self.mailed) {
                 (None, _) => {
-                    let (done, steps) = self.steps();
-                    let fraction = if steps == 0 { 0.0 } else { done as f32 / steps as f32 };
+                    // The bar follows the step the line names: reading, then storing.
+                    let (done, of) = match self.done < self.total || self.total == 0 {
+                        true => (self.done, self.total),
+                        false => (self.imported, self.total - self.skipped),
+                    };
+                    let fraction = if of == 0 { 0.0 } else { done as f32 / of as f32 };
                     ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_height(16.0));
                 }
                 (Some(_), Some(Delivered::Saved { path: file, .. })) => {

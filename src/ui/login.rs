@@ -165,7 +165,8 @@ impl LoginScreen {
             ui.horizontal(|ui| {
                 ui.label("New here?");
                 if ui.link("Create an account").clicked() {
-                    cmd = Some(Cmd::ShowRegister(self.user.trim().to_string()));
+                    // A new account is someone else's: the last user's name is not offered.
+                    cmd = Some(Cmd::ShowRegister(String::new()));
                 }
                 ui.label("or");
                 if ui.link("Restore from a backup").clicked() {

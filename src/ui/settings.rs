@@ -237,13 +237,16 @@ impl SettingsWindow {
                 .color(ui.visuals().warn_fg_color),
             );
             ui.horizontal(|ui| {
-                if ui.add_enabled(self.busy.is_none(), egui::Button::new("Use the outbox")).clicked() {
+                // Only when emails go through a server now: the outbox is a change to make.
+                if account.uses_smtp()
+                    && ui.add_enabled(self.busy.is_none(), egui::Button::new("Use the outbox")).clicked()
+                {
                     self.send(SettingsChange::UseOutbox, "Saving…", work);
                 }
                 if ui.button("📂 Open outbox folder").clicked()
-                    && let Err(e) = open::that_detached(account.outbox_dir())
+                    && let Err(why) = super::system::show_folder(&account.outbox_dir())
                 {
-                    self.message = Some((format!("Cannot open the outbox folder: {e}"), true, Part::Mail));
+                    self.message = Some((why, true, Part::Mail));
                 }
             });
             self.answer(ui, Part::Mail);
@@ -310,15 +313,16 @@ impl SettingsWindow {
     fn server_form(&mut self, ui: &mut egui::Ui) {
         egui::Grid::new("smtp").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             for (label, text, password, hint) in [
-                ("Host", &mut self.host, false, "smtp.example.com"),
-                ("User", &mut self.user, false, "you@example.com"),
+                ("Host", &mut self.host, false, "e.g. smtp.example.com"),
+                ("User", &mut self.user, false, "e.g. you@example.com"),
                 ("Password", &mut *self.password, true, ""),
-                ("From", &mut self.from, false, "optional: Photos <you@example.com>"),
+                ("From", &mut self.from, false, "optional, e.g. Photos <you@example.com>"),
             ] {
                 let l = ui.label(label);
                 if password {
                     super::widgets::secret_field(ui, text, 260.0).labelled_by(l.id);
                 } else {
+                    let hint = egui::RichText::new(hint).italics();
                     ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(260.0)).labelled_by(l.id);
                 }
                 ui.end_row();

@@ -69,6 +69,22 @@ pub(super) fn write_recovery_words(path: &std::path::Path, user: &str, words: &s
     }
 }
 
+/// Opens `folder` in the desktop's file manager; when none opens, says where it is (the
+/// launcher's own words mean nothing to a user).
+pub(super) fn show_folder(folder: &std::path::Path) -> Result<(), String> {
+    open::that_detached(folder)
+        .map_err(|_| format!("No file manager could be opened here: the folder is {}", folder.display()))
+}
+
+/// Opens `url` in the web browser; when none opens, the link is put on the clipboard and
+/// that is said.
+pub(super) fn open_link(ctx: &egui::Context, url: &str) -> Result<(), String> {
+    open::that_detached(url).map_err(|_| {
+        ctx.copy_text(url.to_string());
+        "No web browser could be opened here: the link is copied, paste it into a browser".to_string()
+    })
+}
+
 /// Clears the system clipboard after [`CLIPBOARD_SECONDS`] if it still holds `text` (the
 /// user may have copied something else since, which is left alone), on a thread of its own.
 /// Where there is no clipboard to reach (no display), nothing happens.

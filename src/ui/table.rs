@@ -80,7 +80,10 @@ impl TableView {
             SortBy::Dimensions => {
                 sort_by_key(&mut order, library, ascending, |p| u64::from(p.width) * u64::from(p.height));
             }
-            SortBy::Camera => sort_by_key(&mut order, library, ascending, |p| p.camera),
+            // Unknown cameras last, whichever way the column sorts.
+            SortBy::Camera => {
+                sort_by_key(&mut order, library, ascending, |p| (p.camera.is_none() == ascending, p.camera))
+            }
             SortBy::Lock => sort_by_key(&mut order, library, ascending, |p| std::cmp::Reverse(library.is_locked(p.id))),
         }
         self.order = order;

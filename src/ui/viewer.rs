@@ -30,6 +30,8 @@ pub(super) struct Viewer {
     /// The fit-to-window scale of the last frame, where zooming starts from.
     last_fit: f32,
     info: bool,
+    /// What became of "Open in map" when no browser opened it, or "Copy link".
+    link_note: Option<String>,
 }
 
 impl Viewer {
@@ -47,6 +49,7 @@ impl Viewer {
             pan: Vec2::ZERO,
             last_fit: 1.0,
             info: true,
+            link_note: None,
         }
     }
 
@@ -261,7 +264,7 @@ impl Viewer {
         self.frames.last().map(|(t, _)| t)
     }
 
-    fn info_panel(&self, ui: &mut egui::Ui, library: &Library) {
+    fn info_panel(&mut self, ui: &mut egui::Ui, library: &Library) {
         let opened = self.meta.as_ref().map(|meta| PhotoRef::of(self.id, meta));
         let Some(meta) = opened.or_else(|| self.index_in(library).map(|i| library.photo(i))) else { return };
         ui.heading("Info");
@@ -297,7 +300,20 @@ impl Viewer {
                         let map = format!(
                             "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=16/{lat:.6}/{lon:.6}"
                         );
-                        ui.hyperlink_to("🗺 Open in map", map).on_hover_text("Opens OpenStreetMap in your web browser");
+                        ui.horizontal(|ui| {
+                            let open =
+                                ui.button("🗺 Open in map").on_hover_text("Opens OpenStreetMap in your web browser");
+                            if open.clicked() {
+                                self.link_note = super::system::open_link(ui.ctx(), &map).err();
+                            }
+                            if ui.button("📋 Copy link").clicked() {
+                                ui.ctx().copy_text(map.clone());
+                                self.link_note = Some("Link copied".into());
+                            }
+                        });
+                        if let Some(note) = &self.link_note {
+                            ui.label(egui::RichText::new(note).weak());
+                        }
                     });
                 }
                 (None, true) if self.meta.is_none() => {

@@ -32,9 +32,22 @@ pub(super) fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::U
 /// which would otherwise keep earlier copies of what was typed in memory for as long as
 /// the field's state lives.
 pub(super) fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::Response {
-    let response = ui.add(egui::TextEdit::singleline(text).password(true).desired_width(width));
-    forget_undo(ui.ctx(), response.id);
-    response
+    ui.horizontal(|ui| {
+        // Hidden as it is typed; the eye beside it shows it, until clicked again.
+        let shown_id = ui.scope_id().with("shown");
+        let shown = ui.data(|d| d.get_temp::<bool>(shown_id)).unwrap_or(false);
+        let room = if width.is_finite() { width } else { ui.available_width() } - 32.0;
+        let response = ui.add(egui::TextEdit::singleline(text).password(!shown).desired_width(room.max(80.0)));
+        let what = if shown { "Hide the password" } else { "Show the password" };
+        let eye = ui.selectable_label(shown, "👁").on_hover_text(what);
+        eye.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, shown, "Show password"));
+        if eye.clicked() {
+            ui.data_mut(|d| d.insert_temp(shown_id, !shown));
+        }
+        forget_undo(ui.ctx(), response.id);
+        response
+    })
+    .inner
 }
 
 /// Drops the undo history egui keeps for the text field `id` (copies of earlier text),
@@ -121,24 +134,32 @@ pub(super) fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
 /// refused and what to do. Returns whether the rule accepts the password.
 pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str, names: &[&str]) -> bool {
     let strength = spg_core::vault::password_strength(password, names);
-    if password.is_empty() {
-        return false;
-    }
     // Green only where the rule accepts it (score 4).
     let color = match strength.score {
         0 | 1 => egui::Color32::from_rgb(200, 60, 60),
         2 | 3 => egui::Color32::from_rgb(220, 150, 40),
         _ => egui::Color32::from_rgb(40, 160, 90),
     };
-    let fill = (f32::from(strength.score) + 1.0) / 5.0;
-    let text = format!("Strength: {}", strength.label());
+    // One height whatever is typed: the fields below never move under the pointer. The
+    // reason takes one line (all of it in its tooltip).
+    let (fill, text) = match password.is_empty() {
+        true => (0.0, "Strength".to_string()),
+        false => ((f32::from(strength.score) + 1.0) / 5.0, format!("Strength: {}", strength.label())),
+    };
     ui.add(egui::ProgressBar::new(fill).fill(color).text(text).desired_height(14.0));
-    if let Some(refusal) = strength.refusal() {
-        let mut chars = refusal.chars();
-        let sentence: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
-        ui.colored_label(ui.visuals().warn_fg_color, sentence);
+    let sentence = match strength.refusal().filter(|_| !password.is_empty()) {
+        Some(refusal) => {
+            let mut chars = refusal.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        }
+        None => String::new(),
+    };
+    let line = egui::RichText::new(&sentence).color(ui.visuals().warn_fg_color);
+    let label = ui.add(egui::Label::new(line).truncate());
+    if !sentence.is_empty() {
+        label.on_hover_text(sentence);
     }
-    strength.acceptable()
+    !password.is_empty() && strength.acceptable()
 }
 
 /// A new password typed twice: the first field, the strength meter, the repeat, and a

@@ -9,6 +9,9 @@ use crate::vault::{LoginError, PhotoId, PhotoUnlock, RegisterError, Vault};
 #[non_exhaustive]
 pub enum PasswordChangeError {
     /// The current password given is not the account's.
+    #[error("that is not your current password; type the password you logged in with")]
+    WrongCurrent,
+    /// The current password could not be checked.
     #[error(transparent)]
     Current(#[from] LoginError),
     /// The new password was refused, or could not be stored.
@@ -28,7 +31,10 @@ pub fn change_password(account: &Account, current: &str, new: &str) -> Result<()
     if current == new {
         return Err(PasswordChangeError::Same);
     }
-    session.vault().login(session.username(), current)?;
+    match session.vault().login(session.username(), current) {
+        Err(LoginError::WrongCredentials) => return Err(PasswordChangeError::WrongCurrent),
+        other => drop(other?),
+    }
     set_password(account, new)?;
     Ok(())
 }

@@ -94,9 +94,18 @@ pub fn password_strength(password: &str, names: &[&str]) -> PasswordStrength {
     let judged: String = password.chars().take(JUDGED_CHARS).collect();
     let entropy = zxcvbn::zxcvbn(&judged, names);
     let feedback = entropy.feedback();
+    // Said plainly when it is so: zxcvbn's own words for it are general.
+    let lower = password.to_lowercase();
+    let holds_a_name = names
+        .iter()
+        .map(|name| name.split('@').next().unwrap_or(name).to_lowercase())
+        .any(|name| name.chars().count() >= 3 && lower.contains(&name));
     PasswordStrength {
         score: u8::from(entropy.score()),
-        warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+        warning: match holds_a_name {
+            true => Some("It contains your user name or email address".to_string()),
+            false => feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+        },
         hint: feedback.and_then(|f| f.suggestions().first()).map(|s| s.to_string()),
         long_enough,
         guesses_log10: entropy.guesses_log10(),
@@ -121,7 +130,8 @@ mod tests {
         assert!(refusal.contains("too easy to guess") && refusal.contains("common password"), "{refusal}");
         assert!(password_strength("hunter2hunter2", &[]).refusal().is_some());
         assert!(password_strength("short", &[]).refusal().unwrap().contains("too short"));
-        assert!(password_strength("alice2024!", &["alice", "alice@example.com"]).refusal().is_some());
+        let named = password_strength("alice2024!", &["alice", "alice@example.com"]).refusal().unwrap();
+        assert!(named.contains("contains your user name"), "{named}");
     }
 
     #[test]

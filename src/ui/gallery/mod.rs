@@ -301,8 +301,8 @@ impl GalleryScreen {
                 self.dialog = Some(Dialog::Unlock(UnlockDialog::reading_files(then_open)));
             }
             Action::ShowFolder(folder) => {
-                if let Err(e) = open::that_detached(&folder) {
-                    self.say((format!("Cannot show {}: {e}", folder.display()), true));
+                if let Err(why) = super::system::show_folder(&folder) {
+                    self.say((why, true));
                 }
             }
             Action::Unlock { text, then_open } => {
