@@ -49,11 +49,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The file's code up to its unit tests.
 fn code_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    let end = text.find("#[cfg(test)]\nmod tests").or_else(|| text.find("#[cfg(test)]\npub(crate) mod tests"));
+    // `mod tests {` exactly: `pub(crate) mod tests_support` holds code, not tests.
+    let end = text.find("#[cfg(test)]\nmod tests {").or_else(|| text.find("#[cfg(test)]\npub(crate) mod tests {"));
     text[..end.unwrap_or(text.len())].to_string()
 }
 
-/// `src/vault/photos.rs` → `vault`; `src/lib.rs` → `lib`.
+/// `core/src/vault/photos/read.rs` → `vault`; `core/src/lib.rs` → `lib`.
 fn module_of(src: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(src).unwrap();
     let first = relative.components().next().unwrap().as_os_str().to_string_lossy().into_owned();

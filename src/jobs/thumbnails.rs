@@ -8,7 +8,8 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
 use spg_core::service::Account;
 use spg_core::service::Unlock;
-use spg_core::vault::PhotoId;
+use spg_core::service::view::{OpenPhotoError, thumbnail_for_display};
+use spg_core::vault::{PhotoError, PhotoId};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -95,18 +96,10 @@ pub(super) fn serve(
     let mut queue = Queue::default();
     while queue.refill(requests).is_some() && !stop.load(Ordering::Relaxed) {
         let Some((id, side, password)) = queue.0.pop() else { continue };
-        let thumbnail = match &password {
-            Some(unlock) => spg_core::service::unlocked_thumbnail(account, id, unlock),
-            None => account.thumbnail(id),
-        };
-        let result = thumbnail
-            .map_err(|e| match e {
-                spg_core::vault::PhotoError::PreviewHidden(_) => NoThumbnail::Hidden,
-                e => NoThumbnail::Failed(e.to_string()),
-            })
-            .and_then(|jpeg| {
-                spg_core::imaging::decode_for_display(&jpeg, side).map_err(|e| NoThumbnail::Failed(e.to_string()))
-            });
+        let result = thumbnail_for_display(account, id, password.as_ref(), side).map_err(|e| match e {
+            OpenPhotoError::Photo(PhotoError::PreviewHidden(_)) => NoThumbnail::Hidden,
+            e => NoThumbnail::Failed(e.to_string()),
+        });
         deliver(id, side, result);
     }
 }

@@ -22,7 +22,13 @@ pub enum StripError {
 }
 
 /// Returns `bytes` without metadata, keeping the EXIF `orientation` (1-8).
+/// A panic in the parsers is caught: that file is refused, and an export goes on.
 pub(crate) fn strip_metadata(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
+    crate::platform::panic_guard::catch_panic(|| strip_unguarded(bytes, orientation))
+        .unwrap_or(Err(StripError::Malformed("image")))
+}
+
+fn strip_unguarded(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
     let keep_orientation = (2..=8).contains(&orientation).then_some(orientation);
     match image::guess_format(bytes) {
         Ok(image::ImageFormat::Jpeg) => strip_jpeg(bytes, keep_orientation),

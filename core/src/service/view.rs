@@ -35,6 +35,21 @@ pub enum OpenPhotoError {
     Decode(#[from] ImageError),
 }
 
+/// Photo `id`'s thumbnail decoded for a grid tile, its longest side at most `side`: the
+/// sharp one when `unlock` opens the photo, else what the account's previews show.
+pub fn thumbnail_for_display(
+    account: &Account,
+    id: PhotoId,
+    unlock: Option<&Unlock>,
+    side: u32,
+) -> Result<image::RgbaImage, OpenPhotoError> {
+    let jpeg = match unlock {
+        Some(unlock) => super::unlocked_thumbnail(account, id, unlock)?,
+        None => account.thumbnail(id)?,
+    };
+    Ok(decode_for_display(&jpeg, side)?)
+}
+
 /// Decrypts photo `id` and decodes it for the viewer.
 pub fn open_for_viewing(account: &Account, id: PhotoId, unlock: &Unlock) -> Result<OpenedPhoto, OpenPhotoError> {
     let (meta, bytes) = account.decrypt(id, unlock)?;
