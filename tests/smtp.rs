@@ -176,6 +176,16 @@ fn wrong_credentials_a_closed_port_and_an_untrusted_certificate_store_nothing() 
         Some(&ca),
         &format!("cannot reach the SMTP server 127.0.0.1:{closed}"),
     );
+    // A server that offers no STARTTLS is said to be one, not unreachable.
+    let plain = Server::start("plain", None);
+    assert_import_refused(
+        &env,
+        &src,
+        &format!("smtp://127.0.0.1:{}?tls=required", plain.port),
+        None,
+        &format!("127.0.0.1:{} does not offer STARTTLS", plain.port),
+    );
+    assert!(plain.received().is_empty());
     assert!(server.received().is_empty());
     // And with the right settings the same files go in.
     let out = import_with(

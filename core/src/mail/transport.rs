@@ -114,6 +114,14 @@ pub enum MailError {
         /// Refused, timed out, unknown host…
         reason: String,
     },
+    /// The server answers but offers no STARTTLS, so the connection cannot be encrypted.
+    #[error(
+        "{server} does not offer STARTTLS, so nothing can be sent to it encrypted: if it takes TLS from the start (usually port 465), choose SMTP (TLS); for a mail relay on this computer, choose SMTP on this computer"
+    )]
+    NoStartTls {
+        /// `host:port`.
+        server: String,
+    },
     /// TLS failed: most often a certificate that is not trusted.
     #[error(
         "secure connection to {server} failed ({reason}): if the server uses its own certificate, its CA certificate must be trusted"
@@ -236,6 +244,10 @@ impl SmtpConfig {
         }
         if e.is_tls() || reason.contains("certificate") || reason.contains("tls") {
             return MailError::Tls { server, reason: first_line(&reason) };
+        }
+        // lettre's words when the EHLO answer lists no STARTTLS (client/connection.rs).
+        if e.is_client() && reason.contains("STARTTLS is not supported") {
+            return MailError::NoStartTls { server };
         }
         if e.is_permanent() || e.is_transient() {
             return MailError::Rejected { server, reason: first_line(&reason) };
