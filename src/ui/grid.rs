@@ -100,9 +100,14 @@ impl GridView {
         &self.rows[first..last]
     }
 
-    /// The row that holds photo `index`.
-    fn row_of(&self, index: usize) -> Option<&Placed> {
-        self.rows.get(self.rows.partition_point(|r| r.end <= index))
+    /// The span (top, height) to bring into view for photo `index`: its row, with its
+    /// month's heading when the row is the month's first.
+    fn span_of(&self, index: usize) -> Option<(f32, f32)> {
+        let at = self.rows.partition_point(|r| r.end <= index);
+        let row = self.rows.get(at)?;
+        let heading = at.checked_sub(1).map(|above| &self.rows[above]).filter(|r| r.row == Row::Heading);
+        let top = heading.map_or(row.top, |h| h.top);
+        Some((top, row.bottom() - top))
     }
 
     /// The month at `y`: that of the row there.
@@ -159,9 +164,9 @@ impl GridView {
                 ui.set_height(self.height);
                 let origin = ui.max_rect().min;
                 if std::mem::take(&mut library.reveal)
-                    && let Some(row) = library.cursor.and_then(|cursor| self.row_of(cursor))
+                    && let Some((top, height)) = library.cursor.and_then(|cursor| self.span_of(cursor))
                 {
-                    let rect = Rect::from_min_size(pos2(origin.x, origin.y + row.top), vec2(1.0, row.height));
+                    let rect = Rect::from_min_size(pos2(origin.x, origin.y + top), vec2(1.0, height));
                     ui.scroll_to_rect(rect, None);
                 }
                 for placed in self.between(viewport.min.y, viewport.max.y) {
@@ -213,13 +218,15 @@ impl GridView {
         let travel = (self.height - viewport.height()).max(1.0);
         let fraction = (viewport.min.y / travel).clamp(0.0, 1.0);
         let y = panel.top() + fraction * (panel.height() - 32.0);
+        // On one line, its right edge by the scroll bar.
         egui::Area::new(id)
             .order(egui::Order::Foreground)
-            .fixed_pos(pos2(panel.right() - 170.0, y))
+            .pivot(Align2::RIGHT_TOP)
+            .fixed_pos(pos2(panel.right() - 20.0, y))
             .interactable(false)
             .show(ui.ctx(), |ui| {
                 egui::Frame::popup(ui.style()).show(ui, |ui| {
-                    let label = ui.label(egui::RichText::new(&month).strong());
+                    let label = ui.add(egui::Label::new(egui::RichText::new(&month).strong()).extend());
                     label.widget_info(|| {
                         egui::WidgetInfo::labeled(egui::Role::Label, true, format!("Scrolled to {month}"))
                     });
@@ -406,10 +413,18 @@ mod tests {
         assert_eq!(grid.tile_rows, [(0, 3), (3, 5), (5, 7)]);
         let row = HEADING + 100.0 + GAP;
         assert!((grid.height - (2.0 * HEADING + 3.0 * (100.0 + GAP))).abs() < 0.01);
-        for (index, row) in [(0, 1), (2, 1), (3, 2), (4, 2), (5, 4), (6, 4)] {
-            assert_eq!(grid.row_of(index).map(|r| r.row), Some(rows[row]), "photo {index}");
+        // A month's first row comes into view with its heading (Home shows "June 2024").
+        let tiles = 100.0 + GAP;
+        for (index, span) in [
+            (0, (0.0, HEADING + tiles)),
+            (2, (0.0, HEADING + tiles)),
+            (3, (HEADING + tiles, tiles)),
+            (5, (HEADING + 2.0 * tiles, HEADING + tiles)),
+        ] {
+            let (top, height) = grid.span_of(index).unwrap();
+            assert!((top - span.0).abs() < 0.01 && (height - span.1).abs() < 0.01, "photo {index}: {top}, {height}");
         }
-        assert_eq!(grid.row_of(7).map(|r| r.row), None);
+        assert_eq!(grid.span_of(7), None);
         // The rows in a window, and the month at a height.
         let shown: Vec<Row> = grid.between(HEADING + 1.0, row + 10.0).iter().map(|r| r.row).collect();
         assert_eq!(shown, [Row::Tiles(0, 3), Row::Tiles(3, 5)]);

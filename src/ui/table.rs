@@ -124,57 +124,61 @@ impl TableView {
             let reveal = std::mem::take(&mut library.reveal)
                 .then(|| library.cursor.and_then(|c| self.order.iter().position(|i| *i == c)))
                 .flatten();
-            let mut table = TableBuilder::new(ui)
-                .id_salt("details")
-                .striped(true)
-                .sense(Sense::click())
-                .cell_layout(egui::Layout::left_to_right(Align::Center))
-                .column(Column::exact(THUMB + 8.0))
-                .column(Column::remainder().at_least(140.0).clip(true))
-                .column(Column::auto().at_least(120.0))
-                .column(Column::auto().at_least(64.0))
-                .column(Column::auto().at_least(90.0))
-                .column(Column::auto().at_least(110.0).clip(true))
-                .column(Column::auto().at_least(70.0));
-            if let Some(row) = reveal {
-                table = table.scroll_to_row(row, None);
-            }
-            let headings = [
-                ("Name", SortBy::Name),
-                ("Taken", SortBy::Taken),
-                ("Size", SortBy::Size),
-                ("Dimensions", SortBy::Dimensions),
-                ("Camera", SortBy::Camera),
-                ("Lock", SortBy::Lock),
-            ];
+            // Narrower than its columns (a 640-point window), the table scrolls sideways
+            // rather than cutting off the Lock column.
             let mut clicked_heading = None;
-            table
-                .header(24.0, |mut header| {
-                    header.col(|_| {});
-                    for (title, column) in headings {
-                        header.col(|ui| {
-                            let arrow = match (self.sort == column, self.ascending) {
-                                (true, true) => " ⬆",
-                                (true, false) => " ⬇",
-                                (false, _) => "",
-                            };
-                            let label = egui::RichText::new(format!("{title}{arrow}")).strong();
-                            if ui
-                                .add(egui::Button::new(label).frame(false))
-                                .on_hover_text("Sort by this column")
-                                .clicked()
-                            {
-                                clicked_heading = Some(column);
-                            }
+            egui::ScrollArea::horizontal().id_salt("details-across").show(ui, |ui| {
+                let mut table = TableBuilder::new(ui)
+                    .id_salt("details")
+                    .striped(true)
+                    .sense(Sense::click())
+                    .cell_layout(egui::Layout::left_to_right(Align::Center))
+                    .column(Column::exact(THUMB + 8.0))
+                    .column(Column::remainder().at_least(140.0).clip(true))
+                    .column(Column::auto().at_least(120.0))
+                    .column(Column::auto().at_least(64.0))
+                    .column(Column::auto().at_least(90.0))
+                    .column(Column::auto().at_least(110.0).clip(true))
+                    .column(Column::auto().at_least(70.0));
+                if let Some(row) = reveal {
+                    table = table.scroll_to_row(row, None);
+                }
+                let headings = [
+                    ("Name", SortBy::Name),
+                    ("Taken", SortBy::Taken),
+                    ("Size", SortBy::Size),
+                    ("Dimensions", SortBy::Dimensions),
+                    ("Camera", SortBy::Camera),
+                    ("Lock", SortBy::Lock),
+                ];
+                table
+                    .header(24.0, |mut header| {
+                        header.col(|_| {});
+                        for (title, column) in headings {
+                            header.col(|ui| {
+                                let arrow = match (self.sort == column, self.ascending) {
+                                    (true, true) => " ⬆",
+                                    (true, false) => " ⬇",
+                                    (false, _) => "",
+                                };
+                                let label = egui::RichText::new(format!("{title}{arrow}")).strong();
+                                if ui
+                                    .add(egui::Button::new(label).frame(false))
+                                    .on_hover_text("Sort by this column")
+                                    .clicked()
+                                {
+                                    clicked_heading = Some(column);
+                                }
+                            });
+                        }
+                    })
+                    .body(|body| {
+                        body.rows(ROW, self.order.len(), |mut row| {
+                            let index = self.order[row.index()];
+                            draw_row(&mut row, library, thumbnails, index, &self.order, actions);
                         });
-                    }
-                })
-                .body(|body| {
-                    body.rows(ROW, self.order.len(), |mut row| {
-                        let index = self.order[row.index()];
-                        draw_row(&mut row, library, thumbnails, index, &self.order, actions);
                     });
-                });
+            });
             if let Some(column) = clicked_heading {
                 self.sort_by(column);
             }
