@@ -566,6 +566,22 @@ fn a_password_typed_without_its_photo_finds_it_and_one_for_the_selected_photo_op
     type_into(&mut h, Role::MultilineTextInput, "Photo password or email", &password_of["passport.jpg"]);
     h.get_by_label("Unlock").click();
     wait_for(&mut h, "the unlock", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 2, .. }));
+    wait_for(&mut h, "the viewer", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { viewing: true, .. }));
+    // Arrowed onto the locked receipt (beside passport.jpg, before or after it as the
+    // import times fall): said in the viewer, with no dialog at each step.
+    h.key_press(egui::Key::ArrowRight);
+    h.run_ok();
+    if !has_label(&h, "🔒 This photo is locked") {
+        h.key_press(egui::Key::ArrowLeft);
+        h.run_ok();
+        h.key_press(egui::Key::ArrowLeft);
+        h.run_ok();
+    }
+    assert!(has_label(&h, "🔒 This photo is locked"));
+    assert!(h.query_by_label("Photo password or email").is_none(), "no dialog at each step");
+    h.get_by_label("🔑 Unlock this photo…").click();
+    h.run_ok();
+    assert!(h.query_by_label("Photo password or email").is_some(), "the viewer's Unlock… asks");
 }
 
 #[test]

@@ -47,6 +47,8 @@ pub(super) enum Purpose {
 
 /// What the parts of the gallery ask for; applied after drawing.
 pub(super) enum Action {
+    /// Ask for a locked photo's password, then open it.
+    AskUnlock(PhotoId),
     /// Open a photo (asks for its password when locked).
     Open(PhotoId),
     /// Import these files and folders.

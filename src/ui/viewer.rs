@@ -32,6 +32,8 @@ pub(super) struct Viewer {
     info: bool,
     /// What became of "Open in map" when no browser opened it, or "Copy link".
     link_note: Option<String>,
+    /// The photo needs its password: the viewer says so, with a way to give it.
+    locked: bool,
 }
 
 impl Viewer {
@@ -50,7 +52,13 @@ impl Viewer {
             last_fit: 1.0,
             info: true,
             link_note: None,
+            locked: false,
         }
+    }
+
+    /// The viewer on a locked photo, arrowed onto from the one before.
+    pub(super) fn locked(id: PhotoId) -> Viewer {
+        Viewer { locked: true, ..Viewer::new(id) }
     }
 
     /// Where the photo is in the list shown (`None`: a search or a filter hides it now).
@@ -183,7 +191,7 @@ impl Viewer {
                 .default_size(280.0)
                 .show(ui, |ui| self.info_panel(ui, library));
         }
-        egui::CentralPanel::default().show(ui, |ui| self.picture(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.picture(ui, actions));
         if keys {
             self.keys(ui, neighbour(-1), neighbour(1), actions);
         }
@@ -212,7 +220,19 @@ impl Viewer {
         self.zoom = Some((current * factor).clamp(0.02, 16.0));
     }
 
-    fn picture(&mut self, ui: &mut egui::Ui) {
+    fn picture(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        if self.locked {
+            // Arrowed onto a locked photo: said here, not in a dialog at every step.
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() / 2.0 - 40.0);
+                ui.label(egui::RichText::new("🔒 This photo is locked").size(18.0));
+                ui.add_space(6.0);
+                if ui.button("🔑 Unlock this photo…").clicked() {
+                    actions.push(Action::AskUnlock(self.id));
+                }
+            });
+            return;
+        }
         let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
         let Some((texture_id, size)) = self.shown_texture(ui).map(|t| (t.id(), t.size_vec2())) else {
             let text = self.error.clone().unwrap_or_else(|| "Decrypting…".into());

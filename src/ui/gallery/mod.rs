@@ -269,6 +269,8 @@ impl GalleryScreen {
                 self.work.open(id, unlock);
                 self.viewer = Some(Viewer::new(id));
             }
+            // In the viewer, the arrows go on through locked photos without a dialog.
+            None if self.viewer.is_some() => self.viewer = Some(Viewer::locked(id)),
             None => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
         }
     }
@@ -276,6 +278,7 @@ impl GalleryScreen {
     fn apply(&mut self, action: Action, cmds: &mut Vec<Cmd>) {
         match action {
             Action::Open(id) => self.open(id),
+            Action::AskUnlock(id) => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
             Action::Import(paths) if !paths.is_empty() => {
                 if self.import.as_ref().is_some_and(ImportPanel::running) {
                     self.say(("An import is already running; wait for it or cancel it".into(), true));
