@@ -49,7 +49,12 @@ impl Chooser {
     /// (else the home folder).
     pub(super) fn new(purpose: Purpose, start: Option<PathBuf>) -> Chooser {
         let dirs = directories::UserDirs::new();
+        let outbox = match &purpose {
+            Purpose::EmailFiles(outbox) => outbox.clone(),
+            _ => None,
+        };
         let start = start
+            .or(outbox)
             .filter(|d| d.is_dir())
             .or_else(|| dirs.as_ref().and_then(|d| d.picture_dir()).filter(|d| d.is_dir()).map(PathBuf::from))
             .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
@@ -113,7 +118,8 @@ impl Chooser {
             let field = ui
                 .add(egui::TextEdit::singleline(&mut self.path_text).desired_width(ui.available_width() - 90.0))
                 .labelled_by(label.id);
-            go = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            // A folder typed goes in when the field is left: Enter, Tab or a click elsewhere.
+            go = field.lost_focus();
             if ui.button("⬆ Up").clicked()
                 && let Some(parent) = self.dir.parent()
             {
@@ -133,26 +139,42 @@ impl Chooser {
                 }
                 for (name, is_dir) in &self.entries {
                     ui.horizontal(|ui| {
+                        let mut on = self.checked.contains(name);
+                        let mut toggled = false;
                         if ticks {
-                            let mut on = self.checked.contains(name);
                             let tip =
                                 if self.purpose == Purpose::Import { "Select for import" } else { "Select this email" };
-                            if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
-                                if on {
-                                    self.checked.insert(name.clone())
-                                } else {
-                                    self.checked.remove(name)
-                                };
-                            }
+                            toggled |= ui.checkbox(&mut on, "").on_hover_text(tip).changed();
                         }
                         if *is_dir {
                             if ui.link(format!("📁 {name}")).clicked() {
                                 enter = Some(self.dir.join(name));
                             }
-                        } else if is_photo(name) {
-                            ui.label(format!("🖼 {name}"));
                         } else {
-                            ui.label(egui::RichText::new(format!("🗋 {name}")).weak());
+                            // A file's name ticks it too; files the purpose cannot take are dimmed.
+                            let wanted = match self.purpose {
+                                Purpose::Import => is_photo(name),
+                                _ => name.ends_with(".eml") || name.ends_with(".txt"),
+                            };
+                            let icon = match (wanted, &self.purpose) {
+                                (false, _) => "🗋",
+                                (true, Purpose::Import) => "🖼",
+                                (true, _) => "✉",
+                            };
+                            let text = format!("{icon} {name}");
+                            let text =
+                                if wanted { egui::RichText::new(text) } else { egui::RichText::new(text).weak() };
+                            if ui.selectable_label(on, text).clicked() && ticks {
+                                on = !on;
+                                toggled = true;
+                            }
+                        }
+                        if toggled {
+                            if on {
+                                self.checked.insert(name.clone());
+                            } else {
+                                self.checked.remove(name);
+                            }
                         }
                     });
                 }
