@@ -141,7 +141,9 @@ impl Viewer {
                 if ui.button("➕").on_hover_text("Zoom in (+)").clicked() {
                     self.zoom_by(1.25);
                 }
-                ui.label(self.zoom_text()).on_hover_text("0: fit to the window");
+                // One width for every scale, so the buttons after it never move while zooming.
+                let size = egui::vec2(80.0, ui.spacing().interact_size.y);
+                ui.add_sized(size, egui::Label::new(self.zoom_text())).on_hover_text("0: fit to the window");
                 let info = if wide { "ℹ Info" } else { "ℹ" };
                 ui.toggle_value(&mut self.info, info).on_hover_text("Details of the photo");
                 ui.separator();

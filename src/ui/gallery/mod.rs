@@ -389,8 +389,15 @@ impl GalleryScreen {
         // A dialog is modal for the keyboard too: keys go to it, never to what is behind.
         let keys = self.dialog.is_none();
         self.toolbar(ui, prefs, &mut actions);
-        let bars_bottom = self.filter_bar(ui, prefs);
-        self.notices(ui, &mut actions);
+        // The viewer has its own bar: the search, filters and banners are the grid's.
+        let bars_bottom = match self.viewer {
+            None => {
+                let bottom = self.filter_bar(ui, prefs);
+                self.notices(ui, &mut actions);
+                bottom
+            }
+            Some(_) => ui.available_rect_before_wrap().top(),
+        };
         self.status_line(ui);
         if let Some(panel) = self.import.as_mut()
             && !panel.ui(ui, &mut actions)
