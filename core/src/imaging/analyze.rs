@@ -158,6 +158,25 @@ fn truncated() -> ImageError {
     ImageError::Truncated { format: "JPEG" }
 }
 
+/// A TIFF larger than this is not copied whole to read its tags.
+const TIFF_TAGS_MAX: usize = 128 * 1024 * 1024;
+
+/// The EXIF block to read: the one a decoder found, without the `Exif\0\0` that some WebP
+/// writers put before it; for a TIFF without one, the file itself, whose first directory
+/// holds the same tags (date, camera, orientation).
+fn exif_block(bytes: &[u8], format: ImageFormat, found: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    match found {
+        Some(mut block) => {
+            if block.starts_with(b"Exif\0\0") {
+                block.drain(..6);
+            }
+            Some(block)
+        }
+        None if format == ImageFormat::Tiff && bytes.len() <= TIFF_TAGS_MAX => Some(bytes.to_vec()),
+        None => None,
+    }
+}
+
 /// Any format, at full size, through the `image` crate's decoders (a TIFF with separate
 /// colour planes through `planar_tiff`).
 fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError> {
@@ -165,7 +184,8 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
         let (image, orientation) = super::planar_tiff::decode(bytes, MAX_ALLOC)?;
         let (width, height) = (image.width(), image.height());
         check_size(width, height)?;
-        return Ok(Decoded { image, width, height, orientation, exif: ExifSummary::default() });
+        let exif = exif_block(bytes, format, None).map(ExifSummary::from_raw).unwrap_or_default();
+        return Ok(Decoded { image, width, height, orientation, exif });
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
@@ -189,8 +209,12 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
     if decoder.total_bytes() > MAX_ALLOC {
         return Err(ImageError::TooLarge { width, height });
     }
-    let exif = decoder.exif_metadata().ok().flatten().map(ExifSummary::from_raw).unwrap_or_default();
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let block = exif_block(bytes, format, decoder.exif_metadata().ok().flatten());
+    let orientation = match decoder.orientation() {
+        Ok(found) if found != Orientation::NoTransforms => found,
+        _ => block.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms),
+    };
+    let exif = block.map(ExifSummary::from_raw).unwrap_or_default();
     let image = DynamicImage::from_decoder(decoder).map_err(|e| match corrupt(e) {
         ImageError::NeedsTooMuchMemory => ImageError::TooLarge { width, height },
         e => e,
@@ -256,6 +280,26 @@ mod tests {
     use super::*;
     use image::codecs::jpeg::JpegEncoder;
     use image::{ImageEncoder, RgbaImage};
+
+    #[test]
+    fn a_tiff_s_own_tags_give_its_date_camera_and_orientation() {
+        use tiff::encoder::{TiffEncoder, colortype::RGB8};
+        use tiff::tags::Tag;
+        let (w, h) = (60u32, 20u32);
+        let pixels: Vec<u8> = (0..w * h * 3).map(|i| (i % 251) as u8).collect();
+        let mut out = Cursor::new(Vec::new());
+        let mut encoder = TiffEncoder::new(&mut out).unwrap();
+        let mut picture = encoder.new_image::<RGB8>(w, h).unwrap();
+        picture.encoder().write_tag(Tag::Make, "Fujitsu").unwrap();
+        picture.encoder().write_tag(Tag::Model, "fi-7160").unwrap();
+        picture.encoder().write_tag(Tag::DateTime, "2021:03:04 05:06:07").unwrap();
+        picture.encoder().write_tag(Tag::Orientation, 6u16).unwrap();
+        picture.write_data(&pixels).unwrap();
+        let a = analyze(out.get_ref()).unwrap();
+        assert_eq!((a.width, a.height, a.orientation), (20, 60, 6), "turned upright by its orientation tag");
+        assert_eq!(a.exif.camera.as_deref(), Some("Fujitsu fi-7160"));
+        assert_eq!(a.exif.taken_at.as_deref(), Some("2021-03-04T05:06:07"));
+    }
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let img = RgbaImage::from_fn(width, height, |x, y| image::Rgba([x as u8, y as u8, 128, (x % 256) as u8]));
