@@ -300,10 +300,14 @@ fn a_duplicate_is_skipped_and_is_no_failure() {
     let (out, imported) = env.import("alice", &[&photo, &copy]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(imported.len(), 1);
-    assert!(stdout(&out).contains(&format!("skipped {}: duplicate", copy.display())));
+    // Each says of what: the file before it, or the photo already stored.
+    let line = format!("skipped {}: duplicate of {}, earlier in this import", copy.display(), photo.display());
+    assert!(stdout(&out).contains(&line), "{}", stdout(&out));
     let (again, _) = env.import("alice", &[&photo]);
     assert_eq!(again.status.code(), Some(0));
-    assert_eq!(stdout(&again).trim(), format!("skipped {}: duplicate", photo.display()));
+    let id = &imported[0].0;
+    let line = format!("skipped {}: duplicate of photo {id}, already in the vault", photo.display());
+    assert_eq!(stdout(&again).trim(), line);
     // Another account may hold the same photo.
     let (bob, imported) = env.import("bob", &[&photo]);
     assert_eq!((bob.status.code(), imported.len()), (Some(0), 1));

@@ -28,9 +28,13 @@ pub(super) fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool
     let summary = import_paths(&session, &route, paths, &never, &mut |event| match event {
         ImportEvent::Imported(id, path) => say!("imported {id} {}", path.display()),
         ImportEvent::Skipped(path, reason) => {
-            say!("skipped {}: {reason}", path.display());
-            if let Some(detail) = reason.detail().filter(|_| verbose) {
-                eprintln!("  the decoder said: {detail}");
+            // With --verbose, the decoder's own words on the same line, on one line.
+            match reason.detail().filter(|_| verbose) {
+                Some(detail) => {
+                    let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+                    say!("skipped {}: {reason} (the decoder said: {detail})", path.display());
+                }
+                None => say!("skipped {}: {reason}", path.display()),
             }
         }
         ImportEvent::Mailed(whither) => eprintln!("Password email {whither}"),

@@ -199,6 +199,7 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
         image::ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             ImageError::Truncated { format: name }
         }
+        image::ImageError::Unsupported(e) => ImageError::UnsupportedFeature { format: name, detail: e.to_string() },
         e => ImageError::Damaged { format: name, detail: e.to_string() },
     };
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
@@ -215,8 +216,13 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
         _ => block.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms),
     };
     let exif = block.map(ExifSummary::from_raw).unwrap_or_default();
+    // A memory limit met by a picture whose size is within ours is the decoder's own
+    // (a TIFF strip larger than it takes, say): not the picture's size.
+    // (The picture's own size was checked above, against MAX_SIDE and MAX_ALLOC.)
     let image = DynamicImage::from_decoder(decoder).map_err(|e| match corrupt(e) {
-        ImageError::NeedsTooMuchMemory => ImageError::TooLarge { width, height },
+        ImageError::NeedsTooMuchMemory => {
+            ImageError::UnsupportedFeature { format: name, detail: "the decoder's own memory limit".into() }
+        }
         e => e,
     })?;
     Ok(Decoded { image, width, height, orientation, exif })
@@ -280,6 +286,21 @@ mod tests {
     use super::*;
     use image::codecs::jpeg::JpegEncoder;
     use image::{ImageEncoder, RgbaImage};
+
+    #[test]
+    fn a_tiff_in_a_compression_the_decoder_lacks_is_said_to_be_unsupported_not_damaged() {
+        use tiff::encoder::{TiffEncoder, colortype::Gray8};
+        let mut out = Cursor::new(Vec::new());
+        TiffEncoder::new(&mut out).unwrap().write_image::<Gray8>(16, 8, &[128; 16 * 8]).unwrap();
+        let mut bytes = out.into_inner();
+        // Compression (259), SHORT, 1 value: 1 (none) becomes 34712 (JPEG 2000).
+        let none = [0x03, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00];
+        let at = bytes.windows(none.len()).position(|w| w == none).expect("the compression tag");
+        bytes[at + 8..at + 10].copy_from_slice(&34712u16.to_le_bytes());
+        let err = analyze(&bytes).unwrap_err();
+        assert!(matches!(err, ImageError::UnsupportedFeature { format: "TIFF", .. }), "{err:?}");
+        assert!(err.to_string().contains("cannot decode yet") && !err.to_string().contains("damaged"), "{err}");
+    }
 
     #[test]
     fn a_tiff_s_own_tags_give_its_date_camera_and_orientation() {

@@ -48,6 +48,18 @@ pub enum ImageError {
         /// What the decoder said.
         detail: String,
     },
+    /// The file is sound as far as can be told, but uses a feature of its format that the
+    /// decoder does not read (a TIFF compression, a sample layout…): re-exporting the same
+    /// way would not help, converting does.
+    #[error(
+        "this {format} file uses a feature of its format that the gallery cannot decode yet; convert it to JPEG or PNG and import that"
+    )]
+    UnsupportedFeature {
+        /// The format's name.
+        format: &'static str,
+        /// What the decoder said.
+        detail: String,
+    },
     /// The decoder itself failed (it panicked) on this file: caught, so that one file
     /// never ends an import.
     #[error("the image decoder failed on this {format} file; convert it to JPEG or PNG and import that")]
@@ -63,7 +75,9 @@ impl ImageError {
     /// What the decoder said, for a log or `--verbose`: not meant for the user.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            ImageError::Damaged { detail, .. } | ImageError::DecoderFailed { detail, .. } => Some(detail),
+            ImageError::Damaged { detail, .. }
+            | ImageError::DecoderFailed { detail, .. }
+            | ImageError::UnsupportedFeature { detail, .. } => Some(detail),
             _ => None,
         }
     }

@@ -31,9 +31,9 @@ pub const MAX_FILE_SIZE: u64 = 1024 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SkipReason {
-    /// The same bytes are already in the account (or earlier in this import).
-    #[error("duplicate")]
-    Duplicate,
+    /// The same bytes are already in the account, or earlier in this import.
+    #[error("{0}")]
+    Duplicate(Duplicate),
     /// Not a decodable image.
     #[error(transparent)]
     Image(#[from] ImageError),
@@ -72,8 +72,22 @@ impl SkipReason {
 
     /// Whether this skip is a failure (a duplicate is not).
     pub fn is_failure(&self) -> bool {
-        !matches!(self, SkipReason::Duplicate)
+        !matches!(self, SkipReason::Duplicate(_))
     }
+}
+
+/// Of what a skipped file is a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Duplicate {
+    /// Of this photo of the account.
+    #[error("duplicate of photo {0}, already in the vault")]
+    Of(PhotoId),
+    /// Of this file, earlier in the same import.
+    #[error("duplicate of {}, earlier in this import", .0.display())]
+    OfFile(PathBuf),
+    /// Of a photo stored while this one was being read.
+    #[error("duplicate of a photo stored meanwhile")]
+    StoredMeanwhile,
 }
 
 /// What the importer reports as it goes; the caller prints or shows it.
@@ -166,7 +180,8 @@ pub fn import_paths(
     on_event(ImportEvent::Found(files.len()));
     // One import time for the whole run, so its photos sort together, by name.
     let imported_at = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut seen = std::collections::HashSet::new();
+    // Each file's bytes, and the first file of this import that had them.
+    let mut seen = std::collections::HashMap::new();
     let total = files.len();
     let mut done_before = 0;
     let mut bytes_before = 0;
@@ -188,8 +203,17 @@ pub fn import_paths(
         let mut prepared = Vec::new();
         for (path, result) in batch.iter().zip(results) {
             match result {
-                Ok(p) if !seen.insert(p.hash) => skip(&mut summary, path, SkipReason::Duplicate, on_event),
-                Ok(p) => prepared.push((path, p.photo)),
+                Ok(p) => match seen.entry(p.hash) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let first: &&PathBuf = first.get();
+                        let reason = SkipReason::Duplicate(Duplicate::OfFile(first.to_path_buf()));
+                        skip(&mut summary, path, reason, on_event);
+                    }
+                    std::collections::hash_map::Entry::Vacant(new) => {
+                        new.insert(path);
+                        prepared.push((path, p.photo));
+                    }
+                },
                 Err(reason) => skip(&mut summary, path, reason, on_event),
             }
         }
@@ -374,8 +398,8 @@ fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Ana
     let len = bytes.len() as u64;
     let result = (|| {
         let hash = session.content_hash(&bytes);
-        if session.contains(&hash)? {
-            return Err(SkipReason::Duplicate);
+        if let Some(id) = session.holding(&hash)? {
+            return Err(SkipReason::Duplicate(Duplicate::Of(id)));
         }
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         let photo = session.prepare(new_photo(analyze(&bytes)?, name, len, imported_at, hash))?;
@@ -420,7 +444,7 @@ fn seal_file(session: &Session, path: &Path, photo: &PreparedPhoto) -> Result<Se
 impl From<StoreError> for SkipReason {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Duplicate => SkipReason::Duplicate,
+            StoreError::Duplicate => SkipReason::Duplicate(Duplicate::StoredMeanwhile),
             StoreError::Changed => SkipReason::Changed,
             StoreError::PasswordChanged => SkipReason::PasswordChanged,
             StoreError::Storage(s) => SkipReason::Storage(s),

@@ -19,11 +19,11 @@ impl Session {
     /// photo is not in the account (put back into the file after the photo was deleted), or
     /// whose record is not the one the manifest pins or does not carry that hash, does not
     /// count: the photo is imported again, and the entry replaced.
-    pub(crate) fn contains(&self, hash: &ContentHash) -> Result<bool, StorageError> {
+    pub(crate) fn holding(&self, hash: &ContentHash) -> Result<Option<PhotoId>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let hashes = txn.open_table(CONTENT_HASHES)?;
-            Ok(self.duplicate_of(&hashes, &txn.open_table(PHOTOS)?, hash, &[])?.is_some())
+            self.duplicate_of(&hashes, &txn.open_table(PHOTOS)?, hash, &[])
         })
     }
 
