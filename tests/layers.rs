@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 const CORE: &[(&str, &[&str])] = &[
     ("crypto", &[]),
     ("platform", &[]),
-    ("vault", &["crypto", "platform"]),
+    // `remote` only for the stored backup place (`remote::Location`), one struct for both.
+    ("vault", &["crypto", "platform", "remote"]),
     ("imaging", &["platform"]),
     ("mail", &["crypto", "platform"]),
     // S3-compatible storage: buckets and HTTP, nothing of vaults (its secret key is a

@@ -139,7 +139,7 @@ fn location_from(given: LocationGiven<'_>, saved: Option<&BackupSettings>) -> Re
     let access_key = part(given.access_key).ok_or(BackupError::NoAccessKey)?;
     let secret_key = match (given.secret_key.filter(|s| !s.is_empty()), saved) {
         (Some(secret), _) => crate::crypto::Secret::from(secret),
-        (None, Some(s)) if s.access_key == access_key => s.secret_key.clone(),
+        (None, Some(s)) if s.place.access_key == access_key => s.place.secret_key.clone(),
         (None, _) => return Err(BackupError::MissingSecret(access_key)),
     };
     Ok(Location { endpoint, region, bucket, prefix, access_key, secret_key })
@@ -174,12 +174,7 @@ pub fn backup_and_remember(
     report.list_not_taken = list_not_taken;
     let mut profile = session.profile();
     profile.backup = Some(BackupSettings {
-        endpoint: location.endpoint.clone(),
-        region: location.region.clone(),
-        bucket: location.bucket.clone(),
-        prefix: location.prefix.clone(),
-        access_key: location.access_key.clone(),
-        secret_key: location.secret_key.clone(),
+        place: location.clone(),
         last_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         snapshot,
     });
@@ -189,6 +184,7 @@ pub fn backup_and_remember(
 
 /// Whether saved settings are of the bucket and folder of `location`.
 fn same_place(saved: &BackupSettings, location: &Location) -> bool {
+    let saved = &saved.place;
     saved.endpoint == location.endpoint && saved.bucket == location.bucket && saved.prefix == location.prefix
 }
 
@@ -566,12 +562,14 @@ mod tests {
         let given =
             LocationGiven { address: Some(" s3://photos/alice/ "), access_key: Some("AKIA"), ..Default::default() };
         let saved = BackupSettings {
-            endpoint: "https://s3.example.com".into(),
-            region: "eu".into(),
-            bucket: "old".into(),
-            prefix: String::new(),
-            access_key: "AKIA".into(),
-            secret_key: "kept".into(),
+            place: Location {
+                endpoint: "https://s3.example.com".into(),
+                region: "eu".into(),
+                bucket: "old".into(),
+                prefix: String::new(),
+                access_key: "AKIA".into(),
+                secret_key: "kept".into(),
+            },
             last_at: 0,
             snapshot: [0; 32],
         };

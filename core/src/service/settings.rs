@@ -206,11 +206,11 @@ impl AccountSettings {
             Some(MailServer { security, host, port, user, from: s.from.clone() })
         });
         let backup = profile.backup.as_ref().map(|b| BackupPlace {
-            endpoint: b.endpoint.clone(),
-            region: b.region.clone(),
-            bucket: b.bucket.clone(),
-            prefix: b.prefix.clone(),
-            access_key: b.access_key.clone(),
+            endpoint: b.place.endpoint.clone(),
+            region: b.place.region.clone(),
+            bucket: b.place.bucket.clone(),
+            prefix: b.place.prefix.clone(),
+            access_key: b.place.access_key.clone(),
             last_at: b.last_at,
         });
         AccountSettings { email: profile.email.clone(), previews: profile.previews, smtp, backup }
@@ -229,12 +229,14 @@ mod tests {
         const S: &str = "S3CRET-Text-9";
         let url = format!("smtp://mailer:{S}@mail.example.com:587?tls=required");
         let backup = crate::vault::BackupSettings {
-            endpoint: "https://s3.example.com".into(),
-            region: "eu".into(),
-            bucket: "b".into(),
-            prefix: "p".into(),
-            access_key: "AKIA".into(),
-            secret_key: S.into(),
+            place: crate::remote::Location {
+                endpoint: "https://s3.example.com".into(),
+                region: "eu".into(),
+                bucket: "b".into(),
+                prefix: "p".into(),
+                access_key: "AKIA".into(),
+                secret_key: S.into(),
+            },
             last_at: 1,
             snapshot: [0; 32],
         };

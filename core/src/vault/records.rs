@@ -60,18 +60,8 @@ pub(crate) struct Profile {
 /// Stored backup settings (sealed with the profile): an S3-compatible bucket and folder.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BackupSettings {
-    /// The server, e.g. `https://s3.eu-central-003.backblazeb2.com`.
-    pub endpoint: String,
-    /// The region the server expects in signatures.
-    pub region: String,
-    /// The bucket.
-    pub bucket: String,
-    /// The folder in the bucket (no slash at either end; may be empty).
-    pub prefix: String,
-    /// The access key ID.
-    pub access_key: String,
-    /// The secret access key.
-    pub secret_key: crate::crypto::Secret,
+    /// The bucket, folder, server and keys (its six fields stored first, in its order).
+    pub place: crate::remote::Location,
     /// When the last backup there finished (Unix seconds; 0 for never).
     pub last_at: i64,
     /// The fingerprint (BLAKE3) of the snapshot this account last wrote there: a snapshot
@@ -81,7 +71,7 @@ pub(crate) struct BackupSettings {
 
 impl std::fmt::Debug for BackupSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "s3://{}/{} at {}", self.bucket, self.prefix, self.endpoint)
+        write!(f, "{}", self.place)
     }
 }
 
@@ -287,12 +277,14 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
         smtp: Some(SmtpSettings { url: "smtps://user@mail.example.com".into(), from: None, ca_pem: None }),
         previews: Previews::Blurred,
         backup: Some(BackupSettings {
-            endpoint: "https://s3.example.com".into(),
-            region: "us-east-1".into(),
-            bucket: "photos".into(),
-            prefix: "alice".into(),
-            access_key: "AKIA".into(),
-            secret_key: "secret".into(),
+            place: crate::remote::Location {
+                endpoint: "https://s3.example.com".into(),
+                region: "us-east-1".into(),
+                bucket: "photos".into(),
+                prefix: "alice".into(),
+                access_key: "AKIA".into(),
+                secret_key: "secret".into(),
+            },
             last_at: 1_733_000_000,
             snapshot: [15; 32],
         }),
