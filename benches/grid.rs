@@ -20,8 +20,9 @@ use egui_kittest::kittest::Queryable as _;
 use secure_photo_gallery::ui::{GalleryApp, ScreenKind};
 use spg_core::fuzzing::fixtures::{BENCH_PASSWORD, BENCH_USER, vault_with_photos};
 
-/// The second account, empty, that logs in after a lock.
-const OTHER_USER: &str = "other";
+/// The second account, empty, that logs in after a lock (with [`BENCH_PASSWORD`], whatever
+/// the vault's own account has).
+const OTHER_USER: &str = "empty";
 
 /// Photos in the vault, unless `SPG_BENCH_PHOTOS` says otherwise.
 const PHOTOS: usize = 10_000;
@@ -56,8 +57,8 @@ fn grid(c: &mut Criterion) {
     // second, empty account, for the login that follows a lock during loading.
     let login = {
         let vault = spg_core::vault::Vault::open(&vault).unwrap();
-        if vault.login(OTHER_USER, &password).is_err() {
-            vault.register(OTHER_USER, "other@example.com", &password, spg_core::vault::Previews::Sharp).unwrap();
+        if vault.login(OTHER_USER, BENCH_PASSWORD).is_err() {
+            vault.register(OTHER_USER, "empty@example.com", BENCH_PASSWORD, spg_core::vault::Previews::Sharp).unwrap();
         }
         let started = Instant::now();
         vault.login(BENCH_USER, &password).unwrap();
@@ -157,7 +158,7 @@ fn lock_and_log_in_another(h: &mut Harness<'_, GalleryApp>, password: &str) {
             h.get_by_label("🔒 Lock").click();
             wait_until(h, "the login screen", |h| h.state().screen_kind() == ScreenKind::Login);
         }
-        type_login(h, OTHER_USER, password);
+        type_login(h, OTHER_USER, BENCH_PASSWORD);
         let took = wait_until(h, "the other account's gallery", |h| {
             matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: 0, .. })
                 && h.query_by_label("No photos yet").is_some()
@@ -200,7 +201,13 @@ fn wait_until(
 ) -> Duration {
     let started = Instant::now();
     while !done(h) {
-        assert!(started.elapsed() < Duration::from_secs(300), "{what} did not come");
+        if started.elapsed() > Duration::from_secs(300) {
+            let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-timeout.png");
+            if let Ok(image) = h.render() {
+                let _ = image.save(&shot);
+            }
+            panic!("{what} did not come; the screen is in {}", shot.display());
+        }
         h.step();
         std::thread::sleep(Duration::from_millis(2));
     }
