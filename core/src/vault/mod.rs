@@ -78,6 +78,10 @@ pub struct Vault {
     /// Whether this program made the vault file when it opened it (then this computer
     /// knows it from its first byte).
     created: bool,
+    /// Whether a write transaction began since the last [`Vault::compact_if_worth_it`]:
+    /// without one, nothing was freed, and the free-space count (which reads every page of
+    /// the file: a minute at a million photos) is not worth making.
+    written: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// redb's page cache. Its default, 1 GiB, fills with every photo read or written: an
@@ -141,7 +145,8 @@ impl Vault {
             })?;
             let db = Arc::new(Db(Some(db)));
             let (id, created) = check_or_write_header(&db, path)?;
-            Ok(Vault { db, path: path.to_path_buf(), id, state_dir: None, created })
+            let written = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            Ok(Vault { db, path: path.to_path_buf(), id, state_dir: None, created, written })
         });
         opened.unwrap_or_else(|panic| {
             Err(panic.bug().map_or_else(|| unreadable("its internal structure is damaged".into()), OpenError::Internal))
@@ -175,9 +180,16 @@ impl Vault {
 
     /// [`Vault::compact`], when it gives back at least a tenth of the file and 1 MiB: the
     /// rule by which the app tidies the vault when it locks. `None` when it was not worth it.
+    /// Only a vault written since the last call is looked at: a session that only read
+    /// leaves nothing to give back, and the next login does not wait for the count.
     pub fn compact_if_worth_it(&mut self) -> Result<Option<(u64, u64)>, StorageError> {
+        if !self.written.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(None);
+        }
         let len = std::fs::metadata(&self.path).map_err(StorageError::Io)?.len();
         let free = self.reclaimable()?;
+        // Counted (a busy vault is tried again, flag kept): until the next write, no more.
+        self.written.store(false, std::sync::atomic::Ordering::Relaxed);
         if free < COMPACT_AT_LEAST || free < len / 10 {
             return Ok(None);
         }
@@ -216,9 +228,18 @@ impl Vault {
     /// (8-12 s for 10,000 photos here). It costs a few milliseconds per commit, so the
     /// one-per-photo writes of an import skip it and end with a [`Session::checkpoint`].
     fn begin_write(&self) -> Result<WriteTransaction, redb::TransactionError> {
-        let mut txn = self.db.begin_write()?;
+        let mut txn = self.plain_write()?;
         txn.set_quick_repair(true);
         Ok(txn)
+    }
+}
+
+impl Vault {
+    /// A write transaction without quick repair (see [`Vault::begin_write`]), noted for
+    /// [`Vault::compact_if_worth_it`].
+    pub(crate) fn plain_write(&self) -> Result<WriteTransaction, redb::TransactionError> {
+        self.written.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.db.begin_write()
     }
 }
 

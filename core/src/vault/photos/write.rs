@@ -254,7 +254,7 @@ impl Session {
         guard(|| {
             // A plain commit: recording the allocator state with every commit would cost
             // an import ~7% of its time; the checkpoint after the run records it once.
-            let txn = self.vault.db.begin_write()?;
+            let txn = self.vault.plain_write()?;
             let current = self.keys().generation();
             let mut results = Vec::with_capacity(photos.len());
             let mut written = Vec::new();
