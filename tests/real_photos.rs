@@ -1,5 +1,6 @@
 //! The product tried on real photos: `../shared/testdata/images` (orientation 1-8,
-//! camera JPEGs with EXIF and GPS, PNG suite, WebP, GIF, broken files). These files are
+//! camera JPEGs with EXIF and GPS, PNG suite, WebP, GIF, an iPhone HEIC, a camera AVIF,
+//! broken files). These files are
 //! not part of the repository; the suite runs where the folder exists (CI has it) and
 //! says that it skipped otherwise (and fails on CI, where `CI` is set). Set SPG_TESTDATA
 //! to point elsewhere.
@@ -26,7 +27,7 @@ fn testdata() -> Option<PathBuf> {
 
 fn good_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for sub in ["orientation", "camera", "formats", "png"] {
+    for sub in ["orientation", "camera", "formats", "png", "heic"] {
         for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -83,6 +84,17 @@ fn every_good_test_image_imports_lists_and_exports_byte_for_byte() {
         (Some(1536), Some(2048)),
         "orientation 6 turns it upright"
     );
+    // The iPhone's HEIC, shown: portrait, with its date and camera.
+    let heic = listed.iter().find(|p| p["name"] == "iphone_img_2927.heic").unwrap();
+    assert_eq!((heic["width"].as_u64(), heic["height"].as_u64()), (Some(3024), Some(4032)), "{heic}");
+    assert_eq!(heic["mime"], "image/heic");
+    assert_eq!(heic["camera"], "Apple iPhone 11 Pro");
+    assert!(heic["taken_at"].as_str().unwrap().starts_with("2020-05-04T18:39:11"), "{heic}");
+    // The camera's AVIF, stored with a plain tile: its size, date and camera still read.
+    let avif = listed.iter().find(|p| p["name"] == "camera_issue649.avif").unwrap();
+    assert_eq!((avif["width"].as_u64(), avif["height"].as_u64()), (Some(5472), Some(3648)), "{avif}");
+    assert_eq!(avif["camera"], "Canon EOS 70D");
+    assert!(stderr(&out).contains("camera_issue649.avif: no preview (AVIF)"), "{}", stderr(&out));
 
     // Batch export with the saved email restores every file exactly; so does the recovery key.
     let email = env.emails()[0].clone();

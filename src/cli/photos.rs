@@ -26,7 +26,12 @@ pub(super) fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool
     }
     let never = AtomicBool::new(false);
     let summary = import_paths(&session, &route, paths, &never, &mut |event| match event {
-        ImportEvent::Imported(id, path) => say!("imported {id} {}", path.display()),
+        ImportEvent::Imported { id, path, no_preview } => {
+            say!("imported {id} {}", path.display());
+            if let Some(what) = no_preview {
+                eprintln!("{}: no preview ({what}): stored as it is, and exports exactly", path.display());
+            }
+        }
         ImportEvent::Skipped(path, reason) => {
             // With --verbose, the decoder's own words on the same line, on one line.
             match reason.detail().filter(|_| verbose) {

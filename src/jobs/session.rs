@@ -130,6 +130,9 @@ fn why(e: &dyn std::error::Error) -> String {
 pub enum FileOutcome {
     /// Stored.
     Imported,
+    /// Stored with the plain "No preview" tile: this build cannot render what the file is
+    /// (`TIFF with LZMA compression`).
+    NoPreview(String),
     /// The account already holds the same bytes: no failure.
     Duplicate,
     /// Not imported, for this reason (one plain sentence).
@@ -331,8 +334,12 @@ impl Work {
                     ImportEvent::Found(total) => {
                         ev.send(SessionEvent::ImportProgress { done: 0, total, bytes: 0, started })
                     }
-                    ImportEvent::Imported(_, path) => {
-                        ev.send(SessionEvent::ImportFile(path.to_path_buf(), FileOutcome::Imported))
+                    ImportEvent::Imported { path, no_preview, .. } => {
+                        let outcome = match no_preview {
+                            Some(what) => FileOutcome::NoPreview(what.to_string()),
+                            None => FileOutcome::Imported,
+                        };
+                        ev.send(SessionEvent::ImportFile(path.to_path_buf(), outcome))
                     }
                     ImportEvent::Skipped(path, reason) => {
                         let outcome = if reason.is_failure() {

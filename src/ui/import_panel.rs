@@ -24,6 +24,8 @@ pub(super) struct ImportPanel {
     /// Files that will not be stored (duplicates and refusals), known while reading.
     skipped: usize,
     refused: Vec<(PathBuf, String)>,
+    /// Files stored with the plain "No preview" tile, and what each is.
+    no_preview: Vec<(PathBuf, String)>,
     mailed: Option<Delivered>,
     outcome: Option<Result<ImportSummary, String>>,
 }
@@ -40,6 +42,7 @@ impl ImportPanel {
             imported: 0,
             skipped: 0,
             refused: Vec::new(),
+            no_preview: Vec::new(),
             mailed: None,
             outcome: None,
         }
@@ -72,6 +75,10 @@ impl ImportPanel {
                 (self.done, self.total, self.bytes, self.started) = (done, total, bytes, Some(started));
             }
             SessionEvent::ImportFile(_, FileOutcome::Imported) => self.imported += 1,
+            SessionEvent::ImportFile(path, FileOutcome::NoPreview(what)) => {
+                self.imported += 1;
+                self.no_preview.push((path, what));
+            }
             SessionEvent::ImportFile(_, FileOutcome::Duplicate) => self.skipped += 1,
             SessionEvent::ImportFile(path, FileOutcome::Refused(reason)) => {
                 self.skipped += 1;
@@ -155,6 +162,19 @@ impl ImportPanel {
                     egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
                         for (path, reason) in &self.refused {
                             ui.label(format!("{}: {reason}", path.display()));
+                        }
+                    });
+                });
+            }
+            if self.outcome.is_some() && !self.no_preview.is_empty() {
+                let title = format!(
+                    "{} stored without a preview (they export exactly)",
+                    super::wording::photos(self.no_preview.len())
+                );
+                egui::CollapsingHeader::new(title).default_open(false).show(ui, |ui| {
+                    egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
+                        for (path, what) in &self.no_preview {
+                            ui.label(format!("{}: {what}", path.display()));
                         }
                     });
                 });

@@ -294,7 +294,14 @@ impl Viewer {
             let rows = [
                 ("Name", meta.name.to_owned()),
                 ("Size", human_size(meta.bytes)),
-                ("Dimensions", format!("{} × {}", meta.width, meta.height)),
+                // 0 × 0: a file without a preview whose header does not say.
+                (
+                    "Dimensions",
+                    match (meta.width, meta.height) {
+                        (0, _) | (_, 0) => "unknown".to_owned(),
+                        (w, h) => format!("{w} × {h}"),
+                    },
+                ),
                 ("Type", meta.mime.to_owned()),
                 ("Taken", meta.taken_at.map_or_else(|| "unknown".into(), super::wording::readable_date)),
                 ("Camera", meta.camera.unwrap_or("unknown").to_owned()),

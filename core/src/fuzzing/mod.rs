@@ -94,6 +94,19 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         out.push(("image_import", bytes.into_inner()));
     }
     out.extend(TiffLayout::all().map(|layout| ("image_import", tiff(40, 24, layout))));
+    // Made by scripts/fixtures.sh: HEICs (a phone photo with EXIF, one turned by its
+    // container, one with an alpha plane), an AVIF (stored with a plain tile), and TIFFs of
+    // the forms the image crate does not read itself.
+    for heif in [
+        &include_bytes!("../../../tests/fixtures/heif/camera.heic")[..],
+        include_bytes!("../../../tests/fixtures/heif/turned.heic"),
+        include_bytes!("../../../tests/fixtures/heif/alpha.heic"),
+        include_bytes!("../../../tests/fixtures/heif/camera.avif"),
+        include_bytes!("../../../tests/fixtures/tiff/jpeg.tif"),
+        include_bytes!("../../../tests/fixtures/tiff/fax-g4-turned.tif"),
+    ] {
+        out.push(("image_import", heif.to_vec()));
+    }
 
     let email = crate::mail::PasswordEmail {
         from: "Secure Photo Gallery <alice@example.com>".into(),

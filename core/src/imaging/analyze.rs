@@ -7,6 +7,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
 
 use super::error::{MAX_SIDE, catching_panics, check_size, format_name};
+use super::kind::Kind;
 use super::{ExifSummary, ImageError};
 
 /// Longest side of a thumbnail in pixels: sharp for a 256-point tile on a 2x display.
@@ -39,40 +40,28 @@ pub struct Analysis {
     /// A blurred placeholder of at most [`PLACEHOLDER_MAX_SIDE`] pixels, as a JPEG: what an
     /// account with blurred previews shows of a locked photo.
     pub placeholder_jpeg: Vec<u8>,
+    /// For a file whose pixels this build cannot render, what it is
+    /// (`TIFF with LZMA compression`): the thumbnail is then the plain "No preview" tile.
+    pub no_preview: Option<String>,
 }
 
 /// Longest side of a blurred placeholder: enough to tell a beach from a document, too
 /// little to read a word or recognise a face.
 pub(crate) const PLACEHOLDER_MAX_SIDE: u32 = 24;
 
-/// The MIME type of a format this build decodes (the `image` features it is built with).
-fn mime_of(format: ImageFormat) -> Result<&'static str, ImageError> {
-    if format.reading_enabled() {
-        Ok(format.to_mime_type())
-    } else {
-        Err(ImageError::Unsupported(format_name(format).to_uppercase()))
-    }
-}
-
 /// Decodes `bytes` completely and builds the thumbnail and metadata. A panic in a decoder
-/// is caught and reported as [`ImageError::DecoderFailed`].
+/// is caught and reported as [`ImageError::DecoderFailed`]. A file of a kind we know whose
+/// pixels this build cannot render (see [`picture`]) gets the plain "No preview" tile.
 pub(crate) fn analyze(bytes: &[u8]) -> Result<Analysis, ImageError> {
     catching_panics(bytes, || analyze_unguarded(bytes))
 }
 
 fn analyze_unguarded(bytes: &[u8]) -> Result<Analysis, ImageError> {
-    let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
-    let mime = mime_of(format)?;
-    let decoded = match format {
-        ImageFormat::Jpeg => {
-            decode_jpeg_scaled(bytes, THUMBNAIL_DECODE_SIDE)?.map_or_else(|| decode_full(bytes, format), Ok)?
-        }
-        _ => decode_full(bytes, format)?,
-    };
-    if format == ImageFormat::Jpeg && !super::jpeg::is_complete(bytes) {
+    let (picture, no_preview) = picture(bytes, THUMBNAIL_DECODE_SIDE)?;
+    let Decoded { kind, image, width: w, height: h, orientation, exif } = picture;
+    if kind == Kind::Image(ImageFormat::Jpeg) && !super::jpeg::is_complete(bytes) {
         return Err(truncated());
     }
-    let Decoded { image, width: w, height: h, orientation, exif } = decoded;
     let mut thumb = if image.width().max(image.height()) > THUMBNAIL_MAX_SIDE {
         flatten(image.thumbnail(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
     } else {
@@ -86,11 +75,12 @@ fn analyze_unguarded(bytes: &[u8]) -> Result<Analysis, ImageError> {
     Ok(Analysis {
         width,
         height,
-        mime,
+        mime: kind.mime(),
         orientation: orientation.to_exif(),
         exif,
         thumbnail_jpeg: encode_jpeg(&thumb, THUMBNAIL_QUALITY),
         placeholder_jpeg,
+        no_preview,
     })
 }
 
@@ -129,12 +119,7 @@ pub fn decode_for_display(bytes: &[u8], max_side: u32) -> Result<image::RgbaImag
 }
 
 fn decode_for_display_unguarded(bytes: &[u8], max_side: u32) -> Result<image::RgbaImage, ImageError> {
-    let format = image::guess_format(bytes).map_err(|_| ImageError::NotAnImage)?;
-    mime_of(format)?;
-    let decoded = match format {
-        ImageFormat::Jpeg => decode_jpeg_scaled(bytes, max_side)?.map_or_else(|| decode_full(bytes, format), Ok)?,
-        _ => decode_full(bytes, format)?,
-    };
+    let (decoded, _) = picture(bytes, max_side)?;
     let mut image = decoded.image;
     if image.width().max(image.height()) > max_side {
         image = image.resize(max_side, max_side, image::imageops::FilterType::Triangle);
@@ -145,6 +130,7 @@ fn decode_for_display_unguarded(bytes: &[u8], max_side: u32) -> Result<image::Rg
 
 /// A decoded picture (possibly at a reduced scale) and what its header says.
 struct Decoded {
+    kind: Kind,
     image: DynamicImage,
     /// Stored width, before orientation and scaling.
     width: u32,
@@ -154,6 +140,101 @@ struct Decoded {
     exif: ExifSummary,
 }
 
+/// The one rule of what a file shows: its own pixels, decoded at about `target` pixels a
+/// side or more (a JPEG at a reduced DCT scale); or, for a file of a kind we know whose
+/// pixels this build cannot render (a format it does not decode, a feature of a format it
+/// lacks), the plain "No preview" tile and what the file is (`TIFF with LZMA compression`),
+/// so that such a photo is stored, listed and exported like any other, never refused.
+/// Only a file that is no image, or that is damaged, is an error.
+fn picture(bytes: &[u8], target: u32) -> Result<(Decoded, Option<String>), ImageError> {
+    let kind = Kind::of(bytes).ok_or(ImageError::NotAnImage)?;
+    match decode(bytes, kind, target) {
+        Ok(decoded) => Ok((decoded, None)),
+        Err(ImageError::UnsupportedFeature { .. }) => {
+            let what = describe(bytes, kind);
+            let (width, height) = displayed_size(bytes, kind).unwrap_or((0, 0));
+            let image = DynamicImage::ImageRgb8(super::tile::no_preview(&what));
+            let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
+            let orientation = Orientation::NoTransforms;
+            Ok((Decoded { kind, image, width, height, orientation, exif }, Some(what)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> {
+    match kind {
+        Kind::Image(ImageFormat::Jpeg) => {
+            decode_jpeg_scaled(bytes, target)?.map_or_else(|| decode_full(bytes, ImageFormat::Jpeg), Ok)
+        }
+        Kind::Image(ImageFormat::Tiff) => decode_full(bytes, ImageFormat::Tiff).or_else(|e| match e {
+            ImageError::UnsupportedFeature { .. } => match super::tiff_extra::decode(bytes, MAX_ALLOC)? {
+                Some((image, orientation)) => {
+                    let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
+                    let (width, height) = (image.width(), image.height());
+                    Ok(Decoded { kind, image, width, height, orientation, exif })
+                }
+                None => Err(e),
+            },
+            e => Err(e),
+        }),
+        Kind::Image(format) if format.reading_enabled() => decode_full(bytes, format),
+        Kind::Heic => {
+            let image = super::heif::decode_heic(bytes)?;
+            let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
+            // The container's turn is applied by the decoder; HEIF's EXIF orientation is
+            // not to be applied again (ISO/IEC 23008-12).
+            let (width, height) = (image.width(), image.height());
+            Ok(Decoded { kind, image, width, height, orientation: Orientation::NoTransforms, exif })
+        }
+        Kind::Image(_) | Kind::Avif => {
+            Err(ImageError::UnsupportedFeature { format: kind.name(), detail: "this build does not decode it".into() })
+        }
+    }
+}
+
+/// What a file without a preview is: its format, and for a TIFF the compression (the
+/// usual reason a TIFF does not decode).
+fn describe(bytes: &[u8], kind: Kind) -> String {
+    let compression = (kind == Kind::Image(ImageFormat::Tiff))
+        .then(|| tiff::decoder::Decoder::new(Cursor::new(bytes)).ok()?.get_tag_u32(tiff::tags::Tag::Compression).ok())
+        .flatten()
+        .and_then(|code| {
+            Some(match code {
+                2 => "CCITT Huffman",
+                3 => "CCITT G3 fax",
+                4 => "CCITT G4 fax",
+                6 => "old-style JPEG",
+                9 | 10 | 34661 => "JBIG",
+                34712 => "JPEG 2000",
+                34925 => "LZMA",
+                50000 => "Zstandard",
+                50001 => "WebP",
+                50002 => "JPEG XL",
+                _ => return None,
+            })
+        });
+    match compression {
+        Some(compression) => format!("{} with {compression} compression", kind.name()),
+        None => kind.name().to_string(),
+    }
+}
+
+/// The size of a file's picture as shown, from its header alone.
+fn displayed_size(bytes: &[u8], kind: Kind) -> Option<(u32, u32)> {
+    match kind {
+        Kind::Heic => super::heif::heic_size(bytes),
+        Kind::Avif => super::heif::container_size(bytes),
+        Kind::Image(ImageFormat::Tiff) => {
+            let (w, h) = tiff::decoder::Decoder::new(Cursor::new(bytes)).ok()?.dimensions().ok()?;
+            let orientation = raw_exif(bytes, kind, None).as_deref().and_then(Orientation::from_exif_chunk);
+            let quarter_turn = orientation.is_some_and(|o| matches!(o.to_exif(), 5..=8));
+            Some(if quarter_turn { (h, w) } else { (w, h) })
+        }
+        Kind::Image(format) => ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().ok(),
+    }
+}
+
 fn truncated() -> ImageError {
     ImageError::Truncated { format: "JPEG" }
 }
@@ -161,20 +242,34 @@ fn truncated() -> ImageError {
 /// A TIFF larger than this is not copied whole to read its tags.
 const TIFF_TAGS_MAX: usize = 128 * 1024 * 1024;
 
-/// The EXIF block to read: the one a decoder found, without the `Exif\0\0` that some WebP
-/// writers put before it; for a TIFF without one, the file itself, whose first directory
-/// holds the same tags (date, camera, orientation).
-fn exif_block(bytes: &[u8], format: ImageFormat, found: Option<Vec<u8>>) -> Option<Vec<u8>> {
-    match found {
-        Some(mut block) => {
+/// The EXIF block to read: for a HEIF file, its `Exif` item; else the one a decoder found,
+/// without the `Exif\0\0` that some WebP writers put before it; for a TIFF without one, the
+/// file itself, whose first directory holds the same tags (date, camera, orientation).
+fn raw_exif(bytes: &[u8], kind: Kind, found: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    match (kind, found) {
+        (Kind::Heic | Kind::Avif, _) => super::heif::exif_block(bytes),
+        (_, Some(mut block)) => {
             if block.starts_with(b"Exif\0\0") {
                 block.drain(..6);
             }
             Some(block)
         }
-        None if format == ImageFormat::Tiff && bytes.len() <= TIFF_TAGS_MAX => Some(bytes.to_vec()),
-        None => None,
+        (Kind::Image(ImageFormat::Tiff), None) if bytes.len() <= TIFF_TAGS_MAX => Some(bytes.to_vec()),
+        (Kind::Image(_), None) => None,
     }
+}
+
+/// The EXIF block of any file, as [`raw_exif`] reads it: for the viewer's details.
+pub(super) fn exif_of(bytes: &[u8]) -> Option<Vec<u8>> {
+    let kind = Kind::of(bytes)?;
+    let found = match kind {
+        Kind::Image(format) if format.reading_enabled() => ImageReader::with_format(Cursor::new(bytes), format)
+            .into_decoder()
+            .ok()
+            .and_then(|mut d| d.exif_metadata().ok().flatten()),
+        _ => None,
+    };
+    raw_exif(bytes, kind, found)
 }
 
 /// Any format, at full size, through the `image` crate's decoders (a TIFF with separate
@@ -184,8 +279,8 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
         let (image, orientation) = super::planar_tiff::decode(bytes, MAX_ALLOC)?;
         let (width, height) = (image.width(), image.height());
         check_size(width, height)?;
-        let exif = exif_block(bytes, format, None).map(ExifSummary::from_raw).unwrap_or_default();
-        return Ok(Decoded { image, width, height, orientation, exif });
+        let exif = raw_exif(bytes, Kind::Image(format), None).map(ExifSummary::from_raw).unwrap_or_default();
+        return Ok(Decoded { kind: Kind::Image(format), image, width, height, orientation, exif });
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
@@ -210,7 +305,7 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
     if decoder.total_bytes() > MAX_ALLOC {
         return Err(ImageError::TooLarge { width, height });
     }
-    let block = exif_block(bytes, format, decoder.exif_metadata().ok().flatten());
+    let block = raw_exif(bytes, Kind::Image(format), decoder.exif_metadata().ok().flatten());
     let orientation = match decoder.orientation() {
         Ok(found) if found != Orientation::NoTransforms => found,
         _ => block.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms),
@@ -225,7 +320,7 @@ fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError>
         }
         e => e,
     })?;
-    Ok(Decoded { image, width, height, orientation, exif })
+    Ok(Decoded { kind: Kind::Image(format), image, width, height, orientation, exif })
 }
 
 /// A JPEG decoded at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still gives a
@@ -263,7 +358,7 @@ fn decode_jpeg_scaled(bytes: &[u8], target: u32) -> Result<Option<Decoded>, Imag
     .ok_or_else(|| ImageError::Damaged { format: "JPEG", detail: "the decoder returned a short picture".into() })?;
     let orientation = raw_exif.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
     let exif = raw_exif.map(ExifSummary::from_raw).unwrap_or_default();
-    Ok(Some(Decoded { image, width, height, orientation, exif }))
+    Ok(Some(Decoded { kind: Kind::Image(ImageFormat::Jpeg), image, width, height, orientation, exif }))
 }
 
 /// JPEG has no alpha: composite transparent pixels onto white, as viewers show them.
@@ -288,7 +383,7 @@ mod tests {
     use image::{ImageEncoder, RgbaImage};
 
     #[test]
-    fn a_tiff_in_a_compression_the_decoder_lacks_is_said_to_be_unsupported_not_damaged() {
+    fn a_tiff_in_a_compression_the_decoder_lacks_is_stored_with_a_plain_tile_not_refused() {
         use tiff::encoder::{TiffEncoder, colortype::Gray8};
         let mut out = Cursor::new(Vec::new());
         TiffEncoder::new(&mut out).unwrap().write_image::<Gray8>(16, 8, &[128; 16 * 8]).unwrap();
@@ -297,9 +392,106 @@ mod tests {
         let none = [0x03, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00];
         let at = bytes.windows(none.len()).position(|w| w == none).expect("the compression tag");
         bytes[at + 8..at + 10].copy_from_slice(&34712u16.to_le_bytes());
-        let err = analyze(&bytes).unwrap_err();
-        assert!(matches!(err, ImageError::UnsupportedFeature { format: "TIFF", .. }), "{err:?}");
-        assert!(err.to_string().contains("cannot decode yet") && !err.to_string().contains("damaged"), "{err}");
+        let a = analyze(&bytes).expect("stored, not refused");
+        assert_eq!(a.no_preview.as_deref(), Some("TIFF with JPEG 2000 compression"));
+        assert_eq!((a.width, a.height, a.mime), (16, 8, "image/tiff"), "the header's size");
+        let tile = decode_for_display(&a.thumbnail_jpeg, 512).unwrap();
+        assert_eq!(tile.dimensions(), (super::super::tile::TILE_WIDTH, super::super::tile::TILE_HEIGHT));
+        // The viewer shows the same tile.
+        assert_eq!(decode_for_display(&bytes, 4096).unwrap().dimensions(), tile.dimensions());
+    }
+
+    /// The fixtures made by scripts/fixtures.sh: 96x64, blue, a red block at the top left, a
+    /// green one at the bottom right; the HEIF ones with the EXIF of an iPhone, a date and a
+    /// position.
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn is_red(p: image::Rgba<u8>) -> bool {
+        p[0] > 180 && p[1] < 90 && p[2] < 90
+    }
+
+    #[test]
+    fn tiffs_as_scanners_and_fax_software_write_them_are_shown() {
+        // JPEG-compressed YCbCr, and BigTIFF: the picture itself.
+        for name in ["tiff/jpeg.tif", "tiff/bigtiff.tif"] {
+            let a = analyze(&fixture(name)).unwrap();
+            assert_eq!((a.width, a.height, a.mime, a.no_preview), (96, 64, "image/tiff", None), "{name}");
+            let thumb = decode_for_display(&a.thumbnail_jpeg, 512).unwrap();
+            assert!(is_red(*thumb.get_pixel(10, 10)) && !is_red(*thumb.get_pixel(85, 10)), "{name}");
+        }
+        // A G4 fax page turned by its orientation tag (8): the top-left block (dark in one
+        // bit) goes to the bottom left.
+        let fax = fixture("tiff/fax-g4-turned.tif");
+        let a = analyze(&fax).unwrap();
+        assert_eq!((a.width, a.height, a.orientation), (64, 96, 8));
+        let shown = decode_for_display(&fax, 512).unwrap();
+        let dark = |p: image::Rgba<u8>| p[0] < 80;
+        assert!(dark(*shown.get_pixel(10, 85)) && !dark(*shown.get_pixel(10, 10)));
+        // LZMA: stored with the tile that says so.
+        let a = analyze(&fixture("tiff/lzma.tif")).unwrap();
+        assert_eq!((a.width, a.height), (96, 64));
+        assert_eq!(a.no_preview.as_deref(), Some("TIFF with LZMA compression"));
+    }
+
+    #[test]
+    fn a_heic_imports_with_its_picture_date_camera_and_position() {
+        let a = analyze(&fixture("heif/camera.heic")).unwrap();
+        assert_eq!((a.width, a.height, a.mime, a.orientation), (96, 64, "image/heic", 1));
+        assert_eq!(a.no_preview, None);
+        assert_eq!(a.exif.camera.as_deref(), Some("Apple iPhone 15 Pro"));
+        assert_eq!(a.exif.taken_at.as_deref(), Some("2024-07-14T10:11:12+02:00"));
+        assert!(a.exif.has_gps);
+        let thumb = decode_for_display(&a.thumbnail_jpeg, 512).unwrap();
+        assert_eq!(thumb.dimensions(), (96, 64));
+        assert!(is_red(*thumb.get_pixel(10, 10)) && !is_red(*thumb.get_pixel(85, 10)), "the picture itself");
+    }
+
+    #[test]
+    fn a_heic_turned_by_its_container_shows_upright() {
+        // `irot` 1: a quarter turn anticlockwise, so the top-left red block goes to the bottom left.
+        let bytes = fixture("heif/turned.heic");
+        let a = analyze(&bytes).unwrap();
+        assert_eq!((a.width, a.height, a.orientation), (64, 96, 1), "turned by the container, not by EXIF");
+        let shown = decode_for_display(&bytes, 4096).unwrap();
+        assert_eq!(shown.dimensions(), (64, 96));
+        assert!(is_red(*shown.get_pixel(10, 85)) && !is_red(*shown.get_pixel(10, 10)));
+    }
+
+    #[test]
+    fn a_transparent_heic_is_flattened_onto_white() {
+        let a = analyze(&fixture("heif/alpha.heic")).unwrap();
+        let thumb = decode_for_display(&a.thumbnail_jpeg, 512).unwrap();
+        // The right half is a quarter opaque: blue lightened by the white behind it.
+        let p = thumb.get_pixel(70, 10);
+        assert!(p[0] > 150 && p[1] > 150, "{p:?}");
+    }
+
+    #[test]
+    fn an_avif_is_stored_with_a_plain_tile_its_size_and_exif() {
+        let a = analyze(&fixture("heif/camera.avif")).unwrap();
+        assert_eq!(a.no_preview.as_deref(), Some("AVIF"));
+        assert_eq!((a.width, a.height, a.mime), (96, 64, "image/avif"));
+        assert_eq!(a.exif.camera.as_deref(), Some("Apple iPhone 15 Pro"));
+    }
+
+    #[test]
+    fn a_damaged_or_cut_heic_is_refused_with_its_reason() {
+        let whole = fixture("heif/camera.heic");
+        // The decoder's configuration (the `hvcC` box with the parameter sets) overwritten.
+        let mut damaged = whole.clone();
+        let at = damaged.windows(4).position(|w| w == b"hvcC").unwrap();
+        damaged[at + 4..at + 40].fill(0x55);
+        let err = analyze(&damaged).map(|a| a.no_preview).unwrap_err();
+        assert!(
+            matches!(err, ImageError::Damaged { format: "HEIC", .. } | ImageError::Truncated { format: "HEIC" }),
+            "{err:?}"
+        );
+        // Cut before the end of its picture.
+        let err = analyze(&whole[..whole.len() / 2]).map(|a| a.no_preview).unwrap_err();
+        assert!(matches!(err, ImageError::Truncated { format: "HEIC" }), "{err:?}");
     }
 
     #[test]

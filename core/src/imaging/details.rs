@@ -39,11 +39,7 @@ pub fn photo_details(bytes: &[u8]) -> PhotoDetails {
 }
 
 fn details_unguarded(bytes: &[u8]) -> PhotoDetails {
-    let raw = image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()
-        .and_then(|r| r.into_decoder().ok())
-        .and_then(|mut d| d.exif_metadata().ok().flatten());
+    let raw = super::analyze::exif_of(bytes);
     let Some(exif) = raw.and_then(|raw| Reader::new().read_raw(raw).ok()) else { return PhotoDetails::default() };
     let field = |tag| exif.get_field(tag, In::PRIMARY).map(|f| &f.value);
     let rational = |tag| match field(tag)? {

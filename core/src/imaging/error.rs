@@ -13,11 +13,8 @@ pub(super) const MAX_SIDE: u32 = 30_000;
 #[non_exhaustive]
 pub enum ImageError {
     /// The bytes are not in any image format we know.
-    #[error("not an image file (JPEG, PNG, WebP, GIF, BMP or TIFF expected)")]
+    #[error("not an image file (JPEG, HEIC, PNG, WebP, GIF, BMP, TIFF or AVIF expected)")]
     NotAnImage,
-    /// The format is known but not one the gallery stores.
-    #[error("{0} images are not supported; convert it to JPEG or PNG first")]
-    Unsupported(String),
     /// The header claims dimensions beyond the limits.
     #[error("image is {width}x{height} pixels, larger than the {MAX_SIDE}-pixel limit")]
     TooLarge {
@@ -48,9 +45,10 @@ pub enum ImageError {
         /// What the decoder said.
         detail: String,
     },
-    /// The file is sound as far as can be told, but uses a feature of its format that the
-    /// decoder does not read (a TIFF compression, a sample layout…): re-exporting the same
-    /// way would not help, converting does.
+    /// The file is sound as far as can be told, but is in a format this build does not
+    /// decode (AVIF), or uses a feature of its format that the decoder does not read (a TIFF
+    /// compression, a sample layout…). Such a file is stored with the plain "No preview"
+    /// tile, not refused: this error does not leave `imaging`.
     #[error(
         "this {format} file uses a feature of its format that the gallery cannot decode yet; convert it to JPEG or PNG and import that"
     )]
@@ -103,7 +101,7 @@ pub(super) fn catching_panics<T>(
     decode: impl FnOnce() -> Result<T, ImageError>,
 ) -> Result<T, ImageError> {
     crate::platform::panic_guard::catch_panic(decode).unwrap_or_else(|panic| {
-        let format = image::guess_format(bytes).map_or("image", format_name);
+        let format = super::kind::Kind::of(bytes).map_or("image", super::kind::Kind::name);
         // "the image decoder failed on this image file" reads well enough for no format.
         Err(ImageError::DecoderFailed { format, detail: panic.to_string() })
     })

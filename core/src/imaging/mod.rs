@@ -7,9 +7,13 @@ mod analyze;
 mod details;
 mod error;
 mod exif;
+mod heif;
 mod jpeg;
+mod kind;
 mod planar_tiff;
 mod strip;
+mod tiff_extra;
+mod tile;
 
 #[cfg(test)]
 pub(crate) use analyze::PLACEHOLDER_MAX_SIDE;

@@ -8,6 +8,7 @@
 //! dropped rather than leaked.
 
 use super::jpeg::{EOI, Markers, SOS, is_standalone};
+use super::kind::Kind;
 
 /// Why a file could not be stripped.
 #[derive(Debug, thiserror::Error)]
@@ -30,14 +31,15 @@ pub(crate) fn strip_metadata(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, S
 
 fn strip_unguarded(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
     let keep_orientation = (2..=8).contains(&orientation).then_some(orientation);
-    match image::guess_format(bytes) {
-        Ok(image::ImageFormat::Jpeg) => strip_jpeg(bytes, keep_orientation),
-        Ok(image::ImageFormat::Png) => strip_png(bytes, keep_orientation),
-        Ok(image::ImageFormat::WebP) => strip_webp(bytes, keep_orientation),
-        Ok(image::ImageFormat::Gif) => strip_gif(bytes),
-        Ok(image::ImageFormat::Bmp) => Ok(bytes.to_vec()), // BMP carries no metadata
-        Ok(other) => Err(StripError::Unsupported(super::error::format_name(other).to_string())),
-        Err(_) => Err(StripError::Unsupported("unknown".into())),
+    use image::ImageFormat;
+    match Kind::of(bytes) {
+        Some(Kind::Image(ImageFormat::Jpeg)) => strip_jpeg(bytes, keep_orientation),
+        Some(Kind::Image(ImageFormat::Png)) => strip_png(bytes, keep_orientation),
+        Some(Kind::Image(ImageFormat::WebP)) => strip_webp(bytes, keep_orientation),
+        Some(Kind::Image(ImageFormat::Gif)) => strip_gif(bytes),
+        Some(Kind::Image(ImageFormat::Bmp)) => Ok(bytes.to_vec()), // BMP carries no metadata
+        Some(other) => Err(StripError::Unsupported(other.name().to_string())),
+        None => Err(StripError::Unsupported("unknown".into())),
     }
 }
 

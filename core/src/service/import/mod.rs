@@ -107,7 +107,15 @@ pub enum ImportEvent<'a> {
     /// A batch's password email was accepted.
     Mailed(&'a crate::mail::Delivered),
     /// A photo was stored.
-    Imported(PhotoId, &'a Path),
+    Imported {
+        /// Its ID.
+        id: PhotoId,
+        /// The file it came from.
+        path: &'a Path,
+        /// What the file is, when this build cannot render its pixels: it is stored with
+        /// the plain "No preview" tile (and exports exactly).
+        no_preview: Option<&'a str>,
+    },
     /// A file was not imported.
     Skipped(&'a Path, &'a SkipReason),
 }
@@ -211,7 +219,7 @@ pub fn import_paths(
                     }
                     std::collections::hash_map::Entry::Vacant(new) => {
                         new.insert(path);
-                        prepared.push((path, p.photo));
+                        prepared.push((path, p));
                     }
                 },
                 Err(reason) => skip(&mut summary, path, reason, on_event),
@@ -226,10 +234,10 @@ pub fn import_paths(
             username: session.username().to_string(),
             entries: prepared
                 .iter()
-                .map(|(_, p)| PasswordEntry {
-                    id: p.id.to_string(),
-                    name: p.meta.name.clone(),
-                    password: Zeroizing::new(p.password.display()),
+                .map(|(_, Analysed { photo, .. })| PasswordEntry {
+                    id: photo.id.to_string(),
+                    name: photo.meta.name.clone(),
+                    password: Zeroizing::new(photo.password.display()),
                 })
                 .collect(),
         };
@@ -248,7 +256,7 @@ pub fn import_paths(
 /// transaction. Returns whether storage failed (a full disk): nothing more can be written.
 fn store_batch(
     run: &mut RunEnd<'_>,
-    prepared: &[(&PathBuf, PreparedPhoto)],
+    prepared: &[(&PathBuf, Analysed)],
     summary: &mut ImportSummary,
     on_event: &mut dyn FnMut(ImportEvent<'_>),
 ) -> bool {
@@ -266,11 +274,11 @@ fn store_batch(
         match session.write_all(photos) {
             Ok(results) => {
                 for (i, result) in places.into_iter().zip(results) {
-                    let (path, photo) = &prepared[i];
+                    let (path, Analysed { photo, no_preview, .. }) = &prepared[i];
                     match result {
                         Ok(()) => {
                             summary.imported += 1;
-                            on_event(ImportEvent::Imported(photo.id, path));
+                            on_event(ImportEvent::Imported { id: photo.id, path, no_preview: no_preview.as_deref() });
                             run.written(PhotoInfo { id: photo.id, meta: photo.meta.clone() });
                         }
                         Err(e) => skip(summary, path, e.into(), on_event),
@@ -292,7 +300,7 @@ fn store_batch(
         "encrypt",
         prepared,
         &AtomicBool::new(false),
-        |_, (path, photo)| seal_file(session, path, photo),
+        |_, (path, analysed)| seal_file(session, path, &analysed.photo),
         |i, sealed| {
             written[i] = true;
             match sealed {
@@ -353,6 +361,8 @@ impl Drop for RunEnd<'_> {
 struct Analysed {
     photo: PreparedPhoto,
     hash: ContentHash,
+    /// What the file is, when it is stored with the plain "No preview" tile.
+    no_preview: Option<String>,
 }
 
 /// Reads, de-duplicates, decodes and prepares every file of a batch on all cores.
@@ -402,8 +412,10 @@ fn analyse_file(session: &Session, path: &Path, imported_at: i64) -> (Result<Ana
             return Err(SkipReason::Duplicate(Duplicate::Of(id)));
         }
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let photo = session.prepare(new_photo(analyze(&bytes)?, name, len, imported_at, hash))?;
-        Ok(Analysed { photo, hash })
+        let analysis = analyze(&bytes)?;
+        let no_preview = analysis.no_preview.clone();
+        let photo = session.prepare(new_photo(analysis, name, len, imported_at, hash))?;
+        Ok(Analysed { photo, hash, no_preview })
     })();
     (result, len)
 }
