@@ -164,9 +164,9 @@ fn picture(bytes: &[u8], target: u32) -> Result<(Decoded, Option<String>), Image
 
 fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> {
     match kind {
-        Kind::Image(ImageFormat::Jpeg) => {
-            decode_jpeg_scaled(bytes, target)?.map_or_else(|| decode_full(bytes, ImageFormat::Jpeg), Ok)
-        }
+        Kind::Image(ImageFormat::Jpeg) => decode_jpeg_scaled(bytes, target)
+            .and_then(|scaled| scaled.map_or_else(|| decode_full(bytes, ImageFormat::Jpeg), Ok))
+            .or_else(|e| read_leniently(bytes, kind, e)),
         Kind::Image(ImageFormat::Tiff) => decode_full(bytes, ImageFormat::Tiff).or_else(|e| match e {
             ImageError::UnsupportedFeature { .. } => match super::tiff_extra::decode(bytes, MAX_ALLOC)? {
                 Some((image, orientation)) => {
@@ -178,7 +178,9 @@ fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> 
             },
             e => Err(e),
         }),
-        Kind::Image(format) if format.reading_enabled() => decode_full(bytes, format),
+        Kind::Image(format) if format.reading_enabled() => {
+            decode_full(bytes, format).or_else(|e| read_leniently(bytes, kind, e))
+        }
         Kind::Heic => {
             let image = super::heif::decode_heic(bytes)?;
             let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
@@ -191,6 +193,22 @@ fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> 
             Err(ImageError::UnsupportedFeature { format: kind.name(), detail: "this build does not decode it".into() })
         }
     }
+}
+
+/// A file the first decoder calls damaged, or in a form it lacks, read again as the
+/// reference decoders would (see `lenient`); the first decoder's error when that reading
+/// fails too.
+fn read_leniently(bytes: &[u8], kind: Kind, error: ImageError) -> Result<Decoded, ImageError> {
+    let (Kind::Image(format), ImageError::Damaged { .. } | ImageError::UnsupportedFeature { .. }) = (kind, &error)
+    else {
+        return Err(error);
+    };
+    let Some((image, found)) = super::lenient::decode(bytes, format, MAX_ALLOC) else { return Err(error) };
+    let block = raw_exif(bytes, kind, found);
+    let orientation = block.as_deref().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+    let exif = block.map(ExifSummary::from_raw).unwrap_or_default();
+    let (width, height) = (image.width(), image.height());
+    Ok(Decoded { kind, image, width, height, orientation, exif })
 }
 
 /// What a file without a preview is: its format, and for a TIFF the compression (the

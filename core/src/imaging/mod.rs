@@ -10,6 +10,7 @@ mod exif;
 mod heif;
 mod jpeg;
 mod kind;
+mod lenient;
 mod planar_tiff;
 mod strip;
 mod tiff_extra;
