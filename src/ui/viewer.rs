@@ -313,6 +313,7 @@ impl Viewer {
                 ("Shutter", d.exposure_text()),
                 ("ISO", d.iso.map(|iso| iso.to_string())),
                 ("Focal length", d.focal_length.map(|mm| format!("{mm:.1} mm"))),
+                ("Pages", d.pages.map(|n| format!("{n} (the first is shown; export keeps them all)"))),
             ];
             let rows = rows.into_iter().chain(exposure.into_iter().filter_map(|(l, v)| Some((l, v?))));
             for (label, value) in rows {

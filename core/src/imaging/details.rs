@@ -5,7 +5,7 @@
 use std::io::Cursor;
 use std::time::Duration;
 
-use exif::{In, Reader, Tag, Value};
+use exif::{In, Tag, Value};
 use image::{AnimationDecoder, ImageDecoder, ImageFormat};
 
 /// The photo's shooting details, each when the file records it.
@@ -23,6 +23,8 @@ pub struct PhotoDetails {
     pub focal_length: Option<f64>,
     /// The lens, as the camera names it.
     pub lens: Option<String>,
+    /// The pages of a multi-page TIFF (a scanned document): the first is the one shown.
+    pub pages: Option<usize>,
 }
 
 impl PhotoDetails {
@@ -39,8 +41,10 @@ pub fn photo_details(bytes: &[u8]) -> PhotoDetails {
 }
 
 fn details_unguarded(bytes: &[u8]) -> PhotoDetails {
-    let raw = super::analyze::exif_of(bytes);
-    let Some(exif) = raw.and_then(|raw| Reader::new().read_raw(raw).ok()) else { return PhotoDetails::default() };
+    let pages = tiff_pages(bytes).filter(|&n| n > 1);
+    let Some(exif) = super::analyze::exif_of(bytes).and_then(super::exif::parse) else {
+        return PhotoDetails { pages, ..PhotoDetails::default() };
+    };
     let field = |tag| exif.get_field(tag, In::PRIMARY).map(|f| &f.value);
     let rational = |tag| match field(tag)? {
         Value::Rational(r) => r.first().map(exif::Rational::to_f64).filter(|v| v.is_finite() && *v > 0.0),
@@ -74,7 +78,24 @@ fn details_unguarded(bytes: &[u8]) -> PhotoDetails {
         exposure: rational(Tag::ExposureTime),
         focal_length: rational(Tag::FocalLength),
         lens,
+        pages,
     }
+}
+
+/// Counting stops here: a loop of directories, or a forged chain, costs no more.
+const MAX_PAGES: usize = 10_000;
+
+/// The number of pages (image directories) of a TIFF; `None` for another file.
+fn tiff_pages(bytes: &[u8]) -> Option<usize> {
+    if super::kind::Kind::of(bytes)? != super::kind::Kind::Image(ImageFormat::Tiff) {
+        return None;
+    }
+    let mut decoder = tiff::decoder::Decoder::new(Cursor::new(bytes)).ok()?;
+    let mut pages = 1;
+    while pages < MAX_PAGES && decoder.more_images() && decoder.next_image().is_ok() {
+        pages += 1;
+    }
+    Some(pages)
 }
 
 /// At most this many frames of an animation are shown (it loops over them).
@@ -146,6 +167,23 @@ fn frames_unguarded(bytes: &[u8], max_side: u32) -> Option<Vec<(image::RgbaImage
 mod tests {
     use super::*;
     use crate::fuzzing::fixtures::{exif_segment, jpeg_with_segments, shooting_exif};
+
+    #[test]
+    fn a_multi_page_tiff_says_how_many_pages_it_has() {
+        use tiff::encoder::{TiffEncoder, colortype::Gray8};
+        let mut out = Cursor::new(Vec::new());
+        let mut encoder = TiffEncoder::new(&mut out).unwrap();
+        for page in 0..3u8 {
+            encoder.write_image::<Gray8>(8, 4, &[page * 80; 32]).unwrap();
+        }
+        assert_eq!(photo_details(out.get_ref()).pages, Some(3));
+        let mut one = Cursor::new(Vec::new());
+        TiffEncoder::new(&mut one).unwrap().write_image::<Gray8>(8, 4, &[0; 32]).unwrap();
+        assert_eq!(photo_details(one.get_ref()).pages, None, "one page says nothing");
+        // The first page is the one shown.
+        let shown = super::super::decode_for_display(out.get_ref(), 64).unwrap();
+        assert_eq!(shown.get_pixel(0, 0)[0], 0);
+    }
 
     #[test]
     fn position_and_exposure_are_read_from_the_exif() {

@@ -19,10 +19,7 @@ impl ExifSummary {
     /// parse is skipped and the rest kept (cameras write odd fields); unreadable EXIF
     /// yields an empty summary, never an error: the pixels are what matter.
     pub fn from_raw(raw: Vec<u8>) -> Self {
-        let read = Reader::new().continue_on_error(true).read_raw(raw);
-        let Ok(exif) = read.or_else(|e| e.distill_partial_result(|_skipped_fields| {})) else {
-            return Self::default();
-        };
+        let Some(exif) = parse(raw) else { return Self::default() };
         let text = |tag| exif.get_field(tag, In::PRIMARY).and_then(ascii);
         let taken_at = [
             (Tag::DateTimeOriginal, Tag::OffsetTimeOriginal),
@@ -36,6 +33,13 @@ impl ExifSummary {
             || exif.get_field(Tag::GPSLongitude, In::PRIMARY).is_some();
         Self { taken_at, camera, has_gps }
     }
+}
+
+/// Parses a raw EXIF (TIFF-structured) block, keeping every field that parses when others
+/// do not; `None` when nothing does.
+pub(super) fn parse(raw: Vec<u8>) -> Option<exif::Exif> {
+    let read = Reader::new().continue_on_error(true).read_raw(raw);
+    read.or_else(|e| e.distill_partial_result(|_skipped_fields| {})).ok()
 }
 
 fn ascii(field: &Field) -> Option<String> {
