@@ -167,17 +167,15 @@ fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> 
         Kind::Image(ImageFormat::Jpeg) => decode_jpeg_scaled(bytes, target)
             .and_then(|scaled| scaled.map_or_else(|| decode_full(bytes, ImageFormat::Jpeg), Ok))
             .or_else(|e| read_leniently(bytes, kind, e)),
-        Kind::Image(ImageFormat::Tiff) => decode_full(bytes, ImageFormat::Tiff).or_else(|e| match e {
-            ImageError::UnsupportedFeature { .. } => match super::tiff_extra::decode(bytes, MAX_ALLOC)? {
-                Some((image, orientation)) => {
-                    let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
-                    let (width, height) = (image.width(), image.height());
-                    Ok(Decoded { kind, image, width, height, orientation, exif })
-                }
-                None => Err(e),
-            },
-            e => Err(e),
-        }),
+        // The forms `image` refuses or misreads first (see `tiff_extra`), then `image`.
+        Kind::Image(ImageFormat::Tiff) => match super::tiff_extra::decode(bytes, MAX_ALLOC)? {
+            Some((image, orientation)) => {
+                let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
+                let (width, height) = (image.width(), image.height());
+                Ok(Decoded { kind, image, width, height, orientation, exif })
+            }
+            None => decode_full(bytes, ImageFormat::Tiff),
+        },
         Kind::Image(format) if format.reading_enabled() => {
             decode_full(bytes, format).or_else(|e| read_leniently(bytes, kind, e))
         }
@@ -211,30 +209,12 @@ fn read_leniently(bytes: &[u8], kind: Kind, error: ImageError) -> Result<Decoded
     Ok(Decoded { kind, image, width, height, orientation, exif })
 }
 
-/// What a file without a preview is: its format, and for a TIFF the compression (the
-/// usual reason a TIFF does not decode).
+/// What a file without a preview is: its format, and for a TIFF what of it this build
+/// lacks (`TIFF with LZMA compression`).
 fn describe(bytes: &[u8], kind: Kind) -> String {
-    let compression = (kind == Kind::Image(ImageFormat::Tiff))
-        .then(|| tiff::decoder::Decoder::new(Cursor::new(bytes)).ok()?.get_tag_u32(tiff::tags::Tag::Compression).ok())
-        .flatten()
-        .and_then(|code| {
-            Some(match code {
-                2 => "CCITT Huffman",
-                3 => "CCITT G3 fax",
-                4 => "CCITT G4 fax",
-                6 => "old-style JPEG",
-                9 | 10 | 34661 => "JBIG",
-                34712 => "JPEG 2000",
-                34925 => "LZMA",
-                50000 => "Zstandard",
-                50001 => "WebP",
-                50002 => "JPEG XL",
-                _ => return None,
-            })
-        });
-    match compression {
-        Some(compression) => format!("{} with {compression} compression", kind.name()),
-        None => kind.name().to_string(),
+    match (kind, super::tiff_extra::lacking(bytes)) {
+        (Kind::Image(ImageFormat::Tiff), Some(lacking)) => format!("TIFF with {lacking}"),
+        _ => kind.name().to_string(),
     }
 }
 

@@ -1,28 +1,51 @@
-//! TIFF forms that the `image` crate's TIFF decoder refuses, read here with the `tiff`
-//! crate's sample reader: grey of 2 or 4 bits a sample, palette colour of 1 to 8 bits
-//! (what scanners and fax software write), and JPEG-compressed YCbCr (what most scanners
-//! write for colour). The `tiff` crate decompresses the samples of any of its
-//! compressions; for a palette file, which it does not read as such, it is given a copy
-//! whose colour tag says grey, so that it returns the palette indices, and the colour map
-//! is applied here; JPEG's YCbCr is turned into RGB here, as libjpeg does for libtiff.
+//! TIFF forms that the `image` crate's TIFF decoder refuses or misreads, read here with the
+//! `tiff` crate's sample reader: grey of 2 or 4 bits a sample, palette colour of 1 to 8 bits
+//! (what scanners and fax software write), JPEG-compressed YCbCr (what most scanners write
+//! for colour), RGB with a fourth sample that is not alpha (`image` reads its samples three
+//! by three, and shows noise), and CMYK with a fifth. The `tiff` crate decompresses the
+//! samples of any of its compressions. Where it would not read a form as such, it is given
+//! a copy of the file whose colour tag says what it does read: grey for a palette file (it
+//! then returns the indices, and the colour map is applied here), alpha for an extra sample
+//! of unspecified meaning (which is then dropped). JPEG's YCbCr is turned into RGB here, as
+//! libjpeg does for libtiff, and CMYK as `image` turns it.
 
 use std::io::Cursor;
 
 use image::metadata::Orientation;
-use image::{DynamicImage, GrayImage, RgbImage};
+use image::{DynamicImage, GrayImage, RgbImage, RgbaImage};
 use tiff::decoder::{Decoder, DecodingResult, Limits};
 use tiff::tags::Tag;
 
 use super::ImageError;
 use super::error::check_size;
 
-/// PhotometricInterpretation values (TIFF 6.0, section 3 and 5).
+/// PhotometricInterpretation values (TIFF 6.0, sections 3 to 5 and 16).
 const WHITE_IS_ZERO: u16 = 0;
 const BLACK_IS_ZERO: u16 = 1;
+const RGB: u16 = 2;
 const PALETTE: u16 = 3;
+const CMYK: u16 = 5;
 const YCBCR: u16 = 6;
 /// Compression 7: JPEG (TIFF Technical Note 2).
 const JPEG: u16 = 7;
+/// ExtraSamples values: of unspecified meaning, and unassociated alpha.
+const UNSPECIFIED: u16 = 0;
+const UNASSOCIATED_ALPHA: u16 = 2;
+
+/// The forms read here.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// 2 or 4 bits of grey a pixel.
+    Grey,
+    /// Indices into a colour map.
+    Palette,
+    /// JPEG-compressed YCbCr.
+    JpegYcbcr,
+    /// RGB and a fourth sample that is not alpha.
+    RgbAndExtra,
+    /// CMYK and a fifth sample (alpha, or of unspecified meaning).
+    CmykAndExtra,
+}
 
 /// Decodes `bytes` when it is one of the forms above: the picture and the TIFF
 /// orientation; `Ok(None)` for any other TIFF.
@@ -33,30 +56,25 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
     };
     let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(damaged)?;
     let tag = |decoder: &mut Decoder<_>, tag, default: u16| {
-        decoder.find_tag_unsigned::<u16>(tag).ok().flatten().unwrap_or(default)
+        // A tag of one value a sample (BitsPerSample: 8, 8, 8) is read by its first value.
+        decoder.find_tag_unsigned_vec::<u16>(tag).ok().flatten().and_then(|v| v.first().copied()).unwrap_or(default)
     };
     let photometric = tag(&mut decoder, Tag::PhotometricInterpretation, u16::MAX);
-    // One value a sample (8, 8, 8 for YCbCr): the first says.
-    let bits = decoder
-        .find_tag_unsigned_vec::<u16>(Tag::BitsPerSample)
-        .ok()
-        .flatten()
-        .and_then(|v| v.first().copied())
-        .unwrap_or(1);
+    let bits = tag(&mut decoder, Tag::BitsPerSample, 1);
     let samples = tag(&mut decoder, Tag::SamplesPerPixel, 1);
     let compression = tag(&mut decoder, Tag::Compression, 1);
-    let handled = match (photometric, samples) {
-        (WHITE_IS_ZERO | BLACK_IS_ZERO, 1) => matches!(bits, 2 | 4),
-        (PALETTE, 1) => matches!(bits, 1 | 2 | 4 | 8),
-        (YCBCR, 3) => bits == 8 && compression == JPEG,
-        _ => false,
+    let extra = tag(&mut decoder, Tag::ExtraSamples, u16::MAX);
+    let form = match (photometric, samples) {
+        (WHITE_IS_ZERO | BLACK_IS_ZERO, 1) if matches!(bits, 2 | 4) => Form::Grey,
+        (PALETTE, 1) if matches!(bits, 1 | 2 | 4 | 8) => Form::Palette,
+        (YCBCR, 3) if bits == 8 && compression == JPEG => Form::JpegYcbcr,
+        (RGB, 4) if extra == UNSPECIFIED && matches!(bits, 8 | 16) => Form::RgbAndExtra,
+        (CMYK, 5) if bits == 8 => Form::CmykAndExtra,
+        _ => return Ok(None),
     };
-    if !handled {
-        return Ok(None);
-    }
     let (width, height) = decoder.dimensions().map_err(damaged)?;
     check_size(width, height)?;
-    if u64::from(width) * u64::from(height) * 3 > max_alloc {
+    if u64::from(width) * u64::from(height) * u64::from(samples) * u64::from(bits.div_ceil(8)) > max_alloc {
         return Err(ImageError::TooLarge { width, height });
     }
     let orientation = decoder
@@ -65,32 +83,87 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
         .flatten()
         .and_then(Orientation::from_exif)
         .unwrap_or(Orientation::NoTransforms);
-    let colour_map = match photometric {
-        PALETTE => Some(decoder.get_tag_u16_vec(Tag::ColorMap).map_err(damaged)?),
+    let colour_map = match form {
+        Form::Palette => Some(decoder.get_tag_u16_vec(Tag::ColorMap).map_err(damaged)?),
         _ => None,
     };
-    // The samples, read as grey (the palette's indices, for a palette file).
-    let as_grey;
-    let mut decoder = match photometric {
-        PALETTE => {
-            as_grey =
-                with_short_tag(bytes, Tag::PhotometricInterpretation.to_u16(), BLACK_IS_ZERO).ok_or_else(|| {
-                    ImageError::Damaged { format: "TIFF", detail: "no colour tag to read the palette by".into() }
-                })?;
-            Decoder::new(Cursor::new(&as_grey[..])).map_err(damaged)?
+    // The copy of the file whose tags say what the `tiff` crate reads.
+    let retagged = match form {
+        Form::Palette => Some(with_short_tag(bytes, Tag::PhotometricInterpretation.to_u16(), BLACK_IS_ZERO)),
+        Form::RgbAndExtra | Form::CmykAndExtra if extra == UNSPECIFIED => {
+            Some(with_short_tag(bytes, Tag::ExtraSamples.to_u16(), UNASSOCIATED_ALPHA))
         }
-        _ => decoder,
+        _ => None,
+    };
+    let retagged = match retagged {
+        Some(copy) => Some(copy.ok_or_else(|| ImageError::Damaged {
+            format: "TIFF",
+            detail: "a tag the picture is read by is missing or not of its type".into(),
+        })?),
+        None => None,
+    };
+    let mut decoder = match &retagged {
+        Some(copy) => Decoder::new(Cursor::new(&copy[..])).map_err(damaged)?,
+        None => decoder,
     };
     let mut limits = Limits::default();
     limits.decoding_buffer_size = max_alloc as usize;
     decoder = decoder.with_limits(limits);
-    let DecodingResult::U8(packed) = decoder.read_image().map_err(damaged)? else {
-        return Err(ImageError::Damaged { format: "TIFF", detail: "unexpected sample type".into() });
+    let short = || ImageError::Truncated { format: "TIFF" };
+    let image = match (form, decoder.read_image().map_err(damaged)?) {
+        (Form::RgbAndExtra, DecodingResult::U8(rgbx)) => {
+            let rgba = RgbaImage::from_raw(width, height, rgbx).ok_or_else(short)?;
+            DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(rgba).to_rgb8())
+        }
+        (Form::RgbAndExtra, DecodingResult::U16(rgbx)) => {
+            let rgba = image::ImageBuffer::from_raw(width, height, rgbx).ok_or_else(short)?;
+            DynamicImage::ImageRgb16(DynamicImage::ImageRgba16(rgba).to_rgb16())
+        }
+        (Form::CmykAndExtra, DecodingResult::U8(cmyka)) => {
+            DynamicImage::ImageRgba8(rgba_of_cmyka(width, height, &cmyka)?)
+        }
+        (Form::JpegYcbcr, DecodingResult::U8(ycbcr)) => DynamicImage::ImageRgb8(rgb_of_ycbcr(width, height, &ycbcr)?),
+        (Form::Grey | Form::Palette, DecodingResult::U8(packed)) => {
+            unpack(width, height, usize::from(bits), &packed, colour_map.as_deref())?
+        }
+        _ => return Err(ImageError::Damaged { format: "TIFF", detail: "unexpected sample type".into() }),
     };
-    if photometric == YCBCR {
-        return Ok(Some((DynamicImage::ImageRgb8(rgb_of_ycbcr(width, height, &packed)?), orientation)));
-    }
-    let (w, h, bits) = (width as usize, height as usize, usize::from(bits));
+    Ok(Some((image, orientation)))
+}
+
+/// What a TIFF uses that none of the readers here has, in a few words (`LZMA
+/// compression`), when its tags tell: the usual reasons a TIFF is stored without a preview.
+pub(super) fn lacking(bytes: &[u8]) -> Option<&'static str> {
+    let mut decoder = Decoder::new(Cursor::new(bytes)).ok()?;
+    let compression = decoder.find_tag_unsigned::<u16>(Tag::Compression).ok().flatten();
+    let photometric = decoder.find_tag_unsigned::<u16>(Tag::PhotometricInterpretation).ok().flatten();
+    Some(match (compression.unwrap_or(1), photometric?) {
+        (2, _) => "CCITT Huffman compression",
+        (3, _) => "CCITT G3 fax compression",
+        (4, _) => "CCITT G4 fax compression",
+        (6, _) => "old-style JPEG compression",
+        (9 | 10 | 34661, _) => "JBIG compression",
+        (34712, _) => "JPEG 2000 compression",
+        (34925, _) => "LZMA compression",
+        (50000, _) => "Zstandard compression",
+        (50001, _) => "WebP compression",
+        (50002, _) => "JPEG XL compression",
+        (_, 8..=10) => "Lab colour",
+        (_, 32844 | 32845) => "LogLuv colour",
+        _ => return None,
+    })
+}
+
+/// Samples of fewer than 8 bits, packed from the high bit and each row starting on a byte,
+/// as grey, or through the colour map (its reds, then its greens, then its blues).
+fn unpack(
+    width: u32,
+    height: u32,
+    bits: usize,
+    packed: &[u8],
+    map: Option<&[u16]>,
+) -> Result<DynamicImage, ImageError> {
+    let (w, h) = (width as usize, height as usize);
     let row_bytes = (w * bits).div_ceil(8);
     if packed.len() < row_bytes * h {
         return Err(ImageError::Truncated { format: "TIFF" });
@@ -101,7 +174,7 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
         let byte = packed[y * row_bytes + bit / 8];
         u16::from(byte >> (8 - bits - bit % 8)) & max
     };
-    let image = match colour_map {
+    Ok(match map {
         None => DynamicImage::ImageLuma8(GrayImage::from_fn(width, height, |x, y| {
             image::Luma([(u32::from(index(x as usize, y as usize)) * 255 / u32::from(max)) as u8])
         })),
@@ -115,8 +188,22 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
                 image::Rgb([0, 1, 2].map(|channel| (map[channel * colours + i] >> 8) as u8))
             }))
         }
-    };
-    Ok(Some((image, orientation)))
+    })
+}
+
+/// CMYK and a fifth sample as RGB and alpha, the inks multiplied out as `image` does for
+/// CMYK (the fifth sample is taken for alpha whatever it says: it is alpha or unknown).
+fn rgba_of_cmyka(width: u32, height: u32, samples: &[u8]) -> Result<RgbaImage, ImageError> {
+    let pixels = width as usize * height as usize;
+    let Some(samples) = samples.get(..pixels * 5) else { return Err(ImageError::Truncated { format: "TIFF" }) };
+    let rgba = samples
+        .chunks_exact(5)
+        .flat_map(|p| {
+            let ink = |c: u8| ((255 - u16::from(c)) * (255 - u16::from(p[3])) / 255) as u8;
+            [ink(p[0]), ink(p[1]), ink(p[2]), p[4]]
+        })
+        .collect();
+    Ok(RgbaImage::from_raw(width, height, rgba).expect("four samples a pixel"))
 }
 
 /// JPEG's full-range YCbCr (ITU-T T.871) as RGB.
@@ -181,52 +268,79 @@ fn with_short_tag(bytes: &[u8], tag: u16, value: u16) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// A little-endian, uncompressed TIFF of one strip: `bits` per sample, the given
-    /// PhotometricInterpretation, the packed rows, and a colour map for a palette.
-    fn tiff(width: u16, height: u16, bits: u16, photometric: u16, rows: &[u8], map: &[u16]) -> Vec<u8> {
-        let mut entries: Vec<(u16, u16, u32, u32)> = vec![
-            (256, 3, 1, u32::from(width)),
-            (257, 3, 1, u32::from(height)),
-            (258, 3, 1, u32::from(bits)),
-            (259, 3, 1, 1),
-            (262, 3, 1, u32::from(photometric)),
-            (273, 4, 1, 0), // StripOffsets, set below
-            (277, 3, 1, 1),
-            (278, 3, 1, u32::from(height)),
-            (279, 4, 1, rows.len() as u32),
+    /// A little-endian, uncompressed TIFF of one strip: `bits` per sample (one value a
+    /// sample), the given PhotometricInterpretation, more SHORT tags, the packed rows.
+    fn tiff_of(width: u16, height: u16, bits: &[u16], photometric: u16, more: &[(u16, u16)], rows: &[u8]) -> Vec<u8> {
+        tiff_with_map(width, height, bits, photometric, more, &[], rows)
+    }
+
+    fn tiff_with_map(
+        width: u16,
+        height: u16,
+        bits: &[u16],
+        photometric: u16,
+        more: &[(u16, u16)],
+        map: &[u16],
+        rows: &[u8],
+    ) -> Vec<u8> {
+        // (tag, type, values): SHORT (3) or LONG (4); values over 4 bytes go after the directory.
+        let mut entries: Vec<(u16, u16, Vec<u32>)> = vec![
+            (256, 3, vec![u32::from(width)]),
+            (257, 3, vec![u32::from(height)]),
+            (258, 3, bits.iter().map(|&b| u32::from(b)).collect()),
+            (259, 3, vec![1]),
+            (262, 3, vec![u32::from(photometric)]),
+            (273, 4, vec![0]), // StripOffsets, set below
+            (277, 3, vec![bits.len() as u32]),
+            (278, 3, vec![u32::from(height)]),
+            (279, 4, vec![rows.len() as u32]),
         ];
+        entries.extend(more.iter().map(|&(tag, value)| (tag, 3, vec![u32::from(value)])));
         if !map.is_empty() {
-            entries.push((320, 3, map.len() as u32, 0)); // ColorMap, set below
+            entries.push((320, 3, map.iter().map(|&v| u32::from(v)).collect()));
         }
-        let ifd_len = 2 + entries.len() * 12 + 4;
-        let map_at = 8 + ifd_len;
-        let data_at = map_at + map.len() * 2;
+        entries.sort_by_key(|e| e.0);
+        let size = |kind: u16, n: usize| if kind == 3 { 2 * n } else { 4 * n };
+        let outside: usize = entries.iter().map(|(_, k, v)| size(*k, v.len())).filter(|&n| n > 4).sum();
+        let blobs_at = 8 + 2 + entries.len() * 12 + 4;
+        let data_at = (blobs_at + outside) as u32;
         let mut out = b"II*\0".to_vec();
         out.extend_from_slice(&8u32.to_le_bytes());
         out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        for (tag, kind, count, value) in entries {
-            let value = match tag {
-                273 => data_at as u32,
-                320 => map_at as u32,
-                _ => value,
-            };
+        let mut blobs = Vec::new();
+        for (tag, kind, mut values) in entries {
+            if tag == 273 {
+                values = vec![data_at];
+            }
+            let mut bytes = Vec::new();
+            for v in &values {
+                if kind == 3 {
+                    bytes.extend_from_slice(&(*v as u16).to_le_bytes());
+                } else {
+                    bytes.extend_from_slice(&v.to_le_bytes());
+                }
+            }
             out.extend_from_slice(&tag.to_le_bytes());
             out.extend_from_slice(&kind.to_le_bytes());
-            out.extend_from_slice(&count.to_le_bytes());
-            out.extend_from_slice(&value.to_le_bytes());
+            out.extend_from_slice(&(values.len() as u32).to_le_bytes());
+            if bytes.len() > 4 {
+                out.extend_from_slice(&((blobs_at + blobs.len()) as u32).to_le_bytes());
+                blobs.extend_from_slice(&bytes);
+            } else {
+                bytes.resize(4, 0);
+                out.extend_from_slice(&bytes);
+            }
         }
         out.extend_from_slice(&0u32.to_le_bytes());
-        for v in map {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
+        out.extend_from_slice(&blobs);
         out.extend_from_slice(rows);
         out
     }
 
     #[test]
-    fn four_bit_grey_and_a_palette_are_read_sample_by_sample() {
+    fn the_forms_image_refuses_or_misreads_are_read_sample_by_sample() {
         // 3x2, 4 bits: rows of 2 bytes (the last nibble is padding).
-        let grey = tiff(3, 2, 4, BLACK_IS_ZERO, &[0x0F, 0x80, 0xF0, 0x00], &[]);
+        let grey = tiff_of(3, 2, &[4], BLACK_IS_ZERO, &[], &[0x0F, 0x80, 0xF0, 0x00]);
         let (image, _) = decode(&grey, 1 << 20).unwrap().expect("a form read here");
         let image = image.into_luma8();
         assert_eq!(image.as_raw(), &[0, 255, 136, 255, 0, 0]);
@@ -235,13 +349,21 @@ mod tests {
         map[1] = 0xFFFF; // red of 1
         map[4 + 2] = 0xFFFF; // green of 2
         map[8 + 3] = 0xFFFF; // blue of 3
-        let palette = tiff(4, 1, 2, PALETTE, &[0b00_01_10_11], &map);
+        let palette = tiff_with_map(4, 1, &[2], PALETTE, &[], &map, &[0b00_01_10_11]);
         let (image, _) = decode(&palette, 1 << 20).unwrap().expect("a form read here");
         let image = image.into_rgb8();
         assert_eq!(image.as_raw(), &[0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]);
+        // RGB and a sample of unspecified meaning: the picture, not its samples read three by three.
+        let rgbx = tiff_of(2, 1, &[8, 8, 8, 8], RGB, &[(338, 0)], &[10, 20, 30, 99, 40, 50, 60, 99]);
+        let (image, _) = decode(&rgbx, 1 << 20).unwrap().expect("a form read here");
+        assert_eq!(image.into_rgb8().as_raw(), &[10, 20, 30, 40, 50, 60]);
+        // CMYK and alpha: the inks multiplied out, the alpha kept.
+        let cmyka = tiff_of(1, 1, &[8; 5], CMYK, &[(338, 2)], &[0, 255, 255, 0, 200]);
+        let (image, _) = decode(&cmyka, 1 << 20).unwrap().expect("a form read here");
+        assert_eq!(image.into_rgba8().as_raw(), &[255, 0, 0, 200]);
         // A form the image crate reads is left to it.
-        assert!(decode(&tiff(2, 1, 8, BLACK_IS_ZERO, &[1, 2], &[]), 1 << 20).unwrap().is_none());
+        assert!(decode(&tiff_of(2, 1, &[8], BLACK_IS_ZERO, &[], &[1, 2]), 1 << 20).unwrap().is_none());
         // A colour map cut short is damage, not a panic.
-        assert!(decode(&tiff(4, 1, 2, PALETTE, &[0], &map[..6]), 1 << 20).is_err());
+        assert!(decode(&tiff_with_map(4, 1, &[2], PALETTE, &[], &map[..6], &[0]), 1 << 20).is_err());
     }
 }
