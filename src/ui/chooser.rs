@@ -41,7 +41,7 @@ fn shortcuts() -> Vec<(&'static str, PathBuf)> {
 /// Whether a file name looks like a photo the import takes.
 fn is_photo(name: &str) -> bool {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    matches!(ext.as_str(), "jpg" | "jpeg" | "png" | "webp" | "gif" | "bmp" | "tif" | "tiff")
+    spg_core::imaging::PHOTO_EXTENSIONS.contains(&ext.as_str())
 }
 
 impl Chooser {
@@ -247,5 +247,16 @@ impl Chooser {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_chooser_ticks_phone_photos_too() {
+        for name in ["IMG_0042.HEIC", "a.heif", "camera.avif", "scan.TIF", "x.jpeg"] {
+            assert!(super::is_photo(name), "{name}");
+        }
+        assert!(!super::is_photo("notes.txt") && !super::is_photo("heic"));
     }
 }

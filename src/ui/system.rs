@@ -18,10 +18,9 @@ pub(super) fn pick(work: &Work, purpose: Pick) {
         let started = Instant::now();
         let dialog = rfd::FileDialog::new();
         let paths = match purpose {
-            Pick::ImportFiles => dialog
-                .set_title("Import photos")
-                .add_filter("Images", &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"])
-                .pick_files(),
+            Pick::ImportFiles => {
+                dialog.set_title("Import photos").add_filter("Images", spg_core::imaging::PHOTO_EXTENSIONS).pick_files()
+            }
             Pick::ImportFolder => dialog.set_title("Import a folder").pick_folder().map(|p| vec![p]),
             Pick::EmailFiles(ref outbox) => {
                 let dialog = dialog.set_title("Unlock from password emails").add_filter("Emails", &["eml", "txt"]);

@@ -4,6 +4,11 @@
 
 use image::ImageFormat;
 
+/// The file name extensions of the photos the import takes, for file dialogs: the import
+/// itself goes by what the bytes are, whatever the name says.
+pub const PHOTO_EXTENSIONS: &[&str] =
+    &["jpg", "jpeg", "jpe", "png", "heic", "heif", "hif", "avif", "webp", "gif", "bmp", "tif", "tiff"];
+
 /// The kind of an image file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {

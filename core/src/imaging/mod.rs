@@ -23,5 +23,6 @@ pub use analyze::{THUMBNAIL_MAX_SIDE, decode_for_display};
 pub use details::{PhotoDetails, animation_frames, photo_details};
 pub use error::ImageError;
 pub(crate) use exif::ExifSummary;
+pub use kind::PHOTO_EXTENSIONS;
 pub use strip::StripError;
 pub(crate) use strip::strip_metadata;
