@@ -1367,3 +1367,70 @@ fn mail_settings_are_saved_in_the_app_once_the_code_sent_to_the_address_is_typed
     assert_eq!(server.received().len(), 2, "the password email went to the server");
     assert!(env.emails().is_empty(), "nothing in the outbox");
 }
+
+#[test]
+fn a_mail_server_with_a_certificate_of_its_own_is_trusted_by_choosing_its_authority_s_file() {
+    let server = common::smtp::Server::start("starttls", None);
+    let env = Env::new();
+    let mut h = bob_in_an_empty_gallery(&env);
+    h.set_size(egui::vec2(1100.0, 1500.0));
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    h.get_by_label("SMTP (STARTTLS)").click();
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "Host", "localhost");
+    h.get_by_role_and_label(Role::TextInput, "Port").focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, "Port").type_text(&server.port.to_string());
+    h.run_ok();
+    // The system does not trust it: the answer says what to give.
+    h.get_by_label("Send test email").click();
+    h.run_ok();
+    wait_for(&mut h, "the refusal", |h| {
+        h.query_all_by_label_contains("give the file of its certificate authority").next().is_some()
+    });
+    // A file that holds no certificate is refused at once.
+    let notes = env.path("notes.txt");
+    std::fs::write(&notes, "not a certificate").unwrap();
+    type_into(&mut h, Role::TextInput, "Authority", notes.to_str().unwrap());
+    h.get_by_label("Use this file").click();
+    h.run_ok();
+    assert!(h.query_all_by_label_contains("notes.txt holds no certificate").next().is_some());
+    // Its authority's file: trusted from now on.
+    h.get_by_role_and_label(Role::TextInput, "Authority").focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, "Authority").type_text(&server.ca());
+    h.run_ok();
+    h.get_by_label("Use this file").click();
+    h.run_ok();
+    assert!(has_label(&h, "Its own, from cert.pem"));
+    h.get_by_label("Save mail settings").click();
+    h.run_ok();
+    wait_for(&mut h, "the code", |h| {
+        h.query_all_by_label_contains("type it below to save these settings").next().is_some()
+    });
+    let code = common::smtp::code_in(&server.received()[0].0);
+    type_into(&mut h, Role::TextInput, "Code", &code);
+    h.get_by_label("Confirm").click();
+    h.run_ok();
+    wait_for(&mut h, "the saved settings", |h| {
+        h.query_all_by_label_contains("Saved. Password emails now go through SMTP localhost").next().is_some()
+    });
+    h.get_by_label("Close window").click();
+    h.run_ok();
+    // Kept, sealed, with the account: the next import's email goes to that server, and the
+    // settings say the authority is kept.
+    let photos = env.path("drop");
+    write(&photos, "sent.jpg", &jpeg(160, 120, 43));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(photos)));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo"));
+    assert_eq!(server.received().len(), 2, "the password email went to the server");
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    assert!(has_label(&h, "Its own, from kept with these settings"));
+}

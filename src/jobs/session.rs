@@ -148,6 +148,8 @@ pub enum Pick {
     ImportFolder,
     /// Password email files, starting in this folder (the outbox).
     EmailFiles(Option<PathBuf>),
+    /// The certificate authority of a mail server with a certificate of its own.
+    CaFile,
 }
 
 /// Sends a session's events, tagged with it.

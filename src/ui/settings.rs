@@ -38,6 +38,11 @@ pub(super) struct SettingsWindow {
     user: String,
     password: Zeroizing<String>,
     from: String,
+    /// Trusted roots beside the system's, for a server with a certificate of its own: the
+    /// PEM and where it came from (a file's name, or the account's settings).
+    ca: Option<(Vec<u8>, String)>,
+    /// The path of a CA file, as typed or chosen.
+    ca_path: String,
     /// The server asked to send a code (its URL and From), until the worker answers.
     asked: Option<(Zeroizing<String>, Option<String>)>,
     /// The server a code was sent for, waiting for the code typed back.
@@ -82,6 +87,8 @@ impl SettingsWindow {
             user,
             password: Zeroizing::new(String::new()),
             from: smtp.and_then(|s| s.from.clone()).unwrap_or_default(),
+            ca: smtp.and_then(|s| s.ca_pem.clone()).map(|pem| (pem, "kept with these settings".to_string())),
+            ca_path: String::new(),
             asked: None,
             code_for: None,
             code: String::new(),
@@ -259,7 +266,7 @@ impl SettingsWindow {
             )
             .weak(),
         );
-        self.server_form(ui);
+        self.server_form(ui, work);
         let url = match self.port.parse::<u16>() {
             Ok(port) if port > 0 => SmtpConfig::url_from_parts(security, &self.host, port, &self.user, &self.password)
                 .map(Zeroizing::new)
@@ -273,15 +280,19 @@ impl SettingsWindow {
             let from = self.from.trim().to_string();
             if ui.add_enabled(free, egui::Button::new("Send test email")).clicked() {
                 let from = if from.is_empty() { to.clone() } else { from.clone() };
+                let ca_pem = self.ca.as_ref().map(|(pem, _)| pem.clone());
                 change = Some(
-                    url.clone().map(|url| (SettingsChange::SendTestEmail { url, from, to }, "Sending a test email…")),
+                    url.clone()
+                        .map(|url| (SettingsChange::SendTestEmail { url, ca_pem, from, to }, "Sending a test email…")),
                 );
             }
             if ui.add_enabled(free, egui::Button::new("Save mail settings")).clicked() {
                 let from = (!from.is_empty()).then_some(from);
+                let ca_pem = self.ca.as_ref().map(|(pem, _)| pem.clone());
                 change = Some(url.clone().map(|url| {
                     self.asked = Some((url.clone(), from.clone()));
-                    (SettingsChange::UseSmtp { url, from, code: None }, "Checking the server and sending a code…")
+                    let change = SettingsChange::UseSmtp { url, from, ca_pem, code: None };
+                    (change, "Checking the server and sending a code…")
                 }));
             }
         });
@@ -310,7 +321,7 @@ impl SettingsWindow {
     }
 
     /// The SMTP server's host, user, password, From and port.
-    fn server_form(&mut self, ui: &mut egui::Ui) {
+    fn server_form(&mut self, ui: &mut egui::Ui, work: &Work) {
         egui::Grid::new("smtp").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             for (label, text, password, hint) in [
                 ("Host", &mut self.host, false, "e.g. smtp.example.com"),
@@ -333,7 +344,56 @@ impl SettingsWindow {
                 self.port.retain(|c| c.is_ascii_digit());
             }
             ui.end_row();
+            if self.security != Some(Security::Plain) {
+                let l = ui.label("Authority");
+                self.authority_row(ui, work, l.id);
+                ui.end_row();
+            }
         });
+    }
+
+    /// The certificate authority trusted beside the system's: most servers need none; one
+    /// with a certificate of its own (a company's, a home server's) needs its CA's file.
+    fn authority_row(&mut self, ui: &mut egui::Ui, work: &Work, label: egui::Id) {
+        ui.horizontal_wrapped(|ui| match &self.ca {
+            Some((_, from)) => {
+                ui.label(format!("Its own, from {from}"));
+                if ui.small_button("Use the system's").on_hover_text("Trust only what this computer trusts").clicked() {
+                    self.ca = None;
+                }
+            }
+            None => {
+                let hint = egui::RichText::new("the system's; or a PEM file of the server's own CA").italics();
+                ui.add(egui::TextEdit::singleline(&mut self.ca_path).hint_text(hint).desired_width(260.0))
+                    .labelled_by(label);
+                if self.ca_path.trim().is_empty() {
+                    if ui.small_button("Choose…").clicked() {
+                        super::system::pick(work, crate::jobs::Pick::CaFile);
+                    }
+                } else if ui.small_button("Use this file").clicked() {
+                    let path = std::path::PathBuf::from(self.ca_path.trim());
+                    self.ca_chosen(&path);
+                }
+            }
+        });
+    }
+
+    /// A CA file was chosen (typed, or picked in the file dialog): kept in the form when it
+    /// holds a certificate, and sent with the next test or save.
+    pub(super) fn ca_chosen(&mut self, path: &std::path::Path) {
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        match std::fs::read(path) {
+            Ok(pem) if pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") => {
+                self.ca = Some((pem, name));
+                self.ca_path.clear();
+                self.message = None;
+            }
+            Ok(_) => {
+                let why = format!("{name} holds no certificate: choose the CA's certificate, a PEM file (.pem, .crt)");
+                self.message = Some((why, true, Part::Mail));
+            }
+            Err(e) => self.message = Some((format!("Cannot read {name}: {e}"), true, Part::Mail)),
+        }
     }
 
     /// The code sent to prove the account's address, typed back: the settings it was sent
@@ -352,7 +412,8 @@ impl SettingsWindow {
             let typed = self.code.chars().filter(char::is_ascii_alphanumeric).count() == 8;
             if ui.add_enabled(free && typed, egui::Button::new("Confirm")).clicked() {
                 let code = Some(self.code.clone());
-                confirmed = Some((SettingsChange::UseSmtp { url, from, code }, "Saving…"));
+                let ca_pem = self.ca.as_ref().map(|(pem, _)| pem.clone());
+                confirmed = Some((SettingsChange::UseSmtp { url, from, ca_pem, code }, "Saving…"));
             }
         });
         confirmed

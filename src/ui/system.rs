@@ -22,6 +22,11 @@ pub(super) fn pick(work: &Work, purpose: Pick) {
                 dialog.set_title("Import photos").add_filter("Images", spg_core::imaging::PHOTO_EXTENSIONS).pick_files()
             }
             Pick::ImportFolder => dialog.set_title("Import a folder").pick_folder().map(|p| vec![p]),
+            Pick::CaFile => dialog
+                .set_title("The mail server's certificate authority")
+                .add_filter("Certificates", &["pem", "crt", "cer"])
+                .pick_file()
+                .map(|p| vec![p]),
             Pick::EmailFiles(ref outbox) => {
                 let dialog = dialog.set_title("Unlock from password emails").add_filter("Emails", &["eml", "txt"]);
                 match outbox.as_ref().filter(|d| d.is_dir()) {

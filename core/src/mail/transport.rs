@@ -124,7 +124,7 @@ pub enum MailError {
     },
     /// TLS failed: most often a certificate that is not trusted.
     #[error(
-        "secure connection to {server} failed ({reason}): if the server uses its own certificate, its CA certificate must be trusted"
+        "secure connection to {server} failed ({reason}): if the server uses a certificate of its own, give the file of its certificate authority (PEM) to trust it"
     )]
     Tls {
         /// `host:port`.

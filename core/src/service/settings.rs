@@ -18,6 +18,9 @@ pub enum SettingsChange {
         url: Zeroizing<String>,
         /// The From address; the account's email when `None`.
         from: Option<String>,
+        /// Trusted roots beside the system's, for a server with a certificate of its own
+        /// (PEM, kept sealed with the settings); `None`: the system's alone.
+        ca_pem: Option<Vec<u8>>,
         /// The code from the test email.
         code: Option<String>,
     },
@@ -25,6 +28,8 @@ pub enum SettingsChange {
     SendTestEmail {
         /// The server's URL.
         url: Zeroizing<String>,
+        /// Trusted roots beside the system's (PEM).
+        ca_pem: Option<Vec<u8>>,
         /// The sender.
         from: String,
         /// The recipient.
@@ -107,15 +112,14 @@ impl SettingsChange {
                 crate::service::use_outbox(account)?;
                 SettingsDone::UsingOutbox
             }
-            SettingsChange::UseSmtp { url, from, code } => {
-                let ca = account.session().profile().smtp.and_then(|s| s.ca_pem);
-                match crate::service::use_smtp(account, &url, from, ca, &none, code.as_deref())? {
+            SettingsChange::UseSmtp { url, from, ca_pem, code } => {
+                match crate::service::use_smtp(account, &url, from, ca_pem, &none, code.as_deref())? {
                     crate::service::SmtpSetup::CodeSent { to, server } => SettingsDone::CodeSent { to, server },
                     crate::service::SmtpSetup::Done(config) => SettingsDone::UsingSmtp(config.describe()),
                 }
             }
-            SettingsChange::SendTestEmail { url, from, to } => {
-                SettingsDone::TestEmailSent(crate::service::send_test_email(&url, &from, &to)?)
+            SettingsChange::SendTestEmail { url, ca_pem, from, to } => {
+                SettingsDone::TestEmailSent(crate::service::send_test_email(&url, ca_pem.as_deref(), &from, &to)?)
             }
             SettingsChange::SendOutbox => {
                 let sent = crate::service::send_outbox(account, &none)?;
@@ -168,6 +172,9 @@ pub struct MailServer {
     pub user: String,
     /// The sender; the account's email when `None`.
     pub from: Option<String>,
+    /// Trusted roots kept beside the system's, for a server with a certificate of its own
+    /// (PEM: certificates, nothing secret).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// Where an account's backups go, without the secret key (which is kept).
@@ -203,7 +210,7 @@ impl AccountSettings {
     pub(crate) fn of(profile: &crate::vault::Profile) -> AccountSettings {
         let smtp = profile.smtp.as_ref().and_then(|s| {
             let (security, host, port, user) = crate::mail::SmtpConfig::parse(s.url.expose()).ok()?.parts();
-            Some(MailServer { security, host, port, user, from: s.from.clone() })
+            Some(MailServer { security, host, port, user, from: s.from.clone(), ca_pem: s.ca_pem.clone() })
         });
         let backup = profile.backup.as_ref().map(|b| BackupPlace {
             endpoint: b.place.endpoint.clone(),

@@ -169,6 +169,16 @@ impl GalleryScreen {
                 }
                 self.say((message, false));
             }
+            SessionEvent::Picked { purpose: Pick::CaFile, paths, answered_at_once } => {
+                if let Some(settings) = self.settings.as_mut() {
+                    match paths.as_deref() {
+                        Some([path, ..]) => settings.ca_chosen(path),
+                        // No desktop portal answered: the path is typed in the field.
+                        _ if answered_at_once => settings.failed("No file dialog here: type the CA file's path"),
+                        _ => {}
+                    }
+                }
+            }
             SessionEvent::Picked { purpose, paths, answered_at_once } => {
                 let emails = matches!(purpose, Pick::EmailFiles(_));
                 match paths {
@@ -178,7 +188,8 @@ impl GalleryScreen {
                     None if answered_at_once => {
                         let purpose = match purpose {
                             Pick::EmailFiles(outbox) => Purpose::EmailFiles(outbox),
-                            Pick::ImportFiles | Pick::ImportFolder => Purpose::Import,
+                            // (A CA file was answered above.)
+                            Pick::ImportFiles | Pick::ImportFolder | Pick::CaFile => Purpose::Import,
                         };
                         self.dialog = Some(Dialog::Chooser(Chooser::new(purpose, None)));
                     }
