@@ -45,6 +45,11 @@ fn jpeg(bytes: &[u8], max_alloc: u64) -> Option<(DynamicImage, Option<Vec<u8>>)>
 }
 
 fn png(bytes: &[u8], max_alloc: u64) -> Option<DynamicImage> {
+    // Pillow forgives a wrong checksum on the picture data (IDAT) only: one on the header
+    // or the palette is a damaged file (PngSuite's xcsn0g01), refused as before.
+    if !only_picture_checksums_wrong(bytes) {
+        return None;
+    }
     let mut decoder =
         png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: usize::try_from(max_alloc).ok()? });
     decoder.ignore_checksums(true);
@@ -100,6 +105,25 @@ fn os2_bitmap(bytes: &[u8], max_alloc: u64) -> Option<DynamicImage> {
     reader.decode().ok()
 }
 
+/// Whether every chunk but the picture data (IDAT) has its right CRC.
+fn only_picture_checksums_wrong(bytes: &[u8]) -> bool {
+    let mut at = 8; // the signature
+    while let Some(header) = bytes.get(at..at + 8) {
+        let len = u32::from_be_bytes(header[..4].try_into().expect("four bytes")) as usize;
+        let Some(crc) = at.checked_add(8 + len).and_then(|end| bytes.get(end..end + 4)) else { return false };
+        let kind = &header[4..8];
+        let body = &bytes[at + 4..at + 8 + len];
+        if kind != b"IDAT" && crc32fast::hash(body).to_be_bytes() != crc {
+            return false;
+        }
+        if kind == b"IEND" {
+            return true;
+        }
+        at += 12 + len;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +145,11 @@ mod tests {
         assert!(image::load_from_memory(&bytes).is_err(), "the first decoder refuses it");
         let image = decode(&bytes, ImageFormat::Png, 1 << 24).expect("read").0.into_rgb8();
         assert_eq!(image.as_raw(), picture().as_raw());
+        // A wrong checksum on the header is damage, as Pillow and libpng say.
+        bytes[at + 4 + len] ^= 0xFF;
+        let ihdr = bytes.windows(4).position(|w| w == b"IHDR").unwrap();
+        bytes[ihdr + 4 + 13] ^= 0xFF;
+        assert!(decode(&bytes, ImageFormat::Png, 1 << 24).is_none());
     }
 
     #[test]
