@@ -26,10 +26,6 @@ pub(crate) fn is_planar(bytes: &[u8]) -> bool {
 /// Decodes a TIFF with separate planes of 8- or 16-bit grey, grey and alpha, RGB or RGBA
 /// samples, within `max_alloc` bytes. Returns the picture and the TIFF orientation.
 pub(crate) fn decode(bytes: &[u8], max_alloc: u64) -> Result<(DynamicImage, Orientation), ImageError> {
-    let damaged = |e: tiff::TiffError| match e {
-        tiff::TiffError::LimitsExceeded => ImageError::NeedsTooMuchMemory,
-        e => ImageError::Damaged { format: "TIFF", detail: e.to_string() },
-    };
     let mut limits = Limits::default();
     limits.decoding_buffer_size = max_alloc as usize;
     let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(damaged)?.with_limits(limits);
@@ -55,12 +51,7 @@ pub(crate) fn decode(bytes: &[u8], max_alloc: u64) -> Result<(DynamicImage, Orie
     if pixels * 2 > max_alloc {
         return Err(ImageError::TooLarge { width, height });
     }
-    let orientation = decoder
-        .find_tag_unsigned::<u8>(Tag::Orientation)
-        .ok()
-        .flatten()
-        .and_then(Orientation::from_exif)
-        .unwrap_or(Orientation::NoTransforms);
+    let orientation = orientation(&mut decoder);
     let (chunk_w, chunk_h) = decoder.chunk_dimensions();
     let across = match decoder.get_chunk_type() {
         ChunkType::Tile => width.div_ceil(chunk_w.max(1)),
@@ -109,4 +100,22 @@ pub(crate) fn decode(bytes: &[u8], max_alloc: u64) -> Result<(DynamicImage, Orie
         _ => image,
     };
     Ok((image, orientation))
+}
+
+/// What the `tiff` crate's errors mean for the user: its own memory limit met, or damage.
+pub(super) fn damaged(e: tiff::TiffError) -> ImageError {
+    match e {
+        tiff::TiffError::LimitsExceeded => ImageError::NeedsTooMuchMemory,
+        e => ImageError::Damaged { format: "TIFF", detail: e.to_string() },
+    }
+}
+
+/// The TIFF's orientation tag (1 when it has none, or a value out of range).
+pub(super) fn orientation<R: std::io::Read + std::io::Seek>(decoder: &mut Decoder<R>) -> Orientation {
+    decoder
+        .find_tag_unsigned::<u8>(Tag::Orientation)
+        .ok()
+        .flatten()
+        .and_then(Orientation::from_exif)
+        .unwrap_or(Orientation::NoTransforms)
 }

@@ -18,6 +18,7 @@ use tiff::tags::Tag;
 
 use super::ImageError;
 use super::error::check_size;
+use super::planar_tiff::damaged;
 
 /// PhotometricInterpretation values (TIFF 6.0, sections 3 to 5 and 16).
 const WHITE_IS_ZERO: u16 = 0;
@@ -50,10 +51,6 @@ enum Form {
 /// Decodes `bytes` when it is one of the forms above: the picture and the TIFF
 /// orientation; `Ok(None)` for any other TIFF.
 pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImage, Orientation)>, ImageError> {
-    let damaged = |e: tiff::TiffError| match e {
-        tiff::TiffError::LimitsExceeded => ImageError::NeedsTooMuchMemory,
-        e => ImageError::Damaged { format: "TIFF", detail: e.to_string() },
-    };
     let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(damaged)?;
     let tag = |decoder: &mut Decoder<_>, tag, default: u16| {
         // A tag of one value a sample (BitsPerSample: 8, 8, 8) is read by its first value.
@@ -77,12 +74,7 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
     if u64::from(width) * u64::from(height) * u64::from(samples) * u64::from(bits.div_ceil(8)) > max_alloc {
         return Err(ImageError::TooLarge { width, height });
     }
-    let orientation = decoder
-        .find_tag_unsigned::<u8>(Tag::Orientation)
-        .ok()
-        .flatten()
-        .and_then(Orientation::from_exif)
-        .unwrap_or(Orientation::NoTransforms);
+    let orientation = super::planar_tiff::orientation(&mut decoder);
     let colour_map = match form {
         Form::Palette => Some(decoder.get_tag_u16_vec(Tag::ColorMap).map_err(damaged)?),
         _ => None,
