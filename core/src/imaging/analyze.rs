@@ -187,6 +187,13 @@ fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> 
             let (width, height) = (image.width(), image.height());
             Ok(Decoded { kind, image, width, height, orientation: Orientation::NoTransforms, exif })
         }
+        // Their magic numbers are short enough that a text file can start with one: taken
+        // for images only when they decode, which this build does not do.
+        Kind::Image(ImageFormat::Pnm | ImageFormat::Ico) => Err(ImageError::NotAnImage),
+        // An AVIF is stored with a tile only when its container reads as one.
+        Kind::Avif if super::heif::container_size(bytes).is_none() => {
+            Err(ImageError::Damaged { format: "AVIF", detail: "no picture size in its container".into() })
+        }
         Kind::Image(_) | Kind::Avif => {
             Err(ImageError::UnsupportedFeature { format: kind.name(), detail: "this build does not decode it".into() })
         }
@@ -432,6 +439,15 @@ mod tests {
         let a = analyze(&fixture("tiff/lzma.tif")).unwrap();
         assert_eq!((a.width, a.height), (96, 64));
         assert_eq!(a.no_preview.as_deref(), Some("TIFF with LZMA compression"));
+    }
+
+    #[test]
+    fn text_that_starts_like_a_weak_signature_or_an_empty_avif_box_is_not_stored() {
+        for text in [&b"P3 is a note, not a picture"[..], b"\0\0\x01\0four bytes of ICO, then text"] {
+            assert!(matches!(analyze(text), Err(ImageError::NotAnImage)), "{:?}", String::from_utf8_lossy(text));
+        }
+        let avif_box_only = b"\0\0\0\x14ftypavif\0\0\0\0avif";
+        assert!(matches!(analyze(avif_box_only), Err(ImageError::Damaged { format: "AVIF", .. })));
     }
 
     #[test]

@@ -83,7 +83,7 @@ fn details_unguarded(bytes: &[u8]) -> PhotoDetails {
 }
 
 /// Counting stops here: a loop of directories, or a forged chain, costs no more.
-const MAX_PAGES: usize = 10_000;
+const MAX_PAGES: usize = 1_000;
 
 /// The number of pages (image directories) of a TIFF; `None` for another file.
 fn tiff_pages(bytes: &[u8]) -> Option<usize> {

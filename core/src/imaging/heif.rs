@@ -23,7 +23,12 @@ pub(super) fn decode_heic(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     let side = |s: usize| u32::try_from(s).unwrap_or(u32::MAX);
     let (width, height) = (side(info.width), side(info.height));
     check_size(width, height)?;
-    if u64::from(width) * u64::from(height) * HEIC_BYTES_PER_PIXEL > HEIC_MAX_BYTES {
+    // The decoder allocates at the coded size, which a crop (`clap`, the conformance window)
+    // can make far larger than the size shown: both are checked.
+    let (coded_width, coded_height) = (side(info.coded_width), side(info.coded_height));
+    check_size(coded_width, coded_height)?;
+    let pixels = (u64::from(width) * u64::from(height)).max(u64::from(coded_width) * u64::from(coded_height));
+    if pixels * HEIC_BYTES_PER_PIXEL > HEIC_MAX_BYTES {
         return Err(ImageError::NeedsTooMuchMemory);
     }
     let decoded = heic_decoder::decode(bytes).map_err(heic_error)?;

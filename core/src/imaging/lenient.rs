@@ -58,7 +58,11 @@ fn png(bytes: &[u8], max_alloc: u64) -> Option<DynamicImage> {
     let mut reader = decoder.read_info().ok()?;
     let (width, height) = (reader.info().width, reader.info().height);
     check_size(width, height).ok()?;
-    let mut pixels = vec![0; reader.output_buffer_size()?];
+    let size = reader.output_buffer_size()?;
+    if size as u64 > max_alloc {
+        return None;
+    }
+    let mut pixels = vec![0; size];
     let frame = reader.next_frame(&mut pixels).ok()?;
     pixels.truncate(frame.buffer_size());
     match frame.color_type {
@@ -82,14 +86,14 @@ fn os2_bitmap(bytes: &[u8], max_alloc: u64) -> Option<DynamicImage> {
     if !(16..=64).contains(&size) || matches!(size, 40 | 52 | 56) {
         return None;
     }
-    let compression = if size >= 20 { le32(FILE_HEADER + 16)? } else { 0 };
-    if compression > 2 {
-        return None;
-    }
     let header_end = FILE_HEADER + size;
     let mut header = bytes.get(FILE_HEADER..header_end)?.to_vec();
     header.resize(40, 0);
     header[..4].copy_from_slice(&40u32.to_le_bytes());
+    // The compression as the rewritten header says it (a short header leaves part of it out).
+    if u32::from_le_bytes(header[16..20].try_into().expect("four bytes")) > 2 {
+        return None;
+    }
     let pixels_at = (le32(10)? as usize).checked_sub(size)?.checked_add(40)?;
     let mut windows = Vec::with_capacity(bytes.len());
     windows.extend_from_slice(&bytes[..FILE_HEADER]);

@@ -102,10 +102,14 @@ pub(crate) fn decode(bytes: &[u8], max_alloc: u64) -> Result<(DynamicImage, Orie
     Ok((image, orientation))
 }
 
-/// What the `tiff` crate's errors mean for the user: its own memory limit met, or damage.
+/// What the `tiff` crate's errors mean for the user: its own memory limit met, a feature it
+/// lacks (the file is then stored with a plain tile), or damage.
 pub(super) fn damaged(e: tiff::TiffError) -> ImageError {
     match e {
         tiff::TiffError::LimitsExceeded => ImageError::NeedsTooMuchMemory,
+        e @ tiff::TiffError::UnsupportedError(_) => {
+            ImageError::UnsupportedFeature { format: "TIFF", detail: e.to_string() }
+        }
         e => ImageError::Damaged { format: "TIFF", detail: e.to_string() },
     }
 }

@@ -71,7 +71,9 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
     };
     let (width, height) = decoder.dimensions().map_err(damaged)?;
     check_size(width, height)?;
-    if u64::from(width) * u64::from(height) * u64::from(samples) * u64::from(bits.div_ceil(8)) > max_alloc {
+    // The samples read, and the RGB(A) picture made of them, are held at once.
+    let per_pixel = u64::from(samples) * u64::from(bits.div_ceil(8)) + 4;
+    if u64::from(width) * u64::from(height) * per_pixel > max_alloc {
         return Err(ImageError::TooLarge { width, height });
     }
     let orientation = super::planar_tiff::orientation(&mut decoder);
@@ -132,7 +134,6 @@ pub(super) fn lacking(bytes: &[u8]) -> Option<&'static str> {
     Some(match (compression.unwrap_or(1), photometric?) {
         (2, _) => "CCITT Huffman compression",
         (3, _) => "CCITT G3 fax compression",
-        (4, _) => "CCITT G4 fax compression",
         (6, _) => "old-style JPEG compression",
         (9 | 10 | 34661, _) => "JBIG compression",
         (34712, _) => "JPEG 2000 compression",
