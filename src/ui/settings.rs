@@ -43,10 +43,10 @@ pub(super) struct SettingsWindow {
     ca: Option<(Vec<u8>, String)>,
     /// The path of a CA file, as typed or chosen.
     ca_path: String,
-    /// The server asked to send a code (its URL and From), until the worker answers.
-    asked: Option<(Zeroizing<String>, Option<String>)>,
+    /// The server asked to send a code (its URL, From and authority), until the worker answers.
+    asked: Option<Asked>,
     /// The server a code was sent for, waiting for the code typed back.
-    code_for: Option<(Zeroizing<String>, Option<String>)>,
+    code_for: Option<Asked>,
     /// The code as typed.
     code: String,
     current: Zeroizing<String>,
@@ -58,6 +58,9 @@ pub(super) struct SettingsWindow {
     /// of the window that sent it: what is under way, and its answer, show there.
     busy: Option<(&'static str, Part)>,
 }
+
+/// An SMTP server a code is asked or sent for: its URL, From, and trusted authority (PEM).
+type Asked = (Zeroizing<String>, Option<String>, Option<Vec<u8>>);
 
 /// The parts of the settings window that send a change: each shows what it is doing, and
 /// the answer, below its own buttons, where the person who pressed one is looking.
@@ -290,7 +293,7 @@ impl SettingsWindow {
                 let from = (!from.is_empty()).then_some(from);
                 let ca_pem = self.ca.as_ref().map(|(pem, _)| pem.clone());
                 change = Some(url.clone().map(|url| {
-                    self.asked = Some((url.clone(), from.clone()));
+                    self.asked = Some((url.clone(), from.clone(), ca_pem.clone()));
                     let change = SettingsChange::UseSmtp { url, from, ca_pem, code: None };
                     (change, "Checking the server and sending a code…")
                 }));
@@ -399,7 +402,8 @@ impl SettingsWindow {
     /// The code sent to prove the account's address, typed back: the settings it was sent
     /// for are saved when "Confirm" is pressed.
     fn code_ui(&mut self, ui: &mut egui::Ui, free: bool) -> Option<(SettingsChange, &'static str)> {
-        let (url, from) = self.code_for.clone()?;
+        // The settings the code was sent for, whatever the form says now.
+        let (url, from, ca_pem) = self.code_for.clone()?;
         ui.label(format!(
             "A code was sent to {}. Type it here to save these settings: only then do photo passwords go there.",
             self.names.1
@@ -412,7 +416,6 @@ impl SettingsWindow {
             let typed = self.code.chars().filter(char::is_ascii_alphanumeric).count() == 8;
             if ui.add_enabled(free && typed, egui::Button::new("Confirm")).clicked() {
                 let code = Some(self.code.clone());
-                let ca_pem = self.ca.as_ref().map(|(pem, _)| pem.clone());
                 confirmed = Some((SettingsChange::UseSmtp { url, from, ca_pem, code }, "Saving…"));
             }
         });

@@ -179,7 +179,9 @@ pub fn use_smtp(
     }
     let config = overrides.smtp_config(url, ca_pem.as_deref())?;
     let email = session.profile().email;
-    let settings = format!("{url}\0{}", from.as_deref().unwrap_or_default());
+    // The code proves these settings, the trusted authority included.
+    let authority = ca_pem.as_deref().map(|pem| blake3::hash(pem).to_hex().to_string()).unwrap_or_default();
+    let settings = format!("{url}\0{}\0{authority}", from.as_deref().unwrap_or_default());
     let Some(code) = code else {
         config.check()?;
         let from_addr = from.clone().unwrap_or_else(|| email.clone());
