@@ -385,7 +385,18 @@ impl SettingsWindow {
     /// holds a certificate, and sent with the next test or save.
     pub(super) fn ca_chosen(&mut self, path: &std::path::Path) {
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        match std::fs::read(path) {
+        // A certificate file is a few kilobytes: only a regular file's first megabyte is read
+        // (the window waits for it).
+        let read = std::fs::File::open(path).and_then(|file| {
+            use std::io::Read;
+            if !file.metadata()?.is_file() {
+                return Err(std::io::Error::other("not a regular file"));
+            }
+            let mut pem = Vec::new();
+            file.take(1 << 20).read_to_end(&mut pem)?;
+            Ok(pem)
+        });
+        match read {
             Ok(pem) if pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") => {
                 self.ca = Some((pem, name));
                 self.ca_path.clear();
