@@ -1321,24 +1321,35 @@ fn a_password_changed_on_another_computer_is_taken_from_the_backup_in_the_app() 
     assert!(desktop.ok(&["verify", "--user", "bob"], &[("SPG_PASSWORD", new)]).contains("all intact"));
 }
 
+/// Opens the settings and fills the mail form: `security` (a radio label), the host, and the
+/// port typed over the one shown.
+fn smtp_form(h: &mut Harness<'_, GalleryApp>, security: &str, host: &str, port: u16) {
+    h.set_size(egui::vec2(1100.0, 1500.0));
+    h.get_by_label("⚙ Settings").click();
+    h.run_ok();
+    h.get_by_label(security).click();
+    h.run_ok();
+    type_into(h, Role::TextInput, "Host", host);
+    type_over(h, "Port", &port.to_string());
+}
+
+/// Types `text` into the field labelled `label` as a person replaces what is there: all of
+/// it selected, the new text typed over it.
+fn type_over(h: &mut Harness<'_, GalleryApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, label).type_text(text);
+    h.run_ok();
+}
+
 #[test]
 fn mail_settings_are_saved_in_the_app_once_the_code_sent_to_the_address_is_typed_back() {
     let server = common::smtp::Server::start("plain", None);
     let env = Env::new();
     let mut h = bob_in_an_empty_gallery(&env);
-    h.set_size(egui::vec2(1100.0, 1500.0));
-    h.get_by_label("⚙ Settings").click();
-    h.run_ok();
-    h.get_by_label("SMTP on this computer").click();
-    h.run_ok();
-    type_into(&mut h, Role::TextInput, "Host", "127.0.0.1");
-    // The port as a person types it: the old digits selected, the new ones typed over them.
-    h.get_by_role_and_label(Role::TextInput, "Port").focus();
-    h.run_ok();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_ok();
-    h.get_by_role_and_label(Role::TextInput, "Port").type_text(&server.port.to_string());
-    h.run_ok();
+    smtp_form(&mut h, "SMTP on this computer", "127.0.0.1", server.port);
     h.get_by_label("Save mail settings").click();
     h.run_ok();
     wait_for(&mut h, "the code", |h| {
@@ -1373,18 +1384,7 @@ fn a_mail_server_with_a_certificate_of_its_own_is_trusted_by_choosing_its_author
     let server = common::smtp::Server::start("starttls", None);
     let env = Env::new();
     let mut h = bob_in_an_empty_gallery(&env);
-    h.set_size(egui::vec2(1100.0, 1500.0));
-    h.get_by_label("⚙ Settings").click();
-    h.run_ok();
-    h.get_by_label("SMTP (STARTTLS)").click();
-    h.run_ok();
-    type_into(&mut h, Role::TextInput, "Host", "localhost");
-    h.get_by_role_and_label(Role::TextInput, "Port").focus();
-    h.run_ok();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_ok();
-    h.get_by_role_and_label(Role::TextInput, "Port").type_text(&server.port.to_string());
-    h.run_ok();
+    smtp_form(&mut h, "SMTP (STARTTLS)", "localhost", server.port);
     // The system does not trust it: the answer says what to give.
     h.get_by_label("Send test email").click();
     h.run_ok();
@@ -1399,12 +1399,7 @@ fn a_mail_server_with_a_certificate_of_its_own_is_trusted_by_choosing_its_author
     h.run_ok();
     assert!(h.query_all_by_label_contains("notes.txt holds no certificate").next().is_some());
     // Its authority's file: trusted from now on.
-    h.get_by_role_and_label(Role::TextInput, "Authority").focus();
-    h.run_ok();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_ok();
-    h.get_by_role_and_label(Role::TextInput, "Authority").type_text(&server.ca());
-    h.run_ok();
+    type_over(&mut h, "Authority", &server.ca());
     h.get_by_label("Use this file").click();
     h.run_ok();
     assert!(has_label(&h, "Its own, from cert.pem"));
