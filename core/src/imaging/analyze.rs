@@ -6,8 +6,8 @@ use std::io::Cursor;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
 
-use super::error::{MAX_SIDE, catching_panics, check_size, format_name};
-use super::kind::Kind;
+use super::error::{MAX_SIDE, catching_panics, check_size};
+use super::kind::{Kind, format_name};
 use super::{ExifSummary, ImageError};
 
 /// Longest side of a thumbnail in pixels: sharp for a 256-point tile on a 2x display.

@@ -1,8 +1,6 @@
 //! Why a file is refused, and the checks every decoder path shares: the size limit and
 //! the panic guard.
 
-use image::ImageFormat;
-
 /// Largest width or height accepted (wide panoramas fit; a forged 60000-pixel header does not).
 pub(super) const MAX_SIDE: u32 = 30_000;
 
@@ -78,19 +76,6 @@ impl ImageError {
             | ImageError::UnsupportedFeature { detail, .. } => Some(detail),
             _ => None,
         }
-    }
-}
-
-/// The name people know a format by: `JPEG`, `PNG`, `TIFF`…
-pub(crate) fn format_name(format: ImageFormat) -> &'static str {
-    match format {
-        ImageFormat::Jpeg => "JPEG",
-        ImageFormat::Png => "PNG",
-        ImageFormat::WebP => "WebP",
-        ImageFormat::Gif => "GIF",
-        ImageFormat::Bmp => "BMP",
-        ImageFormat::Tiff => "TIFF",
-        other => other.extensions_str().first().copied().unwrap_or("this"),
     }
 }
 

@@ -34,7 +34,7 @@ impl Kind {
     /// The name people know the format by: `JPEG`, `HEIC`…
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Kind::Image(format) => super::error::format_name(format),
+            Kind::Image(format) => format_name(format),
             Kind::Heic => "HEIC",
             Kind::Avif => "AVIF",
         }
@@ -47,6 +47,19 @@ impl Kind {
             Kind::Heic => "image/heic",
             Kind::Avif => "image/avif",
         }
+    }
+}
+
+/// The name people know a format by: `JPEG`, `PNG`, `TIFF`…
+pub(crate) fn format_name(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Jpeg => "JPEG",
+        ImageFormat::Png => "PNG",
+        ImageFormat::WebP => "WebP",
+        ImageFormat::Gif => "GIF",
+        ImageFormat::Bmp => "BMP",
+        ImageFormat::Tiff => "TIFF",
+        other => other.extensions_str().first().copied().unwrap_or("this"),
     }
 }
 
