@@ -56,7 +56,8 @@ ours() {
     /usr/bin/time -f %M -o "$work/import.rss" "$bin" --vault "$vault" import --user bench "${files[@]}" >"$work/import.out" 2>"$work/import.err"
     ours_import=$(since "$t0")
     local emails=()
-    for e in "$work"/outbox/*.eml; do emails+=(--passwords-file "$e"); done
+    # Each account has its own folder in the outbox.
+    for e in "$work"/outbox/bench/*.eml; do emails+=(--passwords-file "$e"); done
     t0=$(now)
     /usr/bin/time -f %M -o "$work/export.rss" "$bin" --vault "$vault" export --user bench --all --out "$work/export" \
         "${emails[@]}" >/dev/null 2>"$work/export.err"
