@@ -7,7 +7,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
 
 use super::error::{MAX_SIDE, catching_panics, check_size};
-use super::kind::{Kind, format_name};
+use super::kind::Kind;
 use super::{ExifSummary, ImageError};
 
 /// Longest side of a thumbnail in pixels: sharp for a 256-point tile on a 2x display.
@@ -140,6 +140,16 @@ struct Decoded {
     exif: ExifSummary,
 }
 
+impl Decoded {
+    /// A picture decoded whole (not scaled), by a reader that gave its orientation: its
+    /// EXIF is read from the file.
+    fn whole(bytes: &[u8], kind: Kind, image: DynamicImage, orientation: Orientation) -> Decoded {
+        let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
+        let (width, height) = (image.width(), image.height());
+        Decoded { kind, image, width, height, orientation, exif }
+    }
+}
+
 /// The one rule of what a file shows: its own pixels, decoded at about `target` pixels a
 /// side or more (a JPEG at a reduced DCT scale); or, for a file of a kind we know whose
 /// pixels this build cannot render (a format it does not decode, a feature of a format it
@@ -167,26 +177,24 @@ fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> 
         Kind::Image(ImageFormat::Jpeg) => decode_jpeg_scaled(bytes, target)
             .and_then(|scaled| scaled.map_or_else(|| decode_full(bytes, ImageFormat::Jpeg), Ok))
             .or_else(|e| read_leniently(bytes, kind, e)),
-        // The forms `image` refuses or misreads first (see `tiff_extra`), then `image`.
-        Kind::Image(ImageFormat::Tiff) => match super::tiff_extra::decode(bytes, MAX_ALLOC)? {
-            Some((image, orientation)) => {
-                let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
-                let (width, height) = (image.width(), image.height());
-                Ok(Decoded { kind, image, width, height, orientation, exif })
+        // The forms `image` refuses or misreads first (see `tiff_extra`), separate colour
+        // planes (see `planar_tiff`), then `image`.
+        Kind::Image(ImageFormat::Tiff) => {
+            if let Some((image, orientation)) = super::tiff_extra::decode(bytes, MAX_ALLOC)? {
+                return Ok(Decoded::whole(bytes, kind, image, orientation));
             }
-            None => decode_full(bytes, ImageFormat::Tiff),
-        },
+            if super::planar_tiff::is_planar(bytes) {
+                let (image, orientation) = super::planar_tiff::decode(bytes, MAX_ALLOC)?;
+                return Ok(Decoded::whole(bytes, kind, image, orientation));
+            }
+            decode_full(bytes, ImageFormat::Tiff)
+        }
         Kind::Image(format) if format.reading_enabled() => {
             decode_full(bytes, format).or_else(|e| read_leniently(bytes, kind, e))
         }
-        Kind::Heic => {
-            let image = super::heif::decode_heic(bytes)?;
-            let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
-            // The container's turn is applied by the decoder; HEIF's EXIF orientation is
-            // not to be applied again (ISO/IEC 23008-12).
-            let (width, height) = (image.width(), image.height());
-            Ok(Decoded { kind, image, width, height, orientation: Orientation::NoTransforms, exif })
-        }
+        // The container's turn is applied by the decoder; HEIF's EXIF orientation is not to
+        // be applied again (ISO/IEC 23008-12).
+        Kind::Heic => Ok(Decoded::whole(bytes, kind, super::heif::decode_heic(bytes)?, Orientation::NoTransforms)),
         // Their magic numbers are short enough that a text file can start with one: taken
         // for images only when they decode, which this build does not do.
         Kind::Image(ImageFormat::Pnm | ImageFormat::Ico) => Err(ImageError::NotAnImage),
@@ -277,23 +285,15 @@ pub(super) fn exif_of(bytes: &[u8]) -> Option<Vec<u8>> {
     raw_exif(bytes, kind, found)
 }
 
-/// Any format, at full size, through the `image` crate's decoders (a TIFF with separate
-/// colour planes through `planar_tiff`).
+/// Any format, at full size, through the `image` crate's decoders.
 fn decode_full(bytes: &[u8], format: ImageFormat) -> Result<Decoded, ImageError> {
-    if format == ImageFormat::Tiff && super::planar_tiff::is_planar(bytes) {
-        let (image, orientation) = super::planar_tiff::decode(bytes, MAX_ALLOC)?;
-        let (width, height) = (image.width(), image.height());
-        check_size(width, height)?;
-        let exif = raw_exif(bytes, Kind::Image(format), None).map(ExifSummary::from_raw).unwrap_or_default();
-        return Ok(Decoded { kind: Kind::Image(format), image, width, height, orientation, exif });
-    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let name = format_name(format);
+    let name = Kind::Image(format).name();
     let corrupt = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => ImageError::NeedsTooMuchMemory,
         image::ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {

@@ -51,7 +51,7 @@ impl Kind {
 }
 
 /// The name people know a format by: `JPEG`, `PNG`, `TIFF`…
-pub(crate) fn format_name(format: ImageFormat) -> &'static str {
+fn format_name(format: ImageFormat) -> &'static str {
     match format {
         ImageFormat::Jpeg => "JPEG",
         ImageFormat::Png => "PNG",
