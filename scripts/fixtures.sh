@@ -106,8 +106,11 @@ EOF
 # Transparency: an alpha plane beside the colour.
 convert "$work/base.png" -alpha set -channel A -fx 'i < w/2 ? 1 : 0.25' "PNG32:$work/alpha.png"
 heif-enc -q 85 "$work/alpha.png" -o "$out/alpha.heic"
-# A camera AVIF with EXIF (what this build stores with a plain tile).
+# A camera AVIF with EXIF.
 avifenc --min 10 --max 30 "$work/camera.jpg" "$out/camera.avif" >/dev/null
+# 10 bits, 4:2:0, turned a quarter anticlockwise and then top and bottom exchanged by the
+# container (`irot` 1, `imir` mode 0): upright, the red block is at the top left.
+avifenc -d 10 -y 420 --min 10 --max 30 --irot 1 --imir 0 "$work/base.png" "$out/turned.avif" >/dev/null
 heif-info "$out/turned.heic" >/dev/null
 
 # TIFFs as scanners and fax software write them, from the same picture.

@@ -19,6 +19,13 @@ fn open_window(vault: std::path::PathBuf) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     // Before anything holds a key: a crash must leave no core file with keys or photos.
     cli::harden_process();
+    // Started by this binary to decode one AVIF, holding no key (see imaging's decoder process).
+    if let Some(code) = spg_core::imaging::serve_decoder_process_if_asked() {
+        return code;
+    }
+    if let Ok(program) = std::env::current_exe() {
+        spg_core::imaging::use_decoder_program(program);
+    }
     // clap exits with status 2 on bad usage.
     let cli = Cli::parse();
     if cli.install_desktop_entry {

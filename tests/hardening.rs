@@ -263,3 +263,43 @@ fn a_full_disk_fails_the_import_clearly_and_keeps_what_was_stored() {
     assert_every_listed_photo_exports_exactly(&env, &originals(&src), "after-full-disk");
     assert!(env.list_json("alice").len() < 4, "the limit stopped the import part way");
 }
+
+/// The test fixture AVIF (96×64: red on the left, blue on the right), as scripts/fixtures.sh made it.
+fn avif_fixture() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/heif/camera.avif")).unwrap()
+}
+
+#[test]
+fn an_avif_is_decoded_in_a_decoder_process_of_the_apps_binary() {
+    spg_core::imaging::use_decoder_program(env!("CARGO_BIN_EXE_secure-photo-gallery").into());
+    let picture = spg_core::imaging::decode_for_display(&avif_fixture(), 512).unwrap();
+    assert_eq!(picture.dimensions(), (96, 64));
+    let (red, blue) = (picture.get_pixel(10, 10), picture.get_pixel(85, 10));
+    assert!(red[0] > 180 && red[1] < 90 && red[2] < 90, "{red:?}");
+    assert!(blue[2] > 150 && blue[0] < 90, "{blue:?}");
+}
+
+#[test]
+fn a_hostile_avif_is_refused_by_the_decoder_process_and_the_import_goes_on() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("avif");
+    let good = avif_fixture();
+    // The AV1 data after its sequence header overwritten; and the file cut in its data.
+    let mut garbled = good.clone();
+    let data = garbled.windows(4).position(|w| w == b"mdat").unwrap() + 4;
+    garbled[data + 24..].fill(0xA5);
+    write(&src, "a-garbled.avif", &garbled);
+    write(&src, "b-cut.avif", &good[..good.len() - 200]);
+    write(&src, "c-good.avif", &good);
+    let (out, imported) = env.import("alice", &[&src]);
+    // The `skipped` lines are on stdout, the rest on stderr.
+    let err = stdout(&out) + &stderr(&out);
+    assert_eq!(imported.len(), 1, "{err}");
+    assert!(imported[0].1.ends_with("c-good.avif"), "{imported:?}");
+    assert!(!err.contains("no preview"), "the good one is decoded: {err}");
+    for name in ["a-garbled.avif", "b-cut.avif"] {
+        let line = err.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name} named: {err}"));
+        assert!(line.contains("AVIF"), "{line}");
+    }
+}

@@ -144,7 +144,7 @@ impl Decoded {
     /// A picture decoded whole (not scaled), by a reader that gave its orientation: its
     /// EXIF is read from the file.
     fn whole(bytes: &[u8], kind: Kind, image: DynamicImage, orientation: Orientation) -> Decoded {
-        let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
+        let exif = file_exif(bytes, kind);
         let (width, height) = (image.width(), image.height());
         Decoded { kind, image, width, height, orientation, exif }
     }
@@ -164,7 +164,7 @@ fn picture(bytes: &[u8], target: u32) -> Result<(Decoded, Option<String>), Image
             let what = describe(bytes, kind);
             let (width, height) = displayed_size(bytes, kind).unwrap_or((0, 0));
             let image = DynamicImage::ImageRgb8(super::tile::no_preview(&what));
-            let exif = raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default();
+            let exif = file_exif(bytes, kind);
             let orientation = Orientation::NoTransforms;
             Ok((Decoded { kind, image, width, height, orientation, exif }, Some(what)))
         }
@@ -198,11 +198,17 @@ fn decode(bytes: &[u8], kind: Kind, target: u32) -> Result<Decoded, ImageError> 
         // Their magic numbers are short enough that a text file can start with one: taken
         // for images only when they decode, which this build does not do.
         Kind::Image(ImageFormat::Pnm | ImageFormat::Ico) => Err(ImageError::NotAnImage),
-        // An AVIF is stored with a tile only when its container reads as one.
-        Kind::Avif if super::heif::container_size(bytes).is_none() => {
-            Err(ImageError::Damaged { format: "AVIF", detail: "no picture size in its container".into() })
+        // An AVIF is decoded in a decoder process (it turns it as its container says), and
+        // stored with a tile, where none can be started, only when its container reads as one.
+        Kind::Avif => {
+            let Some((width, height)) = super::heif::container_size(bytes) else {
+                return Err(ImageError::Damaged { format: "AVIF", detail: "no picture size in its container".into() });
+            };
+            let image = DynamicImage::ImageRgb8(super::decoder_process::decode_avif(bytes, target)?);
+            let exif = file_exif(bytes, kind);
+            Ok(Decoded { kind, image, width, height, orientation: Orientation::NoTransforms, exif })
         }
-        Kind::Image(_) | Kind::Avif => {
+        Kind::Image(_) => {
             Err(ImageError::UnsupportedFeature { format: kind.name(), detail: "this build does not decode it".into() })
         }
     }
@@ -270,6 +276,11 @@ fn raw_exif(bytes: &[u8], kind: Kind, found: Option<Vec<u8>>) -> Option<Vec<u8>>
         (Kind::Image(ImageFormat::Tiff), None) if bytes.len() <= TIFF_TAGS_MAX => Some(bytes.to_vec()),
         (Kind::Image(_), None) => None,
     }
+}
+
+/// The date, camera and place of a file whose decoder gave no EXIF block: from the file.
+fn file_exif(bytes: &[u8], kind: Kind) -> ExifSummary {
+    raw_exif(bytes, kind, None).map(ExifSummary::from_raw).unwrap_or_default()
 }
 
 /// The EXIF block of any file, as [`raw_exif`] reads it: for the viewer's details.

@@ -95,7 +95,7 @@ pub(super) fn container_size(bytes: &[u8]) -> Option<(u32, u32)> {
 
 /// The boxes one after another in `data`: each one's type and body. Stops at the first
 /// box whose size does not fit.
-fn boxes(mut data: &[u8]) -> impl Iterator<Item = (&[u8; 4], &[u8])> {
+pub(super) fn boxes(mut data: &[u8]) -> impl Iterator<Item = (&[u8; 4], &[u8])> {
     std::iter::from_fn(move || {
         let size = u32::from_be_bytes(data.get(0..4)?.try_into().ok()?) as u64;
         let kind: &[u8; 4] = data.get(4..8)?.try_into().ok()?;

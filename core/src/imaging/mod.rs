@@ -4,6 +4,8 @@
 //! without touching its pixels. Knows nothing about keys or storage.
 
 mod analyze;
+mod avif;
+mod decoder_process;
 mod details;
 mod error;
 mod exif;
@@ -20,6 +22,7 @@ mod tile;
 pub(crate) use analyze::PLACEHOLDER_MAX_SIDE;
 pub(crate) use analyze::{Analysis, analyze, placeholder_jpeg};
 pub use analyze::{THUMBNAIL_MAX_SIDE, decode_for_display};
+pub use decoder_process::{serve_if_asked as serve_decoder_process_if_asked, use_program as use_decoder_program};
 pub use details::{PhotoDetails, animation_frames, photo_details};
 pub use error::ImageError;
 pub(crate) use exif::ExifSummary;
