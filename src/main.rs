@@ -23,7 +23,9 @@ fn main() -> ExitCode {
     if let Some(code) = spg_core::imaging::serve_decoder_process_if_asked() {
         return code;
     }
-    if let Ok(program) = std::env::current_exe() {
+    // On Linux the running image itself, even once an upgrade replaced or removed its file.
+    let program = if cfg!(target_os = "linux") { Ok("/proc/self/exe".into()) } else { std::env::current_exe() };
+    if let Ok(program) = program {
         spg_core::imaging::use_decoder_program(program);
     }
     // clap exits with status 2 on bad usage.

@@ -303,3 +303,48 @@ fn a_hostile_avif_is_refused_by_the_decoder_process_and_the_import_goes_on() {
         assert!(line.contains("AVIF"), "{line}");
     }
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_decoder_process_is_confined_before_it_reads_a_byte() {
+    use std::io::{Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secure-photo-gallery"))
+        .args(["--decoder-process-avif", "512"])
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // It waits for its input: by then the filter is on.
+    let proc = format!("/proc/{}", child.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        let status = std::fs::read_to_string(format!("{proc}/status")).unwrap();
+        if status.contains("Seccomp:\t2") || std::time::Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.contains("Seccomp:\t2"), "a seccomp filter: {status}");
+    assert!(status.contains("NoNewPrivs:\t1"), "{status}");
+    let limits = std::fs::read_to_string(format!("{proc}/limits")).unwrap();
+    let limit = |name: &str| {
+        limits.lines().find(|l| l.starts_with(name)).unwrap().split_whitespace().rev().nth(1).unwrap().to_string()
+    };
+    assert_eq!(limit("Max processes"), "0", "{limits}");
+    assert_eq!(limit("Max address space"), "2147483648", "{limits}");
+    assert_eq!(limit("Max cpu time"), "30", "{limits}");
+    // Only its three standard descriptors are open (readable here as root or its owner).
+    if let Ok(fds) = std::fs::read_dir(format!("{proc}/fd")) {
+        let mut fds: Vec<String> = fds.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        fds.sort();
+        assert_eq!(fds, ["0", "1", "2"]);
+    }
+    // Confined, it still decodes.
+    child.stdin.take().unwrap().write_all(&avif_fixture()).unwrap();
+    let mut answer = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut answer).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(&answer[..9], [&b"P"[..], &96u32.to_le_bytes(), &64u32.to_le_bytes()].concat());
+}

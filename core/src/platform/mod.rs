@@ -1,9 +1,11 @@
 //! What the operating system gives every layer, kept in one place: owner-only folders and
 //! atomic new files ([`files`]), panics in dependencies turned into errors
 //! ([`panic_guard`]), memory kept out of swap ([`locked`]), no core dumps
-//! ([`harden_process`]), and freed memory given back ([`give_back_memory`]). It uses
+//! ([`harden_process`]), freed memory given back ([`give_back_memory`]), and a process
+//! that reads hostile data confined ([`confine`]). It uses
 //! nothing of the crate.
 
+pub(crate) mod confine;
 pub(crate) mod files;
 pub(crate) mod locked;
 pub(crate) mod panic_guard;
