@@ -280,3 +280,31 @@ fn attack_4_only_the_programs_own_emails_leave_the_outbox() {
     assert_eq!(stderr(&again).matches("not written by Secure Photo Gallery").count(), 3, "{}", stderr(&again));
     assert_eq!(server.received().len(), 2, "nothing more reached the server");
 }
+
+#[test]
+fn a_servers_own_certificate_is_fetched_for_its_fingerprint_and_trusted_as_its_authority() {
+    for mode in ["starttls", "tls"] {
+        let server = Server::start(mode, Some(("mailer", "pw")));
+        let url = match mode {
+            "tls" => format!("smtps://mailer:pw@localhost:{}", server.port),
+            _ => format!("smtp://mailer:pw@localhost:{}?tls=required", server.port),
+        };
+        let certificate = spg_core::service::server_certificate(&url).unwrap();
+        assert_eq!(certificate.to_pem(), std::fs::read(server.ca()).unwrap(), "{mode}: the certificate it presents");
+        assert_eq!(certificate.fingerprint(), server.fingerprint(), "{mode}");
+        assert!(!certificate.is_authority, "{mode}: a self-signed certificate, no chain");
+        assert!(server.received().is_empty(), "{mode}: looking sends nothing");
+        // Untrusted, a test email fails; trusted by that certificate, it goes.
+        let test = |ca: Option<&[u8]>| spg_core::service::send_test_email(&url, ca, "a@example.com", "b@example.com");
+        assert!(matches!(test(None), Err(spg_core::mail::MailError::Tls { .. })), "{mode}");
+        test(Some(&certificate.to_pem())).unwrap();
+        assert_eq!(server.received().len(), 1, "{mode}");
+    }
+    // A server that offers no STARTTLS says so, and a closed port is unreachable.
+    let plain = Server::start("plain", None);
+    let no_tls = spg_core::service::server_certificate(&format!("smtp://localhost:{}?tls=required", plain.port));
+    assert!(matches!(no_tls, Err(spg_core::mail::MailError::NoStartTls { .. })), "{no_tls:?}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = spg_core::service::server_certificate(&format!("smtps://127.0.0.1:{port}"));
+    assert!(matches!(closed, Err(spg_core::mail::MailError::Unreachable { .. })), "{closed:?}");
+}

@@ -11,9 +11,9 @@ use std::sync::atomic::AtomicBool;
 use zeroize::Zeroizing;
 
 use crate::jobs::Work;
-use spg_core::mail::{Security, SmtpConfig};
+use spg_core::mail::{Security, ServerCertificate, SmtpConfig};
 use spg_core::service::Account;
-use spg_core::service::settings::SettingsChange;
+use spg_core::service::settings::{SettingsChange, SettingsDone};
 use spg_core::vault::{PhotoId, StorageError, VerifyReport};
 
 use super::prefs::Prefs;
@@ -43,6 +43,9 @@ pub(super) struct SettingsWindow {
     ca: Option<(Vec<u8>, String)>,
     /// The path of a CA file, as typed or chosen.
     ca_path: String,
+    /// The certificate the server presented when asked, shown with its fingerprint until
+    /// it is trusted or turned down.
+    offered: Option<ServerCertificate>,
     /// The server asked to send a code (its URL, From and authority), until the worker answers.
     asked: Option<Asked>,
     /// The server a code was sent for, waiting for the code typed back.
@@ -92,6 +95,7 @@ impl SettingsWindow {
             from: smtp.and_then(|s| s.from.clone()).unwrap_or_default(),
             ca: smtp.and_then(|s| s.ca_pem.clone()).map(|pem| (pem, "kept with these settings".to_string())),
             ca_path: String::new(),
+            offered: None,
             asked: None,
             code_for: None,
             code: String::new(),
@@ -115,12 +119,18 @@ impl SettingsWindow {
         work.settings(change);
     }
 
-    /// A change was saved (or, for SMTP, a code was sent: `code_sent`).
-    pub(super) fn saved(&mut self, message: &str, account: &Account, code_sent: bool) {
+    /// A change was done (`done`, said as `message`): saved, or for SMTP a code sent or
+    /// the server's certificate fetched.
+    pub(super) fn saved(&mut self, message: &str, account: &Account, done: SettingsDone) {
         self.queued = account.queued_emails();
         let part = self.busy.take().map_or(Part::Mail, |(_, part)| part);
         self.message = Some((message.to_string(), false, part));
-        if code_sent {
+        if let SettingsDone::Certificate(certificate) = done {
+            // Nothing is saved yet: the form stays as it is, password included.
+            self.offered = Some(certificate);
+            return;
+        }
+        if matches!(done, SettingsDone::CodeSent { .. }) {
             // The form keeps what the code is for until it is typed back.
             self.code_for = self.asked.take();
             self.code.clear();
@@ -269,13 +279,8 @@ impl SettingsWindow {
             )
             .weak(),
         );
-        self.server_form(ui, work);
-        let url = match self.port.parse::<u16>() {
-            Ok(port) if port > 0 => SmtpConfig::url_from_parts(security, &self.host, port, &self.user, &self.password)
-                .map(Zeroizing::new)
-                .map_err(|e| e.to_string()),
-            _ => Err("The port is a number from 1 to 65535 (587 for STARTTLS, 465 for TLS).".to_string()),
-        };
+        self.server_form(ui, work, security);
+        let url = self.url(security);
         let mut change = None;
         let free = self.busy.is_none();
         ui.horizontal(|ui| {
@@ -323,8 +328,18 @@ impl SettingsWindow {
         }
     }
 
+    /// The server's URL as the form says it, or what is wrong with the form.
+    fn url(&self, security: Security) -> Result<Zeroizing<String>, String> {
+        match self.port.parse::<u16>() {
+            Ok(port) if port > 0 => SmtpConfig::url_from_parts(security, &self.host, port, &self.user, &self.password)
+                .map(Zeroizing::new)
+                .map_err(|e| e.to_string()),
+            _ => Err("The port is a number from 1 to 65535 (587 for STARTTLS, 465 for TLS).".to_string()),
+        }
+    }
+
     /// The SMTP server's host, user, password, From and port.
-    fn server_form(&mut self, ui: &mut egui::Ui, work: &Work) {
+    fn server_form(&mut self, ui: &mut egui::Ui, work: &Work, security: Security) {
         egui::Grid::new("smtp").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             for (label, text, password, hint) in [
                 ("Host", &mut self.host, false, "e.g. smtp.example.com"),
@@ -347,17 +362,54 @@ impl SettingsWindow {
                 self.port.retain(|c| c.is_ascii_digit());
             }
             ui.end_row();
-            if self.security != Some(Security::Plain) {
+            if security != Security::Plain {
                 let l = ui.label("Authority");
-                self.authority_row(ui, work, l.id);
+                self.authority_row(ui, work, l.id, security);
                 ui.end_row();
             }
         });
+        self.offered_ui(ui);
+    }
+
+    /// The certificate the server presented, with its fingerprint, to trust or turn down.
+    fn offered_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(offered) = &self.offered else { return };
+        let (fingerprint, trust) = egui::Frame::group(ui.style())
+            .show(ui, |ui| {
+                let whose =
+                    if offered.is_authority { "the authority that signed its certificate" } else { "its certificate" };
+                ui.label(format!("{} presents {whose}. Its SHA-256 fingerprint:", offered.server));
+                let fingerprint = offered.fingerprint();
+                ui.add(egui::Label::new(egui::RichText::new(&fingerprint).monospace()).wrap());
+                ui.label(
+                    "Trust it only if this is the fingerprint your mail provider or administrator gave you: \
+                     anyone between you and the server could present another.",
+                );
+                let trust = ui
+                    .horizontal(|ui| {
+                        let trust = ui.button("Trust this certificate").clicked();
+                        (trust, ui.button("Do not trust it").clicked())
+                    })
+                    .inner;
+                (fingerprint, trust)
+            })
+            .inner;
+        match trust {
+            (true, _) => {
+                let short: String = fingerprint.chars().take(23).collect();
+                let from = format!("the certificate {} presented (SHA-256 {short}…)", offered.server);
+                self.ca = Some((offered.to_pem(), from));
+                self.offered = None;
+                self.message = None;
+            }
+            (_, true) => self.offered = None,
+            _ => {}
+        }
     }
 
     /// The certificate authority trusted beside the system's: most servers need none; one
     /// with a certificate of its own (a company's, a home server's) needs its CA's file.
-    fn authority_row(&mut self, ui: &mut egui::Ui, work: &Work, label: egui::Id) {
+    fn authority_row(&mut self, ui: &mut egui::Ui, work: &Work, label: egui::Id, security: Security) {
         ui.horizontal_wrapped(|ui| match &self.ca {
             Some((_, from)) => {
                 ui.label(format!("Its own, from {from}"));
@@ -376,6 +428,20 @@ impl SettingsWindow {
                 } else if ui.small_button("Use this file").clicked() {
                     let path = std::path::PathBuf::from(self.ca_path.trim());
                     self.ca_chosen(&path);
+                }
+                let ask = ui.add_enabled(self.busy.is_none(), egui::Button::new("Ask the server").small());
+                if ask
+                    .on_hover_text("See the certificate the server presents, and trust it by its fingerprint")
+                    .clicked()
+                {
+                    match self.url(security) {
+                        Ok(url) => self.send(
+                            SettingsChange::LookAtCertificate { url },
+                            "Asking the server for its certificate…",
+                            work,
+                        ),
+                        Err(why) => self.message = Some((why, true, Part::Mail)),
+                    }
                 }
             }
         });

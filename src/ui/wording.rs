@@ -57,6 +57,12 @@ pub(super) fn settings_done(done: &SettingsDone) -> String {
             "The server accepted the login. A code went to {to} through {server}: type it below to save these settings."
         ),
         SettingsDone::TestEmailSent(whither) => format!("Test email {whither}."),
+        SettingsDone::Certificate(certificate) => {
+            format!(
+                "{} answered with its certificate: compare its fingerprint before you trust it.",
+                certificate.server
+            )
+        }
         SettingsDone::OutboxSent(n) => {
             format!("Sent {} and deleted them from this computer.", count(*n, "queued email", "queued emails"))
         }

@@ -32,6 +32,17 @@ impl Server {
         self.dir.path().join("cert.pem").display().to_string()
     }
 
+    /// The SHA-256 fingerprint of the server's certificate as Python's `cryptography`
+    /// computes it (an oracle apart from the program), in the form
+    /// `openssl x509 -fingerprint -sha256` prints.
+    pub(crate) fn fingerprint(&self) -> String {
+        let script = "import sys; from cryptography import x509; from cryptography.hazmat.primitives import hashes; \
+                      print(x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read()).fingerprint(hashes.SHA256()).hex(':').upper())";
+        let out = Command::new("/usr/bin/python3").args(["-c", script, &self.ca()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
     /// Every message received, with what the session said (JSON), in order.
     pub(crate) fn received(&self) -> Vec<(PathBuf, serde_json::Value)> {
         let mut out = Vec::new();

@@ -3,11 +3,13 @@
 //!
 //! Knows nothing about the vault; the importer hands it plain entries.
 
+mod certificate;
 mod message;
 mod outbox;
 mod parse;
 mod transport;
 
+pub use certificate::{ServerCertificate, server_certificate};
 pub(crate) use message::{PasswordEmail, PasswordEntry};
 pub(crate) use outbox::Outbox;
 pub use outbox::Sent;

@@ -124,7 +124,7 @@ pub enum MailError {
     },
     /// TLS failed: most often a certificate that is not trusted.
     #[error(
-        "secure connection to {server} failed ({reason}): if the server uses a certificate of its own, give the file of its certificate authority (PEM) to trust it"
+        "secure connection to {server} failed ({reason}): if the server uses a certificate of its own, trust it in the mail settings: choose its authority's file (PEM), or ask the server and compare the fingerprint it shows with your administrator's"
     )]
     Tls {
         /// `host:port`.

@@ -92,6 +92,13 @@ pub fn send_test_email(url: &str, ca_pem: Option<&[u8]>, from: &str, to: &str) -
     Ok(MailTransport::Smtp(config).send_test(from, to)?.to_string())
 }
 
+/// The certificate the SMTP server at `url` presents, fetched without trusting it, for a
+/// person to trust it after comparing its fingerprint (kept then as `ca_pem`, as a chosen
+/// authority file is).
+pub fn server_certificate(url: &str) -> Result<crate::mail::ServerCertificate, MailError> {
+    crate::mail::server_certificate(&crate::mail::SmtpConfig::parse(url)?)
+}
+
 /// Setting up an account's mail failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

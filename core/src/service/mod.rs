@@ -32,7 +32,7 @@ pub use account::{
 pub use handle::Account;
 pub use mail::{
     MailOverrides, MailSetupError, SmtpSetup, change_email, keep_queued, mail_route, outbox, queued_emails,
-    send_outbox, send_test_email, use_outbox, use_smtp,
+    send_outbox, send_test_email, server_certificate, use_outbox, use_smtp,
 };
 pub use open::{open_vault, tidy_vault};
 pub use previews::{set_previews, unlocked_thumbnail};

@@ -35,6 +35,11 @@ pub enum SettingsChange {
         /// The recipient.
         to: String,
     },
+    /// The certificate this server presents, to be looked at before it is trusted.
+    LookAtCertificate {
+        /// The server's URL.
+        url: Zeroizing<String>,
+    },
     /// The account's queued emails go out through its server, and are deleted once sent.
     SendOutbox,
     /// How locked photos look after login.
@@ -67,6 +72,8 @@ pub enum SettingsDone {
     },
     /// The test email went out (where to, as the transport says it).
     TestEmailSent(String),
+    /// The certificate a server presents (not trusted yet).
+    Certificate(crate::mail::ServerCertificate),
     /// This many queued emails were sent and deleted.
     OutboxSent(usize),
     /// The previews choice was saved.
@@ -120,6 +127,9 @@ impl SettingsChange {
             }
             SettingsChange::SendTestEmail { url, ca_pem, from, to } => {
                 SettingsDone::TestEmailSent(crate::service::send_test_email(&url, ca_pem.as_deref(), &from, &to)?)
+            }
+            SettingsChange::LookAtCertificate { url } => {
+                SettingsDone::Certificate(crate::service::server_certificate(&url)?)
             }
             SettingsChange::SendOutbox => {
                 let sent = crate::service::send_outbox(account, &none)?;

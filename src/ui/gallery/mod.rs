@@ -163,9 +163,8 @@ impl GalleryScreen {
                 if matches!(done, SettingsDone::Previews(_)) {
                     self.thumbnails.reload_all();
                 }
-                let code_sent = matches!(done, SettingsDone::CodeSent { .. });
                 if let Some(s) = self.settings.as_mut() {
-                    s.saved(&message, self.work.account(), code_sent);
+                    s.saved(&message, self.work.account(), done);
                 }
                 self.say((message, false));
             }
