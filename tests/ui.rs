@@ -104,7 +104,8 @@ fn register_login_import_unlock_view_export_and_lock() {
     let beach = write(&photos, "beach.jpg", &jpeg_taken(900, 600, 1, "2024:06:15 10:30:00"));
     write(&photos, "garden.jpg", &jpeg_taken(600, 800, 2, "2024:06:02 09:00:00"));
     write(&photos, "harbour.jpg", &jpeg_taken(800, 500, 3, "2023:12:24 16:45:00"));
-    write(&photos, "scan.jpg", &jpeg_taken(400, 560, 4, "2023:12:02 08:15:00"));
+    // A scan has no date taken: it is grouped last, under "No date".
+    write(&photos, "scan.jpg", &jpeg(400, 560, 4));
     let mut snapshots = SnapshotResults::new();
     let mut h = harness(&env.vault);
     h.run_ok();
@@ -210,6 +211,7 @@ fn register_login_import_unlock_view_export_and_lock() {
         matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, thumbnails: 4, .. })
     });
     assert!(has_label(&h, "June 2024") && has_label(&h, "December 2023"), "month headings");
+    assert!(has_label(&h, "No date"), "the scan's group");
     h.get_by_label("Close").click();
     h.run_ok();
     snapshots.add(h.try_snapshot("gallery"));

@@ -71,7 +71,7 @@ pub(crate) enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// List the account's photos, newest first.
+    /// List the account's photos, newest first by date taken (those without one last, latest import first).
     List {
         /// The account.
         #[arg(long)]

@@ -1,4 +1,5 @@
-//! The thumbnail grid: photos newest first, grouped under month headings, laid out in
+//! The thumbnail grid: photos newest first, grouped under month headings (those without
+//! a date last, under "No date"), laid out in
 //! rows and virtualized: only the rows in view are drawn and have their thumbnails
 //! loaded, so tens of thousands of photos scroll smoothly.
 
@@ -13,20 +14,38 @@ use super::thumbnails::Thumbnails;
 const HEADING: f32 = 34.0;
 const GAP: f32 = 6.0;
 
-/// One laid-out row: a month's heading, or tiles `start..end` of the photo list.
+/// The month (year, 1–12) of a photo's date taken; `None` for a photo without one.
+type Month = Option<(i32, u8)>;
+
+/// One laid-out row: a month's heading, tiles `start..end` of the photo list, or a band
+/// of months too small to fill a row, side by side, each under its own heading
+/// (`sections[first..end]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Row {
     Heading,
     Tiles(usize, usize),
+    Band(usize, usize),
 }
+
+/// A month in a band: its photos `start..end`, from column `column`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Section {
+    month: Month,
+    start: usize,
+    end: usize,
+    column: usize,
+}
+
+/// The width a month's heading needs beside another: "September 2024" at its size.
+const SECTION_MIN_WIDTH: f32 = 150.0;
 
 /// One row of the layout, where it is, and the month it belongs to.
 #[derive(Debug, Clone, Copy)]
 struct Placed {
     top: f32,
     height: f32,
-    /// The year and month (1–12) of the row's photos.
-    month: (i32, u8),
+    /// The month of the row's photos.
+    month: Month,
     /// The end of the photos up to and including this row (a heading's is its month's
     /// start): rows are in photo order, so the row holding photo `i` is found by a binary
     /// search on it.
@@ -40,12 +59,13 @@ impl Placed {
     }
 }
 
-fn month_of(seconds: i64) -> (i32, u8) {
-    let t = time::OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    (t.year(), u8::from(t.month()))
+fn month_of(taken: Option<i64>) -> Month {
+    let t = time::OffsetDateTime::from_unix_timestamp(taken?).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    Some((t.year(), u8::from(t.month())))
 }
 
-fn month_name((year, month): (i32, u8)) -> String {
+fn month_name(month: Month) -> String {
+    let Some((year, month)) = month else { return "No date".to_string() };
     time::Month::try_from(month).map_or_else(|_| year.to_string(), |month| format!("{month} {year}"))
 }
 
@@ -56,27 +76,57 @@ pub(super) struct GridView {
     /// The library generation, columns and tile size (its bits) the rows are for.
     made_for: Option<(u64, usize, u32)>,
     rows: Vec<Placed>,
+    /// The months of the bands, in order.
+    sections: Vec<Section>,
     /// The tile rows alone, `start..end` each, for the keyboard.
     tile_rows: Vec<(usize, usize)>,
     height: f32,
 }
 
 impl GridView {
-    /// Lays out `count` photos (newest first; `time` gives one's sort time by its place)
+    /// Lays out `count` photos (newest first; `time` gives one's date taken by its place)
     /// in rows of `columns` tiles, a heading before each month, unless they are laid out
-    /// that way already.
-    fn lay_out(&mut self, generation: u64, count: usize, time: impl Fn(usize) -> i64, columns: usize, tile: f32) {
+    /// that way already. Months of fewer photos than a row holds share rows (bands), so
+    /// that a month of one photo does not take a row of its own.
+    fn lay_out(
+        &mut self,
+        generation: u64,
+        count: usize,
+        time: impl Fn(usize) -> Option<i64>,
+        columns: usize,
+        tile: f32,
+    ) {
         let key = (generation, columns, tile.to_bits());
         if self.made_for == Some(key) {
             return;
         }
         self.rows.clear();
+        self.sections.clear();
         self.tile_rows.clear();
+        // The columns a small month takes: its photos, or what its heading needs.
+        let least = ((SECTION_MIN_WIDTH + GAP) / (tile + GAP)).ceil() as usize;
         let mut y = 0.0;
+        let mut band: Option<(usize, usize)> = None; // first section, columns used
         let mut i = 0;
         while i < count {
             let month = month_of(time(i));
             let end = (i + 1..count).find(|&n| month_of(time(n)) != month).unwrap_or(count);
+            let wide = (end - i).max(least);
+            if end - i < columns && wide <= columns {
+                let column = match band {
+                    Some((_, used)) if used + wide <= columns => used,
+                    _ => {
+                        y = self.end_band(band.take(), y, tile);
+                        0
+                    }
+                };
+                let first = band.map_or(self.sections.len(), |(first, _)| first);
+                self.sections.push(Section { month, start: i, end, column });
+                band = Some((first, column + wide));
+                i = end;
+                continue;
+            }
+            y = self.end_band(band.take(), y, tile);
             self.rows.push(Placed { top: y, height: HEADING, month, end: i, row: Row::Heading });
             y += HEADING;
             let mut start = i;
@@ -89,8 +139,19 @@ impl GridView {
             }
             i = end;
         }
-        self.height = y;
+        self.height = self.end_band(band, y, tile);
         self.made_for = Some(key);
+    }
+
+    /// Places the band whose sections start at `first` (if any) at `y`; the height below it.
+    fn end_band(&mut self, band: Option<(usize, usize)>, y: f32, tile: f32) -> f32 {
+        let Some((first, _)) = band else { return y };
+        let sections = &self.sections[first..];
+        let (start, end) = (sections[0].start, sections[sections.len() - 1].end);
+        let row = Row::Band(first, self.sections.len());
+        self.rows.push(Placed { top: y, height: HEADING + tile + GAP, month: sections[0].month, end, row });
+        self.tile_rows.push((start, end));
+        y + HEADING + tile + GAP
     }
 
     /// The rows that show between `top` and `bottom`.
@@ -111,7 +172,7 @@ impl GridView {
     }
 
     /// The month at `y`: that of the row there.
-    fn month_at(&self, y: f32) -> Option<(i32, u8)> {
+    fn month_at(&self, y: f32) -> Option<Month> {
         let at = self.rows.partition_point(|r| r.bottom() <= y);
         self.rows.get(at).or(self.rows.last()).map(|r| r.month)
     }
@@ -152,7 +213,7 @@ impl GridView {
             // The scroll bar's room is kept, so that rows do not reflow when it appears.
             let (columns, tile) = columns_and_tile(ui.available_width() - 16.0, look.tile);
             let page_rows = (ui.available_height() / (tile + GAP)).floor().max(1.0) as usize;
-            self.lay_out(library.generation, library.len(), |i| library.photo(i).sort_time, columns, tile);
+            self.lay_out(library.generation, library.len(), |i| library.photo(i).taken_time, columns, tile);
             if look.keys {
                 let layout = super::keys::Layout { columns, page_rows, order: None, rows: Some(&self.tile_rows) };
                 super::keys::browse(library, ui, layout, actions);
@@ -175,16 +236,27 @@ impl GridView {
                         Row::Heading => {
                             let rect =
                                 Rect::from_min_size(pos2(origin.x + 2.0, y), vec2(ui.available_width(), HEADING));
-                            let layout = egui::Layout::left_to_right(egui::Align::Center);
-                            ui.scope_builder(egui::UiBuilder::new().max_rect(rect).layout(layout), |ui| {
-                                ui.label(egui::RichText::new(month_name(placed.month)).size(17.0).strong());
-                            });
+                            heading(ui, rect, placed.month);
                         }
                         Row::Tiles(start, end) => {
                             for (col, index) in (start..end).enumerate() {
                                 let min = pos2(origin.x + col as f32 * (tile + GAP), y);
                                 let rect = Rect::from_min_size(min, Vec2::splat(tile));
                                 draw_tile(library, thumbnails, ui, index, rect, look.captions, actions);
+                            }
+                        }
+                        Row::Band(first, end) => {
+                            for section in &self.sections[first..end] {
+                                let x = origin.x + section.column as f32 * (tile + GAP);
+                                let width = (section.end - section.start) as f32 * (tile + GAP) - GAP;
+                                let rect =
+                                    Rect::from_min_size(pos2(x + 2.0, y), vec2(width.max(SECTION_MIN_WIDTH), HEADING));
+                                heading(ui, rect, section.month);
+                                for (col, index) in (section.start..section.end).enumerate() {
+                                    let min = pos2(x + col as f32 * (tile + GAP), y + HEADING);
+                                    let rect = Rect::from_min_size(min, Vec2::splat(tile));
+                                    draw_tile(library, thumbnails, ui, index, rect, look.captions, actions);
+                                }
                             }
                         }
                     }
@@ -233,6 +305,14 @@ impl GridView {
                 });
             });
     }
+}
+
+/// A month's heading in `rect`.
+fn heading(ui: &mut egui::Ui, rect: Rect, month: Month) {
+    let layout = egui::Layout::left_to_right(egui::Align::Center);
+    ui.scope_builder(egui::UiBuilder::new().max_rect(rect).layout(layout), |ui| {
+        ui.add(egui::Label::new(egui::RichText::new(month_name(month)).size(17.0).strong()).truncate());
+    });
 }
 
 /// How long the month stays shown after a long jump (a dragged scroll bar, Page Down,
@@ -401,42 +481,51 @@ mod tests {
 
     #[test]
     fn the_layout_finds_rows_photos_and_months_by_position_and_is_made_once_per_change() {
-        // Five photos of June and two of May, three to a row: heading, 0..3, 3..5,
-        // heading, 5..7.
-        let (june, may) = (1_718_013_600, 1_714_557_600); // 2024-06-10 and 2024-05-01, 10:00
-        let times = [june, june, june, june, june, may, may];
+        // Six photos of June, then two of May and two without a date, four to a row of
+        // 100-point tiles: June has its heading and rows 0..4, 4..6; May and "No date",
+        // each under a row's length, share a band (two columns each, for their headings).
+        let (june, may) = (Some(1_718_013_600), Some(1_714_557_600)); // 2024-06-10 and 2024-05-01, 10:00
+        let times = [june, june, june, june, june, june, may, may, None, None];
         let time = |i: usize| times[i];
         let mut grid = GridView::default();
-        grid.lay_out(1, times.len(), time, 3, 100.0);
+        grid.lay_out(1, times.len(), time, 4, 100.0);
         let rows: Vec<Row> = grid.rows.iter().map(|r| r.row).collect();
-        assert_eq!(rows, [Row::Heading, Row::Tiles(0, 3), Row::Tiles(3, 5), Row::Heading, Row::Tiles(5, 7)]);
-        assert_eq!(grid.tile_rows, [(0, 3), (3, 5), (5, 7)]);
-        let row = HEADING + 100.0 + GAP;
-        assert!((grid.height - (2.0 * HEADING + 3.0 * (100.0 + GAP))).abs() < 0.01);
-        // A month's first row comes into view with its heading (Home shows "June 2024").
+        assert_eq!(rows, [Row::Heading, Row::Tiles(0, 4), Row::Tiles(4, 6), Row::Band(0, 2)]);
+        let may_section = Section { month: Some((2024, 5)), start: 6, end: 8, column: 0 };
+        assert_eq!(grid.sections, [may_section, Section { month: None, start: 8, end: 10, column: 2 }]);
+        assert_eq!(grid.tile_rows, [(0, 4), (4, 6), (6, 10)]);
         let tiles = 100.0 + GAP;
+        assert!((grid.height - (2.0 * HEADING + 3.0 * tiles)).abs() < 0.01);
+        // A month's first row comes into view with its heading (Home shows "June 2024"); a
+        // band holds its headings.
         for (index, span) in [
             (0, (0.0, HEADING + tiles)),
-            (2, (0.0, HEADING + tiles)),
-            (3, (HEADING + tiles, tiles)),
-            (5, (HEADING + 2.0 * tiles, HEADING + tiles)),
+            (3, (0.0, HEADING + tiles)),
+            (4, (HEADING + tiles, tiles)),
+            (9, (HEADING + 2.0 * tiles, HEADING + tiles)),
         ] {
             let (top, height) = grid.span_of(index).unwrap();
             assert!((top - span.0).abs() < 0.01 && (height - span.1).abs() < 0.01, "photo {index}: {top}, {height}");
         }
-        assert_eq!(grid.span_of(7), None);
+        assert_eq!(grid.span_of(10), None);
         // The rows in a window, and the month at a height.
-        let shown: Vec<Row> = grid.between(HEADING + 1.0, row + 10.0).iter().map(|r| r.row).collect();
-        assert_eq!(shown, [Row::Tiles(0, 3), Row::Tiles(3, 5)]);
-        assert_eq!(grid.month_at(0.0), Some((2024, 6)));
-        assert_eq!(grid.month_at(2.0 * row + 1.0), Some((2024, 5)));
-        assert_eq!(grid.month_at(1e9), Some((2024, 5)), "below the end: the last month");
+        let shown: Vec<Row> = grid.between(HEADING + 1.0, HEADING + tiles + 10.0).iter().map(|r| r.row).collect();
+        assert_eq!(shown, [Row::Tiles(0, 4), Row::Tiles(4, 6)]);
+        assert_eq!(grid.month_at(0.0), Some(Some((2024, 6))));
+        assert_eq!(grid.month_at(HEADING + 2.0 * tiles + 1.0), Some(Some((2024, 5))), "a band: its first month");
+        assert_eq!(month_name(None), "No date");
+        // Too narrow for two small months side by side: a band each; too narrow for a
+        // heading beside another (one column): months as rows under headings.
+        grid.lay_out(2, times.len(), time, 3, 100.0);
+        let rows: Vec<Row> = grid.rows.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [Row::Heading, Row::Tiles(0, 3), Row::Tiles(3, 6), Row::Band(0, 1), Row::Band(1, 2)]);
+        grid.lay_out(3, times.len(), time, 1, 100.0);
+        assert_eq!(grid.rows.iter().filter(|r| r.row == Row::Heading).count(), 3);
+        assert!(grid.sections.is_empty());
         // The same generation and width: nothing is laid out again.
         grid.rows.clear();
-        grid.lay_out(1, times.len(), time, 3, 100.0);
+        grid.lay_out(3, times.len(), time, 1, 100.0);
         assert!(grid.rows.is_empty());
-        grid.lay_out(2, times.len(), time, 3, 100.0);
-        assert_eq!(grid.rows.len(), 5);
     }
 
     #[test]

@@ -276,11 +276,16 @@ impl Library {
     }
 }
 
-/// Whether every search term is in the photo's name, camera or date (`2023`, `june`,
-/// `2023-06-15`), ignoring case.
+/// Whether every search term is in the photo's name, camera or date taken (`2023`,
+/// `june`, `2023-06-15`; `no date` for a photo without one), ignoring case.
 fn matches(photo: &PhotoRef<'_>, terms: &[String]) -> bool {
-    let t = time::OffsetDateTime::from_unix_timestamp(photo.sort_time).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let date = format!("{:04}-{:02}-{:02} {}", t.year(), u8::from(t.month()), t.day(), t.month());
+    let date = photo.taken_time.map_or_else(
+        || "no date".to_string(),
+        |taken| {
+            let t = time::OffsetDateTime::from_unix_timestamp(taken).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            format!("{:04}-{:02}-{:02} {}", t.year(), u8::from(t.month()), t.day(), t.month())
+        },
+    );
     let haystack = format!("{} {} {date}", photo.name, photo.camera.unwrap_or_default()).to_lowercase();
     terms.iter().all(|term| haystack.contains(term.as_str()))
 }

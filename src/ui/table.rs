@@ -75,7 +75,10 @@ impl TableView {
         let ascending = self.ascending;
         match self.sort {
             SortBy::Name => sort_by_key(&mut order, library, ascending, |p| p.name.to_lowercase()),
-            SortBy::Taken => sort_by_key(&mut order, library, ascending, |p| p.sort_time),
+            // Photos without a date last, whichever way the column sorts.
+            SortBy::Taken => {
+                sort_by_key(&mut order, library, ascending, |p| (p.taken_time.is_none() == ascending, p.taken_time))
+            }
             SortBy::Size => sort_by_key(&mut order, library, ascending, |p| p.bytes),
             SortBy::Dimensions => {
                 sort_by_key(&mut order, library, ascending, |p| u64::from(p.width) * u64::from(p.height));

@@ -22,7 +22,8 @@ struct Entry {
     id: u64,
     bytes: u64,
     imported_at: i64,
-    sort_time: i64,
+    /// The date taken, in seconds, when [`HAS_DATE`] says there is one.
+    taken_time: i64,
     /// Where its name starts in the text; the date and the camera follow it.
     text: u64,
     name_len: u32,
@@ -32,7 +33,7 @@ struct Entry {
     height: u32,
     mime: u16,
     orientation: u8,
-    /// [`HAS_GPS`], [`HAS_TAKEN`], [`HAS_CAMERA`].
+    /// [`HAS_GPS`], [`HAS_TAKEN`], [`HAS_CAMERA`], [`HAS_DATE`].
     flags: u8,
 }
 
@@ -46,6 +47,8 @@ impl Entry {
 const HAS_GPS: u8 = 1;
 const HAS_TAKEN: u8 = 2;
 const HAS_CAMERA: u8 = 4;
+/// The date taken reads as a date (`taken_time` holds it).
+const HAS_DATE: u8 = 8;
 
 /// One photo of a [`Catalog`]: its metadata, borrowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +75,9 @@ pub struct PhotoRef<'a> {
     pub has_gps: bool,
     /// Import time, seconds since the Unix epoch.
     pub imported_at: i64,
-    /// [`PhotoMeta::sort_time`], worked out once.
-    pub sort_time: i64,
+    /// [`PhotoMeta::taken_time`], worked out once: the date taken in seconds, `None` for a
+    /// photo with no date (or one that does not read as a date).
+    pub taken_time: Option<i64>,
 }
 
 impl<'a> PhotoRef<'a> {
@@ -92,7 +96,7 @@ impl<'a> PhotoRef<'a> {
             camera: m.camera,
             has_gps: m.has_gps,
             imported_at: m.imported_at,
-            sort_time: meta.sort_time(),
+            taken_time: meta.taken_time(),
         }
     }
 
@@ -186,14 +190,16 @@ impl Catalog {
                 self.mimes.len() - 1
             }
         };
+        let taken_time = meta.taken_at.and_then(super::taken_time);
         let flags = u8::from(meta.has_gps) * HAS_GPS
             + u8::from(meta.taken_at.is_some()) * HAS_TAKEN
-            + u8::from(meta.camera.is_some()) * HAS_CAMERA;
+            + u8::from(meta.camera.is_some()) * HAS_CAMERA
+            + u8::from(taken_time.is_some()) * HAS_DATE;
         self.entries.push(Entry {
             id: id.0,
             bytes: meta.bytes,
             imported_at: meta.imported_at,
-            sort_time: super::sort_time(meta.taken_at, meta.imported_at),
+            taken_time: taken_time.unwrap_or_default(),
             text,
             name_len,
             taken_len,
@@ -208,14 +214,18 @@ impl Catalog {
         });
     }
 
-    /// Orders the photos newest first: by [`PhotoMeta::sort_time`], then name, then ID
-    /// (the order of a list). A stable sort, which finds and merges the runs already in
-    /// order (the list index's segments are written sorted).
+    /// Orders the photos newest first (the order of a list): those with a date taken by
+    /// it, then those without one by their import time; then by name, then ID. A stable
+    /// sort, which finds and merges the runs already in order (the list index's segments
+    /// are written sorted).
     pub(crate) fn sort_newest_first(&mut self) {
         let text = &self.text;
         let name = |e: &Entry| &text[e.text as usize..][..e.name_len as usize];
-        self.entries
-            .sort_by(|a, b| b.sort_time.cmp(&a.sort_time).then_with(|| name(a).cmp(name(b))).then(a.id.cmp(&b.id)));
+        let when = |e: &Entry| {
+            let dated = e.flags & HAS_DATE != 0;
+            (dated, if dated { e.taken_time } else { e.imported_at })
+        };
+        self.entries.sort_by(|a, b| when(b).cmp(&when(a)).then_with(|| name(a).cmp(name(b))).then(a.id.cmp(&b.id)));
     }
 
     /// Gives back the room reserved for more photos, and the text of photos taken out
@@ -257,7 +267,7 @@ impl Catalog {
             camera: (e.flags & HAS_CAMERA != 0).then_some(camera),
             has_gps: e.flags & HAS_GPS != 0,
             imported_at: e.imported_at,
-            sort_time: e.sort_time,
+            taken_time: (e.flags & HAS_DATE != 0).then_some(e.taken_time),
         }
     }
 }
@@ -335,7 +345,7 @@ mod tests {
     }
 
     #[test]
-    fn newest_first_is_by_date_taken_else_import_time_then_name_then_id() {
+    fn newest_first_is_by_date_taken_then_undated_by_import_time_then_name_then_id() {
         let at = |name: &str, taken: Option<&str>, imported: i64| PhotoMeta {
             imported_at: imported,
             ..meta(name, "image/jpeg", taken, None, false)
@@ -351,9 +361,9 @@ mod tests {
         let mut catalog: Catalog =
             photos.iter().map(|(id, meta)| PhotoInfo { id: PhotoId(*id), meta: meta.clone() }).collect();
         catalog.sort_newest_first();
-        // c was imported in 2030 (no date taken), after y was taken; an unreadable date
-        // falls back to the import time (1970).
-        assert_eq!(catalog.iter().map(|p| p.id.0).collect::<Vec<_>>(), [6, 3, 2, 4, 1, 5]);
+        // The photos without a date (c, and z whose date does not read) come after those
+        // with one, the latest imported first, though c was imported after y was taken.
+        assert_eq!(catalog.iter().map(|p| p.id.0).collect::<Vec<_>>(), [6, 2, 4, 1, 3, 5]);
         assert_eq!(catalog.get(0).to_meta(), photos[5].1, "the text moved with its entry");
     }
 }

@@ -227,19 +227,15 @@ impl ChunkMac {
 }
 
 impl PhotoMeta {
-    /// Seconds since the epoch to sort by: the date taken (local time read as UTC) when
-    /// known, else the import time.
-    pub fn sort_time(&self) -> i64 {
-        sort_time(self.taken_at.as_deref(), self.imported_at)
+    /// The date taken as seconds since the epoch (its local time read as UTC), when it is
+    /// known and reads as a date.
+    pub fn taken_time(&self) -> Option<i64> {
+        self.taken_at.as_deref().and_then(taken_time)
     }
 }
 
-/// [`PhotoMeta::sort_time`] of a photo taken at `taken_at`, imported at `imported_at`.
-fn sort_time(taken_at: Option<&str>, imported_at: i64) -> i64 {
-    taken_at.and_then(parse_taken_at).unwrap_or(imported_at)
-}
-
-fn parse_taken_at(iso: &str) -> Option<i64> {
+/// [`PhotoMeta::taken_time`] of a date taken as the metadata says it (`2024-06-01T10:00:00`).
+fn taken_time(iso: &str) -> Option<i64> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let local = time::PrimitiveDateTime::parse(iso.get(..19)?, &fmt).ok()?;
     Some(local.assume_utc().unix_timestamp())

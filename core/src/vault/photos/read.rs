@@ -69,7 +69,7 @@ impl Session {
         self.open_record(entry.id, bytes)
     }
 
-    /// Every photo of the account, newest first (by date taken, else import time).
+    /// Every photo of the account, newest first (by date taken; those without one last, by import time).
     /// Records that cannot be read are returned apart, by ID, for the caller to report.
     ///
     /// The photos the manifest lists, with their metadata from the list index where it
