@@ -129,4 +129,8 @@ convert -size 96x64 xc:white -fill black -draw 'rectangle 0,0 47,31' -depth 1 -t
     -compress none "$work/bilevel.tif"
 tiffcp -c g4 "$work/bilevel.tif" "$tiffs/fax-g4-turned.tif"
 tiffset -s 274 8 "$tiffs/fax-g4-turned.tif"
+# The same page as most fax software writes it: CCITT G3, one-dimensional, strips of 16
+# rows, end-of-line codes byte-aligned; and two-dimensional G3 (not decoded: a tile).
+tiffcp -c g3:fill -r 16 "$work/bilevel.tif" "$tiffs/fax-g3.tif"
+tiffcp -c g3:2d "$work/bilevel.tif" "$tiffs/fax-g3-2d.tif"
 ls -l "$out" "$tiffs"

@@ -106,6 +106,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         include_bytes!("../../../tests/fixtures/heif/turned.avif"),
         include_bytes!("../../../tests/fixtures/tiff/jpeg.tif"),
         include_bytes!("../../../tests/fixtures/tiff/fax-g4-turned.tif"),
+        include_bytes!("../../../tests/fixtures/tiff/fax-g3.tif"),
     ] {
         out.push(("image_import", heif.to_vec()));
     }

@@ -446,6 +446,15 @@ mod tests {
         let shown = decode_for_display(&fax, 512).unwrap();
         let dark = |p: image::Rgba<u8>| p[0] < 80;
         assert!(dark(*shown.get_pixel(10, 85)) && !dark(*shown.get_pixel(10, 10)));
+        // A G3 fax page in strips: the top-left block black, the rest white, as libtiff
+        // shows it; two-dimensional G3 gets the tile.
+        let shown = decode_for_display(&fixture("tiff/fax-g3.tif"), 512).unwrap();
+        assert_eq!(shown.dimensions(), (96, 64));
+        for (x, y, black) in [(10, 10, true), (47, 31, true), (48, 31, false), (47, 32, false), (80, 50, false)] {
+            assert_eq!(dark(*shown.get_pixel(x, y)), black, "({x}, {y})");
+        }
+        let a = analyze(&fixture("tiff/fax-g3-2d.tif")).unwrap();
+        assert_eq!(a.no_preview.as_deref(), Some("TIFF with two-dimensional CCITT G3 fax compression"));
         // LZMA: stored with the tile that says so.
         let a = analyze(&fixture("tiff/lzma.tif")).unwrap();
         assert_eq!((a.width, a.height), (96, 64));

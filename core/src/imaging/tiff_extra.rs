@@ -7,7 +7,9 @@
 //! a copy of the file whose colour tag says what it does read: grey for a palette file (it
 //! then returns the indices, and the colour map is applied here), alpha for an extra sample
 //! of unspecified meaning (which is then dropped). JPEG's YCbCr is turned into RGB here, as
-//! libjpeg does for libtiff, and CMYK as `image` turns it.
+//! libjpeg does for libtiff, and CMYK as `image` turns it. CCITT G3 fax pages (one
+//! dimension, what most fax software writes), which the `tiff` crate does not decompress,
+//! are decoded from their strips by the `fax` crate, the one it uses for G4.
 
 use std::io::Cursor;
 
@@ -27,6 +29,8 @@ const RGB: u16 = 2;
 const PALETTE: u16 = 3;
 const CMYK: u16 = 5;
 const YCBCR: u16 = 6;
+/// Compression 3: CCITT Group 3 fax (T.4).
+const FAX_G3: u16 = 3;
 /// Compression 7: JPEG (TIFF Technical Note 2).
 const JPEG: u16 = 7;
 /// ExtraSamples values: of unspecified meaning, and unassociated alpha.
@@ -61,6 +65,9 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
     let samples = tag(&mut decoder, Tag::SamplesPerPixel, 1);
     let compression = tag(&mut decoder, Tag::Compression, 1);
     let extra = tag(&mut decoder, Tag::ExtraSamples, u16::MAX);
+    if compression == FAX_G3 && bits == 1 && samples == 1 {
+        return fax_g3(&mut decoder, bytes, photometric).map(Some);
+    }
     let form = match (photometric, samples) {
         (WHITE_IS_ZERO | BLACK_IS_ZERO, 1) if matches!(bits, 2 | 4) => Form::Grey,
         (PALETTE, 1) if matches!(bits, 1 | 2 | 4 | 8) => Form::Palette,
@@ -125,6 +132,60 @@ pub(super) fn decode(bytes: &[u8], max_alloc: u64) -> Result<Option<(DynamicImag
     Ok(Some((image, orientation)))
 }
 
+/// A CCITT G3 fax page, one-dimensional (T4Options bit 0 clear), strip by strip: each row
+/// starts with an end-of-line code, as T.4 and libtiff write them. Decoded as far as its
+/// data goes, as libtiff does: rows past a damaged one stay white.
+fn fax_g3(
+    decoder: &mut Decoder<Cursor<&[u8]>>,
+    bytes: &[u8],
+    photometric: u16,
+) -> Result<(DynamicImage, Orientation), ImageError> {
+    let lacking = |what: &str| ImageError::UnsupportedFeature { format: "TIFF", detail: what.into() };
+    let options = decoder.find_tag_unsigned::<u32>(Tag::Unknown(T4_OPTIONS)).ok().flatten().unwrap_or(0);
+    if options & 1 != 0 {
+        return Err(lacking("two-dimensional CCITT G3 fax coding"));
+    }
+    let (width, height) = decoder.dimensions().map_err(damaged)?;
+    check_size(width, height)?;
+    let width16 = u16::try_from(width).map_err(|_| lacking("a fax page wider than 65,535 pixels"))?;
+    let reversed = decoder.find_tag_unsigned::<u16>(Tag::FillOrder).ok().flatten() == Some(2);
+    let orientation = super::planar_tiff::orientation(decoder);
+    let offsets = decoder.get_tag_u64_vec(Tag::StripOffsets).map_err(damaged)?;
+    let counts = decoder.get_tag_u64_vec(Tag::StripByteCounts).map_err(damaged)?;
+    let rows_per_strip = decoder.find_tag_unsigned::<u32>(Tag::RowsPerStrip).ok().flatten().unwrap_or(height).max(1);
+    // White is 0 in the fax code; the photometric tag says how 0 shows.
+    let (white, black) = if photometric == WHITE_IS_ZERO { (255, 0) } else { (0, 255) };
+    let mut picture = GrayImage::from_pixel(width, height, image::Luma([white]));
+    for (strip, (&offset, &count)) in offsets.iter().zip(&counts).enumerate() {
+        let start = usize::try_from(offset).map_err(|_| ImageError::Truncated { format: "TIFF" })?;
+        let end = start.saturating_add(usize::try_from(count).unwrap_or(usize::MAX)).min(bytes.len());
+        let data = bytes.get(start..end).ok_or(ImageError::Truncated { format: "TIFF" })?;
+        let mut y = strip as u32 * rows_per_strip;
+        let last = (y + rows_per_strip).min(height);
+        let input =
+            data.iter().map(|&b| Ok::<u8, std::convert::Infallible>(if reversed { b.reverse_bits() } else { b }));
+        let Ok(mut rows) = fax::decoder::Group3Decoder::new(input) else { continue };
+        // Each row ends at the next row's end-of-line code: the strip's last row has none
+        // after it, and is taken when the data ends.
+        while y < last {
+            let status = rows.advance();
+            for (x, colour) in fax::decoder::pels(rows.transitions(), width16).take(width as usize).enumerate() {
+                if colour == fax::Color::Black {
+                    picture.put_pixel(x as u32, y, image::Luma([black]));
+                }
+            }
+            y += 1;
+            if !matches!(status, Ok(fax::decoder::DecodeStatus::Incomplete)) {
+                break;
+            }
+        }
+    }
+    Ok((DynamicImage::ImageLuma8(picture), orientation))
+}
+
+/// TIFF tag 292, T4Options: bit 0 set for two-dimensional coding.
+const T4_OPTIONS: u16 = 292;
+
 /// What a TIFF uses that none of the readers here has, in a few words (`LZMA
 /// compression`), when its tags tell: the usual reasons a TIFF is stored without a preview.
 pub(super) fn lacking(bytes: &[u8]) -> Option<&'static str> {
@@ -133,7 +194,7 @@ pub(super) fn lacking(bytes: &[u8]) -> Option<&'static str> {
     let photometric = decoder.find_tag_unsigned::<u16>(Tag::PhotometricInterpretation).ok().flatten();
     Some(match (compression.unwrap_or(1), photometric?) {
         (2, _) => "CCITT Huffman compression",
-        (3, _) => "CCITT G3 fax compression",
+        (3, _) => "two-dimensional CCITT G3 fax compression",
         (6, _) => "old-style JPEG compression",
         (9 | 10 | 34661, _) => "JBIG compression",
         (34712, _) => "JPEG 2000 compression",
