@@ -205,6 +205,10 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
     h.get_by_role_and_label(Role::TextInput, "Path").type_text(photos.to_str().unwrap());
     h.run_ok();
+    // Entered when the field is left; each photo shows a preview.
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    wait_for(&mut h, "the previews", |h| has_label(h, "Preview of beach.jpg") && has_label(h, "Preview of scan.jpg"));
     h.get_by_label("Import this folder").click();
     wait_for(&mut h, "the import to finish", |h| has_label(h, "Imported 4 photos"));
     wait_for(&mut h, "every thumbnail", |h| {
@@ -1379,6 +1383,26 @@ fn mail_settings_are_saved_in_the_app_once_the_code_sent_to_the_address_is_typed
     wait_for(&mut h, "the import", |h| has_label(h, "Imported 1 photo"));
     assert_eq!(server.received().len(), 2, "the password email went to the server");
     assert!(env.emails().is_empty(), "nothing in the outbox");
+}
+
+#[test]
+fn without_file_dialogs_import_offers_one_entry_for_the_apps_own_chooser() {
+    let env = Env::new();
+    let mut h = bob_in_an_empty_gallery(&env);
+    h.get_by_label("➕ Import").click();
+    h.run_ok();
+    h.get_by_label("Photos…").click();
+    // No desktop portal here: the dialog answers at once, and the app's chooser opens.
+    wait_for(&mut h, "the app's chooser", |h| has_label(h, "Import photos"));
+    h.get_by_label("Cancel").click();
+    h.run_ok();
+    h.get_by_label("➕ Import").click();
+    h.run_ok();
+    assert!(has_label(&h, "Photos or a folder…"), "one entry now");
+    assert!(!has_label(&h, "A folder…") && !has_label(&h, "From a path…"), "not three that open the same");
+    h.get_by_label("Photos or a folder…").click();
+    h.run_ok();
+    assert!(has_label(&h, "Import photos"));
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! The in-app file and folder chooser: used where the desktop has no file-dialog
 //! service (no xdg portal), for export targets, for password email files, and for typing
 //! a path directly. It starts in Pictures (emails: the outbox), with shortcuts to the
-//! usual folders, and its list keeps one height.
+//! usual folders, and its list keeps one height. Photos to import show a small preview,
+//! decoded on a thread of the chooser's own as their rows come into view.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use spg_core::service::export::ExportKind;
 
@@ -19,6 +21,95 @@ pub(super) struct Chooser {
     checked: BTreeSet<String>,
     strip: bool,
     error: Option<String>,
+    previews: Previews,
+}
+
+/// The side of a photo's preview in the list, in points.
+const PREVIEW: f32 = 32.0;
+
+/// Files larger than this get no preview (a photo is a few to a few tens of megabytes).
+const PREVIEW_MAX_BYTES: u64 = 64 << 20;
+
+/// Small previews of photos in the list: each decoded once, on a thread started at the
+/// first one asked for, which stops once the chooser is gone.
+#[derive(Default)]
+struct Previews {
+    ask: Option<mpsc::Sender<PathBuf>>,
+    done: Option<mpsc::Receiver<(PathBuf, Option<egui::ColorImage>)>>,
+    /// By path: `None` while it is decoded, or when it cannot be.
+    shown: HashMap<PathBuf, Option<egui::TextureHandle>>,
+}
+
+impl Previews {
+    /// Takes in the previews decoded since the last frame.
+    fn receive(&mut self, ctx: &egui::Context) {
+        let Some(done) = &self.done else { return };
+        for (path, image) in done.try_iter() {
+            let texture = image.map(|image| ctx.load_texture(path.display().to_string(), image, Default::default()));
+            self.shown.insert(path, texture);
+        }
+    }
+
+    /// The preview of `path`, asked for if it was not yet.
+    fn of(&mut self, ctx: &egui::Context, path: &Path) -> Option<&egui::TextureHandle> {
+        if !self.shown.contains_key(path) {
+            self.shown.insert(path.to_path_buf(), None);
+            let ask = self.ask.get_or_insert_with(|| {
+                let (ask, asked) = mpsc::channel::<PathBuf>();
+                let (done, received) = mpsc::channel();
+                self.done = Some(received);
+                let ctx = ctx.clone();
+                let decode = move || {
+                    for path in asked {
+                        if done.send((path.clone(), preview(&path))).is_err() {
+                            break;
+                        }
+                        ctx.request_repaint();
+                    }
+                };
+                // Without the thread, photos are listed without previews.
+                let _ = std::thread::Builder::new().name("chooser-previews".into()).spawn(decode);
+                ask
+            });
+            let _ = ask.send(path.to_path_buf());
+        }
+        self.shown.get(path)?.as_ref()
+    }
+}
+
+/// A photo's preview at the start of its row: decoded once its row is in view; the photo
+/// sign meanwhile, or when it cannot be decoded.
+fn preview_cell(ui: &mut egui::Ui, previews: &mut Previews, path: &Path) {
+    let (rect, response) = ui.allocate_exact_size(egui::Vec2::splat(PREVIEW), egui::Sense::hover());
+    let texture = if ui.is_rect_visible(rect) { previews.of(ui.ctx(), path) } else { None };
+    match texture {
+        Some(texture) => {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, format!("Preview of {name}")));
+            let size = texture.size_vec2();
+            let shown = egui::Rect::from_center_size(rect.center(), size * (PREVIEW / size.x.max(size.y)));
+            let whole = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+            ui.painter().image(texture.id(), shown, whole, egui::Color32::WHITE);
+        }
+        None => {
+            let font = egui::FontId::proportional(18.0);
+            let colour = ui.visuals().weak_text_color();
+            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, "🖼", font, colour);
+        }
+    }
+}
+
+/// A photo file's preview, at most twice [`PREVIEW`] pixels a side (sharp on a 2x display).
+fn preview(path: &Path) -> Option<egui::ColorImage> {
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() || file.metadata().ok()?.len() > PREVIEW_MAX_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, PREVIEW_MAX_BYTES), &mut bytes).ok()?;
+    let image = spg_core::imaging::decode_for_display(&bytes, 2 * PREVIEW as u32).ok()?;
+    let size = [image.width() as usize, image.height() as usize];
+    Some(egui::ColorImage::from_rgba_unmultiplied(size, image.as_raw()))
 }
 
 /// The height of the list of files, whatever the folder holds.
@@ -67,6 +158,7 @@ impl Chooser {
             checked: BTreeSet::new(),
             strip: false,
             error: None,
+            previews: Previews::default(),
         };
         chooser.enter(start);
         chooser
@@ -131,6 +223,7 @@ impl Chooser {
             self.enter(typed.clone());
         }
         let ticks = !matches!(self.purpose, Purpose::Export(_));
+        self.previews.receive(ui.ctx());
         egui::ScrollArea::vertical().min_scrolled_height(LIST_HEIGHT).max_height(LIST_HEIGHT).auto_shrink(false).show(
             ui,
             |ui| {
@@ -158,10 +251,13 @@ impl Chooser {
                             };
                             let icon = match (wanted, &self.purpose) {
                                 (false, _) => "🗋",
-                                (true, Purpose::Import) => "🖼",
+                                (true, Purpose::Import) => {
+                                    preview_cell(ui, &mut self.previews, &self.dir.join(name));
+                                    ""
+                                }
                                 (true, _) => "✉",
                             };
-                            let text = format!("{icon} {name}");
+                            let text = if icon.is_empty() { name.clone() } else { format!("{icon} {name}") };
                             let text =
                                 if wanted { egui::RichText::new(text) } else { egui::RichText::new(text).weak() };
                             if ui.selectable_label(on, text).clicked() && ticks {

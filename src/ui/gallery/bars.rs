@@ -64,17 +64,26 @@ impl GalleryScreen {
     pub(super) fn import_menu(&mut self, ui: &mut egui::Ui, room: Room, actions: &mut Vec<Action>) {
         let title = if room == Room::Narrow { "➕" } else { "➕ Import" };
         let menu = ui.menu_button(title, |ui| {
-            if ui.button("Photos…").clicked() {
-                actions.push(Action::PickImport(Pick::ImportFiles));
-                ui.close();
-            }
-            if ui.button("A folder…").clicked() {
-                actions.push(Action::PickImport(Pick::ImportFolder));
-                ui.close();
-            }
-            if ui.button("From a path…").clicked() {
-                actions.push(Action::Choose(Purpose::Import));
-                ui.close();
+            // Without the desktop's file dialogs the app's own chooser takes photos and
+            // folders alike: one entry, not three that open the same thing.
+            if !self.file_dialogs {
+                if ui.button("Photos or a folder…").clicked() {
+                    actions.push(Action::Choose(Purpose::Import));
+                    ui.close();
+                }
+            } else {
+                if ui.button("Photos…").clicked() {
+                    actions.push(Action::PickImport(Pick::ImportFiles));
+                    ui.close();
+                }
+                if ui.button("A folder…").clicked() {
+                    actions.push(Action::PickImport(Pick::ImportFolder));
+                    ui.close();
+                }
+                if ui.button("From a path…").clicked() {
+                    actions.push(Action::Choose(Purpose::Import));
+                    ui.close();
+                }
             }
             ui.label(egui::RichText::new("Or drop files and folders on the window").weak());
         });

@@ -59,6 +59,9 @@ pub(super) struct GalleryScreen {
     lock_after_import: bool,
     /// Lock at the end of this frame.
     lock_now: bool,
+    /// Whether the desktop's file dialogs work: false once one answered at once with
+    /// nothing (no portal); the app's own chooser is then used without asking again.
+    file_dialogs: bool,
 }
 
 /// How long a message that is not an error stays in the status line.
@@ -85,6 +88,7 @@ impl GalleryScreen {
             status_drawn: None,
             lock_after_import: false,
             lock_now: false,
+            file_dialogs: true,
         }
     }
 
@@ -185,12 +189,8 @@ impl GalleryScreen {
                     Some(paths) => self.apply(Action::Import(paths), &mut Vec::new()),
                     // No desktop portal answered: use the in-app chooser instead.
                     None if answered_at_once => {
-                        let purpose = match purpose {
-                            Pick::EmailFiles(outbox) => Purpose::EmailFiles(outbox),
-                            // (A CA file was answered above.)
-                            Pick::ImportFiles | Pick::ImportFolder | Pick::CaFile => Purpose::Import,
-                        };
-                        self.dialog = Some(Dialog::Chooser(Chooser::new(purpose, None)));
+                        self.file_dialogs = false;
+                        self.pick(purpose);
                     }
                     None => {}
                 }
@@ -285,6 +285,20 @@ impl GalleryScreen {
         }
     }
 
+    /// Asks the desktop's file dialog for `pick`; where the desktop has none, the app's own
+    /// chooser opens for it instead.
+    fn pick(&mut self, pick: Pick) {
+        if self.file_dialogs {
+            return super::system::pick(&self.work, pick);
+        }
+        let purpose = match pick {
+            Pick::EmailFiles(outbox) => Purpose::EmailFiles(outbox),
+            // (A CA file is the settings' business: its path is typed there.)
+            Pick::ImportFiles | Pick::ImportFolder | Pick::CaFile => Purpose::Import,
+        };
+        self.dialog = Some(Dialog::Chooser(Chooser::new(purpose, None)));
+    }
+
     fn apply(&mut self, action: Action, cmds: &mut Vec<Cmd>) {
         match action {
             Action::Open(id) => self.open(id),
@@ -300,11 +314,9 @@ impl GalleryScreen {
                 self.dialog = None;
             }
             Action::Import(_) => {}
-            Action::PickImport(pick) => super::system::pick(&self.work, pick),
+            Action::PickImport(pick) => self.pick(pick),
             Action::Choose(purpose) => self.dialog = Some(Dialog::Chooser(Chooser::new(purpose, None))),
-            Action::PickEmailFiles => {
-                super::system::pick(&self.work, Pick::EmailFiles(Some(self.account().outbox_dir())))
-            }
+            Action::PickEmailFiles => self.pick(Pick::EmailFiles(Some(self.account().outbox_dir()))),
             Action::UnlockFiles(paths) => {
                 let then_open = match &self.dialog {
                     Some(Dialog::Unlock(d)) => d.then_open,
