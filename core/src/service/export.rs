@@ -131,8 +131,13 @@ pub fn export_to_folder(
             path
         })
         .collect();
-    crate::service::parallel::for_each_on_all_cores(
+    // Each file is flushed to the disk before it takes its name (a power cut leaves no
+    // empty photo), and a worker waits for the disk about as long as it decrypts: two a
+    // core keep the cores busy meanwhile (docs/BENCHMARKS.md, "Export's fixed cost").
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    crate::service::parallel::for_each_on(
         "export",
+        2 * cores,
         items,
         stop,
         |i, item| {
