@@ -276,6 +276,26 @@ pub(crate) fn install_desktop_entry() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Gives back the room redb grew the vault file by ahead of need, so that the file a sync
+/// service or a backup copies is no larger than what it holds (`Vault::give_back_growth`);
+/// said on stderr, since it takes a moment. A failure here loses nothing: it is said, and
+/// the command's own result stands.
+fn give_back_growth(vault: &mut spg_core::vault::Vault) {
+    match vault.give_back_growth() {
+        Ok(Some((before, after))) => {
+            eprintln!(
+                "The vault file was cut from {:.1} MB to {:.1} MB (room it had grown ahead of need)",
+                before as f64 / 1e6,
+                after as f64 / 1e6
+            );
+        }
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("warning: the room the vault file grew ahead of need was not given back ({e}); `compact` does it")
+        }
+    }
+}
+
 /// The vault path: `--vault`/`SPG_VAULT`, else the default.
 pub(crate) fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match given {
@@ -289,7 +309,7 @@ pub(crate) fn vault_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> {
     let repairing = std::rc::Rc::new(std::cell::Cell::new(false));
     let notice = repairing.clone();
-    let (vault, removed) = spg_core::service::open_vault(&vault, move |_| {
+    let (mut vault, removed) = spg_core::service::open_vault(&vault, move |_| {
         if !notice.replace(true) {
             eprintln!(
                 "The vault was not closed properly (a crash or power cut during an import); checking the whole file before use, which can take a minute for a large vault..."
@@ -302,6 +322,8 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
     for file in removed {
         eprintln!("Removed {}, left by an export or email that a crash interrupted", file.display());
     }
+    // A command that wrote to the vault may have made redb grow the file ahead of need.
+    let grows = matches!(command, Command::Import { .. } | Command::Restore { .. } | Command::Delete { .. });
     let result = match command {
         Command::Register { user, email, previews } => account::register(&vault, &user, &email, previews.into()),
         Command::Passwd { user } => account::passwd(&vault, &user),
@@ -309,7 +331,7 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         Command::Import { user, paths, verbose } => photos::import(&vault, &user, &paths, verbose),
         Command::List { user, json } => photos::list(&vault, &user, json),
         Command::Delete { user, ids } => photos::delete(&vault, &user, &ids),
-        Command::Compact => photos::compact(vault),
+        Command::Compact => photos::compact(&mut vault),
         Command::Verify { user, accept_this_copy } => photos::verify(&vault, &user, accept_this_copy),
         Command::Export(args) => export::export(&vault, &args),
         Command::Mail { user, send_outbox: true, .. } => mail::send_outbox(&vault, &user),
@@ -326,6 +348,9 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
             backup::restore(&vault, &user, &from, &server, use_recovery_key)
         }
     };
+    if grows && result.is_ok() {
+        give_back_growth(&mut vault);
+    }
     output::finish()?;
     result
 }

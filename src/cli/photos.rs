@@ -163,7 +163,7 @@ pub(super) fn delete(vault: &Vault, user: &str, given: &[String]) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn compact(mut vault: Vault) -> anyhow::Result<ExitCode> {
+pub(super) fn compact(vault: &mut Vault) -> anyhow::Result<ExitCode> {
     let (before, after) = vault.compact()?;
     let mb = |b: u64| b as f64 / 1e6;
     say!("compacted {}: {:.1} MB -> {:.1} MB", vault.path().display(), mb(before), mb(after));
