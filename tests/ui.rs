@@ -588,6 +588,19 @@ fn a_password_typed_without_its_photo_finds_it_and_one_for_the_selected_photo_op
     h.get_by_label("🔑 Unlock this photo…").click();
     h.run_ok();
     assert!(h.query_by_label("Photo password or email").is_some(), "the viewer's Unlock… asks");
+    // Its password from the email files (chosen in the app's chooser, on the way): the
+    // viewer shows the photo at once.
+    h.get_by_label("📂 Open email files…").click();
+    wait_for(&mut h, "the chooser", |h| has_label(h, "Unlock from password emails"));
+    for email in env.emails() {
+        h.get_by_label(&format!("✉ {}", email.file_name().unwrap().to_string_lossy())).click();
+        h.run_ok();
+    }
+    h.get_by_label("Unlock from 3 files").click();
+    wait_for(&mut h, "the photo in the viewer", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { unlocked: 3, viewing: true, .. })
+    });
+    assert!(!has_label(&h, "🔒 This photo is locked"), "the viewer shows the photo it was on");
 }
 
 #[test]

@@ -61,6 +61,11 @@ impl Viewer {
         Viewer { locked: true, ..Viewer::new(id) }
     }
 
+    /// Whether it shows a locked photo (which it shows once unlocked).
+    pub(super) fn is_locked(&self) -> bool {
+        self.locked
+    }
+
     /// Where the photo is in the list shown (`None`: a search or a filter hides it now).
     pub(super) fn index_in(&self, library: &Library) -> Option<usize> {
         library.index_of(self.id)

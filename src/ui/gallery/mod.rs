@@ -234,6 +234,10 @@ impl GalleryScreen {
         if count > 0 {
             self.say((format!("Unlocked {} until the vault locks", wording::photos(count)), false));
         }
+        // The viewer on a locked photo shows it once it opens, however its password came
+        // (typed, pasted, or from email files chosen on the way).
+        let shown_locked = self.viewer.as_ref().filter(|v| v.is_locked()).map(|v| v.id);
+        let open_now = open_now.or(shown_locked);
         match (&mut self.dialog, open_now) {
             (_, Some(id)) if !self.library.is_locked(id) => {
                 self.dialog = None;
