@@ -151,6 +151,9 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.run_ok();
     assert!(h.query_by_role_and_label(Role::TextInput, "Password").is_none(), "hidden again");
     snapshots.add(h.try_snapshot("register"));
+    // Left shown here: no later screen shows its password field's text (the lock below).
+    h.get_all_by_label("Show password").next().unwrap().click();
+    h.run_ok();
     h.get_by_label("Create account").click();
     wait_for(&mut h, "the recovery key", |h| has_label(h, "I have saved my recovery key"));
     assert!(matches!(screen_kind(h.state()), ScreenKind::Recovery));
@@ -292,6 +295,7 @@ fn register_login_import_unlock_view_export_and_lock() {
     h.get_by_label("🔒 Lock").click();
     h.run_ok();
     assert!(matches!(screen_kind(h.state()), ScreenKind::Login));
+    assert!(h.query_by_role_and_label(Role::TextInput, "Password").is_none(), "the password hidden again");
     snapshots.add(h.try_snapshot("login"));
 
     // Log in again: the user name is filled in, the cursor is in the password; a wrong

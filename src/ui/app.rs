@@ -94,6 +94,8 @@ pub struct GalleryApp {
     last_activity: f64,
     /// Input that came after a Tab in the same frame, held for the next frame.
     held_input: Vec<egui::Event>,
+    /// The screen drawn last: a new one starts with every password hidden.
+    shown_screen: Option<std::mem::Discriminant<Screen>>,
 }
 
 impl GalleryApp {
@@ -118,6 +120,7 @@ impl GalleryApp {
             vault_path: std::path::absolute(vault_path).unwrap_or_else(|_| vault_path.to_path_buf()),
             last_activity: 0.0,
             held_input: Vec::new(),
+            shown_screen: None,
         }
     }
 
@@ -342,6 +345,11 @@ impl eframe::App for GalleryApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let screen = std::mem::discriminant(&self.screen);
+        if self.shown_screen != Some(screen) {
+            self.shown_screen = Some(screen);
+            super::widgets::hide_secrets(ui.ctx());
+        }
         let commands = match &mut self.screen {
             Screen::Opening(progress) => {
                 super::widgets::opening(ui, *progress);

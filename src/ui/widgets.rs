@@ -33,21 +33,32 @@ pub(super) fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::U
 /// the field's state lives.
 pub(super) fn secret_field(ui: &mut egui::Ui, text: &mut String, width: f32) -> egui::Response {
     ui.horizontal(|ui| {
-        // Hidden as it is typed; the eye beside it shows it, until clicked again.
+        // Hidden as it is typed; the eye beside it shows it, until clicked again or the
+        // screen changes (`hide_secrets`).
         let shown_id = ui.scope_id().with("shown");
-        let shown = ui.data(|d| d.get_temp::<bool>(shown_id)).unwrap_or(false);
+        let shown = ui.data(|d| d.get_temp::<SecretShown>(shown_id)).is_some_and(|s| s.0);
         let room = if width.is_finite() { width } else { ui.available_width() } - 32.0;
         let response = ui.add(egui::TextEdit::singleline(text).password(!shown).desired_width(room.max(80.0)));
         let what = if shown { "Hide the password" } else { "Show the password" };
         let eye = ui.selectable_label(shown, "👁").on_hover_text(what);
         eye.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, shown, "Show password"));
         if eye.clicked() {
-            ui.data_mut(|d| d.insert_temp(shown_id, !shown));
+            ui.data_mut(|d| d.insert_temp(shown_id, SecretShown(!shown)));
         }
         forget_undo(ui.ctx(), response.id);
         response
     })
     .inner
+}
+
+/// Whether a secret field shows what it holds (its eye was clicked).
+#[derive(Clone, Copy, Default)]
+struct SecretShown(bool);
+
+/// Hides every secret field's text again: when the screen changes (a lock, a login, the
+/// next form), a password shown a moment ago is not shown on the next screen's field.
+pub(super) fn hide_secrets(ctx: &egui::Context) {
+    ctx.data_mut(|d| d.remove_by_type::<SecretShown>());
 }
 
 /// Drops the undo history egui keeps for the text field `id` (copies of earlier text),
