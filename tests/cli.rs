@@ -106,8 +106,8 @@ fn wrong_secrets_and_other_accounts_fail_clearly_and_write_nothing() {
     let t = target.to_str().unwrap();
     type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
     let cases: [Case<'_>; 5] = [
-        ("alice", vec![("SPG_PHOTO_PASSWORD", "AAAAA-AAAAA-AAAAA-AAAAA")], "wrong photo password"),
-        ("alice", vec![("SPG_PHOTO_PASSWORD", &pb)], "wrong photo password"),
+        ("alice", vec![("SPG_PHOTO_PASSWORD", "AAAAA-AAAAA-AAAAA-AAAAA")], "that is not its password"),
+        ("alice", vec![("SPG_PHOTO_PASSWORD", &pb)], "that is not its password"),
         (
             "alice",
             vec![("SPG_PHOTO_PASSWORD", &pa), ("SPG_PASSWORD", "not the password")],

@@ -234,7 +234,7 @@ fn register_login_import_unlock_view_export_and_lock() {
     type_into(&mut h, Role::MultilineTextInput, "Photo password or email", "AAAAA-AAAAA-AAAAA-AAAAA");
     h.get_by_label("Unlock").click();
     wait_for(&mut h, "the refusal", |h| {
-        has_label(h, "cannot open photo") || h.query_by_label_contains("wrong photo password").is_some()
+        has_label(h, "cannot open photo") || h.query_by_label_contains("that is not its password").is_some()
     });
     // Pasting the whole email unlocks every photo it lists, and opens this one.
     h.get_by_role_and_label(Role::MultilineTextInput, "Photo password or email").focus();
@@ -1376,7 +1376,7 @@ fn mail_settings_are_saved_in_the_app_once_the_code_sent_to_the_address_is_typed
     h.get_by_label("Save mail settings").click();
     h.run_ok();
     wait_for(&mut h, "the code", |h| {
-        h.query_all_by_label_contains("type it below to save these settings").next().is_some()
+        h.query_all_by_label_contains("type it in the Code field to save these settings").next().is_some()
     });
     let received = server.received();
     assert_eq!(received.len(), 1, "one email: the code");
@@ -1482,7 +1482,7 @@ fn a_mail_server_with_a_certificate_of_its_own_is_trusted_by_choosing_its_author
     h.get_by_label("Save mail settings").click();
     h.run_ok();
     wait_for(&mut h, "the code", |h| {
-        h.query_all_by_label_contains("type it below to save these settings").next().is_some()
+        h.query_all_by_label_contains("type it in the Code field to save these settings").next().is_some()
     });
     let code = common::smtp::code_in(&server.received()[0].0);
     type_into(&mut h, Role::TextInput, "Code", &code);
@@ -1503,5 +1503,5 @@ fn a_mail_server_with_a_certificate_of_its_own_is_trusted_by_choosing_its_author
     assert_eq!(server.received().len(), 2, "the password email went to the server");
     h.get_by_label("⚙ Settings").click();
     h.run_ok();
-    assert!(has_label(&h, "Its own, from kept with these settings"));
+    assert!(has_label(&h, "Its own, from the file kept with these settings"));
 }

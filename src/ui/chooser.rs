@@ -115,15 +115,19 @@ fn preview(path: &Path) -> Option<egui::ColorImage> {
 /// The height of the list of files, whatever the folder holds.
 const LIST_HEIGHT: f32 = 260.0;
 
-/// The usual folders, by name, that exist here: Home, Pictures, Desktop, Downloads.
+/// The usual folders, by name, that exist here: Home, Pictures, Desktop, Downloads (as the
+/// desktop's user-dirs settings name them, else the usual names in the home folder).
 fn shortcuts() -> Vec<(&'static str, PathBuf)> {
     let Some(dirs) = directories::UserDirs::new() else { return Vec::new() };
-    let mut out = vec![("🏠 Home", dirs.home_dir().to_path_buf())];
-    for (name, dir) in
-        [("🖼 Pictures", dirs.picture_dir()), ("🖥 Desktop", dirs.desktop_dir()), ("⬇ Downloads", dirs.download_dir())]
-    {
-        if let Some(dir) = dir.filter(|d| d.is_dir()) {
-            out.push((name, dir.to_path_buf()));
+    let home = dirs.home_dir();
+    let mut out = vec![("🏠 Home", home.to_path_buf())];
+    for (name, dir, usual) in [
+        ("🖼 Pictures", dirs.picture_dir(), "Pictures"),
+        ("🖥 Desktop", dirs.desktop_dir(), "Desktop"),
+        ("⬇ Downloads", dirs.download_dir(), "Downloads"),
+    ] {
+        if let Some(dir) = dir.map(Path::to_path_buf).or_else(|| Some(home.join(usual))).filter(|d| d.is_dir()) {
+            out.push((name, dir));
         }
     }
     out
@@ -139,16 +143,16 @@ impl Chooser {
     /// A chooser for `purpose`, starting in `start` when it is a folder, else in Pictures
     /// (else the home folder).
     pub(super) fn new(purpose: Purpose, start: Option<PathBuf>) -> Chooser {
-        let dirs = directories::UserDirs::new();
         let outbox = match &purpose {
             Purpose::EmailFiles(outbox) => outbox.clone(),
             _ => None,
         };
+        let usual = shortcuts();
+        let pictures = usual.iter().find(|(name, _)| name.ends_with("Pictures")).or(usual.first());
         let start = start
             .or(outbox)
             .filter(|d| d.is_dir())
-            .or_else(|| dirs.as_ref().and_then(|d| d.picture_dir()).filter(|d| d.is_dir()).map(PathBuf::from))
-            .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
+            .or_else(|| pictures.map(|(_, dir)| dir.clone()))
             .unwrap_or_else(|| PathBuf::from("/"));
         let mut chooser = Chooser {
             purpose,

@@ -53,7 +53,11 @@ impl RecoveryScreen {
                     .and_then(|d| d.document_dir().or(Some(d.home_dir())).map(PathBuf::from))
                     .unwrap_or_default();
                 self.save_path = Some(folder.join(recovery_file_name(&self.user)).display().to_string());
-                Some(("No file dialog is available on this desktop: check the path below, then Save.".into(), false))
+                Some((
+                    "No file dialog is available on this desktop: check the path in the Save to field, then Save."
+                        .into(),
+                    false,
+                ))
             }
             WordsSave::Failed(e) => Some((format!("The file could not be written: {e}. Choose another place."), true)),
         };

@@ -93,7 +93,7 @@ impl SettingsWindow {
             user,
             password: Zeroizing::new(String::new()),
             from: smtp.and_then(|s| s.from.clone()).unwrap_or_default(),
-            ca: smtp.and_then(|s| s.ca_pem.clone()).map(|pem| (pem, "kept with these settings".to_string())),
+            ca: smtp.and_then(|s| s.ca_pem.clone()).map(|pem| (pem, "the file kept with these settings".to_string())),
             ca_path: String::new(),
             offered: None,
             asked: None,

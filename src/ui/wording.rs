@@ -53,9 +53,9 @@ pub(super) fn settings_done(done: &SettingsDone) -> String {
     match done {
         SettingsDone::UsingOutbox => "Password emails are now saved in the outbox folder.".into(),
         SettingsDone::UsingSmtp(server) => format!("Saved. Password emails now go through {server}."),
-        SettingsDone::CodeSent { to, server } => format!(
-            "The server accepted the login. A code went to {to} through {server}: type it below to save these settings."
-        ),
+        SettingsDone::CodeSent { to, server } => {
+            format!("A code went to {to} through {server}: type it in the Code field to save these settings.")
+        }
         SettingsDone::TestEmailSent(whither) => format!("Test email {whither}."),
         SettingsDone::Certificate(certificate) => {
             format!(
@@ -64,7 +64,8 @@ pub(super) fn settings_done(done: &SettingsDone) -> String {
             )
         }
         SettingsDone::OutboxSent(n) => {
-            format!("Sent {} and deleted them from this computer.", count(*n, "queued email", "queued emails"))
+            let them = if *n == 1 { "it" } else { "them" };
+            format!("Sent {} and deleted {them} from this computer.", count(*n, "queued email", "queued emails"))
         }
         SettingsDone::Previews(Previews::Sharp) => {
             "Saved. A blurred or hidden preview becomes sharp when its photo is next unlocked.".into()

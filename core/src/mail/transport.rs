@@ -243,7 +243,7 @@ impl SmtpConfig {
             return MailError::LoginRefused { server };
         }
         if e.is_tls() || reason.contains("certificate") || reason.contains("tls") {
-            return MailError::Tls { server, reason: first_line(&reason) };
+            return MailError::Tls { server, reason: tls_reason(&reason) };
         }
         // lettre's words when the EHLO answer lists no STARTTLS (client/connection.rs).
         if e.is_client() && reason.contains("STARTTLS is not supported") {
@@ -265,7 +265,7 @@ impl SmtpConfig {
             first_line(&source)
         };
         if source.to_lowercase().contains("certificate") {
-            return MailError::Tls { server, reason };
+            return MailError::Tls { server, reason: tls_reason(&source) };
         }
         MailError::Unreachable { server, reason }
     }
@@ -332,6 +332,26 @@ fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::Error
         next = err.source();
     }
     None
+}
+
+/// What rustls said of a certificate, in a person's words where it is one of the usual
+/// refusals; else its first line without the debug structure rustls prints.
+fn tls_reason(said: &str) -> String {
+    let plain = [
+        (
+            ["UnknownIssuer", "UnsupportedSignatureAlgorithm", "BadSignature"].as_slice(),
+            "its certificate is not signed by an authority this computer trusts",
+        ),
+        (&["NotValidForName"], "its certificate is for another host name"),
+        (&["Expired"], "its certificate has expired"),
+        (&["NotValidYet"], "its certificate is not valid yet (is this computer's clock right?)"),
+        (&["Revoked"], "its certificate was revoked"),
+    ];
+    if let Some((_, words)) = plain.iter().find(|(marks, _)| marks.iter().any(|m| said.contains(m))) {
+        return (*words).to_string();
+    }
+    let line = first_line(said);
+    line.split_once(" {").map_or(line.clone(), |(head, _)| head.to_string())
 }
 
 fn first_line(s: &str) -> String {
@@ -420,6 +440,19 @@ impl std::fmt::Display for Delivered {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_certificate_is_said_in_words_not_in_rustls_debug_text() {
+        let said = "invalid peer certificate: Other(OtherError(UnsupportedSignatureAlgorithmForPublicKeyContext { \
+                    signature_algorithm_id: [6, 8], public_key_algorithm_id: [6, 7] }))";
+        assert_eq!(tls_reason(said), "its certificate is not signed by an authority this computer trusts");
+        assert_eq!(tls_reason("invalid peer certificate: UnknownIssuer"), tls_reason(said));
+        assert_eq!(tls_reason("invalid peer certificate: NotValidForName"), "its certificate is for another host name");
+        assert_eq!(
+            tls_reason("received fatal alert: HandshakeFailure { x: 1 }\nmore"),
+            "received fatal alert: HandshakeFailure"
+        );
+    }
 
     #[test]
     fn urls_parse_into_security_modes_and_never_print_the_password() {

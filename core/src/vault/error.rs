@@ -260,7 +260,7 @@ pub enum PhotoError {
     NotFound(crate::vault::PhotoId),
     /// Wrong photo password, or the photo's stored data was changed: one message for both.
     #[error(
-        "cannot open photo {0}: wrong photo password, or its stored data is damaged; check the password in the email for this photo"
+        "cannot open photo {0}: that is not its password; check the password in the email for this photo (only if it is right is the photo's stored data damaged)"
     )]
     Locked(crate::vault::PhotoId),
     /// The photo's key opened (the password is right) but its stored data does not
