@@ -141,7 +141,7 @@ impl TableView {
                     .column(Column::auto().at_least(120.0))
                     .column(Column::auto().at_least(64.0))
                     .column(Column::auto().at_least(90.0))
-                    .column(Column::auto().at_least(110.0).clip(true))
+                    .column(Column::auto().at_least(190.0).clip(true))
                     .column(Column::auto().at_least(70.0));
                 if let Some(row) = reveal {
                     table = table.scroll_to_row(row, None);

@@ -193,10 +193,8 @@ impl Viewer {
             });
         });
         if self.info {
-            egui::Panel::right("viewer-info")
-                .min_size(260.0)
-                .default_size(280.0)
-                .show(ui, |ui| self.info_panel(ui, library));
+            // One width for every photo, so the picture does not jump as the arrows go on.
+            egui::Panel::right("viewer-info").exact_size(290.0).show(ui, |ui| self.info_panel(ui, library));
         }
         egui::CentralPanel::default().show(ui, |ui| self.picture(ui, actions));
         if keys {

@@ -51,9 +51,8 @@ impl GalleryScreen {
                     if ui.button("⚙ Settings").clicked() {
                         actions.push(Action::Settings);
                     }
-                    if room == Room::Wide {
-                        ui.label(format!("👤 {}", self.account().username()));
-                    }
+                    // Which account is open shows whenever it fits (in the "…" menu when not).
+                    ui.label(format!("👤 {}", self.account().username()));
                     tile_size(ui, prefs, room == Room::Wide);
                 });
             });
