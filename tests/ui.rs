@@ -1420,6 +1420,26 @@ fn without_file_dialogs_import_offers_one_entry_for_the_apps_own_chooser() {
     h.get_by_label("Photos or a folder…").click();
     h.run_ok();
     assert!(has_label(&h, "Import photos"));
+    // A double-click on a folder enters that folder, not the one under it too.
+    let nest = env.path("nest");
+    std::fs::create_dir_all(nest.join("outer/inner")).unwrap();
+    type_over(&mut h, "Path", nest.to_str().unwrap());
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    // A person's two clicks come a fifth of a second apart, sooner than the harness's
+    // frames: the clock is set by hand for these frames.
+    let start = h.ctx.input(|i| i.time);
+    h.get_by_label("📁 outer").click();
+    h.input_mut().time = Some(start + 0.1);
+    h.step();
+    h.input_mut().time = Some(start + 0.15);
+    h.step();
+    h.get_by_label("📁 inner").click();
+    h.input_mut().time = Some(start + 0.3);
+    h.step();
+    h.run_ok();
+    let shown = h.get_by_role_and_label(Role::TextInput, "Path").accesskit_node().value();
+    assert_eq!(shown.map(PathBuf::from), Some(nest.join("outer")));
 }
 
 #[test]

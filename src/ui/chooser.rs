@@ -22,7 +22,13 @@ pub(super) struct Chooser {
     strip: bool,
     error: Option<String>,
     previews: Previews,
+    /// egui's clock when a folder was last entered by a click: the second click of a
+    /// double-click lands in the folder just entered, and is not taken as another.
+    entered_at: f64,
 }
+
+/// A click this soon after a folder was entered is the rest of a double-click.
+const DOUBLE_CLICK: f64 = 0.4;
 
 /// The side of a photo's preview in the list, in points.
 const PREVIEW: f32 = 32.0;
@@ -163,6 +169,7 @@ impl Chooser {
             strip: false,
             error: None,
             previews: Previews::default(),
+            entered_at: f64::NEG_INFINITY,
         };
         chooser.enter(start);
         chooser
@@ -228,6 +235,8 @@ impl Chooser {
         }
         let ticks = !matches!(self.purpose, Purpose::Export(_));
         self.previews.receive(ui.ctx());
+        let now = ui.input(|i| i.time);
+        let settled = now - self.entered_at > DOUBLE_CLICK;
         egui::ScrollArea::vertical().min_scrolled_height(LIST_HEIGHT).max_height(LIST_HEIGHT).auto_shrink(false).show(
             ui,
             |ui| {
@@ -244,7 +253,7 @@ impl Chooser {
                             toggled |= ui.checkbox(&mut on, "").on_hover_text(tip).changed();
                         }
                         if *is_dir {
-                            if ui.link(format!("📁 {name}")).clicked() {
+                            if ui.link(format!("📁 {name}")).clicked() && settled {
                                 enter = Some(self.dir.join(name));
                             }
                         } else {
@@ -281,6 +290,7 @@ impl Chooser {
             },
         );
         if let Some(dir) = enter {
+            self.entered_at = now;
             self.enter(dir);
         }
         super::widgets::error_line(ui, self.error.as_deref());

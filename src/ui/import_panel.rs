@@ -160,8 +160,9 @@ impl ImportPanel {
                 let title = format!("{} not imported", super::wording::count(self.refused.len(), "file", "files"));
                 egui::CollapsingHeader::new(title).default_open(false).show(ui, |ui| {
                     egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
+                        // Wrapped: a long path and its reason stay readable in a narrow window.
                         for (path, reason) in &self.refused {
-                            ui.label(format!("{}: {reason}", path.display()));
+                            ui.add(egui::Label::new(format!("{}: {reason}", path.display())).wrap());
                         }
                     });
                 });
@@ -174,7 +175,7 @@ impl ImportPanel {
                 egui::CollapsingHeader::new(title).default_open(false).show(ui, |ui| {
                     egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
                         for (path, what) in &self.no_preview {
-                            ui.label(format!("{}: {what}", path.display()));
+                            ui.add(egui::Label::new(format!("{}: {what}", path.display())).wrap());
                         }
                     });
                 });
