@@ -346,6 +346,10 @@ impl Chooser {
             }
             Purpose::Export(ids) => {
                 ui.checkbox(&mut self.strip, "Remove location and camera data (EXIF, XMP, comments; pixels untouched)");
+                if self.strip {
+                    let formats = spg_core::imaging::STRIPPABLE_FORMATS;
+                    ui.label(format!("For {formats} photos; others are left out of the export, not sent with it."));
+                }
                 ui.horizontal(|ui| {
                     if ui.button("Export here").clicked() {
                         let kind = if self.strip { ExportKind::Stripped } else { ExportKind::Original };

@@ -107,7 +107,10 @@ impl RecoveryScreen {
                 let mut save = false;
                 ui.horizontal(|ui| {
                     let label = ui.label("Save to");
-                    let field = ui.add(egui::TextEdit::singleline(path).desired_width(360.0)).labelled_by(label.id);
+                    // The field takes the card's width less the button: a long path scrolls in it and
+                    // never widens the card.
+                    let room = ui.available_width() - 60.0;
+                    let field = ui.add(egui::TextEdit::singleline(path).desired_width(room)).labelled_by(label.id);
                     let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     save = ui.button("Save").clicked() || enter;
                 });

@@ -151,25 +151,27 @@ pub(super) fn strength_meter(ui: &mut egui::Ui, password: &str, names: &[&str]) 
         2 | 3 => egui::Color32::from_rgb(220, 150, 40),
         _ => egui::Color32::from_rgb(40, 160, 90),
     };
-    // One height whatever is typed: the fields below never move under the pointer. The
-    // reason takes one line (all of it in its tooltip).
+    // One height whatever is typed: the fields below do not move under the pointer.
     let (fill, text) = match password.is_empty() {
         true => (0.0, "Strength".to_string()),
         false => ((f32::from(strength.score) + 1.0) / 5.0, format!("Strength: {}", strength.label())),
     };
     ui.add(egui::ProgressBar::new(fill).fill(color).text(text).desired_height(14.0));
-    let sentence = match strength.refusal().filter(|_| !password.is_empty()) {
-        Some(refusal) => {
-            let mut chars = refusal.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-        }
-        None => String::new(),
+    let capital = |said: String| {
+        let mut chars = said.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
     };
-    let line = egui::RichText::new(&sentence).color(ui.visuals().warn_fg_color);
-    let label = ui.add(egui::Label::new(line).truncate());
-    if !sentence.is_empty() {
-        label.on_hover_text(sentence);
-    }
+    let (sentence, color) = match (strength.refusal(), strength.praise()) {
+        _ if password.is_empty() => (String::new(), ui.visuals().weak_text_color()),
+        (Some(refusal), _) => (capital(refusal), ui.visuals().warn_fg_color),
+        (None, praise) => (capital(praise.unwrap_or_default()) + ".", ui.visuals().weak_text_color()),
+    };
+    // Two lines are kept for the reason, whether or not there is one, so the fields below
+    // move only for the rare reason that takes three.
+    let line = egui::RichText::new(&sentence).color(color);
+    let kept = 2.0 * ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    let used = ui.add(egui::Label::new(line).wrap()).rect.height();
+    ui.add_space((kept - used - ui.spacing().item_spacing.y).max(0.0));
     !password.is_empty() && strength.acceptable()
 }
 

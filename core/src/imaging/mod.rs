@@ -27,5 +27,5 @@ pub use details::{PhotoDetails, animation_frames, photo_details};
 pub use error::ImageError;
 pub(crate) use exif::ExifSummary;
 pub use kind::PHOTO_EXTENSIONS;
-pub use strip::StripError;
 pub(crate) use strip::strip_metadata;
+pub use strip::{STRIPPABLE_FORMATS, StripError};

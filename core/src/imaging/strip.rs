@@ -10,12 +10,17 @@
 use super::jpeg::{EOI, Markers, SOS, is_standalone};
 use super::kind::Kind;
 
+/// The formats whose metadata can be removed, in words: the app says it beside the choice.
+pub const STRIPPABLE_FORMATS: &str = "JPEG, PNG, WebP, GIF and BMP";
+
 /// Why a file could not be stripped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StripError {
     /// The format has no stripping support.
-    #[error("removing metadata from {0} files is not supported; export the original instead")]
+    #[error(
+        "removing metadata from {0} files is not supported (only from {STRIPPABLE_FORMATS}); export the original instead"
+    )]
     Unsupported(String),
     /// The file's structure could not be followed.
     #[error("the {0} file's structure is damaged, so its metadata cannot be removed safely")]

@@ -64,6 +64,11 @@ impl PasswordStrength {
         Some(format!("the password is too easy to guess: {}. {hint}", lower_first(&why)))
     }
 
+    /// What is said of a password the rule accepts: how long guessing it would take.
+    pub fn praise(&self) -> Option<String> {
+        self.acceptable().then(|| format!("guessing it would take {} on a 16-core computer", self.time_to_guess()))
+    }
+
     /// About how long guessing it takes at the vault's cost on a 16-core computer, in words.
     pub fn time_to_guess(&self) -> String {
         let seconds = 10f64.powf(self.guesses_log10) * SECONDS_A_GUESS / GUESSING_CORES;

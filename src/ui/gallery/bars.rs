@@ -278,13 +278,22 @@ impl GalleryScreen {
                         }
                     }
                 }
+                let mut dismissed = false;
                 if let Some((message, error)) = &self.status {
                     ui.separator();
-                    let color = if *error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
-                    ui.add(egui::Label::new(egui::RichText::new(message).color(color)).truncate());
-                    if *error && ui.small_button("×").on_hover_text("Dismiss").clicked() {
-                        self.status = None;
+                    if *error {
+                        // An error is read whole: its button first, so that it is never
+                        // pushed out of the window, then all of it, on as many lines as it takes.
+                        dismissed = ui.small_button("×").on_hover_text("Dismiss").clicked();
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(message).color(ui.visuals().error_fg_color)).wrap(),
+                        );
+                    } else {
+                        ui.add(egui::Label::new(message).truncate());
                     }
+                }
+                if dismissed {
+                    self.status = None;
                 }
             });
         });
