@@ -77,6 +77,10 @@ fn a_backup_restored_into_a_new_vault_opens_with_the_old_emails_byte_for_byte() 
         originals.push(write(&more, &format!("more {i}.jpg"), &jpeg(320, 240, 10 + i)));
     }
     a.import("alice", &[&more]);
+    // An album, in the backup with the photos.
+    let passport = imported.iter().find(|(_, path)| path.ends_with("passport scan.jpg")).unwrap().0.clone();
+    a.ok(&["album", "create", "--user", "alice", "ID papers"], &[]);
+    a.ok(&["album", "add", "--user", "alice", "ID papers", "--id", &passport], &[]);
     let out = a.ok(&["backup", "--user", "alice"], &[]);
     assert!(out.contains("backed up 7 photos") && out.contains("3 sent") && out.contains("4 already there"), "{out}");
 
@@ -86,6 +90,7 @@ fn a_backup_restored_into_a_new_vault_opens_with_the_old_emails_byte_for_byte() 
     assert!(out.contains("restored alice with 7 photos"), "{out}");
     assert_eq!(ids(&b, "alice"), ids(&a, "alice"), "the same photos with the same IDs");
     assert!(b.ok(&["verify", "--user", "alice"], &[]).contains("all intact"));
+    assert_eq!(b.ok(&["album", "list", "--user", "alice"], &[]), format!("ID papers\t1\t{passport}\n"));
     // The emails sent on the first computer open them, byte for byte.
     let out_dir = b.path("exported");
     b.export_all("alice", &out_dir, &a.emails());

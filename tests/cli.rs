@@ -593,3 +593,193 @@ fn compact_gives_back_the_space_of_deleted_photos_and_a_kill_midway_loses_nothin
     assert_eq!(busy.status.code(), Some(1));
     assert!(stderr(&busy).contains("in use"), "{}", stderr(&busy));
 }
+
+/// The `albums` table of the vault, as redb reads it.
+const ALBUMS: redb::TableDefinition<(u64, u64), &[u8]> = redb::TableDefinition::new("albums");
+
+/// The stored rows of `albums` (key, value), in key order.
+fn album_rows(vault: &std::path::Path) -> Vec<((u64, u64), Vec<u8>)> {
+    let db = redb::Database::open(vault).unwrap();
+    let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
+    let table = txn.open_table(ALBUMS).unwrap();
+    redb::ReadableTable::iter(&table)
+        .unwrap()
+        .map(|row| {
+            let (k, v) = row.unwrap();
+            (k.value(), v.value().to_vec())
+        })
+        .collect()
+}
+
+/// Writes `rows` over the `albums` table (as a file writer without the keys can).
+fn put_album_rows(vault: &std::path::Path, rows: &[((u64, u64), Vec<u8>)]) {
+    let db = redb::Database::open(vault).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let mut table = txn.open_table(ALBUMS).unwrap();
+        for (key, value) in rows {
+            table.insert(*key, value.as_slice()).unwrap();
+        }
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn albums_are_made_filled_renamed_exported_and_deleted_and_the_photos_stay() {
+    let env = Env::new();
+    env.register("alice");
+    env.register("bob");
+    let src = env.path("scans");
+    write(&src, "passport.jpg", &jpeg(200, 150, 1));
+    write(&src, "id card.png", &png(120, 80, 2));
+    let album = |args: &[&str]| {
+        let mut argv = vec!["album"];
+        argv.extend_from_slice(args);
+        env.run(&argv, &[])
+    };
+    let album_list = || {
+        let out = env.ok(&["album", "list", "--user", "alice", "--json"], &[]);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap().as_array().unwrap().clone()
+    };
+    // An import straight into a new album.
+    let out = env.run(&["import", "--user", "alice", "--album", "Passport", src.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("added 2 photo(s) to album Passport"), "{}", stdout(&out));
+    let scans: Vec<String> = env.list_json("alice").iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
+    let more = env.path("more");
+    write(&more, "x-ray.jpg", &jpeg(160, 120, 3));
+    write(&more, "beach.jpg", &jpeg(160, 120, 4));
+    let (_, imported) = env.import("alice", &[&more]);
+    let id_of = |name: &str| imported.iter().find(|(_, p)| p.ends_with(name)).unwrap().0.clone();
+    let (xray, beach) = (id_of("x-ray.jpg"), id_of("beach.jpg"));
+
+    // Made, filled by --id and from standard input, renamed.
+    assert_eq!(album(&["create", "--user", "alice", "Medical"]).status.code(), Some(0));
+    let out = album(&["add", "--user", "alice", "medical", "--id", &xray]);
+    assert!(stdout(&out).contains("added 1 photo(s) to album medical (0 already in it)"), "{}", stdout(&out));
+    let out = env.run_with_input(
+        &["album", "add", "--user", "alice", "Medical", "--id", "-"],
+        &format!("{xray}\n{}\n", scans[0]),
+    );
+    assert!(
+        stdout(&out).contains("added 1 photo(s)") && stdout(&out).contains("(1 already in it)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(album(&["rename", "--user", "alice", "Medical", "Medical papers"]).status.code(), Some(0));
+    let listed = album_list();
+    let names: Vec<(&str, u64)> =
+        listed.iter().map(|a| (a["name"].as_str().unwrap(), a["photos"].as_u64().unwrap())).collect();
+    assert_eq!(names, [("Medical papers", 2), ("Passport", 2)]);
+    let text = env.ok(&["album", "list", "--user", "alice"], &[]);
+    assert!(text.starts_with("Medical papers\t2\t"), "{text}");
+
+    // list and export --album see only the album's photos.
+    let listed = env.ok(&["list", "--user", "alice", "--album", "medical papers"], &[]);
+    let mut shown: Vec<&str> = listed.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    shown.sort_unstable();
+    let mut expected = vec![xray.as_str(), scans[0].as_str()];
+    expected.sort_unstable();
+    assert_eq!(shown, expected);
+    let out_dir = env.path("medical");
+    let mut args = vec!["export", "--user", "alice", "--album", "Medical papers", "--out", out_dir.to_str().unwrap()];
+    let emails: Vec<String> = env.emails().iter().map(|e| e.display().to_string()).collect();
+    for email in &emails {
+        args.extend(["--passwords-file", email.as_str()]);
+    }
+    env.ok(&args, &[]);
+    let mut written: Vec<String> =
+        std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    written.sort();
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(written.contains(&"x-ray.jpg".to_string()), "{written:?}");
+
+    // The cover, a removal, and what is refused, with what to do.
+    assert_eq!(album(&["cover", "--user", "alice", "Medical papers", "--id", &xray]).status.code(), Some(0));
+    let cover = album_list().iter().find(|a| a["name"] == "Medical papers").unwrap()["cover"].clone();
+    assert_eq!(cover.as_str(), Some(xray.as_str()));
+    let refused = album(&["cover", "--user", "alice", "Medical papers", "--id", &beach]);
+    assert!(stderr(&refused).contains("is not in the album"), "{}", stderr(&refused));
+    let out = album(&["remove", "--user", "alice", "Medical papers", "--id", &xray]);
+    assert!(stdout(&out).contains("removed 1 photo(s)"), "{}", stdout(&out));
+    let after = album_list();
+    let medical = after.iter().find(|a| a["name"] == "Medical papers").unwrap();
+    assert_eq!((medical["photos"].as_u64(), medical["cover"].as_str()), (Some(1), Some(scans[0].as_str())));
+    for (args, said) in [
+        (vec!["create", "--user", "alice", "passport"], "already an album named"),
+        (vec!["create", "--user", "alice", "  "], "cannot be an album name"),
+        (vec!["rename", "--user", "alice", "Holidays", "Trips"], "no album named “Holidays”"),
+        (vec!["add", "--user", "alice", "Passport", "--id", "not-an-id"], "photo ID"),
+    ] {
+        let out = album(&args);
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
+    }
+    // Bob's album cannot hold Alice's photo, and he does not see hers.
+    assert_eq!(album(&["create", "--user", "bob", "Mine"]).status.code(), Some(0));
+    let out = album(&["add", "--user", "bob", "Mine", "--id", &beach]);
+    assert!(stderr(&out).contains("is not one of this account's photos"), "{}", stderr(&out));
+    assert_eq!(env.ok(&["album", "list", "--user", "bob"], &[]).trim(), "Mine\t0\t-");
+
+    // A deleted photo leaves its albums; a deleted album leaves its photos.
+    env.ok(&["delete", "--user", "alice", "--id", &scans[0]], &[]);
+    let medical = album_list().into_iter().find(|a| a["name"] == "Medical papers").unwrap();
+    assert_eq!((medical["photos"].as_u64(), medical["cover"].as_str()), (Some(0), None));
+    assert_eq!(album(&["delete", "--user", "alice", "Passport"]).status.code(), Some(0));
+    assert_eq!(album_list().len(), 1);
+    assert_eq!(env.list_json("alice").len(), 3, "the photos stay");
+    assert!(env.ok(&["verify", "--user", "alice"], &[]).contains("all intact"));
+}
+
+#[test]
+fn an_album_row_changed_swapped_or_added_in_the_file_is_named_by_verify() {
+    let env = Env::new();
+    env.register("alice");
+    let src = env.path("photos");
+    write(&src, "a.jpg", &jpeg(100, 80, 1));
+    write(&src, "b.jpg", &jpeg(100, 80, 2));
+    let (_, imported) = env.import("alice", &[&src]);
+    for (name, id) in [("Kids", &imported[0].0), ("Medical", &imported[1].0)] {
+        env.ok(&["album", "create", "--user", "alice", name], &[]);
+        env.ok(&["album", "add", "--user", "alice", name, "--id", id], &[]);
+    }
+    let rows = album_rows(&env.vault);
+    assert_eq!(rows.len(), 2);
+    let names = env.ok(&["album", "list", "--user", "alice"], &[]);
+    let stored: Vec<u8> = rows.iter().flat_map(|(_, v)| v.clone()).collect();
+    assert!(!contains(&stored, b"Kids") && !contains(&stored, b"Medical"), "names are sealed");
+    let intact = std::fs::read(&env.vault).unwrap();
+
+    // Moving a photo from one album to the other: the two rows swapped.
+    put_album_rows(&env.vault, &[(rows[0].0, rows[1].1.clone()), (rows[1].0, rows[0].1.clone())]);
+    let out = env.run(&["verify", "--user", "alice"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    for album in [1, 2] {
+        let said = format!("damaged album {album}: its row was changed, or replaced by another");
+        assert!(stdout(&out).contains(&said), "{}", stdout(&out));
+    }
+    let listed = env.run(&["album", "list", "--user", "alice"], &[]);
+    assert_eq!(listed.status.code(), Some(1));
+    assert!(stdout(&listed).is_empty() && stderr(&listed).contains("run `verify`"), "{}", stderr(&listed));
+    let refused = env.run(&["album", "add", "--user", "alice", "Kids", "--id", &imported[1].0], &[]);
+    assert!(stderr(&refused).contains("no album named"), "{}", stderr(&refused));
+
+    // One byte of a row changed.
+    std::fs::write(&env.vault, &intact).unwrap();
+    let mut changed = rows[0].1.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 1;
+    put_album_rows(&env.vault, &[(rows[0].0, changed)]);
+    let out = env.run(&["verify", "--user", "alice"], &[]);
+    assert!(stdout(&out).contains("damaged album 1: its row was changed"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("album 2"), "{}", stdout(&out));
+
+    // A row put in the file that the account does not list.
+    std::fs::write(&env.vault, &intact).unwrap();
+    put_album_rows(&env.vault, &[((rows[0].0.0, 7), rows[0].1.clone())]);
+    let out = env.run(&["verify", "--user", "alice"], &[]);
+    assert!(stdout(&out).contains("damaged album row 7 is not one of the account's albums"), "{}", stdout(&out));
+    let listed = env.run(&["album", "list", "--user", "alice"], &[]);
+    assert_eq!(stdout(&listed), names, "the albums the account lists are intact");
+    assert!(stderr(&listed).contains("album row 7"), "{}", stderr(&listed));
+}

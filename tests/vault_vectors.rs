@@ -80,6 +80,17 @@ struct ProfileRec {
     previews: u8,
     backup: Option<BackupRec>,
     outbox: Vec<[u8; 32]>,
+    /// (album id, digest of its row).
+    albums: Vec<(u64, [u8; 16])>,
+}
+
+/// A profile: one written before albums ends after `outbox`, and reads as if one byte 0
+/// (an empty list) followed.
+fn decode_profile(bytes: &[u8]) -> ProfileRec {
+    match postcard::take_from_bytes::<ProfileRec>(bytes) {
+        Ok((profile, [])) => profile,
+        _ => decode(&[bytes, &[0]].concat()),
+    }
 }
 
 #[derive(Deserialize, Debug, PartialEq)]
@@ -171,6 +182,8 @@ struct SnapshotBody {
     record: Vec<u8>,
     photos: Vec<Entry>,
     written_at: i64,
+    /// (album id, its row as stored).
+    albums: Vec<(u64, Vec<u8>)>,
 }
 
 /// A backup's `DataObject`.
@@ -268,6 +281,7 @@ fn check_types(v: &Value) {
         ("content_hashes", "(u64, &[u8; 32])", "u64"),
         ("deleted_photos", "(u64, u64)", "i64"),
         ("list_index", "(u64, u32)", "&[u8]"),
+        ("albums", "(u64, u64)", "&[u8]"),
     ];
     for (name, table) in v["tables"].as_object().unwrap() {
         let (_, k, val) = expected.iter().find(|(n, _, _)| n == name).unwrap_or_else(|| panic!("unknown table {name}"));
@@ -378,7 +392,8 @@ fn write_vault(path: &Path, v: &Value) {
             txn.open_table(def).unwrap().insert(u(&r["key"]), hex(&r["value"]).as_slice()).unwrap();
         }
     }
-    for (def, name) in [(MANIFEST_BUCKETS, "manifest_buckets"), (PHOTOS, "photos")] {
+    let albums = TableDefinition::<(u64, u64), &[u8]>::new("albums");
+    for (def, name) in [(MANIFEST_BUCKETS, "manifest_buckets"), (PHOTOS, "photos"), (albums, "albums")] {
         for r in rows(name) {
             txn.open_table(def).unwrap().insert(pair(&r["key"]), hex(&r["value"]).as_slice()).unwrap();
         }
@@ -753,7 +768,7 @@ fn check_records_and_recovery(v: &Value) {
         let aad = cat(&[b"secure-photo-gallery v1 profile", &be64(id)]);
         let profile = open_padded(&derive_subkey(&kn, Subkey::Profile), &aad, &record.profile).unwrap();
         assert_eq!(profile, hex(&account["profile_postcard"]));
-        let profile: ProfileRec = decode(&profile);
+        let profile = decode_profile(&profile);
         // `outbox`, the profile's last field: H of each email the program saved and has not sent.
         let listed: Vec<String> = profile.outbox.iter().map(|d| to_hex(d)).collect();
         let expected: Vec<String> =
@@ -946,6 +961,12 @@ fn check_backup_writer(account: &spg_core::service::Account, v: &Value, alice: &
     assert_eq!(body.photos.len(), photos.len());
     assert!(body.photos.windows(2).all(|w| w[0].id < w[1].id), "snapshot entries ascend");
     let _: AccountRecord = decode(&body.record);
+    // The album rows, as the vault stores them.
+    let rows = v["tables"]["albums"]["rows"].as_array().unwrap();
+    assert_eq!(body.albums.len(), rows.len());
+    for ((id, row), stored) in body.albums.iter().zip(rows) {
+        assert_eq!((*id, to_hex(row)), (u(&stored["key"][1]), stored["value"].as_str().unwrap().to_string()));
+    }
     // The Python snapshot, read by the program as this account's (current generation).
     let listed = spg_core::fuzzing::hooks::read_snapshot(account, &objects["account"], None)
         .expect("the Python snapshot is taken");
@@ -1015,7 +1036,7 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
             assert_eq!(session.username(), name);
 
             // The profile as the generator sealed it.
-            let profile: ProfileRec = decode(&spg_core::fuzzing::hooks::profile_postcard(&session));
+            let profile = decode_profile(&spg_core::fuzzing::hooks::profile_postcard(&session));
             let p = &account["profile"];
             assert_eq!(profile.email, p["email"].as_str().unwrap());
             assert_eq!(u64::from(profile.previews), u(&p["previews"]), "{name}: previews");
@@ -1057,6 +1078,41 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
             let expected: Vec<String> =
                 p["outbox"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect();
             assert_eq!(outbox, expected, "{name}: the digests of the emails queued in the outbox");
+            // Albums (FORMAT.md, "Albums"): the profile pins each row; the program lists them
+            // as the generator wrote them, and counts only the photos the account has.
+            let written = account["albums"].as_array().unwrap();
+            let pins: Vec<(u64, String)> = profile.albums.iter().map(|(id, d)| (*id, to_hex(d))).collect();
+            let expected: Vec<(u64, String)> =
+                written.iter().map(|a| (u(&a["id"]), a["digest"].as_str().unwrap().to_string())).collect();
+            assert_eq!(pins, expected, "{name}: the profile's album pins");
+            let albums = session.albums().unwrap();
+            assert!(albums.problems.is_empty(), "{name}: {:?}", albums.problems);
+            assert_eq!(albums.albums.len(), written.len());
+            for (album, a) in albums.albums.iter().zip(written) {
+                assert_eq!((album.id, album.name.as_str()), (u(&a["id"]), a["name"].as_str().unwrap()));
+                assert_eq!(album.created_at, a["created_at"].as_i64().unwrap());
+                assert_eq!(album.cover.map(PhotoId::as_u64), a["cover"].as_u64());
+                let mut ids: Vec<u64> = a["photos"].as_array().unwrap().iter().map(u).collect();
+                ids.sort_unstable();
+                assert_eq!(album.photos.iter().map(|p| p.as_u64()).collect::<Vec<_>>(), ids, "{}", album.name);
+            }
+            let held = account["photos"].as_array().unwrap().iter().map(photo_id).collect();
+            let shown: Vec<(String, usize)> =
+                spg_core::service::album_summaries(&albums, &held).into_iter().map(|s| (s.name, s.count)).collect();
+            let expected: Vec<(String, usize)> = written
+                .iter()
+                .map(|a| {
+                    let held = a["photos"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|id| account["photos"].as_array().unwrap().iter().any(|p| u(&p["id"]) == u(id)));
+                    (a["name"].as_str().unwrap().to_string(), held.count())
+                })
+                .collect();
+            let mut expected = expected;
+            expected.sort_by_key(|(n, _)| n.to_lowercase());
+            assert_eq!(shown, expected, "{name}: the albums as shown");
             // The outbox folder: `outbox/USER/` beside the vault, USER lower-cased.
             assert_eq!(session.outbox_dir(), path.parent().unwrap().join("outbox").join(name.to_lowercase()));
 
@@ -1260,9 +1316,9 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         let k1 = key_of(bob, 1);
         let (_, record) = current_key(&path, bob);
         let aad = cat(&[b"secure-photo-gallery v1 profile", &be64(2)]);
-        let profile: ProfileRec =
-            decode(&open_padded(&derive_subkey(&k1, Subkey::Profile), &aad, &record.profile).unwrap());
-        let mut expected: ProfileRec = decode(&hex(&bob["profile_postcard"]));
+        let profile =
+            decode_profile(&open_padded(&derive_subkey(&k1, Subkey::Profile), &aad, &record.profile).unwrap());
+        let mut expected = decode_profile(&hex(&bob["profile_postcard"]));
         expected.previews = 2;
         assert_eq!(profile, expected, "bob's profile with hidden previews");
         let db = redb::Database::open(&path).unwrap();
@@ -1657,6 +1713,13 @@ fn a_backup_written_from_format_md_restores_into_a_new_vault() {
         let (listed, damaged) = session.list().unwrap();
         assert!(damaged.is_empty());
         assert_eq!(listed.len(), 3);
+        // The albums came with it, their rows byte for byte (checked below).
+        let albums = session.albums().unwrap();
+        assert!(albums.problems.is_empty() && report.albums.is_empty(), "{:?}", albums.problems);
+        let names: Vec<&str> = albums.albums.iter().map(|a| a.name.as_str()).collect();
+        let written: Vec<&str> =
+            alice["albums"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(names, written);
         for photo in &in_backup {
             let (meta, bytes) = session.decrypt(photo_id(photo), &Unlock::Password(photo_password(photo))).unwrap();
             assert_eq!(&bytes[..], &original(photo)[..], "{}", meta.name);
@@ -1682,6 +1745,11 @@ fn a_backup_written_from_format_md_restores_into_a_new_vault() {
     assert_ne!(new_vid, hex(&v["vault_id"]));
     assert_eq!(txn.open_table(ACCOUNTS).unwrap().get(1).unwrap().unwrap().value(), hex(&alice["record"]).as_slice());
     assert_eq!(txn.open_table(USERNAMES).unwrap().get("alice").unwrap().unwrap().value(), 1);
+    let albums = txn.open_table(TableDefinition::<(u64, u64), &[u8]>::new("albums")).unwrap();
+    for row in v["tables"]["albums"]["rows"].as_array().unwrap() {
+        let key = (u(&row["key"][0]), u(&row["key"][1]));
+        assert_eq!(albums.get(key).unwrap().unwrap().value(), hex(&row["value"]).as_slice(), "album row {key:?}");
+    }
     let m = read_manifest(&txn, &new_vid, 1, &key_of(alice, 2));
     assert_eq!((m.head.generation, m.head.counter, m.head.photo_count), (2, 1, 3));
     assert_eq!(m.head.buckets, [(0, 1)]);

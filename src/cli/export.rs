@@ -87,7 +87,10 @@ fn export_all(
     args: &ExportArgs,
     passwords: &HashMap<PhotoId, PhotoPassword>,
 ) -> anyhow::Result<ExitCode> {
-    let (photos, damaged) = session.list()?;
+    let (photos, damaged) = match &args.album {
+        Some(album) => session.list_album(album)?,
+        None => session.list()?,
+    };
     let mut failed = damaged.len();
     for id in &damaged {
         say!("failed {id}: its record is damaged (run `verify`)");

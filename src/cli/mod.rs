@@ -8,6 +8,7 @@ macro_rules! say {
 }
 
 mod account;
+mod albums;
 mod backup;
 mod export;
 mod hints;
@@ -67,6 +68,9 @@ pub(crate) enum Command {
         /// Files or folders to import.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Also put the photos imported in this album (made when there is none of that name).
+        #[arg(long, value_name = "NAME")]
+        album: Option<String>,
         /// Also print what the image decoder said about each refused file.
         #[arg(long, short)]
         verbose: bool,
@@ -79,6 +83,14 @@ pub(crate) enum Command {
         /// Print a JSON array instead of tab-separated lines.
         #[arg(long)]
         json: bool,
+        /// Only the photos of this album.
+        #[arg(long, value_name = "NAME")]
+        album: Option<String>,
+    },
+    /// Albums: list, create, rename and delete them (the photos stay), add and remove photos.
+    Album {
+        #[command(subcommand)]
+        action: AlbumAction,
     },
     /// Write photos out as their exact original bytes.
     Export(ExportArgs),
@@ -183,6 +195,80 @@ pub(crate) enum Command {
     },
 }
 
+/// What `album` does.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AlbumAction {
+    /// The account's albums: name, number of photos, and the ID of the photo shown for it.
+    List {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// Print a JSON array instead of tab-separated lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a new, empty album.
+    Create {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// Its name (names are compared without case).
+        name: String,
+    },
+    /// Give an album another name.
+    Rename {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// The album.
+        name: String,
+        /// Its new name.
+        new_name: String,
+    },
+    /// Delete an album; its photos stay in the vault.
+    Delete {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// The album.
+        name: String,
+    },
+    /// Put photos in an album (all in one transaction).
+    Add {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// The album.
+        name: String,
+        /// The photo IDs, as `list` shows them: `--id A --id B`, or `--id -` to read them
+        /// from standard input.
+        #[arg(long = "id", required = true)]
+        ids: Vec<String>,
+    },
+    /// Take photos out of an album; they stay in the vault.
+    Remove {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// The album.
+        name: String,
+        /// The photo IDs: `--id A --id B`, or `--id -` to read them from standard input.
+        #[arg(long = "id", required = true)]
+        ids: Vec<String>,
+    },
+    /// Show an album by one of its photos.
+    Cover {
+        /// The account.
+        #[arg(long)]
+        user: String,
+        /// The album.
+        name: String,
+        /// The photo, which must be in the album.
+        #[arg(long)]
+        id: String,
+    },
+}
+
 /// The storage server of `backup` and `restore`.
 #[derive(Debug, Args)]
 pub(crate) struct ServerArgs {
@@ -221,7 +307,7 @@ impl From<PreviewsArg> for spg_core::vault::Previews {
 
 /// Options of `export`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all"])))]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all", "album"])))]
 pub(crate) struct ExportArgs {
     /// The account.
     #[arg(long)]
@@ -232,6 +318,9 @@ pub(crate) struct ExportArgs {
     /// Every photo; `--out` is then a folder.
     #[arg(long)]
     pub(crate) all: bool,
+    /// Every photo of this album; `--out` is then a folder.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) album: Option<String>,
     /// The file (with --id) or folder (with --all) to write.
     #[arg(long, value_name = "PATH")]
     pub(crate) out: PathBuf,
@@ -328,8 +417,11 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         Command::Register { user, email, previews } => account::register(&vault, &user, &email, previews.into()),
         Command::Passwd { user } => account::passwd(&vault, &user),
         Command::Recover { user } => account::recover(&vault, &user),
-        Command::Import { user, paths, verbose } => photos::import(&vault, &user, &paths, verbose),
-        Command::List { user, json } => photos::list(&vault, &user, json),
+        Command::Import { user, paths, verbose, album } => {
+            photos::import(&vault, &user, &paths, verbose, album.as_deref())
+        }
+        Command::List { user, json, album } => photos::list(&vault, &user, json, album.as_deref()),
+        Command::Album { action } => albums::album(&vault, action),
         Command::Delete { user, ids } => photos::delete(&vault, &user, &ids),
         Command::Compact => photos::compact(&mut vault),
         Command::Verify { user, accept_this_copy } => photos::verify(&vault, &user, accept_this_copy),

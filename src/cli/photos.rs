@@ -14,7 +14,15 @@ use spg_core::vault::{Catalog, PhotoId, PhotoRef, Vault, VerifyReport};
 
 use super::account::login;
 
-pub(super) fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn import(
+    vault: &Vault,
+    user: &str,
+    paths: &[PathBuf],
+    verbose: bool,
+    album: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    // A name that cannot be an album's is said before anything is imported.
+    let album = album.map(spg_core::vault::album_name).transpose()?;
     let session = login(vault, user)?;
     let route = mail_route(&session, &super::mail::overrides_from_env())?;
     if route.is_outbox() {
@@ -25,8 +33,10 @@ pub(super) fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool
         );
     }
     let never = AtomicBool::new(false);
+    let mut imported = Vec::new();
     let summary = import_paths(&session, &route, paths, &never, &mut |event| match event {
         ImportEvent::Imported { id, path, no_preview } => {
+            imported.push(id);
             say!("imported {id} {}", path.display());
             if let Some(what) = no_preview {
                 eprintln!("{}: no preview ({what}): stored as it is, and exports exactly", path.display());
@@ -45,6 +55,12 @@ pub(super) fn import(vault: &Vault, user: &str, paths: &[PathBuf], verbose: bool
         ImportEvent::Mailed(whither) => eprintln!("Password email {whither}"),
         ImportEvent::Found(_) | ImportEvent::Analysed { .. } => {}
     })?;
+    if let Some(album) = &album {
+        // One transaction for every photo of the import (a photo already in the vault, a
+        // duplicate, is not added: it was not imported).
+        let added = session.add_to_album(album, &imported, true)?;
+        say!("added {added} photo(s) to album {album}");
+    }
     if summary.failed > 0 {
         eprintln!(
             "{} file(s) could not be imported (see the `skipped` lines); fix or remove them and import again",
@@ -94,9 +110,12 @@ impl Serialize for ListEntries<'_> {
     }
 }
 
-pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn list(vault: &Vault, user: &str, json: bool, album: Option<&str>) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
-    let (photos, damaged) = session.list()?;
+    let (photos, damaged) = match album {
+        Some(album) => session.list_album(album)?,
+        None => session.list()?,
+    };
     super::account::warn_of_photo_changes(&session);
     super::output::block(|out| {
         if json {
@@ -128,10 +147,9 @@ pub(super) fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// Deletes every photo named, with one login; `-` reads IDs from standard input (white
-/// space between them). Every ID is checked before anything is deleted, and all are
-/// deleted in one transaction; a photo that cannot be deleted is said, and the others go on.
-pub(super) fn delete(vault: &Vault, user: &str, given: &[String]) -> anyhow::Result<ExitCode> {
+/// The photo IDs given as `--id` values; `-` reads IDs from standard input (white space
+/// between them). Every ID is checked before anything is done.
+pub(super) fn read_ids(given: &[String]) -> anyhow::Result<Vec<PhotoId>> {
     let mut words = Vec::new();
     for id in given {
         if id == "-" {
@@ -143,7 +161,13 @@ pub(super) fn delete(vault: &Vault, user: &str, given: &[String]) -> anyhow::Res
             words.push(id.clone());
         }
     }
-    let ids = words.iter().map(|word| word.parse()).collect::<Result<Vec<PhotoId>, _>>()?;
+    Ok(words.iter().map(|word| word.parse()).collect::<Result<Vec<PhotoId>, _>>()?)
+}
+
+/// Deletes every photo named, with one login, in one transaction; a photo that cannot be
+/// deleted is said, and the others go on.
+pub(super) fn delete(vault: &Vault, user: &str, given: &[String]) -> anyhow::Result<ExitCode> {
+    let ids = read_ids(given)?;
     let session = login(vault, user)?;
     let mut failed = 0;
     // One transaction for all (the same ID twice is deleted once, not refused the second time).
@@ -184,7 +208,7 @@ pub(super) fn verify(vault: &Vault, user: &str, accept_this_copy: bool) -> anyho
         eprint!("\r{:50}\r", "");
     }
     // The command line never stops it: always a report.
-    let VerifyReport { checked: total, problems } = report.unwrap_or_default();
+    let VerifyReport { checked: total, problems, albums } = report.unwrap_or_default();
     // An older or forked copy of the vault is intact in itself: the login said so on
     // stderr, and verify fails on it, unless the owner accepts this copy.
     let mut replaced = session.rollback().is_some();
@@ -193,20 +217,23 @@ pub(super) fn verify(vault: &Vault, user: &str, accept_this_copy: bool) -> anyho
         eprintln!("This copy of the vault is now the one this computer knows.");
         replaced = false;
     }
-    if problems.is_empty() && !replaced {
+    if problems.is_empty() && albums.is_empty() && !replaced {
         say!("verified {total} photos: all intact");
         return Ok(ExitCode::SUCCESS);
     }
     for p in &problems {
         say!("damaged {} {}: {}", p.id, p.name.as_deref().unwrap_or("(name unreadable)"), p.problem);
     }
+    for album in &albums {
+        say!("damaged {album}");
+    }
     if replaced {
         eprintln!("the vault file is not the one last opened on this computer (see the warning above)");
     }
-    if !problems.is_empty() {
+    if !problems.is_empty() || !albums.is_empty() {
         eprintln!(
-            "{} problem(s) in {total} photos; export the intact photos and restore the vault file from a backup",
-            problems.len()
+            "{} problem(s) in {total} photos and their albums; export the intact photos and restore the vault file from a backup",
+            problems.len() + albums.len()
         );
     }
     Ok(ExitCode::FAILURE)

@@ -95,9 +95,20 @@ pub(super) fn unreadable(n: usize) -> String {
 /// named (by `name_of` when their own records no longer say), the rest counted.
 pub(super) fn verified(report: &VerifyReport, name_of: impl Fn(PhotoId) -> Option<String>) -> (String, bool) {
     const NAMED: usize = 5;
-    let VerifyReport { checked, problems } = report;
-    if problems.is_empty() {
+    let VerifyReport { checked, problems, albums } = report;
+    if problems.is_empty() && albums.is_empty() {
         return (format!("Checked {}: every stored byte is intact.", photos(*checked)), false);
+    }
+    if problems.is_empty() {
+        let said: Vec<String> = albums.iter().map(ToString::to_string).collect();
+        return (
+            format!(
+                "Every stored byte of {} is intact, but not the albums: {}. The albums can come back from a backup.",
+                photos(*checked),
+                said.join("; ")
+            ),
+            true,
+        );
     }
     let mut damaged: Vec<PhotoId> = problems.iter().map(|p| p.id).collect();
     damaged.sort_unstable();

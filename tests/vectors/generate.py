@@ -345,7 +345,8 @@ def enc_meta(meta, size):
 def enc_profile(p):
     """Profile: email, smtp Option<{url, from Option, ca_pem Option<bytes>}>, previews u8,
     backup Option<{endpoint, region, bucket, prefix, access_key, secret_key, last_at, snapshot}>,
-    outbox Vec<[u8; 32]>."""
+    outbox Vec<[u8; 32]>, albums Vec<{id u64, digest [u8; 16]}>. A profile written before
+    albums ends after `outbox` (p["albums"] is None here)."""
     def smtp(s):
         return pc_str(s["url"]) + pc_opt(s["from"], pc_str) + pc_opt(s["ca_pem"], lambda b: pc_bytes(b.encode()))
 
@@ -353,8 +354,31 @@ def enc_profile(p):
         return (pc_str(b["endpoint"]) + pc_str(b["region"]) + pc_str(b["bucket"]) + pc_str(b["prefix"])
                 + pc_str(b["access_key"]) + pc_str(b["secret_key"]) + pc_i64(b["last_at"])
                 + bytes.fromhex(b["snapshot"]))
-    return (pc_str(p["email"]) + pc_opt(p["smtp"], smtp) + pc_u8(p["previews"]) + pc_opt(p["backup"], backup)
+    head = (pc_str(p["email"]) + pc_opt(p["smtp"], smtp) + pc_u8(p["previews"]) + pc_opt(p["backup"], backup)
             + pc_vec([bytes.fromhex(d) for d in p["outbox"]], lambda d: d))
+    if p["albums"] is None:
+        return head
+    return head + pc_vec(p["albums"], lambda a: varint(a["id"]) + bytes.fromhex(a["digest"]))
+
+
+def album_row(acc, album, label):
+    """An `albums` row (FORMAT.md, "Albums"): be32(g) || SealPadded(subkey_g(metadata),
+    AL(account, album, g), AlbumRecord), g the account's generation now; AlbumRecord is
+    name, created_at i64, cover Option<u64>, photos Vec<u64> (ascending ids, each stored as
+    its difference from the one before, the first as it is)."""
+    ids = sorted(album["photos"])
+    deltas = [b - a for a, b in zip([0] + ids, ids)]
+    assert all(d > 0 for d in deltas[1:])
+    record = (pc_str(album["name"]) + pc_i64(album["created_at"]) + pc_opt(album["cover"], varint)
+              + pc_vec(deltas, varint))
+    g = acc.n
+    al = b"secure-photo-gallery v3 album" + be64(acc.id) + be64(album["id"]) + be32(g)
+    return be32(g) + seal_padded(subkey(acc.k(), "metadata"), al, record, label)
+
+
+def album_digest(album_id, row):
+    """The profile's pin of an album: H("secure-photo-gallery v3 album row" || be64(album) || row)[..16]."""
+    return H(b"secure-photo-gallery v3 album row" + be64(album_id) + row)[:16]
 
 
 def row_digest(v):
@@ -380,6 +404,7 @@ TABLES = {
     "content_hashes": ("(u64, &[u8; 32])", "u64"),
     "deleted_photos": ("(u64, u64)", "i64"),
     "list_index": ("(u64, u32)", "&[u8]"),
+    "albums": ("(u64, u64)", "&[u8]"),
 }
 
 
@@ -389,6 +414,8 @@ class Account:
         self.email, self.previews, self.kdf = email, previews, kdf
         self.smtp, self.backup = smtp, backup
         self.outbox = []                  # H(M) of each queued email, as hex
+        self.albums = []                  # the profile's pins {id, digest (hex)}; None: written before albums
+        self.album_json = []              # each album as written, with its row's generation
         self.keys = []                    # K_1 ... K_n
         self.entropy = rnd(f"recovery entropy {aid}", 32)
         self.xr = x25519_pub(hkdf(self.entropy, RECOVERY_X25519))
@@ -408,7 +435,16 @@ class Account:
 
     def profile(self):
         return {"email": self.email, "smtp": self.smtp, "previews": self.previews, "backup": self.backup,
-                "outbox": list(self.outbox)}
+                "outbox": list(self.outbox), "albums": None if self.albums is None else list(self.albums)}
+
+    def write_album(self, album, label):
+        """Writes album `album` (a dict as AlbumRecord, with its `id`) and pins it in the
+        profile (the caller writes the profile and the head: one transaction)."""
+        row = album_row(self, album, label)
+        self.w.set_row("albums", [self.id, album["id"]], row)
+        pin = {"id": album["id"], "digest": album_digest(album["id"], row).hex()}
+        self.albums = sorted([a for a in self.albums if a["id"] != album["id"]] + [pin], key=lambda a: a["id"])
+        self.album_json.append(dict(album, generation=self.n, digest=pin["digest"]))
 
     def new_generation(self, password, changed_at):
         """Registration (generation 1) or a password change: a fresh key, record and profile."""
@@ -491,8 +527,11 @@ class VaultWriter:
                 return p
         raise AssertionError
 
-    def register(self, aid, username, password, email, previews, kdf, registered_at, smtp=None, backup=None):
+    def register(self, aid, username, password, email, previews, kdf, registered_at, smtp=None, backup=None,
+                 albums=True):
         acc = Account(self, aid, username, email, previews, kdf, smtp, backup)
+        if not albums:
+            acc.albums = None
         acc.new_generation(password, registered_at)
         acc.write_head([(0, 1, [])])
         self.accounts[aid] = acc
@@ -679,6 +718,11 @@ def make_vault():
     files[d_id] = w.make_photo(alice, d_id, (1_050_000, 37, 11, 253), {
         "name": "D.tif", "mime": "image/tiff", "width": 1, "height": 1, "orientation": 1,
         "taken_at": None, "camera": None, "has_gps": False, "imported_at": 1_718_447_401}, TINY_JPEG, form=1)
+    # With the import, in its transaction: album 1, written in generation 1 (its row stays
+    # sealed under generation 1's key after the password change below).
+    alice.write_album({"id": 1, "name": "Passport \u2708 (ID scans)", "created_at": 1_718_447_500, "cover": d_id,
+                       "photos": [d_id, a_id]}, "album 1 1")
+    alice.write_profile("profile 1 1 albums")
     alice.write_head([(0, 2, [a_id, b_id, d_id])])                                      # counter 2
     alice.new_generation("correct horse battery staple", 1_730_000_000)
     alice.write_head([(0, 3, [a_id, b_id, d_id])])                                      # counter 3
@@ -704,6 +748,10 @@ def make_vault():
     outbox[1]["listed_in_profile"] = False
     assert outbox[0]["digest"] != outbox[1]["digest"]
     alice.outbox = [outbox[0]["digest"]]
+    # In the same profile write, album 2 (generation 2), naming a photo deleted since (the
+    # `deleted_photos` row below): readers show the photos the account has.
+    alice.write_album({"id": 2, "name": "Family", "created_at": 1_733_047_300, "cover": None,
+                       "photos": [b_id, (run1 << 16) + 9, e_id]}, "album 1 2")
     alice.write_profile("profile 1 2 outbox")
     alice.write_head([(0, 4, [a_id, b_id, d_id])])                                      # counter 5
     # A layout the program would not write but a reader must accept: A alone in the first
@@ -720,6 +768,7 @@ def make_vault():
     # bob (account 2): blurred previews, SMTP and backup settings in his profile. The login
     # password is stored NFC ("ü" composed); the test types it decomposed. C is stored
     # blurred, F hidden (no `thumbnails` row), as if his previews had been hidden when F came.
+    # bob's profile was written by a program from before albums: it ends after `outbox`.
     bob = w.register(2, "bob", "gr\u00fcn tea at n\u00efne", "bob@example.com", previews=1, kdf=(65536, 3, 1),
                      registered_at=1_699_000_000,
                      smtp={"url": "smtp://bob:secret@mail.example.com:587?tls=required",
@@ -727,7 +776,8 @@ def make_vault():
                            "ca_pem": "-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\n"},
                      backup={"endpoint": "https://s3.example.com", "region": "eu-central-1", "bucket": "bobs-bucket",
                              "prefix": "vault/bob", "access_key": "AKIAVECTORS", "secret_key": "secret/key+1",
-                             "last_at": 1_720_000_000, "snapshot": rnd("bob snapshot", 32).hex()})
+                             "last_at": 1_720_000_000, "snapshot": rnd("bob snapshot", 32).hex()},
+                     albums=False)
     run3 = w.new_run("bob session 1")
     c_id, f_id = (run3 << 16) + 0, (run3 << 16) + 1
     files[c_id] = w.make_photo(bob, c_id, (1000, 13, 0, 256), {
@@ -771,7 +821,7 @@ def make_vault():
             "seen_line": f"{w.vault_id.hex()} {acc.id} {acc.counter} {H(stored).hex()} {H(acc.xr).hex()} "
                          f"{acc.n} {mac(acc.k(), b'secure-photo-gallery v3 seen generation').hex()} "
                          f"{acc.kdf[0]},{acc.kdf[1]},{acc.kdf[2]} {acc.salt.hex()} {acc.key_by_password.hex()}",
-            "photos": acc.photos}
+            "photos": acc.photos, "albums": acc.album_json}
 
     def row_json(table, k, v):
         if table == "chunks" and (table, *k) in w.by_digest:
@@ -829,7 +879,11 @@ def make_backup(w, previews_sent_in, written_at):
                         "object": seal_padded(kb_sent, b"secure-photo-gallery v3 backup previews" + be64(acc.id)
                                               + be64(pid), previews, f"backup previews {pid} g{sent_in}").hex()})
     entries = [acc.entries[i] for i in sorted(photo_ids)]
-    body = pc_bytes(acc.record) + pc_vec(entries, enc_entry) + pc_i64(written_at)
+    # The album rows the profile pins, ascending by album id, byte for byte.
+    albums = [((a, i), v) for (a, i), v in sorted(rows["albums"].items()) if a == acc.id]
+    assert [i for (_, i), _ in albums] == [p["id"] for p in acc.albums]
+    body = (pc_bytes(acc.record) + pc_vec(entries, enc_entry) + pc_i64(written_at)
+            + pc_vec(albums, lambda r: varint(r[0][1]) + pc_bytes(r[1])))
     sealed_body = seal_padded(subkey(acc.k(), "backup"), b"secure-photo-gallery v3 backup account" + be64(acc.id),
                               body, "backup snapshot")
     m_kib, t, p = acc.kdf
@@ -845,7 +899,8 @@ def make_backup(w, previews_sent_in, written_at):
                 "were written again in generation 2) and E's in generation 2.",
         "user": "alice", "account": acc.id, "generation": acc.n, "changed_at": acc.changed_at,
         "login_password": acc.password, "recovery_entropy": acc.entropy.hex(), "written_at": written_at,
-        "photos": sorted(photo_ids), "snapshot_fingerprint": H(snapshot).hex(),
+        "photos": sorted(photo_ids), "albums": [i for (_, i), _ in albums],
+        "snapshot_fingerprint": H(snapshot).hex(),
         "objects": [{"name": "account", "object": snapshot.hex()}] + objects,
     }
 

@@ -2,6 +2,7 @@
 //! app and the command line do, each rule in one place. Both front ends call these rather
 //! than composing the layers themselves.
 //!
+//! - `albums`: an account's albums, by name;
 //! - `account`: registration, password change and recovery, reading password emails and
 //!   unlocking photos with them;
 //! - `import`, `export`, `view`: files in and out, and a photo opened for the screen;
@@ -13,6 +14,7 @@
 //!   `leftovers`: what a crash left behind; `parallel`: the one worker pool.
 
 mod account;
+mod albums;
 pub mod backup;
 pub mod export;
 mod handle;
@@ -29,6 +31,7 @@ pub use account::{
     PasswordChangeError, RecoverError, Registration, Unlock, UnlockFailure, Unlocked, change_password, check_passwords,
     passwords_in_file, photo_of_password, photo_passwords, recover, register, set_password, unlock_from_files,
 };
+pub use albums::{AlbumSummary, album_summaries};
 pub use handle::Account;
 pub use mail::{
     MailOverrides, MailSetupError, SmtpSetup, change_email, keep_queued, mail_route, outbox, queued_emails,

@@ -110,8 +110,14 @@ impl Vault {
                 ));
                 let account_id =
                     used.checked_add(1).ok_or_else(|| StorageError::tampered("the account ids are exhausted"))?;
-                let profile =
-                    Profile { email: email.to_string(), smtp: None, previews, backup: None, outbox: Vec::new() };
+                let profile = Profile {
+                    email: email.to_string(),
+                    smtp: None,
+                    previews,
+                    backup: None,
+                    outbox: Vec::new(),
+                    albums: Vec::new(),
+                };
                 let mut record = AccountRecord {
                     version: ACCOUNT_RECORD_VERSION,
                     username: username.to_string(),
@@ -352,13 +358,14 @@ fn seen_state(record: &AccountRecord, keys: &AccountKeys, (counter, head): (u64,
     }
 }
 
-/// Opens an account's sealed profile (under its current generation's key).
+/// Opens an account's sealed profile (under its current generation's key). A profile
+/// written before albums ends after `outbox`: it is read as having none.
 pub(super) fn open_profile(keys: &AccountKeys, account_id: u64, sealed: &[u8]) -> Result<Profile, StorageError> {
     let plain = Zeroizing::new(
         open_padded(&keys.current_subkey(Subkey::Profile), &profile_aad(account_id), sealed)
             .map_err(|_| StorageError::damaged_record())?,
     );
-    decode(&plain)
+    super::records::decode_growing(&plain)
 }
 
 pub(super) fn seal_profile(keys: &AccountKeys, account_id: u64, profile: &Profile) -> Vec<u8> {
@@ -554,6 +561,35 @@ impl Session {
         // been committed since this was asked).
         self.update_record_with(|record| record.profile = seal_profile(&self.keys(), self.account_id, &profile), also)?;
         *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
+        Ok(())
+    }
+
+    /// Changes the profile, and writes the rows it pins, in one transaction: `edit` gets
+    /// the profile as it is, the keys current in the write, and the transaction.
+    pub(super) fn edit_profile(
+        &self,
+        edit: impl FnOnce(&mut Profile, &AccountKeys, &redb::WriteTransaction) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let edited = std::cell::RefCell::new(None);
+        let keys: std::cell::OnceCell<Arc<AccountKeys>> = std::cell::OnceCell::new();
+        self.update_record_with(
+            |record| {
+                if let (Some(profile), Some(keys)) = (&*edited.borrow(), keys.get()) {
+                    record.profile = seal_profile(keys, self.account_id, profile);
+                }
+            },
+            |txn| {
+                // Read within the write: no other write comes between.
+                let keys = keys.get_or_init(|| self.keys());
+                let mut profile = self.profile();
+                edit(&mut profile, keys, txn)?;
+                *edited.borrow_mut() = Some(profile);
+                Ok(Vec::new())
+            },
+        )?;
+        if let Some(profile) = edited.into_inner() {
+            *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
+        }
         Ok(())
     }
 

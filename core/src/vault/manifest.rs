@@ -59,6 +59,11 @@ pub(crate) fn record_digest(id: u64, record: &[u8]) -> [u8; 16] {
     digest(b"secure-photo-gallery v3 record", id, &[record])
 }
 
+/// The digest of album `id`'s row as stored: what the profile pins of it.
+pub(crate) fn album_digest(id: u64, row: &[u8]) -> [u8; 16] {
+    digest(b"secure-photo-gallery v3 album row", id, &[row])
+}
+
 /// The digest of photo `id`'s preview rows as stored (either may be absent).
 pub(crate) fn previews_digest(id: u64, thumbnail: Option<&[u8]>, private: Option<&[u8]>) -> [u8; 16] {
     let row = |value: Option<&[u8]>| -> Vec<u8> {

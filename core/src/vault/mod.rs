@@ -7,6 +7,7 @@
 //! forgets them when dropped.
 
 mod account;
+mod albums;
 pub(crate) mod backup;
 mod error;
 mod id;
@@ -42,6 +43,7 @@ use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 use crate::platform::files::create_private_dir;
 
 pub(crate) use account::Session;
+pub use albums::{ALBUM_NAME_MAX, Album, AlbumError, AlbumProblem, Albums, album_name, find_album};
 pub use account::{validate_email, validate_username};
 pub use backup::RestoreError;
 pub(crate) use backup::{

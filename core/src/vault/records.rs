@@ -55,6 +55,10 @@ pub(crate) struct Profile {
     /// The digests of the emails the program left in the account's outbox folder and has
     /// not sent yet: only these are ever sent from it.
     pub outbox: Vec<[u8; 32]>,
+    /// The account's albums, each by its id and the digest of its row as stored: what the
+    /// manifest, through this profile, pins of them. Ascending by id. A profile written
+    /// before albums ends before this field (see `account::open_profile`).
+    pub albums: Vec<super::albums::AlbumPin>,
 }
 
 /// Stored backup settings (sealed with the profile): an S3-compatible bucket and folder.
@@ -241,6 +245,13 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Stora
     postcard::from_bytes(bytes).map_err(|_| StorageError::damaged_record())
 }
 
+/// Decodes a record that has grown a list at its end since it was first written (the
+/// profile's albums, a snapshot's album rows): one written before ends without it, and is
+/// read as holding an empty list (whose encoding is the one byte 0).
+pub(crate) fn decode_growing<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StorageError> {
+    decode(bytes).or_else(|_| decode(&[bytes, &[0]].concat()))
+}
+
 /// Decodes `bytes` as every kind of stored record, for the fuzz target `records`:
 /// damaged bytes must give an error, never a panic or a runaway allocation.
 #[cfg(any(test, feature = "fuzzing"))]
@@ -289,6 +300,7 @@ pub(crate) fn sample_records() -> Vec<Vec<u8>> {
             snapshot: [15; 32],
         }),
         outbox: vec![[21; 32]],
+        albums: vec![super::albums::AlbumPin { id: 1, digest: [22; 16] }],
     };
     let header = PhotoHeader {
         version: PHOTO_RECORD_VERSION,

@@ -84,7 +84,9 @@ impl Session {
             photos.sort_unstable_by_key(|e| e.id);
             photos.dedup_by_key(|e| e.id);
             let written_at = time::OffsetDateTime::now_utc().unix_timestamp();
-            let body = SnapshotBody { record: stored, photos, written_at };
+            let profile = crate::vault::account::open_profile(&self.keys(), self.account_id, &record.profile)?;
+            let albums = crate::vault::albums::pinned_rows(&txn, self.account_id, &profile.albums)?;
+            let body = SnapshotBody { record: stored, photos, written_at, albums };
             let key = self.keys().current_subkey(Subkey::Backup);
             let head = SnapshotHead {
                 version: BACKUP_VERSION,

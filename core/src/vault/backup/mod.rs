@@ -20,9 +20,10 @@ use super::error::{RegisterError, StorageError, guard};
 use super::keys::AccountKeys;
 use super::keys::open_password_wrap;
 use super::manifest::{Change, Entry, ManifestKey, previews_digest, record_digest};
-use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, encode};
+use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, decode_growing, encode};
 use super::schema::{
-    ACCOUNTS, CHUNKS, CONTENT_HASHES, DELETED_PHOTOS, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS, USERNAMES,
+    ACCOUNTS, ALBUMS, CHUNKS, CONTENT_HASHES, DELETED_PHOTOS, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS,
+    USERNAMES,
 };
 use super::{PhotoId, PhotoMeta, Session, Vault};
 
@@ -76,6 +77,9 @@ struct SnapshotBody {
     photos: Vec<Entry>,
     /// When the backup was made (Unix seconds).
     written_at: i64,
+    /// The account's album rows, by album id, as stored (those the record's profile pins).
+    /// A snapshot made before albums ends before this field, and is read as having none.
+    albums: Vec<(u64, Vec<u8>)>,
 }
 
 /// A photo's data object: its record and chunks as the vault stores them (they never
@@ -300,7 +304,7 @@ impl SnapshotHead {
                 .map_err(|_| RestoreError::Damaged("the account snapshot does not open".into()))?,
         );
         let body: SnapshotBody =
-            decode(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
+            decode_growing(&body).map_err(|_| RestoreError::Damaged("the account snapshot is malformed".into()))?;
         let record: AccountRecord =
             decode(&body.record).map_err(|_| RestoreError::Damaged("the account record is malformed".into()))?;
         let consistent = record.version == ACCOUNT_RECORD_VERSION

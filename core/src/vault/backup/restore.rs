@@ -19,6 +19,8 @@ pub struct OpenedBackup {
     email: String,
     keys: AccountKeys,
     photos: Vec<Entry>,
+    /// The album rows the record's profile pins.
+    albums: Vec<(u64, Vec<u8>)>,
     written_at: i64,
     password_set_at: i64,
 }
@@ -73,6 +75,7 @@ pub(crate) fn open_backup(
             email: profile.email.clone(),
             keys,
             photos: body.photos,
+            albums: crate::vault::albums::keep_pinned(body.albums, &profile.albums),
             written_at: body.written_at,
             password_set_at: head.changed_at,
         })
@@ -262,6 +265,10 @@ impl Vault {
                         ),
                         ..listed
                     });
+                }
+                let mut albums = txn.open_table(ALBUMS).map_err(StorageError::from)?;
+                for (id, row) in &backup.albums {
+                    albums.insert((backup.account, *id), row.as_slice()).map_err(StorageError::from)?;
                 }
                 ManifestKey::new(&backup.keys, self.id, backup.account).write_first(&txn, &backup.record, &entries)?;
             }

@@ -164,6 +164,8 @@ pub struct VerifyReport {
     pub checked: usize,
     /// The problems found, a photo at most once a kind; empty when all is intact.
     pub problems: Vec<VerifyProblem>,
+    /// The albums whose rows do not match what the account pins.
+    pub albums: Vec<crate::vault::AlbumProblem>,
 }
 
 /// A photo whose stored data `verify` found changed, missing or unreadable.
@@ -327,7 +329,7 @@ pub(crate) mod tests {
             said.push((checked, of));
             std::ops::ControlFlow::Continue(())
         });
-        assert_eq!(report.unwrap(), Some(VerifyReport { checked: 1, problems: vec![] }));
+        assert_eq!(report.unwrap(), Some(VerifyReport { checked: 1, problems: vec![], albums: vec![] }));
         assert_eq!((said.first(), said.last()), (Some(&(0, 1)), Some(&(1, 1))), "at first and at the end");
         // Told to stop (the app locked), it stops before reading on, and says it stopped.
         let stopped = session.verify_reporting(|_, _| std::ops::ControlFlow::Break(()));

@@ -14,7 +14,7 @@ impl Session {
     /// record authenticates, each chunk is present and matches the stored MAC, and each
     /// thumbnail opens; the set of photos against the manifest; and the list index against
     /// the records (a segment that says otherwise is removed, to be written again from the
-    /// records by the next list).
+    /// records by the next list); and every album's row against the profile's pins.
     pub(crate) fn verify(&self) -> Result<VerifyReport, StorageError> {
         // Never stopped: always a report.
         Ok(self.verify_reporting(|_, _| ControlFlow::Continue(()))?.unwrap_or_default())
@@ -137,7 +137,8 @@ impl Session {
             drop((photos, chunks, thumbs, private_thumbs, txn));
             // Only a cache: a check that cannot drop it (a full disk) still reports.
             let _ = self.drop_segments(&wrong);
-            Ok(Some(VerifyReport { checked: listed.len() + unexpected, problems }))
+            let albums = self.albums()?.problems;
+            Ok(Some(VerifyReport { checked: listed.len() + unexpected, problems, albums }))
         })
     }
 }
