@@ -43,8 +43,8 @@ use redb::{Database, DatabaseError, ReadableDatabase, WriteTransaction};
 use crate::platform::files::create_private_dir;
 
 pub(crate) use account::Session;
-pub use albums::{ALBUM_NAME_MAX, Album, AlbumError, AlbumProblem, Albums, album_name, find_album};
 pub use account::{validate_email, validate_username};
+pub use albums::{ALBUM_NAME_MAX, Album, AlbumError, AlbumProblem, Albums, album_name, find_album};
 pub use backup::RestoreError;
 pub(crate) use backup::{
     BackupCredentials, BackupPhoto, ObjectNames, PHOTOS_FOLDER, PREVIEWS_FOLDER, RestoredPhoto, SNAPSHOT, open_backup,
@@ -199,22 +199,24 @@ impl Vault {
     }
 
     /// [`Vault::compact`], when the file's apparent size is more than a tenth over what the
-    /// disk holds of it, and the file is still in redb's doubling: below 4 GiB, redb grows
-    /// the file ahead of need by doubling it, as a hole that a sync service or a backup
-    /// copies in full (2.6 GB apparent for 1.3 GB held at 100,000 small photos); past that
-    /// it grows 4 GiB at a time, at most a third over a vault that size, and the compaction
-    /// would take longer than it is worth at each import. One `stat` tells, without the
-    /// free-space count of [`Vault::compact_if_worth_it`]. The compaction takes about 2 s
-    /// at 100,000 photos (docs/BENCHMARKS.md). What the command line does after a command
-    /// that wrote. `None` when there was nothing to give back, or where the platform does
-    /// not tell what the disk holds.
+    /// disk holds of it, and the compaction is quick: below 4 GiB, redb grows the file
+    /// ahead of need by doubling it, as a hole that a sync service or a backup copies in
+    /// full (2.6 GB apparent for 1.3 GB held at 100,000 small photos); past that it grows
+    /// 4 GiB at a time, at most a third over a vault that size. A compacted file has no
+    /// room left, so the next import that writes grows it again and pays the compaction
+    /// again, which takes time in proportion to the file: about 1 s for 0.5 GB held, 7–9 s
+    /// at 1.3 GB (docs/BENCHMARKS.md). So it is done only while the disk holds less than
+    /// [`GIVE_BACK_BELOW`]. One `stat` tells, without the free-space count of
+    /// [`Vault::compact_if_worth_it`]. What the command line does after a command that
+    /// wrote. `None` when there was nothing to give back, or where the platform does not
+    /// tell what the disk holds.
     pub fn give_back_growth(&mut self) -> Result<Option<(u64, u64)>, StorageError> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt as _;
             let meta = std::fs::metadata(&self.path).map_err(StorageError::Io)?;
             let held = meta.blocks() * 512;
-            if held >= REDB_REGION || !overshoots(meta.len(), held) {
+            if held >= GIVE_BACK_BELOW || !overshoots(meta.len(), held) {
                 return Ok(None);
             }
             self.compact().map(Some)
@@ -270,9 +272,10 @@ impl Vault {
     }
 }
 
-/// The size up to which redb doubles a growing file; past it, it grows by this much.
+/// What the disk may hold of a vault for the command line to give back the room redb grew
+/// it by: below it, the compaction takes a second or two here.
 #[cfg(unix)]
-const REDB_REGION: u64 = 4 << 30;
+pub const GIVE_BACK_BELOW: u64 = 1 << 30;
 
 /// Whether a file of `apparent` bytes of which the disk holds `held` has grown more than a
 /// tenth ahead of need ([`Vault::give_back_growth`]).
