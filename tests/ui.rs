@@ -794,12 +794,15 @@ fn toolbars_fit_at_1280_800_and_640_points_wide() {
         // Every toolbar button is there, whole, and inside the window, at every width.
         h.key_press(egui::Key::ArrowRight);
         h.run_ok();
-        for label in ["➕ Import", "💾 Export…", "🗑 Delete…", "🔑 Unlock…", "🔒 Lock"] {
+        for label in ["➕ Import", "💾 Export…", "🗑 Delete…", "🖼 Album…", "🔑 Unlock…", "🔒 Lock"]
+        {
             let rect = h.get_by_label(label).rect();
             assert!(rect.max.x <= width && rect.min.x >= 0.0, "{label} at {width}: {rect:?}");
         }
-        let buttons: Vec<egui::Rect> =
-            ["➕ Import", "💾 Export…", "🗑 Delete…", "🔑 Unlock…"].iter().map(|l| h.get_by_label(l).rect()).collect();
+        let buttons: Vec<egui::Rect> = ["➕ Import", "💾 Export…", "🗑 Delete…", "🖼 Album…", "🔑 Unlock…"]
+            .iter()
+            .map(|l| h.get_by_label(l).rect())
+            .collect();
         assert!(buttons.windows(2).all(|w| w[0].max.x <= w[1].min.x), "no overlap at {width}: {buttons:?}");
         snapshots.add(h.try_snapshot(format!("gallery-{width}")));
 
@@ -1524,4 +1527,95 @@ fn a_mail_server_with_a_certificate_of_its_own_is_trusted_by_choosing_its_author
     h.get_by_label("⚙ Settings").click();
     h.run_ok();
     assert!(has_label(&h, "Its own, from the file kept with these settings"));
+}
+
+#[test]
+fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
+    let env = Env::new();
+    let photos = env.path("drop");
+    for (i, name) in ["beach.jpg", "id card.jpg", "passport.jpg"].iter().enumerate() {
+        write(&photos, name, &jpeg_taken(320, 240, 30 + i as u32, &format!("2022:0{}:10 12:00:00", i + 1)));
+    }
+    let mut h = bob_in_an_empty_gallery(&env);
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(photos)));
+    h.run_ok();
+    wait_for(&mut h, "the import", |h| has_label(h, "Imported 3 photos"));
+    h.get_by_label("Close").click();
+    wait_for(&mut h, "the list", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
+
+    // A new album, from the albums view.
+    h.get_by_label("Albums").click();
+    h.run_ok();
+    assert!(h.query_by_label_contains("No albums yet").is_some());
+    type_into(&mut h, Role::TextInput, "New album", "Passport");
+    h.get_by_label("Create").click();
+    wait_for(&mut h, "the new album", |h| has_label(h, "Album Passport, 0 photos"));
+
+    // The two newest photos selected in the grid, put in it from the toolbar.
+    h.get_by_label("Grid").click();
+    h.run_ok();
+    h.key_press(egui::Key::ArrowRight);
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowRight);
+    h.run_ok();
+    assert!(h.query_by_label_contains("2 selected").is_some());
+    h.get_by_label("🖼 Album…").click();
+    h.run_ok();
+    h.get_by_label("🖼 Passport").click();
+    wait_for(&mut h, "the photos put in", |h| h.query_by_label_contains("Put 2 photos in “Passport”").is_some());
+    // And the third one in a new album made from the same menu.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_label("🖼 Album…").click();
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "New album", "Everything");
+    h.get_by_label("Add").click();
+    wait_for(&mut h, "the second album", |h| h.query_by_label_contains("Put 3 photos in “Everything”").is_some());
+
+    // Opened from its card: the grid shows its photos only, with search and keys.
+    h.get_by_label("Albums").click();
+    wait_for(&mut h, "the covers", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { thumbnails: 2.., .. }));
+    assert!(has_label(&h, "Album Everything, 3 photos"));
+    h.snapshot("albums");
+    h.get_by_label("Album Passport, 2 photos").click();
+    wait_for(&mut h, "the album", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, .. }));
+    assert!(has_label(&h, "🖼 Passport") && has_label(&h, "× All photos"));
+    type_into(&mut h, Role::SearchInput, "Search", "card");
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }), "search inside the album");
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+
+    // Exported as it is, once unlocked with the password email.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    let email = String::from_utf8(std::fs::read(&env.emails()[0]).unwrap()).unwrap();
+    h.get_by_label("🔑 Unlock…").click();
+    h.run_ok();
+    paste_and_unlock(&mut h, &email);
+    wait_for(&mut h, "the unlock", |h| h.query_by_label_contains("Unlocked 3 photos").is_some());
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    let out = env.path("passport out");
+    h.get_by_label("💾 Export…").click();
+    h.run_ok();
+    type_over(&mut h, "Path", out.to_str().unwrap());
+    h.get_by_label("Export here").click();
+    wait_for(&mut h, "the export", |h| h.query_by_label_contains("Exported 2 photos to").is_some());
+    let mut written: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    written.sort();
+    assert_eq!(written, ["id card.jpg", "passport.jpg"]);
+
+    // Taken out of the album, they stay in the vault; the album closes back to every photo.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_ok();
+    h.get_by_label("🖼 Album…").click();
+    h.run_ok();
+    h.get_by_label("Remove from “Passport” (they stay in the vault)").click();
+    wait_for(&mut h, "the album emptied", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 0, .. }));
+    h.get_by_label("× All photos").click();
+    h.run_ok();
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
 }

@@ -70,8 +70,8 @@ fn list(vault: &Vault, user: &str, json: bool) -> anyhow::Result<ExitCode> {
     let session = login(vault, user)?;
     let albums = session.albums()?;
     let (photos, _) = session.list()?;
-    let held = photos.iter().map(|p| p.id).collect();
-    let summaries = album_summaries(&albums, &held);
+    let held: std::collections::BTreeSet<PhotoId> = photos.iter().map(|p| p.id).collect();
+    let summaries = album_summaries(&albums, |id| held.contains(&id));
     super::output::block(|out| {
         if json {
             let entries: Vec<AlbumEntry<'_>> = summaries

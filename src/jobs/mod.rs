@@ -26,7 +26,7 @@ use spg_core::service::backup::{BackupError, Progress, RestoreReport};
 use spg_core::service::{Account, RecoverError, Registration};
 use spg_core::vault::{LoginError, OpenError, Previews, RegisterError, StorageError, Vault};
 
-pub use session::{ExportReport, FileOutcome, ImportFailed, Pick, SessionEvent, SessionId, Work};
+pub use session::{AlbumChange, ExportReport, FileOutcome, ImportFailed, Pick, SessionEvent, SessionId, Work};
 pub use thumbnails::{NoThumbnail, ThumbnailLoader};
 
 /// Calls back into the UI (to request a repaint) after each event.

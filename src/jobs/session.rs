@@ -20,7 +20,9 @@ use spg_core::service::import::{ImportEvent, ImportSummary, import_paths};
 use spg_core::service::settings::{SettingsChange, SettingsDone, SettingsError};
 use spg_core::service::view::{OpenPhotoError, OpenedPhoto, open_for_viewing};
 use spg_core::service::{Account, MailOverrides, Unlock, UnlockFailure, mail_route};
-use spg_core::vault::{Catalog, PhotoError, PhotoId, PhotoInfo, PhotoRef, StorageError, VerifyReport};
+use spg_core::vault::{
+    AlbumError, Albums, Catalog, PhotoError, PhotoId, PhotoInfo, PhotoRef, StorageError, VerifyReport,
+};
 
 use super::thumbnails::{NoThumbnail, ThumbnailLoader};
 use super::{Event, EventSender};
@@ -70,6 +72,10 @@ pub enum SessionEvent {
     BackedUp(Result<(PullReport, BackupReport), BackupError>),
     /// Photos deleted, and why others were not.
     Deleted(Vec<PhotoId>, Vec<PhotoError>),
+    /// The account's albums, read after its list and after every change of them.
+    Albums(Result<Albums, StorageError>),
+    /// An album change was made (with how many photos it added or took out), or why not.
+    AlbumChanged(AlbumChange, Result<usize, AlbumError>),
     /// A settings change finished: what was done, or why it was not.
     SettingsSaved(Result<SettingsDone, SettingsError>),
     /// A check of every photo has checked this many of about this many.
@@ -87,6 +93,21 @@ pub enum SessionEvent {
         /// It returned in well under a second: most likely no dialog service exists.
         answered_at_once: bool,
     },
+}
+
+/// A change of the albums, by name: each one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlbumChange {
+    /// Make an empty album.
+    Create(String),
+    /// Give an album another name.
+    Rename(String, String),
+    /// Delete an album (its photos stay).
+    Delete(String),
+    /// Put photos in an album (made first when `create` and there is none of that name).
+    Add { album: String, ids: Vec<PhotoId>, create: bool },
+    /// Take photos out of an album (they stay in the vault).
+    Remove { album: String, ids: Vec<PhotoId> },
 }
 
 /// How an export went.
@@ -261,9 +282,27 @@ impl Work {
         loader
     }
 
-    /// Lists the account's photos.
+    /// Lists the account's photos, then its albums.
     pub fn list(&self) {
-        self.spawn("list", |account, ev, _| ev.send(SessionEvent::Listed(account.list())));
+        self.spawn("list", |account, ev, _| {
+            ev.send(SessionEvent::Listed(account.list()));
+            ev.send(SessionEvent::Albums(account.albums()));
+        });
+    }
+
+    /// Changes the albums, then reads them again.
+    pub fn change_album(&self, change: AlbumChange) {
+        self.spawn("album", move |account, ev, _| {
+            let done = match &change {
+                AlbumChange::Create(name) => account.create_album(name).map(|()| 0),
+                AlbumChange::Rename(name, new_name) => account.rename_album(name, new_name).map(|()| 0),
+                AlbumChange::Delete(name) => account.delete_album(name).map(|()| 0),
+                AlbumChange::Add { album, ids, create } => account.add_to_album(album, ids, *create),
+                AlbumChange::Remove { album, ids } => account.remove_from_album(album, ids),
+            };
+            ev.send(SessionEvent::AlbumChanged(change, done));
+            ev.send(SessionEvent::Albums(account.albums()));
+        });
     }
 
     /// Lists the account's photos (from its index: quick), then reads every record to
@@ -275,6 +314,7 @@ impl Work {
             let listed = account.list();
             let ok = listed.is_ok();
             ev.send(SessionEvent::Listed(listed));
+            ev.send(SessionEvent::Albums(account.albums()));
             if ok {
                 match account.check_records(stop) {
                     Ok(None) => {}

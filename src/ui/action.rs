@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::jobs::Pick;
+use crate::jobs::{AlbumChange, Pick};
 use spg_core::service::export::ExportKind;
 use spg_core::vault::PhotoId;
 
@@ -73,6 +73,14 @@ pub(super) enum Action {
     AskDelete(Vec<PhotoId>),
     /// Delete for good.
     Delete(Vec<PhotoId>),
+    /// Change the albums.
+    Album(AlbumChange),
+    /// Show the album with this id in the grid (or the table).
+    OpenAlbum(u64),
+    /// Show every photo again.
+    CloseAlbum,
+    /// Show the albums view.
+    ShowAlbums,
     /// Close the open dialog.
     CloseDialog,
     /// Leave the viewer for the grid.

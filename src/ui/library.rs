@@ -25,6 +25,13 @@ pub(super) enum Show {
     Unlocked,
 }
 
+/// An album open in the grid and the table: its id, its name and its photos.
+pub(super) struct AlbumFilter {
+    pub(super) id: u64,
+    pub(super) name: String,
+    pub(super) photos: HashSet<PhotoId>,
+}
+
 /// The photos, newest first, and what the user did with them.
 #[derive(Default)]
 pub(super) struct Library {
@@ -36,6 +43,8 @@ pub(super) struct Library {
     pub(super) query: String,
     /// The lock filter.
     pub(super) show: Show,
+    /// The album open, if any: only its photos are shown.
+    pub(super) album: Option<AlbumFilter>,
     /// Each shown photo's ID and place in `shown`, by ID.
     index: Vec<(PhotoId, u32)>,
     /// The bytes of the shown photos.
@@ -113,7 +122,8 @@ impl Library {
                     Show::Locked => self.is_locked(photo.id),
                     Show::Unlocked => !self.is_locked(photo.id),
                 };
-                lock && (terms.is_empty() || matches(&photo, &terms))
+                let in_album = self.album.as_ref().is_none_or(|album| album.photos.contains(&photo.id));
+                lock && in_album && (terms.is_empty() || matches(&photo, &terms))
             })
             .collect();
         self.shown = shown;

@@ -3,6 +3,7 @@
 //! the worker threads of [`crate::jobs`]. Knows no redb or lettre types.
 
 mod action;
+mod albums;
 mod app;
 mod backup;
 mod chooser;

@@ -133,6 +133,23 @@ pub(super) fn verified(report: &VerifyReport, name_of: impl Fn(PhotoId) -> Optio
     (message, true)
 }
 
+/// What an album change did, for the status line.
+pub(super) fn album_done(change: &crate::jobs::AlbumChange, count: usize) -> String {
+    use crate::jobs::AlbumChange;
+    match change {
+        AlbumChange::Create(name) => format!("Made the album “{}”.", name.trim()),
+        AlbumChange::Rename(name, new_name) => format!("Renamed “{}” to “{}”.", name.trim(), new_name.trim()),
+        AlbumChange::Delete(name) => format!("Deleted the album “{}”; its photos stay.", name.trim()),
+        AlbumChange::Add { album, ids, .. } => match ids.len() - count {
+            0 => format!("Put {} in “{}”.", photos(count), album.trim()),
+            already => format!("Put {} in “{}” ({} already there).", photos(count), album.trim(), number(already)),
+        },
+        AlbumChange::Remove { album, .. } => {
+            format!("Took {} out of “{}”; they stay in the vault.", photos(count), album.trim())
+        }
+    }
+}
+
 /// How an export went: the line for the status bar, and whether it is an error.
 pub(super) fn export_done(report: &ExportReport) -> (String, bool) {
     if let Some(e) = &report.no_folder {

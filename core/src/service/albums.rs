@@ -18,17 +18,16 @@ pub struct AlbumSummary {
     pub cover: Option<PhotoId>,
 }
 
-/// The account's albums, in name order, each counted against `held` (the photos the
-/// account has: an album may still name a photo deleted since), and what does not match
-/// in the vault file.
-pub fn album_summaries(albums: &Albums, held: &BTreeSet<PhotoId>) -> Vec<AlbumSummary> {
+/// The account's albums, in name order, each counted against `held` (whether the account
+/// has a photo: an album may still name a photo deleted since).
+pub fn album_summaries(albums: &Albums, held: impl Fn(PhotoId) -> bool) -> Vec<AlbumSummary> {
     let mut summaries: Vec<AlbumSummary> = albums
         .albums
         .iter()
         .map(|album| {
-            let mut photos = album.photos.iter().filter(|id| held.contains(id));
+            let mut photos = album.photos.iter().filter(|id| held(**id));
             let count = photos.clone().count();
-            let cover = album.cover.filter(|c| held.contains(c)).or_else(|| photos.next_back().copied());
+            let cover = album.cover.filter(|c| held(*c)).or_else(|| photos.next_back().copied());
             AlbumSummary { id: album.id, name: album.name.clone(), count, cover }
         })
         .collect();

@@ -20,7 +20,26 @@ impl GalleryScreen {
                     actions.push(Action::AskExport(selected.clone()));
                 }
                 if tool_button(ui, room, "🗑", "Delete…", any).clicked() {
-                    actions.push(Action::AskDelete(selected));
+                    actions.push(Action::AskDelete(selected.clone()));
+                }
+                let title = if room == Room::Narrow { "🖼" } else { "🖼 Album…" };
+                let open = self.library.album.as_ref().map(|a| a.name.clone());
+                let menu = ui.add_enabled_ui(any, |ui| {
+                    ui.menu_button(title, |ui| {
+                        let new_name = &mut self.new_album;
+                        super::super::albums::album_menu(
+                            ui,
+                            &self.album_summaries,
+                            open.as_deref(),
+                            &selected,
+                            new_name,
+                            actions,
+                        );
+                    })
+                });
+                let menu = menu.inner.response.on_hover_text("Put the selected photos in an album, or take them out");
+                if room == Room::Narrow {
+                    menu.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, any, "🖼 Album…"));
                 }
                 let unlock = tool_button(ui, room, "🔑", "Unlock…", true);
                 if unlock
@@ -91,9 +110,10 @@ impl GalleryScreen {
         }
     }
 
-    /// Search, the lock filter and the count, and the choice of grid or details table;
-    /// returns the bar's bottom edge (the settings window opens below it).
-    pub(super) fn filter_bar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs) -> f32 {
+    /// Search, the lock filter and the count, the album open, and the choice of albums,
+    /// grid or details table; returns the bar's bottom edge (the settings window opens
+    /// below it).
+    pub(super) fn filter_bar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) -> f32 {
         let panel = egui::Panel::top("filter").show(ui, |ui| {
             ui.add_space(2.0);
             ui.horizontal(|ui| {
@@ -142,16 +162,34 @@ impl GalleryScreen {
                         library.refilter();
                     }
                 }
+                if let Some(album) = library.album.as_ref() {
+                    ui.separator();
+                    ui.label(egui::RichText::new(format!("🖼 {}", album.name)).strong());
+                    if ui.small_button("× All photos").on_hover_text("Close the album: show every photo").clicked() {
+                        actions.push(Action::CloseAlbum);
+                    }
+                }
+                let albums_view = self.albums_view;
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let details = ui.selectable_label(prefs.details, "Details").on_hover_text("A table you can sort");
+                    let details = ui
+                        .selectable_label(prefs.details && !albums_view, "Details")
+                        .on_hover_text("A table you can sort");
                     if details.clicked() {
                         prefs.details = true;
+                        self.albums_view = false;
                         self.library.reveal = true;
                     }
-                    let grid = ui.selectable_label(!prefs.details, "Grid").on_hover_text("Thumbnails by month");
+                    let grid = ui
+                        .selectable_label(!prefs.details && !albums_view, "Grid")
+                        .on_hover_text("Thumbnails by month");
                     if grid.clicked() {
                         prefs.details = false;
+                        self.albums_view = false;
                         self.library.reveal = true;
+                    }
+                    let albums = ui.selectable_label(albums_view, "Albums").on_hover_text("Your albums");
+                    if albums.clicked() {
+                        actions.push(Action::ShowAlbums);
                     }
                 });
             });

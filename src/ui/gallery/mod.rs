@@ -5,22 +5,23 @@ use std::path::PathBuf;
 
 use crate::jobs::{Pick, SessionEvent, Work};
 use spg_core::crypto::PhotoPassword;
-use spg_core::service::Account;
 use spg_core::service::UnlockFailure;
 use spg_core::service::export::ExportKind;
 use spg_core::service::settings::{SettingsChange, SettingsDone};
-use spg_core::vault::PhotoId;
+use spg_core::service::{Account, AlbumSummary, album_summaries};
+use spg_core::vault::{Albums, PhotoId};
 
 use super::action::Cmd;
 use super::action::Purpose;
 use super::action::{Action, human_size};
+use super::albums::AlbumsView;
 use super::backup::BackupState;
 use super::chooser::Chooser;
 use super::dialogs::{Dialog, UnlockDialog};
 use super::grid::GridView;
 use super::import_panel::ImportPanel;
-use super::library::Library;
 use super::library::Show;
+use super::library::{AlbumFilter, Library};
 use super::prefs::Prefs;
 use super::settings::{Lasting, PhotoCheck, SettingsWindow};
 use super::table::TableView;
@@ -62,6 +63,15 @@ pub(super) struct GalleryScreen {
     /// Whether the desktop's file dialogs work: false once one answered at once with
     /// nothing (no portal); the app's own chooser is then used without asking again.
     file_dialogs: bool,
+    /// The account's albums as read (their photos), and as shown (counted against the
+    /// photos the account has, in name order).
+    albums: Albums,
+    album_summaries: Vec<AlbumSummary>,
+    /// Whether the albums view is shown instead of the grid or the table.
+    albums_view: bool,
+    albums_ui: AlbumsView,
+    /// The name typed for a new album in the toolbar's album menu.
+    new_album: String,
 }
 
 /// How long a message that is not an error stays in the status line.
@@ -89,6 +99,11 @@ impl GalleryScreen {
             lock_after_import: false,
             lock_now: false,
             file_dialogs: true,
+            albums: Albums::default(),
+            album_summaries: Vec::new(),
+            albums_view: false,
+            albums_ui: AlbumsView::default(),
+            new_album: String::new(),
         }
     }
 
@@ -122,6 +137,31 @@ impl GalleryScreen {
             SessionEvent::Listed(Ok((photos, damaged))) => {
                 self.library.listed(photos);
                 self.found_damaged(damaged);
+                self.count_albums();
+            }
+            SessionEvent::Albums(Ok(albums)) => {
+                self.albums = albums;
+                self.count_albums();
+            }
+            SessionEvent::Albums(Err(e)) => self.say((e.to_string(), true)),
+            SessionEvent::AlbumChanged(change, result) => {
+                // The album open follows its rename; a deleted one closes.
+                match (&change, &result) {
+                    (crate::jobs::AlbumChange::Delete(name), Ok(_)) if self.open_album_is(name) => {
+                        self.library.album = None;
+                        self.library.refilter();
+                    }
+                    (crate::jobs::AlbumChange::Rename(name, new_name), Ok(_)) if self.open_album_is(name) => {
+                        if let Some(album) = self.library.album.as_mut() {
+                            album.name = new_name.trim().to_string();
+                        }
+                    }
+                    _ => {}
+                }
+                self.say(match result {
+                    Ok(count) => (wording::album_done(&change, count), false),
+                    Err(e) => (e.to_string(), true),
+                });
             }
             // Every record was read: what does not open is exactly this.
             SessionEvent::RecordsChecked(Ok(damaged)) => self.damaged = damaged,
@@ -152,6 +192,7 @@ impl GalleryScreen {
                     self.thumbnails.forget(*id);
                 }
                 self.library.removed(&ids);
+                self.count_albums();
                 self.damaged.retain(|id| !ids.contains(id));
                 if self.viewer.as_ref().is_some_and(|v| ids.contains(&v.id)) {
                     self.viewer = None;
@@ -246,6 +287,32 @@ impl GalleryScreen {
             (Some(Dialog::Unlock(d)), _) if count == 0 => d.failed(failed.first().map(ToString::to_string)),
             _ => self.dialog = None,
         }
+    }
+
+    /// The albums counted again against the photos the account has; the album open shows
+    /// its photos as they are now.
+    fn count_albums(&mut self) {
+        let mut held: Vec<PhotoId> = self.library.all.iter().map(|p| p.id).collect();
+        held.sort_unstable();
+        self.album_summaries = album_summaries(&self.albums, |id| held.binary_search(&id).is_ok());
+        if let Some(open) = self.library.album.as_ref().map(|a| a.id) {
+            self.show_album(open);
+        }
+    }
+
+    /// Shows the photos of album `id` in the grid and the table (no album: every photo).
+    fn show_album(&mut self, id: u64) {
+        self.library.album = self.albums.albums.iter().find(|a| a.id == id).map(|album| AlbumFilter {
+            id,
+            name: album.name.clone(),
+            photos: album.photos.iter().copied().collect(),
+        });
+        self.library.refilter();
+    }
+
+    /// Whether the album open is the one named `name` (names compared without case).
+    fn open_album_is(&self, name: &str) -> bool {
+        self.library.album.as_ref().is_some_and(|a| a.name.to_lowercase() == name.trim().to_lowercase())
     }
 
     /// Records found that do not open: said in the notices until their photos are deleted.
@@ -384,6 +451,20 @@ impl GalleryScreen {
                 self.work.delete(ids);
                 self.dialog = None;
             }
+            Action::Album(change) => self.work.change_album(change),
+            Action::OpenAlbum(id) => {
+                self.albums_view = false;
+                self.show_album(id);
+                self.library.reveal = true;
+            }
+            Action::CloseAlbum => {
+                self.library.album = None;
+                self.library.refilter();
+            }
+            Action::ShowAlbums => {
+                self.albums_view = true;
+                self.viewer = None;
+            }
             Action::CloseDialog => self.dialog = None,
             Action::CloseViewer => {
                 self.viewer = None;
@@ -418,7 +499,7 @@ impl GalleryScreen {
         // The viewer has its own bar: the search, filters and banners are the grid's.
         let bars_bottom = match self.viewer {
             None => {
-                let bottom = self.filter_bar(ui, prefs);
+                let bottom = self.filter_bar(ui, prefs, &mut actions);
                 self.notices(ui, &mut actions);
                 bottom
             }
@@ -432,6 +513,9 @@ impl GalleryScreen {
         }
         match self.viewer.as_mut() {
             Some(viewer) => viewer.ui(ui, &self.library, keys, &mut actions),
+            None if self.albums_view => {
+                self.albums_ui.ui(ui, &self.album_summaries, &self.library, &mut self.thumbnails, &mut actions);
+            }
             None if prefs.details => self.table.ui(&mut self.library, &mut self.thumbnails, ui, keys, &mut actions),
             None => {
                 let look = super::grid::Look { tile: prefs.tile_size, captions: prefs.captions, keys };

@@ -1,0 +1,211 @@
+//! The albums: the view of every album (its cover, name and count) beside the month grid,
+//! and the menu that puts the selected photos in an album or takes them out. An album
+//! opens in the grid and the details table (`Library::album`), where the search, the
+//! filter, the keyboard, unlock, export and delete work as on every photo.
+
+use egui::{Align2, Color32, FontId, Rect, Sense, pos2, vec2};
+use spg_core::service::AlbumSummary;
+use spg_core::vault::PhotoId;
+
+use crate::jobs::AlbumChange;
+
+use super::action::Action;
+use super::library::Library;
+use super::thumbnails::Thumbnails;
+use super::wording;
+
+/// The side of an album's card, in points.
+const CARD: f32 = 180.0;
+
+/// The albums view's own state: the name typed for a new album, and the album being
+/// renamed (its name, the new name).
+#[derive(Default)]
+pub(super) struct AlbumsView {
+    new_name: String,
+    renaming: Option<(String, String)>,
+}
+
+impl AlbumsView {
+    /// Draws every album as a card; a click opens it.
+    pub(super) fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        albums: &[AlbumSummary],
+        library: &Library,
+        thumbnails: &mut Thumbnails,
+        actions: &mut Vec<Action>,
+    ) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label("New album");
+                let field = ui
+                    .add(egui::TextEdit::singleline(&mut self.new_name).hint_text("e.g. Passport").desired_width(220.0))
+                    .labelled_by(label.id);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let typed = !self.new_name.trim().is_empty();
+                if (ui.add_enabled(typed, egui::Button::new("Create")).clicked() || enter) && typed {
+                    actions.push(Action::Album(AlbumChange::Create(std::mem::take(&mut self.new_name))));
+                }
+            });
+            ui.add_space(8.0);
+            if albums.is_empty() {
+                ui.label(
+                    "No albums yet. Make one here, or select photos in the grid and put them in a new one with \
+                     Album…: ID scans, medical papers and family photos, each kept apart.",
+                );
+                return;
+            }
+            self.rename_line(ui, actions);
+            egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.spacing_mut().item_spacing = vec2(12.0, 12.0);
+                    for album in albums {
+                        self.card(ui, album, library, thumbnails, actions);
+                    }
+                });
+            });
+        });
+    }
+
+    /// The field of an album being renamed, above the cards.
+    fn rename_line(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let Some((old, new)) = self.renaming.as_mut() else { return };
+        let mut done = false;
+        ui.horizontal(|ui| {
+            let label = ui.label(format!("Rename “{old}” to"));
+            let field = ui.add(egui::TextEdit::singleline(new).desired_width(220.0)).labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button("Rename").clicked() || enter {
+                actions.push(Action::Album(AlbumChange::Rename(old.clone(), new.clone())));
+                done = true;
+            }
+            if ui.button("Cancel").clicked() {
+                done = true;
+            }
+        });
+        if done {
+            self.renaming = None;
+        }
+        ui.add_space(8.0);
+    }
+
+    /// One album: its cover (or an empty frame), its name and count; a click opens it,
+    /// its menu renames or deletes it.
+    fn card(
+        &mut self,
+        ui: &mut egui::Ui,
+        album: &AlbumSummary,
+        library: &Library,
+        thumbnails: &mut Thumbnails,
+        actions: &mut Vec<Action>,
+    ) {
+        let (rect, response) = ui.allocate_exact_size(vec2(CARD, CARD + 40.0), Sense::click());
+        let said = format!("Album {}, {}", album.name, wording::photos(album.count));
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &said));
+        let painter = ui.painter_at(rect);
+        let visuals = ui.visuals().clone();
+        let picture = Rect::from_min_size(rect.min, vec2(CARD, CARD));
+        let fill = if response.hovered() { visuals.widgets.hovered.bg_fill } else { visuals.faint_bg_color };
+        painter.rect_filled(picture, 8.0, fill);
+        match album.cover {
+            Some(cover) => draw_cover(ui, &painter, picture, cover, library, thumbnails),
+            None => {
+                painter.text(
+                    picture.center(),
+                    Align2::CENTER_CENTER,
+                    "🖼",
+                    FontId::proportional(40.0),
+                    visuals.weak_text_color(),
+                );
+            }
+        }
+        painter.text(
+            pos2(rect.left() + 4.0, picture.bottom() + 4.0),
+            Align2::LEFT_TOP,
+            &album.name,
+            FontId::proportional(15.0),
+            visuals.strong_text_color(),
+        );
+        painter.text(
+            pos2(rect.left() + 4.0, picture.bottom() + 22.0),
+            Align2::LEFT_TOP,
+            wording::photos(album.count),
+            FontId::proportional(12.0),
+            visuals.weak_text_color(),
+        );
+        if response.clicked() {
+            actions.push(Action::OpenAlbum(album.id));
+        }
+        response.on_hover_text("Open the album").context_menu(|ui| {
+            if ui.button("Open").clicked() {
+                actions.push(Action::OpenAlbum(album.id));
+                ui.close();
+            }
+            if ui.button("Rename…").clicked() {
+                self.renaming = Some((album.name.clone(), album.name.clone()));
+                ui.close();
+            }
+            if ui.button("Delete album (its photos stay)").clicked() {
+                actions.push(Action::Album(AlbumChange::Delete(album.name.clone())));
+                ui.close();
+            }
+        });
+    }
+}
+
+/// An album's cover, fitted into `rect`.
+fn draw_cover(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    rect: Rect,
+    cover: PhotoId,
+    library: &Library,
+    thumbnails: &mut Thumbnails,
+) {
+    let side = super::grid::thumbnail_side(rect.width() * ui.ctx().pixels_per_point());
+    if let Some(texture) = thumbnails.want(cover, side, library.unlock_of(cover)) {
+        let size = texture.size_vec2();
+        let scale = (rect.width() / size.x).min(rect.height() / size.y);
+        let shown = Rect::from_center_size(rect.center(), size * scale);
+        painter.image(texture.id(), shown, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+    }
+}
+
+/// The toolbar's album menu for the selected photos: put them in an album (an existing
+/// one, or a new one named here), or take them out of the album open.
+pub(super) fn album_menu(
+    ui: &mut egui::Ui,
+    albums: &[AlbumSummary],
+    open: Option<&str>,
+    selected: &[PhotoId],
+    new_name: &mut String,
+    actions: &mut Vec<Action>,
+) {
+    let count = wording::photos(selected.len());
+    ui.label(egui::RichText::new(format!("Put the {count} selected in")).weak());
+    for album in albums {
+        if ui.button(format!("🖼 {}", album.name)).clicked() {
+            let change = AlbumChange::Add { album: album.name.clone(), ids: selected.to_vec(), create: false };
+            actions.push(Action::Album(change));
+            ui.close();
+        }
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("New album");
+        let field = ui.add(egui::TextEdit::singleline(new_name).desired_width(150.0)).labelled_by(label.id);
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let typed = !new_name.trim().is_empty();
+        if (ui.add_enabled(typed, egui::Button::new("Add")).clicked() || enter) && typed {
+            let album = std::mem::take(new_name);
+            actions.push(Action::Album(AlbumChange::Add { album, ids: selected.to_vec(), create: true }));
+            ui.close();
+        }
+    });
+    if let Some(open) = open {
+        ui.separator();
+        if ui.button(format!("Remove from “{open}” (they stay in the vault)")).clicked() {
+            actions.push(Action::Album(AlbumChange::Remove { album: open.to_string(), ids: selected.to_vec() }));
+            ui.close();
+        }
+    }
+}
