@@ -522,14 +522,28 @@ impl Session {
         let record: AccountRecord = decode(new)?;
         let profile = open_profile(next, self.account_id, &record.profile)?;
         let txn = self.vault.begin_write()?;
-        let state = {
+        let (state, profile, record) = {
             let mut accounts = txn.open_table(ACCOUNTS)?;
             let previous = stored_record_bytes(&accounts, self.account_id)?;
+            // The albums are this vault's as the record being replaced pins them: an album
+            // change made since the new record was made (a password change started before
+            // it), or made here after the other computer's backup, is kept.
+            let mut record = record;
+            let mut profile = profile;
+            let here = open_profile(&self.keys(), self.account_id, &decode::<AccountRecord>(&previous)?.profile)?;
+            let new = if here.albums == profile.albums {
+                new.to_vec()
+            } else {
+                profile.albums = here.albums;
+                record.profile = seal_profile(next, self.account_id, &profile);
+                encode(&record)
+            };
+            let new = new.as_slice();
             accounts.insert(self.account_id, new)?;
             let to = ManifestKey::new(next, self.vault.id, self.account_id);
             let state = self.manifest_key().rekey(&txn, &to, &previous, new)?;
             self.rekey_index(&txn, next)?;
-            state
+            (state, profile, record)
         };
         txn.commit()?;
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next.clone());
@@ -565,35 +579,50 @@ impl Session {
     }
 
     /// Changes the profile, and writes the rows it pins, in one transaction: `edit` gets
-    /// the profile as it is, the keys current in the write, and the transaction.
-    pub(super) fn edit_profile(
+    /// the profile as the transaction reads it from the account record (not this
+    /// session's copy, which another write may have overtaken), the keys current in the
+    /// write, and the transaction. An error of `edit` writes nothing.
+    pub(super) fn edit_profile<E: From<StorageError>>(
         &self,
-        edit: impl FnOnce(&mut Profile, &AccountKeys, &redb::WriteTransaction) -> Result<(), StorageError>,
-    ) -> Result<(), StorageError> {
+        edit: impl FnOnce(&mut Profile, &AccountKeys, &redb::WriteTransaction) -> Result<(), E>,
+    ) -> Result<(), E> {
         let edited = std::cell::RefCell::new(None);
+        let refused = std::cell::RefCell::new(None);
         let keys: std::cell::OnceCell<Arc<AccountKeys>> = std::cell::OnceCell::new();
-        self.update_record_with(
+        let written = self.update_record_with(
             |record| {
                 if let (Some(profile), Some(keys)) = (&*edited.borrow(), keys.get()) {
                     record.profile = seal_profile(keys, self.account_id, profile);
                 }
             },
             |txn| {
-                // Read within the write: no other write comes between.
                 let keys = keys.get_or_init(|| self.keys());
-                let mut profile = self.profile();
-                edit(&mut profile, keys, txn)?;
-                *edited.borrow_mut() = Some(profile);
-                Ok(Vec::new())
+                let stored: AccountRecord = decode(&stored_record_bytes(&txn.open_table(ACCOUNTS)?, self.account_id)?)?;
+                let mut profile = open_profile(keys, self.account_id, &stored.profile)?;
+                match edit(&mut profile, keys, txn) {
+                    Ok(()) => {
+                        *edited.borrow_mut() = Some(profile);
+                        Ok(Vec::new())
+                    }
+                    Err(e) => {
+                        *refused.borrow_mut() = Some(e);
+                        // Dropped unwritten; the caller gets `edit`'s own error.
+                        Err(StorageError::Bug("refused".into()))
+                    }
+                }
             },
-        )?;
+        );
+        if let Some(e) = refused.into_inner() {
+            return Err(e);
+        }
+        written?;
         if let Some(profile) = edited.into_inner() {
             *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
         }
         Ok(())
     }
 
-    fn stored_record(&self) -> Result<AccountRecord, StorageError> {
+    pub(super) fn stored_record(&self) -> Result<AccountRecord, StorageError> {
         let txn = self.vault.db.begin_read()?;
         decode(&stored_record_bytes(&txn.open_table(ACCOUNTS)?, self.account_id)?)
     }

@@ -12,7 +12,7 @@
 //! A deleted photo's id stays in an album until the album is next written: readers show
 //! only the photos the account has (`docs/FORMAT.md`, Albums).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
@@ -180,36 +180,44 @@ fn open_album(keys: &AccountKeys, account: u64, id: u64, row: &[u8]) -> Option<A
     Some(Album { id, name: record.name, created_at: record.created_at, cover, photos })
 }
 
-impl Session {
-    /// The first photo that `changed` adds to an album (or makes its cover), of those in
-    /// `old`, that the account does not have.
-    fn first_not_held(
-        &self,
-        changed: &[&Album],
-        old: &std::collections::BTreeMap<u64, &Album>,
-    ) -> Result<Option<PhotoId>, StorageError> {
-        let txn = self.vault.db.begin_read()?;
-        let photos = match txn.open_table(PHOTOS) {
-            Ok(table) => Some(table),
-            Err(redb::TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
+/// The albums `pins` pin, read from `table` (`None`: the vault has no album table yet) and
+/// checked against their pins; rows of `account` no pin lists are named too.
+fn read_albums(
+    table: Option<&impl ReadableTable<(u64, u64), &'static [u8]>>,
+    keys: &AccountKeys,
+    account: u64,
+    pins: &[AlbumPin],
+) -> Result<Albums, StorageError> {
+    let mut found = Albums::default();
+    for pin in pins {
+        let row = match table {
+            Some(table) => table.get((account, pin.id))?,
+            None => None,
         };
-        for album in changed {
-            let had: BTreeSet<PhotoId> =
-                old.get(&album.id).map(|a| a.photos.iter().copied().collect()).unwrap_or_default();
-            for id in album.photos.iter().chain(album.cover.iter()).filter(|id| !had.contains(id)) {
-                let held = match &photos {
-                    Some(photos) => photos.get((self.account_id, id.0))?.is_some(),
-                    None => false,
-                };
-                if !held {
-                    return Ok(Some(*id));
-                }
+        let Some(row) = row else {
+            found.problems.push(AlbumProblem::Missing(pin.id));
+            continue;
+        };
+        let row = row.value();
+        let album = (album_digest(pin.id, row) == pin.digest).then(|| open_album(keys, account, pin.id, row)).flatten();
+        match album {
+            Some(album) => found.albums.push(album),
+            None => found.problems.push(AlbumProblem::Changed(pin.id)),
+        }
+    }
+    if let Some(table) = table {
+        let listed: BTreeSet<u64> = pins.iter().map(|p| p.id).collect();
+        for row in table.range((account, 0)..=(account, u64::MAX))? {
+            let id = row?.0.value().1;
+            if !listed.contains(&id) {
+                found.problems.push(AlbumProblem::Unlisted(id));
             }
         }
-        Ok(None)
     }
+    Ok(found)
+}
 
+impl Session {
     /// The account's albums, checked against the profile's pins.
     pub(crate) fn albums(&self) -> Result<Albums, StorageError> {
         let txn = self.vault.db.begin_read()?;
@@ -218,115 +226,93 @@ impl Session {
             Err(redb::TableError::TableDoesNotExist(_)) => None,
             Err(e) => return Err(e.into()),
         };
-        let pins = self.profile().albums;
-        let keys = self.keys();
-        let mut found = Albums::default();
-        for pin in &pins {
-            let row = match &table {
-                Some(table) => table.get((self.account_id, pin.id))?.map(|v| v.value().to_vec()),
-                None => None,
-            };
-            let Some(row) = row else {
-                found.problems.push(AlbumProblem::Missing(pin.id));
-                continue;
-            };
-            let album = (album_digest(pin.id, &row) == pin.digest)
-                .then(|| open_album(&keys, self.account_id, pin.id, &row))
-                .flatten();
-            match album {
-                Some(album) => found.albums.push(album),
-                None => found.problems.push(AlbumProblem::Changed(pin.id)),
-            }
-        }
-        if let Some(table) = &table {
-            let listed: BTreeSet<u64> = pins.iter().map(|p| p.id).collect();
-            for row in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
-                let id = row?.0.value().1;
-                if !listed.contains(&id) {
-                    found.problems.push(AlbumProblem::Unlisted(id));
-                }
-            }
-        }
-        Ok(found)
+        read_albums(table.as_ref(), &self.keys(), self.account_id, &self.profile().albums)
     }
 
     /// Changes the albums: `change` gets those that open (ascending by id) and may rename,
     /// add, remove or fill them (a new album has id 0: it is given the next free one). The
     /// names are checked, the photos added must be the account's, and the albums written,
-    /// with the profile that pins them, in one transaction. Returns the albums after.
+    /// with the profile that pins them, in one transaction, in which the albums and the
+    /// profile are read too: two changes at once never undo each other. Returns the
+    /// albums after.
     pub(crate) fn change_albums(
         &self,
         change: impl FnOnce(&mut Vec<Album>) -> Result<(), AlbumError>,
     ) -> Result<Vec<Album>, AlbumError> {
-        let before = self.albums()?;
-        let mut after = before.albums.clone();
-        change(&mut after)?;
-        let mut names = BTreeSet::new();
-        let mut next_id = self.profile().albums.iter().map(|p| p.id).max().unwrap_or(0) + 1;
-        for album in &mut after {
-            album.name = album_name(&album.name)?;
-            if !names.insert(album.name.to_lowercase()) {
-                return Err(AlbumError::NameTaken(album.name.clone()));
+        let mut written = Vec::new();
+        self.edit_profile(|profile, keys, txn| -> Result<(), AlbumError> {
+            let photos = txn.open_table(PHOTOS).map_err(StorageError::from)?;
+            let mut table = txn.open_table(ALBUMS).map_err(StorageError::from)?;
+            let before = read_albums(Some(&table), keys, self.account_id, &profile.albums)?;
+            let mut after = before.albums.clone();
+            change(&mut after)?;
+            let mut names = BTreeSet::new();
+            let mut next_id = profile.albums.iter().map(|p| p.id).max().unwrap_or(0) + 1;
+            for album in &mut after {
+                album.name = album_name(&album.name)?;
+                if !names.insert(album.name.to_lowercase()) {
+                    return Err(AlbumError::NameTaken(album.name.clone()));
+                }
+                album.photos.sort_unstable();
+                album.photos.dedup();
+                if album.id == 0 {
+                    album.id = next_id;
+                    next_id += 1;
+                }
             }
-            album.photos.sort_unstable();
-            album.photos.dedup();
-            if album.id == 0 {
-                album.id = next_id;
-                next_id += 1;
-            }
-        }
-        after.sort_by_key(|a| a.id);
-        let old: std::collections::BTreeMap<u64, &Album> = before.albums.iter().map(|a| (a.id, a)).collect();
-        let changed: Vec<&Album> = after.iter().filter(|a| old.get(&a.id).copied() != Some(a)).collect();
-        // Every photo added must be one of the account's.
-        if let Some(stranger) = self.first_not_held(&changed, &old)? {
-            return Err(AlbumError::NotYours(stranger));
-        }
-        let kept: BTreeSet<u64> = after.iter().map(|a| a.id).collect();
-        let damaged: BTreeSet<u64> = before
-            .problems
-            .iter()
-            .filter_map(|p| match p {
-                AlbumProblem::Missing(id) | AlbumProblem::Changed(id) => Some(*id),
-                AlbumProblem::Unlisted(_) => None,
-            })
-            .collect();
-        let mut written = after.clone();
-        self.edit_profile(|profile, keys, txn| {
-            let photos = txn.open_table(PHOTOS)?;
-            let mut table = txn.open_table(ALBUMS)?;
+            after.sort_by_key(|a| a.id);
+            let old: BTreeMap<u64, &Album> = before.albums.iter().map(|a| (a.id, a)).collect();
+            let held = |id: PhotoId| -> Result<bool, StorageError> {
+                Ok(photos.get((self.account_id, id.0)).map_err(StorageError::from)?.is_some())
+            };
             // A damaged album keeps its pin (and its row as it is): `verify` names it.
+            let damaged: BTreeSet<u64> = before
+                .problems
+                .iter()
+                .filter_map(|p| match p {
+                    AlbumProblem::Missing(id) | AlbumProblem::Changed(id) => Some(*id),
+                    AlbumProblem::Unlisted(_) => None,
+                })
+                .collect();
             let mut pins: Vec<AlbumPin> = profile.albums.iter().filter(|p| damaged.contains(&p.id)).copied().collect();
-            for album in &mut written {
+            for album in &mut after {
                 let pinned = profile.albums.iter().find(|p| p.id == album.id).copied();
-                let pin = match pinned {
-                    Some(pin) if old.get(&album.id) == Some(&&*album) => pin,
-                    _ => {
-                        // Photos deleted since they were added leave the album as it is written.
-                        let mut gone = Vec::new();
-                        for id in &album.photos {
-                            if photos.get((self.account_id, id.0))?.is_none() {
-                                gone.push(*id);
-                            }
-                        }
-                        album.photos.retain(|id| !gone.contains(id));
-                        if album.cover.is_some_and(|c| gone.contains(&c)) {
-                            album.cover = None;
-                        }
-                        let row = seal_album(keys, self.account_id, album);
-                        table.insert((self.account_id, album.id), row.as_slice())?;
-                        AlbumPin { id: album.id, digest: album_digest(album.id, &row) }
+                if let Some(pin) = pinned.filter(|_| old.get(&album.id) == Some(&&*album)) {
+                    pins.push(pin);
+                    continue;
+                }
+                // Every photo added (or made the cover) must be one of the account's; those
+                // deleted since they were added leave the album as it is written.
+                let had: BTreeSet<PhotoId> =
+                    old.get(&album.id).map(|a| a.photos.iter().copied().collect()).unwrap_or_default();
+                for id in album.photos.iter().chain(album.cover.iter()).filter(|id| !had.contains(id)) {
+                    if !held(*id)? {
+                        return Err(AlbumError::NotYours(*id));
                     }
-                };
-                pins.push(pin);
+                }
+                let mut gone = BTreeSet::new();
+                for id in &had {
+                    if !held(*id)? {
+                        gone.insert(*id);
+                    }
+                }
+                album.photos.retain(|id| !gone.contains(id));
+                if album.cover.is_some_and(|c| gone.contains(&c)) {
+                    album.cover = None;
+                }
+                let row = seal_album(keys, self.account_id, album);
+                table.insert((self.account_id, album.id), row.as_slice()).map_err(StorageError::from)?;
+                pins.push(AlbumPin { id: album.id, digest: album_digest(album.id, &row) });
             }
+            let kept: BTreeSet<u64> = after.iter().map(|a| a.id).collect();
             for pin in &profile.albums {
                 if !kept.contains(&pin.id) && !damaged.contains(&pin.id) {
-                    table.remove((self.account_id, pin.id))?;
+                    table.remove((self.account_id, pin.id)).map_err(StorageError::from)?;
                 }
             }
             pins.sort_by_key(|p| p.id);
             profile.albums = pins;
+            written = after;
             Ok(())
         })?;
         Ok(written)
@@ -367,4 +353,93 @@ pub(crate) fn keep_pinned(rows: Vec<(u64, Vec<u8>)>, pins: &[AlbumPin]) -> Vec<(
 pub fn find_album<'a>(albums: &'a mut [Album], name: &str) -> Result<&'a mut Album, AlbumError> {
     let wanted = name.trim().to_lowercase();
     albums.iter_mut().find(|a| a.name.to_lowercase() == wanted).ok_or_else(|| AlbumError::NoSuchAlbum(name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::Previews;
+    use crate::vault::photos::tests::one_photo;
+
+    fn new_album(name: &str) -> Album {
+        Album { id: 0, name: name.into(), created_at: 0, cover: None, photos: Vec::new() }
+    }
+
+    #[test]
+    fn albums_changed_at_once_from_many_threads_are_all_kept() {
+        let (_dir, session, photo, _, _) = one_photo(Previews::Sharp);
+        std::thread::scope(|scope| {
+            for i in 0..6 {
+                let session = &session;
+                scope.spawn(move || {
+                    session
+                        .change_albums(|albums| {
+                            let mut album = new_album(&format!("album {i}"));
+                            album.photos.push(photo);
+                            albums.push(album);
+                            Ok(())
+                        })
+                        .unwrap();
+                });
+            }
+        });
+        let found = session.albums().unwrap();
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+        let mut ids: Vec<u64> = found.albums.iter().map(|a| a.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [1, 2, 3, 4, 5, 6], "each its own id, none lost");
+        assert!(found.albums.iter().all(|a| a.photos == [photo]));
+    }
+
+    #[test]
+    fn a_record_made_before_an_album_change_keeps_the_album_when_it_is_taken() {
+        // A password change made from the record as it was before an album was made (or
+        // one brought from another computer's backup) keeps this vault's albums.
+        let (_dir, session, photo, _, _) = one_photo(Previews::Sharp);
+        let (keys, before, profile) = (session.keys(), session.stored_record().unwrap(), session.profile());
+        session
+            .change_albums(|albums| {
+                let mut album = new_album("Passport");
+                album.photos.push(photo);
+                albums.push(album);
+                Ok(())
+            })
+            .unwrap();
+        let (next, record) = crate::vault::account::next_generation(
+            &keys,
+            &before,
+            session.account_id,
+            &profile,
+            "a second password here",
+        )
+        .unwrap();
+        session.take_record(&encode(&record), &next).unwrap();
+        let found = session.albums().unwrap();
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+        assert_eq!(found.albums.len(), 1);
+        assert_eq!(
+            (found.albums[0].name.as_str(), found.albums[0].photos.as_slice()),
+            ("Passport", [photo].as_slice())
+        );
+        // A change after it seals under the new generation; the first row stays under the first.
+        session
+            .change_albums(|albums| {
+                albums.push(new_album("Kids"));
+                Ok(())
+            })
+            .unwrap();
+        let txn = session.vault.db.begin_read().unwrap();
+        let table = txn.open_table(ALBUMS).unwrap();
+        let generation = |id: u64| table.get((session.account_id, id)).unwrap().unwrap().value()[..4].to_vec();
+        assert_eq!((generation(1), generation(2)), (1u32.to_be_bytes().to_vec(), 2u32.to_be_bytes().to_vec()));
+    }
+
+    #[test]
+    fn a_profile_written_before_albums_reads_as_having_none() {
+        let (_dir, session, _, _, _) = one_photo(Previews::Sharp);
+        let mut plain = encode(&session.profile());
+        assert_eq!(plain.pop(), Some(0), "an empty list of albums ends it");
+        let profile: crate::vault::Profile = super::super::records::decode_growing(&plain).unwrap();
+        assert!(profile.albums.is_empty() && profile.email == "alice@example.com");
+    }
 }

@@ -249,7 +249,8 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Stora
 /// profile's albums, a snapshot's album rows): one written before ends without it, and is
 /// read as holding an empty list (whose encoding is the one byte 0).
 pub(crate) fn decode_growing<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StorageError> {
-    decode(bytes).or_else(|_| decode(&[bytes, &[0]].concat()))
+    // The copy may hold secrets (the profile's SMTP password): wiped when dropped.
+    decode(bytes).or_else(|_| decode(&zeroize::Zeroizing::new([bytes, &[0]].concat())))
 }
 
 /// Decodes `bytes` as every kind of stored record, for the fuzz target `records`:

@@ -144,25 +144,7 @@ impl GalleryScreen {
                 self.count_albums();
             }
             SessionEvent::Albums(Err(e)) => self.say((e.to_string(), true)),
-            SessionEvent::AlbumChanged(change, result) => {
-                // The album open follows its rename; a deleted one closes.
-                match (&change, &result) {
-                    (crate::jobs::AlbumChange::Delete(name), Ok(_)) if self.open_album_is(name) => {
-                        self.library.album = None;
-                        self.library.refilter();
-                    }
-                    (crate::jobs::AlbumChange::Rename(name, new_name), Ok(_)) if self.open_album_is(name) => {
-                        if let Some(album) = self.library.album.as_mut() {
-                            album.name = new_name.trim().to_string();
-                        }
-                    }
-                    _ => {}
-                }
-                self.say(match result {
-                    Ok(count) => (wording::album_done(&change, count), false),
-                    Err(e) => (e.to_string(), true),
-                });
-            }
+            SessionEvent::AlbumChanged(change, result) => self.album_changed(&change, result),
             // Every record was read: what does not open is exactly this.
             SessionEvent::RecordsChecked(Ok(damaged)) => self.damaged = damaged,
             SessionEvent::Listed(Err(e)) | SessionEvent::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
@@ -310,6 +292,51 @@ impl GalleryScreen {
         self.library.refilter();
     }
 
+    /// An album change was made, or refused: the album open follows its rename, a deleted
+    /// one closes, and the status line says what was done.
+    fn album_changed(&mut self, change: &crate::jobs::AlbumChange, result: Result<usize, spg_core::vault::AlbumError>) {
+        use crate::jobs::AlbumChange;
+        match (change, &result) {
+            (AlbumChange::Delete(name), Ok(_)) if self.open_album_is(name) => {
+                self.library.album = None;
+                self.library.refilter();
+            }
+            (AlbumChange::Rename(name, new_name), Ok(_)) if self.open_album_is(name) => {
+                if let Some(album) = self.library.album.as_mut() {
+                    album.name = new_name.trim().to_string();
+                }
+            }
+            _ => {}
+        }
+        self.say(match result {
+            Ok(count) => (wording::album_done(change, count), false),
+            Err(e) => (e.to_string(), true),
+        });
+    }
+
+    /// Applies the albums' actions (a change, an album opened or closed, the albums view);
+    /// gives back any other.
+    fn apply_album(&mut self, action: Action) -> Option<Action> {
+        match action {
+            Action::Album(change) => self.work.change_album(change),
+            Action::OpenAlbum(id) => {
+                self.albums_view = false;
+                self.show_album(id);
+                self.library.reveal = true;
+            }
+            Action::CloseAlbum => {
+                self.library.album = None;
+                self.library.refilter();
+            }
+            Action::ShowAlbums => {
+                self.albums_view = true;
+                self.viewer = None;
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
     /// Whether the album open is the one named `name` (names compared without case).
     fn open_album_is(&self, name: &str) -> bool {
         self.library.album.as_ref().is_some_and(|a| a.name.to_lowercase() == name.trim().to_lowercase())
@@ -371,6 +398,7 @@ impl GalleryScreen {
     }
 
     fn apply(&mut self, action: Action, cmds: &mut Vec<Cmd>) {
+        let Some(action) = self.apply_album(action) else { return };
         match action {
             Action::Open(id) => self.open(id),
             Action::AskUnlock(id) => self.dialog = Some(Dialog::Unlock(UnlockDialog::new(Some(id)))),
@@ -451,20 +479,7 @@ impl GalleryScreen {
                 self.work.delete(ids);
                 self.dialog = None;
             }
-            Action::Album(change) => self.work.change_album(change),
-            Action::OpenAlbum(id) => {
-                self.albums_view = false;
-                self.show_album(id);
-                self.library.reveal = true;
-            }
-            Action::CloseAlbum => {
-                self.library.album = None;
-                self.library.refilter();
-            }
-            Action::ShowAlbums => {
-                self.albums_view = true;
-                self.viewer = None;
-            }
+            Action::Album(_) | Action::OpenAlbum(_) | Action::CloseAlbum | Action::ShowAlbums => {}
             Action::CloseDialog => self.dialog = None,
             Action::CloseViewer => {
                 self.viewer = None;
