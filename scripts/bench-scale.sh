@@ -4,8 +4,8 @@
 # runs of 10,000 through the command line, and at each checkpoint measures, warm (file in
 # the page cache) and cold (page cache dropped, as after a reboot; needs root): `list
 # --json`, `verify`, exporting one photo, deleting one photo, changing the password
-# (against the same change of an empty account); and the vault's apparent and allocated
-# size. Prints one Markdown row per checkpoint and every import run's time.
+# (against the same change of an empty account); putting a tenth of the photos (100,000 at
+# most) in an album and listing it alone; and the vault's apparent and allocated size. Prints one Markdown row per checkpoint and every import run's time.
 # Then `compact` and the size it leaves. With SPG_BENCH_GRID=1, also the app at each
 # checkpoint, cold: `cargo bench --bench grid` on this vault (login to the first
 # thumbnails, frames while scrolling the whole grid, resident memory).
@@ -96,7 +96,16 @@ for target in "${checkpoints[@]}"; do
     passwd_full=$(SPG_NEW_PASSWORD=$next seconds "$bin" passwd --user bench)
     export SPG_PASSWORD=$next
     "$bin" list --user bench | head -1 | grep -q . || { echo "the new password does not open the account" >&2; exit 1; }
-    apparent=$(stat -c %s "$SPG_VAULT"); allocated=$(( $(stat -c %b "$SPG_VAULT") * 512 ))
+    # An album of a tenth of the photos (100,000 at most): put in with one command (one
+    # transaction), then listed alone, warm.
+    in_album=$(( target / 10 < 100000 ? target / 10 : 100000 ))
+    "$bin" list --user bench | awk -v n="$in_album" 'NR <= n {print $1}' > "$work/album-ids"
+    "$bin" album create --user bench "Album $target" >/dev/null 2>&1
+    album_add=$(seconds sh -c "\"$bin\" album add --user bench 'Album $target' --id - < \"$work/album-ids\"")
+    warm; album_list=$(seconds "$bin" list --user bench --album "Album $target" --json)
+    echo "album of $in_album photos at $target: add $album_add s, list --album --json $album_list s" >&2
+    held=$("$bin" list --user bench --album "Album $target" | wc -l)
+    [ "$held" -eq "$in_album" ] || { echo "the album holds $held photos, not $in_album" >&2; exit 1; }
     compact=$(seconds "$bin" compact); compacted=$(stat -c %s "$SPG_VAULT")
     printf '| %s | %.1f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f s | %.2f / %.2f s | %s / %s MB | %.1f s, %s MB |\n' \
         "$target" "$last" "$list_warm" "$list_cold" "$verify_warm" "$verify_cold" "$export_warm" "$export_cold" \

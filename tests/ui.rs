@@ -1615,7 +1615,17 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     h.run_ok();
     h.get_by_label("Remove from “Passport” (they stay in the vault)").click();
     wait_for(&mut h, "the album emptied", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 0, .. }));
+    // Photos dropped while the album is open go into it.
+    let more = env.path("more");
+    write(&more, "visa.jpg", &jpeg_taken(320, 240, 40, "2022:05:10 12:00:00"));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(more)));
+    h.run_ok();
+    wait_for(&mut h, "the import into the album", |h| h.query_by_label_contains("Put 1 photo in “Passport”").is_some());
+    wait_for(&mut h, "the album's new photo", |h| {
+        matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. })
+    });
+    h.get_by_label("Close").click();
     h.get_by_label("× All photos").click();
     h.run_ok();
-    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, .. }));
 }

@@ -363,11 +363,13 @@ impl Work {
     }
 
     /// Imports files and folders, mailing the passwords first; `cancel` (or the session's
-    /// close) stops it between files.
-    pub fn import(&self, paths: Vec<PathBuf>, cancel: Arc<AtomicBool>) {
+    /// close) stops it between files. With `album`, the photos stored go into that album
+    /// (made when there is none of that name).
+    pub fn import(&self, paths: Vec<PathBuf>, cancel: Arc<AtomicBool>, album: Option<String>) {
         self.watch(&cancel);
         self.spawn("import", move |account, ev, _| {
             let started = Instant::now();
+            let mut imported = Vec::new();
             let result = mail_route(account, &MailOverrides::default()).map_err(ImportFailed::Mail).and_then(|route| {
                 import_paths(account, &route, &paths, &cancel, &mut |event| match event {
                     ImportEvent::Analysed { done, total, bytes } => {
@@ -376,7 +378,8 @@ impl Work {
                     ImportEvent::Found(total) => {
                         ev.send(SessionEvent::ImportProgress { done: 0, total, bytes: 0, started })
                     }
-                    ImportEvent::Imported { path, no_preview, .. } => {
+                    ImportEvent::Imported { id, path, no_preview } => {
+                        imported.push(id);
                         let outcome = match no_preview {
                             Some(what) => FileOutcome::NoPreview(what.to_string()),
                             None => FileOutcome::Imported,
@@ -396,6 +399,13 @@ impl Work {
                 .map_err(|error| ImportFailed::Import { error })
             });
             ev.send(SessionEvent::ImportFinished(result));
+            // Into the album open when the import began, as `import --album` does (the
+            // photos stored before a failure too).
+            if let Some(album) = album.filter(|_| !imported.is_empty()) {
+                let added = account.add_to_album(&album, &imported, true);
+                ev.send(SessionEvent::AlbumChanged(AlbumChange::Add { album, ids: imported, create: true }, added));
+                ev.send(SessionEvent::Albums(account.albums()));
+            }
         });
     }
 

@@ -408,7 +408,8 @@ impl GalleryScreen {
                     return;
                 }
                 let panel = ImportPanel::new();
-                self.work.import(paths, panel.cancel_flag());
+                let album = self.library.album.as_ref().map(|a| a.name.clone());
+                self.work.import(paths, panel.cancel_flag(), album);
                 self.import = Some(panel);
                 self.dialog = None;
             }
