@@ -106,6 +106,7 @@ for target in "${checkpoints[@]}"; do
     echo "album of $in_album photos at $target: add $album_add s, list --album --json $album_list s" >&2
     held=$("$bin" list --user bench --album "Album $target" | wc -l)
     [ "$held" -eq "$in_album" ] || { echo "the album holds $held photos, not $in_album" >&2; exit 1; }
+    apparent=$(stat -c %s "$SPG_VAULT"); allocated=$(( $(stat -c %b "$SPG_VAULT") * 512 ))
     compact=$(seconds "$bin" compact); compacted=$(stat -c %s "$SPG_VAULT")
     printf '| %s | %.1f s | %.2f / %.2f s | %.2f / %.2f s | %.2f / %.2f s | %.2f s | %.2f / %.2f s | %s / %s MB | %.1f s, %s MB |\n' \
         "$target" "$last" "$list_warm" "$list_cold" "$verify_warm" "$verify_cold" "$export_warm" "$export_cold" \
