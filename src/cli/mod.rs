@@ -412,7 +412,10 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         eprintln!("Removed {}, left by an export or email that a crash interrupted", file.display());
     }
     // A command that wrote to the vault may have made redb grow the file ahead of need.
-    let grows = matches!(command, Command::Import { .. } | Command::Restore { .. } | Command::Delete { .. });
+    let grows = matches!(
+        command,
+        Command::Import { .. } | Command::Restore { .. } | Command::Delete { .. } | Command::Album { .. }
+    );
     let result = match command {
         Command::Register { user, email, previews } => account::register(&vault, &user, &email, previews.into()),
         Command::Passwd { user } => account::passwd(&vault, &user),
