@@ -10,12 +10,12 @@
 # checkpoint, cold: `cargo bench --bench grid` on this vault (login to the first
 # thumbnails, frames while scrolling the whole grid, resident memory).
 # Needs: python3 (the JPEG comment is spliced in by a few lines of Python).
-# Usage: scripts/bench-scale.sh [CHECKPOINT...]   (default: 10000 100000)
+# Usage: [SPG_BENCH_RUN=N] scripts/bench-scale.sh [CHECKPOINT...]   (default: 10000 100000; runs of 10,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 checkpoints=("${@:-10000 100000}")
 read -r -a checkpoints <<< "${checkpoints[*]}"
-run=10000
+run=${SPG_BENCH_RUN:-10000} # photos a command imports (SPG_BENCH_RUN)
 cargo build --release --locked --quiet
 bin=$PWD/target/release/secure-photo-gallery
 if [ -n "${SPG_BENCH_GRID:-}" ]; then # built now, not in the middle of a measurement

@@ -1624,6 +1624,12 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     wait_for(&mut h, "the album's new photo", |h| {
         matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. })
     });
+    // The import panel puts what it stored in another album too.
+    h.get_by_label("🖼 Put in an album…").click();
+    h.run_ok();
+    type_into(&mut h, Role::TextInput, "New album", "Visas");
+    h.get_by_label("Add").click();
+    wait_for(&mut h, "the photo put in", |h| h.query_by_label_contains("Put 1 photo in “Visas”").is_some());
     h.get_by_label("Close").click();
     h.get_by_label("× All photos").click();
     h.run_ok();

@@ -369,8 +369,8 @@ pub(crate) fn install_desktop_entry() -> anyhow::Result<ExitCode> {
 /// service or a backup copies is no larger than what it holds (`Vault::give_back_growth`);
 /// said on stderr, since it takes a moment. A failure here loses nothing: it is said, and
 /// the command's own result stands.
-fn give_back_growth(vault: &mut spg_core::vault::Vault) {
-    match vault.give_back_growth() {
+fn give_back_growth(vault: &mut spg_core::vault::Vault, held_before: Option<u64>) {
+    match vault.give_back_growth(held_before) {
         Ok(Some((before, after))) => {
             eprintln!(
                 "The vault file was cut from {:.1} MB to {:.1} MB (room it had grown ahead of need)",
@@ -416,6 +416,7 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         command,
         Command::Import { .. } | Command::Restore { .. } | Command::Delete { .. } | Command::Album { .. }
     );
+    let held_before = vault.held_on_disk();
     let result = match command {
         Command::Register { user, email, previews } => account::register(&vault, &user, &email, previews.into()),
         Command::Passwd { user } => account::passwd(&vault, &user),
@@ -444,7 +445,7 @@ pub(crate) fn run(vault: PathBuf, command: Command) -> anyhow::Result<ExitCode> 
         }
     };
     if grows && result.is_ok() {
-        give_back_growth(&mut vault);
+        give_back_growth(&mut vault, held_before);
     }
     output::finish()?;
     result

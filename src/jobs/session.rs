@@ -149,11 +149,11 @@ fn why(e: &dyn std::error::Error) -> String {
 /// What became of one file of an import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileOutcome {
-    /// Stored.
-    Imported,
-    /// Stored with the plain "No preview" tile: this build cannot render what the file is
-    /// (`TIFF with LZMA compression`).
-    NoPreview(String),
+    /// Stored, as this photo.
+    Imported(PhotoId),
+    /// Stored as this photo with the plain "No preview" tile: this build cannot render what
+    /// the file is (`TIFF with LZMA compression`).
+    NoPreview(PhotoId, String),
     /// The account already holds the same bytes: no failure.
     Duplicate,
     /// Not imported, for this reason (one plain sentence).
@@ -381,8 +381,8 @@ impl Work {
                     ImportEvent::Imported { id, path, no_preview } => {
                         imported.push(id);
                         let outcome = match no_preview {
-                            Some(what) => FileOutcome::NoPreview(what.to_string()),
-                            None => FileOutcome::Imported,
+                            Some(what) => FileOutcome::NoPreview(id, what.to_string()),
+                            None => FileOutcome::Imported(id),
                         };
                         ev.send(SessionEvent::ImportFile(path.to_path_buf(), outcome))
                     }

@@ -171,18 +171,19 @@ fn draw_cover(
     }
 }
 
-/// The toolbar's album menu for the selected photos: put them in an album (an existing
-/// one, or a new one named here), or take them out of the album open.
+/// The album menu for photos (the selection, or what an import stored): put them in an
+/// album (an existing one, or a new one named here), or take them out of the album open.
+/// `which` says which photos they are ("selected", "imported").
 pub(super) fn album_menu(
     ui: &mut egui::Ui,
     albums: &[AlbumSummary],
-    open: Option<&str>,
+    (open, which): (Option<&str>, &str),
     selected: &[PhotoId],
     new_name: &mut String,
     actions: &mut Vec<Action>,
 ) {
     let count = wording::photos(selected.len());
-    ui.label(egui::RichText::new(format!("Put the {count} selected in")).weak());
+    ui.label(egui::RichText::new(format!("Put the {count} {which} in")).weak());
     for album in albums {
         if ui.button(format!("🖼 {}", album.name)).clicked() {
             let change = AlbumChange::Add { album: album.name.clone(), ids: selected.to_vec(), create: false };

@@ -20,7 +20,10 @@ pub(super) struct ImportPanel {
     total: usize,
     bytes: u64,
     started: Option<Instant>,
-    imported: usize,
+    /// The photos stored, as they were.
+    imported: Vec<spg_core::vault::PhotoId>,
+    /// The name typed for a new album to put them in.
+    new_album: String,
     /// Files that will not be stored (duplicates and refusals), known while reading.
     skipped: usize,
     refused: Vec<(PathBuf, String)>,
@@ -39,7 +42,8 @@ impl ImportPanel {
             total: 0,
             bytes: 0,
             started: None,
-            imported: 0,
+            imported: Vec::new(),
+            new_album: String::new(),
             skipped: 0,
             refused: Vec::new(),
             no_preview: Vec::new(),
@@ -74,9 +78,9 @@ impl ImportPanel {
             SessionEvent::ImportProgress { done, total, bytes, started } => {
                 (self.done, self.total, self.bytes, self.started) = (done, total, bytes, Some(started));
             }
-            SessionEvent::ImportFile(_, FileOutcome::Imported) => self.imported += 1,
-            SessionEvent::ImportFile(path, FileOutcome::NoPreview(what)) => {
-                self.imported += 1;
+            SessionEvent::ImportFile(_, FileOutcome::Imported(id)) => self.imported.push(id),
+            SessionEvent::ImportFile(path, FileOutcome::NoPreview(id, what)) => {
+                self.imported.push(id);
                 self.no_preview.push((path, what));
             }
             SessionEvent::ImportFile(_, FileOutcome::Duplicate) => self.skipped += 1,
@@ -98,7 +102,12 @@ impl ImportPanel {
     /// end: a line of text with Cancel (then Close) at the right edge, where the pointer
     /// finds it, and a second line (the progress bar, then where the password email went);
     /// refusals wait, folded, under that.
-    pub(super) fn ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) -> bool {
+    pub(super) fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        albums: &[spg_core::service::AlbumSummary],
+        actions: &mut Vec<Action>,
+    ) -> bool {
         let mut keep = true;
         egui::Panel::bottom("import-panel").show(ui, |ui| {
             ui.add_space(4.0);
@@ -110,7 +119,16 @@ impl ImportPanel {
                                 self.cancel();
                             }
                         }
-                        Some(_) => keep = !ui.button("Close").clicked(),
+                        Some(_) => {
+                            keep = !ui.button("Close").clicked();
+                            // What was stored can go into an album from here.
+                            if !self.imported.is_empty() {
+                                let (ids, name) = (&self.imported, &mut self.new_album);
+                                ui.menu_button("🖼 Put in an album…", |ui| {
+                                    super::albums::album_menu(ui, albums, (None, "imported"), ids, name, actions);
+                                });
+                            }
+                        }
                     }
                     ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| match &self.outcome {
                         None => {
@@ -133,7 +151,7 @@ impl ImportPanel {
                     // The bar follows the step the line names: reading, then storing.
                     let (done, of) = match self.done < self.total || self.total == 0 {
                         true => (self.done, self.total),
-                        false => (self.imported, self.total - self.skipped),
+                        false => (self.imported.len(), self.total - self.skipped),
                     };
                     let fraction = if of == 0 { 0.0 } else { done as f32 / of as f32 };
                     ui.add(egui::ProgressBar::new(fraction).show_percentage().desired_height(16.0));
@@ -188,7 +206,7 @@ impl ImportPanel {
     /// Each file is handled twice: read and checked, then (unless it is skipped) encrypted
     /// and stored. The steps done and the steps in all.
     fn steps(&self) -> (usize, usize) {
-        (self.done + self.imported, self.total + self.total.saturating_sub(self.skipped))
+        (self.done + self.imported.len(), self.total + self.total.saturating_sub(self.skipped))
     }
 
     /// `Reading 12 of 40 files · 8.1 MB/s · about 20 s left`, then `Storing 3 of 38
@@ -205,7 +223,7 @@ impl ImportPanel {
         } else {
             format!(
                 "Storing {} of {}",
-                super::wording::number(self.imported),
+                super::wording::number(self.imported.len()),
                 super::wording::photos(self.total - self.skipped)
             )
         };

@@ -198,31 +198,50 @@ impl Vault {
         self.compact().map(Some)
     }
 
-    /// [`Vault::compact`], when the file's apparent size is more than a tenth over what the
-    /// disk holds of it, and the compaction is quick: below 4 GiB, redb grows the file
-    /// ahead of need by doubling it, as a hole that a sync service or a backup copies in
-    /// full (2.6 GB apparent for 1.3 GB held at 100,000 small photos); past that it grows
-    /// 4 GiB at a time, at most a third over a vault that size. A compacted file has no
-    /// room left, so the next import that writes grows it again and pays the compaction
-    /// again, which takes time in proportion to the file: about 1 s for 0.5 GB held, 7–9 s
-    /// at 1.3 GB (docs/BENCHMARKS.md). So it is done only while the disk holds less than
-    /// [`GIVE_BACK_BELOW`]. One `stat` tells, without the free-space count of
-    /// [`Vault::compact_if_worth_it`]. What the command line does after a command that
-    /// wrote. `None` when there was nothing to give back, or where the platform does not
-    /// tell what the disk holds.
-    pub fn give_back_growth(&mut self) -> Result<Option<(u64, u64)>, StorageError> {
+    /// What the disk holds of the vault file (its blocks), where the platform says.
+    pub fn held_on_disk(&self) -> Option<u64> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt as _;
+            std::fs::metadata(&self.path).ok().map(|meta| meta.blocks() * 512)
+        }
+        #[cfg(not(unix))]
+        None
+    }
+
+    /// [`Vault::compact`], when the file's apparent size is more than a tenth over what the
+    /// disk holds of it, and the compaction costs little beside what the command did.
+    /// Below 4 GiB redb grows the file ahead of need by doubling it, as a hole that a sync
+    /// service or a backup copies in full (2.6 GB apparent for 1.3 GB held at 100,000
+    /// small photos); past that it grows 4 GiB at a time, at most a third over a vault that
+    /// size. A compaction takes time in proportion to the file (7–9 s at 1 GB held after
+    /// an import, docs/BENCHMARKS.md), and a compacted file has no room left, so the next
+    /// command that writes grows it again: compacting after every command made every
+    /// import of a vault near 1 GB pay seconds, even for one photo. So it is done when the
+    /// disk holds less than [`GIVE_BACK_ALWAYS_BELOW`] (a second or less), or when the
+    /// command itself added at least a quarter of what the disk holds now (`held_before`:
+    /// what it held before the command): a large import pays a compaction of about its own
+    /// cost, and leaves the file as large as what it holds. One `stat` tells, without the
+    /// free-space count of [`Vault::compact_if_worth_it`]. What the command line does after
+    /// a command that wrote. `None` when there was nothing to give back, or where the
+    /// platform does not tell what the disk holds.
+    pub fn give_back_growth(&mut self, held_before: Option<u64>) -> Result<Option<(u64, u64)>, StorageError> {
+        #[cfg(unix)]
+        {
             let meta = std::fs::metadata(&self.path).map_err(StorageError::Io)?;
-            let held = meta.blocks() * 512;
-            if held >= GIVE_BACK_BELOW || !overshoots(meta.len(), held) {
+            let held = self.held_on_disk().unwrap_or(u64::MAX);
+            let added = held.saturating_sub(held_before.unwrap_or(held));
+            let cheap = held < GIVE_BACK_ALWAYS_BELOW || added >= held / 4;
+            if !cheap || !overshoots(meta.len(), held) {
                 return Ok(None);
             }
             self.compact().map(Some)
         }
         #[cfg(not(unix))]
-        Ok(None)
+        {
+            let _ = held_before;
+            Ok(None)
+        }
     }
 
     /// The same vault, remembering in `dir` the highest manifest counter seen for each of
@@ -272,10 +291,10 @@ impl Vault {
     }
 }
 
-/// What the disk may hold of a vault for the command line to give back the room redb grew
-/// it by: below it, the compaction takes a second or two here.
+/// Below this much held on disk, the command line always gives back the room redb grew the
+/// vault file by: the compaction then takes a second or less here.
 #[cfg(unix)]
-pub const GIVE_BACK_BELOW: u64 = 1 << 30;
+pub const GIVE_BACK_ALWAYS_BELOW: u64 = 256 << 20;
 
 /// Whether a file of `apparent` bytes of which the disk holds `held` has grown more than a
 /// tenth ahead of need ([`Vault::give_back_growth`]).

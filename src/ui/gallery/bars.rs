@@ -30,7 +30,7 @@ impl GalleryScreen {
                         super::super::albums::album_menu(
                             ui,
                             &self.album_summaries,
-                            open.as_deref(),
+                            (open.as_deref(), "selected"),
                             &selected,
                             new_name,
                             actions,

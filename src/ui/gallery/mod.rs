@@ -337,6 +337,11 @@ impl GalleryScreen {
         None
     }
 
+    /// The name of the album open, if any: what is imported meanwhile goes into it.
+    fn open_album_name(&self) -> Option<String> {
+        self.library.album.as_ref().map(|a| a.name.clone())
+    }
+
     /// Whether the album open is the one named `name` (names compared without case).
     fn open_album_is(&self, name: &str) -> bool {
         self.library.album.as_ref().is_some_and(|a| a.name.to_lowercase() == name.trim().to_lowercase())
@@ -408,8 +413,7 @@ impl GalleryScreen {
                     return;
                 }
                 let panel = ImportPanel::new();
-                let album = self.library.album.as_ref().map(|a| a.name.clone());
-                self.work.import(paths, panel.cancel_flag(), album);
+                self.work.import(paths, panel.cancel_flag(), self.open_album_name());
                 self.import = Some(panel);
                 self.dialog = None;
             }
@@ -523,7 +527,7 @@ impl GalleryScreen {
         };
         self.status_line(ui);
         if let Some(panel) = self.import.as_mut()
-            && !panel.ui(ui, &mut actions)
+            && !panel.ui(ui, &self.album_summaries, &mut actions)
         {
             self.import = None;
         }
