@@ -74,7 +74,7 @@ for target in "${checkpoints[@]}"; do
     while [ "$total" -lt "$target" ]; do
         make_run "$total" "$run" "$work/run"
         last=$(seconds "$bin" import --user bench "$work/run")
-        echo "import $total..$((total + run)): $last s" >&2
+        echo "import $total..$((total + run)): $last s, then $(mb "$(stat -c %s "$SPG_VAULT")") / $(mb "$(( $(stat -c %b "$SPG_VAULT") * 512 ))") MB apparent / held" >&2
         rm -rf "$work/run"
         total=$((total + run))
     done

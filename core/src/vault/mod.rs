@@ -214,10 +214,11 @@ impl Vault {
     /// Below 4 GiB redb grows the file ahead of need by doubling it, as a hole that a sync
     /// service or a backup copies in full (2.6 GB apparent for 1.3 GB held at 100,000
     /// small photos); past that it grows 4 GiB at a time, at most a third over a vault that
-    /// size. A compaction takes time in proportion to the file (7–9 s at 1 GB held after
-    /// an import, docs/BENCHMARKS.md), and a compacted file has no room left, so the next
-    /// command that writes grows it again: compacting after every command made every
-    /// import of a vault near 1 GB pay seconds, even for one photo. So it is done when the
+    /// size. A compaction after an import takes time in proportion to the file (3–4 s at
+    /// 150–250 MB held, 7–9 s at 1 GB, docs/BENCHMARKS.md), and a compacted file has no
+    /// room left, so the next command that writes grows it again: compacting after every
+    /// command made every import of a vault of a few hundred MB pay seconds, even for one
+    /// photo. So it is done when the
     /// disk holds less than [`GIVE_BACK_ALWAYS_BELOW`] (a second or less), or when the
     /// command itself added at least a quarter of what the disk holds now (`held_before`:
     /// what it held before the command): a large import pays a compaction of about its own
@@ -294,7 +295,7 @@ impl Vault {
 /// Below this much held on disk, the command line always gives back the room redb grew the
 /// vault file by: the compaction then takes a second or less here.
 #[cfg(unix)]
-pub const GIVE_BACK_ALWAYS_BELOW: u64 = 256 << 20;
+pub const GIVE_BACK_ALWAYS_BELOW: u64 = 64 << 20;
 
 /// Whether a file of `apparent` bytes of which the disk holds `held` has grown more than a
 /// tenth ahead of need ([`Vault::give_back_growth`]).
