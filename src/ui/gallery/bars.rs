@@ -208,10 +208,17 @@ impl GalleryScreen {
         let problems = self.account().manifest_problems();
         let own = self.account().rollback().map(|r| format!("{r}."));
         let damaged = (!self.damaged.is_empty()).then(|| wording::unreadable(self.damaged.len()));
-        let all = usize::from(own.is_some()) + usize::from(damaged.is_some()) + problems.len();
+        // Albums whose rows do not match what the account pins, as their last reading found.
+        let albums = self.albums.problems.iter().map(|p| format!("{p}."));
+        let all = usize::from(own.is_some()) + usize::from(damaged.is_some()) + problems.len() + albums.len();
         let shown = if all > SHOWN + 1 { SHOWN } else { all };
-        let mut warnings: Vec<String> =
-            own.into_iter().chain(damaged).chain(problems.iter().map(|p| format!("{p}."))).take(shown).collect();
+        let mut warnings: Vec<String> = own
+            .into_iter()
+            .chain(damaged)
+            .chain(problems.iter().map(|p| format!("{p}.")))
+            .chain(albums)
+            .take(shown)
+            .collect();
         if all > shown {
             warnings.push(format!(
                 "And {} more: open Settings and choose Check every photo to see which.",
