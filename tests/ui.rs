@@ -1529,6 +1529,28 @@ fn a_mail_server_with_a_certificate_of_its_own_is_trusted_by_choosing_its_author
     assert!(has_label(&h, "Its own, from the file kept with these settings"));
 }
 
+/// Drags with the mouse from `from` onto the widget labelled `target`, which appears once
+/// the drag has begun; a snapshot named `shot` is taken on the way.
+fn drag_onto(h: &mut Harness<'_, GalleryApp>, from: egui::Pos2, target: &str, shot: Option<&str>) {
+    let button = egui::PointerButton::Primary;
+    let modifiers = egui::Modifiers::NONE;
+    h.input_mut().events.push(egui::Event::PointerMoved(from));
+    h.step();
+    h.input_mut().events.push(egui::Event::PointerButton { pos: from, button, pressed: true, modifiers });
+    h.step();
+    for step in 1..=3 {
+        h.input_mut().events.push(egui::Event::PointerMoved(from + egui::vec2(0.0, -12.0 * step as f32)));
+        h.step();
+    }
+    let to = h.get_by_label(target).rect().center();
+    if let Some(shot) = shot {
+        h.snapshot(shot);
+    }
+    h.input_mut().events.push(egui::Event::PointerMoved(to));
+    h.step();
+    h.input_mut().events.push(egui::Event::PointerButton { pos: to, button, pressed: false, modifiers });
+}
+
 #[test]
 fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     let env = Env::new();
@@ -1572,13 +1594,21 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     h.get_by_label("Add").click();
     wait_for(&mut h, "the second album", |h| h.query_by_label_contains("Put 3 photos in “Everything”").is_some());
 
+    // A photo dragged from the grid onto an album: beach, the oldest, is the last tile.
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    let tile = h.get_by_label_contains("beach.jpg").rect().center();
+    drag_onto(&mut h, tile, "Drop on Passport", Some("album drop"));
+    wait_for(&mut h, "the photo dropped", |h| h.query_by_label_contains("Put 1 photo in “Passport”").is_some());
+    assert!(h.query_by_label("Drop on Passport").is_none(), "the targets go with the drag");
+
     // Opened from its card: the grid shows its photos only, with search and keys.
     h.get_by_label("Albums").click();
     wait_for(&mut h, "the covers", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { thumbnails: 2.., .. }));
-    assert!(has_label(&h, "Album Everything, 3 photos"));
+    assert!(has_label(&h, "Album Everything, 3 photos") && has_label(&h, "Album Passport, 3 photos"));
     h.snapshot("albums");
-    h.get_by_label("Album Passport, 2 photos").click();
-    wait_for(&mut h, "the album", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 2, .. }));
+    h.get_by_label("Album Passport, 3 photos").click();
+    wait_for(&mut h, "the album", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
     assert!(has_label(&h, "🖼 Passport") && has_label(&h, "× All photos"));
     type_into(&mut h, Role::SearchInput, "Search", "card");
     assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }), "search inside the album");
@@ -1602,11 +1632,11 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     h.run_ok();
     type_over(&mut h, "Path", out.to_str().unwrap());
     h.get_by_label("Export here").click();
-    wait_for(&mut h, "the export", |h| h.query_by_label_contains("Exported 2 photos to").is_some());
+    wait_for(&mut h, "the export", |h| h.query_by_label_contains("Exported 3 photos to").is_some());
     let mut written: Vec<String> =
         std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     written.sort();
-    assert_eq!(written, ["id card.jpg", "passport.jpg"]);
+    assert_eq!(written, ["beach.jpg", "id card.jpg", "passport.jpg"]);
 
     // Taken out of the album, they stay in the vault; the album closes back to every photo.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);

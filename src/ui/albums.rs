@@ -153,6 +153,46 @@ impl AlbumsView {
     }
 }
 
+/// Photos dragged from the grid, to drop on an album.
+pub(super) struct DraggedPhotos(pub(super) Vec<PhotoId>);
+
+/// While photos are dragged from the grid, a bar of albums along the bottom of the window
+/// to drop them on (with a new album among them when there is none yet).
+pub(super) fn drop_targets(ctx: &egui::Context, albums: &[AlbumSummary], actions: &mut Vec<Action>) {
+    let Some(dragged) = egui::DragAndDrop::payload::<DraggedPhotos>(ctx) else { return };
+    let what = match dragged.0.len() {
+        1 => "the photo".to_string(),
+        n => format!("the {}", wording::photos(n)),
+    };
+    egui::Area::new(egui::Id::unique("album drop targets"))
+        .order(egui::Order::Foreground)
+        .anchor(Align2::CENTER_BOTTOM, vec2(0.0, -48.0))
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.label(egui::RichText::new(format!("Drop {what} on an album")).strong());
+                ui.horizontal_wrapped(|ui| {
+                    for album in albums {
+                        let frame = egui::Frame::group(ui.style()).inner_margin(8.0);
+                        let (zone, dropped) = ui.dnd_drop_zone::<DraggedPhotos, _>(frame, |ui| {
+                            ui.label(format!("🖼 {}", album.name));
+                        });
+                        zone.response.widget_info(|| {
+                            egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Drop on {}", album.name))
+                        });
+                        if let Some(dropped) = dropped {
+                            let change =
+                                AlbumChange::Add { album: album.name.clone(), ids: dropped.0.clone(), create: false };
+                            actions.push(Action::Album(change));
+                        }
+                    }
+                    if albums.is_empty() {
+                        ui.label("No albums yet: make one in the Albums view, or with Album… in the toolbar.");
+                    }
+                });
+            });
+        });
+}
+
 /// An album's cover, fitted into `rect`.
 fn draw_cover(
     ui: &egui::Ui,

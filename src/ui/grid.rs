@@ -360,7 +360,13 @@ fn draw_tile(
     let photo = library.photo(index);
     let id = photo.id;
     let name = photo.name.to_owned();
-    let response = ui.interact(rect, ui.scope_id().with(("tile", id)), Sense::click());
+    let response = ui.interact(rect, ui.scope_id().with(("tile", id)), Sense::click_and_drag());
+    if response.drag_started() {
+        // Dragged: the selection when this photo is in it, else this photo alone, to be
+        // dropped on an album (`albums::drop_targets`).
+        let photos = if library.is_selected(id) { library.selected() } else { vec![id] };
+        egui::DragAndDrop::set_payload(ui.ctx(), super::albums::DraggedPhotos(photos));
+    }
     let locked = library.is_locked(id);
     let selected = library.is_selected(id);
     let failed = thumbnails.is_failed(id);

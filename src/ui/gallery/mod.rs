@@ -543,6 +543,7 @@ impl GalleryScreen {
             }
         }
         self.thumbnails.forget_undrawn();
+        super::albums::drop_targets(ui.ctx(), &self.album_summaries, &mut actions);
         if let Some(dialog) = self.dialog.as_mut() {
             dialog.ui(ui.ctx(), &self.library, &mut actions);
         }
