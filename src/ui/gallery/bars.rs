@@ -111,10 +111,9 @@ impl GalleryScreen {
     }
 
     /// Search, the lock filter and the count, the album open, and the choice of albums,
-    /// grid or details table; returns the bar's bottom edge (the settings window opens
-    /// below it).
-    pub(super) fn filter_bar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) -> f32 {
-        let panel = egui::Panel::top("filter").show(ui, |ui| {
+    /// grid or details table.
+    pub(super) fn filter_bar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) {
+        egui::Panel::top("filter").show(ui, |ui| {
             ui.add_space(2.0);
             ui.horizontal(|ui| {
                 let library = &mut self.library;
@@ -195,7 +194,6 @@ impl GalleryScreen {
             });
             ui.add_space(2.0);
         });
-        panel.response.rect.bottom()
     }
 
     /// What the user must know about this vault, under the toolbar: that the password

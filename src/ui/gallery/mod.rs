@@ -518,10 +518,12 @@ impl GalleryScreen {
         self.toolbar(ui, prefs, &mut actions);
         // The viewer has its own bar: the search, filters and banners are the grid's.
         let bars_bottom = match self.viewer {
+            // The settings open below the notices too, so that their buttons (Set up email…,
+            // Open outbox folder) stay in reach.
             None => {
-                let bottom = self.filter_bar(ui, prefs, &mut actions);
+                self.filter_bar(ui, prefs, &mut actions);
                 self.notices(ui, &mut actions);
-                bottom
+                ui.available_rect_before_wrap().top()
             }
             Some(_) => ui.available_rect_before_wrap().top(),
         };
