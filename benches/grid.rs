@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use secure_photo_gallery::ui::{GalleryApp, ScreenKind};
 use spg_core::fuzzing::fixtures::{BENCH_PASSWORD, BENCH_USER, vault_with_photos};
 
@@ -61,8 +61,16 @@ fn grid(c: &mut Criterion) {
             vault.register(OTHER_USER, "empty@example.com", BENCH_PASSWORD, spg_core::vault::Previews::Sharp).unwrap();
         }
         let started = Instant::now();
-        vault.login(BENCH_USER, &password).unwrap();
-        started.elapsed()
+        let account = vault.login(BENCH_USER, &password).unwrap();
+        let login = started.elapsed();
+        // An album of a tenth of the photos (100,000 at most), unless the vault has one
+        // (`scripts/bench-scale.sh` makes one at each checkpoint), to open in the app.
+        if account.albums().unwrap().albums.is_empty() {
+            let (photos, _) = account.list().unwrap();
+            let ids: Vec<_> = photos.iter().map(|p| p.id).take((photos.len() / 10).min(100_000)).collect();
+            account.add_to_album("Bench album", &ids, true).unwrap();
+        }
+        login
     };
     let before_app = resident_mb();
     let mut h = Harness::builder().with_size([1280.0, 800.0]).wgpu().build_eframe(|cc| GalleryApp::new(cc, &vault));
@@ -124,6 +132,8 @@ fn grid(c: &mut Criterion) {
         resident_mb()
     );
 
+    open_the_largest_album(&mut h, photos);
+
     let mut group = c.benchmark_group(format!("grid-{}k", photos / 1000));
     let mut down = true;
     let mut n = 0;
@@ -143,6 +153,33 @@ fn grid(c: &mut Criterion) {
     group.finish();
 
     lock_and_log_in_another(&mut h, &password);
+}
+
+/// Opens the largest album from its card in the albums view, says how long the grid took
+/// to show its photos, and closes it.
+fn open_the_largest_album(h: &mut Harness<'_, GalleryApp>, photos: usize) {
+    // The largest album opened from its card: the time until the grid shows its photos.
+    h.get_by_label("Albums").click();
+    wait_until(h, "the albums view", |h| h.query_by_label_contains("photos").is_some());
+    let card = h
+        .query_all_by_role(Role::Button)
+        .filter_map(|n| n.accesskit_node().label())
+        .filter(|label| label.starts_with("Album "))
+        .max_by_key(|label| {
+            let count = label.rsplit(", ").next().and_then(|n| n.split(' ').next()).unwrap_or_default();
+            count.replace(',', "").parse::<u64>().unwrap_or(0)
+        })
+        .expect("an album's card");
+    h.get_by_label(&card).click();
+    let opened = wait_until(
+        h,
+        "the album",
+        |h| matches!(h.state().screen_kind(), ScreenKind::Gallery { photos: shown, .. } if shown < photos),
+    );
+    h.render().expect("the headless renderer works");
+    eprintln!("{card}: opened in {:.0} ms (click to the grid showing its photos)", opened.as_secs_f64() * 1e3);
+    h.get_by_label("× All photos").click();
+    h.run_ok();
 }
 
 /// Locks while the list is being read, then another (empty) account logs in at once: its
