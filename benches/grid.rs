@@ -160,11 +160,14 @@ fn grid(c: &mut Criterion) {
 fn open_the_largest_album(h: &mut Harness<'_, GalleryApp>, photos: usize) {
     // The largest album opened from its card: the time until the grid shows its photos.
     h.get_by_label("Albums").click();
-    wait_until(h, "the albums view", |h| h.query_by_label_contains("photos").is_some());
+    let is_card = |label: &str| label.starts_with("Album ") && label.ends_with(" photos");
+    wait_until(h, "the albums view", |h| {
+        h.query_all_by_role(Role::Button).any(|n| n.accesskit_node().label().is_some_and(|l| is_card(&l)))
+    });
     let card = h
         .query_all_by_role(Role::Button)
         .filter_map(|n| n.accesskit_node().label())
-        .filter(|label| label.starts_with("Album "))
+        .filter(|label| is_card(label))
         .max_by_key(|label| {
             let count = label.rsplit(", ").next().and_then(|n| n.split(' ').next()).unwrap_or_default();
             count.replace(',', "").parse::<u64>().unwrap_or(0)

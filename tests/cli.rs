@@ -707,7 +707,8 @@ fn albums_are_made_filled_renamed_exported_and_deleted_and_the_photos_stay() {
     assert_eq!((medical["photos"].as_u64(), medical["cover"].as_str()), (Some(1), Some(scans[0].as_str())));
     for (args, said) in [
         (vec!["create", "--user", "alice", "passport"], "already an album named"),
-        (vec!["create", "--user", "alice", "  "], "cannot be an album name"),
+        (vec!["create", "--user", "alice", "  "], "an album needs a name"),
+        (vec!["create", "--user", "alice", &"x".repeat(101)], "cannot be an album name"),
         (vec!["rename", "--user", "alice", "Holidays", "Trips"], "no album named “Holidays”"),
         (vec!["add", "--user", "alice", "Passport", "--id", "not-an-id"], "photo ID"),
     ] {

@@ -1552,6 +1552,7 @@ fn drag_onto(h: &mut Harness<'_, GalleryApp>, from: egui::Pos2, target: &str, sh
 }
 
 #[test]
+#[allow(clippy::too_many_lines, reason = "one user's albums, told in order")]
 fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     let env = Env::new();
     let photos = env.path("drop");
@@ -1589,6 +1590,9 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.run_ok();
     h.get_by_label("🖼 Album…").click();
+    h.run_ok();
+    // A click in the menu's field keeps the menu open for typing.
+    h.get_by_role_and_label(Role::TextInput, "New album").click();
     h.run_ok();
     type_into(&mut h, Role::TextInput, "New album", "Everything");
     h.get_by_label("Add").click();
@@ -1663,5 +1667,18 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     h.get_by_label("Close").click();
     h.get_by_label("× All photos").click();
     h.run_ok();
+    assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, .. }));
+
+    // An album is deleted only once asked; its photos stay.
+    h.get_by_label("Albums").click();
+    h.run_ok();
+    h.get_by_label("Album Everything, 3 photos").click_secondary();
+    h.run_ok();
+    h.get_by_label("Delete album…").click();
+    h.run_ok();
+    assert!(has_label(&h, "Album Everything, 3 photos"), "not yet");
+    h.get_by_label("Delete album").click();
+    wait_for(&mut h, "the album deleted", |h| h.query_by_label("Album Everything, 3 photos").is_none());
+    assert!(h.query_by_label_contains("Deleted the album “Everything”; its photos stay").is_some());
     assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, .. }));
 }

@@ -17,15 +17,29 @@ use super::wording;
 /// The side of an album's card, in points.
 const CARD: f32 = 180.0;
 
-/// The albums view's own state: the name typed for a new album, and the album being
-/// renamed (its name, the new name).
+/// The albums view's own state: the name typed for a new album, the album being renamed
+/// (its name, the new name, whether its field has had the focus), and the album whose
+/// deletion waits for a yes.
 #[derive(Default)]
 pub(super) struct AlbumsView {
     new_name: String,
-    renaming: Option<(String, String)>,
+    renaming: Option<(String, String, bool)>,
+    deleting: Option<String>,
 }
 
 impl AlbumsView {
+    /// A change was made: what was typed for it is done with. (A refused one keeps the
+    /// name typed and the rename bar open, to be corrected.)
+    pub(super) fn changed(&mut self, change: &AlbumChange) {
+        match change {
+            AlbumChange::Create(name) if *name == self.new_name => self.new_name.clear(),
+            AlbumChange::Rename(name, _) if self.renaming.as_ref().is_some_and(|(old, ..)| old == name) => {
+                self.renaming = None;
+            }
+            _ => {}
+        }
+    }
+
     /// Draws every album as a card; a click opens it.
     pub(super) fn ui(
         &mut self,
@@ -44,7 +58,7 @@ impl AlbumsView {
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 let typed = !self.new_name.trim().is_empty();
                 if (ui.add_enabled(typed, egui::Button::new("Create")).clicked() || enter) && typed {
-                    actions.push(Action::Album(AlbumChange::Create(std::mem::take(&mut self.new_name))));
+                    actions.push(Action::Album(AlbumChange::Create(self.new_name.clone())));
                 }
             });
             ui.add_space(8.0);
@@ -56,6 +70,7 @@ impl AlbumsView {
                 return;
             }
             self.rename_line(ui, actions);
+            self.delete_line(ui, actions);
             egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     ui.spacing_mut().item_spacing = vec2(12.0, 12.0);
@@ -67,25 +82,42 @@ impl AlbumsView {
         });
     }
 
-    /// The field of an album being renamed, above the cards.
+    /// The field of an album being renamed, above the cards; it has the focus when it
+    /// opens, and closes once the album has its new name.
     fn rename_line(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let Some((old, new)) = self.renaming.as_mut() else { return };
-        let mut done = false;
+        let Some((old, new, focused)) = self.renaming.as_mut() else { return };
+        let mut cancel = false;
         ui.horizontal(|ui| {
             let label = ui.label(format!("Rename “{old}” to"));
             let field = ui.add(egui::TextEdit::singleline(new).desired_width(220.0)).labelled_by(label.id);
+            if !std::mem::replace(focused, true) {
+                field.request_focus();
+            }
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Rename").clicked() || enter {
                 actions.push(Action::Album(AlbumChange::Rename(old.clone(), new.clone())));
-                done = true;
             }
-            if ui.button("Cancel").clicked() {
-                done = true;
-            }
+            cancel = ui.button("Cancel").clicked();
         });
-        if done {
+        if cancel {
             self.renaming = None;
         }
+        ui.add_space(8.0);
+    }
+
+    /// The question before an album is deleted, above the cards.
+    fn delete_line(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let Some(name) = self.deleting.clone() else { return };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("Delete the album “{name}”? Its photos stay in the vault."));
+            if ui.button("Delete album").clicked() {
+                actions.push(Action::Album(AlbumChange::Delete(name.clone())));
+                self.deleting = None;
+            }
+            if ui.button("Cancel").clicked() {
+                self.deleting = None;
+            }
+        });
         ui.add_space(8.0);
     }
 
@@ -119,13 +151,10 @@ impl AlbumsView {
                 );
             }
         }
-        painter.text(
-            pos2(rect.left() + 4.0, picture.bottom() + 4.0),
-            Align2::LEFT_TOP,
-            &album.name,
-            FontId::proportional(15.0),
-            visuals.strong_text_color(),
-        );
+        let name_rect = Rect::from_min_size(pos2(rect.left() + 4.0, picture.bottom() + 2.0), vec2(CARD - 8.0, 20.0));
+        let mut name_ui = ui.new_child(egui::UiBuilder::new().max_rect(name_rect));
+        let name = egui::RichText::new(&album.name).size(15.0).color(visuals.strong_text_color());
+        name_ui.add(egui::Label::new(name).truncate().selectable(false).sense(Sense::hover()));
         painter.text(
             pos2(rect.left() + 4.0, picture.bottom() + 22.0),
             Align2::LEFT_TOP,
@@ -136,20 +165,22 @@ impl AlbumsView {
         if response.clicked() {
             actions.push(Action::OpenAlbum(album.id));
         }
-        response.on_hover_text("Open the album").context_menu(|ui| {
-            if ui.button("Open").clicked() {
-                actions.push(Action::OpenAlbum(album.id));
-                ui.close();
-            }
-            if ui.button("Rename…").clicked() {
-                self.renaming = Some((album.name.clone(), album.name.clone()));
-                ui.close();
-            }
-            if ui.button("Delete album (its photos stay)").clicked() {
-                actions.push(Action::Album(AlbumChange::Delete(album.name.clone())));
-                ui.close();
-            }
-        });
+        response.on_hover_text(format!("Open {} (right-click to rename or delete it)", album.name)).context_menu(
+            |ui| {
+                if ui.button("Open").clicked() {
+                    actions.push(Action::OpenAlbum(album.id));
+                    ui.close();
+                }
+                if ui.button("Rename…").clicked() {
+                    self.renaming = Some((album.name.clone(), album.name.clone(), false));
+                    ui.close();
+                }
+                if ui.button("Delete album…").clicked() {
+                    self.deleting = Some(album.name.clone());
+                    ui.close();
+                }
+            },
+        );
     }
 }
 
@@ -211,42 +242,57 @@ fn draw_cover(
     }
 }
 
-/// The album menu for photos (the selection, or what an import stored): put them in an
-/// album (an existing one, or a new one named here), or take them out of the album open.
-/// `which` says which photos they are ("selected", "imported").
+/// The album menu for photos (the selection, or what an import stored), behind a button
+/// titled `title`: put them in an album (an existing one, or a new one named here), or take
+/// them out of the album open. `which` says which photos they are ("selected",
+/// "imported"). It stays open while its field is typed in (a click outside, Esc, or a
+/// choice closes it), and its list of albums scrolls.
 pub(super) fn album_menu(
     ui: &mut egui::Ui,
+    title: &str,
     albums: &[AlbumSummary],
     (open, which): (Option<&str>, &str),
     selected: &[PhotoId],
     new_name: &mut String,
     actions: &mut Vec<Action>,
-) {
-    let count = wording::photos(selected.len());
-    ui.label(egui::RichText::new(format!("Put the {count} {which} in")).weak());
-    for album in albums {
-        if ui.button(format!("🖼 {}", album.name)).clicked() {
-            let change = AlbumChange::Add { album: album.name.clone(), ids: selected.to_vec(), create: false };
-            actions.push(Action::Album(change));
-            ui.close();
-        }
-    }
-    ui.horizontal(|ui| {
-        let label = ui.label("New album");
-        let field = ui.add(egui::TextEdit::singleline(new_name).desired_width(150.0)).labelled_by(label.id);
-        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        let typed = !new_name.trim().is_empty();
-        if (ui.add_enabled(typed, egui::Button::new("Add")).clicked() || enter) && typed {
-            let album = std::mem::take(new_name);
-            actions.push(Action::Album(AlbumChange::Add { album, ids: selected.to_vec(), create: true }));
-            ui.close();
+) -> egui::Response {
+    use egui::containers::menu::{MenuButton, MenuConfig};
+    let config = MenuConfig::new().close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+    let (response, _) = MenuButton::new(title).config(config).ui(ui, |ui| {
+        let count = wording::photos(selected.len());
+        ui.label(egui::RichText::new(format!("Put the {count} {which} in")).weak());
+        // Where the photos may go: every album but the one open (they are in it already).
+        let targets: Vec<&AlbumSummary> = albums.iter().filter(|a| Some(a.name.as_str()) != open).collect();
+        let room = (ui.ctx().content_rect().height() * 0.5).max(120.0);
+        egui::ScrollArea::vertical().max_height(room).show(ui, |ui| {
+            for album in targets {
+                if ui.button(format!("🖼 {}", album.name)).clicked() {
+                    let change = AlbumChange::Add { album: album.name.clone(), ids: selected.to_vec(), create: false };
+                    actions.push(Action::Album(change));
+                    ui.close();
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("New album");
+            let field = ui.add(egui::TextEdit::singleline(new_name).desired_width(150.0)).labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let typed = !new_name.trim().is_empty();
+            if (ui.add_enabled(typed, egui::Button::new("Add")).clicked() || enter) && typed {
+                // The name stays in the field until the album is made (a refused one is kept).
+                let album = new_name.clone();
+                actions.push(Action::Album(AlbumChange::Add { album, ids: selected.to_vec(), create: true }));
+                ui.close();
+            }
+        });
+        if let Some(open) = open {
+            ui.separator();
+            let they = if selected.len() == 1 { "it stays" } else { "they stay" };
+            if ui.button(format!("Remove from “{open}” ({they} in the vault)")).clicked() {
+                actions.push(Action::Album(AlbumChange::Remove { album: open.to_string(), ids: selected.to_vec() }));
+                ui.close();
+            }
         }
     });
-    if let Some(open) = open {
-        ui.separator();
-        if ui.button(format!("Remove from “{open}” (they stay in the vault)")).clicked() {
-            actions.push(Action::Album(AlbumChange::Remove { album: open.to_string(), ids: selected.to_vec() }));
-            ui.close();
-        }
-    }
+    response
 }

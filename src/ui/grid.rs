@@ -329,6 +329,12 @@ pub(super) fn empty_state(ui: &mut egui::Ui, library: &Library) {
         } else if library.all.is_empty() {
             ui.heading("No photos yet");
             ui.label("Import photos with the buttons above, or drop files and folders on this window.");
+        } else if library.album.is_some() && library.base_len == 0 {
+            ui.heading("This album is empty");
+            ui.label(
+                "Drop files on this window to import them into it, or show all photos, select some, and \
+                 use Album… (or drag them onto the album).",
+            );
         } else {
             ui.heading("No photos match");
             ui.label("Change the search or the filter above to see more.");

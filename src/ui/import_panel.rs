@@ -93,6 +93,13 @@ impl ImportPanel {
         }
     }
 
+    /// The album named `album` was made from this panel's menu: its field is done with.
+    pub(super) fn album_made(&mut self, album: &str) {
+        if self.new_album == album {
+            self.new_album.clear();
+        }
+    }
+
     /// The import ended.
     pub(super) fn finished(&mut self, outcome: Result<ImportSummary, String>) {
         self.outcome = Some(outcome);
@@ -124,9 +131,8 @@ impl ImportPanel {
                             // What was stored can go into an album from here.
                             if !self.imported.is_empty() {
                                 let (ids, name) = (&self.imported, &mut self.new_album);
-                                ui.menu_button("🖼 Put in an album…", |ui| {
-                                    super::albums::album_menu(ui, albums, (None, "imported"), ids, name, actions);
-                                });
+                                let title = "🖼 Put in an album…";
+                                super::albums::album_menu(ui, title, albums, (None, "imported"), ids, name, actions);
                             }
                         }
                     }

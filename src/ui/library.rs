@@ -45,6 +45,8 @@ pub(super) struct Library {
     pub(super) show: Show,
     /// The album open, if any: only its photos are shown.
     pub(super) album: Option<AlbumFilter>,
+    /// How many photos the search and the filter choose from: the album's, or every one.
+    pub(super) base_len: usize,
     /// Each shown photo's ID and place in `shown`, by ID.
     index: Vec<(PhotoId, u32)>,
     /// The bytes of the shown photos.
@@ -114,18 +116,23 @@ impl Library {
     /// the cursor goes back on photo `on` if it is still shown.
     fn show_matching(&mut self, on: Option<PhotoId>) {
         let terms: Vec<String> = self.query.split_whitespace().map(str::to_lowercase).collect();
+        let mut base_len = 0;
         let shown: Vec<u32> = (0..self.all.len() as u32)
             .filter(|&at| {
                 let photo = self.all.get(at as usize);
+                if !self.album.as_ref().is_none_or(|album| album.photos.contains(&photo.id)) {
+                    return false;
+                }
+                base_len += 1;
                 let lock = match self.show {
                     Show::All => true,
                     Show::Locked => self.is_locked(photo.id),
                     Show::Unlocked => !self.is_locked(photo.id),
                 };
-                let in_album = self.album.as_ref().is_none_or(|album| album.photos.contains(&photo.id));
-                lock && in_album && (terms.is_empty() || matches(&photo, &terms))
+                lock && (terms.is_empty() || matches(&photo, &terms))
             })
             .collect();
+        self.base_len = base_len;
         self.shown = shown;
         self.index = self.shown.iter().enumerate().map(|(i, &at)| (self.all.id(at as usize), i as u32)).collect();
         self.index.sort_unstable();

@@ -145,7 +145,8 @@ pub(super) fn album_done(change: &crate::jobs::AlbumChange, count: usize) -> Str
             already => format!("Put {} in “{}” ({} already there).", photos(count), album.trim(), number(already)),
         },
         AlbumChange::Remove { album, .. } => {
-            format!("Took {} out of “{}”; they stay in the vault.", photos(count), album.trim())
+            let they = if count == 1 { "it stays" } else { "they stay" };
+            format!("Took {} out of “{}”; {they} in the vault.", photos(count), album.trim())
         }
     }
 }

@@ -97,7 +97,10 @@ pub enum AlbumError {
     /// Another album has that name (names are compared without case).
     #[error("there is already an album named “{0}”: choose another name")]
     NameTaken(String),
-    /// The name is empty, too long, or holds control characters.
+    /// The name is empty (or only white space).
+    #[error("an album needs a name: type one, up to {ALBUM_NAME_MAX} characters")]
+    NoName,
+    /// The name is too long, or holds control characters.
     #[error("“{0}” cannot be an album name: use 1 to {ALBUM_NAME_MAX} characters, no line breaks or tabs")]
     BadName(String),
     /// A photo id that is not one of the account's photos.
@@ -117,7 +120,10 @@ pub enum AlbumError {
 /// Checks an album name and returns it without surrounding white space.
 pub fn album_name(name: &str) -> Result<String, AlbumError> {
     let trimmed = name.trim();
-    let ok = !trimmed.is_empty() && trimmed.chars().count() <= ALBUM_NAME_MAX && !trimmed.chars().any(char::is_control);
+    if trimmed.is_empty() {
+        return Err(AlbumError::NoName);
+    }
+    let ok = trimmed.chars().count() <= ALBUM_NAME_MAX && !trimmed.chars().any(char::is_control);
     if ok { Ok(trimmed.to_string()) } else { Err(AlbumError::BadName(name.to_string())) }
 }
 

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The width the view switch (Albums, Grid, Details) takes at the right of the filter bar.
+const VIEW_SWITCH_WIDTH: f32 = 200.0;
+
 impl GalleryScreen {
     pub(super) fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) {
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -25,19 +28,19 @@ impl GalleryScreen {
                 let title = if room == Room::Narrow { "🖼" } else { "🖼 Album…" };
                 let open = self.library.album.as_ref().map(|a| a.name.clone());
                 let menu = ui.add_enabled_ui(any, |ui| {
-                    ui.menu_button(title, |ui| {
-                        let new_name = &mut self.new_album;
-                        super::super::albums::album_menu(
-                            ui,
-                            &self.album_summaries,
-                            (open.as_deref(), "selected"),
-                            &selected,
-                            new_name,
-                            actions,
-                        );
-                    })
+                    let whose = (open.as_deref(), "selected");
+                    let new_name = &mut self.new_album;
+                    super::super::albums::album_menu(
+                        ui,
+                        title,
+                        &self.album_summaries,
+                        whose,
+                        &selected,
+                        new_name,
+                        actions,
+                    )
                 });
-                let menu = menu.inner.response.on_hover_text("Put the selected photos in an album, or take them out");
+                let menu = menu.inner.on_hover_text("Put the selected photos in an album, or take them out");
                 if room == Room::Narrow {
                     menu.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, any, "🖼 Album…"));
                 }
@@ -154,21 +157,27 @@ impl GalleryScreen {
                     library.refilter();
                 }
                 if library.is_filtered() && library.listed {
-                    ui.label(format!("{} of {}", wording::number(library.len()), wording::photos(library.all.len())));
+                    ui.label(format!("{} of {}", wording::number(library.len()), wording::photos(library.base_len)));
                     if ui.small_button("× Clear").on_hover_text("Show every photo").clicked() {
                         library.query.clear();
                         library.show = Show::All;
                         library.refilter();
                     }
                 }
-                if let Some(album) = library.album.as_ref() {
+                let albums_view = self.albums_view;
+                if let Some(album) = library.album.as_ref().filter(|_| !albums_view) {
                     ui.separator();
-                    ui.label(egui::RichText::new(format!("🖼 {}", album.name)).strong());
                     if ui.small_button("× All photos").on_hover_text("Close the album: show every photo").clicked() {
                         actions.push(Action::CloseAlbum);
                     }
+                    // The name takes what the view switch leaves, cut short with "…" (in
+                    // full in its tooltip): a long one never pushes the switch away.
+                    let room = (ui.available_width() - VIEW_SWITCH_WIDTH).max(40.0);
+                    let name = egui::RichText::new(format!("🖼 {}", album.name)).strong();
+                    ui.allocate_ui(egui::vec2(room, ui.spacing().interact_size.y), |ui| {
+                        ui.add(egui::Label::new(name).truncate());
+                    });
                 }
-                let albums_view = self.albums_view;
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let details = ui
                         .selectable_label(prefs.details && !albums_view, "Details")

@@ -308,6 +308,17 @@ impl GalleryScreen {
             }
             _ => {}
         }
+        if result.is_ok() {
+            self.albums_ui.changed(change);
+            if let AlbumChange::Add { album, create: true, .. } = change {
+                if *album == self.new_album {
+                    self.new_album.clear();
+                }
+                if let Some(panel) = self.import.as_mut() {
+                    panel.album_made(album);
+                }
+            }
+        }
         self.say(match result {
             Ok(count) => (wording::album_done(change, count), false),
             Err(e) => (e.to_string(), true),
