@@ -1682,3 +1682,33 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     assert!(h.query_by_label_contains("Deleted the album “Everything”; its photos stay").is_some());
     assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 4, .. }));
 }
+
+#[test]
+fn an_album_with_a_long_name_leaves_the_view_switch_in_reach_at_640_points() {
+    let env = Env::new();
+    env.register_fresh("erin");
+    let photos = env.path("photos");
+    write(&photos, "a.jpg", &jpeg(320, 240, 60));
+    let (_, imported) = env.import("erin", &[&photos]);
+    let long = "A very long album name that keeps going well past what any narrow window shows in one line";
+    env.ok(&["album", "create", "--user", "erin", long], &[]);
+    env.ok(&["album", "add", "--user", "erin", long, "--id", &imported[0].0], &[]);
+    let mut h = harness_sized(&env.vault, [640.0, 480.0]);
+    h.run_ok();
+    log_in(&mut h, "erin");
+    wait_for(&mut h, "the gallery", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }));
+    h.get_by_label("Albums").click();
+    let card = format!("Album {long}, 1 photo");
+    wait_for(&mut h, "the album's card", |h| has_label(h, &card));
+    h.get_by_label(&card).click();
+    h.run_ok();
+    assert!(has_label(&h, "× All photos"), "the album is open");
+    let rects: Vec<egui::Rect> =
+        ["× All photos", "Albums", "Grid", "Details"].iter().map(|l| h.get_by_label(l).rect()).collect();
+    assert!(rects.iter().all(|r| r.min.x >= 0.0 && r.max.x <= 640.0), "all in the window: {rects:?}");
+    assert!(rects.windows(2).all(|w| w[0].max.x <= w[1].min.x), "side by side, none over another: {rects:?}");
+    h.snapshot("album open-640");
+    h.get_by_label("× All photos").click();
+    h.run_ok();
+    assert!(!has_label(&h, "× All photos"), "closed");
+}

@@ -3,9 +3,6 @@
 
 use super::*;
 
-/// The width the view switch (Albums, Grid, Details) takes at the right of the filter bar.
-const VIEW_SWITCH_WIDTH: f32 = 200.0;
-
 impl GalleryScreen {
     pub(super) fn toolbar(&mut self, ui: &mut egui::Ui, prefs: &mut Prefs, actions: &mut Vec<Action>) {
         egui::Panel::top("toolbar").show(ui, |ui| {
@@ -165,19 +162,6 @@ impl GalleryScreen {
                     }
                 }
                 let albums_view = self.albums_view;
-                if let Some(album) = library.album.as_ref().filter(|_| !albums_view) {
-                    ui.separator();
-                    if ui.small_button("× All photos").on_hover_text("Close the album: show every photo").clicked() {
-                        actions.push(Action::CloseAlbum);
-                    }
-                    // The name takes what the view switch leaves, cut short with "…" (in
-                    // full in its tooltip): a long one never pushes the switch away.
-                    let room = (ui.available_width() - VIEW_SWITCH_WIDTH).max(40.0);
-                    let name = egui::RichText::new(format!("🖼 {}", album.name)).strong();
-                    ui.allocate_ui(egui::vec2(room, ui.spacing().interact_size.y), |ui| {
-                        ui.add(egui::Label::new(name).truncate());
-                    });
-                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let details = ui
                         .selectable_label(prefs.details && !albums_view, "Details")
@@ -201,6 +185,17 @@ impl GalleryScreen {
                     }
                 });
             });
+            // The album open, on a line of its own: a long name never meets the view
+            // switch; cut short with "…" (whole in its tooltip).
+            if let Some(album) = self.library.album.as_ref().filter(|_| !self.albums_view) {
+                ui.horizontal(|ui| {
+                    if ui.small_button("× All photos").on_hover_text("Close the album: show every photo").clicked() {
+                        actions.push(Action::CloseAlbum);
+                    }
+                    let name = egui::RichText::new(format!("🖼 {}", album.name)).strong();
+                    ui.add(egui::Label::new(name).truncate());
+                });
+            }
             ui.add_space(2.0);
         });
     }
