@@ -181,6 +181,7 @@ fn open_the_largest_album(h: &mut Harness<'_, GalleryApp>, photos: usize) {
     );
     h.render().expect("the headless renderer works");
     eprintln!("{card}: opened in {:.0} ms (click to the grid showing its photos)", opened.as_secs_f64() * 1e3);
+    h.run_ok();
     h.get_by_label("× All photos").click();
     h.run_ok();
 }
