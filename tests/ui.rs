@@ -1611,11 +1611,26 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     wait_for(&mut h, "the covers", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { thumbnails: 2.., .. }));
     assert!(has_label(&h, "Album Everything, 3 photos") && has_label(&h, "Album Passport, 3 photos"));
     h.snapshot("albums");
+    // The search narrows the albums by name here.
+    type_into(&mut h, Role::SearchInput, "Search", "pass");
+    assert!(!has_label(&h, "Album Everything, 3 photos") && has_label(&h, "Album Passport, 3 photos"));
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
     h.get_by_label("Album Passport, 3 photos").click();
     wait_for(&mut h, "the album", |h| matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 3, .. }));
     assert!(has_label(&h, "🖼 Passport") && has_label(&h, "× All photos"));
     type_into(&mut h, Role::SearchInput, "Search", "card");
     assert!(matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. }), "search inside the album");
+    assert!(h.query_by_label("1 of 3 photos").is_some(), "counted within the album");
+    // The one found made the album's cover.
+    h.get_by_label("id card.jpg (locked)").click();
+    h.run_ok();
+    h.get_by_label("🖼 Album…").click();
+    h.run_ok();
+    h.get_by_label("Make it the cover of “Passport”").click();
+    wait_for(&mut h, "the cover", |h| h.query_by_label_contains("“Passport” is now shown by that photo").is_some());
+    h.get_by_role_and_label(Role::SearchInput, "Search").focus();
+    h.run_ok();
     h.key_press(egui::Key::Escape);
     h.run_ok();
 

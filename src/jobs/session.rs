@@ -108,6 +108,8 @@ pub enum AlbumChange {
     Add { album: String, ids: Vec<PhotoId>, create: bool },
     /// Take photos out of an album (they stay in the vault).
     Remove { album: String, ids: Vec<PhotoId> },
+    /// Show an album by one of its photos.
+    Cover { album: String, id: PhotoId },
 }
 
 /// How an export went.
@@ -299,6 +301,7 @@ impl Work {
                 AlbumChange::Delete(name) => account.delete_album(name).map(|()| 0),
                 AlbumChange::Add { album, ids, create } => account.add_to_album(album, ids, *create),
                 AlbumChange::Remove { album, ids } => account.remove_from_album(album, ids),
+                AlbumChange::Cover { album, id } => account.set_album_cover(album, *id).map(|()| 0),
             };
             ev.send(SessionEvent::AlbumChanged(change, done));
             ev.send(SessionEvent::Albums(account.albums()));

@@ -71,10 +71,17 @@ impl AlbumsView {
             }
             self.rename_line(ui, actions);
             self.delete_line(ui, actions);
+            // The search above narrows the albums by name here.
+            let terms: Vec<String> = library.query.split_whitespace().map(str::to_lowercase).collect();
+            let shown: Vec<&AlbumSummary> =
+                albums.iter().filter(|a| terms.iter().all(|t| a.name.to_lowercase().contains(t))).collect();
+            if shown.is_empty() {
+                ui.label("No album's name has what the search holds.");
+            }
             egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     ui.spacing_mut().item_spacing = vec2(12.0, 12.0);
-                    for album in albums {
+                    for album in shown {
                         self.card(ui, album, library, thumbnails, actions);
                     }
                 });
@@ -287,6 +294,12 @@ pub(super) fn album_menu(
         });
         if let Some(open) = open {
             ui.separator();
+            if let [id] = selected
+                && ui.button(format!("Make it the cover of “{open}”")).clicked()
+            {
+                actions.push(Action::Album(AlbumChange::Cover { album: open.to_string(), id: *id }));
+                ui.close();
+            }
             let they = if selected.len() == 1 { "it stays" } else { "they stay" };
             if ui.button(format!("Remove from “{open}” ({they} in the vault)")).clicked() {
                 actions.push(Action::Album(AlbumChange::Remove { album: open.to_string(), ids: selected.to_vec() }));

@@ -144,6 +144,7 @@ pub(super) fn album_done(change: &crate::jobs::AlbumChange, count: usize) -> Str
             0 => format!("Put {} in “{}”.", photos(count), album.trim()),
             already => format!("Put {} in “{}” ({} already there).", photos(count), album.trim(), number(already)),
         },
+        AlbumChange::Cover { album, .. } => format!("“{}” is now shown by that photo.", album.trim()),
         AlbumChange::Remove { album, .. } => {
             let they = if count == 1 { "it stays" } else { "they stay" };
             format!("Took {} out of “{}”; {they} in the vault.", photos(count), album.trim())

@@ -31,8 +31,36 @@ pub fn album_summaries(albums: &Albums, held: impl Fn(PhotoId) -> bool) -> Vec<A
             AlbumSummary { id: album.id, name: album.name.clone(), count, cover }
         })
         .collect();
-    summaries.sort_by_key(|s| s.name.to_lowercase());
+    summaries.sort_by_cached_key(|s| name_order(&s.name));
     summaries
+}
+
+/// The order albums are listed in, as people read names: without case or accents
+/// ("Ärzte" by "Arzt"), and numbers by their value ("Album 2" before "Album 10").
+fn name_order(name: &str) -> Vec<(String, u128)> {
+    use unicode_normalization::UnicodeNormalization as _;
+    let plain: String = name
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    // Runs of letters and of digits: a digit run is compared by its value.
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut chars = plain.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut digits = String::from(c);
+            while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                digits.push(d);
+            }
+            key.push((std::mem::take(&mut text), digits.parse().unwrap_or(u128::MAX)));
+        } else {
+            text.push(c);
+        }
+    }
+    key.push((text, 0));
+    key
 }
 
 impl Account {
@@ -132,5 +160,15 @@ impl Account {
             Ok(())
         })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn albums_are_listed_as_people_read_their_names() {
+        let mut names = ["Zoo trip", "Album 10", "Ärzte", "album 2", "Album 1", "arzt"];
+        names.sort_by_cached_key(|n| super::name_order(n));
+        assert_eq!(names, ["Album 1", "album 2", "Album 10", "arzt", "Ärzte", "Zoo trip"]);
     }
 }

@@ -15,7 +15,8 @@ impl GalleryScreen {
                 }
                 self.import_menu(ui, room, actions);
                 let selected = self.library.selected();
-                let any = !selected.is_empty();
+                // The albums view shows no photos: what acts on selected ones waits for them.
+                let any = !selected.is_empty() && !self.albums_view;
                 if tool_button(ui, room, "💾", "Export…", any).clicked() {
                     actions.push(Action::AskExport(selected.clone()));
                 }
@@ -153,7 +154,7 @@ impl GalleryScreen {
                 if changed || library.show != before {
                     library.refilter();
                 }
-                if library.is_filtered() && library.listed {
+                if library.is_filtered() && library.listed && !self.albums_view {
                     ui.label(format!("{} of {}", wording::number(library.len()), wording::photos(library.base_len)));
                     if ui.small_button("× Clear").on_hover_text("Show every photo").clicked() {
                         library.query.clear();
