@@ -8,8 +8,8 @@ use crate::vault::{Album, AlbumError, Albums, Catalog, PhotoId, StorageError, fi
 use super::Account;
 
 /// What an album is shown as: its id, name, how many of its photos the account has, and
-/// the photo shown for it (the chosen cover while the account has it, else the newest
-/// of its photos, by import).
+/// the photo shown for it (the chosen cover while the account has it, else the one of its
+/// photos with the highest id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlbumSummary {
     pub id: u64,

@@ -57,7 +57,7 @@ pub struct Album {
     pub name: String,
     /// When it was created (Unix seconds).
     pub created_at: i64,
-    /// The photo chosen to show it, if any (else the newest of its photos is shown).
+    /// The photo chosen to show it, if any (else one of its photos is shown).
     pub cover: Option<PhotoId>,
     /// Its photos, ascending by id (some may have been deleted since; see the module).
     pub photos: Vec<PhotoId>,
