@@ -1670,6 +1670,7 @@ fn albums_are_made_filled_from_the_selection_opened_exported_and_emptied() {
     h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(more)));
     h.run_ok();
     wait_for(&mut h, "the import into the album", |h| h.query_by_label_contains("Put 1 photo in “Passport”").is_some());
+    assert!(has_label(&h, "Imported 1 photo into the album “Passport”"), "the panel says where they went");
     wait_for(&mut h, "the album's new photo", |h| {
         matches!(screen_kind(h.state()), ScreenKind::Gallery { photos: 1, .. })
     });

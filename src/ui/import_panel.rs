@@ -24,6 +24,8 @@ pub(super) struct ImportPanel {
     imported: Vec<spg_core::vault::PhotoId>,
     /// The name typed for a new album to put them in.
     new_album: String,
+    /// The album the photos go into (the one open when the import began).
+    into: Option<String>,
     /// Files that will not be stored (duplicates and refusals), known while reading.
     skipped: usize,
     refused: Vec<(PathBuf, String)>,
@@ -34,8 +36,8 @@ pub(super) struct ImportPanel {
 }
 
 impl ImportPanel {
-    /// A panel for an import about to start.
-    pub(super) fn new() -> ImportPanel {
+    /// A panel for an import about to start, into the album `into` if one is open.
+    pub(super) fn new(into: Option<String>) -> ImportPanel {
         ImportPanel {
             cancel: Arc::new(AtomicBool::new(false)),
             done: 0,
@@ -44,6 +46,7 @@ impl ImportPanel {
             started: None,
             imported: Vec::new(),
             new_album: String::new(),
+            into,
             skipped: 0,
             refused: Vec::new(),
             no_preview: Vec::new(),
@@ -142,7 +145,11 @@ impl ImportPanel {
                             ui.add(egui::Label::new(self.progress_text()).truncate());
                         }
                         Some(Ok(summary)) => {
-                            ui.add(egui::Label::new(egui::RichText::new(summary_text(summary)).strong()).truncate());
+                            let mut text = summary_text(summary);
+                            if let Some(album) = self.into.as_ref().filter(|_| summary.imported > 0) {
+                                text += &format!(" into the album “{album}”");
+                            }
+                            ui.add(egui::Label::new(egui::RichText::new(text).strong()).truncate());
                         }
                         Some(Err(e)) => {
                             let text =
@@ -239,6 +246,9 @@ impl ImportPanel {
         let (done, steps) = self.steps();
         if let Some(left) = super::wording::time_left(elapsed, done, steps) {
             text += &format!(" · {left}");
+        }
+        if let Some(album) = &self.into {
+            text += &format!(" · into the album “{album}”");
         }
         text
     }

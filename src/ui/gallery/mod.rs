@@ -423,7 +423,7 @@ impl GalleryScreen {
                     self.say(("An import is already running; wait for it or cancel it".into(), true));
                     return;
                 }
-                let panel = ImportPanel::new();
+                let panel = ImportPanel::new(self.open_album_name());
                 self.work.import(paths, panel.cancel_flag(), self.open_album_name());
                 self.import = Some(panel);
                 self.dialog = None;
