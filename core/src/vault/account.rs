@@ -564,27 +564,29 @@ impl Session {
     }
 
     /// Stores `profile`, and whatever `also` writes, in one transaction; `also` returns the
-    /// manifest entries of the photos whose rows it changed.
+    /// manifest entries of the photos whose rows it changed. The albums stay as stored:
+    /// `profile` is a copy taken before, and only [`Session::change_albums`] changes them.
     pub(crate) fn update_profile(
         &self,
         profile: Profile,
         also: impl FnOnce(&redb::WriteTransaction) -> Result<Vec<Entry>, StorageError>,
     ) -> Result<(), RegisterError> {
         validate_email(&profile.email)?;
-        // Sealed within the write, under the key current then (a password change may have
-        // been committed since this was asked).
-        self.update_record_with(|record| record.profile = seal_profile(&self.keys(), self.account_id, &profile), also)?;
-        *self.profile.write().unwrap_or_else(PoisonError::into_inner) = profile;
-        Ok(())
+        self.edit_profile(|stored, _, txn| {
+            *stored = Profile { albums: std::mem::take(&mut stored.albums), ..profile };
+            Ok(also(txn)?)
+        })
     }
 
     /// Changes the profile, and writes the rows it pins, in one transaction: `edit` gets
     /// the profile as the transaction reads it from the account record (not this
     /// session's copy, which another write may have overtaken), the keys current in the
-    /// write, and the transaction. An error of `edit` writes nothing.
+    /// write (the profile is sealed under them), and the transaction; it returns the
+    /// manifest entries of the photos whose rows it changed. An error of `edit` writes
+    /// nothing.
     pub(super) fn edit_profile<E: From<StorageError>>(
         &self,
-        edit: impl FnOnce(&mut Profile, &AccountKeys, &redb::WriteTransaction) -> Result<(), E>,
+        edit: impl FnOnce(&mut Profile, &AccountKeys, &redb::WriteTransaction) -> Result<Vec<Entry>, E>,
     ) -> Result<(), E> {
         let edited = std::cell::RefCell::new(None);
         let refused = std::cell::RefCell::new(None);
@@ -600,9 +602,9 @@ impl Session {
                 let stored: AccountRecord = decode(&stored_record_bytes(&txn.open_table(ACCOUNTS)?, self.account_id)?)?;
                 let mut profile = open_profile(keys, self.account_id, &stored.profile)?;
                 match edit(&mut profile, keys, txn) {
-                    Ok(()) => {
+                    Ok(entries) => {
                         *edited.borrow_mut() = Some(profile);
-                        Ok(Vec::new())
+                        Ok(entries)
                     }
                     Err(e) => {
                         *refused.borrow_mut() = Some(e);

@@ -246,7 +246,7 @@ impl Session {
         change: impl FnOnce(&mut Vec<Album>) -> Result<(), AlbumError>,
     ) -> Result<Vec<Album>, AlbumError> {
         let mut written = Vec::new();
-        self.edit_profile(|profile, keys, txn| -> Result<(), AlbumError> {
+        self.edit_profile(|profile, keys, txn| -> Result<Vec<_>, AlbumError> {
             let photos = txn.open_table(PHOTOS).map_err(StorageError::from)?;
             let mut table = txn.open_table(ALBUMS).map_err(StorageError::from)?;
             let before = read_albums(Some(&table), keys, self.account_id, &profile.albums)?;
@@ -319,7 +319,7 @@ impl Session {
             pins.sort_by_key(|p| p.id);
             profile.albums = pins;
             written = after;
-            Ok(())
+            Ok(Vec::new())
         })?;
         Ok(written)
     }
@@ -438,6 +438,28 @@ mod tests {
         let table = txn.open_table(ALBUMS).unwrap();
         let generation = |id: u64| table.get((session.account_id, id)).unwrap().unwrap().value()[..4].to_vec();
         assert_eq!((generation(1), generation(2)), (1u32.to_be_bytes().to_vec(), 2u32.to_be_bytes().to_vec()));
+    }
+
+    #[test]
+    fn a_profile_change_made_from_an_older_copy_keeps_the_albums() {
+        // Mail settings, previews, the outbox list and a backup's end write the profile
+        // from a copy taken before; an album made meanwhile stays.
+        let (_dir, session, photo, _, _) = one_photo(Previews::Sharp);
+        let mut copy = session.profile();
+        session
+            .change_albums(|albums| {
+                let mut album = new_album("Passport");
+                album.photos.push(photo);
+                albums.push(album);
+                Ok(())
+            })
+            .unwrap();
+        copy.outbox.push([7; 32]);
+        session.set_profile(copy).unwrap();
+        let found = session.albums().unwrap();
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+        assert_eq!(found.albums.len(), 1);
+        assert_eq!(session.profile().outbox, [[7; 32]], "the change itself is made");
     }
 
     #[test]
