@@ -24,7 +24,7 @@ use super::error::StorageError;
 use super::keys::AccountKeys;
 use super::manifest::album_digest;
 use super::records::{decode, encode};
-use super::schema::{ALBUMS, PHOTOS};
+use super::schema::{ALBUMS, PHOTOS, table_if_any};
 use super::{PhotoId, Session};
 
 /// The longest album name, in characters.
@@ -35,6 +35,13 @@ pub const ALBUM_NAME_MAX: usize = 100;
 pub(crate) struct AlbumPin {
     pub id: u64,
     pub digest: [u8; 16],
+}
+
+impl AlbumPin {
+    /// Whether `row`, as stored, is the one this pins.
+    fn pins(&self, row: &[u8]) -> bool {
+        album_digest(self.id, row) == self.digest
+    }
 }
 
 /// An album as sealed in its row. `photos` holds the photo ids ascending, each as its
@@ -109,9 +116,6 @@ pub enum AlbumError {
     /// The photo is not in that album.
     #[error("photo {0} is not in the album “{1}”: add it first")]
     NotInAlbum(PhotoId, String),
-    /// The album's row is damaged: it cannot be changed (`verify` names it).
-    #[error("the album “{0}” cannot be changed: its row in the vault is damaged (`verify` says more)")]
-    Damaged(String),
     /// Reading or writing the vault failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -205,7 +209,7 @@ fn read_albums(
             continue;
         };
         let row = row.value();
-        let album = (album_digest(pin.id, row) == pin.digest).then(|| open_album(keys, account, pin.id, row)).flatten();
+        let album = pin.pins(row).then(|| open_album(keys, account, pin.id, row)).flatten();
         match album {
             Some(album) => found.albums.push(album),
             None => found.problems.push(AlbumProblem::Changed(pin.id)),
@@ -227,11 +231,7 @@ impl Session {
     /// The account's albums, checked against the profile's pins.
     pub(crate) fn albums(&self) -> Result<Albums, StorageError> {
         let txn = self.vault.db.begin_read()?;
-        let table = match txn.open_table(ALBUMS) {
-            Ok(table) => Some(table),
-            Err(redb::TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let table = table_if_any(&txn, ALBUMS)?;
         read_albums(table.as_ref(), &self.keys(), self.account_id, &self.profile().albums)
     }
 
@@ -332,15 +332,11 @@ pub(crate) fn pinned_rows(
     account: u64,
     pins: &[AlbumPin],
 ) -> Result<Vec<(u64, Vec<u8>)>, StorageError> {
-    let table = match txn.open_table(ALBUMS) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
+    let Some(table) = table_if_any(txn, ALBUMS)? else { return Ok(Vec::new()) };
     let mut rows = Vec::with_capacity(pins.len());
     for pin in pins {
         if let Some(row) = table.get((account, pin.id))?
-            && album_digest(pin.id, row.value()) == pin.digest
+            && pin.pins(row.value())
         {
             rows.push((pin.id, row.value().to_vec()));
         }
@@ -350,9 +346,7 @@ pub(crate) fn pinned_rows(
 
 /// Of the album rows a backup carries, those `pins` pin (the others are left out).
 pub(crate) fn keep_pinned(rows: Vec<(u64, Vec<u8>)>, pins: &[AlbumPin]) -> Vec<(u64, Vec<u8>)> {
-    rows.into_iter()
-        .filter(|(id, row)| pins.iter().any(|p| p.id == *id && p.digest == album_digest(*id, row)))
-        .collect()
+    rows.into_iter().filter(|(id, row)| pins.iter().any(|p| p.id == *id && p.pins(row))).collect()
 }
 
 /// The album named `name` among `albums` (names compared without case).

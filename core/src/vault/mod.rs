@@ -327,11 +327,7 @@ fn check_or_write_header(db: &Database, path: &Path) -> Result<([u8; 16], bool),
     }
     let stored = (|| -> Result<Option<Stored>, StorageError> {
         let txn = db.begin_read()?;
-        let table = match txn.open_table(HEADER) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
+        let Some(table) = schema::table_if_any(&txn, HEADER)? else { return Ok(None) };
         let version = table.get(FORMAT_VERSION_KEY)?.and_then(|v| <[u8; 4]>::try_from(v.value()).ok());
         let id = table.get(VAULT_ID_KEY)?.map(|v| v.value().to_vec());
         Ok(Some(Stored { version: version.map(u32::from_le_bytes), id }))

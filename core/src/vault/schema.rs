@@ -38,6 +38,19 @@ pub(crate) const MANIFESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("
 /// (account id, first photo id of the bucket) → the sealed, sorted entries of that bucket.
 pub(crate) const MANIFEST_BUCKETS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("manifest_buckets");
 
+/// `table` in `txn`, or `None` where the vault has none yet: a table nothing was ever
+/// written to may be absent from the file (docs/FORMAT.md, Tables).
+pub(crate) fn table_if_any<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    table: TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, super::error::StorageError> {
+    match txn.open_table(table) {
+        Ok(table) => Ok(Some(table)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The format this program writes and reads. A newer vault is refused with a clear
 /// message; so is one from the development builds before the first release (formats 1
 /// and 2), which nothing needs to migrate.

@@ -112,10 +112,7 @@ impl Session {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             // A vault has no such table until a photo is deleted.
-            let table = match txn.open_table(DELETED_PHOTOS) {
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(BTreeSet::new()),
-                table => table?,
-            };
+            let Some(table) = table_if_any(&txn, DELETED_PHOTOS)? else { return Ok(BTreeSet::new()) };
             let mut ids = BTreeSet::new();
             for entry in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))? {
                 ids.insert(PhotoId(entry?.0.value().1));

@@ -23,7 +23,7 @@ use super::manifest::{Change, Entry, ManifestKey, previews_digest, record_digest
 use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, decode_growing, encode};
 use super::schema::{
     ACCOUNTS, ALBUMS, CHUNKS, CONTENT_HASHES, DELETED_PHOTOS, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS,
-    USERNAMES,
+    USERNAMES, table_if_any,
 };
 use super::{PhotoId, PhotoMeta, Session, Vault};
 

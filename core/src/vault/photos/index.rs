@@ -16,7 +16,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use super::super::schema::LIST_INDEX;
+use super::super::schema::{LIST_INDEX, table_if_any};
 use super::*;
 
 /// Photos in a full segment (8 in the unit tests, so that a few photos make several).
@@ -130,11 +130,7 @@ impl Rewrite {
 impl Session {
     /// Reads the account's index.
     pub(super) fn read_index(&self, txn: &redb::ReadTransaction) -> Result<Index, StorageError> {
-        let table = match txn.open_table(LIST_INDEX) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Index::default()),
-            Err(e) => return Err(e.into()),
-        };
+        let Some(table) = table_if_any(txn, LIST_INDEX)? else { return Ok(Index::default()) };
         let key = self.keys().current_subkey(Subkey::Metadata);
         let mut index = Index::default();
         for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
