@@ -3,7 +3,7 @@
 //! opens in the grid and the details table (`Library::album`), where the search, the
 //! filter, the keyboard, unlock, export and delete work as on every photo.
 
-use egui::{Align2, Color32, FontId, Rect, Sense, pos2, vec2};
+use egui::{Align2, FontId, Rect, Sense, pos2, vec2};
 use spg_core::service::AlbumSummary;
 use spg_core::vault::PhotoId;
 
@@ -147,7 +147,9 @@ impl AlbumsView {
         let fill = if response.hovered() { visuals.widgets.hovered.bg_fill } else { visuals.faint_bg_color };
         painter.rect_filled(picture, 8.0, fill);
         match album.cover {
-            Some(cover) => draw_cover(ui, &painter, picture, cover, library, thumbnails),
+            Some(cover) => {
+                super::grid::paint_thumbnail(ui, &painter, picture, cover, library, thumbnails);
+            }
             None => {
                 painter.text(
                     picture.center(),
@@ -229,24 +231,6 @@ pub(super) fn drop_targets(ctx: &egui::Context, albums: &[AlbumSummary], actions
                 });
             });
         });
-}
-
-/// An album's cover, fitted into `rect`.
-fn draw_cover(
-    ui: &egui::Ui,
-    painter: &egui::Painter,
-    rect: Rect,
-    cover: PhotoId,
-    library: &Library,
-    thumbnails: &mut Thumbnails,
-) {
-    let side = super::grid::thumbnail_side(rect.width() * ui.ctx().pixels_per_point());
-    if let Some(texture) = thumbnails.want(cover, side, library.unlock_of(cover)) {
-        let size = texture.size_vec2();
-        let scale = (rect.width() / size.x).min(rect.height() / size.y);
-        let shown = Rect::from_center_size(rect.center(), size * scale);
-        painter.image(texture.id(), shown, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
-    }
 }
 
 /// The album menu for photos (the selection, or what an import stored), behind a button

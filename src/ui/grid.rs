@@ -6,6 +6,7 @@
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
 use spg_core::imaging::THUMBNAIL_MAX_SIDE;
+use spg_core::vault::PhotoId;
 
 use super::action::Action;
 use super::library::Library;
@@ -342,6 +343,25 @@ pub(super) fn empty_state(ui: &mut egui::Ui, library: &Library) {
     });
 }
 
+/// Paints photo `id`'s thumbnail fitted into `rect`, loading it at the size the screen
+/// needs; `false` while there is none to paint (on its way, hidden or unreadable).
+pub(super) fn paint_thumbnail(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    rect: Rect,
+    id: PhotoId,
+    library: &Library,
+    thumbnails: &mut Thumbnails,
+) -> bool {
+    let side = thumbnail_side(rect.width() * ui.ctx().pixels_per_point());
+    let Some(texture) = thumbnails.want(id, side, library.unlock_of(id)) else { return false };
+    let size = texture.size_vec2();
+    let scale = (rect.width() / size.x).min(rect.height() / size.y);
+    let shown = Rect::from_center_size(rect.center(), size * scale);
+    painter.image(texture.id(), shown, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+    true
+}
+
 /// The thumbnail size to load for a tile `pixels` wide: the next power of two, so
 /// changing the tile size reloads thumbnails only when it crosses one; at most the
 /// stored thumbnail's size.
@@ -391,31 +411,16 @@ fn draw_tile(
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals().clone();
     painter.rect_filled(rect, 6.0, visuals.faint_bg_color);
-    let side = thumbnail_side(rect.width() * ui.ctx().pixels_per_point());
-    match thumbnails.want(id, side, library.unlock_of(id)) {
-        Some(texture) => {
-            let size = texture.size_vec2();
-            let scale = (rect.width() / size.x).min(rect.height() / size.y);
-            let shown = Rect::from_center_size(rect.center(), size * scale);
-            painter.image(texture.id(), shown, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
-        }
-        None => {
-            // A hidden or unreadable preview says so; anything else is still on its way.
-            let (text, size) = if thumbnails.is_hidden(id) {
-                ("Preview hidden", 13.0)
-            } else if failed {
-                ("⚠ Preview unreadable", 13.0)
-            } else {
-                ("…", 18.0)
-            };
-            painter.text(
-                rect.center(),
-                Align2::CENTER_CENTER,
-                text,
-                FontId::proportional(size),
-                visuals.weak_text_color(),
-            );
-        }
+    if !paint_thumbnail(ui, &painter, rect, id, library, thumbnails) {
+        // A hidden or unreadable preview says so; anything else is still on its way.
+        let (text, size) = if thumbnails.is_hidden(id) {
+            ("Preview hidden", 13.0)
+        } else if failed {
+            ("⚠ Preview unreadable", 13.0)
+        } else {
+            ("…", 18.0)
+        };
+        painter.text(rect.center(), Align2::CENTER_CENTER, text, FontId::proportional(size), visuals.weak_text_color());
     }
     if caption {
         let band = Rect::from_min_max(pos2(rect.left(), rect.bottom() - 22.0), rect.right_bottom());
