@@ -4,7 +4,7 @@
 //! lengths. Photo bytes use AES-256-GCM in the STREAM construction (`stream`); `ring`'s
 //! AES-GCM for it lives here too, the crate's one AES-GCM.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInOut, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use ring::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
 
@@ -31,11 +31,22 @@ fn xchacha(key: &SecretKey) -> XChaCha20Poly1305 {
 /// values one key seals over a vault's life (a 96-bit random nonce would be safe only to
 /// about 2^32 values per key).
 pub fn seal(key: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    seal_with(key, aad, plaintext.len(), |out| out.extend_from_slice(plaintext))
+}
+
+/// [`seal`] of the `len` bytes `write` appends to the buffer it is given, encrypted where
+/// they are written: one buffer of the sealed size, no plain copy left behind.
+fn seal_with(key: &SecretKey, aad: &[u8], len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let nonce: [u8; NONCE_LEN] = super::random_array();
-    let body = xchacha(key)
-        .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad })
+    let mut out = Vec::with_capacity(NONCE_LEN + len + TAG_LEN);
+    out.extend_from_slice(&nonce);
+    write(&mut out);
+    assert_eq!(out.len(), NONCE_LEN + len, "the plaintext has the length announced");
+    let tag = xchacha(key)
+        .encrypt_inout_detached(&XNonce::from(nonce), aad, out[NONCE_LEN..].as_mut().into())
         .expect("XChaCha20-Poly1305 encrypts any message that fits in memory");
-    [nonce.as_slice(), &body].concat()
+    out.extend_from_slice(&tag);
+    out
 }
 
 /// Reverses [`seal`]. Any wrong key, wrong `aad` or changed byte gives [`DecryptionFailed`].
@@ -64,13 +75,18 @@ pub fn padme(len: u64) -> u64 {
 
 /// `be32(len) ‖ plaintext ‖ zeros`, `padme(4 + len)` bytes in all: what [`seal_padded`] seals.
 pub fn pad(plaintext: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(plaintext.len()).expect("padded records are far below 4 GiB");
-    let total = padme(4 + u64::from(len)) as usize;
+    let (prefix, total) = padded_size(plaintext.len());
     let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&prefix);
     out.extend_from_slice(plaintext);
     out.resize(total, 0);
     out
+}
+
+/// The length prefix [`pad`] writes for `len` bytes, and the padded size.
+fn padded_size(len: usize) -> ([u8; 4], usize) {
+    let len = u32::try_from(len).expect("padded records are far below 4 GiB");
+    (len.to_be_bytes(), padme(4 + u64::from(len)) as usize)
 }
 
 /// Reverses [`pad`]: the plaintext, or `DecryptionFailed` when the length or the zero fill
@@ -88,16 +104,32 @@ pub fn unpad(padded: &[u8]) -> Result<&[u8], DecryptionFailed> {
 
 /// [`seal`] of [`pad`]`(plaintext)`: the stored length reveals only the Padmé bucket.
 pub fn seal_padded(key: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    let padded = zeroize::Zeroizing::new(pad(plaintext));
-    seal(key, aad, &padded)
+    seal_padded_with(key, aad, plaintext.len(), |out| out.extend_from_slice(plaintext))
+}
+
+/// [`seal_padded`] of the `len` bytes `write` appends to the buffer it is given: they are
+/// padded and encrypted where they are written (a photo's megabytes are not copied again,
+/// and no plain copy is left behind).
+pub fn seal_padded_with(key: &SecretKey, aad: &[u8], len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let (prefix, total) = padded_size(len);
+    seal_with(key, aad, total, |out| {
+        let start = out.len();
+        out.extend_from_slice(&prefix);
+        write(out);
+        assert_eq!(out.len() - start, 4 + len, "the plaintext has the length announced");
+        out.resize(start + total, 0);
+    })
 }
 
 /// Reverses [`seal_padded`].
 pub fn open_padded(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, DecryptionFailed> {
-    let padded = zeroize::Zeroizing::new(open(key, aad, sealed)?);
-    Ok(unpad(&padded)?.to_vec())
+    let mut padded = zeroize::Zeroizing::new(open(key, aad, sealed)?);
+    let len = unpad(&padded)?.len();
+    // The plaintext moved to the front of the same buffer: no second copy to wipe.
+    padded.copy_within(4..4 + len, 0);
+    padded.truncate(len);
+    Ok(std::mem::take(&mut *padded))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ mod recovery;
 mod secret;
 mod stream;
 
-pub use aead::{SEALED_OVERHEAD, open, open_padded, pad, padme, seal, seal_padded, unpad};
+pub use aead::{SEALED_OVERHEAD, open, open_padded, pad, padme, seal, seal_padded, seal_padded_with, unpad};
 pub use kdf::{
     KdfParams, KeyedHasher, Subkey, derive_photo_wrap_key, derive_private_thumbnail_key, derive_subkey, keyed_hash,
     normalize_password, password_key,

@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use zeroize::Zeroizing;
 
-use crate::crypto::{
-    KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, open_padded, password_key, seal_padded,
-};
+use crate::crypto::{KdfParams, RecoveryKey, RecoveryPublicKey, SecretKey, Subkey, open_padded, password_key};
 
 use super::Vault;
 use super::error::{LoginError, RegisterError, StorageError, guard};
@@ -17,7 +15,7 @@ use super::keys::{AccountKeys, PasswordKey, open_password_wrap};
 use super::manifest::fingerprint;
 use super::manifest::{Change, Entry, ManifestError, ManifestKey, ManifestProblem};
 use super::photos::IdRun;
-use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, encode};
+use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, Previews, Profile, decode, encode, seal_encoded};
 use super::schema::{ACCOUNTS, MANIFESTS, USERNAMES};
 use super::seen::{self, Rollback, Seen, Verdict};
 
@@ -369,8 +367,7 @@ pub(super) fn open_profile(keys: &AccountKeys, account_id: u64, sealed: &[u8]) -
 }
 
 pub(super) fn seal_profile(keys: &AccountKeys, account_id: u64, profile: &Profile) -> Vec<u8> {
-    let plain = Zeroizing::new(encode(profile));
-    seal_padded(&keys.current_subkey(Subkey::Profile), &profile_aad(account_id), &plain)
+    seal_encoded(&keys.current_subkey(Subkey::Profile), &profile_aad(account_id), profile)
 }
 
 impl Session {

@@ -18,12 +18,12 @@ use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::crypto::{Subkey, open_padded, seal_padded};
+use crate::crypto::{Subkey, open_padded};
 
 use super::error::StorageError;
 use super::keys::AccountKeys;
 use super::manifest::album_digest;
-use super::records::{decode, encode};
+use super::records::{decode, seal_encoded};
 use super::schema::{ALBUMS, PHOTOS, table_if_any};
 use super::{PhotoId, Session};
 
@@ -159,9 +159,8 @@ fn seal_album(keys: &AccountKeys, account: u64, album: &Album) -> Vec<u8> {
     let record =
         AlbumRecord { name: album.name.clone(), created_at: album.created_at, cover: album.cover.map(|c| c.0), photos };
     let generation = keys.generation();
-    let plain = Zeroizing::new(encode(&record));
     let aad = album_aad(account, album.id, generation);
-    [generation.to_be_bytes().as_slice(), &seal_padded(&keys.current_subkey(Subkey::Metadata), &aad, &plain)].concat()
+    [generation.to_be_bytes().as_slice(), &seal_encoded(&keys.current_subkey(Subkey::Metadata), &aad, &record)].concat()
 }
 
 /// Opens album `id`'s row; `None` when it does not open or is not well formed.
@@ -360,6 +359,7 @@ mod tests {
     use super::*;
     use crate::vault::Previews;
     use crate::vault::photos::tests::one_photo;
+    use crate::vault::records::encode;
 
     fn new_album(name: &str) -> Album {
         Album { id: 0, name: name.into(), created_at: 0, cover: None, photos: Vec::new() }

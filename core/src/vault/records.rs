@@ -241,6 +241,17 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_allocvec(value).expect("records serialize into a Vec")
 }
 
+/// [`seal_padded`](crate::crypto::seal_padded) of `value`'s encoding, encoded
+/// straight into the sealed buffer: a photo's megabytes are copied once, and no plain copy
+/// is left behind to wipe.
+pub(crate) fn seal_encoded<T: Serialize>(key: &crate::crypto::SecretKey, aad: &[u8], value: &T) -> Vec<u8> {
+    let len =
+        postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default()).expect("records serialize");
+    crate::crypto::seal_padded_with(key, aad, len, |out| {
+        postcard::to_io(value, out).expect("records serialize into a Vec");
+    })
+}
+
 pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, StorageError> {
     postcard::from_bytes(bytes).map_err(|_| StorageError::damaged_record())
 }

@@ -42,7 +42,7 @@ impl Session {
             // Under the current generation: someone who knew an older password reads no
             // preview sent since.
             let key = self.keys().current_subkey(Subkey::Backup);
-            Ok(seal_padded(&key, &previews_aad(self.account_id, id), &encode(&object)))
+            Ok(seal_encoded(&key, &previews_aad(self.account_id, id), &object))
         })
     }
 
@@ -64,11 +64,11 @@ impl Session {
             let chunks = txn.open_table(CHUNKS)?;
             let mut segments = Vec::new();
             for entry in chunks.range((id, 0)..=(id, u32::MAX))? {
-                segments.push(entry?.1.value().to_vec());
+                segments.push(serde_bytes::ByteBuf::from(entry?.1.value()));
             }
             let object = DataObject { record, segments };
             let key = self.keys().subkey(generation, Subkey::Backup).ok_or(StorageError::DamagedPhoto(PhotoId(id)))?;
-            Ok(seal_padded(&key, &photo_aad(self.account_id, id), &encode(&object)))
+            Ok(seal_encoded(&key, &photo_aad(self.account_id, id), &object))
         })
     }
 
@@ -98,7 +98,7 @@ impl Session {
                 salt: record.salt,
                 key_by_password: record.key_by_password,
                 key_by_recovery: record.key_by_recovery,
-                body: seal_padded(&key, &snapshot_aad(self.account_id), &encode(&body)),
+                body: seal_encoded(&key, &snapshot_aad(self.account_id), &body),
             };
             Ok(encode(&head))
         })

@@ -14,13 +14,15 @@ use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::crypto::{KdfParams, RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open_padded, seal_padded};
+use crate::crypto::{KdfParams, RecoveryKey, SecretKey, Subkey, derive_subkey, keyed_hash, open_padded};
 
 use super::error::{RegisterError, StorageError, guard};
 use super::keys::AccountKeys;
 use super::keys::open_password_wrap;
 use super::manifest::{Change, Entry, ManifestKey, previews_digest, record_digest};
-use super::records::{ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, decode_growing, encode};
+use super::records::{
+    ACCOUNT_RECORD_VERSION, AccountRecord, PhotoHeader, decode, decode_growing, encode, seal_encoded,
+};
 use super::schema::{
     ACCOUNTS, ALBUMS, CHUNKS, CONTENT_HASHES, DELETED_PHOTOS, MANIFESTS, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS,
     USERNAMES, table_if_any,
@@ -86,15 +88,18 @@ struct SnapshotBody {
 /// change).
 #[derive(Serialize, Deserialize)]
 struct DataObject {
+    #[serde(with = "serde_bytes")]
     record: Vec<u8>,
-    segments: Vec<Vec<u8>>,
+    segments: Vec<serde_bytes::ByteBuf>,
 }
 
 /// A photo's preview object: its preview rows as the vault stores them (new rows, after a
 /// change of the previews setting, make a new object).
 #[derive(Serialize, Deserialize)]
 struct PreviewObject {
+    #[serde(with = "serde_bytes")]
     thumbnail: Option<Vec<u8>>,
+    #[serde(with = "serde_bytes")]
     private_thumbnail: Option<Vec<u8>>,
 }
 
@@ -190,7 +195,7 @@ fn open_photo_objects(
             return Err(damaged());
         }
         let (header, meta) =
-            super::photos::check_rows(keys, account, photo.id, &data.record, data.segments.iter().map(Vec::as_slice))
+            super::photos::check_rows(keys, account, photo.id, &data.record, data.segments.iter().map(|s| &s[..]))
                 .map_err(|_| damaged())?;
         if header.generation != photo.generation {
             return Err(damaged());
@@ -336,6 +341,24 @@ mod tests {
 
     const PASSWORD: &str = "correct horse battery staple";
 
+    #[test]
+    fn objects_encode_their_bytes_as_a_list_of_bytes_would() {
+        // FORMAT.md describes the objects' byte strings as postcard's lists of u8; they are
+        // encoded as one run, which must give the same bytes.
+        #[derive(Serialize)]
+        struct AsLists {
+            record: Vec<u8>,
+            segments: Vec<Vec<u8>>,
+        }
+        let (record, segments) = (vec![1, 2, 3], vec![vec![7; 300], vec![], vec![0xff; 5]]);
+        let runs = DataObject { record: record.clone(), segments: segments.iter().cloned().map(Into::into).collect() };
+        assert_eq!(encode(&runs), encode(&AsLists { record, segments }));
+        let back: DataObject = decode(&encode(&runs)).unwrap();
+        assert_eq!(back.segments[0].as_slice(), [7; 300]);
+        let previews = PreviewObject { thumbnail: Some(vec![9; 200]), private_thumbnail: None };
+        assert_eq!(encode(&previews), encode(&(Some(vec![9u8; 200]), None::<Vec<u8>>)));
+    }
+
     /// A backup of the one-photo account, restored into `target` through the vault's
     /// steps, the objects passed by hand.
     fn restore_into(
@@ -370,7 +393,7 @@ mod tests {
         let mut body: SnapshotBody =
             decode(&open_padded(&old_key, &snapshot_aad(head.account), &old_head.body).unwrap()).unwrap();
         body.photos.clear();
-        head.body = seal_padded(&old_key, &snapshot_aad(head.account), &encode(&body));
+        head.body = seal_encoded(&old_key, &snapshot_aad(head.account), &body);
         let forged = encode(&head);
         let refused = open_backup(&forged, "alice", BackupCredentials::Password("a second password for alice"));
         assert!(matches!(refused, Err(RestoreError::Damaged(_))), "{refused:?}");

@@ -290,8 +290,7 @@ impl Session {
             if chunk.is_empty() {
                 break;
             }
-            let plain = Zeroizing::new(encode(&chunk));
-            let sealed = seal_padded(&key, &segment_aad(&self.vault.id, self.account_id, next), &plain);
+            let sealed = seal_encoded(&key, &segment_aad(&self.vault.id, self.account_id, next), &chunk);
             table.insert((self.account_id, next), sealed.as_slice())?;
         }
         Ok(())
@@ -539,7 +538,7 @@ mod tests {
         let key = session.keys().current_subkey(Subkey::Metadata);
         let aad = |n: u32| segment_aad(&session.vault.id, session.account_id, n);
         let entries: Vec<(u64, PhotoMeta)> = decode(&open_padded(&key, &aad(0), &first[0].1).unwrap()).unwrap();
-        let segment = |n: u32, from: usize, to: usize| (n, seal_padded(&key, &aad(n), &encode(&&entries[from..to])));
+        let segment = |n: u32, from: usize, to: usize| (n, seal_encoded(&key, &aad(n), &&entries[from..to]));
         put_rows(&session, &[segment(0, 0, 4), segment(1, 2, 6), segment(2, 5, 8)]);
         let txn = session.vault.db.begin_read().unwrap();
         let index = session.read_index(&txn).unwrap();

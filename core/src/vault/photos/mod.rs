@@ -17,7 +17,9 @@ use super::error::{PhotoError, RegisterError, StorageError, StoreError, guard};
 use super::keys::AccountKeys;
 use super::manifest::{Change, Entry, ManifestProblem, compare, previews_digest, record_digest};
 use super::records::Previews;
-use super::records::{MetaRef, PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode};
+use super::records::{
+    MetaRef, PHOTO_RECORD_VERSION, PhotoHeader, PhotoMeta, PhotoRecord, decode, encode, seal_encoded,
+};
 use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS, THUMBNAILS};
 use super::{PhotoId, Session};
 

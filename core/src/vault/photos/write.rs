@@ -215,11 +215,10 @@ impl Session {
             ciphertext_mac: mac.0.finalize(),
             content_hash: content_key,
         });
-        let meta_plain = Zeroizing::new(encode(&photo.meta));
-        let meta = seal_padded(
+        let meta = seal_encoded(
             &derive_subkey(account_key, Subkey::Metadata),
             &meta_aad(self.account_id, id, &header),
-            &meta_plain,
+            &photo.meta,
         );
         Ok(SealedPhoto {
             id,
