@@ -76,15 +76,25 @@ impl Outbox {
 
     /// The emails waiting in the folder, oldest first (whoever wrote them).
     pub fn queued(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+        let mut files: Vec<PathBuf> = self.emails().collect();
+        files.sort();
+        files
+    }
+
+    /// How many emails wait in the folder: [`Outbox::queued`]'s length, without sorting
+    /// their names (an import asks after each batch, and a million photos leave 2,000).
+    pub fn count(&self) -> usize {
+        self.emails().count()
+    }
+
+    /// The emails in the folder, in no order.
+    fn emails(&self) -> impl Iterator<Item = PathBuf> {
+        std::fs::read_dir(&self.dir)
             .into_iter()
             .flatten()
             .flatten()
             .map(|entry| entry.path())
             .filter(|p| p.extension().is_some_and(|e| e == "eml") && p.is_file())
-            .collect();
-        files.sort();
-        files
     }
 
     /// The digests of the emails in the folder now (files over 8 MB, which the program
@@ -141,6 +151,7 @@ mod tests {
         let mut both = vec![a.clone(), b];
         both.sort();
         assert_eq!(outbox.queued(), both);
+        assert_eq!(outbox.count(), 2);
         assert_eq!(digest_a, digest(&std::fs::read(&a).unwrap()));
         #[cfg(unix)]
         {

@@ -61,7 +61,7 @@ pub fn keep_queued(account: &Account, delivered: &crate::mail::Delivered) -> Res
     // read only when some may be gone (the list, with this email, is longer than the
     // folder): an outbox kept whole holds a megabyte an email of 10,000 photos.
     let outbox = outbox(account);
-    if profile.outbox.len() + 1 > outbox.queued().len() {
+    if profile.outbox.len() + 1 > outbox.count() {
         let present = outbox.digests();
         profile.outbox.retain(|d| present.contains(d));
     }
@@ -247,7 +247,7 @@ pub fn use_outbox(account: &Account) -> Result<(), crate::vault::RegisterError> 
 /// The files waiting in the account's outbox folder.
 pub fn queued_emails(account: &Account) -> usize {
     let _session = account.session();
-    outbox(account).queued().len()
+    outbox(account).count()
 }
 
 /// Sends the account's queued password emails through its SMTP server, oldest first, and
