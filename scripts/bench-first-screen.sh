@@ -5,30 +5,37 @@
 # and logs in again, timed the same way. Each is done with the file in the page cache
 # ("warm") and, when run as root, after dropping it ("cold", as after a reboot).
 #
-# From the screenshots: "first thumbnails" is the first one in which the grid shows
-# pictures (thousands of distinct colours where the login screen, the empty grid and its
-# placeholder tiles have a few hundred); "window full" the first one that has 90% of the
-# colours of the last (every visible tile painted). Both include the login's Argon2id
-# (about 0.1 s on this machine class; `cargo bench --bench grid` prints it).
+# From the screenshots, by the number of distinct colours in the window below the toolbars
+# (the login screen has a few hundred, the gallery while its list loads a few dozen, its
+# thumbnails bring more): "first thumbnails" is the first screenshot after the fewest
+# that has a quarter of the way from there to the last one's count; "window full" the
+# first that has the last one's count (every visible tile painted). Both include the
+# login's Argon2id (about 0.1 s on this machine class; `cargo bench --bench grid` prints it).
+# A screenshot is taken every 50 ms or so: each figure is good to about 80 ms.
 #
-# Needs (Debian): xvfb xdotool x11-apps (xwd). The vault's photos must be pictures with
-# many colours (`scripts/bench-scale.sh` makes such a vault: target/bench-scale/vault.redb).
+# Needs (Debian): xvfb xdotool x11-apps (xwd). The vault: `scripts/bench-scale.sh` makes one
+# (target/bench-scale/vault.redb; its password is changed at each checkpoint, see there).
 #
 #   SPG_BENCH_PASSWORD=… scripts/bench-first-screen.sh [VAULT] [USER] [ROUNDS]
+# SPG_BENCH_BIN=PATH times another build of the program (to compare two) instead of this
+# tree's release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/window.sh
 vault=$(realpath "${1:-target/bench-scale/vault.redb}")
 user=${2:-bench}
 rounds=${3:-2}
-password=${SPG_BENCH_PASSWORD:?set SPG_BENCH_PASSWORD to the account's password}
+password=${SPG_BENCH_PASSWORD:?set SPG_BENCH_PASSWORD to the password of the account}
 for tool in Xvfb xdotool xwd; do command -v "$tool" >/dev/null || { echo "needs $tool (xvfb xdotool x11-apps)"; exit 1; }; done
-cargo build --release --locked --quiet
-bin=$PWD/target/release/secure-photo-gallery
+if [ -z "${SPG_BENCH_BIN:-}" ]; then
+    cargo build --release --locked --quiet
+fi
+bin=${SPG_BENCH_BIN:-$PWD/target/release/secure-photo-gallery}
 
 tmp=$(mktemp -d)
 app="" xvfb=""
-export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
+mkdir -m 700 "$tmp/run"
+export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_RUNTIME_DIR=$tmp/run
 frames=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'kill $app $xvfb 2>/dev/null || true; rm -rf "$tmp" "$frames"' EXIT
 
@@ -44,7 +51,8 @@ capture() {
     done
 }
 
-# timings: "first thumbnails" and "window full", in ms, from the screenshots.
+# timings: "first thumbnails" and "window full", in ms, from the screenshots, and the
+# last one's colours.
 timings() {
     python3 - "$frames" <<'PY'
 import os, struct, sys
@@ -61,10 +69,12 @@ def colours(path):
     return len(seen)
 shots = sorted((int(name[:-4]), os.path.join(folder, name)) for name in os.listdir(folder))
 counts = [(ms, colours(path)) for ms, path in shots]
-last = counts[-1][1]
-first = next((ms for ms, n in counts if n >= 2000), None)
-full = next((ms for ms, n in counts if n >= 0.9 * last), None)
-print(first if first is not None else "none", full if last >= 2000 else "none", last)
+low = min(range(len(counts)), key=lambda i: counts[i][1])
+fewest, last = counts[low][1], counts[-1][1]
+later = counts[low:]
+first = next((ms for ms, n in later if n >= fewest + (last - fewest) / 4), None)
+full = next((ms for ms, n in later if n >= last), None)
+print(first if last > fewest else "none", full if last > fewest else "none", last)
 PY
 }
 
@@ -82,7 +92,8 @@ for ((r = 1; r <= rounds; r++)); do
         read -r first full colours < <(timings)
         echo "round $r, $temperature: Enter to first thumbnails ${first} ms, to the window full ${full} ms ($colours colours)"
         # Lock (the toolbar's right end), then the same login again.
-        xdotool mousemove --window "$win" 1245 16 click 1
+        eval "$(xdotool getwindowgeometry --shell "$win")"
+        xdotool mousemove --window "$win" $((WIDTH - 35)) 16 click 1
         sleep 3
         type_login "$user" "$password"
         capture 8

@@ -116,7 +116,7 @@ impl Transfer {
     /// The progress bar, the line above it and Cancel.
     fn ui(&self, ui: &mut egui::Ui, verb: &str) {
         ui.horizontal(|ui| {
-            ui.add(egui::Spinner::new());
+            super::widgets::spinner(ui, None);
             ui.label(self.said(verb));
         });
         let fraction = self.progress.map_or(0.0, |p| if p.total == 0 { 1.0 } else { p.done as f32 / p.total as f32 });

@@ -132,7 +132,7 @@ fn unlock_ui(d: &mut UnlockDialog, ui: &mut egui::Ui, library: &Library, actions
             actions.push(Action::CloseDialog);
         }
         if d.busy {
-            ui.add(egui::Spinner::new());
+            super::widgets::spinner(ui, None);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let open = ui.add_enabled(!d.busy, egui::Button::new("📂 Open email files…"));

@@ -326,7 +326,7 @@ pub(super) fn empty_state(ui: &mut egui::Ui, library: &Library) {
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.3);
         if !library.listed {
-            ui.add(egui::Spinner::new());
+            super::widgets::spinner(ui, None);
         } else if library.all.is_empty() {
             ui.heading("No photos yet");
             ui.label("Import photos with the buttons above, or drop files and folders on this window.");

@@ -141,7 +141,7 @@ impl ImportPanel {
                     }
                     ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| match &self.outcome {
                         None => {
-                            ui.add(egui::Spinner::new().size(14.0));
+                            super::widgets::spinner(ui, Some(14.0));
                             ui.add(egui::Label::new(self.progress_text()).truncate());
                         }
                         Some(Ok(summary)) => {

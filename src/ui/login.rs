@@ -114,7 +114,7 @@ impl LoginScreen {
             }
             if let Some(doing) = &self.progress {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    super::widgets::spinner(ui, None);
                     ui.label(doing);
                 });
                 ui.add_space(8.0);

@@ -224,7 +224,7 @@ impl SettingsWindow {
     fn answer(&mut self, ui: &mut egui::Ui, part: Part) {
         if let Some((doing, _)) = self.busy.filter(|(_, p)| *p == part) {
             ui.horizontal(|ui| {
-                ui.add(egui::Spinner::new());
+                super::widgets::spinner(ui, None);
                 ui.label(doing);
             });
         } else if let Some((message, error, _)) = self.message.as_ref().filter(|(_, _, p)| *p == part) {
@@ -572,7 +572,7 @@ impl PhotoCheck {
         ui.label(egui::RichText::new("Stored photos").strong());
         if self.running.is_some() {
             ui.horizontal_wrapped(|ui| {
-                ui.add(egui::Spinner::new());
+                super::widgets::spinner(ui, None);
                 ui.label(match self.progress {
                     Some((checked, of)) => format!(
                         "Checking every photo… {} of {}",

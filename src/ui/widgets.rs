@@ -4,6 +4,37 @@
 
 use spg_core::vault::Previews;
 
+/// How often a [`spinner`] turns: ten frames a second.
+const SPINNER_FRAME: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A spinner of `size` points (the line height when `None`) that asks for a new frame ten
+/// times a second, where egui's asks for every frame: under a software renderer (a virtual
+/// machine, a remote desktop, Xvfb) each frame of the window keeps both cores busy for
+/// tens of milliseconds, which the work the spinner waits for (the login, the list of a
+/// million photos) needs: at a million photos the first screen after the login came 0.3 to
+/// 0.6 s later with egui's (docs/BENCHMARKS.md, the first screen in a real window).
+pub(super) fn spinner(ui: &mut egui::Ui, size: Option<f32>) -> egui::Response {
+    let size = size.unwrap_or(ui.style().spacing.interact_size.y);
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::new(egui::Role::ProgressIndicator));
+    if ui.is_rect_visible(rect) {
+        ui.ctx().request_repaint_after(SPINNER_FRAME);
+        // egui's spinner: an arc turning once a second, growing and shrinking.
+        let radius = rect.height().min(rect.width()) * 0.5 - 2.0;
+        let points = (radius.round() as usize).clamp(8, 128);
+        let time = ui.input(|i| i.time);
+        let (start, sweep) = (time * std::f64::consts::TAU, 240f64.to_radians() * time.sin());
+        let arc = (0..points)
+            .map(|i| {
+                let (sin, cos) = (start + sweep * i as f64 / points as f64).sin_cos();
+                rect.center() + radius * egui::vec2(cos as f32, sin as f32)
+            })
+            .collect();
+        ui.painter().add(egui::Shape::line(arc, egui::Stroke::new(3.0, ui.visuals().strong_text_color())));
+    }
+    response
+}
+
 /// A centred card with a title: the frame of the account screens.
 pub(super) fn card(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
     egui::CentralPanel::default().show(ui, |ui| {
@@ -110,7 +141,7 @@ impl FormState {
         let ready = ready && !self.busy;
         let button = ui.add_enabled(ready, egui::Button::new(label).min_size(egui::vec2(110.0, 30.0)));
         if self.busy {
-            ui.add(egui::Spinner::new());
+            spinner(ui, None);
         }
         let go = ready && (button.clicked() || enter);
         if go {
@@ -250,7 +281,7 @@ pub(super) fn apply_theme(ctx: &egui::Context, dark: bool) {
 pub(super) fn opening(ui: &mut egui::Ui, repair: Option<f64>) {
     match repair {
         None => card(ui, "Opening the vault…", |ui| {
-            ui.spinner();
+            spinner(ui, None);
         }),
         Some(progress) => card(ui, "Checking the vault", |ui| {
             ui.label(
