@@ -38,7 +38,8 @@ pub fn seal(key: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
 /// they are written: one buffer of the sealed size, no plain copy left behind.
 fn seal_with(key: &SecretKey, aad: &[u8], len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let nonce: [u8; NONCE_LEN] = super::random_array();
-    let mut out = Vec::with_capacity(NONCE_LEN + len + TAG_LEN);
+    // Wiped if `write` or the check panics with the plaintext in it.
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(NONCE_LEN + len + TAG_LEN));
     out.extend_from_slice(&nonce);
     write(&mut out);
     assert_eq!(out.len(), NONCE_LEN + len, "the plaintext has the length announced");
@@ -46,7 +47,7 @@ fn seal_with(key: &SecretKey, aad: &[u8], len: usize, write: impl FnOnce(&mut Ve
         .encrypt_inout_detached(&XNonce::from(nonce), aad, out[NONCE_LEN..].as_mut().into())
         .expect("XChaCha20-Poly1305 encrypts any message that fits in memory");
     out.extend_from_slice(&tag);
-    out
+    std::mem::take(&mut *out)
 }
 
 /// Reverses [`seal`]. Any wrong key, wrong `aad` or changed byte gives [`DecryptionFailed`].
@@ -110,7 +111,7 @@ pub fn seal_padded(key: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
 /// [`seal_padded`] of the `len` bytes `write` appends to the buffer it is given: they are
 /// padded and encrypted where they are written (a photo's megabytes are not copied again,
 /// and no plain copy is left behind).
-pub fn seal_padded_with(key: &SecretKey, aad: &[u8], len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+pub(crate) fn seal_padded_with(key: &SecretKey, aad: &[u8], len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let (prefix, total) = padded_size(len);
     seal_with(key, aad, total, |out| {
         let start = out.len();
@@ -121,7 +122,9 @@ pub fn seal_padded_with(key: &SecretKey, aad: &[u8], len: usize, write: impl FnO
     })
 }
 
-/// Reverses [`seal_padded`].
+/// Reverses [`seal_padded`]. The plaintext comes back in the buffer it was decrypted in,
+/// whose spare room still holds a few of its bytes: a caller that wipes it wipes that room
+/// too (`Zeroizing` does), and must not shrink it first.
 pub fn open_padded(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, DecryptionFailed> {
     let mut padded = zeroize::Zeroizing::new(open(key, aad, sealed)?);
     let len = unpad(&padded)?.len();
@@ -149,6 +152,22 @@ mod tests {
         }
         assert_eq!(open(&key, b"ctx", &sealed[..sealed.len() - 1]), Err(DecryptionFailed));
         assert_eq!(open(&key, b"ctx", &[]), Err(DecryptionFailed));
+    }
+
+    #[test]
+    fn a_padded_seal_is_the_nonce_then_the_padded_plaintext_encrypted_in_one_piece() {
+        // Sealed in place, the bytes must be those of XChaCha20-Poly1305 over pad(plaintext)
+        // in one call, with the nonce in front (docs/FORMAT.md, SealPadded).
+        let key = SecretKey::random();
+        for len in [0, 1, 4, 5, 1020, 1021, 1025, 70_000] {
+            let plain: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let sealed = seal_padded(&key, b"aad", &plain);
+            assert_eq!(sealed.len(), SEALED_OVERHEAD + padme(4 + len as u64) as usize, "{len}");
+            let (nonce, body) = sealed.split_first_chunk::<NONCE_LEN>().unwrap();
+            let whole = xchacha(&key).encrypt(&XNonce::from(*nonce), Payload { msg: &pad(&plain), aad: b"aad" });
+            assert_eq!(body, whole.unwrap().as_slice(), "{len}");
+            assert_eq!(open_padded(&key, b"aad", &sealed).unwrap(), plain, "{len}");
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@ mod recovery;
 mod secret;
 mod stream;
 
-pub use aead::{SEALED_OVERHEAD, open, open_padded, pad, padme, seal, seal_padded, seal_padded_with, unpad};
+pub(crate) use aead::seal_padded_with;
+pub use aead::{SEALED_OVERHEAD, open, open_padded, pad, padme, seal, seal_padded, unpad};
 pub use kdf::{
     KdfParams, KeyedHasher, Subkey, derive_photo_wrap_key, derive_private_thumbnail_key, derive_subkey, keyed_hash,
     normalize_password, password_key,

@@ -278,6 +278,7 @@ pub(crate) fn decode_every_record(bytes: &[u8]) {
     let _ = decode::<ManifestHead>(bytes);
     let _ = decode::<Vec<Entry>>(bytes);
     let _ = decode::<Vec<[u8; 32]>>(bytes);
+    super::backup::decode_objects(bytes);
 }
 
 /// One stored record of each kind, as seeds for that fuzz target.

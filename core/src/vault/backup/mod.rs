@@ -103,6 +103,13 @@ struct PreviewObject {
     private_thumbnail: Option<Vec<u8>>,
 }
 
+/// Decodes `bytes` as each kind of backup object, for the fuzz target `records`.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn decode_objects(bytes: &[u8]) {
+    let _ = decode::<DataObject>(bytes);
+    let _ = decode::<PreviewObject>(bytes);
+}
+
 /// A photo as a backup's snapshot lists it: its id, generation, and the digests of its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackupPhoto(Entry);

@@ -109,7 +109,7 @@ impl Session {
                         let key = derive_subkey(key, Subkey::Thumbnail);
                         [thumb_aad(self.account_id, id), placeholder_aad(self.account_id, id)]
                             .iter()
-                            .any(|aad| open_padded(&key, aad, t.value()).is_ok())
+                            .any(|aad| open_padded(&key, aad, t.value()).map(zeroize::Zeroizing::new).is_ok())
                     }),
                     None => private.is_some(),
                 };
