@@ -133,6 +133,7 @@ pub fn open_padded(key: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>
     padded.truncate(len);
     Ok(std::mem::take(&mut *padded))
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
