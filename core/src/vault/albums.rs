@@ -361,8 +361,15 @@ mod tests {
     use crate::vault::photos::tests::one_photo;
     use crate::vault::records::encode;
 
-    fn new_album(name: &str) -> Album {
-        Album { id: 0, name: name.into(), created_at: 0, cover: None, photos: Vec::new() }
+    /// Makes album `name` holding `photos`, the one way albums change.
+    fn add_album(session: &Session, name: &str, photos: &[PhotoId]) {
+        let album = Album { id: 0, name: name.into(), created_at: 0, cover: None, photos: photos.to_vec() };
+        session
+            .change_albums(|albums| {
+                albums.push(album);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
@@ -371,16 +378,7 @@ mod tests {
         std::thread::scope(|scope| {
             for i in 0..6 {
                 let session = &session;
-                scope.spawn(move || {
-                    session
-                        .change_albums(|albums| {
-                            let mut album = new_album(&format!("album {i}"));
-                            album.photos.push(photo);
-                            albums.push(album);
-                            Ok(())
-                        })
-                        .unwrap();
-                });
+                scope.spawn(move || add_album(session, &format!("album {i}"), &[photo]));
             }
         });
         let found = session.albums().unwrap();
@@ -397,14 +395,7 @@ mod tests {
         // one brought from another computer's backup) keeps this vault's albums.
         let (_dir, session, photo, _, _) = one_photo(Previews::Sharp);
         let (keys, before, profile) = (session.keys(), session.stored_record().unwrap(), session.profile());
-        session
-            .change_albums(|albums| {
-                let mut album = new_album("Passport");
-                album.photos.push(photo);
-                albums.push(album);
-                Ok(())
-            })
-            .unwrap();
+        add_album(&session, "Passport", &[photo]);
         let (next, record) = crate::vault::account::next_generation(
             &keys,
             &before,
@@ -422,12 +413,7 @@ mod tests {
             ("Passport", [photo].as_slice())
         );
         // A change after it seals under the new generation; the first row stays under the first.
-        session
-            .change_albums(|albums| {
-                albums.push(new_album("Kids"));
-                Ok(())
-            })
-            .unwrap();
+        add_album(&session, "Kids", &[]);
         let txn = session.vault.db.begin_read().unwrap();
         let table = txn.open_table(ALBUMS).unwrap();
         let generation = |id: u64| table.get((session.account_id, id)).unwrap().unwrap().value()[..4].to_vec();
@@ -440,14 +426,7 @@ mod tests {
         // from a copy taken before; an album made meanwhile stays.
         let (_dir, session, photo, _, _) = one_photo(Previews::Sharp);
         let mut copy = session.profile();
-        session
-            .change_albums(|albums| {
-                let mut album = new_album("Passport");
-                album.photos.push(photo);
-                albums.push(album);
-                Ok(())
-            })
-            .unwrap();
+        add_album(&session, "Passport", &[photo]);
         copy.outbox.push([7; 32]);
         session.set_profile(copy).unwrap();
         let found = session.albums().unwrap();
