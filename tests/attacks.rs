@@ -832,6 +832,51 @@ fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() 
 }
 
 #[test]
+fn the_front_of_a_list_taken_from_a_rewritten_index_goes_with_the_index_at_verify() {
+    use spg_core::crypto::{open_padded, seal_padded};
+    use spg_core::vault::Vault;
+    let env = Env::new();
+    env.register("alice");
+    let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
+    env.import("alice", &[&first]);
+    env.ok(&["list", "--user", "alice"], &[]);
+    let k1 = record_key(&account_record(&env.vault), PASSWORD);
+    // While the password is theirs too, they give the photo another name in the list's cache.
+    let vid = vault_id(&env.vault);
+    edit(&env.vault, |txn| {
+        let mut index = txn.open_table(LIST_INDEX).unwrap();
+        let rows: Vec<((u64, u32), Vec<u8>)> =
+            index.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect();
+        let key = derive_subkey(&k1, Subkey::Metadata);
+        for ((account, n), value) in rows {
+            let aad =
+                [b"secure-photo-gallery v2 list index".as_slice(), &vid, &be64(account), &n.to_be_bytes()].concat();
+            let mut entries: Vec<(u64, PhotoMeta)> =
+                postcard::from_bytes(&open_padded(&key, &aad, &value).unwrap()).unwrap();
+            for (_, meta) in &mut entries {
+                meta.name = "holiday.jpg".into();
+            }
+            let sealed = seal_padded(&key, &aad, &postcard::to_allocvec(&entries).unwrap());
+            index.insert((account, n), sealed.as_slice()).unwrap();
+        }
+    });
+    // The owner changes the password and lists: the list, and the front it writes, take
+    // the name from the index until verify puts the index right.
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
+    let now = [("SPG_PASSWORD", NEW)];
+    env.ok(&["list", "--user", "alice"], &now);
+    let front_names = || {
+        let account = Vault::open(&env.vault).unwrap().login("alice", NEW).unwrap();
+        account.list_front().unwrap().map(|front| front.iter().map(|p| p.name.to_string()).collect::<Vec<_>>())
+    };
+    assert_eq!(front_names(), Some(vec!["holiday.jpg".to_string()]), "taken from the index");
+    assert_eq!(env.run(&["verify", "--user", "alice"], &now).status.code(), Some(1));
+    assert_eq!(front_names(), None, "removed with the index's segments");
+    env.ok(&["list", "--user", "alice"], &now);
+    assert_eq!(front_names(), Some(vec!["contract.jpg".to_string()]));
+}
+
+#[test]
 fn a_preview_written_after_the_change_does_not_open_with_the_old_password() {
     use spg_core::crypto::{PhotoPassword, open_padded};
     use spg_core::service::Unlock;

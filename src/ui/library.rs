@@ -77,6 +77,16 @@ impl Library {
         Library { recovery, ..Library::default() }
     }
 
+    /// The newest photos arrived before the list: shown while it loads (the status line
+    /// still says so). Nothing once the list is there.
+    pub(super) fn front(&mut self, photos: Catalog) {
+        if !self.listed {
+            let on = self.cursor_id();
+            self.all = photos;
+            self.show_matching(on);
+        }
+    }
+
     /// The list arrived (again): the selection keeps the photos still there, the cursor
     /// stays on its photo.
     pub(super) fn listed(&mut self, photos: Catalog) {
@@ -365,6 +375,24 @@ mod tests {
         library.show = Show::Unlocked;
         library.refilter();
         assert_eq!(shown(&library), vec![3]);
+    }
+
+    #[test]
+    fn the_front_shows_until_the_list_arrives_which_keeps_what_was_done_with_it() {
+        let mut library = Library::default();
+        let catalog = |ids: &[u64]| {
+            Catalog::from_iter(ids.iter().map(|&id| photo(id, &format!("{id}.jpg"), None, "2023-06-15T10:00:00")))
+        };
+        library.front(catalog(&[40, 10]));
+        assert_eq!((shown(&library), library.listed), (vec![40, 10], false), "shown, still loading");
+        library.click(1, egui::Modifiers::NONE);
+        library.cursor = Some(1);
+        library.listed(catalog(&[40, 10, 30, 20]));
+        assert_eq!((shown(&library), library.listed), (vec![40, 10, 30, 20], true));
+        assert_eq!(library.selected_count(), 1);
+        assert_eq!(library.cursor, Some(1), "on its photo");
+        library.front(catalog(&[40]));
+        assert_eq!(shown(&library), [40, 10, 30, 20], "a front after the list changes nothing");
     }
 
     #[test]

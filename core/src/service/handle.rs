@@ -103,6 +103,13 @@ impl Account {
         self.0.list()
     }
 
+    /// The account's newest photos (up to about a thousand, newest first) as the last list
+    /// left them, if the account's photos have not changed since: quick, for a first
+    /// screen while [`Account::list`] reads the rest. `None` when there is nothing current.
+    pub fn list_front(&self) -> Result<Option<Catalog>, StorageError> {
+        self.0.list_front()
+    }
+
     /// Reads every record of the account and compares the set with the manifest (what
     /// differs goes to [`Account::manifest_problems`]); returns the records that could not
     /// be read, or `None` when `stop` was set before the end.

@@ -30,6 +30,9 @@ pub(crate) const DELETED_PHOTOS: TableDefinition<(u64, u64), i64> = TableDefinit
 /// ids and metadata again, so that a list reads a few values instead of every record. A
 /// cache: the manifest and the records stay the authority (see `photos/index.rs`).
 pub(crate) const LIST_INDEX: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("list_index");
+/// Account id → the sealed front of the list: its newest photos, for the first screen
+/// while the whole list is read. A cache, like the index (see `photos/front.rs`).
+pub(crate) const LIST_FRONT: TableDefinition<u64, &[u8]> = TableDefinition::new("list_front");
 /// (account id, album id) → the album's generation (4 bytes, big-endian) and its sealed
 /// `AlbumRecord`; pinned by the account's profile (see `albums.rs`).
 pub(crate) const ALBUMS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("albums");

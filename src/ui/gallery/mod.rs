@@ -134,6 +134,7 @@ impl GalleryScreen {
     /// read from the session).
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: SessionEvent, prefs: &Prefs) {
         match event {
+            SessionEvent::Front(photos) => self.library.front(photos),
             SessionEvent::Listed(Ok((photos, damaged))) => {
                 self.library.listed(photos);
                 self.found_damaged(damaged);

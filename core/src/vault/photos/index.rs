@@ -296,13 +296,15 @@ impl Session {
         Ok(())
     }
 
-    /// Removes the segments `numbers` (a check found them wrong): the next list reads their
-    /// photos from the records and writes them again. A cache: nothing while read-only.
+    /// Removes the segments `numbers` (a check found them wrong), and the front of the
+    /// list, which was taken from them: the next list reads their photos from the records
+    /// and writes both again. A cache: nothing while read-only.
     pub(super) fn drop_segments(&self, numbers: &[u32]) -> Result<(), StorageError> {
         if numbers.is_empty() || self.writable().is_err() {
             return Ok(());
         }
         let txn = self.vault.begin_write()?;
+        self.remove_front(&txn)?;
         {
             let mut table = txn.open_table(LIST_INDEX)?;
             for &number in numbers {
@@ -339,7 +341,10 @@ impl Session {
     /// A password change: every segment that opens is sealed again under `next`'s key
     /// (the new generation's), within `txn`; one that does not open is removed (the next
     /// list reads its photos' records). About a tenth of a second at a million photos.
+    /// The front of the list is removed, not sealed again: the next list writes it from
+    /// what it reads.
     pub(crate) fn rekey_index(&self, txn: &redb::WriteTransaction, next: &AccountKeys) -> Result<(), StorageError> {
+        self.remove_front(txn)?;
         let (from, to) = (self.keys().current_subkey(Subkey::Metadata), next.current_subkey(Subkey::Metadata));
         let mut table = txn.open_table(LIST_INDEX)?;
         let mut numbers = Vec::new();
@@ -364,14 +369,14 @@ impl Session {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::tests::{one_photo, store};
     use super::*;
     use crate::vault::records::Previews;
     use redb::ReadableDatabase;
 
     /// A small distinct JPEG.
-    fn jpeg(n: u8) -> Vec<u8> {
+    pub(in super::super) fn jpeg(n: u8) -> Vec<u8> {
         let picture = image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([n, x as u8, y as u8]));
         let mut bytes = Vec::new();
         image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&picture).unwrap();
@@ -379,7 +384,7 @@ mod tests {
     }
 
     /// A vault with `count` photos, listed once (so that it has an index).
-    fn photos(count: u8) -> (tempfile::TempDir, Session, Vec<PhotoId>) {
+    pub(in super::super) fn photos(count: u8) -> (tempfile::TempDir, Session, Vec<PhotoId>) {
         let (dir, session, first, _, _) = one_photo(Previews::Sharp);
         let mut ids = vec![first];
         for n in 1..count {

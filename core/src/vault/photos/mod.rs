@@ -24,6 +24,7 @@ use super::schema::{ACCOUNTS, CHUNKS, CONTENT_HASHES, PHOTOS, PRIVATE_THUMBNAILS
 use super::{PhotoId, Session};
 
 mod catalog;
+mod front;
 mod index;
 mod previews;
 mod read;

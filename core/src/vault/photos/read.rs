@@ -78,26 +78,37 @@ impl Session {
     /// index (the first list) every record is read, as [`Session::check_records`] does,
     /// and the index is written. A record removed from the file or put back after a
     /// delete is found here only if the index does not have the photo: `verify` and
-    /// [`Session::check_records`] read every record.
+    /// [`Session::check_records`] read every record. The front of the list (see
+    /// `front.rs`) is written again when it was not taken from these photos.
     pub(crate) fn list(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let listed = self.manifest_entries(&txn)?;
+            let (_, head) = self.pinned_record(&txn)?;
+            let listed = self.manifest_key().read_entries(&txn, &head)?;
             let index = self.read_index(&txn)?;
-            if index.is_empty() && !listed.is_empty() {
-                drop(txn);
-                return self.list_from_records();
-            }
-            let (mut photos, damaged, problems, rewrite) = self.list_with_index(&txn, &listed, index)?;
+            let state = front::photos_state(&head);
+            let front_behind = self.read_front(&txn)?.is_none_or(|(taken_from, _)| taken_from != state);
+            let (mut photos, damaged, rewrite) = if index.is_empty() && !listed.is_empty() {
+                let (photos, damaged) =
+                    self.read_records_in(&txn, &listed, true, &AtomicBool::new(false))?.unwrap_or_default();
+                // Written only where the account has none.
+                (photos, damaged, Some(index::Rewrite::all(listed.iter().map(|e| e.id).collect())))
+            } else {
+                let (photos, damaged, problems, rewrite) = self.list_with_index(&txn, &listed, index)?;
+                if !problems.is_empty() {
+                    self.also_found(problems);
+                }
+                (photos, damaged, rewrite)
+            };
             drop(txn);
-            if !problems.is_empty() {
-                self.also_found(problems);
-            }
             photos.sort_newest_first();
             photos.shrink_to_fit();
+            // Only caches: a list that cannot write them (a full disk) still lists.
             if let Some(rewrite) = rewrite {
-                // Only a cache: a list that cannot write it (a full disk) still lists.
                 let _ = self.rewrite_index(rewrite, &photos);
+            }
+            if front_behind {
+                let _ = self.write_front(state, &photos);
             }
             Ok((photos, damaged))
         })
@@ -105,15 +116,11 @@ impl Session {
 
     /// Every photo of the account, from every record (the list without the index), newest
     /// first; the records that cannot be read apart. Compares the records with the
-    /// manifest, as [`Session::check_records`] does, and writes the index if the account
-    /// has none.
+    /// manifest, as [`Session::check_records`] does.
+    #[cfg(test)]
     pub(super) fn list_from_records(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         let (mut photos, damaged) = self.read_records(true, &AtomicBool::new(false))?.unwrap_or_default();
         photos.sort_newest_first();
-        photos.shrink_to_fit();
-        let ids = photos.iter().map(|p| p.id.0).collect();
-        // Only a cache, as in `list`; written only where the account has none.
-        let _ = self.rewrite_index(index::Rewrite::all(ids), &photos);
         Ok((photos, damaged))
     }
 
@@ -136,28 +143,39 @@ impl Session {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
             let listed = self.manifest_entries(&txn)?;
-            let table = txn.open_table(PHOTOS)?;
-            let (mut photos, mut damaged) = (Catalog::default(), Vec::new());
-            let mut stored = BTreeSet::new();
-            for (n, row) in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))?.enumerate() {
-                if n % 1024 == 0 && stop.load(Ordering::Relaxed) {
-                    return Ok(None);
-                }
-                let (key, value) = row?;
-                let id = key.value().1;
-                stored.insert(id);
-                // Not the account's photos (the manifest problems name them).
-                let Ok(at) = listed.binary_search_by_key(&id, |e| e.id) else { continue };
-                match self.open_pinned_record(&listed[at], value.value()) {
-                    Ok((_, meta)) if keep => photos.push(PhotoId(id), &meta),
-                    Ok(_) => {}
-                    Err(_) => damaged.push(PhotoId(id)),
-                }
-            }
-            let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
-            self.found_problems(compare(&listed, &stored));
-            Ok(Some((photos, damaged)))
+            self.read_records_in(&txn, &listed, keep, stop)
         })
+    }
+
+    /// [`Session::read_records`] in `txn`, whose manifest lists `listed`.
+    fn read_records_in(
+        &self,
+        txn: &redb::ReadTransaction,
+        listed: &[Entry],
+        keep: bool,
+        stop: &AtomicBool,
+    ) -> Result<Option<(Catalog, Vec<PhotoId>)>, StorageError> {
+        let table = txn.open_table(PHOTOS)?;
+        let (mut photos, mut damaged) = (Catalog::default(), Vec::new());
+        let mut stored = BTreeSet::new();
+        for (n, row) in table.range((self.account_id, 0)..=(self.account_id, u64::MAX))?.enumerate() {
+            if n % 1024 == 0 && stop.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let (key, value) = row?;
+            let id = key.value().1;
+            stored.insert(id);
+            // Not the account's photos (the manifest problems name them).
+            let Ok(at) = listed.binary_search_by_key(&id, |e| e.id) else { continue };
+            match self.open_pinned_record(&listed[at], value.value()) {
+                Ok((_, meta)) if keep => photos.push(PhotoId(id), &meta),
+                Ok(_) => {}
+                Err(_) => damaged.push(PhotoId(id)),
+            }
+        }
+        let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
+        self.found_problems(compare(&listed, &stored));
+        Ok(Some((photos, damaged)))
     }
 
     /// Photo `id`'s record, opened: the manifest must list the photo, and its record must

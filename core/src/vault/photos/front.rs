@@ -1,0 +1,178 @@
+//! The front of the list: the newest photos of an account, in the list's order, as the
+//! last list found them, sealed in one small value. The app shows them while it reads the
+//! whole list: at a million photos the list takes about a second after a reboot, the
+//! front a few milliseconds.
+//!
+//! Like the list index it is a cache, never the authority. It names the state of the
+//! account's photos it was taken from (a digest of the manifest head's photo count and
+//! buckets, each bucket with the counter it was last written at): a write that adds or
+//! removes a photo changes that state, and a front of another state is not shown. A
+//! photo's metadata never changes after its import, so the newest photos of one state are
+//! always the same. It is written by the list (the whole list replaces it on the screen a
+//! moment later), sealed under the current generation's key, removed by a password change
+//! (a former password holder's front is never carried over) and when `verify` finds the
+//! list index wrong (the front was taken from it).
+
+use super::super::records::ManifestHead;
+use super::super::schema::{LIST_FRONT, table_if_any};
+use super::*;
+
+/// Photos in the front: more than a large window's first screen of the smallest tiles.
+pub(crate) const FRONT_PHOTOS: usize = if cfg!(test) { 4 } else { 1024 };
+
+/// The associated data of `account`'s front in vault `vault_id`.
+fn front_aad(vault_id: &[u8; 16], account: u64) -> Vec<u8> {
+    [b"secure-photo-gallery v3 list front".as_slice(), vault_id, &account.to_be_bytes()].concat()
+}
+
+/// The state of the account's photos that `head` pins: which photos it holds, each
+/// bucket of their entries named by the counter it was last written at.
+pub(super) fn photos_state(head: &ManifestHead) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"secure-photo-gallery v3 photos state");
+    hasher.update(&head.photo_count.to_be_bytes());
+    for (first, counter) in &head.buckets {
+        hasher.update(&first.to_be_bytes());
+        hasher.update(&counter.to_be_bytes());
+    }
+    *hasher.finalize().as_bytes()
+}
+
+impl Session {
+    /// The newest photos of the account, newest first, if the front was taken from the
+    /// photos the account holds now; `None` if there is no such front (the photos changed
+    /// since, or the front does not open). The whole list ([`Session::list`]) follows.
+    pub(crate) fn list_front(&self) -> Result<Option<Catalog>, StorageError> {
+        guard(|| {
+            let txn = self.vault.db.begin_read()?;
+            let (_, head) = self.pinned_record(&txn)?;
+            Ok(self.read_front(&txn)?.filter(|(state, _)| *state == photos_state(&head)).map(|(_, photos)| photos))
+        })
+    }
+
+    /// The stored front: the state it was taken from and its photos; `None` if there is
+    /// none or it does not open.
+    pub(super) fn read_front(&self, txn: &redb::ReadTransaction) -> Result<Option<([u8; 32], Catalog)>, StorageError> {
+        let Some(table) = table_if_any(txn, LIST_FRONT)? else { return Ok(None) };
+        let Some(value) = table.get(self.account_id)? else { return Ok(None) };
+        let key = self.keys().current_subkey(Subkey::Metadata);
+        let Ok(plain) = open_padded(&key, &front_aad(&self.vault.id, self.account_id), value.value()) else {
+            return Ok(None);
+        };
+        let plain = Zeroizing::new(plain);
+        let Ok((state, entries)) = decode::<([u8; 32], Vec<(u64, MetaRef<'_>)>)>(&plain) else { return Ok(None) };
+        let mut photos = Catalog::default();
+        for (id, meta) in entries.into_iter().take(FRONT_PHOTOS) {
+            photos.push_ref(PhotoId(id), meta);
+        }
+        Ok(Some((state, photos)))
+    }
+
+    /// Writes the front of `photos` (the whole list, newest first, as listed in `state`),
+    /// unless the account is read-only.
+    pub(super) fn write_front(&self, state: [u8; 32], photos: &Catalog) -> Result<(), StorageError> {
+        if self.writable().is_err() {
+            return Ok(());
+        }
+        let key = self.keys().current_subkey(Subkey::Metadata);
+        let front: Vec<(u64, MetaRef<'_>)> = photos.iter().take(FRONT_PHOTOS).map(|p| (p.id.0, p.meta())).collect();
+        let sealed = seal_encoded(&key, &front_aad(&self.vault.id, self.account_id), &(state, front));
+        let txn = self.vault.begin_write()?;
+        txn.open_table(LIST_FRONT)?.insert(self.account_id, sealed.as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Removes the account's front, within `txn`.
+    pub(super) fn remove_front(&self, txn: &redb::WriteTransaction) -> Result<(), StorageError> {
+        txn.open_table(LIST_FRONT)?.remove(self.account_id)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::index::tests::{jpeg, photos};
+    use super::super::tests::store;
+    use super::*;
+    use redb::ReadableDatabase;
+
+    fn ids(catalog: &Catalog) -> Vec<PhotoId> {
+        catalog.iter().map(|p| p.id).collect()
+    }
+
+    /// The account's front as stored.
+    fn row(session: &Session) -> Option<Vec<u8>> {
+        let txn = session.vault.db.begin_read().unwrap();
+        let table = table_if_any(&txn, LIST_FRONT).unwrap()?;
+        table.get(session.account_id).unwrap().map(|v| v.value().to_vec())
+    }
+
+    /// Puts `value` in place of the account's front, as someone who edits the file would.
+    fn put_row(session: &Session, account: u64, value: &[u8]) {
+        let txn = session.vault.db.begin_write().unwrap();
+        txn.open_table(LIST_FRONT).unwrap().insert(account, value).unwrap();
+        txn.commit().unwrap();
+    }
+
+    #[test]
+    fn the_front_is_the_newest_photos_of_the_last_list_until_the_photos_change() {
+        let (_dir, session, _) = photos(6);
+        let (listed, _) = session.list().unwrap();
+        let front = session.list_front().unwrap().expect("written by the list");
+        assert_eq!(ids(&front), ids(&listed)[..FRONT_PHOTOS]);
+        assert_eq!(front.get(0).to_info(), listed.get(0).to_info(), "with their metadata");
+        // An import changes the photos: no front until the next list.
+        let bytes = jpeg(77);
+        store(&session, "new.jpg", &bytes, &bytes);
+        assert!(session.list_front().unwrap().is_none());
+        let (listed, _) = session.list().unwrap();
+        assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS]);
+        // A list with nothing changed writes nothing.
+        let written = row(&session);
+        session.list().unwrap();
+        assert_eq!(row(&session), written);
+    }
+
+    #[test]
+    fn a_front_put_back_after_a_delete_is_not_shown() {
+        let (_dir, session, _) = photos(6);
+        let (listed, _) = session.list().unwrap();
+        let before = row(&session).unwrap();
+        let newest = listed.id(0);
+        session.delete_many(&[newest]).unwrap();
+        let (listed, _) = session.list().unwrap();
+        assert!(!ids(&session.list_front().unwrap().unwrap()).contains(&newest));
+        // The older front, which shows the deleted photo, put back in the file.
+        put_row(&session, session.account_id, &before);
+        assert!(session.list_front().unwrap().is_none(), "taken from other photos");
+        // The next list writes it again.
+        session.list().unwrap();
+        assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS]);
+    }
+
+    #[test]
+    fn a_front_moved_to_another_account_or_changed_does_not_open() {
+        let (_dir, session, _) = photos(5);
+        let front = row(&session).unwrap();
+        put_row(&session, session.account_id + 1, &front);
+        let mut changed = front.clone();
+        *changed.last_mut().unwrap() ^= 1;
+        put_row(&session, session.account_id, &changed);
+        assert!(session.list_front().unwrap().is_none());
+        session.list().unwrap();
+        assert_eq!(row(&session).unwrap().len(), front.len(), "written again by the list");
+        assert!(session.list_front().unwrap().is_some());
+    }
+
+    #[test]
+    fn a_password_change_removes_the_front_and_the_next_list_writes_it_under_the_new_key() {
+        let (_dir, session, _) = photos(5);
+        assert!(row(&session).is_some());
+        session.change_password("a new password that is long enough").unwrap();
+        let session = session.vault.open_session("alice", "a new password that is long enough").unwrap();
+        assert!(row(&session).is_none());
+        let (listed, _) = session.list().unwrap();
+        assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS]);
+    }
+}
