@@ -40,6 +40,7 @@ const PRIVATE_THUMBNAILS: TableDefinition<u64, &[u8]> = TableDefinition::new("pr
 const CONTENT_HASHES: TableDefinition<(u64, &[u8; 32]), u64> = TableDefinition::new("content_hashes");
 const DELETED_PHOTOS: TableDefinition<(u64, u64), i64> = TableDefinition::new("deleted_photos");
 const LIST_INDEX: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("list_index");
+const LIST_FRONT: TableDefinition<u64, &[u8]> = TableDefinition::new("list_front");
 
 /// FORMAT.md: `CHUNK = 65,456` bytes of plaintext; 16 chunks to a full segment.
 const CHUNK: usize = 65_456;
@@ -281,6 +282,7 @@ fn check_types(v: &Value) {
         ("content_hashes", "(u64, &[u8; 32])", "u64"),
         ("deleted_photos", "(u64, u64)", "i64"),
         ("list_index", "(u64, u32)", "&[u8]"),
+        ("list_front", "u64", "&[u8]"),
         ("albums", "(u64, u64)", "&[u8]"),
     ];
     for (name, table) in v["tables"].as_object().unwrap() {
@@ -400,6 +402,9 @@ fn write_vault(path: &Path, v: &Value) {
     }
     for r in rows("deleted_photos") {
         txn.open_table(DELETED_PHOTOS).unwrap().insert(pair(&r["key"]), r["value"].as_i64().unwrap()).unwrap();
+    }
+    for r in rows("list_front") {
+        txn.open_table(LIST_FRONT).unwrap().insert(u(&r["key"]), hex(&r["value"]).as_slice()).unwrap();
     }
     for r in rows("list_index") {
         let (account, segment) = pair(&r["key"]);
@@ -1010,6 +1015,20 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         assert_eq!(line, account["seen_line"].as_str().unwrap(), "seen-counters line of {}", user(account));
     }
 
+    // Those lists kept alice's front of the list as the generator wrote it: it opened, and
+    // named the state of her photos now (FORMAT.md, "The front of the list"). Bob had none:
+    // his list wrote one.
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(LIST_FRONT).unwrap();
+        let written = &v["tables"]["list_front"]["rows"][0];
+        assert_eq!(u(&written["key"]), u(&alice["id"]));
+        let kept = to_hex(table.get(u(&alice["id"])).unwrap().unwrap().value());
+        assert_eq!(kept, written["value"].as_str().unwrap(), "alice's front");
+        assert!(table.get(u(&bob["id"])).unwrap().is_some(), "bob's front");
+    }
+
     // Every `path` line is `path VAULT-ID PATH`. (FORMAT.md says the program writes one when
     // it creates a vault; it also wrote one for this vault, made by Python, at the first login.)
     for line in seen_counters(&config).lines().filter(|l| l.starts_with("path ")) {
@@ -1127,10 +1146,17 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
                 "{name}: records that do not open"
             );
 
+            // The front of the list (FORMAT.md): alice's, which the generator took from her
+            // head as it is, is shown as written; bob's, from the command line's list
+            // above. Each is the list's first photos, in order.
+            let front = session.list_front().unwrap();
             let (infos, unreadable) = session.list().unwrap();
             assert!(unreadable.is_empty(), "{name}: photos whose metadata did not open: {unreadable:?}");
             let photos = account["photos"].as_array().unwrap();
             assert_eq!(infos.len(), photos.len(), "{name}: photo count");
+            let front: Option<Vec<_>> = front.map(|f| f.iter().map(|p| p.to_info()).collect());
+            let listed: Vec<_> = infos.iter().map(|p| p.to_info()).collect();
+            assert_eq!(front, Some(listed), "{name}: the front of the list");
 
             for photo in photos {
                 let text = photo["id_text"].as_str().unwrap();
@@ -1301,6 +1327,40 @@ fn a_vault_written_from_format_md_opens_and_decrypts() {
         let mut expected: Vec<u64> = bob["photos"].as_array().unwrap().iter().map(|p| u(&p["id"])).collect();
         expected.sort_unstable();
         assert_eq!(ids, expected);
+    }
+
+    // The fronts of both lists as the program's lists left them (alice's written again
+    // once unlocking changed her entries, bob's at his first list): each opens by FORMAT.md,
+    // names the state of its account's head now, and holds the list's first photos, in
+    // the order `list` prints them, with their records' metadata.
+    for account in [alice, bob] {
+        let order: Value =
+            serde_json::from_str(&list_json(&path, &config, &user(account), &typed_password(account))).unwrap();
+        let order: Vec<u64> = order.as_array().unwrap().iter().map(|p| crockford(p["id"].as_str().unwrap())).collect();
+        let (key, _) = current_key(&path, account);
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let aid = u(&account["id"]);
+        let manifest = read_manifest(&txn, &vid, aid, &key);
+        let mut state = cat(&[b"secure-photo-gallery v3 photos state", &be64(manifest.head.photo_count)]);
+        for (first, counter) in &manifest.head.buckets {
+            state.extend(cat(&[&be64(*first), &be64(*counter)]));
+        }
+        let sealed = txn.open_table(LIST_FRONT).unwrap().get(aid).unwrap().expect("a front").value().to_vec();
+        let aad = cat(&[b"secure-photo-gallery v3 list front", &vid, &be64(aid)]);
+        let plain = open_padded(&derive_subkey(&key, Subkey::Metadata), &aad, &sealed).expect("the front opens");
+        let (taken_from, entries): ([u8; 32], Vec<(u64, MetaRec)>) = decode(&plain);
+        assert_eq!(taken_from, h(&state), "{}: the state the front was taken from", user(account));
+        assert_eq!(
+            entries.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            order,
+            "{}: in the list's order",
+            user(account)
+        );
+        for (id, meta) in entries {
+            let p = account["photos"].as_array().unwrap().iter().find(|p| u(&p["id"]) == id).unwrap();
+            assert_eq!(meta, decode::<MetaRec>(&hex(&p["meta_postcard"])), "{id}: the record's metadata");
+        }
     }
 
     // Bob's previews become hidden (a profile write): every `thumbnails` row of his goes, in

@@ -404,6 +404,7 @@ TABLES = {
     "content_hashes": ("(u64, &[u8; 32])", "u64"),
     "deleted_photos": ("(u64, u64)", "i64"),
     "list_index": ("(u64, u32)", "&[u8]"),
+    "list_front": ("u64", "&[u8]"),
     "albums": ("(u64, u64)", "&[u8]"),
 }
 
@@ -656,6 +657,19 @@ class VaultWriter:
             self.row("list_index", [acc.id, number],
                      seal_padded(subkey(acc.k(), "metadata"), aad, entries, f"list index {acc.id} {number} {acc.n}"))
 
+    def list_front(self, acc, buckets, ids):
+        """`list_front`: the photos `ids` (the list's first, in its order) and the state of
+        the head's `buckets` (first, version, [ids]) they were taken from, sealed under
+        subkey_n(metadata) (FORMAT.md, "The front of the list")."""
+        meta = dict(acc.index)
+        state = H(b"secure-photo-gallery v3 photos state" + be64(sum(len(i) for _, _, i in buckets))
+                  + b"".join(be64(first) + be64(version) for first, version, _ in buckets))
+        value = state + pc_vec(ids, lambda i: varint(i) + meta[i])
+        aad = b"secure-photo-gallery v3 list front" + self.vault_id + be64(acc.id)
+        self.row("list_front", acc.id,
+                 seal_padded(subkey(acc.k(), "metadata"), aad, value, f"list front {acc.id} {acc.n}"))
+        return state
+
 
 def outbox_email(acc, photos, when, date):
     """A password email as the outbox keeps it: the message's bytes M, nothing added
@@ -763,6 +777,9 @@ def make_vault():
     w.bucket_rows(alice, alice_buckets, stray=[((run2 + 5) << 16, 4, [(run2 + 5) << 16])])
     # Her list index: two segments (numbers need not be contiguous), sealed under K_2.
     w.list_index(alice, {0: [a_id, b_id, d_id], 5: [e_id]})
+    # The front of her list, taken from the head just written: A (the one date taken that
+    # parses), then the others by import time, newest first.
+    w.list_front(alice, alice_buckets, [a_id, e_id, d_id, b_id])
     alice_out = (head, stored, digest, recent, alice_buckets)
 
     # bob (account 2): blurred previews, SMTP and backup settings in his profile. The login
