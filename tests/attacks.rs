@@ -790,9 +790,60 @@ fn chunks_forged_with_a_photo_key_once_known_are_not_exported() {
     assert!(stdout(&verify).contains("its data was changed"), "{}", stdout(&verify));
 }
 
+/// Gives every photo of the list index the name `name`, its segments sealed again under
+/// generation key `key`: what someone who holds that key can do with a copy of the file.
+fn rename_in_list_index(env: &Env, key: &SecretKey, name: &str) {
+    use spg_core::crypto::{open_padded, seal_padded};
+    let vid = vault_id(&env.vault);
+    edit(&env.vault, |txn| {
+        let mut index = txn.open_table(LIST_INDEX).unwrap();
+        let rows: Vec<((u64, u32), Vec<u8>)> =
+            index.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect();
+        let key = derive_subkey(key, Subkey::Metadata);
+        for ((account, n), value) in rows {
+            let aad =
+                [b"secure-photo-gallery v2 list index".as_slice(), &vid, &be64(account), &n.to_be_bytes()].concat();
+            let mut entries: Vec<(u64, PhotoMeta)> =
+                postcard::from_bytes(&open_padded(&key, &aad, &value).unwrap()).unwrap();
+            for (_, meta) in &mut entries {
+                meta.name = name.into();
+            }
+            let sealed = seal_padded(&key, &aad, &postcard::to_allocvec(&entries).unwrap());
+            index.insert((account, n), sealed.as_slice()).unwrap();
+        }
+    });
+}
+
+/// The names in the front of alice's list (as the app shows them at login), if it has one.
+fn front_names(env: &Env, password: &str) -> Option<Vec<String>> {
+    let account = spg_core::vault::Vault::open(&env.vault).unwrap().login("alice", password).unwrap();
+    account.list_front().unwrap().map(|front| front.iter().map(|p| p.name.to_string()).collect())
+}
+
+#[test]
+fn a_front_taken_from_a_rewritten_index_goes_when_the_list_corrects_the_index() {
+    let env = Env::new();
+    env.register("alice");
+    let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
+    env.import("alice", &[&first]);
+    env.ok(&["list", "--user", "alice"], &[]);
+    let k1 = record_key(&account_record(&env.vault), PASSWORD);
+    rename_in_list_index(&env, &k1, "holiday.jpg");
+    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
+    let now = [("SPG_PASSWORD", NEW)];
+    env.ok(&["list", "--user", "alice"], &now);
+    assert_eq!(front_names(&env, NEW), Some(vec!["holiday.jpg".to_string()]), "taken from the index");
+    // As a file writer, they now remove the segments, so that the next list reads the photo
+    // from its record and writes the index right, and verify finds nothing in it to correct.
+    edit(&env.vault, |txn| txn.open_table(LIST_INDEX).unwrap().retain(|_, _| false).unwrap());
+    let list = env.ok(&["list", "--user", "alice"], &now);
+    assert!(list.contains("contract.jpg"), "{list}");
+    assert_eq!(front_names(&env, NEW), Some(vec!["contract.jpg".to_string()]), "written again with the index");
+    assert_eq!(env.run(&["verify", "--user", "alice"], &now).status.code(), Some(0));
+}
+
 #[test]
 fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() {
-    use spg_core::crypto::{open_padded, seal_padded};
     let env = Env::new();
     env.register("alice");
     let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
@@ -800,24 +851,7 @@ fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() 
     env.ok(&["list", "--user", "alice"], &[]);
     let k1 = record_key(&account_record(&env.vault), PASSWORD);
     // While the password is theirs too, they rewrite the list's cache: another name.
-    let vid = vault_id(&env.vault);
-    edit(&env.vault, |txn| {
-        let mut index = txn.open_table(LIST_INDEX).unwrap();
-        let rows: Vec<((u64, u32), Vec<u8>)> =
-            index.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect();
-        let key = derive_subkey(&k1, Subkey::Metadata);
-        for ((account, n), value) in rows {
-            let aad =
-                [b"secure-photo-gallery v2 list index".as_slice(), &vid, &be64(account), &n.to_be_bytes()].concat();
-            let mut entries: Vec<(u64, PhotoMeta)> =
-                postcard::from_bytes(&open_padded(&key, &aad, &value).unwrap()).unwrap();
-            for (_, meta) in &mut entries {
-                meta.name = "holiday.jpg".into();
-            }
-            let sealed = seal_padded(&key, &aad, &postcard::to_allocvec(&entries).unwrap());
-            index.insert((account, n), sealed.as_slice()).unwrap();
-        }
-    });
+    rename_in_list_index(&env, &k1, "holiday.jpg");
     // The owner changes the password; what was written before stays as it was written
     // (SECURITY.md says so), and verify, which compares the cache with the records, puts
     // the list right.
@@ -833,8 +867,6 @@ fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() 
 
 #[test]
 fn the_front_of_a_list_taken_from_a_rewritten_index_goes_with_the_index_at_verify() {
-    use spg_core::crypto::{open_padded, seal_padded};
-    use spg_core::vault::Vault;
     let env = Env::new();
     env.register("alice");
     let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
@@ -842,38 +874,17 @@ fn the_front_of_a_list_taken_from_a_rewritten_index_goes_with_the_index_at_verif
     env.ok(&["list", "--user", "alice"], &[]);
     let k1 = record_key(&account_record(&env.vault), PASSWORD);
     // While the password is theirs too, they give the photo another name in the list's cache.
-    let vid = vault_id(&env.vault);
-    edit(&env.vault, |txn| {
-        let mut index = txn.open_table(LIST_INDEX).unwrap();
-        let rows: Vec<((u64, u32), Vec<u8>)> =
-            index.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().to_vec())).collect();
-        let key = derive_subkey(&k1, Subkey::Metadata);
-        for ((account, n), value) in rows {
-            let aad =
-                [b"secure-photo-gallery v2 list index".as_slice(), &vid, &be64(account), &n.to_be_bytes()].concat();
-            let mut entries: Vec<(u64, PhotoMeta)> =
-                postcard::from_bytes(&open_padded(&key, &aad, &value).unwrap()).unwrap();
-            for (_, meta) in &mut entries {
-                meta.name = "holiday.jpg".into();
-            }
-            let sealed = seal_padded(&key, &aad, &postcard::to_allocvec(&entries).unwrap());
-            index.insert((account, n), sealed.as_slice()).unwrap();
-        }
-    });
+    rename_in_list_index(&env, &k1, "holiday.jpg");
     // The owner changes the password and lists: the list, and the front it writes, take
     // the name from the index until verify puts the index right.
     env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
     let now = [("SPG_PASSWORD", NEW)];
     env.ok(&["list", "--user", "alice"], &now);
-    let front_names = || {
-        let account = Vault::open(&env.vault).unwrap().login("alice", NEW).unwrap();
-        account.list_front().unwrap().map(|front| front.iter().map(|p| p.name.to_string()).collect::<Vec<_>>())
-    };
-    assert_eq!(front_names(), Some(vec!["holiday.jpg".to_string()]), "taken from the index");
+    assert_eq!(front_names(&env, NEW), Some(vec!["holiday.jpg".to_string()]), "taken from the index");
     assert_eq!(env.run(&["verify", "--user", "alice"], &now).status.code(), Some(1));
-    assert_eq!(front_names(), None, "removed with the index's segments");
+    assert_eq!(front_names(&env, NEW), None, "removed with the index's segments");
     env.ok(&["list", "--user", "alice"], &now);
-    assert_eq!(front_names(), Some(vec!["contract.jpg".to_string()]));
+    assert_eq!(front_names(&env, NEW), Some(vec!["contract.jpg".to_string()]));
 }
 
 #[test]

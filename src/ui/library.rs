@@ -58,6 +58,9 @@ pub(super) struct Library {
     pub(super) generation: u64,
     /// Whether the list has arrived (an empty list before that is not "no photos").
     pub(super) listed: bool,
+    /// Photos deleted from the front of the list before the list arrived: the list may
+    /// have been read before they went.
+    deleted_early: HashSet<PhotoId>,
     /// The passwords of the photos unlocked until the vault locks.
     pub(super) unlocked: HashMap<PhotoId, PhotoPassword>,
     /// The account was opened with its recovery key: every photo opens with it.
@@ -87,10 +90,22 @@ impl Library {
         }
     }
 
+    /// The list failed: a front shown until then goes too (it is not known to be right).
+    pub(super) fn list_failed(&mut self) {
+        if !self.listed {
+            self.all = Catalog::default();
+            self.show_matching(None);
+        }
+    }
+
     /// The list arrived (again): the selection keeps the photos still there, the cursor
     /// stays on its photo.
-    pub(super) fn listed(&mut self, photos: Catalog) {
+    pub(super) fn listed(&mut self, mut photos: Catalog) {
         let on = self.cursor_id();
+        if !self.deleted_early.is_empty() {
+            let gone = std::mem::take(&mut self.deleted_early);
+            photos.retain(|id| !gone.contains(&id));
+        }
         self.all = photos;
         self.listed = true;
         self.show_matching(on);
@@ -100,6 +115,9 @@ impl Library {
     pub(super) fn removed(&mut self, ids: &[PhotoId]) {
         for id in ids {
             self.unlocked.remove(id);
+        }
+        if !self.listed {
+            self.deleted_early.extend(ids);
         }
         let (at, on) = (self.cursor, self.cursor_id());
         let gone: HashSet<&PhotoId> = ids.iter().collect();
@@ -393,6 +411,17 @@ mod tests {
         assert_eq!(library.cursor, Some(1), "on its photo");
         library.front(catalog(&[40]));
         assert_eq!(shown(&library), [40, 10, 30, 20], "a front after the list changes nothing");
+        // A photo deleted from the front stays deleted when a list read before it went
+        // arrives; a failed list takes the front away.
+        let mut library = Library::default();
+        library.front(catalog(&[40, 10]));
+        library.removed(&[PhotoId::from_u64(40).unwrap()]);
+        library.listed(catalog(&[40, 10, 30]));
+        assert_eq!(shown(&library), [10, 30]);
+        let mut library = Library::default();
+        library.front(catalog(&[40, 10]));
+        library.list_failed();
+        assert!(library.is_empty() && !library.listed);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use spg_core::service::UnlockFailure;
 use spg_core::service::export::ExportKind;
 use spg_core::service::settings::{SettingsChange, SettingsDone};
 use spg_core::service::{Account, AlbumSummary, album_summaries};
-use spg_core::vault::{Albums, PhotoId};
+use spg_core::vault::{Albums, Catalog, PhotoId, StorageError};
 
 use super::action::Cmd;
 use super::action::Purpose;
@@ -135,11 +135,7 @@ impl GalleryScreen {
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: SessionEvent, prefs: &Prefs) {
         match event {
             SessionEvent::Front(photos) => self.library.front(photos),
-            SessionEvent::Listed(Ok((photos, damaged))) => {
-                self.library.listed(photos);
-                self.found_damaged(damaged);
-                self.count_albums();
-            }
+            SessionEvent::Listed(listed) => self.listed(listed),
             SessionEvent::Albums(Ok(albums)) => {
                 self.albums = albums;
                 self.count_albums();
@@ -148,7 +144,7 @@ impl GalleryScreen {
             SessionEvent::AlbumChanged(change, result) => self.album_changed(&change, result),
             // Every record was read: what does not open is exactly this.
             SessionEvent::RecordsChecked(Ok(damaged)) => self.damaged = damaged,
-            SessionEvent::Listed(Err(e)) | SessionEvent::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
+            SessionEvent::RecordsChecked(Err(e)) => self.say((e.to_string(), true)),
             SessionEvent::SettingsSaved(Err(e)) => {
                 let message = e.to_string();
                 if let Some(s) = self.settings.as_mut() {
@@ -274,6 +270,21 @@ impl GalleryScreen {
 
     /// The albums counted again against the photos the account has; the album open shows
     /// its photos as they are now.
+    /// The list arrived, or failed.
+    fn listed(&mut self, listed: Result<(Catalog, Vec<PhotoId>), StorageError>) {
+        match listed {
+            Ok((photos, damaged)) => {
+                self.library.listed(photos);
+                self.found_damaged(damaged);
+                self.count_albums();
+            }
+            Err(e) => {
+                self.library.list_failed();
+                self.say((e.to_string(), true));
+            }
+        }
+    }
+
     fn count_albums(&mut self) {
         let mut held: Vec<PhotoId> = self.library.all.iter().map(|p| p.id).collect();
         held.sort_unstable();

@@ -13,6 +13,7 @@
 //! (a former password holder's front is never carried over) and when `verify` finds the
 //! list index wrong (the front was taken from it).
 
+use super::super::manifest::fingerprint;
 use super::super::records::ManifestHead;
 use super::super::schema::{LIST_FRONT, table_if_any};
 use super::*;
@@ -68,19 +69,46 @@ impl Session {
         Ok(Some((state, photos)))
     }
 
-    /// Writes the front of `photos` (the whole list, newest first, as listed in `state`),
-    /// unless the account is read-only.
-    pub(super) fn write_front(&self, state: [u8; 32], photos: &Catalog) -> Result<(), StorageError> {
-        if self.writable().is_err() {
-            return Ok(());
-        }
+    /// Writes the front of `photos` (the whole list, newest first, as listed in `state`)
+    /// within `txn`.
+    pub(super) fn put_front(
+        &self,
+        txn: &redb::WriteTransaction,
+        state: [u8; 32],
+        photos: &Catalog,
+    ) -> Result<(), StorageError> {
         let key = self.keys().current_subkey(Subkey::Metadata);
         let front: Vec<(u64, MetaRef<'_>)> = photos.iter().take(FRONT_PHOTOS).map(|p| (p.id.0, p.meta())).collect();
         let sealed = seal_encoded(&key, &front_aad(&self.vault.id, self.account_id), &(state, front));
-        let txn = self.vault.begin_write()?;
         txn.open_table(LIST_FRONT)?.insert(self.account_id, sealed.as_slice())?;
-        txn.commit()?;
         Ok(())
+    }
+
+    /// The fingerprint of the account's manifest head as stored in `table` (`manifests`),
+    /// if it has one: what a write checks that nothing was written since a read.
+    pub(super) fn head_fingerprint(
+        &self,
+        table: &impl redb::ReadableTable<u64, &'static [u8]>,
+    ) -> Result<Option<[u8; 32]>, StorageError> {
+        Ok(table.get(self.account_id)?.map(|stored| fingerprint(stored.value())))
+    }
+
+    /// The photos of the front, if it is of the photos the account holds now (another is
+    /// never shown), whose metadata is not their record's, or that the manifest does not
+    /// list: `metas` holds each listed photo's id and `meta_digest` of its record's
+    /// metadata, ascending by id (as `verify` reads them).
+    pub(super) fn front_disagreements(
+        &self,
+        txn: &redb::ReadTransaction,
+        metas: &[(u64, [u8; 16])],
+    ) -> Result<Vec<PhotoId>, StorageError> {
+        let (_, head) = self.pinned_record(txn)?;
+        let front = self.read_front(txn)?.filter(|(state, _)| *state == photos_state(&head));
+        let Some((_, front)) = front else { return Ok(Vec::new()) };
+        let agrees = |id: PhotoId, digest| {
+            metas.binary_search_by_key(&id.0, |(id, _)| *id).is_ok_and(|at| metas[at].1 == digest)
+        };
+        Ok(front.iter().filter(|p| !agrees(p.id, super::index::meta_digest(&p.meta()))).map(|p| p.id).collect())
     }
 
     /// Removes the account's front, within `txn`.
@@ -174,5 +202,35 @@ mod tests {
         assert!(row(&session).is_none());
         let (listed, _) = session.list().unwrap();
         assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS]);
+    }
+
+    #[test]
+    fn verify_names_a_front_whose_photos_are_not_their_records_and_removes_it() {
+        let (_dir, session, _) = photos(5);
+        let (listed, _) = session.list().unwrap();
+        // Someone with the key writes a front of the photos as they are, with another name.
+        let txn = session.vault.db.begin_read().unwrap();
+        let (_, head) = session.pinned_record(&txn).unwrap();
+        drop(txn);
+        let forged: Catalog = listed
+            .iter()
+            .map(|p| {
+                let mut info = p.to_info();
+                info.meta.name = "holiday.jpg".into();
+                info
+            })
+            .collect();
+        let txn = session.vault.begin_write().unwrap();
+        session.put_front(&txn, photos_state(&head), &forged).unwrap();
+        txn.commit().unwrap();
+        assert_eq!(session.list_front().unwrap().unwrap().get(0).name, "holiday.jpg");
+        let report = session.verify().unwrap();
+        let named: Vec<PhotoId> = report.problems.iter().map(|p| p.id).collect();
+        assert_eq!(named, ids(&listed)[..FRONT_PHOTOS]);
+        assert!(report.problems.iter().all(|p| p.problem.contains("front of the list")), "{:?}", report.problems);
+        assert!(session.list_front().unwrap().is_none(), "removed");
+        session.list().unwrap();
+        assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS]);
+        assert!(session.verify().unwrap().problems.is_empty());
     }
 }

@@ -16,7 +16,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use super::super::schema::{LIST_INDEX, table_if_any};
+use super::super::schema::{LIST_INDEX, MANIFESTS, table_if_any};
 use super::*;
 
 /// Photos in a full segment (8 in the unit tests, so that a few photos make several).
@@ -68,7 +68,7 @@ impl Index {
     }
 
     /// Every segment number, read or broken: the state a rewrite expects to find.
-    fn numbers(&self) -> Vec<u32> {
+    pub(super) fn numbers(&self) -> Vec<u32> {
         let mut all: Vec<u32> = self.segments.iter().map(|(n, _)| *n).chain(self.broken.iter().copied()).collect();
         all.sort_unstable();
         all
@@ -115,7 +115,6 @@ impl Index {
 /// How the index is to change after a list: segments to remove, photos to write into new
 /// segments.
 pub(super) struct Rewrite {
-    expected: Vec<u32>,
     remove: Vec<u32>,
     add: Vec<u64>,
 }
@@ -123,7 +122,7 @@ pub(super) struct Rewrite {
 impl Rewrite {
     /// The first index of an account: the photos `ids`.
     pub(super) fn all(ids: Vec<u64>) -> Rewrite {
-        Rewrite { expected: Vec::new(), remove: Vec::new(), add: ids }
+        Rewrite { remove: Vec::new(), add: ids }
     }
 }
 
@@ -171,7 +170,6 @@ impl Session {
         listed: &[Entry],
         index: Index,
     ) -> Result<(Catalog, Vec<PhotoId>, Vec<ManifestProblem>, Option<Rewrite>), StorageError> {
-        let expected = index.numbers();
         let Index { segments, broken, mut photos, by_id } = index;
         // Which entries the manifest lists (the others were deleted since the index was
         // written), and the listed photos the index lacks.
@@ -218,20 +216,27 @@ impl Session {
         }
         let changed = !read.is_empty() || deleted || any_broken;
         added.extend(read);
-        let rewrite = changed.then_some(Rewrite { expected, remove, add: added });
+        let rewrite = changed.then_some(Rewrite { remove, add: added });
         Ok((photos, damaged, problems, rewrite))
     }
 
-    /// Writes the index again as `rewrite` says, taking the metadata from `photos`. Does
-    /// nothing if the index changed since it was read (another list wrote it, or an
-    /// import added to it).
-    pub(super) fn rewrite_index(&self, rewrite: Rewrite, photos: &Catalog) -> Result<(), StorageError> {
-        // A cache: not written while the account is read-only.
-        if self.writable().is_err() {
+    /// Writes what a list found behind, in one transaction: the index again as `rewrite`
+    /// says, and the front of the list in state `front` (see `front.rs`), both from
+    /// `photos`. The list read the index's segments `numbers` and the manifest head
+    /// `head` (its fingerprint): if either changed since (another list or an import wrote
+    /// the index, `verify` removed segments, a password change sealed everything again),
+    /// nothing is written, and the next list writes it.
+    pub(super) fn write_caches(
+        &self,
+        (numbers, head): (&[u32], Option<[u8; 32]>),
+        rewrite: Option<Rewrite>,
+        front: Option<[u8; 32]>,
+        photos: &Catalog,
+    ) -> Result<(), StorageError> {
+        // Caches: not written while the account is read-only.
+        if (rewrite.is_none() && front.is_none()) || self.writable().is_err() {
             return Ok(());
         }
-        let add: HashSet<u64> = rewrite.add.into_iter().collect();
-        let entries = photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, p.meta()));
         let txn = self.vault.begin_write()?;
         {
             let mut table = txn.open_table(LIST_INDEX)?;
@@ -239,13 +244,20 @@ impl Session {
             for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
                 found.push(row?.0.value().1);
             }
-            if found != rewrite.expected {
+            if found != numbers || self.head_fingerprint(&txn.open_table(MANIFESTS)?)? != head {
                 return Ok(());
             }
-            for number in rewrite.remove {
-                table.remove((self.account_id, number))?;
+            if let Some(rewrite) = rewrite {
+                for number in rewrite.remove {
+                    table.remove((self.account_id, number))?;
+                }
+                let add: HashSet<u64> = rewrite.add.into_iter().collect();
+                let entries = photos.iter().filter(|p| add.contains(&p.id.0)).map(|p| (p.id.0, p.meta()));
+                self.add_segments(&mut table, found.last().copied(), entries)?;
             }
-            self.add_segments(&mut table, found.last().copied(), entries)?;
+        }
+        if let Some(state) = front {
+            self.put_front(&txn, state, photos)?;
         }
         txn.commit()?;
         Ok(())
@@ -296,11 +308,12 @@ impl Session {
         Ok(())
     }
 
-    /// Removes the segments `numbers` (a check found them wrong), and the front of the
-    /// list, which was taken from them: the next list reads their photos from the records
-    /// and writes both again. A cache: nothing while read-only.
-    pub(super) fn drop_segments(&self, numbers: &[u32]) -> Result<(), StorageError> {
-        if numbers.is_empty() || self.writable().is_err() {
+    /// Removes the segments `numbers` and, with any of them or if `front`, the front of
+    /// the list (which may have been taken from them): a check found them wrong. The next
+    /// list reads those photos from their records and writes both again. Caches: nothing
+    /// while read-only.
+    pub(super) fn drop_caches(&self, numbers: &[u32], front: bool) -> Result<(), StorageError> {
+        if (numbers.is_empty() && !front) || self.writable().is_err() {
             return Ok(());
         }
         let txn = self.vault.begin_write()?;

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::super::schema::MANIFESTS;
 use super::*;
 
 /// Opens a stored record of `account`: authenticates the header with the metadata, under
@@ -86,6 +87,8 @@ impl Session {
             let (_, head) = self.pinned_record(&txn)?;
             let listed = self.manifest_key().read_entries(&txn, &head)?;
             let index = self.read_index(&txn)?;
+            // What the caches' write checks is unchanged.
+            let (numbers, head_read) = (index.numbers(), self.head_fingerprint(&txn.open_table(MANIFESTS)?)?);
             let state = front::photos_state(&head);
             let front_behind = self.read_front(&txn)?.is_none_or(|(taken_from, _)| taken_from != state);
             let (mut photos, damaged, rewrite) = if index.is_empty() && !listed.is_empty() {
@@ -103,13 +106,11 @@ impl Session {
             drop(txn);
             photos.sort_newest_first();
             photos.shrink_to_fit();
+            // The front is written again with the index: a list that corrects the index
+            // (segments damaged or removed) corrects the front taken from it.
+            let front = (front_behind || rewrite.is_some()).then_some(state);
             // Only caches: a list that cannot write them (a full disk) still lists.
-            if let Some(rewrite) = rewrite {
-                let _ = self.rewrite_index(rewrite, &photos);
-            }
-            if front_behind {
-                let _ = self.write_front(state, &photos);
-            }
+            let _ = self.write_caches((&numbers, head_read), rewrite, front, &photos);
             Ok((photos, damaged))
         })
     }

@@ -121,6 +121,10 @@ impl Session {
             let (changed, wrong) = self.index_disagreements(&txn, &metas)?;
             let index_entry = "its entry in the list index was changed (the list shows it from its record now)";
             let mut named: Vec<(PhotoId, &str)> = changed.into_iter().map(|id| (id, index_entry)).collect();
+            // And the front of the list (taken from the index, or written on its own).
+            let front_wrong = self.front_disagreements(&txn, &metas)?;
+            let front_entry = "its entry in the front of the list was changed (the list shows it from its record now)";
+            named.extend(front_wrong.iter().map(|&id| (id, front_entry)));
             // The set of photos against the manifest, which must still pin this account.
             let _ = progress(listed.len(), listed.len());
             let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
@@ -136,7 +140,7 @@ impl Session {
             let unexpected = stored.difference(&listed).count();
             drop((photos, chunks, thumbs, private_thumbs, txn));
             // Only a cache: a check that cannot drop it (a full disk) still reports.
-            let _ = self.drop_segments(&wrong);
+            let _ = self.drop_caches(&wrong, !front_wrong.is_empty());
             let albums = self.albums()?.problems;
             Ok(Some(VerifyReport { checked: listed.len() + unexpected, problems, albums }))
         })
