@@ -307,6 +307,12 @@ impl ManifestKey {
         Ok(entries.binary_search_by_key(&id, |e| e.id).ok().map(|i| entries[i]))
     }
 
+    /// The head as `txn` sees it now, opened and checked.
+    pub(crate) fn current_head(&self, txn: &WriteTransaction) -> Result<ManifestHead, StorageError> {
+        let stored = txn.open_table(MANIFESTS)?.get(self.account)?.map(|g| g.value().to_vec());
+        self.open_head(stored.as_deref()).map_err(|t| StorageError::tampered(t.0))
+    }
+
     /// Opens the head for a write: checked, its counter raised by one and the previous
     /// head listed first among the recent ones.
     fn next_head(&self, txn: &WriteTransaction) -> Result<ManifestHead, StorageError> {

@@ -13,6 +13,8 @@
 //! (a former password holder's front is never carried over) and when `verify` finds the
 //! list index wrong (the front was taken from it).
 
+use std::collections::HashSet;
+
 use super::super::manifest::fingerprint;
 use super::super::records::ManifestHead;
 use super::super::schema::{LIST_FRONT, table_if_any};
@@ -55,18 +57,42 @@ impl Session {
     /// none or it does not open.
     pub(super) fn read_front(&self, txn: &redb::ReadTransaction) -> Result<Option<([u8; 32], Catalog)>, StorageError> {
         let Some(table) = table_if_any(txn, LIST_FRONT)? else { return Ok(None) };
-        let Some(value) = table.get(self.account_id)? else { return Ok(None) };
+        Ok(table.get(self.account_id)?.and_then(|value| self.open_front(value.value())))
+    }
+
+    /// A front as stored, opened: the state it was taken from and its photos; `None` if it
+    /// does not open.
+    fn open_front(&self, sealed: &[u8]) -> Option<([u8; 32], Catalog)> {
         let key = self.keys().current_subkey(Subkey::Metadata);
-        let Ok(plain) = open_padded(&key, &front_aad(&self.vault.id, self.account_id), value.value()) else {
-            return Ok(None);
-        };
-        let plain = Zeroizing::new(plain);
-        let Ok((state, entries)) = decode::<([u8; 32], Vec<(u64, MetaRef<'_>)>)>(&plain) else { return Ok(None) };
+        let plain = Zeroizing::new(open_padded(&key, &front_aad(&self.vault.id, self.account_id), sealed).ok()?);
+        let (state, entries) = decode::<([u8; 32], Vec<(u64, MetaRef<'_>)>)>(&plain).ok()?;
         let mut photos = Catalog::default();
         for (id, meta) in entries.into_iter().take(FRONT_PHOTOS) {
             photos.push_ref(PhotoId(id), meta);
         }
-        Ok(Some((state, photos)))
+        Some((state, photos))
+    }
+
+    /// Within `txn`, which deletes the photos `gone` and has written the manifest for it:
+    /// a front of the photos before (`before`, their state) is written again without them,
+    /// in the state after. The first photos of a list less some of them are the first of
+    /// the list without them, so the next login need not wait for the whole list.
+    pub(super) fn front_without(
+        &self,
+        txn: &redb::WriteTransaction,
+        before: [u8; 32],
+        gone: &HashSet<u64>,
+    ) -> Result<(), StorageError> {
+        let stored = txn.open_table(LIST_FRONT)?.get(self.account_id)?.map(|v| v.value().to_vec());
+        let Some((state, mut front)) = stored.and_then(|sealed| self.open_front(&sealed)) else { return Ok(()) };
+        if state != before {
+            return Ok(());
+        }
+        front.retain(|id| !gone.contains(&id.0));
+        if front.is_empty() {
+            return self.remove_front(txn);
+        }
+        self.put_front(txn, photos_state(&self.manifest_key().current_head(txn)?), &front)
     }
 
     /// Writes the front of `photos` (the whole list, newest first, as listed in `state`)
@@ -163,20 +189,23 @@ mod tests {
     }
 
     #[test]
-    fn a_front_put_back_after_a_delete_is_not_shown() {
+    fn a_delete_keeps_the_front_without_its_photos_and_a_front_put_back_is_not_shown() {
         let (_dir, session, _) = photos(6);
         let (listed, _) = session.list().unwrap();
         let before = row(&session).unwrap();
         let newest = listed.id(0);
         session.delete_many(&[newest]).unwrap();
+        let front = session.list_front().unwrap().expect("kept by the delete");
+        assert_eq!(ids(&front), ids(&listed)[1..FRONT_PHOTOS]);
         let (listed, _) = session.list().unwrap();
-        assert!(!ids(&session.list_front().unwrap().unwrap()).contains(&newest));
+        assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS], "filled by the list");
         // The older front, which shows the deleted photo, put back in the file.
         put_row(&session, session.account_id, &before);
         assert!(session.list_front().unwrap().is_none(), "taken from other photos");
-        // The next list writes it again.
+        // The next list writes it again; deleting every photo of it removes it.
         session.list().unwrap();
-        assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS]);
+        session.delete_many(&ids(&listed)[..FRONT_PHOTOS]).unwrap();
+        assert!(row(&session).is_none());
     }
 
     #[test]

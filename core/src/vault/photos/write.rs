@@ -350,6 +350,8 @@ impl Session {
                 return Ok(());
             }
             let txn = self.vault.begin_write()?;
+            let before = super::front::photos_state(&self.manifest_key().current_head(&txn)?);
+            let gone: std::collections::HashSet<u64> = found.iter().map(|(id, _)| id.0).collect();
             let state = {
                 let mut photos = txn.open_table(PHOTOS)?;
                 let mut chunks = txn.open_table(CHUNKS)?;
@@ -370,6 +372,7 @@ impl Session {
                 }
                 self.manifest_key().apply(&txn, &changes)?
             };
+            self.front_without(&txn, before, &gone)?;
             txn.commit()?;
             self.wrote(state);
             Ok(())
