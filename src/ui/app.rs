@@ -38,8 +38,10 @@ pub enum ScreenKind {
     Restore,
     /// The gallery.
     Gallery {
-        /// Photos listed.
+        /// Photos shown: the front of the list until the whole list arrives.
         photos: usize,
+        /// Whether the whole list has arrived.
+        listed: bool,
         /// Thumbnail textures loaded.
         thumbnails: usize,
         /// Photos unlocked in this session.
@@ -136,6 +138,7 @@ impl GalleryApp {
             Screen::Restore(_) => ScreenKind::Restore,
             Screen::Gallery(g) => ScreenKind::Gallery {
                 photos: g.library.len(),
+                listed: g.library.listed,
                 thumbnails: g.thumbnails.textures_held(),
                 unlocked: g.library.unlocked.len(),
                 viewing: g.viewer_shows_photo(),
