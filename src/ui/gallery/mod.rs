@@ -268,8 +268,6 @@ impl GalleryScreen {
         }
     }
 
-    /// The albums counted again against the photos the account has; the album open shows
-    /// its photos as they are now.
     /// The list arrived, or failed.
     fn listed(&mut self, listed: Result<(Catalog, Vec<PhotoId>), StorageError>) {
         match listed {
@@ -285,6 +283,8 @@ impl GalleryScreen {
         }
     }
 
+    /// The albums counted again against the photos the account has; the album open shows
+    /// its photos as they are now.
     fn count_albums(&mut self) {
         let mut held: Vec<PhotoId> = self.library.all.iter().map(|p| p.id).collect();
         held.sort_unstable();

@@ -80,7 +80,8 @@ impl Session {
     /// and the index is written. A record removed from the file or put back after a
     /// delete is found here only if the index does not have the photo: `verify` and
     /// [`Session::check_records`] read every record. The front of the list (see
-    /// `front.rs`) is written again when it was not taken from these photos.
+    /// `front.rs`) is written again when it was not taken from these photos, and whenever
+    /// the index is.
     pub(crate) fn list(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
