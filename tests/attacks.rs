@@ -814,14 +814,10 @@ fn rename_in_list_index(env: &Env, key: &SecretKey, name: &str) {
     });
 }
 
-/// The names in the front of alice's list (as the app shows them at login), if it has one.
-fn front_names(env: &Env, password: &str) -> Option<Vec<String>> {
-    let account = spg_core::vault::Vault::open(&env.vault).unwrap().login("alice", password).unwrap();
-    account.list_front().unwrap().map(|front| front.iter().map(|p| p.name.to_string()).collect())
-}
-
-#[test]
-fn a_front_taken_from_a_rewritten_index_goes_when_the_list_corrects_the_index() {
+/// Alice's vault with one photo, "contract.jpg": someone who knew her password renames it
+/// "holiday.jpg" in the list index (the list's cache), then she changes her password to
+/// `NEW`. Also returns what logs in with it.
+fn index_renamed_before_a_password_change() -> (Env, [(&'static str, &'static str); 1]) {
     let env = Env::new();
     env.register("alice");
     let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
@@ -830,7 +826,18 @@ fn a_front_taken_from_a_rewritten_index_goes_when_the_list_corrects_the_index() 
     let k1 = record_key(&account_record(&env.vault), PASSWORD);
     rename_in_list_index(&env, &k1, "holiday.jpg");
     env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
-    let now = [("SPG_PASSWORD", NEW)];
+    (env, [("SPG_PASSWORD", NEW)])
+}
+
+/// The names in the front of alice's list (as the app shows them at login), if it has one.
+fn front_names(env: &Env, password: &str) -> Option<Vec<String>> {
+    let account = spg_core::vault::Vault::open(&env.vault).unwrap().login("alice", password).unwrap();
+    account.list_front().unwrap().map(|front| front.iter().map(|p| p.name.to_string()).collect())
+}
+
+#[test]
+fn a_front_taken_from_a_rewritten_index_goes_when_the_list_corrects_the_index() {
+    let (env, now) = index_renamed_before_a_password_change();
     env.ok(&["list", "--user", "alice"], &now);
     assert_eq!(front_names(&env, NEW), Some(vec!["holiday.jpg".to_string()]), "taken from the index");
     // As a file writer, they now remove the segments, so that the next list reads the photo
@@ -844,19 +851,9 @@ fn a_front_taken_from_a_rewritten_index_goes_when_the_list_corrects_the_index() 
 
 #[test]
 fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() {
-    let env = Env::new();
-    env.register("alice");
-    let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
-    env.import("alice", &[&first]);
-    env.ok(&["list", "--user", "alice"], &[]);
-    let k1 = record_key(&account_record(&env.vault), PASSWORD);
-    // While the password is theirs too, they rewrite the list's cache: another name.
-    rename_in_list_index(&env, &k1, "holiday.jpg");
-    // The owner changes the password; what was written before stays as it was written
-    // (SECURITY.md says so), and verify, which compares the cache with the records, puts
-    // the list right.
-    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
-    let now = [("SPG_PASSWORD", NEW)];
+    // What was written before the change stays as it was written (SECURITY.md says so),
+    // and verify, which compares the cache with the records, puts the list right.
+    let (env, now) = index_renamed_before_a_password_change();
     let verify = env.run(&["verify", "--user", "alice"], &now);
     assert_eq!(verify.status.code(), Some(1));
     assert!(stdout(&verify).contains("its entry in the list index was changed"), "{}", stdout(&verify));
@@ -867,18 +864,9 @@ fn a_list_index_rewritten_while_the_password_was_known_is_corrected_by_verify() 
 
 #[test]
 fn the_front_of_a_list_taken_from_a_rewritten_index_goes_with_the_index_at_verify() {
-    let env = Env::new();
-    env.register("alice");
-    let first = write(&env.path("in"), "contract.jpg", &jpeg(64, 48, 1));
-    env.import("alice", &[&first]);
-    env.ok(&["list", "--user", "alice"], &[]);
-    let k1 = record_key(&account_record(&env.vault), PASSWORD);
-    // While the password is theirs too, they give the photo another name in the list's cache.
-    rename_in_list_index(&env, &k1, "holiday.jpg");
-    // The owner changes the password and lists: the list, and the front it writes, take
-    // the name from the index until verify puts the index right.
-    env.ok(&["passwd", "--user", "alice"], &[("SPG_NEW_PASSWORD", NEW)]);
-    let now = [("SPG_PASSWORD", NEW)];
+    // The list after the change, and the front it writes, take the name from the index
+    // until verify puts the index right.
+    let (env, now) = index_renamed_before_a_password_change();
     env.ok(&["list", "--user", "alice"], &now);
     assert_eq!(front_names(&env, NEW), Some(vec!["holiday.jpg".to_string()]), "taken from the index");
     assert_eq!(env.run(&["verify", "--user", "alice"], &now).status.code(), Some(1));
