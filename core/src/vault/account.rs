@@ -512,7 +512,8 @@ impl Session {
 
     /// Stores `new` as the account record, of the generation whose keys are `next` (a
     /// password change here, or one made on another computer and brought by its backup),
-    /// and seals the manifest and the list index again under its key, in one transaction.
+    /// and seals the manifest and the list index again under its key, in one transaction
+    /// (the front of the list is removed).
     /// The record stored now must be the one the manifest pins.
     pub(crate) fn take_record(&self, new: &[u8], next: &AccountKeys) -> Result<(), StorageError> {
         self.writable()?;
@@ -540,6 +541,8 @@ impl Session {
             let to = ManifestKey::new(next, self.vault.id, self.account_id);
             let state = self.manifest_key().rekey(&txn, &to, &previous, new)?;
             self.rekey_index(&txn, next)?;
+            // Not sealed again: the next list writes it from what it reads.
+            self.remove_front(&txn)?;
             (state, profile, record)
         };
         txn.commit()?;

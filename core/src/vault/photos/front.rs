@@ -9,9 +9,10 @@
 //! removes a photo changes that state, and a front of another state is not shown. A
 //! photo's metadata never changes after its import, so the newest photos of one state are
 //! always the same. It is written by the list (the whole list replaces it on the screen a
-//! moment later), sealed under the current generation's key, removed by a password change
-//! (a former password holder's front is never carried over) and when `verify` finds the
-//! list index wrong (the front was taken from it).
+//! moment later) and kept by a delete (without the photos deleted), sealed under the
+//! current generation's key; it is removed by a password change (a former password
+//! holder's front is never carried over), and by `verify` when an entry of it, or of the
+//! list index it may have been taken from, is not its photo's record.
 
 use std::collections::HashSet;
 
@@ -89,20 +90,20 @@ impl Session {
             return Ok(());
         }
         front.retain(|id| !gone.contains(&id.0));
-        if front.is_empty() {
-            return self.remove_front(txn);
-        }
         self.put_front(txn, photos_state(&self.manifest_key().current_head(txn)?), &front)
     }
 
-    /// Writes the front of `photos` (the whole list, newest first, as listed in `state`)
-    /// within `txn`.
+    /// Writes the front of `photos` (the first photos of the list in `state`, in its order)
+    /// within `txn`; removes it if there are none.
     pub(super) fn put_front(
         &self,
         txn: &redb::WriteTransaction,
         state: [u8; 32],
         photos: &Catalog,
     ) -> Result<(), StorageError> {
+        if photos.is_empty() {
+            return self.remove_front(txn);
+        }
         let key = self.keys().current_subkey(Subkey::Metadata);
         let front: Vec<(u64, MetaRef<'_>)> = photos.iter().take(FRONT_PHOTOS).map(|p| (p.id.0, p.meta())).collect();
         let sealed = seal_encoded(&key, &front_aad(&self.vault.id, self.account_id), &(state, front));
@@ -120,25 +121,28 @@ impl Session {
     }
 
     /// The photos of the front, if it is of the photos the account holds now (another is
-    /// never shown), whose metadata is not their record's, or that the manifest does not
-    /// list: `metas` holds each listed photo's id and `meta_digest` of its record's
-    /// metadata, ascending by id (as `verify` reads them).
+    /// never shown), that the manifest does not list (`listed`), or whose metadata is not
+    /// their record's: `metas` holds the id and `meta_digest` of each listed photo whose
+    /// record opened, ascending by id (as `verify` reads them; a record that did not open
+    /// is named as such).
     pub(super) fn front_disagreements(
         &self,
         txn: &redb::ReadTransaction,
+        listed: &[Entry],
         metas: &[(u64, [u8; 16])],
     ) -> Result<Vec<PhotoId>, StorageError> {
         let (_, head) = self.pinned_record(txn)?;
         let front = self.read_front(txn)?.filter(|(state, _)| *state == photos_state(&head));
         let Some((_, front)) = front else { return Ok(Vec::new()) };
         let agrees = |id: PhotoId, digest| {
-            metas.binary_search_by_key(&id.0, |(id, _)| *id).is_ok_and(|at| metas[at].1 == digest)
+            listed.binary_search_by_key(&id.0, |e| e.id).is_ok()
+                && metas.binary_search_by_key(&id.0, |(id, _)| *id).map_or(true, |at| metas[at].1 == digest)
         };
         Ok(front.iter().filter(|p| !agrees(p.id, super::index::meta_digest(&p.meta()))).map(|p| p.id).collect())
     }
 
     /// Removes the account's front, within `txn`.
-    pub(super) fn remove_front(&self, txn: &redb::WriteTransaction) -> Result<(), StorageError> {
+    pub(crate) fn remove_front(&self, txn: &redb::WriteTransaction) -> Result<(), StorageError> {
         txn.open_table(LIST_FRONT)?.remove(self.account_id)?;
         Ok(())
     }
@@ -149,6 +153,7 @@ mod tests {
     use super::super::index::tests::{jpeg, photos};
     use super::super::tests::store;
     use super::*;
+    use crate::vault::records::Previews;
     use redb::ReadableDatabase;
 
     fn ids(catalog: &Catalog) -> Vec<PhotoId> {
@@ -212,7 +217,13 @@ mod tests {
     fn a_front_moved_to_another_account_or_changed_does_not_open() {
         let (_dir, session, _) = photos(5);
         let front = row(&session).unwrap();
-        put_row(&session, session.account_id + 1, &front);
+        // Bob, who has no photos, has no front; alice's moved to his row does not open.
+        session.vault.register("bob", "bob@example.com", "bob's own long password", Previews::Sharp).unwrap();
+        let bob = session.vault.open_session("bob", "bob's own long password").unwrap();
+        bob.list().unwrap();
+        assert!(row(&bob).is_none(), "an account without photos needs no front");
+        put_row(&session, bob.account_id, &front);
+        assert!(bob.list_front().unwrap().is_none());
         let mut changed = front.clone();
         *changed.last_mut().unwrap() ^= 1;
         put_row(&session, session.account_id, &changed);
@@ -261,5 +272,19 @@ mod tests {
         session.list().unwrap();
         assert_eq!(ids(&session.list_front().unwrap().unwrap()), ids(&listed)[..FRONT_PHOTOS]);
         assert!(session.verify().unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn verify_names_a_damaged_record_of_a_front_photo_once_and_keeps_the_front() {
+        let (_dir, session, _) = photos(5);
+        let (listed, _) = session.list().unwrap();
+        let damaged = listed.id(0);
+        let txn = session.vault.db.begin_write().unwrap();
+        txn.open_table(PHOTOS).unwrap().insert((session.account_id, damaged.0), [0u8; 40].as_slice()).unwrap();
+        txn.commit().unwrap();
+        let report = session.verify().unwrap();
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(report.problems[0].id == damaged && !report.problems[0].problem.contains("front"));
+        assert!(row(&session).is_some(), "the front is right");
     }
 }

@@ -354,10 +354,7 @@ impl Session {
     /// A password change: every segment that opens is sealed again under `next`'s key
     /// (the new generation's), within `txn`; one that does not open is removed (the next
     /// list reads its photos' records). About a tenth of a second at a million photos.
-    /// The front of the list is removed, not sealed again: the next list writes it from
-    /// what it reads.
     pub(crate) fn rekey_index(&self, txn: &redb::WriteTransaction, next: &AccountKeys) -> Result<(), StorageError> {
-        self.remove_front(txn)?;
         let (from, to) = (self.keys().current_subkey(Subkey::Metadata), next.current_subkey(Subkey::Metadata));
         let mut table = txn.open_table(LIST_INDEX)?;
         let mut numbers = Vec::new();

@@ -91,7 +91,11 @@ impl Session {
             // What the caches' write checks is unchanged.
             let (numbers, head_read) = (index.numbers(), self.head_fingerprint(&txn.open_table(MANIFESTS)?)?);
             let state = front::photos_state(&head);
-            let front_behind = self.read_front(&txn)?.is_none_or(|(taken_from, _)| taken_from != state);
+            // An account without photos needs no front.
+            let front_behind = match self.read_front(&txn)? {
+                Some((taken_from, _)) => taken_from != state,
+                None => !listed.is_empty(),
+            };
             let (mut photos, damaged, rewrite) = if index.is_empty() && !listed.is_empty() {
                 let (photos, damaged) =
                     self.read_records_in(&txn, &listed, true, &AtomicBool::new(false))?.unwrap_or_default();

@@ -117,14 +117,7 @@ impl Session {
                     problems.push(problem(Some(&meta.name), "its thumbnail was changed or is damaged"));
                 }
             }
-            // The list index against the records (the index is a cache, the records its truth).
-            let (changed, wrong) = self.index_disagreements(&txn, &metas)?;
-            let index_entry = "its entry in the list index was changed (the list shows it from its record now)";
-            let mut named: Vec<(PhotoId, &str)> = changed.into_iter().map(|id| (id, index_entry)).collect();
-            // And the front of the list (taken from the index, or written on its own).
-            let front_wrong = self.front_disagreements(&txn, &metas)?;
-            let front_entry = "its entry in the front of the list was changed (the list shows it from its record now)";
-            named.extend(front_wrong.iter().map(|&id| (id, front_entry)));
+            let (mut named, wrong, front_wrong) = self.cache_disagreements(&txn, &listed, &metas)?;
             // The set of photos against the manifest, which must still pin this account.
             let _ = progress(listed.len(), listed.len());
             let listed: BTreeSet<u64> = listed.iter().map(|e| e.id).collect();
@@ -140,9 +133,29 @@ impl Session {
             let unexpected = stored.difference(&listed).count();
             drop((photos, chunks, thumbs, private_thumbs, txn));
             // Only a cache: a check that cannot drop it (a full disk) still reports.
-            let _ = self.drop_caches(&wrong, !front_wrong.is_empty());
+            let _ = self.drop_caches(&wrong, front_wrong);
             let albums = self.albums()?.problems;
             Ok(Some(VerifyReport { checked: listed.len() + unexpected, problems, albums }))
         })
+    }
+
+    /// The list index and the front of the list against the records (caches, and the
+    /// records their truth): the photos to name, with what is wrong; the index's wrong
+    /// segments; whether the front is wrong. A photo the index check names is not named
+    /// again for the front (taken from the index).
+    #[allow(clippy::type_complexity)]
+    fn cache_disagreements(
+        &self,
+        txn: &redb::ReadTransaction,
+        listed: &[Entry],
+        metas: &[(u64, [u8; 16])],
+    ) -> Result<(Vec<(PhotoId, &'static str)>, Vec<u32>, bool), StorageError> {
+        let (changed, wrong) = self.index_disagreements(txn, metas)?;
+        let index_entry = "its entry in the list index was changed (the list shows it from its record now)";
+        let mut named: Vec<(PhotoId, &str)> = changed.iter().map(|&id| (id, index_entry)).collect();
+        let front_wrong = self.front_disagreements(txn, listed, metas)?;
+        let front_entry = "its entry in the front of the list was changed (the list shows it from its record now)";
+        named.extend(front_wrong.iter().filter(|id| !changed.contains(id)).map(|&id| (id, front_entry)));
+        Ok((named, wrong, !front_wrong.is_empty()))
     }
 }
