@@ -78,7 +78,7 @@ impl Session {
     pub(crate) fn backup_snapshot(&self, photos: &[BackupPhoto]) -> Result<Vec<u8>, StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let (stored, _) = self.pinned_record(&txn)?;
+            let (stored, _, _) = self.pinned_record(&txn)?;
             let record: AccountRecord = decode(&stored)?;
             let mut photos: Vec<Entry> = photos.iter().map(|p| p.0).collect();
             photos.sort_unstable_by_key(|e| e.id);

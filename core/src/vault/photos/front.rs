@@ -16,7 +16,6 @@
 
 use std::collections::HashSet;
 
-use super::super::manifest::fingerprint;
 use super::super::records::ManifestHead;
 use super::super::schema::{LIST_FRONT, table_if_any};
 use super::*;
@@ -47,11 +46,13 @@ impl Session {
     /// photos the account holds now; `None` if there is no such front (the photos changed
     /// since, or the front does not open). The whole list ([`Session::list`]) follows.
     pub(crate) fn list_front(&self) -> Result<Option<Catalog>, StorageError> {
-        guard(|| {
-            let txn = self.vault.db.begin_read()?;
-            let (_, head) = self.pinned_record(&txn)?;
-            Ok(self.read_front(&txn)?.filter(|(state, _)| *state == photos_state(&head)).map(|(_, photos)| photos))
-        })
+        guard(|| self.current_front(&self.vault.db.begin_read()?))
+    }
+
+    /// The front in `txn`, if it was taken from the photos the manifest's head there pins.
+    fn current_front(&self, txn: &redb::ReadTransaction) -> Result<Option<Catalog>, StorageError> {
+        let (_, head, _) = self.pinned_record(txn)?;
+        Ok(self.read_front(txn)?.filter(|(state, _)| *state == photos_state(&head)).map(|(_, photos)| photos))
     }
 
     /// The stored front: the state it was taken from and its photos; `None` if there is
@@ -111,15 +112,6 @@ impl Session {
         Ok(())
     }
 
-    /// The fingerprint of the account's manifest head as stored in `table` (`manifests`),
-    /// if it has one: what a write checks that nothing was written since a read.
-    pub(super) fn head_fingerprint(
-        &self,
-        table: &impl redb::ReadableTable<u64, &'static [u8]>,
-    ) -> Result<Option<[u8; 32]>, StorageError> {
-        Ok(table.get(self.account_id)?.map(|stored| fingerprint(stored.value())))
-    }
-
     /// The photos of the front, if it is of the photos the account holds now (another is
     /// never shown), that the manifest does not list (`listed`), or whose metadata is not
     /// their record's: `metas` holds the id and `meta_digest` of each listed photo whose
@@ -131,9 +123,7 @@ impl Session {
         listed: &[Entry],
         metas: &[(u64, [u8; 16])],
     ) -> Result<Vec<PhotoId>, StorageError> {
-        let (_, head) = self.pinned_record(txn)?;
-        let front = self.read_front(txn)?.filter(|(state, _)| *state == photos_state(&head));
-        let Some((_, front)) = front else { return Ok(Vec::new()) };
+        let Some(front) = self.current_front(txn)? else { return Ok(Vec::new()) };
         let agrees = |id: PhotoId, digest| {
             listed.binary_search_by_key(&id.0, |e| e.id).is_ok()
                 && metas.binary_search_by_key(&id.0, |(id, _)| *id).map_or(true, |at| metas[at].1 == digest)
@@ -250,7 +240,7 @@ mod tests {
         let (listed, _) = session.list().unwrap();
         // Someone with the key writes a front of the photos as they are, with another name.
         let txn = session.vault.db.begin_read().unwrap();
-        let (_, head) = session.pinned_record(&txn).unwrap();
+        let (_, head, _) = session.pinned_record(&txn).unwrap();
         drop(txn);
         let forged: Catalog = listed
             .iter()

@@ -16,6 +16,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use super::super::manifest::fingerprint;
 use super::super::schema::{LIST_INDEX, MANIFESTS, table_if_any};
 use super::*;
 
@@ -228,7 +229,7 @@ impl Session {
     /// nothing is written, and the next list writes it.
     pub(super) fn write_caches(
         &self,
-        (numbers, head): (&[u32], Option<[u8; 32]>),
+        (numbers, head): (&[u32], [u8; 32]),
         rewrite: Option<Rewrite>,
         front: Option<[u8; 32]>,
         photos: &Catalog,
@@ -244,7 +245,8 @@ impl Session {
             for row in table.range((self.account_id, 0)..=(self.account_id, u32::MAX))? {
                 found.push(row?.0.value().1);
             }
-            if found != numbers || self.head_fingerprint(&txn.open_table(MANIFESTS)?)? != head {
+            let stored_head = txn.open_table(MANIFESTS)?.get(self.account_id)?.map(|h| fingerprint(h.value()));
+            if found != numbers || stored_head != Some(head) {
                 return Ok(());
             }
             if let Some(rewrite) = rewrite {

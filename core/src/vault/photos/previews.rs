@@ -130,7 +130,7 @@ impl Session {
     /// manifest yet).
     fn entries_of(&self, ids: &[u64]) -> Result<Vec<Entry>, StorageError> {
         let read = self.vault.db.begin_read()?;
-        let (_, head) = self.pinned_record(&read)?;
+        let (_, head, _) = self.pinned_record(&read)?;
         let key = self.manifest_key();
         if ids.len() == 1 {
             return Ok(key.entry(&read, &head, ids[0])?.into_iter().collect());

@@ -2,7 +2,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::super::schema::MANIFESTS;
 use super::*;
 
 /// Opens a stored record of `account`: authenticates the header with the metadata, under
@@ -85,11 +84,12 @@ impl Session {
     pub(crate) fn list(&self) -> Result<(Catalog, Vec<PhotoId>), StorageError> {
         guard(|| {
             let txn = self.vault.db.begin_read()?;
-            let (_, head) = self.pinned_record(&txn)?;
+            // The head's fingerprint and the index's segments: what the caches' write
+            // checks is unchanged.
+            let (_, head, head_read) = self.pinned_record(&txn)?;
             let listed = self.manifest_key().read_entries(&txn, &head)?;
             let index = self.read_index(&txn)?;
-            // What the caches' write checks is unchanged.
-            let (numbers, head_read) = (index.numbers(), self.head_fingerprint(&txn.open_table(MANIFESTS)?)?);
+            let numbers = index.numbers();
             let state = front::photos_state(&head);
             // An account without photos needs no front.
             let front_behind = match self.read_front(&txn)? {
@@ -325,25 +325,26 @@ impl Session {
         })
     }
 
-    /// The account record as stored now, and the manifest's head, checked to pin it.
+    /// The account record as stored now, and the manifest's head, checked to pin it, with
+    /// the head's fingerprint (what a later write checks that nothing was written since).
     pub(crate) fn pinned_record(
         &self,
         txn: &redb::ReadTransaction,
-    ) -> Result<(Vec<u8>, crate::vault::records::ManifestHead), StorageError> {
+    ) -> Result<(Vec<u8>, crate::vault::records::ManifestHead, [u8; 32]), StorageError> {
         let record = txn
             .open_table(ACCOUNTS)?
             .get(self.account_id)?
             .ok_or_else(|| StorageError::tampered("the account record is missing"))?
             .value()
             .to_vec();
-        let (head, _) = self.manifest_key().read_head(txn, &record).map_err(StorageError::from)?;
-        Ok((record, head))
+        let (head, fingerprint) = self.manifest_key().read_head(txn, &record).map_err(StorageError::from)?;
+        Ok((record, head, fingerprint))
     }
 
     /// The entries the account's manifest lists (ascending by id), its head checked
     /// against the account record as stored now.
     pub(crate) fn manifest_entries(&self, txn: &redb::ReadTransaction) -> Result<Vec<Entry>, StorageError> {
-        let (_, head) = self.pinned_record(txn)?;
+        let (_, head, _) = self.pinned_record(txn)?;
         Ok(self.manifest_key().read_entries(txn, &head)?)
     }
 
@@ -353,7 +354,7 @@ impl Session {
         txn: &redb::ReadTransaction,
         id: PhotoId,
     ) -> Result<Option<Entry>, StorageError> {
-        let (_, head) = self.pinned_record(txn)?;
+        let (_, head, _) = self.pinned_record(txn)?;
         Ok(self.manifest_key().entry(txn, &head, id.0)?)
     }
 }
